@@ -1,0 +1,47 @@
+/**
+ * The world a CLI `run(argv, io)` function sees. The bin files pass the real process; tests and the
+ * in-process parallelr pass their own, so a CLI never touches `process` directly.
+ */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Whether stdin/stdout are a terminal (prompts, progress bars). */
+  isTTY: boolean;
+  /** Read one line from the user (confirmation prompts); undefined when there is no terminal. */
+  readLine?: (prompt: string) => Promise<string | undefined>;
+  /** Aborted with reason 'SIGINT' or 'SIGTERM' when the run must stop. */
+  signal?: AbortSignal;
+}
+
+/** The real process as a CliIo, with SIGINT/SIGTERM turned into an abort. */
+export function processIo(): CliIo & { dispose(): void } {
+  const controller = new AbortController();
+  const onInt = () => controller.abort('SIGINT');
+  const onTerm = () => controller.abort('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    readLine: async (prompt: string) => {
+      if (!process.stdin.isTTY) return undefined;
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return await rl.question(prompt);
+      } finally {
+        rl.close();
+      }
+    },
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
