@@ -1,0 +1,90 @@
+/** Compiler-style diagnostics for task files, conditions and configs. */
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  /** Stable code in SCREAMING_SNAKE_CASE, e.g. UNKNOWN_CONDITION. Tests and docs rely on it. */
+  code: string;
+  severity: Severity;
+  message: string;
+  /** 1-based line in the source file; absent for file-level problems. */
+  line?: number;
+  /** 1-based column of the first offending character. */
+  col?: number;
+  /** Number of characters the caret underline spans (default 1). */
+  length?: number;
+  /** A short "how to fix" sentence, printed after the caret. */
+  hint?: string;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** Sort by position, errors before warnings on the same spot; stable otherwise. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics
+    .map((d, i) => ({ d, i }))
+    .sort(
+      (a, b) =>
+        (a.d.line ?? 0) - (b.d.line ?? 0) ||
+        (a.d.col ?? 0) - (b.d.col ?? 0) ||
+        (a.d.severity === b.d.severity ? 0 : a.d.severity === 'error' ? -1 : 1) ||
+        a.i - b.i,
+    )
+    .map(({ d }) => d);
+}
+
+/**
+ * Render one diagnostic like a compiler:
+ *
+ *     deploy.txt:12:18: error[UNKNOWN_CONDITION] 'stdot~ok' is not a condition; did you mean 'stdout~ok'?
+ *        12 | next=stdot~ok
+ *           |      ^^^^^^^^
+ */
+export function formatDiagnostic(d: Diagnostic, fileName: string, lines?: readonly string[]): string {
+  const where = d.line === undefined ? fileName : `${fileName}:${d.line}:${d.col ?? 1}`;
+  let out = `${where}: ${d.severity}[${d.code}] ${d.message}`;
+  const source = d.line !== undefined && lines ? lines[d.line - 1] : undefined;
+  if (source !== undefined) {
+    const gutter = String(d.line).length;
+    const text = source.replace(/\t/g, ' ');
+    const col = Math.max(1, Math.min(d.col ?? 1, text.length + 1));
+    const width = Math.max(1, Math.min(d.length ?? 1, text.length - col + 1));
+    out += `\n ${String(d.line)} | ${text}`;
+    out += `\n ${' '.repeat(gutter)} | ${' '.repeat(col - 1)}${'^'.repeat(width)}`;
+  }
+  if (d.hint) out += `\n ${' '.repeat(d.line !== undefined ? String(d.line).length : 0)} = help: ${d.hint}`;
+  return out;
+}
+
+/** Levenshtein distance, small strings only (did-you-mean suggestions). */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate within a distance that scales with the word, or undefined. */
+export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(lower, c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  const limit = lower.length <= 4 ? 1 : lower.length <= 8 ? 2 : 3;
+  return bestDistance <= limit && bestDistance > 0 ? best : undefined;
+}
