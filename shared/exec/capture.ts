@@ -1,0 +1,158 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+export interface CaptureOptions {
+  /** 'stdout' or 'stderr'; part of the spill file name. */
+  kind: 'stdout' | 'stderr';
+  /** Bytes kept in memory; one more byte spills the whole stream to a file. */
+  captureLimit: number;
+  /** Bytes of a spilled stream kept as the in-memory preview. */
+  previewLimit: number;
+  spillDir: string;
+  /** Used in the spill file name `tasker_<kind>_<pid>_<random>`. */
+  pid: number;
+  onChunk?: (chunk: Buffer) => void;
+}
+
+export interface CaptureResult {
+  text: string;
+  bytes: number;
+  file?: string;
+  truncated: boolean;
+  /** A write error on the spill file (the stream was still drained). */
+  spillError?: string;
+}
+
+/** Index ≤ limit where `buf` can be cut without splitting a UTF-8 sequence. */
+export function utf8CutPoint(buf: Buffer, limit: number): number {
+  if (limit >= buf.length) return buf.length;
+  let end = Math.max(0, limit);
+  // Continuation bytes are 10xxxxxx: back up to the lead byte of the character we would split.
+  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
+  return end;
+}
+
+/**
+ * Bounded capture of one child stream. Keeps up to `captureLimit` bytes in memory; past that it
+ * writes everything so far plus the rest of the stream to a spill file, pausing the source while
+ * the file is behind (backpressure), so memory stays bounded whatever the child prints.
+ */
+export class StreamCapture {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private preview: Buffer | undefined;
+  private spill: WriteStream | undefined;
+  private spillPath: string | undefined;
+  private spillError: string | undefined;
+  private ended = false;
+  private lastDataAt = 0;
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(
+    private readonly source: Readable,
+    private readonly opts: CaptureOptions,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    source.on('data', (chunk: Buffer) => this.onData(chunk));
+    // 'close' follows 'end', and also comes alone when the stream is destroyed early.
+    source.once('close', () => this.finishSource());
+    source.on('error', () => this.finishSource());
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  /** Append bytes after the stream ended (e.g. the timeout note); not passed to onChunk. */
+  append(extra: Buffer): void {
+    this.store(extra);
+  }
+
+  /** Stop reading even if a grandchild still holds the pipe open. */
+  destroySource(): void {
+    if (!this.source.destroyed) this.source.destroy();
+  }
+
+  /** True when data arrived within the last `ms`, or the source is paused for the spill file. */
+  busyWithin(ms: number): boolean {
+    if (this.ended) return false;
+    return this.source.isPaused() || performance.now() - this.lastDataAt < ms;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastDataAt = performance.now();
+    this.opts.onChunk?.(chunk);
+    this.store(chunk);
+  }
+
+  private store(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (!this.spill) {
+      this.chunks.push(chunk);
+      if (this.bytes <= this.opts.captureLimit) return;
+      this.startSpill();
+      return;
+    }
+    this.writeSpill(chunk);
+  }
+
+  private startSpill(): void {
+    const all = Buffer.concat(this.chunks);
+    this.chunks = [];
+    const cut = utf8CutPoint(all, this.opts.previewLimit);
+    this.preview = Buffer.from(all.subarray(0, cut));
+    this.spillPath = join(
+      this.opts.spillDir,
+      `tasker_${this.opts.kind}_${this.opts.pid}_${randomBytes(6).toString('hex')}`,
+    );
+    this.spill = createWriteStream(this.spillPath, { flags: 'wx', mode: 0o600 });
+    this.spill.on('error', (err) => {
+      this.spillError ??= `cannot write ${this.spillPath}: ${err.message}`;
+      // Keep draining the child so it never blocks on a full pipe.
+      if (this.source.isPaused()) this.source.resume();
+    });
+    this.writeSpill(all);
+  }
+
+  private writeSpill(chunk: Buffer): void {
+    const spill = this.spill!;
+    if (this.spillError || spill.destroyed) return;
+    if (!spill.write(chunk) && !this.ended && !this.source.destroyed) {
+      this.source.pause();
+      spill.once('drain', () => this.source.resume());
+    }
+  }
+
+  private finishSource(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.resolveDone();
+  }
+
+  /** Flush the spill file (if any) and return what was captured. */
+  async result(): Promise<CaptureResult> {
+    if (!this.spill) {
+      const text = Buffer.concat(this.chunks).toString('utf8');
+      return { text, bytes: this.bytes, truncated: false };
+    }
+    const spill = this.spill;
+    if (!spill.destroyed && !spill.writableFinished) {
+      await new Promise<void>((resolve) => {
+        spill.once('close', resolve);
+        spill.once('error', () => resolve());
+        spill.end();
+      });
+    }
+    const out: CaptureResult = {
+      text: this.preview!.toString('utf8'),
+      bytes: this.bytes,
+      file: this.spillPath!,
+      truncated: true,
+    };
+    if (this.spillError) out.spillError = this.spillError;
+    return out;
+  }
+}

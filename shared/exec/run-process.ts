@@ -1,0 +1,271 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
+import { StreamCapture, type CaptureResult } from './capture.js';
+import { killProcessGroup } from './kill-group.js';
+import type { ProcessResult, RunOptions } from './types.js';
+
+const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
+const DEFAULT_PREVIEW_LIMIT = 100 * 1024;
+const DEFAULT_KILL_GRACE_MS = 2000;
+/** How long we wait for pipe EOF after the direct child exited before killing what is left. */
+export const PIPE_DRAIN_MS = 150;
+/** Upper bound on reading pipes held by processes that escaped the group after it was killed. */
+const MAX_DRAIN_AFTER_KILL_MS = 5000;
+
+/** Exit codes of a canceled run, by AbortSignal reason. */
+export const CANCEL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, other: 125 } as const;
+
+type KillReason = 'timeout' | 'cancel';
+
+/**
+ * Run one program (argv, never a shell) in its own process group and collect a bounded result.
+ *
+ * - Timeout / abort: SIGTERM to the whole group, SIGKILL after `killGraceMs`. Once the direct
+ *   child is gone, whatever remains of the group gets SIGKILL after a short drain, and pipes still
+ *   held by escaped processes are destroyed, so the run always finishes.
+ * - A child that exits normally but leaves group members holding its pipes: after
+ *   {@link PIPE_DRAIN_MS} without EOF the remaining group gets SIGKILL (the peer hung here).
+ * - Exit codes: the child's code; 128+N when killed by signal N; 124 on timeout; on abort 130 if
+ *   `signal.reason === 'SIGINT'`, 143 if `'SIGTERM'`, else 125 (canceled by the caller for some
+ *   other reason; 125 is what `timeout(1)` uses for "failed on its own behalf"); 127 when the
+ *   program does not exist; 126 when it cannot be executed.
+ *
+ * Never throws (a rejected promise would be a bug).
+ */
+export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
+  const started = performance.now();
+  const argv = [...opts.argv];
+  const base = (): ProcessResult => ({
+    argv,
+    exitCode: 0,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    timedOut: false,
+    canceled: false,
+    durationMs: 0,
+    truncated: false,
+  });
+  const failed = (exitCode: number, spawnError: string): ProcessResult => ({
+    ...base(),
+    exitCode,
+    stderr: spawnError,
+    spawnError,
+    durationMs: performance.now() - started,
+  });
+
+  const program = argv[0];
+  if (program === undefined || program === '') return failed(127, 'command not found: (empty command)');
+  if (opts.signal?.aborted) {
+    return { ...base(), canceled: true, exitCode: cancelExitCode(opts.signal.reason), durationMs: 0 };
+  }
+  if (opts.cwd !== undefined && !isDirectory(opts.cwd)) {
+    return failed(126, `working directory does not exist: ${opts.cwd}`);
+  }
+
+  let child: ChildProcess;
+  try {
+    child = spawn(program, argv.slice(1), {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+  } catch (err) {
+    return failed(126, `cannot run ${program}: ${(err as Error).message}`);
+  }
+  return supervise(child, opts, argv, started, base);
+}
+
+function supervise(
+  child: ChildProcess,
+  opts: RunOptions,
+  argv: string[],
+  started: number,
+  base: () => ProcessResult,
+): Promise<ProcessResult> {
+  const program = argv[0]!;
+  const pid = child.pid;
+  const run = new AbortController(); // aborted when the run settles: removes our listeners
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const captureLimit = opts.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
+  const previewLimit = Math.min(opts.previewLimit ?? DEFAULT_PREVIEW_LIMIT, captureLimit);
+  const spillDir = opts.spillDir ?? tmpdir();
+  const out = new StreamCapture(child.stdout!, {
+    kind: 'stdout', captureLimit, previewLimit, spillDir, pid: pid ?? process.pid, onChunk: opts.onStdout,
+  });
+  const err = new StreamCapture(child.stderr!, {
+    kind: 'stderr', captureLimit, previewLimit, spillDir, pid: pid ?? process.pid, onChunk: opts.onStderr,
+  });
+
+  return new Promise<ProcessResult>((resolve) => {
+    let killReason: KillReason | undefined;
+    let cancelReason: unknown;
+    let exited = false;
+    let settled = false;
+
+    const finish = async (exitCode: number | null, signal: NodeJS.Signals | null, spawnError?: string) => {
+      if (settled) return;
+      settled = true;
+      run.abort();
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      try {
+        const timeoutNote =
+          killReason === 'timeout' ? `\nProcess killed after timeout of ${formatSeconds(opts.timeoutMs!)} seconds` : '';
+        if (timeoutNote) err.append(Buffer.from(timeoutNote));
+        const [o, e] = await Promise.all([out.result(), err.result()]);
+        resolve(
+          buildResult(base(), { pid, exitCode, signal, spawnError, killReason, cancelReason, o, e, started, timeoutNote }),
+        );
+      } catch (error) {
+        resolve({ ...base(), exitCode: 126, spawnError: `internal error: ${(error as Error).message}` });
+      }
+    };
+
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      if (pid !== undefined) return; // a kill() failure on a running child: nothing to report
+      out.destroySource();
+      err.destroySource();
+      const [code, text] =
+        e.code === 'ENOENT'
+          ? [127, `command not found: ${program}`]
+          : e.code === 'EACCES'
+            ? [126, `permission denied: ${program}`]
+            : [126, `cannot run ${program}: ${e.message}`];
+      void finish(code, null, text);
+    });
+    if (pid === undefined) return;
+    opts.onSpawn?.(pid);
+
+    const startKill = (reason: KillReason) => {
+      if (killReason || exited) return;
+      killReason = reason;
+      killProcessGroup(pid, 'SIGTERM');
+      later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => killProcessGroup(pid, 'SIGKILL'));
+    };
+
+    if (opts.timeoutMs && opts.timeoutMs > 0) later(opts.timeoutMs, () => startKill('timeout'));
+    if (opts.signal) {
+      const signal = opts.signal;
+      signal.addEventListener(
+        'abort',
+        () => {
+          cancelReason = signal.reason;
+          startKill('cancel');
+        },
+        { once: true, signal: run.signal },
+      );
+    }
+
+    child.once('exit', (code, signal) => {
+      exited = true;
+      const streamsDone = () => Promise.all([out.done, err.done]);
+      const settle = () => void finish(code, signal);
+      if (out.finished && err.finished && !killReason) return settle();
+      // Some group member may still hold our pipes (or a killed run left stragglers): give the
+      // pipes a short drain, kill the rest of the group, then stop reading whatever is left.
+      let killedAt: number | undefined;
+      const escalate = () => {
+        if (settled) return;
+        if (killedAt === undefined) {
+          killedAt = performance.now();
+          killProcessGroup(pid, 'SIGKILL');
+          later(PIPE_DRAIN_MS, escalate);
+          return;
+        }
+        // Still reading (or waiting on the spill file)? Keep going, up to a hard cap, so output
+        // already in the pipe is not lost; a process outside the group could write forever.
+        const busy = out.busyWithin(PIPE_DRAIN_MS) || err.busyWithin(PIPE_DRAIN_MS);
+        if (busy && performance.now() - killedAt < MAX_DRAIN_AFTER_KILL_MS) {
+          later(PIPE_DRAIN_MS, escalate);
+          return;
+        }
+        out.destroySource();
+        err.destroySource();
+        settle();
+      };
+      void streamsDone().then(() => {
+        if (killReason) killProcessGroup(pid, 'SIGKILL'); // SIGTERM-ignoring stragglers
+        settle();
+      });
+      later(PIPE_DRAIN_MS, escalate);
+    });
+  });
+}
+
+interface Outcome {
+  pid: number | undefined;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError: string | undefined;
+  killReason: KillReason | undefined;
+  cancelReason: unknown;
+  o: CaptureResult;
+  e: CaptureResult;
+  started: number;
+  timeoutNote: string;
+}
+
+function buildResult(result: ProcessResult, x: Outcome): ProcessResult {
+  if (x.pid !== undefined) result.pid = x.pid;
+  result.signal = x.signal;
+  result.exitCode =
+    x.exitCode ?? (x.signal ? 128 + (osConstants.signals[x.signal] ?? 0) : 1);
+  if (x.killReason === 'timeout') {
+    result.timedOut = true;
+    result.exitCode = 124;
+  } else if (x.killReason === 'cancel') {
+    result.canceled = true;
+    result.exitCode = cancelExitCode(x.cancelReason);
+  }
+  result.stdout = x.o.text;
+  result.stderr = x.e.text;
+  result.stdoutBytes = x.o.bytes;
+  result.stderrBytes = x.e.bytes;
+  if (x.o.file) result.stdoutFile = x.o.file;
+  if (x.e.file) result.stderrFile = x.e.file;
+  result.truncated = x.o.truncated || x.e.truncated;
+  if (x.spawnError !== undefined) {
+    result.spawnError = x.spawnError;
+    result.stderr = x.spawnError;
+  }
+  const spillErrors = [x.o.spillError, x.e.spillError].filter(Boolean);
+  if (spillErrors.length) result.stderr += `\n${spillErrors.join('\n')}`;
+  if (x.killReason === 'timeout' && x.e.truncated) result.stderr += x.timeoutNote; // preview too
+  result.durationMs = performance.now() - x.started;
+  return result;
+}
+
+/** 130 for 'SIGINT', 143 for 'SIGTERM', 125 for any other abort reason. */
+export function cancelExitCode(reason: unknown): number {
+  if (reason === 'SIGINT') return CANCEL_EXIT_CODES.SIGINT;
+  if (reason === 'SIGTERM') return CANCEL_EXIT_CODES.SIGTERM;
+  return CANCEL_EXIT_CODES.other;
+}
+
+/** 30000 → "30", 1500 → "1.5", 250 → "0.25". */
+export function formatSeconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
