@@ -1,0 +1,213 @@
+import { hostname, loadavg } from 'node:os';
+import type * as grpc from '@grpc/grpc-js';
+import { loadProtos } from '../../shared/proto/load-proto.js';
+import { packageVersion } from '../../shared/proto/package-info.js';
+import type { AgentHandlers } from '../../shared/proto/generated/tasker/agent/v1/Agent.js';
+import type { HostCheck__Output } from '../../shared/proto/generated/tasker/agent/v1/HostCheck.js';
+import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/HostResult.js';
+import type { AgentLogger } from '../logger.js';
+import { handleExecute, type ArgvBuilder, type CancelReason, type PeerCall } from './execute.js';
+import { HealthService } from './health.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import { parseListenAddress } from './listen-address.js';
+
+export interface AgentTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+export interface AgentServerOptions {
+  /** HOST:PORT. Without `tls` only a loopback host is accepted. */
+  listen: string;
+  tls?: AgentTls;
+  /** Client certificate CNs allowed to call (TLS only); empty/undefined = any cert from the CA. */
+  allowClients?: string[];
+  /** Exec types accepted; undefined = every type `execTypes` lists. */
+  allowExec?: string[];
+  /** Every exec type the registry knows (reported by Info). */
+  execTypes: string[];
+  maxConcurrent: number;
+  maxQueue: number;
+  buildArgv: ArgvBuilder;
+  checkHosts: (hosts: HostCheck__Output[], checkConnectivity: boolean) => Promise<HostResult[]>;
+  logger: AgentLogger;
+  spillDir?: string;
+}
+
+export interface AgentServer {
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  readonly address: string;
+  /**
+   * Stop accepting work (new calls get UNAVAILABLE, health NOT_SERVING, queued calls fail), wait
+   * for running tasks up to `deadlineMs`, cancel what is left (AGENT_SHUTDOWN), then shut down.
+   */
+  drain(deadlineMs: number): Promise<void>;
+  /** Immediate stop: cancels everything. */
+  close(): Promise<void>;
+}
+
+/** Thrown for configuration the agent must refuse to start with (the CLI exits 2). */
+export class AgentConfigError extends Error {
+  override name = 'AgentConfigError';
+}
+
+/** Start the gRPC agent: Agent + grpc.health.v1.Health, plain on loopback or mutual TLS. */
+export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
+  const addr = parseListenAddress(opts.listen);
+  if (!opts.tls && !addr.loopback) {
+    throw new AgentConfigError(
+      `refusing to listen on ${opts.listen} without TLS: plaintext is only allowed on loopback ` +
+        `(127.0.0.1, ::1). Give --tls-ca, --tls-cert and --tls-key for mutual TLS, or listen on ` +
+        `127.0.0.1 and reach the agent through an SSH tunnel`,
+    );
+  }
+  if (opts.allowClients?.length && !opts.tls) {
+    throw new AgentConfigError('--allow-client needs TLS (client names come from client certificates)');
+  }
+  const unknownExec = opts.allowExec?.filter((t) => !opts.execTypes.includes(t)) ?? [];
+  if (unknownExec.length) {
+    throw new AgentConfigError(
+      `--allow-exec: unknown exec type ${unknownExec.map((t) => `\`${t}\``).join(', ')} (known: ${opts.execTypes.join(', ')})`,
+    );
+  }
+
+  const grpcJs = await import('@grpc/grpc-js');
+  const protos = await loadProtos();
+  const limiter = new ConcurrencyLimiter(opts.maxConcurrent, opts.maxQueue);
+  const health = new HealthService(grpcJs.status);
+  const running = new Set<(reason: CancelReason) => void>();
+  const idleWaiters = new Set<() => void>();
+  let draining = false;
+  const allowExec = opts.allowExec?.length ? new Set(opts.allowExec) : undefined;
+  const allowClients = opts.allowClients?.length ? new Set(opts.allowClients) : undefined;
+  const log = opts.logger;
+
+  const authorize = (call: PeerCall): string | undefined => {
+    if (!allowClients) return undefined;
+    const cn = call.getAuthContext()?.sslPeerCertificate?.subject?.CN;
+    const name = Array.isArray(cn) ? cn[0] : cn;
+    if (name && allowClients.has(name)) return undefined;
+    return `client \`${name ?? '(no certificate name)'}\` is not allowed on this agent (--allow-client)`;
+  };
+
+  const agentHandlers: AgentHandlers = {
+    Execute: (call) => {
+      void handleExecute(
+        {
+          grpc: grpcJs,
+          limiter,
+          logger: log,
+          buildArgv: opts.buildArgv,
+          allowExec,
+          authorize,
+          isDraining: () => draining,
+          spillDir: opts.spillDir,
+          track: (cancel) => {
+            running.add(cancel);
+            return () => {
+              running.delete(cancel);
+              if (running.size === 0) for (const w of idleWaiters) w();
+            };
+          },
+        },
+        call,
+      );
+    },
+    CheckHosts: (call, callback) => {
+      const denied = authorize(call);
+      if (denied) return callback({ code: grpcJs.status.PERMISSION_DENIED, details: denied });
+      const bad = call.request.hosts.findIndex((h) => !h.hostname || !opts.execTypes.includes(h.exec_type));
+      if (bad >= 0) {
+        const h = call.request.hosts[bad]!;
+        const details = !h.hostname
+          ? `hosts[${bad}].hostname must not be empty`
+          : `hosts[${bad}].exec_type: unknown exec type \`${h.exec_type}\``;
+        return callback({ code: grpcJs.status.INVALID_ARGUMENT, details });
+      }
+      opts.checkHosts(call.request.hosts, call.request.check_connectivity).then(
+        (results) => callback(null, { results }),
+        (err: Error) => callback({ code: grpcJs.status.INTERNAL, details: `host check failed: ${err.message}` }),
+      );
+    },
+    Info: (call, callback) => {
+      const denied = authorize(call);
+      if (denied) return callback({ code: grpcJs.status.PERMISSION_DENIED, details: denied });
+      callback(null, {
+        version: packageVersion(),
+        exec_types: allowExec ? [...allowExec] : opts.execTypes,
+        running: limiter.running,
+        queued: limiter.queued,
+        load_average: loadavg(),
+        hostname: hostname(),
+        max_concurrent: limiter.maxConcurrent,
+        max_queue: limiter.maxQueue,
+        draining,
+      });
+    },
+  };
+
+  const server = new grpcJs.Server({
+    // Controllers keep idle connections alive with pings; allow them.
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 1000,
+    'grpc.keepalive_time_ms': 10_000,
+    'grpc.keepalive_timeout_ms': 5_000,
+  });
+  server.addService(protos.agent.tasker.agent.v1.Agent.service, agentHandlers);
+  server.addService(protos.health.grpc.health.v1.Health.service, health.handlers());
+  const creds = opts.tls
+    ? grpcJs.ServerCredentials.createSsl(opts.tls.ca, [{ private_key: opts.tls.key, cert_chain: opts.tls.cert }], true)
+    : grpcJs.ServerCredentials.createInsecure();
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(addr.bind, creds, (err, p) => (err ? reject(new AgentConfigError(`cannot listen on ${opts.listen}: ${err.message}`)) : resolve(p))),
+  );
+  const address = addr.bind.replace(/:\d+$/, `:${port}`);
+  log.info('agent listening', { address, tls: Boolean(opts.tls), maxConcurrent: opts.maxConcurrent, maxQueue: opts.maxQueue });
+
+  const shutdown = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  return {
+    port,
+    address,
+    async drain(deadlineMs) {
+      if (draining) return;
+      draining = true;
+      health.setServing(false);
+      limiter.close('agent is shutting down (draining)');
+      log.info('draining', { running: running.size, deadlineMs });
+      if (running.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            log.warn('drain deadline reached; canceling running tasks', { running: running.size });
+            for (const cancel of running) cancel('AGENT_SHUTDOWN');
+          }, deadlineMs);
+          idleWaiters.add(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      await shutdown();
+      log.info('agent stopped');
+    },
+    async close() {
+      draining = true;
+      health.setServing(false);
+      limiter.close('agent stopped');
+      for (const cancel of running) cancel('AGENT_SHUTDOWN');
+      server.forceShutdown();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { unlink } from 'node:fs/promises';
+import type * as grpc from '@grpc/grpc-js';
+import { formatSeconds, runProcess } from '../../shared/exec/run-process.js';
+import type { ProcessResult } from '../../shared/exec/types.js';
+import type { ExecuteEvent } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
+import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
+import type { AgentLogger } from '../logger.js';
+import { AcquireAbortedError, AgentBusyError, type ConcurrencyLimiter } from './limiter.js';
+
+/** Largest accepted timeout: a day. The controller clamps task timeouts to 5–1000 s anyway. */
+export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+/** Largest accepted output_cap (bytes kept per stream for the agent's own capture). */
+export const MAX_OUTPUT_CAP = 64 * 1024 * 1024;
+const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+
+/** Why a run was cut short by the agent (Temporal-style cancellation reasons). */
+export type CancelReason = 'TIMED_OUT' | 'CANCELED' | 'AGENT_SHUTDOWN';
+
+/** Turns a request into argv with the shared exec-type registry; returns an error naming the field. */
+export type ArgvBuilder = (req: {
+  execType: string;
+  hostname: string;
+  command: string;
+  arguments: string;
+}) => { argv: string[] } | { field: string; message: string };
+
+export interface ExecuteContext {
+  grpc: typeof grpc;
+  limiter: ConcurrencyLimiter;
+  logger: AgentLogger;
+  buildArgv: ArgvBuilder;
+  /** Exec types the agent accepts (after --allow-exec). */
+  allowExec?: ReadonlySet<string>;
+  /** Checked before anything else; returns a PERMISSION_DENIED message or undefined. */
+  authorize: (call: PeerCall) => string | undefined;
+  isDraining: () => boolean;
+  /** Registers a running call so a drain deadline can cancel it; returns the unregister function. */
+  track: (cancel: (reason: CancelReason) => void) => () => void;
+  spillDir?: string;
+}
+
+/** The part of a server call that carries the client's TLS identity. */
+export interface PeerCall {
+  getAuthContext(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } } | null;
+}
+
+type Call = grpc.ServerWritableStream<ExecuteRequest__Output, ExecuteEvent>;
+
+/** Validate the request; the message names the field as the controller sent it. */
+export function validateExecuteRequest(req: ExecuteRequest__Output, allowExec?: ReadonlySet<string>): string | undefined {
+  if (!req.exec_type) return 'exec_type is required';
+  if (allowExec && !allowExec.has(req.exec_type)) return undefined; // PERMISSION_DENIED, decided by the caller
+  if (!req.command.trim()) return 'command must not be empty';
+  if (!Number.isInteger(req.timeout_ms) || req.timeout_ms > MAX_TIMEOUT_MS) {
+    return `timeout_ms must be 0 (no limit) to ${MAX_TIMEOUT_MS}, got ${req.timeout_ms}`;
+  }
+  if (req.output_cap > MAX_OUTPUT_CAP) return `output_cap must be at most ${MAX_OUTPUT_CAP} bytes, got ${req.output_cap}`;
+  return undefined;
+}
+
+/** The Execute handler: admission (auth, drain, validation, limits), then one runProcess, streamed. */
+export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<void> {
+  const { status } = ctx.grpc;
+  const req = call.request;
+  const log = ctx.logger.child({ runId: req.run_id, taskId: req.task_id });
+  const fail = (code: grpc.status, details: string) => {
+    log.warn('execute refused', { code: status[code], details });
+    call.emit('error', { code, details });
+  };
+
+  const denied = ctx.authorize(call);
+  if (denied) return fail(status.PERMISSION_DENIED, denied);
+  if (ctx.isDraining()) return fail(status.UNAVAILABLE, 'agent is shutting down (draining); no new tasks accepted');
+  const invalid = validateExecuteRequest(req, ctx.allowExec);
+  if (invalid) return fail(status.INVALID_ARGUMENT, invalid);
+  if (ctx.allowExec && !ctx.allowExec.has(req.exec_type)) {
+    return fail(
+      status.PERMISSION_DENIED,
+      `exec_type \`${req.exec_type}\` is not allowed on this agent (allowed: ${[...ctx.allowExec].join(', ')})`,
+    );
+  }
+  const built = ctx.buildArgv({
+    execType: req.exec_type,
+    hostname: req.hostname,
+    command: req.command,
+    arguments: req.arguments,
+  });
+  if ('field' in built) return fail(status.INVALID_ARGUMENT, `${built.field}: ${built.message}`);
+
+  const abort = new AbortController();
+  let cancelReason: CancelReason | undefined;
+  const cancel = (reason: CancelReason) => {
+    if (abort.signal.aborted) return;
+    cancelReason = reason;
+    abort.abort(reason);
+  };
+  // The client canceled or vanished (grpc-js reports both as 'cancelled').
+  call.on('cancelled', () => cancel('CANCELED'));
+  const untrack = ctx.track(cancel);
+
+  let release: (() => void) | undefined;
+  const started = performance.now();
+  let result: ProcessResult | undefined;
+  let outcome = 'refused';
+  try {
+    try {
+      release = await ctx.limiter.acquire(abort.signal);
+    } catch (err) {
+      if (err instanceof AgentBusyError) return fail(status.RESOURCE_EXHAUSTED, err.message);
+      if (err instanceof AcquireAbortedError) {
+        outcome = 'canceled-queued';
+        if (!call.cancelled) fail(status.UNAVAILABLE, `agent is shutting down: ${err.message}`);
+        return;
+      }
+      throw err;
+    }
+    if (abort.signal.aborted) {
+      outcome = 'canceled-queued';
+      return;
+    }
+    log.info('execute', { execType: req.exec_type, hostname: req.hostname, argv: built.argv });
+    const writable = () => !call.cancelled && !call.destroyed;
+    result = await runProcess({
+      argv: built.argv,
+      timeoutMs: req.timeout_ms || undefined,
+      signal: abort.signal,
+      captureLimit: req.output_cap || DEFAULT_OUTPUT_CAP,
+      previewLimit: 0,
+      spillDir: ctx.spillDir,
+      onSpawn: (pid) => writable() && call.write({ started: { pid } }),
+      onStdout: (chunk) => writable() && call.write({ stdout: chunk }),
+      onStderr: (chunk) => writable() && call.write({ stderr: chunk }),
+    });
+    if (result.timedOut) cancelReason = 'TIMED_OUT';
+    outcome = result.timedOut ? 'timed-out' : result.canceled ? `canceled(${cancelReason})` : `exit ${result.exitCode}`;
+    if (writable()) {
+      const note = result.spawnError ?? (result.timedOut ? `\nProcess killed after timeout of ${formatSeconds(req.timeout_ms)} seconds` : '');
+      call.write({
+        finished: {
+          exit_code: result.exitCode,
+          signal: result.signal ?? '',
+          timed_out: result.timedOut,
+          canceled: result.canceled,
+          duration_ms: Math.round(result.durationMs),
+          truncated: result.truncated,
+          error: result.spawnError ?? '',
+          stderr_note: note,
+          stdout_bytes: result.stdoutBytes,
+          stderr_bytes: result.stderrBytes,
+        },
+      });
+      call.end();
+    }
+  } catch (err) {
+    outcome = 'internal-error';
+    log.error('execute failed', { error: (err as Error).message });
+    if (!call.cancelled) call.emit('error', { code: status.INTERNAL, details: `agent error: ${(err as Error).message}` });
+  } finally {
+    release?.();
+    untrack();
+    // The controller received every chunk; the agent's spill files are of no further use.
+    for (const f of [result?.stdoutFile, result?.stderrFile]) if (f) await unlink(f).catch(() => undefined);
+    log.info('execute done', { outcome, durationMs: Math.round(performance.now() - started), pid: result?.pid });
+  }
+}

@@ -1,0 +1,90 @@
+/** Thrown by {@link ConcurrencyLimiter.acquire} when both the slots and the queue are full. */
+export class AgentBusyError extends Error {
+  override name = 'AgentBusyError';
+}
+
+/** Thrown to queued waiters when the limiter is closed (agent draining) or their call went away. */
+export class AcquireAbortedError extends Error {
+  override name = 'AcquireAbortedError';
+}
+
+interface Waiter {
+  grant: (release: () => void) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Bounded concurrency with a bounded FIFO queue: `maxConcurrent` runs at once, up to `maxQueue`
+ * more wait, anything beyond is refused at once (the caller answers RESOURCE_EXHAUSTED).
+ */
+export class ConcurrencyLimiter {
+  private active = 0;
+  private readonly waiters: Waiter[] = [];
+  private closedReason: string | undefined;
+
+  constructor(
+    readonly maxConcurrent: number,
+    readonly maxQueue: number,
+  ) {}
+
+  get running(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  /** Resolves with a release function once a slot is free; `signal` abort drops a queued wait. */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.closedReason) return Promise.reject(new AcquireAbortedError(this.closedReason));
+    if (this.active < this.maxConcurrent) {
+      this.active++;
+      return Promise.resolve(this.releaser());
+    }
+    if (this.waiters.length >= this.maxQueue) {
+      return Promise.reject(
+        new AgentBusyError(
+          `agent busy: ${this.active} tasks running and ${this.waiters.length} queued ` +
+            `(--max-concurrent ${this.maxConcurrent}, --max-queue ${this.maxQueue}); try again later or raise the limits`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        grant: (release) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(release);
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new AcquireAbortedError('canceled while queued'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Refuse new work and fail every queued waiter with `reason`; running work keeps its slots. */
+  close(reason: string): void {
+    this.closedReason = reason;
+    for (const w of this.waiters.splice(0)) w.reject(new AcquireAbortedError(reason));
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      if (next) next.grant(this.releaser());
+      else this.active--;
+    };
+  }
+}

@@ -1,0 +1,8 @@
+// Original file: proto/health.proto
+
+
+export interface HealthListRequest {
+}
+
+export interface HealthListRequest__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/agent.proto
+
+
+export interface InfoRequest {
+}
+
+export interface InfoRequest__Output {
+}

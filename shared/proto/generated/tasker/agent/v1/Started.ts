@@ -1,0 +1,10 @@
+// Original file: proto/agent.proto
+
+
+export interface Started {
+  'pid'?: (number);
+}
+
+export interface Started__Output {
+  'pid': (number);
+}
