@@ -3,3 +3,22 @@ export type { ExecRequest, TaskExecutor } from './executor.js';
 export { runProcess, cancelExitCode, formatSeconds, CANCEL_EXIT_CODES, PIPE_DRAIN_MS } from './run-process.js';
 export { killProcessGroup } from './kill-group.js';
 export { utf8CutPoint } from './capture.js';
+export { splitArgs, quoteArg, type SplitResult } from './split-args.js';
+export {
+  builtinExecTypes,
+  defaultRegistry,
+  resolveExecType,
+  execTypeNames,
+  buildArgv,
+  connectivityArgv,
+  formatTemplateElement,
+  unknownPlaceholders,
+  BUILTIN_ALIASES,
+  ARGUMENTS_SPLIT,
+  TEMPLATE_PLACEHOLDERS,
+  type ExecType,
+  type ExecTypeRegistry,
+  type ConnectivityTest,
+  type BuildArgvInput,
+} from './exec-types.js';
+export { findBinary, missingBinaryMessage } from './find-binary.js';
