@@ -1,0 +1,99 @@
+/** Run one NATS job: ship the file into its own workspace, run the command with runProcess, describe the outcome. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runProcess } from '../../shared/exec/run-process.js';
+import { splitArgs } from '../../shared/exec/split-args.js';
+import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/schema.js';
+
+export const TASK_PLACEHOLDER = '@TASK@';
+
+export interface RunJobContext {
+  /** Parent of the per-job workspaces. */
+  workdir: string;
+  agent: string;
+  worker: number;
+  delivery: number;
+  /** Aborted when the run is cancelled or the worker shuts down. */
+  signal?: AbortSignal;
+  /** Called with the child's pid once it runs. */
+  onSpawn?: (pid: number) => void;
+}
+
+/**
+ * Build argv from the template: split it like a shell first, then put the shipped file's path in
+ * place of `@TASK@` inside each word, so a path with spaces stays one argv element.
+ */
+export function buildArgv(template: string, taskPath: string): { argv: string[]; error?: string } {
+  const split = splitArgs(template);
+  if (split.error) return { argv: [], error: `command template: ${split.error}` };
+  if (!split.args.length) return { argv: [], error: 'command template is empty' };
+  return { argv: split.args.map((w) => w.split(TASK_PLACEHOLDER).join(taskPath)) };
+}
+
+/** Quote an argv element for display when it needs it. */
+function showArg(a: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Run `job`; never throws. The workspace is removed afterwards. */
+export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<ResultMessage> {
+  const start = new Date();
+  const base = (status: JobStatus, fields: Partial<ResultMessage>): ResultMessage => {
+    const end = new Date();
+    return {
+      v: JOB_VERSION,
+      run_id: job.run_id,
+      seq: job.seq,
+      task_file: job.task_file,
+      status,
+      exit_code: null,
+      start_time: start.toISOString(),
+      end_time: end.toISOString(),
+      duration_seconds: round2((end.getTime() - start.getTime()) / 1000),
+      agent: ctx.agent,
+      worker: ctx.worker,
+      command_executed: '',
+      error_message: '',
+      stdout_tail: '',
+      stderr_tail: '',
+      delivery: ctx.delivery,
+      ...fields,
+    };
+  };
+  if (ctx.signal?.aborted) return base('CANCELLED', { error_message: 'Task cancelled' });
+
+  let workspace: string | undefined;
+  try {
+    workspace = await mkdtemp(join(ctx.workdir, `job-${job.run_id}-${job.seq}-`));
+    const taskPath = join(workspace, job.file_name);
+    await writeFile(taskPath, Buffer.from(job.content, 'base64'), { mode: 0o755 });
+    const { argv, error } = buildArgv(job.command, taskPath);
+    if (error) return base('ERROR', { error_message: `Error: ${error}` });
+    const commandExecuted = argv.map(showArg).join(' ');
+    const r = await runProcess({
+      argv,
+      cwd: workspace,
+      timeoutMs: job.timeout_sec > 0 ? job.timeout_sec * 1000 : undefined,
+      signal: ctx.signal,
+      captureLimit: 1024 * 1024,
+      previewLimit: 100 * 1024,
+      spillDir: workspace,
+      onSpawn: ctx.onSpawn,
+    });
+    const out = { stdout_tail: tail(r.stdout, job.output_tail), stderr_tail: tail(r.stderr, job.output_tail) };
+    const fields = { ...out, command_executed: commandExecuted, duration_seconds: round2(r.durationMs / 1000) };
+    if (r.spawnError) return base('ERROR', { ...fields, error_message: `Error: ${r.spawnError}` });
+    if (r.canceled) return base('CANCELLED', { ...fields, error_message: 'Task cancelled' });
+    if (r.timedOut) return base('TIMEOUT', { ...fields, error_message: `Timeout after ${job.timeout_sec}s` });
+    if (r.exitCode === 0) return base('SUCCESS', { ...fields, exit_code: 0 });
+    return base('FAILED', { ...fields, exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}` });
+  } catch (e) {
+    return base('ERROR', { error_message: `Error: cannot prepare workspace: ${(e as Error).message}` });
+  } finally {
+    if (workspace) await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,325 @@
+/**
+ * The NATS worker of tasker-agent: pulls jobs of one pool from JetStream with bounded concurrency,
+ * runs each in its own workspace, publishes the result and only then acknowledges the job.
+ *
+ * Delivery rules (SPEC §3 "NATS"):
+ * - result stored first, ack second: a worker that dies between the two leaves the job to be
+ *   redelivered after `ack_wait`; the controller de-duplicates by (run id, seq), and the result is
+ *   published with a message id so a fast re-run is also dropped by JetStream's duplicate window;
+ * - a malformed job is `term()`ed and reported (logged, and an ERROR result when its run and seq
+ *   can be read), the worker carries on;
+ * - a result that cannot be published is a transient failure: `nak(delay)`, the job runs again;
+ * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
+ */
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import {
+  connectNats,
+  jetStreamManagerOf,
+  DEFAULT_ACK_WAIT_SEC,
+  type NatsAuth,
+  type NatsTls,
+} from '../../shared/nats/connection.js';
+import { ensureStreams } from '../../shared/nats/streams.js';
+import {
+  DEFAULT_POOL, JOBS_STREAM, checkSubjectToken, isSubjectToken, poolConsumer, seqOfJobSubject, subjects,
+} from '../../shared/nats/subjects.js';
+import { JOB_VERSION, encodeMessage, parseJob, type ResultMessage } from '../../shared/nats/schema.js';
+import { runJob } from './run-job.js';
+
+/** What the worker logs through; a winston logger fits. */
+export interface WorkerLogger {
+  info(message: string, meta?: Record<string, unknown>): unknown;
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+  error(message: string, meta?: Record<string, unknown>): unknown;
+}
+
+export interface NatsWorkerOptions {
+  /** NATS URL(s), e.g. `nats://127.0.0.1:4222`. */
+  servers: string | string[];
+  /** Pool whose jobs this worker takes. Default `default`. */
+  pool?: string;
+  /** Jobs run at once. Default: number of CPUs. */
+  max?: number;
+  /** Agent name recorded in results. Default `<hostname>-<pid>`. */
+  name?: string;
+  /** `ack_wait` used if this worker creates the pool consumer. Default 30 s. */
+  ackWaitMs?: number;
+  auth?: NatsAuth;
+  tls?: NatsTls;
+  /** Parent directory of the per-job workspaces. Default `<tmpdir>/tasker-nats`. */
+  workdir?: string;
+  logger?: WorkerLogger;
+  /** On stop(), how long running jobs may finish before they are killed and handed back. Default 30 s. */
+  drainMs?: number;
+}
+
+export interface NatsWorker {
+  readonly name: string;
+  /** Stop taking jobs, let running ones finish (up to drainMs, then kill and hand them back), disconnect. */
+  stop(): Promise<void>;
+}
+
+interface Running {
+  runId: string;
+  controller: AbortController;
+}
+
+const PULL_EXPIRES_MS = 2000;
+const RETRY_DELAY_MS = 500;
+const NAK_DELAY_MS = 2000;
+const CANCEL_MEMORY_MS = 6 * 3600 * 1000;
+
+const silentLogger: WorkerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Connect, make sure the pool's consumer exists, and start pulling jobs. */
+export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsWorker> {
+  const pool = checkSubjectToken('pool', options.pool ?? DEFAULT_POOL);
+  const max = options.max ?? availableParallelism();
+  if (!Number.isInteger(max) || max < 1) throw new Error(`max must be a whole number of at least 1, got ${max}`);
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  const log = options.logger ?? silentLogger;
+  const workdir = options.workdir ?? join(tmpdir(), 'tasker-nats');
+  await mkdir(workdir, { recursive: true });
+  const where = (Array.isArray(options.servers) ? options.servers : [options.servers]).join(',');
+
+  const nc = await connectNats({ servers: options.servers, auth: options.auth, tls: options.tls, name: `tasker-agent ${name}` });
+  let consumer: Consumer;
+  let js: JetStreamClient;
+  let ackWaitMs: number;
+  try {
+    const jsm = await jetStreamManagerOf(nc, where);
+    const info = await ensureStreams(jsm, { pool, ackWaitMs: options.ackWaitMs ?? DEFAULT_ACK_WAIT_SEC * 1000 });
+    ackWaitMs = (info.config.ack_wait ?? DEFAULT_ACK_WAIT_SEC * 1e9) / 1e6;
+    const { jetstream } = await import('@nats-io/jetstream');
+    js = jetstream(nc);
+    consumer = await js.consumers.get(JOBS_STREAM, poolConsumer(pool));
+  } catch (e) {
+    await nc.close().catch(() => undefined);
+    throw e;
+  }
+
+  const worker = new Worker({ nc, js, consumer, name, pool, max, workdir, log, ackWaitMs, drainMs: options.drainMs ?? 30_000 });
+  worker.start();
+  log.info('nats worker started', { agent: name, pool, max, servers: where, ackWaitMs });
+  return { name, stop: () => worker.stop() };
+}
+
+interface WorkerParts {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  consumer: Consumer;
+  name: string;
+  pool: string;
+  max: number;
+  workdir: string;
+  log: WorkerLogger;
+  ackWaitMs: number;
+  drainMs: number;
+}
+
+class Worker {
+  private stopping = false;
+  private stopped?: Promise<void>;
+  private readonly loops: Promise<void>[] = [];
+  private readonly running = new Map<string, Running>();
+  /** Run ids cancelled by their controller, with the time we heard it. */
+  private readonly cancelled = new Map<string, number>();
+  /** Aborted on shutdown after the drain period. */
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly p: WorkerParts) {}
+
+  start(): void {
+    const { nc, log } = this.p;
+    nc.subscribe(subjects.cancelAll, {
+      callback: (err, m) => {
+        if (err) return;
+        const runId = m.subject.slice(m.subject.lastIndexOf('.') + 1);
+        this.cancelRun(runId);
+      },
+    });
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
+          log.warn(`nats ${s.type}`, { agent: this.p.name, server: 'server' in s ? s.server : undefined });
+        }
+      }
+    })().catch(() => undefined);
+    for (let slot = 1; slot <= this.p.max; slot++) this.loops.push(this.slotLoop(slot));
+  }
+
+  private cancelRun(runId: string): void {
+    const now = Date.now();
+    this.cancelled.set(runId, now);
+    for (const [id, t] of this.cancelled) if (now - t > CANCEL_MEMORY_MS) this.cancelled.delete(id);
+    let killed = 0;
+    for (const r of this.running.values()) {
+      if (r.runId === runId) {
+        r.controller.abort('CANCELED');
+        killed++;
+      }
+    }
+    this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed });
+  }
+
+  private async slotLoop(slot: number): Promise<void> {
+    while (!this.stopping) {
+      let msg: JsMsg | null;
+      try {
+        msg = await this.p.consumer.next({ expires: PULL_EXPIRES_MS });
+      } catch (e) {
+        if (this.stopping || this.p.nc.isClosed()) return;
+        this.p.log.warn('pulling a job failed; retrying', { agent: this.p.name, error: (e as Error).message });
+        await sleep(RETRY_DELAY_MS);
+        continue;
+      }
+      if (!msg) continue;
+      if (this.stopping) {
+        msg.nak();
+        return;
+      }
+      try {
+        await this.handle(msg, slot);
+      } catch (e) {
+        // Never expected; the job goes back to the queue and the slot keeps working.
+        this.p.log.error('job handling failed', { agent: this.p.name, subject: msg.subject, error: (e as Error).message });
+        safely(() => msg.nak(NAK_DELAY_MS));
+      }
+    }
+  }
+
+  private async handle(msg: JsMsg, slot: number): Promise<void> {
+    const { log, name } = this.p;
+    const delivery = msg.info.deliveryCount;
+    const parsed = parseJob(msg.data);
+    if (!parsed.ok) {
+      log.error('malformed job terminated', {
+        agent: name, subject: msg.subject, streamSeq: msg.seq, error: parsed.error,
+      });
+      // Run and seq come from the payload when readable, else from the subject
+      // (tasker.jobs.<pool>.<runId>.<seq>), so the controller is told instead of waiting.
+      const [, , , subjectRun, subjectSeq] = msg.subject.split('.');
+      const runId = parsed.runId ?? (subjectRun && isSubjectToken(subjectRun) ? subjectRun : undefined);
+      const seq = parsed.seq ?? seqOfJobSubject(msg.subject);
+      if (runId !== undefined && seq !== undefined && subjectSeq !== undefined) {
+        const r = this.bareResult(runId, seq, parsed.taskFile ?? '', slot, delivery, 'ERROR', `Error: malformed job: ${parsed.error}`);
+        await this.publishResult(r).catch(() => undefined);
+      }
+      msg.term(parsed.error.slice(0, 200));
+      return;
+    }
+    const job = parsed.value;
+    if (this.cancelled.has(job.run_id)) {
+      await this.finish(msg, this.bareResult(job.run_id, job.seq, job.task_file, slot, delivery, 'CANCELLED', 'Task cancelled'));
+      return;
+    }
+    const key = `${job.run_id}:${job.seq}`;
+    const controller = new AbortController();
+    const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
+    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    this.running.set(key, { runId: job.run_id, controller });
+    this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot }));
+    const every = Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
+    const working = setInterval(() => safely(() => msg.working()), every);
+    const began = Date.now();
+    let result: ResultMessage;
+    try {
+      result = await runJob(job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
+    } finally {
+      clearInterval(working);
+      this.running.delete(key);
+      this.shutdown.signal.removeEventListener('abort', onShutdown);
+    }
+    if (controller.signal.reason === 'AGENT_SHUTDOWN') {
+      // Not the job's fault: hand it back so another agent runs it.
+      log.warn('job handed back at shutdown', { agent: name, runId: job.run_id, seq: job.seq });
+      safely(() => msg.nak());
+      return;
+    }
+    log.info('job finished', {
+      agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
+      durationMs: Date.now() - began, delivery,
+    });
+    await this.finish(msg, result);
+  }
+
+  /** Publish the result, then ack; nak with a delay when the result cannot be stored. */
+  private async finish(msg: JsMsg, result: ResultMessage): Promise<void> {
+    try {
+      await this.publishResult(result);
+    } catch (e) {
+      this.p.log.warn('cannot publish result; job handed back', {
+        agent: this.p.name, runId: result.run_id, seq: result.seq, error: (e as Error).message,
+      });
+      safely(() => msg.nak(NAK_DELAY_MS));
+      return;
+    }
+    safely(() => msg.ack());
+  }
+
+  private async publishResult(result: ResultMessage): Promise<void> {
+    let last: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.p.js.publish(subjects.results(result.run_id), encodeMessage(result), {
+          msgID: `${result.run_id}.${result.seq}`,
+          timeout: 5000,
+        });
+        return;
+      } catch (e) {
+        last = e;
+        if (this.p.nc.isClosed()) break;
+        await sleep(RETRY_DELAY_MS * (attempt + 1));
+      }
+    }
+    throw last;
+  }
+
+  private bareResult(
+    runId: string, seq: number, taskFile: string, worker: number, delivery: number,
+    status: ResultMessage['status'], error: string,
+  ): ResultMessage {
+    const now = new Date().toISOString();
+    return {
+      v: JOB_VERSION, run_id: runId, seq, task_file: taskFile, status, exit_code: null,
+      start_time: now, end_time: now, duration_seconds: 0, agent: this.p.name, worker,
+      command_executed: '', error_message: error, stdout_tail: '', stderr_tail: '', delivery,
+    };
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
+      try {
+        await waitUntil(() => this.running.size === 0);
+      } finally {
+        clearTimeout(drain);
+      }
+      await this.p.nc.drain().catch(() => this.p.nc.close());
+      await Promise.allSettled(this.loops);
+      this.p.log.info('nats worker stopped', { agent: this.p.name });
+    })();
+    return this.stopped;
+  }
+}
+
+function safely(fn: () => unknown): void {
+  try {
+    fn();
+  } catch {
+    // a closed connection: the job will be redelivered
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitUntil(cond: () => boolean): Promise<void> {
+  while (!cond()) await sleep(50);
+}

@@ -1,0 +1,212 @@
+/**
+ * NATS connection settings (config section `nats:`, environment, flags) and connecting with clear
+ * errors. The NATS client is imported lazily so a CLI that never uses NATS does not pay for it.
+ */
+import { readFileSync } from 'node:fs';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { DEFAULT_POOL, checkSubjectToken } from './subjects.js';
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+/** Default redelivery delay after a worker dies (consumer `ack_wait`), seconds. */
+export const DEFAULT_ACK_WAIT_SEC = 30;
+
+export interface NatsAuth {
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** File holding an nkey seed (`SU…`). */
+  nkeySeedFile?: string;
+}
+
+export interface NatsTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** Everything needed to reach the job queue. */
+export interface NatsSettings {
+  servers: string[];
+  pool: string;
+  ackWaitSec: number;
+  auth?: NatsAuth;
+  tls?: NatsTls;
+}
+
+/** A NATS problem that is the operator's to fix; its message is printed as is (no stack). */
+export class NatsSetupError extends Error {
+  override name = 'NatsSetupError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+/**
+ * Build settings from a config `nats:` section (already parsed), the environment and CLI flags.
+ * Precedence: flags > environment (`TASKER_NATS_URL`, `TASKER_NATS_POOL`, `TASKER_NATS_ACK_WAIT`)
+ * > config > defaults. Throws NatsSetupError naming the key for a bad value.
+ */
+export function natsSettingsFrom(
+  section: unknown,
+  env: NodeJS.ProcessEnv = {},
+  flags: { url?: string; pool?: string; ackWaitSec?: number } = {},
+  where = 'config',
+): NatsSettings {
+  if (section !== undefined && section !== null && (typeof section !== 'object' || Array.isArray(section))) {
+    throw new NatsSetupError(`${where}: \`nats\` must be a mapping`);
+  }
+  const s = (section ?? {}) as Obj;
+  const known = new Set(['url', 'pool', 'ack_wait', 'user', 'pass', 'token', 'nkey_seed_file', 'tls']);
+  for (const k of Object.keys(s)) {
+    if (!known.has(k)) throw new NatsSetupError(`${where}: unknown key \`nats.${k}\` (known: ${[...known].join(', ')})`);
+  }
+  const str = (key: string): string | undefined => {
+    const v = s[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || v === '') throw new NatsSetupError(`${where}: \`nats.${key}\` must be a non-empty string`);
+    return v;
+  };
+  const url = flags.url ?? nonEmpty(env.TASKER_NATS_URL) ?? str('url') ?? DEFAULT_NATS_URL;
+  const servers = url.split(',').map((u) => u.trim()).filter(Boolean);
+  if (!servers.length) throw new NatsSetupError(`NATS URL is empty`);
+  const pool = flags.pool ?? nonEmpty(env.TASKER_NATS_POOL) ?? str('pool') ?? DEFAULT_POOL;
+  try {
+    checkSubjectToken('NATS pool name', pool);
+  } catch (e) {
+    throw new NatsSetupError((e as Error).message);
+  }
+  let ackWaitSec = flags.ackWaitSec;
+  if (ackWaitSec === undefined && nonEmpty(env.TASKER_NATS_ACK_WAIT) !== undefined) {
+    ackWaitSec = parseAckWait(env.TASKER_NATS_ACK_WAIT!, 'TASKER_NATS_ACK_WAIT');
+  }
+  if (ackWaitSec === undefined && s.ack_wait !== undefined && s.ack_wait !== null) {
+    ackWaitSec = parseAckWait(String(s.ack_wait), `${where}: nats.ack_wait`);
+  }
+  const settings: NatsSettings = { servers, pool, ackWaitSec: ackWaitSec ?? DEFAULT_ACK_WAIT_SEC };
+  const auth: NatsAuth = {};
+  const user = str('user');
+  const pass = str('pass');
+  const token = str('token');
+  const nkey = str('nkey_seed_file');
+  if (user !== undefined) auth.user = user;
+  if (pass !== undefined) auth.pass = pass;
+  if (token !== undefined) auth.token = token;
+  if (nkey !== undefined) auth.nkeySeedFile = nkey;
+  if ((user === undefined) !== (pass === undefined)) {
+    throw new NatsSetupError(`${where}: \`nats.user\` and \`nats.pass\` go together`);
+  }
+  if (Object.keys(auth).length) settings.auth = auth;
+  if (s.tls !== undefined && s.tls !== null) {
+    if (typeof s.tls !== 'object' || Array.isArray(s.tls)) throw new NatsSetupError(`${where}: \`nats.tls\` must be a mapping with ca, cert, key`);
+    const t = s.tls as Obj;
+    const tls: NatsTls = {};
+    for (const k of Object.keys(t)) {
+      if (k !== 'ca' && k !== 'cert' && k !== 'key') throw new NatsSetupError(`${where}: unknown key \`nats.tls.${k}\` (known: ca, cert, key)`);
+      if (typeof t[k] !== 'string') throw new NatsSetupError(`${where}: \`nats.tls.${k}\` must be a file path`);
+      tls[k] = t[k] as string;
+    }
+    if ((tls.cert === undefined) !== (tls.key === undefined)) {
+      throw new NatsSetupError(`${where}: \`nats.tls.cert\` and \`nats.tls.key\` go together`);
+    }
+    settings.tls = tls;
+  }
+  return settings;
+}
+
+/** Seconds from 1 to 86400 (fractions allowed, e.g. 2.5). */
+export function parseAckWait(text: string, where: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 1 || n > 86400) {
+    throw new NatsSetupError(`${where} must be a number of seconds from 1 to 86400, got \`${text}\``);
+  }
+  return n;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Options for {@link connectNats}. */
+export interface ConnectOptions {
+  servers: string | string[];
+  auth?: NatsAuth;
+  tls?: NatsTls;
+  /** Connection name shown by the server (`nats server report connections`). */
+  name?: string;
+}
+
+/**
+ * Connect, reconnecting forever after the first success (a restarted nats-server is picked up
+ * again). Throws NatsSetupError naming the URL when the server cannot be reached or refuses us.
+ */
+export async function connectNats(opts: ConnectOptions): Promise<NatsConnection> {
+  const servers = Array.isArray(opts.servers) ? opts.servers : opts.servers.split(',');
+  const where = servers.join(',');
+  const nats = await import('@nats-io/transport-node');
+  const options: Parameters<typeof nats.connect>[0] = {
+    servers,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    reconnectJitter: 100,
+    timeout: 5000,
+    pingInterval: 10_000,
+    name: opts.name,
+  };
+  const auth = opts.auth;
+  if (auth?.user !== undefined) {
+    options.user = auth.user;
+    options.pass = auth.pass;
+  }
+  if (auth?.token !== undefined) options.token = auth.token;
+  if (auth?.nkeySeedFile !== undefined) {
+    let seed: Uint8Array;
+    try {
+      seed = new TextEncoder().encode(readFileSync(auth.nkeySeedFile, 'utf8').trim());
+    } catch (e) {
+      throw new NatsSetupError(`cannot read nkey seed file ${auth.nkeySeedFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    options.authenticator = nats.nkeyAuthenticator(seed);
+  }
+  if (opts.tls) {
+    const tls: Record<string, string> = {};
+    if (opts.tls.ca) tls.caFile = opts.tls.ca;
+    if (opts.tls.cert) tls.certFile = opts.tls.cert;
+    if (opts.tls.key) tls.keyFile = opts.tls.key;
+    options.tls = tls;
+  }
+  try {
+    return await nats.connect(options);
+  } catch (e) {
+    throw new NatsSetupError(describeConnectError(e, where), { cause: e });
+  }
+}
+
+function describeConnectError(e: unknown, where: string): string {
+  const err = e as Error & { code?: string };
+  const msg = err?.message ?? String(e);
+  if (err?.name === 'AuthorizationError' || /authoriz|authentic/i.test(msg)) {
+    return `NATS at ${where} refused our credentials (${msg}); check nats.user/pass, token or nkey_seed_file`;
+  }
+  if (/tls|certificate|ssl/i.test(msg)) return `TLS handshake with NATS at ${where} failed: ${msg}`;
+  return `cannot reach NATS at ${where}: ${msg}`;
+}
+
+/** The JetStream manager, or NatsSetupError when the server runs without JetStream. */
+export async function jetStreamManagerOf(nc: NatsConnection, where: string): Promise<JetStreamManager> {
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  try {
+    return await jetstreamManager(nc, { timeout: 5000 });
+  } catch (e) {
+    const err = e as Error;
+    if (err.name === 'JetStreamNotEnabled' || /jetstream.*not enabled|no responders/i.test(err.message)) {
+      throw new NatsSetupError(
+        `JetStream is not enabled on the NATS server at ${where}: start nats-server with -js (or a \`jetstream {}\` block in its config)`,
+        { cause: e },
+      );
+    }
+    throw new NatsSetupError(`JetStream at ${where} did not answer: ${err.message}`, { cause: e });
+  }
+}

@@ -1,0 +1,4 @@
+export * from './subjects.js';
+export * from './schema.js';
+export * from './connection.js';
+export * from './streams.js';

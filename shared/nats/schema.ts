@@ -1,0 +1,212 @@
+/**
+ * The messages TASKER sends over NATS, and their validation. Everything read from the wire goes
+ * through `parseJob` / `parseResult`: a malformed message gives an error naming the field, never a
+ * throw.
+ */
+import { isSubjectToken } from './subjects.js';
+
+export const JOB_VERSION = 1;
+
+/** Final status of a job, as in parallelr's results file. */
+export type JobStatus = 'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED' | 'ERROR';
+export const JOB_STATUSES: readonly JobStatus[] = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED', 'ERROR'];
+
+/** One task file to run, as published on `tasker.jobs.<pool>.<runId>.<seq>`. */
+export interface JobMessage {
+  v: typeof JOB_VERSION;
+  run_id: string;
+  /** 1-based position of the task file in the run. */
+  seq: number;
+  /** The task file as the operator named it (recorded in results). */
+  task_file: string;
+  /** Base name the shipped copy gets in the job's workspace. */
+  file_name: string;
+  /** File content, base64. */
+  content: string;
+  /** Command template; `@TASK@` is replaced by the path of the shipped copy (one argv element). */
+  command: string;
+  /** Per-job timeout in seconds (0 = none). */
+  timeout_sec: number;
+  /** Characters of stdout/stderr kept in the result (the last ones). */
+  output_tail: number;
+}
+
+/** Outcome of one job, published on `tasker.results.<runId>` before the job is acknowledged. */
+export interface ResultMessage {
+  v: typeof JOB_VERSION;
+  run_id: string;
+  seq: number;
+  task_file: string;
+  status: JobStatus;
+  /** Process exit code; null when it never ran to an exit (ERROR, CANCELLED before start). */
+  exit_code: number | null;
+  start_time: string;
+  end_time: string;
+  duration_seconds: number;
+  /** Name of the agent (worker process) that ran it. */
+  agent: string;
+  /** Concurrency slot on that agent (1..max). */
+  worker: number;
+  /** The argv actually run, joined for display. */
+  command_executed: string;
+  error_message: string;
+  stdout_tail: string;
+  stderr_tail: string;
+  /** How many times NATS had delivered the job when this result was made (1 = first). */
+  delivery: number;
+}
+
+/** Live (not stored) notice that an agent started a job. */
+export interface StartedMessage {
+  type: 'started';
+  run_id: string;
+  seq: number;
+  agent: string;
+  worker: number;
+}
+
+export type Parsed<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: string; runId?: string; seq?: number; taskFile?: string };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function decodeJson(data: Uint8Array): { ok: true; value: unknown } | { ok: false; error: string } {
+  let text: string;
+  try {
+    text = decoder.decode(data);
+  } catch {
+    return { ok: false, error: 'payload is not UTF-8' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    const preview = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    return { ok: false, error: `payload is not JSON (${(e as Error).message}): ${JSON.stringify(preview)}` };
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+class FieldErrors {
+  readonly errors: string[] = [];
+  constructor(private readonly o: Obj) {}
+  str(key: string, opts: { nonEmpty?: boolean; token?: boolean } = {}): string {
+    const v = this.o[key];
+    if (typeof v !== 'string') this.errors.push(`\`${key}\` must be a string`);
+    else if (opts.nonEmpty && v === '') this.errors.push(`\`${key}\` must not be empty`);
+    else if (opts.token && !isSubjectToken(v)) this.errors.push(`\`${key}\` must be letters, digits, '_' or '-'`);
+    return typeof v === 'string' ? v : '';
+  }
+  int(key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const v = this.o[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.errors.push(`\`${key}\` must be a whole number from ${min} to ${max}`);
+      return 0;
+    }
+    return v;
+  }
+  num(key: string): number {
+    const v = this.o[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.errors.push(`\`${key}\` must be a number`);
+    return typeof v === 'number' ? v : 0;
+  }
+}
+
+function fail<T>(error: string, o?: Obj): Parsed<T> {
+  const r: Parsed<T> = { ok: false, error };
+  if (o) {
+    if (typeof o.run_id === 'string' && isSubjectToken(o.run_id)) r.runId = o.run_id;
+    if (typeof o.seq === 'number' && Number.isSafeInteger(o.seq) && o.seq > 0) r.seq = o.seq;
+    if (typeof o.task_file === 'string') r.taskFile = o.task_file;
+  }
+  return r;
+}
+
+/** Validate a job message. */
+export function parseJob(data: Uint8Array): Parsed<JobMessage> {
+  const j = decodeJson(data);
+  if (!j.ok) return fail(j.error);
+  if (typeof j.value !== 'object' || j.value === null || Array.isArray(j.value)) {
+    return fail('payload is not a JSON object');
+  }
+  const o = j.value as Obj;
+  if (o.v !== JOB_VERSION) return fail(`unsupported job version \`${String(o.v)}\` (expected ${JOB_VERSION})`, o);
+  const f = new FieldErrors(o);
+  const job: JobMessage = {
+    v: JOB_VERSION,
+    run_id: f.str('run_id', { token: true }),
+    seq: f.int('seq', 1),
+    task_file: f.str('task_file', { nonEmpty: true }),
+    file_name: f.str('file_name', { nonEmpty: true }),
+    content: f.str('content'),
+    command: f.str('command', { nonEmpty: true }),
+    timeout_sec: f.int('timeout_sec', 0, 31 * 24 * 3600),
+    output_tail: f.int('output_tail', 0, 10_000_000),
+  };
+  if (job.file_name.includes('/') || job.file_name === '.' || job.file_name === '..') {
+    f.errors.push('`file_name` must be a plain file name');
+  }
+  if (typeof o.content === 'string' && !/^[A-Za-z0-9+/]*={0,2}$/.test(o.content)) {
+    f.errors.push('`content` must be base64');
+  }
+  if (f.errors.length) return fail(`invalid job: ${f.errors.join('; ')}`, o);
+  return { ok: true, value: job };
+}
+
+/** Validate a result message. */
+export function parseResult(data: Uint8Array): Parsed<ResultMessage> {
+  const j = decodeJson(data);
+  if (!j.ok) return fail(j.error);
+  if (typeof j.value !== 'object' || j.value === null || Array.isArray(j.value)) {
+    return fail('payload is not a JSON object');
+  }
+  const o = j.value as Obj;
+  const f = new FieldErrors(o);
+  const status = o.status;
+  if (!JOB_STATUSES.includes(status as JobStatus)) f.errors.push(`\`status\` must be one of ${JOB_STATUSES.join('|')}`);
+  const exit = o.exit_code;
+  if (exit !== null && !(typeof exit === 'number' && Number.isInteger(exit))) f.errors.push('`exit_code` must be an integer or null');
+  const r: ResultMessage = {
+    v: JOB_VERSION,
+    run_id: f.str('run_id', { token: true }),
+    seq: f.int('seq', 1),
+    task_file: f.str('task_file'),
+    status: status as JobStatus,
+    exit_code: (exit as number | null) ?? null,
+    start_time: f.str('start_time'),
+    end_time: f.str('end_time'),
+    duration_seconds: f.num('duration_seconds'),
+    agent: f.str('agent'),
+    worker: f.int('worker', 0),
+    command_executed: f.str('command_executed'),
+    error_message: f.str('error_message'),
+    stdout_tail: f.str('stdout_tail'),
+    stderr_tail: f.str('stderr_tail'),
+    delivery: f.int('delivery', 0),
+  };
+  if (f.errors.length) return fail(`invalid result: ${f.errors.join('; ')}`, o);
+  return { ok: true, value: r };
+}
+
+/** Validate a live `started` notice (progress display only). */
+export function parseStarted(data: Uint8Array): StartedMessage | undefined {
+  const j = decodeJson(data);
+  if (!j.ok || typeof j.value !== 'object' || j.value === null) return undefined;
+  const o = j.value as Obj;
+  if (o.type !== 'started' || typeof o.run_id !== 'string' || typeof o.agent !== 'string') return undefined;
+  if (typeof o.seq !== 'number' || typeof o.worker !== 'number') return undefined;
+  return { type: 'started', run_id: o.run_id, seq: o.seq, agent: o.agent, worker: o.worker };
+}
+
+const encoder = new TextEncoder();
+
+/** Serialise any TASKER NATS message. */
+export function encodeMessage(m: JobMessage | ResultMessage | StartedMessage): Uint8Array {
+  return encoder.encode(JSON.stringify(m));
+}
+
+/** The last `n` characters of `text`. */
+export function tail(text: string, n: number): string {
+  return text.length > n ? text.slice(text.length - n) : text;
+}

@@ -1,0 +1,57 @@
+/**
+ * Names of the JetStream streams, subjects and consumers TASKER uses. One place, so controller and
+ * worker always agree.
+ *
+ * Jobs:     stream TASKER_JOBS (work queue),  subject tasker.jobs.<pool>.<runId>.<seq>
+ * Results:  stream TASKER_RESULTS (limits),   subject tasker.results.<runId>
+ * Cancel:   core NATS,                        subject tasker.cancel.<runId>
+ * Progress: core NATS (not stored),           subject tasker.progress.<runId>
+ *
+ * One durable pull consumer per pool (`pool_<pool>`, single `filter_subject`
+ * `tasker.jobs.<pool>.>`): nats-server 2.9 has no `filter_subjects`, and a work-queue stream
+ * allows only non-overlapping consumers, so every worker of a pool shares that one consumer.
+ * Putting run id and seq in the subject lets the controller ask the server which jobs of a run are
+ * still queued (stream info `subjects_filter`) and purge a cancelled run's queue.
+ */
+export const JOBS_STREAM = 'TASKER_JOBS';
+export const RESULTS_STREAM = 'TASKER_RESULTS';
+export const DEFAULT_POOL = 'default';
+
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A pool name or run id must be one NATS subject token (letters, digits, `_`, `-`). */
+export function isSubjectToken(value: string): boolean {
+  return TOKEN.test(value);
+}
+
+/** Throws a readable error when `value` cannot be used as a subject token. */
+export function checkSubjectToken(what: string, value: string): string {
+  if (!isSubjectToken(value)) {
+    throw new Error(`${what} must be 1-64 letters, digits, '_' or '-', got \`${value}\``);
+  }
+  return value;
+}
+
+export const subjects = {
+  jobsAll: 'tasker.jobs.>',
+  resultsAll: 'tasker.results.>',
+  cancelAll: 'tasker.cancel.*',
+  job: (pool: string, runId: string, seq: number) => `tasker.jobs.${pool}.${runId}.${seq}`,
+  poolJobs: (pool: string) => `tasker.jobs.${pool}.>`,
+  runJobs: (pool: string, runId: string) => `tasker.jobs.${pool}.${runId}.>`,
+  results: (runId: string) => `tasker.results.${runId}`,
+  cancel: (runId: string) => `tasker.cancel.${runId}`,
+  progress: (runId: string) => `tasker.progress.${runId}`,
+} as const;
+
+/** Durable consumer name of a pool. */
+export function poolConsumer(pool: string): string {
+  return `pool_${pool}`;
+}
+
+/** The seq encoded in a job subject, or undefined. */
+export function seqOfJobSubject(subject: string): number | undefined {
+  const last = subject.slice(subject.lastIndexOf('.') + 1);
+  const n = Number(last);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
