@@ -1,0 +1,12 @@
+export {
+  validateHosts,
+  formatHostProblem,
+  type HostTarget,
+  type HostProblem,
+  type HostStage,
+  type ValidateHostsOptions,
+  type HostValidationResult,
+} from './validate-hosts.js';
+export { resolveHost, type Resolution, type ResolveOptions } from './resolve-host.js';
+export { pingHost } from './ping-host.js';
+export { testConnectivity } from './connectivity-test.js';
