@@ -20,6 +20,8 @@ import type {
   StreamName,
 } from './condition-ast.js';
 
+const NEXT_WORDS = ['always', 'never', 'loop'];
+
 /** Deeper nesting than this is reported instead of risking the call stack. */
 const MAX_DEPTH = 200;
 
@@ -526,5 +528,11 @@ export function parseNext(text: string): { next: NextSpec | null; diagnostics: C
     return { next: parsed.ast ? { kind: 'loop', condition: parsed.ast } : null, diagnostics: parsed.diagnostics };
   }
   const parsed = parseCondition(text);
+  const [only] = parsed.diagnostics;
+  if (parsed.diagnostics.length === 1 && only!.code === 'UNKNOWN_CONDITION' && !only!.message.includes('did you mean')) {
+    // A misspelt `always`/`never`/`loop` rather than a misspelt condition.
+    const better = suggest(text.trim(), NEXT_WORDS);
+    if (better !== undefined) only!.message += `; did you mean '${better}'?`;
+  }
   return { next: parsed.ast ? { kind: 'condition', condition: parsed.ast } : null, diagnostics: parsed.diagnostics };
 }
