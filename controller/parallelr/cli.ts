@@ -1,0 +1,451 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import type { CliIo } from '../../shared/cli-io.js';
+import { formatConfigDiagnostic, loadConfig, renderConfigYaml, type LoadedConfig, type ParallelrConfig } from './config.js';
+import { parseCommandTemplate, buildTaskCommand, type CommandTemplate } from './command.js';
+import { daemonStartedLine, DAEMON_ENV, startDaemon } from './daemon.js';
+import { argumentEntries, discoverTaskFiles, fileEntries, readArgumentsFile, resolveInputFile } from './discover.js';
+import { ParallelrExit } from './exit-codes.js';
+import { openMainLog, type LogLevel } from './main-log.js';
+import { HELP, parseCliOptions, USAGE, UsageError, type CliOptions } from './options.js';
+import { formatTimestamp, packageVersion, resolveDirs, sessionFiles, type ParallelrDirs } from './paths.js';
+import { runParallel } from './pool.js';
+import { createProgressReporter } from './progress.js';
+import { processStartTime, WorkerRegistry, type WorkerEntry } from './registry.js';
+import { openResultsWriter } from './results-writer.js';
+import { formatSummary, countRecords } from './summary.js';
+import { openTaskOutputWriter } from './task-output.js';
+import type { TaskEntry } from './types.js';
+import { formatWorkerTable, stopWorkers } from './workers.js';
+
+/** What the bin file knows and run() cannot learn from argv/io. */
+export interface RunContext {
+  /** Name the program was invoked as; `ptasker…` selects ptasker mode. Default `parallelr`. */
+  programName?: string;
+  /** How to start this CLI again (daemon mode). Default: this Node, its exec args and script. */
+  selfArgv?: string[];
+  /** Our process id (registry, file names). Default process.pid. */
+  pid?: number;
+}
+
+class FatalError extends Error {
+  override name = 'FatalError';
+}
+
+/** The parallelr command line. Returns the exit code; never exits the process. */
+export async function run(argv: readonly string[], io: CliIo, context: RunContext = {}): Promise<number> {
+  const err = (text: string) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  const out = (text: string) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  let opts: CliOptions;
+  try {
+    opts = parseCliOptions(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`${USAGE}\nparallelr: error: ${e.message}`);
+    return ParallelrExit.USAGE;
+  }
+  const ptasker = basename(context.programName ?? 'parallelr').startsWith('ptasker');
+  const name = ptasker ? 'ptasker' : 'parallelr';
+  const dirs = resolveDirs(io.env, name);
+  const pid = context.pid ?? process.pid;
+  try {
+    switch (opts.action) {
+      case 'help':
+        out(HELP);
+        return ParallelrExit.SUCCESS;
+      case 'version':
+        out(`${name} ${packageVersion()}`);
+        return ParallelrExit.SUCCESS;
+      case 'check-dependencies':
+        out('yaml: available (bundled dependency)\nprocess metrics: not collected (memory/CPU are not part of the records)');
+        return ParallelrExit.SUCCESS;
+      case 'show-config':
+        return showConfig(dirs, out);
+      case 'validate-config':
+        return validateConfig(dirs, out, err);
+      case 'list-workers':
+        out(formatWorkerTable(new WorkerRegistry(dirs.pids).list().filter((e) => e.pid !== pid)));
+        return ParallelrExit.SUCCESS;
+      case 'kill':
+        return await kill(opts, dirs, io, pid, out, err);
+      case 'run':
+        return await runTasks(opts, dirs, io, { ...context, pid, ptasker, name, argv: [...argv] }, out, err);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${USAGE}\nparallelr: error: ${e.message}`);
+      return ParallelrExit.USAGE;
+    }
+    if (e instanceof FatalError) {
+      err(`parallelr: error: ${e.message}`);
+      return ParallelrExit.FAILED;
+    }
+    err(`parallelr: unexpected error: ${(e as Error).message}`);
+    return ParallelrExit.FAILED;
+  }
+}
+
+function loadChecked(dirs: ParallelrDirs, err: (t: string) => void): ParallelrConfig {
+  const loaded = loadConfig({ installation: dirs.installationConfig, user: dirs.userConfig });
+  for (const d of loaded.diagnostics) if (d.severity === 'warning') err(`parallelr: ${formatConfigDiagnostic(d)}`);
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    throw new FatalError(`invalid configuration:\n${errors.map(formatConfigDiagnostic).join('\n')}\n(check with parallelr --validate-config)`);
+  }
+  return loaded.config;
+}
+
+function describeFiles(loaded: LoadedConfig): string {
+  return loaded.files.map((f) => `  ${`${f.tier}:`.padEnd(14)}${f.path} (${f.status})`).join('\n');
+}
+
+function showConfig(dirs: ParallelrDirs, out: (t: string) => void): number {
+  const loaded = loadConfig({ installation: dirs.installationConfig, user: dirs.userConfig });
+  out('Configuration files (later overrides earlier):');
+  out(describeFiles(loaded));
+  if (loaded.diagnostics.length) {
+    out('Problems:');
+    out(loaded.diagnostics.map((d) => `  ${formatConfigDiagnostic(d)}`).join('\n'));
+  }
+  out('\nEffective configuration (defaults, then the files above):');
+  out(renderConfigYaml(loaded.config));
+  out(`Directories:\n  home:      ${dirs.home}\n  logs:      ${dirs.logs}\n  workspace: ${dirs.workspace}\n  pids:      ${dirs.pids}`);
+  out(`\nTo customise, create ${dirs.userConfig} (see deploy/parallelr.example.yaml).`);
+  return ParallelrExit.SUCCESS;
+}
+
+function validateConfig(dirs: ParallelrDirs, out: (t: string) => void, err: (t: string) => void): number {
+  const loaded = loadConfig({ installation: dirs.installationConfig, user: dirs.userConfig });
+  out('Configuration files:');
+  out(describeFiles(loaded));
+  for (const d of loaded.diagnostics) err(formatConfigDiagnostic(d));
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = loaded.diagnostics.length - errors;
+  if (errors) {
+    out(`Configuration is invalid: ${errors} error(s), ${warnings} warning(s).`);
+    return ParallelrExit.FAILED;
+  }
+  out(`Configuration is valid${warnings ? ` (${warnings} warning(s))` : ''}.`);
+  return ParallelrExit.SUCCESS;
+}
+
+async function kill(opts: CliOptions, dirs: ParallelrDirs, io: CliIo, self: number, out: (t: string) => void, err: (t: string) => void): Promise<number> {
+  const config = loadChecked(dirs, err);
+  const registry = new WorkerRegistry(dirs.pids);
+  // The manager's own group kill takes kill_grace_seconds; give it that plus room to write its records.
+  const graceMs = (config.execution.kill_grace_seconds + 3) * 1000;
+  const live = registry.list().filter((e) => e.pid !== self);
+  let targets: WorkerEntry[];
+  if (opts.killPid !== null) {
+    const entry = live.find((e) => e.pid === opts.killPid);
+    if (!entry) {
+      err(`parallelr: PID ${opts.killPid} is not a running parallelr worker (see parallelr --list-workers)`);
+      return ParallelrExit.FAILED;
+    }
+    targets = [entry];
+  } else {
+    if (live.length === 0) {
+      out('No parallelr workers are running.');
+      return ParallelrExit.SUCCESS;
+    }
+    out(formatWorkerTable(live));
+    if (!opts.yes) {
+      const answer = io.readLine ? await io.readLine(`Stop all ${live.length} parallelr worker(s)? Type 'yes' to confirm: `) : undefined;
+      if (answer === undefined) {
+        err('parallelr: not confirmed (no terminal to ask); add -y to stop all workers without asking');
+        return ParallelrExit.FAILED;
+      }
+      if (answer.trim().toLowerCase() !== 'yes') {
+        out('Cancelled; nothing was stopped.');
+        return ParallelrExit.SUCCESS;
+      }
+    }
+    targets = live;
+  }
+  const results = await stopWorkers(registry, targets, graceMs);
+  for (const r of results) {
+    out(
+      r.how === 'terminated' ? `Stopped worker ${r.pid} (SIGTERM).`
+      : r.how === 'killed' ? `Killed worker ${r.pid} and its task process groups (SIGKILL after ${graceMs / 1000}s).`
+      : `Worker ${r.pid} had already exited.`,
+    );
+  }
+  return ParallelrExit.SUCCESS;
+}
+
+interface RunTasksContext extends RunContext {
+  pid: number;
+  /** The command line as given (handed unchanged to a daemon child). */
+  argv: string[];
+  ptasker: boolean;
+  name: string;
+}
+
+async function runTasks(
+  opts: CliOptions,
+  dirs: ParallelrDirs,
+  io: CliIo,
+  ctx: RunTasksContext,
+  out: (t: string) => void,
+  err: (t: string) => void,
+): Promise<number> {
+  const config = loadChecked(dirs, err);
+  const limits = config.limits;
+  if (opts.maxWorkers !== undefined && opts.maxWorkers > limits.max_allowed_workers) {
+    throw new UsageError(`-m/--max must be a whole number from 1 to ${limits.max_allowed_workers} (limits.max_allowed_workers), got \`${opts.maxWorkers}\``);
+  }
+  if (opts.timeout !== undefined && opts.timeout > limits.max_allowed_timeout) {
+    throw new UsageError(`-t/--timeout must be a whole number of seconds from 1 to ${limits.max_allowed_timeout} (limits.max_allowed_timeout), got \`${opts.timeout}\``);
+  }
+  const isDaemonChild = io.env[DAEMON_ENV] === '1';
+  const env: NodeJS.ProcessEnv = { ...io.env };
+  delete env[DAEMON_ENV];
+
+  let commandText = opts.command;
+  let envNames = opts.envVarNames;
+  if (ctx.ptasker) {
+    if (opts.tasksPaths.length === 0) throw new UsageError('ptasker needs -T (task files or a template)');
+    const project = opts.project ?? `parallelr_${randomBytes(3).toString('hex')}`;
+    if (!opts.project) out(`Auto-generated project: ${project}`);
+    commandText = `tasker @TASK@ -p ${project} -r`;
+    out(`Using command: ${commandText}`);
+    if (opts.argumentsFile && envNames.length === 0) {
+      envNames = ['HOSTNAME'];
+      out('Auto-setting environment variable: HOSTNAME');
+    }
+  }
+  if (commandText === undefined) throw new UsageError('-C/--Command is required (e.g. -C "bash @TASK@")');
+  if (opts.tasksPaths.length === 0 && !opts.argumentsFile) throw new UsageError('-T/--TasksDir or -A/--arguments-file is required');
+  if (opts.daemon && !opts.run && !isDaemonChild) throw new UsageError('-d/--daemon needs -r/--run (a dry run has nothing to run in the background)');
+  const parsed = parseCommandTemplate(commandText);
+  if ('error' in parsed) throw new UsageError(parsed.error);
+  const template = parsed.template;
+
+  const entries = await discover(opts, template, envNames, io, dirs, err);
+
+  const stamped = formatTimestamp(new Date(), config.logging.custom_date_format);
+  const stamp = 'text' in stamped ? stamped.text : String(Date.now());
+
+  if (opts.daemon && !isDaemonChild) {
+    const registry = new WorkerRegistry(dirs.pids);
+    const selfArgv = ctx.selfArgv ?? [process.execPath, ...process.execArgv, process.argv[1]!];
+    const started = await startDaemon({ selfArgv, args: ctx.argv, cwd: io.cwd, env: io.env, logsDir: dirs.logs, stamp, registry });
+    if (started.failure) {
+      err(`parallelr: the daemon did not start: ${started.failure}`);
+      return ParallelrExit.FAILED;
+    }
+    const entry = registry.read(started.pid);
+    out(`Started parallelr daemon, PID ${started.pid}: ${entries.length} task(s), command ${template.text}`);
+    out(`Working directory: ${io.cwd}`);
+    if (entry?.main_log) out(`Main log: ${entry.main_log}`);
+    if (entry?.results) out(`Results: ${entry.results}`);
+    out(`Daemon output: ${started.outputFile}`);
+    out(`Watch: parallelr --list-workers    Stop: parallelr -k ${started.pid}`);
+    return ParallelrExit.SUCCESS;
+  }
+
+  const maxWorkers = opts.maxWorkers ?? limits.max_workers;
+  const timeoutSeconds = opts.timeout ?? limits.timeout_seconds;
+  const startDelay = opts.sleep ?? limits.task_start_delay;
+  const stopLimitsOn = opts.stopLimits || limits.stop_limits_enabled;
+  const stopDesc = `${limits.max_consecutive_failures} consecutive failures, or failure rate > ${(limits.max_failure_rate * 100).toFixed(0)}% after ${limits.min_tasks_for_rate_check} tasks`;
+
+  if (!opts.run) {
+    out(`DRY RUN: ${entries.length} task(s) would run with ${Math.min(maxWorkers, entries.length)} worker(s), timeout ${timeoutSeconds}s. Nothing is executed; add -r to run.`);
+    for (const e of entries) {
+      const built = buildTaskCommand(template, e, config.security.max_argument_length);
+      out(`[${e.index}/${entries.length}]: ${'error' in built ? `ERROR: ${built.error}` : built.display}`);
+    }
+    return ParallelrExit.SUCCESS;
+  }
+
+  // Run mode.
+  if (isDaemonChild) out(daemonStartedLine(ctx.pid));
+  const workspace = { dir: dirs.workspace, isolated: config.execution.workspace_isolation };
+  mkdirSync(workspace.dir, { recursive: true });
+  let sessionId = `${ctx.pid}_${stamp}`;
+  let files = sessionFiles(dirs.logs, ctx.pid, stamp);
+  for (let n = 2; existsSync(files.mainLog) || existsSync(files.results); n++) {
+    sessionId = `${ctx.pid}_${stamp}_${n}`;
+    files = sessionFiles(dirs.logs, ctx.pid, `${stamp}_${n}`);
+  }
+  const resultsPath = opts.results ? resolve(io.cwd, opts.results) : files.results;
+  const outputOn = opts.taskOutputLog ?? config.logging.task_output_log;
+  const level: LogLevel = opts.debug ? 'DEBUG' : (config.logging.level as LogLevel);
+  const log = openMainLog(files.mainLog, {
+    level,
+    pid: ctx.pid,
+    maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
+    backups: config.logging.backup_count,
+  });
+  const results = openResultsWriter(resultsPath);
+  const parameters = [`-C (Command template): ${template.text}`];
+  if (opts.tasksPaths.length) parameters.push(`-T (Task paths): ${opts.tasksPaths.join(' ')}`);
+  if (opts.argumentsFile) parameters.push(`-A (Arguments file): ${opts.argumentsFile}`);
+  if (envNames.length) parameters.push(`-E (Environment variables): ${envNames.join(',')}`);
+  const taskOutput = outputOn ? openTaskOutputWriter(files.output, parameters, limits.max_output_capture) : null;
+
+  const registry = new WorkerRegistry(dirs.pids);
+  const entry: WorkerEntry = {
+    pid: ctx.pid,
+    proc_start: processStartTime(ctx.pid),
+    session_id: sessionId,
+    status: 'running',
+    daemon: isDaemonChild,
+    start_time: new Date().toISOString(),
+    cwd: io.cwd,
+    command_template: template.text,
+    total: entries.length,
+    done: 0,
+    failed: 0,
+    main_log: files.mainLog,
+    results: resultsPath,
+    updated: '',
+  };
+  registry.list(); // removes stale entries
+  registry.write(entry);
+
+  const banner = [
+    '='.repeat(70),
+    `${ctx.name} ${packageVersion()}  session ${sessionId}${isDaemonChild ? '  (daemon)' : ''}`,
+    `Command template: ${template.text}`,
+    opts.tasksPaths.length ? `Task paths: ${opts.tasksPaths.join(' ')}` : undefined,
+    opts.argumentsFile ? `Arguments file: ${opts.argumentsFile}${opts.separator ? ` (separator: ${opts.separator})` : ''}` : undefined,
+    envNames.length ? `Environment variables: ${envNames.join(', ')}` : undefined,
+    `Tasks: ${entries.length}   Workers: ${maxWorkers}   Timeout: ${timeoutSeconds}s   Start delay: ${startDelay}s`,
+    `Workspace: ${workspace.dir}${workspace.isolated ? ' (isolated, one directory per task)' : ' (shared)'}`,
+    `Stop limits: ${stopLimitsOn ? `enabled (${stopDesc})` : 'disabled'}`,
+    `Main log: ${files.mainLog}`,
+    `Results: ${resultsPath}`,
+    taskOutput ? `Task output: ${taskOutput.path}` : undefined,
+    '='.repeat(70),
+  ].filter((l): l is string => l !== undefined);
+  out(banner.join('\n'));
+  for (const l of banner.slice(1, -1)) log.info(l);
+  if (opts.wait !== undefined) log.debug(`-w ${opts.wait}: accepted; completions are event driven, there is no polling`);
+  if (!config.execution.use_process_groups) log.warn('execution.use_process_groups: false is ignored: every task runs in its own process group so a timeout can kill all of it');
+
+  let lastRegistryWrite = 0;
+  const progress = createProgressReporter({ total: entries.length, tty: io.isTTY && !isDaemonChild, stdout: io.stdout, stderr: io.stderr, quiet: opts.quiet });
+  let result;
+  try {
+    result = await runParallel(
+      {
+        sessionId,
+        entries,
+        template,
+        maxWorkers,
+        timeoutSeconds,
+        startDelaySeconds: startDelay,
+        killGraceMs: config.execution.kill_grace_seconds * 1000,
+        stopLimits: stopLimitsOn
+          ? { maxConsecutiveFailures: limits.max_consecutive_failures, maxFailureRate: limits.max_failure_rate, minTasksForRateCheck: limits.min_tasks_for_rate_check }
+          : null,
+        workspace,
+        pid: ctx.pid,
+        maxArgumentLength: config.security.max_argument_length,
+        maxOutputCapture: limits.max_output_capture,
+        maxFileSize: config.advanced.max_file_size,
+        inProcessTasker: opts.inProcess,
+        results,
+        taskOutput,
+        log,
+        progress,
+        onRecord: (r, c) => {
+          entry.done = c.done;
+          if (r.status !== 'SUCCESS' && r.status !== 'CANCELLED') entry.failed++;
+          const now = Date.now();
+          if (now - lastRegistryWrite >= 500 || c.done === c.total) {
+            lastRegistryWrite = now;
+            registry.write(entry);
+          }
+        },
+      },
+      { ...io, env },
+    );
+  } finally {
+    results.close();
+    taskOutput?.close();
+    registry.remove(ctx.pid);
+  }
+  const counts = countRecords(result.records);
+  log.info(`Execution completed: total ${counts.total}, succeeded ${counts.succeeded}, failed ${counts.failed}, cancelled ${counts.cancelled}`);
+  const summary = formatSummary({
+    records: result.records,
+    workers: maxWorkers,
+    pid: ctx.pid,
+    workspace,
+    logDir: dirs.logs,
+    stopLimits: { enabled: stopLimitsOn, description: stopDesc, tripped: result.stopReason },
+    files: { mainLog: files.mainLog, results: resultsPath, output: taskOutput?.path ?? null },
+    interrupted: result.interrupted,
+    elapsedSeconds: result.elapsedSeconds,
+  });
+  for (const l of summary.trimEnd().split('\n')) log.info(l);
+  log.close();
+  out('\n' + summary.trimEnd());
+  out(`\nResults: ${resultsPath}`);
+  if (result.interrupted === 'SIGINT') return ParallelrExit.SIGINT;
+  if (result.interrupted) return ParallelrExit.SIGTERM;
+  return counts.failed > 0 || counts.cancelled > 0 ? ParallelrExit.FAILED : ParallelrExit.SUCCESS;
+}
+
+/** The task entries for this command line, or a FatalError naming what is wrong. */
+async function discover(
+  opts: CliOptions,
+  template: CommandTemplate,
+  envNames: readonly string[],
+  io: CliIo,
+  dirs: ParallelrDirs,
+  err: (t: string) => void,
+): Promise<TaskEntry[]> {
+  const home = io.env.HOME || dirs.home;
+  const confirmFallback = async (given: string, found: string) => {
+    err(`parallelr: warning: ${given} was not found here; using ${found} from the fallback search`);
+    if (opts.yes) return;
+    const answer = io.readLine ? await io.readLine('Continue with this file? [y/N]: ') : undefined;
+    if (!answer || !/^y(es)?$/i.test(answer.trim())) throw new FatalError(`${given}: not confirmed (add -y to accept fallback files)`);
+  };
+  if (!opts.argumentsFile) {
+    if (template.maxArgIndex > 0) throw new FatalError(`-C uses @ARG${template.maxArgIndex > 1 ? `_${template.maxArgIndex}` : ''}@ but there is no -A/--arguments-file`);
+    const found = discoverTaskFiles(opts.tasksPaths, { cwd: io.cwd, extensions: opts.fileExtensions });
+    if ('error' in found) throw new FatalError(found.error);
+    return fileEntries(found.files);
+  }
+  let templateFile: { given: string; absolute: string } | null = null;
+  if (opts.tasksPaths.length > 1) throw new FatalError('with -A, -T names exactly one template file');
+  if (opts.tasksPaths.length === 1) {
+    const given = opts.tasksPaths[0]!;
+    const r = resolveInputFile(given, { cwd: io.cwd, home, search: opts.search });
+    if ('error' in r) throw new FatalError(`-T ${r.error}`);
+    if (!isFile(r.path)) throw new FatalError(`-T ${given}: with -A, -T must be a template file, not a directory`);
+    if (r.fromFallback) await confirmFallback(given, r.path);
+    templateFile = { given, absolute: r.path };
+  }
+  const a = resolveInputFile(opts.argumentsFile, { cwd: io.cwd, home, search: opts.search });
+  if ('error' in a) throw new FatalError(`-A ${a.error}`);
+  if (a.fromFallback) await confirmFallback(opts.argumentsFile, a.path);
+  const rows = readArgumentsFile(a.path, opts.separator);
+  if ('error' in rows) throw new FatalError(rows.error);
+  const fields = rows.rows[0]!.fields.length;
+  if (envNames.length > fields) {
+    throw new FatalError(`-E names ${envNames.length} variable(s) (${envNames.join(', ')}) but each line of ${opts.argumentsFile} has only ${fields} argument(s)`);
+  }
+  if (envNames.length && envNames.length < fields) err(`parallelr: warning: -E names ${envNames.length} of ${fields} arguments; the rest are only available as @ARG_N@`);
+  if (template.maxArgIndex > fields) {
+    throw new FatalError(`-C uses @ARG_${template.maxArgIndex}@ but each line of ${opts.argumentsFile} has only ${fields} argument(s)`);
+  }
+  if (!templateFile && template.maxArgIndex === 0 && envNames.length === 0) {
+    err('parallelr: warning: -C uses no @ARG@/@ARG_N@ and no -E variables: every task runs the same command');
+  }
+  return argumentEntries(rows.rows, templateFile, envNames);
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

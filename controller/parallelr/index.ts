@@ -1,0 +1,14 @@
+export { run, type RunContext } from './cli.js';
+export { runParallel, type ParallelRunOptions, type ParallelRunResult } from './pool.js';
+export { openResultsWriter, serializeRecord, durationSeconds, type ResultsWriter } from './results-writer.js';
+export { createStopLimitTracker, type StopLimitSettings, type StopLimitTracker } from './stop-limits.js';
+export { countRecords, formatSummary, type RunCounts, type SummaryInput } from './summary.js';
+export { openTaskOutputWriter, TailBuffer, type TaskOutputWriter, type OutputTail } from './task-output.js';
+export { createProgressReporter, type ProgressReporter } from './progress.js';
+export { parseCommandTemplate, buildTaskCommand, shellQuote, type CommandTemplate, type BuiltCommand } from './command.js';
+export { discoverTaskFiles, readArgumentsFile, fileEntries, argumentEntries, type ArgumentRow, type Separator } from './discover.js';
+export { loadConfig, defaultConfig, formatConfigDiagnostic, type ParallelrConfig, type LoadedConfig } from './config.js';
+export { WorkerRegistry, type WorkerEntry } from './registry.js';
+export { resolveDirs, sessionFiles, type ParallelrDirs } from './paths.js';
+export { ParallelrExit } from './exit-codes.js';
+export { TASK_RECORD_KEYS, type TaskEntry, type TaskRecord, type TaskStatus } from './types.js';

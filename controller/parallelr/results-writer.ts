@@ -1,0 +1,41 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TASK_RECORD_KEYS, type TaskRecord } from './types.js';
+
+/** Appends one JSON line per task; every line is written with one write(2) so nothing is torn or lost on a crash. */
+export interface ResultsWriter {
+  readonly path: string;
+  write(record: TaskRecord): void;
+  close(): void;
+}
+
+/** Opens (creating directories) a results file for appending. */
+export function openResultsWriter(path: string): ResultsWriter {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a', 0o644);
+  let closed = false;
+  return {
+    path,
+    write(record) {
+      if (closed) throw new Error(`results file ${path} is closed`);
+      writeSync(fd, serializeRecord(record) + '\n');
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
+  };
+}
+
+/** The record as one JSON line with keys in contract order. */
+export function serializeRecord(record: TaskRecord): string {
+  const ordered: Record<string, unknown> = {};
+  for (const key of TASK_RECORD_KEYS) ordered[key] = record[key];
+  return JSON.stringify(ordered);
+}
+
+/** Seconds with millisecond precision. */
+export function durationSeconds(startMs: number, endMs: number): number {
+  return Math.max(0, Math.round(endMs - startMs)) / 1000;
+}

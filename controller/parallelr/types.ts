@@ -1,0 +1,50 @@
+/** Final state of one task entry in a parallelr run. */
+export type TaskStatus = 'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED' | 'ERROR';
+
+/** One unit of work: a task file, a line of an arguments file, or both. */
+export interface TaskEntry {
+  /** 1-based position in discovery order. */
+  index: number;
+  /** The task file as the user named it (relative stays relative); null in arguments-only mode. */
+  taskFile: string | null;
+  /** Absolute path substituted for `@TASK@`; null in arguments-only mode. */
+  taskPath: string | null;
+  /** Fields of the arguments-file line (`@ARG@` = first, `@ARG_n@` = n-th); empty in file mode. */
+  arguments: string[];
+  /** `-E` variables for this entry (name → value), also exported to the child. */
+  envVars: Record<string, string>;
+}
+
+/** One line of the JSON-lines results file. The keys and their order are a contract. */
+export interface TaskRecord {
+  session_id: string;
+  task_file: string | null;
+  arguments: string[];
+  command: string;
+  status: TaskStatus;
+  exit_code: number | null;
+  start_time: string | null;
+  end_time: string | null;
+  duration_seconds: number;
+  /** Pool slot (1..max workers) that ran it; null when it never started. */
+  worker: number | null;
+  /** Agent that ran it in distributed mode; null locally. */
+  agent: string | null;
+  error_message: string;
+}
+
+/** The keys of {@link TaskRecord}, in file order. */
+export const TASK_RECORD_KEYS = [
+  'session_id',
+  'task_file',
+  'arguments',
+  'command',
+  'status',
+  'exit_code',
+  'start_time',
+  'end_time',
+  'duration_seconds',
+  'worker',
+  'agent',
+  'error_message',
+] as const;
