@@ -146,7 +146,7 @@ function applyType(r: SchemaReport, types: Map<string, ExecType>, name: string, 
     r.error(path, `${keyPath(path)}: exec type '${name}' is built in and runs through its own executor; configure it in its own section`);
     return;
   }
-  const before = r.diagnostics.length;
+  const before = r.errorCount;
   const templatePath = [...path, raw.templateKey];
   const template = readStringList(r, templatePath, raw.template);
   if (template) {
@@ -164,7 +164,7 @@ function applyType(r: SchemaReport, types: Map<string, ExecType>, name: string, 
   const timeoutSec = readSeconds(r, [...path, 'timeout'], raw.timeout);
   const test = raw.hasTest ? readTest(r, [...path, raw.testKey], raw.test) : undefined;
   if (!existing && !template) r.error([...path, raw.templateKey], `${keyPath(path)} is a new exec type and needs ${raw.templateKey} (a list of strings)`);
-  if (r.diagnostics.slice(before).some((d) => d.severity === 'error')) return;
+  if (r.errorCount > before) return;
 
   const finalTemplate = template ?? existing!.template;
   const type: ExecType = {

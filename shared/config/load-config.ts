@@ -21,8 +21,8 @@ export interface LoadedConfig {
   /** The whole document as plain data; sections of other components are kept untouched. */
   data: Record<string, unknown>;
   diagnostics: Diagnostic[];
-  /** 1-based line/column of a key path's value in the file, for positioned schema errors. */
-  positionOf: (path: ConfigPath) => { line: number; col: number } | undefined;
+  /** 1-based line/column of a key path's value (or of its key) in the file, for positioned schema errors. */
+  positionOf: (path: ConfigPath, which?: 'value' | 'key') => { line: number; col: number } | undefined;
 }
 
 interface Candidate {
@@ -107,9 +107,13 @@ export function parseConfigText(text: string): Omit<LoadedConfig, 'path'> {
     const { line, col } = at(w.pos[0]);
     diagnostics.push({ code: 'CONFIG_YAML', severity: 'warning', message: firstLine(w.message), line, col });
   }
-  const positionOf = (path: ConfigPath) => {
-    const node = doc.getIn(path, true) as Yaml.Node | undefined;
-    const range = node && typeof node === 'object' ? node.range : undefined;
+  const positionOf = (path: ConfigPath, which: 'value' | 'key' = 'value') => {
+    let node: unknown;
+    if (which === 'key' && path.length > 0) {
+      const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+      if (yaml.isMap(parent)) node = parent.items.find((pair) => yaml.isScalar(pair.key) && pair.key.value === path[path.length - 1])?.key;
+    } else node = doc.getIn(path, true);
+    const range = yaml.isNode(node) ? node.range : undefined;
     return range ? at(range[0]) : undefined;
   };
   if (doc.errors.length > 0) return { data: {}, diagnostics, positionOf };

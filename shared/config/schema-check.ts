@@ -1,20 +1,31 @@
 import type { Diagnostic } from '../taskfile/diagnostics.js';
-import { suggest } from '../taskfile/diagnostics.js';
+import { sortDiagnostics, suggest } from '../taskfile/diagnostics.js';
 import type { ConfigPath } from './load-config.js';
 
-export type PositionOf = (path: ConfigPath) => { line: number; col: number } | undefined;
+export type PositionOf = (path: ConfigPath, which?: 'value' | 'key') => { line: number; col: number } | undefined;
 
 /** Collects schema diagnostics that name the key path (`exec_types.pbrun.template`) and, when known, the position. */
 export class SchemaReport {
-  readonly diagnostics: Diagnostic[] = [];
+  private readonly list: Diagnostic[] = [];
+  /** In file order (unpositioned first). */
+  get diagnostics(): Diagnostic[] {
+    return sortDiagnostics(this.list);
+  }
+
+  /** Number of errors so far (to tell whether one entry added any). */
+  get errorCount(): number {
+    return this.list.filter((d) => d.severity === 'error').length;
+  }
+
   constructor(private readonly positionOf: PositionOf = () => undefined) {}
 
   error(path: ConfigPath, message: string, hint?: string): void {
     this.add('error', 'CONFIG_INVALID', path, message, hint);
   }
 
+  /** Unknown keys: positioned at the key itself. */
   warn(path: ConfigPath, message: string, hint?: string): void {
-    this.add('warning', 'CONFIG_UNKNOWN_KEY', path, message, hint);
+    this.add('warning', 'CONFIG_UNKNOWN_KEY', path, message, hint, 'key');
   }
 
   /** Warn about keys of `map` not in `known`, with a did-you-mean. */
@@ -26,15 +37,22 @@ export class SchemaReport {
     }
   }
 
-  private add(severity: 'error' | 'warning', code: string, path: ConfigPath, message: string, hint?: string): void {
+  private add(
+    severity: 'error' | 'warning',
+    code: string,
+    path: ConfigPath,
+    message: string,
+    hint?: string,
+    which: 'value' | 'key' = 'value',
+  ): void {
     const d: Diagnostic = { code, severity, message };
-    const pos = this.positionOf(path);
+    const pos = this.positionOf(path, which);
     if (pos) {
       d.line = pos.line;
       d.col = pos.col;
     }
     if (hint) d.hint = hint;
-    this.diagnostics.push(d);
+    this.list.push(d);
   }
 }
 
