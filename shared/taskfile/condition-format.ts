@@ -18,7 +18,7 @@ export function formatCondition(node: ConditionNode): string {
     case 'and':
       return node.children.map((c) => (c.kind === 'or' ? `(${formatCondition(c)})` : formatCondition(c))).join('&');
     case 'exit':
-      return `exit_${node.code}`;
+      return `exit_${BigInt(node.code)}`;
     case 'exitNot0':
       return 'exit_not_0';
     case 'stream':

@@ -169,9 +169,13 @@ class ConditionParser {
 
   private parseAnd(): ConditionNode | null {
     const children: ConditionNode[] = [];
+    let expectOperand = true;
     for (;;) {
-      const child = this.parseUnary();
-      if (child) children.push(child);
+      if (expectOperand) {
+        const child = this.parseUnary();
+        if (child) children.push(child);
+      }
+      expectOperand = true;
       this.skipSpace();
       while (this.peek() === ')' && this.depth === 0) {
         this.error('UNEXPECTED_CLOSE_PAREN', this.pos, 1, "')' closes nothing", "remove it or add the matching '('");
@@ -193,15 +197,31 @@ class ConditionParser {
         continue;
       }
       if (c === undefined || c === '|' || c === ')' || word === 'or') break;
-      // Something follows a complete condition without an operator in between.
+      // Something follows a complete condition without an operator in between: report it and
+      // skip to the next operator rather than reporting every word of it.
       const at = this.pos;
+      let wordEnd = at;
+      while (wordEnd < this.text.length && !isSpace(this.text[wordEnd]) && !'&|()'.includes(this.text[wordEnd]!)) wordEnd++;
       let end = at;
-      while (end < this.text.length && !isSpace(this.text[end]) && !'&|()'.includes(this.text[end]!)) end++;
+      let depth = 0;
+      for (; end < this.text.length; end++) {
+        const ch = this.text[end]!;
+        if (ch === '&' || ch === '|') break;
+        if (ch === '(') depth++;
+        else if (ch === ')' && depth-- === 0) break;
+        else if (ch === '"' || ch === "'") {
+          const close = this.text.indexOf(ch, end + 1);
+          if (close > 0) end = close;
+        }
+      }
+      this.pos = end;
+      expectOperand = false;
+      while (end > at && isSpace(this.text[end - 1])) end--;
       this.error(
         'MISSING_OPERATOR',
         at,
-        Math.max(1, end - at),
-        `expected '&', '|' or ')' before '${this.text.slice(at, Math.max(end, at + 1))}'`,
+        end - at,
+        `expected '&', '|' or ')' before '${this.text.slice(at, Math.max(wordEnd, at + 1))}'`,
         "join conditions with '&' (and) or '|' (or); quote a pattern that contains spaces and operators",
       );
     }
@@ -230,6 +250,14 @@ class ConditionParser {
       this.pos += 3;
       this.skipSpace();
       if (this.pos >= this.text.length) return null;
+      return this.parseUnary();
+    }
+    if (c === '!' && this.text[start + 1] !== '~' && this.text[start + 1] !== '=') {
+      this.error('UNEXPECTED_CHARACTER', start, 1, "unexpected '!'", 'negate with exit_not_0, stdout!~TEXT or !=');
+      this.pos++;
+      this.skipSpace();
+      const next = this.peek();
+      if (next === undefined || next === '&' || next === '|' || next === ')') return null;
       return this.parseUnary();
     }
     if (c === '(') return this.parseGroup();
@@ -266,9 +294,7 @@ class ConditionParser {
   /** Characters that end a head (the part before an operator). */
   private isHeadChar(i: number): boolean {
     const c = this.text[i];
-    if (c === undefined || isSpace(c) || '&|()~=<>'.includes(c)) return false;
-    if (c === '!' && (this.text[i + 1] === '~' || this.text[i + 1] === '=')) return false;
-    return true;
+    return c !== undefined && !isSpace(c) && !'&|()~=<>!'.includes(c);
   }
 
   private readOperator(): ScannedOperator | null {
@@ -356,6 +382,12 @@ class ConditionParser {
     this.skipSpace();
     const opStart = this.pos;
     const op = this.readOperator();
+    if (op === null && head === '') {
+      // Only a '!' that starts neither '!~' nor '!=' gets here.
+      this.pos = start + 1;
+      this.error('UNEXPECTED_CHARACTER', start, 1, `unexpected '${this.text[start]}'`, 'negate with exit_not_0, stdout!~TEXT or !=');
+      return null;
+    }
     if (op === null) {
       this.pos = headEnd;
       return this.classifyBare(head, start, headEnd);

@@ -52,7 +52,9 @@ test(rejects, 'exit_0||exit_1', [{ code: 'DOUBLE_OPERATOR', offset: 6, length: 2
 test(rejects, 'exit_0&|exit_1', [{ code: 'DOUBLE_OPERATOR', offset: 6, length: 2, message: "'&|' is not an operator" }]);
 test(rejects, 'exit_0 & | exit_1', [{ code: 'DOUBLE_OPERATOR', offset: 7, length: 3 }]);
 test(rejects, 'exit_0 exit_1', [{ code: 'MISSING_OPERATOR', offset: 7, length: 6, message: "expected '&', '|' or ')' before 'exit_1'" }]);
-test(rejects, '(exit_0)(exit_1)', [{ code: 'MISSING_OPERATOR', offset: 8, length: 1 }]);
+test(rejects, '(exit_0)(exit_1)', [{ code: 'MISSING_OPERATOR', offset: 8, length: 8 }]);
+test('junk after a condition is skipped up to the next operator', rejects, 'exit_0 foo "a|b" bar | exit_1', [{ code: 'MISSING_OPERATOR', offset: 7, length: 13, message: "expected '&', '|' or ')' before 'foo'" }]);
+test(rejects, '!exit_0', [{ code: 'UNEXPECTED_CHARACTER', offset: 0, length: 1, hint: 'negate with exit_not_0, stdout!~TEXT or !=' }]);
 
 // Textual operators.
 test(rejects, 'exit_0 AND stdout~ok', [{ code: 'TEXTUAL_OPERATOR', offset: 7, length: 3, message: "'AND' is not an operator", hint: "use '&' for AND" }]);
