@@ -1,0 +1,247 @@
+/**
+ * `tasker` as a function: `runTasker(argv, io)` returns the exit code. The bin file passes the real
+ * process; tests and the in-process parallelr pass their own io. No process-global state.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { CliIo } from '../../shared/cli-io.js';
+import { buildArgv, defaultRegistry, execTypeNames, resolveExecType } from '../../shared/exec/exec-types.js';
+import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import { quoteArg, splitArgs } from '../../shared/exec/split-args.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
+import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../shared/taskfile/diagnostics.js';
+import type { Workflow } from '../../shared/taskfile/model.js';
+import { parseTaskFile } from '../../shared/taskfile/parser.js';
+import { buildWorkflow } from '../../shared/taskfile/validate.js';
+import { secretValues } from '../../shared/taskfile/variables.js';
+import { VERSION } from '../../shared/version.js';
+import { buildPlan, formatPlan } from '../engine/plan.js';
+import { RunLog } from '../engine/run-log.js';
+import { defaultArgs, HELP, parseTaskerArgs, USAGE, UsageError } from './tasker-args.js';
+import type { TaskerArgs } from './tasker-args.js';
+import { executeRun } from './tasker-run.js';
+
+export interface Setup {
+  args: TaskerArgs;
+  io: CliIo;
+  taskFile: string;
+  text: string;
+  workflow: Workflow;
+  diagnostics: Diagnostic[];
+  registry: ExecTypeRegistry;
+  config: { path?: string; data: Record<string, unknown>; positionOf?: (p: readonly (string | number)[]) => { line: number; col: number } | undefined };
+  defaultExecType: string;
+  defaultTimeoutSec: number;
+  base: string;
+  log: RunLog;
+  secrets: string[];
+  canonicalExecType: (name: string) => string | undefined;
+  describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
+}
+
+const FILE_FORBIDDEN = new Set(['--help', '-h', '--version', '-V', '--force-instance']);
+const FILE_IGNORED = new Set(['--skip-security-validation', '--skip-validation', '--fire-and-forget']);
+
+export async function runTasker(argv: readonly string[], io: CliIo): Promise<number> {
+  const explicit = new Set<keyof TaskerArgs>();
+  let args: TaskerArgs;
+  try {
+    args = parseTaskerArgs(argv, defaultArgs(), explicit);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`${USAGE}\ntasker: error: ${e.message}\n`);
+      return ExitCode.USAGE;
+    }
+    throw e;
+  }
+  if (args.help) {
+    io.stdout.write(`${HELP}\n`);
+    return ExitCode.SUCCESS;
+  }
+  if (args.version) {
+    io.stdout.write(`TASKER v${VERSION}\n`);
+    return ExitCode.SUCCESS;
+  }
+  if (args.taskFile === undefined) {
+    io.stderr.write(`${USAGE}\ntasker: error: the task file is missing\n`);
+    return ExitCode.USAGE;
+  }
+  const taskFile = isAbsolute(args.taskFile) ? args.taskFile : resolve(io.cwd, args.taskFile);
+  let text: string;
+  try {
+    if (statSync(taskFile).isDirectory()) {
+      io.stderr.write(`tasker: error: ${args.taskFile} is a directory, not a task file\n`);
+      return ExitCode.FILE_UNREADABLE;
+    }
+    text = readFileSync(taskFile, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      io.stderr.write(`tasker: error: task file not found: ${args.taskFile}\n`);
+      return ExitCode.FILE_MISSING;
+    }
+    io.stderr.write(`tasker: error: cannot read task file ${args.taskFile}: ${(e as Error).message}\n`);
+    return ExitCode.FILE_UNREADABLE;
+  }
+
+  const level = args.logLevel ?? (args.debug ? 'DEBUG' : 'INFO');
+  const log = new RunLog({ console: io.stdout, level });
+  const parsed = parseTaskFile(text, args.taskFile);
+  const diagnostics = [...parsed.diagnostics];
+
+  // Options written at the top of the task file merge under the command line.
+  for (const fa of parsed.ast.fileArgs) {
+    const words = splitArgs(fa.text).args;
+    const name = words[0]?.split('=')[0] ?? '';
+    if (FILE_FORBIDDEN.has(name)) {
+      diagnostics.push({ code: 'FORBIDDEN_FILE_OPTION', severity: 'error', message: `${name} cannot be given in a task file`, line: fa.line, col: 1, length: fa.text.length, hint: 'give it on the command line' });
+      continue;
+    }
+    if (FILE_IGNORED.has(name)) {
+      log.warn(`${args.taskFile}:${fa.line}: ${name} in a task file is ignored; give it on the command line`);
+      continue;
+    }
+    if (/^-[a-zA-Z]{2,}/.test(name) || (/^-[a-z-]{3,}/.test(name) && !name.startsWith('--'))) {
+      io.stderr.write(`${USAGE}\ntasker: error: ${args.taskFile}:${fa.line}: '${name}' is not an option (long options start with --)\n`);
+      return ExitCode.USAGE;
+    }
+    try {
+      const fileArgs = parseTaskerArgs(words, defaultArgs());
+      for (const [k, v] of Object.entries(fileArgs) as [keyof TaskerArgs, unknown][]) {
+        if (k === 'taskFile' || explicit.has(k)) continue;
+        if (typeof v === 'boolean') (args[k] as boolean) = (args[k] as boolean) || v;
+        else if (v !== undefined) (args as unknown as Record<string, unknown>)[k] = v;
+      }
+    } catch (e) {
+      diagnostics.push({ code: 'BAD_FILE_OPTION', severity: 'error', message: (e as Error).message, line: fa.line, col: 1, length: fa.text.length });
+    }
+  }
+  if (args.skipValidation) {
+    args.skipTaskValidation = args.skipHostValidation = args.skipCommandValidation = args.skipSecurityValidation = true;
+  }
+  if (args.showEffectiveArgs) {
+    io.stdout.write(`${JSON.stringify({ ...args, taskFile }, null, 2)}\n`);
+    return ExitCode.SUCCESS;
+  }
+
+  // Config: exec types, host validation, agents.
+  const home = io.env['HOME'] || homedir();
+  let registry = defaultRegistry();
+  let config: Setup['config'] = { data: {} };
+  const configExists = args.config !== undefined || io.env['TASKER_CONFIG'] !== undefined ||
+    [join(io.cwd, 'tasker.yaml'), join(io.cwd, 'cfg', 'execution_types.yaml'), join(home, '.config', 'tasker', 'tasker.yaml'), '/etc/tasker/tasker.yaml'].some((p) => existsSync(p));
+  if (configExists) {
+    // yaml costs ~35 ms to load: only when a config file is there.
+    const { loadConfig } = await import('../../shared/config/load-config.js');
+    const { execTypesFromConfig } = await import('../../shared/config/exec-types-config.js');
+    const loaded = loadConfig({ explicitPath: args.config, env: io.env, cwd: io.cwd, home });
+    config = loaded;
+    const fromConfig = execTypesFromConfig(loaded.data, loaded.positionOf);
+    registry = fromConfig.registry;
+    const configDiagnostics = [...loaded.diagnostics, ...fromConfig.diagnostics];
+    for (const d of sortDiagnostics(configDiagnostics)) io.stderr.write(`${formatDiagnostic(d, loaded.path ?? args.config ?? 'config', loaded.path && d.line ? readFileSync(loaded.path, 'utf8').split(/\r?\n/) : undefined)}\n`);
+    if (hasErrors(configDiagnostics)) {
+      io.stderr.write(`tasker: error: the config file has errors; nothing was run\n`);
+      return ExitCode.VALIDATION_FAILED;
+    }
+  }
+  const execNames = new Set(execTypeNames(registry).map((n) => n.toLowerCase()));
+  const canonicalExecType = (name: string): string | undefined => resolveExecType(registry, name)?.name;
+
+  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation });
+  diagnostics.push(...built.diagnostics);
+  const workflow = built.workflow;
+
+  const envType = io.env['TASK_EXECUTOR_TYPE'];
+  const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();
+  if (!canonicalExecType(defaultExecType)) {
+    io.stderr.write(`${USAGE}\ntasker: error: exec type '${defaultExecType}' (from ${args.execType ? '-t' : envType ? 'TASK_EXECUTOR_TYPE' : 'the config'}) is not configured; known: ${[...execNames].sort().join(', ')}\n`);
+    return ExitCode.USAGE;
+  }
+  const envTimeout = io.env['TASK_EXECUTOR_TIMEOUT'];
+  let defaultTimeoutSec = args.timeout ?? 30;
+  if (args.timeout === undefined) {
+    if (envTimeout !== undefined && envTimeout !== '') {
+      if (/^\d+$/.test(envTimeout)) defaultTimeoutSec = Math.min(1000, Math.max(5, Number(envTimeout)));
+      else log.warn(`TASK_EXECUTOR_TIMEOUT='${envTimeout}' is not a whole number of seconds; using 30`);
+    } else if (registry.defaultTimeoutSec !== undefined) defaultTimeoutSec = Math.min(1000, Math.max(5, registry.defaultTimeoutSec));
+  }
+  const configLogDir = typeof config.data['log_dir'] === 'string' ? (config.data['log_dir'] as string) : undefined;
+  const baseRaw = args.logDir ?? (io.env['TASK_EXECUTOR_LOG'] || undefined) ?? configLogDir ?? join(home, 'TASKER');
+  const base = resolve(io.cwd, baseRaw.replace(/^~(?=$|\/)/, home));
+  const secrets = secretValues(workflow.globals);
+  log.secrets = secrets;
+
+  const describeCommand = (execType: string, hostname: string, command: string, a: string): string => {
+    if (execType === 'ssh') return `ssh ${hostname} ${command}${a ? ` ${a}` : ''}`;
+    const t = resolveExecType(registry, execType);
+    if (!t) return `${command} ${a}`.trim();
+    if (t.name === 'local') return `${command}${a ? ` ${a}` : ''}`;
+    const { argv: av, error } = buildArgvSafe(t, hostname, command, a);
+    return error ? `${command} ${a}`.trim() : av.map(quoteArg).join(' ');
+  };
+
+  const setup: Setup = {
+    args, io, taskFile, text, workflow, diagnostics, registry, config, defaultExecType, defaultTimeoutSec, base, log, secrets,
+    canonicalExecType, describeCommand,
+  };
+
+  // Report every diagnostic, compiler-style, on stderr; warnings are also log lines (they are counted).
+  const sorted = sortDiagnostics(diagnostics);
+  for (const d of sorted) {
+    io.stderr.write(`${formatDiagnostic(d, args.taskFile, parsed.ast.lines)}\n`);
+    if (d.severity === 'warning') log.warn(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
+  }
+  const errors = sorted.filter((d) => d.severity === 'error');
+  if (errors.length > 0 && !args.skipTaskValidation) {
+    log.error(`Task file validation failed: ${errors.length} error(s); no task was run`);
+    return executeRun(setup, { validationFailed: 'task_validation' });
+  }
+  if (errors.length > 0) log.warn(`--skip-task-validation: running despite ${errors.length} validation error(s)`);
+  if (workflow.tasks.size === 0) {
+    log.error(`${args.taskFile} defines no tasks`);
+    return executeRun(setup, { validationFailed: 'task_file_parsing', exitCode: ExitCode.VALIDATION_FAILED });
+  }
+  if (args.startFrom !== undefined && !workflow.tasks.has(args.startFrom)) {
+    log.error(`--start-from ${args.startFrom}: task ${args.startFrom} is not defined`);
+    return executeRun(setup, { validationFailed: 'start_from_validation', exitCode: ExitCode.START_FROM_INVALID });
+  }
+
+  if (args.graph) {
+    const { toDot, toMermaid } = await import('../engine/graph.js');
+    if (args.graph === 'mermaid') io.stdout.write(toMermaid(workflow));
+    else if (args.graph === 'dot') io.stdout.write(toDot(workflow));
+    else return renderSvg(toDot(workflow), io);
+    return ExitCode.SUCCESS;
+  }
+
+  if (!args.run && !args.validateOnly) {
+    const code = await executeRun(setup, { preflightOnly: true });
+    if (code !== ExitCode.SUCCESS) return code;
+    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom }), args.taskFile));
+    return ExitCode.SUCCESS;
+  }
+  return executeRun(setup, {});
+}
+
+function buildArgvSafe(t: NonNullable<ReturnType<typeof resolveExecType>>, hostname: string, command: string, a: string): { argv: string[]; error?: string } {
+  return buildArgv(t, { hostname, command, arguments: a });
+}
+
+async function renderSvg(dot: string, io: CliIo): Promise<number> {
+  const { findBinary } = await import('../../shared/exec/find-binary.js');
+  if (!findBinary('dot', io.env['PATH'])) {
+    io.stderr.write('tasker: error: --graph svg needs Graphviz `dot`, which is not on PATH; install it (Debian: apt-get install graphviz) or use --graph dot\n');
+    return ExitCode.USAGE;
+  }
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' });
+  if (r.status !== 0) {
+    io.stderr.write(`tasker: error: dot failed: ${r.stderr}\n`);
+    return 1;
+  }
+  io.stdout.write(r.stdout);
+  return ExitCode.SUCCESS;
+}

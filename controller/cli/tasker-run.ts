@@ -1,0 +1,218 @@
+/** The part of `tasker` that checks hosts and binaries, runs the engine and writes every record. */
+import { join } from 'node:path';
+import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
+import { resolveExecType } from '../../shared/exec/exec-types.js';
+import type { TaskExecutor } from '../../shared/exec/index.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import type { Task } from '../../shared/taskfile/model.js';
+import { findPlaceholders, substitute } from '../../shared/taskfile/variables.js';
+import { createLocalExecutor } from '../engine/local-executor.js';
+import { appendSummary, buildJson, copyTaskFile, createLogFile, fileStem, fileTimestamp, writeJsonAtomic } from '../engine/records.js';
+import { logTimestamp } from '../engine/run-log.js';
+import { flowOrder } from '../engine/plan.js';
+import { runWorkflow } from '../engine/run-workflow.js';
+import type { RunOutcome } from '../engine/types.js';
+import { VariableStore } from '../engine/variables.js';
+import type { Setup } from './tasker-main.js';
+
+export interface RunMode {
+  /** Validation failed in this phase: record it and exit. */
+  validationFailed?: string;
+  exitCode?: number;
+  /** Dry run / plan: only the pre-run checks. */
+  preflightOnly?: boolean;
+}
+
+export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
+  const { args, io, log, workflow } = setup;
+  const startTime = new Date();
+
+  if (mode.validationFailed) {
+    return finishWithoutRun(setup, mode.exitCode ?? ExitCode.VALIDATION_FAILED, mode.validationFailed, startTime);
+  }
+
+  const preflight = await runPreflight(setup);
+  if (preflight !== ExitCode.SUCCESS) return finishWithoutRun(setup, preflight, preflight === ExitCode.HOST_VALIDATION_FAILED ? 'host_validation' : 'command_validation', startTime);
+  if (mode.preflightOnly) return ExitCode.SUCCESS;
+  if (args.validateOnly) {
+    log.info(`Validation passed: ${workflow.tasks.size} task(s) in ${args.taskFile}`);
+    return ExitCode.SUCCESS;
+  }
+  if (args.showPlan) {
+    const { buildPlan, formatPlan } = await import('../engine/plan.js');
+    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom }), args.taskFile!));
+    if (!args.yes) {
+      if (!io.isTTY || !io.readLine) {
+        io.stderr.write('tasker: error: --show-plan asks for confirmation, but there is no terminal; add -y to proceed without asking\n');
+        return ExitCode.USAGE;
+      }
+      const answer = (await io.readLine('Proceed with execution? [y/N] ')) ?? '';
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        io.stdout.write('Execution cancelled.\n');
+        return ExitCode.SUCCESS;
+      }
+    }
+  }
+
+  // Records: log file and task-file copy.
+  const ts = fileTimestamp(startTime);
+  let logFile: string | undefined;
+  try {
+    logFile = createLogFile(setup.base, setup.taskFile, ts);
+    log.openFile(logFile);
+    if (!args.noTaskBackup) copyTaskFile(setup.base, setup.taskFile, setup.text, ts);
+  } catch (e) {
+    io.stderr.write(`tasker: error: cannot write logs under ${setup.base}: ${(e as Error).message}; use -l DIR or TASK_EXECUTOR_LOG\n`);
+    return 1;
+  }
+  log.fileOnly(`=== Task Execution Start: ${logTimestamp(startTime)} ===\n# Task file: ${setup.taskFile}\n`);
+  log.info(`Running ${args.taskFile} (${workflow.tasks.size} tasks, default exec type ${setup.defaultExecType}, timeout ${setup.defaultTimeoutSec} s)`);
+
+  const executors = createExecutors(setup);
+  let outcome: RunOutcome;
+  try {
+    outcome = await runWorkflow({
+      workflow, log, runId: ts, startFrom: args.startFrom,
+      defaultExecType: setup.defaultExecType, defaultTimeoutSec: setup.defaultTimeoutSec,
+      executorFor: executors.executorFor, canonicalExecType: setup.canonicalExecType, describeCommand: setup.describeCommand,
+      fireAndForget: args.fireAndForget, signal: io.signal,
+    });
+  } finally {
+    await executors.close();
+  }
+  if (outcome.interrupted) log.error(`Interrupted by ${outcome.interrupted}; the running task's process group was killed`);
+  log.info(`Workflow ${outcome.status === 'success' ? 'completed successfully' : 'failed'}: exit code ${outcome.exitCode} (${outcome.reason})`);
+  return record(setup, outcome, startTime, logFile);
+}
+
+/** Validation failed before anything ran: summary row and JSON still record it. */
+function finishWithoutRun(setup: Setup, exitCode: number, phase: string, startTime: Date): number {
+  const outcome: RunOutcome = {
+    exitCode, status: 'failed', reason: `${phase} failed`, results: new Map(), executionPath: [], loopIterations: [], skippedTasks: [],
+    finalHostname: 'localhost', finalCommand: phase,
+  };
+  return record(setup, outcome, startTime, undefined, '-1');
+}
+
+function record(setup: Setup, outcome: RunOutcome, startTime: Date, logFile: string | undefined, finalTaskOverride?: string): number {
+  const { args, io, log } = setup;
+  const endTime = new Date();
+  if (args.project) {
+    try {
+      const command = outcome.interrupted ? `${outcome.finalCommand} [INTERRUPTED_${outcome.interrupted}]` : outcome.finalCommand;
+      const path = appendSummary(setup.base, args.project, {
+        timestamp: endTime.toISOString().replace('T', ' ').slice(0, 19), taskFile: args.taskFile!,
+        finalTask: finalTaskOverride ?? String(outcome.finalTask ?? -1), hostname: outcome.finalHostname || 'localhost',
+        command: log.secrets.reduce((c, s) => c.split(s).join(`<masked len=${s.length}>`), command),
+        exitCode: outcome.exitCode, status: outcome.status === 'success' ? 'SUCCESS' : 'FAILURE', logFile: logFile ?? '-',
+      });
+      log.fileOnly(`# Project file: ${path}\n`);
+    } catch (e) {
+      io.stderr.write(`tasker: warning: could not append the project summary: ${(e as Error).message}\n`);
+    }
+  }
+  if (args.outputJson !== undefined) {
+    const path = args.outputJson !== '' ? resolvePath(io.cwd, args.outputJson) : join(setup.base, 'output', `${fileStem(setup.taskFile)}_${fileTimestamp(startTime)}.json`);
+    try {
+      const store = new VariableStore(setup.workflow.globals);
+      for (const [key, r] of outcome.results) if (/^\d+$/.test(key)) store.byId.set(Number(key), r);
+      writeJsonAtomic(path, buildJson(outcome, {
+        taskFile: setup.taskFile, taskText: setup.text, startTime, endTime, logFile, totalTasks: setup.workflow.tasks.size,
+        warnings: log.warnings, secrets: log.secrets, variables: store.snapshot(),
+      }));
+      log.info(`JSON result written to ${path}`);
+    } catch (e) {
+      io.stderr.write(`tasker: warning: could not write --output-json ${path}: ${(e as Error).message}\n`);
+    }
+  }
+  if (logFile) {
+    log.info(`Log file: ${logFile}`);
+    log.fileOnly(`=== Task Execution End: ${logTimestamp(endTime)} ===\n`);
+  }
+  log.close();
+  return outcome.exitCode;
+}
+
+function resolvePath(cwd: string, p: string): string {
+  return p.startsWith('/') ? p : join(cwd, p);
+}
+
+/** Before anything runs: exec-type binaries on PATH, then host checks for remote exec types. */
+async function runPreflight(setup: Setup): Promise<number> {
+  const { args, io, log, workflow, registry } = setup;
+  const g = (t: string): string => substitute(t, (n) => workflow.globals.get(n));
+  const used = new Map<string, Task[]>();
+  const reachable = new Set<number>(flowOrder(workflow, args.startFrom));
+  for (const id of [...reachable]) {
+    const t = workflow.tasks.get(id)!;
+    for (const sub of [...(t.tasks ?? []), ...(t.ifTrueTasks ?? []), ...(t.ifFalseTasks ?? [])]) reachable.add(sub);
+  }
+  const commandTasks = [...reachable].map((id) => workflow.tasks.get(id)!).filter((t) => t.command && (t.type === 'task' || t.hostnames));
+  for (const t of commandTasks) {
+    const name = t.exec !== undefined ? g(t.exec).trim().toLowerCase() : setup.defaultExecType;
+    const canonical = setup.canonicalExecType(name) ?? name;
+    used.set(canonical, [...(used.get(canonical) ?? []), t]);
+  }
+  if (!args.skipCommandValidation) {
+    let missing = false;
+    for (const [name, tasks] of used) {
+      const type = resolveExecType(registry, name);
+      if (!type) continue;
+      if (type.binary && !findBinary(type.binary, io.env['PATH'], io.cwd)) {
+        log.error(`${missingBinaryMessage(name, type.binary)} (tasks ${tasks.map((t) => t.id).join(', ')})`);
+        missing = true;
+      }
+      if (name === 'local') {
+        for (const t of tasks) {
+          const cmd = g(t.command).trim().split(/\s+/)[0]!;
+          if (findPlaceholders(cmd).length === 0 && !findBinary(cmd, io.env['PATH'], io.cwd)) {
+            log.error(`Task ${t.id}: command '${cmd}' was not found (not on PATH and not a file relative to ${io.cwd})`);
+            missing = true;
+          }
+        }
+      }
+    }
+    if (missing) return ExitCode.VALIDATION_FAILED;
+  }
+  if (args.skipHostValidation) return ExitCode.SUCCESS;
+  const targets: { taskId: number; hostname: string; execType: string }[] = [];
+  for (const [name, tasks] of used) {
+    const type = resolveExecType(registry, name);
+    if (!type?.usesHost) continue;
+    for (const t of tasks) {
+      const hosts = t.hostnames ?? [g(t.hostname)];
+      for (const h of hosts) {
+        if (findPlaceholders(h).length > 0) {
+          if (!args.skipUnresolvedHostValidation) {
+            log.error(`Task ${t.id}: hostname '${h}' depends on a task result and cannot be checked before the run; use --skip-unresolved-host-validation`);
+            return ExitCode.VALIDATION_FAILED;
+          }
+          continue;
+        }
+        targets.push({ taskId: t.id, hostname: h, execType: type.name });
+      }
+    }
+  }
+  if (targets.length === 0) return ExitCode.SUCCESS;
+  const { validateHosts, formatHostProblem } = await import('../hosts/validate-hosts.js');
+  const { hostValidationFromConfig } = await import('../../shared/config/host-validation-config.js');
+  const hv = hostValidationFromConfig(setup.config.data).config;
+  const result = await validateHosts(targets, { registry, hostValidation: hv, checkConnectivity: args.checkConnectivity, env: io.env });
+  for (const p of result.problems) log.error(formatHostProblem(p));
+  if (!result.ok) {
+    log.error('Host validation failed; no task was run (use --skip-host-validation to skip it)');
+    return ExitCode.HOST_VALIDATION_FAILED;
+  }
+  for (const [host, fqdn] of result.fqdn) if (fqdn !== host) log.info(`Host ${host} resolved to ${fqdn}`);
+  return ExitCode.SUCCESS;
+}
+
+function createExecutors(setup: Setup): { executorFor: (task: Task, execType: string) => TaskExecutor; close: () => Promise<void> } {
+  const local = createLocalExecutor({ registry: setup.registry, env: setup.io.env, cwd: setup.io.cwd });
+  return {
+    executorFor: () => local,
+    close: async () => {
+      await local.close();
+    },
+  };
+}

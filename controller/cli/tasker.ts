@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { processIo } from '../../shared/cli-io.js';
+import { runTasker } from './tasker-main.js';
+
+const io = processIo();
+runTasker(process.argv.slice(2), io).then(
+  (code) => {
+    io.dispose();
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tasker: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,30 @@
+/** Runs tasks on this machine through the shared process runner, with the exec type's argv template. */
+import { buildArgv, resolveExecType } from '../../shared/exec/exec-types.js';
+import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import type { ExecRequest, ProcessResult, TaskExecutor } from '../../shared/exec/index.js';
+import { runProcess } from '../../shared/exec/run-process.js';
+
+export interface LocalExecutorOptions {
+  registry: ExecTypeRegistry;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  spillDir?: string;
+}
+
+export function createLocalExecutor(opts: LocalExecutorOptions): TaskExecutor {
+  return {
+    name: 'local',
+    async execute(req: ExecRequest): Promise<ProcessResult> {
+      const type = resolveExecType(opts.registry, req.execType);
+      const built = type ? buildArgv(type, { hostname: req.hostname, command: req.command, arguments: req.arguments }) : { argv: [], error: `exec type '${req.execType}' is not configured` };
+      if (built.error) {
+        return { argv: [], exitCode: 2, signal: null, stdout: '', stderr: `${built.error}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: 0, truncated: false, spawnError: built.error };
+      }
+      return runProcess({
+        argv: built.argv, cwd: opts.cwd, env: opts.env, timeoutMs: req.timeoutMs, signal: req.signal,
+        captureLimit: req.captureLimit, spillDir: opts.spillDir, onStdout: req.onStdout, onStderr: req.onStderr,
+      });
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,88 @@
+/** The dry-run plan and the workflow graph: what would run, in flow order, and where each task routes. */
+import { formatCondition } from '../../shared/taskfile/condition.js';
+import type { Task, Workflow } from '../../shared/taskfile/model.js';
+import { successors } from '../../shared/taskfile/flow-analysis.js';
+import { substitute } from '../../shared/taskfile/variables.js';
+
+export interface PlanStep {
+  task: Task;
+  execType?: string;
+  commandLine: string;
+  routing: string[];
+}
+
+export interface PlanOptions {
+  defaultExecType: string;
+  canonicalExecType: (name: string) => string | undefined;
+  describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
+  startFrom?: number;
+}
+
+/** Reachable top-level tasks in flow order: fall-through first, then jumps, each once. */
+export function flowOrder(wf: Workflow, start?: number): number[] {
+  const top = wf.ids.filter((id) => !wf.subtaskIds.has(id));
+  const first = start ?? (wf.tasks.has(0) ? 0 : top[0]);
+  const order: number[] = [];
+  const seen = new Set<number>();
+  const visit = (id: number | undefined): void => {
+    const queue: number[] = id === undefined ? [] : [id];
+    while (queue.length) {
+      const cur = queue.shift()!;
+      if (seen.has(cur) || !wf.tasks.has(cur)) continue;
+      seen.add(cur);
+      order.push(cur);
+      const { targets, fallsThrough } = successors(wf.tasks.get(cur)!);
+      const next = [...(fallsThrough ? [cur + 1] : []), ...targets];
+      queue.unshift(...next.filter((n) => !seen.has(n)));
+    }
+  };
+  visit(first);
+  return order;
+}
+
+export function buildPlan(wf: Workflow, opts: PlanOptions): PlanStep[] {
+  const g = (t: string): string => substitute(t, (n) => wf.globals.get(n));
+  return flowOrder(wf, opts.startFrom).map((id) => {
+    const task = wf.tasks.get(id)!;
+    const execName = task.exec !== undefined ? g(task.exec).trim() : opts.defaultExecType;
+    const execType = opts.canonicalExecType(execName.toLowerCase());
+    const commandLine = task.type !== 'task'
+      ? `${task.type} block`
+      : task.command
+        ? execType ? opts.describeCommand(execType, g(task.hostname), g(task.command), g(task.arguments)) : `${g(task.command)} ${g(task.arguments)}`.trim()
+        : '(no command)';
+    return { task, execType: task.type === 'task' && task.command ? execType ?? execName : undefined, commandLine, routing: describeRouting(task) };
+  });
+}
+
+export function describeRouting(task: Task): string[] {
+  const out: string[] = [];
+  const to = (id: number | undefined, fallback: string): string => (id === undefined ? fallback : `task ${id}`);
+  const next = task.id + 1;
+  if (task.condition && task.type !== 'conditional') out.push(`runs only if ${formatCondition(task.condition)} (else skipped, task ${next})`);
+  if (task.type === 'parallel') out.push(`runs ${task.hostnames ? `command on ${task.hostnames.length} hosts` : `sub-tasks ${task.tasks?.join(', ')}`} in parallel${task.maxParallel ? `, at most ${task.maxParallel} at once` : ''}${task.retryCount ? `, ${task.retryCount} retries` : ''}`);
+  if (task.type === 'conditional' && task.condition) out.push(`if ${formatCondition(task.condition)}: tasks ${task.ifTrueTasks?.join(', ')}; else tasks ${task.ifFalseTasks?.join(', ')}`);
+  if (task.sleep) out.push(`then sleeps ${task.sleep} s`);
+  if (task.returnCode !== undefined) {
+    out.push(task.command ? `then returns ${task.returnCode}` : `returns ${task.returnCode}`);
+    return out;
+  }
+  const n = task.next;
+  if (n?.kind === 'never') out.push('next=never: the workflow stops (exit 0)');
+  else if (n?.kind === 'always') out.push(`next=always → ${to(task.onSuccess, `task ${next}`)}`);
+  else if (n?.kind === 'loop') out.push(`loop: up to ${(task.loop ?? 0) + 1} runs${n.condition ? ` while ${formatCondition(n.condition)}` : ''}${task.loopBreak ? `, until ${formatCondition(task.loopBreak)}` : ''}, then ${to(task.onSuccess, `task ${next}`)}`);
+  else {
+    const what = n?.kind === 'condition' ? `next ${formatCondition(n.condition)}` : task.success ? `success ${formatCondition(task.success)}` : task.failure ? `failure ${formatCondition(task.failure)}` : task.successAggregate ? `success ${task.successAggregate.kind}${task.successAggregate.n !== undefined ? `=${task.successAggregate.n}` : ''}` : task.type === 'task' ? 'exit_0' : 'all_success';
+    out.push(`${what}: true → ${to(task.onSuccess, `task ${next}`)}; false → ${to(task.onFailure, task.type === 'decision' ? `task ${next}` : 'stop (exit 10)')}`);
+  }
+  return out;
+}
+
+export function formatPlan(wf: Workflow, steps: PlanStep[], fileName: string): string {
+  const lines = [`Plan for ${fileName}: ${steps.length} of ${wf.tasks.size} tasks reachable (dry run: nothing is executed; use -r to run)`];
+  for (const s of steps) {
+    lines.push(`  Task ${s.task.id}: ${s.execType ? `[${s.execType}] ` : ''}${s.commandLine}`);
+    for (const r of s.routing) lines.push(`      ${r}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,83 @@
+/**
+ * Console and log-file lines of a run, in the peer's greppable shape:
+ * `[28Nov26 03:20:38] Task 0: Executing [local]: echo hello` (INFO has no level word; WARN/ERROR/DEBUG do).
+ *
+ * The log file is written synchronously, line by line, so a crash or kill never loses what was already
+ * recorded. (winston costs ~100 ms to import, half of the cold-start budget; it is used by the
+ * long-running services — agent, parallelr daemon — not by this per-run hot path.)
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { maskSecrets } from '../../shared/taskfile/variables.js';
+
+export type LogLevel = 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
+const RANK: Record<LogLevel, number> = { ERROR: 0, WARN: 1, INFO: 2, DEBUG: 3 };
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export function logTimestamp(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${p(d.getDate())}${MONTHS[d.getMonth()]}${p(d.getFullYear() % 100)} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export interface RunLogOptions {
+  console: { write(text: string): unknown };
+  level: LogLevel;
+  secrets?: string[];
+}
+
+export class RunLog {
+  private fd: number | undefined;
+  private stampSecond = -1;
+  private stamp = '';
+  readonly warnings: string[] = [];
+  secrets: string[];
+  filePath: string | undefined;
+
+  constructor(private readonly opts: RunLogOptions) {
+    this.secrets = opts.secrets ?? [];
+  }
+
+  /** Start writing to a log file (append). Lines logged before this are not in the file. */
+  openFile(path: string): void {
+    this.fd = openSync(path, 'a');
+    this.filePath = path;
+  }
+
+  info(message: string): void {
+    this.line('INFO', message);
+  }
+  warn(message: string): void {
+    this.warnings.push(maskSecrets(message, this.secrets));
+    this.line('WARN', message);
+  }
+  error(message: string): void {
+    this.line('ERROR', message);
+  }
+  debug(message: string): void {
+    this.line('DEBUG', message);
+  }
+  get debugEnabled(): boolean {
+    return RANK[this.opts.level] >= RANK.DEBUG;
+  }
+
+  /** Text to the log file only (full task output streams). */
+  fileOnly(text: string): void {
+    if (this.fd !== undefined) writeSync(this.fd, maskSecrets(text, this.secrets));
+  }
+
+  private line(level: LogLevel, message: string): void {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.stampSecond) {
+      this.stampSecond = second;
+      this.stamp = logTimestamp(new Date(now));
+    }
+    const text = `[${this.stamp}] ${level === 'INFO' ? '' : `${level}: `}${maskSecrets(message, this.secrets)}\n`;
+    if (this.fd !== undefined) writeSync(this.fd, text);
+    if (RANK[level] <= RANK[this.opts.level]) this.opts.console.write(text);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

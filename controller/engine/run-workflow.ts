@@ -1,0 +1,343 @@
+/**
+ * The flow engine: runs a validated Workflow task by task with the routing rules of SPEC §2.
+ * It never exits the process; it returns a RunOutcome and the CLI decides what to do with it.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ExecRequest, ProcessResult, TaskExecutor } from '../../shared/exec/index.js';
+import { evaluateCondition, formatCondition } from '../../shared/taskfile/condition.js';
+import type { ConditionNode } from '../../shared/taskfile/condition.js';
+import type { Task, Workflow } from '../../shared/taskfile/model.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import type { RunLog } from './run-log.js';
+import { splitOutput } from './split.js';
+import type { RunOutcome, TaskResult } from './types.js';
+import { VariableStore } from './variables.js';
+import { LineSplitter } from './line-splitter.js';
+
+export interface EngineOptions {
+  workflow: Workflow;
+  log: RunLog;
+  runId: string;
+  startFrom?: number;
+  defaultExecType: string;
+  defaultTimeoutSec: number;
+  /** The executor a task runs on (local, an agent, ssh). */
+  executorFor: (task: Task, execType: string) => TaskExecutor;
+  /** Exec type name as written (aliases allowed) → canonical name, or undefined if unknown. */
+  canonicalExecType: (name: string) => string | undefined;
+  /** The resolved command line shown to operators. */
+  describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
+  fireAndForget?: boolean;
+  signal?: AbortSignal;
+  /** Echo live task output lines to the console (they always go to the log file). */
+  liveOutput?: boolean;
+  /** Resume state (auto-recovery). */
+  resume?: { next: number; store: VariableStore; outcome: Pick<RunOutcome, 'results' | 'executionPath' | 'loopIterations' | 'skippedTasks'> };
+  /** After each top-level task: where the run goes next (for the recovery file). */
+  onCheckpoint?: (next: number | undefined, state: EngineState) => void;
+  /** Runs parallel/conditional/decision blocks. */
+  runBlock?: (task: Task, ctx: BlockContext) => Promise<BlockOutcome>;
+}
+
+export interface EngineState {
+  store: VariableStore;
+  outcome: RunOutcome;
+}
+
+/** What a block runner gets: the means to run a sub-task like the engine runs tasks. */
+export interface BlockContext {
+  store: VariableStore;
+  log: RunLog;
+  outcome: RunOutcome;
+  runTask: (task: Task, key: string, opts?: { signal?: AbortSignal; timeoutSec?: number }) => Promise<TaskResult>;
+  signal?: AbortSignal;
+  evaluate: (node: ConditionNode, result?: TaskResult) => boolean;
+}
+
+export interface BlockOutcome {
+  /** The block's aggregate result (stored under the block id). */
+  result: TaskResult;
+  /** true → on_success/next task; false → on_failure or stop. */
+  passed: boolean;
+  /** A block decided to stop the workflow (next=never): exit 0. */
+  stop?: boolean;
+}
+
+type Route = { kind: 'goto'; id: number; why: string } | { kind: 'end'; exitCode: number; status: 'success' | 'failed'; why: string };
+
+export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
+  const { workflow: wf, log } = opts;
+  const store = opts.resume?.store ?? new VariableStore(wf.globals);
+  const outcome: RunOutcome = {
+    exitCode: 0, status: 'success', reason: 'completed',
+    results: opts.resume?.outcome.results ?? new Map(),
+    executionPath: opts.resume?.outcome.executionPath ?? [],
+    loopIterations: opts.resume?.outcome.loopIterations ?? [],
+    skippedTasks: opts.resume?.outcome.skippedTasks ?? [],
+    finalHostname: '', finalCommand: '',
+  };
+  const topLevel = wf.ids.filter((id) => !wf.subtaskIds.has(id));
+  let current: number | undefined = opts.resume?.next ?? opts.startFrom ?? (wf.tasks.has(0) ? 0 : topLevel[0]);
+  if (current !== undefined && !wf.tasks.has(0) && opts.startFrom === undefined && !opts.resume) {
+    log.warn(`No task 0; starting at the lowest task id, ${current}`);
+  }
+
+  const evaluate = (node: ConditionNode, r?: TaskResult): boolean =>
+    evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', success: r?.success, resolve: store.resolve });
+
+  const blockContext: BlockContext = {
+    store, log, outcome, signal: opts.signal, evaluate,
+    runTask: (task, key, o) => runOne(task, key, o?.signal ?? opts.signal, o?.timeoutSec),
+  };
+
+  /** Run one command task (no routing) and store its result. */
+  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number): Promise<TaskResult> => {
+    const hostname = store.resolve(task.hostname);
+    const command = store.resolve(task.command);
+    const args = store.resolve(task.arguments);
+    const execName = task.exec !== undefined ? store.resolve(task.exec).trim() : opts.defaultExecType;
+    const execType = opts.canonicalExecType(execName.toLowerCase());
+    const shown = execType ? opts.describeCommand(execType, hostname, command, args) : `${command} ${args}`.trim();
+    const started = Date.now();
+    if (!execType) {
+      log.error(`Task ${key}: exec type '${execName}' is not configured`);
+      return store_(task, key, { exitCode: 127, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, hostname, shown);
+    }
+    // A literal timeout was checked (and warned about) by validation; only substituted ones warn here.
+    let timeoutSec = resolveTimeout(task.timeout !== undefined ? store.resolve(task.timeout) : undefined, opts.defaultTimeoutSec, task.timeout?.includes('@') ? log : undefined, key);
+    if (capTimeoutSec !== undefined) timeoutSec = Math.min(timeoutSec, capTimeoutSec);
+    log.info(`Task ${key}: Executing [${execType}]: ${shown}`);
+    const out = new LineSplitter((line) => emitLine(key, 'STDOUT', line));
+    const err = new LineSplitter((line) => emitLine(key, 'STDERR', line));
+    const request: ExecRequest = {
+      runId: opts.runId, taskId: key, execType, hostname, command, arguments: args,
+      timeoutMs: timeoutSec * 1000, signal,
+      onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
+    };
+    let result: ProcessResult;
+    try {
+      result = await opts.executorFor(task, execType).execute(request);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      result = { argv: [], exitCode: 255, signal: null, stdout: '', stderr: `${message}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: Date.now() - started, truncated: false };
+    }
+    out.end();
+    err.end();
+    if (result.spawnError) log.error(`Task ${key}: ${result.spawnError}`);
+    if (result.timedOut) log.error(`Task ${key}: timed out after ${timeoutSec} s: ${shown}`);
+    log.info(`Task ${key}: Exit code: ${result.exitCode}`);
+    return store_(task, key, result, hostname, shown);
+  };
+
+  const emitLine = (key: string, stream: 'STDOUT' | 'STDERR', line: string): void => {
+    if (opts.liveOutput === false) log.fileOnly(`Task ${key}: ${stream}: ${line}\n`);
+    else log.info(`Task ${key}: ${stream}: ${line}`);
+  };
+
+  /** Split, evaluate success, store. */
+  const store_ = (task: Task, key: string, r: Pick<ProcessResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'> & Partial<ProcessResult>, hostname: string, shown: string): TaskResult => {
+    const result: TaskResult = {
+      key, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr,
+      stdoutFile: r.stdoutFile, stderrFile: r.stderrFile,
+      success: false, timedOut: r.timedOut, skipped: false, durationMs: r.durationMs, hostname, command: shown,
+    };
+    if (task.stdoutSplit) {
+      result.stdout = splitOutput(result.stdout, task.stdoutSplit);
+      result.stdoutFile = undefined;
+    }
+    if (task.stderrSplit) {
+      result.stderr = splitOutput(result.stderr, task.stderrSplit);
+      result.stderrFile = undefined;
+    }
+    if (task.success) result.success = evaluate(task.success, result);
+    else if (task.failure) result.success = !evaluate(task.failure, result);
+    else result.success = result.exitCode === 0;
+    if (r.timedOut) result.success = task.success ? result.success : false;
+    outcome.results.set(key, result);
+    store.byId.set(task.id, result);
+    log.info(`Task ${key}: Completed - Success: ${result.success ? 'True' : 'False'}`);
+    return result;
+  };
+
+  const finish = (route: Extract<Route, { kind: 'end' }>, last?: Task): RunOutcome => {
+    outcome.exitCode = route.exitCode;
+    outcome.status = route.status;
+    outcome.reason = route.why;
+    if (last) outcome.finalTask = last.id;
+    return outcome;
+  };
+
+  let last: Task | undefined;
+  for (;;) {
+    if (opts.signal?.aborted) return interrupted(outcome, opts.signal, last);
+    if (current === undefined || !wf.tasks.has(current)) {
+      if (current !== undefined && last && current !== last.id + 1) log.warn(`Task ${current} does not exist; the workflow ends here`);
+      return finish({ kind: 'end', exitCode: 0, status: 'success', why: 'completed' }, last);
+    }
+    const task = wf.tasks.get(current)!;
+    last = task;
+    outcome.finalTask = task.id;
+    outcome.finalHostname = store.resolve(task.hostname) || 'localhost';
+    outcome.finalCommand = store.resolve(`${task.command} ${task.arguments}`).trim();
+    const route = await runTopLevel(task);
+    if (opts.signal?.aborted) return interrupted(outcome, opts.signal, last);
+    if (route.kind === 'end') {
+      opts.onCheckpoint?.(undefined, { store, outcome });
+      if (route.status === 'failed') outcome.failedTask = task.id;
+      return finish(route, task);
+    }
+    if (route.id > task.id + 1) {
+      for (let id = task.id + 1; id < route.id; id++) if (wf.tasks.has(id) && !wf.subtaskIds.has(id) && !outcome.executionPath.includes(id)) outcome.skippedTasks.push(id);
+    }
+    if (log.debugEnabled || route.id !== task.id + 1) log.info(`Task ${task.id}: ${route.why}`);
+    opts.onCheckpoint?.(route.id, { store, outcome });
+    current = route.id;
+  }
+
+  async function runTopLevel(task: Task): Promise<Route> {
+    const id = task.id;
+    // Pre-guard: a false `condition` skips the task.
+    if (task.condition && task.type !== 'conditional') {
+      if (!evaluate(task.condition)) {
+        log.info(`Task ${id}: Condition '${formatCondition(task.condition)}' is FALSE, skipping task`);
+        const r: TaskResult = { key: String(id), exitCode: -1, stdout: '', stderr: 'Task skipped due to condition', success: false, timedOut: false, skipped: true, durationMs: 0, hostname: store.resolve(task.hostname), command: '' };
+        outcome.results.set(String(id), r);
+        store.byId.set(id, r);
+        outcome.skippedTasks.push(id);
+        return { kind: 'goto', id: id + 1, why: 'skipped, continuing with the next task' };
+      }
+    }
+    outcome.executionPath.push(id);
+    if (task.returnCode !== undefined && !task.command && task.type === 'task') return returnWith(task);
+
+    if (task.type !== 'task') {
+      if (!opts.runBlock) return { kind: 'end', exitCode: ExitCode.VALIDATION_FAILED, status: 'failed', why: `task ${id}: ${task.type} blocks cannot run here` };
+      log.info(task.type === 'decision' ? `Task ${id}: DECISION - Evaluating conditions` : `Task ${id}: Starting ${task.type} execution`);
+      const block = await opts.runBlock(task, blockContext);
+      outcome.results.set(String(id), block.result);
+      store.byId.set(id, block.result);
+      if (block.stop) return { kind: 'end', exitCode: returnValue(task) ?? 0, status: 'success', why: `${task.type} block stops the workflow (next=never)` };
+      if (task.returnCode !== undefined) return returnWith(task);
+      return routeOutcome(task, block.passed, `${task.type} outcome ${block.passed ? 'true' : 'false'}`);
+    }
+
+    if (task.next?.kind === 'loop') return runLoop(task);
+
+    const result = await runOne(task, String(id), opts.signal);
+    await sleepAfter(task, String(id));
+    if (opts.signal?.aborted) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
+    if (task.returnCode !== undefined) return returnWith(task);
+    return routeAfter(task, result);
+  }
+
+  async function runLoop(task: Task): Promise<Route> {
+    const id = task.id;
+    const runs = (task.loop ?? 0) + 1;
+    const cond = task.next?.kind === 'loop' ? task.next.condition : null;
+    let result: TaskResult | undefined;
+    for (let k = 1; k <= runs; k++) {
+      const key = `${id}.${k}`;
+      outcome.loopIterations.push(key);
+      result = await runOne(task, key, opts.signal);
+      outcome.results.set(String(id), { ...result, key: String(id) });
+      await sleepAfter(task, key);
+      if (opts.signal?.aborted) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
+      if (task.loopBreak && evaluate(task.loopBreak, result)) {
+        log.info(`Task ${key}: loop_break '${formatCondition(task.loopBreak)}' is true, leaving the loop`);
+        break;
+      }
+      if (cond && !evaluate(cond, result)) {
+        log.info(`Task ${key}: loop condition '${formatCondition(cond)}' is false, leaving the loop`);
+        break;
+      }
+      if (k === runs) log.info(`Task ${id}: loop finished after ${runs} runs`);
+    }
+    if (task.returnCode !== undefined) return returnWith(task);
+    return { kind: 'goto', id: task.onSuccess ?? id + 1, why: 'loop done, continuing' };
+  }
+
+  function routeAfter(task: Task, result: TaskResult): Route {
+    const next = task.next;
+    if (next?.kind === 'never') {
+      const code = returnValue(task) ?? 0;
+      return { kind: 'end', exitCode: code, status: code === 0 ? 'success' : 'failed', why: 'next=never' };
+    }
+    if (next?.kind === 'always') return { kind: 'goto', id: task.onSuccess ?? task.id + 1, why: 'next=always' };
+    if (next?.kind === 'condition') {
+      const ok = evaluate(next.condition, result);
+      return routeOutcome(task, ok, `next \`${formatCondition(next.condition)}\` → ${ok}`, true);
+    }
+    return routeOutcome(task, result.success, `success → ${result.success}`);
+  }
+
+  function routeOutcome(task: Task, ok: boolean, why: string, fromNext = false): Route {
+    if (ok) {
+      return task.onSuccess !== undefined
+        ? { kind: 'goto', id: task.onSuccess, why: `${why}, jumping to Task ${task.onSuccess}` }
+        : { kind: 'goto', id: task.id + 1, why: `${why}, next task` };
+    }
+    if (task.onFailure !== undefined) return { kind: 'goto', id: task.onFailure, why: `${why}, jumping to Task ${task.onFailure}` };
+    if (opts.fireAndForget && !fromNext && task.type === 'task') {
+      log.warn(`Task ${task.id}: failed; --fire-and-forget continues with the next task`);
+      return { kind: 'goto', id: task.id + 1, why: `${why}, fire-and-forget` };
+    }
+    const r = outcome.results.get(String(task.id));
+    const detail = r ? ` (exit code ${r.exitCode}${r.timedOut ? ', timed out' : ''})` : '';
+    log.error(`Task ${task.id}: ${why}; no route for the failure, stopping${detail}`);
+    return { kind: 'end', exitCode: ExitCode.TASK_FAILED, status: 'failed', why: `task ${task.id} failed${detail}` };
+  }
+
+  function returnValue(task: Task): number | undefined {
+    if (task.returnCode === undefined) return undefined;
+    const v = store.resolve(task.returnCode).trim();
+    return /^-?\d+$/.test(v) ? ((Number(v) % 256) + 256) % 256 : undefined;
+  }
+
+  function returnWith(task: Task): Route {
+    const code = returnValue(task);
+    if (code === undefined) {
+      log.error(`Task ${task.id}: return value '${store.resolve(task.returnCode!)}' is not a whole number`);
+      return { kind: 'end', exitCode: ExitCode.RETURN_NOT_INTEGER, status: 'failed', why: 'return value is not a number' };
+    }
+    log.info(`Task ${task.id}: Returning with exit code ${code}`);
+    return { kind: 'end', exitCode: code, status: code === 0 ? 'success' : 'failed', why: `return=${code}` };
+  }
+
+  async function sleepAfter(task: Task, key: string): Promise<void> {
+    if (task.sleep === undefined) return;
+    const secs = Number(store.resolve(task.sleep));
+    if (!Number.isFinite(secs) || secs <= 0) return;
+    log.info(`Task ${key}: Sleeping for ${secs} seconds`);
+    try {
+      await delay(secs * 1000, undefined, { signal: opts.signal });
+    } catch {
+      /* interrupted: the main loop notices the abort */
+    }
+  }
+}
+
+function interrupted(outcome: RunOutcome, signal: AbortSignal, last: { id: number } | undefined): RunOutcome {
+  const which = signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+  outcome.interrupted = which;
+  outcome.exitCode = which === 'SIGTERM' ? ExitCode.SIGTERM : ExitCode.SIGINT;
+  outcome.status = 'failed';
+  outcome.reason = `interrupted by ${which}`;
+  if (last) outcome.finalTask = last.id;
+  return outcome;
+}
+
+/** Task timeout after substitution, clamped to 5–1000 s with a warning. */
+export function resolveTimeout(raw: string | undefined, fallback: number, log: RunLog | undefined, key: string): number {
+  let t = fallback;
+  if (raw !== undefined) {
+    const n = Number(raw.trim());
+    if (Number.isFinite(n)) t = Math.trunc(n);
+    else log?.warn(`Task ${key}: timeout '${raw}' is not a number; using ${fallback} s`);
+  }
+  if (t < 5 || t > 1000) {
+    const c = Math.min(1000, Math.max(5, t));
+    log?.warn(`Task ${key}: timeout ${t} s is outside 5–1000; using ${c} s`);
+    t = c;
+  }
+  return t;
+}

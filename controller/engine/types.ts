@@ -1,0 +1,38 @@
+/** What the engine records about a run. These shapes feed the console, the log and --output-json. */
+
+export interface TaskResult {
+  /** "3", "3.2" for a loop iteration, "4-401" for a block sub-task. */
+  key: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  stdoutFile?: string;
+  stderrFile?: string;
+  success: boolean;
+  timedOut: boolean;
+  skipped: boolean;
+  durationMs: number;
+  hostname: string;
+  /** The command line as shown to operators (secrets masked). */
+  command: string;
+}
+
+export type RunStatus = 'success' | 'failed';
+
+export interface RunOutcome {
+  exitCode: number;
+  status: RunStatus;
+  /** Why the run ended, for logs and the JSON failure_info. */
+  reason: string;
+  results: Map<string, TaskResult>;
+  /** Top-level ids in the order they ran (repeated on revisits). */
+  executionPath: number[];
+  loopIterations: string[];
+  skippedTasks: number[];
+  finalTask?: number;
+  finalHostname: string;
+  finalCommand: string;
+  /** Set when the run stopped on SIGINT/SIGTERM. */
+  interrupted?: 'SIGINT' | 'SIGTERM';
+  failedTask?: number;
+}

@@ -1,0 +1,97 @@
+/** Static flow checks: where each task can go next, what is unreachable, and gaps flow can fall into. */
+import type { Diagnostic } from './diagnostics.js';
+import type { Task, Workflow } from './model.js';
+
+/** Where control can go after a task; `id+1` is included when the task can fall through. */
+export function successors(task: Task): { targets: number[]; fallsThrough: boolean } {
+  const targets = new Set<number>();
+  let fallsThrough = false;
+  const cont = (jump: number | undefined): void => {
+    if (jump === undefined) fallsThrough = true;
+    else targets.add(jump);
+  };
+  // A task with a condition pre-guard is skipped when the guard is false: flow moves on to id+1.
+  if (task.condition && task.type === 'task') fallsThrough = true;
+  if (task.returnCode !== undefined) return { targets: [], fallsThrough };
+  const next = task.next;
+  if (next?.kind === 'never' || task.nextAggregate?.kind === 'never') return { targets: [], fallsThrough };
+  if (next?.kind === 'loop') {
+    // A loop leaves to id+1 when its runs are used up or its condition stops it.
+    fallsThrough = true;
+    return { targets: [...targets], fallsThrough };
+  }
+  if (next?.kind === 'always') {
+    cont(task.onSuccess);
+    return { targets: [...targets], fallsThrough };
+  }
+  if (task.type === 'decision') {
+    cont(task.onSuccess);
+    cont(task.onFailure);
+    return { targets: [...targets], fallsThrough };
+  }
+  // true/success side
+  cont(task.onSuccess);
+  // false/failure side: a jump, or the run stops.
+  if (task.onFailure !== undefined) targets.add(task.onFailure);
+  return { targets: [...targets], fallsThrough };
+}
+
+export function analyseFlow(wf: Workflow): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const topLevel = wf.ids.filter((id) => !wf.subtaskIds.has(id));
+  if (topLevel.length === 0) return diagnostics;
+
+  // Reachability from the first task.
+  const reached = new Set<number>();
+  const fellInto = new Map<number, number>(); // missing id -> task that falls into it
+  const stack = [topLevel[0]!];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (reached.has(id)) continue;
+    const task = wf.tasks.get(id);
+    if (!task) continue;
+    reached.add(id);
+    const { targets, fallsThrough } = successors(task);
+    for (const t of targets) stack.push(t);
+    if (fallsThrough) {
+      if (wf.tasks.has(id + 1)) stack.push(id + 1);
+      else if (!fellInto.has(id + 1)) fellInto.set(id + 1, id);
+    }
+  }
+  for (const id of [...reached]) for (const sub of blockMembers(wf.tasks.get(id)!)) reached.add(sub);
+
+  // Ids that something jumps to on purpose (sub-task lists excluded).
+  const jumpTargets = new Set<number>();
+  for (const t of wf.tasks.values()) {
+    if (t.onSuccess !== undefined) jumpTargets.add(t.onSuccess);
+    if (t.onFailure !== undefined) jumpTargets.add(t.onFailure);
+  }
+  const maxTop = topLevel[topLevel.length - 1]!;
+  for (const [missing, from] of fellInto) {
+    if (missing > maxTop) continue; // running off the end finishes the workflow
+    const nextDefined = topLevel.find((id) => id > missing)!;
+    if (jumpTargets.has(nextDefined)) continue; // the tasks after the gap are jump targets, not a continuation
+    const missingIds = Array.from({ length: nextDefined - missing }, (_, i) => missing + i);
+    const task = wf.tasks.get(from)!;
+    diagnostics.push({
+      code: 'SEQUENCE_GAP', severity: 'error',
+      message: `Task sequence has a gap: task ${from} continues to task ${missing}, which does not exist. Missing task(s): [${missingIds.join(', ')}]`,
+      line: task.line, col: 1, length: `task=${from}`.length,
+      hint: `number the tasks without gaps, or end task ${from} with next=never / return=N, or route it with on_success=${nextDefined}`,
+    });
+  }
+  for (const id of topLevel) {
+    if (reached.has(id) || jumpTargets.has(id)) continue;
+    const task = wf.tasks.get(id)!;
+    diagnostics.push({
+      code: 'UNREACHABLE_TASK', severity: 'warning',
+      message: `task ${id} can never run: no task continues to it or jumps to it`,
+      line: task.line, col: 1, length: `task=${id}`.length,
+    });
+  }
+  return diagnostics;
+}
+
+function blockMembers(task: Task): number[] {
+  return [...(task.tasks ?? []), ...(task.ifTrueTasks ?? []), ...(task.ifFalseTasks ?? [])];
+}

@@ -1,0 +1,187 @@
+import type { FieldValue, TaskFileAst, TaskNode } from './ast.js';
+import type { Diagnostic } from './diagnostics.js';
+import { suggest } from './diagnostics.js';
+import { isTaskKey, TASK_KEYS } from './keys.js';
+
+export interface ParseResult {
+  ast: TaskFileAst;
+  diagnostics: Diagnostic[];
+}
+
+const GLOBAL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Parse task-file text into an AST. Never throws: every problem becomes a positioned diagnostic and
+ * parsing continues, so one run reports all of them.
+ */
+export function parseTaskFile(text: string, path: string): ParseResult {
+  const lines = text.split(/\r?\n/);
+  const diagnostics: Diagnostic[] = [];
+  const ast: TaskFileAst = { path, lines, fileArgs: [], globals: new Map(), tasks: new Map() };
+  let current: TaskNode | undefined;
+  let skipping = false; // inside a task whose id was unusable: its keys are dropped
+  let seenPair = false;
+
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const raw = lines[i]!;
+    const indent = raw.length - raw.trimStart().length;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (trimmed.includes('\0')) {
+      diagnostics.push({ code: 'NUL_BYTE', severity: 'error', message: 'line contains a NUL byte', line: lineNo, col: indent + 1 + trimmed.indexOf('\0') });
+      continue;
+    }
+    if (!seenPair && trimmed.startsWith('-')) {
+      ast.fileArgs.push({ text: stripInlineComment(trimmed).text, line: lineNo });
+      continue;
+    }
+
+    let key: string;
+    let value: string;
+    let valueCol: number;
+    const eq = trimmed.indexOf('=');
+    const firstWord = /^(\S+)(\s+)(.*)$/.exec(trimmed);
+    if (eq > 0 && !(firstWord && firstWord[1]!.length < eq && isTaskKey(firstWord[1]!.toLowerCase()) && /^\s/.test(trimmed.slice(firstWord[1]!.length)))) {
+      key = trimmed.slice(0, eq).trim();
+      const rest = trimmed.slice(eq + 1);
+      const lead = rest.length - rest.trimStart().length;
+      valueCol = indent + eq + 2 + lead;
+      const stripped = stripInlineComment(rest.trimStart());
+      value = stripped.text.trimEnd();
+    } else if (firstWord && isTaskKey(firstWord[1]!.toLowerCase())) {
+      key = firstWord[1]!;
+      const stripped = stripInlineComment(firstWord[3]!);
+      value = stripped.text.trimEnd();
+      valueCol = indent + key.length + firstWord[2]!.length + 1;
+      diagnostics.push({
+        code: 'MISSING_EQUALS', severity: 'warning',
+        message: `'${trimmed}' has no '='; read as ${key}=${value}`,
+        line: lineNo, col: indent + 1, length: trimmed.length,
+        hint: `write '${key}=${value}'`,
+      });
+    } else {
+      const guess = firstWord ? suggest(firstWord[1]!, TASK_KEYS) : suggest(trimmed, TASK_KEYS);
+      diagnostics.push({
+        code: eq === 0 ? 'MISSING_KEY' : 'NOT_A_PAIR', severity: 'error',
+        message: eq === 0 ? `'${trimmed}' has no key before '='` : `'${trimmed}' is not a key=value pair`,
+        line: lineNo, col: indent + 1, length: trimmed.length,
+        hint: guess ? `did you mean '${guess}=…'?` : 'write key=value, or start the line with # to make it a comment',
+      });
+      continue;
+    }
+    seenPair = true;
+    const keyCol = indent + 1;
+    const lower = key.toLowerCase();
+
+    if (lower === 'task') {
+      skipping = false;
+      current = undefined;
+      const id = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(id)) {
+        diagnostics.push({
+          code: 'INVALID_TASK_ID', severity: 'error',
+          message: value === '' ? 'task id is empty' : `task id '${value}' is not a whole number`,
+          line: lineNo, col: valueCol, length: Math.max(1, value.length),
+          hint: 'task ids are whole numbers: task=0, task=1, …',
+        });
+        skipping = true;
+        continue;
+      }
+      const existing = ast.tasks.get(id);
+      if (existing) {
+        diagnostics.push({
+          code: 'DUPLICATE_TASK_ID', severity: 'error',
+          message: `task ${id} is defined twice (first at line ${existing.line})`,
+          line: lineNo, col: valueCol, length: value.length,
+          hint: 'give every task a unique id',
+        });
+        skipping = true;
+        continue;
+      }
+      current = { id, line: lineNo, fields: new Map() };
+      current.fields.set('task', { key: 'task', value, line: lineNo, keyCol, valueCol });
+      ast.tasks.set(id, current);
+      continue;
+    }
+    if (skipping) continue;
+
+    const field: FieldValue = { key: lower, value, line: lineNo, keyCol, valueCol };
+    if (!current) {
+      if (isTaskKey(lower)) {
+        diagnostics.push({
+          code: 'KEY_OUTSIDE_TASK', severity: 'warning',
+          message: `'${key}' is a task key but appears before the first task= line; it is ignored`,
+          line: lineNo, col: keyCol, length: key.length,
+          hint: 'move it below a task= line',
+        });
+        continue;
+      }
+      if (!GLOBAL_NAME.test(key)) {
+        diagnostics.push({
+          code: 'INVALID_GLOBAL_NAME', severity: 'error',
+          message: `'${key}' is not a valid variable name`,
+          line: lineNo, col: keyCol, length: key.length,
+          hint: 'global variable names use letters, digits and _, and do not start with a digit',
+        });
+        continue;
+      }
+      if (key.length > 64) {
+        diagnostics.push({ code: 'GLOBAL_NAME_TOO_LONG', severity: 'error', message: `variable name '${key}' is longer than 64 characters`, line: lineNo, col: keyCol, length: key.length });
+        continue;
+      }
+      if (ast.globals.has(key)) {
+        diagnostics.push({
+          code: 'DUPLICATE_GLOBAL', severity: 'warning',
+          message: `global '${key}' is defined again (first at line ${ast.globals.get(key)!.line}); the last value wins`,
+          line: lineNo, col: keyCol, length: key.length,
+        });
+      }
+      ast.globals.set(key, { name: key, value, line: lineNo, valueCol });
+      continue;
+    }
+    if (!isTaskKey(lower)) {
+      const guess = suggest(lower, TASK_KEYS);
+      diagnostics.push({
+        code: 'UNKNOWN_KEY', severity: 'warning',
+        message: `task ${current.id}: unknown key '${key}' is ignored${guess ? `; did you mean '${guess}'?` : ''}`,
+        line: lineNo, col: keyCol, length: key.length,
+      });
+      continue;
+    }
+    const previous = current.fields.get(lower);
+    if (previous) {
+      diagnostics.push({
+        code: 'DUPLICATE_KEY', severity: 'warning',
+        message: `task ${current.id}: '${lower}' is set again (first at line ${previous.line}); the last value wins`,
+        line: lineNo, col: keyCol, length: key.length,
+      });
+    }
+    current.fields.set(lower, field);
+  }
+  return { ast, diagnostics };
+}
+
+/** Remove an inline comment: whitespace followed by '#', outside quotes. */
+export function stripInlineComment(text: string): { text: string } {
+  const cut = commentStart(text, true);
+  // An apostrophe in prose ("don't") leaves a quote open; then quotes cannot be trusted, so look again without them.
+  const at = cut === undefined ? undefined : cut >= 0 ? cut : commentStart(text, false);
+  return { text: at !== undefined && at >= 0 ? text.slice(0, at).trimEnd() : text };
+}
+
+/** Offset of an inline comment; -1 when a quote stays open; undefined when there is none. */
+function commentStart(text: string, honourQuotes: boolean): number | undefined {
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (honourQuotes && (c === '"' || c === "'")) quote = c;
+    else if (c === '#' && i > 0 && /\s/.test(text[i - 1]!)) return i;
+  }
+  return quote ? -1 : undefined;
+}

@@ -1,0 +1,80 @@
+/** Placeholders `@NAME@` and `@N_stdout@`, environment expansion of globals, and secret masking. */
+import { isSecretName } from './keys.js';
+
+/** `@N_field@` of a task result. Field names are case-insensitive. */
+export const TASK_VAR = /^(\d+)_(stdout|stderr|exit|success|stdout_file|stderr_file)$/i;
+const PLACEHOLDER = /@([A-Za-z0-9_]+)@/g;
+const MAX_PASSES = 10;
+
+export interface Placeholder {
+  name: string;
+  /** Offset of the opening '@' in the text. */
+  offset: number;
+}
+
+export function findPlaceholders(text: string): Placeholder[] {
+  const out: Placeholder[] = [];
+  for (const m of text.matchAll(PLACEHOLDER)) out.push({ name: m[1]!, offset: m.index! });
+  return out;
+}
+
+/**
+ * Replace placeholders using `lookup` (undefined = leave literal). Values may themselves hold
+ * placeholders; substitution repeats up to 10 passes, so a self-reference stops instead of looping.
+ */
+export function substitute(text: string, lookup: (name: string) => string | undefined): string {
+  let current = text;
+  for (let pass = 0; pass < MAX_PASSES && current.includes('@'); pass++) {
+    let changed = false;
+    current = current.replace(PLACEHOLDER, (whole, name: string) => {
+      const v = lookup(name);
+      if (v === undefined) return whole;
+      changed = true;
+      return v;
+    });
+    if (!changed) break;
+  }
+  return current;
+}
+
+/** `$VAR` / `${VAR}` from the environment; unset variables stay literal (as the peer). */
+export function expandEnv(text: string, env: NodeJS.ProcessEnv): { text: string; missing: string[] } {
+  const missing: string[] = [];
+  const out = text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, braced?: string, bare?: string) => {
+    const name = (braced ?? bare)!;
+    const v = env[name];
+    if (v === undefined) {
+      missing.push(name);
+      return whole;
+    }
+    return v;
+  });
+  return { text: out, missing };
+}
+
+/** Names of environment variables a text refers to. */
+export function envReferences(text: string): string[] {
+  return [...text.matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g)].map((m) => (m[1] ?? m[2])!);
+}
+
+export function maskValue(value: string): string {
+  return `<masked len=${value.length}>`;
+}
+
+/**
+ * Replace every occurrence of a secret value in a text by its mask. Used on anything shown to an
+ * operator or written to disk: console, log, project summary, JSON, recovery state.
+ */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 3 && out.includes(s)) out = out.split(s).join(maskValue(s));
+  return out;
+}
+
+/** The secret values among globals (by name), longest first so overlapping secrets mask fully. */
+export function secretValues(globals: ReadonlyMap<string, string>): string[] {
+  return [...globals]
+    .filter(([name, v]) => isSecretName(name) && v.length > 0)
+    .map(([, v]) => v)
+    .sort((a, b) => b.length - a.length);
+}
