@@ -11,6 +11,7 @@ import { appendSummary, buildJson, copyTaskFile, createLogFile, fileStem, fileTi
 import { logTimestamp } from '../engine/run-log.js';
 import { flowOrder } from '../engine/plan.js';
 import { runWorkflow } from '../engine/run-workflow.js';
+import { runBlock } from '../engine/blocks.js';
 import type { RunOutcome } from '../engine/types.js';
 import { VariableStore } from '../engine/variables.js';
 import type { Setup } from './tasker-main.js';
@@ -75,7 +76,7 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
       workflow, log, runId: ts, startFrom: args.startFrom,
       defaultExecType: setup.defaultExecType, defaultTimeoutSec: setup.defaultTimeoutSec,
       executorFor: executors.executorFor, canonicalExecType: setup.canonicalExecType, describeCommand: setup.describeCommand,
-      fireAndForget: args.fireAndForget, signal: io.signal,
+      fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock,
     });
   } finally {
     await executors.close();

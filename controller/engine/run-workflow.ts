@@ -13,6 +13,7 @@ import { splitOutput } from './split.js';
 import type { RunOutcome, TaskResult } from './types.js';
 import { VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
+import { expandEnv } from '../../shared/taskfile/variables.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -29,6 +30,8 @@ export interface EngineOptions {
   describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
   fireAndForget?: boolean;
   signal?: AbortSignal;
+  /** Environment for $VAR expansion in arguments. */
+  env?: NodeJS.ProcessEnv;
   /** Echo live task output lines to the console (they always go to the log file). */
   liveOutput?: boolean;
   /** Resume state (auto-recovery). */
@@ -46,6 +49,7 @@ export interface EngineState {
 
 /** What a block runner gets: the means to run a sub-task like the engine runs tasks. */
 export interface BlockContext {
+  workflow: Workflow;
   store: VariableStore;
   log: RunLog;
   outcome: RunOutcome;
@@ -86,7 +90,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', success: r?.success, resolve: store.resolve });
 
   const blockContext: BlockContext = {
-    store, log, outcome, signal: opts.signal, evaluate,
+    workflow: wf, store, log, outcome, signal: opts.signal, evaluate,
     runTask: (task, key, o) => runOne(task, key, o?.signal ?? opts.signal, o?.timeoutSec),
   };
 
@@ -94,9 +98,11 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number): Promise<TaskResult> => {
     const hostname = store.resolve(task.hostname);
     const command = store.resolve(task.command);
-    const args = store.resolve(task.arguments);
     const execName = task.exec !== undefined ? store.resolve(task.exec).trim() : opts.defaultExecType;
     const execType = opts.canonicalExecType(execName.toLowerCase());
+    // $VAR in arguments is expanded by tasker itself (unset ones stay literal); a shell does its own.
+    const resolvedArgs = store.resolve(task.arguments);
+    const args = execType === 'shell' ? resolvedArgs : expandEnv(resolvedArgs, opts.env ?? {}).text;
     const shown = execType ? opts.describeCommand(execType, hostname, command, args) : `${command} ${args}`.trim();
     const started = Date.now();
     if (!execType) {
@@ -175,16 +181,18 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       return finish({ kind: 'end', exitCode: 0, status: 'success', why: 'completed' }, last);
     }
     const task = wf.tasks.get(current)!;
-    last = task;
-    outcome.finalTask = task.id;
-    outcome.finalHostname = store.resolve(task.hostname) || 'localhost';
-    outcome.finalCommand = store.resolve(`${task.command} ${task.arguments}`).trim();
     const route = await runTopLevel(task);
+    if (!outcome.skippedTasks.includes(task.id) || outcome.executionPath.includes(task.id)) {
+      last = task;
+      outcome.finalTask = task.id;
+      outcome.finalHostname = store.resolve(task.hostname) || 'localhost';
+      outcome.finalCommand = store.resolve(`${task.command} ${task.arguments}`).trim();
+    }
     if (opts.signal?.aborted) return interrupted(outcome, opts.signal, last);
     if (route.kind === 'end') {
       opts.onCheckpoint?.(undefined, { store, outcome });
       if (route.status === 'failed') outcome.failedTask = task.id;
-      return finish(route, task);
+      return finish(route, last);
     }
     if (route.id > task.id + 1) {
       for (let id = task.id + 1; id < route.id; id++) if (wf.tasks.has(id) && !wf.subtaskIds.has(id) && !outcome.executionPath.includes(id)) outcome.skippedTasks.push(id);
@@ -218,6 +226,8 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       store.byId.set(id, block.result);
       if (block.stop) return { kind: 'end', exitCode: returnValue(task) ?? 0, status: 'success', why: `${task.type} block stops the workflow (next=never)` };
       if (task.returnCode !== undefined) return returnWith(task);
+      // A false decision without on_failure carries on with the next task (the peer's semantics).
+      if (task.type === 'decision' && !block.passed && task.onFailure === undefined) return { kind: 'goto', id: id + 1, why: 'decision false, next task' };
       return routeOutcome(task, block.passed, `${task.type} outcome ${block.passed ? 'true' : 'false'}`);
     }
 

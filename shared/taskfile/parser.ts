@@ -108,7 +108,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
 
     const field: FieldValue = { key: lower, value, line: lineNo, keyCol, valueCol };
     if (!current) {
-      if (isTaskKey(lower)) {
+      if (isTaskKey(key)) {
         diagnostics.push({
           code: 'KEY_OUTSIDE_TASK', severity: 'warning',
           message: `'${key}' is a task key but appears before the first task= line; it is ignored`,

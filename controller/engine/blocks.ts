@@ -1,0 +1,212 @@
+/**
+ * parallel, conditional and decision blocks (the peer's semantics, SPEC §2). Sub-tasks run through
+ * the engine's own runTask, so each keeps its timeout, process group, split and success rules.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AggregateRule, Task } from '../../shared/taskfile/model.js';
+import type { BlockContext, BlockOutcome } from './run-workflow.js';
+import type { TaskResult } from './types.js';
+
+const DEFAULT_MAX_PARALLEL = 8;
+const DEFAULT_RETRY_DELAY_S = 1;
+
+interface SubOutcome {
+  id: number;
+  result: TaskResult;
+}
+
+export async function runBlock(task: Task, ctx: BlockContext): Promise<BlockOutcome> {
+  if (task.type === 'decision') return runDecision(task, ctx);
+  if (task.type === 'conditional') return runConditional(task, ctx);
+  return runParallel(task, ctx);
+}
+
+function runDecision(task: Task, ctx: BlockContext): BlockOutcome {
+  const passed = task.success ? ctx.evaluate(task.success) : task.failure ? !ctx.evaluate(task.failure) : false;
+  ctx.log.info(`Task ${task.id}: DECISION - ${passed ? 'TRUE' : 'FALSE'}`);
+  const result = aggregateResult(task, passed ? 0 : 1, `Decision: ${passed ? 'TRUE' : 'FALSE'}`, '');
+  result.success = passed;
+  return { result, passed, stop: task.next?.kind === 'never' && (passed ? task.onSuccess === undefined : task.onFailure === undefined) };
+}
+
+async function runConditional(task: Task, ctx: BlockContext): Promise<BlockOutcome> {
+  const branchTrue = task.condition ? ctx.evaluate(task.condition) : false;
+  const ids = (branchTrue ? task.ifTrueTasks : task.ifFalseTasks) ?? [];
+  ctx.log.info(`Task ${task.id}: Condition evaluated to ${branchTrue ? 'TRUE' : 'FALSE'}, running tasks ${ids.join(', ') || '(none)'}`);
+  const subs: SubOutcome[] = [];
+  for (const id of ids) {
+    if (ctx.signal?.aborted) break;
+    const sub = ctx.workflow.tasks.get(id);
+    if (!sub) continue;
+    subs.push({ id, result: await runSubTask(task, sub, `${task.id}-${id}`, ctx, ctx.signal) });
+  }
+  const ok = subs.filter((s) => s.result.success).length;
+  const summary = `Conditional ${branchTrue ? 'TRUE' : 'FALSE'} branch: ${ok}/${subs.length} successful`;
+  return decide(task, subs, summary, ctx, true);
+}
+
+async function runParallel(task: Task, ctx: BlockContext): Promise<BlockOutcome> {
+  const subs = expandParallel(task, ctx);
+  const limit = Math.max(1, Math.min(task.maxParallel ?? DEFAULT_MAX_PARALLEL, subs.length || 1));
+  // The block's own timeout is a master timeout: when it expires every running sub-task's group is killed.
+  const master = new AbortController();
+  const onAbort = (): void => master.abort(ctx.signal?.reason);
+  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const masterSec = task.timeout !== undefined ? Number(ctx.store.resolve(task.timeout)) : undefined;
+  const timer = masterSec && Number.isFinite(masterSec) && masterSec > 0
+    ? setTimeout(() => {
+      ctx.log.error(`Task ${task.id}: master timeout of ${masterSec} s expired; killing every running sub-task`);
+      master.abort('MASTER_TIMEOUT');
+    }, masterSec * 1000)
+    : undefined;
+  ctx.log.info(`Task ${task.id}: Starting parallel execution of ${subs.length} sub-task(s), at most ${limit} at once`);
+  const outcomes: SubOutcome[] = new Array(subs.length);
+  let nextIndex = 0;
+  const worker = async (): Promise<void> => {
+    while (nextIndex < subs.length && !master.signal.aborted) {
+      const i = nextIndex++;
+      const { sub, key } = subs[i]!;
+      outcomes[i] = { id: sub.id, result: await runSubTask(task, sub, key, ctx, master.signal) };
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: limit }, worker));
+  } finally {
+    if (timer) clearTimeout(timer);
+    ctx.signal?.removeEventListener('abort', onAbort);
+  }
+  const done = outcomes.filter(Boolean);
+  if (master.signal.reason === 'MASTER_TIMEOUT') {
+    for (let i = 0; i < subs.length; i++) {
+      if (outcomes[i]) continue;
+      const { sub, key } = subs[i]!;
+      const r = notRun(sub, key, 'not started: the block master timeout expired');
+      ctx.outcome.results.set(key, r);
+      done.push({ id: sub.id, result: r });
+    }
+  }
+  const ok = done.filter((s) => s.result.success).length;
+  const timeouts = done.filter((s) => s.result.timedOut).length;
+  const failed = done.length - ok - timeouts;
+  let summary = `Parallel execution: ${ok}/${done.length} successful`;
+  if (timeouts) summary += `, ${timeouts} timeout`;
+  if (failed) summary += `, ${failed} failed`;
+  return decide(task, done, summary, ctx, false);
+}
+
+/** Sub-tasks of a parallel block: the listed ids, or one generated per `hostnames=` entry. */
+function expandParallel(task: Task, ctx: BlockContext): { sub: Task; key: string }[] {
+  if (task.hostnames) {
+    return task.hostnames.map((host, i) => {
+      const id = 100000 + task.id * 10000 + i;
+      const sub: Task = {
+        id, line: task.line, type: 'task', hostname: host, command: task.command,
+        arguments: task.arguments.replace(/@task@/gi, String(id)), exec: task.exec, timeout: undefined,
+        success: task.success, failure: task.failure, fields: task.fields,
+      };
+      return { sub, key: `${task.id}-${id}` };
+    });
+  }
+  return (task.tasks ?? []).map((id) => ({ sub: ctx.workflow.tasks.get(id)!, key: `${task.id}-${id}` })).filter((s) => s.sub);
+}
+
+/** One sub-task with its condition pre-check, retries and sleep. */
+async function runSubTask(block: Task, sub: Task, key: string, ctx: BlockContext, signal: AbortSignal | undefined): Promise<TaskResult> {
+  if (sub.condition && !ctx.evaluate(sub.condition)) {
+    ctx.log.info(`Task ${key}: Condition is FALSE, skipping task`);
+    const r = notRun(sub, key, 'Task skipped due to condition');
+    r.skipped = true;
+    ctx.outcome.results.set(key, r);
+    ctx.store.byId.set(sub.id, r);
+    return r;
+  }
+  if (sub.returnCode !== undefined && !sub.command) {
+    const code = Number(ctx.store.resolve(sub.returnCode));
+    const r = notRun(sub, key, `Return task: ${code}`);
+    r.exitCode = code;
+    r.success = code === 0;
+    ctx.outcome.results.set(key, r);
+    ctx.store.byId.set(sub.id, r);
+    return r;
+  }
+  const retries = block.retryCount ?? 0;
+  const delayS = block.retryDelay ?? DEFAULT_RETRY_DELAY_S;
+  let result!: TaskResult;
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    const attemptKey = retries > 0 ? `${key}.${attempt}` : key;
+    result = await ctx.runTask(sub, attemptKey, { signal });
+    if (attemptKey !== key) {
+      ctx.outcome.results.delete(attemptKey);
+      result = { ...result, key };
+      ctx.outcome.results.set(key, result);
+      ctx.store.byId.set(sub.id, result);
+    }
+    if (result.success || result.timedOut || signal?.aborted || attempt > retries) break;
+    ctx.log.info(`Task ${key}: attempt ${attempt} failed; retrying in ${delayS} s (${retries + 1 - attempt} left)`);
+    try {
+      await delay(delayS * 1000, undefined, { signal });
+    } catch {
+      break;
+    }
+  }
+  if (sub.sleep !== undefined) {
+    const secs = Number(ctx.store.resolve(sub.sleep));
+    if (Number.isFinite(secs) && secs > 0) {
+      try {
+        await delay(secs * 1000, undefined, { signal });
+      } catch {
+        /* block stopped */
+      }
+    }
+  }
+  return result;
+}
+
+function decide(task: Task, subs: SubOutcome[], summary: string, ctx: BlockContext, conditional: boolean): BlockOutcome {
+  const ok = subs.filter((s) => s.result.success).length;
+  const failedIds = subs.filter((s) => !s.result.success && !s.result.timedOut).map((s) => s.id);
+  const timeoutIds = subs.filter((s) => s.result.timedOut).map((s) => s.id);
+  const result = aggregateResult(task, ok === subs.length ? 0 : 1, summary, `Failed tasks: [${failedIds.join(', ')}]. Timeout tasks: [${timeoutIds.join(', ')}]`);
+  let passed: boolean;
+  let stop = false;
+  if (task.successAggregate) passed = applyRule(task.successAggregate, subs);
+  else if (task.nextAggregate) {
+    passed = applyRule(task.nextAggregate, subs);
+    stop = task.nextAggregate.kind === 'never';
+  } else if (task.next?.kind === 'never') {
+    passed = true;
+    stop = true;
+  } else if (task.next?.kind === 'always') passed = true;
+  else if (task.next?.kind === 'condition') passed = ctx.evaluate(task.next.condition, result);
+  else passed = conditional ? true : ok === subs.length;
+  result.success = passed;
+  ctx.log.info(`Task ${task.id}: ${summary} → ${passed ? 'TRUE' : 'FALSE'}`);
+  return { result, passed, stop };
+}
+
+export function applyRule(rule: AggregateRule, subs: SubOutcome[]): boolean {
+  const total = subs.length;
+  const ok = subs.filter((s) => s.result.success).length;
+  const notOk = total - ok;
+  const n = rule.n ?? 0;
+  switch (rule.kind) {
+    case 'all_success': return ok === total;
+    case 'any_success': return ok > 0;
+    case 'majority_success': return ok > total / 2;
+    case 'min_success': return ok >= n;
+    case 'max_success': return ok <= n;
+    case 'min_failed': return notOk >= n;
+    case 'max_failed': return notOk <= n;
+    case 'success_threshold': return total > 0 && (ok * 100) / total >= n;
+    case 'always': return true;
+    case 'never': return false;
+  }
+}
+
+function aggregateResult(task: Task, exitCode: number, stdout: string, stderr: string): TaskResult {
+  return { key: String(task.id), exitCode, stdout, stderr, success: exitCode === 0, timedOut: false, skipped: false, durationMs: 0, hostname: '', command: `${task.type} block` };
+}
+
+function notRun(sub: Task, key: string, why: string): TaskResult {
+  return { key, exitCode: -1, stdout: '', stderr: why, success: false, timedOut: false, skipped: false, durationMs: 0, hostname: sub.hostname, command: '' };
+}
