@@ -166,9 +166,9 @@ async function runPreflight(setup: Setup): Promise<number> {
       if (name === 'local') {
         for (const t of tasks) {
           const cmd = g(t.command).trim().split(/\s+/)[0]!;
+          // Only a warning: an earlier task may create the program.
           if (findPlaceholders(cmd).length === 0 && !findBinary(cmd, io.env['PATH'], io.cwd)) {
-            log.error(`Task ${t.id}: command '${cmd}' was not found (not on PATH and not a file relative to ${io.cwd})`);
-            missing = true;
+            log.warn(`Task ${t.id}: command '${cmd}' is not on PATH and not a file relative to ${io.cwd}`);
           }
         }
       }

@@ -3,7 +3,13 @@ import type { Diagnostic } from './diagnostics.js';
 import type { Task, Workflow } from './model.js';
 
 /** Where control can go after a task; `id+1` is included when the task can fall through. */
-export function successors(task: Task): { targets: number[]; fallsThrough: boolean } {
+export function successors(task: Task): { targets: number[]; fallsThrough: boolean; onlyWhenSkipped: boolean } {
+  const r = successorsOf(task);
+  const guarded = Boolean(task.condition && task.type === 'task');
+  return { ...r, onlyWhenSkipped: guarded && !successorsOf({ ...task, condition: undefined }).fallsThrough };
+}
+
+function successorsOf(task: Task): { targets: number[]; fallsThrough: boolean } {
   const targets = new Set<number>();
   let fallsThrough = false;
   const cont = (jump: number | undefined): void => {
@@ -43,7 +49,7 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
 
   // Reachability from the first task.
   const reached = new Set<number>();
-  const fellInto = new Map<number, number>(); // missing id -> task that falls into it
+  const fellInto = new Map<number, number>(); // missing id -> task that falls into it on its normal path
   const stack = [topLevel[0]!];
   while (stack.length) {
     const id = stack.pop()!;
@@ -51,26 +57,32 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
     const task = wf.tasks.get(id);
     if (!task) continue;
     reached.add(id);
-    const { targets, fallsThrough } = successors(task);
+    const { targets, fallsThrough, onlyWhenSkipped } = successors(task);
     for (const t of targets) stack.push(t);
     if (fallsThrough) {
       if (wf.tasks.has(id + 1)) stack.push(id + 1);
-      else if (!fellInto.has(id + 1)) fellInto.set(id + 1, id);
+      else if (!onlyWhenSkipped && !fellInto.has(id + 1)) fellInto.set(id + 1, id);
     }
   }
   for (const id of [...reached]) for (const sub of blockMembers(wf.tasks.get(id)!)) reached.add(sub);
 
-  // Ids that something jumps to on purpose (sub-task lists excluded).
+  // Ids that something jumps to or reads results of on purpose.
   const jumpTargets = new Set<number>();
   for (const t of wf.tasks.values()) {
     if (t.onSuccess !== undefined) jumpTargets.add(t.onSuccess);
     if (t.onFailure !== undefined) jumpTargets.add(t.onFailure);
   }
+  const referenced = new Set(jumpTargets);
+  for (const t of wf.tasks.values()) {
+    for (const f of t.fields.values()) for (const m of f.value.matchAll(/@(\d+)_[a-z_]+@/gi)) referenced.add(Number(m[1]));
+  }
   const maxTop = topLevel[topLevel.length - 1]!;
   for (const [missing, from] of fellInto) {
     if (missing > maxTop) continue; // running off the end finishes the workflow
     const nextDefined = topLevel.find((id) => id > missing)!;
-    if (jumpTargets.has(nextDefined)) continue; // the tasks after the gap are jump targets, not a continuation
+    // Tasks after the gap that are jump targets, read by others, or in the conventional handler range
+    // (90-99) or sub-task range (100+) are not a continuation of the flow (as the peer).
+    if (referenced.has(nextDefined) || (nextDefined >= 90 && nextDefined <= 99) || nextDefined >= 100) continue;
     const missingIds = Array.from({ length: nextDefined - missing }, (_, i) => missing + i);
     const task = wf.tasks.get(from)!;
     diagnostics.push({

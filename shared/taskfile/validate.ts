@@ -338,6 +338,11 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
   }
 
   checkVariables(workflow, diagnostics);
+  const top = ids.filter((id) => !subtaskIds.has(id));
+  if (top.length > 0 && !tasks.has(0)) {
+    const first = tasks.get(top[0]!)!;
+    diagnostics.push({ code: 'NO_TASK_ZERO', severity: 'warning', message: `there is no task 0; the workflow starts at task ${first.id}`, line: first.line, col: 1, length: `task=${first.id}`.length });
+  }
   diagnostics.push(...analyseFlow(workflow));
   return { workflow, diagnostics };
 }
@@ -373,7 +378,7 @@ function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {
           } else if ((order.get(ref) ?? 0) > (order.get(task.id) ?? 0) && !wf.subtaskIds.has(task.id)) {
             diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ comes from task ${ref}, which has a higher id and may not have run yet`, line: field.line, col, length: p.name.length + 2 });
           }
-        } else if (!wf.globals.has(p.name)) {
+        } else if (!wf.globals.has(p.name) && !(p.name.toLowerCase() === 'task' && task.hostnames)) {
           const guess = suggest(p.name, wf.globals.keys());
           diagnostics.push({
             code: 'UNDEFINED_VARIABLE', severity: 'error',
