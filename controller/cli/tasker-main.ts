@@ -192,7 +192,7 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
   const sorted = sortDiagnostics(diagnostics);
   for (const d of sorted) {
     io.stderr.write(`${formatDiagnostic(d, args.taskFile, parsed.ast.lines)}\n`);
-    if (d.severity === 'warning') log.warn(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
+    if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
   }
   const errors = sorted.filter((d) => d.severity === 'error');
   if (errors.length > 0 && !args.skipTaskValidation) {

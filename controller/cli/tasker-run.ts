@@ -1,4 +1,5 @@
 /** The part of `tasker` that checks hosts and binaries, runs the engine and writes every record. */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
 import { resolveExecType } from '../../shared/exec/exec-types.js';
@@ -81,9 +82,13 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   } finally {
     await executors.close();
   }
+  const spill = [...outcome.results.values()].flatMap((r) => [r.stdoutFile, r.stderrFile]).filter((f): f is string => Boolean(f));
   if (outcome.interrupted) log.error(`Interrupted by ${outcome.interrupted}; the running task's process group was killed`);
   log.info(`Workflow ${outcome.status === 'success' ? 'completed successfully' : 'failed'}: exit code ${outcome.exitCode} (${outcome.reason})`);
-  return record(setup, outcome, startTime, logFile);
+  const code = record(setup, outcome, startTime, logFile);
+  // Spill files of large outputs are temporary: the full streams are in the log file.
+  for (const f of spill) rmSync(f, { force: true });
+  return code;
 }
 
 /** Validation failed before anything ran: summary row and JSON still record it. */

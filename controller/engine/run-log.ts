@@ -40,6 +40,8 @@ export class RunLog {
   openFile(path: string): void {
     this.fd = openSync(path, 'a');
     this.filePath = path;
+    for (const line of this.pendingFile) writeSync(this.fd, `[${logTimestamp()}] ${maskSecrets(line, this.secrets)}\n`);
+    this.pendingFile = [];
   }
 
   info(message: string): void {
@@ -49,6 +51,13 @@ export class RunLog {
     this.warnings.push(maskSecrets(message, this.secrets));
     this.line('WARN', message);
   }
+  /** A warning already shown elsewhere (compiler-style diagnostics): recorded and logged to the file only. */
+  warnRecorded(message: string): void {
+    this.warnings.push(maskSecrets(message, this.secrets));
+    this.pendingFile.push(`WARN: ${message}`);
+  }
+  /** Lines recorded before the log file existed; flushed when it opens. */
+  private pendingFile: string[] = [];
   error(message: string): void {
     this.line('ERROR', message);
   }

@@ -67,6 +67,8 @@ export interface BlockOutcome {
   stop?: boolean;
 }
 
+const CONSOLE_ECHO_LIMIT = 1024 * 1024;
+
 type Route = { kind: 'goto'; id: number; why: string } | { kind: 'end'; exitCode: number; status: 'success' | 'failed'; why: string };
 
 export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
@@ -113,8 +115,9 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     let timeoutSec = resolveTimeout(task.timeout !== undefined ? store.resolve(task.timeout) : undefined, opts.defaultTimeoutSec, task.timeout?.includes('@') ? log : undefined, key);
     if (capTimeoutSec !== undefined) timeoutSec = Math.min(timeoutSec, capTimeoutSec);
     log.info(`Task ${key}: Executing [${execType}]: ${shown}`);
-    const out = new LineSplitter((line) => emitLine(key, 'STDOUT', line));
-    const err = new LineSplitter((line) => emitLine(key, 'STDERR', line));
+    const echo = { budget: CONSOLE_ECHO_LIMIT };
+    const out = new LineSplitter((lines) => emitLines(key, 'STDOUT', lines, echo));
+    const err = new LineSplitter((lines) => emitLines(key, 'STDERR', lines, echo));
     const request: ExecRequest = {
       runId: opts.runId, taskId: key, execType, hostname, command, arguments: args,
       timeoutMs: timeoutSec * 1000, signal,
@@ -135,9 +138,20 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     return store_(task, key, result, hostname, shown);
   };
 
-  const emitLine = (key: string, stream: 'STDOUT' | 'STDERR', line: string): void => {
-    if (opts.liveOutput === false) log.fileOnly(`Task ${key}: ${stream}: ${line}\n`);
-    else log.info(`Task ${key}: ${stream}: ${line}`);
+  /** Output lines go to the log file in full; the console echo stops after a budget per task run. */
+  const emitLines = (key: string, stream: 'STDOUT' | 'STDERR', lines: string[], echo: { budget: number }): void => {
+    let i = 0;
+    if (opts.liveOutput !== false) {
+      for (; i < lines.length && echo.budget > 0; i++) {
+        echo.budget -= lines[i]!.length + 1;
+        log.info(`Task ${key}: ${stream}: ${lines[i]}`);
+        if (echo.budget <= 0) log.info(`Task ${key}: more than ${CONSOLE_ECHO_LIMIT / 1024} KiB of output; the rest goes to the log file only`);
+      }
+    }
+    if (i < lines.length) {
+      const prefix = `Task ${key}: ${stream}: `;
+      log.fileOnly(prefix + lines.slice(i).join(`\n${prefix}`) + '\n');
+    }
   };
 
   /** Split, evaluate success, store. */

@@ -95,10 +95,11 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
     const cond = (field: FieldValue | undefined, what: string): ConditionNode | undefined => {
       if (!field) return undefined;
       const parsed = parseCondition(field.value);
-      reportCondition(field, parsed.diagnostics, what);
+      reportCondition(field, parsed.diagnostics, what, parsed.ast);
       return parsed.ast ?? undefined;
     };
-    const reportCondition = (field: FieldValue, list: ConditionDiagnostic[], what: string): void => {
+    const reportCondition = (field: FieldValue, list: ConditionDiagnostic[], what: string, ast?: ConditionNode | null): void => {
+      if (ast) list = [...list, ...constantComparisons(ast)];
       for (const d of list) {
         diagnostics.push({
           code: d.code, severity: d.severity, message: `task ${node.id}: ${what}: ${d.message}`,
@@ -152,7 +153,8 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
         at(nextField, 'AGGREGATE_ON_TASK', 'error', `task ${node.id}: next=${v} is a block rule; it only applies to type=parallel or type=conditional`);
       } else {
         const parsed = parseNext(nextField.value);
-        reportCondition(nextField, parsed.diagnostics, 'next');
+        const nextAst = parsed.next?.kind === 'condition' || parsed.next?.kind === 'loop' ? parsed.next.condition : null;
+        reportCondition(nextField, parsed.diagnostics, 'next', nextAst);
         if (parsed.next) task.next = parsed.next;
       }
     }
@@ -397,6 +399,21 @@ function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {
       }
     }
   }
+}
+
+/**
+ * `word~x` compares a constant: it can never depend on the task, so it is almost certainly a misspelt
+ * `stdout~x` (or a variable missing its @s). The grammar accepts it; validation rejects it.
+ */
+function constantComparisons(node: ConditionNode): ConditionDiagnostic[] {
+  if (node.kind === 'or' || node.kind === 'and') return node.children.flatMap(constantComparisons);
+  if (node.kind !== 'compare' || node.subject !== 'text' || node.left.includes('@')) return [];
+  const guess = suggest(node.left, ['stdout', 'stderr', 'exit']);
+  return [{
+    code: 'UNKNOWN_CONDITION', severity: 'error', offset: node.start, length: node.left.length,
+    message: `'${node.left}' is not something a condition can test`,
+    hint: guess ? `did you mean '${guess}${node.op}${node.right}'?` : `test stdout, stderr or exit, or a variable such as @${node.left}@`,
+  }];
 }
 
 /** Condition variables, for callers that need them (plan display). */
