@@ -6,6 +6,7 @@ import {
   parseCondition,
   parseNext,
   type ConditionNode,
+  type NextSpec,
 } from '../../../shared/taskfile/condition.js';
 import { sexpr } from './condition-helpers.js';
 
@@ -81,7 +82,7 @@ test('a quoted pattern spans its quotes', (t) => {
 
 // parseNext.
 const nextIs = test.macro({
-  exec(t, text: string, kind: string, condition: string | null) {
+  exec(t, text: string, kind: NextSpec['kind'], condition: string | null) {
     const r = parseNext(text);
     t.deepEqual(r.diagnostics, []);
     t.is(r.next?.kind, kind);
