@@ -1,8 +1,9 @@
 import test from 'ava';
 import { execTypesFromConfig } from '../../../shared/config/exec-types-config.js';
 import { hostValidationFromConfig, DEFAULT_HOST_VALIDATION } from '../../../shared/config/host-validation-config.js';
-import { parseConfigText } from '../../../shared/config/load-config.js';
-import { buildArgv, connectivityArgv, resolveExecType } from '../../../shared/exec/exec-types.js';
+import { join } from 'node:path';
+import { parseConfigFile, parseConfigText } from '../../../shared/config/load-config.js';
+import { buildArgv, connectivityArgv, defaultRegistry, resolveExecType } from '../../../shared/exec/exec-types.js';
 
 function fromYaml(text: string) {
   const c = parseConfigText(text);
@@ -158,4 +159,21 @@ test('host_validation: defaults, list or string resolver, validation', (t) => {
     '4:16 error host_validation.dns_timeout must be a positive number of seconds, got number `-1`',
     '5:3 warning unknown key host_validation.pnig is ignored',
   ]);
+});
+
+test('deploy/tasker.example.yaml loads without any diagnostic and matches the built-ins', (t) => {
+  const path = join(import.meta.dirname, '../../../deploy/tasker.example.yaml');
+  const c = parseConfigFile(path);
+  t.deepEqual(c.diagnostics, []);
+  const { registry, diagnostics } = execTypesFromConfig(c.data, c.positionOf);
+  t.deepEqual(diagnostics, []);
+  const builtin = defaultRegistry();
+  for (const name of ['shell', 'pbrun', 'p7s', 'wwrs']) {
+    const a = resolveExecType(registry, name)!;
+    const b = resolveExecType(builtin, name)!;
+    t.deepEqual({ ...a, description: '' }, { ...b, description: '' }, name);
+  }
+  t.is(registry.defaultExecType, 'pbrun');
+  t.is(resolveExecType(registry, 'powerbroker')!.name, 'pbrun');
+  t.deepEqual(hostValidationFromConfig(c.data, c.positionOf).diagnostics, []);
 });
