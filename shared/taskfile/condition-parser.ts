@@ -22,6 +22,9 @@ import type {
 
 const NEXT_WORDS = ['always', 'never', 'loop'];
 
+/** Block outcome rules (type=parallel/conditional); they are not conditions of a single result. */
+const BLOCK_RULES = /^(all_success|any_success|majority_success|min_success|max_success|min_failed|max_failed|success_threshold)$/;
+
 /** Deeper nesting than this is reported instead of risking the call stack. */
 const MAX_DEPTH = 200;
 
@@ -437,11 +440,25 @@ class ConditionParser {
         this.error('INCOMPLETE_CONDITION', start, end - start, `'${head}' needs an operator and a number`, `write ${lower}=N, ${lower}>N or ${lower}<N`);
         return null;
     }
+    if (BLOCK_RULES.test(lower)) {
+      this.blockRule(head, start, end);
+      return null;
+    }
     if (head.includes('@')) return { kind: 'truthy', text: head, start, end };
     const digits = /(\d+)$/.exec(head);
     const candidates = digits ? [`exit_${digits[1]}`, ...BARE_WORDS] : BARE_WORDS;
     this.unknown(head, head, candidates, '', start, end);
     return null;
+  }
+
+  private blockRule(atom: string, start: number, end: number): void {
+    this.error(
+      'BLOCK_CONDITION',
+      start,
+      end - start,
+      `'${atom}' is a block rule, not a condition`,
+      'block rules (all_success, any_success, majority_success, min_success=N, …) apply only to type=parallel and type=conditional tasks',
+    );
   }
 
   private unknown(atom: string, head: string, candidates: readonly string[], rest: string, start: number, end: number): void {
@@ -504,6 +521,10 @@ class ConditionParser {
       return { kind: 'compare', subject: 'exit', left: 'exit', op, right: operand.value, start, end };
     }
     if (head.includes('@')) return { kind: 'compare', subject: 'text', left: head, op, right: operand.value, start, end };
+    if (BLOCK_RULES.test(lower)) {
+      this.blockRule(this.text.slice(start, end), start, end);
+      return null;
+    }
     const atom = this.text.slice(start, end);
     if (/^exit_(\d+|not_0)$/.test(lower)) {
       this.error('UNKNOWN_CONDITION', start, end - start, `'${atom}' is not a condition; '${head}' takes no operator`, `write ${head} alone, or compare a variable such as @0_exit@${op}VALUE`);
