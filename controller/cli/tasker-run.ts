@@ -157,7 +157,9 @@ async function runPreflight(setup: Setup): Promise<number> {
   for (const t of commandTasks) {
     const name = t.exec !== undefined ? g(t.exec).trim().toLowerCase() : setup.defaultExecType;
     const canonical = setup.canonicalExecType(name) ?? name;
-    used.set(canonical, [...(used.get(canonical) ?? []), t]);
+    const list = used.get(canonical);
+    if (list) list.push(t);
+    else used.set(canonical, [t]);
   }
   if (!args.skipCommandValidation) {
     let missing = false;
@@ -169,8 +171,11 @@ async function runPreflight(setup: Setup): Promise<number> {
         missing = true;
       }
       if (name === 'local') {
+        const checked = new Set<string>();
         for (const t of tasks) {
           const cmd = g(t.command).trim().split(/\s+/)[0]!;
+          if (checked.has(cmd)) continue;
+          checked.add(cmd);
           // Only a warning: an earlier task may create the program.
           if (findPlaceholders(cmd).length === 0 && !findBinary(cmd, io.env['PATH'], io.cwd)) {
             log.warn(`Task ${t.id}: command '${cmd}' is not on PATH and not a file relative to ${io.cwd}`);

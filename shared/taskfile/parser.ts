@@ -41,8 +41,10 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     let value: string;
     let valueCol: number;
     const eq = trimmed.indexOf('=');
-    const firstWord = /^(\S+)(\s+)(.*)$/.exec(trimmed);
-    if (eq > 0 && !(firstWord && firstWord[1]!.length < eq && isTaskKey(firstWord[1]!.toLowerCase()) && /^\s/.test(trimmed.slice(firstWord[1]!.length)))) {
+    // Fast path: `key=value` with no blank inside the key (nearly every line).
+    const keyHasBlank = eq > 0 && /\s/.test(trimmed.slice(0, eq).trimEnd());
+    const firstWord = eq > 0 && !keyHasBlank ? null : /^(\S+)(\s+)(.*)$/.exec(trimmed);
+    if (eq > 0 && !(firstWord && firstWord[1]!.length < eq && isTaskKey(firstWord[1]!.toLowerCase()))) {
       key = trimmed.slice(0, eq).trim();
       const rest = trimmed.slice(eq + 1);
       const lead = rest.length - rest.trimStart().length;
@@ -164,6 +166,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
 
 /** Remove an inline comment: whitespace followed by '#', outside quotes. */
 export function stripInlineComment(text: string): { text: string } {
+  if (!text.includes('#')) return { text };
   const cut = commentStart(text, true);
   // An apostrophe in prose ("don't") leaves a quote open; then quotes cannot be trusted, so look again without them.
   const at = cut === undefined ? undefined : cut >= 0 ? cut : commentStart(text, false);

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Benchmarks for the tasker engine (issues 2 and 3), each side by side with its baseline in one run.
+// Usage: npm run build && node bench/run.mjs [--quick]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tasker = join(root, 'dist', 'controller', 'cli', 'tasker.js');
+const quick = process.argv.includes('--quick');
+const dir = mkdtempSync(join(tmpdir(), 'tasker-bench-'));
+const rows = [];
+
+function time(argv, opts = {}) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...opts });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+function median(argv, runs, opts) {
+  const xs = Array.from({ length: runs }, () => time(argv, opts)).sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)];
+}
+function row(name, ours, baselineName, baseline, goal) {
+  rows.push({ name, ours, baselineName, baseline, ratio: ours / baseline, goal });
+}
+
+// 1. Validating a 10,000-task file vs `node -e 0`.
+const big = ['GREETING=hello'];
+for (let i = 0; i < 10000; i++) {
+  big.push(`task=${i}`, 'hostname=localhost', 'exec=local', 'command=echo', `arguments=@GREETING@ ${i} @${i > 0 ? i - 1 : 0}_stdout@`, 'next=exit_0&stdout!~FAIL', '');
+}
+writeFileSync(join(dir, 'big.txt'), big.join('\n'));
+const runs = quick ? 3 : 7;
+const nodeStart = median([process.execPath, '-e', '0'], runs);
+row('validate 10,000 tasks (--validate-only)', median([process.execPath, tasker, '--validate-only', 'big.txt'], runs), 'node -e 0', nodeStart, '≤ 4×');
+
+// 2. 500 sequential /bin/true tasks vs a bash script running the same 500.
+const seq = [];
+for (let i = 0; i < 500; i++) seq.push(`task=${i}`, 'hostname=localhost', 'exec=local', 'command=/bin/true', '');
+writeFileSync(join(dir, 'seq.txt'), seq.join('\n'));
+writeFileSync(join(dir, 'seq.sh'), `#!/bin/bash\nfor i in $(seq 500); do /bin/true; done\n`);
+const seqRuns = quick ? 3 : 5;
+row('500 sequential /bin/true tasks (-r)', median([process.execPath, tasker, '-r', 'seq.txt', '-l', join(dir, 'logs')], seqRuns), 'bash loop of 500 /bin/true', median(['bash', 'seq.sh'], seqRuns), '≤ 1.5×');
+
+// 3. One-task cold start.
+writeFileSync(join(dir, 'one.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=/bin/true\n');
+const cold = median([process.execPath, tasker, '-r', 'one.txt', '-l', join(dir, 'logs')], quick ? 5 : 11);
+row('one-task cold start (-r)', cold, 'node -e 0', nodeStart, '≤ 200 ms absolute');
+
+// 4. Peak memory of a task printing 1 GB.
+writeFileSync(join(dir, 'gb.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=head\narguments=-c 1000000000 /dev/zero\ntimeout=600\n');
+const peak = await new Promise((resolve, reject) => {
+  const t = process.hrtime.bigint();
+  const child = spawn(process.execPath, [tasker, '-r', 'gb.txt', '-l', join(dir, 'gblogs')], { cwd: dir, stdio: 'ignore' });
+  let kb = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) kb = Math.max(kb, Number(m[1]));
+    } catch { /* exited */ }
+  }, 20);
+  child.on('close', (code) => {
+    clearInterval(poll);
+    rmSync(join(dir, 'gblogs'), { recursive: true, force: true });
+    if (code !== 0) reject(new Error(`1 GB task exited ${code}`));
+    else resolve({ kb, ms: Number(process.hrtime.bigint() - t) / 1e6 });
+  });
+});
+
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+console.log('\ntasker engine benchmarks (median wall time; machine: %d cores, node %s)\n', (await import('node:os')).cpus().length, process.version);
+console.log('| benchmark | tasker | baseline | baseline time | ratio | goal |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.name} | ${fmt(r.ours)} | ${r.baselineName} | ${fmt(r.baseline)} | ${r.ratio.toFixed(2)}× | ${r.goal} |`);
+console.log(`| 1 GB of stdout from one task | peak RSS ${(peak.kb / 1024).toFixed(0)} MB | — | — | ${fmt(peak.ms)} wall | bounded |`);
+rmSync(dir, { recursive: true, force: true });
