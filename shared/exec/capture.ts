@@ -84,7 +84,11 @@ export class StreamCapture {
 
   private onData(chunk: Buffer): void {
     this.lastDataAt = performance.now();
-    this.opts.onChunk?.(chunk);
+    try {
+      this.opts.onChunk?.(chunk);
+    } catch {
+      // A failing listener must not crash the run or lose the capture; the caller owns its errors.
+    }
     this.store(chunk);
   }
 

@@ -136,7 +136,7 @@ function supervise(
       }
     };
 
-    child.once('error', (e: NodeJS.ErrnoException) => {
+    child.on('error', (e: NodeJS.ErrnoException) => {
       if (pid !== undefined) return; // a kill() failure on a running child: nothing to report
       out.destroySource();
       err.destroySource();
@@ -149,7 +149,11 @@ function supervise(
       void finish(code, null, text);
     });
     if (pid === undefined) return;
-    opts.onSpawn?.(pid);
+    try {
+      opts.onSpawn?.(pid);
+    } catch {
+      /* a failing listener does not stop the run */
+    }
 
     const startKill = (reason: KillReason) => {
       if (killReason || exited) return;

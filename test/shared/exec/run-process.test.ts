@@ -290,3 +290,18 @@ test('killProcessGroup never throws for a group that is gone or invalid', (t) =>
   t.notThrows(() => killProcessGroup(0, 'SIGTERM'));
   t.notThrows(() => killProcessGroup(1, 'SIGTERM'));
 });
+
+test('a throwing listener neither crashes the run nor loses output', async (t) => {
+  const r = await runProcess({
+    argv: ['sh', '-c', 'echo a; echo b >&2'],
+    onStdout: () => {
+      throw new Error('listener bug');
+    },
+    onSpawn: () => {
+      throw new Error('listener bug');
+    },
+  });
+  t.is(r.exitCode, 0);
+  t.is(r.stdout, 'a\n');
+  t.is(r.stderr, 'b\n');
+});
