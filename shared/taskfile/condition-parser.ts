@@ -581,6 +581,13 @@ export function parseNext(text: string): { next: NextSpec | null; diagnostics: C
     return { next: parsed.ast ? { kind: 'loop', condition: parsed.ast } : null, diagnostics: parsed.diagnostics };
   }
   const parsed = parseCondition(text);
+  for (const d of parsed.diagnostics) {
+    const flagged = text.slice(d.offset, d.offset + d.length).trim().toLowerCase();
+    if (d.code === 'UNKNOWN_CONDITION' && NEXT_WORDS.includes(flagged)) {
+      d.message = `'${flagged}' cannot be combined with a condition here`;
+      d.hint = "'always' and 'never' stand alone; 'loop' stands alone or as loop&CONDITION";
+    }
+  }
   const [only] = parsed.diagnostics;
   if (parsed.diagnostics.length === 1 && only!.code === 'UNKNOWN_CONDITION' && !only!.message.includes('did you mean')) {
     // A misspelt `always`/`never`/`loop` rather than a misspelt condition.

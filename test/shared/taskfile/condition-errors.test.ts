@@ -165,3 +165,11 @@ test('parseNext rejects an unknown word with a suggestion', (t) => {
 
 test('block rules are not conditions', rejects, 'exit_0&all_success', [{ code: 'BLOCK_CONDITION', offset: 7, length: 11, message: "'all_success' is a block rule, not a condition" }]);
 test('block rules with a number are not conditions either', rejects, 'min_success=3', [{ code: 'BLOCK_CONDITION', offset: 0, length: 13, message: "'min_success=3' is a block rule, not a condition" }]);
+
+test('always/never/loop combined with a condition get a specific message', (t) => {
+  const r = parseNext('exit_0|loop');
+  t.is(r.next, null);
+  t.like(r.diagnostics, [
+    { code: 'UNKNOWN_CONDITION', offset: 7, length: 4, message: "'loop' cannot be combined with a condition here", hint: "'always' and 'never' stand alone; 'loop' stands alone or as loop&CONDITION" },
+  ]);
+});
