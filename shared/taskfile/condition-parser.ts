@@ -9,47 +9,14 @@
  * `&`, `|` or unbalanced `)`), never throws, and keeps going after an error so one pass reports
  * every problem.
  */
-import { suggest } from './diagnostics.js';
-import type {
-  CompareOperator,
-  ConditionDiagnostic,
-  ConditionNode,
-  CountOperator,
-  NextSpec,
-  ParsedCondition,
-  StreamName,
-} from './condition-ast.js';
-
-const NEXT_WORDS = ['always', 'never', 'loop'];
-
-/** Block outcome rules (type=parallel/conditional); they are not conditions of a single result. */
-const BLOCK_RULES = /^(all_success|any_success|majority_success|min_success|max_success|min_failed|max_failed|success_threshold)$/;
+import type { ConditionDiagnostic, ConditionNode, ParsedCondition } from './condition-ast.js';
+import { classifyBare, classifyOperator, OPERATORS, type Operand, type Report, type ScannedOperator } from './condition-atoms.js';
 
 /** Deeper nesting than this is reported instead of risking the call stack. */
 const MAX_DEPTH = 200;
 
-const OPERATORS = ['!~', '!=', '<=', '>=', '==', '=', '~', '<', '>'] as const;
-type ScannedOperator = (typeof OPERATORS)[number];
-
-const COUNT_OPERATORS: readonly string[] = ['=', '<', '>', '<=', '>='];
-
-const KNOWN_HINT =
-  'conditions are exit_N, exit_not_0, success, true, false, stdout~TEXT, stdout!~TEXT, stdout~ (empty), ' +
-  'stdout_count=N, @VAR@=VALUE (stderr works like stdout), combined with & and | and grouped with ( )';
-
-/** Heads that can stand before an operator, for suggestions. */
-const OPERATOR_HEADS = ['exit', 'stdout', 'stderr', 'stdout_count', 'stderr_count'];
-/** Complete atoms, for suggestions. */
-const BARE_WORDS = ['exit_not_0', 'success', 'true', 'false', 'stdout', 'stderr', 'stdout_count', 'stderr_count', 'exit'];
-
 /** Words that start a condition; used to tell a textual AND/OR operator from text inside a pattern. */
 const CONDITION_START = /^(?:[(@]|(?:exit|stdout|stderr|success|true|false|not|contains|not_contains)(?![A-Za-z]))/i;
-
-interface Operand {
-  value: string;
-  start: number;
-  end: number;
-}
 
 function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
@@ -79,6 +46,8 @@ class ConditionParser {
   private error(code: string, offset: number, length: number, message: string, hint?: string): void {
     this.push('error', code, offset, length, message, hint);
   }
+
+  readonly report: Report = (severity, code, offset, length, message, hint) => this.push(severity, code, offset, length, message, hint);
 
   push(severity: 'error' | 'warning', code: string, offset: number, length: number, message: string, hint?: string): void {
     const at = Math.max(0, Math.min(offset, this.text.length));
@@ -393,7 +362,7 @@ class ConditionParser {
     }
     if (op === null) {
       this.pos = headEnd;
-      return this.classifyBare(head, start, headEnd);
+      return classifyBare(this.report, head, start, headEnd);
     }
     const operand = this.readOperand();
     const end = Math.max(operand.end, opStart + op.length);
@@ -401,141 +370,9 @@ class ConditionParser {
       this.error('MISSING_OPERAND', opStart, op.length, `'${op}' has nothing on its left`, 'write LEFT' + op + 'RIGHT, e.g. @0_exit@' + op + '0 or stdout' + op + 'TEXT');
       return null;
     }
-    return this.classifyOperator(head, op, opStart, operand, start, end);
+    return classifyOperator(this.report, this.text, head, op, opStart, operand, start, end);
   }
 
-  private classifyBare(head: string, start: number, end: number): ConditionNode | null {
-    const lower = head.toLowerCase();
-    const exit = /^exit_(\d+)$/.exec(lower);
-    if (exit) {
-      const code = Number(exit[1]);
-      if (code > 255) {
-        this.push('warning', 'EXIT_CODE_RANGE', start, end - start, `exit codes are 0 to 255, so '${head}' is never true`);
-      }
-      return { kind: 'exit', code, start, end };
-    }
-    switch (lower) {
-      case 'exit_not_0':
-        return { kind: 'exitNot0', start, end };
-      case 'success':
-        return { kind: 'success', start, end };
-      case 'true':
-      case 'false':
-        return { kind: 'literal', value: lower === 'true', start, end };
-      case 'exit':
-        this.error('INCOMPLETE_CONDITION', start, end - start, `'${head}' needs a code`, 'write exit_0, exit_N or exit_not_0');
-        return null;
-      case 'stdout':
-      case 'stderr':
-        this.error(
-          'INCOMPLETE_CONDITION',
-          start,
-          end - start,
-          `'${head}' needs an operator`,
-          `write ${lower}~TEXT (contains), ${lower}!~TEXT (does not contain), ${lower}~ (empty) or ${lower}=TEXT`,
-        );
-        return null;
-      case 'stdout_count':
-      case 'stderr_count':
-        this.error('INCOMPLETE_CONDITION', start, end - start, `'${head}' needs an operator and a number`, `write ${lower}=N, ${lower}>N or ${lower}<N`);
-        return null;
-    }
-    if (BLOCK_RULES.test(lower)) {
-      this.blockRule(head, start, end);
-      return null;
-    }
-    if (head.includes('@')) return { kind: 'truthy', text: head, start, end };
-    const digits = /(\d+)$/.exec(head);
-    const candidates = digits ? [`exit_${digits[1]}`, ...BARE_WORDS] : BARE_WORDS;
-    this.unknown(head, head, candidates, '', start, end);
-    return null;
-  }
-
-  private blockRule(atom: string, start: number, end: number): void {
-    this.error(
-      'BLOCK_CONDITION',
-      start,
-      end - start,
-      `'${atom}' is a block rule, not a condition`,
-      'block rules (all_success, any_success, majority_success, min_success=N, …) apply only to type=parallel and type=conditional tasks',
-    );
-  }
-
-  private unknown(atom: string, head: string, candidates: readonly string[], rest: string, start: number, end: number): void {
-    const better = suggest(head, candidates);
-    if (better !== undefined) {
-      this.error('UNKNOWN_CONDITION', start, end - start, `'${atom}' is not a condition; did you mean '${better}${rest}'?`);
-    } else {
-      this.error('UNKNOWN_CONDITION', start, end - start, `'${atom}' is not a condition`, KNOWN_HINT);
-    }
-  }
-
-  private classifyOperator(
-    head: string,
-    scanned: ScannedOperator,
-    opStart: number,
-    operand: Operand,
-    start: number,
-    end: number,
-  ): ConditionNode | null {
-    const lower = head.toLowerCase();
-    let op: CompareOperator;
-    if (scanned === '==') {
-      this.error('DOUBLE_EQUALS', opStart, 2, "'==' is not an operator", "use a single '=' to compare");
-      op = '=';
-    } else {
-      op = scanned;
-    }
-    if (lower === 'stdout' || lower === 'stderr') {
-      if (op === '~' || op === '!~') {
-        return { kind: 'stream', stream: lower, negated: op === '!~', pattern: operand.value, start, end };
-      }
-      return { kind: 'compare', subject: lower, left: lower, op, right: operand.value, start, end };
-    }
-    const count = /^(stdout|stderr)_count$/.exec(lower);
-    if (count) {
-      const stream = count[1] as StreamName;
-      if (!COUNT_OPERATORS.includes(op)) {
-        this.error('BAD_COUNT_OPERATOR', opStart, scanned.length, `'${head}' cannot use '${scanned}'`, `use one of = < > <= >=, e.g. ${lower}>=3`);
-        return null;
-      }
-      const value = operand.value.trim();
-      if (!/^\d+$/.test(value) && !value.includes('@')) {
-        this.error(
-          'BAD_COUNT_OPERAND',
-          operand.start,
-          operand.end - operand.start,
-          value === '' ? `'${head}${scanned}' needs a number` : `'${value}' is not a line count`,
-          `write a whole number of lines, e.g. ${lower}${op}3`,
-        );
-        return null;
-      }
-      return { kind: 'count', stream, op: op as CountOperator, value, start, end };
-    }
-    if (lower === 'exit') {
-      if (op === '=' && scanned === '=' && /^\d+$/.test(operand.value.trim())) {
-        const n = operand.value.trim();
-        this.error('EXIT_COMPARISON', start, end - start, `'${this.text.slice(start, end)}' is not a condition; use exit_${Number(n)}`, `write exit_${Number(n)} to test the exit code`);
-        return null;
-      }
-      return { kind: 'compare', subject: 'exit', left: 'exit', op, right: operand.value, start, end };
-    }
-    if (head.includes('@')) return { kind: 'compare', subject: 'text', left: head, op, right: operand.value, start, end };
-    if (BLOCK_RULES.test(lower)) {
-      this.blockRule(this.text.slice(start, end), start, end);
-      return null;
-    }
-    const atom = this.text.slice(start, end);
-    if (/^exit_(\d+|not_0)$/.test(lower)) {
-      this.error('UNKNOWN_CONDITION', start, end - start, `'${atom}' is not a condition; '${head}' takes no operator`, `write ${head} alone, or compare a variable such as @0_exit@${op}VALUE`);
-      return null;
-    }
-    if (suggest(head, OPERATOR_HEADS) !== undefined) {
-      this.unknown(atom, head, OPERATOR_HEADS, atom.slice(head.length), start, end);
-      return null;
-    }
-    return { kind: 'compare', subject: 'text', left: head, op, right: operand.value, start, end };
-  }
 }
 
 function finish(parser: ConditionParser, ast: ConditionNode | null): ParsedCondition {
@@ -543,7 +380,8 @@ function finish(parser: ConditionParser, ast: ConditionNode | null): ParsedCondi
   return { ast: failed ? null : ast, diagnostics: parser.diagnostics };
 }
 
-function parseFrom(text: string, start: number, emptyMessage: string): ParsedCondition {
+/** Parse the condition that starts at `start`; offsets stay relative to the whole text. */
+export function parseConditionAt(text: string, start: number, emptyMessage: string): ParsedCondition {
   const parser = new ConditionParser(text, start);
   const ast = parser.parse();
   if (ast === null && parser.diagnostics.length === 0) {
@@ -554,45 +392,5 @@ function parseFrom(text: string, start: number, emptyMessage: string): ParsedCon
 
 /** Parse a condition (`exit_0&(stdout~ok|stderr~)`); never throws. */
 export function parseCondition(text: string): ParsedCondition {
-  return parseFrom(text, 0, 'the condition is empty');
-}
-
-/** Parse a `next` value: always | never | loop | loop&COND | any condition; never throws. */
-export function parseNext(text: string): { next: NextSpec | null; diagnostics: ConditionDiagnostic[] } {
-  const word = text.trim().toLowerCase();
-  if (word === 'always') return { next: { kind: 'always' }, diagnostics: [] };
-  if (word === 'never') return { next: { kind: 'never' }, diagnostics: [] };
-  if (word === 'loop') return { next: { kind: 'loop', condition: null }, diagnostics: [] };
-  const loop = /^\s*loop\s*&/i.exec(text);
-  if (loop) {
-    if (text.slice(loop[0].length).trim() === '') {
-      const amp = loop[0].length - 1;
-      const d: ConditionDiagnostic = {
-        code: 'MISSING_OPERAND',
-        severity: 'error',
-        message: "'loop&' needs a condition after the '&'",
-        offset: amp,
-        length: 1,
-        hint: "write loop&CONDITION (e.g. loop&exit_0), or just 'loop'",
-      };
-      return { next: null, diagnostics: [d] };
-    }
-    const parsed = parseFrom(text, loop[0].length, "'loop&' needs a condition after the '&'");
-    return { next: parsed.ast ? { kind: 'loop', condition: parsed.ast } : null, diagnostics: parsed.diagnostics };
-  }
-  const parsed = parseCondition(text);
-  for (const d of parsed.diagnostics) {
-    const flagged = text.slice(d.offset, d.offset + d.length).trim().toLowerCase();
-    if (d.code === 'UNKNOWN_CONDITION' && NEXT_WORDS.includes(flagged)) {
-      d.message = `'${flagged}' cannot be combined with a condition here`;
-      d.hint = "'always' and 'never' stand alone; 'loop' stands alone or as loop&CONDITION";
-    }
-  }
-  const [only] = parsed.diagnostics;
-  if (parsed.diagnostics.length === 1 && only!.code === 'UNKNOWN_CONDITION' && !only!.message.includes('did you mean')) {
-    // A misspelt `always`/`never`/`loop` rather than a misspelt condition.
-    const better = suggest(text.trim(), NEXT_WORDS);
-    if (better !== undefined) only!.message += `; did you mean '${better}'?`;
-  }
-  return { next: parsed.ast ? { kind: 'condition', condition: parsed.ast } : null, diagnostics: parsed.diagnostics };
+  return parseConditionAt(text, 0, 'the condition is empty');
 }

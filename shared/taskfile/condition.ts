@@ -24,7 +24,8 @@ export type {
   TruthyNode,
 } from './condition-ast.js';
 export { CONDITION_WORDS } from './condition-ast.js';
-export { parseCondition, parseNext } from './condition-parser.js';
+export { parseCondition } from './condition-parser.js';
+export { parseNext } from './condition-next.js';
 export { conditionVariables, countLines, evaluateCondition } from './condition-eval.js';
 export type { EvalContext } from './condition-eval.js';
 export { formatCondition } from './condition-format.js';
