@@ -6,7 +6,7 @@ import type { Task, Workflow } from './model.js';
 export function successors(task: Task): { targets: number[]; fallsThrough: boolean; onlyWhenSkipped: boolean } {
   const r = successorsOf(task);
   const guarded = Boolean(task.condition && task.type === 'task');
-  return { ...r, onlyWhenSkipped: guarded && !successorsOf({ ...task, condition: undefined }).fallsThrough };
+  return { targets: r.targets, fallsThrough: r.fallsThrough, onlyWhenSkipped: guarded && !successorsOf({ ...task, condition: undefined }).fallsThrough };
 }
 
 function successorsOf(task: Task): { targets: number[]; fallsThrough: boolean } {
@@ -74,7 +74,9 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
   }
   const referenced = new Set(jumpTargets);
   for (const t of wf.tasks.values()) {
-    for (const f of t.fields.values()) for (const m of f.value.matchAll(/@(\d+)_[a-z_]+@/gi)) referenced.add(Number(m[1]));
+    for (const f of t.fields.values()) {
+      if (f.value.includes('@')) for (const m of f.value.matchAll(/@(\d+)_[a-z_]+@/gi)) referenced.add(Number(m[1]));
+    }
   }
   const maxTop = topLevel[topLevel.length - 1]!;
   for (const [missing, from] of fellInto) {

@@ -64,6 +64,20 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
   }
   const resolveGlobals = (text: string): string => substitute(text, (n) => globals.get(n));
 
+  // Conditions repeat across tasks; their ASTs are read-only, so one parse serves every copy.
+  const conditionCache = new Map<string, ReturnType<typeof parseCondition>>();
+  const nextCache = new Map<string, ReturnType<typeof parseNext>>();
+  const parseConditionCached = (text: string): ReturnType<typeof parseCondition> => {
+    let r = conditionCache.get(text);
+    if (!r) conditionCache.set(text, (r = parseCondition(text)));
+    return r;
+  };
+  const parseNextCached = (text: string): ReturnType<typeof parseNext> => {
+    let r = nextCache.get(text);
+    if (!r) nextCache.set(text, (r = parseNext(text)));
+    return r;
+  };
+
   const tasks = new Map<number, Task>();
   for (const node of ast.tasks.values()) {
     const f = node.fields;
@@ -94,7 +108,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
 
     const cond = (field: FieldValue | undefined, what: string): ConditionNode | undefined => {
       if (!field) return undefined;
-      const parsed = parseCondition(field.value);
+      const parsed = parseConditionCached(field.value);
       reportCondition(field, parsed.diagnostics, what, parsed.ast);
       return parsed.ast ?? undefined;
     };
@@ -152,7 +166,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
       } else if (aggregate && !['always', 'never'].includes(aggregate.kind)) {
         at(nextField, 'AGGREGATE_ON_TASK', 'error', `task ${node.id}: next=${v} is a block rule; it only applies to type=parallel or type=conditional`);
       } else {
-        const parsed = parseNext(nextField.value);
+        const parsed = parseNextCached(nextField.value);
         const nextAst = parsed.next?.kind === 'condition' || parsed.next?.kind === 'loop' ? parsed.next.condition : null;
         reportCondition(nextField, parsed.diagnostics, 'next', nextAst);
         if (parsed.next) task.next = parsed.next;
@@ -367,7 +381,7 @@ function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {
   for (const task of wf.tasks.values()) {
     for (const key of VAR_FIELDS) {
       const field = task.fields.get(key);
-      if (!field) continue;
+      if (!field || !field.value.includes('@')) continue;
       for (const p of findPlaceholders(field.value)) {
         const m = TASK_VAR.exec(p.name);
         const col = field.valueCol + p.offset;
