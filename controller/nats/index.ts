@@ -1,0 +1,10 @@
+export {
+  runDistributed,
+  resumeDistributed,
+  defaultStateDir,
+  type DistributedOptions,
+  type ResumeOptions,
+  type DistributedResult,
+} from './run-distributed.js';
+export { readRunState, writeRunState, runStatePath, newRunId, type RunState, type RunFile } from './run-state.js';
+export { natsSettingsFrom, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';

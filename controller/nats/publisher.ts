@@ -1,0 +1,87 @@
+/** Turn task files into job messages and publish them with a bounded number in flight. */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/schema.js';
+import { subjects } from '../../shared/nats/subjects.js';
+import type { RunState } from './run-state.js';
+
+/** A job that could not be published, with the reason (recorded as ERROR without running). */
+export interface PublishFailure {
+  seq: number;
+  error: string;
+}
+
+export interface PublishOptions {
+  js: JetStreamClient;
+  state: RunState;
+  /** 1-based sequence numbers to publish, ascending. */
+  seqs: readonly number[];
+  /** Largest message the server accepts (`nc.info.max_payload`). */
+  maxPayload: number;
+  /** Publishes in flight at once. Default 256. */
+  window?: number;
+  /** Stop publishing when aborted (stop limit, signal). */
+  signal?: AbortSignal;
+  onFailure: (f: PublishFailure) => void;
+}
+
+/** Publish the given jobs; returns how many were stored by JetStream. */
+export async function publishJobs(o: PublishOptions): Promise<number> {
+  const window = o.window ?? 256;
+  const inFlight = new Set<Promise<void>>();
+  let stored = 0;
+  for (const seq of o.seqs) {
+    if (o.signal?.aborted) break;
+    const file = o.state.files[seq - 1]!;
+    let content: Buffer;
+    try {
+      content = await readFile(file.path);
+    } catch (e) {
+      o.onFailure({ seq, error: `Error: cannot read task file ${file.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      continue;
+    }
+    const job: JobMessage = {
+      v: JOB_VERSION,
+      run_id: o.state.runId,
+      seq,
+      task_file: file.taskFile,
+      file_name: basename(file.path) || `task-${seq}`,
+      content: content.toString('base64'),
+      command: o.state.command,
+      timeout_sec: o.state.timeoutSeconds,
+      output_tail: o.state.maxOutputCapture,
+    };
+    const data = encodeMessage(job);
+    if (data.length > o.maxPayload) {
+      o.onFailure({ seq, error: `Error: task file too large for NATS (${data.length} bytes as a job, server max_payload ${o.maxPayload})` });
+      continue;
+    }
+    const p = publishOne(o.js, subjects.job(o.state.pool, o.state.runId, seq), data, `${o.state.runId}.${seq}.job`).then(
+      () => {
+        stored++;
+      },
+      (e: Error) => o.onFailure({ seq, error: `Error: could not publish job to NATS: ${e.message}` }),
+    );
+    const tracked = p.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= window) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return stored;
+}
+
+/** Publish with retries across a short server outage (msgID makes a retried publish idempotent). */
+async function publishOne(js: JetStreamClient, subject: string, data: Uint8Array, msgID: string): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await js.publish(subject, data, { msgID, timeout: 5000 });
+      return;
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, Math.min(250 * (attempt + 1), 2000)));
+    }
+  }
+  throw last;
+}

@@ -1,0 +1,448 @@
+/**
+ * Distributed parallelr: publish every task file as a job on JetStream, let any number of
+ * `tasker-agent serve --nats` workers run them, read the results back (each (run id, seq) counted
+ * once), apply stop limits across the fleet, and write the same results file and summary as a
+ * local run, naming the agent of each task. `resumeDistributed` re-attaches after a controller
+ * crash and publishes only what is neither finished nor still queued.
+ */
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { CliIo } from '../../shared/cli-io.js';
+import { connectNats, jetStreamManagerOf, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';
+import { parseStarted, type ResultMessage } from '../../shared/nats/schema.js';
+import { ensureStreams } from '../../shared/nats/streams.js';
+import { JOBS_STREAM, RESULTS_STREAM, checkSubjectToken, seqOfJobSubject, subjects } from '../../shared/nats/subjects.js';
+import { isoLocal, resolveDirs } from '../parallelr/paths.js';
+import { openResultsWriter, serializeRecord, type ResultsWriter } from '../parallelr/results-writer.js';
+import { createStopLimitTracker, type StopLimitSettings } from '../parallelr/stop-limits.js';
+import { countRecords, formatSummary, type RunCounts } from '../parallelr/summary.js';
+import type { TaskRecord } from '../parallelr/types.js';
+import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
+import { publishJobs } from './publisher.js';
+import { startResultReader } from './result-reader.js';
+import { newRunId, readRunState, writeRunState, type RunFile, type RunState } from './run-state.js';
+
+export interface DistributedOptions {
+  /** Task files in run order; seq = position + 1. */
+  files: RunFile[];
+  /** Command template with `@TASK@`. */
+  command: string;
+  timeoutSeconds: number;
+  nats: NatsSettings;
+  stopLimits?: StopLimitSettings | null;
+  /** Characters of stdout/stderr kept per task (last ones). Default 1000. */
+  maxOutputCapture?: number;
+  /** Default `<parallelr home>/logs/parallelr_<runId>_results.jsonl`. */
+  resultsFile?: string;
+  /** Where run-state files live. Default `$TASKER_NATS_STATE_DIR` or `<parallelr home>/runs`. */
+  stateDir?: string;
+  runId?: string;
+  /** After a stop, how long to wait for results of killed jobs. Default 15 s. */
+  cancelGraceMs?: number;
+  /** No per-task lines or bar (summary still printed). */
+  quiet?: boolean;
+}
+
+export interface ResumeOptions {
+  runId: string;
+  /** Auth/TLS (not saved with the run); servers, pool and ack_wait default to the saved/config values. */
+  nats?: Partial<NatsSettings>;
+  stateDir?: string;
+  cancelGraceMs?: number;
+  quiet?: boolean;
+}
+
+export interface DistributedResult {
+  runId: string;
+  /** 0 when every task succeeded (or a signal stopped a run without failures), 1 otherwise. */
+  exitCode: number;
+  /** One per task: completion order, never-started ones last. */
+  records: TaskRecord[];
+  counts: RunCounts;
+  resultsFile?: string;
+  stopReason?: string;
+  interrupted?: string;
+  /** Results that arrived twice for the same (run, seq) and were ignored. */
+  duplicates: number;
+  /** Jobs (re)published by this call. */
+  published: number;
+  elapsedSeconds: number;
+  /** Set when the run could not start or attach (printed already, without a stack trace). */
+  error?: string;
+}
+
+/** Default run-state directory. */
+export function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  return env.TASKER_NATS_STATE_DIR || join(resolveDirs(env).home, 'runs');
+}
+
+/** Start a new distributed run and wait for it to finish. */
+export async function runDistributed(options: DistributedOptions, io: CliIo): Promise<DistributedResult> {
+  const runId = options.runId ?? newRunId();
+  try {
+    checkSubjectToken('run id', runId);
+  } catch (e) {
+    return failed(runId, (e as Error).message, io);
+  }
+  if (!options.files.length) return failed(runId, 'no task files to distribute', io);
+  const state: RunState = {
+    version: 1,
+    runId,
+    createdAt: new Date().toISOString(),
+    servers: options.nats.servers,
+    pool: options.nats.pool,
+    command: options.command,
+    timeoutSeconds: options.timeoutSeconds,
+    maxOutputCapture: options.maxOutputCapture ?? 1000,
+    stopLimits: options.stopLimits ?? null,
+    resultsFile: options.resultsFile ?? join(resolveDirs(io.env).logs, `parallelr_${runId}_results.jsonl`),
+    files: options.files,
+    status: 'running',
+  };
+  const stateDir = options.stateDir ?? defaultStateDir(io.env);
+  try {
+    writeRunState(stateDir, state);
+  } catch (e) {
+    return failed(runId, `cannot write run state in ${stateDir}: ${(e as Error).message}`, io);
+  }
+  return attach(state, { ...options, stateDir, settings: options.nats, resume: false }, io);
+}
+
+/** Re-attach to a run after a controller crash: finish only what is missing. */
+export async function resumeDistributed(options: ResumeOptions, io: CliIo): Promise<DistributedResult> {
+  const stateDir = options.stateDir ?? defaultStateDir(io.env);
+  const state = readRunState(stateDir, options.runId);
+  if ('error' in state) return failed(options.runId, state.error, io);
+  const settings: NatsSettings = {
+    servers: options.nats?.servers ?? state.servers,
+    pool: options.nats?.pool ?? state.pool,
+    ackWaitSec: options.nats?.ackWaitSec ?? 30,
+    auth: options.nats?.auth,
+    tls: options.nats?.tls,
+  };
+  if (settings.pool !== state.pool) {
+    return failed(state.runId, `run ${state.runId} was published to pool ${state.pool}, not ${settings.pool}`, io);
+  }
+  if (state.status === 'done') {
+    io.stdout.write(`Run ${state.runId} already finished; results in ${state.resultsFile}\n`);
+  }
+  return attach(state, { ...options, stateDir, settings, resume: true }, io);
+}
+
+interface AttachOptions {
+  stateDir: string;
+  settings: NatsSettings;
+  resume: boolean;
+  cancelGraceMs?: number;
+  quiet?: boolean;
+}
+
+function failed(runId: string, error: string, io: CliIo): DistributedResult {
+  io.stderr.write(`parallelr: ${error}\n`);
+  return {
+    runId, exitCode: 1, records: [], counts: countRecords([]), duplicates: 0, published: 0, elapsedSeconds: 0, error,
+  };
+}
+
+async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<DistributedResult> {
+  const t0 = Date.now();
+  const { runId, pool } = state;
+  const total = state.files.length;
+  const where = o.settings.servers.join(',');
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let js: JetStreamClient;
+  try {
+    nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${runId}` });
+    try {
+      jsm = await jetStreamManagerOf(nc, where);
+      await ensureStreams(jsm, { pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
+    } catch (e) {
+      await nc.close().catch(() => undefined);
+      throw e;
+    }
+    const { jetstream } = await import('@nats-io/jetstream');
+    js = jetstream(nc);
+  } catch (e) {
+    if (e instanceof NatsSetupError) return failed(runId, e.message, io);
+    return failed(runId, `NATS at ${where}: ${(e as Error).message}`, io);
+  }
+
+  io.stdout.write(
+    `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +
+      `Resume after a controller crash with: parallelr --resume ${runId}\n`,
+  );
+
+  // Records already in the results file (resume): skip writing them again. Keyed so a replay in
+  // stream order matches them exactly; a torn last line from the crash is dropped.
+  const alreadyWritten = o.resume ? readWrittenKeys(state.resultsFile) : new Map<string, number>();
+  let writer: ResultsWriter;
+  try {
+    writer = openResultsWriter(state.resultsFile);
+  } catch (e) {
+    await nc.close().catch(() => undefined);
+    return failed(runId, `cannot open results file ${state.resultsFile}: ${(e as Error).message}`, io);
+  }
+
+  const records = new Map<number, TaskRecord>();
+  const order: TaskRecord[] = [];
+  const tracker = state.stopLimits ? createStopLimitTracker(state.stopLimits) : undefined;
+  const progress = createFleetProgress({ total, tty: io.isTTY, stdout: io.stdout, stderr: io.stderr, quiet: o.quiet });
+  const started = new Set<number>();
+  const stop = new AbortController();
+  let stopReason: string | undefined = state.stopReason;
+  let interrupted: string | undefined;
+  let allDone!: () => void;
+  const finished = new Promise<void>((r) => (allDone = r));
+
+  const requestStop = (why: string, signal?: string) => {
+    if (stop.signal.aborted) return;
+    if (signal) interrupted = signal;
+    else stopReason = why;
+    progress.note(signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why);
+    stop.abort(why);
+  };
+
+  const record = (seq: number, rec: TaskRecord) => {
+    if (records.has(seq)) return;
+    records.set(seq, rec);
+    order.push(rec);
+    const key = recordKey(rec);
+    const left = alreadyWritten.get(key);
+    if (left) alreadyWritten.set(key, left - 1);
+    else writer.write(rec);
+    progress.finished(rec, seq);
+    if (tracker) {
+      const why = tracker.record(rec.status);
+      if (why) requestStop(why);
+    }
+    if (records.size === total) allDone();
+  };
+
+  const progSub = nc.subscribe(subjects.progress(runId), {
+    callback: (err, m) => {
+      if (err) return;
+      const s = parseStarted(m.data);
+      if (s && s.run_id === runId && !records.has(s.seq)) {
+        started.add(s.seq);
+        progress.started(s.seq, s.agent);
+      }
+    },
+  });
+
+  const reader = await startResultReader({
+    js,
+    runId,
+    total,
+    onResult: (r) => record(r.seq, toRecord(r, runId)),
+    onProblem: (t) => progress.note(`parallelr: ${t}`),
+  });
+
+  const onSignal = () => requestStop('interrupted', String(io.signal?.reason ?? 'SIGINT'));
+  if (io.signal?.aborted) onSignal();
+  io.signal?.addEventListener('abort', onSignal, { once: true });
+
+  let published = 0;
+  try {
+    if (state.status === 'running' && !stop.signal.aborted) {
+      const seqs = o.resume ? await missingSeqs(jsm, state, reader) : range(total);
+      if (o.resume) io.stdout.write(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
+      published = await publishJobs({
+        js,
+        state,
+        seqs,
+        maxPayload: nc.info?.max_payload ?? 1024 * 1024,
+        signal: stop.signal,
+        onFailure: (f) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)),
+      });
+    } else if (state.status === 'cancelled') {
+      requestStop(state.stopReason ?? 'run was cancelled before the controller stopped');
+    }
+    await Promise.race([finished, new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
+    if (stop.signal.aborted && records.size < total) {
+      await cancelRun(nc, jsm, state, o.stateDir, stopReason, progress.note);
+      const deadline = Date.now() + (o.cancelGraceMs ?? 15_000);
+      while (Date.now() < deadline && records.size < total && [...started].some((s) => !records.has(s))) {
+        await sleep(50);
+      }
+      for (let seq = 1; seq <= total; seq++) {
+        if (!records.has(seq)) record(seq, notRunRecord(state, seq, 'CANCELLED', 'Task cancelled'));
+      }
+    }
+  } finally {
+    io.signal?.removeEventListener('abort', onSignal);
+    progress.done();
+    await reader.stop();
+    progSub.unsubscribe();
+    await nc.drain().catch(() => nc.close());
+    writer.close();
+  }
+  state.status = 'done';
+  if (stopReason) state.stopReason = stopReason;
+  try {
+    writeRunState(o.stateDir, state);
+  } catch {
+    // the run is finished; a stale state file only makes a later --resume re-read the results
+  }
+
+  const counts = countRecords(order);
+  const elapsedSeconds = (Date.now() - t0) / 1000;
+  const summary = formatSummary({
+    records: order,
+    workers: progress.agents.size,
+    pid: process.pid,
+    workspace: { dir: 'a temporary directory per job on each agent', isolated: true },
+    logDir: resolveDirs(io.env).logs,
+    stopLimits: {
+      enabled: Boolean(state.stopLimits),
+      description: state.stopLimits
+        ? `${state.stopLimits.maxConsecutiveFailures} consecutive, ${(state.stopLimits.maxFailureRate * 100).toFixed(0)}% after ${state.stopLimits.minTasksForRateCheck}`
+        : undefined,
+      tripped: stopReason,
+    },
+    files: { results: state.resultsFile, output: null },
+    interrupted,
+    elapsedSeconds,
+  });
+  io.stdout.write(
+    `\n${summary}\n${formatAgentTable(progress.agents)}\nNATS:\n- Servers: ${where}\n- Pool: ${pool}\n- Run ID: ${runId}` +
+      `${reader.duplicates ? `\n- Duplicate results ignored: ${reader.duplicates}` : ''}\n`,
+  );
+  return {
+    runId,
+    exitCode: counts.failed > 0 ? 1 : 0,
+    records: order,
+    counts,
+    resultsFile: state.resultsFile,
+    stopReason,
+    interrupted,
+    duplicates: reader.duplicates,
+    published,
+    elapsedSeconds,
+  };
+}
+
+/**
+ * Seqs to publish on resume: those with no result that are not in the jobs stream. The stream is
+ * looked at first, the results second: a job leaves the stream only after its result is stored,
+ * so a job missing from both was never published.
+ */
+async function missingSeqs(
+  jsm: JetStreamManager,
+  state: RunState,
+  reader: { received: number; seen: ReadonlySet<number> },
+): Promise<number[]> {
+  const queued = new Set<number>();
+  const jobs = await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(state.pool, state.runId) });
+  for (const subject of Object.keys(jobs.state.subjects ?? {})) {
+    const seq = seqOfJobSubject(subject);
+    if (seq !== undefined) queued.add(seq);
+  }
+  const resultsSubject = subjects.results(state.runId);
+  const res = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: resultsSubject });
+  const stored = res.state.subjects?.[resultsSubject] ?? 0;
+  const deadline = Date.now() + 60_000;
+  while (reader.received < stored && Date.now() < deadline) await sleep(20);
+  return range(state.files.length).filter((seq) => !reader.seen.has(seq) && !queued.has(seq));
+}
+
+/** Fleet-wide stop: every agent kills the run's jobs, and the queue of the run is purged. */
+async function cancelRun(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  state: RunState,
+  stateDir: string,
+  reason: string | undefined,
+  note: (t: string) => void,
+): Promise<void> {
+  state.status = 'cancelled';
+  if (reason) state.stopReason = reason;
+  try {
+    writeRunState(stateDir, state);
+  } catch {
+    // best effort: the cancel itself matters more
+  }
+  nc.publish(subjects.cancel(state.runId), reason ?? 'cancelled');
+  await nc.flush().catch(() => undefined);
+  try {
+    await jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(state.pool, state.runId) });
+  } catch (e) {
+    note(`parallelr: could not purge the queued jobs of run ${state.runId}: ${(e as Error).message}`);
+  }
+}
+
+function toRecord(r: ResultMessage, runId: string): TaskRecord {
+  return {
+    session_id: runId,
+    task_file: r.task_file,
+    arguments: [],
+    command: r.command_executed,
+    status: r.status,
+    exit_code: r.exit_code,
+    start_time: localTime(r.start_time),
+    end_time: localTime(r.end_time),
+    duration_seconds: r.duration_seconds,
+    worker: r.worker,
+    agent: r.agent,
+    error_message: r.error_message,
+  };
+}
+
+function notRunRecord(state: RunState, seq: number, status: 'CANCELLED' | 'ERROR', error: string): TaskRecord {
+  const file = state.files[seq - 1]!;
+  return {
+    session_id: state.runId,
+    task_file: file.taskFile,
+    arguments: [],
+    command: state.command.split('@TASK@').join(file.path),
+    status,
+    exit_code: null,
+    start_time: null,
+    end_time: null,
+    duration_seconds: 0,
+    worker: null,
+    agent: null,
+    error_message: error,
+  };
+}
+
+function localTime(iso: string): string | null {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? isoLocal(ms) : null;
+}
+
+function recordKey(r: TaskRecord): string {
+  return serializeRecord(r);
+}
+
+/** The records already in a results file, as a multiset of their serialised form. */
+function readWrittenKeys(path: string): Map<string, number> {
+  const keys = new Map<string, number>();
+  if (!existsSync(path)) return keys;
+  let text = readFileSync(path, 'utf8');
+  if (text && !text.endsWith('\n')) {
+    // The crash tore the last line: drop it so the next append starts on a line of its own.
+    text = text.slice(0, text.lastIndexOf('\n') + 1);
+    truncateSync(path, Buffer.byteLength(text));
+  }
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const key = serializeRecord(JSON.parse(line) as TaskRecord);
+      keys.set(key, (keys.get(key) ?? 0) + 1);
+    } catch {
+      // a torn line from the crash: that record will be written again
+    }
+  }
+  return keys;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,80 @@
+/**
+ * The small file that lets `parallelr --resume RUN_ID` re-attach to a distributed run after a
+ * controller crash. It holds what to publish and where to write; the truth about what is done
+ * lives in NATS (results stream) and what is still queued in the jobs stream.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSubjectToken } from '../../shared/nats/subjects.js';
+import type { StopLimitSettings } from '../parallelr/stop-limits.js';
+
+export const RUN_STATE_VERSION = 1;
+
+export interface RunFile {
+  /** The task file as the operator named it. */
+  taskFile: string;
+  /** Absolute path read when the job is (re)published. */
+  path: string;
+}
+
+export interface RunState {
+  version: typeof RUN_STATE_VERSION;
+  runId: string;
+  createdAt: string;
+  /** Where the results went; replayed on resume. */
+  servers: string[];
+  pool: string;
+  command: string;
+  timeoutSeconds: number;
+  maxOutputCapture: number;
+  stopLimits: StopLimitSettings | null;
+  resultsFile: string;
+  files: RunFile[];
+  /** running → cancelled (stop limit / signal) → done. */
+  status: 'running' | 'cancelled' | 'done';
+  stopReason?: string;
+}
+
+/** `<stateDir>/<runId>.json` */
+export function runStatePath(stateDir: string, runId: string): string {
+  return join(stateDir, `${runId}.json`);
+}
+
+/** Write atomically (temp file + rename), so a crash never leaves half a state file. */
+export function writeRunState(stateDir: string, state: RunState): void {
+  mkdirSync(stateDir, { recursive: true });
+  const path = runStatePath(stateDir, state.runId);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 1) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+/** Read a run's state; a readable error (naming the file) when it is missing or damaged. */
+export function readRunState(stateDir: string, runId: string): RunState | { error: string } {
+  if (!isSubjectToken(runId)) return { error: `--resume: \`${runId}\` is not a run id` };
+  const path = runStatePath(stateDir, runId);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { error: code === 'ENOENT' ? `no run ${runId}: ${path} does not exist` : `cannot read ${path}: ${(e as Error).message}` };
+  }
+  let s: RunState;
+  try {
+    s = JSON.parse(text) as RunState;
+  } catch (e) {
+    return { error: `${path}: not valid JSON (${(e as Error).message})` };
+  }
+  if (s?.version !== RUN_STATE_VERSION || s.runId !== runId || !Array.isArray(s.files) || typeof s.command !== 'string') {
+    return { error: `${path}: not a TASKER run-state file (version ${RUN_STATE_VERSION})` };
+  }
+  return s;
+}
+
+/** A new run id: `YYYYMMDDHHMMSS-xxxxxx` (UTC), a valid subject token. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const rand = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
+  return `${stamp}-${rand}`;
+}
