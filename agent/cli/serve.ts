@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import type { CliIo } from '../../shared/cli-io.js';
+import { defaultRegistry } from '../../shared/exec/exec-types.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import { createAgentLogger } from '../logger.js';
+import { AgentConfigError, startAgentServer, type AgentTls } from '../server/agent-server.js';
+import { agentExecTypes, registryArgvBuilder } from '../server/exec-registry.js';
+import { checkHostsOnAgent } from '../server/check-hosts.js';
+import { parseFlags, parseIntFlag, UsageError, type FlagValues } from './parse-flags.js';
+
+export const SERVE_USAGE =
+  'usage: tasker-agent serve --listen HOST:PORT [--config FILE] [--tls-ca F --tls-cert F --tls-key F]\n' +
+  '                          [--allow-client NAME…] [--allow-exec TYPE…] [--max-concurrent N] [--max-queue N]\n' +
+  '                          [--drain-timeout SECONDS] [--log-level LEVEL]';
+
+const SERVE_FLAGS = {
+  listen: 'string',
+  config: 'string',
+  'tls-ca': 'string',
+  'tls-cert': 'string',
+  'tls-key': 'string',
+  'allow-client': 'list',
+  'allow-exec': 'list',
+  'max-concurrent': 'string',
+  'max-queue': 'string',
+  'drain-timeout': 'string',
+  'log-level': 'string',
+} as const;
+
+/** The `agent:` section of the agent's config file; command-line flags win over it. */
+interface AgentFileConfig {
+  listen?: string;
+  tls?: { ca?: string; cert?: string; key?: string };
+  allow_clients?: string[];
+  allow_exec?: string[];
+  max_concurrent?: number;
+  max_queue?: number;
+  drain_timeout?: number;
+  log_level?: string;
+}
+
+async function readAgentConfig(path: string): Promise<AgentFileConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--config ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`${path}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const section = (data as { agent?: unknown } | null)?.agent ?? {};
+  if (typeof section !== 'object' || section === null || Array.isArray(section)) {
+    throw new UsageError(`${path}: \`agent\` must be a mapping`);
+  }
+  return section as AgentFileConfig;
+}
+
+/** Flag value, else config value (stringified), else undefined. */
+function pick(flags: FlagValues, name: string, fromFile: unknown): string | undefined {
+  const v = flags[name];
+  if (typeof v === 'string') return v;
+  return fromFile === undefined || fromFile === null ? undefined : String(fromFile);
+}
+
+function pickList(flags: FlagValues, name: string, fromFile: unknown, path: string | undefined): string[] | undefined {
+  const v = flags[name];
+  if (Array.isArray(v)) return v;
+  if (fromFile === undefined) return undefined;
+  if (!Array.isArray(fromFile) || fromFile.some((x) => typeof x !== 'string')) {
+    throw new UsageError(`${path}: agent.${name.replace('-', '_')}s must be a list of names`);
+  }
+  return fromFile as string[];
+}
+
+async function readTls(ca?: string, cert?: string, key?: string): Promise<AgentTls | undefined> {
+  const given = [ca, cert, key].filter(Boolean).length;
+  if (given === 0) return undefined;
+  if (given !== 3) throw new UsageError('--tls-ca, --tls-cert and --tls-key must be given together');
+  const read = async (flag: string, file: string) => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new UsageError(`--${flag} ${file}: ${(err as Error).message}`);
+    }
+  };
+  return { ca: await read('tls-ca', ca!), cert: await read('tls-cert', cert!), key: await read('tls-key', key!) };
+}
+
+/** `tasker-agent serve`: runs until io.signal aborts (SIGTERM/SIGINT), then drains and returns 0. */
+export async function serve(argv: string[], io: CliIo): Promise<number> {
+  let server;
+  let drainTimeoutMs: number;
+  let logger;
+  try {
+    const { flags, positional } = parseFlags(argv, SERVE_FLAGS);
+    if (positional.length) throw new UsageError(`unexpected argument \`${positional[0]}\``);
+    const configPath = flags.config as string | undefined;
+    const file = configPath ? await readAgentConfig(configPath) : {};
+    logger = createAgentLogger(
+      pick(flags, 'log-level', file.log_level) ?? io.env.TASKER_AGENT_LOG_LEVEL ?? 'info',
+      io.stderr as NodeJS.WritableStream,
+    );
+    const listen = pick(flags, 'listen', file.listen);
+    if (!listen) throw new UsageError('--listen HOST:PORT is required (or agent.listen in --config)');
+    const tls = await readTls(
+      pick(flags, 'tls-ca', file.tls?.ca),
+      pick(flags, 'tls-cert', file.tls?.cert),
+      pick(flags, 'tls-key', file.tls?.key),
+    );
+    const maxConcurrent = parseIntFlag('max-concurrent', pick(flags, 'max-concurrent', file.max_concurrent) ?? String(Math.max(4, cpus().length * 2)), 1, 10_000);
+    const maxQueue = parseIntFlag('max-queue', pick(flags, 'max-queue', file.max_queue) ?? '64', 0, 1_000_000);
+    drainTimeoutMs = parseIntFlag('drain-timeout', pick(flags, 'drain-timeout', file.drain_timeout) ?? '30', 0, 86_400) * 1000;
+    const registry = defaultRegistry();
+    server = await startAgentServer({
+      listen,
+      tls,
+      allowClients: pickList(flags, 'allow-client', file.allow_clients, configPath),
+      allowExec: pickList(flags, 'allow-exec', file.allow_exec, configPath),
+      execTypes: agentExecTypes(registry),
+      maxConcurrent,
+      maxQueue,
+      buildArgv: registryArgvBuilder(registry),
+      checkHosts: (hosts, connectivity) => checkHostsOnAgent(registry, hosts, connectivity),
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof AgentConfigError) {
+      io.stderr.write(`tasker-agent serve: ${err.message}\n`);
+      if (err instanceof UsageError) io.stderr.write(`${SERVE_USAGE}\n`);
+      return ExitCode.USAGE;
+    }
+    throw err;
+  }
+  io.stdout.write(`tasker-agent listening on ${server.address}\n`);
+  const signal = io.signal;
+  await new Promise<void>((resolve) => {
+    if (!signal) return; // runs until the process is killed
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  logger.info('shutdown requested', { reason: String(signal?.reason) });
+  await server.drain(drainTimeoutMs);
+  await new Promise<void>((resolve) => logger.end(resolve));
+  return ExitCode.SUCCESS;
+}

@@ -1,0 +1,272 @@
+import { PassThrough } from 'node:stream';
+import { tmpdir } from 'node:os';
+import type * as grpcTypes from '@grpc/grpc-js';
+import { StreamCapture } from '../../shared/exec/capture.js';
+import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
+import { cancelExitCode } from '../../shared/exec/run-process.js';
+import type { ProcessResult } from '../../shared/exec/types.js';
+import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
+import type { Finished__Output } from '../../shared/proto/generated/tasker/agent/v1/Finished.js';
+import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/InfoResponse.js';
+import { describeAgent, openAgentConnection, type AgentConnection } from './agent-connection.js';
+import type { AgentSpec } from './agent-spec.js';
+
+/** Exit code of a task whose agent could not be reached, refused it, or was lost mid-task. */
+export const AGENT_LOST_EXIT_CODE = 255;
+/** Extra time the controller allows past the task timeout (kill grace + stream drain) before giving up. */
+const DEADLINE_MARGIN_MS = 15_000;
+/** Deadline of unary calls (health, info, host checks without connectivity). */
+export const UNARY_DEADLINE_MS = 5_000;
+
+export interface AgentExecutorOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Directory for spill files of large outputs (default os.tmpdir()). */
+  spillDir?: string;
+}
+
+export interface HostCheckResult {
+  hostname: string;
+  execType: string;
+  ok: boolean;
+  problems: string[];
+}
+
+/** A TaskExecutor bound to one agent, plus the checks a run does before it starts. */
+export interface AgentExecutor extends TaskExecutor {
+  readonly spec: AgentSpec;
+  /** Health SERVING + Info; throws an Error whose message names the agent. */
+  probe(): Promise<InfoResponse__Output>;
+  /** DNS/ping (and with `checkConnectivity` the exec type's test) run on the agent's host. */
+  checkHosts(hosts: { hostname: string; execType: string }[], checkConnectivity: boolean): Promise<HostCheckResult[]>;
+}
+
+/** Create the executor for one agent. The connection opens on first use and reopens after a lost SSH link. */
+export function createAgentExecutor(spec: AgentSpec, options: AgentExecutorOptions = {}): AgentExecutor {
+  return new GrpcAgentExecutor(spec, options);
+}
+
+class GrpcAgentExecutor implements AgentExecutor {
+  readonly name: string;
+  private conn: Promise<AgentConnection> | undefined;
+  private closed = false;
+
+  constructor(
+    readonly spec: AgentSpec,
+    private readonly options: AgentExecutorOptions,
+  ) {
+    this.name = `agent:${spec.name}`;
+  }
+
+  private connection(): Promise<AgentConnection> {
+    if (this.closed) return Promise.reject(new Error(`agent ${describeAgent(this.spec)}: executor is closed`));
+    const current = this.conn;
+    if (current) {
+      return current.then((c) => {
+        if (!c.broken) return c;
+        void c.close();
+        if (this.conn === current) this.conn = undefined;
+        return this.connection();
+      });
+    }
+    const opening = openAgentConnection(this.spec, this.options.env);
+    this.conn = opening;
+    opening.catch(() => {
+      if (this.conn === opening) this.conn = undefined; // retry on the next call
+    });
+    return opening;
+  }
+
+  async probe(): Promise<InfoResponse__Output> {
+    const who = describeAgent(this.spec);
+    const c = await this.connection();
+    const deadline = () => Date.now() + UNARY_DEADLINE_MS;
+    const health = await new Promise<string>((resolve, reject) =>
+      c.health.Check({ service: '' }, { deadline: deadline() }, (err, res) =>
+        err ? reject(new Error(`agent ${who}: not reachable: ${grpcMessage(err)}`)) : resolve(res!.status),
+      ),
+    );
+    if (health !== 'SERVING') throw new Error(`agent ${who}: health is ${health}, not SERVING`);
+    return new Promise((resolve, reject) =>
+      c.client.Info({}, { deadline: deadline() }, (err, res) =>
+        err ? reject(new Error(`agent ${who}: Info failed: ${grpcMessage(err)}`)) : resolve(res!),
+      ),
+    );
+  }
+
+  async checkHosts(hosts: { hostname: string; execType: string }[], checkConnectivity: boolean): Promise<HostCheckResult[]> {
+    const who = describeAgent(this.spec);
+    const c = await this.connection();
+    // Connectivity tests run the exec type's test (up to its own timeout) on every host in parallel.
+    const deadline = Date.now() + (checkConnectivity ? 60_000 : 20_000);
+    const res = await new Promise<{ results: { hostname: string; exec_type: string; ok: boolean; problems: string[] }[] }>(
+      (resolve, reject) =>
+        c.client.CheckHosts(
+          { hosts: hosts.map((h) => ({ hostname: h.hostname, exec_type: h.execType })), check_connectivity: checkConnectivity },
+          { deadline },
+          (err, r) => (err ? reject(new Error(`agent ${who}: host check failed: ${grpcMessage(err)}`)) : resolve(r!)),
+        ),
+    );
+    return res.results.map((r) => ({ hostname: r.hostname, execType: r.exec_type, ok: r.ok, problems: r.problems }));
+  }
+
+  async execute(req: ExecRequest): Promise<ProcessResult> {
+    const started = performance.now();
+    const who = describeAgent(this.spec);
+    const argv = [`agent:${this.spec.name}`, req.execType, req.command, req.arguments];
+    const base = (): ProcessResult => ({
+      argv, exitCode: 0, signal: null, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
+      timedOut: false, canceled: false, durationMs: 0, truncated: false,
+    });
+    if (req.signal?.aborted) return { ...base(), canceled: true, exitCode: cancelExitCode(req.signal.reason) };
+    let conn: AgentConnection;
+    try {
+      conn = await this.connection();
+    } catch (err) {
+      const text = `tasker: agent ${who} not reachable: ${(err as Error).message}`;
+      return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started };
+    }
+    return runOnAgent(conn, req, who, argv, base, started, this.options.spillDir ?? tmpdir());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.conn;
+    this.conn = undefined;
+    if (c) await c.then((x) => x.close()).catch(() => undefined);
+  }
+}
+
+function grpcMessage(err: grpcTypes.ServiceError | Error): string {
+  const e = err as Partial<grpcTypes.ServiceError>;
+  return e.details ? `${e.details}` : err.message;
+}
+
+/** One Execute call: live chunks to the request's callbacks and into bounded captures. */
+function runOnAgent(
+  conn: AgentConnection,
+  req: ExecRequest,
+  who: string,
+  argv: string[],
+  base: () => ProcessResult,
+  started: number,
+  spillDir: string,
+): Promise<ProcessResult> {
+  const { status } = conn.grpc;
+  const captureLimit = req.captureLimit ?? 1024 * 1024;
+  const outSrc = new PassThrough();
+  const errSrc = new PassThrough();
+  const common = { captureLimit, previewLimit: Math.min(100 * 1024, captureLimit), spillDir, pid: process.pid };
+  const out = new StreamCapture(outSrc, { ...common, kind: 'stdout', onChunk: req.onStdout });
+  const err = new StreamCapture(errSrc, { ...common, kind: 'stderr', onChunk: req.onStderr });
+
+  const deadline = Date.now() + (req.timeoutMs > 0 ? req.timeoutMs : 24 * 3600_000) + DEADLINE_MARGIN_MS;
+  const call = conn.client.Execute(
+    {
+      run_id: req.runId,
+      task_id: req.taskId,
+      exec_type: req.execType,
+      hostname: req.hostname,
+      command: req.command,
+      arguments: req.arguments,
+      timeout_ms: Math.max(0, Math.round(req.timeoutMs)),
+      output_cap: captureLimit,
+    },
+    { deadline },
+  );
+
+  return new Promise<ProcessResult>((resolve) => {
+    let pid: number | undefined;
+    let finished: Finished__Output | undefined;
+    let settled = false;
+    let canceledBy: unknown;
+    let stderrSeen = 0;
+    let failure: string | undefined;
+    const onAbort = () => {
+      canceledBy = req.signal!.reason;
+      call.cancel(); // the agent kills the process group
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const settle = async () => {
+      if (settled) return;
+      settled = true;
+      req.signal?.removeEventListener('abort', onAbort);
+      outSrc.end();
+      errSrc.end();
+      const r = base();
+      if (pid !== undefined) r.pid = pid;
+      if (finished) {
+        r.exitCode = finished.exit_code;
+        r.signal = (finished.signal || null) as NodeJS.Signals | null;
+        r.timedOut = finished.timed_out;
+        r.canceled = finished.canceled;
+        if (finished.stderr_note) err.append(Buffer.from(finished.stderr_note));
+        if (finished.error) r.spawnError = finished.error;
+      } else if (canceledBy !== undefined) {
+        r.canceled = true;
+        r.exitCode = cancelExitCode(canceledBy);
+      } else {
+        r.exitCode = AGENT_LOST_EXIT_CODE;
+        const why = `tasker: ${failure ?? `agent ${who} ended the task without a result`}`;
+        err.append(Buffer.from(stderrSeen > 0 ? `\n${why}` : why));
+        r.spawnError = why;
+      }
+      await Promise.all([out.done, err.done]);
+      const [o, e] = await Promise.all([out.result(), err.result()]);
+      r.stdout = o.text;
+      r.stderr = e.text;
+      r.stdoutBytes = o.bytes;
+      r.stderrBytes = e.bytes;
+      if (o.file) r.stdoutFile = o.file;
+      if (e.file) r.stderrFile = e.file;
+      r.truncated = o.truncated || e.truncated;
+      r.durationMs = performance.now() - started;
+      resolve(r);
+    };
+
+    const feed = (src: PassThrough, chunk: Buffer) => {
+      // Backpressure: while the spill file lags, stop reading from the agent (HTTP/2 flow control).
+      if (!src.write(chunk)) {
+        call.pause();
+        src.once('drain', () => call.resume());
+      }
+    };
+    call.on('data', (ev: ExecuteEvent__Output) => {
+      switch (ev.event) {
+        case 'started':
+          pid = ev.started!.pid;
+          break;
+        case 'stdout':
+          feed(outSrc, ev.stdout!);
+          break;
+        case 'stderr':
+          stderrSeen += ev.stderr!.length;
+          feed(errSrc, ev.stderr!);
+          break;
+        case 'finished':
+          finished = ev.finished!;
+          break;
+      }
+    });
+    call.on('error', (e: grpcTypes.ServiceError) => {
+      if (canceledBy !== undefined && e.code === status.CANCELLED) return void settle();
+      const detail = grpcMessage(e);
+      const code = status[e.code] ?? String(e.code);
+      let why: string;
+      if ([status.INVALID_ARGUMENT, status.PERMISSION_DENIED, status.RESOURCE_EXHAUSTED, status.UNAUTHENTICATED, status.FAILED_PRECONDITION].includes(e.code)) {
+        why = `agent ${who} refused the task (${code}): ${detail}`;
+      } else if (e.code === status.DEADLINE_EXCEEDED) {
+        why = `agent ${who} did not finish the task within its timeout plus ${DEADLINE_MARGIN_MS / 1000} s; giving up (the agent kills it)`;
+      } else if (pid !== undefined) {
+        why = `agent ${who} lost during the task (remote pid ${pid}): ${code}: ${detail}`;
+      } else {
+        why = `agent ${who} not reachable: ${code}: ${detail}`;
+      }
+      failure = why;
+      // 'end' follows once buffered chunks are delivered; don't wait on it forever.
+      setTimeout(() => void settle(), 1000).unref();
+      call.resume();
+    });
+    call.on('end', () => void settle());
+  });
+}

@@ -1,0 +1,3 @@
+export { connectSsh, describeTarget, SshError, type SshTarget } from './connect.js';
+export { openTunnel, type SshTunnel } from './tunnel.js';
+export { knownHostsName, lookupHostKeys, parseKnownHosts } from './known-hosts.js';
