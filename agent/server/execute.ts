@@ -118,7 +118,7 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
       outcome = 'canceled-queued';
       return;
     }
-    log.info('execute', { execType: req.exec_type, hostname: req.hostname, argv: built.argv });
+    log.debug('execute', { execType: req.exec_type, hostname: req.hostname, argv: built.argv });
     const writable = () => !call.cancelled && !call.destroyed;
     result = await runProcess({
       argv: built.argv,

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initCa, issueCert } from '../../agent/certs/certs.js';
+
+/** A real `tasker-agent serve` process started for a test. */
+export interface AgentProcess {
+  address: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  /** Everything the agent wrote to stderr (its JSON log). */
+  log(): string;
+  /** Resolves with the exit code once the process is gone. */
+  exited: Promise<number | null>;
+  /** SIGTERM (if still running) and wait for exit. */
+  stop(): Promise<number | null>;
+}
+
+const CLI = join(import.meta.dirname, '..', '..', 'agent', 'cli', 'tasker-agent.ts');
+
+/** Run `node --import tsx agent/cli/tasker-agent.ts ARGS` and wait for "listening on". */
+export async function startAgent(args: string[]): Promise<AgentProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`agent exited with ${code} before listening: ${err}`)));
+  });
+  return {
+    address,
+    port: Number(/:(\d+)$/.exec(address)![1]),
+    pid: child.pid!,
+    child,
+    log: () => err,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Run the CLI once (not serve) and collect its output. */
+export async function runAgentCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+export interface TestPki {
+  dir: string;
+  ca: string;
+  agent: { cert: string; key: string };
+  controller: { cert: string; key: string };
+  /** A client cert with CN `intruder`, signed by the same CA (for --allow-client tests). */
+  other: { cert: string; key: string };
+  /** A client cert from a different CA. */
+  foreign: { ca: string; cert: string; key: string };
+}
+
+/** A CA, an agent cert (SAN 127.0.0.1/localhost), a controller cert, and certs that must be refused. */
+export async function createPki(): Promise<TestPki> {
+  const dir = await mkdtemp(join(tmpdir(), 'tasker-pki-'));
+  await initCa(dir);
+  const agent = await issueCert({ dir, name: 'agent1', sans: ['127.0.0.1', 'localhost'], usage: 'server' });
+  const controller = await issueCert({ dir, name: 'controller1', usage: 'client' });
+  const other = await issueCert({ dir, name: 'intruder', usage: 'client' });
+  const foreignDir = join(dir, 'foreign');
+  await initCa(foreignDir);
+  const foreign = await issueCert({ dir: foreignDir, name: 'controller1', usage: 'client' });
+  return { dir, ca: join(dir, 'ca.crt'), agent, controller, other, foreign: { ca: join(foreignDir, 'ca.crt'), ...foreign } };
+}
+
+/** PIDs of live processes whose command line contains `marker` (zombies excluded). */
+export function processesMatching(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!cmd.includes(marker)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (/\) Z /.test(stat)) continue;
+      pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Poll until `check` is true (no timing assertion: the ava timeout bounds it). */
+export async function eventually(check: () => boolean | Promise<boolean>, stepMs = 50): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, stepMs));
+}
+
+/** A unique `sleep` duration to find a test's processes in /proc. */
+export function uniqueSleep(): string {
+  return `${100 + Math.floor(Math.random() * 800)}.${String(Date.now() % 100000).padStart(5, '0')}${process.pid % 10}`;
+}
