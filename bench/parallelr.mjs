@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// parallelr benchmarks, side by side in one run (see docs/parallelr.md):
+//  1. 1000 files, `-C "/bin/true @TASK@" -m 2` against GNU parallel -j2 and xargs -P2 on the same files
+//     (plus the bare Node spawn floor: a loop of child_process.spawn with 2 in flight, for context);
+//  2. 200 one-task tasker files: parallelr running tasker in-process vs parallelr spawning
+//     `node dist/controller/cli/tasker.js` per file.
+// Usage: npm run build && node bench/parallelr.mjs [runs]   (median of `runs`, default 3)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const parallelr = join(repo, 'dist/controller/cli/parallelr.js');
+const tasker = join(repo, 'dist/controller/cli/tasker.js');
+if (!existsSync(parallelr)) {
+  console.error('bench: build first (npm run build): missing dist/controller/cli/parallelr.js');
+  process.exit(2);
+}
+const runs = Number(process.argv[2] ?? 3);
+const root = mkdtempSync(join(tmpdir(), 'parallelr-bench-'));
+const home = join(root, 'home');
+mkdirSync(home);
+const env = { ...process.env, HOME: home, PARALLELR_SYSTEM_CONFIG: join(root, 'none.yaml') };
+
+function shell(cmd) {
+  const t0 = performance.now();
+  const r = spawnSync('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`bench: failed (${r.status}): ${cmd}\n${r.stderr}`);
+  return ms;
+}
+
+async function nodeFloor(files) {
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const f = files[next++];
+      await new Promise((r) => spawn('/bin/true', [f], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }).on('close', r));
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return performance.now() - t0;
+}
+
+async function median(fn) {
+  const times = [];
+  for (let i = 0; i < runs; i++) times.push(await fn());
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function table(title, rows, base) {
+  console.log(`\n${title}`);
+  const baseMs = rows.find((r) => r.name === base).ms;
+  for (const r of rows) {
+    console.log(`  ${r.name.padEnd(34)} ${(r.ms / 1000).toFixed(3).padStart(8)} s   ${(r.ms / baseMs).toFixed(2).padStart(6)}× ${base}`);
+  }
+}
+
+console.log(`parallelr bench: median of ${runs} run(s); ${cpus().length} CPU(s), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
+
+// 1. /bin/true over 1000 files.
+const dir = join(root, 'files');
+mkdirSync(dir);
+const files = [];
+for (let i = 1; i <= 1000; i++) {
+  const f = join(dir, `f${String(i).padStart(4, '0')}.task`);
+  writeFileSync(f, '');
+  files.push(f);
+}
+const cmds = {
+  'parallelr -m 2': `node ${parallelr} -T ${dir} -C "/bin/true @TASK@" -m 2 -r -q`,
+  'GNU parallel -j2': `find ${dir} -type f | sort | parallel -j2 /bin/true`,
+  'xargs -P2': `find ${dir} -type f | sort | xargs -P2 -n1 /bin/true`,
+};
+const rows = [];
+for (const [name, cmd] of Object.entries(cmds)) rows.push({ name, ms: await median(() => shell(cmd)) });
+rows.push({ name: 'node spawn loop (floor, in-process)', ms: await median(() => nodeFloor(files)) });
+table('1000 files, /bin/true @TASK@, 2 at a time', rows, 'xargs -P2');
+const p = rows[0].ms;
+const gp = rows[1].ms;
+const xa = rows[2].ms;
+console.log(`  parallelr vs GNU parallel: ${(gp / p).toFixed(2)}× faster (goal: > 1)`);
+console.log(`  parallelr vs xargs:        ${(p / xa).toFixed(2)}× the time (goal: ≤ 2)`);
+
+// 2. 200 one-task tasker files, in-process vs one Node process per file.
+if (existsSync(tasker)) {
+  const tdir = join(root, 'tasker-files');
+  mkdirSync(tdir);
+  for (let i = 1; i <= 200; i++) {
+    writeFileSync(join(tdir, `t${String(i).padStart(3, '0')}.txt`), 'task=0\nhostname=localhost\ncommand=/bin/true\nexec=local\n');
+  }
+  const inproc = await median(() => shell(`node ${parallelr} -T ${tdir} -C "tasker -r @TASK@" -m 2 -r -q`));
+  const spawned = await median(() => shell(`node ${parallelr} -T ${tdir} -C "node ${tasker} -r @TASK@" -m 2 -r -q --no-in-process`));
+  table('200 one-task tasker files, 2 at a time', [
+    { name: 'parallelr, tasker in-process', ms: inproc },
+    { name: 'parallelr, node tasker.js per file', ms: spawned },
+  ], 'parallelr, tasker in-process');
+  console.log(`  in-process speed-up: ${(spawned / inproc).toFixed(1)}× (goal: ≥ 10)`);
+} else {
+  console.log('\n(tasker bin not built: skipped the in-process comparison)');
+}
+rmSync(root, { recursive: true, force: true });
