@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
 import { formatConfigDiagnostic, loadConfig, renderConfigYaml, type LoadedConfig, type ParallelrConfig } from './config.js';
+import { backupInputs } from './backup.js';
 import { parseCommandTemplate, buildTaskCommand, type CommandTemplate } from './command.js';
 import { daemonStartedLine, DAEMON_ENV, startDaemon } from './daemon.js';
 import { argumentEntries, discoverTaskFiles, fileEntries, readArgumentsFile, resolveInputFile } from './discover.js';
@@ -222,7 +223,7 @@ async function runTasks(
   if ('error' in parsed) throw new UsageError(parsed.error);
   const template = parsed.template;
 
-  const entries = await discover(opts, template, envNames, io, dirs, err);
+  const { entries, argumentsPath } = await discover(opts, template, envNames, io, dirs, err);
 
   const stamped = formatTimestamp(new Date(), config.logging.custom_date_format);
   const stamp = 'text' in stamped ? stamped.text : String(Date.now());
@@ -321,6 +322,16 @@ async function runTasks(
     taskOutput ? `Task output: ${taskOutput.path}` : undefined,
     '='.repeat(70),
   ].filter((l): l is string => l !== undefined);
+  if (opts.backup) {
+    const b = backupInputs({
+      dir: join(dirs.backups, `parallelr_${sessionId}`),
+      taskFiles: entries.flatMap((e) => (e.taskPath ? [e.taskPath] : [])),
+      argumentsFile: argumentsPath,
+      session: { session_id: sessionId, pid: ctx.pid, start_time: entry.start_time, cwd: io.cwd, argv: ctx.argv, command_template: template.text, tasks: entries.length, results: resultsPath },
+    });
+    if ('warning' in b) err(`parallelr: warning: ${b.warning}`);
+    else banner.splice(banner.length - 1, 0, `Input backup: ${b.dir}`);
+  }
   out(banner.join('\n'));
   for (const l of banner.slice(1, -1)) log.info(l);
   if (opts.wait !== undefined) log.debug(`-w ${opts.wait}: accepted; completions are event driven, there is no polling`);
@@ -399,7 +410,7 @@ async function discover(
   io: CliIo,
   dirs: ParallelrDirs,
   err: (t: string) => void,
-): Promise<TaskEntry[]> {
+): Promise<{ entries: TaskEntry[]; argumentsPath?: string }> {
   const home = io.env.HOME || dirs.home;
   const confirmFallback = async (given: string, found: string) => {
     err(`parallelr: warning: ${given} was not found here; using ${found} from the fallback search`);
@@ -411,7 +422,7 @@ async function discover(
     if (template.maxArgIndex > 0) throw new FatalError(`-C uses @ARG${template.maxArgIndex > 1 ? `_${template.maxArgIndex}` : ''}@ but there is no -A/--arguments-file`);
     const found = discoverTaskFiles(opts.tasksPaths, { cwd: io.cwd, extensions: opts.fileExtensions });
     if ('error' in found) throw new FatalError(found.error);
-    return fileEntries(found.files);
+    return { entries: fileEntries(found.files) };
   }
   let templateFile: { given: string; absolute: string } | null = null;
   if (opts.tasksPaths.length > 1) throw new FatalError('with -A, -T names exactly one template file');
@@ -439,7 +450,7 @@ async function discover(
   if (!templateFile && template.maxArgIndex === 0 && envNames.length === 0) {
     err('parallelr: warning: -C uses no @ARG@/@ARG_N@ and no -E variables: every task runs the same command');
   }
-  return argumentEntries(rows.rows, templateFile, envNames);
+  return { entries: argumentEntries(rows.rows, templateFile, envNames), argumentsPath: a.path };
 }
 
 function isFile(p: string): boolean {

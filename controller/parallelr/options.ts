@@ -25,6 +25,8 @@ export interface CliOptions {
   project?: string;
   results?: string;
   search: boolean;
+  /** Copy the inputs to ~/parallelr/backups/ before running (--no-backup-inputs turns it off). */
+  backup: boolean;
   inProcess: boolean;
   quiet: boolean;
 }
@@ -65,6 +67,7 @@ Records:
   --results FILE              JSON-lines results file (default ~/parallelr/logs/parallelr_PID_TS_results.jsonl)
   --log-task-output           also write each task's output to the TaskResults file (…_output.txt)
   --no-task-output-log        do not write the TaskResults file
+  --no-backup-inputs          do not copy task files / arguments file to ~/parallelr/backups/
   -q, --quiet                 no per-task console lines or progress bar
   -p, --project NAME          project name (ptasker mode: passed to tasker -p)
 
@@ -156,6 +159,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     stopLimits: false,
     yes: false,
     search: true,
+    backup: true,
     inProcess: true,
     quiet: false,
   };
@@ -228,7 +232,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       case 'stop': o.stopLimits = true; break;
       case 'logout': o.taskOutputLog = true; break;
       case 'nologout': o.taskOutputLog = false; break;
-      case 'nobackup': break;
+      case 'nobackup': o.backup = false; break;
       case 'nosearch': o.search = false; break;
       case 'noinproc': o.inProcess = false; break;
       case 'y': o.yes = true; break;

@@ -154,3 +154,33 @@ test('--validate-config reports file:line:col errors; --show-config names the fi
   t.is(await run(['-T', 'tasks', '-C', 'x'], io), 1);
   t.true(io.err().includes(`${cfg}:`) && io.err().includes('YAML syntax'), io.err());
 });
+
+test('run mode backs up the task files and session; --no-backup-inputs skips it', async (t) => {
+  const sb = makeSandbox();
+  writeFiles(sb.tasks, { 'a.sh': 'exit 0\n', 'b.sh': 'exit 0\n' });
+  let io = fakeIo(sb);
+  t.is(await run(['-T', 'tasks', '-C', 'sh @TASK@', '-r'], io), 0);
+  const dir = /Input backup: (.+)/.exec(io.out())![1]!;
+  const { readFileSync } = await import('node:fs');
+  t.deepEqual(readdirSync(join(dir, 'tasks')).sort(), ['a.sh', 'b.sh']);
+  t.is(JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8')).tasks, 2);
+  io = fakeIo(sb);
+  t.is(await run(['-T', 'tasks', '-C', 'sh @TASK@', '-r', '--no-backup-inputs'], io), 0);
+  t.notRegex(io.out(), /Input backup/);
+});
+
+test('ptasker mode: the command becomes `tasker @TASK@ -p PROJECT -r` and state lives under ~/ptasker', async (t) => {
+  const sb = makeSandbox();
+  writeFiles(sb.tasks, { 'a.txt': 'task=0\nhostname=localhost\ncommand=true\nexec=local\n' });
+  let io = fakeIo(sb);
+  t.is(await run(['-T', 'tasks'], io, { programName: 'ptasker' }), 0);
+  t.regex(io.out(), /^Auto-generated project: parallelr_[0-9a-f]{6}\nUsing command: tasker @TASK@ -p parallelr_[0-9a-f]{6} -r\n/);
+  t.regex(io.out(), new RegExp(`\\[1/1\\]: tasker ${join(sb.tasks, 'a.txt')} -p parallelr_[0-9a-f]{6} -r`));
+  io = fakeIo(sb);
+  t.is(await run(['-T', 'tasks', '-p', 'nightly', '-r'], io, { programName: 'ptasker' }), 0, io.out() + io.err());
+  t.true(resultsPathFrom(io.out()).startsWith(join(sb.home, 'ptasker', 'logs')));
+  t.true(existsSync(join(sb.home, 'TASKER', 'logs', 'project_nightly_summary.log')));
+  io = fakeIo(sb);
+  t.is(await run(['-C', 'x'], io, { programName: 'ptasker' }), 2);
+  t.regex(io.err(), /ptasker needs -T/);
+});
