@@ -1,0 +1,4 @@
+export { createSshExecutor, sshTargetFor, SSH_FAILURE_EXIT_CODE, type SshExecutorOptions } from './ssh-executor.js';
+export { parseSshConfig } from './ssh-config.js';
+export { SshPool } from './ssh-pool.js';
+export { shellQuote, wrapRemoteCommand, killGroupCommand } from './remote-command.js';

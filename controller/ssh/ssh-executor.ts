@@ -1,0 +1,198 @@
+import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
+import { constants as osConstants } from 'node:os';
+import type { ClientChannel } from 'ssh2';
+import { StreamCapture } from '../../shared/exec/capture.js';
+import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
+import { cancelExitCode, formatSeconds } from '../../shared/exec/run-process.js';
+import { splitArgs } from '../../shared/exec/split-args.js';
+import type { ProcessResult } from '../../shared/exec/types.js';
+import { describeTarget, type SshTarget } from '../../shared/ssh/connect.js';
+import { killGroupCommand, PGID_MARKER, wrapRemoteCommand } from './remote-command.js';
+import { SshPool } from './ssh-pool.js';
+
+/** Exit code when the SSH connection cannot be made or is lost (as OpenSSH's `ssh` does). */
+export const SSH_FAILURE_EXIT_CODE = 255;
+
+/** Defaults for `exec=ssh` (config section `ssh: {user, port, identity, known_hosts}`). */
+export interface SshExecutorOptions {
+  user?: string;
+  port?: number;
+  identity?: string;
+  knownHosts?: string;
+  env?: NodeJS.ProcessEnv;
+  spillDir?: string;
+  /** Grace between SIGTERM and SIGKILL of the remote group. Default 2000 ms. */
+  killGraceMs?: number;
+}
+
+/** `hostname` may be `host`, `user@host`, `host:port` or `user@[v6]:port`; the rest comes from defaults. */
+export function sshTargetFor(hostname: string, opts: SshExecutorOptions): SshTarget {
+  let rest = hostname.trim();
+  let user = opts.user;
+  const at = rest.lastIndexOf('@');
+  if (at > 0) {
+    user = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+  }
+  let port = opts.port;
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
+  if (m) {
+    rest = m[1]!;
+    port = Number(m[2]);
+  } else rest = rest.replace(/^\[|\]$/g, '');
+  const t: SshTarget = { host: rest };
+  if (port) t.port = port;
+  if (user) t.user = user;
+  if (opts.identity) t.identity = opts.identity;
+  if (opts.knownHosts) t.knownHosts = opts.knownHosts;
+  return t;
+}
+
+/** Agentless execution over ssh2: `command arguments` on `hostname`, one pooled connection per host. */
+export function createSshExecutor(opts: SshExecutorOptions = {}): TaskExecutor {
+  const pool = new SshPool(opts.env);
+  return {
+    name: 'ssh',
+    execute: (req) => executeOverSsh(pool, opts, req),
+    close: () => pool.close(),
+  };
+}
+
+async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: ExecRequest): Promise<ProcessResult> {
+  const started = performance.now();
+  const target = sshTargetFor(req.hostname, opts);
+  const where = describeTarget(target);
+  const cmd = splitArgs(req.command);
+  const args = splitArgs(req.arguments);
+  const argv = [...cmd.args, ...args.args];
+  const base = (): ProcessResult => ({
+    argv: [`ssh:${where}`, ...argv], exitCode: 0, signal: null, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
+    timedOut: false, canceled: false, durationMs: 0, truncated: false,
+  });
+  const failed = (text: string): ProcessResult => ({
+    ...base(), exitCode: SSH_FAILURE_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started,
+  });
+  if (!req.hostname.trim()) return failed('tasker: exec=ssh needs a hostname');
+  if (cmd.error || args.error) return failed(`tasker: ${cmd.error ? `command: ${cmd.error}` : `arguments: ${args.error}`}`);
+  if (argv.length === 0 || argv[0] === '') return failed('tasker: exec=ssh: no command given');
+  if (req.signal?.aborted) return { ...base(), canceled: true, exitCode: cancelExitCode(req.signal.reason) };
+
+  let lease;
+  try {
+    lease = await pool.acquire(target);
+  } catch (err) {
+    return failed(`tasker: ssh ${where}: ${(err as Error).message}`);
+  }
+  const { client, release } = lease;
+  let channel: ClientChannel;
+  try {
+    channel = await new Promise<ClientChannel>((resolve, reject) =>
+      client.exec(wrapRemoteCommand(argv), (err, ch) => (err ? reject(err) : resolve(ch))),
+    );
+  } catch (err) {
+    release();
+    return failed(`tasker: ssh ${where}: cannot start the command: ${(err as Error).message}`);
+  }
+
+  const captureLimit = req.captureLimit ?? 1024 * 1024;
+  const spillDir = opts.spillDir ?? tmpdir();
+  const outSrc = new PassThrough();
+  const errSrc = new PassThrough();
+  const common = { captureLimit, previewLimit: Math.min(100 * 1024, captureLimit), spillDir, pid: process.pid };
+  const out = new StreamCapture(outSrc, { ...common, kind: 'stdout', onChunk: req.onStdout });
+  const err = new StreamCapture(errSrc, { ...common, kind: 'stderr', onChunk: req.onStderr });
+  const graceMs = opts.killGraceMs ?? 2000;
+
+  return new Promise<ProcessResult>((resolve) => {
+    let pgid: number | undefined;
+    let header: Buffer | undefined = Buffer.alloc(0); // stderr until the PGID line is seen
+    let killReason: 'timeout' | 'cancel' | undefined;
+    let cancelReason: unknown;
+    let exitCode: number | undefined;
+    let exitSignal: string | undefined;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+
+    const killRemote = () => {
+      if (pgid === undefined) return; // done once the PGID line arrives
+      client.exec(killGroupCommand(pgid, graceMs), (e, ch) => {
+        if (!e) ch.resume().stderr.resume();
+      });
+      // Whatever happens remotely, stop waiting a little after the SIGKILL.
+      timers.push(setTimeout(() => channel.close(), graceMs + 3000));
+    };
+    const startKill = (reason: 'timeout' | 'cancel') => {
+      if (killReason || settled) return;
+      killReason = reason;
+      killRemote();
+    };
+    if (req.timeoutMs > 0) timers.push(setTimeout(() => startKill('timeout'), req.timeoutMs));
+    const onAbort = () => {
+      cancelReason = req.signal!.reason;
+      startKill('cancel');
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    channel.on('data', (chunk: Buffer) => outSrc.write(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => {
+      if (header === undefined) return void errSrc.write(chunk);
+      header = Buffer.concat([header, chunk]);
+      const nl = header.indexOf(10);
+      if (nl < 0 && header.length < 64) return;
+      const line = header.subarray(0, nl < 0 ? header.length : nl).toString();
+      const rest = header.subarray(nl < 0 ? header.length : nl + 1);
+      if (line.startsWith(PGID_MARKER)) {
+        pgid = Number(line.slice(PGID_MARKER.length));
+        if (killReason) killRemote();
+      } else errSrc.write(header.subarray(0, nl + 1)); // wrapper did not run as expected
+      header = undefined;
+      if (rest.length) errSrc.write(rest);
+    });
+    channel.on('exit', (code: number | null, signal?: string) => {
+      if (typeof code === 'number') exitCode = code;
+      else if (signal) exitSignal = signal;
+    });
+    channel.once('close', async () => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      req.signal?.removeEventListener('abort', onAbort);
+      release();
+      const r = base();
+      if (pgid !== undefined) r.pid = pgid;
+      if (exitCode !== undefined) r.exitCode = exitCode;
+      else if (exitSignal) {
+        const name = `SIG${exitSignal}` as NodeJS.Signals;
+        r.signal = name;
+        r.exitCode = 128 + (osConstants.signals[name] ?? 0);
+      }
+      if (killReason === 'timeout') {
+        r.timedOut = true;
+        r.exitCode = 124;
+        err.append(Buffer.from(`\nProcess killed after timeout of ${formatSeconds(req.timeoutMs)} seconds`));
+      } else if (killReason === 'cancel') {
+        r.canceled = true;
+        r.exitCode = cancelExitCode(cancelReason);
+      } else if (exitCode === undefined && !exitSignal) {
+        r.exitCode = SSH_FAILURE_EXIT_CODE;
+        const why = `tasker: ssh connection to ${where} lost during the command`;
+        err.append(Buffer.from(`\n${why}`));
+        r.spawnError = why;
+      }
+      outSrc.end();
+      errSrc.end();
+      await Promise.all([out.done, err.done]);
+      const [o, e] = await Promise.all([out.result(), err.result()]);
+      r.stdout = o.text;
+      r.stderr = e.text;
+      r.stdoutBytes = o.bytes;
+      r.stderrBytes = e.bytes;
+      if (o.file) r.stdoutFile = o.file;
+      if (e.file) r.stderrFile = e.file;
+      r.truncated = o.truncated || e.truncated;
+      r.durationMs = performance.now() - started;
+      resolve(r);
+    });
+  });
+}
