@@ -28,7 +28,8 @@ export interface ResultReaderOptions {
 
 export async function startResultReader(o: ResultReaderOptions): Promise<ResultReader> {
   const consumer = await o.js.consumers.get(RESULTS_STREAM, { filter_subjects: subjects.results(o.runId) });
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: 1000 });
+  // Short pulls: after a server restart a lost pull is noticed (missed heartbeat) within seconds, not 30 s.
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 1000, expires: 2000 });
   const seen = new Set<number>();
   let received = 0;
   let duplicates = 0;

@@ -1,0 +1,110 @@
+/** Test fixtures for NATS tests: real worker processes, task files, an io that records output. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../shared/cli-io.js';
+import type { TaskRecord } from '../../controller/parallelr/types.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const WORKER_MAIN = join(ROOT, 'agent/nats/worker-main.ts');
+export const CONTROLLER_MAIN = join(ROOT, 'test/nats/fixtures/controller-main.ts');
+
+export interface WorkerProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** stderr so far (JSON log lines). */
+  log(): string;
+  /** SIGKILL, wait for exit. */
+  kill9(): Promise<void>;
+  /** SIGTERM (drain), wait for exit. */
+  stop(): Promise<void>;
+}
+
+/** Start `node --import tsx agent/nats/worker-main.ts …` and wait for its `ready` line. */
+export async function startWorker(url: string, opts: { name: string; pool: string; max?: number; ackWaitSec?: number; env?: NodeJS.ProcessEnv }): Promise<WorkerProcess> {
+  const args = ['--import', 'tsx', WORKER_MAIN, '--nats', url, '--pool', opts.pool, '--max', String(opts.max ?? 2), '--name', opts.name, '--drain-timeout', '5'];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env, TASKER_NATS_ACK_WAIT: String(opts.ackWaitSec ?? 2) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes(`ready ${opts.name}`)) {
+    if (child.exitCode !== null) throw new Error(`worker ${opts.name} exited: ${err}`);
+    if (Date.now() > deadline) throw new Error(`worker ${opts.name} not ready: ${err}`);
+    await sleep(25);
+  }
+  const end = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return { name: opts.name, child, pid: child.pid!, log: () => err, kill9: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}
+
+/** A temp dir with `n` task files made by `body(i)`; returns dir and the RunFile list. */
+export function makeTaskFiles(n: number, body: (i: number, dir: string) => string): { dir: string; files: { taskFile: string; path: string }[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-tasks-'));
+  const files = [];
+  for (let i = 1; i <= n; i++) {
+    const path = join(dir, `task${String(i).padStart(4, '0')}.sh`);
+    writeFileSync(path, body(i, dir));
+    files.push({ taskFile: path, path });
+  }
+  return { dir, files };
+}
+
+/** A CliIo writing into strings. */
+export function recordingIo(env: NodeJS.ProcessEnv = {}, signal?: AbortSignal): CliIo & { out(): string; err(): string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: (t: string) => (err += t) },
+    env: { ...process.env, ...env },
+    cwd: process.cwd(),
+    isTTY: false,
+    signal,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** The records of a JSON-lines results file. */
+export function readResults(path: string): TaskRecord[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TaskRecord);
+}
+
+/** How many times each value occurs. */
+export function tally(values: readonly (string | null)[]): Map<string | null, number> {
+  const m = new Map<string | null, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return m;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Poll `cond` every 25 ms until true (ava's test timeout bounds the wait). */
+export async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await sleep(25);
+}
+
+/** Whether a process exists (kill 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
