@@ -66,7 +66,7 @@ test(diagnoses, file('task=0', 'hostname=h', 'command=echo hi'), [
 
 // Jumps.
 test('on_success to an undefined task', diagnoses, file(...task(0, 'on_success=5'), ...task(1)), [
-  { code: 'UNDEFINED_TARGET', severity: 'error', line: 4, col: 12, message: 'task 0: on_success=5 jumps to a task that is not defined', hint: 'did you mean 1?' },
+  { code: 'UNDEFINED_TARGET', severity: 'error', line: 4, col: 12, message: 'task 0: on_success=5 jumps to a task that is not defined' },
   { code: 'UNREACHABLE_TASK', severity: 'warning', line: 5, col: 1 },
 ]);
 test('goto to an undefined task', diagnoses, file(...task(0, 'goto=42'), ...task(1), ...task(2)), [
