@@ -99,12 +99,28 @@ export async function waitFor(cond: () => boolean): Promise<void> {
   while (!cond()) await sleep(25);
 }
 
-/** Whether a process exists (kill 0). */
+/**
+ * Whether a process is still running. A zombie counts as dead: it has exited and only waits to be
+ * reaped (here PID 1 of the container does not always reap reparented orphans).
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return !procState(pid).startsWith('Z');
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `State:` line and command of a process, for failure messages. */
+export function procState(pid: number): string {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const state = /^State:\s*(.*)$/m.exec(status)?.[1] ?? '?';
+    const ppid = /^PPid:\s*(.*)$/m.exec(status)?.[1] ?? '?';
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    return `${state}, ppid ${ppid}, ${cmd}`;
+  } catch {
+    return 'gone';
   }
 }

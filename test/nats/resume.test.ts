@@ -1,0 +1,105 @@
+/** A controller killed mid-run: `--resume RUN_ID` re-attaches and finishes only what is missing. */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
+import { resumeDistributed } from '../../controller/nats/run-distributed.js';
+import { publishJobs } from '../../controller/nats/publisher.js';
+import { readRunState, writeRunState, type RunState } from '../../controller/nats/run-state.js';
+import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
+import { ensureStreams } from '../../shared/nats/streams.js';
+import { CONTROLLER_MAIN, makeTaskFiles, readResults, recordingIo, startWorker, tally, waitFor, type WorkerProcess } from './fleet.js';
+
+let server: TestNatsServer;
+const workers: WorkerProcess[] = [];
+
+test.before(async () => {
+  server = await startNatsServer();
+});
+test.after.always(async () => {
+  for (const w of workers) await w.kill9();
+  await server.dispose();
+});
+
+function execTally(dir: string) {
+  return tally(readFileSync(join(dir, 'exec.log'), 'utf8').split('\n').filter(Boolean));
+}
+
+test.serial('controller killed with SIGKILL mid-run: --resume completes the run, no job runs twice, each is recorded once', async (t) => {
+  const pool = 'resume1';
+  workers.push(await startWorker(server.url, { name: 'x1', pool, max: 2 }), await startWorker(server.url, { name: 'x2', pool, max: 2 }));
+  const { dir, files } = makeTaskFiles(40, (i, d) => `sleep 0.1; echo ${i} >> '${d}/exec.log'\n`);
+  const runId = 'resume-test-1';
+  const resultsFile = join(dir, 'results.jsonl');
+  const stateDir = join(dir, 'runs');
+  const optionsFile = join(dir, 'options.json');
+  writeFileSync(optionsFile, JSON.stringify({
+    files, command: '/bin/sh @TASK@', timeoutSeconds: 30, runId, resultsFile, stateDir,
+    nats: { servers: [server.url], pool, ackWaitSec: 2 },
+  }));
+  const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  controller.stdout!.on('data', (d) => (out += d));
+  const exited = new Promise((r) => controller.once('exit', r));
+  await waitFor(() => (out.match(/ SUCCESS:/g) ?? []).length >= 8);
+  controller.kill('SIGKILL');
+  await exited;
+  const before = readResults(resultsFile).length;
+  t.true(before >= 8 && before < 40, `killed after ${before} records`);
+
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const r = await resumeDistributed({ runId, stateDir, nats: { ackWaitSec: 2 } }, io);
+  t.is(r.exitCode, 0, io.err());
+  t.is(r.published, 0, 'every job had been published: nothing is republished');
+  t.is(r.counts.succeeded, 40);
+  const records = readResults(resultsFile);
+  t.is(records.length, 40);
+  const byFile = tally(records.map((x) => x.task_file));
+  for (const f of files) t.is(byFile.get(f.taskFile), 1);
+  const exec = execTally(dir);
+  t.is(exec.size, 40);
+  t.true([...exec.values()].every((n) => n === 1), 'no job ran twice');
+  t.is((readRunState(stateDir, runId) as RunState).status, 'done');
+  for (const w of workers.splice(0)) await w.stop();
+});
+
+test.serial('resume after a crash during publishing publishes exactly the jobs that never reached NATS', async (t) => {
+  const pool = 'resume2';
+  const { dir, files } = makeTaskFiles(12, (i, d) => `echo ${i} >> '${d}/exec.log'\n`);
+  const runId = 'resume-test-2';
+  const stateDir = join(dir, 'runs');
+  const state: RunState = {
+    version: 1, runId, createdAt: new Date().toISOString(), servers: [server.url], pool, command: '/bin/sh @TASK@',
+    timeoutSeconds: 30, maxOutputCapture: 1000, stopLimits: null, resultsFile: join(dir, 'results.jsonl'), files, status: 'running',
+  };
+  writeRunState(stateDir, state);
+  // The crashed controller had published jobs 1-5 only.
+  const nc = await connectNats({ servers: server.url });
+  const jsm = await jetStreamManagerOf(nc, server.url);
+  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
+  const { jetstream } = await import('@nats-io/jetstream');
+  const stored = await publishJobs({ js: jetstream(nc), state, seqs: [1, 2, 3, 4, 5], maxPayload: 1 << 20, onFailure: () => t.fail() });
+  t.is(stored, 5);
+  await nc.close();
+
+  workers.push(await startWorker(server.url, { name: 'y1', pool, max: 2 }));
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const r = await resumeDistributed({ runId, stateDir, nats: { ackWaitSec: 2 } }, io);
+  t.is(r.exitCode, 0, io.err());
+  t.is(r.published, 7);
+  t.regex(io.out(), /5 of 12 jobs are finished or still queued; publishing 7/);
+  const exec = execTally(dir);
+  t.is(exec.size, 12);
+  t.true([...exec.values()].every((n) => n === 1));
+  t.is(readResults(state.resultsFile).length, 12);
+  for (const w of workers.splice(0)) await w.stop();
+});
+
+test.serial('resume of an unknown run id says so without a stack trace', async (t) => {
+  const { dir } = makeTaskFiles(0, () => '');
+  const io = recordingIo();
+  const r = await resumeDistributed({ runId: 'no-such-run', stateDir: join(dir, 'runs') }, io);
+  t.is(r.exitCode, 1);
+  t.regex(io.err(), /^parallelr: no run no-such-run: .*no-such-run\.json does not exist\n$/);
+});
