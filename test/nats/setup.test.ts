@@ -1,0 +1,149 @@
+/** Connection settings, authentication, TLS and the errors an operator sees when NATS is not right. */
+import test from 'ava';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startNatsServer } from '../helpers/nats-server.js';
+import { runDistributed } from '../../controller/nats/run-distributed.js';
+import { connectNats, natsSettingsFrom, NatsSetupError, DEFAULT_NATS_URL } from '../../shared/nats/connection.js';
+import { makeTaskFiles, readResults, recordingIo, startWorker, WORKER_MAIN, ROOT } from './fleet.js';
+
+const NO_STACK = /\n\s+at /;
+
+test('settings: flags beat the environment, which beats the config file; defaults fill the rest', (t) => {
+  t.deepEqual(natsSettingsFrom(undefined), { servers: [DEFAULT_NATS_URL], pool: 'default', ackWaitSec: 30 });
+  const section = { url: 'nats://cfg:4222', pool: 'cfgpool', ack_wait: 7, user: 'u', pass: 'p', tls: { ca: '/ca.pem' } };
+  t.deepEqual(natsSettingsFrom(section), {
+    servers: ['nats://cfg:4222'], pool: 'cfgpool', ackWaitSec: 7, auth: { user: 'u', pass: 'p' }, tls: { ca: '/ca.pem' },
+  });
+  const env = { TASKER_NATS_ACK_WAIT: '2.5', TASKER_NATS_URL: 'nats://env:1,nats://env:2' };
+  const s = natsSettingsFrom(section, env, { pool: 'flagpool' });
+  t.deepEqual([s.servers, s.pool, s.ackWaitSec], [['nats://env:1', 'nats://env:2'], 'flagpool', 2.5]);
+  t.is(natsSettingsFrom(section, env, { url: 'nats://flag:9' }).servers[0], 'nats://flag:9');
+});
+
+const badSettings = test.macro((t, section: unknown, env: NodeJS.ProcessEnv, message: string) => {
+  const e = t.throws(() => natsSettingsFrom(section, env, {}, 'ctl.yaml'), { instanceOf: NatsSetupError });
+  t.is(e?.message, message);
+});
+test('settings: unknown key', badSettings, { urls: 'x' }, {}, 'ctl.yaml: unknown key `nats.urls` (known: url, pool, ack_wait, user, pass, token, nkey_seed_file, tls)');
+test('settings: bad ack_wait in config', badSettings, { ack_wait: 'soon' }, {}, 'ctl.yaml: nats.ack_wait must be a number of seconds from 1 to 86400, got `soon`');
+test('settings: bad TASKER_NATS_ACK_WAIT', badSettings, {}, { TASKER_NATS_ACK_WAIT: '0' }, 'TASKER_NATS_ACK_WAIT must be a number of seconds from 1 to 86400, got `0`');
+test('settings: pool not a subject token', badSettings, { pool: 'a.b' }, {}, "NATS pool name must be 1-64 letters, digits, '_' or '-', got `a.b`");
+test('settings: user without pass', badSettings, { user: 'u' }, {}, 'ctl.yaml: `nats.user` and `nats.pass` go together');
+test('settings: tls cert without key', badSettings, { tls: { cert: 'c.pem' } }, {}, 'ctl.yaml: `nats.tls.cert` and `nats.tls.key` go together');
+
+test('unreachable NATS: a one-line error naming the URL, no stack trace', async (t) => {
+  const url = `nats://127.0.0.1:${await freePort()}`;
+  const { dir, files } = makeTaskFiles(1, () => 'true\n');
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const r = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: { servers: [url], pool: 'p', ackWaitSec: 2 }, stateDir: join(dir, 'runs') }, io);
+  t.is(r.exitCode, 1);
+  t.is(io.err(), `parallelr: cannot reach NATS at ${url}: connection refused\n`);
+});
+
+test('JetStream off: controller and agent both say so and name the URL', async (t) => {
+  const server = await startNatsServer({ noJetStream: true });
+  try {
+    const { dir, files } = makeTaskFiles(1, () => 'true\n');
+    const io = recordingIo({ PARALLELR_HOME: dir });
+    const r = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: { servers: [server.url], pool: 'p', ackWaitSec: 2 }, stateDir: join(dir, 'runs') }, io);
+    t.is(r.exitCode, 1);
+    const expected = `JetStream is not enabled on the NATS server at ${server.url}: start nats-server with -js (or a \`jetstream {}\` block in its config)`;
+    t.is(io.err(), `parallelr: ${expected}\n`);
+    const agent = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, '--nats', server.url, '--pool', 'p'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    agent.stderr!.on('data', (d) => (err += d));
+    const code = await new Promise((r) => agent.once('exit', r));
+    t.is(code, 1);
+    t.is(err, `worker-main: ${expected}\n`);
+  } finally {
+    await server.dispose();
+  }
+});
+
+test('user/password from the agent config file and the controller settings; a wrong password is refused clearly', async (t) => {
+  const server = await startNatsServer({ args: ['--user', 'tasker', '--pass', 's3cret'] });
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-auth-'));
+  const config = join(dir, 'agent.yaml');
+  writeFileSync(config, `nats:\n  user: tasker\n  pass: s3cret\n`);
+  const worker = await startWorker(server.url, { name: 'auth1', pool: 'auth', max: 2, env: {} }).catch((e) => e as Error);
+  t.true(worker instanceof Error, 'without credentials the agent cannot start');
+  const agent = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, '--nats', server.url, '--pool', 'auth', '--config', config, '--name', 'auth2'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    agent.stdout!.on('data', (d) => (out += d));
+    while (!out.includes('ready auth2')) {
+      if (agent.exitCode !== null) throw new Error('agent exited');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const { files } = makeTaskFiles(3, (i) => `echo ${i}\n`);
+    const io = recordingIo({ PARALLELR_HOME: dir });
+    const settings = natsSettingsFrom({ url: server.url, pool: 'auth', user: 'tasker', pass: 's3cret', ack_wait: 2 });
+    const r = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: settings, stateDir: join(dir, 'runs') }, io);
+    t.is(r.exitCode, 0, io.err());
+    t.is(readResults(r.resultsFile!).filter((x) => x.agent === 'auth2').length, 3);
+
+    const bad = recordingIo({ PARALLELR_HOME: dir });
+    const r2 = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: { ...settings, auth: { user: 'tasker', pass: 'wrong' } }, stateDir: join(dir, 'runs') }, bad);
+    t.is(r2.exitCode, 1);
+    t.is(bad.err(), `parallelr: NATS at ${server.url} refused our credentials (Authorization Violation); check nats.user/pass, token or nkey_seed_file\n`);
+    t.notRegex(bad.err(), NO_STACK);
+  } finally {
+    agent.kill('SIGKILL');
+    await server.dispose();
+  }
+});
+
+test('token and nkey authentication', async (t) => {
+  const tokenServer = await startNatsServer({ args: ['--auth', 'tok-123'] });
+  try {
+    const nc = await connectNats({ servers: tokenServer.url, auth: { token: 'tok-123' } });
+    t.false(nc.isClosed());
+    await nc.close();
+    await t.throwsAsync(connectNats({ servers: tokenServer.url, auth: { token: 'nope' } }), { instanceOf: NatsSetupError, message: /refused our credentials/ });
+  } finally {
+    await tokenServer.dispose();
+  }
+  const { nkeys } = await import('@nats-io/transport-node');
+  const user = nkeys.createUser();
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-nkey-'));
+  const seedFile = join(dir, 'user.nk');
+  writeFileSync(seedFile, new TextDecoder().decode(user.getSeed()) + '\n');
+  const conf = join(dir, 'server.conf');
+  writeFileSync(conf, `authorization { users = [ { nkey: ${user.getPublicKey()} } ] }\n`);
+  const nkeyServer = await startNatsServer({ args: ['-c', conf] });
+  try {
+    const settings = natsSettingsFrom({ url: nkeyServer.url, nkey_seed_file: seedFile });
+    const nc = await connectNats({ servers: settings.servers, auth: settings.auth });
+    t.false(nc.isClosed());
+    await nc.close();
+    await t.throwsAsync(connectNats({ servers: nkeyServer.url, auth: { nkeySeedFile: join(dir, 'missing.nk') } }), {
+      instanceOf: NatsSetupError,
+      message: `cannot read nkey seed file ${join(dir, 'missing.nk')}: ENOENT`,
+    });
+  } finally {
+    await nkeyServer.dispose();
+  }
+});
+
+test('TLS: the CA from config verifies the server', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-tls-'));
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=tasker-test-ca');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf');
+  const server = await startNatsServer({ args: ['--tls', '--tlscert', join(dir, 'server.pem'), '--tlskey', join(dir, 'server.key')] });
+  try {
+    const settings = natsSettingsFrom({ url: `tls://127.0.0.1:${server.port}`, tls: { ca: join(dir, 'ca.pem') } });
+    const nc = await connectNats({ servers: settings.servers, tls: settings.tls });
+    t.false(nc.isClosed());
+    await nc.close();
+    const e = await t.throwsAsync(connectNats({ servers: `tls://127.0.0.1:${server.port}`, tls: {} }), { instanceOf: NatsSetupError });
+    t.regex(e!.message, /^(TLS handshake with NATS at tls:\/\/127\.0\.0\.1:\d+ failed|cannot reach NATS at tls:\/\/127\.0\.0\.1:\d+): .*certificate/i);
+  } finally {
+    await server.dispose();
+  }
+});
