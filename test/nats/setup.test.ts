@@ -147,3 +147,38 @@ test('TLS: the CA from config verifies the server', async (t) => {
     await server.dispose();
   }
 });
+
+test('deploy/nats-server.conf: its controller and agent roles run a job; an agent may not publish jobs', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-deploy-'));
+  const conf = join(dir, 'nats-server.conf');
+  // Same file, minus the fixed monitoring port and store path (the harness picks free ones).
+  writeFileSync(conf, readFileSync(join(ROOT, 'deploy/nats-server.conf'), 'utf8').replace(/^http: .*$/m, '').replace(/store_dir: .*/, ''));
+  const server = await startNatsServer({ args: ['-c', conf] });
+  const agentConfig = join(dir, 'agent.yaml');
+  writeFileSync(agentConfig, 'nats:\n  user: agent\n  pass: CHANGE-ME-agent\n');
+  const agent = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, '--nats', server.url, '--pool', 'deploy', '--config', agentConfig, '--name', 'd1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    let err = '';
+    agent.stdout!.on('data', (d) => (out += d));
+    agent.stderr!.on('data', (d) => (err += d));
+    while (!out.includes('ready d1')) {
+      if (agent.exitCode !== null) throw new Error(`agent exited: ${err}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const { files } = makeTaskFiles(4, (i) => `echo ${i}\n`);
+    const io = recordingIo({ PARALLELR_HOME: dir });
+    const settings = natsSettingsFrom({ url: server.url, pool: 'deploy', user: 'parallelr', pass: 'CHANGE-ME-controller', ack_wait: 2 });
+    const r = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: settings, stateDir: join(dir, 'runs') }, io);
+    t.is(r.exitCode, 0, io.err() + err);
+    t.is(r.counts.succeeded, 4);
+    const nc = await connectNats({ servers: server.url, auth: { user: 'agent', pass: 'CHANGE-ME-agent' } });
+    const { jetstream } = await import('@nats-io/jetstream');
+    await t.throwsAsync(jetstream(nc).publish('tasker.jobs.deploy.x.1', 'no', { timeout: 2000 }));
+    await nc.close();
+  } finally {
+    agent.kill('SIGKILL');
+    await server.dispose();
+  }
+});
