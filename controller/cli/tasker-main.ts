@@ -12,7 +12,8 @@ import { quoteArg, splitArgs } from '../../shared/exec/split-args.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../shared/taskfile/diagnostics.js';
-import type { Workflow } from '../../shared/taskfile/model.js';
+import type { Task, Workflow } from '../../shared/taskfile/model.js';
+import { checkGlobalsSecurity, checkSecurity } from '../../shared/taskfile/security.js';
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../shared/taskfile/validate.js';
 import { secretValues } from '../../shared/taskfile/variables.js';
@@ -153,6 +154,9 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
   const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation });
   diagnostics.push(...built.diagnostics);
   const workflow = built.workflow;
+  // Security checks of the task fields (skippable); globals are always checked, as the peer does.
+  const execTypeOf = (t: Task, resolve: (s: string) => string): string => canonicalExecType(t.exec !== undefined ? resolve(t.exec).trim().toLowerCase() : 'local') ?? 'local';
+  diagnostics.push(...(args.skipSecurityValidation ? checkGlobalsSecurity(workflow) : checkSecurity(workflow, { execTypeOf })));
 
   const envType = io.env['TASK_EXECUTOR_TYPE'];
   const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();

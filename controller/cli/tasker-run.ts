@@ -32,6 +32,15 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   if (mode.validationFailed) {
     return finishWithoutRun(setup, mode.exitCode ?? ExitCode.VALIDATION_FAILED, mode.validationFailed, startTime);
   }
+  if (args.showRecoveryInfo) {
+    const mod = await import('../recovery/index.js');
+    const path = mod.recoveryPath(setup.base, setup.taskFile);
+    const loaded = mod.loadRecovery(path, { taskText: setup.text, workflow, env: io.env });
+    if ('error' in loaded) io.stdout.write(`${loaded.error}\n`);
+    else if (!loaded.state) io.stdout.write(`No recovery state for ${args.taskFile} (looked for ${path})\n`);
+    else io.stdout.write(`${mod.formatRecoveryInfo(loaded.state, path)}\n`);
+    return ExitCode.SUCCESS;
+  }
 
   const preflight = await runPreflight(setup);
   if (preflight !== ExitCode.SUCCESS) return finishWithoutRun(setup, preflight, preflight === ExitCode.HOST_VALIDATION_FAILED ? 'host_validation' : 'command_validation', startTime);
@@ -70,17 +79,35 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   log.fileOnly(`=== Task Execution Start: ${logTimestamp(startTime)} ===\n# Task file: ${setup.taskFile}\n`);
   log.info(`Running ${args.taskFile} (${workflow.tasks.size} tasks, default exec type ${setup.defaultExecType}, timeout ${setup.defaultTimeoutSec} s)`);
 
+  // Auto-recovery (also implied by --output-json, as the peer does): resume where a failed or
+  // killed run stopped, and save the state after every top-level task.
+  const recovery = args.autoRecovery || args.outputJson !== undefined ? await prepareRecovery(setup) : undefined;
+  if (recovery && 'exitCode' in recovery) return finishWithoutRun(setup, recovery.exitCode, 'recovery_validation', startTime);
   const executors = createExecutors(setup);
   let outcome: RunOutcome;
+  let created: string | undefined;
   try {
     outcome = await runWorkflow({
-      workflow, log, runId: ts, startFrom: args.startFrom,
+      workflow, log, runId: ts, startFrom: recovery?.resume ? undefined : args.startFrom, resume: recovery?.resume,
+      onCheckpoint: recovery
+        ? (next, state) => {
+          const saved = recovery.mod.stateFromOutcome(state.outcome, state.store, next, { taskFile: setup.taskFile, taskText: setup.text, workflow, logFile, created });
+          created ??= saved.created;
+          recovery.mod.saveRecovery(recovery.path, saved);
+        }
+        : undefined,
       defaultExecType: setup.defaultExecType, defaultTimeoutSec: setup.defaultTimeoutSec,
       executorFor: executors.executorFor, canonicalExecType: setup.canonicalExecType, describeCommand: setup.describeCommand,
       fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock,
     });
   } finally {
     await executors.close();
+  }
+  if (recovery) {
+    // Keep the state only when a resume makes sense: an unrouted failure or an interrupt.
+    if (outcome.interrupted || outcome.exitCode === ExitCode.TASK_FAILED) {
+      log.info(`Recovery state kept in ${recovery.path}; rerun with --auto-recovery to resume at task ${outcome.failedTask ?? outcome.finalTask}`);
+    } else recovery.mod.deleteRecovery(recovery.path);
   }
   const spill = [...outcome.results.values()].flatMap((r) => [r.stdoutFile, r.stderrFile]).filter((f): f is string => Boolean(f));
   if (outcome.interrupted) log.error(`Interrupted by ${outcome.interrupted}; the running task's process group was killed`);
@@ -89,6 +116,44 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   // Spill files of large outputs are temporary: the full streams are in the log file.
   for (const f of spill) rmSync(f, { force: true });
   return code;
+}
+
+interface PreparedRecovery {
+  path: string;
+  mod: typeof import('../recovery/index.js');
+  resume?: ReturnType<typeof import('../recovery/index.js').restoreResume>;
+}
+
+/** Load a recovery file if there is one and decide whether to resume (refusals exit 12). */
+async function prepareRecovery(setup: Setup): Promise<PreparedRecovery | { exitCode: number }> {
+  const { args, io, log, workflow } = setup;
+  const mod = await import('../recovery/index.js');
+  const path = mod.recoveryPath(setup.base, setup.taskFile);
+  if (!args.autoRecovery) log.info('--output-json implies --auto-recovery (as the peer tool): the run state is saved after every task');
+  const loaded = mod.loadRecovery(path, { taskText: setup.text, workflow, env: io.env });
+  if ('error' in loaded) {
+    log.error(loaded.error);
+    return { exitCode: loaded.exitCode };
+  }
+  if (!loaded.state) return { path, mod };
+  for (const w of loaded.warnings) log.warn(w);
+  if (loaded.resumeAt === null) {
+    mod.deleteRecovery(path);
+    return { path, mod };
+  }
+  if (loaded.envChanges.length > 0) {
+    for (const c of loaded.envChanges) log.warn(mod.describeEnvChange(c, loaded.state, workflow.globals));
+    if (!args.yes) {
+      const answer = io.isTTY && io.readLine ? await io.readLine('Environment changed since the saved run. Continue recovery? [y/N] ') : undefined;
+      if (!/^y(es)?$/i.test((answer ?? '').trim())) {
+        log.error(`Recovery refused: the environment changed${answer === undefined ? ' and there is no terminal to confirm (add -y)' : ''}`);
+        return { exitCode: ExitCode.START_FROM_INVALID };
+      }
+    }
+  }
+  const resume = mod.restoreResume(loaded.state, loaded.globals);
+  if (resume) log.info(`Resuming ${args.taskFile} at task ${resume.next} from ${path}`);
+  return { path, mod, resume };
 }
 
 /** Validation failed before anything ran: summary row and JSON still record it. */
