@@ -1,10 +1,61 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
+import { packageRoot } from '../../shared/proto/load-proto.js';
+import type { SshTarget } from '../../shared/ssh/connect.js';
+import { parseFlags, parseIntFlag, UsageError } from './parse-flags.js';
 
 export const INSTALL_USAGE =
-  '       tasker-agent install --ssh USER@HOST [--port N] [--identity F] [--known-hosts F] [--listen-port P] [--prefix DIR]';
+  '       tasker-agent install --ssh USER@HOST [--port N] [--identity F] [--known-hosts F] [--listen-port P]\n' +
+  '                            [--listen-host H] [--prefix DIR] [--tls-ca F --tls-cert F --tls-key F]\n' +
+  '                            [--allow-client NAME…] [--service-user NAME]';
 
-export async function installCommand(_argv: string[], io: CliIo): Promise<number> {
-  io.stderr.write('tasker-agent install: not implemented yet\n');
-  return ExitCode.USAGE;
+/** `tasker-agent install`: see installAgent. Exit 0 installed and healthy, 1 failed, 2 usage. */
+export async function installCommand(argv: string[], io: CliIo): Promise<number> {
+  let opts;
+  try {
+    const { flags, positional } = parseFlags(argv, {
+      ssh: 'string', port: 'string', identity: 'string', 'known-hosts': 'string', 'listen-port': 'string',
+      'listen-host': 'string', prefix: 'string', 'tls-ca': 'string', 'tls-cert': 'string', 'tls-key': 'string',
+      'allow-client': 'list', 'service-user': 'string',
+    });
+    if (positional.length) throw new UsageError(`unexpected argument \`${positional[0]}\``);
+    const dest = flags.ssh as string | undefined;
+    if (!dest) throw new UsageError('--ssh USER@HOST is required');
+    const at = dest.lastIndexOf('@');
+    const target: SshTarget = { host: at >= 0 ? dest.slice(at + 1) : dest };
+    if (at > 0) target.user = dest.slice(0, at);
+    if (!target.host) throw new UsageError(`--ssh must be USER@HOST, got \`${dest}\``);
+    if (flags.port) target.port = parseIntFlag('port', flags.port as string, 1, 65535);
+    if (flags.identity) target.identity = flags.identity as string;
+    if (flags['known-hosts']) target.knownHosts = flags['known-hosts'] as string;
+    const tlsGiven = ['tls-ca', 'tls-cert', 'tls-key'].filter((k) => flags[k]).length;
+    if (tlsGiven !== 0 && tlsGiven !== 3) throw new UsageError('--tls-ca, --tls-cert and --tls-key must be given together');
+    opts = {
+      target,
+      listenPort: parseIntFlag('listen-port', (flags['listen-port'] as string | undefined) ?? '50051', 1, 65535),
+      ...(flags['listen-host'] ? { listenHost: flags['listen-host'] as string } : {}),
+      ...(flags.prefix ? { prefix: flags.prefix as string } : {}),
+      ...(tlsGiven ? { tls: { ca: flags['tls-ca'] as string, cert: flags['tls-cert'] as string, key: flags['tls-key'] as string } } : {}),
+      ...(flags['allow-client'] ? { allowClients: flags['allow-client'] as string[] } : {}),
+      ...(flags['service-user'] ? { serviceUser: flags['service-user'] as string } : {}),
+      root: packageRoot(),
+      env: io.env,
+      log: (line: string) => io.stdout.write(`${line}\n`),
+    };
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`tasker-agent install: ${err.message}\nusage: ${INSTALL_USAGE.slice(7)}\n`);
+      return ExitCode.USAGE;
+    }
+    throw err;
+  }
+  const { installAgent } = await import('../install/install.js');
+  try {
+    const r = await installAgent(opts);
+    io.stdout.write(`installed tasker-agent ${r.version} in ${r.prefix} (${r.how}${r.pid ? `, pid ${r.pid}` : ''})\n`);
+    return ExitCode.SUCCESS;
+  } catch (err) {
+    io.stderr.write(`tasker-agent install: ${(err as Error).message}\n`);
+    return 1;
+  }
 }

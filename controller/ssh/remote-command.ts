@@ -1,8 +1,6 @@
-/** Quote one word for a POSIX shell: `'…'` with embedded quotes as `'\''`. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_\/.,:=@%+-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../../shared/ssh/shell-quote.js';
+
+export { shellQuote };
 
 /** First stderr line the wrapper prints: `TASKER_PGID=<n>`. */
 export const PGID_MARKER = 'TASKER_PGID=';

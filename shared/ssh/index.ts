@@ -1,3 +1,4 @@
 export { connectSsh, describeTarget, SshError, type SshTarget } from './connect.js';
 export { openTunnel, type SshTunnel } from './tunnel.js';
 export { knownHostsName, lookupHostKeys, parseKnownHosts } from './known-hosts.js';
+export { shellQuote } from './shell-quote.js';

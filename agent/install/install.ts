@@ -1,0 +1,170 @@
+import { readFile, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { connectSsh, describeTarget, type SshTarget } from '../../shared/ssh/connect.js';
+import { shellQuote as q } from '../../shared/ssh/shell-quote.js';
+import { checkAgentHealthOverSsh } from './health-check.js';
+import { buildAgentTarball } from './package-tarball.js';
+import { openSftp, remoteExec, sftpPut, sftpWrite } from './remote.js';
+
+export interface InstallOptions {
+  target: SshTarget;
+  /** Agent port on the host. Default 50051. */
+  listenPort: number;
+  /** Default 127.0.0.1 (reach it through SSH); with `tls`, 0.0.0.0. */
+  listenHost?: string;
+  /** Default /opt/tasker-agent as root, else ~/tasker-agent. */
+  prefix?: string;
+  /** Local files uploaded to PREFIX/etc/tls/ for mutual TLS. */
+  tls?: { ca: string; cert: string; key: string };
+  allowClients?: string[];
+  /** systemd service user (created when missing). Default tasker-agent. */
+  serviceUser?: string;
+  /** The package root to ship (dist/ must be built). */
+  root: string;
+  env?: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+export interface InstallResult {
+  prefix: string;
+  how: 'systemd' | 'nohup';
+  version: string;
+  pid?: number;
+}
+
+export class InstallError extends Error {
+  override name = 'InstallError';
+}
+
+/**
+ * Install or upgrade tasker-agent on a host over SSH: upload the package over SFTP, unpack it
+ * into PREFIX/app, write PREFIX/etc/agent.yaml, start it (systemd unit when the host runs systemd
+ * and we are root; otherwise `setsid nohup` with PREFIX/run/agent.pid), then check its health
+ * through an SSH tunnel.
+ */
+export async function installAgent(opts: InstallOptions): Promise<InstallResult> {
+  const where = describeTarget(opts.target);
+  const say = opts.log;
+  const tarball = await buildAgentTarball(opts.root);
+  const client = await connectSsh(opts.target, opts.env);
+  try {
+    const probe = await remoteExec(
+      client,
+      'id -u; id -un; command -v node || echo; node --version 2>/dev/null || echo; ' +
+        '{ [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 && echo systemd; } || echo none; echo "$HOME"',
+    );
+    const [uid, user, node, nodeVersion, init, home] = probe.stdout.split('\n').map((s) => s.trim());
+    if (!node) throw new InstallError(`${where}: node is not on PATH; install Node.js 20 or newer there first`);
+    const major = Number(/^v(\d+)/.exec(nodeVersion ?? '')?.[1] ?? 0);
+    if (major < 20) throw new InstallError(`${where}: ${node} is ${nodeVersion || 'unknown'}; tasker-agent needs Node.js 20 or newer`);
+    const root = uid === '0';
+    const prefix = opts.prefix ?? (root ? '/opt/tasker-agent' : `${home}/tasker-agent`);
+    const version = (JSON.parse(await readFile(join(opts.root, 'package.json'), 'utf8')) as { version: string }).version;
+    say(`${where}: node ${nodeVersion} at ${node}; installing tasker-agent ${version} into ${prefix}`);
+
+    const P = q(prefix);
+    const mk = await remoteExec(client, `mkdir -p ${P}/etc/tls ${P}/log ${P}/run ${P}/releases && chmod 0750 ${P}/etc`);
+    if (mk.code !== 0) throw new InstallError(`${where}: cannot create ${prefix}: ${mk.stderr.trim()}`);
+    const sftp = await openSftp(client);
+    const remoteTgz = `${prefix}/releases/tasker-agent-${version}.tgz`;
+    await sftpPut(sftp, tarball, remoteTgz);
+    say(`${where}: uploaded ${basename(tarball)} → ${remoteTgz}`);
+    const unpack = await remoteExec(
+      client,
+      `set -e; rm -rf ${P}/app.new ${P}/app.old; mkdir ${P}/app.new; tar -xzf ${q(remoteTgz)} -C ${P}/app.new; ` +
+        `if [ -e ${P}/app ]; then mv ${P}/app ${P}/app.old; fi; mv ${P}/app.new ${P}/app; rm -rf ${P}/app.old`,
+    );
+    if (unpack.code !== 0) throw new InstallError(`${where}: unpacking failed: ${unpack.stderr.trim()}`);
+
+    const listenHost = opts.listenHost ?? (opts.tls ? '0.0.0.0' : '127.0.0.1');
+    const lines = ['agent:', `  listen: "${listenHost}:${opts.listenPort}"`];
+    if (opts.tls) {
+      for (const [name, local] of [['ca.crt', opts.tls.ca], ['agent.crt', opts.tls.cert], ['agent.key', opts.tls.key]] as const) {
+        await sftpWrite(sftp, `${prefix}/etc/tls/${name}`, await readFile(local, 'utf8'), name.endsWith('.key') ? 0o600 : 0o644);
+      }
+      lines.push('  tls:', `    ca: ${prefix}/etc/tls/ca.crt`, `    cert: ${prefix}/etc/tls/agent.crt`, `    key: ${prefix}/etc/tls/agent.key`);
+    }
+    if (opts.allowClients?.length) lines.push(`  allow_clients: [${opts.allowClients.join(', ')}]`);
+    await sftpWrite(sftp, `${prefix}/etc/agent.yaml`, `${lines.join('\n')}\n`);
+    sftp.end();
+    say(`${where}: wrote ${prefix}/etc/agent.yaml (listen ${listenHost}:${opts.listenPort}${opts.tls ? ', mutual TLS' : ', loopback only'})`);
+
+    let how: InstallResult['how'];
+    let pid: number | undefined;
+    if (init === 'systemd' && root) {
+      how = 'systemd';
+      const svcUser = opts.serviceUser ?? 'tasker-agent';
+      const unitTemplate = await readFile(join(opts.root, 'deploy', 'tasker-agent.service'), 'utf8');
+      const unit = unitTemplate
+        .replaceAll('@USER@', svcUser)
+        .replaceAll('@GROUP@', svcUser)
+        .replaceAll('@PREFIX@', prefix)
+        .replaceAll('@NODE@', node);
+      const setup = await remoteExec(
+        client,
+        `set -e; id -u ${q(svcUser)} >/dev/null 2>&1 || useradd --system --home-dir ${P} --shell /usr/sbin/nologin ${q(svcUser)}; ` +
+          `chown -R ${q(svcUser)}: ${P}/log ${P}/run; chgrp -R ${q(svcUser)} ${P}/etc; chmod -R g+rX ${P}/etc`,
+      );
+      if (setup.code !== 0) throw new InstallError(`${where}: cannot set up user ${svcUser}: ${setup.stderr.trim()}`);
+      const sftp2 = await openSftp(client);
+      await sftpWrite(sftp2, '/etc/systemd/system/tasker-agent.service', unit, 0o644);
+      sftp2.end();
+      const start = await remoteExec(client, 'systemctl daemon-reload && systemctl enable tasker-agent && systemctl restart tasker-agent');
+      if (start.code !== 0) throw new InstallError(`${where}: systemctl failed: ${start.stderr.trim()}`);
+      say(`${where}: systemd unit tasker-agent.service installed, enabled and (re)started as user ${svcUser}`);
+    } else {
+      how = 'nohup';
+      say(
+        init === 'systemd'
+          ? `${where}: systemd is present but we are not root (${user}); starting the agent with setsid nohup instead (no restart on failure or reboot; install as root for the systemd unit)`
+          : `${where}: no systemd on this host; starting the agent with setsid nohup (pidfile ${prefix}/run/agent.pid, log ${prefix}/log/agent.log; it does not restart on failure or reboot)`,
+      );
+      const pidfile = `${P}/run/agent.pid`;
+      const start = await remoteExec(
+        client,
+        // Stop a previous nohup agent (SIGTERM drains; up to 40 s), then start the new one detached.
+        `if [ -f ${pidfile} ] && kill -0 "$(cat ${pidfile})" 2>/dev/null; then old=$(cat ${pidfile}); kill -TERM "$old"; ` +
+          `i=0; while kill -0 "$old" 2>/dev/null && [ $i -lt 400 ]; do sleep 0.1; i=$((i+1)); done; fi; ` +
+          // A simple command (not an `a && b` list) goes to the background, so $! is the agent itself
+          // and no subshell keeps this channel's stdout open.
+          `cd ${P} || exit 1; setsid nohup ${q(node)} ${P}/app/dist/agent/cli/tasker-agent.js serve --config ${P}/etc/agent.yaml ` +
+          `>> ${P}/log/agent.log 2>&1 < /dev/null & echo $! > ${pidfile}; cat ${pidfile}`,
+      );
+      pid = Number(start.stdout.trim());
+      if (start.code !== 0 || !Number.isInteger(pid)) throw new InstallError(`${where}: could not start the agent: ${start.stderr.trim()}`);
+      say(`${where}: agent started, pid ${pid}`);
+    }
+
+    let healthVersion: string;
+    try {
+      healthVersion = opts.tls ? await checkTcpOnly(client, opts.listenPort) : await checkAgentHealthOverSsh(client, opts.listenPort);
+    } catch (err) {
+      const tail = await remoteExec(client, how === 'systemd' ? 'journalctl -u tasker-agent -n 20 --no-pager' : `tail -n 20 ${P}/log/agent.log`);
+      throw new InstallError(`${where}: ${(err as Error).message}\n${tail.stdout}`);
+    }
+    say(`${where}: ${opts.tls ? 'port open (mutual TLS; check with `tasker --agent`)' : `healthy (SERVING), version ${healthVersion}`}`);
+    const result: InstallResult = { prefix, how, version };
+    if (pid !== undefined) result.pid = pid;
+    return result;
+  } finally {
+    client.end();
+    await rm(dirname(tarball), { recursive: true, force: true });
+  }
+}
+
+/** With TLS we hold no client certificate here: check that the port accepts connections. */
+async function checkTcpOnly(client: import('ssh2').Client, port: number): Promise<string> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((resolve) =>
+      client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, ch) => {
+        if (err) return resolve(false);
+        ch.close();
+        resolve(true);
+      }),
+    );
+    if (ok) return 'n/a';
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`nothing listens on port ${port} after 20 s`);
+}
