@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { USAGE } from '../../../controller/cli/tasker-args.js';
 import { VERSION } from '../../../shared/version.js';
-import { file, ROOT, runTaskerIn, tempWith } from '../../helpers/tasker.js';
+import { file, ROOT, runTaskerIn, spawnTasker, tempWith } from '../../helpers/tasker.js';
 
 const VALID = file('task=0', 'hostname=localhost', 'command=echo', 'arguments=hi', 'exec=local');
 const INVALID = file('task=0', 'command=echo', 'exec=pbrn');
@@ -281,3 +281,18 @@ test('--graph on an invalid file exits 20 and draws nothing', async (t) => {
   t.is(r.code, 20);
   t.false(r.stdout.includes('flowchart'));
 });
+
+// The built bin sets the process exit code from runTasker (npm test builds dist first).
+const builtBin = test.macro({
+  async exec(t, argv: string[], code: number, stderr: RegExp) {
+    const dir = tempWith({ 'wf.txt': VALID, 'bad.txt': INVALID });
+    const r = await spawnTasker(argv, { cwd: dir, env: { HOME: dir, TASK_EXECUTOR_LOG: join(dir, 'logs') } });
+    t.is(r.code, code);
+    t.regex(r.stderr, stderr);
+  },
+  title: (_p, argv: string[], code: number) => `built tasker ${argv.join(' ')} exits ${code}`,
+});
+test(builtBin, ['--bogus', 'wf.txt'], 2, /^usage: tasker [\s\S]*tasker: error: unknown option --bogus\n$/);
+test(builtBin, ['bad.txt'], 20, /^bad\.txt:1:1: error\[MISSING_HOSTNAME\]/);
+test(builtBin, ['missing.txt'], 30, /^tasker: error: task file not found: missing\.txt\n$/);
+test(builtBin, ['--validate-only', 'wf.txt'], 0, /^$/);
