@@ -7,7 +7,7 @@ import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasErrors } from '../../../shared/taskfile/diagnostics.js';
-import { check, formatAll, ROOT, runTaskerIn } from '../../helpers/tasker.js';
+import { check, formatAll, ROOT, runTaskerIn, tempWith } from '../../helpers/tasker.js';
 
 const BAD = join(ROOT, 'test', 'corpus', 'bad');
 const GOOD = join(ROOT, 'test', 'corpus', 'good');
@@ -35,7 +35,8 @@ const cliPrintsThem = test.macro({
   async exec(t, name: string) {
     const text = readFileSync(join(BAD, name), 'utf8');
     const expected = readFileSync(join(BAD, name.replace(/\.txt$/, '.expected')), 'utf8');
-    const r = await runTaskerIn(BAD, ['--validate-only', '--skip-host-validation', name]);
+    const home = tempWith();
+    const r = await runTaskerIn(BAD, ['--validate-only', '--skip-host-validation', name], { HOME: home, TASK_EXECUTOR_LOG: join(home, 'logs') });
     t.true(r.stderr.startsWith(expected), r.stderr);
     t.is(r.code, hasErrors(check(text).diagnostics) ? 20 : 0);
   },
