@@ -4,9 +4,9 @@
 //     (plus the bare Node spawn floor: a loop of child_process.spawn with 2 in flight, for context);
 //  2. 200 one-task tasker files: parallelr running tasker in-process vs parallelr spawning
 //     `node dist/controller/cli/tasker.js` per file.
-// Usage: npm run build && node bench/parallelr.mjs [runs]   (median of `runs`, default 3)
+// Usage: npm run build && node bench/parallelr.mjs [runs] [--files-only|--tasker-only]   (median of `runs`, default 3)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +18,28 @@ if (!existsSync(parallelr)) {
   console.error('bench: build first (npm run build): missing dist/controller/cli/parallelr.js');
   process.exit(2);
 }
-const runs = Number(process.argv[2] ?? 3);
+const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3);
+const only = process.argv.find((a) => a === '--files-only' || a === '--tasker-only');
 const root = mkdtempSync(join(tmpdir(), 'parallelr-bench-'));
 const home = join(root, 'home');
 mkdirSync(home);
 const env = { ...process.env, HOME: home, PARALLELR_SYSTEM_CONFIG: join(root, 'none.yaml') };
 
+const results = join(root, 'results.jsonl');
 function shell(cmd) {
+  rmSync(results, { force: true });
   const t0 = performance.now();
   const r = spawnSync('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'], env });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`bench: failed (${r.status}): ${cmd}\n${r.stderr}`);
+  if (r.status !== 0) {
+    // Show why (parallelr runs write --results), then go on: one bad run must not hide the others.
+    let detail = String(r.stderr).trim();
+    if (existsSync(results)) {
+      const bad = readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.status !== 'SUCCESS');
+      detail = `${bad.length} task(s) not SUCCESS, e.g. ${JSON.stringify(bad[0])}`;
+    }
+    console.log(`  ! exit ${r.status}: ${cmd}\n    ${detail}`);
+  }
   return ms;
 }
 
@@ -72,10 +83,11 @@ for (let i = 1; i <= 1000; i++) {
   files.push(f);
 }
 const cmds = {
-  'parallelr -m 2': `node ${parallelr} -T ${dir} -C "/bin/true @TASK@" -m 2 -r -q`,
+  'parallelr -m 2': `node ${parallelr} -T ${dir} -C "/bin/true @TASK@" -m 2 -r -q --results ${results}`,
   'GNU parallel -j2': `find ${dir} -type f | sort | parallel -j2 /bin/true`,
   'xargs -P2': `find ${dir} -type f | sort | xargs -P2 -n1 /bin/true`,
 };
+if (only !== '--tasker-only') {
 const rows = [];
 for (const [name, cmd] of Object.entries(cmds)) rows.push({ name, ms: await median(() => shell(cmd)) });
 rows.push({ name: 'node spawn loop (floor, in-process)', ms: await median(() => nodeFloor(files)) });
@@ -85,16 +97,19 @@ const gp = rows[1].ms;
 const xa = rows[2].ms;
 console.log(`  parallelr vs GNU parallel: ${(gp / p).toFixed(2)}× faster (goal: > 1)`);
 console.log(`  parallelr vs xargs:        ${(p / xa).toFixed(2)}× the time (goal: ≤ 2)`);
+}
 
 // 2. 200 one-task tasker files, in-process vs one Node process per file.
-if (existsSync(tasker)) {
+if (only === '--files-only') {
+  // skipped
+} else if (existsSync(tasker)) {
   const tdir = join(root, 'tasker-files');
   mkdirSync(tdir);
   for (let i = 1; i <= 200; i++) {
     writeFileSync(join(tdir, `t${String(i).padStart(3, '0')}.txt`), 'task=0\nhostname=localhost\ncommand=/bin/true\nexec=local\n');
   }
-  const inproc = await median(() => shell(`node ${parallelr} -T ${tdir} -C "tasker -r @TASK@" -m 2 -r -q`));
-  const spawned = await median(() => shell(`node ${parallelr} -T ${tdir} -C "node ${tasker} -r @TASK@" -m 2 -r -q --no-in-process`));
+  const inproc = await median(() => shell(`node ${parallelr} -T ${tdir} -C "tasker -r @TASK@" -m 2 -r -q --results ${results}`));
+  const spawned = await median(() => shell(`node ${parallelr} -T ${tdir} -C "node ${tasker} -r @TASK@" -m 2 -r -q --no-in-process --results ${results}`));
   table('200 one-task tasker files, 2 at a time', [
     { name: 'parallelr, tasker in-process', ms: inproc },
     { name: 'parallelr, node tasker.js per file', ms: spawned },
