@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import type { CliIo } from '../../shared/cli-io.js';
-import { defaultRegistry } from '../../shared/exec/exec-types.js';
+import { defaultRegistry, type ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import { parseConfigFile } from '../../shared/config/load-config.js';
+import { execTypesFromConfig } from '../../shared/config/exec-types-config.js';
+import { DEFAULT_HOST_VALIDATION, hostValidationFromConfig, type HostValidationConfig } from '../../shared/config/host-validation-config.js';
+import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { createAgentLogger } from '../logger.js';
 import { AgentConfigError, startAgentServer, type AgentTls } from '../server/agent-server.js';
@@ -41,24 +44,30 @@ interface AgentFileConfig {
   log_level?: string;
 }
 
-async function readAgentConfig(path: string): Promise<AgentFileConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--config ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+interface AgentConfigFile {
+  agent: AgentFileConfig;
+  registry: ExecTypeRegistry;
+  hostValidation: HostValidationConfig;
+}
+
+/**
+ * Read the agent's config file with the shared loader: the `agent:` section for the server, and
+ * the same `exec_types`/`host_validation` sections tasker reads, so templates match the controller.
+ */
+function readAgentConfig(path: string | undefined): AgentConfigFile {
+  if (!path) return { agent: {}, registry: defaultRegistry(), hostValidation: { ...DEFAULT_HOST_VALIDATION } };
+  const loaded = parseConfigFile(path);
+  const exec = execTypesFromConfig(loaded.data, loaded.positionOf);
+  const hv = hostValidationFromConfig(loaded.data, loaded.positionOf);
+  const diagnostics = [...loaded.diagnostics, ...exec.diagnostics, ...hv.diagnostics];
+  if (hasErrors(diagnostics)) {
+    throw new UsageError(diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, path)).join('\n'));
   }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new UsageError(`${path}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const section = (data as { agent?: unknown } | null)?.agent ?? {};
+  const section = loaded.data['agent'] ?? {};
   if (typeof section !== 'object' || section === null || Array.isArray(section)) {
     throw new UsageError(`${path}: \`agent\` must be a mapping`);
   }
-  return section as AgentFileConfig;
+  return { agent: section as AgentFileConfig, registry: exec.registry, hostValidation: hv.config };
 }
 
 /** Flag value, else config value (stringified), else undefined. */
@@ -101,7 +110,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     const { flags, positional } = parseFlags(argv, SERVE_FLAGS);
     if (positional.length) throw new UsageError(`unexpected argument \`${positional[0]}\``);
     const configPath = flags.config as string | undefined;
-    const file = configPath ? await readAgentConfig(configPath) : {};
+    const loaded = readAgentConfig(configPath);
+    const file = loaded.agent;
     logger = createAgentLogger(
       pick(flags, 'log-level', file.log_level) ?? io.env.TASKER_AGENT_LOG_LEVEL ?? 'info',
       io.stderr as NodeJS.WritableStream,
@@ -116,7 +126,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     const maxConcurrent = parseIntFlag('max-concurrent', pick(flags, 'max-concurrent', file.max_concurrent) ?? String(Math.max(4, cpus().length * 2)), 1, 10_000);
     const maxQueue = parseIntFlag('max-queue', pick(flags, 'max-queue', file.max_queue) ?? '64', 0, 1_000_000);
     drainTimeoutMs = parseIntFlag('drain-timeout', pick(flags, 'drain-timeout', file.drain_timeout) ?? '30', 0, 86_400) * 1000;
-    const registry = defaultRegistry();
+    const { registry, hostValidation } = loaded;
     server = await startAgentServer({
       listen,
       tls,
@@ -126,7 +136,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       maxConcurrent,
       maxQueue,
       buildArgv: registryArgvBuilder(registry),
-      checkHosts: (hosts, connectivity) => checkHostsOnAgent(registry, hosts, connectivity),
+      checkHosts: (hosts, connectivity) => checkHostsOnAgent({ registry, hostValidation, env: io.env }, hosts, connectivity),
       logger,
     });
   } catch (err) {

@@ -1,48 +1,37 @@
-import { lookup } from 'node:dns/promises';
-import { buildArgv, resolveExecType, type ExecTypeRegistry } from '../../shared/exec/exec-types.js';
-import { runProcess } from '../../shared/exec/run-process.js';
+import type { HostValidationConfig } from '../../shared/config/host-validation-config.js';
+import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
 import type { HostCheck__Output } from '../../shared/proto/generated/tasker/agent/v1/HostCheck.js';
 import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/HostResult.js';
+// The host checks are tasker's own (controller/hosts); the agent runs the very same code from its
+// host. (They only depend on shared/; they could move to shared/hosts.)
+import { validateHosts } from '../../controller/hosts/validate-hosts.js';
+
+export interface AgentHostCheckContext {
+  registry: ExecTypeRegistry;
+  hostValidation: HostValidationConfig;
+  env: NodeJS.ProcessEnv;
+}
 
 /**
- * Host validation from the agent's side (SPEC §2 "host validation"): the hostname resolves, answers
- * one ping, and with `checkConnectivity` the exec type's connectivity test passes. Hosts are
- * checked concurrently; every problem is reported, none throws.
+ * Host validation from the agent's side (SPEC §2): DNS (+ configured fallback resolver), ping, and
+ * with `checkConnectivity` the exec type's connectivity test. One result per requested host.
  */
 export async function checkHostsOnAgent(
-  registry: ExecTypeRegistry,
+  ctx: AgentHostCheckContext,
   hosts: HostCheck__Output[],
   checkConnectivity: boolean,
 ): Promise<HostResult[]> {
-  return Promise.all(hosts.map((h) => checkOne(registry, h, checkConnectivity)));
-}
-
-async function checkOne(registry: ExecTypeRegistry, h: HostCheck__Output, connectivity: boolean): Promise<HostResult> {
-  const problems: string[] = [];
-  const type = resolveExecType(registry, h.exec_type);
-  if (!type) problems.push(`${h.hostname}: unknown exec type \`${h.exec_type}\``);
-  else if (type.usesHost) {
-    try {
-      await lookup(h.hostname);
-      const ping = await runProcess({ argv: ['ping', '-c', '1', '-W', '2', h.hostname], timeoutMs: 5000 });
-      if (ping.exitCode !== 0) problems.push(`${h.hostname}: does not answer ping (exit ${ping.exitCode})`);
-    } catch (err) {
-      problems.push(`${h.hostname}: does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-  }
-  const test = type?.connectivityTest;
-  if (connectivity && type && test && problems.length === 0) {
-    const built = buildArgv(type, { hostname: h.hostname, command: test.command, arguments: test.arguments });
-    if (built.error) problems.push(`${h.hostname}: connectivity test cannot be built: ${built.error}`);
-    else {
-      const r = await runProcess({ argv: built.argv, timeoutMs: test.timeoutSec * 1000 });
-      if (r.exitCode !== test.expectedExit || (test.expectedOutput && !r.stdout.includes(test.expectedOutput))) {
-        problems.push(
-          `${h.hostname}: ${type.name} connectivity test \`${built.argv.join(' ')}\` failed ` +
-            `(exit ${r.exitCode}${test.expectedOutput && !r.stdout.includes(test.expectedOutput) ? `, no \`${test.expectedOutput}\` in output` : ''})`,
-        );
-      }
-    }
-  }
-  return { hostname: h.hostname, exec_type: h.exec_type, ok: problems.length === 0, problems };
+  const targets = hosts.map((h, i) => ({ taskId: i + 1, hostname: h.hostname, execType: h.exec_type }));
+  const result = await validateHosts(targets, {
+    registry: ctx.registry,
+    hostValidation: ctx.hostValidation,
+    checkConnectivity,
+    env: ctx.env,
+  });
+  return hosts.map((h, i) => {
+    const problems = result.problems
+      .filter((p) => p.hostname === h.hostname && p.taskIds.includes(i + 1))
+      .map((p) => p.message);
+    return { hostname: h.hostname, exec_type: h.exec_type, ok: problems.length === 0, problems };
+  });
 }
