@@ -337,6 +337,11 @@ async function runTasks(
   if (opts.wait !== undefined) log.debug(`-w ${opts.wait}: accepted; completions are event driven, there is no polling`);
   if (!config.execution.use_process_groups) log.warn('execution.use_process_groups: false is ignored: every task runs in its own process group so a timeout can kill all of it');
 
+  const markStopping = () => {
+    entry.status = 'stopping';
+    registry.write(entry);
+  };
+  io.signal?.addEventListener('abort', markStopping, { once: true });
   let lastRegistryWrite = 0;
   const progress = createProgressReporter({ total: entries.length, tty: io.isTTY && !isDaemonChild, stdout: io.stdout, stderr: io.stderr, quiet: opts.quiet });
   let result;
@@ -378,6 +383,7 @@ async function runTasks(
   } finally {
     results.close();
     taskOutput?.close();
+    io.signal?.removeEventListener('abort', markStopping);
     registry.remove(ctx.pid);
   }
   const counts = countRecords(result.records);

@@ -243,7 +243,9 @@ export async function runParallel(options: ParallelRunOptions, io: CliIo): Promi
       signal: ctl.signal,
     };
     try {
-      const code = await main(argv, taskIo);
+      // The engine honours its abort signal; should it not settle after an abort, give up waiting
+      // (kill grace + 5 s) so one stuck task cannot hold the whole run.
+      const code = await settleAfterAbort(main(argv, taskIo), ctl.signal, (options.killGraceMs ?? 2000) + 5000);
       if (timedOut) return { status: 'TIMEOUT', exitCode: 124, error: `Timeout after ${options.timeoutSeconds}s`, stdout: out.result(), stderr: err.result() };
       if (stop.signal.aborted) return { status: 'CANCELLED', exitCode: code, error: cancelMessage(stop.signal.reason), stdout: out.result(), stderr: err.result() };
       return { status: code === 0 ? 'SUCCESS' : 'FAILED', exitCode: code, error: code === 0 ? '' : `Exit code ${code}`, stdout: out.result(), stderr: err.result() };
@@ -310,6 +312,22 @@ function safeUnlink(path: string): void {
   } catch {
     /* already gone */
   }
+}
+
+/** The promise's value; once `signal` aborts, at most `graceMs` more before resolving with 125 instead. */
+function settleAfterAbort(p: Promise<number>, signal: AbortSignal, graceMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => resolve(125), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
