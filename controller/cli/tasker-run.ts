@@ -83,14 +83,25 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   // killed run stopped, and save the state after every top-level task.
   const recovery = args.autoRecovery || args.outputJson !== undefined ? await prepareRecovery(setup) : undefined;
   if (recovery && 'exitCode' in recovery) return finishWithoutRun(setup, recovery.exitCode, 'recovery_validation', startTime);
+  if (args.startFrom !== undefined && !recovery?.resume) {
+    const first = workflow.ids.find((id) => !workflow.subtaskIds.has(id));
+    log.warn(`Resume mode: starting from task ${args.startFrom} (--start-from)`);
+    const before = workflow.ids.filter((id) => id < args.startFrom! && !workflow.subtaskIds.has(id));
+    if (first !== undefined && args.startFrom > first && before.length > 0) {
+      log.warn(`Tasks ${before.join(', ')} come before task ${args.startFrom} and are not run`);
+      log.warn(`Results of tasks before ${args.startFrom} are not available: their @N_...@ variables stay unresolved`);
+    }
+  }
   const executors = createExecutors(setup);
   let outcome: RunOutcome;
   let created: string | undefined;
+  let lastStore: VariableStore | undefined;
   try {
     outcome = await runWorkflow({
       workflow, log, runId: ts, startFrom: recovery?.resume ? undefined : args.startFrom, resume: recovery?.resume,
       onCheckpoint: recovery
         ? (next, state) => {
+          lastStore = state.store;
           const saved = recovery.mod.stateFromOutcome(state.outcome, state.store, next, { taskFile: setup.taskFile, taskText: setup.text, workflow, logFile, created });
           created ??= saved.created;
           recovery.mod.saveRecovery(recovery.path, saved);
@@ -106,6 +117,10 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   if (recovery) {
     // Keep the state only when a resume makes sense: an unrouted failure or an interrupt.
     if (outcome.interrupted || outcome.exitCode === ExitCode.TASK_FAILED) {
+      // An unrouted failure: a resume retries the failed task (an interrupt's last checkpoint already points at it).
+      if (!outcome.interrupted && outcome.failedTask !== undefined && lastStore) {
+        recovery.mod.saveRecovery(recovery.path, recovery.mod.stateFromOutcome(outcome, lastStore, outcome.failedTask, { taskFile: setup.taskFile, taskText: setup.text, workflow, logFile, created }));
+      }
       log.info(`Recovery state kept in ${recovery.path}; rerun with --auto-recovery to resume at task ${outcome.failedTask ?? outcome.finalTask}`);
     } else recovery.mod.deleteRecovery(recovery.path);
   }

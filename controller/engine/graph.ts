@@ -1,6 +1,7 @@
 /** The workflow as a graph (mermaid or Graphviz dot), like the seed's tasker_workflow.png. */
 import { formatCondition } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
+import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
 
 interface Edge {
   from: string;
@@ -49,7 +50,9 @@ function edges(wf: Workflow): { edges: Edge[]; ends: Map<string, string> } {
     }
     const test = n?.kind === 'condition' ? formatCondition(n.condition) : t.success ? formatCondition(t.success) : 'success';
     out.push({ from: me, to: node(t.onSuccess ?? t.id + 1), label: `${test}: TRUE`, kind: 'true' });
-    out.push({ from: me, to: t.onFailure !== undefined ? node(t.onFailure) : endNode(`fail${t.id}`, 'FAILED (exit 10)'), label: t.onFailure !== undefined ? `FALSE (goto ${t.onFailure})` : 'FALSE', kind: 'false' });
+    // A false decision without on_failure carries on with the next task; anything else unrouted fails.
+    const falseTo = t.onFailure !== undefined ? node(t.onFailure) : t.type === 'decision' ? node(nextSequential(wf, t.id)) : endNode(`fail${t.id}`, 'FAILED (exit 10)');
+    out.push({ from: me, to: falseTo, label: t.onFailure !== undefined ? `FALSE (goto ${t.onFailure})` : 'FALSE', kind: 'false' });
     if (t.condition && t.type === 'task') out.push({ from: me, to: node(t.id + 1), label: `skip unless ${formatCondition(t.condition)}`, kind: 'seq' });
   }
   return { edges: out, ends };

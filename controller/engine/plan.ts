@@ -1,7 +1,7 @@
 /** The dry-run plan and the workflow graph: what would run, in flow order, and where each task routes. */
 import { formatCondition } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
-import { successors } from '../../shared/taskfile/flow-analysis.js';
+import { nextSequential, successors } from '../../shared/taskfile/flow-analysis.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 
 export interface PlanStep {
@@ -41,6 +41,7 @@ export function flowOrder(wf: Workflow, start?: number): number[] {
 }
 
 export function buildPlan(wf: Workflow, opts: PlanOptions): PlanStep[] {
+  const target = (id: number): string => (wf.tasks.has(id) ? `task ${id}` : 'end (success)');
   const g = (t: string): string => substitute(t, (n) => wf.globals.get(n));
   return flowOrder(wf, opts.startFrom).map((id) => {
     const task = wf.tasks.get(id)!;
@@ -51,15 +52,14 @@ export function buildPlan(wf: Workflow, opts: PlanOptions): PlanStep[] {
       : task.command
         ? execType ? opts.describeCommand(execType, g(task.hostname), g(task.command), g(task.arguments)) : `${g(task.command)} ${g(task.arguments)}`.trim()
         : '(no command)';
-    return { task, execType: task.type === 'task' && task.command ? execType ?? execName : undefined, commandLine, routing: describeRouting(task) };
+    return { task, execType: task.type === 'task' && task.command ? execType ?? execName : undefined, commandLine, routing: describeRouting(task, target(nextSequential(wf, id))) };
   });
 }
 
-export function describeRouting(task: Task): string[] {
+export function describeRouting(task: Task, nextLabel = `task ${task.id + 1}`): string[] {
   const out: string[] = [];
   const to = (id: number | undefined, fallback: string): string => (id === undefined ? fallback : `task ${id}`);
-  const next = task.id + 1;
-  if (task.condition && task.type !== 'conditional') out.push(`runs only if ${formatCondition(task.condition)} (else skipped, task ${next})`);
+  if (task.condition && task.type !== 'conditional') out.push(`runs only if ${formatCondition(task.condition)} (else skipped, ${nextLabel})`);
   if (task.type === 'parallel') out.push(`runs ${task.hostnames ? `command on ${task.hostnames.length} hosts` : `sub-tasks ${task.tasks?.join(', ')}`} in parallel${task.maxParallel ? `, at most ${task.maxParallel} at once` : ''}${task.retryCount ? `, ${task.retryCount} retries` : ''}`);
   if (task.type === 'conditional' && task.condition) out.push(`if ${formatCondition(task.condition)}: tasks ${task.ifTrueTasks?.join(', ')}; else tasks ${task.ifFalseTasks?.join(', ')}`);
   if (task.sleep) out.push(`then sleeps ${task.sleep} s`);
@@ -69,11 +69,11 @@ export function describeRouting(task: Task): string[] {
   }
   const n = task.next;
   if (n?.kind === 'never') out.push('next=never: the workflow stops (exit 0)');
-  else if (n?.kind === 'always') out.push(`next=always → ${to(task.onSuccess, `task ${next}`)}`);
-  else if (n?.kind === 'loop') out.push(`loop: up to ${(task.loop ?? 0) + 1} runs${n.condition ? ` while ${formatCondition(n.condition)}` : ''}${task.loopBreak ? `, until ${formatCondition(task.loopBreak)}` : ''}, then ${to(task.onSuccess, `task ${next}`)}`);
+  else if (n?.kind === 'always') out.push(`next=always → ${to(task.onSuccess, nextLabel)}`);
+  else if (n?.kind === 'loop') out.push(`loop: up to ${(task.loop ?? 0) + 1} runs${n.condition ? ` while ${formatCondition(n.condition)}` : ''}${task.loopBreak ? `, until ${formatCondition(task.loopBreak)}` : ''}, then ${to(task.onSuccess, nextLabel)}`);
   else {
     const what = n?.kind === 'condition' ? `next ${formatCondition(n.condition)}` : task.success ? `success ${formatCondition(task.success)}` : task.failure ? `failure ${formatCondition(task.failure)}` : task.successAggregate ? `success ${task.successAggregate.kind}${task.successAggregate.n !== undefined ? `=${task.successAggregate.n}` : ''}` : task.type === 'task' ? 'exit_0' : 'all_success';
-    out.push(`${what}: true → ${to(task.onSuccess, `task ${next}`)}; false → ${to(task.onFailure, task.type === 'decision' ? `task ${next}` : 'stop (exit 10)')}`);
+    out.push(`${what}: true → ${to(task.onSuccess, nextLabel)}; false → ${to(task.onFailure, task.type === 'decision' ? nextLabel : 'stop (exit 10)')}`);
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { splitOutput } from './split.js';
 import type { RunOutcome, TaskResult } from './types.js';
 import { VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
+import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
 import { expandEnv } from '../../shared/taskfile/variables.js';
 
 export interface EngineOptions {
@@ -226,7 +227,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
         outcome.results.set(String(id), r);
         store.byId.set(id, r);
         outcome.skippedTasks.push(id);
-        return { kind: 'goto', id: id + 1, why: 'skipped, continuing with the next task' };
+        return { kind: 'goto', id: nextSequential(wf, id), why: 'skipped, continuing with the next task' };
       }
     }
     outcome.executionPath.push(id);
@@ -241,7 +242,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       if (block.stop) return { kind: 'end', exitCode: returnValue(task) ?? 0, status: 'success', why: `${task.type} block stops the workflow (next=never)` };
       if (task.returnCode !== undefined) return returnWith(task);
       // A false decision without on_failure carries on with the next task (the peer's semantics).
-      if (task.type === 'decision' && !block.passed && task.onFailure === undefined) return { kind: 'goto', id: id + 1, why: 'decision false, next task' };
+      if (task.type === 'decision' && !block.passed && task.onFailure === undefined) return { kind: 'goto', id: nextSequential(wf, id), why: 'decision false, next task' };
       return routeOutcome(task, block.passed, `${task.type} outcome ${block.passed ? 'true' : 'false'}`);
     }
 
@@ -277,7 +278,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       if (k === runs) log.info(`Task ${id}: loop finished after ${runs} runs`);
     }
     if (task.returnCode !== undefined) return returnWith(task);
-    return { kind: 'goto', id: task.onSuccess ?? id + 1, why: 'loop done, continuing' };
+    return { kind: 'goto', id: task.onSuccess ?? nextSequential(wf, id), why: 'loop done, continuing' };
   }
 
   function routeAfter(task: Task, result: TaskResult): Route {
@@ -286,7 +287,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       const code = returnValue(task) ?? 0;
       return { kind: 'end', exitCode: code, status: code === 0 ? 'success' : 'failed', why: 'next=never' };
     }
-    if (next?.kind === 'always') return { kind: 'goto', id: task.onSuccess ?? task.id + 1, why: 'next=always' };
+    if (next?.kind === 'always') return { kind: 'goto', id: task.onSuccess ?? nextSequential(wf, task.id), why: 'next=always' };
     if (next?.kind === 'condition') {
       const ok = evaluate(next.condition, result);
       return routeOutcome(task, ok, `next \`${formatCondition(next.condition)}\` → ${ok}`, true);
@@ -298,12 +299,12 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     if (ok) {
       return task.onSuccess !== undefined
         ? { kind: 'goto', id: task.onSuccess, why: `${why}, jumping to Task ${task.onSuccess}` }
-        : { kind: 'goto', id: task.id + 1, why: `${why}, next task` };
+        : { kind: 'goto', id: nextSequential(wf, task.id), why: `${why}, next task` };
     }
     if (task.onFailure !== undefined) return { kind: 'goto', id: task.onFailure, why: `${why}, jumping to Task ${task.onFailure}` };
     if (opts.fireAndForget && !fromNext && task.type === 'task') {
       log.warn(`Task ${task.id}: failed; --fire-and-forget continues with the next task`);
-      return { kind: 'goto', id: task.id + 1, why: `${why}, fire-and-forget` };
+      return { kind: 'goto', id: nextSequential(wf, task.id), why: `${why}, fire-and-forget` };
     }
     const r = outcome.results.get(String(task.id));
     const detail = r ? ` (exit code ${r.exitCode}${r.timedOut ? ', timed out' : ''})` : '';

@@ -60,8 +60,9 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
     const { targets, fallsThrough, onlyWhenSkipped } = successors(task);
     for (const t of targets) stack.push(t);
     if (fallsThrough) {
-      if (wf.tasks.has(id + 1)) stack.push(id + 1);
-      else if (!onlyWhenSkipped && !fellInto.has(id + 1)) fellInto.set(id + 1, id);
+      const next = nextSequential(wf, id);
+      if (wf.tasks.has(next)) stack.push(next);
+      else if (!onlyWhenSkipped && !fellInto.has(next)) fellInto.set(next, id);
     }
   }
   for (const id of [...reached]) for (const sub of blockMembers(wf.tasks.get(id)!)) reached.add(sub);
@@ -104,6 +105,13 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
     });
   }
   return diagnostics;
+}
+
+/** The task sequential flow continues with after `id`: id+1, stepping over ids that only run inside a block. */
+export function nextSequential(wf: Pick<Workflow, 'subtaskIds'>, id: number): number {
+  let next = id + 1;
+  while (wf.subtaskIds.has(next)) next++;
+  return next;
 }
 
 function blockMembers(task: Task): number[] {

@@ -203,6 +203,10 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
       if (task.loop !== undefined && task.loop > 100) at(loopField, 'LARGE_LOOP', 'warning', `task ${node.id}: loop=${task.loop} repeats the task more than 100 times`);
       if (task.next?.kind !== 'loop') at(loopField, 'LOOP_WITHOUT_NEXT_LOOP', 'error', `task ${node.id}: loop= has no effect without next=loop`, 'add next=loop (or next=loop&CONDITION)');
     }
+    if (task.next?.kind === 'loop' && (gotoField || onFailureField)) {
+      const f = (onFailureField ?? gotoField)!;
+      at(f, 'JUMP_ON_LOOP', 'error', `task ${node.id}: ${f.key} has no effect on a next=loop task: a loop always moves on when it ends`, 'use loop_break= or next=loop&CONDITION to end the loop early, and route from the task after it');
+    }
     if (task.next?.kind === 'loop' && !loopField && nextField) {
       at(nextField, 'NEXT_LOOP_WITHOUT_LOOP', 'error', `task ${node.id}: next=loop needs loop=N (how many more runs)`, 'add loop=N: the task then runs N+1 times at most');
     }
@@ -221,7 +225,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
         at(timeoutField, 'TIMEOUT_ON_BLOCK', 'error', `task ${node.id}: timeout= does not apply to a ${type} block`, 'set timeout on the sub-tasks');
       } else if (type === 'task' && !task.command) {
         at(timeoutField, 'TIMEOUT_WITHOUT_COMMAND', 'error', `task ${node.id}: timeout= on a task without a command`);
-      } else if (!/^\d+$/.test(v)) {
+      } else if (!/^-?\d+$/.test(v)) {
         if (findPlaceholders(v).length === 0) at(timeoutField, 'NOT_AN_INTEGER', 'error', `task ${node.id}: timeout must be a whole number of seconds, got '${timeoutField.value}'`);
       } else if (Number(v) < 5 || Number(v) > 1000) {
         const clamped = Math.min(1000, Math.max(5, Number(v)));
@@ -345,7 +349,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
       if (target === undefined) continue;
       const field = task.fields.get(key)!;
       if (!tasks.has(target)) {
-        const near = suggest(String(target), ids.map(String));
+        const near = suggest(String(target), ids.filter((i) => i !== task.id).map(String));
         at(field, 'UNDEFINED_TARGET', 'error', `task ${task.id}: ${key}=${target} jumps to a task that is not defined`, near ? `did you mean ${near}?` : `defined tasks: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''}`);
       } else if (target === task.id) {
         at(field, 'JUMP_TO_SELF', 'error', `task ${task.id}: ${key} jumps to the task itself`, 'use next=loop with loop=N to repeat a task');
@@ -394,6 +398,15 @@ function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {
           } else if ((order.get(ref) ?? 0) > (order.get(task.id) ?? 0) && !wf.subtaskIds.has(task.id)) {
             diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ comes from task ${ref}, which has a higher id and may not have run yet`, line: field.line, col, length: p.name.length + 2 });
           }
+        } else if (/^\d+_/.test(p.name)) {
+          const [num, name] = [p.name.slice(0, p.name.indexOf('_')), p.name.slice(p.name.indexOf('_') + 1)];
+          const guess = suggest(name, ['stdout', 'stderr', 'exit', 'success', 'stdout_file', 'stderr_file']);
+          diagnostics.push({
+            code: 'UNKNOWN_TASK_VARIABLE', severity: 'error',
+            message: `task ${task.id}: @${p.name}@ is not a task result variable`,
+            line: field.line, col, length: p.name.length + 2,
+            hint: guess ? `did you mean @${num}_${guess}@?` : `task results are @${num}_stdout@, @${num}_stderr@, @${num}_exit@, @${num}_success@`,
+          });
         } else if (!wf.globals.has(p.name) && !(p.name.toLowerCase() === 'task' && task.hostnames)) {
           const guess = suggest(p.name, wf.globals.keys());
           diagnostics.push({

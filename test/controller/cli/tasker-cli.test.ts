@@ -188,7 +188,7 @@ test('the dry run prints the plan and runs nothing; -r really runs the same file
     '      exit_0: true → task 1; false → stop (exit 10)',
     '  Task 1: [pbrun] pbrun -n -h web01 touch remote.flag',
     '      then sleeps 30 s',
-    '      exit_0: true → task 2; false → stop (exit 10)',
+    '      exit_0: true → end (success); false → stop (exit 10)',
     '',
   ].join('\n'));
   t.false(existsSync(join(dir, 'created.flag')));
