@@ -5,6 +5,7 @@ import type { AgentClient } from '../../shared/proto/generated/tasker/agent/v1/A
 import type { HealthClient } from '../../shared/proto/generated/grpc/health/v1/Health.js';
 import { connectSsh, describeTarget } from '../../shared/ssh/connect.js';
 import { openTunnel } from '../../shared/ssh/tunnel.js';
+import { enableInteractiveMode } from '../../shared/ssh/interactive-mode.js';
 import type { AgentSpec } from './agent-spec.js';
 
 /** An open gRPC channel to one agent (direct or through its SSH tunnel). */
@@ -63,6 +64,7 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
     } catch (err) {
       throw new AgentConnectError(`agent ${who}: ${(err as Error).message}`, spec.name, { cause: err });
     }
+    await enableInteractiveMode(ssh); // sshd: Nagle off (~40 ms per exchange otherwise)
     const tunnel = await openTunnel(ssh, spec.agentHost ?? '127.0.0.1', spec.port);
     const creds = grpc.credentials.createInsecure();
     const opts = { ...CHANNEL_OPTIONS, 'grpc.default_authority': 'localhost' };

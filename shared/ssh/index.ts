@@ -2,3 +2,4 @@ export { connectSsh, describeTarget, SshError, type SshTarget } from './connect.
 export { openTunnel, type SshTunnel } from './tunnel.js';
 export { knownHostsName, lookupHostKeys, parseKnownHosts } from './known-hosts.js';
 export { shellQuote } from './shell-quote.js';
+export { enableInteractiveMode } from './interactive-mode.js';
