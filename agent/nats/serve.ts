@@ -1,7 +1,9 @@
 /** `tasker-agent serve --nats URL [--pool NAME] [--max N]`: settings from flags and the config file, then the worker. */
-import { readFile } from 'node:fs/promises';
-import { natsSettingsFrom, NatsSetupError } from '../../shared/nats/connection.js';
+import { natsSettingsFrom } from '../../shared/nats/connection.js';
+import { readNatsSection } from '../../shared/nats/config-file.js';
 import { startNatsWorker, type NatsWorker, type WorkerLogger } from './worker.js';
+
+export { readNatsSection };
 
 export interface NatsServeFlags {
   /** `--nats URL` (comma-separated for several servers). */
@@ -19,24 +21,6 @@ export interface NatsServeFlags {
   drainMs?: number;
   env?: NodeJS.ProcessEnv;
   logger?: WorkerLogger;
-}
-
-/** Read the `nats:` section of a YAML config file (undefined when there is none). */
-export async function readNatsSection(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new NatsSetupError(`--config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const { parse } = await import('yaml');
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (e) {
-    throw new NatsSetupError(`${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return (data as { nats?: unknown } | null)?.nats;
 }
 
 /**

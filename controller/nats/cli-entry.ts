@@ -1,0 +1,75 @@
+/**
+ * What the parallelr CLI calls for `--nats URL [--pool NAME]` and `--resume RUN_ID`: settings from
+ * flags, environment and the `nats:` section of the parallelr config files, then the run.
+ * Returns the exit code; every problem is one line on stderr.
+ */
+import type { CliIo } from '../../shared/cli-io.js';
+import { readNatsSections } from '../../shared/nats/config-file.js';
+import { natsSettingsFrom, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';
+import type { StopLimitSettings } from '../parallelr/stop-limits.js';
+import type { TaskEntry } from '../parallelr/types.js';
+import { resumeDistributed, runDistributed } from './run-distributed.js';
+
+export interface DistributedCliRequest {
+  /** `--nats URL` (undefined: environment or config `nats.url`). */
+  nats?: string;
+  /** `--pool NAME`. */
+  pool?: string;
+  /** `--resume RUN_ID`: re-attach instead of starting a run (entries/command are then ignored). */
+  resume?: string;
+  entries?: readonly TaskEntry[];
+  /** The `-C` template text. */
+  command?: string;
+  timeoutSeconds?: number;
+  stopLimits?: StopLimitSettings | null;
+  maxOutputCapture?: number;
+  /** `--results FILE`, resolved. */
+  resultsFile?: string;
+  /** parallelr config files, lowest precedence first (installation, user); missing ones are skipped. */
+  configFiles?: readonly string[];
+  quiet?: boolean;
+}
+
+/** Run or resume a distributed parallelr run. */
+export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): Promise<number> {
+  let settings: NatsSettings;
+  try {
+    const { section, where } = await readNatsSections(req.configFiles ?? []);
+    settings = natsSettingsFrom(section, io.env, { url: req.nats, pool: req.pool }, where);
+  } catch (e) {
+    if (!(e instanceof NatsSetupError)) throw e;
+    io.stderr.write(`parallelr: ${e.message}\n`);
+    return 1;
+  }
+  if (req.resume !== undefined) {
+    const nats: Partial<NatsSettings> = { ackWaitSec: settings.ackWaitSec, auth: settings.auth, tls: settings.tls };
+    // Only an explicit choice overrides what the run was published with.
+    if (req.nats !== undefined || io.env.TASKER_NATS_URL) nats.servers = settings.servers;
+    if (req.pool !== undefined || io.env.TASKER_NATS_POOL) nats.pool = settings.pool;
+    return (await resumeDistributed({ runId: req.resume, nats, quiet: req.quiet }, io)).exitCode;
+  }
+  const entries = req.entries ?? [];
+  const notFiles = entries.filter((e) => e.taskPath === null || e.arguments.length > 0 || Object.keys(e.envVars).length > 0);
+  if (notFiles.length) {
+    io.stderr.write('parallelr: --nats distributes task files (-T) only; arguments mode (-A/-E) runs locally\n');
+    return 2;
+  }
+  if (!req.command) {
+    io.stderr.write('parallelr: --nats needs a command template (-C)\n');
+    return 2;
+  }
+  const result = await runDistributed(
+    {
+      files: entries.map((e) => ({ taskFile: e.taskFile ?? e.taskPath!, path: e.taskPath! })),
+      command: req.command,
+      timeoutSeconds: req.timeoutSeconds ?? 600,
+      nats: settings,
+      stopLimits: req.stopLimits ?? null,
+      maxOutputCapture: req.maxOutputCapture,
+      resultsFile: req.resultsFile,
+      quiet: req.quiet,
+    },
+    io,
+  );
+  return result.exitCode;
+}
