@@ -1,5 +1,6 @@
 /** The part of `tasker` that checks hosts and binaries, runs the engine and writes every record. */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
 import { resolveExecType } from '../../shared/exec/exec-types.js';
@@ -65,6 +66,28 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
     }
   }
 
+  // One instance of this workflow (file + expanded globals) at a time.
+  let lock: { release(): void } | undefined;
+  if (args.forceInstance && !args.instanceCheck) log.warn('--force-instance has no effect without --instance-check');
+  if (args.instanceCheck) {
+    const { acquireInstanceLock } = await import('../instance/index.js');
+    const got = await acquireInstanceLock({ taskFile: setup.taskFile, taskText: setup.text, globals: workflow.globals, home: io.env['HOME'] || homedir(), project: args.project, force: args.forceInstance });
+    if (!got.ok) {
+      log.error(got.message);
+      return finishWithoutRun(setup, ExitCode.INSTANCE_LOCKED, 'instance_check', startTime);
+    }
+    if (got.warning) log.warn(got.warning);
+    lock = got;
+  }
+  try {
+    return await runLocked(setup, startTime);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runLocked(setup: Setup, startTime: Date): Promise<number> {
+  const { args, io, log, workflow } = setup;
   // Records: log file and task-file copy.
   const ts = fileTimestamp(startTime);
   let logFile: string | undefined;
@@ -127,7 +150,7 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   const spill = [...outcome.results.values()].flatMap((r) => [r.stdoutFile, r.stderrFile]).filter((f): f is string => Boolean(f));
   if (outcome.interrupted) log.error(`Interrupted by ${outcome.interrupted}; the running task's process group was killed`);
   log.info(`Workflow ${outcome.status === 'success' ? 'completed successfully' : 'failed'}: exit code ${outcome.exitCode} (${outcome.reason})`);
-  const code = record(setup, outcome, startTime, logFile);
+  const code = await record(setup, outcome, startTime, logFile, undefined, recovery && existsSync(recovery.path) ? recovery.path : undefined);
   // Spill files of large outputs are temporary: the full streams are in the log file.
   for (const f of spill) rmSync(f, { force: true });
   return code;
@@ -172,7 +195,7 @@ async function prepareRecovery(setup: Setup): Promise<PreparedRecovery | { exitC
 }
 
 /** Validation failed before anything ran: summary row and JSON still record it. */
-function finishWithoutRun(setup: Setup, exitCode: number, phase: string, startTime: Date): number {
+async function finishWithoutRun(setup: Setup, exitCode: number, phase: string, startTime: Date): Promise<number> {
   const outcome: RunOutcome = {
     exitCode, status: 'failed', reason: `${phase} failed`, results: new Map(), executionPath: [], loopIterations: [], skippedTasks: [],
     finalHostname: 'localhost', finalCommand: phase,
@@ -180,7 +203,7 @@ function finishWithoutRun(setup: Setup, exitCode: number, phase: string, startTi
   return record(setup, outcome, startTime, undefined, '-1');
 }
 
-function record(setup: Setup, outcome: RunOutcome, startTime: Date, logFile: string | undefined, finalTaskOverride?: string): number {
+async function record(setup: Setup, outcome: RunOutcome, startTime: Date, logFile: string | undefined, finalTaskOverride?: string, stateFile?: string): Promise<number> {
   const { args, io, log } = setup;
   const endTime = new Date();
   if (args.project) {
@@ -211,12 +234,35 @@ function record(setup: Setup, outcome: RunOutcome, startTime: Date, logFile: str
       io.stderr.write(`tasker: warning: could not write --output-json ${path}: ${(e as Error).message}\n`);
     }
   }
+  if (args.alertOnFailure && outcome.exitCode !== 0) await fireAlert(setup, outcome, logFile, stateFile);
   if (logFile) {
     log.info(`Log file: ${logFile}`);
     log.fileOnly(`=== Task Execution End: ${logTimestamp(endTime)} ===\n`);
   }
   log.close();
   return outcome.exitCode;
+}
+
+/** --alert-on-failure: run the operator's script with the failure in TASKER_* variables (30 s limit). */
+async function fireAlert(setup: Setup, outcome: RunOutcome, logFile: string | undefined, stateFile: string | undefined): Promise<void> {
+  const { args, io, log } = setup;
+  const { prepareAlert, runAlert } = await import('../alert/index.js');
+  const prepared = prepareAlert(args.alertOnFailure!, io.cwd);
+  if (!prepared.ok) {
+    log.warn(prepared.warning);
+    return;
+  }
+  if (!args.run && !args.validateOnly && outcome.exitCode !== ExitCode.VALIDATION_FAILED) {
+    log.info(`Dry run: the alert script ${prepared.path} would run now`);
+    return;
+  }
+  log.info(`Running alert script ${prepared.path} (exit code ${outcome.exitCode})`);
+  const r = await runAlert(prepared.path, {
+    exitCode: outcome.exitCode, error: outcome.reason, failedTask: outcome.failedTask ?? outcome.finalTask, taskFile: args.taskFile!,
+    logFile, stateFile, timestamp: new Date(),
+  }, io.env);
+  if (r.timedOut) log.warn(`Alert script ${prepared.path} timed out and was killed`);
+  else if (r.exitCode !== 0) log.warn(`Alert script ${prepared.path} exited ${r.exitCode}`);
 }
 
 function resolvePath(cwd: string, p: string): string {
