@@ -26,6 +26,9 @@ export async function certsCommand(argv: string[], io: CliIo): Promise<number> {
     if (sub === 'issue') {
       const name = flags.name as string | undefined;
       if (!name) throw new UsageError('--name NAME is required');
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+        throw new UsageError(`--name must be letters, digits, '.', '_' or '-' (at most 64), got \`${name}\``);
+      }
       if (flags.client && flags.server) throw new UsageError('give --client or --server, not both (neither = both usages)');
       const usage = flags.client ? 'client' : flags.server ? 'server' : 'both';
       const { cert, key } = await issueCert({ dir, name, sans: flags.san as string[] | undefined, usage, days });
