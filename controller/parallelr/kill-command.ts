@@ -1,0 +1,54 @@
+import type { CliIo } from '../../shared/cli-io.js';
+import { loadChecked } from './config-commands.js';
+import { ParallelrExit } from './exit-codes.js';
+import type { CliOptions } from './options.js';
+import type { ParallelrDirs } from './paths.js';
+import { WorkerRegistry, type WorkerEntry } from './registry.js';
+import { formatWorkerTable, stopWorkers } from './workers.js';
+
+type Write = (text: string) => void;
+
+/** `-k PID` / `-k`: stop one or every registered run (confirmation for all unless -y). */
+export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: CliIo, self: number, out: Write, err: Write): Promise<number> {
+  const config = loadChecked(dirs, err);
+  const registry = new WorkerRegistry(dirs.pids);
+  // The manager's own group kill takes kill_grace_seconds; give it that plus room to write its records.
+  const graceMs = (config.execution.kill_grace_seconds + 3) * 1000;
+  const live = registry.list().filter((e) => e.pid !== self);
+  let targets: WorkerEntry[];
+  if (opts.killPid !== null) {
+    const entry = live.find((e) => e.pid === opts.killPid);
+    if (!entry) {
+      err(`parallelr: PID ${opts.killPid} is not a running parallelr worker (see parallelr --list-workers)`);
+      return ParallelrExit.FAILED;
+    }
+    targets = [entry];
+  } else {
+    if (live.length === 0) {
+      out('No parallelr workers are running.');
+      return ParallelrExit.SUCCESS;
+    }
+    out(formatWorkerTable(live));
+    if (!opts.yes) {
+      const answer = io.readLine ? await io.readLine(`Stop all ${live.length} parallelr worker(s)? Type 'yes' to confirm: `) : undefined;
+      if (answer === undefined) {
+        err('parallelr: not confirmed (no terminal to ask); add -y to stop all workers without asking');
+        return ParallelrExit.FAILED;
+      }
+      if (answer.trim().toLowerCase() !== 'yes') {
+        out('Cancelled; nothing was stopped.');
+        return ParallelrExit.SUCCESS;
+      }
+    }
+    targets = live;
+  }
+  const results = await stopWorkers(registry, targets, graceMs);
+  for (const r of results) {
+    out(
+      r.how === 'terminated' ? `Stopped worker ${r.pid} (SIGTERM).`
+      : r.how === 'killed' ? `Killed worker ${r.pid} and its task process groups (SIGKILL after ${graceMs / 1000}s).`
+      : `Worker ${r.pid} had already exited.`,
+    );
+  }
+  return ParallelrExit.SUCCESS;
+}
