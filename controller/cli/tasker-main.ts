@@ -208,6 +208,7 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
     log.error(`${args.taskFile} defines no tasks`);
     return executeRun(setup, { validationFailed: 'task_file_parsing', exitCode: ExitCode.VALIDATION_FAILED });
   }
+  if (args.startFrom !== undefined && (args.run || args.validateOnly)) log.warn(`Resume mode: starting from task ${args.startFrom} (--start-from)`);
   if (args.startFrom !== undefined && !workflow.tasks.has(args.startFrom)) {
     log.error(`--start-from ${args.startFrom}: task ${args.startFrom} is not defined`);
     return executeRun(setup, { validationFailed: 'start_from_validation', exitCode: ExitCode.START_FROM_INVALID });

@@ -108,7 +108,6 @@ async function runLocked(setup: Setup, startTime: Date): Promise<number> {
   if (recovery && 'exitCode' in recovery) return finishWithoutRun(setup, recovery.exitCode, 'recovery_validation', startTime);
   if (args.startFrom !== undefined && !recovery?.resume) {
     const first = workflow.ids.find((id) => !workflow.subtaskIds.has(id));
-    log.warn(`Resume mode: starting from task ${args.startFrom} (--start-from)`);
     const before = workflow.ids.filter((id) => id < args.startFrom! && !workflow.subtaskIds.has(id));
     if (first !== undefined && args.startFrom > first && before.length > 0) {
       log.warn(`Tasks ${before.join(', ')} come before task ${args.startFrom} and are not run`);
