@@ -76,7 +76,7 @@ export function createProgressReporter(opts: { total: number; tty: boolean; stdo
     },
     done() {
       if (opts.tty && !opts.quiet) {
-        bar();
+        if (!drawn || done !== total) bar();
         opts.stderr.write('\n');
       }
     },

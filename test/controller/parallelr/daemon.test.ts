@@ -1,10 +1,15 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../controller/parallelr/cli.js';
 import { processStartTime, WorkerRegistry } from '../../../controller/parallelr/registry.js';
 import { alive, fakeIo, LONG_TASK, makeSandbox, readJsonl, recordedPids, runCli, waitFor, writeFiles, writeUserConfig } from './helpers.js';
+
+function sessionOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+}
 
 function registryPids(state: string): number[] {
   const dir = join(state, 'pids');
@@ -29,6 +34,10 @@ test('daemon: start two, list, kill one, kill all; nothing is left running', asy
   }
   const [one, two] = started as [(typeof started)[0], (typeof started)[0]];
   t.true(alive(one.pid) && alive(two.pid), 'the daemons outlive their launchers');
+  for (const d of [one, two]) {
+    t.is(sessionOf(d.pid), d.pid, 'each daemon leads its own session: no controlling terminal, no SIGHUP at logout');
+    t.is(readlinkSync(`/proc/${d.pid}/cwd`), sb.dir, 'the daemon kept the working directory');
+  }
   t.deepEqual(registryPids(sb.state), [one.pid, two.pid].sort());
   await waitFor(() => recordedPids(one.dir).length === 4 && recordedPids(two.dir).length === 4, 20_000, 'two tasks running in each daemon');
 
