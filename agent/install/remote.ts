@@ -17,7 +17,7 @@ export function remoteExec(client: Client, command: string): Promise<RemoteResul
       ch.on('data', (d: Buffer) => (stdout += d.toString()));
       ch.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       ch.on('exit', (c: number | null) => (code = c ?? 255));
-      ch.on('close', () => resolve({ code, stdout, stderr }));
+      ch.on('close', (c?: number | null) => resolve({ code: typeof c === 'number' ? c : code, stdout, stderr }));
     });
   });
 }

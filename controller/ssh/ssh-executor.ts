@@ -149,11 +149,14 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
       header = undefined;
       if (rest.length) errSrc.write(rest);
     });
-    channel.on('exit', (code: number | null, signal?: string) => {
+    // ssh2 keeps the exit status on the channel and repeats it on 'close' (code, or null + 'SIGxxx').
+    const noteExit = (code?: number | null, signal?: string) => {
       if (typeof code === 'number') exitCode = code;
-      else if (signal) exitSignal = signal;
-    });
-    channel.once('close', async () => {
+      else if (signal) exitSignal = signal.startsWith('SIG') ? signal : `SIG${signal}`;
+    };
+    channel.on('exit', noteExit);
+    channel.once('close', async (code?: number | null, signal?: string) => {
+      noteExit(code, signal);
       if (settled) return;
       settled = true;
       for (const t of timers) clearTimeout(t);
@@ -163,7 +166,7 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
       if (pgid !== undefined) r.pid = pgid;
       if (exitCode !== undefined) r.exitCode = exitCode;
       else if (exitSignal) {
-        const name = `SIG${exitSignal}` as NodeJS.Signals;
+        const name = exitSignal as NodeJS.Signals;
         r.signal = name;
         r.exitCode = 128 + (osConstants.signals[name] ?? 0);
       }
