@@ -1,4 +1,5 @@
 import test from 'ava';
+import { rm } from 'node:fs/promises';
 import { createAgentExecutor, checkAgents, type AgentSpec } from '../../controller/agents/index.js';
 import type { ExecRequest } from '../../shared/exec/executor.js';
 import { createPki, eventually, processesMatching, runAgentCli, startAgent, uniqueSleep, type AgentProcess, type TestPki } from './agent-process.js';
@@ -38,6 +39,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   for (const a of started) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
+  if (pki) await rm(pki.dir, { recursive: true, force: true });
 });
 
 test('runs a command over mutual TLS and returns exit code, stdout and stderr', async (t) => {
