@@ -1,5 +1,7 @@
 import test from 'ava';
 import { rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createAgentExecutor, checkAgents, type AgentSpec } from '../../controller/agents/index.js';
 import type { ExecRequest } from '../../shared/exec/executor.js';
 import { createPki, eventually, processesMatching, runAgentCli, startAgent, uniqueSleep, type AgentProcess, type TestPki } from './agent-process.js';
@@ -278,4 +280,21 @@ test('an agent killed with SIGKILL mid-task fails that task promptly with exit 2
   } finally {
     await ex.close();
   }
+});
+
+test('a controller that disappears (SIGKILL) mid-task: the agent kills the process group', async (t) => {
+  const s = uniqueSleep();
+  const client = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'one-task-client.ts'), agent.address, pki.ca, pki.controller.cert, pki.controller.key,
+      'sh', `-c 'sleep ${s} & echo ready; sleep ${s}'`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((r) => client.once('exit', r));
+  await new Promise<void>((resolve) => client.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+  client.kill('SIGKILL');
+  await exited;
+  await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+  t.deepEqual(processesMatching(`sleep ${s}`), []);
+  await eventually(() => agent.log().includes('"outcome":"canceled(CANCELED)"'));
 });

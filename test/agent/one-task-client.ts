@@ -1,0 +1,16 @@
+// Test helper process: runs one task on an agent and prints its output; the test SIGKILLs it.
+// argv: ADDRESS CA CERT KEY COMMAND ARGUMENTS
+import { createAgentExecutor } from '../../controller/agents/index.js';
+
+const [address, ca, cert, key, command, args] = process.argv.slice(2) as [string, string, string, string, string, string];
+const ex = createAgentExecutor({ name: 'agent1', kind: 'tls', address, tls: { ca, cert, key } });
+await ex.execute({
+  runId: 'client-death',
+  taskId: '1',
+  execType: 'local',
+  hostname: 'localhost',
+  command,
+  arguments: args,
+  timeoutMs: 3600_000,
+  onStdout: (c) => process.stdout.write(c),
+});
