@@ -32,7 +32,9 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       onStdout: (out, pid) => {
         if (!sent && out.includes('Task 1: Executing')) {
           sent = true;
-          void delay(300).then(() => process.kill(pid, signal));
+          void delay(300).then(() => {
+            if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tasker.js')) process.kill(pid, signal);
+          });
         }
       },
     });

@@ -4,6 +4,15 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
 
+/** SIGKILL the pid only if it is still our tasker (never a recycled pid). */
+function killIfStillTasker(pid: number): void {
+  try {
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tasker.js')) process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already finished */
+  }
+}
+
 test('two concurrent --instance-check runs of one workflow: the second is refused with exit 25', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=sleep\narguments=3\n');
@@ -33,16 +42,13 @@ test('kill -9 at a random point, then --auto-recovery finishes the workflow runn
     writeFileSync(join(dir, 'f.txt'), tasks);
     const args = ['-r', 'f.txt', '-l', join(dir, 'logs'), '--auto-recovery'];
     const killAfter = 300 + Math.floor(Math.random() * 1000);
+    let scheduled = false;
     const first = await spawnTasker(args, {
       cwd: dir,
       onStdout: (_out, pid) => {
-        void delay(killAfter).then(() => {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            /* already finished */
-          }
-        });
+        if (scheduled) return;
+        scheduled = true;
+        void delay(killAfter).then(() => killIfStillTasker(pid));
       },
     });
     if (first.signal !== 'SIGKILL') continue; // finished before the kill: nothing to recover this round
