@@ -4,11 +4,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
 import { resolveExecType } from '../../shared/exec/exec-types.js';
-import type { TaskExecutor } from '../../shared/exec/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import { findPlaceholders, substitute } from '../../shared/taskfile/variables.js';
-import { createLocalExecutor } from '../engine/local-executor.js';
 import { appendSummary, buildJson, copyTaskFile, createLogFile, fileStem, fileTimestamp, writeJsonAtomic } from '../engine/records.js';
 import { logTimestamp } from '../engine/run-log.js';
 import { flowOrder } from '../engine/plan.js';
@@ -17,6 +15,8 @@ import { runBlock } from '../engine/blocks.js';
 import type { RunOutcome } from '../engine/types.js';
 import { VariableStore } from '../engine/variables.js';
 import type { Setup } from './tasker-main.js';
+import { createRunExecutors } from './executors.js';
+import type { RunExecutors } from './executors.js';
 
 export interface RunMode {
   /** Validation failed in this phase: record it and exit. */
@@ -43,7 +43,8 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
     return ExitCode.SUCCESS;
   }
 
-  const preflight = await runPreflight(setup);
+  const { code: preflight, executors } = await runPreflight(setup);
+  if (preflight !== ExitCode.SUCCESS || mode.preflightOnly || args.validateOnly) await executors?.close();
   if (preflight !== ExitCode.SUCCESS) return finishWithoutRun(setup, preflight, preflight === ExitCode.HOST_VALIDATION_FAILED ? 'host_validation' : 'command_validation', startTime);
   if (mode.preflightOnly) return ExitCode.SUCCESS;
   if (args.validateOnly) {
@@ -80,13 +81,14 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
     lock = got;
   }
   try {
-    return await runLocked(setup, startTime);
+    return await runLocked(setup, startTime, executors!);
   } finally {
     lock?.release();
+    await executors!.close();
   }
 }
 
-async function runLocked(setup: Setup, startTime: Date): Promise<number> {
+async function runLocked(setup: Setup, startTime: Date, executors: RunExecutors): Promise<number> {
   const { args, io, log, workflow } = setup;
   // Records: log file and task-file copy.
   const ts = fileTimestamp(startTime);
@@ -114,7 +116,6 @@ async function runLocked(setup: Setup, startTime: Date): Promise<number> {
       log.warn(`Results of tasks before ${args.startFrom} are not available: their @N_...@ variables stay unresolved`);
     }
   }
-  const executors = createExecutors(setup);
   let outcome: RunOutcome;
   let created: string | undefined;
   let lastStore: VariableStore | undefined;
@@ -134,7 +135,7 @@ async function runLocked(setup: Setup, startTime: Date): Promise<number> {
       fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock,
     });
   } finally {
-    await executors.close();
+    // executors are closed by the caller
   }
   if (recovery) {
     // Keep the state only when a resume makes sense: an unrouted failure or an interrupt.
@@ -269,7 +270,7 @@ function resolvePath(cwd: string, p: string): string {
 }
 
 /** Before anything runs: exec-type binaries on PATH, then host checks for remote exec types. */
-async function runPreflight(setup: Setup): Promise<number> {
+async function runPreflight(setup: Setup): Promise<{ code: number; executors?: RunExecutors }> {
   const { args, io, log, workflow, registry } = setup;
   const g = (t: string): string => substitute(t, (n) => workflow.globals.get(n));
   const used = new Map<string, Task[]>();
@@ -308,10 +309,23 @@ async function runPreflight(setup: Setup): Promise<number> {
         }
       }
     }
-    if (missing) return ExitCode.VALIDATION_FAILED;
+    if (missing) return { code: ExitCode.VALIDATION_FAILED };
   }
-  if (args.skipHostValidation) return ExitCode.SUCCESS;
+  // Agents: every agent the run needs must be configured, reachable, healthy and of a compatible version.
+  const { executors, problems } = await createRunExecutors(setup, commandTasks);
+  if (problems.length > 0 || executors.agents.size > 0) {
+    const { checkAgents } = await import('../agents/index.js');
+    const agentProblems = [...problems, ...(await checkAgents([...executors.agents.values()])).map((p) => `agent '${p.agent}': ${p.message}`)];
+    if (agentProblems.length > 0) {
+      for (const p of agentProblems) log.error(p);
+      log.error('Agent validation failed; no task was run');
+      return { code: ExitCode.HOST_VALIDATION_FAILED, executors };
+    }
+    for (const [name, ex] of executors.agents) log.info(`Agent ${name}: ready (${ex.name})`);
+  }
+  if (args.skipHostValidation) return { code: ExitCode.SUCCESS, executors };
   const targets: { taskId: number; hostname: string; execType: string }[] = [];
+  const onAgents = new Map<string, { hostname: string; execType: string }[]>();
   for (const [name, tasks] of used) {
     const type = resolveExecType(registry, name);
     if (!type?.usesHost) continue;
@@ -321,15 +335,36 @@ async function runPreflight(setup: Setup): Promise<number> {
         if (findPlaceholders(h).length > 0) {
           if (!args.skipUnresolvedHostValidation) {
             log.error(`Task ${t.id}: hostname '${h}' depends on a task result and cannot be checked before the run; use --skip-unresolved-host-validation`);
-            return ExitCode.VALIDATION_FAILED;
+            return { code: ExitCode.VALIDATION_FAILED, executors };
           }
           continue;
         }
-        targets.push({ taskId: t.id, hostname: h, execType: type.name });
+        const agent = executors.agentOf.get(t.id);
+        if (agent) {
+          const list = onAgents.get(agent) ?? [];
+          list.push({ hostname: h, execType: type.name });
+          onAgents.set(agent, list);
+        } else targets.push({ taskId: t.id, hostname: h, execType: type.name });
       }
     }
   }
-  if (targets.length === 0) return ExitCode.SUCCESS;
+  // Hosts of tasks sent to an agent are checked from the agent's jumphost.
+  let agentHostsOk = true;
+  for (const [name, hosts] of onAgents) {
+    const unique = [...new Map(hosts.map((h) => [`${h.hostname}|${h.execType}`, h])).values()];
+    const results = await executors.agents.get(name)!.checkHosts(unique, args.checkConnectivity);
+    for (const r of results) {
+      if (!r.ok) {
+        agentHostsOk = false;
+        log.error(`host ${r.hostname} (via agent ${name}): ${r.problems.join('; ')}`);
+      }
+    }
+  }
+  if (!agentHostsOk) {
+    log.error('Host validation failed; no task was run (use --skip-host-validation to skip it)');
+    return { code: ExitCode.HOST_VALIDATION_FAILED, executors };
+  }
+  if (targets.length === 0) return { code: ExitCode.SUCCESS, executors };
   const { validateHosts, formatHostProblem } = await import('../hosts/validate-hosts.js');
   const { hostValidationFromConfig } = await import('../../shared/config/host-validation-config.js');
   const hv = hostValidationFromConfig(setup.config.data).config;
@@ -337,18 +372,8 @@ async function runPreflight(setup: Setup): Promise<number> {
   for (const p of result.problems) log.error(formatHostProblem(p));
   if (!result.ok) {
     log.error('Host validation failed; no task was run (use --skip-host-validation to skip it)');
-    return ExitCode.HOST_VALIDATION_FAILED;
+    return { code: ExitCode.HOST_VALIDATION_FAILED, executors };
   }
   for (const [host, fqdn] of result.fqdn) if (fqdn !== host) log.info(`Host ${host} resolved to ${fqdn}`);
-  return ExitCode.SUCCESS;
-}
-
-function createExecutors(setup: Setup): { executorFor: (task: Task, execType: string) => TaskExecutor; close: () => Promise<void> } {
-  const local = createLocalExecutor({ registry: setup.registry, env: setup.io.env, cwd: setup.io.cwd });
-  return {
-    executorFor: () => local,
-    close: async () => {
-      await local.close();
-    },
-  };
+  return { code: ExitCode.SUCCESS, executors };
 }
