@@ -4,7 +4,7 @@ import type { HostCheck__Output } from '../../shared/proto/generated/tasker/agen
 import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/HostResult.js';
 // The host checks are tasker's own (controller/hosts); the agent runs the very same code from its
 // host. (They only depend on shared/; they could move to shared/hosts.)
-import { validateHosts } from '../../controller/hosts/validate-hosts.js';
+import { validateHosts } from '../../shared/hosts/validate-hosts.js';
 
 export interface AgentHostCheckContext {
   registry: ExecTypeRegistry;

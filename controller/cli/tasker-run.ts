@@ -365,7 +365,7 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
     return { code: ExitCode.HOST_VALIDATION_FAILED, executors };
   }
   if (targets.length === 0) return { code: ExitCode.SUCCESS, executors };
-  const { validateHosts, formatHostProblem } = await import('../hosts/validate-hosts.js');
+  const { validateHosts, formatHostProblem } = await import('../../shared/hosts/validate-hosts.js');
   const { hostValidationFromConfig } = await import('../../shared/config/host-validation-config.js');
   const hv = hostValidationFromConfig(setup.config.data).config;
   const result = await validateHosts(targets, { registry, hostValidation: hv, checkConnectivity: args.checkConnectivity, env: io.env });

@@ -1,6 +1,6 @@
-import { connectivityArgv, type ExecType } from '../../shared/exec/exec-types.js';
-import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
-import { runProcess } from '../../shared/exec/run-process.js';
+import { connectivityArgv, type ExecType } from '../exec/exec-types.js';
+import { findBinary, missingBinaryMessage } from '../exec/find-binary.js';
+import { runProcess } from '../exec/run-process.js';
 import { lastLine } from './resolve-host.js';
 
 /**

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatHostProblem, validateHosts, type ValidateHostsOptions } from '../../../controller/hosts/validate-hosts.js';
+import { formatHostProblem, validateHosts, type ValidateHostsOptions } from '../../../shared/hosts/validate-hosts.js';
 import { DEFAULT_HOST_VALIDATION, type HostValidationConfig } from '../../../shared/config/host-validation-config.js';
 import { execTypesFromConfig } from '../../../shared/config/exec-types-config.js';
 import { defaultRegistry } from '../../../shared/exec/exec-types.js';
