@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import type * as grpcTypes from '@grpc/grpc-js';
-import { StreamCapture } from '../../shared/exec/capture.js';
+import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
 import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
 import { cancelExitCode } from '../../shared/exec/run-process.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
@@ -213,13 +213,7 @@ function runOnAgent(
       }
       await Promise.all([out.done, err.done]);
       const [o, e] = await Promise.all([out.result(), err.result()]);
-      r.stdout = o.text;
-      r.stderr = e.text;
-      r.stdoutBytes = o.bytes;
-      r.stderrBytes = e.bytes;
-      if (o.file) r.stdoutFile = o.file;
-      if (e.file) r.stderrFile = e.file;
-      r.truncated = o.truncated || e.truncated;
+      applyCaptures(r, o, e);
       r.durationMs = performance.now() - started;
       resolve(r);
     };

@@ -1,3 +1,4 @@
+import type { ProcessResult } from './types.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -23,6 +24,17 @@ export interface CaptureResult {
   truncated: boolean;
   /** A write error on the spill file (the stream was still drained). */
   spillError?: string;
+}
+
+/** Copy the captured streams into a ProcessResult (text, byte counts, spill files, truncation). */
+export function applyCaptures(r: ProcessResult, o: CaptureResult, e: CaptureResult): void {
+  r.stdout = o.text;
+  r.stderr = e.text;
+  r.stdoutBytes = o.bytes;
+  r.stderrBytes = e.bytes;
+  if (o.file) r.stdoutFile = o.file;
+  if (e.file) r.stderrFile = e.file;
+  r.truncated = o.truncated || e.truncated;
 }
 
 /** Index ≤ limit where `buf` can be cut without splitting a UTF-8 sequence. */

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { statSync } from 'node:fs';
-import { StreamCapture, type CaptureResult } from './capture.js';
+import { applyCaptures, StreamCapture, type CaptureResult } from './capture.js';
 import { killProcessGroup } from './kill-group.js';
 import type { ProcessResult, RunOptions } from './types.js';
 
@@ -236,13 +236,7 @@ function buildResult(result: ProcessResult, x: Outcome): ProcessResult {
     result.canceled = true;
     result.exitCode = cancelExitCode(x.cancelReason);
   }
-  result.stdout = x.o.text;
-  result.stderr = x.e.text;
-  result.stdoutBytes = x.o.bytes;
-  result.stderrBytes = x.e.bytes;
-  if (x.o.file) result.stdoutFile = x.o.file;
-  if (x.e.file) result.stderrFile = x.e.file;
-  result.truncated = x.o.truncated || x.e.truncated;
+  applyCaptures(result, x.o, x.e);
   if (x.spawnError !== undefined) {
     result.spawnError = x.spawnError;
     result.stderr = x.spawnError;
