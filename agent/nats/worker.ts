@@ -72,6 +72,7 @@ const PULL_EXPIRES_MS = 2000;
 const RETRY_DELAY_MS = 500;
 const NAK_DELAY_MS = 2000;
 const CANCEL_MEMORY_MS = 6 * 3600 * 1000;
+const ACK_WAIT_REFRESH_MS = 10_000;
 
 const silentLogger: WorkerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -117,6 +118,7 @@ interface WorkerParts {
   max: number;
   workdir: string;
   log: WorkerLogger;
+  /** Current ack_wait of the pool consumer (refreshed). */
   ackWaitMs: number;
   drainMs: number;
 }
@@ -130,6 +132,7 @@ class Worker {
   private readonly cancelled = new Map<string, number>();
   /** Aborted on shutdown after the drain period. */
   private readonly shutdown = new AbortController();
+  private ackWaitTimer?: NodeJS.Timeout;
 
   constructor(private readonly p: WorkerParts) {}
 
@@ -150,6 +153,16 @@ class Worker {
       }
     })().catch(() => undefined);
     for (let slot = 1; slot <= this.p.max; slot++) this.loops.push(this.slotLoop(slot));
+    // A controller may change the pool's ack_wait after we started: keep working() well inside it.
+    this.ackWaitTimer = setInterval(() => {
+      this.p.consumer.info().then(
+        (info) => {
+          if (info.config.ack_wait) this.p.ackWaitMs = info.config.ack_wait / 1e6;
+        },
+        () => undefined,
+      );
+    }, ACK_WAIT_REFRESH_MS);
+    this.ackWaitTimer.unref();
   }
 
   private cancelRun(runId: string): void {
@@ -294,6 +307,7 @@ class Worker {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
+      clearInterval(this.ackWaitTimer);
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
         await waitUntil(() => this.running.size === 0);

@@ -125,3 +125,21 @@ test.serial('malformed job messages are terminated and reported; the agent keeps
   await w.stop();
   workers.splice(0);
 });
+
+test.serial('a job longer than ack_wait is kept alive with working() and runs once', async (t) => {
+  const pool = 'long';
+  workers.push(await startWorker(server.url, { name: 'l1', pool, max: 2, ackWaitSec: 1 }), await startWorker(server.url, { name: 'l2', pool, max: 2, ackWaitSec: 1 }));
+  const { dir, files } = makeTaskFiles(3, (i, d) => `sleep 4; echo ${i} >> '${d}/exec.log'\n`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const r = await runDistributed(
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [server.url], pool, ackWaitSec: 1 }, stateDir: join(dir, 'runs') },
+    io,
+  );
+  t.is(r.exitCode, 0, io.err());
+  t.is(r.duplicates, 0);
+  const records = assertEachOnce(t, r.resultsFile!, files);
+  t.true(records.every((x) => x.duration_seconds >= 4));
+  const exec = execCounts(dir);
+  t.deepEqual([...exec.entries()].sort(), [['1', 1], ['2', 1], ['3', 1]]);
+  for (const w of workers.splice(0)) await w.stop();
+});
