@@ -56,7 +56,7 @@ export interface ResumeOptions {
 
 export interface DistributedResult {
   runId: string;
-  /** 0 when every task succeeded (or a signal stopped a run without failures), 1 otherwise. */
+  /** As local parallelr: 0 when every task succeeded, 1 when any failed or was cancelled, 130/143 after SIGINT/SIGTERM. */
   exitCode: number;
   /** One per task: completion order, never-started ones last. */
   records: TaskRecord[];
@@ -312,7 +312,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   );
   return {
     runId,
-    exitCode: counts.failed > 0 ? 1 : 0,
+    exitCode: interrupted === 'SIGINT' ? 130 : interrupted ? 143 : counts.failed > 0 || counts.cancelled > 0 ? 1 : 0,
     records: order,
     counts,
     resultsFile: state.resultsFile,

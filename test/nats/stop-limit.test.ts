@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
-import { alive, procState, makeTaskFiles, readResults, recordingIo, startWorker, sleep, type WorkerProcess } from './fleet.js';
+import { alive, procState, makeTaskFiles, readResults, recordingIo, startWorker, sleep, waitFor, type WorkerProcess } from './fleet.js';
 
 let server: TestNatsServer;
 const workers: WorkerProcess[] = [];
@@ -58,5 +58,31 @@ test.serial('a stop limit cancels the run on every agent: running jobs and their
   await sleep(100);
   for (const w of workers) t.regex(w.log(), /"message":"run cancelled by its controller"/);
   t.true(workers.every((w) => w.child.exitCode === null));
+  for (const w of workers.splice(0)) await w.stop();
+});
+
+test.serial('SIGINT to the controller cancels the run on the fleet and exits 130', async (t) => {
+  const pool = 'sigint';
+  workers.push(await startWorker(server.url, { name: 'i1', pool, max: 2 }));
+  const { dir, files } = makeTaskFiles(10, (i, d) => `sleep 300 & echo "$$ $!" > '${d}/pids-${i}'; wait\n`);
+  const abort = new AbortController();
+  const io = recordingIo({ PARALLELR_HOME: dir }, abort.signal);
+  const run = runDistributed(
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 600, stateDir: join(dir, 'runs'), nats: { servers: [server.url], pool, ackWaitSec: 2 } },
+    io,
+  );
+  await waitFor(() => readdirSync(dir).filter((f) => f.startsWith('pids-')).length === 2);
+  abort.abort('SIGINT');
+  const r = await run;
+  t.is(r.exitCode, 130);
+  t.is(r.interrupted, 'SIGINT');
+  const records = readResults(r.resultsFile!);
+  t.is(records.length, 10);
+  t.true(records.every((x) => x.status === 'CANCELLED'));
+  t.is(records.filter((x) => x.agent === 'i1').length, 2, 'the two running jobs were killed on the agent');
+  await sleep(200);
+  for (const f of readdirSync(dir).filter((n) => n.startsWith('pids-'))) {
+    for (const pid of readFileSync(join(dir, f), 'utf8').trim().split(' ').map(Number)) t.false(alive(pid), `pid ${pid} survived: ${procState(pid)}`);
+  }
   for (const w of workers.splice(0)) await w.stop();
 });
