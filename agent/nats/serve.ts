@@ -43,3 +43,14 @@ export async function startNatsServe(flags: NatsServeFlags): Promise<NatsWorker>
     logger: flags.logger,
   });
 }
+
+/**
+ * Whether `tasker-agent serve` should run the NATS worker: `--nats` or `--pool` given, or the
+ * config file has a `nats.url`.
+ */
+export async function natsRequested(flags: { nats?: string; pool?: string; configPath?: string }): Promise<boolean> {
+  if (flags.nats !== undefined || flags.pool !== undefined) return true;
+  if (!flags.configPath) return false;
+  const section = await readNatsSection(flags.configPath);
+  return typeof section === 'object' && section !== null && 'url' in section;
+}
