@@ -4,7 +4,7 @@
 //     (plus the bare Node spawn floor: a loop of child_process.spawn with 2 in flight, for context);
 //  2. 200 one-task tasker files: parallelr running tasker in-process vs parallelr spawning
 //     `node dist/controller/cli/tasker.js` per file.
-// Usage: npm run build && node bench/parallelr.mjs [runs] [--files-only|--tasker-only]   (median of `runs`, default 3)
+// Usage: npm run build && node bench/parallelr.mjs [runs] [--files-only|--tasker-only]   (median of `runs` interleaved rounds, default 3)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
@@ -56,12 +56,6 @@ async function nodeFloor(files) {
   return performance.now() - t0;
 }
 
-async function median(fn) {
-  const times = [];
-  for (let i = 0; i < runs; i++) times.push(await fn());
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 function table(title, rows, base) {
   console.log(`\n${title}`);
@@ -71,7 +65,7 @@ function table(title, rows, base) {
   }
 }
 
-console.log(`parallelr bench: median of ${runs} run(s); ${cpus().length} CPU(s), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
+console.log(`parallelr bench: median of ${runs} interleaved round(s); ${cpus().length} CPU(s), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
 
 // 1. /bin/true over 1000 files.
 const dir = join(root, 'files');
@@ -88,9 +82,14 @@ const cmds = {
   'xargs -P2': `find ${dir} -type f | sort | xargs -P2 -n1 /bin/true`,
 };
 if (only !== '--tasker-only') {
-const rows = [];
-for (const [name, cmd] of Object.entries(cmds)) rows.push({ name, ms: await median(() => shell(cmd)) });
-rows.push({ name: 'node spawn loop (floor, in-process)', ms: await median(() => nodeFloor(files)) });
+// Interleaved rounds (each contender once per round), so a load change on a shared machine hits all alike.
+const contenders = [...Object.entries(cmds).map(([name, cmd]) => [name, () => shell(cmd)]), ['node spawn loop (floor, in-process)', () => nodeFloor(files)]];
+const samples = new Map(contenders.map(([name]) => [name, []]));
+for (let round = 0; round < runs; round++) {
+  for (const [name, fn] of contenders) samples.get(name).push(await fn());
+}
+const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = contenders.map(([name]) => ({ name, ms: mid(samples.get(name)) }));
 table('1000 files, /bin/true @TASK@, 2 at a time', rows, 'xargs -P2');
 const p = rows[0].ms;
 const gp = rows[1].ms;
@@ -108,8 +107,15 @@ if (only === '--files-only') {
   for (let i = 1; i <= 200; i++) {
     writeFileSync(join(tdir, `t${String(i).padStart(3, '0')}.txt`), 'task=0\nhostname=localhost\ncommand=/bin/true\nexec=local\n');
   }
-  const inproc = await median(() => shell(`node ${parallelr} -T ${tdir} -C "tasker -r @TASK@" -m 2 -r -q --results ${results}`));
-  const spawned = await median(() => shell(`node ${parallelr} -T ${tdir} -C "node ${tasker} -r @TASK@" -m 2 -r -q --no-in-process --results ${results}`));
+  const tcmds = [
+    `node ${parallelr} -T ${tdir} -C "tasker -r @TASK@" -m 2 -r -q --results ${results}`,
+    `node ${parallelr} -T ${tdir} -C "node ${tasker} -r @TASK@" -m 2 -r -q --no-in-process --results ${results}`,
+  ];
+  const ts = [[], []];
+  for (let round = 0; round < runs; round++) tcmds.forEach((c, k) => ts[k].push(shell(c)));
+  const pick = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const inproc = pick(ts[0]);
+  const spawned = pick(ts[1]);
   table('200 one-task tasker files, 2 at a time', [
     { name: 'parallelr, tasker in-process', ms: inproc },
     { name: 'parallelr, node tasker.js per file', ms: spawned },
