@@ -8,7 +8,7 @@ import { alive, fakeIo, LONG_TASK, makeSandbox, recordedPids, readJsonl, results
 const trips = test.macro(
   (t, settings: { maxConsecutiveFailures: number; maxFailureRate: number; minTasksForRateCheck: number }, statuses: TaskStatus[], tripAt: number | null, reason?: RegExp) => {
     const tracker = createStopLimitTracker(settings);
-    let first: number | null = null;
+    let first = null as number | null;
     statuses.forEach((s, i) => {
       if (tracker.record(s) && first === null) first = i + 1;
     });
