@@ -374,6 +374,8 @@ async function cancelRun(
 }
 
 function toRecord(r: ResultMessage, runId: string): TaskRecord {
+  // A job an agent dropped unrun after the cancel is recorded like one that never left the queue.
+  const neverRan = r.status === 'CANCELLED' && r.command_executed === '';
   return {
     session_id: runId,
     task_file: r.task_file,
@@ -381,11 +383,11 @@ function toRecord(r: ResultMessage, runId: string): TaskRecord {
     command: r.command_executed,
     status: r.status,
     exit_code: r.exit_code,
-    start_time: localTime(r.start_time),
-    end_time: localTime(r.end_time),
+    start_time: neverRan ? null : localTime(r.start_time),
+    end_time: neverRan ? null : localTime(r.end_time),
     duration_seconds: r.duration_seconds,
-    worker: r.worker,
-    agent: r.agent,
+    worker: neverRan ? null : r.worker,
+    agent: neverRan ? null : r.agent,
     error_message: r.error_message,
   };
 }
