@@ -5,22 +5,23 @@
  * local run, naming the agent of each task. `resumeDistributed` re-attaches after a controller
  * crash and publishes only what is neither finished nor still queued.
  */
-import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { CliIo } from '../../shared/cli-io.js';
 import { connectNats, jetStreamManagerOf, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';
-import { parseStarted, type ResultMessage } from '../../shared/nats/schema.js';
+import { parseStarted } from '../../shared/nats/schema.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
-import { JOBS_STREAM, RESULTS_STREAM, checkSubjectToken, seqOfJobSubject, subjects } from '../../shared/nats/subjects.js';
-import { isoLocal, resolveDirs } from '../parallelr/paths.js';
-import { openResultsWriter, serializeRecord, type ResultsWriter } from '../parallelr/results-writer.js';
+import { checkSubjectToken, subjects } from '../../shared/nats/subjects.js';
+import { resolveDirs } from '../parallelr/paths.js';
+import { openResultsWriter, type ResultsWriter } from '../parallelr/results-writer.js';
 import { createStopLimitTracker, type StopLimitSettings } from '../parallelr/stop-limits.js';
 import { countRecords, formatSummary, type RunCounts } from '../parallelr/summary.js';
 import type { TaskRecord } from '../parallelr/types.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
+import { cancelRun, missingSeqs } from './queue.js';
+import { notRunRecord, readWrittenKeys, recordKey, toRecord } from './records.js';
 import { startResultReader } from './result-reader.js';
 import { newRunId, readRunState, writeRunState, type RunFile, type RunState } from './run-state.js';
 
@@ -322,123 +323,6 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     published,
     elapsedSeconds,
   };
-}
-
-/**
- * Seqs to publish on resume: those with no result that are not in the jobs stream. The stream is
- * looked at first, the results second: a job leaves the stream only after its result is stored,
- * so a job missing from both was never published.
- */
-async function missingSeqs(
-  jsm: JetStreamManager,
-  state: RunState,
-  reader: { received: number; seen: ReadonlySet<number> },
-): Promise<number[]> {
-  const queued = new Set<number>();
-  const jobs = await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(state.pool, state.runId) });
-  for (const subject of Object.keys(jobs.state.subjects ?? {})) {
-    const seq = seqOfJobSubject(subject);
-    if (seq !== undefined) queued.add(seq);
-  }
-  const resultsSubject = subjects.results(state.runId);
-  const res = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: resultsSubject });
-  const stored = res.state.subjects?.[resultsSubject] ?? 0;
-  const deadline = Date.now() + 60_000;
-  while (reader.received < stored && Date.now() < deadline) await sleep(20);
-  return range(state.files.length).filter((seq) => !reader.seen.has(seq) && !queued.has(seq));
-}
-
-/** Fleet-wide stop: every agent kills the run's jobs, and the queue of the run is purged. */
-async function cancelRun(
-  nc: NatsConnection,
-  jsm: JetStreamManager,
-  state: RunState,
-  stateDir: string,
-  reason: string | undefined,
-  note: (t: string) => void,
-): Promise<void> {
-  state.status = 'cancelled';
-  if (reason) state.stopReason = reason;
-  try {
-    writeRunState(stateDir, state);
-  } catch {
-    // best effort: the cancel itself matters more
-  }
-  nc.publish(subjects.cancel(state.runId), reason ?? 'cancelled');
-  await nc.flush().catch(() => undefined);
-  try {
-    await jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(state.pool, state.runId) });
-  } catch (e) {
-    note(`parallelr: could not purge the queued jobs of run ${state.runId}: ${(e as Error).message}`);
-  }
-}
-
-function toRecord(r: ResultMessage, runId: string): TaskRecord {
-  // A job an agent dropped unrun after the cancel is recorded like one that never left the queue.
-  const neverRan = r.status === 'CANCELLED' && r.command_executed === '';
-  return {
-    session_id: runId,
-    task_file: r.task_file,
-    arguments: [],
-    command: r.command_executed,
-    status: r.status,
-    exit_code: r.exit_code,
-    start_time: neverRan ? null : localTime(r.start_time),
-    end_time: neverRan ? null : localTime(r.end_time),
-    duration_seconds: r.duration_seconds,
-    worker: neverRan ? null : r.worker,
-    agent: neverRan ? null : r.agent,
-    error_message: r.error_message,
-  };
-}
-
-function notRunRecord(state: RunState, seq: number, status: 'CANCELLED' | 'ERROR', error: string): TaskRecord {
-  const file = state.files[seq - 1]!;
-  return {
-    session_id: state.runId,
-    task_file: file.taskFile,
-    arguments: [],
-    command: state.command.split('@TASK@').join(file.path),
-    status,
-    exit_code: null,
-    start_time: null,
-    end_time: null,
-    duration_seconds: 0,
-    worker: null,
-    agent: null,
-    error_message: error,
-  };
-}
-
-function localTime(iso: string): string | null {
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? isoLocal(ms) : null;
-}
-
-function recordKey(r: TaskRecord): string {
-  return serializeRecord(r);
-}
-
-/** The records already in a results file, as a multiset of their serialised form. */
-function readWrittenKeys(path: string): Map<string, number> {
-  const keys = new Map<string, number>();
-  if (!existsSync(path)) return keys;
-  let text = readFileSync(path, 'utf8');
-  if (text && !text.endsWith('\n')) {
-    // The crash tore the last line: drop it so the next append starts on a line of its own.
-    text = text.slice(0, text.lastIndexOf('\n') + 1);
-    truncateSync(path, Buffer.byteLength(text));
-  }
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      const key = serializeRecord(JSON.parse(line) as TaskRecord);
-      keys.set(key, (keys.get(key) ?? 0) + 1);
-    } catch {
-      // a torn line from the crash: that record will be written again
-    }
-  }
-  return keys;
 }
 
 function range(n: number): number[] {

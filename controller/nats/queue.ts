@@ -1,0 +1,62 @@
+/** What the server knows about a run's queue: which jobs are still there, and dropping them on a cancel. */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { JOBS_STREAM, RESULTS_STREAM, seqOfJobSubject, subjects } from '../../shared/nats/subjects.js';
+import { writeRunState, type RunState } from './run-state.js';
+
+/**
+ * Seqs to publish on resume: those with no result that are not in the jobs stream. The stream is
+ * looked at first, the results second: a job leaves the stream only after its result is stored,
+ * so a job missing from both was never published.
+ */
+export async function missingSeqs(
+  jsm: JetStreamManager,
+  state: RunState,
+  reader: { received: number; seen: ReadonlySet<number> },
+): Promise<number[]> {
+  const queued = new Set<number>();
+  const jobs = await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(state.pool, state.runId) });
+  for (const subject of Object.keys(jobs.state.subjects ?? {})) {
+    const seq = seqOfJobSubject(subject);
+    if (seq !== undefined) queued.add(seq);
+  }
+  const resultsSubject = subjects.results(state.runId);
+  const res = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: resultsSubject });
+  const stored = res.state.subjects?.[resultsSubject] ?? 0;
+  const deadline = Date.now() + 60_000;
+  while (reader.received < stored && Date.now() < deadline) await sleep(20);
+  return range(state.files.length).filter((seq) => !reader.seen.has(seq) && !queued.has(seq));
+}
+
+/** Fleet-wide stop: every agent kills the run's jobs, and the queue of the run is purged. */
+export async function cancelRun(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  state: RunState,
+  stateDir: string,
+  reason: string | undefined,
+  note: (t: string) => void,
+): Promise<void> {
+  state.status = 'cancelled';
+  if (reason) state.stopReason = reason;
+  try {
+    writeRunState(stateDir, state);
+  } catch {
+    // best effort: the cancel itself matters more
+  }
+  nc.publish(subjects.cancel(state.runId), reason ?? 'cancelled');
+  await nc.flush().catch(() => undefined);
+  try {
+    await jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(state.pool, state.runId) });
+  } catch (e) {
+    note(`parallelr: could not purge the queued jobs of run ${state.runId}: ${(e as Error).message}`);
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,75 @@
+/** Results from NATS as parallelr records (the local results-file format), and what a results file already holds. */
+import { existsSync, readFileSync, truncateSync } from 'node:fs';
+import type { ResultMessage } from '../../shared/nats/schema.js';
+import { isoLocal } from '../parallelr/paths.js';
+import { serializeRecord } from '../parallelr/results-writer.js';
+import type { TaskRecord } from '../parallelr/types.js';
+import type { RunState } from './run-state.js';
+
+export function toRecord(r: ResultMessage, runId: string): TaskRecord {
+  // A job an agent dropped unrun after the cancel is recorded like one that never left the queue.
+  const neverRan = r.status === 'CANCELLED' && r.command_executed === '';
+  return {
+    session_id: runId,
+    task_file: r.task_file,
+    arguments: [],
+    command: r.command_executed,
+    status: r.status,
+    exit_code: r.exit_code,
+    start_time: neverRan ? null : localTime(r.start_time),
+    end_time: neverRan ? null : localTime(r.end_time),
+    duration_seconds: r.duration_seconds,
+    worker: neverRan ? null : r.worker,
+    agent: neverRan ? null : r.agent,
+    error_message: r.error_message,
+  };
+}
+
+export function notRunRecord(state: RunState, seq: number, status: 'CANCELLED' | 'ERROR', error: string): TaskRecord {
+  const file = state.files[seq - 1]!;
+  return {
+    session_id: state.runId,
+    task_file: file.taskFile,
+    arguments: [],
+    command: state.command.split('@TASK@').join(file.path),
+    status,
+    exit_code: null,
+    start_time: null,
+    end_time: null,
+    duration_seconds: 0,
+    worker: null,
+    agent: null,
+    error_message: error,
+  };
+}
+
+function localTime(iso: string): string | null {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? isoLocal(ms) : null;
+}
+
+export function recordKey(r: TaskRecord): string {
+  return serializeRecord(r);
+}
+
+/** The records already in a results file, as a multiset of their serialised form. */
+export function readWrittenKeys(path: string): Map<string, number> {
+  const keys = new Map<string, number>();
+  if (!existsSync(path)) return keys;
+  let text = readFileSync(path, 'utf8');
+  if (text && !text.endsWith('\n')) {
+    // The crash tore the last line: drop it so the next append starts on a line of its own.
+    text = text.slice(0, text.lastIndexOf('\n') + 1);
+    truncateSync(path, Buffer.byteLength(text));
+  }
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const key = serializeRecord(JSON.parse(line) as TaskRecord);
+      keys.set(key, (keys.get(key) ?? 0) + 1);
+    } catch {
+      // a torn line from the crash: that record will be written again
+    }
+  }
+  return keys;
+}
