@@ -27,7 +27,8 @@ import { ensureStreams } from '../../shared/nats/streams.js';
 import {
   DEFAULT_POOL, JOBS_STREAM, checkSubjectToken, isSubjectToken, poolConsumer, seqOfJobSubject, subjects,
 } from '../../shared/nats/subjects.js';
-import { JOB_VERSION, encodeMessage, parseJob, type ResultMessage } from '../../shared/nats/schema.js';
+import { encodeMessage, parseJob, type ResultMessage } from '../../shared/nats/schema.js';
+import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 
 /** What the worker logs through; a winston logger fits. */
@@ -274,34 +275,15 @@ class Worker {
     safely(() => msg.ack());
   }
 
-  private async publishResult(result: ResultMessage): Promise<void> {
-    let last: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.p.js.publish(subjects.results(result.run_id), encodeMessage(result), {
-          msgID: `${result.run_id}.${result.seq}`,
-          timeout: 5000,
-        });
-        return;
-      } catch (e) {
-        last = e;
-        if (this.p.nc.isClosed()) break;
-        await sleep(RETRY_DELAY_MS * (attempt + 1));
-      }
-    }
-    throw last;
+  private publishResult(result: ResultMessage): Promise<void> {
+    return publishResult(this.p.nc, this.p.js, result);
   }
 
   private bareResult(
     runId: string, seq: number, taskFile: string, worker: number, delivery: number,
     status: ResultMessage['status'], error: string,
   ): ResultMessage {
-    const now = new Date().toISOString();
-    return {
-      v: JOB_VERSION, run_id: runId, seq, task_file: taskFile, status, exit_code: null,
-      start_time: now, end_time: now, duration_seconds: 0, agent: this.p.name, worker,
-      command_executed: '', error_message: error, stdout_tail: '', stderr_tail: '', delivery,
-    };
+    return unrunResult({ runId, seq, taskFile, agent: this.p.name, worker, delivery, status, error });
   }
 
   stop(): Promise<void> {
