@@ -132,6 +132,20 @@ function matches(text: string, patterns: Pattern[]): Array<{ start: number; end:
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** Anything any check below could report starts with one of these; most tasks contain none. */
+const SUSPICIOUS = /[\0;&|$`()<>\\"'\r\n]|\.\.|%2e|\/etc\/|\/proc\/|c:\\|\brm\b|chmod|mkfs|\bdd\b/i;
+
+/** Fast path: no suspicious character or word and within the length limits → nothing to report. */
+function isPlainlySafe(task: Task, resolve: (text: string) => string): boolean {
+  for (const key of ['hostname', 'command', 'arguments'] as const) {
+    const f = task.fields.get(key);
+    if (!f) continue;
+    const text = f.value.includes('@') ? resolve(f.value) : f.value;
+    if (text.length > LIMITS[key] || SUSPICIOUS.test(text)) return false;
+  }
+  return true;
+}
+
 /** Task-field checks (skippable with --skip-security-validation) plus the global checks. */
 export function checkSecurity(workflow: Workflow, opts: SecurityOptions): Diagnostic[] {
   return [...checkGlobalsSecurity(workflow), ...checkTaskSecurity(workflow, opts)];
@@ -146,6 +160,7 @@ export function checkTaskSecurity(workflow: Workflow, opts: SecurityOptions): Di
     const task = workflow.tasks.get(id)!;
     const execType = opts.execTypeOf(task, resolve).trim().toLowerCase();
     const shell = execType === 'shell';
+    if (isPlainlySafe(task, resolve)) continue;
     const mapped: Partial<Record<'hostname' | 'command' | 'arguments', Mapped>> = {};
     for (const key of ['hostname', 'command', 'arguments'] as const) {
       const f = task.fields.get(key);
