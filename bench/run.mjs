@@ -51,7 +51,14 @@ writeFileSync(join(dir, 'one.txt'), 'task=0\nhostname=localhost\nexec=local\ncom
 const cold = median([process.execPath, tasker, '-r', 'one.txt', '-l', join(dir, 'logs')], quick ? 5 : 11);
 row('one-task cold start (-r)', cold, 'node -e 0', nodeStart, '≤ 200 ms absolute');
 
-// 4. Peak memory of a task printing 1 GB.
+// 4. A parallel block of 200 /bin/true sub-tasks, max_parallel=20, vs xargs -P20 on the same commands.
+const block = ['task=0', 'type=parallel', 'max_parallel=20', `tasks=${Array.from({ length: 200 }, (_, i) => 100 + i).join(',')}`, ''];
+for (let i = 0; i < 200; i++) block.push(`task=${100 + i}`, 'hostname=localhost', 'exec=local', 'command=/bin/true', '');
+writeFileSync(join(dir, 'block.txt'), block.join('\n'));
+writeFileSync(join(dir, 'block-xargs.sh'), '#!/bin/bash\nseq 200 | xargs -P20 -n1 /bin/true\n');
+row('parallel block: 200 /bin/true, max_parallel=20', median([process.execPath, tasker, '-r', 'block.txt', '-l', join(dir, 'logs')], seqRuns), 'xargs -P20 on the same 200', median(['bash', 'block-xargs.sh'], seqRuns), 'report');
+
+// 5. Peak memory of a task printing 1 GB.
 writeFileSync(join(dir, 'gb.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=head\narguments=-c 1000000000 /dev/zero\ntimeout=600\n');
 const peak = await new Promise((resolve, reject) => {
   const t = process.hrtime.bigint();
