@@ -107,6 +107,40 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
   return diagnostics;
 }
 
+/** The top-level task a task runs as: its block for a sub-task, else itself. */
+function topLevelOf(wf: Workflow, id: number): number {
+  if (!wf.subtaskIds.has(id)) return id;
+  for (const t of wf.tasks.values()) if (blockMembers(t).includes(id)) return t.id;
+  return id;
+}
+
+/**
+ * Whether task `from` can have run before task `to` (following every route the flow can take). A
+ * search bounded to `limit` tasks answers true when the bound is hit, so a huge file never stalls.
+ */
+export function canRunBefore(wf: Workflow, from: number, to: number, limit = 5000): boolean {
+  const start = topLevelOf(wf, from);
+  const goal = topLevelOf(wf, to);
+  if (start === goal) return wf.subtaskIds.has(from) && wf.subtaskIds.has(to);
+  const seen = new Set<number>();
+  const queue = [start];
+  while (queue.length) {
+    const id = queue.pop()!;
+    const task = wf.tasks.get(id);
+    if (!task) continue;
+    const { targets, fallsThrough } = successors(task);
+    const next = fallsThrough ? [...targets, nextSequential(wf, id)] : targets;
+    for (const n of next) {
+      if (n === goal) return true;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      if (seen.size > limit) return true;
+      queue.push(n);
+    }
+  }
+  return false;
+}
+
 /** The task sequential flow continues with after `id`: id+1, stepping over ids that only run inside a block. */
 export function nextSequential(wf: Pick<Workflow, 'subtaskIds'>, id: number): number {
   let next = id + 1;

@@ -10,7 +10,7 @@ import { suggest } from './diagnostics.js';
 import { BLOCK_TYPES, SPLIT_DELIMITERS } from './keys.js';
 import type { AggregateRule, SplitSpec, Task, Workflow } from './model.js';
 import { expandEnv, findPlaceholders, substitute, TASK_VAR } from './variables.js';
-import { analyseFlow } from './flow-analysis.js';
+import { analyseFlow, canRunBefore } from './flow-analysis.js';
 
 export interface ValidateOptions {
   env: NodeJS.ProcessEnv;
@@ -395,8 +395,8 @@ function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {
             diagnostics.push({ code: 'UNDEFINED_TASK_VARIABLE', severity: 'error', message: `task ${task.id}: @${p.name}@ refers to task ${ref}, which is not defined`, line: field.line, col, length: p.name.length + 2 });
           } else if (ref === task.id && !['next', 'success', 'failure', 'loop_break'].includes(key) && !task.loop) {
             diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ is the task's own result, which does not exist before it runs`, line: field.line, col, length: p.name.length + 2 });
-          } else if ((order.get(ref) ?? 0) > (order.get(task.id) ?? 0) && !wf.subtaskIds.has(task.id)) {
-            diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ comes from task ${ref}, which has a higher id and may not have run yet`, line: field.line, col, length: p.name.length + 2 });
+          } else if (ref !== task.id && !canRunBefore(wf, ref, task.id)) {
+            diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ comes from task ${ref}, which cannot have run before task ${task.id}`, line: field.line, col, length: p.name.length + 2, hint: `no route leads from task ${ref} to task ${task.id}; the placeholder would stay unresolved` });
           }
         } else if (/^\d+_/.test(p.name)) {
           const [num, name] = [p.name.slice(0, p.name.indexOf('_')), p.name.slice(p.name.indexOf('_') + 1)];

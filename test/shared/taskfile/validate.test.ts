@@ -181,7 +181,7 @@ test('@N_stdout@ of a task that does not exist', diagnoses, file(...T0, ...task(
   { code: 'UNDEFINED_TASK_VARIABLE', severity: 'error', line: 7, col: 11, message: 'task 1: @5_stdout@ refers to task 5, which is not defined' },
 ]);
 test('@N_stdout@ of a later task', diagnoses, file(...task(0, 'arguments=x @1_stdout@'), ...task(1)), [
-  { code: 'VARIABLE_BEFORE_RUN', severity: 'warning', line: 4, col: 13, message: 'task 0: @1_stdout@ comes from task 1, which has a higher id and may not have run yet' },
+  { code: 'VARIABLE_BEFORE_RUN', severity: 'warning', line: 4, col: 13, message: 'task 0: @1_stdout@ comes from task 1, which cannot have run before task 0' },
 ]);
 test("@N_stdout@ of the task's own result in its arguments", diagnoses, file(...task(0, 'arguments=@0_stdout@')), [
   { code: 'VARIABLE_BEFORE_RUN', severity: 'warning', line: 4, col: 11, message: "task 0: @0_stdout@ is the task's own result, which does not exist before it runs" },
@@ -314,4 +314,14 @@ test('a split spec is kept on the task', (t) => {
 test('all problems of a file are reported in one run', (t) => {
   const { diagnostics } = check(file('task=0', 'command=echo', 'exec=pbrn', 'timeout=abc', 'task=1', 'hostname=h', 'command=x', 'next=loop'));
   t.deepEqual(diagnostics.map((d) => d.code), ['MISSING_HOSTNAME', 'UNKNOWN_EXEC_TYPE', 'NOT_AN_INTEGER', 'NEXT_LOOP_WITHOUT_LOOP']);
+});
+
+test('@N_stdout@ of a task on another branch: it cannot have run before, so a warning', (t) => {
+  const text = 'task=0\nhostname=localhost\nexec=local\ncommand=true\non_success=1\ngoto=2\n\ntask=1\nhostname=localhost\nexec=local\ncommand=echo\nnext=never\n\ntask=2\nhostname=localhost\nexec=local\ncommand=echo\narguments=@1_stdout@\n';
+  const { diagnostics } = check(text);
+  const d = diagnostics.find((x) => x.code === 'VARIABLE_BEFORE_RUN');
+  t.truthy(d);
+  t.is(d?.line, 18);
+  t.is(d?.col, 11);
+  t.regex(d?.message ?? '', /task 1, which cannot have run before task 2/);
 });
