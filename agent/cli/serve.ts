@@ -15,6 +15,7 @@ import { parseFlags, parseIntFlag, UsageError, type FlagValues } from './parse-f
 
 export const SERVE_USAGE =
   'usage: tasker-agent serve --listen HOST:PORT [--config FILE] [--tls-ca F --tls-cert F --tls-key F]\n' +
+  '                          [--nats URL [--pool NAME] [--max N]]   (--listen optional with --nats; docs/nats.md)\n' +
   '                          [--allow-client NAME…] [--allow-exec TYPE…] [--max-concurrent N] [--max-queue N]\n' +
   '                          [--drain-timeout SECONDS] [--log-level LEVEL]';
 
@@ -30,6 +31,9 @@ const SERVE_FLAGS = {
   'max-queue': 'string',
   'drain-timeout': 'string',
   'log-level': 'string',
+  nats: 'string',
+  pool: 'string',
+  max: 'string',
 } as const;
 
 /** The `agent:` section of the agent's config file; command-line flags win over it. */
@@ -103,7 +107,8 @@ async function readTls(ca?: string, cert?: string, key?: string): Promise<AgentT
 
 /** `tasker-agent serve`: runs until io.signal aborts (SIGTERM/SIGINT), then drains and returns 0. */
 export async function serve(argv: string[], io: CliIo): Promise<number> {
-  let server;
+  let server: Awaited<ReturnType<typeof startAgentServer>> | undefined;
+  let nats;
   let drainTimeoutMs: number;
   let logger;
   try {
@@ -117,7 +122,10 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       io.stderr as NodeJS.WritableStream,
     );
     const listen = pick(flags, 'listen', file.listen);
-    if (!listen) throw new UsageError('--listen HOST:PORT is required (or agent.listen in --config)');
+    const natsFlags = { nats: flags.nats as string | undefined, pool: flags.pool as string | undefined, configPath };
+    const { natsRequested, startNatsServe } = await import('../nats/serve.js');
+    const wantNats = await natsRequested(natsFlags);
+    if (!listen && !wantNats) throw new UsageError('--listen HOST:PORT or --nats URL is required (or agent.listen / nats.url in --config)');
     const tls = await readTls(
       pick(flags, 'tls-ca', file.tls?.ca),
       pick(flags, 'tls-cert', file.tls?.cert),
@@ -127,7 +135,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     const maxQueue = parseIntFlag('max-queue', pick(flags, 'max-queue', file.max_queue) ?? '64', 0, 1_000_000);
     drainTimeoutMs = parseIntFlag('drain-timeout', pick(flags, 'drain-timeout', file.drain_timeout) ?? '30', 0, 86_400) * 1000;
     const { registry, hostValidation } = loaded;
-    server = await startAgentServer({
+    const max = typeof flags.max === 'string' ? parseIntFlag('max', flags.max, 1, 10_000) : undefined;
+    server = !listen ? undefined : await startAgentServer({
       listen,
       tls,
       allowClients: pickList(flags, 'allow-client', file.allow_clients, configPath),
@@ -139,7 +148,17 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       checkHosts: (hosts, connectivity) => checkHostsOnAgent({ registry, hostValidation, env: io.env }, hosts, connectivity),
       logger,
     });
+    if (wantNats) {
+      nats = await startNatsServe({ ...natsFlags, max, logger, drainMs: drainTimeoutMs, env: io.env }).catch(async (e: Error) => {
+        await server?.drain(0);
+        throw e;
+      });
+    }
   } catch (err) {
+    if (err instanceof Error && err.name === 'NatsSetupError') {
+      io.stderr.write(`tasker-agent serve: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof UsageError || err instanceof AgentConfigError) {
       io.stderr.write(`tasker-agent serve: ${err.message}\n`);
       if (err instanceof UsageError) io.stderr.write(`${SERVE_USAGE}\n`);
@@ -147,7 +166,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
-  io.stdout.write(`tasker-agent listening on ${server.address}\n`);
+  if (server) io.stdout.write(`tasker-agent listening on ${server.address}\n`);
+  if (nats) io.stdout.write(`tasker-agent ${nats.name} taking jobs from NATS\n`);
   const signal = io.signal;
   await new Promise<void>((resolve) => {
     if (!signal) return; // runs until the process is killed
@@ -155,7 +175,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
   logger.info('shutdown requested', { reason: String(signal?.reason) });
-  await server.drain(drainTimeoutMs);
+  await Promise.all([server?.drain(drainTimeoutMs), nats?.stop()]);
   await new Promise<void>((resolve) => logger.end(resolve));
   return ExitCode.SUCCESS;
 }

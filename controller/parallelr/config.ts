@@ -210,6 +210,7 @@ function applyText(
     const section = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     const keyPos = at(nodeStart(pair.key));
     const schema = CONFIG_SCHEMA[section];
+    if (section === 'nats') continue; // read and checked by controller/nats (docs/nats.md)
     if (!schema) {
       diagnostics.push({ severity: 'error', file, ...keyPos, message: `unknown section '${section}'; expected one of ${Object.keys(CONFIG_SCHEMA).join(', ')}` });
       continue;

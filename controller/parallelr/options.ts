@@ -29,13 +29,19 @@ export interface CliOptions {
   backup: boolean;
   inProcess: boolean;
   quiet: boolean;
+  /** `--nats URL` / `--pool NAME`: distribute the task files over NATS agents (docs/nats.md). */
+  nats?: string;
+  pool?: string;
+  /** `--resume RUN_ID`: re-attach to a distributed run after a controller crash. */
+  resume?: string;
 }
 
 export const USAGE =
   'usage: parallelr [-h] [-T PATH [PATH ...]] [-C COMMAND] [-A FILE] [-S SEP] [-E NAME[,NAME…]]\n' +
   '                 [--file-extension EXT[,EXT…]] [-m MAX] [-t TIMEOUT] [-w WAIT] [-s SLEEP] [-r] [-d|-D]\n' +
   '                 [--enable-stop-limits] [--log-task-output|--no-task-output-log] [--results FILE]\n' +
-  '                 [--list-workers] [-k [PID]] [-y] [--validate-config] [--show-config] [--version]';
+  '                 [--list-workers] [-k [PID]] [-y] [--validate-config] [--show-config] [--version]\n' +
+  '                 [--nats URL] [--pool NAME] [--resume RUN_ID]';
 
 export const HELP = `${USAGE}
 
@@ -70,6 +76,11 @@ Records:
   --no-backup-inputs          do not copy task files / arguments file to ~/parallelr/backups/
   -q, --quiet                 no per-task console lines or progress bar
   -p, --project NAME          project name (ptasker mode: passed to tasker -p)
+
+Distributed (NATS JetStream, see docs/nats.md):
+  --nats URL                  publish the task files as jobs; tasker-agent serve --nats runs them
+  --pool NAME                 agent pool (config nats.pool, default 'default'); alone: URL from config
+  --resume RUN_ID             re-attach to a distributed run after a controller crash
 
 Workers:
   --list-workers              list running parallelr processes
@@ -119,6 +130,9 @@ const LONG: Record<string, Spec> = {
   '--results': { name: 'results', takes: 'one' },
   '--quiet': { name: 'q', takes: 'none' },
   '--version': { name: 'version', takes: 'none' },
+  '--nats': { name: 'nats', takes: 'one' },
+  '--pool': { name: 'pool', takes: 'one' },
+  '--resume': { name: 'resume', takes: 'one' },
 };
 
 const SHORT: Record<string, Spec> = {
@@ -239,6 +253,9 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       case 'p': o.project = value(flag, inline); break;
       case 'results': o.results = value(flag, inline); break;
       case 'q': o.quiet = true; break;
+      case 'nats': o.nats = value(flag, inline); break;
+      case 'pool': o.pool = value(flag, inline); break;
+      case 'resume': o.resume = value(flag, inline); break;
     }
   };
   for (; i < argv.length; i++) {

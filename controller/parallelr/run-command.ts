@@ -47,6 +47,10 @@ export async function runTasks(
   if (opts.timeout !== undefined && opts.timeout > limits.max_allowed_timeout) {
     throw new UsageError(`-t/--timeout must be a whole number of seconds from 1 to ${limits.max_allowed_timeout} (limits.max_allowed_timeout), got \`${opts.timeout}\``);
   }
+  if (opts.resume !== undefined) {
+    const { runDistributedCli } = await import('../nats/cli-entry.js');
+    return runDistributedCli({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet }, io);
+  }
   const isDaemonChild = io.env[DAEMON_ENV] === '1';
   const env: NodeJS.ProcessEnv = { ...io.env };
   delete env[DAEMON_ENV];
@@ -110,6 +114,17 @@ export async function runTasks(
   }
 
   // Run mode.
+  if (opts.nats !== undefined || opts.pool !== undefined) {
+    const { runDistributedCli } = await import('../nats/cli-entry.js');
+    return runDistributedCli({
+      nats: opts.nats, pool: opts.pool, entries, command: template.text, timeoutSeconds,
+      stopLimits: stopLimitsOn
+        ? { maxConsecutiveFailures: limits.max_consecutive_failures, maxFailureRate: limits.max_failure_rate, minTasksForRateCheck: limits.min_tasks_for_rate_check }
+        : null,
+      maxOutputCapture: limits.max_output_capture, resultsFile: opts.results ? resolve(io.cwd, opts.results) : undefined,
+      configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet,
+    }, io);
+  }
   if (isDaemonChild) out(daemonStartedLine(ctx.pid));
   const workspace = { dir: dirs.workspace, isolated: config.execution.workspace_isolation };
   mkdirSync(workspace.dir, { recursive: true });
