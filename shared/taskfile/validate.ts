@@ -381,7 +381,6 @@ const VAR_FIELDS = ['hostname', 'command', 'arguments', 'exec', 'timeout', 'slee
 
 /** Every @X@ must name a global or a task result of a task that exists (and, ideally, ran before). */
 function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {
-  const order = new Map(wf.ids.map((id, i) => [id, i]));
   for (const task of wf.tasks.values()) {
     for (const key of VAR_FIELDS) {
       const field = task.fields.get(key);
