@@ -2,7 +2,7 @@
  * `tasker` as a function: `runTasker(argv, io)` returns the exit code. The bin file passes the real
  * process; tests and the in-process parallelr pass their own io. No process-global state.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
@@ -18,6 +18,7 @@ import { parseTaskFile } from '../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../shared/taskfile/validate.js';
 import { secretValues } from '../../shared/taskfile/variables.js';
 import { VERSION } from '../../shared/version.js';
+import { loadConfig } from '../../shared/config/load-config.js';
 import { buildPlan, formatPlan } from '../engine/plan.js';
 import { RunLog } from '../engine/run-log.js';
 import { defaultArgs, HELP, parseTaskerArgs, USAGE, UsageError } from './tasker-args.js';
@@ -131,18 +132,16 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
   const home = io.env['HOME'] || homedir();
   let registry = defaultRegistry();
   let config: Setup['config'] = { data: {} };
-  const configExists = args.config !== undefined || io.env['TASKER_CONFIG'] !== undefined ||
-    [join(io.cwd, 'tasker.yaml'), join(io.cwd, 'cfg', 'execution_types.yaml'), join(home, '.config', 'tasker', 'tasker.yaml'), '/etc/tasker/tasker.yaml'].some((p) => existsSync(p));
-  if (configExists) {
-    // yaml costs ~35 ms to load: only when a config file is there.
-    const { loadConfig } = await import('../../shared/config/load-config.js');
+  // loadConfig knows the search path and loads yaml (~35 ms) only when it finds a file.
+  const loaded = loadConfig({ explicitPath: args.config, env: io.env, cwd: io.cwd, home });
+  if (loaded.path !== undefined || loaded.diagnostics.length > 0) {
     const { execTypesFromConfig } = await import('../../shared/config/exec-types-config.js');
-    const loaded = loadConfig({ explicitPath: args.config, env: io.env, cwd: io.cwd, home });
     config = loaded;
     const fromConfig = execTypesFromConfig(loaded.data, loaded.positionOf);
     registry = fromConfig.registry;
     const configDiagnostics = [...loaded.diagnostics, ...fromConfig.diagnostics];
-    for (const d of sortDiagnostics(configDiagnostics)) io.stderr.write(`${formatDiagnostic(d, loaded.path ?? args.config ?? 'config', loaded.path && d.line ? readFileSync(loaded.path, 'utf8').split(/\r?\n/) : undefined)}\n`);
+    const configLines = loaded.path && configDiagnostics.some((d) => d.line) ? readFileSync(loaded.path, 'utf8').split(/\r?\n/) : undefined;
+    for (const d of sortDiagnostics(configDiagnostics)) io.stderr.write(`${formatDiagnostic(d, loaded.path ?? args.config ?? 'config', configLines)}\n`);
     if (hasErrors(configDiagnostics)) {
       io.stderr.write(`tasker: error: the config file has errors; nothing was run\n`);
       return ExitCode.VALIDATION_FAILED;
@@ -183,7 +182,7 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
     const t = resolveExecType(registry, execType);
     if (!t) return `${command} ${a}`.trim();
     if (t.name === 'local') return `${command}${a ? ` ${a}` : ''}`;
-    const { argv: av, error } = buildArgvSafe(t, hostname, command, a);
+    const { argv: av, error } = buildArgv(t, { hostname, command, arguments: a });
     return error ? `${command} ${a}`.trim() : av.map(quoteArg).join(' ');
   };
 
@@ -229,10 +228,6 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
     return ExitCode.SUCCESS;
   }
   return executeRun(setup, {});
-}
-
-function buildArgvSafe(t: NonNullable<ReturnType<typeof resolveExecType>>, hostname: string, command: string, a: string): { argv: string[]; error?: string } {
-  return buildArgv(t, { hostname, command, arguments: a });
 }
 
 async function renderSvg(dot: string, io: CliIo): Promise<number> {
