@@ -20,26 +20,19 @@ export function fileTimestamp(d = new Date()): string {
 
 /** Create BASE/logs/<stem>_<ts>.log exclusively (a concurrent run of the same file gets a suffix). */
 export function createLogFile(base: string, taskFile: string, ts: string): string {
-  const dir = join(base, 'logs');
-  mkdirSync(dir, { recursive: true });
-  for (let n = 0; ; n++) {
-    const path = join(dir, `${fileStem(taskFile)}_${ts}${n ? `_${n}` : ''}.log`);
-    try {
-      closeSync(openSync(path, 'wx'));
-      return path;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw e;
-    }
-  }
+  return writeExclusive(join(base, 'logs'), `${fileStem(taskFile)}_${ts}`, '.log', '');
 }
 
 /** Copy the task file to BASE/tasks/<stem>_<ts>.<ext>. */
 export function copyTaskFile(base: string, taskFile: string, text: string, ts: string): string {
-  const dir = join(base, 'tasks');
+  return writeExclusive(join(base, 'tasks'), `${fileStem(taskFile)}_${ts}`, extname(taskFile) || '.txt', text);
+}
+
+/** Create DIR/NAME.EXT (or NAME_1.EXT, …) with O_EXCL so two runs never share a file. */
+function writeExclusive(dir: string, name: string, ext: string, text: string): string {
   mkdirSync(dir, { recursive: true });
-  const ext = extname(taskFile) || '.txt';
   for (let n = 0; ; n++) {
-    const path = join(dir, `${fileStem(taskFile)}_${ts}${n ? `_${n}` : ''}${ext}`);
+    const path = join(dir, `${name}${n ? `_${n}` : ''}${ext}`);
     try {
       writeFileSync(path, text, { flag: 'wx' });
       return path;
