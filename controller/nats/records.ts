@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import type { ResultMessage } from '../../shared/nats/schema.js';
 import { isoLocal } from '../parallelr/paths.js';
-import { serializeRecord } from '../parallelr/results-writer.js';
+import { notStartedRecord, serializeRecord } from '../parallelr/results-writer.js';
 import type { TaskRecord } from '../parallelr/types.js';
 import type { RunState } from './run-state.js';
 
@@ -27,20 +27,7 @@ export function toRecord(r: ResultMessage, runId: string): TaskRecord {
 
 export function notRunRecord(state: RunState, seq: number, status: 'CANCELLED' | 'ERROR', error: string): TaskRecord {
   const file = state.files[seq - 1]!;
-  return {
-    session_id: state.runId,
-    task_file: file.taskFile,
-    arguments: [],
-    command: state.command.split('@TASK@').join(file.path),
-    status,
-    exit_code: null,
-    start_time: null,
-    end_time: null,
-    duration_seconds: 0,
-    worker: null,
-    agent: null,
-    error_message: error,
-  };
+  return notStartedRecord({ session_id: state.runId, task_file: file.taskFile, arguments: [], command: state.command.split('@TASK@').join(file.path) }, status, error);
 }
 
 function localTime(iso: string): string | null {

@@ -6,7 +6,7 @@ import { buildTaskCommand, type CommandTemplate } from './command.js';
 import { loadTaskerMain, taskerArguments, type TaskerMain } from './in-process.js';
 import type { MainLog } from './main-log.js';
 import type { ProgressReporter } from './progress.js';
-import { durationSeconds, type ResultsWriter } from './results-writer.js';
+import { durationSeconds, notStartedRecord, type ResultsWriter } from './results-writer.js';
 import { createStopLimitTracker, type StopLimitSettings } from './stop-limits.js';
 import { TailBuffer, type OutputTail, type TaskOutputWriter } from './task-output.js';
 import type { TaskEntry, TaskRecord, TaskStatus } from './types.js';
@@ -266,23 +266,7 @@ export async function runParallel(options: ParallelRunOptions, io: CliIo): Promi
     if (recorded[i]) continue;
     const e = entries[i]!;
     const command = buildTaskCommand(options.template, e);
-    record(
-      {
-        session_id: options.sessionId,
-        task_file: e.taskFile,
-        arguments: e.arguments,
-        command: 'error' in command ? '' : command.display,
-        status: 'CANCELLED',
-        exit_code: null,
-        start_time: null,
-        end_time: null,
-        duration_seconds: 0,
-        worker: null,
-        agent: null,
-        error_message: why,
-      },
-      i,
-    );
+    record(notStartedRecord({ session_id: options.sessionId, task_file: e.taskFile, arguments: e.arguments, command: 'error' in command ? '' : command.display }, 'CANCELLED', why), i);
   }
   options.progress?.done();
   return { records, stopReason, interrupted, elapsedSeconds: (Date.now() - t0) / 1000, inProcessCount };

@@ -2,6 +2,11 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TASK_RECORD_KEYS, type TaskRecord } from './types.js';
 
+/** The record of a task that never started (cancelled by a stop, or refused before it ran). */
+export function notStartedRecord(base: Pick<TaskRecord, 'session_id' | 'task_file' | 'arguments' | 'command'>, status: 'CANCELLED' | 'ERROR', error: string): TaskRecord {
+  return { ...base, status, exit_code: null, start_time: null, end_time: null, duration_seconds: 0, worker: null, agent: null, error_message: error };
+}
+
 /** Appends one JSON line per task; every line is written with one write(2) so nothing is torn or lost on a crash. */
 export interface ResultsWriter {
   readonly path: string;
