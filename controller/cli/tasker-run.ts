@@ -116,27 +116,23 @@ async function runLocked(setup: Setup, startTime: Date, executors: RunExecutors)
       log.warn(`Results of tasks before ${args.startFrom} are not available: their @N_...@ variables stay unresolved`);
     }
   }
-  let outcome: RunOutcome;
   let created: string | undefined;
   let lastStore: VariableStore | undefined;
-  try {
-    outcome = await runWorkflow({
-      workflow, log, runId: ts, startFrom: recovery?.resume ? undefined : args.startFrom, resume: recovery?.resume,
-      onCheckpoint: recovery
-        ? (next, state) => {
-          lastStore = state.store;
-          const saved = recovery.mod.stateFromOutcome(state.outcome, state.store, next, { taskFile: setup.taskFile, taskText: setup.text, workflow, logFile, created });
-          created ??= saved.created;
-          recovery.mod.saveRecovery(recovery.path, saved);
-        }
-        : undefined,
-      defaultExecType: setup.defaultExecType, defaultTimeoutSec: setup.defaultTimeoutSec,
-      executorFor: executors.executorFor, canonicalExecType: setup.canonicalExecType, describeCommand: setup.describeCommand,
-      fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock,
-    });
-  } finally {
-    // executors are closed by the caller
-  }
+  // The caller closes the executors.
+  const outcome: RunOutcome = await runWorkflow({
+    workflow, log, runId: ts, startFrom: recovery?.resume ? undefined : args.startFrom, resume: recovery?.resume,
+    onCheckpoint: recovery
+      ? (next, state) => {
+        lastStore = state.store;
+        const saved = recovery.mod.stateFromOutcome(state.outcome, state.store, next, { taskFile: setup.taskFile, taskText: setup.text, workflow, logFile, created });
+        created ??= saved.created;
+        recovery.mod.saveRecovery(recovery.path, saved);
+      }
+      : undefined,
+    defaultExecType: setup.defaultExecType, defaultTimeoutSec: setup.defaultTimeoutSec,
+    executorFor: executors.executorFor, canonicalExecType: setup.canonicalExecType, describeCommand: setup.describeCommand,
+    fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock,
+  });
   if (recovery) {
     // Keep the state only when a resume makes sense: an unrouted failure or an interrupt.
     if (outcome.interrupted || outcome.exitCode === ExitCode.TASK_FAILED) {
