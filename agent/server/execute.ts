@@ -120,6 +120,22 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
     }
     log.debug('execute', { execType: req.exec_type, hostname: req.hostname, argv: built.argv });
     const writable = () => !call.cancelled && !call.destroyed;
+    // Backpressure: when the controller reads slowly, gRPC's buffer fills and write() says so;
+    // the runner then stops reading the child's pipe until 'drain', so agent memory stays bounded.
+    const send = (msg: { stdout: Buffer } | { stderr: Buffer }): Promise<void> | undefined => {
+      if (!writable() || call.write(msg)) return undefined;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          call.off('drain', done);
+          call.off('cancelled', done);
+          call.off('close', done);
+          resolve();
+        };
+        call.once('drain', done);
+        call.once('cancelled', done);
+        call.once('close', done);
+      });
+    };
     result = await runProcess({
       argv: built.argv,
       timeoutMs: req.timeout_ms || undefined,
@@ -128,8 +144,8 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
       previewLimit: 0,
       spillDir: ctx.spillDir,
       onSpawn: (pid) => writable() && call.write({ started: { pid } }),
-      onStdout: (chunk) => writable() && call.write({ stdout: chunk }),
-      onStderr: (chunk) => writable() && call.write({ stderr: chunk }),
+      onStdout: (chunk) => send({ stdout: chunk }),
+      onStderr: (chunk) => send({ stderr: chunk }),
     });
     if (result.timedOut) cancelReason = 'TIMED_OUT';
     outcome = result.timedOut ? 'timed-out' : result.canceled ? `canceled(${cancelReason})` : `exit ${result.exitCode}`;

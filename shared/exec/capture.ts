@@ -14,7 +14,11 @@ export interface CaptureOptions {
   spillDir: string;
   /** Used in the spill file name `tasker_<kind>_<pid>_<random>`. */
   pid: number;
-  onChunk?: (chunk: Buffer) => void;
+  /**
+   * Live output. When it returns a promise (e.g. a gRPC stream that is full), reading stops until
+   * it settles, so a slow consumer holds the child back instead of growing our memory.
+   */
+  onChunk?: (chunk: Buffer) => void | Promise<unknown>;
 }
 
 export interface CaptureResult {
@@ -60,6 +64,9 @@ export class StreamCapture {
   private spillError: string | undefined;
   private ended = false;
   private lastDataAt = 0;
+  /** Why the source is paused: the spill file and/or the live consumer; resumed when both clear. */
+  private holds = 0;
+  private releaseSpillHold: (() => void) | undefined;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
@@ -97,11 +104,24 @@ export class StreamCapture {
   private onData(chunk: Buffer): void {
     this.lastDataAt = performance.now();
     try {
-      this.opts.onChunk?.(chunk);
+      const pending = this.opts.onChunk?.(chunk);
+      if (pending instanceof Promise) this.hold(pending);
     } catch {
       // A failing listener must not crash the run or lose the capture; the caller owns its errors.
     }
     this.store(chunk);
+  }
+
+  /** Pause the source until `until` settles (other holds may keep it paused longer). */
+  private hold(until: Promise<unknown>): void {
+    if (this.ended || this.source.destroyed) return;
+    this.holds++;
+    this.source.pause();
+    const release = () => {
+      this.holds--;
+      if (this.holds === 0 && !this.source.destroyed) this.source.resume();
+    };
+    until.then(release, release);
   }
 
   private store(chunk: Buffer): void {
@@ -128,7 +148,7 @@ export class StreamCapture {
     this.spill.on('error', (err) => {
       this.spillError ??= `cannot write ${this.spillPath}: ${err.message}`;
       // Keep draining the child so it never blocks on a full pipe.
-      if (this.source.isPaused()) this.source.resume();
+      this.releaseSpillHold?.();
     });
     this.writeSpill(all);
   }
@@ -136,10 +156,18 @@ export class StreamCapture {
   private writeSpill(chunk: Buffer): void {
     const spill = this.spill!;
     if (this.spillError || spill.destroyed) return;
-    if (!spill.write(chunk) && !this.ended && !this.source.destroyed) {
-      this.source.pause();
-      spill.once('drain', () => this.source.resume());
-    }
+    if (spill.write(chunk) || this.releaseSpillHold) return;
+    this.hold(
+      new Promise<void>((resolve) => {
+        const release = () => {
+          spill.off('drain', release);
+          this.releaseSpillHold = undefined;
+          resolve();
+        };
+        this.releaseSpillHold = release;
+        spill.once('drain', release);
+      }),
+    );
   }
 
   private finishSource(): void {

@@ -16,9 +16,12 @@ export interface RunOptions {
   previewLimit?: number;
   /** Directory for spill files. Default os.tmpdir(). */
   spillDir?: string;
-  /** Live output, every chunk as it arrives (also after spilling). */
-  onStdout?: (chunk: Buffer) => void;
-  onStderr?: (chunk: Buffer) => void;
+  /**
+   * Live output, every chunk as it arrives (also after spilling). Returning a promise pauses
+   * reading that stream until it settles (backpressure from a slow consumer).
+   */
+  onStdout?: (chunk: Buffer) => void | Promise<unknown>;
+  onStderr?: (chunk: Buffer) => void | Promise<unknown>;
   onSpawn?: (pid: number) => void;
 }
 
