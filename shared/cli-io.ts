@@ -25,7 +25,9 @@ export function processIo(): CliIo & { dispose(): void } {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    env: process.env,
+    // A frozen snapshot: reading process.env goes through a native interceptor on every access,
+    // and a frozen environment lets the launcher encode it once for all the children of a run.
+    env: Object.freeze({ ...process.env }),
     cwd: process.cwd(),
     isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     readLine: async (prompt: string) => {

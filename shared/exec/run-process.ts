@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { statSync } from 'node:fs';
 import { applyCaptures, StreamCapture, type CaptureResult } from './capture.js';
 import { killProcessGroup } from './kill-group.js';
+import { getLauncher, LauncherUnavailable, StartError, type ExitStatus, type StartedChild } from './launcher.js';
 import type { ProcessResult, RunOptions } from './types.js';
 
 const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
@@ -66,30 +67,59 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
     return failed(126, `working directory does not exist: ${opts.cwd}`);
   }
 
-  let child: ChildProcess;
+  let child: StartedChild;
   try {
-    child = spawn(program, argv.slice(1), {
-      cwd: opts.cwd,
-      env: opts.env,
+    child = await startChild(argv, opts.cwd, opts.env ?? process.env);
+  } catch (e) {
+    const code = e instanceof StartError ? e.code : (e as NodeJS.ErrnoException).code;
+    if (e instanceof StartError && e.stage === 'chdir') return failed(126, `cannot change to working directory ${opts.cwd}: ${code}`);
+    if (code === 'ENOENT') return failed(127, `command not found: ${program}`);
+    if (code === 'EACCES') return failed(126, `permission denied: ${program}`);
+    return failed(126, `cannot run ${program}: ${code ?? (e as Error).message}`);
+  }
+  return supervise(child, opts, argv, started, base);
+}
+
+/** Start through the launcher when it is usable, else with Node's spawn (same behaviour). */
+async function startChild(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<StartedChild> {
+  const launcher = getLauncher();
+  if (launcher) {
+    try {
+      return await launcher.start(argv, cwd, env);
+    } catch (e) {
+      if (!(e instanceof LauncherUnavailable)) throw e;
+    }
+  }
+  return nodeSpawn(argv, cwd, env);
+}
+
+function nodeSpawn(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<StartedChild> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd,
+      env,
       detached: true,
       shell: false,
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
-  } catch (err) {
-    return failed(126, `cannot run ${program}: ${(err as Error).message}`);
-  }
-  return supervise(child, opts, argv, started, base);
+    const exited = new Promise<ExitStatus>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.off('error', reject);
+      child.on('error', () => undefined); // a kill() failure on a running child: nothing to report
+      resolve({ pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, exited });
+    });
+  });
 }
 
 function supervise(
-  child: ChildProcess,
+  child: StartedChild,
   opts: RunOptions,
   argv: string[],
   started: number,
   base: () => ProcessResult,
 ): Promise<ProcessResult> {
-  const program = argv[0]!;
   const pid = child.pid;
   const run = new AbortController(); // aborted when the run settles: removes our listeners
   const timers = new Set<NodeJS.Timeout>();
@@ -105,10 +135,10 @@ function supervise(
   const previewLimit = Math.min(opts.previewLimit ?? DEFAULT_PREVIEW_LIMIT, captureLimit);
   const spillDir = opts.spillDir ?? tmpdir();
   const out = new StreamCapture(child.stdout!, {
-    kind: 'stdout', captureLimit, previewLimit, spillDir, pid: pid ?? process.pid, onChunk: opts.onStdout,
+    kind: 'stdout', captureLimit, previewLimit, spillDir, pid, onChunk: opts.onStdout,
   });
   const err = new StreamCapture(child.stderr!, {
-    kind: 'stderr', captureLimit, previewLimit, spillDir, pid: pid ?? process.pid, onChunk: opts.onStderr,
+    kind: 'stderr', captureLimit, previewLimit, spillDir, pid, onChunk: opts.onStderr,
   });
 
   return new Promise<ProcessResult>((resolve) => {
@@ -117,10 +147,10 @@ function supervise(
     let exited = false;
     let settled = false;
 
-    const finish = async (exitCode: number | null, signal: NodeJS.Signals | null, spawnError?: string) => {
+    const finish = async (exitCode: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
-      run.abort();
+      run.abort('settled'); // a reason: abort() alone builds a DOMException with a stack
       for (const t of timers) clearTimeout(t);
       timers.clear();
       try {
@@ -129,26 +159,13 @@ function supervise(
         if (timeoutNote) err.append(Buffer.from(timeoutNote));
         const [o, e] = await Promise.all([out.result(), err.result()]);
         resolve(
-          buildResult(base(), { pid, exitCode, signal, spawnError, killReason, cancelReason, o, e, started, timeoutNote }),
+          buildResult(base(), { pid, exitCode, signal, killReason, cancelReason, o, e, started, timeoutNote }),
         );
       } catch (error) {
         resolve({ ...base(), exitCode: 126, spawnError: `internal error: ${(error as Error).message}` });
       }
     };
 
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      if (pid !== undefined) return; // a kill() failure on a running child: nothing to report
-      out.destroySource();
-      err.destroySource();
-      const [code, text] =
-        e.code === 'ENOENT'
-          ? [127, `command not found: ${program}`]
-          : e.code === 'EACCES'
-            ? [126, `permission denied: ${program}`]
-            : [126, `cannot run ${program}: ${e.message}`];
-      void finish(code, null, text);
-    });
-    if (pid === undefined) return;
     try {
       opts.onSpawn?.(pid);
     } catch {
@@ -173,10 +190,15 @@ function supervise(
         },
         { once: true, signal: run.signal },
       );
+      if (signal.aborted) {
+        cancelReason = signal.reason; // aborted while the program was being started
+        startKill('cancel');
+      }
     }
 
-    child.once('exit', (code, signal) => {
+    void child.exited.then(({ code, signal, lost }) => {
       exited = true;
+      if (lost) err.append(Buffer.from(`\n${lost}; the task's process group was killed`));
       const streamsDone = () => Promise.all([out.done, err.done]);
       const settle = () => void finish(code, signal);
       if (out.finished && err.finished && !killReason) return settle();
@@ -212,10 +234,9 @@ function supervise(
 }
 
 interface Outcome {
-  pid: number | undefined;
+  pid: number;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  spawnError: string | undefined;
   killReason: KillReason | undefined;
   cancelReason: unknown;
   o: CaptureResult;
@@ -225,7 +246,7 @@ interface Outcome {
 }
 
 function buildResult(result: ProcessResult, x: Outcome): ProcessResult {
-  if (x.pid !== undefined) result.pid = x.pid;
+  result.pid = x.pid;
   result.signal = x.signal;
   result.exitCode =
     x.exitCode ?? (x.signal ? 128 + (osConstants.signals[x.signal] ?? 0) : 1);
@@ -237,10 +258,6 @@ function buildResult(result: ProcessResult, x: Outcome): ProcessResult {
     result.exitCode = cancelExitCode(x.cancelReason);
   }
   applyCaptures(result, x.o, x.e);
-  if (x.spawnError !== undefined) {
-    result.spawnError = x.spawnError;
-    result.stderr = x.spawnError;
-  }
   const spillErrors = [x.o.spillError, x.e.spillError].filter(Boolean);
   if (spillErrors.length) result.stderr += `\n${spillErrors.join('\n')}`;
   if (x.killReason === 'timeout' && x.e.truncated) result.stderr += x.timeoutNote; // preview too

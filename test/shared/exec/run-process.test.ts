@@ -305,3 +305,19 @@ test('a throwing listener neither crashes the run nor loses output', async (t) =
   t.is(r.stdout, 'a\n');
   t.is(r.stderr, 'b\n');
 });
+
+test('the runner uses the native launcher when a C compiler built it, else Node spawn', async (t) => {
+  const { getLauncher } = await import('../../../shared/exec/launcher.js');
+  if (process.env['TASKER_LAUNCHER'] === 'off') {
+    t.is(getLauncher(), undefined);
+    return;
+  }
+  const { execFileSync } = await import('node:child_process');
+  let haveCompiler = true;
+  try {
+    execFileSync('sh', ['-c', 'command -v cc || command -v gcc || command -v clang'], { stdio: 'ignore' });
+  } catch {
+    haveCompiler = false;
+  }
+  t.is(getLauncher() !== undefined, haveCompiler, 'npm run build must build dist/native/tasker-launch where cc exists');
+});

@@ -1,0 +1,499 @@
+/*
+ * tasker-launch: a small fork server for the Node runner (shared/exec/launcher.ts).
+ *
+ * Why: Node forks its whole ~50 MB process for every child (libuv uses fork), which costs
+ * about 2 ms here; this process is a few hundred KB, so fork + exec from it costs what bash
+ * pays. Node sends spawn requests on our stdin; we start each program in its own process
+ * group with stdout/stderr on pipes, relay their output as frames on our stdout, and report
+ * the exit status. Node keeps every decision (timeouts, kills, capture); we only launch,
+ * relay and reap. Per-stream pause/resume gives Node backpressure.
+ *
+ * Wire format (integers little-endian):
+ *   request  = u32 length, u8 op, u32 id, body          (length counts op, id and body)
+ *     'S' spawn:  str cwd (empty = ours), u32 argc, argc × str, u32 envc, envc × str
+ *     'P' pause / 'R' resume / 'C' close: u8 stream (1 = stdout, 2 = stderr)
+ *   str      = u32 length, bytes
+ *   event    = u32 length, u8 type, u32 id, body
+ *     'h' hello (id = protocol version)   'p' started: i32 pid
+ *     'e' failed to start: i32 errno, str stage
+ *     'd' data: u8 stream, bytes            'z' end of stream: u8 stream
+ *     'x' exited: u8 how (0 = code, 1 = signal), i32 value
+ *
+ * When our stdin closes (the Node process is gone, for whatever reason), every process group
+ * we started gets SIGTERM, then SIGKILL after a grace period, and we exit: nothing outlives
+ * the run that started it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROTOCOL_VERSION 1
+#define CHUNK (64 * 1024)
+#define MAX_REQUEST (64u * 1024u * 1024u)
+#define KILL_GRACE_MS 2000
+
+struct child {
+  uint32_t id;
+  pid_t pid;      /* 0 once reaped */
+  pid_t pgid;     /* the group it leads; members may outlive it */
+  int fd[3];      /* [1] stdout, [2] stderr read ends; -1 when closed */
+  int paused[3];
+  struct child *next;
+};
+
+static struct child *children;
+static int sigchld_pipe[2];
+static char chunk[CHUNK];
+
+static void die(const char *what) {
+  fprintf(stderr, "tasker-launch: %s: %s\n", what, strerror(errno));
+  exit(70);
+}
+
+/* ---- output to Node -------------------------------------------------------------------- */
+
+static void write_all(const struct iovec *iov_in, int n) {
+  struct iovec iov[4];
+  memcpy(iov, iov_in, sizeof(struct iovec) * (size_t)n);
+  int i = 0;
+  while (i < n) {
+    ssize_t w = writev(STDOUT_FILENO, iov + i, n - i);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      /* Node is gone: the stdin EOF path cleans up; make sure we notice it. */
+      return;
+    }
+    while (i < n && (size_t)w >= iov[i].iov_len) {
+      w -= (ssize_t)iov[i].iov_len;
+      i++;
+    }
+    if (i < n) {
+      iov[i].iov_base = (char *)iov[i].iov_base + w;
+      iov[i].iov_len -= (size_t)w;
+    }
+  }
+}
+
+static void put_u32(unsigned char *p, uint32_t v) {
+  p[0] = (unsigned char)v;
+  p[1] = (unsigned char)(v >> 8);
+  p[2] = (unsigned char)(v >> 16);
+  p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get_u32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* An event: header (length, type, id), then up to two body parts. */
+static void send_event(char type, uint32_t id, const void *a, size_t alen, const void *b, size_t blen) {
+  unsigned char head[9];
+  put_u32(head, (uint32_t)(1 + 4 + alen + blen));
+  head[4] = (unsigned char)type;
+  put_u32(head + 5, id);
+  struct iovec iov[3] = {{head, 9}, {(void *)a, alen}, {(void *)b, blen}};
+  write_all(iov, 3);
+}
+
+static void send_i32(char type, uint32_t id, int32_t v) {
+  unsigned char b[4];
+  put_u32(b, (uint32_t)v);
+  send_event(type, id, b, 4, NULL, 0);
+}
+
+static void send_failed(uint32_t id, int err, const char *stage) {
+  unsigned char b[8];
+  put_u32(b, (uint32_t)err);
+  put_u32(b + 4, (uint32_t)strlen(stage));
+  send_event('e', id, b, 8, stage, strlen(stage));
+}
+
+/* ---- children ---------------------------------------------------------------------------- */
+
+static struct child *find(uint32_t id) {
+  for (struct child *c = children; c; c = c->next)
+    if (c->id == id) return c;
+  return NULL;
+}
+
+static void close_stream(struct child *c, int s) {
+  if (c->fd[s] >= 0) {
+    close(c->fd[s]);
+    c->fd[s] = -1;
+  }
+}
+
+/* Forget children that are reaped and whose streams are closed. */
+static void sweep(void) {
+  struct child **pp = &children;
+  while (*pp) {
+    struct child *c = *pp;
+    if (c->pid == 0 && c->fd[1] < 0 && c->fd[2] < 0) {
+      *pp = c->next;
+      free(c);
+    } else {
+      pp = &c->next;
+    }
+  }
+}
+
+static void on_sigchld(int sig) {
+  (void)sig;
+  int saved = errno;
+  ssize_t ignored = write(sigchld_pipe[1], "x", 1);
+  (void)ignored;
+  errno = saved;
+}
+
+static void reap(void) {
+  char drain[64];
+  while (read(sigchld_pipe[0], drain, sizeof drain) > 0) {
+  }
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) break;
+    for (struct child *c = children; c; c = c->next) {
+      if (c->pid != pid) continue;
+      c->pid = 0;
+      unsigned char b[5];
+      if (WIFSIGNALED(status)) {
+        b[0] = 1;
+        put_u32(b + 1, (uint32_t)WTERMSIG(status));
+      } else {
+        b[0] = 0;
+        put_u32(b + 1, (uint32_t)WEXITSTATUS(status));
+      }
+      send_event('x', c->id, b, 5, NULL, 0);
+      break;
+    }
+  }
+}
+
+static int spawn_sh(pid_t *pid, const char *file, char **argv, char **envp, posix_spawn_file_actions_t *fa,
+                    posix_spawnattr_t *at);
+
+/* PATH of the environment the program gets (as libuv's execvp does), else the default. */
+static const char *path_of(char **envp) {
+  for (char **e = envp; *e; e++)
+    if (strncmp(*e, "PATH=", 5) == 0) return *e + 5;
+  return "/usr/local/bin:/usr/bin:/bin";
+}
+
+/*
+ * Start argv with posix_spawn (vfork-style in glibc: no copy of our page tables, and exec
+ * errors come back synchronously). A bare name is searched on the PATH like execvp does:
+ * skip missing entries, remember EACCES, run a script without #! through /bin/sh.
+ * Returns 0 or an errno.
+ */
+static int start(pid_t *pid, char **argv, char **envp, const char *cwd, int out, int err) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out, 1);
+  posix_spawn_file_actions_adddup2(&fa, err, 2);
+  if (cwd[0]) posix_spawn_file_actions_addchdir_np(&fa, cwd);
+  posix_spawnattr_init(&at);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&at, 0);
+  posix_spawnattr_setsigdefault(&at, &all);
+  posix_spawnattr_setsigmask(&at, &none);
+
+  int rc = ENOENT, denied = 0;
+  if (strchr(argv[0], '/')) {
+    rc = posix_spawn(pid, argv[0], &fa, &at, argv, envp);
+    if (rc == ENOEXEC) rc = spawn_sh(pid, argv[0], argv, envp, &fa, &at);
+  } else {
+    const char *p = path_of(envp);
+    size_t nlen = strlen(argv[0]);
+    char *full = malloc(strlen(p) + nlen + 2);
+    for (;;) {
+      const char *colon = strchrnul(p, ':');
+      size_t dlen = (size_t)(colon - p);
+      if (dlen == 0) {
+        memcpy(full, argv[0], nlen + 1); /* empty entry = current directory */
+      } else {
+        memcpy(full, p, dlen);
+        full[dlen] = '/';
+        memcpy(full + dlen + 1, argv[0], nlen + 1);
+      }
+      rc = posix_spawn(pid, full, &fa, &at, argv, envp);
+      if (rc == ENOEXEC) rc = spawn_sh(pid, full, argv, envp, &fa, &at);
+      if (rc == EACCES) denied = 1;
+      if (rc == 0 || (rc != ENOENT && rc != ENOTDIR && rc != EACCES) || !*colon) break;
+      p = colon + 1;
+    }
+    free(full);
+    if (rc != 0 && denied) rc = EACCES;
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  return rc;
+}
+
+/* execvp's fallback for an executable file without #!: run it with /bin/sh. */
+static int spawn_sh(pid_t *pid, const char *file, char **argv, char **envp, posix_spawn_file_actions_t *fa,
+                    posix_spawnattr_t *at) {
+  size_t n = 0;
+  while (argv[n]) n++;
+  char **shv = calloc(n + 2, sizeof *shv);
+  shv[0] = "/bin/sh";
+  shv[1] = (char *)file;
+  for (size_t i = 1; i < n; i++) shv[i + 1] = argv[i];
+  int rc = posix_spawn(pid, "/bin/sh", fa, at, shv, envp);
+  free(shv);
+  return rc;
+}
+
+/* Parse a spawn body and start the program. */
+static void do_spawn(uint32_t id, const unsigned char *p, const unsigned char *end) {
+#define NEED(n)                                   \
+  do {                                            \
+    if ((size_t)(end - p) < (size_t)(n)) goto bad; \
+  } while (0)
+  char **argv = NULL, **envp = NULL;
+  char *cwd = NULL;
+  uint32_t len, argc, envc;
+
+  NEED(4);
+  len = get_u32(p);
+  p += 4;
+  NEED(len);
+  cwd = strndup((const char *)p, len);
+  p += len;
+  NEED(4);
+  argc = get_u32(p);
+  p += 4;
+  if (argc == 0 || argc > (uint32_t)(end - p) / 4) goto bad;
+  argv = calloc(argc + 1, sizeof *argv);
+  for (uint32_t i = 0; i < argc; i++) {
+    NEED(4);
+    len = get_u32(p);
+    p += 4;
+    NEED(len);
+    argv[i] = strndup((const char *)p, len);
+    p += len;
+  }
+  NEED(4);
+  envc = get_u32(p);
+  p += 4;
+  if (envc > (uint32_t)(end - p) / 4) goto bad;
+  envp = calloc(envc + 1, sizeof *envp);
+  for (uint32_t i = 0; i < envc; i++) {
+    NEED(4);
+    len = get_u32(p);
+    p += 4;
+    NEED(len);
+    envp[i] = strndup((const char *)p, len);
+    p += len;
+  }
+
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+    send_failed(id, errno, "pipe");
+    goto close_pipes;
+  }
+  pid_t pid;
+  int rc = start(&pid, argv, envp, cwd, out[1], err[1]);
+  if (rc != 0) {
+    send_failed(id, rc, "exec");
+    goto close_pipes;
+  }
+  struct child *c = calloc(1, sizeof *c);
+  c->id = id;
+  c->pid = pid;
+  c->pgid = pid;
+  c->fd[0] = -1;
+  c->fd[1] = out[0];
+  c->fd[2] = err[0];
+  out[0] = err[0] = -1;
+  c->next = children;
+  children = c;
+  send_i32('p', id, (int32_t)pid);
+
+close_pipes:
+  for (int i = 0; i < 2; i++) {
+    if (out[i] >= 0) close(out[i]);
+    if (err[i] >= 0) close(err[i]);
+  }
+  goto done;
+bad:
+  send_failed(id, EINVAL, "request");
+done:
+  free(cwd);
+  if (argv)
+    for (uint32_t i = 0; argv[i]; i++) free(argv[i]);
+  free(argv);
+  if (envp)
+    for (uint32_t i = 0; envp[i]; i++) free(envp[i]);
+  free(envp);
+#undef NEED
+}
+
+static void handle_request(const unsigned char *p, uint32_t len) {
+  if (len < 5) return;
+  char op = (char)p[0];
+  uint32_t id = get_u32(p + 1);
+  const unsigned char *body = p + 5, *end = p + len;
+  if (op == 'S') {
+    do_spawn(id, body, end);
+    return;
+  }
+  struct child *c = find(id);
+  if (!c || end - body < 1) return;
+  int s = body[0];
+  if (s != 1 && s != 2) return;
+  if (op == 'P') c->paused[s] = 1;
+  if (op == 'R') c->paused[s] = 0;
+  if (op == 'C') close_stream(c, s);
+  sweep();
+}
+
+/* ---- shutdown when Node is gone ---------------------------------------------------------- */
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Every group whose leader runs or whose pipes are still open (members may hold them). */
+static void kill_all(int sig) {
+  for (struct child *c = children; c; c = c->next)
+    if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0) kill(-c->pgid, sig);
+}
+
+static void orphaned(void) {
+  kill_all(SIGTERM);
+  long deadline = now_ms() + KILL_GRACE_MS;
+  for (;;) {
+    reap();
+    int alive = 0;
+    for (struct child *c = children; c; c = c->next) alive |= c->pid > 0;
+    if (!alive || now_ms() >= deadline) break;
+    struct pollfd pfd = {sigchld_pipe[0], POLLIN, 0};
+    poll(&pfd, 1, 50);
+  }
+  kill_all(SIGKILL);
+  reap();
+  exit(0);
+}
+
+/* ---- main loop ----------------------------------------------------------------------------- */
+
+int main(void) {
+  if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die("pipe");
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigchld;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  /* Terminal signals belong to the Node process; it decides what to kill. */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+
+  send_event('h', PROTOCOL_VERSION, NULL, 0, NULL, 0);
+
+  size_t cap = 64 * 1024, have = 0;
+  unsigned char *in = malloc(cap);
+  struct pollfd *pfds = NULL;
+  struct child **owners = NULL;
+  int *streams = NULL;
+  size_t pcap = 0;
+
+  for (;;) {
+    size_t n = 0, want = 2;
+    for (struct child *c = children; c; c = c->next) want += 2;
+    if (want > pcap) {
+      pcap = want * 2;
+      pfds = realloc(pfds, pcap * sizeof *pfds);
+      owners = realloc(owners, pcap * sizeof *owners);
+      streams = realloc(streams, pcap * sizeof *streams);
+    }
+    pfds[n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+    pfds[n++] = (struct pollfd){sigchld_pipe[0], POLLIN, 0};
+    for (struct child *c = children; c; c = c->next)
+      for (int s = 1; s <= 2; s++)
+        if (c->fd[s] >= 0 && !c->paused[s]) {
+          owners[n] = c;
+          streams[n] = s;
+          pfds[n++] = (struct pollfd){c->fd[s], POLLIN, 0};
+        }
+    if (poll(pfds, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    if (pfds[1].revents) reap();
+    /* Output before requests, so a 'C' for a stream never races data we already read. */
+    for (size_t i = 2; i < n; i++) {
+      if (!pfds[i].revents) continue;
+      struct child *c = owners[i];
+      int s = streams[i];
+      ssize_t r;
+      do r = read(c->fd[s], chunk, sizeof chunk);
+      while (r < 0 && errno == EINTR);
+      if (r > 0) {
+        unsigned char sb = (unsigned char)s;
+        send_event('d', c->id, &sb, 1, chunk, (size_t)r);
+      } else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+        unsigned char sb = (unsigned char)s;
+        close_stream(c, s);
+        send_event('z', c->id, &sb, 1, NULL, 0);
+      }
+    }
+    if (pfds[0].revents) {
+      if (have == cap) {
+        cap *= 2;
+        in = realloc(in, cap);
+      }
+      ssize_t r = read(STDIN_FILENO, in + have, cap - have);
+      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) orphaned();
+      if (r > 0) have += (size_t)r;
+      size_t off = 0;
+      while (have - off >= 4) {
+        uint32_t len = get_u32(in + off);
+        if (len > MAX_REQUEST) {
+          fprintf(stderr, "tasker-launch: request of %u bytes refused\n", len);
+          orphaned();
+        }
+        if (have - off - 4 < len) {
+          if (len + 4 > cap) {
+            while (cap < len + 4) cap *= 2;
+            unsigned char *bigger = malloc(cap);
+            memcpy(bigger, in + off, have - off);
+            free(in);
+            in = bigger;
+            have -= off;
+            off = 0;
+          }
+          break;
+        }
+        handle_request(in + off + 4, len);
+        off += 4 + len;
+      }
+      if (off > 0) {
+        memmove(in, in + off, have - off);
+        have -= off;
+      }
+    }
+    sweep();
+  }
+}

@@ -1,0 +1,360 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { constants as osConstants } from 'node:os';
+import { killProcessGroup } from './kill-group.js';
+
+/**
+ * Client of `tasker-launch` (native/tasker-launch.c), a small fork server. Node's own spawn forks
+ * the whole Node process (~2 ms here); the launcher forks a process of a few hundred KB, so a
+ * sequential run of short commands costs about what bash pays. The launcher only starts,
+ * relays and reaps; timeouts, kills and capture stay in the runner.
+ *
+ * Availability: `TASKER_LAUNCHER=off` disables it; `TASKER_LAUNCHER=/path` names the binary;
+ * by default it is `dist/native/tasker-launch` under the package root (built by `npm run build`
+ * when a C compiler is present). When the binary is missing, not executable here, or speaks
+ * another protocol, the runner falls back to Node's spawn: same behaviour, slower.
+ */
+
+const PROTOCOL_VERSION = 1;
+const STREAM_HWM = 64 * 1024;
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the launcher died and the child's fate is unknown (its group was killed). */
+  lost?: string;
+}
+
+/** A started child: what the runner's supervisor needs, whatever started it. */
+export interface StartedChild {
+  pid: number;
+  stdout: Readable;
+  stderr: Readable;
+  exited: Promise<ExitStatus>;
+}
+
+/** Why a program could not be started: errno code (ENOENT, EACCES, …) and the failing step. */
+export class StartError extends Error {
+  constructor(
+    readonly code: string,
+    readonly stage: string,
+  ) {
+    super(`${stage}: ${code}`);
+  }
+}
+
+/** The launcher itself is not usable; the caller should start the program another way. */
+export class LauncherUnavailable extends Error {}
+
+interface Pending {
+  resolve: (c: StartedChild) => void;
+  reject: (e: Error) => void;
+}
+
+class ChildStream extends Readable {
+  private remotePaused = false;
+
+  constructor(
+    private readonly control: (op: 'P' | 'R' | 'C') => void,
+  ) {
+    super({ highWaterMark: STREAM_HWM });
+  }
+
+  feed(data: Buffer): void {
+    if (this.destroyed) return;
+    if (!this.push(data) && !this.remotePaused) {
+      this.remotePaused = true;
+      this.control('P');
+    }
+  }
+
+  override _read(): void {
+    if (!this.remotePaused) return;
+    this.remotePaused = false;
+    this.control('R');
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    if (!this.readableEnded) this.control('C');
+    cb(err);
+  }
+}
+
+interface Active {
+  pid: number;
+  out: ChildStream;
+  err: ChildStream;
+  exit: (s: ExitStatus) => void;
+  exited: boolean;
+  ends: number;
+}
+
+export class Launcher {
+  private readonly proc: ChildProcess;
+  private buf: Buffer = Buffer.alloc(0);
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly active = new Map<number, Active>();
+  private ready = false;
+  private dead: string | undefined;
+  private refs = 0;
+
+  constructor(binary: string) {
+    this.proc = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    this.proc.on('error', (e) => this.die(`cannot start ${binary}: ${e.message}`));
+    this.proc.on('exit', (code, signal) => this.die(`exited (${signal ?? `code ${code}`})`));
+    this.proc.stdin!.on('error', () => undefined); // the 'exit' handler reports it
+    this.proc.stdout!.on('data', (d: Buffer) => this.onData(d));
+    this.unref();
+  }
+
+  /** PID of the launcher process (for diagnostics and tests). */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  /** Start `argv` in its own process group with stdout/stderr piped to us and stdin on /dev/null. */
+  start(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<StartedChild> {
+    if (this.dead) return Promise.reject(new LauncherUnavailable(this.dead));
+    const id = this.nextId++;
+    this.send(encodeSpawn(id, cwd ?? '', argv, encodeEnv(env)));
+    this.ref();
+    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+  }
+
+  private send(frame: Buffer): void {
+    this.proc.stdin!.write(frame);
+  }
+
+  private control(id: number, op: 'P' | 'R' | 'C', stream: 1 | 2): void {
+    if (this.dead) return;
+    const f = Buffer.alloc(10);
+    f.writeUInt32LE(6, 0);
+    f.write(op, 4, 'latin1');
+    f.writeUInt32LE(id, 5);
+    f[9] = stream;
+    this.send(f);
+  }
+
+  private ref(): void {
+    if (this.refs++ === 0) {
+      this.proc.ref();
+      (this.proc.stdout as unknown as { ref(): void }).ref();
+    }
+  }
+
+  private unrefOne(): void {
+    if (--this.refs === 0) this.unref();
+  }
+
+  private unref(): void {
+    this.proc.unref();
+    (this.proc.stdout as unknown as { unref(): void }).unref();
+    (this.proc.stdin as unknown as { unref?(): void }).unref?.();
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    let off = 0;
+    while (this.buf.length - off >= 4) {
+      const len = this.buf.readUInt32LE(off);
+      if (this.buf.length - off - 4 < len) break;
+      this.onEvent(this.buf.subarray(off + 4, off + 4 + len));
+      off += 4 + len;
+    }
+    this.buf = off === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(off);
+  }
+
+  private onEvent(ev: Buffer): void {
+    const type = String.fromCharCode(ev[0]!);
+    const id = ev.readUInt32LE(1);
+    const body = ev.subarray(5);
+    switch (type) {
+      case 'h':
+        if (id !== PROTOCOL_VERSION) this.die(`speaks protocol ${id}, not ${PROTOCOL_VERSION}`);
+        else this.ready = true;
+        return;
+      case 'p':
+        return this.started(id, body.readInt32LE(0));
+      case 'e': {
+        const errno = body.readInt32LE(0);
+        const stage = body.subarray(8, 8 + body.readUInt32LE(4)).toString();
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        this.unrefOne();
+        p?.reject(stage === 'request' ? new LauncherUnavailable('refused a request') : new StartError(errnoName(errno), stage));
+        return;
+      }
+      case 'd': {
+        const a = this.active.get(id);
+        if (!a) return;
+        // Copy: the frame buffer is reused for the next events and may be large.
+        (body[0] === 1 ? a.out : a.err).feed(Buffer.from(body.subarray(1)));
+        return;
+      }
+      case 'z': {
+        const a = this.active.get(id);
+        if (!a) return;
+        const s = body[0] === 1 ? a.out : a.err;
+        if (!s.destroyed) s.push(null);
+        a.ends++;
+        return this.settleIfDone(id, a);
+      }
+      case 'x': {
+        const a = this.active.get(id);
+        if (!a) return;
+        const value = body.readInt32LE(1);
+        a.exited = true;
+        a.exit(body[0] === 1 ? { code: null, signal: signalName(value) } : { code: value, signal: null });
+        return this.settleIfDone(id, a);
+      }
+    }
+  }
+
+  private started(id: number, pid: number): void {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    let exit!: (s: ExitStatus) => void;
+    const exited = new Promise<ExitStatus>((resolve) => (exit = resolve));
+    const a: Active = {
+      pid,
+      out: new ChildStream((op) => this.streamControl(id, op, 1)),
+      err: new ChildStream((op) => this.streamControl(id, op, 2)),
+      exit,
+      exited: false,
+      ends: 0,
+    };
+    this.active.set(id, a);
+    p?.resolve({ pid, stdout: a.out, stderr: a.err, exited });
+  }
+
+  private streamControl(id: number, op: 'P' | 'R' | 'C', stream: 1 | 2): void {
+    const a = this.active.get(id);
+    if (!a) return;
+    this.control(id, op, stream);
+    if (op === 'C') {
+      a.ends++;
+      this.settleIfDone(id, a);
+    }
+  }
+
+  /** The launcher forgets a child once it is reaped and both streams are closed; so do we. */
+  private settleIfDone(id: number, a: Active): void {
+    if (!a.exited || a.ends < 2) return;
+    this.active.delete(id);
+    this.unrefOne();
+  }
+
+  private die(reason: string): void {
+    if (this.dead) return;
+    this.dead = `process launcher ${reason}`;
+    if (launcher === this) launcher = undefined;
+    for (const p of this.pending.values()) p.reject(new LauncherUnavailable(this.dead));
+    this.pending.clear();
+    // Children it started are beyond our reach now except by group: end them, report them lost.
+    for (const a of this.active.values()) {
+      killProcessGroup(a.pid, 'SIGKILL');
+      if (!a.out.destroyed) a.out.push(null);
+      if (!a.err.destroyed) a.err.push(null);
+      if (!a.exited) a.exit({ code: null, signal: 'SIGKILL', lost: this.dead });
+    }
+    this.active.clear();
+    this.refs = 0;
+    if (!this.ready) unavailable = this.dead;
+  }
+}
+
+let launcher: Launcher | undefined;
+let unavailable: string | undefined;
+
+/** The process-wide launcher, started on first use; undefined when it cannot be used here. */
+export function getLauncher(): Launcher | undefined {
+  if (launcher) return launcher;
+  if (unavailable) return undefined;
+  const binary = launcherBinary();
+  if (!binary) {
+    unavailable = 'no launcher binary';
+    return undefined;
+  }
+  launcher = new Launcher(binary);
+  return launcher;
+}
+
+/** The launcher binary to use, or undefined when it is switched off or not built. */
+export function launcherBinary(): string | undefined {
+  const setting = process.env.TASKER_LAUNCHER;
+  if (setting === 'off' || setting === '0') return undefined;
+  if (setting) return setting;
+  const root = packageRoot(dirname(fileURLToPath(import.meta.url)));
+  const path = root && join(root, 'dist', 'native', 'tasker-launch');
+  return path && existsSync(path) ? path : undefined;
+}
+
+/** Nearest directory at or above `dir` holding this package's package.json. */
+function packageRoot(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const pkg = join(d, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'tasker') return d;
+      } catch {
+        /* not ours */
+      }
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+const frozenEnvs = new WeakMap<object, Buffer>();
+
+/** `u32 count, count × str` of KEY=VALUE; computed once for a frozen environment object. */
+function encodeEnv(env: NodeJS.ProcessEnv): Buffer {
+  const cached = frozenEnvs.get(env);
+  if (cached) return cached;
+  const entries: Buffer[] = [];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) entries.push(Buffer.from(`${k}=${v}`));
+  const encoded = encodeStrings(entries);
+  if (Object.isFrozen(env)) frozenEnvs.set(env, encoded);
+  return encoded;
+}
+
+function encodeStrings(list: Buffer[]): Buffer {
+  let size = 4;
+  for (const s of list) size += 4 + s.length;
+  const f = Buffer.allocUnsafe(size);
+  let o = f.writeUInt32LE(list.length, 0);
+  for (const s of list) {
+    o = f.writeUInt32LE(s.length, o);
+    o += s.copy(f, o);
+  }
+  return f;
+}
+
+function encodeSpawn(id: number, cwd: string, argv: string[], env: Buffer): Buffer {
+  const cwdBytes = Buffer.from(cwd);
+  const args = encodeStrings(argv.map((a) => Buffer.from(a)));
+  const head = Buffer.allocUnsafe(4 + 1 + 4 + 4);
+  head.writeUInt32LE(head.length - 4 + cwdBytes.length + args.length + env.length, 0);
+  head.write('S', 4, 'latin1');
+  head.writeUInt32LE(id, 5);
+  head.writeUInt32LE(cwdBytes.length, 9);
+  return Buffer.concat([head, cwdBytes, args, env]);
+}
+
+const ERRNO_NAMES = new Map<number, string>(
+  Object.entries(osConstants.errno).map(([name, n]) => [n, name]),
+);
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(osConstants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+function errnoName(n: number): string {
+  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
+}
+
+function signalName(n: number): NodeJS.Signals | null {
+  return SIGNAL_NAMES.get(n) ?? null;
+}
