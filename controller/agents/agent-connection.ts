@@ -7,6 +7,7 @@ import { connectSsh, describeTarget } from '../../shared/ssh/connect.js';
 import { openTunnel } from '../../shared/ssh/tunnel.js';
 import { enableInteractiveMode } from '../../shared/ssh/interactive-mode.js';
 import type { AgentSpec } from './agent-spec.js';
+import { createAgentTlsCredentials, hostOfAddress } from './tls-credentials.js';
 
 /** An open gRPC channel to one agent (direct or through its SSH tunnel). */
 export interface AgentConnection {
@@ -100,11 +101,15 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
       }
     };
     const [ca, cert, key] = await Promise.all([read('ca', spec.tls.ca), read('cert', spec.tls.cert), read('key', spec.tls.key)]);
-    creds = grpc.credentials.createSsl(ca, key, cert);
-    if (spec.tls.serverName) {
-      opts['grpc.ssl_target_name_override'] = spec.tls.serverName;
-      opts['grpc.default_authority'] = spec.tls.serverName;
+    // The certificate must name tls.server_name, else the address's host (a DNS name or an IP SAN);
+    // SNI carries only host names (see createAgentTlsCredentials).
+    const verifyName = spec.tls.serverName ?? hostOfAddress(spec.address);
+    try {
+      creds = createAgentTlsCredentials(grpc, { ca, cert, key, verifyName });
+    } catch (err) {
+      throw new AgentConnectError(`agent ${who}: unusable TLS files (tls.ca/cert/key): ${(err as Error).message}`, spec.name, { cause: err });
     }
+    if (spec.tls.serverName) opts['grpc.default_authority'] = spec.tls.serverName;
   } else {
     creds = grpc.credentials.createInsecure();
   }
