@@ -441,8 +441,9 @@ int main(void) {
       if (errno == EINTR) continue;
       die("poll");
     }
-    if (pfds[1].revents) reap();
-    /* Output before requests, so a 'C' for a stream never races data we already read. */
+    /* Output first: a program that ended usually has its EOFs ready too, so Node gets them
+       before the exit status and can settle the run at once. Then requests, so a 'C' for a
+       stream never races data we already read. */
     for (size_t i = 2; i < n; i++) {
       if (!pfds[i].revents) continue;
       struct child *c = owners[i];
@@ -459,6 +460,7 @@ int main(void) {
         send_event('z', c->id, &sb, 1, NULL, 0);
       }
     }
+    if (pfds[1].revents) reap();
     if (pfds[0].revents) {
       if (have == cap) {
         cap *= 2;

@@ -63,16 +63,14 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
   if (opts.signal?.aborted) {
     return { ...base(), canceled: true, exitCode: cancelExitCode(opts.signal.reason), durationMs: 0 };
   }
-  if (opts.cwd !== undefined && !isDirectory(opts.cwd)) {
-    return failed(126, `working directory does not exist: ${opts.cwd}`);
-  }
 
   let child: StartedChild;
   try {
     child = await startChild(argv, opts.cwd, opts.env ?? process.env);
   } catch (e) {
     const code = e instanceof StartError ? e.code : (e as NodeJS.ErrnoException).code;
-    if (e instanceof StartError && e.stage === 'chdir') return failed(126, `cannot change to working directory ${opts.cwd}: ${code}`);
+    // Checked only now: a stat per command is measurable on runs of many short commands.
+    if (opts.cwd !== undefined && !isDirectory(opts.cwd)) return failed(126, `working directory does not exist: ${opts.cwd}`);
     if (code === 'ENOENT') return failed(127, `command not found: ${program}`);
     if (code === 'EACCES') return failed(126, `permission denied: ${program}`);
     return failed(126, `cannot run ${program}: ${code ?? (e as Error).message}`);
@@ -121,7 +119,6 @@ function supervise(
   base: () => ProcessResult,
 ): Promise<ProcessResult> {
   const pid = child.pid;
-  const run = new AbortController(); // aborted when the run settles: removes our listeners
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => {
@@ -150,7 +147,7 @@ function supervise(
     const finish = async (exitCode: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
-      run.abort('settled'); // a reason: abort() alone builds a DOMException with a stack
+      if (onAbort) opts.signal!.removeEventListener('abort', onAbort);
       for (const t of timers) clearTimeout(t);
       timers.clear();
       try {
@@ -180,20 +177,15 @@ function supervise(
     };
 
     if (opts.timeoutMs && opts.timeoutMs > 0) later(opts.timeoutMs, () => startKill('timeout'));
+    let onAbort: (() => void) | undefined;
     if (opts.signal) {
       const signal = opts.signal;
-      signal.addEventListener(
-        'abort',
-        () => {
-          cancelReason = signal.reason;
-          startKill('cancel');
-        },
-        { once: true, signal: run.signal },
-      );
-      if (signal.aborted) {
-        cancelReason = signal.reason; // aborted while the program was being started
+      onAbort = () => {
+        cancelReason = signal.reason;
         startKill('cancel');
-      }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort(); // aborted while the program was being started
     }
 
     void child.exited.then(({ code, signal, lost }) => {
