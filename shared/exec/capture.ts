@@ -2,6 +2,7 @@ import type { ProcessResult } from './types.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 
 export interface CaptureOptions {
@@ -11,7 +12,8 @@ export interface CaptureOptions {
   captureLimit: number;
   /** Bytes of a spilled stream kept as the in-memory preview. */
   previewLimit: number;
-  spillDir: string;
+  /** Default: the system temporary directory (looked up only when a stream spills). */
+  spillDir?: string;
   /** Used in the spill file name `tasker_<kind>_<pid>_<random>`. */
   pid: number;
   /**
@@ -141,7 +143,7 @@ export class StreamCapture {
     const cut = utf8CutPoint(all, this.opts.previewLimit);
     this.preview = Buffer.from(all.subarray(0, cut));
     this.spillPath = join(
-      this.opts.spillDir,
+      this.opts.spillDir ?? tmpdir(),
       `tasker_${this.opts.kind}_${this.opts.pid}_${randomBytes(6).toString('hex')}`,
     );
     this.spill = createWriteStream(this.spillPath, { flags: 'wx', mode: 0o600 });

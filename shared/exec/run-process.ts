@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { constants as osConstants } from 'node:os';
 import { statSync } from 'node:fs';
 import { applyCaptures, StreamCapture, type CaptureResult } from './capture.js';
 import { killProcessGroup } from './kill-group.js';
@@ -130,7 +130,7 @@ function supervise(
 
   const captureLimit = opts.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
   const previewLimit = Math.min(opts.previewLimit ?? DEFAULT_PREVIEW_LIMIT, captureLimit);
-  const spillDir = opts.spillDir ?? tmpdir();
+  const spillDir = opts.spillDir;
   const out = new StreamCapture(child.stdout!, {
     kind: 'stdout', captureLimit, previewLimit, spillDir, pid, onChunk: opts.onStdout,
   });
