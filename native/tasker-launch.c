@@ -34,7 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +49,7 @@ struct child {
   pid_t pgid;     /* the group it leads; members may outlive it */
   int fd[3];      /* [1] stdout, [2] stderr read ends; -1 when closed */
   int paused[3];
+  int waited;     /* already waited briefly for its exit after its streams ended */
   struct child *next;
 };
 
@@ -64,26 +64,32 @@ static void die(const char *what) {
 
 /* ---- output to Node -------------------------------------------------------------------- */
 
-static void write_all(const struct iovec *iov_in, int n) {
-  struct iovec iov[4];
-  memcpy(iov, iov_in, sizeof(struct iovec) * (size_t)n);
-  int i = 0;
-  while (i < n) {
-    ssize_t w = writev(STDOUT_FILENO, iov + i, n - i);
+/* Events are collected during one turn of the main loop and written together, so Node wakes
+   once for "stdout ended, stderr ended, exited" instead of three times. */
+static unsigned char *obuf;
+static size_t olen, ocap;
+
+static void flush(void) {
+  size_t off = 0;
+  while (off < olen) {
+    ssize_t w = write(STDOUT_FILENO, obuf + off, olen - off);
     if (w < 0) {
       if (errno == EINTR) continue;
-      /* Node is gone: the stdin EOF path cleans up; make sure we notice it. */
-      return;
+      break; /* Node is gone: the stdin EOF path cleans up */
     }
-    while (i < n && (size_t)w >= iov[i].iov_len) {
-      w -= (ssize_t)iov[i].iov_len;
-      i++;
-    }
-    if (i < n) {
-      iov[i].iov_base = (char *)iov[i].iov_base + w;
-      iov[i].iov_len -= (size_t)w;
-    }
+    off += (size_t)w;
   }
+  olen = 0;
+}
+
+static void append(const void *p, size_t n) {
+  if (olen + n > ocap) {
+    while (olen + n > ocap) ocap = ocap ? ocap * 2 : 256 * 1024;
+    obuf = realloc(obuf, ocap);
+    if (!obuf) die("out of memory");
+  }
+  memcpy(obuf + olen, p, n);
+  olen += n;
 }
 
 static void put_u32(unsigned char *p, uint32_t v) {
@@ -103,8 +109,10 @@ static void send_event(char type, uint32_t id, const void *a, size_t alen, const
   put_u32(head, (uint32_t)(1 + 4 + alen + blen));
   head[4] = (unsigned char)type;
   put_u32(head + 5, id);
-  struct iovec iov[3] = {{head, 9}, {(void *)a, alen}, {(void *)b, blen}};
-  write_all(iov, 3);
+  append(head, 9);
+  if (alen) append(a, alen);
+  if (blen) append(b, blen);
+  if (olen >= 256 * 1024) flush();
 }
 
 static void send_i32(char type, uint32_t id, int32_t v) {
@@ -392,6 +400,7 @@ static void orphaned(void) {
   }
   kill_all(SIGKILL);
   reap();
+  flush();
   exit(0);
 }
 
@@ -411,6 +420,7 @@ int main(void) {
   signal(SIGQUIT, SIG_IGN);
 
   send_event('h', PROTOCOL_VERSION, NULL, 0, NULL, 0);
+  flush();
 
   size_t cap = 64 * 1024, have = 0;
   unsigned char *in = malloc(cap);
@@ -460,6 +470,15 @@ int main(void) {
         send_event('z', c->id, &sb, 1, NULL, 0);
       }
     }
+    /* Both streams of a running child just ended: it is exiting; its SIGCHLD follows within
+       microseconds, so wait for it (briefly: a program may close its output and go on). */
+    int ending = 0;
+    for (struct child *c = children; c; c = c->next) ending |= c->pid > 0 && c->fd[1] < 0 && c->fd[2] < 0 && !c->waited;
+    if (ending && !pfds[1].revents) {
+      struct pollfd sp = {sigchld_pipe[0], POLLIN, 0};
+      if (poll(&sp, 1, 2) > 0) pfds[1].revents = POLLIN;
+      for (struct child *c = children; c; c = c->next) c->waited |= c->fd[1] < 0 && c->fd[2] < 0;
+    }
     if (pfds[1].revents) reap();
     if (pfds[0].revents) {
       if (have == cap) {
@@ -497,5 +516,6 @@ int main(void) {
       }
     }
     sweep();
+    flush();
   }
 }
