@@ -24,19 +24,18 @@ export function flowOrder(wf: Workflow, start?: number): number[] {
   const first = start ?? (wf.tasks.has(0) ? 0 : top[0]);
   const order: number[] = [];
   const seen = new Set<number>();
-  const visit = (id: number | undefined): void => {
-    const queue: number[] = id === undefined ? [] : [id];
-    while (queue.length) {
-      const cur = queue.shift()!;
-      if (seen.has(cur) || !wf.tasks.has(cur)) continue;
-      seen.add(cur);
-      order.push(cur);
-      const { targets, fallsThrough } = successors(wf.tasks.get(cur)!);
-      const next = [...(fallsThrough ? [cur + 1] : []), ...targets];
-      queue.unshift(...next.filter((n) => !seen.has(n)));
-    }
-  };
-  visit(first);
+  // Depth first: the top of the stack (its end) is visited next, so push the fall-through last.
+  const stack: number[] = first === undefined ? [] : [first];
+  while (stack.length) {
+    const cur = stack.pop()!;
+    const task = wf.tasks.get(cur);
+    if (seen.has(cur) || !task) continue;
+    seen.add(cur);
+    order.push(cur);
+    const { targets, fallsThrough } = successors(task);
+    for (let i = targets.length - 1; i >= 0; i--) if (!seen.has(targets[i]!)) stack.push(targets[i]!);
+    if (fallsThrough && !seen.has(cur + 1)) stack.push(cur + 1);
+  }
   return order;
 }
 

@@ -4,42 +4,31 @@ import type { Task, Workflow } from './model.js';
 
 /** Where control can go after a task; `id+1` is included when the task can fall through. */
 export function successors(task: Task): { targets: number[]; fallsThrough: boolean; onlyWhenSkipped: boolean } {
-  const r = successorsOf(task);
+  const r = routes(task);
+  // A task with a condition pre-guard is skipped when the guard is false: flow moves on to id+1.
   const guarded = Boolean(task.condition && task.type === 'task');
-  return { targets: r.targets, fallsThrough: r.fallsThrough, onlyWhenSkipped: guarded && !successorsOf({ ...task, condition: undefined }).fallsThrough };
+  return { targets: r.targets, fallsThrough: guarded || r.fallsThrough, onlyWhenSkipped: guarded && !r.fallsThrough };
 }
 
-function successorsOf(task: Task): { targets: number[]; fallsThrough: boolean } {
-  const targets = new Set<number>();
-  let fallsThrough = false;
-  const cont = (jump: number | undefined): void => {
-    if (jump === undefined) fallsThrough = true;
-    else targets.add(jump);
-  };
-  // A task with a condition pre-guard is skipped when the guard is false: flow moves on to id+1.
-  if (task.condition && task.type === 'task') fallsThrough = true;
-  if (task.returnCode !== undefined) return { targets: [], fallsThrough };
+/** Where control goes after the task has run (its condition guard, if any, aside). */
+function routes(task: Task): { targets: number[]; fallsThrough: boolean } {
+  if (task.returnCode !== undefined) return { targets: [], fallsThrough: false };
   const next = task.next;
-  if (next?.kind === 'never' || task.nextAggregate?.kind === 'never') return { targets: [], fallsThrough };
-  if (next?.kind === 'loop') {
-    // A loop leaves to id+1 when its runs are used up or its condition stops it.
-    fallsThrough = true;
-    return { targets: [...targets], fallsThrough };
-  }
-  if (next?.kind === 'always') {
-    cont(task.onSuccess);
-    return { targets: [...targets], fallsThrough };
-  }
+  if (next?.kind === 'never' || task.nextAggregate?.kind === 'never') return { targets: [], fallsThrough: false };
+  // A loop leaves to id+1 when its runs are used up or its condition stops it.
+  if (next?.kind === 'loop') return { targets: [], fallsThrough: true };
+  if (next?.kind === 'always') return { targets: jumps(task.onSuccess, undefined), fallsThrough: task.onSuccess === undefined };
   if (task.type === 'decision') {
-    cont(task.onSuccess);
-    cont(task.onFailure);
-    return { targets: [...targets], fallsThrough };
+    return { targets: jumps(task.onSuccess, task.onFailure), fallsThrough: task.onSuccess === undefined || task.onFailure === undefined };
   }
-  // true/success side
-  cont(task.onSuccess);
-  // false/failure side: a jump, or the run stops.
-  if (task.onFailure !== undefined) targets.add(task.onFailure);
-  return { targets: [...targets], fallsThrough };
+  // The true/success side jumps or falls through; the false/failure side jumps, or the run stops.
+  return { targets: jumps(task.onSuccess, task.onFailure), fallsThrough: task.onSuccess === undefined };
+}
+
+/** The jump targets that are set, each once, in order. */
+function jumps(a: number | undefined, b: number | undefined): number[] {
+  if (a === undefined) return b === undefined ? [] : [b];
+  return b === undefined || b === a ? [a] : [a, b];
 }
 
 export function analyseFlow(wf: Workflow): Diagnostic[] {
@@ -73,12 +62,7 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
     if (t.onSuccess !== undefined) jumpTargets.add(t.onSuccess);
     if (t.onFailure !== undefined) jumpTargets.add(t.onFailure);
   }
-  const referenced = new Set(jumpTargets);
-  for (const t of wf.tasks.values()) {
-    for (const f of t.fields.values()) {
-      if (f.value.includes('@')) for (const m of f.value.matchAll(/@(\d+)_[a-z_]+@/gi)) referenced.add(Number(m[1]));
-    }
-  }
+  const referenced = fellInto.size > 0 ? referencedIds(wf, jumpTargets) : jumpTargets;
   const maxTop = topLevel[topLevel.length - 1]!;
   for (const [missing, from] of fellInto) {
     if (missing > maxTop) continue; // running off the end finishes the workflow
@@ -107,6 +91,18 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
   return diagnostics;
 }
 
+/** The jump targets plus every task whose results some field reads (`@N_…@`). */
+function referencedIds(wf: Workflow, jumpTargets: ReadonlySet<number>): Set<number> {
+  const referenced = new Set(jumpTargets);
+  const resultRef = /@(\d+)_[a-z_]+@/gi;
+  for (const t of wf.tasks.values()) {
+    for (const f of t.fields.values()) {
+      if (f.value.includes('@')) for (const m of f.value.matchAll(resultRef)) referenced.add(Number(m[1]));
+    }
+  }
+  return referenced;
+}
+
 /** The top-level task a task runs as: its block for a sub-task, else itself. */
 function topLevelOf(wf: Workflow, id: number): number {
   if (!wf.subtaskIds.has(id)) return id;
@@ -124,19 +120,22 @@ export function canRunBefore(wf: Workflow, from: number, to: number, limit = 500
   if (start === goal) return wf.subtaskIds.has(from) && wf.subtaskIds.has(to);
   const seen = new Set<number>();
   const queue = [start];
+  /** Queue `n`; true when it is the goal or the search hit its bound. */
+  const reach = (n: number): boolean => {
+    if (n === goal) return true;
+    if (seen.has(n)) return false;
+    seen.add(n);
+    if (seen.size > limit) return true;
+    queue.push(n);
+    return false;
+  };
   while (queue.length) {
     const id = queue.pop()!;
     const task = wf.tasks.get(id);
     if (!task) continue;
     const { targets, fallsThrough } = successors(task);
-    const next = fallsThrough ? [...targets, nextSequential(wf, id)] : targets;
-    for (const n of next) {
-      if (n === goal) return true;
-      if (seen.has(n)) continue;
-      seen.add(n);
-      if (seen.size > limit) return true;
-      queue.push(n);
-    }
+    for (const n of targets) if (reach(n)) return true;
+    if (fallsThrough && reach(nextSequential(wf, id))) return true;
   }
   return false;
 }
@@ -149,5 +148,6 @@ export function nextSequential(wf: Pick<Workflow, 'subtaskIds'>, id: number): nu
 }
 
 function blockMembers(task: Task): number[] {
+  if (!task.tasks && !task.ifTrueTasks && !task.ifFalseTasks) return [];
   return [...(task.tasks ?? []), ...(task.ifTrueTasks ?? []), ...(task.ifFalseTasks ?? [])];
 }

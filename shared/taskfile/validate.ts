@@ -2,7 +2,7 @@
  * Turn a parsed task file into a typed Workflow, checking everything that can be checked before a
  * single command runs. All problems are collected; any error blocks the whole run.
  */
-import type { FieldValue, TaskFileAst } from './ast.js';
+import type { FieldValue, TaskFileAst, TaskNode } from './ast.js';
 import { conditionVariables, parseCondition, parseNext } from './condition.js';
 import type { ConditionDiagnostic, ConditionNode } from './condition.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -24,6 +24,10 @@ const AGGREGATES = new Set(['all_success', 'any_success', 'majority_success', 'a
 const AGGREGATE_N = /^(min_success|max_success|min_failed|max_failed|success_threshold)\s*=\s*(\d+)$/i;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+/** Keys that only a parallel or conditional block uses. */
+const BLOCK_KEYS = ['tasks', 'hostnames', 'max_parallel', 'if_true_tasks', 'if_false_tasks', 'retry_count', 'retry_delay', 'retry_failed'];
+const ROUTING_KEYS = ['next', 'loop', 'on_success', 'on_failure', 'goto'];
+const SPLIT_KEYS = ['stdout_split', 'stderr_split'] as const;
 
 export function parseAggregate(text: string): AggregateRule | undefined {
   const t = text.trim().toLowerCase();
@@ -79,7 +83,9 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
   };
 
   const tasks = new Map<number, Task>();
-  for (const node of ast.tasks.values()) {
+  // One task's fields, typed and checked. A function rather than a loop body, so that V8
+  // optimizes it after a few tasks instead of interpreting most of a large file.
+  const buildTask = (node: TaskNode): Task => {
     const f = node.fields;
     const get = (k: string): FieldValue | undefined => f.get(k);
     const typeField = get('type');
@@ -104,7 +110,6 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
       agent: get('agent')?.value,
       fields: f,
     };
-    tasks.set(node.id, task);
 
     const cond = (field: FieldValue | undefined, what: string): ConditionNode | undefined => {
       if (!field) return undefined;
@@ -238,7 +243,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
       if (findPlaceholders(v).length === 0 && !/^-?\d+(\.\d+)?$/.test(v)) at(sleepField, 'INVALID_SLEEP', 'error', `task ${node.id}: sleep must be a number of seconds, got '${sleepField.value}'`);
       else if (v.startsWith('-')) at(sleepField, 'NEGATIVE_SLEEP', 'warning', `task ${node.id}: sleep=${v} is negative; no sleep`);
     }
-    for (const k of ['stdout_split', 'stderr_split'] as const) {
+    for (const k of SPLIT_KEYS) {
       const field = get(k);
       if (!field) continue;
       const spec = parseSplit(field.value);
@@ -275,7 +280,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
       }
       if (has('hostname') && task.hostname.trim() === '' && task.command) at(get('hostname')!, 'EMPTY_HOSTNAME', 'error', `task ${node.id}: hostname is empty`);
       if (task.command && /\s/.test(task.command.trim())) at(get('command')!, 'COMMAND_HAS_SPACES', 'warning', `task ${node.id}: command '${task.command}' contains spaces`, 'put the program in command= and the rest in arguments=');
-      for (const k of ['tasks', 'hostnames', 'max_parallel', 'if_true_tasks', 'if_false_tasks', 'retry_count', 'retry_delay', 'retry_failed']) {
+      for (const k of BLOCK_KEYS) {
         if (has(k)) at(get(k)!, 'BLOCK_KEY_ON_TASK', 'warning', `task ${node.id}: ${k}= only applies to a parallel or conditional block; it is ignored`);
       }
     } else if (type === 'parallel') {
@@ -314,47 +319,54 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
       if (task.retryCount !== undefined && task.retryCount > 100) at(retryField!, 'LARGE_RETRY', 'warning', `task ${node.id}: retry_count=${task.retryCount} is more than 100`);
       task.retryDelay = int(get('retry_delay'), 'retry_delay', 0, 300);
     }
-  }
+    return task;
+  };
+  for (const node of ast.tasks.values()) tasks.set(node.id, buildTask(node));
 
   const ids = [...tasks.keys()].sort((a, b) => a - b);
   const subtaskIds = new Set<number>();
   // Block membership rules.
-  for (const task of tasks.values()) {
-    const lists: [string, number[] | undefined][] = [['tasks', task.tasks], ['if_true_tasks', task.ifTrueTasks], ['if_false_tasks', task.ifFalseTasks]];
-    for (const [key, list] of lists) {
-      if (!list || task.hostnames) continue;
-      const field = task.fields.get(key)!;
-      for (const id of list) {
-        const off = Math.max(0, field.value.indexOf(String(id)));
-        const sub = tasks.get(id);
-        if (id === task.id) at(field, 'SELF_REFERENCE', 'error', `task ${task.id}: ${key} lists the block itself`, undefined, off, String(id).length);
-        else if (!sub) at(field, 'UNDEFINED_SUBTASK', 'error', `task ${task.id}: ${key} lists task ${id}, which is not defined`, undefined, off, String(id).length);
-        else {
-          subtaskIds.add(id);
-          if (sub.type === 'parallel' || sub.type === 'conditional') at(field, 'NESTED_BLOCK', 'error', `task ${task.id}: sub-task ${id} is itself a ${sub.type} block; blocks do not nest`, undefined, off, String(id).length);
-          for (const k of ['next', 'loop', 'on_success', 'on_failure', 'goto']) {
-            const sf = sub.fields.get(k);
-            if (sf) at(sf, 'ROUTING_IN_SUBTASK', 'error', `task ${id} is a sub-task of block ${task.id}; ${k}= cannot route inside a block`, 'route on the block instead');
-          }
+  const checkMembers = (task: Task, key: string, list: number[] | undefined): void => {
+    if (!list) return;
+    const field = task.fields.get(key)!;
+    for (const id of list) {
+      const off = Math.max(0, field.value.indexOf(String(id)));
+      const sub = tasks.get(id);
+      if (id === task.id) at(field, 'SELF_REFERENCE', 'error', `task ${task.id}: ${key} lists the block itself`, undefined, off, String(id).length);
+      else if (!sub) at(field, 'UNDEFINED_SUBTASK', 'error', `task ${task.id}: ${key} lists task ${id}, which is not defined`, undefined, off, String(id).length);
+      else {
+        subtaskIds.add(id);
+        if (sub.type === 'parallel' || sub.type === 'conditional') at(field, 'NESTED_BLOCK', 'error', `task ${task.id}: sub-task ${id} is itself a ${sub.type} block; blocks do not nest`, undefined, off, String(id).length);
+        for (const k of ROUTING_KEYS) {
+          const sf = sub.fields.get(k);
+          if (sf) at(sf, 'ROUTING_IN_SUBTASK', 'error', `task ${id} is a sub-task of block ${task.id}; ${k}= cannot route inside a block`, 'route on the block instead');
         }
       }
     }
+  };
+  for (const task of tasks.values()) {
+    if (task.hostnames) continue;
+    checkMembers(task, 'tasks', task.tasks);
+    checkMembers(task, 'if_true_tasks', task.ifTrueTasks);
+    checkMembers(task, 'if_false_tasks', task.ifFalseTasks);
   }
 
   const workflow: Workflow = { ast, globals, tasks, ids, subtaskIds };
 
   // Jump targets.
-  for (const task of tasks.values()) {
-    for (const [key, target] of [['on_success', task.onSuccess], [task.fields.has('on_failure') ? 'on_failure' : 'goto', task.onFailure]] as const) {
-      if (target === undefined) continue;
-      const field = task.fields.get(key)!;
-      if (!tasks.has(target)) {
-        const near = suggest(String(target), ids.filter((i) => i !== task.id).map(String));
-        at(field, 'UNDEFINED_TARGET', 'error', `task ${task.id}: ${key}=${target} jumps to a task that is not defined`, near ? `did you mean ${near}?` : `defined tasks: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''}`);
-      } else if (target === task.id) {
-        at(field, 'JUMP_TO_SELF', 'error', `task ${task.id}: ${key} jumps to the task itself`, 'use next=loop with loop=N to repeat a task');
-      }
+  const checkJump = (task: Task, key: string, target: number | undefined): void => {
+    if (target === undefined) return;
+    const field = task.fields.get(key)!;
+    if (!tasks.has(target)) {
+      const near = suggest(String(target), ids.filter((i) => i !== task.id).map(String));
+      at(field, 'UNDEFINED_TARGET', 'error', `task ${task.id}: ${key}=${target} jumps to a task that is not defined`, near ? `did you mean ${near}?` : `defined tasks: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''}`);
+    } else if (target === task.id) {
+      at(field, 'JUMP_TO_SELF', 'error', `task ${task.id}: ${key} jumps to the task itself`, 'use next=loop with loop=N to repeat a task');
     }
+  };
+  for (const task of tasks.values()) {
+    checkJump(task, 'on_success', task.onSuccess);
+    checkJump(task, task.fields.has('on_failure') ? 'on_failure' : 'goto', task.onFailure);
   }
 
   checkVariables(workflow, diagnostics);
@@ -381,47 +393,50 @@ const VAR_FIELDS = ['hostname', 'command', 'arguments', 'exec', 'timeout', 'slee
 
 /** Every @X@ must name a global or a task result of a task that exists (and, ideally, ran before). */
 function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {
-  for (const task of wf.tasks.values()) {
-    for (const key of VAR_FIELDS) {
-      const field = task.fields.get(key);
-      if (!field || !field.value.includes('@')) continue;
-      for (const p of findPlaceholders(field.value)) {
-        const m = TASK_VAR.exec(p.name);
-        const col = field.valueCol + p.offset;
-        if (m) {
-          const ref = Number(m[1]);
-          if (!wf.tasks.has(ref)) {
-            diagnostics.push({ code: 'UNDEFINED_TASK_VARIABLE', severity: 'error', message: `task ${task.id}: @${p.name}@ refers to task ${ref}, which is not defined`, line: field.line, col, length: p.name.length + 2 });
-          } else if (ref === task.id && !['next', 'success', 'failure', 'loop_break'].includes(key) && !task.loop) {
-            diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ is the task's own result, which does not exist before it runs`, line: field.line, col, length: p.name.length + 2 });
-          } else if (ref !== task.id && !canRunBefore(wf, ref, task.id)) {
-            diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ comes from task ${ref}, which cannot have run before task ${task.id}`, line: field.line, col, length: p.name.length + 2, hint: `no route leads from task ${ref} to task ${task.id}; the placeholder would stay unresolved` });
-          }
-        } else if (/^\d+_/.test(p.name)) {
-          const [num, name] = [p.name.slice(0, p.name.indexOf('_')), p.name.slice(p.name.indexOf('_') + 1)];
-          const guess = suggest(name, ['stdout', 'stderr', 'exit', 'success', 'stdout_file', 'stderr_file']);
-          diagnostics.push({
-            code: 'UNKNOWN_TASK_VARIABLE', severity: 'error',
-            message: `task ${task.id}: @${p.name}@ is not a task result variable`,
-            line: field.line, col, length: p.name.length + 2,
-            hint: guess ? `did you mean @${num}_${guess}@?` : `task results are @${num}_stdout@, @${num}_stderr@, @${num}_exit@, @${num}_success@`,
-          });
-        } else if (!wf.globals.has(p.name) && !(p.name.toLowerCase() === 'task' && task.hostnames)) {
-          const guess = suggest(p.name, wf.globals.keys());
-          diagnostics.push({
-            code: 'UNDEFINED_VARIABLE', severity: 'error',
-            message: `task ${task.id}: @${p.name}@ is not a defined global variable`,
-            line: field.line, col, length: p.name.length + 2,
-            hint: guess ? `did you mean @${guess}@?` : `define it before the first task: ${p.name}=value`,
-          });
-        }
-      }
-    }
-  }
+  for (const task of wf.tasks.values()) checkTaskVariables(wf, task, diagnostics);
   for (const g of wf.ast.globals.values()) {
     for (const p of findPlaceholders(g.value)) {
       if (!TASK_VAR.test(p.name) && !wf.globals.has(p.name)) {
         diagnostics.push({ code: 'UNDEFINED_VARIABLE', severity: 'error', message: `global '${g.name}': @${p.name}@ is not defined`, line: g.line, col: g.valueCol + p.offset, length: p.name.length + 2 });
+      }
+    }
+  }
+}
+
+/** The @X@ placeholders of one task (a function of its own, so V8 optimizes it early). */
+function checkTaskVariables(wf: Workflow, task: Task, diagnostics: Diagnostic[]): void {
+  for (const key of VAR_FIELDS) {
+    const field = task.fields.get(key);
+    if (!field || !field.value.includes('@')) continue;
+    for (const p of findPlaceholders(field.value)) {
+      const m = TASK_VAR.exec(p.name);
+      const col = field.valueCol + p.offset;
+      if (m) {
+        const ref = Number(m[1]);
+        if (!wf.tasks.has(ref)) {
+          diagnostics.push({ code: 'UNDEFINED_TASK_VARIABLE', severity: 'error', message: `task ${task.id}: @${p.name}@ refers to task ${ref}, which is not defined`, line: field.line, col, length: p.name.length + 2 });
+        } else if (ref === task.id && !['next', 'success', 'failure', 'loop_break'].includes(key) && !task.loop) {
+          diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ is the task's own result, which does not exist before it runs`, line: field.line, col, length: p.name.length + 2 });
+        } else if (ref !== task.id && !canRunBefore(wf, ref, task.id)) {
+          diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ comes from task ${ref}, which cannot have run before task ${task.id}`, line: field.line, col, length: p.name.length + 2, hint: `no route leads from task ${ref} to task ${task.id}; the placeholder would stay unresolved` });
+        }
+      } else if (/^\d+_/.test(p.name)) {
+        const [num, name] = [p.name.slice(0, p.name.indexOf('_')), p.name.slice(p.name.indexOf('_') + 1)];
+        const guess = suggest(name, ['stdout', 'stderr', 'exit', 'success', 'stdout_file', 'stderr_file']);
+        diagnostics.push({
+          code: 'UNKNOWN_TASK_VARIABLE', severity: 'error',
+          message: `task ${task.id}: @${p.name}@ is not a task result variable`,
+          line: field.line, col, length: p.name.length + 2,
+          hint: guess ? `did you mean @${num}_${guess}@?` : `task results are @${num}_stdout@, @${num}_stderr@, @${num}_exit@, @${num}_success@`,
+        });
+      } else if (!wf.globals.has(p.name) && !(p.name.toLowerCase() === 'task' && task.hostnames)) {
+        const guess = suggest(p.name, wf.globals.keys());
+        diagnostics.push({
+          code: 'UNDEFINED_VARIABLE', severity: 'error',
+          message: `task ${task.id}: @${p.name}@ is not a defined global variable`,
+          line: field.line, col, length: p.name.length + 2,
+          hint: guess ? `did you mean @${guess}@?` : `define it before the first task: ${p.name}=value`,
+        });
       }
     }
   }

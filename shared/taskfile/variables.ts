@@ -4,6 +4,8 @@ import { isSecretName } from './keys.js';
 /** `@N_field@` of a task result. Field names are case-insensitive. */
 export const TASK_VAR = /^(\d+)_(stdout|stderr|exit|success|stdout_file|stderr_file)$/i;
 const PLACEHOLDER = /@([A-Za-z0-9_]+)@/g;
+/** The same pattern for findPlaceholders' own exec loop (it leaves lastIndex at 0 when done). */
+const PLACEHOLDER_SCAN = /@([A-Za-z0-9_]+)@/g;
 const MAX_PASSES = 10;
 
 export interface Placeholder {
@@ -14,7 +16,11 @@ export interface Placeholder {
 
 export function findPlaceholders(text: string): Placeholder[] {
   const out: Placeholder[] = [];
-  for (const m of text.matchAll(PLACEHOLDER)) out.push({ name: m[1]!, offset: m.index! });
+  if (!text.includes('@')) return out;
+  // An exec loop: matchAll would copy the regex on every call, and validation calls this per field.
+  const re = PLACEHOLDER_SCAN;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ name: m[1]!, offset: m.index });
   return out;
 }
 
