@@ -94,18 +94,20 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
     if (init === 'systemd' && root) {
       how = 'systemd';
       const svcUser = opts.serviceUser ?? 'tasker-agent';
+      // An existing user keeps its own primary group (e.g. nobody:nogroup); a new one gets its own.
+      const setup = await remoteExec(
+        client,
+        `set -e; id -u ${q(svcUser)} >/dev/null 2>&1 || useradd --system --user-group --home-dir ${P} --shell /usr/sbin/nologin ${q(svcUser)}; ` +
+          `g=$(id -gn ${q(svcUser)}); chown -R ${q(svcUser)}:"$g" ${P}/log ${P}/run; chgrp -R "$g" ${P}/etc; chmod -R g+rX ${P}/etc; echo "$g"`,
+      );
+      const svcGroup = setup.stdout.trim().split('\n').pop();
+      if (setup.code !== 0 || !svcGroup) throw new InstallError(`${where}: cannot set up user ${svcUser}: ${setup.stderr.trim()}`);
       const unitTemplate = await readFile(join(opts.root, 'deploy', 'tasker-agent.service'), 'utf8');
       const unit = unitTemplate
         .replaceAll('@USER@', svcUser)
-        .replaceAll('@GROUP@', svcUser)
+        .replaceAll('@GROUP@', svcGroup)
         .replaceAll('@PREFIX@', prefix)
         .replaceAll('@NODE@', node);
-      const setup = await remoteExec(
-        client,
-        `set -e; id -u ${q(svcUser)} >/dev/null 2>&1 || useradd --system --home-dir ${P} --shell /usr/sbin/nologin ${q(svcUser)}; ` +
-          `chown -R ${q(svcUser)}: ${P}/log ${P}/run; chgrp -R ${q(svcUser)} ${P}/etc; chmod -R g+rX ${P}/etc`,
-      );
-      if (setup.code !== 0) throw new InstallError(`${where}: cannot set up user ${svcUser}: ${setup.stderr.trim()}`);
       const sftp2 = await openSftp(client);
       await sftpWrite(sftp2, '/etc/systemd/system/tasker-agent.service', unit, 0o644);
       sftp2.end();

@@ -1,14 +1,16 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentExecutor } from '../../controller/agents/index.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
-import { runAgentCli } from './agent-process.js';
+import { eventually, runAgentCli } from './agent-process.js';
 
 const root = join(import.meta.dirname, '..', '..');
+const SYSTEMD_FIXTURES = join(root, 'test', 'fixtures', 'systemd', 'bin');
+const tempDirs: string[] = [];
 let sshd: TestSshd;
 let prefix: string;
 const pidsToStop: number[] = [];
@@ -36,7 +38,118 @@ test.after.always(async () => {
   }
   await sshd?.stop();
   if (prefix) await rm(prefix, { recursive: true, force: true });
+  for (const d of tempDirs) await rm(d, { recursive: true, force: true });
 });
+
+/** Run an installed agent's task through the tunnel and return its stdout. */
+async function runThroughTunnel(s: TestSshd, port: number, command: string, args: string): Promise<string> {
+  const ex = createAgentExecutor({
+    name: 'installed',
+    kind: 'ssh',
+    ssh: { host: s.host, port: s.port, user: s.user, identity: s.identity, knownHosts: s.knownHosts },
+    port,
+  });
+  try {
+    const res = await ex.execute({ runId: 'install', taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 10_000 });
+    if (res.exitCode !== 0) throw new Error(`task failed (${res.exitCode}): ${res.stderr}`);
+    return res.stdout;
+  } finally {
+    await ex.close();
+  }
+}
+
+/**
+ * The systemd host the installer expects, without systemd: sshd runs in a private mount namespace
+ * where /run/systemd/system exists (systemd's "booted" marker), /etc is an overlay (the unit file
+ * and the new service user land in the overlay, not on this machine), and the sessions find the
+ * fixture `systemctl`/`journalctl` first on PATH. The fixture systemctl starts the unit's ExecStart
+ * as its User=, so the agent really runs and the installer's health check goes through the tunnel.
+ */
+async function startSystemdLikeSshd(fixtureDir: string, etcUpper: string, etcWork: string): Promise<TestSshd> {
+  const setup = [
+    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${etcUpper},workdir=${etcWork} /etc`,
+    'mount -t tmpfs tmpfs /run/systemd',
+    'mkdir -p /run/systemd/system /etc/systemd/system',
+    'exec "$@"',
+  ].join(' && ');
+  return startSshd({
+    pathPrefix: [SYSTEMD_FIXTURES],
+    env: { SYSTEMCTL_FIXTURE_DIR: fixtureDir },
+    wrap: (argv) => ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', setup, 'sh', ...argv],
+  });
+}
+
+test('install as root on a systemd host: service user, unit file, enable + restart, and the agent answers through the tunnel', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.fail('this test needs root: it runs sshd in a private mount namespace (unshare, overlay /etc) to stand in for a systemd host; run the tests as root (CI does)');
+    return;
+  }
+  t.true(existsSync(join(root, 'dist', 'agent', 'cli', 'tasker-agent.js')), 'dist/ must be built');
+  const base = await mkdtemp(join(tmpdir(), 'tasker-install-systemd-'));
+  tempDirs.push(base);
+  const fixtureDir = join(base, 'systemctl');
+  const etcUpper = join(base, 'etc-upper');
+  const etcWork = join(base, 'etc-work');
+  const target = join(base, 'opt');
+  for (const d of [fixtureDir, etcUpper, etcWork, target]) mkdirSync(d);
+  chmodSync(base, 0o755); // the service user must reach PREFIX, as it can /opt/tasker-agent
+  const s = await startSystemdLikeSshd(fixtureDir, etcUpper, etcWork);
+  const port = await freePort();
+  let agentPid = 0;
+  try {
+    const r = await runAgentCli([
+      'install', '--ssh', `${s.user}@127.0.0.1`, '--port', String(s.port), '--identity', s.identity,
+      '--known-hosts', s.knownHosts, '--listen-port', String(port), '--prefix', target,
+    ]);
+    const pidfile = join(fixtureDir, 'tasker-agent.pid');
+    if (existsSync(pidfile)) agentPid = Number(readFileSync(pidfile, 'utf8'));
+    t.is(r.code, 0, r.stderr + r.stdout);
+    t.regex(r.stdout, /systemd unit tasker-agent\.service installed, enabled and \(re\)started as user tasker-agent/);
+    t.regex(r.stdout, /healthy \(SERVING\), version 0\.1\.0/);
+    t.regex(r.stdout, new RegExp(`installed tasker-agent 0\\.1\\.0 in ${target} \\(systemd\\)`));
+    t.notRegex(r.stdout, /nohup/);
+    t.is(readFileSync(join(fixtureDir, 'calls'), 'utf8'), 'daemon-reload\nenable tasker-agent\nrestart tasker-agent\n');
+
+    // The unit, filled in, where systemd reads it (in the overlay); the user was created there too.
+    const unit = readFileSync(join(etcUpper, 'systemd', 'system', 'tasker-agent.service'), 'utf8');
+    t.notRegex(unit, /@[A-Z]+@/, 'no placeholder left');
+    t.regex(unit, /^User=tasker-agent$/m);
+    t.regex(unit, /^Group=tasker-agent$/m);
+    t.regex(unit, new RegExp(`^ExecStart=\\S*node ${target}/app/dist/agent/cli/tasker-agent\\.js serve --config ${target}/etc/agent\\.yaml$`, 'm'));
+    t.regex(unit, new RegExp(`^ReadWritePaths=${target}/log ${target}/run$`, 'm'));
+    const passwd = readFileSync(join(etcUpper, 'passwd'), 'utf8');
+    const uid = Number(/^tasker-agent:x:(\d+):/m.exec(passwd)?.[1]);
+    t.true(uid > 0, 'the service user exists (in the overlay /etc)');
+
+    // The agent runs as that user and serves tasks through the tunnel.
+    t.true(agentPid > 0);
+    t.regex(readFileSync(`/proc/${agentPid}/status`, 'utf8'), new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
+    t.is(await runThroughTunnel(s, port, 'id', '-un'), 'tasker-agent\n');
+
+    // A second install (upgrade) restarts the unit: the old agent is stopped, a new one answers.
+    const again = await runAgentCli([
+      'install', '--ssh', `${s.user}@127.0.0.1`, '--port', String(s.port), '--identity', s.identity,
+      '--known-hosts', s.knownHosts, '--listen-port', String(port), '--prefix', target,
+    ]);
+    t.is(again.code, 0, again.stderr);
+    const newPid = Number(readFileSync(pidfile, 'utf8'));
+    t.not(newPid, agentPid);
+    await eventually(() => !existsSync(`/proc/${agentPid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${agentPid}/status`, 'utf8')));
+    agentPid = newPid;
+    t.is(readFileSync(join(fixtureDir, 'calls'), 'utf8').split('\n').filter((l) => l === 'restart tasker-agent').length, 2);
+    t.is(await runThroughTunnel(s, port, 'echo', 'upgraded'), 'upgraded\n');
+  } finally {
+    if (agentPid) {
+      try {
+        process.kill(agentPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    await s.stop();
+  }
+});
+
 
 test('install over SSH places the package, writes config, starts the agent (nohup without systemd) and it answers', async (t) => {
   t.true(existsSync(join(root, 'dist', 'agent', 'cli', 'tasker-agent.js')), 'dist/ must be built');
@@ -54,6 +167,13 @@ test('install over SSH places the package, writes config, starts the agent (nohu
   t.true(existsSync(join(prefix, 'app', 'node_modules', '@grpc', 'grpc-js', 'package.json')));
   t.false(existsSync(join(prefix, 'app', 'node_modules', 'typescript')), 'dev dependencies are not shipped');
   t.is(readFileSync(join(prefix, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "127.0.0.1:${port}"\n`);
+  // The documented nohup way: pid in PREFIX/run/agent.pid, log in PREFIX/log/agent.log, own session.
+  const pid = Number(readFileSync(pidfile, 'utf8'));
+  t.regex(r.stdout, new RegExp(`agent started, pid ${pid}`));
+  t.is(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(1, 5).join(' '), `${join(prefix, 'app', 'dist', 'agent', 'cli', 'tasker-agent.js')} serve --config ${join(prefix, 'etc', 'agent.yaml')}`);
+  const sid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[3]);
+  t.is(sid, pid, 'setsid: the agent leads its own session');
+  t.true(existsSync(join(prefix, 'log', 'agent.log')));
 
   // The installed agent runs tasks through the tunnel like any configured agent.
   const ex = createAgentExecutor({

@@ -1,22 +1,23 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** A real OpenSSH server on loopback for tests, with its own keys and config. */
+/** A real OpenSSH server for tests (on loopback unless told otherwise), with its own keys and config. */
 export interface TestSshd {
-  host: '127.0.0.1';
+  /** The listen address (127.0.0.1 by default). */
+  host: string;
   port: number;
   /** Login user (the current user). */
   user: string;
   /** Private key accepted by the server (ed25519, no passphrase). */
   identity: string;
-  /** known_hosts holding the server's host key as `[127.0.0.1]:PORT`. */
+  /** known_hosts holding the server's host key as `[HOST]:PORT` (`HOST` for port 22). */
   knownHosts: string;
   /** Temp dir holding everything (also HOME of the sessions, so no slow .bashrc runs). */
   dir: string;
@@ -36,18 +37,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}: ${stderr()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port });
-      s.once('data', () => (s.destroy(), resolve(true))); // the SSH banner
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+/** Resolve once sshd logs that it listens (LogLevel INFO); throw if it exits first or never does. */
+async function waitForListening(child: ChildProcess, stderr: () => string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (/Server listening on /.test(stderr())) return;
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sshd exited with ${child.exitCode ?? child.signalCode}: ${stderr()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`sshd did not come up on port ${port}: ${stderr()}`);
+  throw new Error(`sshd did not come up: ${stderr()}`);
+}
+
+export interface SshdOptions {
+  /** Listen address. Default 127.0.0.1. */
+  host?: string;
+  /** Default: a free loopback port. */
+  port?: number;
+  /** Directories put first on the sessions' PATH (e.g. fixture commands standing in for the host's). */
+  pathPrefix?: string[];
+  /** More environment variables for the sessions (sshd `SetEnv`). */
+  env?: Record<string, string>;
+  /**
+   * Turns sshd's argv into the argv actually spawned, e.g. to run it in a network namespace
+   * (`['ip', 'netns', 'exec', NS, ...argv]`) or a private mount namespace. It must exec sshd in
+   * the end, so the spawned PID is sshd's.
+   */
+  wrap?: (argv: string[]) => string[];
 }
 
 /**
@@ -55,7 +69,7 @@ async function waitForPort(port: number, child: ChildProcess, stderr: () => stri
  * dir (SetEnv), so the login shell does not source the real user's rc files, and PATH includes
  * the directory of the running node.
  */
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = await mkdtemp(join(tmpdir(), 'tasker-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
@@ -63,14 +77,15 @@ export async function startSshd(): Promise<TestSshd> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', identity, '-C', 'tasker-test']);
   await writeFile(join(dir, 'authorized_keys'), await readFile(`${identity}.pub`));
-  const port = await freePort();
-  const path = [dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? (await freePort());
+  const path = [...(opts.pathPrefix ?? []), dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
   const config = join(dir, 'sshd_config');
   await writeFile(
     config,
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${host}`,
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
@@ -84,22 +99,24 @@ export async function startSshd(): Promise<TestSshd> {
       'MaxSessions 100',
       'MaxStartups 100:30:200',
       'Subsystem sftp internal-sftp',
-      `SetEnv HOME=${dir} PATH=${path}`,
-      'LogLevel ERROR',
+      `SetEnv HOME=${dir} PATH=${path}${Object.entries(opts.env ?? {}).map(([k, v]) => ` ${k}=${v}`).join('')}`,
+      'LogLevel INFO',
       '',
     ].join('\n'),
   );
   const hostPub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
   const knownHosts = join(dir, 'known_hosts');
-  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
+  await writeFile(knownHosts, `${port === 22 ? host : `[${host}]:${port}`} ${hostPub}\n`);
 
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const argv = ['/usr/sbin/sshd', '-D', '-e', '-f', config];
+  const [cmd, ...args] = opts.wrap ? opts.wrap(argv) : argv;
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  await waitForPort(port, child, () => err);
+  await waitForListening(child, () => err);
   const user = process.env.USER ?? (await run('id', ['-un'])).stdout.trim();
   return {
-    host: '127.0.0.1',
+    host,
     port,
     user,
     identity,
