@@ -20,10 +20,18 @@ export interface AgentProcess {
 }
 
 const CLI = join(import.meta.dirname, '..', '..', 'agent', 'cli', 'tasker-agent.ts');
+/** tsx's loader as a URL, so the agent starts from any working directory. */
+const TSX = import.meta.resolve('tsx');
 
-/** Run `node --import tsx agent/cli/tasker-agent.ts ARGS` and wait for "listening on". */
-export async function startAgent(args: string[]): Promise<AgentProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Run `node --import tsx agent/cli/tasker-agent.ts serve ARGS` and wait for "listening on".
+ * `wrap` turns that argv into the one spawned (e.g. `ip netns exec NS …`); it must exec it, so
+ * the PID is the agent's.
+ */
+export async function startAgent(args: string[], opts: { wrap?: (argv: string[]) => string[] } = {}): Promise<AgentProcess> {
+  const argv = [process.execPath, '--import', TSX, CLI, 'serve', ...args];
+  const [cmd, ...rest] = opts.wrap ? opts.wrap(argv) : argv;
+  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
