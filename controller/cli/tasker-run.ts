@@ -270,10 +270,16 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
   const { args, io, log, workflow, registry } = setup;
   const g = (t: string): string => substitute(t, (n) => workflow.globals.get(n));
   const used = new Map<string, Task[]>();
-  const reachable = new Set<number>(flowOrder(workflow, args.startFrom));
-  for (const id of [...reachable]) {
+  const topLevel = flowOrder(workflow, args.startFrom);
+  const reachable = new Set<number>(topLevel);
+  const addAll = (ids: number[] | undefined): void => {
+    if (ids) for (const id of ids) reachable.add(id);
+  };
+  for (const id of topLevel) {
     const t = workflow.tasks.get(id)!;
-    for (const sub of [...(t.tasks ?? []), ...(t.ifTrueTasks ?? []), ...(t.ifFalseTasks ?? [])]) reachable.add(sub);
+    addAll(t.tasks);
+    addAll(t.ifTrueTasks);
+    addAll(t.ifFalseTasks);
   }
   const commandTasks = [...reachable].map((id) => workflow.tasks.get(id)!).filter((t) => t.command && (t.type === 'task' || t.hostnames));
   for (const t of commandTasks) {
@@ -293,8 +299,12 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
         missing = true;
       }
       if (name === 'local') {
+        const seenCommands = new Set<string>();
         const checked = new Set<string>();
         for (const t of tasks) {
+          // The same command text names the same program: look it up once (large files repeat it).
+          if (seenCommands.has(t.command)) continue;
+          seenCommands.add(t.command);
           const cmd = g(t.command).trim().split(/\s+/)[0]!;
           if (checked.has(cmd)) continue;
           checked.add(cmd);

@@ -62,11 +62,12 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
     if (t.onSuccess !== undefined) jumpTargets.add(t.onSuccess);
     if (t.onFailure !== undefined) jumpTargets.add(t.onFailure);
   }
-  const referenced = fellInto.size > 0 ? referencedIds(wf, jumpTargets) : jumpTargets;
+  let referenced: Set<number> | undefined;
   const maxTop = topLevel[topLevel.length - 1]!;
   for (const [missing, from] of fellInto) {
     if (missing > maxTop) continue; // running off the end finishes the workflow
     const nextDefined = topLevel.find((id) => id > missing)!;
+    referenced ??= referencedIds(wf, jumpTargets);
     // Tasks after the gap that are jump targets, read by others, or in the conventional handler range
     // (90-99) or sub-task range (100+) are not a continuation of the flow (as the peer).
     if (referenced.has(nextDefined) || (nextDefined >= 90 && nextDefined <= 99) || nextDefined >= 100) continue;

@@ -15,7 +15,8 @@ const GLOBAL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * parsing continues, so one run reports all of them.
  */
 export function parseTaskFile(text: string, path: string): ParseResult {
-  const lines = text.split(/\r?\n/);
+  // A plain split is several times faster than a regex split; CRLF files take the regex.
+  const lines = text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
   const diagnostics: Diagnostic[] = [];
   const ast: TaskFileAst = { path, lines, fileArgs: [], globals: new Map(), tasks: new Map() };
   let current: TaskNode | undefined;
@@ -33,7 +34,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
       continue;
     }
     if (!seenPair && trimmed.startsWith('-')) {
-      ast.fileArgs.push({ text: stripInlineComment(trimmed).text, line: lineNo });
+      ast.fileArgs.push({ text: stripComment(trimmed), line: lineNo });
       continue;
     }
 
@@ -41,20 +42,20 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     let value: string;
     let valueCol: number;
     const eq = trimmed.indexOf('=');
+    // The text before '=' (trimmed has no leading blank, so trimming its end trims it).
+    const beforeEq = eq > 0 ? trimmed.slice(0, eq).trimEnd() : '';
     // Fast path: `key=value` with no blank inside the key (nearly every line).
-    const keyHasBlank = eq > 0 && /\s/.test(trimmed.slice(0, eq).trimEnd());
+    const keyHasBlank = eq > 0 && /\s/.test(beforeEq);
     const firstWord = eq > 0 && !keyHasBlank ? null : /^(\S+)(\s+)(.*)$/.exec(trimmed);
     if (eq > 0 && !(firstWord && firstWord[1]!.length < eq && isTaskKey(firstWord[1]!.toLowerCase()))) {
-      key = trimmed.slice(0, eq).trim();
+      key = beforeEq;
       const rest = trimmed.slice(eq + 1);
-      const lead = rest.length - rest.trimStart().length;
-      valueCol = indent + eq + 2 + lead;
-      const stripped = stripInlineComment(rest.trimStart());
-      value = stripped.text.trimEnd();
+      const restTrimmed = rest.trimStart();
+      valueCol = indent + eq + 2 + (rest.length - restTrimmed.length);
+      value = stripComment(restTrimmed).trimEnd();
     } else if (firstWord && isTaskKey(firstWord[1]!.toLowerCase())) {
       key = firstWord[1]!;
-      const stripped = stripInlineComment(firstWord[3]!);
-      value = stripped.text.trimEnd();
+      value = stripComment(firstWord[3]!).trimEnd();
       valueCol = indent + key.length + firstWord[2]!.length + 1;
       diagnostics.push({
         code: 'MISSING_EQUALS', severity: 'warning',
@@ -166,11 +167,15 @@ export function parseTaskFile(text: string, path: string): ParseResult {
 
 /** Remove an inline comment: whitespace followed by '#', outside quotes. */
 export function stripInlineComment(text: string): { text: string } {
-  if (!text.includes('#')) return { text };
+  return { text: stripComment(text) };
+}
+
+function stripComment(text: string): string {
+  if (!text.includes('#')) return text;
   const cut = commentStart(text, true);
   // An apostrophe in prose ("don't") leaves a quote open; then quotes cannot be trusted, so look again without them.
   const at = cut === undefined ? undefined : cut >= 0 ? cut : commentStart(text, false);
-  return { text: at !== undefined && at >= 0 ? text.slice(0, at).trimEnd() : text };
+  return at !== undefined && at >= 0 ? text.slice(0, at).trimEnd() : text;
 }
 
 /** Offset of an inline comment; -1 when a quote stays open; undefined when there is none. */

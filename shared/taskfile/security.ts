@@ -158,9 +158,9 @@ export function checkTaskSecurity(workflow: Workflow, opts: SecurityOptions): Di
   const resolve = (text: string): string => substitute(text, lookup);
   for (const id of workflow.ids) {
     const task = workflow.tasks.get(id)!;
+    if (isPlainlySafe(task, resolve)) continue;
     const execType = opts.execTypeOf(task, resolve).trim().toLowerCase();
     const shell = execType === 'shell';
-    if (isPlainlySafe(task, resolve)) continue;
     const mapped: Partial<Record<'hostname' | 'command' | 'arguments', Mapped>> = {};
     for (const key of ['hostname', 'command', 'arguments'] as const) {
       const f = task.fields.get(key);

@@ -4,7 +4,7 @@
  */
 import type { FieldValue, TaskFileAst, TaskNode } from './ast.js';
 import { conditionVariables, parseCondition, parseNext } from './condition.js';
-import type { ConditionDiagnostic, ConditionNode } from './condition.js';
+import type { ConditionDiagnostic, ConditionNode, NextSpec } from './condition.js';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import { BLOCK_TYPES, SPLIT_DELIMITERS } from './keys.js';
@@ -68,18 +68,41 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
   }
   const resolveGlobals = (text: string): string => substitute(text, (n) => globals.get(n));
 
-  // Conditions repeat across tasks; their ASTs are read-only, so one parse serves every copy.
-  const conditionCache = new Map<string, ReturnType<typeof parseCondition>>();
-  const nextCache = new Map<string, ReturnType<typeof parseNext>>();
-  const parseConditionCached = (text: string): ReturnType<typeof parseCondition> => {
+  // Conditions repeat across tasks; their ASTs are read-only, so one parse (with the list of its
+  // problems) serves every copy. So do block rules.
+  const conditionCache = new Map<string, { ast: ConditionNode | null; problems: ConditionDiagnostic[] }>();
+  const nextCache = new Map<string, { next: NextSpec | null; problems: ConditionDiagnostic[] }>();
+  const aggregateCache = new Map<string, AggregateRule | undefined>();
+  const checkCondition = (text: string): { ast: ConditionNode | null; problems: ConditionDiagnostic[] } => {
     let r = conditionCache.get(text);
-    if (!r) conditionCache.set(text, (r = parseCondition(text)));
+    if (!r) {
+      const parsed = parseCondition(text);
+      conditionCache.set(text, (r = { ast: parsed.ast, problems: withConstantComparisons(parsed.diagnostics, parsed.ast) }));
+    }
     return r;
   };
-  const parseNextCached = (text: string): ReturnType<typeof parseNext> => {
+  const checkNext = (text: string): { next: NextSpec | null; problems: ConditionDiagnostic[] } => {
     let r = nextCache.get(text);
-    if (!r) nextCache.set(text, (r = parseNext(text)));
+    if (!r) {
+      const parsed = parseNext(text);
+      const ast = parsed.next?.kind === 'condition' || parsed.next?.kind === 'loop' ? parsed.next.condition : null;
+      nextCache.set(text, (r = { next: parsed.next, problems: withConstantComparisons(parsed.diagnostics, ast) }));
+    }
     return r;
+  };
+  const parseAggregateCached = (text: string): AggregateRule | undefined => {
+    if (!aggregateCache.has(text)) aggregateCache.set(text, parseAggregate(text));
+    return aggregateCache.get(text);
+  };
+  // An exec value after global substitution is a configured type, or still holds a placeholder.
+  const execCache = new Map<string, boolean>();
+  const isKnownExecType = (text: string): boolean => {
+    let known = execCache.get(text);
+    if (known === undefined) {
+      const v = resolveGlobals(text).trim().toLowerCase();
+      execCache.set(text, (known = findPlaceholders(v).length > 0 || opts.execTypes.has(v)));
+    }
+    return known;
   };
 
   const tasks = new Map<number, Task>();
@@ -113,13 +136,12 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
 
     const cond = (field: FieldValue | undefined, what: string): ConditionNode | undefined => {
       if (!field) return undefined;
-      const parsed = parseConditionCached(field.value);
-      reportCondition(field, parsed.diagnostics, what, parsed.ast);
-      return parsed.ast ?? undefined;
+      const checked = checkCondition(field.value);
+      reportCondition(field, checked.problems, what);
+      return checked.ast ?? undefined;
     };
-    const reportCondition = (field: FieldValue, list: ConditionDiagnostic[], what: string, ast?: ConditionNode | null): void => {
-      if (ast) list = [...list, ...constantComparisons(ast)];
-      for (const d of list) {
+    const reportCondition = (field: FieldValue, problems: ConditionDiagnostic[], what: string): void => {
+      for (const d of problems) {
         diagnostics.push({
           code: d.code, severity: d.severity, message: `task ${node.id}: ${what}: ${d.message}`,
           line: field.line, col: field.valueCol + d.offset, length: Math.max(1, d.length), hint: d.hint,
@@ -162,7 +184,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
     const nextField = get('next');
     if (nextField) {
       task.nextText = nextField.value;
-      const aggregate = parseAggregate(nextField.value);
+      const aggregate = parseAggregateCached(nextField.value);
       const v = nextField.value.trim();
       if (/^\d+$/.test(v)) {
         at(nextField, 'NUMERIC_NEXT', 'error', `task ${node.id}: next=${v} jumps directly, which is not supported`, `use on_success=${v} (or goto=${v} for the false case)`);
@@ -171,10 +193,9 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
       } else if (aggregate && !['always', 'never'].includes(aggregate.kind)) {
         at(nextField, 'AGGREGATE_ON_TASK', 'error', `task ${node.id}: next=${v} is a block rule; it only applies to type=parallel or type=conditional`);
       } else {
-        const parsed = parseNextCached(nextField.value);
-        const nextAst = parsed.next?.kind === 'condition' || parsed.next?.kind === 'loop' ? parsed.next.condition : null;
-        reportCondition(nextField, parsed.diagnostics, 'next', nextAst);
-        if (parsed.next) task.next = parsed.next;
+        const checked = checkNext(nextField.value);
+        reportCondition(nextField, checked.problems, 'next');
+        if (checked.next) task.next = checked.next;
       }
     }
     task.loopBreak = cond(get('loop_break'), 'loop_break');
@@ -261,12 +282,9 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
 
     // Exec type.
     const execField = get('exec');
-    if (execField) {
-      const v = resolveGlobals(execField.value).trim().toLowerCase();
-      if (findPlaceholders(v).length === 0 && !opts.execTypes.has(v)) {
-        const guess = suggest(v, opts.execTypes);
-        at(execField, 'UNKNOWN_EXEC_TYPE', 'error', `task ${node.id}: exec type '${execField.value}' is not configured`, guess ? `did you mean '${guess}'?` : `known types: ${[...opts.execTypes].sort().join(', ')}`);
-      }
+    if (execField && !isKnownExecType(execField.value)) {
+      const guess = suggest(resolveGlobals(execField.value).trim().toLowerCase(), opts.execTypes);
+      at(execField, 'UNKNOWN_EXEC_TYPE', 'error', `task ${node.id}: exec type '${execField.value}' is not configured`, guess ? `did you mean '${guess}'?` : `known types: ${[...opts.execTypes].sort().join(', ')}`);
     }
 
     // Per-type required fields.
@@ -440,6 +458,11 @@ function checkTaskVariables(wf: Workflow, task: Task, diagnostics: Diagnostic[])
       }
     }
   }
+}
+
+/** A condition's parse problems, followed by its constant comparisons when it parsed. */
+function withConstantComparisons(problems: ConditionDiagnostic[], ast: ConditionNode | null): ConditionDiagnostic[] {
+  return ast ? [...problems, ...constantComparisons(ast)] : problems;
 }
 
 /**
