@@ -18,6 +18,13 @@ export function isTaskKey(key: string): key is TaskKey {
   return KEY_SET.has(key);
 }
 
+const KEY_NAMES: ReadonlyMap<string, TaskKey> = new Map(TASK_KEYS.map((k) => [k, k]));
+
+/** The vocabulary's own string for a (lower-case) task key, or undefined when it is not one. */
+export function taskKeyName(key: string): TaskKey | undefined {
+  return KEY_NAMES.get(key);
+}
+
 export const BLOCK_TYPES = ['parallel', 'conditional', 'decision'] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 

@@ -1,7 +1,7 @@
-import type { FieldValue, TaskFileAst, TaskNode } from './ast.js';
+import type { TaskFileAst, TaskNode } from './ast.js';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
-import { isTaskKey, TASK_KEYS } from './keys.js';
+import { isTaskKey, TASK_KEYS, taskKeyName } from './keys.js';
 
 export interface ParseResult {
   ast: TaskFileAst;
@@ -109,7 +109,6 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     }
     if (skipping) continue;
 
-    const field: FieldValue = { key: lower, value, line: lineNo, keyCol, valueCol };
     if (!current) {
       if (isTaskKey(key)) {
         diagnostics.push({
@@ -143,7 +142,9 @@ export function parseTaskFile(text: string, path: string): ParseResult {
       ast.globals.set(key, { name: key, value, line: lineNo, valueCol });
       continue;
     }
-    if (!isTaskKey(lower)) {
+    // The vocabulary's own string becomes the field's key: one string per key name, not one per line.
+    const name = taskKeyName(lower);
+    if (name === undefined) {
       const guess = suggest(lower, TASK_KEYS);
       diagnostics.push({
         code: 'UNKNOWN_KEY', severity: 'warning',
@@ -152,7 +153,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
       });
       continue;
     }
-    const previous = current.fields.get(lower);
+    const previous = current.fields.get(name);
     if (previous) {
       diagnostics.push({
         code: 'DUPLICATE_KEY', severity: 'warning',
@@ -160,7 +161,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
         line: lineNo, col: keyCol, length: key.length,
       });
     }
-    current.fields.set(lower, field);
+    current.fields.set(name, { key: name, value, line: lineNo, keyCol, valueCol });
   }
   return { ast, diagnostics };
 }

@@ -3,9 +3,8 @@ import { isSecretName } from './keys.js';
 
 /** `@N_field@` of a task result. Field names are case-insensitive. */
 export const TASK_VAR = /^(\d+)_(stdout|stderr|exit|success|stdout_file|stderr_file)$/i;
+/** A placeholder. Only exec loops use it; each sets lastIndex before searching (a failed exec resets it to 0). */
 const PLACEHOLDER = /@([A-Za-z0-9_]+)@/g;
-/** The same pattern for findPlaceholders' own exec loop (it leaves lastIndex at 0 when done). */
-const PLACEHOLDER_SCAN = /@([A-Za-z0-9_]+)@/g;
 const MAX_PASSES = 10;
 
 export interface Placeholder {
@@ -18,7 +17,7 @@ export function findPlaceholders(text: string): Placeholder[] {
   const out: Placeholder[] = [];
   if (!text.includes('@')) return out;
   // An exec loop: matchAll would copy the regex on every call, and validation calls this per field.
-  const re = PLACEHOLDER_SCAN;
+  const re = PLACEHOLDER;
   re.lastIndex = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ name: m[1]!, offset: m.index });
   return out;
@@ -31,16 +30,34 @@ export function findPlaceholders(text: string): Placeholder[] {
 export function substitute(text: string, lookup: (name: string) => string | undefined): string {
   let current = text;
   for (let pass = 0; pass < MAX_PASSES && current.includes('@'); pass++) {
-    let changed = false;
-    current = current.replace(PLACEHOLDER, (whole, name: string) => {
-      const v = lookup(name);
-      if (v === undefined) return whole;
-      changed = true;
-      return v;
-    });
-    if (!changed) break;
+    const next = substituteOnce(current, lookup);
+    if (next === undefined) break;
+    current = next;
   }
   return current;
+}
+
+/**
+ * One pass of `substitute`: what `text.replace(PLACEHOLDER, …)` with a callback gives, about twice
+ * as fast; undefined when `lookup` knew none of the names. lastIndex is set before every search,
+ * so a lookup that substitutes on its own does not disturb this loop.
+ */
+function substituteOnce(text: string, lookup: (name: string) => string | undefined): string | undefined {
+  const re = PLACEHOLDER;
+  let out: string | undefined;
+  let copied = 0; // text before this offset is in `out`
+  let searchFrom = 0;
+  for (;;) {
+    re.lastIndex = searchFrom;
+    const m = re.exec(text);
+    if (m === null) break;
+    searchFrom = m.index + m[0].length;
+    const v = lookup(m[1]!);
+    if (v === undefined) continue;
+    out = (out ?? '') + text.slice(copied, m.index) + v;
+    copied = searchFrom;
+  }
+  return out === undefined ? undefined : out + text.slice(copied);
 }
 
 /** `$VAR` / `${VAR}` from the environment; unset variables stay literal (as the peer). */
