@@ -149,6 +149,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   };
 
   const server = new grpcJs.Server({
+    // Per-call bookkeeping nobody reads here (no channelz admin service is served).
+    'grpc.enable_channelz': 0,
     // Controllers keep idle connections alive with pings; allow them.
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 1000,

@@ -12,6 +12,8 @@ export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 /** Largest accepted output_cap (bytes kept per stream for the agent's own capture). */
 export const MAX_OUTPUT_CAP = 64 * 1024 * 1024;
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+/** How long `started` may wait to travel with the task's first output or its end. */
+const STARTED_DELAY_MS = 5;
 
 /** Why a run was cut short by the agent (Temporal-style cancellation reasons). */
 export type CancelReason = 'TIMED_OUT' | 'CANCELED' | 'AGENT_SHUTDOWN';
@@ -118,11 +120,23 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
       outcome = 'canceled-queued';
       return;
     }
-    log.debug('execute', { execType: req.exec_type, hostname: req.hostname, argv: built.argv });
+    // winston formats a message before its transport drops it by level: skip that work per task.
+    if (log.isDebugEnabled()) log.debug('execute', { execType: req.exec_type, hostname: req.hostname, argv: built.argv });
     const writable = () => !call.cancelled && !call.destroyed;
     // Backpressure: when the controller reads slowly, gRPC's buffer fills and write() says so;
     // the runner then stops reading the child's pipe until 'drain', so agent memory stays bounded.
+    // `started` waits a moment: a short task then sends started, output and finished in one
+    // HTTP/2 write, and the controller wakes once per task instead of twice.
+    let startedPid: number | undefined;
+    let startedTimer: NodeJS.Timeout | undefined;
+    const flushStarted = () => {
+      if (startedPid === undefined) return;
+      clearTimeout(startedTimer);
+      if (writable()) call.write({ started: { pid: startedPid } });
+      startedPid = undefined;
+    };
     const send = (msg: { stdout: Buffer } | { stderr: Buffer }): Promise<void> | undefined => {
+      flushStarted();
       if (!writable() || call.write(msg)) return undefined;
       return new Promise<void>((resolve) => {
         const done = () => {
@@ -143,12 +157,16 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
       captureLimit: req.output_cap || DEFAULT_OUTPUT_CAP,
       previewLimit: 0,
       spillDir: ctx.spillDir,
-      onSpawn: (pid) => writable() && call.write({ started: { pid } }),
+      onSpawn: (pid) => {
+        startedPid = pid;
+        startedTimer = setTimeout(flushStarted, STARTED_DELAY_MS);
+      },
       onStdout: (chunk) => send({ stdout: chunk }),
       onStderr: (chunk) => send({ stderr: chunk }),
     });
     if (result.timedOut) cancelReason = 'TIMED_OUT';
     outcome = result.timedOut ? 'timed-out' : result.canceled ? `canceled(${cancelReason})` : `exit ${result.exitCode}`;
+    flushStarted();
     if (writable()) {
       const note = result.spawnError ?? (result.timedOut ? `\nProcess killed after timeout of ${formatSeconds(req.timeout_ms)} seconds` : '');
       call.write({

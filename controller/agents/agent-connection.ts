@@ -1,20 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import type * as grpcTypes from '@grpc/grpc-js';
-import { loadProtos } from '../../shared/proto/load-proto.js';
-import type { AgentClient } from '../../shared/proto/generated/tasker/agent/v1/Agent.js';
-import type { HealthClient } from '../../shared/proto/generated/grpc/health/v1/Health.js';
+import { isIP, connect as netConnect } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, createSecureContext } from 'node:tls';
 import { connectSsh, describeTarget } from '../../shared/ssh/connect.js';
 import { openTunnel } from '../../shared/ssh/tunnel.js';
 import { enableInteractiveMode } from '../../shared/ssh/interactive-mode.js';
 import type { AgentSpec } from './agent-spec.js';
-import { createAgentTlsCredentials, hostOfAddress } from './tls-credentials.js';
+import { loadAgentMethods, type AgentMethods } from './agent-methods.js';
+import { GrpcClient } from './grpc-client.js';
 
-/** An open gRPC channel to one agent (direct or through its SSH tunnel). */
+/** A gRPC client of one agent (direct or through its SSH tunnel). */
 export interface AgentConnection {
   readonly spec: AgentSpec;
-  readonly grpc: typeof grpcTypes;
-  readonly client: AgentClient;
-  readonly health: HealthClient;
+  readonly client: GrpcClient;
+  readonly methods: AgentMethods;
   /** True once the transport is known dead (SSH link closed); the caller reconnects. */
   readonly broken: boolean;
   close(): Promise<void>;
@@ -40,22 +38,20 @@ export class AgentConnectError extends Error {
 }
 
 /**
- * Channel options: keepalive pings during calls notice a vanished agent within ~10 s even when
- * no FIN/RST arrives (a loopback kill is noticed at once through the closed socket).
+ * Keepalive pings during calls notice a vanished agent within ~10 s even when no FIN/RST arrives
+ * (a loopback kill is noticed at once through the closed socket).
  */
-const CHANNEL_OPTIONS = {
-  'grpc.keepalive_time_ms': 5000,
-  'grpc.keepalive_timeout_ms': 5000,
-  'grpc.max_receive_message_length': 8 * 1024 * 1024,
-  'grpc.initial_reconnect_backoff_ms': 200,
-  'grpc.max_reconnect_backoff_ms': 2000,
-};
+const KEEPALIVE = { keepaliveMs: 5000, keepaliveTimeoutMs: 5000, maxMessageBytes: 8 * 1024 * 1024 };
 
-/** Open a channel to `spec` (gRPC and ssh2 are loaded here, lazily). */
+/** Host and port of `HOST:PORT` / `[v6]:PORT`. */
+export function splitAddress(address: string): { host: string; port: number } {
+  const m = /^\[?(.*?)\]?:(\d+)$/.exec(address);
+  return { host: m?.[1] ?? address, port: Number(m?.[2] ?? 0) };
+}
+
+/** Open a client for `spec` (proto definitions and ssh2 are loaded here, lazily). */
 export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEnv = process.env): Promise<AgentConnection> {
-  const [grpc, protos] = await Promise.all([import('@grpc/grpc-js'), loadProtos()]);
-  const { Agent } = protos.agent.tasker.agent.v1;
-  const { Health } = protos.health.grpc.health.v1;
+  const methods = await loadAgentMethods();
   const who = describeAgent(spec);
 
   if (spec.kind === 'ssh') {
@@ -67,31 +63,27 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
     }
     await enableInteractiveMode(ssh); // sshd: Nagle off (~40 ms per exchange otherwise)
     const tunnel = await openTunnel(ssh, spec.agentHost ?? '127.0.0.1', spec.port);
-    const creds = grpc.credentials.createInsecure();
-    const opts = { ...CHANNEL_OPTIONS, 'grpc.default_authority': 'localhost' };
-    const client = new Agent(tunnel.target, creds, opts);
-    const health = new Health(tunnel.target, creds, opts);
+    const client = new GrpcClient({ ...KEEPALIVE, authority: 'localhost', connect: () => netConnect({ path: tunnel.socketPath }) });
     let broken = false;
     ssh.once('close', () => (broken = true));
     return {
       spec,
-      grpc,
       client,
-      health,
+      methods,
       get broken() {
         return broken;
       },
       async close() {
         client.close();
-        health.close();
         await tunnel.close();
         ssh.end();
       },
     };
   }
 
-  let creds: grpcTypes.ChannelCredentials;
-  const opts: Record<string, string | number> = { ...CHANNEL_OPTIONS };
+  const { host, port } = splitAddress(spec.address);
+  let connect: () => import('node:stream').Duplex;
+  let authority = spec.address;
   if (spec.kind === 'tls') {
     const read = async (what: string, path: string) => {
       try {
@@ -101,29 +93,38 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
       }
     };
     const [ca, cert, key] = await Promise.all([read('ca', spec.tls.ca), read('cert', spec.tls.cert), read('key', spec.tls.key)]);
-    // The certificate must name tls.server_name, else the address's host (a DNS name or an IP SAN);
-    // SNI carries only host names (see createAgentTlsCredentials).
-    const verifyName = spec.tls.serverName ?? hostOfAddress(spec.address);
+    let secureContext;
     try {
-      creds = createAgentTlsCredentials(grpc, { ca, cert, key, verifyName });
+      secureContext = createSecureContext({ ca, cert, key });
     } catch (err) {
       throw new AgentConnectError(`agent ${who}: unusable TLS files (tls.ca/cert/key): ${(err as Error).message}`, spec.name, { cause: err });
     }
-    if (spec.tls.serverName) opts['grpc.default_authority'] = spec.tls.serverName;
+    // The certificate must name tls.server_name, else the address's host (a DNS name or an IP
+    // SAN). TLS SNI carries host names only: RFC 6066 forbids IPs there (Node warns, DEP0123).
+    const name = spec.tls.serverName ?? host;
+    if (spec.tls.serverName) authority = `${spec.tls.serverName}:${port}`;
+    connect = () =>
+      tlsConnect({
+        host,
+        port,
+        secureContext,
+        ALPNProtocols: ['h2'],
+        ...(isIP(name) ? {} : { servername: name }),
+        checkServerIdentity: (_host, peer) => checkServerIdentity(name, peer),
+      }).setNoDelay(true);
   } else {
-    creds = grpc.credentials.createInsecure();
+    connect = () => netConnect({ host, port, noDelay: true });
   }
-  const client = new Agent(spec.address, creds, opts);
-  const health = new Health(spec.address, creds, opts);
+  const client = new GrpcClient({ ...KEEPALIVE, authority, connect });
   return {
     spec,
-    grpc,
     client,
-    health,
-    broken: false,
+    methods,
+    get broken() {
+      return false; // the client reopens its session by itself
+    },
     async close() {
       client.close();
-      health.close();
     },
   };
 }

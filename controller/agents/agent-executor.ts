@@ -1,6 +1,5 @@
 import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
-import type * as grpcTypes from '@grpc/grpc-js';
 import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
 import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
 import { cancelExitCode } from '../../shared/exec/run-process.js';
@@ -9,6 +8,7 @@ import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { Finished__Output } from '../../shared/proto/generated/tasker/agent/v1/Finished.js';
 import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/InfoResponse.js';
 import { describeAgent, openAgentConnection, type AgentConnection } from './agent-connection.js';
+import { GrpcCallError, Status, statusName } from './grpc-client.js';
 import type { AgentSpec } from './agent-spec.js';
 
 /** Exit code of a task whose agent could not be reached, refused it, or was lost mid-task. */
@@ -80,17 +80,18 @@ class GrpcAgentExecutor implements AgentExecutor {
     const who = describeAgent(this.spec);
     const c = await this.connection();
     const deadline = () => Date.now() + UNARY_DEADLINE_MS;
-    const health = await new Promise<string>((resolve, reject) =>
-      c.health.Check({ service: '' }, { deadline: deadline() }, (err, res) =>
-        err ? reject(new Error(`agent ${who}: not reachable: ${grpcMessage(err)}`)) : resolve(res!.status),
-      ),
-    );
+    let health: string;
+    try {
+      health = (await c.client.unary(c.methods.health, { service: '' }, deadline())).status;
+    } catch (err) {
+      throw new Error(`agent ${who}: not reachable: ${grpcMessage(err)}`);
+    }
     if (health !== 'SERVING') throw new Error(`agent ${who}: health is ${health}, not SERVING`);
-    return new Promise((resolve, reject) =>
-      c.client.Info({}, { deadline: deadline() }, (err, res) =>
-        err ? reject(new Error(`agent ${who}: Info failed: ${grpcMessage(err)}`)) : resolve(res!),
-      ),
-    );
+    try {
+      return await c.client.unary(c.methods.info, {}, deadline());
+    } catch (err) {
+      throw new Error(`agent ${who}: Info failed: ${grpcMessage(err)}`);
+    }
   }
 
   async checkHosts(hosts: { hostname: string; execType: string }[], checkConnectivity: boolean): Promise<HostCheckResult[]> {
@@ -98,14 +99,16 @@ class GrpcAgentExecutor implements AgentExecutor {
     const c = await this.connection();
     // Connectivity tests run the exec type's test (up to its own timeout) on every host in parallel.
     const deadline = Date.now() + (checkConnectivity ? 60_000 : 20_000);
-    const res = await new Promise<{ results: { hostname: string; exec_type: string; ok: boolean; problems: string[] }[] }>(
-      (resolve, reject) =>
-        c.client.CheckHosts(
-          { hosts: hosts.map((h) => ({ hostname: h.hostname, exec_type: h.execType })), check_connectivity: checkConnectivity },
-          { deadline },
-          (err, r) => (err ? reject(new Error(`agent ${who}: host check failed: ${grpcMessage(err)}`)) : resolve(r!)),
-        ),
-    );
+    let res;
+    try {
+      res = await c.client.unary(
+        c.methods.checkHosts,
+        { hosts: hosts.map((h) => ({ hostname: h.hostname, exec_type: h.execType })), check_connectivity: checkConnectivity },
+        deadline,
+      );
+    } catch (err) {
+      throw new Error(`agent ${who}: host check failed: ${grpcMessage(err)}`);
+    }
     return res.results.map((r) => ({ hostname: r.hostname, execType: r.exec_type, ok: r.ok, problems: r.problems }));
   }
 
@@ -136,9 +139,8 @@ class GrpcAgentExecutor implements AgentExecutor {
   }
 }
 
-function grpcMessage(err: grpcTypes.ServiceError | Error): string {
-  const e = err as Partial<grpcTypes.ServiceError>;
-  return e.details ? `${e.details}` : err.message;
+function grpcMessage(err: unknown): string {
+  return err instanceof GrpcCallError ? err.details : (err as Error).message;
 }
 
 /** One Execute call: live chunks to the request's callbacks and into bounded captures. */
@@ -151,7 +153,6 @@ function runOnAgent(
   started: number,
   spillDir: string,
 ): Promise<ProcessResult> {
-  const { status } = conn.grpc;
   const captureLimit = req.captureLimit ?? 1024 * 1024;
   const outSrc = new PassThrough();
   const errSrc = new PassThrough();
@@ -160,7 +161,8 @@ function runOnAgent(
   const err = new StreamCapture(errSrc, { ...common, kind: 'stderr', onChunk: req.onStderr });
 
   const deadline = Date.now() + (req.timeoutMs > 0 ? req.timeoutMs : 24 * 3600_000) + DEADLINE_MARGIN_MS;
-  const call = conn.client.Execute(
+  const call = conn.client.serverStream(
+    conn.methods.execute,
     {
       run_id: req.runId,
       task_id: req.taskId,
@@ -171,7 +173,7 @@ function runOnAgent(
       timeout_ms: Math.max(0, Math.round(req.timeoutMs)),
       output_cap: captureLimit,
     },
-    { deadline },
+    deadline,
   );
 
   return new Promise<ProcessResult>((resolve) => {
@@ -242,14 +244,15 @@ function runOnAgent(
           break;
       }
     });
-    call.on('error', (e: grpcTypes.ServiceError) => {
-      if (canceledBy !== undefined && e.code === status.CANCELLED) return void settle();
-      const detail = grpcMessage(e);
-      const code = status[e.code] ?? String(e.code);
+    call.on('error', (e: GrpcCallError) => {
+      if (canceledBy !== undefined && e.code === Status.CANCELLED) return void settle();
+      const detail = e.details;
+      const code = statusName(e.code);
       let why: string;
-      if ([status.INVALID_ARGUMENT, status.PERMISSION_DENIED, status.RESOURCE_EXHAUSTED, status.UNAUTHENTICATED, status.FAILED_PRECONDITION].includes(e.code)) {
+      const refusals: number[] = [Status.INVALID_ARGUMENT, Status.PERMISSION_DENIED, Status.RESOURCE_EXHAUSTED, Status.UNAUTHENTICATED, Status.FAILED_PRECONDITION];
+      if (refusals.includes(e.code)) {
         why = `agent ${who} refused the task (${code}): ${detail}`;
-      } else if (e.code === status.DEADLINE_EXCEEDED) {
+      } else if (e.code === Status.DEADLINE_EXCEEDED) {
         why = `agent ${who} did not finish the task within its timeout plus ${DEADLINE_MARGIN_MS / 1000} s; giving up (the agent kills it)`;
       } else if (pid !== undefined) {
         why = `agent ${who} lost during the task (remote pid ${pid}): ${code}: ${detail}`;
@@ -257,9 +260,7 @@ function runOnAgent(
         why = `agent ${who} not reachable: ${code}: ${detail}`;
       }
       failure = why;
-      // 'end' follows once buffered chunks are delivered; don't wait on it forever.
-      setTimeout(() => void settle(), 1000).unref();
-      call.resume();
+      void settle(); // chunks already delivered are in the captures; no 'end' follows an error
     });
     call.on('end', () => void settle());
   });

@@ -1,0 +1,386 @@
+/**
+ * A small gRPC client over node:http2, for the controller's calls to an agent (unary and
+ * server-streaming). It speaks the gRPC wire protocol (length-prefixed protobuf messages, status in
+ * trailers, `grpc-timeout`) on one HTTP/2 session per agent, reopened after it breaks.
+ *
+ * Why not @grpc/grpc-js here: per call, grpc-js runs a resolving call, a retrying call, a
+ * load-balancing call, filters and metadata conversions, which cost this 2-core machine about
+ * 0.6 ms of CPU per task on top of HTTP/2 itself (SPEC §4: an agent adds ≤ ~1 ms per task; see
+ * docs/benchmarks.md). The agent still serves with grpc-js, so any gRPC client can talk to it.
+ */
+import { EventEmitter } from 'node:events';
+import http2, { type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import type { Duplex } from 'node:stream';
+
+/** gRPC status codes used here (grpc/status.proto). */
+export const Status = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+const STATUS_NAMES: Record<number, string> = {
+  0: 'OK', 1: 'CANCELLED', 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND',
+  6: 'ALREADY_EXISTS', 7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 9: 'FAILED_PRECONDITION', 10: 'ABORTED',
+  11: 'OUT_OF_RANGE', 12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 15: 'DATA_LOSS', 16: 'UNAUTHENTICATED',
+};
+
+/** "UNAVAILABLE" for 14. */
+export function statusName(code: number): string {
+  return STATUS_NAMES[code] ?? String(code);
+}
+
+/** A call that ended with a non-OK status. */
+export class GrpcCallError extends Error {
+  override name = 'GrpcCallError';
+  constructor(
+    readonly code: number,
+    readonly details: string,
+  ) {
+    super(`${statusName(code)}: ${details}`);
+  }
+}
+
+/** One method as @grpc/proto-loader describes it. */
+export interface MethodDefinition<Req, Res> {
+  path: string;
+  requestSerialize(value: Req): Buffer;
+  responseDeserialize(bytes: Buffer): Res;
+}
+
+export interface GrpcClientOptions {
+  /** `:authority` of requests (the agent's name or address). */
+  authority: string;
+  /** Opens the transport (TCP, TLS or a tunnel stream) for a new session. */
+  connect: () => Duplex;
+  /** Ping this often while calls are active, to notice a silently dropped link. Default 5000. */
+  keepaliveMs?: number;
+  /** A ping not answered within this fails the session's calls (UNAVAILABLE). Default 5000. */
+  keepaliveTimeoutMs?: number;
+  /** Largest accepted response message. Default 8 MiB. */
+  maxMessageBytes?: number;
+}
+
+/** A server-streaming call: 'data' (message), 'error' (GrpcCallError), 'end' after an OK status. */
+export interface StreamingCall<Res> {
+  on(event: 'data', listener: (message: Res) => void): this;
+  on(event: 'error', listener: (err: GrpcCallError) => void): this;
+  on(event: 'end', listener: () => void): this;
+  /** Stop reading (HTTP/2 flow control holds the agent back) / read again. */
+  pause(): void;
+  resume(): void;
+  /** Cancel the call (RST_STREAM CANCEL): the agent kills the task; 'error' CANCELLED follows. */
+  cancel(): void;
+}
+
+/** The client of one agent. Sessions open on first use and after the previous one broke. */
+export class GrpcClient {
+  private session: ClientHttp2Session | undefined;
+  private active = 0;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly keepaliveMs: number;
+  private readonly keepaliveTimeoutMs: number;
+  private readonly maxMessageBytes: number;
+
+  constructor(private readonly opts: GrpcClientOptions) {
+    this.keepaliveMs = opts.keepaliveMs ?? 5000;
+    this.keepaliveTimeoutMs = opts.keepaliveTimeoutMs ?? 5000;
+    this.maxMessageBytes = opts.maxMessageBytes ?? 8 * 1024 * 1024;
+  }
+
+  /** One request, one response. */
+  unary<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      let response: Res | undefined;
+      const call = this.serverStream(method, request, deadlineMs);
+      call.on('data', (m) => (response = m));
+      call.on('error', reject);
+      call.on('end', () =>
+        response === undefined ? reject(new GrpcCallError(Status.INTERNAL, 'no response message')) : resolve(response),
+      );
+    });
+  }
+
+  /** Start a server-streaming call; the deadline is absolute (ms since the epoch). */
+  serverStream<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, deadline: number): StreamingCall<Res> {
+    const call = new Call<Res>(method.responseDeserialize, this.maxMessageBytes);
+    let stream: ClientHttp2Stream;
+    try {
+      if (this.closed) throw new Error('client is closed');
+      const session = this.openSession();
+      const timeoutMs = Math.max(1, Math.ceil(deadline - Date.now()));
+      stream = session.request({
+        ':method': 'POST',
+        ':path': method.path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-timeout': `${timeoutMs}m`,
+      });
+      call.attach(stream, timeoutMs);
+    } catch (err) {
+      process.nextTick(() => call.fail(Status.UNAVAILABLE, (err as Error).message));
+      return call;
+    }
+    this.track(stream);
+    const body = method.requestSerialize(request);
+    const frame = Buffer.allocUnsafe(5 + body.length);
+    frame[0] = 0; // not compressed
+    frame.writeUInt32BE(body.length, 1);
+    body.copy(frame, 5);
+    stream.end(frame);
+    return call;
+  }
+
+  /** True when the current session is known to be gone (the next call opens a new one). */
+  get broken(): boolean {
+    return this.session !== undefined && (this.session.closed || this.session.destroyed);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopPings();
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  private openSession(): ClientHttp2Session {
+    const current = this.session;
+    if (current && !current.closed && !current.destroyed) return current;
+    const session = http2.connect(`http://${this.opts.authority}`, { createConnection: () => this.opts.connect() });
+    // Errors reach the streams (each fails UNAVAILABLE); the session itself must not throw.
+    session.on('error', () => undefined);
+    session.once('close', () => {
+      if (this.session === session) {
+        this.session = undefined;
+        this.stopPings();
+      }
+    });
+    session.once('goaway', () => {
+      if (this.session === session) this.session = undefined; // new calls go to a new session
+    });
+    session.unref(); // an idle connection does not keep the controller alive
+    this.session = session;
+    return session;
+  }
+
+  /** Count active calls: ping while there are any; keep the session referenced meanwhile. */
+  private track(stream: ClientHttp2Stream): void {
+    const session = stream.session as ClientHttp2Session;
+    if (this.active++ === 0) {
+      session.ref();
+      this.pingTimer = setInterval(() => this.ping(session), this.keepaliveMs);
+      this.pingTimer.unref();
+    }
+    stream.once('close', () => {
+      if (--this.active === 0) {
+        this.stopPings();
+        if (!session.destroyed) session.unref();
+      }
+    });
+  }
+
+  private ping(session: ClientHttp2Session): void {
+    if (session.destroyed || session.closed) return;
+    const timer = setTimeout(() => {
+      session.destroy(new Error(`keepalive ping not answered within ${this.keepaliveTimeoutMs / 1000} s`));
+    }, this.keepaliveTimeoutMs);
+    timer.unref();
+    try {
+      session.ping(() => clearTimeout(timer));
+    } catch {
+      clearTimeout(timer); // too many outstanding pings or closing: the next interval retries
+    }
+  }
+
+  private stopPings(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+}
+
+/** One call: de-frames the response, turns trailers / resets / timeouts into a status. */
+class Call<Res> extends EventEmitter implements StreamingCall<Res> {
+  private stream: ClientHttp2Stream | undefined;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private done = false;
+  private status: { code: number; details: string } | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private canceledLocally = false;
+
+  constructor(
+    private readonly deserialize: (bytes: Buffer) => Res,
+    private readonly maxMessageBytes: number,
+  ) {
+    super();
+  }
+
+  attach(stream: ClientHttp2Stream, timeoutMs: number): void {
+    this.stream = stream;
+    this.deadlineTimer = setTimeout(() => {
+      this.fail(Status.DEADLINE_EXCEEDED, 'deadline exceeded');
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    }, timeoutMs);
+    stream.on('response', (headers) => {
+      const http = Number(headers[':status']);
+      if (http !== 200) this.status ??= { code: httpToGrpc(http), details: `HTTP status ${http} from the agent` };
+      this.readStatus(headers); // trailers-only response (an error before any message)
+    });
+    stream.on('trailers', (trailers) => this.readStatus(trailers));
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', (err: Error) => {
+      if (!this.status) this.status = { code: Status.UNAVAILABLE, details: err.message };
+    });
+    stream.once('close', () => this.onClose());
+  }
+
+  pause(): void {
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.stream?.resume();
+  }
+
+  cancel(): void {
+    if (this.done || !this.stream) return;
+    this.canceledLocally = true;
+    this.stream.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  /** End the call with an error now (no further events). */
+  fail(code: number, details: string): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.deadlineTimer);
+    this.emit('error', new GrpcCallError(code, details));
+  }
+
+  private readStatus(headers: http2.IncomingHttpHeaders): void {
+    const code = headers['grpc-status'];
+    if (code === undefined) return;
+    const raw = headers['grpc-message'];
+    const message = Array.isArray(raw) ? raw.join(',') : raw ?? '';
+    let details = message;
+    try {
+      details = decodeURIComponent(message);
+    } catch {
+      // not percent-encoded after all
+    }
+    this.status = { code: Number(code), details };
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.done) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= 5) {
+      const head = this.chunks[0]!.length >= 5 ? this.chunks[0]! : this.take(5, false);
+      const compressed = head[0] !== 0;
+      const length = head.readUInt32BE(1);
+      if (compressed) return this.abort(Status.INTERNAL, 'the agent sent a compressed message (not negotiated)');
+      if (length > this.maxMessageBytes) {
+        return this.abort(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${this.maxMessageBytes})`);
+      }
+      if (this.buffered < 5 + length) return;
+      this.take(5, true);
+      const body = this.take(length, true);
+      let message: Res;
+      try {
+        message = this.deserialize(body);
+      } catch (err) {
+        return this.abort(Status.INTERNAL, `cannot decode a message from the agent: ${(err as Error).message}`);
+      }
+      this.emit('data', message);
+      if (this.done) return;
+    }
+  }
+
+  /** The first `n` buffered bytes as one Buffer; removed from the buffer when `consume`. */
+  private take(n: number, consume: boolean): Buffer {
+    const first = this.chunks[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (consume) {
+        if (first.length === n) this.chunks.shift();
+        else this.chunks[0] = first.subarray(n);
+      }
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      let i = 0;
+      while (filled < n) {
+        const c = this.chunks[i]!;
+        const part = Math.min(c.length, n - filled);
+        c.copy(out, filled, 0, part);
+        filled += part;
+        if (consume) {
+          if (part === c.length) {
+            this.chunks.shift();
+            continue;
+          }
+          this.chunks[i] = c.subarray(part);
+        } else i++;
+      }
+    }
+    if (consume) this.buffered -= n;
+    return out;
+  }
+
+  private abort(code: number, details: string): void {
+    this.fail(code, details);
+    this.stream?.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  private onClose(): void {
+    if (this.done) return;
+    const stream = this.stream!;
+    let status = this.status;
+    if (this.canceledLocally) status = { code: Status.CANCELLED, details: 'cancelled by the controller' };
+    else if (!status) {
+      const rst = stream.rstCode;
+      status =
+        rst === http2.constants.NGHTTP2_REFUSED_STREAM
+          ? { code: Status.UNAVAILABLE, details: 'the agent refused the stream' }
+          : rst === http2.constants.NGHTTP2_CANCEL
+            ? { code: Status.CANCELLED, details: 'the agent cancelled the call' }
+            : rst !== undefined && rst !== http2.constants.NGHTTP2_NO_ERROR
+              ? { code: Status.INTERNAL, details: `the agent reset the stream (HTTP/2 error ${rst})` }
+              : { code: Status.UNAVAILABLE, details: 'the connection to the agent closed' };
+    }
+    if (status.code !== Status.OK) return this.fail(status.code, status.details);
+    if (this.buffered > 0) return this.fail(Status.INTERNAL, 'the agent ended the call inside a message');
+    this.done = true;
+    clearTimeout(this.deadlineTimer);
+    this.emit('end');
+  }
+}
+
+/** gRPC's mapping of HTTP status codes (doc/http-grpc-status-mapping.md). */
+function httpToGrpc(http: number): number {
+  switch (http) {
+    case 400:
+      return Status.INTERNAL;
+    case 401:
+      return Status.UNAUTHENTICATED;
+    case 403:
+      return Status.PERMISSION_DENIED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return Status.UNAVAILABLE;
+    default:
+      return Status.UNKNOWN;
+  }
+}
