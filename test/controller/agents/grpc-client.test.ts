@@ -1,0 +1,101 @@
+/**
+ * The controller's gRPC client against a real agent: deadlines, a silently stalled agent
+ * (keepalive), statuses, and messages split across HTTP/2 frames.
+ */
+import test from 'ava';
+import { openAgentConnection, createAgentExecutor } from '../../../controller/agents/index.js';
+import { GrpcCallError, Status } from '../../../controller/agents/grpc-client.js';
+import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
+
+const started: AgentProcess[] = [];
+test.after.always(async () => {
+  for (const a of started) {
+    if (a.child.exitCode === null && a.child.signalCode === null) {
+      a.child.kill('SIGCONT');
+      a.child.kill('SIGKILL');
+    }
+  }
+});
+
+async function agent(): Promise<AgentProcess> {
+  const a = await startAgent(['--listen', '127.0.0.1:0']);
+  started.push(a);
+  return a;
+}
+
+const request = (command: string, args: string) => ({
+  run_id: 'client', task_id: '1', exec_type: 'local', hostname: 'localhost', command, arguments: args, timeout_ms: 0, output_cap: 0,
+});
+
+test('a call past its deadline fails DEADLINE_EXCEEDED and the agent kills the task', async (t) => {
+  const a = await agent();
+  const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: a.address });
+  const s = uniqueSleep();
+  try {
+    const err = await new Promise<GrpcCallError>((resolve) => {
+      const call = conn.client.serverStream(conn.methods.execute, request('sleep', s), Date.now() + 1500);
+      call.on('error', resolve);
+    });
+    t.is(err.code, Status.DEADLINE_EXCEEDED);
+    await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+    t.deepEqual(processesMatching(`sleep ${s}`), []);
+  } finally {
+    await conn.close();
+  }
+});
+
+test('unary calls: health and info; a status from the agent arrives as code and details', async (t) => {
+  const a = await agent();
+  const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: a.address });
+  try {
+    t.is((await conn.client.unary(conn.methods.health, { service: '' }, Date.now() + 5000)).status, 'SERVING');
+    t.is((await conn.client.unary(conn.methods.info, {}, Date.now() + 5000)).version, '0.1.0');
+    const err = await t.throwsAsync(conn.client.unary(conn.methods.health, { service: 'nope' }, Date.now() + 5000), { instanceOf: GrpcCallError });
+    t.is(err?.code, 5); // NOT_FOUND, a trailers-only response
+    const bad = await new Promise<GrpcCallError>((resolve) =>
+      conn.client.serverStream(conn.methods.execute, { ...request('x', ''), exec_type: '' }, Date.now() + 5000).on('error', resolve),
+    );
+    t.is(bad.code, Status.INVALID_ARGUMENT);
+    t.is(bad.details, 'exec_type is required');
+  } finally {
+    await conn.close();
+  }
+});
+
+test('an agent that stops answering mid-task (SIGSTOP, the link stays up) fails the task through keepalive', async (t) => {
+  const a = await agent();
+  const ex = createAgentExecutor({ name: 'stalled', kind: 'plain', address: a.address });
+  const s = uniqueSleep();
+  try {
+    let ready = false;
+    const running = ex.execute({
+      runId: 'stall', taskId: '1', execType: 'local', hostname: 'localhost', command: 'sh', arguments: `-c 'echo ready; exec sleep ${s}'`,
+      timeoutMs: 3600_000, onStdout: () => (ready = true),
+    });
+    await eventually(() => ready);
+    a.child.kill('SIGSTOP'); // no FIN, no RST: only an unanswered ping tells
+    const r = await running;
+    t.is(r.exitCode, 255);
+    t.regex(r.stderr, /agent stalled \(127\.0\.0\.1:\d+, plaintext loopback\) lost during the task \(remote pid \d+\): UNAVAILABLE: keepalive ping not answered within 5 s/);
+    t.is(r.stdout, 'ready\n');
+  } finally {
+    a.child.kill('SIGCONT');
+    await ex.close();
+    for (const pid of processesMatching(`sleep ${s}`)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+test('messages larger than one HTTP/2 frame and many small ones arrive intact and in order', async (t) => {
+  const a = await agent();
+  const ex = createAgentExecutor({ name: 'a', kind: 'plain', address: a.address });
+  try {
+    // 200 KB chunks (several 16 KB frames each), then many tiny writes.
+    const script = `i=0; while [ $i -lt 3 ]; do head -c 200000 /dev/zero | tr '\\\\0' a; i=$((i+1)); done; for n in $(seq 1 500); do echo $n; done`;
+    const r = await ex.execute({ runId: 'frames', taskId: '1', execType: 'local', hostname: 'localhost', command: 'sh', arguments: `-c "${script}"`, timeoutMs: 60_000, captureLimit: 4 * 1024 * 1024 });
+    t.is(r.exitCode, 0, r.stderr);
+    const lines = Array.from({ length: 500 }, (_, i) => `${i + 1}\n`).join('');
+    t.is(r.stdout, 'a'.repeat(600_000) + lines);
+  } finally {
+    await ex.close();
+  }
+});
