@@ -119,6 +119,12 @@ export function canRunBefore(wf: Workflow, from: number, to: number, limit = 500
   const start = topLevelOf(wf, from);
   const goal = topLevelOf(wf, to);
   if (start === goal) return wf.subtaskIds.has(from) && wf.subtaskIds.has(to);
+  // Most reads are of a task that leads straight to the reader: settle those without a search.
+  const first = wf.tasks.get(start);
+  if (first) {
+    const { targets, fallsThrough } = successors(first);
+    if (targets.includes(goal) || (fallsThrough && nextSequential(wf, start) === goal)) return true;
+  }
   const seen = new Set<number>();
   const queue = [start];
   /** Queue `n`; true when it is the goal or the search hit its bound. */
