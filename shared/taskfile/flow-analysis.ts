@@ -39,6 +39,7 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
   // Reachability from the first task.
   const reached = new Set<number>();
   const fellInto = new Map<number, number>(); // missing id -> task that falls into it on its normal path
+  const reachedBlocks: Task[] = [];
   const stack = [topLevel[0]!];
   while (stack.length) {
     const id = stack.pop()!;
@@ -46,6 +47,7 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
     const task = wf.tasks.get(id);
     if (!task) continue;
     reached.add(id);
+    if (task.tasks || task.ifTrueTasks || task.ifFalseTasks) reachedBlocks.push(task);
     const { targets, fallsThrough, onlyWhenSkipped } = successors(task);
     for (const t of targets) stack.push(t);
     if (fallsThrough) {
@@ -54,7 +56,7 @@ export function analyseFlow(wf: Workflow): Diagnostic[] {
       else if (!onlyWhenSkipped && !fellInto.has(next)) fellInto.set(next, id);
     }
   }
-  for (const id of [...reached]) for (const sub of blockMembers(wf.tasks.get(id)!)) reached.add(sub);
+  for (const block of reachedBlocks) for (const sub of blockMembers(block)) reached.add(sub);
 
   // Ids that something jumps to or reads results of on purpose.
   const jumpTargets = new Set<number>();
