@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// Agent and SSH overhead benchmark (issue 5, SPEC §4). Runs over the build: `npm run build && node bench/agent.mjs [N]`.
+// Agent and SSH overhead benchmark (issue 5, SPEC §4). Runs over the build: `npm run build && node bench/agent.mjs [N] [ROUNDS]`.
 //
 //  - per-task cost of /bin/true: local runProcess vs through an agent (loopback mTLS) vs through an
 //    agent reached by an SSH tunnel (real sshd on loopback)
 //  - exec=ssh per-command cost on a reused ssh2 connection vs OpenSSH with ControlMaster
 //  - 100 MB of stdout streamed through an agent (MB/s), vs the same locally
+//
+// This box is shared (2 cores, other jobs come and go), so the cases are interleaved: every round
+// runs N/ROUNDS tasks of each case back to back, and the table shows the median over rounds of
+// each case and of each overhead (agent − local in the same round). CPU columns are CPU time per
+// task of the controller (this process) and of the agent process, which scheduling noise moves
+// much less than wall time. The load average is printed before and after.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshd } from './agent-sshd.mjs';
 
@@ -17,16 +23,19 @@ if (!existsSync(join(dist, 'agent', 'cli', 'tasker-agent.js'))) {
   console.error('bench/agent.mjs needs the build: run `npm run build` first');
   process.exit(2);
 }
-const N = Number(process.argv[2] ?? 300);
-const WARMUP = 20;
+const N = Number(process.argv[2] ?? 600);
+const ROUNDS = Number(process.argv[3] ?? 6);
+const PER_ROUND = Math.max(1, Math.round(N / ROUNDS));
+const WARMUP = 30;
 const { runProcess } = await import(join(dist, 'shared/exec/run-process.js'));
 const { createAgentExecutor } = await import(join(dist, 'controller/agents/index.js'));
 const { createSshExecutor } = await import(join(dist, 'controller/ssh/index.js'));
 const { initCa, issueCert } = await import(join(dist, 'agent/certs/certs.js'));
+const loadStart = loadavg();
 
 function startAgent(args) {
-  const child = spawn(process.execPath, [join(dist, 'agent/cli/tasker-agent.js'), 'serve', '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const child = spawn(process.execPath, [join(dist, 'agent/cli/tasker-agent.js'), 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'ignore'], // the agent logs one info line per task, as in production
   });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -43,20 +52,38 @@ async function stopAgent(a) {
   a.child.kill('SIGTERM');
   await exited;
 }
+/** CPU ms used so far by a process (utime + stime, clock ticks of 10 ms). */
+function cpuMsOf(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 const req = (command, args = '') => ({ runId: 'bench', taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 60_000 });
 
-/** Median-free simple mean of N sequential runs after a warm-up, in ms per run. */
-async function perRun(fn, n = N) {
-  for (let i = 0; i < WARMUP; i++) await fn();
+/** `n` sequential runs: wall ms per run, controller CPU ms per run, and the other process's CPU ms per run. */
+async function measure(fn, n, otherPid) {
+  const c0 = process.cpuUsage();
+  const o0 = otherPid ? cpuMsOf(otherPid) : 0;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await fn();
-  return (performance.now() - t0) / n;
+  const wall = (performance.now() - t0) / n;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 / n, other: otherPid ? (cpuMsOf(otherPid) - o0) / n : undefined };
+}
+
+/** Interleaved rounds over `cases` ({name, fn, pid?}); per case the medians over rounds. */
+async function interleave(cases, perRound, rounds) {
+  for (const c of cases) for (let i = 0; i < WARMUP; i++) await c.fn();
+  const per = new Map(cases.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) for (const c of cases) per.get(c.name).push(await measure(c.fn, perRound, c.pid));
+  return per;
 }
 
 const rows = [];
-const add = (name, value, unit, base) => rows.push({ name, value, unit, ratio: base ? value / base : undefined });
-
 const tmp = mkdtempSync(join(tmpdir(), 'tasker-bench-agent-'));
 const sshd = await startSshd();
 let tlsAgent, plainAgent;
@@ -66,50 +93,66 @@ try {
   const ctlCert = await issueCert({ dir: tmp, name: 'controller1', usage: 'client' });
   tlsAgent = await startAgent(['--listen', '127.0.0.1:0', '--tls-ca', join(tmp, 'ca.crt'), '--tls-cert', agentCert.cert, '--tls-key', agentCert.key]);
   plainAgent = await startAgent(['--listen', '127.0.0.1:0']);
-
-  // 1. per-task overhead on /bin/true
-  const local = await perRun(() => runProcess({ argv: ['/bin/true'], timeoutMs: 60_000 }));
-  add('local runProcess /bin/true', local, 'ms/task');
-  const tlsEx = createAgentExecutor({ name: 'tls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key, serverName: 'agent1' } });
-  const viaTls = await perRun(() => tlsEx.execute(req('/bin/true')));
-  add('agent, loopback mTLS', viaTls, 'ms/task', local);
+  const tlsEx = createAgentExecutor({ name: 'tls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } });
   const sshSpec = { name: 'tun', kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts }, port: plainAgent.port };
   const tunEx = createAgentExecutor(sshSpec);
-  const viaTunnel = await perRun(() => tunEx.execute(req('/bin/true')));
-  add('agent, through SSH tunnel', viaTunnel, 'ms/task', local);
+
+  // 1. per-task overhead on /bin/true
+  const perTask = await interleave([
+    { name: 'local', fn: () => runProcess({ argv: ['/bin/true'], timeoutMs: 60_000 }) },
+    { name: 'tls', fn: () => tlsEx.execute(req('/bin/true')), pid: tlsAgent.child.pid },
+    { name: 'tunnel', fn: () => tunEx.execute(req('/bin/true')), pid: plainAgent.child.pid },
+  ], PER_ROUND, ROUNDS);
+  const local = perTask.get('local');
+  const over = (name) => median(perTask.get(name).map((m, i) => m.wall - local[i].wall));
+  const stat = (name, key) => median(perTask.get(name).map((m) => m[key]));
+  rows.push({ name: 'local runProcess /bin/true', value: stat('local', 'wall'), unit: 'ms/task', note: `CPU: ${stat('local', 'cpu').toFixed(2)} ms (Node; plus the launcher)` });
+  for (const [name, label] of [['tls', 'agent, loopback mTLS'], ['tunnel', 'agent, through SSH tunnel']]) {
+    rows.push({
+      name: label, value: stat(name, 'wall'), unit: 'ms/task',
+      note: `+${over(name).toFixed(2)} ms vs local; CPU: controller ${stat(name, 'cpu').toFixed(2)} ms, agent ${stat(name, 'other').toFixed(2)} ms`,
+    });
+  }
 
   // 2. exec=ssh per command on a reused connection vs OpenSSH ControlMaster
   const sshEx = createSshExecutor({ user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts });
   const sshReq = { ...req('/bin/true'), execType: 'ssh', hostname: `127.0.0.1:${sshd.port}` };
-  const viaSsh2 = await perRun(() => sshEx.execute(sshReq), Math.min(N, 200));
   const cm = join(tmp, 'cm-%C');
   const sshArgs = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${cm}`, '-o', 'ControlPersist=60', '-o', 'BatchMode=yes',
     '-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-i', sshd.identity, '-p', String(sshd.port), `${sshd.user}@127.0.0.1`];
-  const viaOpenSsh = await perRun(() => runProcess({ argv: ['ssh', ...sshArgs, '/bin/true'] }), Math.min(N, 200));
-  add('exec=ssh (ssh2, reused connection)', viaSsh2, 'ms/cmd', viaOpenSsh);
-  add('OpenSSH ssh with ControlMaster', viaOpenSsh, 'ms/cmd', viaOpenSsh);
+  const sshRounds = await interleave([
+    { name: 'ssh2', fn: () => sshEx.execute(sshReq) },
+    { name: 'openssh', fn: () => runProcess({ argv: ['ssh', ...sshArgs, '/bin/true'] }) },
+  ], Math.max(1, Math.round(Math.min(N, 300) / ROUNDS)), ROUNDS);
+  const ssh2 = median(sshRounds.get('ssh2').map((m) => m.wall));
+  const openssh = median(sshRounds.get('openssh').map((m) => m.wall));
+  rows.push({ name: 'exec=ssh (ssh2, reused connection)', value: ssh2, unit: 'ms/cmd', note: `${(ssh2 / openssh).toFixed(2)}× OpenSSH ControlMaster` });
+  rows.push({ name: 'OpenSSH ssh with ControlMaster', value: openssh, unit: 'ms/cmd', note: '' });
   try {
     execFileSync('ssh', ['-O', 'exit', ...sshArgs], { stdio: 'ignore' });
   } catch {
     // master already gone
   }
 
-  // 3. 100 MB of stdout
+  // 3. 100 MB of stdout (median of 3 runs each, interleaved)
   const MB = 100;
-  const big = ['head', `-c ${MB * 1024 * 1024} /dev/zero`];
   const timeIt = async (fn) => {
     const t0 = performance.now();
     const r = await fn();
     if (r.stdoutBytes !== MB * 1024 * 1024) throw new Error(`expected ${MB} MB, got ${r.stdoutBytes} bytes (${r.stderr})`);
     for (const f of [r.stdoutFile, r.stderrFile]) if (f) rmSync(f, { force: true });
-    return (performance.now() - t0) / 1000;
+    return MB / ((performance.now() - t0) / 1000);
   };
-  const localBig = await timeIt(() => runProcess({ argv: ['head', '-c', String(MB * 1024 * 1024), '/dev/zero'] }));
-  add(`${MB} MB stdout, local runProcess`, MB / localBig, 'MB/s');
-  const tlsBig = await timeIt(() => tlsEx.execute(req(...big)));
-  add(`${MB} MB stdout, agent mTLS`, MB / tlsBig, 'MB/s', MB / localBig);
-  const tunBig = await timeIt(() => tunEx.execute(req(...big)));
-  add(`${MB} MB stdout, agent via SSH tunnel`, MB / tunBig, 'MB/s', MB / localBig);
+  const big = { local: [], tls: [], tunnel: [] };
+  for (let r = 0; r < 3; r++) {
+    big.local.push(await timeIt(() => runProcess({ argv: ['head', '-c', String(MB * 1024 * 1024), '/dev/zero'] })));
+    big.tls.push(await timeIt(() => tlsEx.execute(req('head', `-c ${MB * 1024 * 1024} /dev/zero`))));
+    big.tunnel.push(await timeIt(() => tunEx.execute(req('head', `-c ${MB * 1024 * 1024} /dev/zero`))));
+  }
+  const bl = median(big.local);
+  rows.push({ name: `${MB} MB stdout, local runProcess`, value: bl, unit: 'MB/s', note: '' });
+  rows.push({ name: `${MB} MB stdout, agent mTLS`, value: median(big.tls), unit: 'MB/s', note: `${(median(big.tls) / bl).toFixed(2)}× local` });
+  rows.push({ name: `${MB} MB stdout, agent via SSH tunnel`, value: median(big.tunnel), unit: 'MB/s', note: `${(median(big.tunnel) / bl).toFixed(2)}× local` });
 
   await Promise.all([tlsEx.close(), tunEx.close(), sshEx.close()]);
 } finally {
@@ -119,10 +162,9 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-const w = Math.max(...rows.map((r) => r.name.length));
-console.log(`bench/agent.mjs — N=${N} sequential tasks per row (after ${WARMUP} warm-up), node ${process.version}`);
-console.log(`${'case'.padEnd(w)}  ${'value'.padStart(10)}  unit      ratio`);
-for (const r of rows) {
-  const overhead = r.unit === 'ms/task' && r.ratio ? `  (+${(r.value - rows[0].value).toFixed(2)} ms vs local)` : '';
-  console.log(`${r.name.padEnd(w)}  ${r.value.toFixed(r.unit === 'MB/s' ? 0 : 2).padStart(10)}  ${r.unit.padEnd(8)}  ${r.ratio ? `${r.ratio.toFixed(2)}×` : ''}${overhead}`);
-}
+const fmtLoad = (l) => l.map((x) => x.toFixed(2)).join(' ');
+console.log(`bench/agent.mjs — N=${N} tasks per case in ${ROUNDS} interleaved rounds (medians), node ${process.version}`);
+console.log(`load average before: ${fmtLoad(loadStart)}; after: ${fmtLoad(loadavg())}`);
+console.log('| case | value | unit | notes |');
+console.log('|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.name} | ${r.value.toFixed(r.unit === 'MB/s' ? 0 : 2)} | ${r.unit} | ${r.note} |`);
