@@ -135,10 +135,9 @@ function checkTaskVariables(wf: Workflow, task: Task, diagnostics: Diagnostic[])
     const field = task.fields.get(key);
     if (!field || !field.value.includes('@')) continue;
     for (const p of findPlaceholders(field.value)) {
-      const m = TASK_VAR.exec(p.name);
       const col = field.valueCol + p.offset;
-      if (m) {
-        const ref = Number(m[1]);
+      if (TASK_VAR.test(p.name)) {
+        const ref = Number(p.name.slice(0, p.name.indexOf('_'))); // the digits before the first _
         if (!wf.tasks.has(ref)) {
           diagnostics.push({ code: 'UNDEFINED_TASK_VARIABLE', severity: 'error', message: `task ${task.id}: @${p.name}@ refers to task ${ref}, which is not defined`, line: field.line, col, length: p.name.length + 2 });
         } else if (ref === task.id && !['next', 'success', 'failure', 'loop_break'].includes(key) && !task.loop) {

@@ -3,9 +3,8 @@ import { isSecretName } from './keys.js';
 
 /** `@N_field@` of a task result. Field names are case-insensitive. */
 export const TASK_VAR = /^(\d+)_(stdout|stderr|exit|success|stdout_file|stderr_file)$/i;
-/** A placeholder. Only exec loops use it; each sets lastIndex before searching (a failed exec resets it to 0). */
-const PLACEHOLDER = /@([A-Za-z0-9_]+)@/g;
 const MAX_PASSES = 10;
+const AT = 0x40; // '@'
 
 export interface Placeholder {
   name: string;
@@ -13,14 +12,34 @@ export interface Placeholder {
   offset: number;
 }
 
+/**
+ * Placeholders `@NAME@` (NAME of ASCII letters, digits and _), left to right, not overlapping: what
+ * `/@([A-Za-z0-9_]+)@/g` matches. Scanned by hand because validation and every run call this per
+ * field, and regex match objects were most of validation's garbage.
+ */
 export function findPlaceholders(text: string): Placeholder[] {
   const out: Placeholder[] = [];
-  if (!text.includes('@')) return out;
-  // An exec loop: matchAll would copy the regex on every call, and validation calls this per field.
-  const re = PLACEHOLDER;
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ name: m[1]!, offset: m.index });
+  for (let at = text.indexOf('@'); at !== -1;) {
+    const end = placeholderEnd(text, at);
+    if (end === -1) {
+      at = text.indexOf('@', at + 1);
+      continue;
+    }
+    out.push({ name: text.slice(at + 1, end - 1), offset: at });
+    at = text.indexOf('@', end);
+  }
   return out;
+}
+
+/** The offset after the closing '@' of a placeholder whose '@' is at `at`; -1 when none starts there. */
+function placeholderEnd(text: string, at: number): number {
+  let end = at + 1;
+  while (end < text.length && isNameChar(text.charCodeAt(end))) end++;
+  return end > at + 1 && end < text.length && text.charCodeAt(end) === AT ? end + 1 : -1;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 /**
@@ -37,25 +56,22 @@ export function substitute(text: string, lookup: (name: string) => string | unde
   return current;
 }
 
-/**
- * One pass of `substitute`: what `text.replace(PLACEHOLDER, …)` with a callback gives, about twice
- * as fast; undefined when `lookup` knew none of the names. lastIndex is set before every search,
- * so a lookup that substitutes on its own does not disturb this loop.
- */
+/** One pass of `substitute`; undefined when `lookup` knew none of the names. */
 function substituteOnce(text: string, lookup: (name: string) => string | undefined): string | undefined {
-  const re = PLACEHOLDER;
   let out: string | undefined;
   let copied = 0; // text before this offset is in `out`
-  let searchFrom = 0;
-  for (;;) {
-    re.lastIndex = searchFrom;
-    const m = re.exec(text);
-    if (m === null) break;
-    searchFrom = m.index + m[0].length;
-    const v = lookup(m[1]!);
-    if (v === undefined) continue;
-    out = (out ?? '') + text.slice(copied, m.index) + v;
-    copied = searchFrom;
+  for (let at = text.indexOf('@'); at !== -1;) {
+    const end = placeholderEnd(text, at);
+    if (end === -1) {
+      at = text.indexOf('@', at + 1);
+      continue;
+    }
+    const v = lookup(text.slice(at + 1, end - 1));
+    if (v !== undefined) {
+      out = (out ?? '') + text.slice(copied, at) + v;
+      copied = end;
+    }
+    at = text.indexOf('@', end);
   }
   return out === undefined ? undefined : out + text.slice(copied);
 }
