@@ -12,6 +12,7 @@ const tasker = join(root, 'dist', 'controller', 'cli', 'tasker.js');
 const quick = process.argv.includes('--quick');
 const dir = mkdtempSync(join(tmpdir(), 'tasker-bench-'));
 const rows = [];
+const loadAtStart = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
 
 function time(argv, opts = {}) {
   const t = process.hrtime.bigint();
@@ -20,9 +21,17 @@ function time(argv, opts = {}) {
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
 }
+function middle(xs) {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
 function median(argv, runs, opts) {
-  const xs = Array.from({ length: runs }, () => time(argv, opts)).sort((a, b) => a - b);
-  return xs[Math.floor(xs.length / 2)];
+  return middle(Array.from({ length: runs }, () => time(argv, opts)));
+}
+/** Medians of commands run in alternation (a b c a b c …), so a load change hits them alike. */
+function interleaved(commands, runs) {
+  const times = commands.map(() => []);
+  for (let r = 0; r < runs; r++) commands.forEach(([argv, opts], i) => times[i].push(time(argv, opts)));
+  return times.map(middle);
 }
 function row(name, ours, baselineName, baseline, goal) {
   rows.push({ name, ours, baselineName, baseline, ratio: ours / baseline, goal });
@@ -43,8 +52,14 @@ const seq = [];
 for (let i = 0; i < 500; i++) seq.push(`task=${i}`, 'hostname=localhost', 'exec=local', 'command=/bin/true', '');
 writeFileSync(join(dir, 'seq.txt'), seq.join('\n'));
 writeFileSync(join(dir, 'seq.sh'), `#!/bin/bash\nfor i in $(seq 500); do /bin/true; done\n`);
-const seqRuns = quick ? 3 : 5;
-row('500 sequential /bin/true tasks (-r)', median([process.execPath, tasker, '-r', 'seq.txt', '-l', join(dir, 'logs')], seqRuns), 'bash loop of 500 /bin/true', median(['bash', 'seq.sh'], seqRuns), '≤ 1.5×');
+const seqRuns = quick ? 3 : 7;
+const seqArgv = [process.execPath, tasker, '-r', 'seq.txt', '-l', join(dir, 'logs')];
+const [seqOurs, seqBash, seqNodeSpawn] = interleaved(
+  [[seqArgv], [['bash', 'seq.sh']], [seqArgv, { env: { ...process.env, TASKER_LAUNCHER: 'off' } }]],
+  seqRuns,
+);
+row('500 sequential /bin/true tasks (-r)', seqOurs, 'bash loop of 500 /bin/true', seqBash, '≤ 1.5×');
+row('  the same with TASKER_LAUNCHER=off (Node spawn)', seqNodeSpawn, 'bash loop of 500 /bin/true', seqBash, 'context');
 
 // 3. One-task cold start.
 writeFileSync(join(dir, 'one.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=/bin/true\n');
@@ -56,7 +71,8 @@ const block = ['task=0', 'type=parallel', 'max_parallel=20', `tasks=${Array.from
 for (let i = 0; i < 200; i++) block.push(`task=${100 + i}`, 'hostname=localhost', 'exec=local', 'command=/bin/true', '');
 writeFileSync(join(dir, 'block.txt'), block.join('\n'));
 writeFileSync(join(dir, 'block-xargs.sh'), '#!/bin/bash\nseq 200 | xargs -P20 -n1 /bin/true\n');
-row('parallel block: 200 /bin/true, max_parallel=20', median([process.execPath, tasker, '-r', 'block.txt', '-l', join(dir, 'logs')], seqRuns), 'xargs -P20 on the same 200', median(['bash', 'block-xargs.sh'], seqRuns), 'report');
+const [blockOurs, blockXargs] = interleaved([[[process.execPath, tasker, '-r', 'block.txt', '-l', join(dir, 'logs')]], [['bash', 'block-xargs.sh']]], seqRuns);
+row('parallel block: 200 /bin/true, max_parallel=20', blockOurs, 'xargs -P20 on the same 200', blockXargs, 'report');
 
 // 5. Peak memory of a task printing 1 GB.
 writeFileSync(join(dir, 'gb.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=head\narguments=-c 1000000000 /dev/zero\ntimeout=600\n');
@@ -79,7 +95,8 @@ const peak = await new Promise((resolve, reject) => {
 });
 
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-console.log('\ntasker engine benchmarks (median wall time; machine: %d cores, node %s)\n', (await import('node:os')).cpus().length, process.version);
+const os = await import('node:os');
+console.log('\ntasker engine benchmarks (median wall time; machine: %d cores, node %s; load at start %s, at end %s)\n', os.cpus().length, process.version, loadAtStart, os.loadavg().map((l) => l.toFixed(2)).join(' '));
 console.log('| benchmark | tasker | baseline | baseline time | ratio | goal |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.name} | ${fmt(r.ours)} | ${r.baselineName} | ${fmt(r.baseline)} | ${r.ratio.toFixed(2)}× | ${r.goal} |`);
