@@ -5,7 +5,7 @@ import { connectSsh, describeTarget } from '../../shared/ssh/connect.js';
 import { openTunnel } from '../../shared/ssh/tunnel.js';
 import { enableInteractiveMode } from '../../shared/ssh/interactive-mode.js';
 import type { AgentSpec } from './agent-spec.js';
-import { loadAgentMethods, type AgentMethods } from './agent-methods.js';
+import { AGENT_METHODS, type AgentMethods } from './agent-methods.js';
 import { GrpcClient } from './grpc-client.js';
 
 /** A gRPC client of one agent (direct or through its SSH tunnel). */
@@ -49,9 +49,9 @@ export function splitAddress(address: string): { host: string; port: number } {
   return { host: m?.[1] ?? address, port: Number(m?.[2] ?? 0) };
 }
 
-/** Open a client for `spec` (proto definitions and ssh2 are loaded here, lazily). */
+/** Open a client for `spec` (ssh2 is loaded here, lazily, when the agent is reached over SSH). */
 export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEnv = process.env): Promise<AgentConnection> {
-  const methods = await loadAgentMethods();
+  const methods = AGENT_METHODS;
   const who = describeAgent(spec);
 
   if (spec.kind === 'ssh') {

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { PROTO_LOADER_OPTIONS, packageRoot } from '../../shared/proto/load-proto.js';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/InfoResponse.js';
@@ -7,9 +5,10 @@ import type { CheckHostsRequest } from '../../shared/proto/generated/tasker/agen
 import type { CheckHostsResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/CheckHostsResponse.js';
 import type { HealthCheckRequest } from '../../shared/proto/generated/grpc/health/v1/HealthCheckRequest.js';
 import type { HealthCheckResponse__Output } from '../../shared/proto/generated/grpc/health/v1/HealthCheckResponse.js';
+import * as codec from './agent-codec.js';
 import type { MethodDefinition } from './grpc-client.js';
 
-/** The agent methods the controller calls, with their (de)serializers from the .proto files. */
+/** The agent methods the controller calls: their paths and message codecs (agent-codec.ts). */
 export interface AgentMethods {
   execute: MethodDefinition<ExecuteRequest, ExecuteEvent__Output>;
   info: MethodDefinition<Record<string, never>, InfoResponse__Output>;
@@ -17,21 +16,9 @@ export interface AgentMethods {
   health: MethodDefinition<HealthCheckRequest, HealthCheckResponse__Output>;
 }
 
-let cached: Promise<AgentMethods> | undefined;
-
-/** Load proto/agent.proto and proto/health.proto with proto-loader (no @grpc/grpc-js needed). */
-export function loadAgentMethods(): Promise<AgentMethods> {
-  cached ??= (async () => {
-    const loader = await import('@grpc/proto-loader');
-    const dir = join(packageRoot(), 'proto');
-    const agent = loader.loadSync(join(dir, 'agent.proto'), PROTO_LOADER_OPTIONS)['tasker.agent.v1.Agent'] as Record<string, unknown>;
-    const health = loader.loadSync(join(dir, 'health.proto'), PROTO_LOADER_OPTIONS)['grpc.health.v1.Health'] as Record<string, unknown>;
-    return {
-      execute: agent['Execute'],
-      info: agent['Info'],
-      checkHosts: agent['CheckHosts'],
-      health: health['Check'],
-    } as AgentMethods;
-  })();
-  return cached;
-}
+export const AGENT_METHODS: AgentMethods = {
+  execute: { path: '/tasker.agent.v1.Agent/Execute', requestSerialize: codec.encodeExecuteRequest, responseDeserialize: codec.decodeExecuteEvent },
+  info: { path: '/tasker.agent.v1.Agent/Info', requestSerialize: codec.encodeInfoRequest, responseDeserialize: codec.decodeInfoResponse },
+  checkHosts: { path: '/tasker.agent.v1.Agent/CheckHosts', requestSerialize: codec.encodeCheckHostsRequest, responseDeserialize: codec.decodeCheckHostsResponse },
+  health: { path: '/grpc.health.v1.Health/Check', requestSerialize: codec.encodeHealthCheckRequest, responseDeserialize: codec.decodeHealthCheckResponse },
+};
