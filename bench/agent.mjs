@@ -77,7 +77,7 @@ async function measure(fn, n, otherPid) {
 
 /** Interleaved rounds over `cases` ({name, fn, pid?}); per case the medians over rounds. */
 async function interleave(cases, perRound, rounds) {
-  for (const c of cases) for (let i = 0; i < WARMUP; i++) await c.fn();
+  for (const c of cases) for (let i = 0; i < (perRound === 1 ? 1 : WARMUP); i++) await c.fn();
   const per = new Map(cases.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) for (const c of cases) per.get(c.name).push(await measure(c.fn, perRound, c.pid));
   return per;
@@ -113,6 +113,34 @@ try {
       note: `+${over(name).toFixed(2)} ms vs local; CPU: controller ${stat(name, 'cpu').toFixed(2)} ms, agent ${stat(name, 'other').toFixed(2)} ms`,
     });
   }
+
+  // 1b. the same through the whole controller: `tasker -r` over a file of /bin/true tasks,
+  //     locally vs on each agent (process start and validation cancel out in the difference).
+  const { writeFileSync } = await import('node:fs');
+  const TASKS = 300;
+  const file = (agent) => Array.from({ length: TASKS }, (_, i) => `task=${i}\nhostname=localhost\nexec=local\ncommand=/bin/true\n${agent ? `agent=${agent}\n` : ''}`).join('\n');
+  writeFileSync(join(tmp, 'local.txt'), file());
+  writeFileSync(join(tmp, 'tls.txt'), file('jump-tls'));
+  writeFileSync(join(tmp, 'tunnel.txt'), file('jump-ssh'));
+  writeFileSync(join(tmp, 'tasker.yaml'), [
+    'agents:',
+    `  jump-tls: {address: "${tlsAgent.address}", tls: {ca: "${join(tmp, 'ca.crt')}", cert: "${ctlCert.cert}", key: "${ctlCert.key}"}}`,
+    `  jump-ssh: {ssh: {host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity: "${sshd.identity}", known_hosts: "${sshd.knownHosts}"}, port: ${plainAgent.port}}`,
+    '',
+  ].join('\n'));
+  const tasker = (name) => () => {
+    execFileSync(process.execPath, [join(dist, 'controller/cli/tasker.js'), '-r', join(tmp, `${name}.txt`), '-l', join(tmp, 'logs'), '--config', join(tmp, 'tasker.yaml')], { stdio: 'ignore' });
+  };
+  const runs = await interleave([
+    { name: 'local', fn: async () => tasker('local')() },
+    { name: 'tls', fn: async () => tasker('tls')() },
+    { name: 'tunnel', fn: async () => tasker('tunnel')() },
+  ], 1, Math.max(3, ROUNDS));
+  const runLocal = runs.get('local');
+  const perTaskOver = (name) => median(runs.get(name).map((m, i) => (m.wall - runLocal[i].wall) / TASKS));
+  rows.push({ name: `tasker -r, ${TASKS} /bin/true tasks, local`, value: median(runLocal.map((m) => m.wall)), unit: 'ms/run', note: '' });
+  rows.push({ name: `tasker -r, ${TASKS} tasks on the mTLS agent`, value: median(runs.get('tls').map((m) => m.wall)), unit: 'ms/run', note: `+${perTaskOver('tls').toFixed(2)} ms per task vs local` });
+  rows.push({ name: `tasker -r, ${TASKS} tasks on the SSH-tunnel agent`, value: median(runs.get('tunnel').map((m) => m.wall)), unit: 'ms/run', note: `+${perTaskOver('tunnel').toFixed(2)} ms per task vs local (incl. the SSH connect)` });
 
   // 2. exec=ssh per command on a reused connection vs OpenSSH ControlMaster
   const sshEx = createSshExecutor({ user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts });
@@ -167,4 +195,4 @@ console.log(`bench/agent.mjs — N=${N} tasks per case in ${ROUNDS} interleaved 
 console.log(`load average before: ${fmtLoad(loadStart)}; after: ${fmtLoad(loadavg())}`);
 console.log('| case | value | unit | notes |');
 console.log('|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.name} | ${r.value.toFixed(r.unit === 'MB/s' ? 0 : 2)} | ${r.unit} | ${r.note} |`);
+for (const r of rows) console.log(`| ${r.name} | ${r.value.toFixed(r.unit === 'MB/s' || r.unit === 'ms/run' ? 0 : 2)} | ${r.unit} | ${r.note} |`);

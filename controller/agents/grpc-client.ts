@@ -38,6 +38,9 @@ export function statusName(code: number): string {
   return STATUS_NAMES[code] ?? String(code);
 }
 
+const STREAM_WINDOW = 1024 * 1024;
+const SESSION_WINDOW = 8 * 1024 * 1024;
+
 /** A call that ended with a non-OK status. */
 export class GrpcCallError extends Error {
   override name = 'GrpcCallError';
@@ -155,7 +158,13 @@ export class GrpcClient {
   private openSession(): ClientHttp2Session {
     const current = this.session;
     if (current && !current.closed && !current.destroyed) return current;
-    const session = http2.connect(`http://${this.opts.authority}`, { createConnection: () => this.opts.connect() });
+    // Larger HTTP/2 receive windows than the 64 KiB default: large outputs then flow without a
+    // round trip per 64 KiB. Still a bound: a paused call buffers at most one stream window.
+    const session = http2.connect(`http://${this.opts.authority}`, {
+      createConnection: () => this.opts.connect(),
+      settings: { initialWindowSize: STREAM_WINDOW },
+    });
+    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     // Errors reach the streams (each fails UNAVAILABLE); the session itself must not throw.
     session.on('error', () => undefined);
     session.once('close', () => {
