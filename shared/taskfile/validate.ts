@@ -9,6 +9,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import type { Task, Workflow } from './model.js';
 import { expandEnv, findPlaceholders, TASK_VAR } from './variables.js';
+import type { Placeholder } from './variables.js';
 import { analyseFlow, canRunBefore } from './flow-analysis.js';
 import { TaskChecker } from './validate-task.js';
 
@@ -133,38 +134,47 @@ function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {
 function checkTaskVariables(wf: Workflow, task: Task, diagnostics: Diagnostic[]): void {
   for (const key of VAR_FIELDS) {
     const field = task.fields.get(key);
-    if (!field || !field.value.includes('@')) continue;
-    for (const p of findPlaceholders(field.value)) {
-      const col = field.valueCol + p.offset;
-      if (TASK_VAR.test(p.name)) {
-        const ref = Number(p.name.slice(0, p.name.indexOf('_'))); // the digits before the first _
-        if (!wf.tasks.has(ref)) {
-          diagnostics.push({ code: 'UNDEFINED_TASK_VARIABLE', severity: 'error', message: `task ${task.id}: @${p.name}@ refers to task ${ref}, which is not defined`, line: field.line, col, length: p.name.length + 2 });
-        } else if (ref === task.id && !['next', 'success', 'failure', 'loop_break'].includes(key) && !task.loop) {
-          diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ is the task's own result, which does not exist before it runs`, line: field.line, col, length: p.name.length + 2 });
-        } else if (ref !== task.id && !canRunBefore(wf, ref, task.id)) {
-          diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ comes from task ${ref}, which cannot have run before task ${task.id}`, line: field.line, col, length: p.name.length + 2, hint: `no route leads from task ${ref} to task ${task.id}; the placeholder would stay unresolved` });
-        }
-      } else if (/^\d+_/.test(p.name)) {
-        const [num, name] = [p.name.slice(0, p.name.indexOf('_')), p.name.slice(p.name.indexOf('_') + 1)];
-        const guess = suggest(name, ['stdout', 'stderr', 'exit', 'success', 'stdout_file', 'stderr_file']);
-        diagnostics.push({
-          code: 'UNKNOWN_TASK_VARIABLE', severity: 'error',
-          message: `task ${task.id}: @${p.name}@ is not a task result variable`,
-          line: field.line, col, length: p.name.length + 2,
-          hint: guess ? `did you mean @${num}_${guess}@?` : `task results are @${num}_stdout@, @${num}_stderr@, @${num}_exit@, @${num}_success@`,
-        });
-      } else if (!wf.globals.has(p.name) && !(p.name.toLowerCase() === 'task' && task.hostnames)) {
-        const guess = suggest(p.name, wf.globals.keys());
-        diagnostics.push({
-          code: 'UNDEFINED_VARIABLE', severity: 'error',
-          message: `task ${task.id}: @${p.name}@ is not a defined global variable`,
-          line: field.line, col, length: p.name.length + 2,
-          hint: guess ? `did you mean @${guess}@?` : `define it before the first task: ${p.name}=value`,
-        });
-      }
-    }
+    if (field && field.value.includes('@')) for (const p of findPlaceholders(field.value)) checkPlaceholder(wf, task, key, field, p, diagnostics);
   }
+}
+
+/** A task result of a task that exists and can have run before, or a defined global. */
+function checkPlaceholder(wf: Workflow, task: Task, key: string, field: FieldValue, p: Placeholder, diagnostics: Diagnostic[]): void {
+  if (!TASK_VAR.test(p.name)) {
+    if (/^\d+_/.test(p.name)) unknownResultVariable(task, field, p, diagnostics);
+    else if (!wf.globals.has(p.name) && !(p.name.toLowerCase() === 'task' && task.hostnames)) undefinedVariable(wf, task, field, p, diagnostics);
+    return;
+  }
+  const col = field.valueCol + p.offset;
+  const ref = Number(p.name.slice(0, p.name.indexOf('_'))); // the digits before the first _
+  if (!wf.tasks.has(ref)) {
+    diagnostics.push({ code: 'UNDEFINED_TASK_VARIABLE', severity: 'error', message: `task ${task.id}: @${p.name}@ refers to task ${ref}, which is not defined`, line: field.line, col, length: p.name.length + 2 });
+  } else if (ref === task.id && !['next', 'success', 'failure', 'loop_break'].includes(key) && !task.loop) {
+    diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ is the task's own result, which does not exist before it runs`, line: field.line, col, length: p.name.length + 2 });
+  } else if (ref !== task.id && !canRunBefore(wf, ref, task.id)) {
+    diagnostics.push({ code: 'VARIABLE_BEFORE_RUN', severity: 'warning', message: `task ${task.id}: @${p.name}@ comes from task ${ref}, which cannot have run before task ${task.id}`, line: field.line, col, length: p.name.length + 2, hint: `no route leads from task ${ref} to task ${task.id}; the placeholder would stay unresolved` });
+  }
+}
+
+function unknownResultVariable(task: Task, field: FieldValue, p: Placeholder, diagnostics: Diagnostic[]): void {
+  const [num, name] = [p.name.slice(0, p.name.indexOf('_')), p.name.slice(p.name.indexOf('_') + 1)];
+  const guess = suggest(name, ['stdout', 'stderr', 'exit', 'success', 'stdout_file', 'stderr_file']);
+  diagnostics.push({
+    code: 'UNKNOWN_TASK_VARIABLE', severity: 'error',
+    message: `task ${task.id}: @${p.name}@ is not a task result variable`,
+    line: field.line, col: field.valueCol + p.offset, length: p.name.length + 2,
+    hint: guess ? `did you mean @${num}_${guess}@?` : `task results are @${num}_stdout@, @${num}_stderr@, @${num}_exit@, @${num}_success@`,
+  });
+}
+
+function undefinedVariable(wf: Workflow, task: Task, field: FieldValue, p: Placeholder, diagnostics: Diagnostic[]): void {
+  const guess = suggest(p.name, wf.globals.keys());
+  diagnostics.push({
+    code: 'UNDEFINED_VARIABLE', severity: 'error',
+    message: `task ${task.id}: @${p.name}@ is not a defined global variable`,
+    line: field.line, col: field.valueCol + p.offset, length: p.name.length + 2,
+    hint: guess ? `did you mean @${guess}@?` : `define it before the first task: ${p.name}=value`,
+  });
 }
 
 /** Condition variables, for callers that need them (plan display). */
