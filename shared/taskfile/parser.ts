@@ -22,6 +22,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
   let current: TaskNode | undefined;
   let skipping = false; // inside a task whose id was unusable: its keys are dropped
   let seenPair = false;
+  const mayHaveNul = text.includes('\0');
 
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -29,7 +30,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     const indent = raw.length - raw.trimStart().length;
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    if (trimmed.includes('\0')) {
+    if (mayHaveNul && trimmed.includes('\0')) {
       diagnostics.push({ code: 'NUL_BYTE', severity: 'error', message: 'line contains a NUL byte', line: lineNo, col: indent + 1 + trimmed.indexOf('\0') });
       continue;
     }
@@ -44,8 +45,8 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     const eq = trimmed.indexOf('=');
     // The text before '=' (trimmed has no leading blank, so trimming its end trims it).
     const beforeEq = eq > 0 ? trimmed.slice(0, eq).trimEnd() : '';
-    // Fast path: `key=value` with no blank inside the key (nearly every line).
-    const keyHasBlank = eq > 0 && /\s/.test(beforeEq);
+    // Fast path: `key=value` with no blank inside the key (nearly every line; a task key has none).
+    const keyHasBlank = eq > 0 && taskKeyName(beforeEq.toLowerCase()) === undefined && /\s/.test(beforeEq);
     const firstWord = eq > 0 && !keyHasBlank ? null : /^(\S+)(\s+)(.*)$/.exec(trimmed);
     if (eq > 0 && !(firstWord && firstWord[1]!.length < eq && isTaskKey(firstWord[1]!.toLowerCase()))) {
       key = beforeEq;
