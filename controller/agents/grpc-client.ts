@@ -87,8 +87,8 @@ export interface StreamingCall<Res> {
 /** The client of one agent. Sessions open on first use and after the previous one broke. */
 export class GrpcClient {
   private session: ClientHttp2Session | undefined;
-  private active = 0;
-  private pingTimer: NodeJS.Timeout | undefined;
+  /** Active calls and the keepalive timer of each session (an old one may still finish calls). */
+  private readonly live = new Map<ClientHttp2Session, { active: number; ping: NodeJS.Timeout }>();
   private closed = false;
   private readonly keepaliveMs: number;
   private readonly keepaliveTimeoutMs: number;
@@ -150,7 +150,8 @@ export class GrpcClient {
 
   close(): void {
     this.closed = true;
-    this.stopPings();
+    for (const { ping } of this.live.values()) clearInterval(ping);
+    this.live.clear();
     this.session?.close();
     this.session = undefined;
   }
@@ -168,10 +169,10 @@ export class GrpcClient {
     // Errors reach the streams (each fails UNAVAILABLE); the session itself must not throw.
     session.on('error', () => undefined);
     session.once('close', () => {
-      if (this.session === session) {
-        this.session = undefined;
-        this.stopPings();
-      }
+      if (this.session === session) this.session = undefined;
+      const live = this.live.get(session);
+      if (live) clearInterval(live.ping);
+      this.live.delete(session);
     });
     session.once('goaway', () => {
       if (this.session === session) this.session = undefined; // new calls go to a new session
@@ -181,19 +182,23 @@ export class GrpcClient {
     return session;
   }
 
-  /** Count active calls: ping while there are any; keep the session referenced meanwhile. */
+  /** Count a session's active calls: ping while there are any; keep the session referenced meanwhile. */
   private track(stream: ClientHttp2Stream): void {
     const session = stream.session as ClientHttp2Session;
-    if (this.active++ === 0) {
+    let live = this.live.get(session);
+    if (!live) {
       session.ref();
-      this.pingTimer = setInterval(() => this.ping(session), this.keepaliveMs);
-      this.pingTimer.unref();
+      const ping = setInterval(() => this.ping(session), this.keepaliveMs);
+      ping.unref();
+      live = { active: 0, ping };
+      this.live.set(session, live);
     }
+    live.active++;
     stream.once('close', () => {
-      if (--this.active === 0) {
-        this.stopPings();
-        if (!session.destroyed) session.unref();
-      }
+      if (--live.active > 0) return;
+      clearInterval(live.ping);
+      this.live.delete(session);
+      if (!session.destroyed) session.unref();
     });
   }
 
@@ -208,11 +213,6 @@ export class GrpcClient {
     } catch {
       clearTimeout(timer); // too many outstanding pings or closing: the next interval retries
     }
-  }
-
-  private stopPings(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    this.pingTimer = undefined;
   }
 }
 

@@ -99,3 +99,24 @@ test('messages larger than one HTTP/2 frame and many small ones arrive intact an
     await ex.close();
   }
 });
+
+test('an agent restarted between tasks: the next task opens a new connection and runs', async (t) => {
+  const { freePort } = await import('../../helpers/sshd.js');
+  const port = await freePort();
+  const first = await startAgent(['--listen', `127.0.0.1:${port}`]);
+  started.push(first);
+  const ex = createAgentExecutor({ name: 'restarted', kind: 'plain', address: `127.0.0.1:${port}` });
+  const echo = (text: string) =>
+    ex.execute({ runId: 'restart', taskId: '1', execType: 'local', hostname: 'localhost', command: 'echo', arguments: text, timeoutMs: 10_000 });
+  try {
+    t.is((await echo('one')).stdout, 'one\n');
+    t.is(await first.stop(), 0);
+    const down = await echo('nobody');
+    t.is(down.exitCode, 255);
+    t.regex(down.stderr, /agent restarted \(127\.0\.0\.1:\d+, plaintext loopback\) not reachable: UNAVAILABLE/);
+    started.push(await startAgent(['--listen', `127.0.0.1:${port}`]));
+    t.is((await echo('two')).stdout, 'two\n');
+  } finally {
+    await ex.close();
+  }
+});
