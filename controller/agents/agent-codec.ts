@@ -25,25 +25,32 @@ const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 
-/** Appends fields; proto3: default values are not written. */
+/** Appends fields into one growing buffer; proto3: default values are not written. */
 class Writer {
-  private parts: Buffer[] = [];
-  private size = 0;
+  private buf = Buffer.allocUnsafe(256);
+  private len = 0;
 
-  private push(b: Buffer): void {
-    this.parts.push(b);
-    this.size += b.length;
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
   }
 
   private varint(n: number): void {
-    const bytes: number[] = [];
+    this.reserve(10);
     let v = n;
     while (v > 0x7f) {
-      bytes.push((v % 128) | 0x80);
+      this.buf[this.len++] = (v % 128) | 0x80;
       v = Math.floor(v / 128);
     }
-    bytes.push(v);
-    this.push(Buffer.from(bytes));
+    this.buf[this.len++] = v;
+  }
+
+  private push(b: Buffer): void {
+    this.reserve(b.length);
+    b.copy(this.buf, this.len);
+    this.len += b.length;
   }
 
   private tag(field: number, wire: number): void {
@@ -82,7 +89,7 @@ class Writer {
   }
 
   finish(): Buffer {
-    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    return this.buf.subarray(0, this.len);
   }
 }
 
