@@ -72,6 +72,8 @@ const DANGEROUS: Pattern[] = [
 const METACHARS = new Set([';', '&', '|', '$', '`', '(', ')', '<', '>', '\\', '"', "'", '\r', '\n']);
 
 const LIMITS = { hostname: 253, command: 4096, arguments: 2000, global: 1024 } as const;
+/** The task fields these checks read. */
+const CHECKED_FIELDS = ['hostname', 'command', 'arguments'] as const;
 
 const HINT_SHELL = 'use exec=shell if you need shell syntax';
 const HINT_TRAVERSAL = 'name files by absolute paths in the directory you mean; --skip-security-validation turns task checks off';
@@ -137,7 +139,7 @@ const SUSPICIOUS = /[\0;&|$`()<>\\"'\r\n]|\.\.|%2e|\/etc\/|\/proc\/|c:\\|\brm\b|
 
 /** Fast path: no suspicious character or word and within the length limits → nothing to report. */
 function isPlainlySafe(task: Task, resolve: (text: string) => string): boolean {
-  for (const key of ['hostname', 'command', 'arguments'] as const) {
+  for (const key of CHECKED_FIELDS) {
     const f = task.fields.get(key);
     if (!f) continue;
     const text = f.value.includes('@') ? resolve(f.value) : f.value;
@@ -162,7 +164,7 @@ export function checkTaskSecurity(workflow: Workflow, opts: SecurityOptions): Di
     const execType = opts.execTypeOf(task, resolve).trim().toLowerCase();
     const shell = execType === 'shell';
     const mapped: Partial<Record<'hostname' | 'command' | 'arguments', Mapped>> = {};
-    for (const key of ['hostname', 'command', 'arguments'] as const) {
+    for (const key of CHECKED_FIELDS) {
       const f = task.fields.get(key);
       if (!f) continue;
       const m = mapSubstitute(f.value, f.line, f.valueCol, lookup);
