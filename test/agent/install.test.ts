@@ -42,11 +42,11 @@ test.after.always(async () => {
 });
 
 /** Run an installed agent's task through the tunnel and return its stdout. */
-async function runThroughTunnel(s: TestSshd, port: number, command: string, args: string): Promise<string> {
+async function runThroughTunnel(s: TestSshd, port: number, command: string, args: string, user = s.user): Promise<string> {
   const ex = createAgentExecutor({
     name: 'installed',
     kind: 'ssh',
-    ssh: { host: s.host, port: s.port, user: s.user, identity: s.identity, knownHosts: s.knownHosts },
+    ssh: { host: s.host, port: s.port, user, identity: s.identity, knownHosts: s.knownHosts },
     port,
   });
   try {
@@ -65,11 +65,12 @@ async function runThroughTunnel(s: TestSshd, port: number, command: string, args
  * fixture `systemctl`/`journalctl` first on PATH. The fixture systemctl starts the unit's ExecStart
  * as its User=, so the agent really runs and the installer's health check goes through the tunnel.
  */
-async function startSystemdLikeSshd(fixtureDir: string, etcUpper: string, etcWork: string): Promise<TestSshd> {
+async function startSystemdLikeSshd(fixtureDir: string, etcUpper: string, etcWork: string, extraSetup: string[] = []): Promise<TestSshd> {
   const setup = [
     `mount -t overlay overlay -o lowerdir=/etc,upperdir=${etcUpper},workdir=${etcWork} /etc`,
     'mount -t tmpfs tmpfs /run/systemd',
     'mkdir -p /run/systemd/system /etc/systemd/system',
+    ...extraSetup,
     'exec "$@"',
   ].join(' && ');
   return startSshd({
@@ -197,4 +198,52 @@ test('install reports a usage error naming the flag', async (t) => {
   const r = await runAgentCli(['install', '--port', '22']);
   t.is(r.code, 2);
   t.regex(r.stderr, /--ssh USER@HOST is required\nusage: tasker-agent install --ssh/);
+});
+
+test('install as a non-root user on a systemd host: says so, starts the agent with setsid nohup, and it answers', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.fail('this test needs root: it runs sshd in a private mount namespace (unshare, overlay /etc) with a user created there; run the tests as root (CI does)');
+    return;
+  }
+  const base = await mkdtemp(join(tmpdir(), 'tasker-install-user-'));
+  tempDirs.push(base);
+  const fixtureDir = join(base, 'systemctl');
+  const etcUpper = join(base, 'etc-upper');
+  const etcWork = join(base, 'etc-work');
+  for (const d of [fixtureDir, etcUpper, etcWork]) mkdirSync(d);
+  chmodSync(base, 0o755);
+  const home = join(base, 'home');
+  // The operator account exists only in the namespace's /etc (the overlay), like on the jumphost.
+  const s = await startSystemdLikeSshd(fixtureDir, etcUpper, etcWork, [
+    // '*' instead of useradd's '!': no password login, but not a locked account (sshd refuses those).
+    `useradd --create-home --home-dir ${home} --shell /bin/sh --password '*' tasker-op`,
+  ]);
+  chmodSync(s.dir, 0o755); // sshd reads authorized_keys as the user logging in
+  const port = await freePort();
+  const target = join(home, 'agent');
+  let agentPid = 0;
+  try {
+    const r = await runAgentCli([
+      'install', '--ssh', 'tasker-op@127.0.0.1', '--port', String(s.port), '--identity', s.identity,
+      '--known-hosts', s.knownHosts, '--listen-port', String(port), '--prefix', target,
+    ]);
+    const pidfile = join(target, 'run', 'agent.pid');
+    if (existsSync(pidfile)) agentPid = Number(readFileSync(pidfile, 'utf8'));
+    t.is(r.code, 0, r.stderr + r.stdout);
+    t.regex(r.stdout, /systemd is present but we are not root \(tasker-op\); starting the agent with setsid nohup instead/);
+    t.regex(r.stdout, /healthy \(SERVING\), version 0\.1\.0/);
+    t.regex(r.stdout, new RegExp(`installed tasker-agent 0\\.1\\.0 in ${target} \\(nohup, pid ${agentPid}\\)`));
+    t.false(existsSync(join(fixtureDir, 'calls')), 'systemctl was not called');
+    t.false(existsSync(join(etcUpper, 'systemd', 'system', 'tasker-agent.service')), 'no unit written');
+    t.is(await runThroughTunnel(s, port, 'id', '-un', 'tasker-op'), 'tasker-op\n');
+  } finally {
+    if (agentPid) {
+      try {
+        process.kill(agentPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    await s.stop();
+  }
 });
