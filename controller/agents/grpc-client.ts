@@ -246,8 +246,10 @@ class Call<Res> extends EventEmitter implements StreamingCall<Res> {
     });
     stream.on('trailers', (trailers) => this.readStatus(trailers));
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('error', (err: Error) => {
-      if (!this.status) this.status = { code: Status.UNAVAILABLE, details: err.message };
+    stream.on('error', (err: Error & { code?: string }) => {
+      // nghttp2's "Protocol error": whatever answered is not an HTTP/2 (gRPC) server.
+      const details = err.code === 'ERR_HTTP2_ERROR' ? `${err.message} (the peer does not speak gRPC; is this a tasker-agent port?)` : err.message;
+      if (!this.status) this.status = { code: Status.UNAVAILABLE, details };
     });
     stream.once('close', () => this.onClose());
   }

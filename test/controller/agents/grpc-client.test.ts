@@ -120,3 +120,25 @@ test('an agent restarted between tasks: the next task opens a new connection and
     await ex.close();
   }
 });
+
+test('a port that is not an agent: a clear problem, no hang, no stack trace', async (t) => {
+  const { createServer } = await import('node:net');
+  const { checkAgents } = await import('../../../controller/agents/index.js');
+  const listen = (onConn: (s: import('node:net').Socket) => void) =>
+    new Promise<import('node:net').Server>((resolve) => {
+      const srv = createServer(onConn).listen(0, '127.0.0.1', () => resolve(srv));
+    });
+  const talker = await listen((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n'));
+  const silent = await listen(() => undefined); // accepts and never answers
+  try {
+    const addr = (srv: import('node:net').Server) => `127.0.0.1:${(srv.address() as { port: number }).port}`;
+    const [wrong] = await checkAgents([{ name: 'wrong', kind: 'plain', address: addr(talker) }]);
+    t.regex(wrong!.message, /^agent wrong \(127\.0\.0\.1:\d+, plaintext loopback\): not reachable: .*(does not speak gRPC|closed)/);
+    const [mute] = await checkAgents([{ name: 'mute', kind: 'plain', address: addr(silent) }]);
+    t.regex(mute!.message, /^agent mute \(127\.0\.0\.1:\d+, plaintext loopback\): not reachable: deadline exceeded$/);
+    for (const p of [wrong!, mute!]) t.notRegex(p.message, /\n\s+at /);
+  } finally {
+    talker.close();
+    silent.close();
+  }
+});
