@@ -150,7 +150,7 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
   const execNames = new Set(execTypeNames(registry).map((n) => n.toLowerCase()));
   const canonicalExecType = (name: string): string | undefined => resolveExecType(registry, name)?.name;
 
-  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation });
+  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom });
   diagnostics.push(...built.diagnostics);
   const workflow = built.workflow;
   // Security checks of the task fields (skippable); globals are always checked, as the peer does.
@@ -193,7 +193,10 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
 
   // Report every diagnostic, compiler-style, on stderr; warnings are also log lines (they are counted).
   const sorted = sortDiagnostics(diagnostics);
-  for (const d of sorted) {
+  // A run that resumes from saved state reports every unset environment variable itself (using
+  // the saved value, or not); the validator's "stays literal" would contradict that.
+  const resumes = args.run && (args.autoRecovery || args.outputJson !== undefined) && (await hasRecoveryState(base, taskFile));
+  for (const d of resumes ? sorted.filter((x) => x.code !== 'UNSET_ENV_VAR') : sorted) {
     io.stderr.write(`${formatDiagnostic(d, args.taskFile, parsed.ast.lines)}\n`);
     if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
   }
@@ -228,6 +231,15 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
     return ExitCode.SUCCESS;
   }
   return executeRun(setup, {});
+}
+
+async function hasRecoveryState(base: string, taskFile: string): Promise<boolean> {
+  const { recoveryPath } = await import('../recovery/state.js');
+  try {
+    return statSync(recoveryPath(base, taskFile)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 async function renderSvg(dot: string, io: CliIo): Promise<number> {

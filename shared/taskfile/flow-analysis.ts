@@ -31,16 +31,18 @@ function jumps(a: number | undefined, b: number | undefined): number[] {
   return b === undefined || b === a ? [a] : [a, b];
 }
 
-export function analyseFlow(wf: Workflow): Diagnostic[] {
+/** Flow diagnostics; `startFrom` (a --start-from run) is an entry point besides the first task. */
+export function analyseFlow(wf: Workflow, startFrom?: number): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const topLevel = wf.ids.filter((id) => !wf.subtaskIds.has(id));
   if (topLevel.length === 0) return diagnostics;
 
-  // Reachability from the first task.
+  // Reachability from the first task (and from where this run starts).
   const reached = new Set<number>();
   const fellInto = new Map<number, number>(); // missing id -> task that falls into it on its normal path
   const reachedBlocks: Task[] = [];
   const stack = [topLevel[0]!];
+  if (startFrom !== undefined && wf.tasks.has(startFrom)) stack.push(startFrom);
   while (stack.length) {
     const id = stack.pop()!;
     if (reached.has(id)) continue;

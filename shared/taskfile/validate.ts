@@ -21,6 +21,8 @@ export interface ValidateOptions {
   execTypes: ReadonlySet<string>;
   /** Env references in globals must start with TASKER_ (peer's --strict-env-validation). */
   strictEnv?: boolean;
+  /** Where this run starts (--start-from): flow from there counts as reachable too. */
+  startFrom?: number;
 }
 
 const ROUTING_KEYS = ['next', 'loop', 'on_success', 'on_failure', 'goto'];
@@ -112,7 +114,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
     const first = tasks.get(top[0]!)!;
     diagnostics.push({ code: 'NO_TASK_ZERO', severity: 'warning', message: `there is no task 0; the workflow starts at task ${first.id}`, line: first.line, col: 1, length: `task=${first.id}`.length });
   }
-  diagnostics.push(...analyseFlow(workflow));
+  diagnostics.push(...analyseFlow(workflow, opts.startFrom));
   return { workflow, diagnostics };
 }
 

@@ -62,3 +62,47 @@ test('kill -9 at a random point, then --auto-recovery finishes the workflow runn
     appendFileSync(join(dir, 'done'), 'ok');
   }
 });
+
+test('resuming with a saved value for an unset environment variable says so once, without the validator contradicting it', async (t) => {
+  const dir = tempDir();
+  const flag = join(dir, 'fail-once');
+  writeFileSync(flag, '');
+  writeFileSync(
+    join(dir, 'f.txt'),
+    [
+      'HOST=$TASKER_TEST_DEPLOY_HOST',
+      'task=0', 'hostname=localhost', 'exec=local', 'command=echo', 'arguments=first @HOST@', '',
+      // Fails while the flag file exists (removing it), so the second run resumes here.
+      'task=1', 'hostname=localhost', 'exec=local', 'command=sh', `arguments=-c "if [ -e ${flag} ]; then rm ${flag}; exit 1; fi"`, '',
+      'task=2', 'hostname=localhost', 'exec=local', 'command=echo', 'arguments=then @HOST@', '',
+    ].join('\n'),
+  );
+  const args = ['-r', 'f.txt', '-l', join(dir, 'logs'), '--auto-recovery', '-y'];
+  const first = await spawnTasker(args, { cwd: dir, env: { TASKER_TEST_DEPLOY_HOST: 'server001' } });
+  t.is(first.code, 10, first.stdout + first.stderr);
+  const second = await spawnTasker(args, { cwd: dir, env: { TASKER_TEST_DEPLOY_HOST: undefined } });
+  t.is(second.code, 0, second.stdout + second.stderr);
+  t.regex(second.stdout, /\$TASKER_TEST_DEPLOY_HOST is not set now; using the saved value 'server001'/);
+  t.notRegex(second.stdout + second.stderr, /stays literal/);
+  t.regex(second.stdout, /then server001/);
+  // Without saved state the validator's warning is the one that tells.
+  const fresh = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs-fresh')], { cwd: dir, env: { TASKER_TEST_DEPLOY_HOST: undefined } });
+  t.regex(fresh.stderr, /environment variable \$TASKER_TEST_DEPLOY_HOST, which is not set; it stays literal/);
+});
+
+test('--start-from counts as an entry point: the tasks it leads to are not reported as unreachable', async (t) => {
+  const dir = tempDir();
+  // Task 0 ends the flow; 10 and 11 are reached only by starting at 10.
+  writeFileSync(
+    join(dir, 'f.txt'),
+    ['task=0', 'hostname=localhost', 'exec=local', 'command=true', 'next=never', '',
+      'task=10', 'hostname=localhost', 'exec=local', 'command=true', '',
+      'task=11', 'hostname=localhost', 'exec=local', 'command=true', ''].join('\n'),
+  );
+  const plain = await spawnTasker(['f.txt', '-l', join(dir, 'logs')], { cwd: dir });
+  t.regex(plain.stderr, /task 10 can never run/);
+  const resumed = await spawnTasker(['-r', 'f.txt', '--start-from', '10', '-l', join(dir, 'logs')], { cwd: dir });
+  t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
+  t.notRegex(resumed.stderr, /can never run/);
+  t.regex(resumed.stdout, /Task 11: Completed/);
+});
