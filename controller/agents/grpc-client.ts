@@ -152,8 +152,13 @@ export class GrpcClient {
     this.closed = true;
     for (const { ping } of this.live.values()) clearInterval(ping);
     this.live.clear();
-    this.session?.close();
+    const session = this.session;
     this.session = undefined;
+    if (session && !session.destroyed) {
+      // GOAWAY, then the socket goes even if the peer never finished the handshake.
+      session.close();
+      setTimeout(() => session.destroy(), 1000).unref();
+    }
   }
 
   private openSession(): ClientHttp2Session {

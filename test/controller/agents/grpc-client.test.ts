@@ -129,7 +129,8 @@ test('a port that is not an agent: a clear problem, no hang, no stack trace', as
       const srv = createServer(onConn).listen(0, '127.0.0.1', () => resolve(srv));
     });
   const talker = await listen((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n'));
-  const silent = await listen(() => undefined); // accepts and never answers
+  const accepted: import('node:net').Socket[] = [];
+  const silent = await listen((sock) => void accepted.push(sock)); // accepts and never answers
   try {
     const addr = (srv: import('node:net').Server) => `127.0.0.1:${(srv.address() as { port: number }).port}`;
     const [wrong] = await checkAgents([{ name: 'wrong', kind: 'plain', address: addr(talker) }]);
@@ -138,6 +139,7 @@ test('a port that is not an agent: a clear problem, no hang, no stack trace', as
     t.regex(mute!.message, /^agent mute \(127\.0\.0\.1:\d+, plaintext loopback\): not reachable: deadline exceeded$/);
     for (const p of [wrong!, mute!]) t.notRegex(p.message, /\n\s+at /);
   } finally {
+    for (const sock of accepted) sock.destroy();
     talker.close();
     silent.close();
   }
