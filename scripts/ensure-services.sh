@@ -10,6 +10,8 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)     # network namespaces for the multi-host agent test
+command -v cc >/dev/null 2>&1 || need+=(gcc)          # builds the process launcher (native/tasker-launch.c)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-services: installing ${need[*]} (Debian packages)" >&2
