@@ -154,9 +154,8 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
       argv: built.argv,
       timeoutMs: req.timeout_ms || undefined,
       signal: abort.signal,
-      captureLimit: req.output_cap || DEFAULT_OUTPUT_CAP,
-      previewLimit: 0,
-      spillDir: ctx.spillDir,
+      // The controller captures (with its own caps and spill files); the agent only relays.
+      discardOutput: true,
       onSpawn: (pid) => {
         startedPid = pid;
         startedTimer = setTimeout(flushStarted, STARTED_DELAY_MS);
@@ -176,7 +175,7 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
           timed_out: result.timedOut,
           canceled: result.canceled,
           duration_ms: Math.round(result.durationMs),
-          truncated: result.truncated,
+          truncated: Math.max(result.stdoutBytes, result.stderrBytes) > (req.output_cap || DEFAULT_OUTPUT_CAP),
           error: result.spawnError ?? '',
           stderr_note: note,
           stdout_bytes: result.stdoutBytes,

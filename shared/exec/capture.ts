@@ -12,6 +12,8 @@ export interface CaptureOptions {
   captureLimit: number;
   /** Bytes of a spilled stream kept as the in-memory preview. */
   previewLimit: number;
+  /** Only count bytes (the live consumer keeps what it needs). */
+  discard?: boolean;
   /** Default: the system temporary directory (looked up only when a stream spills). */
   spillDir?: string;
   /** Used in the spill file name `tasker_<kind>_<pid>_<random>`. */
@@ -128,6 +130,7 @@ export class StreamCapture {
 
   private store(chunk: Buffer): void {
     this.bytes += chunk.length;
+    if (this.opts.discard) return;
     if (!this.spill) {
       this.chunks.push(chunk);
       if (this.bytes <= this.opts.captureLimit) return;

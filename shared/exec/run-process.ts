@@ -132,10 +132,10 @@ function supervise(
   const previewLimit = Math.min(opts.previewLimit ?? DEFAULT_PREVIEW_LIMIT, captureLimit);
   const spillDir = opts.spillDir;
   const out = new StreamCapture(child.stdout!, {
-    kind: 'stdout', captureLimit, previewLimit, spillDir, pid, onChunk: opts.onStdout,
+    kind: 'stdout', captureLimit, previewLimit, spillDir, pid, onChunk: opts.onStdout, discard: opts.discardOutput,
   });
   const err = new StreamCapture(child.stderr!, {
-    kind: 'stderr', captureLimit, previewLimit, spillDir, pid, onChunk: opts.onStderr,
+    kind: 'stderr', captureLimit, previewLimit, spillDir, pid, onChunk: opts.onStderr, discard: opts.discardOutput,
   });
 
   return new Promise<ProcessResult>((resolve) => {

@@ -14,6 +14,11 @@ export interface RunOptions {
   captureLimit?: number;
   /** Bytes of a spilled stream kept in the result's stdout/stderr. Default 100 KiB. */
   previewLimit?: number;
+  /**
+   * Keep nothing: only count bytes and hand every chunk to onStdout/onStderr (a relay such as the
+   * agent, whose caller captures). stdout/stderr of the result stay empty; no spill file.
+   */
+  discardOutput?: boolean;
   /** Directory for spill files. Default os.tmpdir(). */
   spillDir?: string;
   /**

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { getEventListeners } from 'node:events';
-import { mkdtempSync, rmSync, statSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess, killProcessGroup, utf8CutPoint, formatSeconds, cancelExitCode } from '../../../shared/exec/index.js';
@@ -320,4 +320,24 @@ test('the runner uses the native launcher when a C compiler built it, else Node 
     haveCompiler = false;
   }
   t.is(getLauncher() !== undefined, haveCompiler, 'npm run build must build dist/native/tasker-launch where cc exists');
+});
+
+test('discardOutput keeps nothing: bytes are counted, every chunk reaches the listener, no spill file', async (t) => {
+  const dir = mkdtempSync(join(scratch, 'discard-'));
+  let seen = 0;
+  const r = await runProcess({
+    argv: ['head', '-c', String(3 * 1024 * 1024), '/dev/zero'],
+    captureLimit: 1024,
+    spillDir: dir,
+    discardOutput: true,
+    onStdout: (c) => {
+      seen += c.length;
+    },
+  });
+  t.is(r.exitCode, 0);
+  t.is(r.stdoutBytes, 3 * 1024 * 1024);
+  t.is(seen, 3 * 1024 * 1024);
+  t.is(r.stdout, '');
+  t.is(r.stdoutFile, undefined);
+  t.deepEqual(readdirSync(dir), []);
 });
