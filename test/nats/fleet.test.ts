@@ -2,22 +2,13 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import { connectNats } from '../../shared/nats/connection.js';
 import { subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, startWorker, tally, waitFor, type WorkerProcess } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, startWorker, tally, waitFor, useNatsFleet } from './fleet.js';
 
-let server: TestNatsServer;
-const workers: WorkerProcess[] = [];
-
-test.before(async () => {
-  server = await startNatsServer();
-});
-test.after.always(async () => {
-  for (const w of workers) await w.kill9();
-  await server.dispose();
-});
+const fleet = useNatsFleet(test);
+const workers = fleet.workers;
 
 function execCounts(dir: string): Map<string | null, number> {
   return tally(readFileSync(join(dir, 'exec.log'), 'utf8').split('\n').filter(Boolean));
@@ -35,11 +26,11 @@ function assertEachOnce(t: import('ava').ExecutionContext, resultsFile: string, 
 
 test.serial('three agents share a run and every job runs and is recorded exactly once', async (t) => {
   const pool = 'share';
-  for (const name of ['a1', 'a2', 'a3']) workers.push(await startWorker(server.url, { name, pool, max: 2 }));
+  for (const name of ['a1', 'a2', 'a3']) workers.push(await startWorker(fleet.server.url, { name, pool, max: 2 }));
   const { dir, files } = makeTaskFiles(90, (i, d) => `echo ${i} >> '${d}/exec.log'\n`);
   const io = recordingIo({ PARALLELR_HOME: dir });
   const r = await runDistributed(
-    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs') },
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs') },
     io,
   );
   t.is(r.exitCode, 0, io.err());
@@ -56,13 +47,13 @@ test.serial('three agents share a run and every job runs and is recorded exactly
 
 test.serial('an agent killed with SIGKILL mid-run: its jobs are redelivered and every job completes exactly once', async (t) => {
   const pool = 'kill9';
-  const victim = await startWorker(server.url, { name: 'victim', pool, max: 2, ackWaitSec: 2 });
-  const survivor = await startWorker(server.url, { name: 'survivor', pool, max: 2, ackWaitSec: 2 });
+  const victim = await startWorker(fleet.server.url, { name: 'victim', pool, max: 2, ackWaitSec: 2 });
+  const survivor = await startWorker(fleet.server.url, { name: 'survivor', pool, max: 2, ackWaitSec: 2 });
   workers.push(victim, survivor);
   const { dir, files } = makeTaskFiles(60, () => 'sleep 0.1\n');
   const io = recordingIo({ PARALLELR_HOME: dir });
   const run = runDistributed(
-    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs') },
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs') },
     io,
   );
   await waitFor(() => (io.out().match(/ on victim#/g) ?? []).length >= 4);
@@ -78,15 +69,15 @@ test.serial('an agent killed with SIGKILL mid-run: its jobs are redelivered and 
 
 test.serial('nats-server restarted mid-run: the run completes, every job recorded exactly once', async (t) => {
   const pool = 'restart';
-  workers.push(await startWorker(server.url, { name: 'r1', pool, max: 2 }), await startWorker(server.url, { name: 'r2', pool, max: 2 }));
+  workers.push(await startWorker(fleet.server.url, { name: 'r1', pool, max: 2 }), await startWorker(fleet.server.url, { name: 'r2', pool, max: 2 }));
   const { dir, files } = makeTaskFiles(80, () => 'sleep 0.05\n');
   const io = recordingIo({ PARALLELR_HOME: dir });
   const run = runDistributed(
-    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs') },
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs') },
     io,
   );
   await waitFor(() => (io.out().match(/ SUCCESS:/g) ?? []).length >= 10);
-  await server.restart();
+  await fleet.server.restart();
   const r = await run;
   t.is(r.exitCode, 0, io.err());
   assertEachOnce(t, r.resultsFile!, files);
@@ -96,9 +87,9 @@ test.serial('nats-server restarted mid-run: the run completes, every job recorde
 
 test.serial('malformed job messages are terminated and reported; the agent keeps working', async (t) => {
   const pool = 'malformed';
-  const w = await startWorker(server.url, { name: 'm1', pool, max: 1 });
+  const w = await startWorker(fleet.server.url, { name: 'm1', pool, max: 1 });
   workers.push(w);
-  const nc = await connectNats({ servers: server.url });
+  const nc = await connectNats({ servers: fleet.server.url });
   const { jetstream } = await import('@nats-io/jetstream');
   const js = jetstream(nc);
   await js.publish(subjects.job(pool, 'junk', 1), new TextEncoder().encode('not json at all'));
@@ -107,7 +98,7 @@ test.serial('malformed job messages are terminated and reported; the agent keeps
   const { dir, files } = makeTaskFiles(5, (i) => `echo ok ${i}\n`);
   const io = recordingIo({ PARALLELR_HOME: dir });
   const r = await runDistributed(
-    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs') },
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs') },
     io,
   );
   t.is(r.exitCode, 0, io.err());
@@ -128,11 +119,11 @@ test.serial('malformed job messages are terminated and reported; the agent keeps
 
 test.serial('a job longer than ack_wait is kept alive with working() and runs once', async (t) => {
   const pool = 'long';
-  workers.push(await startWorker(server.url, { name: 'l1', pool, max: 2, ackWaitSec: 1 }), await startWorker(server.url, { name: 'l2', pool, max: 2, ackWaitSec: 1 }));
+  workers.push(await startWorker(fleet.server.url, { name: 'l1', pool, max: 2, ackWaitSec: 1 }), await startWorker(fleet.server.url, { name: 'l2', pool, max: 2, ackWaitSec: 1 }));
   const { dir, files } = makeTaskFiles(3, (i, d) => `sleep 4; echo ${i} >> '${d}/exec.log'\n`);
   const io = recordingIo({ PARALLELR_HOME: dir });
   const r = await runDistributed(
-    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [server.url], pool, ackWaitSec: 1 }, stateDir: join(dir, 'runs') },
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [fleet.server.url], pool, ackWaitSec: 1 }, stateDir: join(dir, 'runs') },
     io,
   );
   t.is(r.exitCode, 0, io.err());

@@ -6,10 +6,28 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../../shared/cli-io.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
+import type { TestFn } from 'ava';
+import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WORKER_MAIN = join(ROOT, 'agent/nats/worker-main.ts');
 export const CONTROLLER_MAIN = join(ROOT, 'test/nats/fixtures/controller-main.ts');
+
+/**
+ * One nats-server for a test file and the workers its tests start: the server comes up before the
+ * first test; after the last, every worker gets SIGKILL and the server stops.
+ */
+export function useNatsFleet(test: TestFn): { server: TestNatsServer; workers: WorkerProcess[] } {
+  const fleet = { server: undefined as unknown as TestNatsServer, workers: [] as WorkerProcess[] };
+  test.before(async () => {
+    fleet.server = await startNatsServer();
+  });
+  test.after.always(async () => {
+    for (const w of fleet.workers) await w.kill9();
+    await fleet.server?.dispose();
+  });
+  return fleet;
+}
 
 export interface WorkerProcess {
   name: string;

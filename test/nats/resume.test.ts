@@ -3,24 +3,15 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 import { resumeDistributed } from '../../controller/nats/run-distributed.js';
 import { publishJobs } from '../../controller/nats/publisher.js';
 import { readRunState, writeRunState, type RunState } from '../../controller/nats/run-state.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
-import { CONTROLLER_MAIN, makeTaskFiles, readResults, recordingIo, startWorker, tally, waitFor, type WorkerProcess } from './fleet.js';
+import { CONTROLLER_MAIN, makeTaskFiles, readResults, recordingIo, startWorker, tally, waitFor, useNatsFleet } from './fleet.js';
 
-let server: TestNatsServer;
-const workers: WorkerProcess[] = [];
-
-test.before(async () => {
-  server = await startNatsServer();
-});
-test.after.always(async () => {
-  for (const w of workers) await w.kill9();
-  await server.dispose();
-});
+const fleet = useNatsFleet(test);
+const workers = fleet.workers;
 
 function execTally(dir: string) {
   return tally(readFileSync(join(dir, 'exec.log'), 'utf8').split('\n').filter(Boolean));
@@ -28,7 +19,7 @@ function execTally(dir: string) {
 
 test.serial('controller killed with SIGKILL mid-run: --resume completes the run, no job runs twice, each is recorded once', async (t) => {
   const pool = 'resume1';
-  workers.push(await startWorker(server.url, { name: 'x1', pool, max: 2 }), await startWorker(server.url, { name: 'x2', pool, max: 2 }));
+  workers.push(await startWorker(fleet.server.url, { name: 'x1', pool, max: 2 }), await startWorker(fleet.server.url, { name: 'x2', pool, max: 2 }));
   const { dir, files } = makeTaskFiles(40, (i, d) => `sleep 0.1; echo ${i} >> '${d}/exec.log'\n`);
   const runId = 'resume-test-1';
   const resultsFile = join(dir, 'results.jsonl');
@@ -36,7 +27,7 @@ test.serial('controller killed with SIGKILL mid-run: --resume completes the run,
   const optionsFile = join(dir, 'options.json');
   writeFileSync(optionsFile, JSON.stringify({
     files, command: '/bin/sh @TASK@', timeoutSeconds: 30, runId, resultsFile, stateDir,
-    nats: { servers: [server.url], pool, ackWaitSec: 2 },
+    nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 },
   }));
   const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -70,20 +61,20 @@ test.serial('resume after a crash during publishing publishes exactly the jobs t
   const runId = 'resume-test-2';
   const stateDir = join(dir, 'runs');
   const state: RunState = {
-    version: 1, runId, createdAt: new Date().toISOString(), servers: [server.url], pool, command: '/bin/sh @TASK@',
+    version: 1, runId, createdAt: new Date().toISOString(), servers: [fleet.server.url], pool, command: '/bin/sh @TASK@',
     timeoutSeconds: 30, maxOutputCapture: 1000, stopLimits: null, resultsFile: join(dir, 'results.jsonl'), files, status: 'running',
   };
   writeRunState(stateDir, state);
   // The crashed controller had published jobs 1-5 only.
-  const nc = await connectNats({ servers: server.url });
-  const jsm = await jetStreamManagerOf(nc, server.url);
+  const nc = await connectNats({ servers: fleet.server.url });
+  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
   await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
   const { jetstream } = await import('@nats-io/jetstream');
   const stored = await publishJobs({ js: jetstream(nc), state, seqs: [1, 2, 3, 4, 5], maxPayload: 1 << 20, onFailure: () => t.fail() });
   t.is(stored, 5);
   await nc.close();
 
-  workers.push(await startWorker(server.url, { name: 'y1', pool, max: 2 }));
+  workers.push(await startWorker(fleet.server.url, { name: 'y1', pool, max: 2 }));
   const io = recordingIo({ PARALLELR_HOME: dir });
   const r = await resumeDistributed({ runId, stateDir, nats: { ackWaitSec: 2 } }, io);
   t.is(r.exitCode, 0, io.err());

@@ -2,24 +2,15 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
-import { alive, procState, makeTaskFiles, readResults, recordingIo, startWorker, sleep, waitFor, type WorkerProcess } from './fleet.js';
+import { alive, procState, makeTaskFiles, readResults, recordingIo, startWorker, sleep, waitFor, useNatsFleet } from './fleet.js';
 
-let server: TestNatsServer;
-const workers: WorkerProcess[] = [];
-
-test.before(async () => {
-  server = await startNatsServer();
-});
-test.after.always(async () => {
-  for (const w of workers) await w.kill9();
-  await server.dispose();
-});
+const fleet = useNatsFleet(test);
+const workers = fleet.workers;
 
 test.serial('a stop limit cancels the run on every agent: running jobs and their children are killed, queued ones dropped', async (t) => {
   const pool = 'stop';
-  workers.push(await startWorker(server.url, { name: 's1', pool, max: 3 }), await startWorker(server.url, { name: 's2', pool, max: 3 }));
+  workers.push(await startWorker(fleet.server.url, { name: 's1', pool, max: 3 }), await startWorker(fleet.server.url, { name: 's2', pool, max: 3 }));
   // Jobs 1-2 fail after a moment; every other job starts a child and waits forever, writing its pids.
   const { dir, files } = makeTaskFiles(30, (i, d) =>
     i <= 2
@@ -30,7 +21,7 @@ test.serial('a stop limit cancels the run on every agent: running jobs and their
   const r = await runDistributed(
     {
       files, command: '/bin/sh @TASK@', timeoutSeconds: 600, stateDir: join(dir, 'runs'),
-      nats: { servers: [server.url], pool, ackWaitSec: 2 },
+      nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 },
       stopLimits: { maxConsecutiveFailures: 2, maxFailureRate: 1, minTasksForRateCheck: 100 },
     },
     io,
@@ -63,12 +54,12 @@ test.serial('a stop limit cancels the run on every agent: running jobs and their
 
 test.serial('SIGINT to the controller cancels the run on the fleet and exits 130', async (t) => {
   const pool = 'sigint';
-  workers.push(await startWorker(server.url, { name: 'i1', pool, max: 2 }));
+  workers.push(await startWorker(fleet.server.url, { name: 'i1', pool, max: 2 }));
   const { dir, files } = makeTaskFiles(10, (i, d) => `sleep 300 & echo "$$ $!" > '${d}/pids-${i}'; wait\n`);
   const abort = new AbortController();
   const io = recordingIo({ PARALLELR_HOME: dir }, abort.signal);
   const run = runDistributed(
-    { files, command: '/bin/sh @TASK@', timeoutSeconds: 600, stateDir: join(dir, 'runs'), nats: { servers: [server.url], pool, ackWaitSec: 2 } },
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 600, stateDir: join(dir, 'runs'), nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 } },
     io,
   );
   await waitFor(() => readdirSync(dir).filter((f) => f.startsWith('pids-')).length === 2);
