@@ -269,59 +269,58 @@ static int spawn_sh(pid_t *pid, const char *file, char **argv, char **envp, posi
   return rc;
 }
 
-/* Parse a spawn body and start the program. */
+static void free_list(char **list) {
+  if (list)
+    for (char **x = list; *x; x++) free(*x);
+  free(list);
+}
+
+/* A length-prefixed string at *p (advanced past it); NULL when the request is too short. */
+static char *read_str(const unsigned char **p, const unsigned char *end) {
+  if (end - *p < 4) return NULL;
+  uint32_t len = get_u32(*p);
+  if ((size_t)(end - *p - 4) < len) return NULL;
+  char *s = strndup((const char *)*p + 4, len);
+  *p += 4 + len;
+  return s;
+}
+
+/* A count, then that many strings: a NULL-terminated array; NULL when malformed (or empty and
+   `need_one`). */
+static char **read_list(const unsigned char **p, const unsigned char *end, int need_one) {
+  if (end - *p < 4) return NULL;
+  uint32_t n = get_u32(*p);
+  *p += 4;
+  if ((need_one && n == 0) || n > (uint32_t)(end - *p) / 4) return NULL;
+  char **list = calloc(n + 1, sizeof *list);
+  for (uint32_t i = 0; i < n; i++) {
+    if (!(list[i] = read_str(p, end))) {
+      free_list(list);
+      return NULL;
+    }
+  }
+  return list;
+}
+
+/* Parse a spawn body (cwd, argv, env) and start the program. */
 static void do_spawn(uint32_t id, const unsigned char *p, const unsigned char *end) {
-#define NEED(n)                                   \
-  do {                                            \
-    if ((size_t)(end - p) < (size_t)(n)) goto bad; \
-  } while (0)
-  char **argv = NULL, **envp = NULL;
-  char *cwd = NULL;
-  uint32_t len, argc, envc;
-
-  NEED(4);
-  len = get_u32(p);
-  p += 4;
-  NEED(len);
-  cwd = strndup((const char *)p, len);
-  p += len;
-  NEED(4);
-  argc = get_u32(p);
-  p += 4;
-  if (argc == 0 || argc > (uint32_t)(end - p) / 4) goto bad;
-  argv = calloc(argc + 1, sizeof *argv);
-  for (uint32_t i = 0; i < argc; i++) {
-    NEED(4);
-    len = get_u32(p);
-    p += 4;
-    NEED(len);
-    argv[i] = strndup((const char *)p, len);
-    p += len;
-  }
-  NEED(4);
-  envc = get_u32(p);
-  p += 4;
-  if (envc > (uint32_t)(end - p) / 4) goto bad;
-  envp = calloc(envc + 1, sizeof *envp);
-  for (uint32_t i = 0; i < envc; i++) {
-    NEED(4);
-    len = get_u32(p);
-    p += 4;
-    NEED(len);
-    envp[i] = strndup((const char *)p, len);
-    p += len;
-  }
-
+  char *cwd = read_str(&p, end);
+  char **argv = cwd ? read_list(&p, end, 1) : NULL;
+  char **envp = argv ? read_list(&p, end, 0) : NULL;
   int out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (!envp) {
+    send_failed(id, EINVAL, "request");
+    goto done;
+  }
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
     send_failed(id, errno, "pipe");
-    goto close_pipes;
+    goto done;
   }
   pid_t pid;
   int rc = start(&pid, argv, envp, cwd, out[1], err[1]);
   if (rc != 0) {
     send_failed(id, rc, "exec");
-    goto close_pipes;
+    goto done;
   }
   struct child *c = calloc(1, sizeof *c);
   c->id = id;
@@ -335,23 +334,14 @@ static void do_spawn(uint32_t id, const unsigned char *p, const unsigned char *e
   children = c;
   send_i32('p', id, (int32_t)pid);
 
-close_pipes:
+done:
   for (int i = 0; i < 2; i++) {
     if (out[i] >= 0) close(out[i]);
     if (err[i] >= 0) close(err[i]);
   }
-  goto done;
-bad:
-  send_failed(id, EINVAL, "request");
-done:
   free(cwd);
-  if (argv)
-    for (uint32_t i = 0; argv[i]; i++) free(argv[i]);
-  free(argv);
-  if (envp)
-    for (uint32_t i = 0; envp[i]; i++) free(envp[i]);
-  free(envp);
-#undef NEED
+  free_list(argv);
+  free_list(envp);
 }
 
 static void handle_request(const unsigned char *p, uint32_t len) {
