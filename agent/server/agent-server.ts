@@ -32,7 +32,6 @@ export interface AgentServerOptions {
   buildArgv: ArgvBuilder;
   checkHosts: (hosts: HostCheck__Output[], checkConnectivity: boolean) => Promise<HostResult[]>;
   logger: AgentLogger;
-  spillDir?: string;
 }
 
 export interface AgentServer {
@@ -103,7 +102,6 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
           allowExec,
           authorize,
           isDraining: () => draining,
-          spillDir: opts.spillDir,
           track: (cancel) => {
             running.add(cancel);
             return () => {

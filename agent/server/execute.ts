@@ -1,4 +1,3 @@
-import { unlink } from 'node:fs/promises';
 import type * as grpc from '@grpc/grpc-js';
 import { formatSeconds, runProcess } from '../../shared/exec/run-process.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
@@ -38,7 +37,6 @@ export interface ExecuteContext {
   isDraining: () => boolean;
   /** Registers a running call so a drain deadline can cancel it; returns the unregister function. */
   track: (cancel: (reason: CancelReason) => void) => () => void;
-  spillDir?: string;
 }
 
 /** The part of a server call that carries the client's TLS identity. */
@@ -191,8 +189,6 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
   } finally {
     release?.();
     untrack();
-    // The controller received every chunk; the agent's spill files are of no further use.
-    for (const f of [result?.stdoutFile, result?.stderrFile]) if (f) await unlink(f).catch(() => undefined);
     log.info('execute done', { outcome, durationMs: Math.round(performance.now() - started), pid: result?.pid });
   }
 }
