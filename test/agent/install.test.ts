@@ -29,17 +29,20 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  for (const pid of pidsToStop) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
+  for (const pid of pidsToStop) terminate(pid);
   await sshd?.stop();
   if (prefix) await rm(prefix, { recursive: true, force: true });
   for (const d of tempDirs) await rm(d, { recursive: true, force: true });
 });
+
+/** SIGTERM to an agent this file started; one that is already gone is fine. */
+function terminate(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
 
 /** Run an installed agent's task through the tunnel and return its stdout. */
 async function runThroughTunnel(s: TestSshd, port: number, command: string, args: string, user = s.user): Promise<string> {
@@ -140,13 +143,7 @@ test('install as root on a systemd host: service user, unit file, enable + resta
     t.is(readFileSync(join(fixtureDir, 'calls'), 'utf8').split('\n').filter((l) => l === 'restart tasker-agent').length, 2);
     t.is(await runThroughTunnel(s, port, 'echo', 'upgraded'), 'upgraded\n');
   } finally {
-    if (agentPid) {
-      try {
-        process.kill(agentPid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    if (agentPid) terminate(agentPid);
     await s.stop();
   }
 });
@@ -237,13 +234,7 @@ test('install as a non-root user on a systemd host: says so, starts the agent wi
     t.false(existsSync(join(etcUpper, 'systemd', 'system', 'tasker-agent.service')), 'no unit written');
     t.is(await runThroughTunnel(s, port, 'id', '-un', 'tasker-op'), 'tasker-op\n');
   } finally {
-    if (agentPid) {
-      try {
-        process.kill(agentPid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    if (agentPid) terminate(agentPid);
     await s.stop();
   }
 });
