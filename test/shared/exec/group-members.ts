@@ -27,3 +27,18 @@ function readStat(pid: number): { state: string; pgrp: number } | undefined {
     return undefined;
   }
 }
+
+/**
+ * The PIDs of `pids` still alive after waiting up to `withinMs` for them to finish dying. A
+ * process that got SIGKILL closes its files (our pipes see EOF) a moment before it turns into a
+ * zombie; on a loaded machine that moment can outlast the caller's next instruction.
+ */
+export async function survivors(pids: number[], withinMs = 2000): Promise<number[]> {
+  const deadline = performance.now() + withinMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && performance.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 10));
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync, readFileSync, readdirSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess, killProcessGroup, utf8CutPoint, formatSeconds, cancelExitCode } from '../../../shared/exec/index.js';
-import { groupMembers, isAlive } from './group-members.js';
+import { groupMembers, isAlive, survivors } from './group-members.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-run-test-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -116,7 +116,7 @@ test('timeout kills the whole group: exit 124, partial output kept, note appende
   t.is(r.stdout, 'started\n');
   t.is(r.stderr, 'partial-err\n\nProcess killed after timeout of 1 seconds');
   t.true(w.members.length >= 2, `group had ${w.members.length} members`);
-  for (const pid of w.members) t.false(isAlive(pid), `pid ${pid} survived`);
+  t.deepEqual(await survivors(w.members), [], 'a group member survived');
   t.deepEqual(groupMembers(r.pid!), []);
 });
 
@@ -131,7 +131,7 @@ test('timeout escalates to SIGKILL for a child ignoring SIGTERM', async (t) => {
   t.is(r.exitCode, 124);
   t.true(r.timedOut);
   t.true(r.stderr.endsWith('\nProcess killed after timeout of 0.5 seconds'));
-  for (const pid of w.members) t.false(isAlive(pid), `pid ${pid} survived`);
+  t.deepEqual(await survivors(w.members), [], 'a group member survived');
 });
 
 test('timeout after the child exited on SIGTERM still kills TERM-ignoring grandchildren', async (t) => {
@@ -144,7 +144,7 @@ test('timeout after the child exited on SIGTERM still kills TERM-ignoring grandc
   });
   t.is(r.exitCode, 124);
   t.true(w.members.length >= 2);
-  for (const pid of w.members) t.false(isAlive(pid), `pid ${pid} survived`);
+  t.deepEqual(await survivors(w.members), [], 'a group member survived');
 });
 
 const abortCase = test.macro(async (t, reason: unknown, expected: number) => {
@@ -165,7 +165,7 @@ const abortCase = test.macro(async (t, reason: unknown, expected: number) => {
   t.is(r.exitCode, expected);
   t.is(r.stdout, 'started\n');
   t.true(w.members.length >= 2);
-  for (const pid of w.members) t.false(isAlive(pid), `pid ${pid} survived`);
+  t.deepEqual(await survivors(w.members), [], 'a group member survived');
 });
 test('abort with SIGINT kills the group, exit 130', abortCase, 'SIGINT', 130);
 test('abort with SIGTERM kills the group, exit 143', abortCase, 'SIGTERM', 143);
@@ -192,7 +192,7 @@ test('a child that exits leaving a grandchild holding the pipes does not hang, a
   t.false(r.timedOut);
   const [bgPid, done] = r.stdout.split('\n');
   t.is(done, 'done');
-  t.false(isAlive(Number(bgPid)), `background sleep ${bgPid} survived`);
+  t.deepEqual(await survivors([Number(bgPid)]), [], 'the background sleep survived');
   t.deepEqual(groupMembers(r.pid!), []);
 });
 
