@@ -5,7 +5,7 @@
 // stay separate chunks in dist/controller/cli/chunks/, loaded only when a run needs them; npm
 // packages stay external. The rest of dist/ is tsc's output, unchanged (parallelr loads the
 // engine from dist/controller/cli/tasker-main.js; tests spawn the bins).
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -26,3 +26,9 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
+
+// The bins run directly (`dist/controller/cli/tasker.js …`, or through npm's links); tsc writes
+// them without the execute bit. tasker's shebang also matters for speed: see deferred-ca-env.ts.
+for (const bin of ['controller/cli/tasker.js', 'controller/cli/parallelr.js', 'agent/cli/tasker-agent.js']) {
+  chmodSync(join(root, 'dist', bin), 0o755);
+}

@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TASKER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
+// First import: restores NODE_EXTRA_CA_CERTS, which the shebang moves aside (see the module).
+import './deferred-ca-env.js';
 import { processIo } from '../../shared/cli-io.js';
 import { runTasker } from './tasker-main.js';
 

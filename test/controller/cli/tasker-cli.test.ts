@@ -1,5 +1,6 @@
 /** The `tasker` CLI in-process: usage errors, file errors, validation, dry run, JSON on failure, graphs. */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { USAGE } from '../../../controller/cli/tasker-args.js';
@@ -296,3 +297,36 @@ test(builtBin, ['--bogus', 'wf.txt'], 2, /^usage: tasker [\s\S]*tasker: error: u
 test(builtBin, ['bad.txt'], 20, /^bad\.txt:1:1: error\[MISSING_HOSTNAME\]/);
 test(builtBin, ['missing.txt'], 30, /^tasker: error: task file not found: missing\.txt\n$/);
 test(builtBin, ['--validate-only', 'wf.txt'], 0, /^$/);
+
+// The bin's shebang moves NODE_EXTRA_CA_CERTS aside so Node does not parse it at start; the
+// commands tasker runs must still see the operator's environment exactly.
+const ENV_PROBE = file('task=0', 'hostname=localhost', 'exec=shell', 'command=echo "[${NODE_EXTRA_CA_CERTS-unset}] [${TASKER_NODE_EXTRA_CA_CERTS-unset}]"');
+const runProbe = (dir: string, env: NodeJS.ProcessEnv, viaNode = false) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const bin = join(ROOT, 'dist', 'controller', 'cli', 'tasker.js');
+    const args = ['-r', 'probe.txt', '-l', join(dir, 'logs')];
+    const child = viaNode ? spawn(process.execPath, [bin, ...args], { cwd: dir, env }) : spawn(bin, args, { cwd: dir, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+
+test('run through its shebang, the bin skips Node parsing NODE_EXTRA_CA_CERTS and hands it to commands unchanged', async (t) => {
+  const dir = tempWith({ 'probe.txt': ENV_PROBE });
+  const { NODE_EXTRA_CA_CERTS: _ignored, ...base } = process.env;
+  const extra = { ...base, NODE_EXTRA_CA_CERTS: '/nonexistent/extra ca.pem' };
+  const set = await runProbe(dir, extra);
+  t.is(set.code, 0, set.stderr);
+  t.regex(set.stdout, /Task 0: STDOUT: \[\/nonexistent\/extra ca\.pem\] \[unset\]\n/);
+  // Node warns at start when it cannot load the file: proof it did (not) try.
+  t.notRegex(set.stderr, /extra certs/);
+  const viaNode = await runProbe(dir, extra, true);
+  t.regex(viaNode.stderr, /Ignoring extra certs from `\/nonexistent\/extra ca\.pem`/);
+  t.regex(viaNode.stdout, /Task 0: STDOUT: \[\/nonexistent\/extra ca\.pem\] \[unset\]\n/);
+  const unset = await runProbe(dir, base);
+  t.is(unset.code, 0, unset.stderr);
+  t.regex(unset.stdout, /Task 0: STDOUT: \[unset\] \[unset\]\n/);
+});
