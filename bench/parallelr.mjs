@@ -12,8 +12,10 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const parallelr = join(repo, 'dist/controller/cli/parallelr.js');
-const tasker = join(repo, 'dist/controller/cli/tasker.js');
+// The bins npm links as `parallelr` and `tasker`, run directly as an operator runs them (their
+// shebang keeps Node from parsing NODE_EXTRA_CA_CERTS at start; see scripts/bundle-cli.mjs).
+const parallelr = join(repo, 'dist/controller/cli/parallelr.cjs');
+const tasker = join(repo, 'dist/controller/cli/tasker.cjs');
 if (!existsSync(parallelr)) {
   console.error('bench: build first (npm run build): missing dist/controller/cli/parallelr.js');
   process.exit(2);
@@ -77,7 +79,7 @@ for (let i = 1; i <= 1000; i++) {
   files.push(f);
 }
 const cmds = {
-  'parallelr -m 2': `node ${parallelr} -T ${dir} -C "/bin/true @TASK@" -m 2 -r -q --results ${results}`,
+  'parallelr -m 2': `${parallelr} -T ${dir} -C "/bin/true @TASK@" -m 2 -r -q --results ${results}`,
   'GNU parallel -j2': `find ${dir} -type f | sort | parallel -j2 /bin/true`,
   'xargs -P2': `find ${dir} -type f | sort | xargs -P2 -n1 /bin/true`,
 };
@@ -108,8 +110,8 @@ if (only === '--files-only') {
     writeFileSync(join(tdir, `t${String(i).padStart(3, '0')}.txt`), 'task=0\nhostname=localhost\ncommand=/bin/true\nexec=local\n');
   }
   const tcmds = [
-    `node ${parallelr} -T ${tdir} -C "tasker -r @TASK@" -m 2 -r -q --results ${results}`,
-    `node ${parallelr} -T ${tdir} -C "node ${tasker} -r @TASK@" -m 2 -r -q --no-in-process --results ${results}`,
+    `${parallelr} -T ${tdir} -C "tasker -r @TASK@" -m 2 -r -q --results ${results}`,
+    `${parallelr} -T ${tdir} -C "${tasker} -r @TASK@" -m 2 -r -q --no-in-process --results ${results}`,
   ];
   const ts = [[], []];
   for (let round = 0; round < runs; round++) tcmds.forEach((c, k) => ts[k].push(shell(c)));

@@ -10,6 +10,7 @@ import { handleExecute, type ArgvBuilder, type CancelReason, type PeerCall } fro
 import { HealthService } from './health.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { parseListenAddress } from './listen-address.js';
+import { oneWriteEndInterceptor } from './one-write-end.js';
 
 export interface AgentTls {
   ca: Buffer;
@@ -154,6 +155,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     'grpc.http2.min_ping_interval_without_data_ms': 1000,
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
+    // A short task's response (headers, started, finished, trailers) leaves in one write.
+    interceptors: [oneWriteEndInterceptor(grpcJs)],
   });
   server.addService(protos.agent.tasker.agent.v1.Agent.service, agentHandlers);
   server.addService(protos.health.grpc.health.v1.Health.service, health.handlers());

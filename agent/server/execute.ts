@@ -62,9 +62,11 @@ export function validateExecuteRequest(req: ExecuteRequest__Output, allowExec?: 
 export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<void> {
   const { status } = ctx.grpc;
   const req = call.request;
-  const log = ctx.logger.child({ runId: req.run_id, taskId: req.task_id });
+  // The task's ids go into each line's metadata (a winston child logger per call costs more).
+  const ids = { runId: req.run_id, taskId: req.task_id };
+  const log = ctx.logger;
   const fail = (code: grpc.status, details: string) => {
-    log.warn('execute refused', { code: status[code], details });
+    log.warn('execute refused', { ...ids, code: status[code], details });
     call.emit('error', { code, details });
   };
 
@@ -119,7 +121,7 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
       return;
     }
     // winston formats a message before its transport drops it by level: skip that work per task.
-    if (log.isDebugEnabled()) log.debug('execute', { execType: req.exec_type, hostname: req.hostname, argv: built.argv });
+    if (log.isDebugEnabled()) log.debug('execute', { ...ids, execType: req.exec_type, hostname: req.hostname, argv: built.argv });
     const writable = () => !call.cancelled && !call.destroyed;
     // Backpressure: when the controller reads slowly, gRPC's buffer fills and write() says so;
     // the runner then stops reading the child's pipe until 'drain', so agent memory stays bounded.
@@ -184,11 +186,16 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
     }
   } catch (err) {
     outcome = 'internal-error';
-    log.error('execute failed', { error: (err as Error).message });
+    log.error('execute failed', { ...ids, error: (err as Error).message });
     if (!call.cancelled) call.emit('error', { code: status.INTERNAL, details: `agent error: ${(err as Error).message}` });
   } finally {
     release?.();
-    untrack();
-    log.info('execute done', { outcome, durationMs: Math.round(performance.now() - started), pid: result?.pid });
+    const done = { ...ids, outcome, durationMs: Math.round(performance.now() - started), pid: result?.pid };
+    // Logged right after the response has left (Node's HTTP/2 session writes it before JS
+    // immediates run), so the log line is not in the task's round trip. A drain waits for it.
+    setImmediate(() => {
+      log.info('execute done', done);
+      untrack();
+    });
   }
 }

@@ -1,5 +1,4 @@
 import { PassThrough } from 'node:stream';
-import { tmpdir } from 'node:os';
 import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
 import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
 import { cancelExitCode } from '../../shared/exec/run-process.js';
@@ -20,7 +19,7 @@ export const UNARY_DEADLINE_MS = 5_000;
 
 export interface AgentExecutorOptions {
   env?: NodeJS.ProcessEnv;
-  /** Directory for spill files of large outputs (default os.tmpdir()). */
+  /** Directory for spill files of large outputs (default os.tmpdir(), looked up only when a stream spills). */
   spillDir?: string;
 }
 
@@ -128,7 +127,7 @@ class GrpcAgentExecutor implements AgentExecutor {
       const text = `tasker: agent ${who} not reachable: ${(err as Error).message}`;
       return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started };
     }
-    return runOnAgent(conn, req, who, argv, base, started, this.options.spillDir ?? tmpdir());
+    return runOnAgent(conn, req, who, argv, base, started, this.options.spillDir);
   }
 
   async close(): Promise<void> {
@@ -151,7 +150,7 @@ function runOnAgent(
   argv: string[],
   base: () => ProcessResult,
   started: number,
-  spillDir: string,
+  spillDir: string | undefined,
 ): Promise<ProcessResult> {
   const captureLimit = req.captureLimit ?? 1024 * 1024;
   const outSrc = new PassThrough();
@@ -228,6 +227,7 @@ function runOnAgent(
       }
     };
     call.on('data', (ev: ExecuteEvent__Output) => {
+      if (settled) return; // nothing follows `finished` from a well-behaved agent
       switch (ev.event) {
         case 'started':
           pid = ev.started!.pid;
@@ -240,7 +240,11 @@ function runOnAgent(
           feed(errSrc, ev.stderr!);
           break;
         case 'finished':
+          // The last message: the result is complete. Settle now rather than after the trailers
+          // (Node's HTTP/2 server sends them in a later write), so the next task need not wait
+          // for that packet. A status that follows cannot change the result (see settle).
           finished = ev.finished!;
+          void settle();
           break;
       }
     });

@@ -1,8 +1,19 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TASKER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
+// First import: restores NODE_EXTRA_CA_CERTS, which the shebang moves aside (shared/extra-ca-certs.ts).
+import './deferred-ca-env.js';
 import { basename } from 'node:path';
 import { processIo } from '../../shared/cli-io.js';
 import { run } from '../parallelr/cli.js';
+import { ParallelrExit } from '../parallelr/exit-codes.js';
 
 const io = processIo();
-process.exitCode = await run(process.argv.slice(2), io, { programName: basename(process.argv[1] ?? 'parallelr') });
-io.dispose();
+run(process.argv.slice(2), io, { programName: basename(process.argv[1] ?? 'parallelr') }).then(
+  (code) => {
+    io.dispose();
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`parallelr: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = ParallelrExit.FAILED;
+  },
+);

@@ -47,6 +47,17 @@ const FILE_FORBIDDEN = new Set(['--help', '-h', '--version', '-V', '--force-inst
 const FILE_IGNORED = new Set(['--skip-security-validation', '--skip-validation', '--fire-and-forget']);
 
 export async function runTasker(argv: readonly string[], io: CliIo): Promise<number> {
+  // The run log writes its lines at the end of an event-loop turn; the caller (the bin, or
+  // parallelr in-process, which reads the output as soon as this resolves) must see them all.
+  const made: { log?: RunLog } = {};
+  try {
+    return await runTaskerWith(argv, io, made);
+  } finally {
+    made.log?.flush();
+  }
+}
+
+async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: RunLog }): Promise<number> {
   const explicit = new Set<keyof TaskerArgs>();
   let args: TaskerArgs;
   try {
@@ -90,6 +101,20 @@ export async function runTasker(argv: readonly string[], io: CliIo): Promise<num
 
   const level = args.logLevel ?? (args.debug ? 'DEBUG' : 'INFO');
   const log = new RunLog({ console: io.stdout, level });
+  made.log = log;
+  // Anything else written from here on (diagnostics, plans, prompts) comes after the lines
+  // already logged.
+  const raw = io;
+  const afterLog = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => {
+    log.flush();
+    return f(...a);
+  };
+  io = {
+    ...raw,
+    stdout: { write: afterLog((t: string) => raw.stdout.write(t)) },
+    stderr: { write: afterLog((t: string) => raw.stderr.write(t)) },
+    readLine: raw.readLine && afterLog(raw.readLine),
+  };
   const parsed = parseTaskFile(text, args.taskFile);
   const diagnostics = [...parsed.diagnostics];
 

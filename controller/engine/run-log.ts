@@ -2,8 +2,13 @@
  * Console and log-file lines of a run, in the peer's greppable shape:
  * `[28Nov26 03:20:38] Task 0: Executing [local]: echo hello` (INFO has no level word; WARN/ERROR/DEBUG do).
  *
- * The log file is written synchronously, line by line, so a crash or kill never loses what was already
- * recorded. (winston costs ~100 ms to import, half of the cold-start budget; it is used by the
+ * Lines are collected during one turn of the event loop and written (synchronously, one write per
+ * sink) at its end, by setImmediate, or at once by {@link RunLog.flush}/{@link RunLog.close}. A task's
+ * "Exit code", "Completed" and the next task's "Executing" lines thus cost two writes instead of six,
+ * and they are written while the next command starts rather than before: the engine hands the
+ * launcher its request in the same synchronous stretch that logged them. Order is kept: output of
+ * a command arrives in a later turn, after the flush. A kill can lose at most the lines of the turn
+ * in progress. (winston costs ~100 ms to import, half of the cold-start budget; it is used by the
  * long-running services — agent, parallelr daemon — not by this per-run hot path.)
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -26,6 +31,10 @@ export interface RunLogOptions {
 
 export class RunLog {
   private fd: number | undefined;
+  private pendingLog = '';
+  private pendingConsole = '';
+  private flushQueued = false;
+  private readonly flushNow = (): void => this.flush();
   private stampSecond = -1;
   private stamp = '';
   readonly warnings: string[] = [];
@@ -70,7 +79,9 @@ export class RunLog {
 
   /** Text to the log file only (full task output streams). */
   fileOnly(text: string): void {
-    if (this.fd !== undefined) writeSync(this.fd, maskSecrets(text, this.secrets));
+    if (this.fd === undefined) return;
+    this.flush();
+    writeSync(this.fd, maskSecrets(text, this.secrets));
   }
 
   private line(level: LogLevel, message: string): void {
@@ -81,11 +92,31 @@ export class RunLog {
       this.stamp = logTimestamp(new Date(now));
     }
     const text = `[${this.stamp}] ${level === 'INFO' ? '' : `${level}: `}${maskSecrets(message, this.secrets)}\n`;
-    if (this.fd !== undefined) writeSync(this.fd, text);
-    if (RANK[level] <= RANK[this.opts.level]) this.opts.console.write(text);
+    if (this.fd !== undefined) this.pendingLog += text;
+    if (RANK[level] <= RANK[this.opts.level]) this.pendingConsole += text;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flushNow);
+    }
+  }
+
+  /** Write the lines collected so far. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.pendingLog) {
+      const text = this.pendingLog;
+      this.pendingLog = '';
+      if (this.fd !== undefined) writeSync(this.fd, text);
+    }
+    if (this.pendingConsole) {
+      const text = this.pendingConsole;
+      this.pendingConsole = '';
+      this.opts.console.write(text);
+    }
   }
 
   close(): void {
+    this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

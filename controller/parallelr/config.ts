@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { loadYaml } from '../../shared/config/yaml.js';
 import { formatTimestamp } from './paths.js';
 
 /** Effective parallelr configuration: hard-coded defaults, then the installation file, then the user file. */
@@ -189,6 +189,7 @@ function applyText(
   config: ParallelrConfig,
   diagnostics: ConfigDiagnostic[],
 ): void {
+  const { isMap, isScalar, LineCounter, parseDocument } = loadYaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const at = (offset: number | undefined) => {

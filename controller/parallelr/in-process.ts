@@ -4,17 +4,19 @@ import type { CliIo } from '../../shared/cli-io.js';
 /** The engine's in-process entry point, `runTasker(argv, io)` from controller/cli/tasker-main.ts. */
 export type TaskerMain = (argv: string[], io: CliIo) => Promise<number>;
 
+const TASKER_FILES = new Set(['tasker.cjs', 'tasker.js']);
+
 /**
  * If a built command runs tasker itself, the arguments to hand to the engine; otherwise undefined.
- * Recognised: program `tasker` (bare or any path ending in /tasker), our own `tasker.js` bin, and
- * `node …/tasker.js`.
+ * Recognised: program `tasker` (bare or any path ending in /tasker), our own `tasker.cjs` bin and
+ * its `tasker.js` wrapper, and `node …/tasker.cjs` / `node …/tasker.js`.
  */
 export function taskerArguments(argv: readonly string[]): string[] | undefined {
   const [program, ...rest] = argv;
   if (program === undefined) return undefined;
   const name = basename(program);
-  if (name === 'tasker' || name === 'tasker.js') return rest;
-  if ((name === 'node' || program === process.execPath) && rest[0] !== undefined && basename(rest[0]) === 'tasker.js') {
+  if (name === 'tasker' || TASKER_FILES.has(name)) return rest;
+  if ((name === 'node' || program === process.execPath) && rest[0] !== undefined && TASKER_FILES.has(basename(rest[0]))) {
     return rest.slice(1);
   }
   return undefined;
@@ -26,10 +28,8 @@ let cached: Promise<TaskerMain | undefined> | undefined;
 export function loadTaskerMain(): Promise<TaskerMain | undefined> {
   cached ??= (async () => {
     try {
-      // A variable specifier keeps this module compilable while the engine is absent.
-      const specifier = '../cli/tasker-main.js';
-      const mod = (await import(specifier)) as { runTasker?: unknown };
-      return typeof mod.runTasker === 'function' ? (mod.runTasker as TaskerMain) : undefined;
+      const mod = await import('../cli/tasker-main.js');
+      return mod.runTasker;
     } catch {
       return undefined;
     }

@@ -52,8 +52,9 @@ export async function runTasks(
     return runDistributedCli({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet }, io);
   }
   const isDaemonChild = io.env[DAEMON_ENV] === '1';
-  const env: NodeJS.ProcessEnv = { ...io.env };
-  delete env[DAEMON_ENV];
+  const { [DAEMON_ENV]: _daemonMarker, ...rest } = io.env;
+  // Frozen, like the process's own snapshot: the launcher then encodes it once for every command.
+  const env: NodeJS.ProcessEnv = Object.freeze(rest);
 
   let commandText = opts.command;
   let envNames = opts.envVarNames;

@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
-import type * as Yaml from 'yaml';
+import { loadYaml } from './yaml.js';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
 
 export interface LoadConfigOptions {
@@ -130,13 +129,6 @@ export function parseConfigText(text: string): Omit<LoadedConfig, 'path'> {
     return { data: {}, diagnostics, positionOf };
   }
   return { data: value as Record<string, unknown>, diagnostics, positionOf };
-}
-
-let yamlModule: typeof Yaml | undefined;
-/** `yaml` costs ~45 ms to load: only pay for it when a config file exists. */
-function loadYaml(): typeof Yaml {
-  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
-  return yamlModule;
 }
 
 function isFile(path: string): boolean {

@@ -3,6 +3,7 @@
  * errors. The NATS client is imported lazily so a CLI that never uses NATS does not pay for it.
  */
 import { readFileSync } from 'node:fs';
+import { deferredExtraCa } from '../extra-ca-certs.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { DEFAULT_POOL, checkSubjectToken } from './subjects.js';
@@ -170,18 +171,39 @@ export async function connectNats(opts: ConnectOptions): Promise<NatsConnection>
     }
     options.authenticator = nats.nkeyAuthenticator(seed);
   }
-  if (opts.tls) {
+  // Without a CA of its own, TLS relies on Node's default store, which lacks NODE_EXTRA_CA_CERTS
+  // when the bin deferred it (shared/extra-ca-certs.ts): add those certificates here.
+  const extraCa = opts.tls?.ca ? undefined : await deferredExtraCa();
+  const wantsTls = opts.tls !== undefined || servers.some((s) => /^tls:\/\//i.test(s.trim()));
+  if (opts.tls || (wantsTls && extraCa)) {
     const tls: Record<string, string> = {};
-    if (opts.tls.ca) tls.caFile = opts.tls.ca;
-    if (opts.tls.cert) tls.certFile = opts.tls.cert;
-    if (opts.tls.key) tls.keyFile = opts.tls.key;
+    if (opts.tls?.ca) tls.caFile = opts.tls.ca;
+    else if (extraCa) tls.ca = extraCa;
+    if (opts.tls?.cert) tls.certFile = opts.tls.cert;
+    if (opts.tls?.key) tls.keyFile = opts.tls.key;
     options.tls = tls;
   }
   try {
     return await nats.connect(options);
   } catch (e) {
+    // A nats:// server may still demand TLS; setting `tls` up front would refuse plain servers,
+    // so the deferred certificates are offered on a second try, when the first failed on them.
+    if (extraCa && !wantsTls && isCertificateError(e)) {
+      options.tls = { ca: extraCa };
+      try {
+        return await nats.connect(options);
+      } catch (again) {
+        throw new NatsSetupError(describeConnectError(again, where), { cause: again });
+      }
+    }
     throw new NatsSetupError(describeConnectError(e, where), { cause: e });
   }
+}
+
+function isCertificateError(e: unknown): boolean {
+  const err = e as Error & { code?: string; cause?: { code?: string; message?: string } };
+  const text = `${err?.code ?? ''} ${err?.message ?? ''} ${err?.cause?.code ?? ''} ${err?.cause?.message ?? ''}`;
+  return /CERT|certificate|self.signed/i.test(text);
 }
 
 function describeConnectError(e: unknown, where: string): string {

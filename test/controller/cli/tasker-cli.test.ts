@@ -301,11 +301,11 @@ test(builtBin, ['--validate-only', 'wf.txt'], 0, /^$/);
 // The bin's shebang moves NODE_EXTRA_CA_CERTS aside so Node does not parse it at start; the
 // commands tasker runs must still see the operator's environment exactly.
 const ENV_PROBE = file('task=0', 'hostname=localhost', 'exec=shell', 'command=echo "[${NODE_EXTRA_CA_CERTS-unset}] [${TASKER_NODE_EXTRA_CA_CERTS-unset}]"');
-const runProbe = (dir: string, env: NodeJS.ProcessEnv, viaNode = false) =>
+const runProbe = (dir: string, env: NodeJS.ProcessEnv, how: 'tasker.cjs' | 'tasker.js' | 'node') =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const bin = join(ROOT, 'dist', 'controller', 'cli', 'tasker.js');
+    const cli = join(ROOT, 'dist', 'controller', 'cli');
     const args = ['-r', 'probe.txt', '-l', join(dir, 'logs')];
-    const child = viaNode ? spawn(process.execPath, [bin, ...args], { cwd: dir, env }) : spawn(bin, args, { cwd: dir, env });
+    const child = how === 'node' ? spawn(process.execPath, [join(cli, 'tasker.js'), ...args], { cwd: dir, env }) : spawn(join(cli, how), args, { cwd: dir, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -314,19 +314,26 @@ const runProbe = (dir: string, env: NodeJS.ProcessEnv, viaNode = false) =>
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 
-test('run through its shebang, the bin skips Node parsing NODE_EXTRA_CA_CERTS and hands it to commands unchanged', async (t) => {
+for (const bin of ['tasker.cjs', 'tasker.js'] as const) {
+  test(`run through its shebang, ${bin} skips Node parsing NODE_EXTRA_CA_CERTS and hands it to commands unchanged`, async (t) => {
+    const dir = tempWith({ 'probe.txt': ENV_PROBE });
+    const { NODE_EXTRA_CA_CERTS: _ignored, ...base } = process.env;
+    const extra = { ...base, NODE_EXTRA_CA_CERTS: '/nonexistent/extra ca.pem' };
+    const set = await runProbe(dir, extra, bin);
+    t.is(set.code, 0, set.stderr);
+    t.regex(set.stdout, /Task 0: STDOUT: \[\/nonexistent\/extra ca\.pem\] \[unset\]\n/);
+    // Node warns at start when it cannot load the file: proof it did (not) try.
+    t.notRegex(set.stderr, /extra certs/);
+    const unset = await runProbe(dir, base, bin);
+    t.is(unset.code, 0, unset.stderr);
+    t.regex(unset.stdout, /Task 0: STDOUT: \[unset\] \[unset\]\n/);
+  });
+}
+
+test('started as `node tasker.js`, Node parses NODE_EXTRA_CA_CERTS itself and commands see it unchanged', async (t) => {
   const dir = tempWith({ 'probe.txt': ENV_PROBE });
-  const { NODE_EXTRA_CA_CERTS: _ignored, ...base } = process.env;
-  const extra = { ...base, NODE_EXTRA_CA_CERTS: '/nonexistent/extra ca.pem' };
-  const set = await runProbe(dir, extra);
-  t.is(set.code, 0, set.stderr);
-  t.regex(set.stdout, /Task 0: STDOUT: \[\/nonexistent\/extra ca\.pem\] \[unset\]\n/);
-  // Node warns at start when it cannot load the file: proof it did (not) try.
-  t.notRegex(set.stderr, /extra certs/);
-  const viaNode = await runProbe(dir, extra, true);
+  const viaNode = await runProbe(dir, { ...process.env, NODE_EXTRA_CA_CERTS: '/nonexistent/extra ca.pem' }, 'node');
+  t.is(viaNode.code, 0, viaNode.stderr);
   t.regex(viaNode.stderr, /Ignoring extra certs from `\/nonexistent\/extra ca\.pem`/);
   t.regex(viaNode.stdout, /Task 0: STDOUT: \[\/nonexistent\/extra ca\.pem\] \[unset\]\n/);
-  const unset = await runProbe(dir, base);
-  t.is(unset.code, 0, unset.stderr);
-  t.regex(unset.stdout, /Task 0: STDOUT: \[unset\] \[unset\]\n/);
 });

@@ -1,9 +1,10 @@
 import test from 'ava';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../controller/parallelr/cli.js';
 import { TASK_RECORD_KEYS } from '../../../controller/parallelr/types.js';
-import { fakeIo, makeSandbox, readJsonl, resultsPathFrom, writeFiles, writeUserConfig } from './helpers.js';
+import { fakeIo, makeSandbox, readJsonl, REPO, resultsPathFrom, writeFiles, writeUserConfig } from './helpers.js';
 
 test('dry run (no -r) lists every command and runs nothing', async (t) => {
   const sb = makeSandbox();
@@ -71,7 +72,6 @@ test('@TASK@ is one argv element even with spaces and quotes in the path', async
   const counts = readJsonl(resultsPathFrom(io.out()));
   t.is(counts[0]!.status, 'SUCCESS');
   t.is(counts[0]!.command, `sh -c 'echo $# > count' sh '${join(sb.tasks, "my task '\\''x'\\''.txt")}'`);
-  const { readFileSync } = await import('node:fs');
   t.is(readFileSync(join(sb.state, 'workspace', 'count'), 'utf8'), '1\n', 'sh saw exactly one argument');
 });
 
@@ -183,4 +183,19 @@ test('ptasker mode: the command becomes `tasker @TASK@ -p PROJECT -r` and state 
   io = fakeIo(sb);
   t.is(await run(['-C', 'x'], io, { programName: 'ptasker' }), 2);
   t.regex(io.err(), /ptasker needs -T/);
+});
+
+// The bin npm links (the bundled parallelr.cjs), run directly: its shebang keeps Node from parsing
+// NODE_EXTRA_CA_CERTS at start, and the commands it runs still get the variable unchanged.
+test('the built bin runs directly, skips Node parsing NODE_EXTRA_CA_CERTS and passes it on to commands', async (t) => {
+  const sb = makeSandbox();
+  writeFiles(sb.tasks, { 'a.txt': '', 'b.txt': '' });
+  const bin = join(REPO, 'dist', 'controller', 'cli', 'parallelr.cjs');
+  const env = { ...sb.env, NODE_EXTRA_CA_CERTS: '/nonexistent/extra ca.pem' };
+  const cmd = 'sh -c "echo \\"[\\${NODE_EXTRA_CA_CERTS-unset}] [\\${TASKER_NODE_EXTRA_CA_CERTS-unset}]\\" > \\"\\$1.env\\"" sh @TASK@';
+  const r = spawnSync(bin, ['-T', 'tasks', '-C', cmd, '-r'], { cwd: sb.dir, env, encoding: 'utf8' });
+  t.is(r.status, 0, r.stdout + r.stderr);
+  t.notRegex(r.stderr, /extra certs/);
+  t.deepEqual(readJsonl(resultsPathFrom(r.stdout)).map((x) => x.status), ['SUCCESS', 'SUCCESS']);
+  for (const f of ['a.txt', 'b.txt']) t.is(readFileSync(join(sb.tasks, `${f}.env`), 'utf8'), '[/nonexistent/extra ca.pem] [unset]\n');
 });

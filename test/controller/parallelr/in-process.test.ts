@@ -21,6 +21,9 @@ test('taskerArguments recognises tasker itself and nothing else', (t) => {
   t.deepEqual(taskerArguments(['tasker', '-r', 'f']), ['-r', 'f']);
   t.deepEqual(taskerArguments(['/opt/tasker/bin/tasker', 'f']), ['f']);
   t.deepEqual(taskerArguments(['node', '/x/dist/controller/cli/tasker.js', '-r', 'f']), ['-r', 'f']);
+  t.deepEqual(taskerArguments(['/x/dist/controller/cli/tasker.cjs', '-r', 'f']), ['-r', 'f']);
+  t.deepEqual(taskerArguments(['node', '/x/dist/controller/cli/tasker.cjs', 'f']), ['f']);
+  t.is(taskerArguments(['node', '/x/dist/controller/cli/parallelr.cjs', 'f']), undefined);
   t.is(taskerArguments(['python3', 'tasker']), undefined);
   t.is(taskerArguments(['taskerx', 'f']), undefined);
 });

@@ -1,0 +1,52 @@
+import { Writable } from 'node:stream';
+import type * as grpc from '@grpc/grpc-js';
+
+/** The Execute method's path (proto/agent.proto). */
+export const EXECUTE_PATH = '/tasker.agent.v1.Agent/Execute';
+
+/**
+ * A server interceptor for Execute that lets a short task's whole response leave in one write.
+ *
+ * grpc-js's writable call passes each message to the HTTP/2 stream only after the previous one was
+ * written to the socket, and sends the status after the last write completed. So a task's
+ * `started`, `finished` and the trailers went out as three TCP segments, each waking the
+ * controller (and the agent) once more. Here the two bounded, one-per-call messages (`started`,
+ * `finished`) are acknowledged as soon as the HTTP/2 stream has them: the next message and the
+ * status then follow in the same tick, and Node's HTTP/2 session sends headers, messages and
+ * trailers in one write. Output chunks (`stdout`, `stderr`) keep the real write callback, so
+ * backpressure towards the task's pipe is unchanged.
+ */
+export function oneWriteEndInterceptor(grpcJs: typeof grpc): grpc.ServerInterceptor {
+  const noop = () => undefined;
+  class OneWriteEnd extends grpcJs.ServerInterceptingCall {
+    private corked = false;
+    constructor(
+      next: grpc.ServerInterceptingCallInterface,
+      /** grpc-js's HTTP/2 stream of the call (an internal field; without it nothing is corked). */
+      private readonly stream: Writable | undefined,
+    ) {
+      super(next);
+    }
+
+    override sendMessage(message: { started?: unknown; finished?: unknown }, callback: () => void): void {
+      if (message.started === undefined && message.finished === undefined) return super.sendMessage(message, callback);
+      // Messages written in this tick become one HTTP/2 write (one DATA frame after the headers).
+      if (this.stream && !this.corked && !this.stream.destroyed) {
+        this.corked = true;
+        this.stream.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.stream!.uncork();
+        });
+      }
+      super.sendMessage(message, noop);
+      callback();
+    }
+  }
+  return (method, call) => {
+    // Other methods pass through untouched (grpc-js accepts any intercepting call here).
+    if (method.path !== EXECUTE_PATH) return call as grpc.ServerInterceptingCall;
+    const stream = (call as { stream?: unknown }).stream;
+    return new OneWriteEnd(call, stream instanceof Writable ? stream : undefined);
+  };
+}
