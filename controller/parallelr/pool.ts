@@ -41,6 +41,8 @@ export interface ParallelRunOptions {
   taskOutput?: TaskOutputWriter | null;
   log?: MainLog | null;
   progress?: ProgressReporter | null;
+  /** Awaited before each task starts (the input backup holds a task until its file is saved). */
+  beforeTask?: (entry: TaskEntry) => Promise<void>;
   /** Called after each record is written (registry progress, distributed bookkeeping). */
   onRecord?: (record: TaskRecord, counts: { done: number; total: number }) => void;
 }
@@ -123,8 +125,9 @@ export async function runParallel(options: ParallelRunOptions, io: CliIo): Promi
       const i = next++;
       if (i >= total) return;
       await waitForStartSlot();
-      if (stop.signal.aborted) return;
       const entry = entries[i]!;
+      if (options.beforeTask) await options.beforeTask(entry);
+      if (stop.signal.aborted) return;
       const r = await runOne(entry, slot);
       record(r.record, i, r.output);
       if (tracker && r.record.status !== 'CANCELLED') {

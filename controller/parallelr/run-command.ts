@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
-import { backupInputs } from './backup.js';
+import { startInputBackup, type InputBackup } from './backup.js';
 import { buildTaskCommand, parseCommandTemplate } from './command.js';
 import { loadChecked } from './config-commands.js';
 import { daemonStartedLine, DAEMON_ENV, startDaemon } from './daemon.js';
@@ -186,15 +186,23 @@ export async function runTasks(
     taskOutput ? `Task output: ${taskOutput.path}` : undefined,
     '='.repeat(70),
   ].filter((l): l is string => l !== undefined);
+  let backup: InputBackup | undefined;
   if (opts.backup) {
-    const b = backupInputs({
+    const b = startInputBackup({
       dir: join(dirs.backups, `parallelr_${sessionId}`),
       taskFiles: entries.flatMap((e) => (e.taskPath ? [e.taskPath] : [])),
       argumentsFile: argumentsPath,
       session: { session_id: sessionId, pid: ctx.pid, start_time: entry.start_time, cwd: io.cwd, argv: ctx.argv, command_template: template.text, tasks: entries.length, results: resultsPath },
+      onWarning: (message) => {
+        err(`parallelr: warning: ${message}`);
+        log.warn(message);
+      },
     });
     if ('warning' in b) err(`parallelr: warning: ${b.warning}`);
-    else banner.splice(banner.length - 1, 0, `Input backup: ${b.dir}`);
+    else {
+      backup = b;
+      banner.splice(banner.length - 1, 0, `Input backup: ${b.dir}`);
+    }
   }
   out(banner.join('\n'));
   for (const l of banner.slice(1, -1)) log.info(l);
@@ -232,6 +240,7 @@ export async function runTasks(
         taskOutput,
         log,
         progress,
+        beforeTask: backup && ((e) => (e.taskPath ? backup.before(e.taskPath) : Promise.resolve())),
         onRecord: (r, c) => {
           entry.done = c.done;
           if (r.status !== 'SUCCESS' && r.status !== 'CANCELLED') entry.failed++;
@@ -245,6 +254,8 @@ export async function runTasks(
       { ...io, env },
     );
   } finally {
+    // A stopped run leaves files it never started; their copies finish all the same.
+    await backup?.finished;
     results.close();
     taskOutput?.close();
     io.signal?.removeEventListener('abort', markStopping);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../controller/parallelr/cli.js';
 import { TASK_RECORD_KEYS } from '../../../controller/parallelr/types.js';
@@ -161,12 +161,39 @@ test('run mode backs up the task files and session; --no-backup-inputs skips it'
   let io = fakeIo(sb);
   t.is(await run(['-T', 'tasks', '-C', 'sh @TASK@', '-r'], io), 0);
   const dir = /Input backup: (.+)/.exec(io.out())![1]!;
-  const { readFileSync } = await import('node:fs');
   t.deepEqual(readdirSync(join(dir, 'tasks')).sort(), ['a.sh', 'b.sh']);
   t.is(JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8')).tasks, 2);
   io = fakeIo(sb);
   t.is(await run(['-T', 'tasks', '-C', 'sh @TASK@', '-r', '--no-backup-inputs'], io), 0);
   t.notRegex(io.out(), /Input backup/);
+});
+
+test('the input backup runs in the background, yet every task file is saved before its task starts', async (t) => {
+  const sb = makeSandbox();
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 200; i++) files[`t${i}.sh`] = `# task ${i}\nexit 0\n`;
+  writeFiles(sb.tasks, files);
+  const io = fakeIo(sb);
+  // Each task compares its file with the copy in the backup: a copy not yet there (or partial) fails it.
+  const check = 'sh -c "cmp -s \\"\\$1\\" \\"\\$HOME\\"/parallelr/backups/parallelr_*/tasks/\\"\\$(basename \\"\\$1\\")\\"" sh @TASK@';
+  t.is(await run(['-T', 'tasks', '-C', check, '-r', '-m', '4'], io), 0, io.out() + io.err());
+  const records = readJsonl(resultsPathFrom(io.out()));
+  t.is(records.length, 200);
+  t.true(records.every((r) => r.status === 'SUCCESS'));
+  const dir = /Input backup: (.+)/.exec(io.out())![1]!;
+  t.is(readdirSync(join(dir, 'tasks')).length, 200);
+});
+
+test('a backup that cannot be written is a warning; the run goes on', async (t) => {
+  const sb = makeSandbox();
+  writeFiles(sb.tasks, { 'a.sh': 'exit 0\n' });
+  mkdirSync(sb.state, { recursive: true });
+  writeFileSync(join(sb.state, 'backups'), 'not a directory');
+  const io = fakeIo(sb);
+  t.is(await run(['-T', 'tasks', '-C', 'sh @TASK@', '-r'], io), 0, io.out() + io.err());
+  t.regex(io.err(), /parallelr: warning: input backup failed \(the run continues\): .*backups/);
+  t.notRegex(io.out(), /Input backup:/);
+  t.is(readJsonl(resultsPathFrom(io.out()))[0]!.status, 'SUCCESS');
 });
 
 test('ptasker mode: the command becomes `tasker @TASK@ -p PROJECT -r` and state lives under ~/ptasker', async (t) => {
