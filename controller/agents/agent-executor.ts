@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
+import { StreamCapture, applyCaptures, type CaptureOptions, type CaptureResult } from '../../shared/exec/capture.js';
 import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
 import { cancelExitCode } from '../../shared/exec/run-process.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
@@ -153,11 +153,9 @@ function runOnAgent(
   spillDir: string | undefined,
 ): Promise<ProcessResult> {
   const captureLimit = req.captureLimit ?? 1024 * 1024;
-  const outSrc = new PassThrough();
-  const errSrc = new PassThrough();
   const common = { captureLimit, previewLimit: Math.min(100 * 1024, captureLimit), spillDir, pid: process.pid };
-  const out = new StreamCapture(outSrc, { ...common, kind: 'stdout', onChunk: req.onStdout });
-  const err = new StreamCapture(errSrc, { ...common, kind: 'stderr', onChunk: req.onStderr });
+  const out = new LazyCapture({ ...common, kind: 'stdout', onChunk: req.onStdout });
+  const err = new LazyCapture({ ...common, kind: 'stderr', onChunk: req.onStderr });
 
   const deadline = Date.now() + (req.timeoutMs > 0 ? req.timeoutMs : 24 * 3600_000) + DEADLINE_MARGIN_MS;
   const call = conn.client.serverStream(
@@ -192,8 +190,8 @@ function runOnAgent(
       if (settled) return;
       settled = true;
       req.signal?.removeEventListener('abort', onAbort);
-      outSrc.end();
-      errSrc.end();
+      out.end();
+      err.end();
       const r = base();
       if (pid !== undefined) r.pid = pid;
       if (finished) {
@@ -212,18 +210,17 @@ function runOnAgent(
         err.append(Buffer.from(stderrSeen > 0 ? `\n${why}` : why));
         r.spawnError = why;
       }
-      await Promise.all([out.done, err.done]);
       const [o, e] = await Promise.all([out.result(), err.result()]);
       applyCaptures(r, o, e);
       r.durationMs = performance.now() - started;
       resolve(r);
     };
 
-    const feed = (src: PassThrough, chunk: Buffer) => {
+    const feed = (capture: LazyCapture, chunk: Buffer) => {
       // Backpressure: while the spill file lags, stop reading from the agent (HTTP/2 flow control).
-      if (!src.write(chunk)) {
+      if (!capture.write(chunk)) {
         call.pause();
-        src.once('drain', () => call.resume());
+        capture.onceDrain(() => call.resume());
       }
     };
     call.on('data', (ev: ExecuteEvent__Output) => {
@@ -233,11 +230,11 @@ function runOnAgent(
           pid = ev.started!.pid;
           break;
         case 'stdout':
-          feed(outSrc, ev.stdout!);
+          feed(out, ev.stdout!);
           break;
         case 'stderr':
           stderrSeen += ev.stderr!.length;
-          feed(errSrc, ev.stderr!);
+          feed(err, ev.stderr!);
           break;
         case 'finished':
           // The last message: the result is complete. Settle now rather than after the trailers
@@ -268,4 +265,51 @@ function runOnAgent(
     });
     call.on('end', () => void settle());
   });
+}
+
+/**
+ * A bounded capture (the shared StreamCapture behind a PassThrough) made on the stream's first
+ * bytes: most tasks print little or nothing on one of their streams, and the two streams plus two
+ * captures per task were a measurable part of the controller's work per agent task.
+ */
+class LazyCapture {
+  private src: PassThrough | undefined;
+  private capture: StreamCapture | undefined;
+  private ended = false;
+
+  constructor(private readonly opts: CaptureOptions) {}
+
+  private open(): { src: PassThrough; capture: StreamCapture } {
+    if (!this.src) {
+      this.src = new PassThrough();
+      this.capture = new StreamCapture(this.src, this.opts);
+      if (this.ended) this.src.end();
+    }
+    return { src: this.src, capture: this.capture! };
+  }
+
+  /** PassThrough.write: false when the capture is behind (wait for onceDrain). */
+  write(chunk: Buffer): boolean {
+    return this.open().src.write(chunk);
+  }
+
+  onceDrain(listener: () => void): void {
+    this.open().src.once('drain', listener);
+  }
+
+  /** Bytes after the stream (the timeout note, the controller's own message); not live output. */
+  append(extra: Buffer): void {
+    this.open().capture.append(extra);
+  }
+
+  end(): void {
+    this.ended = true;
+    this.src?.end();
+  }
+
+  async result(): Promise<CaptureResult> {
+    if (!this.capture) return { text: '', bytes: 0, truncated: false };
+    await this.capture.done;
+    return this.capture.result();
+  }
 }
