@@ -32,6 +32,7 @@ const { createAgentExecutor } = await import(join(dist, 'controller/agents/index
 const { createSshExecutor } = await import(join(dist, 'controller/ssh/index.js'));
 const { initCa, issueCert } = await import(join(dist, 'agent/certs/certs.js'));
 const loadStart = loadavg();
+const taskEnv = Object.freeze({ ...process.env });
 
 function startAgent(args) {
   const child = spawn(process.execPath, [join(dist, 'agent/cli/tasker-agent.js'), 'serve', ...args], {
@@ -99,7 +100,8 @@ try {
 
   // 1. per-task overhead on /bin/true
   const perTask = await interleave([
-    { name: 'local', fn: () => runProcess({ argv: ['/bin/true'], timeoutMs: 60_000 }) },
+    // A frozen environment, as `tasker` and `tasker-agent` pass (the launcher encodes it once).
+    { name: 'local', fn: () => runProcess({ argv: ['/bin/true'], timeoutMs: 60_000, env: taskEnv }) },
     { name: 'tls', fn: () => tlsEx.execute(req('/bin/true')), pid: tlsAgent.child.pid },
     { name: 'tunnel', fn: () => tunEx.execute(req('/bin/true')), pid: plainAgent.child.pid },
   ], PER_ROUND, ROUNDS);

@@ -147,6 +147,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       buildArgv: registryArgvBuilder(registry),
       checkHosts: (hosts, connectivity) => checkHostsOnAgent({ registry, hostValidation, env: io.env }, hosts, connectivity),
       logger,
+      env: io.env,
     });
     if (wantNats) {
       nats = await startNatsServe({ ...natsFlags, max, logger, drainMs: drainTimeoutMs, env: io.env }).catch(async (e: Error) => {

@@ -33,6 +33,11 @@ export interface AgentServerOptions {
   buildArgv: ArgvBuilder;
   checkHosts: (hosts: HostCheck__Output[], checkConnectivity: boolean) => Promise<HostResult[]>;
   logger: AgentLogger;
+  /**
+   * Environment of the tasks (default process.env). The CLI passes its frozen snapshot, which the
+   * process launcher encodes once instead of on every spawn.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface AgentServer {
@@ -99,6 +104,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
           grpc: grpcJs,
           limiter,
           logger: log,
+          env: opts.env,
           buildArgv: opts.buildArgv,
           allowExec,
           authorize,

@@ -29,6 +29,8 @@ export interface ExecuteContext {
   grpc: typeof grpc;
   limiter: ConcurrencyLimiter;
   logger: AgentLogger;
+  /** Environment of the tasks; undefined = process.env. */
+  env?: NodeJS.ProcessEnv;
   buildArgv: ArgvBuilder;
   /** Exec types the agent accepts (after --allow-exec). */
   allowExec?: ReadonlySet<string>;
@@ -152,6 +154,7 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
     };
     result = await runProcess({
       argv: built.argv,
+      env: ctx.env,
       timeoutMs: req.timeout_ms || undefined,
       signal: abort.signal,
       // The controller captures (with its own caps and spill files); the agent only relays.
