@@ -42,6 +42,17 @@ export function oneWriteEndInterceptor(grpcJs: typeof grpc): grpc.ServerIntercep
       super.sendMessage(message, noop);
       callback();
     }
+
+    /**
+     * The status goes out after this tick's messages have been written. Ending the HTTP/2 stream
+     * in the same tick makes Node ask grpc-js for the trailers (its 'wantTrailers' handler) before
+     * it writes the messages; a JS immediate runs after Node's HTTP/2 write of this tick, so the
+     * messages leave first. The trailers are a separate write either way (Node sends trailers
+     * from a later immediate).
+     */
+    override sendStatus(status: Parameters<grpc.ServerInterceptingCall["sendStatus"]>[0]): void {
+      setImmediate(() => super.sendStatus(status));
+    }
   }
   return (method, call) => {
     // Other methods pass through untouched (grpc-js accepts any intercepting call here).
