@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { Readable } from 'node:stream';
+import type { ChildOutput } from './launcher.js';
 
 export interface CaptureOptions {
   /** 'stdout' or 'stderr'; part of the spill file name. */
@@ -75,7 +75,7 @@ export class StreamCapture {
   private resolveDone!: () => void;
 
   constructor(
-    private readonly source: Readable,
+    private readonly source: ChildOutput,
     private readonly opts: CaptureOptions,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));

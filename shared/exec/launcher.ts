@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { constants as osConstants } from 'node:os';
 import { killProcessGroup } from './kill-group.js';
@@ -28,11 +28,27 @@ export interface ExitStatus {
   lost?: string;
 }
 
+/**
+ * How the runner reads a child's stdout or stderr: the subset of a Readable it uses, so Node's
+ * pipes (the spawn fallback) and the launcher's relay ({@link ChildStream}) both fit. 'close'
+ * comes once, after the last 'data', when the stream ended or was destroyed.
+ */
+export interface ChildOutput {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  isPaused(): boolean;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+}
+
 /** A started child: what the runner's supervisor needs, whatever started it. */
 export interface StartedChild {
   pid: number;
-  stdout: Readable;
-  stderr: Readable;
+  stdout: ChildOutput;
+  stderr: ChildOutput;
   exited: Promise<ExitStatus>;
 }
 
@@ -54,32 +70,103 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-class ChildStream extends Readable {
+/**
+ * One output stream of a launched child: bytes relayed by the launcher, handed on as 'data'.
+ * Lighter than a Readable (two of which per command were a visible part of a short task's cost):
+ * no internal buffer while someone reads; when paused, chunks queue, and past STREAM_HWM the
+ * launcher is asked to stop reading the pipe ('P'), so the program blocks instead of our memory
+ * growing; resuming drains the queue and lets the launcher read again ('R'). Like a Readable, it
+ * holds its data until the first 'data' listener arrives (frames can come before the runner has
+ * attached its capture).
+ */
+class ChildStream extends EventEmitter implements ChildOutput {
+  destroyed = false;
+  private paused = true;
+  private userPaused = false;
+  private queue: Buffer[] = [];
+  private queued = 0;
   private remotePaused = false;
+  private ended = false;
+  private closed = false;
 
-  constructor(
-    private readonly control: (op: 'P' | 'R' | 'C') => void,
-  ) {
-    super({ highWaterMark: STREAM_HWM });
+  constructor(private readonly control: (op: 'P' | 'R' | 'C') => void) {
+    super();
+    const onListener = (event: string | symbol): void => {
+      if (event !== 'data') return;
+      this.off('newListener', onListener);
+      // After the listener is in place (newListener runs before), unless someone paused first.
+      process.nextTick(() => {
+        if (!this.userPaused) this.resume();
+      });
+    };
+    this.on('newListener', onListener);
   }
 
+  /** Bytes from the launcher. */
   feed(data: Buffer): void {
-    if (this.destroyed) return;
-    if (!this.push(data) && !this.remotePaused) {
+    if (this.destroyed || this.ended) return;
+    if (!this.paused && this.queued === 0) {
+      this.emit('data', data);
+      return;
+    }
+    this.queue.push(data);
+    this.queued += data.length;
+    if (this.queued >= STREAM_HWM && !this.remotePaused) {
       this.remotePaused = true;
       this.control('P');
     }
   }
 
-  override _read(): void {
-    if (!this.remotePaused) return;
-    this.remotePaused = false;
-    this.control('R');
+  /** End of the stream (EOF from the launcher, or the launcher is gone). */
+  end(): void {
+    if (this.destroyed || this.ended) return;
+    this.ended = true;
+    if (!this.paused && this.queued === 0) this.close();
   }
 
-  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
-    if (!this.readableEnded) this.control('C');
-    cb(err);
+  pause(): this {
+    this.paused = true;
+    this.userPaused = true;
+    return this;
+  }
+
+  resume(): this {
+    this.userPaused = false;
+    if (!this.paused) return this;
+    this.paused = false;
+    while (!this.paused && !this.destroyed && this.queue.length > 0) {
+      const chunk = this.queue.shift()!;
+      this.queued -= chunk.length;
+      this.emit('data', chunk);
+    }
+    if (this.paused || this.destroyed) return this;
+    if (this.remotePaused) {
+      this.remotePaused = false;
+      this.control('R');
+    }
+    if (this.ended) this.close();
+    return this;
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Stop reading: the launcher closes its end of the pipe (unless it already saw EOF). */
+  destroy(): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    if (!this.ended) this.control('C');
+    this.queue = [];
+    this.queued = 0;
+    this.close();
+    return this;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    process.nextTick(() => this.emit('close'));
   }
 }
 
@@ -198,8 +285,7 @@ export class Launcher {
       case 'z': {
         const a = this.active.get(id);
         if (!a) return;
-        const s = body[0] === 1 ? a.out : a.err;
-        if (!s.destroyed) s.push(null);
+        (body[0] === 1 ? a.out : a.err).end();
         a.ends++;
         return this.settleIfDone(id, a);
       }
@@ -257,8 +343,8 @@ export class Launcher {
     // Children it started are beyond our reach now except by group: end them, report them lost.
     for (const a of this.active.values()) {
       killProcessGroup(a.pid, 'SIGKILL');
-      if (!a.out.destroyed) a.out.push(null);
-      if (!a.err.destroyed) a.err.push(null);
+      a.out.end();
+      a.err.end();
       if (!a.exited) a.exit({ code: null, signal: 'SIGKILL', lost: this.dead });
     }
     this.active.clear();
