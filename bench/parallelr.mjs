@@ -120,7 +120,7 @@ if (only === '--files-only') {
   const spawned = pick(ts[1]);
   table('200 one-task tasker files, 2 at a time', [
     { name: 'parallelr, tasker in-process', ms: inproc },
-    { name: 'parallelr, node tasker.js per file', ms: spawned },
+    { name: 'parallelr, tasker bin spawned per file', ms: spawned },
   ], 'parallelr, tasker in-process');
   console.log(`  in-process speed-up: ${(spawned / inproc).toFixed(1)}× (goal: ≥ 10)`);
 } else {
