@@ -22,7 +22,10 @@ export interface MainLogOptions {
   backups: number;
 }
 
-/** Opens a main log file (or a no-op log when path is null). Writes are synchronous appends. */
+/**
+ * Opens a main log file (or a no-op log when path is null). Lines are appended synchronously, those
+ * of one event-loop turn in one write at its end, and at once on close().
+ */
 export function openMainLog(path: string | null, opts: MainLogOptions): MainLog {
   let fd: number | undefined;
   let size = 0;
@@ -45,13 +48,33 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
     fd = openSync(path, 'a', 0o644);
     size = 0;
   };
+  // Lines of one event-loop turn go out in one write at its end (two per task file otherwise).
+  let pending: string[] = [];
+  let flushQueued = false;
+  const flush = () => {
+    flushQueued = false;
+    const lines = pending;
+    pending = [];
+    let text = '';
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line);
+      if (size > 0 && size + bytes > opts.maxBytes) {
+        if (text) writeSync(fd!, text);
+        text = '';
+        rotate();
+      }
+      text += line;
+      size += bytes;
+    }
+    if (text && fd !== undefined) writeSync(fd, text);
+  };
   const log = (level: LogLevel, message: string) => {
     if (fd === undefined || RANK[level] < RANK[opts.level]) return;
-    const line = `${logTime(Date.now())} - P${opts.pid} - ${level} - ${message}\n`;
-    const bytes = Buffer.byteLength(line);
-    if (size > 0 && size + bytes > opts.maxBytes) rotate();
-    writeSync(fd!, line);
-    size += bytes;
+    pending.push(`${logTime(Date.now())} - P${opts.pid} - ${level} - ${message}\n`);
+    if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(flush);
+    }
   };
   return {
     path,
@@ -61,7 +84,10 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
     warn: (m) => log('WARNING', m),
     error: (m) => log('ERROR', m),
     close() {
-      if (fd !== undefined) closeSync(fd);
+      if (fd !== undefined) {
+        flush();
+        closeSync(fd);
+      }
       fd = undefined;
     },
   };
