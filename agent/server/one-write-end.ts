@@ -57,7 +57,16 @@ export function oneWriteEndInterceptor(grpcJs: typeof grpc): grpc.ServerIntercep
   return (method, call) => {
     // Other methods pass through untouched (grpc-js accepts any intercepting call here).
     if (method.path !== EXECUTE_PATH) return call as grpc.ServerInterceptingCall;
-    const stream = (call as { stream?: unknown }).stream;
-    return new OneWriteEnd(call, stream instanceof Writable ? stream : undefined);
+    return new OneWriteEnd(call, http2StreamOf(call));
   };
+}
+
+/**
+ * grpc-js's HTTP/2 stream behind a server call: an internal field (`stream`), undefined if a
+ * grpc-js version no longer has it (the agent then works as before, without merging writes;
+ * test/agent/one-write-end.test.ts notices).
+ */
+export function http2StreamOf(call: unknown): Writable | undefined {
+  const stream = (call as { stream?: unknown }).stream;
+  return stream instanceof Writable ? stream : undefined;
 }
