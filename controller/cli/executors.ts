@@ -27,19 +27,13 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
   const agentOf = new Map<number, string>();
   const problems: string[] = [];
   const agents = new Map<string, AgentExecutor>();
-  // The exec type of a task; each distinct exec text is resolved once (large files repeat a few).
-  const execTypes = new Map<string | undefined, string | undefined>();
-  const execTypeOf = (t: Task): string | undefined => {
-    if (!execTypes.has(t.exec)) execTypes.set(t.exec, setup.canonicalExecType(t.exec !== undefined ? g(t.exec).trim().toLowerCase() : setup.defaultExecType));
-    return execTypes.get(t.exec);
-  };
   const wantsAgents = args.agent !== undefined || Boolean(io.env['TASK_EXECUTOR_AGENT']) || setup.config.data['default_agent'] !== undefined || tasks.some((t) => t.agent !== undefined);
   if (wantsAgents) {
     const mod = await import('../agents/index.js');
     const config = mod.parseAgentsConfig(setup.config.data, setup.config.path);
     problems.push(...config.problems.map((p) => `config: ${p}`));
     for (const t of tasks) {
-      if (execTypeOf(t) === 'ssh') continue; // agentless by definition
+      if (setup.taskExecType(t).canonical === 'ssh') continue; // agentless by definition
       const name = mod.resolveAgentName({ taskAgent: t.agent !== undefined ? g(t.agent) : undefined, cliAgent: args.agent, env: io.env, config });
       if (!name) continue;
       if (!agents.has(name)) {
@@ -61,7 +55,7 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
     ssh = mod.createSshExecutor({ ...parsed.options, env: io.env });
     return ssh;
   };
-  if (tasks.some((t) => execTypeOf(t) === 'ssh')) await sshExecutor();
+  if (tasks.some((t) => setup.taskExecType(t).canonical === 'ssh')) await sshExecutor();
   return {
     problems,
     executors: {

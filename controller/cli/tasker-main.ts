@@ -16,7 +16,7 @@ import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { checkGlobalsSecurity, checkSecurity } from '../../shared/taskfile/security.js';
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../shared/taskfile/validate.js';
-import { secretValues } from '../../shared/taskfile/variables.js';
+import { secretValues, substitute } from '../../shared/taskfile/variables.js';
 import { VERSION } from '../../shared/version.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { buildPlan, formatPlan } from '../engine/plan.js';
@@ -40,6 +40,12 @@ export interface Setup {
   log: RunLog;
   secrets: string[];
   canonicalExecType: (name: string) => string | undefined;
+  /**
+   * A task's exec type before it runs: its `exec` (globals substituted, lower-cased) or the default,
+   * and that name's canonical type (undefined when not configured). Each distinct `exec` text is
+   * resolved once per run, whoever asks (large files repeat a few).
+   */
+  taskExecType: (task: Task) => { name: string; canonical: string | undefined };
   describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
 }
 
@@ -211,9 +217,20 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
     return error ? `${command} ${a}`.trim() : av.map(quoteArg).join(' ');
   };
 
+  const taskExecTypes = new Map<string | undefined, { name: string; canonical: string | undefined }>();
+  const taskExecType = (t: Task): { name: string; canonical: string | undefined } => {
+    let known = taskExecTypes.get(t.exec);
+    if (!known) {
+      const name = t.exec !== undefined ? substitute(t.exec, (n) => workflow.globals.get(n)).trim().toLowerCase() : defaultExecType;
+      known = { name, canonical: canonicalExecType(name) };
+      taskExecTypes.set(t.exec, known);
+    }
+    return known;
+  };
+
   const setup: Setup = {
     args, io, taskFile, text, workflow, diagnostics, registry, config, defaultExecType, defaultTimeoutSec, base, log, secrets,
-    canonicalExecType, describeCommand,
+    canonicalExecType, taskExecType, describeCommand,
   };
 
   // Report every diagnostic, compiler-style, on stderr; warnings are also log lines (they are counted).

@@ -282,14 +282,9 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
     addAll(t.ifFalseTasks);
   }
   const commandTasks = [...reachable].map((id) => workflow.tasks.get(id)!).filter((t) => t.command && (t.type === 'task' || t.hostnames));
-  // Each distinct exec text is resolved once (large files repeat a few).
-  const execTypes = new Map<string | undefined, string>();
   for (const t of commandTasks) {
-    let canonical = execTypes.get(t.exec);
-    if (canonical === undefined) {
-      const name = t.exec !== undefined ? g(t.exec).trim().toLowerCase() : setup.defaultExecType;
-      execTypes.set(t.exec, (canonical = setup.canonicalExecType(name) ?? name));
-    }
+    const { name: execName, canonical: known } = setup.taskExecType(t);
+    const canonical = known ?? execName;
     const list = used.get(canonical);
     if (list) list.push(t);
     else used.set(canonical, [t]);
