@@ -49,28 +49,23 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
     size = 0;
   };
   // Lines of one event-loop turn go out in one write at its end (two per task file otherwise).
-  let pending: string[] = [];
+  let pending = '';
   let flushQueued = false;
   const flush = () => {
     flushQueued = false;
-    const lines = pending;
-    pending = [];
-    let text = '';
-    for (const line of lines) {
-      const bytes = Buffer.byteLength(line);
-      if (size > 0 && size + bytes > opts.maxBytes) {
-        if (text) writeSync(fd!, text);
-        text = '';
-        rotate();
-      }
-      text += line;
-      size += bytes;
-    }
-    if (text && fd !== undefined) writeSync(fd, text);
+    if (pending && fd !== undefined) writeSync(fd, pending);
+    pending = '';
   };
   const log = (level: LogLevel, message: string) => {
     if (fd === undefined || RANK[level] < RANK[opts.level]) return;
-    pending.push(`${logTime(Date.now())} - P${opts.pid} - ${level} - ${message}\n`);
+    const line = `${logTime(Date.now())} - P${opts.pid} - ${level} - ${message}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (size > 0 && size + bytes > opts.maxBytes) {
+      flush(); // what belongs in the file being rotated out
+      rotate();
+    }
+    pending += line;
+    size += bytes;
     if (!flushQueued) {
       flushQueued = true;
       setImmediate(flush);
