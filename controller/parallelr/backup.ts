@@ -45,36 +45,37 @@ export function startInputBackup(opts: {
     return { warning: failure(err) };
   }
 
-  const order: { from: string; to: string }[] = [];
+  // One entry per distinct task file, in run order; its promise in `byPath` settles when the copy is done.
+  const order: { from: string; to: string; settle: () => void }[] = [];
+  const byPath = new Map<string, Promise<void>>();
   const used = new Set<string>();
   for (const file of new Set(opts.taskFiles)) {
     let name = basename(file);
     for (let n = 2; used.has(name); n++) name = `${n}_${basename(file)}`;
     used.add(name);
-    order.push({ from: file, to: join(tasks, name) });
+    let settle!: () => void;
+    byPath.set(file, new Promise<void>((resolve) => (settle = resolve)));
+    order.push({ from: file, to: join(tasks, name), settle });
   }
 
-  const copied = new Map<string, Promise<void>>();
-  const release = new Map<string, () => void>();
-  for (const { from } of order) copied.set(from, new Promise((resolve) => release.set(from, resolve)));
   let failed = false;
   let next = 0;
   const copier = async (): Promise<void> => {
     while (next < order.length) {
-      const { from, to } = order[next++]!;
+      const entry = order[next++]!;
       if (!failed) {
         try {
-          await copyFile(from, to);
+          await copyFile(entry.from, entry.to);
         } catch (err) {
           if (!failed) opts.onWarning(failure(err));
           failed = true;
         }
       }
-      release.get(from)!();
+      entry.settle();
     }
   };
   const finished = Promise.all(Array.from({ length: Math.min(COPIES_IN_FLIGHT, order.length) }, copier)).then(() => undefined);
-  return { dir: opts.dir, before: (taskPath) => copied.get(taskPath) ?? Promise.resolve(), finished };
+  return { dir: opts.dir, before: (taskPath) => byPath.get(taskPath) ?? Promise.resolve(), finished };
 }
 
 function failure(err: unknown): string {
