@@ -183,21 +183,23 @@ export async function connectNats(opts: ConnectOptions): Promise<NatsConnection>
     if (opts.tls?.key) tls.keyFile = opts.tls.key;
     options.tls = tls;
   }
+  let error: unknown;
   try {
     return await nats.connect(options);
   } catch (e) {
-    // A nats:// server may still demand TLS; setting `tls` up front would refuse plain servers,
-    // so the deferred certificates are offered on a second try, when the first failed on them.
-    if (extraCa && !wantsTls && isCertificateError(e)) {
-      options.tls = { ca: extraCa };
-      try {
-        return await nats.connect(options);
-      } catch (again) {
-        throw new NatsSetupError(describeConnectError(again, where), { cause: again });
-      }
-    }
-    throw new NatsSetupError(describeConnectError(e, where), { cause: e });
+    error = e;
   }
+  // A nats:// server may still demand TLS; setting `tls` up front would refuse plain servers,
+  // so the deferred certificates are offered on a second try, when the first failed on them.
+  if (extraCa && !wantsTls && isCertificateError(error)) {
+    options.tls = { ca: extraCa };
+    try {
+      return await nats.connect(options);
+    } catch (e) {
+      error = e;
+    }
+  }
+  throw new NatsSetupError(describeConnectError(error, where), { cause: error });
 }
 
 function isCertificateError(e: unknown): boolean {
