@@ -2,8 +2,8 @@
  * What a run leaves on disk: the log file, a copy of the task file, the project summary row and the
  * --output-json document (SPEC §2 "logs", §3).
  */
+import { createHash } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, extname, join, resolve } from 'node:path';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
 import type { RunOutcome } from './types.js';
@@ -100,8 +100,6 @@ export interface JsonMeta {
 }
 
 export function executionId(taskText: string): string {
-  // node:crypto takes a few ms to load and only --output-json needs it: load it here, not at start.
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(taskText).digest('hex').slice(0, 8);
 }
 
