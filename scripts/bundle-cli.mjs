@@ -29,9 +29,10 @@ await build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  // The sources are ESM: give them import.meta.url in CommonJS.
+  // The sources are ESM: give them import.meta.url in CommonJS. "use strict" first, as ESM code
+  // is strict (esbuild's own directive comes after the banner, where it no longer counts).
   define: { 'import.meta.url': '__tasker_import_meta_url' },
-  banner: { js: "const __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: `${SHEBANG}\n"use strict";\nconst __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
   logLevel: 'warning',
 });
 

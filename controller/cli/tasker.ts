@@ -1,5 +1,5 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TASKER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
-// First import: restores NODE_EXTRA_CA_CERTS, which the shebang moves aside (shared/extra-ca-certs.ts).
+// The bin (scripts/bundle-cli.mjs bundles this file) starts Node with NODE_EXTRA_CA_CERTS moved
+// aside; the first import puts it back (shared/extra-ca-certs.ts).
 import './deferred-ca-env.js';
 import { processIo } from '../../shared/cli-io.js';
 import { runTasker } from './tasker-main.js';
