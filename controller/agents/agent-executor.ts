@@ -1,5 +1,5 @@
-import { PassThrough } from 'node:stream';
-import { StreamCapture, applyCaptures, type CaptureOptions, type CaptureResult } from '../../shared/exec/capture.js';
+import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
+import { FedOutput } from '../../shared/exec/launcher.js';
 import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
 import { cancelExitCode } from '../../shared/exec/run-process.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
@@ -154,8 +154,23 @@ function runOnAgent(
 ): Promise<ProcessResult> {
   const captureLimit = req.captureLimit ?? 1024 * 1024;
   const common = { captureLimit, previewLimit: Math.min(100 * 1024, captureLimit), spillDir, pid: process.pid };
-  const out = new LazyCapture({ ...common, kind: 'stdout', onChunk: req.onStdout });
-  const err = new LazyCapture({ ...common, kind: 'stderr', onChunk: req.onStderr });
+  // The chunks of each stream go through a fed output (as the launcher's are) into a bounded
+  // capture. Backpressure: while a capture is held (spill file behind, slow live consumer), its
+  // output asks to stop ('P') and the call stops reading (HTTP/2 flow control holds the agent
+  // back) until every held stream has let go ('R').
+  const held = new Set<FedOutput>();
+  const flow = (src: FedOutput, op: 'P' | 'R' | 'C'): void => {
+    if (op === 'P') {
+      held.add(src);
+      call.pause();
+    } else if (op === 'R' && held.delete(src) && held.size === 0) {
+      call.resume();
+    }
+  };
+  const outSrc: FedOutput = new FedOutput((op) => flow(outSrc, op));
+  const errSrc: FedOutput = new FedOutput((op) => flow(errSrc, op));
+  const out = new StreamCapture(outSrc, { ...common, kind: 'stdout', onChunk: req.onStdout });
+  const err = new StreamCapture(errSrc, { ...common, kind: 'stderr', onChunk: req.onStderr });
 
   const deadline = Date.now() + (req.timeoutMs > 0 ? req.timeoutMs : 24 * 3600_000) + DEADLINE_MARGIN_MS;
   const call = conn.client.serverStream(
@@ -190,8 +205,8 @@ function runOnAgent(
       if (settled) return;
       settled = true;
       req.signal?.removeEventListener('abort', onAbort);
-      out.end();
-      err.end();
+      outSrc.end();
+      errSrc.end();
       const r = base();
       if (pid !== undefined) r.pid = pid;
       if (finished) {
@@ -210,19 +225,13 @@ function runOnAgent(
         err.append(Buffer.from(stderrSeen > 0 ? `\n${why}` : why));
         r.spawnError = why;
       }
+      await Promise.all([out.done, err.done]);
       const [o, e] = await Promise.all([out.result(), err.result()]);
       applyCaptures(r, o, e);
       r.durationMs = performance.now() - started;
       resolve(r);
     };
 
-    const feed = (capture: LazyCapture, chunk: Buffer) => {
-      // Backpressure: while the spill file lags, stop reading from the agent (HTTP/2 flow control).
-      if (!capture.write(chunk)) {
-        call.pause();
-        capture.onceDrain(() => call.resume());
-      }
-    };
     call.on('data', (ev: ExecuteEvent__Output) => {
       if (settled) return; // nothing follows `finished` from a well-behaved agent
       switch (ev.event) {
@@ -230,11 +239,11 @@ function runOnAgent(
           pid = ev.started!.pid;
           break;
         case 'stdout':
-          feed(out, ev.stdout!);
+          outSrc.feed(ev.stdout!);
           break;
         case 'stderr':
           stderrSeen += ev.stderr!.length;
-          feed(err, ev.stderr!);
+          errSrc.feed(ev.stderr!);
           break;
         case 'finished':
           // The last message: the result is complete. Settle now rather than after the trailers
@@ -265,51 +274,4 @@ function runOnAgent(
     });
     call.on('end', () => void settle());
   });
-}
-
-/**
- * A bounded capture (the shared StreamCapture behind a PassThrough) made on the stream's first
- * bytes: most tasks print little or nothing on one of their streams, and the two streams plus two
- * captures per task were a measurable part of the controller's work per agent task.
- */
-class LazyCapture {
-  private src: PassThrough | undefined;
-  private capture: StreamCapture | undefined;
-  private ended = false;
-
-  constructor(private readonly opts: CaptureOptions) {}
-
-  private open(): { src: PassThrough; capture: StreamCapture } {
-    if (!this.src) {
-      this.src = new PassThrough();
-      this.capture = new StreamCapture(this.src, this.opts);
-      if (this.ended) this.src.end();
-    }
-    return { src: this.src, capture: this.capture! };
-  }
-
-  /** PassThrough.write: false when the capture is behind (wait for onceDrain). */
-  write(chunk: Buffer): boolean {
-    return this.open().src.write(chunk);
-  }
-
-  onceDrain(listener: () => void): void {
-    this.open().src.once('drain', listener);
-  }
-
-  /** Bytes after the stream (the timeout note, the controller's own message); not live output. */
-  append(extra: Buffer): void {
-    this.open().capture.append(extra);
-  }
-
-  end(): void {
-    this.ended = true;
-    this.src?.end();
-  }
-
-  async result(): Promise<CaptureResult> {
-    if (!this.capture) return { text: '', bytes: 0, truncated: false };
-    await this.capture.done;
-    return this.capture.result();
-  }
 }

@@ -30,7 +30,7 @@ export interface ExitStatus {
 
 /**
  * How the runner reads a child's stdout or stderr: the subset of a Readable it uses, so Node's
- * pipes (the spawn fallback) and the launcher's relay ({@link ChildStream}) both fit. 'close'
+ * pipes (the spawn fallback) and the launcher's relay ({@link FedOutput}) both fit. 'close'
  * comes once, after the last 'data', when the stream ended or was destroyed.
  */
 export interface ChildOutput {
@@ -71,15 +71,16 @@ interface Pending {
 }
 
 /**
- * One output stream of a launched child: bytes relayed by the launcher, handed on as 'data'.
+ * An output stream whose bytes its owner feeds in: a launched child's stdout or stderr relayed by
+ * the launcher, or a task's output arriving from an agent; handed on as 'data' (a ChildOutput).
  * Lighter than a Readable (two of which per command were a visible part of a short task's cost):
- * no internal buffer while someone reads; when paused, chunks queue, and past STREAM_HWM the
- * launcher is asked to stop reading the pipe ('P'), so the program blocks instead of our memory
- * growing; resuming drains the queue and lets the launcher read again ('R'). Like a Readable, it
- * holds its data until the first 'data' listener arrives (frames can come before the runner has
- * attached its capture).
+ * no internal buffer while someone reads; when paused, chunks queue, and past STREAM_HWM the owner
+ * is asked to stop its source ('P': the launcher stops reading the pipe, so the program blocks
+ * instead of our memory growing); resuming drains the queue and lets the source go on ('R'); 'C'
+ * says the reader destroyed it before the end. Like a Readable, it holds its data until the first
+ * 'data' listener arrives (frames can come before the runner has attached its capture).
  */
-class ChildStream extends EventEmitter implements ChildOutput {
+export class FedOutput extends EventEmitter implements ChildOutput {
   destroyed = false;
   private paused = true;
   private userPaused = false;
@@ -172,8 +173,8 @@ class ChildStream extends EventEmitter implements ChildOutput {
 
 interface Active {
   pid: number;
-  out: ChildStream;
-  err: ChildStream;
+  out: FedOutput;
+  err: FedOutput;
   exit: (s: ExitStatus) => void;
   exited: boolean;
   ends: number;
@@ -307,8 +308,8 @@ export class Launcher {
     const exited = new Promise<ExitStatus>((resolve) => (exit = resolve));
     const a: Active = {
       pid,
-      out: new ChildStream((op) => this.streamControl(id, op, 1)),
-      err: new ChildStream((op) => this.streamControl(id, op, 2)),
+      out: new FedOutput((op) => this.streamControl(id, op, 1)),
+      err: new FedOutput((op) => this.streamControl(id, op, 2)),
       exit,
       exited: false,
       ends: 0,
