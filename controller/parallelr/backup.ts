@@ -1,9 +1,11 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-/** Task-file copies in flight at once (libuv's thread pool has four threads). */
-const COPIES_IN_FLIGHT = 4;
+/** Files up to this size are copied by a plain read and write; larger ones by copyFile, in the thread pool. */
+const SMALL_FILE = 1024 * 1024;
+/** The copier gives the event loop back after this long, so running tasks are not held up. */
+const SLICE_MS = 1;
 
 /** An input backup under way: the task files are copied in the background, in run order. */
 export interface InputBackup {
@@ -24,10 +26,13 @@ export interface InputBackup {
  * numeric prefix), `arguments.txt`, and `session.json`.
  *
  * The directory, `session.json` and `arguments.txt` are written before this returns (a warning
- * instead when that fails). The task files are copied in the background, a few at a time in the
- * order the pool takes them: copying 1000 files one by one before the first task cost ~0.2–0.4 s
- * here (creating a file is ~0.3 ms on this filesystem), while in the background the copies run
- * ahead of the tasks and {@link InputBackup.before} holds back only a task whose copy is not done.
+ * instead when that fails). The task files are copied in the background, in the order the pool
+ * takes them, in slices of about a millisecond between the pool's own events; the copies run ahead
+ * of the tasks and {@link InputBackup.before} holds back only a task whose copy is not done.
+ *
+ * A small file is copied with a plain read and write: on this ext4, copyFile (ftruncate, fchmod,
+ * copy_file_range) took ~0.27 ms per file against ~0.05 ms for read and write, and each async call
+ * is several thread-pool round trips on top. Only large files go through copyFile.
  */
 export function startInputBackup(opts: {
   dir: string;
@@ -59,23 +64,38 @@ export function startInputBackup(opts: {
   }
 
   let failed = false;
-  let next = 0;
   const copier = async (): Promise<void> => {
-    while (next < order.length) {
-      const entry = order[next++]!;
+    let slice = performance.now();
+    for (const entry of order) {
       if (!failed) {
         try {
-          await copyFile(entry.from, entry.to);
+          if (!copySmallFile(entry.from, entry.to)) await copyFile(entry.from, entry.to);
         } catch (err) {
-          if (!failed) opts.onWarning(failure(err));
+          opts.onWarning(failure(err));
           failed = true;
         }
       }
       entry.settle();
+      if (performance.now() - slice >= SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
     }
   };
-  const finished = Promise.all(Array.from({ length: Math.min(COPIES_IN_FLIGHT, order.length) }, copier)).then(() => undefined);
+  const finished = copier();
   return { dir: opts.dir, before: (taskPath) => byPath.get(taskPath) ?? Promise.resolve(), finished };
+}
+
+/** Copies `from` to `to` when it is a small regular file; false (nothing done) when it is large. */
+function copySmallFile(from: string, to: string): boolean {
+  const fd = openSync(from, 'r');
+  try {
+    if (fstatSync(fd).size > SMALL_FILE) return false;
+    writeFileSync(to, readFileSync(fd));
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function failure(err: unknown): string {

@@ -184,6 +184,19 @@ test('the input backup runs in the background, yet every task file is saved befo
   t.is(readdirSync(join(dir, 'tasks')).length, 200);
 });
 
+test('files above and at the read-and-write size limit are backed up byte for byte too', async (t) => {
+  const sb = makeSandbox();
+  const body = (bytes: number) => `# ${'x'.repeat(bytes - 12)}\nexit 0\n`;
+  // 1 MiB goes through read and write; larger files through copyFile in the thread pool.
+  writeFiles(sb.tasks, { 'small.sh': body(100), 'limit.sh': body(1024 * 1024), 'big.sh': body(3 * 1024 * 1024 + 7), 'after.sh': body(50) });
+  writeUserConfig(sb, 'advanced:\n  max_file_size: 10000000\n');
+  const io = fakeIo(sb);
+  const check = 'sh -c "cmp -s \\"\\$1\\" \\"\\$HOME\\"/parallelr/backups/parallelr_*/tasks/\\"\\$(basename \\"\\$1\\")\\"" sh @TASK@';
+  t.is(await run(['-T', 'tasks', '-C', check, '-r', '-m', '2'], io), 0, io.out() + io.err());
+  const records = readJsonl(resultsPathFrom(io.out()));
+  t.deepEqual(records.map((r) => r.status), ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+});
+
 test('a backup that cannot be written is a warning; the run goes on', async (t) => {
   const sb = makeSandbox();
   writeFiles(sb.tasks, { 'a.sh': 'exit 0\n' });

@@ -155,3 +155,29 @@ test('the launcher survives malformed requests and still starts programs (fuzz)'
   t.true(sawEcho, `no output frame from the echo; launcher stderr: ${stderr}`);
   t.is(code, 0, `launcher stderr: ${stderr}`);
 });
+
+test('a program that keeps running is reported started while it runs (the launcher holds "started" only briefly)', async (t) => {
+  // The launcher holds a 'started' event for a few ms to send it with the program's exit; for a
+  // program that goes on running, the pid must still arrive while it runs (timeouts need it).
+  let spawnedWhileRunning: boolean | undefined;
+  let ended = false;
+  const run = runProcess({ argv: ['sleep', '3'], onSpawn: () => (spawnedWhileRunning = !ended) }).then((r) => {
+    ended = true;
+    return r;
+  });
+  t.true(await eventually(() => spawnedWhileRunning !== undefined, 2500), 'pid reported before the program ends');
+  t.true(spawnedWhileRunning);
+  t.is((await run).exitCode, 0);
+});
+
+test('short programs started back to back report pid, output and exit, in order, each once', async (t) => {
+  for (let i = 0; i < 50; i++) {
+    const pids: number[] = [];
+    const r = await runProcess({ argv: ['sh', '-c', `echo out${i}; echo err${i} >&2; exit ${i % 3}`], onSpawn: (p) => pids.push(p) });
+    t.is(pids.length, 1);
+    t.is(r.pid, pids[0]);
+    t.is(r.stdout, `out${i}\n`);
+    t.is(r.stderr, `err${i}\n`);
+    t.is(r.exitCode, i % 3);
+  }
+});
