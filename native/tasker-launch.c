@@ -11,6 +11,8 @@
  * Wire format (integers little-endian):
  *   request  = u32 length, u8 op, u32 id, body          (length counts op, id and body)
  *     'S' spawn:  str cwd (empty = ours), u32 argc, argc × str, u32 envc, envc × str
+ *     'A' spawn after: u32 predecessor id, then as 'S' (see "chained starts")
+ *     'K' cancel a chained start (no body)
  *     'P' pause / 'R' resume / 'C' close: u8 stream (1 = stdout, 2 = stderr)
  *   str      = u32 length, bytes
  *   event    = u32 length, u8 type, u32 id, body
@@ -18,6 +20,7 @@
  *     'e' failed to start: i32 errno, str stage
  *     'd' data: u8 stream, bytes            'z' end of stream: u8 stream
  *     'x' exited: u8 how (0 = code, 1 = signal), i32 value
+ *     'k' a chained start was not made (predecessor failed, or cancelled)
  *
  * When our stdin closes (the Node process is gone, for whatever reason), every process group
  * we started gets SIGTERM, then SIGKILL after a grace period, and we exit: nothing outlives
@@ -38,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 #define CHUNK (64 * 1024)
 #define MAX_REQUEST (64u * 1024u * 1024u)
 #define KILL_GRACE_MS 2000
@@ -183,6 +186,8 @@ static void on_sigchld(int sig) {
   errno = saved;
 }
 
+static void remember_exit(uint32_t id, int ok);
+
 static void reap(void) {
   char drain[64];
   while (read(sigchld_pipe[0], drain, sizeof drain) > 0) {
@@ -203,6 +208,7 @@ static void reap(void) {
         put_u32(b + 1, (uint32_t)WEXITSTATUS(status));
       }
       send_event('x', c->id, b, 5, NULL, 0);
+      remember_exit(c->id, WIFEXITED(status) && WEXITSTATUS(status) == 0);
       break;
     }
   }
@@ -320,22 +326,38 @@ static char **read_list(const unsigned char **p, const unsigned char *end, int n
   return list;
 }
 
-/* Parse a spawn body (cwd, argv, env) and start the program. */
-static void do_spawn(uint32_t id, const unsigned char *p, const unsigned char *end) {
-  char *cwd = read_str(&p, end);
-  char **argv = cwd ? read_list(&p, end, 1) : NULL;
-  char **envp = argv ? read_list(&p, end, 0) : NULL;
+/* A parsed spawn request: what to start. */
+struct spec {
+  char *cwd;
+  char **argv;
+  char **envp;
+};
+
+static void free_spec(struct spec *sp) {
+  free(sp->cwd);
+  free_list(sp->argv);
+  free_list(sp->envp);
+}
+
+/* Parse a spawn body (cwd, argv, env); 0 when malformed. */
+static int parse_spec(struct spec *sp, const unsigned char *p, const unsigned char *end) {
+  sp->cwd = read_str(&p, end);
+  sp->argv = sp->cwd ? read_list(&p, end, 1) : NULL;
+  sp->envp = sp->argv ? read_list(&p, end, 0) : NULL;
+  if (sp->envp) return 1;
+  free_spec(sp);
+  return 0;
+}
+
+/* Start a parsed request as child `id`: 'started' or 'failed to start'. */
+static void launch(uint32_t id, const struct spec *sp) {
   int out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (!envp) {
-    send_failed(id, EINVAL, "request");
-    goto done;
-  }
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
     send_failed(id, errno, "pipe");
     goto done;
   }
   pid_t pid;
-  int rc = start(&pid, argv, envp, cwd, out[1], err[1]);
+  int rc = start(&pid, sp->argv, sp->envp, sp->cwd, out[1], err[1]);
   if (rc != 0) {
     send_failed(id, rc, "exec");
     goto done;
@@ -358,9 +380,113 @@ done:
     if (out[i] >= 0) close(out[i]);
     if (err[i] >= 0) close(err[i]);
   }
-  free(cwd);
-  free_list(argv);
-  free_list(envp);
+}
+
+static void do_spawn(uint32_t id, const unsigned char *p, const unsigned char *end) {
+  struct spec sp;
+  if (!parse_spec(&sp, p, end)) {
+    send_failed(id, EINVAL, "request");
+    return;
+  }
+  launch(id, &sp);
+  free_spec(&sp);
+}
+
+/* ---- chained starts ------------------------------------------------------------------------ */
+
+/*
+ * 'A' asks to start a program as soon as another one (`after`) has exited with status 0, without
+ * a round trip through Node: the engine sends it for the next task of a sequence when that task's
+ * route on success is certain. Node cancels it ('K') before it kills the predecessor (timeout,
+ * stop), so a killed program never gets a follower. It ends in exactly one event: 'p' (started),
+ * 'e' (failed to start) or 'k' (not started: the predecessor failed, or cancelled).
+ */
+struct chained {
+  uint32_t id, after;
+  struct spec sp;
+  struct chained *next;
+};
+static struct chained *chains;
+
+/* Exit of recently reaped children, so a chain request that arrives after its predecessor ended
+   is still decided correctly. */
+#define RECENT 256
+static struct {
+  uint32_t id;
+  int ok; /* exited normally with status 0 */
+} recent[RECENT];
+static unsigned recent_next;
+
+static void remember_exit(uint32_t id, int ok) {
+  recent[recent_next % RECENT].id = id;
+  recent[recent_next % RECENT].ok = ok;
+  recent_next++;
+}
+
+static void do_chain(uint32_t id, const unsigned char *p, const unsigned char *end) {
+  struct chained *ch = calloc(1, sizeof *ch);
+  if (end - p < 4 || !parse_spec(&ch->sp, p + 4, end)) {
+    free(ch);
+    send_failed(id, EINVAL, "request");
+    return;
+  }
+  ch->id = id;
+  ch->after = get_u32(p);
+  ch->next = chains;
+  chains = ch;
+}
+
+static void cancel_chain(uint32_t id) {
+  for (struct chained **pp = &chains; *pp; pp = &(*pp)->next) {
+    struct chained *ch = *pp;
+    if (ch->id != id) continue;
+    *pp = ch->next;
+    send_event('k', id, NULL, 0, NULL, 0);
+    free_spec(&ch->sp);
+    free(ch);
+    return;
+  }
+}
+
+/* -1 while `id` runs, else whether it exited with status 0 (unknown ids count as failed). */
+static int exit_ok(uint32_t id) {
+  for (struct child *c = children; c; c = c->next)
+    if (c->id == id && c->pid > 0) return -1;
+  for (unsigned i = 0; i < RECENT && i < recent_next; i++) {
+    unsigned k = (recent_next - 1 - i) % RECENT;
+    if (recent[k].id == id) return recent[k].ok;
+  }
+  return 0;
+}
+
+/* Start or drop every chained request whose predecessor has ended. Called once a turn, after
+   the turn's requests: a cancel Node wrote before killing the predecessor is always read first
+   (it was in our stdin before the kill, so before the exit we saw). Not while more requests wait
+   unread: one of them may be that cancel. */
+static void run_chains(void) {
+  if (!chains) return;
+  struct pollfd in = {STDIN_FILENO, POLLIN, 0};
+  if (poll(&in, 1, 0) > 0) return;
+  for (struct chained **pp = &chains; *pp;) {
+    struct chained *ch = *pp;
+    int ok = exit_ok(ch->after);
+    if (ok < 0) {
+      pp = &ch->next;
+      continue;
+    }
+    *pp = ch->next;
+    if (ok) {
+      /* Node learns of the predecessor's end now, and records it while this one starts; it
+         needs this one's pid at once too, to send the start that follows it. */
+      flush();
+      launch(ch->id, &ch->sp);
+      urgent = 1;
+    } else {
+      send_event('k', ch->id, NULL, 0, NULL, 0);
+    }
+    free_spec(&ch->sp);
+    free(ch);
+  }
 }
 
 static void handle_request(const unsigned char *p, uint32_t len) {
@@ -370,6 +496,14 @@ static void handle_request(const unsigned char *p, uint32_t len) {
   const unsigned char *body = p + 5, *end = p + len;
   if (op == 'S') {
     do_spawn(id, body, end);
+    return;
+  }
+  if (op == 'A') {
+    do_chain(id, body, end);
+    return;
+  }
+  if (op == 'K') {
+    cancel_chain(id);
     return;
   }
   struct child *c = find(id);
@@ -532,6 +666,7 @@ int main(void) {
         have -= off;
       }
     }
+    run_chains();
     sweep();
     if (urgent || !hold_until_us || now_us() >= hold_until_us) {
       flush();

@@ -12,17 +12,23 @@ export interface LocalExecutorOptions {
 }
 
 export function createLocalExecutor(opts: LocalExecutorOptions): TaskExecutor {
+  const argvFor = (req: Pick<ExecRequest, 'execType' | 'hostname' | 'command' | 'arguments'>) => {
+    const type = resolveExecType(opts.registry, req.execType);
+    return type ? buildArgv(type, { hostname: req.hostname, command: req.command, arguments: req.arguments }) : { argv: [], error: `exec type '${req.execType}' is not configured` };
+  };
   return {
     name: 'local',
     async execute(req: ExecRequest): Promise<ProcessResult> {
-      const type = resolveExecType(opts.registry, req.execType);
-      const built = type ? buildArgv(type, { hostname: req.hostname, command: req.command, arguments: req.arguments }) : { argv: [], error: `exec type '${req.execType}' is not configured` };
+      const built = argvFor(req);
       if (built.error) {
         return { argv: [], exitCode: 2, signal: null, stdout: '', stderr: `${built.error}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: 0, truncated: false, spawnError: built.error };
       }
+      const next = req.then && argvFor(req.then);
       return runProcess({
         argv: built.argv, cwd: opts.cwd, env: opts.env, timeoutMs: req.timeoutMs, signal: req.signal,
         captureLimit: req.captureLimit, spillDir: opts.spillDir, onStdout: req.onStdout, onStderr: req.onStderr,
+        then: next && !next.error ? { argv: next.argv, cwd: opts.cwd, env: opts.env } : undefined,
+        prestarted: req.prestarted,
       });
     },
     async close() {},

@@ -4,6 +4,8 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecRequest, ProcessResult, TaskExecutor } from '../../shared/exec/index.js';
+import { discardFollowOn } from '../../shared/exec/run-process.js';
+import type { FollowOn } from '../../shared/exec/launcher.js';
 import { evaluateCondition, formatCondition } from '../../shared/taskfile/condition.js';
 import type { ConditionNode } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
@@ -97,8 +99,17 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     runTask: (task, key, o) => runOne(task, key, o?.signal ?? opts.signal, o?.timeoutSec),
   };
 
-  /** Run one command task (no routing) and store its result. */
-  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number): Promise<TaskResult> => {
+  /** A task's command as it will run: variables substituted, exec type and timeout resolved. */
+  interface Prepared {
+    hostname: string;
+    command: string;
+    execName: string;
+    execType: string | undefined;
+    args: string;
+    shown: string;
+    timeoutSec: number;
+  }
+  const prepare = (task: Task, key: string, capTimeoutSec?: number): Prepared => {
     const hostname = store.resolve(task.hostname);
     const command = store.resolve(task.command);
     const execName = task.exec !== undefined ? store.resolve(task.exec).trim() : opts.defaultExecType;
@@ -107,30 +118,79 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     const resolvedArgs = store.resolve(task.arguments);
     const args = execType === 'shell' ? resolvedArgs : expandEnv(resolvedArgs, opts.env ?? {}).text;
     const shown = execType ? opts.describeCommand(execType, hostname, command, args) : `${command} ${args}`.trim();
+    // A literal timeout was checked (and warned about) by validation; only substituted ones warn here.
+    let timeoutSec = resolveTimeout(task.timeout !== undefined ? store.resolve(task.timeout) : undefined, opts.defaultTimeoutSec, task.timeout?.includes('@') ? log : undefined, key);
+    if (capTimeoutSec !== undefined) timeoutSec = Math.min(timeoutSec, capTimeoutSec);
+    return { hostname, command, execName, execType, args, shown, timeoutSec };
+  };
+  const fingerprint = (p: Prepared): string => JSON.stringify([p.execType, p.hostname, p.command, p.args, p.timeoutSec]);
+
+  /**
+   * The next task of a plain sequence, started by the launcher the moment the current task exits
+   * with status 0, so tasker's own work between two tasks (recording, routing, preparing) runs
+   * while the next program already runs instead of in front of it. Only where that start is
+   * certain: the current task routes on its exit status alone (no next/success/failure/return/
+   * sleep), so status 0 means success means `on_success` or the next task; that task is a plain
+   * top-level command without a condition or loop whose fields use no variables (so nothing the
+   * current task produces can change it), on the same executor. A program we kill never gets a
+   * follower (runProcess cancels it first), and one that fails does not either.
+   */
+  let prestarted: { key: string; fingerprint: string; followOn: FollowOn } | undefined;
+  const chainTarget = (task: Task, executor: TaskExecutor): { key: string; prepared: Prepared } | undefined => {
+    if (task.next || task.success || task.failure || task.returnCode !== undefined || task.sleep !== undefined) return undefined;
+    const next = wf.tasks.get(task.onSuccess ?? nextSequential(wf, task.id));
+    if (!next || next.type !== 'task' || wf.subtaskIds.has(next.id) || next.condition || next.next?.kind === 'loop' || !next.command) return undefined;
+    if ([next.hostname, next.command, next.arguments, next.exec, next.timeout].some((v) => v?.includes('@'))) return undefined;
+    const prepared = prepare(next, String(next.id));
+    if (!prepared.execType || opts.executorFor(next, prepared.execType) !== executor) return undefined;
+    return { key: String(next.id), prepared };
+  };
+  /** The prestarted program if it is this task's (as prepared now); any other is discarded. */
+  const takePrestarted = (key: string, p: Prepared): FollowOn | undefined => {
+    const pre = prestarted;
+    if (pre?.key === key && pre.fingerprint === fingerprint(p)) {
+      prestarted = undefined;
+      return pre.followOn;
+    }
+    void dropPrestarted(`was started ahead as the next task, but Task ${key} runs instead`);
+    return undefined;
+  };
+  const dropPrestarted = async (why: string): Promise<void> => {
+    const pre = prestarted;
+    prestarted = undefined;
+    if (pre && (await discardFollowOn(pre.followOn))) log.warn(`Task ${pre.key}: ${why}; its process group was killed`);
+  };
+
+  /** Run one command task (no routing) and store its result; `chain`: it may start its successor. */
+  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false): Promise<TaskResult> => {
+    const p = prepare(task, key, capTimeoutSec);
+    const { hostname, command, execName, execType, args, shown, timeoutSec } = p;
     const started = Date.now();
     if (!execType) {
       log.error(`Task ${key}: exec type '${execName}' is not configured`);
       return store_(task, key, { exitCode: 127, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, hostname, shown);
     }
-    // A literal timeout was checked (and warned about) by validation; only substituted ones warn here.
-    let timeoutSec = resolveTimeout(task.timeout !== undefined ? store.resolve(task.timeout) : undefined, opts.defaultTimeoutSec, task.timeout?.includes('@') ? log : undefined, key);
-    if (capTimeoutSec !== undefined) timeoutSec = Math.min(timeoutSec, capTimeoutSec);
     log.info(`Task ${key}: Executing [${execType}]: ${shown}`);
     const echo = { budget: CONSOLE_ECHO_LIMIT };
     const out = new LineSplitter((lines) => emitLines(key, 'STDOUT', lines, echo));
     const err = new LineSplitter((lines) => emitLines(key, 'STDERR', lines, echo));
+    const executor = opts.executorFor(task, execType);
+    const then = chain ? chainTarget(task, executor) : undefined;
     const request: ExecRequest = {
       runId: opts.runId, taskId: key, execType, hostname, command, arguments: args,
       timeoutMs: timeoutSec * 1000, signal,
       onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
+      prestarted: prestarted ? takePrestarted(key, p) : undefined,
+      then: then && { execType: then.prepared.execType!, hostname: then.prepared.hostname, command: then.prepared.command, arguments: then.prepared.args },
     };
     let result: ProcessResult;
     try {
-      result = await opts.executorFor(task, execType).execute(request);
+      result = await executor.execute(request);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       result = { argv: [], exitCode: 255, signal: null, stdout: '', stderr: `${message}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: Date.now() - started, truncated: false };
     }
+    if (then && result.followOn) prestarted = { key: then.key, fingerprint: fingerprint(then.prepared), followOn: result.followOn };
     out.end();
     err.end();
     if (result.spawnError) log.error(`Task ${key}: ${result.spawnError}`);
@@ -189,8 +249,11 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   };
 
   let last: Task | undefined;
+  try {
   for (;;) {
-    if (opts.signal?.aborted) return interrupted(outcome, opts.signal, last);
+    // A next task the launcher already started when the stop came still runs through the engine,
+    // which kills it at once and records it as cancelled: nothing runs unrecorded.
+    if (opts.signal?.aborted && !(await prestartedRuns(current))) return interrupted(outcome, opts.signal, last);
     if (current === undefined || !wf.tasks.has(current)) {
       if (current !== undefined && last && current !== last.id + 1) log.warn(`Task ${current} does not exist; the workflow ends here`);
       return finish({ kind: 'end', exitCode: 0, status: 'success', why: 'completed' }, last);
@@ -203,7 +266,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       outcome.finalHostname = store.resolve(task.hostname) || 'localhost';
       outcome.finalCommand = store.resolve(`${task.command} ${task.arguments}`).trim();
     }
-    if (opts.signal?.aborted) return interrupted(outcome, opts.signal, last);
+    if (opts.signal?.aborted && !(route.kind === 'goto' && (await prestartedRuns(route.id)))) return interrupted(outcome, opts.signal, last);
     if (route.kind === 'end') {
       opts.onCheckpoint?.(undefined, { store, outcome });
       if (route.status === 'failed') outcome.failedTask = task.id;
@@ -215,6 +278,15 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     if (log.debugEnabled || route.id !== task.id + 1) log.info(`Task ${task.id}: ${route.why}`);
     opts.onCheckpoint?.(route.id, { store, outcome });
     current = route.id;
+  }
+  } finally {
+    await dropPrestarted('was started ahead as the next task, but the run ended');
+  }
+
+  /** Whether the launcher started task `id` ahead (see chainTarget). */
+  async function prestartedRuns(id: number | undefined): Promise<boolean> {
+    if (!prestarted || prestarted.key !== String(id)) return false;
+    return (await prestarted.followOn.started.catch(() => undefined)) !== undefined;
   }
 
   async function runTopLevel(task: Task): Promise<Route> {
@@ -248,9 +320,9 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
     if (task.next?.kind === 'loop') return runLoop(task);
 
-    const result = await runOne(task, String(id), opts.signal);
+    const result = await runOne(task, String(id), opts.signal, undefined, true);
     await sleepAfter(task, String(id));
-    if (opts.signal?.aborted) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
+    if (opts.signal?.aborted && !(await prestartedRuns(prestarted && Number(prestarted.key)))) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
     if (task.returnCode !== undefined) return returnWith(task);
     return routeAfter(task, result);
   }

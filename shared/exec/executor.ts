@@ -1,3 +1,4 @@
+import type { FollowOn } from './launcher.js';
 import type { ProcessResult } from './types.js';
 
 /** One task execution as the engine asks for it; an executor decides where it runs. */
@@ -16,6 +17,13 @@ export interface ExecRequest {
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
   signal?: AbortSignal;
+  /**
+   * The next task, to start the moment this one exits with status 0 on its own (see the engine's
+   * chainTarget); executors that cannot do that ignore it. The result's `followOn` is its handle.
+   */
+  then?: Pick<ExecRequest, 'execType' | 'hostname' | 'command' | 'arguments'>;
+  /** This task was started ahead as an earlier task's `then`: supervise that program when it started. */
+  prestarted?: FollowOn;
 }
 
 /**

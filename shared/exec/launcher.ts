@@ -18,7 +18,7 @@ import { killProcessGroup } from './kill-group.js';
  * another protocol, the runner falls back to Node's spawn: same behaviour, slower.
  */
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 const STREAM_HWM = 64 * 1024;
 
 export interface ExitStatus {
@@ -50,6 +50,28 @@ export interface StartedChild {
   stdout: ChildOutput;
   stderr: ChildOutput;
   exited: Promise<ExitStatus>;
+  /**
+   * Has the launcher start another program as soon as this one exits with status 0, with no
+   * round trip through Node (absent for children Node's spawn started). See {@link FollowOn}.
+   */
+  follow?(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): FollowOn;
+}
+
+/**
+ * A program the launcher starts by itself the moment its predecessor exits with status 0: the
+ * engine's way to take its own turnaround off the path between two tasks of a plain sequence.
+ * The launcher decides only on that exit status; a predecessor Node kills never gets a follower,
+ * because {@link cancel} is called before the kill and the launcher reads it first.
+ */
+export interface FollowOn {
+  /**
+   * The started program; undefined when it was not started (the predecessor did not exit with
+   * status 0, or cancel() came first). Rejects with StartError when it could not be started.
+   * Once it resolves to a child, that child is the caller's to supervise (or kill).
+   */
+  readonly started: Promise<StartedChild | undefined>;
+  /** Do not start it, unless it already started. Call before killing the predecessor. */
+  cancel(): void;
 }
 
 /** Why a program could not be started: errno code (ENOENT, EACCES, …) and the failing step. */
@@ -66,7 +88,7 @@ export class StartError extends Error {
 export class LauncherUnavailable extends Error {}
 
 interface Pending {
-  resolve: (c: StartedChild) => void;
+  resolve: (c: StartedChild | undefined) => void;
   reject: (e: Error) => void;
 }
 
@@ -208,9 +230,26 @@ export class Launcher {
   start(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<StartedChild> {
     if (this.dead) return Promise.reject(new LauncherUnavailable(this.dead));
     const id = this.nextId++;
-    this.send(encodeSpawn(id, cwd ?? '', argv, encodeEnv(env)));
+    this.send(encodeSpawn('S', id, cwd ?? '', argv, encodeEnv(env)));
     this.ref();
-    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.pending.set(id, { resolve: (c) => (c ? resolve(c) : reject(new LauncherUnavailable('answered a start with "not started"'))), reject }),
+    );
+  }
+
+  private startAfter(after: number, argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): FollowOn {
+    if (this.dead) return { started: Promise.resolve(undefined), cancel: () => undefined };
+    const id = this.nextId++;
+    this.send(encodeSpawn('A', id, cwd ?? '', argv, encodeEnv(env), after));
+    this.ref();
+    const started = new Promise<StartedChild | undefined>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    started.catch(() => undefined); // a start error nobody waits for is not an unhandled rejection
+    return {
+      started,
+      cancel: () => {
+        if (this.pending.has(id) && !this.dead) this.send(frame('K', id));
+      },
+    };
   }
 
   private send(frame: Buffer): void {
@@ -219,12 +258,7 @@ export class Launcher {
 
   private control(id: number, op: 'P' | 'R' | 'C', stream: 1 | 2): void {
     if (this.dead) return;
-    const f = Buffer.alloc(10);
-    f.writeUInt32LE(6, 0);
-    f.write(op, 4, 'latin1');
-    f.writeUInt32LE(id, 5);
-    f[9] = stream;
-    this.send(f);
+    this.send(frame(op, id, stream));
   }
 
   private ref(): void {
@@ -267,6 +301,13 @@ export class Launcher {
         return;
       case 'p':
         return this.started(id, body.readInt32LE(0));
+      case 'k': {
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        this.unrefOne();
+        p?.resolve(undefined);
+        return;
+      }
       case 'e': {
         const errno = body.readInt32LE(0);
         const stage = body.subarray(8, 8 + body.readUInt32LE(4)).toString();
@@ -315,7 +356,7 @@ export class Launcher {
       ends: 0,
     };
     this.active.set(id, a);
-    p?.resolve({ pid, stdout: a.out, stderr: a.err, exited });
+    p?.resolve({ pid, stdout: a.out, stderr: a.err, exited, follow: (argv, cwd, env) => this.startAfter(id, argv, cwd, env) });
   }
 
   private streamControl(id: number, op: 'P' | 'R' | 'C', stream: 1 | 2): void {
@@ -350,6 +391,9 @@ export class Launcher {
     }
     this.active.clear();
     this.refs = 0;
+    this.unref();
+    // One that still runs (it speaks another protocol) gets EOF on its stdin: it ends its groups and exits.
+    this.proc.stdin!.destroy();
     if (!this.ready) unavailable = this.dead;
   }
 }
@@ -420,15 +464,28 @@ function encodeStrings(list: Buffer[]): Buffer {
   return f;
 }
 
-function encodeSpawn(id: number, cwd: string, argv: string[], env: Buffer): Buffer {
+/** 'S' (start now) or 'A' (start once `after` exits with status 0): cwd, argv, env. */
+function encodeSpawn(op: 'S' | 'A', id: number, cwd: string, argv: string[], env: Buffer, after = 0): Buffer {
   const cwdBytes = Buffer.from(cwd);
   const args = encodeStrings(argv.map((a) => Buffer.from(a)));
-  const head = Buffer.allocUnsafe(4 + 1 + 4 + 4);
+  const prefix = op === 'A' ? 4 : 0;
+  const head = Buffer.allocUnsafe(4 + 1 + 4 + prefix + 4);
   head.writeUInt32LE(head.length - 4 + cwdBytes.length + args.length + env.length, 0);
-  head.write('S', 4, 'latin1');
+  head.write(op, 4, 'latin1');
   head.writeUInt32LE(id, 5);
-  head.writeUInt32LE(cwdBytes.length, 9);
+  if (prefix) head.writeUInt32LE(after, 9);
+  head.writeUInt32LE(cwdBytes.length, 9 + prefix);
   return Buffer.concat([head, cwdBytes, args, env]);
+}
+
+/** A request without a spawn body: 'K' (no body), or 'P'/'R'/'C' for one stream. */
+function frame(op: 'K' | 'P' | 'R' | 'C', id: number, stream?: 1 | 2): Buffer {
+  const f = Buffer.alloc(stream === undefined ? 9 : 10);
+  f.writeUInt32LE(f.length - 4, 0);
+  f.write(op, 4, 'latin1');
+  f.writeUInt32LE(id, 5);
+  if (stream !== undefined) f[9] = stream;
+  return f;
 }
 
 const ERRNO_NAMES = new Map<number, string>(

@@ -3,7 +3,7 @@ import { constants as osConstants } from 'node:os';
 import { statSync } from 'node:fs';
 import { applyCaptures, StreamCapture, type CaptureResult } from './capture.js';
 import { killProcessGroup } from './kill-group.js';
-import { getLauncher, LauncherUnavailable, StartError, type ExitStatus, type StartedChild } from './launcher.js';
+import { getLauncher, LauncherUnavailable, StartError, type ExitStatus, type FollowOn, type StartedChild } from './launcher.js';
 import type { ProcessResult, RunOptions } from './types.js';
 
 const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
@@ -60,13 +60,18 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
 
   const program = argv[0];
   if (program === undefined || program === '') return failed(127, 'command not found: (empty command)');
-  if (opts.signal?.aborted) {
-    return { ...base(), canceled: true, exitCode: cancelExitCode(opts.signal.reason), durationMs: 0 };
-  }
 
-  let child: StartedChild;
+  let child: StartedChild | undefined;
   try {
-    child = await startChild(argv, opts.cwd, opts.env ?? process.env);
+    // A follow-on that started is supervised even when the run was aborted meanwhile: supervise
+    // kills it at once, and the result says it was cancelled.
+    if (opts.prestarted) child = await adopt(opts.prestarted);
+    if (!child) {
+      if (opts.signal?.aborted) {
+        return { ...base(), canceled: true, exitCode: cancelExitCode(opts.signal.reason), durationMs: 0 };
+      }
+      child = await startChild(argv, opts.cwd, opts.env ?? process.env);
+    }
   } catch (e) {
     const code = e instanceof StartError ? e.code : (e as NodeJS.ErrnoException).code;
     // Checked only now: a stat per command is measurable on runs of many short commands.
@@ -75,7 +80,32 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
     if (code === 'EACCES') return failed(126, `permission denied: ${program}`);
     return failed(126, `cannot run ${program}: ${code ?? (e as Error).message}`);
   }
-  return supervise(child, opts, argv, started, base);
+  const followOn = opts.then && child.follow?.(opts.then.argv, opts.then.cwd, opts.then.env ?? process.env);
+  return supervise(child, opts, argv, started, base, followOn);
+}
+
+/**
+ * Makes sure a follow-on nobody will supervise does not run: cancels it, and when it had started
+ * already, kills its process group and stops reading its output. Resolves true when it had started.
+ */
+export async function discardFollowOn(followOn: FollowOn): Promise<boolean> {
+  followOn.cancel();
+  const child = await followOn.started.catch(() => undefined);
+  if (!child) return false;
+  killProcessGroup(child.pid, 'SIGKILL');
+  child.stdout.destroy();
+  child.stderr.destroy();
+  return true;
+}
+
+/** The follow-on's child when it started; undefined when it did not (or the launcher went away). */
+async function adopt(followOn: FollowOn): Promise<StartedChild | undefined> {
+  try {
+    return await followOn.started;
+  } catch (e) {
+    if (e instanceof LauncherUnavailable) return undefined;
+    throw e;
+  }
 }
 
 /** Start through the launcher when it is usable, else with Node's spawn (same behaviour). */
@@ -117,6 +147,7 @@ function supervise(
   argv: string[],
   started: number,
   base: () => ProcessResult,
+  followOn: FollowOn | undefined,
 ): Promise<ProcessResult> {
   const pid = child.pid;
   const timers = new Set<NodeJS.Timeout>();
@@ -151,13 +182,19 @@ function supervise(
       for (const t of timers) clearTimeout(t);
       timers.clear();
       try {
+        // Its follower started: the launcher saw this program exit with status 0 before reading
+        // the cancel we sent ahead of the kill, so the kill came too late to matter.
+        if (killReason && followOn && (await followOn.started.catch(() => undefined))) {
+          killReason = undefined;
+          cancelReason = undefined;
+        }
         const timeoutNote =
           killReason === 'timeout' ? `\nProcess killed after timeout of ${formatSeconds(opts.timeoutMs!)} seconds` : '';
         if (timeoutNote) err.append(Buffer.from(timeoutNote));
         const [o, e] = await Promise.all([out.result(), err.result()]);
-        resolve(
-          buildResult(base(), { pid, exitCode, signal, killReason, cancelReason, o, e, started, timeoutNote }),
-        );
+        const result = buildResult(base(), { pid, exitCode, signal, killReason, cancelReason, o, e, started, timeoutNote });
+        if (followOn) result.followOn = followOn;
+        resolve(result);
       } catch (error) {
         resolve({ ...base(), exitCode: 126, spawnError: `internal error: ${(error as Error).message}` });
       }
@@ -172,6 +209,7 @@ function supervise(
     const startKill = (reason: KillReason) => {
       if (killReason || exited) return;
       killReason = reason;
+      followOn?.cancel(); // before the kill, so the launcher reads it before it sees the exit
       killProcessGroup(pid, 'SIGTERM');
       later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => killProcessGroup(pid, 'SIGKILL'));
     };

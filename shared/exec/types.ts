@@ -1,3 +1,5 @@
+import type { FollowOn } from './launcher.js';
+
 /** Options for one child process run by {@link runProcess}. */
 export interface RunOptions {
   /** argv[0] is the program; never a shell string (exec=shell builds ['/bin/bash','-c',text]). */
@@ -28,6 +30,14 @@ export interface RunOptions {
   onStdout?: (chunk: Buffer) => void | Promise<unknown>;
   onStderr?: (chunk: Buffer) => void | Promise<unknown>;
   onSpawn?: (pid: number) => void;
+  /**
+   * The program to start the moment this one exits with status 0 on its own (not killed): the
+   * launcher starts it without waiting for us. The result's `followOn` is its handle, to pass as
+   * `prestarted` to the runProcess that supervises it. Ignored without the launcher.
+   */
+  then?: { argv: string[]; cwd?: string; env?: NodeJS.ProcessEnv };
+  /** Supervise this follow-on of an earlier run (its `then`) instead of starting `argv` anew, when it started. */
+  prestarted?: FollowOn;
 }
 
 /** What a run produced. runProcess never throws for a failing or missing program. */
@@ -52,4 +62,6 @@ export interface ProcessResult {
   truncated: boolean;
   /** Set when the program could not be started (ENOENT, EACCES …), with a readable reason. */
   spawnError?: string;
+  /** The program asked for with `then` (started only if this one exited with status 0 on its own). */
+  followOn?: FollowOn;
 }

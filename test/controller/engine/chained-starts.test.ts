@@ -1,0 +1,113 @@
+// The launcher starts the next task of a plain sequence the moment the current one exits with
+// status 0 (the engine's chainTarget). These tests hold it to the engine's own rules: the next task
+// starts only after the previous one ended, never after a failure or a kill, and never when it
+// depends on what the previous task produced.
+import test from 'ava';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { getLauncher } from '../../../shared/exec/launcher.js';
+
+function task(id: number, command: string, args: string, extra = ''): string {
+  return `task=${id}\nhostname=localhost\nexec=local\ncommand=${command}\narguments=${args}\n${extra}\n`;
+}
+
+interface Json {
+  workflow_metadata: { exit_code: number };
+  execution_summary: { execution_path: number[] };
+  task_results: Record<string, { exit_code: number; stdout: string; timed_out: boolean }>;
+}
+
+test('a plain sequence runs each task after the previous one ended, in order, each once', async (t) => {
+  const dir = tempDir();
+  const trace = join(dir, 'trace');
+  let file = '';
+  for (let i = 0; i < 30; i++) file += task(i, 'sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}"`);
+  writeFileSync(join(dir, 'f.txt'), file);
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  t.is(r.code, 0, r.stderr);
+  const expected = Array.from({ length: 30 }, (_, i) => [`start ${i}`, `end ${i}`]).flat();
+  t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), expected);
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.deepEqual(json.execution_summary.execution_path, Array.from({ length: 30 }, (_, i) => i));
+});
+
+test('the task after a failing one never starts', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'sh', '-c "exit 3"') + task(2, 'touch', join(dir, 'ran')));
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  t.is(r.code, 10);
+  t.false(existsSync(join(dir, 'ran')), 'task 2 did not run');
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.deepEqual(json.execution_summary.execution_path, [0, 1]);
+});
+
+test('a task killed at its timeout gets no follower, even when it exits 0 on SIGTERM', async (t) => {
+  const dir = tempDir();
+  // The shell turns the timeout's SIGTERM into exit status 0: the launcher must not take that for success.
+  writeFileSync(join(dir, 'f.txt'), task(0, 'sh', '-c "trap \'exit 0\' TERM; sleep 30 & wait"', 'timeout=5') + task(1, 'touch', join(dir, 'ran')));
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  t.is(r.code, 10, r.stdout);
+  t.false(existsSync(join(dir, 'ran')), 'task 1 did not run');
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.true(json.task_results['0']!.timed_out);
+  t.deepEqual(json.execution_summary.execution_path, [0]);
+});
+
+test('a next task that uses the previous output waits for it (not started ahead) and sees it', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'f.txt'), task(0, 'echo', 'first') + task(1, 'echo', 'got @0_stdout@') + task(2, 'echo', 'third'));
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  t.is(r.code, 0, r.stderr);
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.is(json.task_results['1']!.stdout, 'got first\n');
+  t.is(json.task_results['2']!.stdout, 'third\n');
+});
+
+test('on_success is followed ahead too, and the skipped tasks stay skipped', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'f.txt'), task(0, 'true', '', 'on_success=2') + task(1, 'touch', join(dir, 'ran')) + task(2, 'echo', 'two'));
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  t.is(r.code, 0, r.stderr);
+  t.false(existsSync(join(dir, 'ran')));
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.deepEqual(json.execution_summary.execution_path, [0, 2]);
+});
+
+// The launcher protocol underneath, driven directly.
+const env = Object.freeze({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
+
+test('launcher: a follow-on asked for after its predecessor already exited 0 starts at once', async (t) => {
+  const launcher = getLauncher();
+  t.truthy(launcher, 'the launcher is built');
+  const first = await launcher!.start(['true'], undefined, env);
+  first.stdout.resume();
+  first.stderr.resume();
+  t.deepEqual(await first.exited, { code: 0, signal: null });
+  const next = await first.follow!(['sh', '-c', 'echo late'], undefined, env).started;
+  t.truthy(next);
+  let out = '';
+  next!.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  next!.stderr.resume();
+  await new Promise((resolve) => next!.stdout.once('close', resolve));
+  t.deepEqual(await next!.exited, { code: 0, signal: null });
+  t.is(out, 'late\n');
+});
+
+test('launcher: no follow-on after a non-zero exit, a signal, or a cancel', async (t) => {
+  const launcher = getLauncher()!;
+  const failing = await launcher.start(['sh', '-c', 'exit 1'], undefined, env);
+  const afterFailure = failing.follow!(['touch', '/nonexistent/never'], undefined, env);
+  t.is(await afterFailure.started, undefined);
+
+  const killed = await launcher.start(['sleep', '30'], undefined, env);
+  const afterKill = killed.follow!(['true'], undefined, env);
+  process.kill(-killed.pid, 'SIGKILL');
+  t.is(await afterKill.started, undefined);
+
+  const cancelled = await launcher.start(['sleep', '0.2'], undefined, env);
+  const afterCancel = cancelled.follow!(['true'], undefined, env);
+  afterCancel.cancel();
+  t.is(await afterCancel.started, undefined);
+  t.deepEqual(await cancelled.exited, { code: 0, signal: null }, 'the predecessor itself ran to its end');
+});
