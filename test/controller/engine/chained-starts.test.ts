@@ -74,6 +74,17 @@ test('on_success is followed ahead too, and the skipped tasks stay skipped', asy
   t.deepEqual(json.execution_summary.execution_path, [0, 2]);
 });
 
+test('a next task whose program does not exist fails as it would have without starting ahead', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'no-such-program-9d1', 'x') + task(2, 'touch', join(dir, 'ran')));
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  t.is(r.code, 10);
+  t.false(existsSync(join(dir, 'ran')));
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.is(json.task_results['1']!.exit_code, 127);
+  t.deepEqual(json.execution_summary.execution_path, [0, 1]);
+});
+
 // The launcher protocol underneath, driven directly.
 const env = Object.freeze({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
 

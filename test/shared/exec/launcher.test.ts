@@ -129,7 +129,7 @@ test('the launcher survives malformed requests and still starts programs (fuzz)'
   for (let i = 0; i < 2000; i++) {
     const body = Buffer.alloc(1 + rand(40));
     for (let j = 0; j < body.length; j++) body[j] = rand(256);
-    if (rand(2)) body[0] = 'SPRC'.charCodeAt(rand(4));
+    if (rand(2)) body[0] = 'SPRCAK'.charCodeAt(rand(6));
     const len = Buffer.alloc(4);
     len.writeUInt32LE(body.length);
     frames.push(len, body);
@@ -141,6 +141,11 @@ test('the launcher survives malformed requests and still starts programs (fuzz)'
   const len = Buffer.alloc(4);
   len.writeUInt32LE(body.length);
   frames.push(len, body);
+  // And a chained start after it: id 100, once 99 exits 0, argv [/bin/echo, chained].
+  const chained = Buffer.concat([Buffer.from('A'), Buffer.from([100, 0, 0, 0]), Buffer.from([99, 0, 0, 0]), strs(['']), Buffer.from([2, 0, 0, 0]), strs(['/bin/echo', 'chained']), Buffer.from([0, 0, 0, 0])]);
+  const chainedLen = Buffer.alloc(4);
+  chainedLen.writeUInt32LE(chained.length);
+  frames.push(chainedLen, chained);
   const launcher = spawn(binary, [], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = Buffer.alloc(0);
   let stderr = '';
@@ -149,10 +154,11 @@ test('the launcher survives malformed requests and still starts programs (fuzz)'
   launcher.stdin.write(Buffer.concat(frames));
   // The echo's output frame ('d', id 99, stdout, "ok\n"): it kept working after the noise.
   const marker = Buffer.concat([Buffer.from('d'), Buffer.from([99, 0, 0, 0, 1]), Buffer.from('ok\n')]);
-  const sawEcho = await eventually(() => out.includes(marker), 20_000);
+  const chainedMarker = Buffer.concat([Buffer.from('d'), Buffer.from([100, 0, 0, 0, 1]), Buffer.from('chained\n')]);
+  const sawEcho = await eventually(() => out.includes(marker) && out.includes(chainedMarker), 20_000);
   launcher.stdin.end();
   const [code] = (await once(launcher, 'exit')) as [number | null];
-  t.true(sawEcho, `no output frame from the echo; launcher stderr: ${stderr}`);
+  t.true(sawEcho, `no output frame from the echo and its chained follower; launcher stderr: ${stderr}`);
   t.is(code, 0, `launcher stderr: ${stderr}`);
 });
 
