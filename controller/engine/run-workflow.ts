@@ -250,42 +250,42 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
   let last: Task | undefined;
   try {
-  for (;;) {
-    // A next task the launcher already started when the stop came still runs through the engine,
-    // which kills it at once and records it as cancelled: nothing runs unrecorded.
-    if (opts.signal?.aborted && !(await prestartedRuns(current))) return interrupted(outcome, opts.signal, last);
-    if (current === undefined || !wf.tasks.has(current)) {
-      if (current !== undefined && last && current !== last.id + 1) log.warn(`Task ${current} does not exist; the workflow ends here`);
-      return finish({ kind: 'end', exitCode: 0, status: 'success', why: 'completed' }, last);
+    for (;;) {
+      // A next task the launcher already started when the stop came still runs through the engine,
+      // which kills it at once and records it as cancelled: nothing runs unrecorded.
+      if (opts.signal?.aborted && !(current !== undefined && (await prestartedRuns(current)))) return interrupted(outcome, opts.signal, last);
+      if (current === undefined || !wf.tasks.has(current)) {
+        if (current !== undefined && last && current !== last.id + 1) log.warn(`Task ${current} does not exist; the workflow ends here`);
+        return finish({ kind: 'end', exitCode: 0, status: 'success', why: 'completed' }, last);
+      }
+      const task = wf.tasks.get(current)!;
+      const route = await runTopLevel(task);
+      if (!outcome.skippedTasks.includes(task.id) || outcome.executionPath.includes(task.id)) {
+        last = task;
+        outcome.finalTask = task.id;
+        outcome.finalHostname = store.resolve(task.hostname) || 'localhost';
+        outcome.finalCommand = store.resolve(`${task.command} ${task.arguments}`).trim();
+      }
+      if (opts.signal?.aborted && !(route.kind === 'goto' && (await prestartedRuns(route.id)))) return interrupted(outcome, opts.signal, last);
+      if (route.kind === 'end') {
+        opts.onCheckpoint?.(undefined, { store, outcome });
+        if (route.status === 'failed') outcome.failedTask = task.id;
+        return finish(route, last);
+      }
+      if (route.id > task.id + 1) {
+        for (let id = task.id + 1; id < route.id; id++) if (wf.tasks.has(id) && !wf.subtaskIds.has(id) && !outcome.executionPath.includes(id)) outcome.skippedTasks.push(id);
+      }
+      if (log.debugEnabled || route.id !== task.id + 1) log.info(`Task ${task.id}: ${route.why}`);
+      opts.onCheckpoint?.(route.id, { store, outcome });
+      current = route.id;
     }
-    const task = wf.tasks.get(current)!;
-    const route = await runTopLevel(task);
-    if (!outcome.skippedTasks.includes(task.id) || outcome.executionPath.includes(task.id)) {
-      last = task;
-      outcome.finalTask = task.id;
-      outcome.finalHostname = store.resolve(task.hostname) || 'localhost';
-      outcome.finalCommand = store.resolve(`${task.command} ${task.arguments}`).trim();
-    }
-    if (opts.signal?.aborted && !(route.kind === 'goto' && (await prestartedRuns(route.id)))) return interrupted(outcome, opts.signal, last);
-    if (route.kind === 'end') {
-      opts.onCheckpoint?.(undefined, { store, outcome });
-      if (route.status === 'failed') outcome.failedTask = task.id;
-      return finish(route, last);
-    }
-    if (route.id > task.id + 1) {
-      for (let id = task.id + 1; id < route.id; id++) if (wf.tasks.has(id) && !wf.subtaskIds.has(id) && !outcome.executionPath.includes(id)) outcome.skippedTasks.push(id);
-    }
-    if (log.debugEnabled || route.id !== task.id + 1) log.info(`Task ${task.id}: ${route.why}`);
-    opts.onCheckpoint?.(route.id, { store, outcome });
-    current = route.id;
-  }
   } finally {
     await dropPrestarted('was started ahead as the next task, but the run ended');
   }
 
-  /** Whether the launcher started task `id` ahead (see chainTarget). */
-  async function prestartedRuns(id: number | undefined): Promise<boolean> {
-    if (!prestarted || prestarted.key !== String(id)) return false;
+  /** Whether the launcher started a task ahead (task `id`, when given; see chainTarget). */
+  async function prestartedRuns(id?: number): Promise<boolean> {
+    if (!prestarted || (id !== undefined && prestarted.key !== String(id))) return false;
     return (await prestarted.followOn.started.catch(() => undefined)) !== undefined;
   }
 
@@ -322,7 +322,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
     const result = await runOne(task, String(id), opts.signal, undefined, true);
     await sleepAfter(task, String(id));
-    if (opts.signal?.aborted && !(await prestartedRuns(prestarted && Number(prestarted.key)))) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
+    if (opts.signal?.aborted && !(await prestartedRuns())) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
     if (task.returnCode !== undefined) return returnWith(task);
     return routeAfter(task, result);
   }

@@ -5,8 +5,9 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { processesWith, spawnTasker, tempDir } from '../../helpers/run-cli.js';
 import { getLauncher } from '../../../shared/exec/launcher.js';
+import { runTasker } from '../../../controller/cli/tasker-main.js';
 
 function task(id: number, command: string, args: string, extra = ''): string {
   return `task=${id}\nhostname=localhost\nexec=local\ncommand=${command}\narguments=${args}\n${extra}\n`;
@@ -83,6 +84,66 @@ test('a next task whose program does not exist fails as it would have without st
   const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
   t.is(json.task_results['1']!.exit_code, 127);
   t.deepEqual(json.execution_summary.execution_path, [0, 1]);
+});
+
+test('SIGINT sent as a task ends: its started-ahead successor is recorded as cancelled and killed, nothing survives', async (t) => {
+  const dir = tempDir();
+  const pidFile = join(dir, 'tasker.pid');
+  // Task 1 interrupts tasker and exits 0 at once: the launcher has started task 2 before tasker
+  // can act on the signal, so task 2 must go through the engine (cancelled), not vanish.
+  writeFileSync(join(dir, 'int.sh'), `kill -INT "$(cat ${pidFile})"\n`);
+  writeFileSync(join(dir, 'f.txt'), task(0, 'sleep', '1') + task(1, 'sh', join(dir, 'int.sh')) + task(2, 'sleep', '9893'));
+  let written = false;
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], {
+    cwd: dir,
+    onStdout: (_text, pid) => {
+      if (!written) writeFileSync(pidFile, String(pid));
+      written = true;
+    },
+  });
+  t.is(r.code, 130, r.stdout + r.stderr);
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.deepEqual(json.execution_summary.execution_path, [0, 1, 2]);
+  t.is(json.task_results['1']!.exit_code, 0);
+  t.is(json.task_results['2']!.exit_code, 130);
+  t.deepEqual(await processesWith('sleep 9893'), []);
+});
+
+test('a stop that lands between a task\'s end and its started-ahead successor: the successor goes through the engine, cancelled', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'true', '') + task(2, 'sleep', '9894'));
+  const stop = new AbortController();
+  let out = '';
+  const io = {
+    stdout: {
+      write: (text: string) => {
+        out += text;
+        // Task 2 has been handed to the launcher with task 1 by now. Hold the event loop while
+        // task 1 ends and the launcher starts task 2, then stop: tasker sees the stop before it
+        // sees either, which is the window an operator's Ctrl-C can hit.
+        if (text.includes('Task 1: Executing') && !stop.signal.aborted) {
+          const until = Date.now() + 500;
+          while (Date.now() < until) {
+            /* busy: no event is processed */
+          }
+          stop.abort('SIGINT');
+        }
+      },
+    },
+    stderr: { write: (text: string) => (out += text) },
+    env: Object.freeze({ ...process.env }),
+    cwd: dir,
+    isTTY: false,
+    signal: stop.signal,
+  };
+  const code = await runTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], io);
+  t.is(code, 130, out);
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.deepEqual(json.execution_summary.execution_path, [0, 1, 2]);
+  t.is(json.task_results['1']!.exit_code, 0, 'task 1 ended on its own before the stop reached it');
+  t.is(json.task_results['2']!.exit_code, 130);
+  t.notRegex(out, /started ahead/, 'not discarded unrecorded');
+  t.deepEqual(await processesWith('sleep 9894'), []);
 });
 
 // The launcher protocol underneath, driven directly.
