@@ -86,29 +86,6 @@ test('a next task whose program does not exist fails as it would have without st
   t.deepEqual(json.execution_summary.execution_path, [0, 1]);
 });
 
-test('SIGINT sent as a task ends: its started-ahead successor is recorded as cancelled and killed, nothing survives', async (t) => {
-  const dir = tempDir();
-  const pidFile = join(dir, 'tasker.pid');
-  // Task 1 interrupts tasker and exits 0 at once: the launcher has started task 2 before tasker
-  // can act on the signal, so task 2 must go through the engine (cancelled), not vanish.
-  writeFileSync(join(dir, 'int.sh'), `kill -INT "$(cat ${pidFile})"\n`);
-  writeFileSync(join(dir, 'f.txt'), task(0, 'sleep', '1') + task(1, 'sh', join(dir, 'int.sh')) + task(2, 'sleep', '9893'));
-  let written = false;
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], {
-    cwd: dir,
-    onStdout: (_text, pid) => {
-      if (!written) writeFileSync(pidFile, String(pid));
-      written = true;
-    },
-  });
-  t.is(r.code, 130, r.stdout + r.stderr);
-  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
-  t.deepEqual(json.execution_summary.execution_path, [0, 1, 2]);
-  t.is(json.task_results['1']!.exit_code, 0);
-  t.is(json.task_results['2']!.exit_code, 130);
-  t.deepEqual(await processesWith('sleep 9893'), []);
-});
-
 test('a stop that lands between a task\'s end and its started-ahead successor: the successor goes through the engine, cancelled', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'true', '') + task(2, 'sleep', '9894'));
