@@ -186,7 +186,20 @@ static void on_sigchld(int sig) {
   errno = saved;
 }
 
-static void remember_exit(uint32_t id, int ok);
+/* Exit of recently reaped children, so a chain request that arrives after its predecessor ended
+   is still decided correctly. */
+#define RECENT 256
+static struct {
+  uint32_t id;
+  int ok; /* exited normally with status 0 */
+} recent[RECENT];
+static unsigned recent_next;
+
+static void remember_exit(uint32_t id, int ok) {
+  recent[recent_next % RECENT].id = id;
+  recent[recent_next % RECENT].ok = ok;
+  recent_next++;
+}
 
 static void reap(void) {
   char drain[64];
@@ -408,21 +421,6 @@ struct chained {
 };
 static struct chained *chains;
 
-/* Exit of recently reaped children, so a chain request that arrives after its predecessor ended
-   is still decided correctly. */
-#define RECENT 256
-static struct {
-  uint32_t id;
-  int ok; /* exited normally with status 0 */
-} recent[RECENT];
-static unsigned recent_next;
-
-static void remember_exit(uint32_t id, int ok) {
-  recent[recent_next % RECENT].id = id;
-  recent[recent_next % RECENT].ok = ok;
-  recent_next++;
-}
-
 static void do_chain(uint32_t id, const unsigned char *p, const unsigned char *end) {
   struct chained *ch = calloc(1, sizeof *ch);
   if (end - p < 4 || !parse_spec(&ch->sp, p + 4, end)) {
@@ -450,8 +448,8 @@ static void cancel_chain(uint32_t id) {
 
 /* -1 while `id` runs, else whether it exited with status 0 (unknown ids count as failed). */
 static int exit_ok(uint32_t id) {
-  for (struct child *c = children; c; c = c->next)
-    if (c->id == id && c->pid > 0) return -1;
+  struct child *c = find(id);
+  if (c && c->pid > 0) return -1;
   for (unsigned i = 0; i < RECENT && i < recent_next; i++) {
     unsigned k = (recent_next - 1 - i) % RECENT;
     if (recent[k].id == id) return recent[k].ok;
@@ -518,11 +516,6 @@ static void handle_request(const unsigned char *p, uint32_t len) {
 
 /* ---- shutdown when Node is gone ---------------------------------------------------------- */
 
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Every group whose leader runs or whose pipes are still open (members may hold them). */
 static void kill_all(int sig) {
@@ -532,12 +525,12 @@ static void kill_all(int sig) {
 
 static void orphaned(void) {
   kill_all(SIGTERM);
-  long deadline = now_ms() + KILL_GRACE_MS;
+  long long deadline = now_us() + KILL_GRACE_MS * 1000LL;
   for (;;) {
     reap();
     int alive = 0;
     for (struct child *c = children; c; c = c->next) alive |= c->pid > 0;
-    if (!alive || now_ms() >= deadline) break;
+    if (!alive || now_us() >= deadline) break;
     struct pollfd pfd = {sigchld_pipe[0], POLLIN, 0};
     poll(&pfd, 1, 50);
   }
