@@ -148,7 +148,8 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   /** The prestarted program if it is this task's (as prepared now); any other is discarded. */
   const takePrestarted = (key: string, p: Prepared): FollowOn | undefined => {
     const pre = prestarted;
-    if (pre?.key === key && pre.fingerprint === fingerprint(p)) {
+    if (!pre) return undefined;
+    if (pre.key === key && pre.fingerprint === fingerprint(p)) {
       prestarted = undefined;
       return pre.followOn;
     }
@@ -180,7 +181,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       runId: opts.runId, taskId: key, execType, hostname, command, arguments: args,
       timeoutMs: timeoutSec * 1000, signal,
       onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
-      prestarted: prestarted ? takePrestarted(key, p) : undefined,
+      prestarted: takePrestarted(key, p),
       then: then && { execType: then.prepared.execType!, hostname: then.prepared.hostname, command: then.prepared.command, arguments: then.prepared.args },
     };
     let result: ProcessResult;
