@@ -5,7 +5,7 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processesWith, spawnTasker, tempDir, type CliRun } from '../../helpers/run-cli.js';
+import { processesNow, processesWith, spawnTasker, tempDir, type CliRun } from '../../helpers/run-cli.js';
 import { getLauncher } from '../../../shared/exec/launcher.js';
 import { runTasker } from '../../../controller/cli/tasker-main.js';
 
@@ -92,19 +92,19 @@ test('a next task whose program does not exist fails as it would have without st
 
 test('a stop that lands between a task\'s end and its started-ahead successor: the successor goes through the engine, cancelled', async (t) => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'true', '') + task(2, 'sleep', '9894'));
+  writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'echo', 'ready') + task(2, 'sleep', '9894'));
   const stop = new AbortController();
   let out = '';
   const io = {
     stdout: {
       write: (text: string) => {
         out += text;
-        // Task 2 has been handed to the launcher with task 1 by now. Hold the event loop while
-        // task 1 ends and the launcher starts task 2, then stop: tasker sees the stop before it
-        // sees either, which is the window an operator's Ctrl-C can hit.
-        if (text.includes('Task 1: Executing') && !stop.signal.aborted) {
-          const until = Date.now() + 500;
-          while (Date.now() < until) {
+        // Task 1's output is being handled, so tasker has handed task 2 to the launcher with it.
+        // Hold the event loop until the launcher has started task 2 (task 1 ended with status 0),
+        // then stop: tasker sees the stop before it sees either, which is the window an
+        // operator's Ctrl-C can hit.
+        if (text.includes('Task 1: STDOUT: ready') && !stop.signal.aborted) {
+          for (const until = Date.now() + 20_000; processesNow('sleep 9894').length === 0 && Date.now() < until; ) {
             /* busy: no event is processed */
           }
           stop.abort('SIGINT');
@@ -158,9 +158,13 @@ test('launcher: no follow-on after a non-zero exit, a signal, or a cancel', asyn
   process.kill(-killed.pid, 'SIGKILL');
   t.is(await afterKill.started, undefined);
 
-  const cancelled = await launcher.start(['sleep', '0.2'], undefined, env);
-  const afterCancel = cancelled.follow!(['true'], undefined, env);
+  // The predecessor ends (status 0) only once the marker exists, which is after the cancel was sent.
+  const dir = tempDir();
+  const cancelled = await launcher.start(['sh', '-c', `while [ ! -e ${dir}/go ]; do sleep 0.01; done`], undefined, env);
+  const afterCancel = cancelled.follow!(['touch', `${dir}/followed`], undefined, env);
   afterCancel.cancel();
+  writeFileSync(join(dir, 'go'), '');
   t.is(await afterCancel.started, undefined);
   t.deepEqual(await cancelled.exited, { code: 0, signal: null }, 'the predecessor itself ran to its end');
+  t.false(existsSync(join(dir, 'followed')));
 });
