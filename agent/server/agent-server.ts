@@ -8,6 +8,7 @@ import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/Ho
 import type { AgentLogger } from '../logger.js';
 import { handleExecute, type ArgvBuilder, type CancelReason, type PeerCall } from './execute.js';
 import { HealthService } from './health.js';
+import { CallRegistry } from './call-registry.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { parseListenAddress } from './listen-address.js';
 import { oneWriteEndInterceptor } from './one-write-end.js';
@@ -83,6 +84,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const limiter = new ConcurrencyLimiter(opts.maxConcurrent, opts.maxQueue);
   const health = new HealthService(grpcJs.status);
   const running = new Set<(reason: CancelReason) => void>();
+  const calls = new CallRegistry();
   const idleWaiters = new Set<() => void>();
   let draining = false;
   const allowExec = opts.allowExec?.length ? new Set(opts.allowExec) : undefined;
@@ -109,6 +111,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
           allowExec,
           authorize,
           isDraining: () => draining,
+          calls,
           track: (cancel) => {
             running.add(cancel);
             return () => {
@@ -195,6 +198,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       draining = true;
       health.setServing(false);
       limiter.close('agent is shutting down (draining)');
+      calls.stopWaiting();
       log.info('draining', { running: running.size, deadlineMs });
       if (running.size > 0) {
         await new Promise<void>((resolve) => {
@@ -215,6 +219,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       draining = true;
       health.setServing(false);
       limiter.close('agent stopped');
+      calls.stopWaiting();
       for (const cancel of running) cancel('AGENT_SHUTDOWN');
       server.forceShutdown();
     },

@@ -1,9 +1,11 @@
 import type * as grpc from '@grpc/grpc-js';
 import { formatSeconds, runProcess } from '../../shared/exec/run-process.js';
+import type { FollowOn } from '../../shared/exec/launcher.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
 import type { ExecuteEvent } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import type { AgentLogger } from '../logger.js';
+import type { CallRegistry } from './call-registry.js';
 import { AcquireAbortedError, AgentBusyError, type ConcurrencyLimiter } from './limiter.js';
 
 /** Largest accepted timeout: a day. The controller clamps task timeouts to 5–1000 s anyway. */
@@ -37,6 +39,8 @@ export interface ExecuteContext {
   /** Checked before anything else; returns a PERMISSION_DENIED message or undefined. */
   authorize: (call: PeerCall) => string | undefined;
   isDraining: () => boolean;
+  /** Calls by (run_id, call_id), for pipelined calls (`after_call`). */
+  calls: CallRegistry;
   /** Registers a running call so a drain deadline can cancel it; returns the unregister function. */
   track: (cancel: (reason: CancelReason) => void) => () => void;
 }
@@ -106,8 +110,26 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
   const started = performance.now();
   let result: ProcessResult | undefined;
   let outcome = 'refused';
+  const entry = req.call_id ? ctx.calls.add(req.run_id, req.call_id) : undefined;
   try {
-    try {
+    let prestarted: FollowOn | undefined;
+    if (req.after_call) {
+      const ahead = await startAfter(ctx, req, built.argv, abort.signal);
+      if (ahead !== 'now' && typeof ahead === 'string') {
+        outcome = `not started: ${ahead}`;
+        if (!call.cancelled && !call.destroyed) {
+          call.write({ finished: { not_started: true, canceled: abort.signal.aborted, error: ahead } });
+          call.end();
+        }
+        return;
+      }
+      // Its predecessor's program has exited: the follower takes over that slot.
+      if (typeof ahead !== 'string') {
+        prestarted = ahead;
+        release = ctx.limiter.take();
+      }
+    }
+    if (!release) try {
       release = await ctx.limiter.acquire(abort.signal);
     } catch (err) {
       if (err instanceof AgentBusyError) return fail(status.RESOURCE_EXHAUSTED, err.message);
@@ -154,6 +176,8 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
     };
     result = await runProcess({
       argv: built.argv,
+      prestarted,
+      onStarted: entry && ((child) => entry.started(child)),
       env: ctx.env,
       timeoutMs: req.timeout_ms || undefined,
       signal: abort.signal,
@@ -192,13 +216,58 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
     log.error('execute failed', { ...ids, error: (err as Error).message });
     if (!call.cancelled) call.emit('error', { code: status.INTERNAL, details: `agent error: ${(err as Error).message}` });
   } finally {
+    entry?.end(result);
     release?.();
-    const done = { ...ids, outcome, durationMs: Math.round(performance.now() - started), pid: result?.pid };
+    const done = { ...ids, outcome, durationMs: Math.round(performance.now() - started), pid: result?.pid, ...(req.after_call && { after: req.after_call }) };
     // Logged right after the response has left (Node's HTTP/2 session writes it before JS
     // immediates run), so the log line is not in the task's round trip. A drain waits for it.
     setImmediate(() => {
       log.info('execute done', done);
       untrack();
     });
+  }
+}
+
+/**
+ * A pipelined call: waits for the call it follows and decides. A launcher follow-on when that
+ * call's program runs under the launcher (this task starts the moment it exits with status 0,
+ * without a turn of our event loop); 'now' when it ended with status 0 on its own (start the
+ * ordinary way); otherwise why it does not run. Cancelling the call while it waits (or the
+ * agent draining) cancels it.
+ */
+async function startAfter(ctx: ExecuteContext, req: ExecuteRequest__Output, argv: string[], signal: AbortSignal): Promise<FollowOn | 'now' | string> {
+  const pred = ctx.calls.get(req.run_id, req.after_call);
+  if (!pred) return `call \`${req.after_call}\` of run ${req.run_id} is not known to this agent`;
+  let cancel = (): void => undefined;
+  const stopped = new Promise<string>((resolve) => {
+    cancel = () => resolve(signal.aborted ? 'cancelled while waiting for its predecessor' : 'the agent is draining');
+    signal.addEventListener('abort', cancel, { once: true });
+    ctx.calls.waiting.add(cancel);
+  });
+  const unwait = () => {
+    signal.removeEventListener('abort', cancel);
+    ctx.calls.waiting.delete(cancel);
+  };
+  try {
+    if (signal.aborted) return 'cancelled while waiting for its predecessor';
+    const child = await Promise.race([pred.child, stopped]);
+    if (typeof child === 'string') return child;
+    if (child?.follow) {
+      const followOn = child.follow(argv, undefined, ctx.env ?? process.env);
+      void stopped.then(() => followOn.cancel());
+      let c;
+      try {
+        c = await followOn.started;
+      } catch (e) {
+        return `could not be started: ${(e as Error).message}`;
+      }
+      return c ? followOn : 'its predecessor did not exit with status 0 on its own';
+    }
+    const r = await Promise.race([pred.result, stopped]);
+    if (typeof r === 'string') return r;
+    if (r && r.exitCode === 0 && !r.timedOut && !r.canceled && !r.spawnError) return 'now';
+    return 'its predecessor did not exit with status 0 on its own';
+  } finally {
+    unwait();
   }
 }

@@ -71,6 +71,16 @@ export class ConcurrencyLimiter {
     });
   }
 
+  /**
+   * A slot at once, past the limit if need be: for a pipelined task the launcher started the
+   * moment its predecessor's program exited, so it replaces that program (whose call still holds
+   * its slot for the moment it takes to send the result).
+   */
+  take(): () => void {
+    this.active++;
+    return this.releaser();
+  }
+
   /** Refuse new work and fail every queued waiter with `reason`; running work keeps its slots. */
   close(reason: string): void {
     this.closedReason = reason;

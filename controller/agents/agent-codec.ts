@@ -172,6 +172,8 @@ export function encodeExecuteRequest(m: ExecuteRequest): Buffer {
     .string(6, m.arguments)
     .uint(7, m.timeout_ms as number | undefined)
     .uint(8, m.output_cap as number | undefined)
+    .string(9, m.call_id)
+    .string(10, m.after_call)
     .finish();
 }
 
@@ -192,7 +194,7 @@ export function encodeCheckHostsRequest(m: CheckHostsRequest): Buffer {
 function decodeFinished(buf: Buffer): Finished__Output {
   const f: Finished__Output = {
     exit_code: 0, signal: '', timed_out: false, duration_ms: 0, truncated: false, error: '', canceled: false,
-    stdout_bytes: 0, stderr_bytes: 0, stderr_note: '',
+    stdout_bytes: 0, stderr_bytes: 0, stderr_note: '', not_started: false,
   };
   const r = new Reader(buf);
   while (!r.done) {
@@ -211,6 +213,7 @@ function decodeFinished(buf: Buffer): Finished__Output {
     else if (field === 9 && wire === VARINT) f.stdout_bytes = r.varint();
     else if (field === 10 && wire === VARINT) f.stderr_bytes = r.varint();
     else if (field === 11 && wire === LEN) f.stderr_note = r.string();
+    else if (field === 12 && wire === VARINT) f.not_started = r.varint() !== 0;
     else r.skip(wire);
   }
   return f;

@@ -1,19 +1,21 @@
+import { EventEmitter } from 'node:events';
 import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
 import { FedOutput } from '../../shared/exec/launcher.js';
 import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
 import { cancelExitCode } from '../../shared/exec/run-process.js';
-import type { ProcessResult } from '../../shared/exec/types.js';
+import type { ProcessResult, StartedAhead } from '../../shared/exec/types.js';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { Finished__Output } from '../../shared/proto/generated/tasker/agent/v1/Finished.js';
 import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/InfoResponse.js';
 import { describeAgent, openAgentConnection, type AgentConnection } from './agent-connection.js';
-import { GrpcCallError, Status, statusName } from './grpc-client.js';
+import { GrpcCallError, Status, statusName, type StreamingCall } from './grpc-client.js';
 import type { AgentSpec } from './agent-spec.js';
 
 /** Exit code of a task whose agent could not be reached, refused it, or was lost mid-task. */
 export const AGENT_LOST_EXIT_CODE = 255;
 /** Extra time the controller allows past the task timeout (kill grace + stream drain) before giving up. */
 const DEADLINE_MARGIN_MS = 15_000;
+const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
 /** Deadline of unary calls (health, info, host checks without connectivity). */
 export const UNARY_DEADLINE_MS = 5_000;
 
@@ -46,8 +48,12 @@ export function createAgentExecutor(spec: AgentSpec, options: AgentExecutorOptio
 
 class GrpcAgentExecutor implements AgentExecutor {
   readonly name: string;
+  /** Two tasks ahead: the agent then starts tasks back to back while we record the one before. */
+  readonly pipelineDepth = 2;
   private conn: Promise<AgentConnection> | undefined;
   private closed = false;
+  /** Execute calls made: their ids (`call_id`) within a run. */
+  private calls = 0;
 
   constructor(
     readonly spec: AgentSpec,
@@ -119,6 +125,16 @@ class GrpcAgentExecutor implements AgentExecutor {
       argv, exitCode: 0, signal: null, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
       timedOut: false, canceled: false, durationMs: 0, truncated: false,
     });
+    const spillDir = this.options.spillDir;
+    // Sent ahead with the previous task: take that call over when the agent started it (also when
+    // this run is being stopped: consume cancels it at once and the result says so).
+    const ahead = req.prestarted instanceof PipelinedExecute && req.prestarted.owner === this ? req.prestarted : undefined;
+    if (ahead && (await ahead.started)) {
+      const next = this.sendAhead(ahead.conn, ahead.callId, req);
+      const r = await consume(ahead.take(), ahead.captureLimit, req, who, argv, base, started, spillDir);
+      if (next.length > 0) r.ahead = next;
+      return r;
+    }
     if (req.signal?.aborted) return { ...base(), canceled: true, exitCode: cancelExitCode(req.signal.reason) };
     let conn: AgentConnection;
     try {
@@ -127,7 +143,37 @@ class GrpcAgentExecutor implements AgentExecutor {
       const text = `tasker: agent ${who} not reachable: ${(err as Error).message}`;
       return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started };
     }
-    return runOnAgent(conn, req, who, argv, base, started, this.options.spillDir);
+    const callId = this.nextCallId();
+    const captureLimit = req.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
+    const call = openExecute(conn, req, { callId, afterCall: '', captureLimit });
+    // The next tasks go out right behind this one: the agent starts each the moment the one
+    // before exits with status 0 on its own, with no round trip through us.
+    const next = this.sendAhead(conn, callId, req);
+    const r = await consume(call, captureLimit, req, who, argv, base, started, spillDir);
+    if (next.length > 0) r.ahead = next;
+    return r;
+  }
+
+  /**
+   * Sends `req.then` as pipelined Executes, each after the one before: the first after
+   * `req.after` when that is ours, else after call `current` (the task being run).
+   */
+  private sendAhead(conn: AgentConnection, current: string, req: ExecRequest): PipelinedExecute[] {
+    const sent: PipelinedExecute[] = [];
+    if (req.after && !(req.after instanceof PipelinedExecute && req.after.owner === this && req.after.conn === conn)) return sent;
+    let afterCall = req.after?.callId ?? current;
+    const captureLimit = req.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
+    for (const then of req.then ?? []) {
+      const callId = this.nextCallId();
+      const call = openExecute(conn, { ...then, runId: req.runId }, { callId, afterCall, captureLimit });
+      sent.push(new PipelinedExecute(this, conn, callId, captureLimit, call));
+      afterCall = callId;
+    }
+    return sent;
+  }
+
+  private nextCallId(): string {
+    return `c${++this.calls}`;
   }
 
   async close(): Promise<void> {
@@ -142,9 +188,129 @@ function grpcMessage(err: unknown): string {
   return err instanceof GrpcCallError ? err.details : (err as Error).message;
 }
 
-/** One Execute call: live chunks to the request's callbacks and into bounded captures. */
-function runOnAgent(
+/** Starts one Execute call. */
+function openExecute(
   conn: AgentConnection,
+  req: Pick<ExecRequest, 'runId' | 'taskId' | 'execType' | 'hostname' | 'command' | 'arguments' | 'timeoutMs'>,
+  ids: { callId: string; afterCall: string; captureLimit: number },
+): StreamingCall<ExecuteEvent__Output> {
+  const deadline = Date.now() + (req.timeoutMs > 0 ? req.timeoutMs : 24 * 3600_000) + DEADLINE_MARGIN_MS;
+  return conn.client.serverStream(
+    conn.methods.execute,
+    {
+      run_id: req.runId,
+      task_id: req.taskId,
+      exec_type: req.execType,
+      hostname: req.hostname,
+      command: req.command,
+      arguments: req.arguments,
+      timeout_ms: Math.max(0, Math.round(req.timeoutMs)),
+      output_cap: ids.captureLimit,
+      call_id: ids.callId,
+      after_call: ids.afterCall,
+    },
+    deadline,
+  );
+}
+
+/**
+ * The next task, sent to the agent while the current one runs (ExecuteRequest.after_call). Its
+ * events wait here until the engine takes it for the task's turn; `started` says whether the
+ * agent started it. Only an explicit `not_started` answer counts as not started: a call that
+ * fails otherwise (the agent lost, a refusal) may have run, so it is taken and its failure is the
+ * task's result, never a second run.
+ */
+class PipelinedExecute implements StartedAhead {
+  readonly started: Promise<boolean>;
+  private readonly held: HeldCall<ExecuteEvent__Output>;
+
+  constructor(
+    readonly owner: GrpcAgentExecutor,
+    readonly conn: AgentConnection,
+    readonly callId: string,
+    readonly captureLimit: number,
+    call: StreamingCall<ExecuteEvent__Output>,
+  ) {
+    let decide!: (started: boolean) => void;
+    this.started = new Promise((resolve) => (decide = resolve));
+    this.held = new HeldCall(call, (event, arg) => {
+      const ev = arg as ExecuteEvent__Output;
+      decide(!(event === 'data' && ev.event === 'finished' && ev.finished!.not_started));
+    });
+  }
+
+  /** The call, its held events replayed to the listeners attached now and then live. */
+  take(): StreamingCall<ExecuteEvent__Output> {
+    return this.held;
+  }
+
+  async discard(): Promise<boolean> {
+    this.held.cancel(); // the agent kills it if it started, or does not start it
+    return this.held.sawStart;
+  }
+}
+
+/**
+ * Holds a call's events (queued, and the call paused past 1 MiB of them) until release();
+ * `watch` sees each event as it arrives.
+ */
+class HeldCall<Res extends ExecuteEvent__Output> extends EventEmitter implements StreamingCall<Res> {
+  private queue: [string, unknown][] | undefined = [];
+  private queuedBytes = 0;
+  private pausedHere = false;
+  sawStart = false;
+
+  constructor(
+    private readonly inner: StreamingCall<Res>,
+    watch: (event: string, arg: unknown) => void,
+  ) {
+    super();
+    const on = (event: string) => (arg?: unknown) => {
+      watch(event, arg);
+      if (event === 'data' && !(arg as Res).finished?.not_started) this.sawStart = true;
+      if (!this.queue) return void this.emit(event, arg);
+      this.queue.push([event, arg]);
+      const ev = arg as Res;
+      this.queuedBytes += ev.stdout?.length ?? ev.stderr?.length ?? 0;
+      if (this.queuedBytes > 1024 * 1024 && !this.pausedHere) {
+        this.pausedHere = true;
+        inner.pause();
+      }
+    };
+    inner.on('data', on('data'));
+    inner.on('error', on('error'));
+    inner.on('end', on('end'));
+  }
+
+  /** Replays the held events to the listeners attached by now; from here on events pass live. */
+  release(): void {
+    const queue = this.queue;
+    if (!queue) return;
+    this.queue = undefined;
+    if (this.pausedHere) {
+      this.pausedHere = false;
+      this.inner.resume();
+    }
+    for (const [event, arg] of queue) this.emit(event, arg);
+  }
+
+  pause(): void {
+    this.inner.pause();
+  }
+
+  resume(): void {
+    this.inner.resume();
+  }
+
+  cancel(): void {
+    this.inner.cancel();
+  }
+}
+
+/** One Execute call: live chunks to the request's callbacks and into bounded captures. */
+function consume(
+  call: StreamingCall<ExecuteEvent__Output>,
+  captureLimit: number,
   req: ExecRequest,
   who: string,
   argv: string[],
@@ -152,7 +318,6 @@ function runOnAgent(
   started: number,
   spillDir: string | undefined,
 ): Promise<ProcessResult> {
-  const captureLimit = req.captureLimit ?? 1024 * 1024;
   const common = { captureLimit, previewLimit: Math.min(100 * 1024, captureLimit), spillDir, pid: process.pid };
   // The chunks of each stream go through a fed output (as the launcher's are) into a bounded
   // capture. Backpressure: while a capture is held (spill file behind, slow live consumer), its
@@ -171,22 +336,6 @@ function runOnAgent(
   const errSrc: FedOutput = new FedOutput((op) => flow(errSrc, op));
   const out = new StreamCapture(outSrc, { ...common, kind: 'stdout', onChunk: req.onStdout });
   const err = new StreamCapture(errSrc, { ...common, kind: 'stderr', onChunk: req.onStderr });
-
-  const deadline = Date.now() + (req.timeoutMs > 0 ? req.timeoutMs : 24 * 3600_000) + DEADLINE_MARGIN_MS;
-  const call = conn.client.serverStream(
-    conn.methods.execute,
-    {
-      run_id: req.runId,
-      task_id: req.taskId,
-      exec_type: req.execType,
-      hostname: req.hostname,
-      command: req.command,
-      arguments: req.arguments,
-      timeout_ms: Math.max(0, Math.round(req.timeoutMs)),
-      output_cap: captureLimit,
-    },
-    deadline,
-  );
 
   return new Promise<ProcessResult>((resolve) => {
     let pid: number | undefined;
@@ -273,5 +422,7 @@ function runOnAgent(
       void settle(); // chunks already delivered are in the captures; no 'end' follows an error
     });
     call.on('end', () => void settle());
+    if (call instanceof HeldCall) call.release();
+    if (req.signal?.aborted) onAbort(); // a call sent ahead, taken while the run is being stopped
   });
 }

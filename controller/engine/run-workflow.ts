@@ -4,8 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecRequest, ProcessResult, TaskExecutor } from '../../shared/exec/index.js';
-import { discardFollowOn } from '../../shared/exec/run-process.js';
-import type { FollowOn } from '../../shared/exec/launcher.js';
+import type { StartedAhead } from '../../shared/exec/types.js';
 import { evaluateCondition, formatCondition } from '../../shared/taskfile/condition.js';
 import type { ConditionNode } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
@@ -126,40 +125,43 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   const fingerprint = (p: Prepared): string => JSON.stringify([p.execType, p.hostname, p.command, p.args, p.timeoutSec]);
 
   /**
-   * The next task of a plain sequence, started by the launcher the moment the current task exits
-   * with status 0, so tasker's own work between two tasks (recording, routing, preparing) runs
-   * while the next program already runs instead of in front of it. Only where that start is
-   * certain: the current task routes on its exit status alone (no next/success/failure/return/
+   * The next tasks of a plain sequence, started by the executor the moment the one before exits
+   * with status 0 (locally the launcher starts the next one; an agent gets the next two as
+   * pipelined Executes), so tasker's own work between two tasks (recording, routing, preparing)
+   * runs while the next program already runs instead of in front of it. Only where that start is
+   * certain: the task before routes on its exit status alone (no next/success/failure/return/
    * sleep), so status 0 means success means `on_success` or the next task; that task is a plain
-   * top-level command without a condition or loop whose fields use no variables (so nothing the
-   * current task produces can change it), on the same executor. A program we kill never gets a
-   * follower (runProcess cancels it first), and one that fails does not either.
+   * top-level command without a condition or loop whose fields use no variables (so nothing an
+   * earlier task produces can change it), on the same executor. A program we kill never gets a
+   * follower (runProcess cancels it first), and one that fails does not either. `ahead` holds
+   * them in order, each to start after the one before it (the first after the running task).
    */
-  let prestarted: { key: string; fingerprint: string; followOn: FollowOn } | undefined;
-  const chainTarget = (task: Task, executor: TaskExecutor): { key: string; prepared: Prepared } | undefined => {
+  let ahead: { key: string; task: Task; fingerprint: string; handle: StartedAhead }[] = [];
+  const chainTarget = (task: Task, executor: TaskExecutor): { key: string; task: Task; prepared: Prepared } | undefined => {
     if (task.next || task.success || task.failure || task.returnCode !== undefined || task.sleep !== undefined) return undefined;
     const next = wf.tasks.get(task.onSuccess ?? nextSequential(wf, task.id));
     if (!next || next.type !== 'task' || wf.subtaskIds.has(next.id) || next.condition || next.next?.kind === 'loop' || !next.command) return undefined;
     if ([next.hostname, next.command, next.arguments, next.exec, next.timeout].some((v) => v?.includes('@'))) return undefined;
     const prepared = prepare(next, String(next.id));
     if (!prepared.execType || opts.executorFor(next, prepared.execType) !== executor) return undefined;
-    return { key: String(next.id), prepared };
+    return { key: String(next.id), task: next, prepared };
   };
-  /** The prestarted program if it is this task's (as prepared now); any other is discarded. */
-  const takePrestarted = (key: string, p: Prepared): FollowOn | undefined => {
-    const pre = prestarted;
-    if (!pre) return undefined;
-    if (pre.key === key && pre.fingerprint === fingerprint(p)) {
-      prestarted = undefined;
-      return pre.followOn;
+  /** The task started ahead for this turn if it is this task's (as prepared now); otherwise all are discarded. */
+  const takePrestarted = (key: string, p: Prepared): StartedAhead | undefined => {
+    const head = ahead[0];
+    if (!head) return undefined;
+    if (head.key === key && head.fingerprint === fingerprint(p)) {
+      ahead.shift();
+      return head.handle;
     }
-    void dropPrestarted(`was started ahead as the next task, but Task ${key} runs instead`);
+    void dropPrestarted(`was started ahead, but Task ${key} runs instead`);
     return undefined;
   };
   const dropPrestarted = async (why: string): Promise<void> => {
-    const pre = prestarted;
-    prestarted = undefined;
-    if (pre && (await discardFollowOn(pre.followOn))) log.warn(`Task ${pre.key}: ${why}; its process group was killed`);
+    const dropped = ahead;
+    ahead = [];
+    const started = await Promise.all(dropped.map((a) => a.handle.discard()));
+    dropped.forEach((a, i) => started[i] && log.warn(`Task ${a.key}: ${why}; its process group was killed`));
   };
 
   /** Run one command task (no routing) and store its result; `chain`: it may start its successor. */
@@ -176,13 +178,22 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     const out = new LineSplitter((lines) => emitLines(key, 'STDOUT', lines, echo));
     const err = new LineSplitter((lines) => emitLines(key, 'STDERR', lines, echo));
     const executor = opts.executorFor(task, execType);
-    const then = chain ? chainTarget(task, executor) : undefined;
+    const prestarted = takePrestarted(key, p);
+    // Keep the executor's pipeline full: the tasks after the last one already sent ahead.
+    const then: NonNullable<ReturnType<typeof chainTarget>>[] = [];
+    for (let last = ahead.at(-1)?.task ?? task; chain && ahead.length + then.length < (executor.pipelineDepth ?? 0); ) {
+      const next = chainTarget(last, executor);
+      if (!next) break;
+      then.push(next);
+      last = next.task;
+    }
     const request: ExecRequest = {
       runId: opts.runId, taskId: key, execType, hostname, command, arguments: args,
       timeoutMs: timeoutSec * 1000, signal,
       onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
-      prestarted: takePrestarted(key, p),
-      then: then && { execType: then.prepared.execType!, hostname: then.prepared.hostname, command: then.prepared.command, arguments: then.prepared.args },
+      prestarted,
+      then: then.map((t) => ({ taskId: t.key, execType: t.prepared.execType!, hostname: t.prepared.hostname, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
+      after: ahead.at(-1)?.handle,
     };
     let result: ProcessResult;
     try {
@@ -191,7 +202,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       const message = e instanceof Error ? e.message : String(e);
       result = { argv: [], exitCode: 255, signal: null, stdout: '', stderr: `${message}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: Date.now() - started, truncated: false };
     }
-    if (then && result.followOn) prestarted = { key: then.key, fingerprint: fingerprint(then.prepared), followOn: result.followOn };
+    result.ahead?.forEach((handle, i) => ahead.push({ key: then[i]!.key, task: then[i]!.task, fingerprint: fingerprint(then[i]!.prepared), handle }));
     out.end();
     err.end();
     if (result.spawnError) log.error(`Task ${key}: ${result.spawnError}`);
@@ -284,10 +295,11 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     await dropPrestarted('was started ahead as the next task, but the run ended');
   }
 
-  /** Whether the launcher started a task ahead (task `id`, when given; see chainTarget). */
+  /** Whether the next task started ahead (task `id`, when given; see chainTarget) did start. */
   async function prestartedRuns(id?: number): Promise<boolean> {
-    if (!prestarted || (id !== undefined && prestarted.key !== String(id))) return false;
-    return (await prestarted.followOn.started.catch(() => undefined)) !== undefined;
+    const head = ahead[0];
+    if (!head || (id !== undefined && head.key !== String(id))) return false;
+    return head.handle.started;
   }
 
   async function runTopLevel(task: Task): Promise<Route> {

@@ -55,6 +55,13 @@ export interface StartedChild {
    * round trip through Node (absent for children Node's spawn started). See {@link FollowOn}.
    */
   follow?(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): FollowOn;
+  /**
+   * Cancels every follow-on of this child that has not started, and makes later follow() calls
+   * start nothing. Call it before killing the child: a killed program that still exits with
+   * status 0 (a shell trapping SIGTERM) must not count as success. Resolves whether a follow-on
+   * had started already (the child exited 0 on its own before the cancel reached the launcher).
+   */
+  stopFollowers?(): Promise<boolean>;
 }
 
 /**
@@ -356,7 +363,23 @@ export class Launcher {
       ends: 0,
     };
     this.active.set(id, a);
-    p?.resolve({ pid, stdout: a.out, stderr: a.err, exited, follow: (argv, cwd, env) => this.startAfter(id, argv, cwd, env) });
+    const followers: FollowOn[] = [];
+    let stopped = false;
+    p?.resolve({
+      pid, stdout: a.out, stderr: a.err, exited,
+      follow: (argv, cwd, env) => {
+        if (stopped) return { started: Promise.resolve(undefined), cancel: () => undefined };
+        const f = this.startAfter(id, argv, cwd, env);
+        followers.push(f);
+        return f;
+      },
+      stopFollowers: async () => {
+        stopped = true;
+        for (const f of followers) f.cancel();
+        const started = await Promise.all(followers.map((f) => f.started.catch(() => undefined)));
+        return started.some((c) => c !== undefined);
+      },
+    });
   }
 
   private streamControl(id: number, op: 'P' | 'R' | 'C', stream: 1 | 2): void {

@@ -81,6 +81,7 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
     return failed(126, `cannot run ${program}: ${code ?? (e as Error).message}`);
   }
   const followOn = opts.then && child.follow?.(opts.then.argv, opts.then.cwd, opts.then.env ?? process.env);
+  opts.onStarted?.(child);
   return supervise(child, opts, argv, started, base, followOn);
 }
 
@@ -174,6 +175,7 @@ function supervise(
     let cancelReason: unknown;
     let exited = false;
     let settled = false;
+    let followersStarted: Promise<boolean> | undefined;
 
     const finish = async (exitCode: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
@@ -184,7 +186,7 @@ function supervise(
       try {
         // Its follower started: the launcher saw this program exit with status 0 before reading
         // the cancel we sent ahead of the kill, so the kill came too late to matter.
-        if (killReason && followOn && (await followOn.started.catch(() => undefined))) {
+        if (killReason && (await followersStarted)) {
           killReason = undefined;
           cancelReason = undefined;
         }
@@ -209,7 +211,9 @@ function supervise(
     const startKill = (reason: KillReason) => {
       if (killReason || exited) return;
       killReason = reason;
-      followOn?.cancel(); // before the kill, so the launcher reads it before it sees the exit
+      // Before the kill, so the launcher reads the cancels before it sees the exit (this run's
+      // own `then` and any follow-on attached since, by an agent's pipelined Execute).
+      followersStarted = child.stopFollowers?.();
       killProcessGroup(pid, 'SIGTERM');
       later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => killProcessGroup(pid, 'SIGKILL'));
     };

@@ -1,4 +1,4 @@
-import type { FollowOn } from './launcher.js';
+import type { FollowOn, StartedChild } from './launcher.js';
 
 /** Options for one child process run by {@link runProcess}. */
 export interface RunOptions {
@@ -30,6 +30,8 @@ export interface RunOptions {
   onStdout?: (chunk: Buffer) => void | Promise<unknown>;
   onStderr?: (chunk: Buffer) => void | Promise<unknown>;
   onSpawn?: (pid: number) => void;
+  /** The started child, before supervision begins (an agent attaches pipelined follow-ons to it). */
+  onStarted?: (child: StartedChild) => void;
   /**
    * The program to start the moment this one exits with status 0 on its own (not killed): the
    * launcher starts it without waiting for us. The result's `followOn` is its handle, to pass as
@@ -62,6 +64,19 @@ export interface ProcessResult {
   truncated: boolean;
   /** Set when the program could not be started (ENOENT, EACCES …), with a readable reason. */
   spawnError?: string;
-  /** The program asked for with `then` (started only if this one exited with status 0 on its own). */
+  /** runProcess: the program asked for with `then` (started only if this one exited with status 0 on its own). */
   followOn?: FollowOn;
+  /** Executors: the tasks taken from ExecRequest.then, in order, each to pass back as its `prestarted`. */
+  ahead?: StartedAhead[];
+}
+
+/**
+ * A task an executor started ahead, as an earlier task's `then`: locally a launcher follow-on, on
+ * an agent a pipelined Execute. Only the executor that made it can run it (ExecRequest.prestarted).
+ */
+export interface StartedAhead {
+  /** Whether it started: false when its predecessor did not exit 0 on its own, or a cancel came first. */
+  readonly started: Promise<boolean>;
+  /** Makes sure it does not run unsupervised: cancels it, and kills it when it had started. Resolves whether it had started. */
+  discard(): Promise<boolean>;
 }

@@ -19,6 +19,18 @@ export interface ExecuteRequest {
    * Bytes of each stream the agent keeps for the finished event's preview. 0 = default (1 MiB).
    */
   'output_cap'?: (number);
+  /**
+   * The caller's name for this call, unique within run_id; `after_call` of a later call refers to it.
+   */
+  'call_id'?: (string);
+  /**
+   * Pipelining: start this task only once the program of call `after_call` (same run_id) exits
+   * with status 0 on its own — not killed, not timed out, not cancelled. The controller sends it
+   * while that call runs, so the next task of a plain sequence starts with no round trip. When the
+   * condition fails (or that call is unknown to the agent) nothing runs and `finished` says
+   * `not_started`. Empty: start now.
+   */
+  'after_call'?: (string);
 }
 
 export interface ExecuteRequest__Output {
@@ -39,4 +51,16 @@ export interface ExecuteRequest__Output {
    * Bytes of each stream the agent keeps for the finished event's preview. 0 = default (1 MiB).
    */
   'output_cap': (number);
+  /**
+   * The caller's name for this call, unique within run_id; `after_call` of a later call refers to it.
+   */
+  'call_id': (string);
+  /**
+   * Pipelining: start this task only once the program of call `after_call` (same run_id) exits
+   * with status 0 on its own — not killed, not timed out, not cancelled. The controller sends it
+   * while that call runs, so the next task of a plain sequence starts with no round trip. When the
+   * condition fails (or that call is unknown to the agent) nothing runs and `finished` says
+   * `not_started`. Empty: start now.
+   */
+  'after_call': (string);
 }

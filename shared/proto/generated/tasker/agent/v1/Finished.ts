@@ -30,6 +30,10 @@ export interface Finished {
    * error); the controller appends it to its captured stderr.
    */
   'stderr_note'?: (string);
+  /**
+   * Only for a request with `after_call`: the condition did not hold, the task was not run.
+   */
+  'not_started'?: (boolean);
   '_stdout_preview'?: "stdout_preview";
 }
 
@@ -61,5 +65,9 @@ export interface Finished__Output {
    * error); the controller appends it to its captured stderr.
    */
   'stderr_note': (string);
+  /**
+   * Only for a request with `after_call`: the condition did not hold, the task was not run.
+   */
+  'not_started': (boolean);
   '_stdout_preview'?: "stdout_preview";
 }
