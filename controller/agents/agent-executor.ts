@@ -270,6 +270,7 @@ class HeldCall<Res extends ExecuteEvent__Output> extends EventEmitter implements
       if (event === 'data' && !(arg as Res).finished?.not_started) this.sawStart = true;
       if (!this.queue) return void this.emit(event, arg);
       this.queue.push([event, arg]);
+      if (event !== 'data') return;
       const ev = arg as Res;
       this.queuedBytes += ev.stdout?.length ?? ev.stderr?.length ?? 0;
       if (this.queuedBytes > 1024 * 1024 && !this.pausedHere) {

@@ -1,6 +1,6 @@
 /** Run the built tasker CLI as a real child process (for signals, concurrency and memory tests). */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,29 +38,28 @@ export function spawnTasker(args: string[], opts: { cwd?: string; env?: NodeJS.P
   });
 }
 
-/** PIDs whose command line contains `marker`, as /proc shows them now (synchronous). */
-export function processesNow(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(marker) && Number(entry) !== process.pid) pids.push(Number(entry));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
-}
-
 /**
  * PIDs whose command line contains `marker`. A process killed a moment ago can still be finishing
  * its exit on a loaded machine, so a non-empty answer is re-checked for up to `settleMs`: a real
  * survivor (the markers are long sleeps) is still there afterwards.
  */
 export async function processesWith(marker: string, settleMs = 3000): Promise<number[]> {
-  let pids = processesNow(marker);
-  for (const end = Date.now() + settleMs; pids.length > 0 && Date.now() < end; pids = processesNow(marker)) {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const scan = (): number[] => {
+    const pids: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        if (cmd.includes(marker) && Number(entry) !== process.pid) pids.push(Number(entry));
+      } catch {
+        /* gone */
+      }
+    }
+    return pids;
+  };
+  let pids = scan();
+  for (const end = Date.now() + settleMs; pids.length > 0 && Date.now() < end; pids = scan()) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return pids;

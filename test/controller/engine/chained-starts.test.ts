@@ -5,7 +5,8 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processesNow, processesWith, spawnTasker, tempDir, type CliRun } from '../../helpers/run-cli.js';
+import { processesWith, spawnTasker, tempDir, type CliRun } from '../../helpers/run-cli.js';
+import { processesMatching } from '../../agent/agent-process.js';
 import { getLauncher } from '../../../shared/exec/launcher.js';
 import { runTasker } from '../../../controller/cli/tasker-main.js';
 
@@ -104,7 +105,7 @@ test('a stop that lands between a task\'s end and its started-ahead successor: t
         // then stop: tasker sees the stop before it sees either, which is the window an
         // operator's Ctrl-C can hit.
         if (text.includes('Task 1: STDOUT: ready') && !stop.signal.aborted) {
-          for (const until = Date.now() + 20_000; processesNow('sleep 9894').length === 0 && Date.now() < until; ) {
+          for (const until = Date.now() + 20_000; processesMatching('sleep 9894').length === 0 && Date.now() < until; ) {
             /* busy: no event is processed */
           }
           stop.abort('SIGINT');

@@ -1,0 +1,206 @@
+/**
+ * Pipelined Execute: the controller sends the next tasks of a plain sequence to the agent while the
+ * current one runs (ExecuteRequest.after_call), and the agent starts each the moment the one before
+ * exits with status 0 on its own. These tests hold it to the engine's rules, against a real agent:
+ * the next task starts only after the previous one ended, never after a failure, a timeout or a
+ * stop, and nothing runs that the run does not record.
+ */
+import test from 'ava';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAgentExecutor, openAgentConnection } from '../../../controller/agents/index.js';
+import type { ExecRequest } from '../../../shared/exec/executor.js';
+import type { ExecuteEvent__Output } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
+import { spawnTasker, tempDir, type CliRun } from '../../helpers/run-cli.js';
+import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
+
+let agent: AgentProcess;
+let config: string;
+
+test.before(async () => {
+  agent = await startAgent(['--listen', '127.0.0.1:0']);
+  config = join(tempDir(), 'tasker.yaml');
+  writeFileSync(config, `agents:\n  jump: {address: "${agent.address}"}\ndefault_agent: jump\n`);
+});
+
+test.after.always(async () => {
+  await agent?.stop();
+});
+
+function task(id: number, command: string, args: string, extra = ''): string {
+  return `task=${id}\nhostname=localhost\nexec=local\ncommand=${command}\narguments=${args}\n${extra}\n`;
+}
+
+interface Json {
+  workflow_metadata: { exit_code: number };
+  execution_summary: { execution_path: number[] };
+  task_results: Record<string, { exit_code: number; stdout: string; timed_out: boolean }>;
+}
+
+async function runFile(dir: string, opts: { onStdout?: (text: string, pid: number) => void } = {}): Promise<{ r: CliRun; json: Json }> {
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config], { cwd: dir, onStdout: opts.onStdout });
+  if (!existsSync(join(dir, 'o.json'))) throw new Error(`no JSON result; exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  return { r, json: JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json };
+}
+
+/** The agent's "execute done" lines of one run (by the run's tasks' marker in the trace dir). */
+function agentLines(runId: string): { taskId: string; outcome: string; after?: string }[] {
+  return agent
+    .log()
+    .split('\n')
+    .filter((l) => l.includes('"execute done"') && l.includes(runId))
+    .map((l) => JSON.parse(l) as { taskId: string; outcome: string; after?: string });
+}
+
+/** The run id, as the log file's name carries it (f_20261128_123558_018.log). */
+function runIdOf(r: CliRun): string {
+  const id = /Log file: \S+_(\d{8}_\d{6}_\d{3})\.log/.exec(r.stdout + r.stderr)?.[1];
+  if (!id) throw new Error(`no run id in the output: ${r.stdout}`);
+  return id;
+}
+
+test.serial('a plain sequence on an agent runs pipelined, each task after the previous one ended, in order, once', async (t) => {
+  const dir = tempDir();
+  const trace = join(dir, 'trace');
+  let file = '';
+  for (let i = 0; i < 30; i++) file += task(i, 'sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}"`);
+  writeFileSync(join(dir, 'f.txt'), file);
+  const { r, json } = await runFile(dir);
+  t.is(r.code, 0, r.stderr);
+  const expected = Array.from({ length: 30 }, (_, i) => [`start ${i}`, `end ${i}`]).flat();
+  t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), expected);
+  t.deepEqual(json.execution_summary.execution_path, Array.from({ length: 30 }, (_, i) => i));
+  await eventually(() => agentLines(runIdOf(r)).length === 30);
+  const lines = agentLines(runIdOf(r));
+  // Every task after the first was sent ahead and started by the agent after its predecessor.
+  t.deepEqual(lines.filter((l) => l.after !== undefined).map((l) => l.taskId), Array.from({ length: 29 }, (_, i) => String(i + 1)));
+  t.true(lines.every((l) => l.outcome === 'exit 0'), JSON.stringify(lines));
+});
+
+test.serial('after a failing task, neither of the two tasks sent ahead runs', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'sh', '-c "exit 3"') + task(2, 'touch', join(dir, 'ran2')) + task(3, 'touch', join(dir, 'ran3')));
+  const { r, json } = await runFile(dir);
+  t.is(r.code, 10);
+  t.deepEqual(json.execution_summary.execution_path, [0, 1]);
+  t.false(existsSync(join(dir, 'ran2')));
+  t.false(existsSync(join(dir, 'ran3')));
+  await eventually(() => agentLines(runIdOf(r)).length >= 3);
+  const outcome = Object.fromEntries(agentLines(runIdOf(r)).map((l) => [l.taskId, l.outcome]));
+  t.is(outcome['1'], 'exit 3');
+  t.regex(outcome['2']!, /^not started/);
+  // Task 3 waited behind task 2; the run's end may cancel it before the agent even reads it.
+  t.notRegex(outcome['3'] ?? 'not started', /^exit/);
+});
+
+test.serial('a task killed at its timeout on the agent gets no follower, even when it exits 0 on SIGTERM', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'f.txt'), task(0, 'sh', '-c "trap \'exit 0\' TERM; sleep 30 & wait"', 'timeout=5') + task(1, 'touch', join(dir, 'ran1')) + task(2, 'touch', join(dir, 'ran2')));
+  const { r, json } = await runFile(dir);
+  t.is(r.code, 10, r.stdout);
+  t.true(json.task_results['0']!.timed_out);
+  t.deepEqual(json.execution_summary.execution_path, [0]);
+  t.false(existsSync(join(dir, 'ran1')));
+  t.false(existsSync(join(dir, 'ran2')));
+});
+
+test.serial('SIGINT while a task runs on the agent: it is killed, the tasks sent ahead never start, nothing survives', async (t) => {
+  const dir = tempDir();
+  const s = uniqueSleep();
+  writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'sleep', s) + task(2, 'touch', join(dir, 'ran2')) + task(3, 'touch', join(dir, 'ran3')));
+  let signalled = false;
+  const { r, json } = await runFile(dir, {
+    onStdout: (text, pid) => {
+      if (!signalled && /Task 1: Executing/.test(text)) {
+        signalled = true;
+        // Once the sleep runs on the agent (tasks 2 and 3 are queued behind it by then).
+        void eventually(() => processesMatching(`sleep ${s}`).length > 0).then(() => process.kill(pid, 'SIGINT'));
+      }
+    },
+  });
+  t.is(r.code, 130, r.stdout);
+  t.deepEqual(json.execution_summary.execution_path, [0, 1]);
+  t.is(json.task_results['1']!.exit_code, 130);
+  t.false(existsSync(join(dir, 'ran2')));
+  t.false(existsSync(join(dir, 'ran3')));
+  await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+  await eventually(() => agentLines(runIdOf(r)).length >= 2);
+  const outcome = Object.fromEntries(agentLines(runIdOf(r)).map((l) => [l.taskId, l.outcome]));
+  t.regex(outcome['1']!, /^canceled/);
+  for (const id of ['2', '3']) t.notRegex(outcome[id] ?? 'not started', /^exit/, `task ${id} never ran`);
+});
+
+// The executor and the protocol underneath, driven directly.
+const req = (command: string, args: string, then: ExecRequest['then'] = []): ExecRequest => ({
+  runId: `pipe-${process.pid}-${Math.random()}`, taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000, then,
+});
+const next = (command: string, args: string, taskId = '2') => ({ taskId, execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000 });
+
+test.serial('executor: a task sent ahead starts after a success, is taken with its output, and not after a failure', async (t) => {
+  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
+  try {
+    const dir = tempDir();
+    const ok = await ex.execute(req('true', '', [next('sh', `-c "echo ahead; touch ${dir}/ok"`)]));
+    t.is(ok.exitCode, 0);
+    t.is(ok.ahead?.length, 1);
+    t.true(await ok.ahead![0]!.started);
+    let live = '';
+    const taken = await ex.execute({ ...req('sh', `-c "echo ahead; touch ${dir}/ok"`), taskId: '2', prestarted: ok.ahead![0], onStdout: (c) => (live += c.toString()) });
+    t.is(taken.exitCode, 0);
+    t.is(taken.stdout, 'ahead\n');
+    t.is(live, 'ahead\n', 'output that arrived before the task was taken is replayed live');
+    t.true(existsSync(join(dir, 'ok')));
+
+    const failed = await ex.execute(req('sh', '-c "exit 4"', [next('touch', join(dir, 'bad'))]));
+    t.is(failed.exitCode, 4);
+    t.false(await failed.ahead![0]!.started);
+    t.false(existsSync(join(dir, 'bad')));
+  } finally {
+    await ex.close();
+  }
+});
+
+test.serial('executor: discarding the tasks sent ahead kills the running one and the one queued behind it never starts', async (t) => {
+  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
+  try {
+    const dir = tempDir();
+    const s = uniqueSleep();
+    const first = req('true', '', [next('sleep', s, '2'), next('touch', join(dir, 'ran'), '3')]);
+    const r = await ex.execute(first);
+    t.is(r.ahead?.length, 2);
+    await eventually(() => processesMatching(`sleep ${s}`).length > 0);
+    // As the engine does when the run goes elsewhere or ends.
+    await Promise.all(r.ahead!.map((h) => h.discard()));
+    await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+    await eventually(() => agentLines(first.runId).length === 3);
+    const outcome = Object.fromEntries(agentLines(first.runId).map((l) => [l.taskId, l.outcome]));
+    t.regex(outcome['2']!, /^canceled/, 'the sleep was killed');
+    t.regex(outcome['3']!, /^not started/, 'the touch never started');
+    t.false(existsSync(join(dir, 'ran')));
+  } finally {
+    await ex.close();
+  }
+});
+
+test.serial('agent: a pipelined call after a call it does not know is not started', async (t) => {
+  const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: agent.address });
+  const dir = tempDir();
+  try {
+    const events = await new Promise<ExecuteEvent__Output[]>((resolve, reject) => {
+      const got: ExecuteEvent__Output[] = [];
+      const call = conn.client.serverStream(conn.methods.execute, {
+        run_id: 'nobody', task_id: '9', exec_type: 'local', hostname: 'localhost', command: 'touch', arguments: join(dir, 'ran'),
+        timeout_ms: 0, output_cap: 0, call_id: 'c2', after_call: 'c1',
+      }, Date.now() + 10_000);
+      call.on('data', (e) => got.push(e));
+      call.on('error', reject);
+      call.on('end', () => resolve(got));
+    });
+    t.is(events.length, 1);
+    t.true(events[0]!.finished?.not_started);
+    t.regex(events[0]!.finished!.error, /call `c1` of run nobody is not known/);
+    t.false(existsSync(join(dir, 'ran')));
+  } finally {
+    await conn.close();
+  }
+});
