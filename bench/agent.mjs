@@ -30,6 +30,8 @@ const WARMUP = 30;
 const { runProcess } = await import(join(dist, 'shared/exec/run-process.js'));
 const { createAgentExecutor } = await import(join(dist, 'controller/agents/index.js'));
 const { createSshExecutor } = await import(join(dist, 'controller/ssh/index.js'));
+const { createLocalExecutor } = await import(join(dist, 'controller/engine/local-executor.js'));
+const { defaultRegistry } = await import(join(dist, 'shared/exec/exec-types.js'));
 const { initCa, issueCert } = await import(join(dist, 'agent/certs/certs.js'));
 const loadStart = loadavg();
 const taskEnv = Object.freeze({ ...process.env });
@@ -63,14 +65,38 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/**
+ * `n` tasks of /bin/true in a plain sequence the way `tasker -r` runs them: each execute is told
+ * the next tasks (up to the executor's pipelineDepth) and takes the one started ahead for it.
+ */
+const chain = (ex) => {
+  const fn = async (n) => {
+    const next = { taskId: '2', execType: 'local', hostname: 'localhost', command: '/bin/true', arguments: '', timeoutMs: 60_000 };
+    let ahead = [];
+    for (let i = 0; i < n; i++) {
+      const prestarted = ahead.shift();
+      const want = Math.min((ex.pipelineDepth ?? 0) - ahead.length, n - 1 - i - ahead.length);
+      const r = await ex.execute({ ...req('/bin/true'), prestarted, then: Array.from({ length: Math.max(0, want) }, () => next), after: ahead.at(-1) });
+      if (r.exitCode !== 0) throw new Error(`chained /bin/true failed: ${r.stderr}`);
+      ahead.push(...(r.ahead ?? []));
+    }
+  };
+  fn.batch = true;
+  return fn;
+};
+
 const req = (command, args = '') => ({ runId: 'bench', taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 60_000 });
 
-/** `n` sequential runs: wall ms per run, controller CPU ms per run, and the other process's CPU ms per run. */
+/**
+ * `n` sequential runs: wall ms per run, controller CPU ms per run, and the other process's CPU ms
+ * per run. `fn.batch`: fn(n) makes the n runs itself (a chain).
+ */
 async function measure(fn, n, otherPid) {
   const c0 = process.cpuUsage();
   const o0 = otherPid ? cpuMsOf(otherPid) : 0;
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) await fn();
+  if (fn.batch) await fn(n);
+  else for (let i = 0; i < n; i++) await fn();
   const wall = (performance.now() - t0) / n;
   const c = process.cpuUsage(c0);
   return { wall, cpu: (c.user + c.system) / 1000 / n, other: otherPid ? (cpuMsOf(otherPid) - o0) / n : undefined };
@@ -78,7 +104,10 @@ async function measure(fn, n, otherPid) {
 
 /** Interleaved rounds over `cases` ({name, fn, pid?}); per case the medians over rounds. */
 async function interleave(cases, perRound, rounds) {
-  for (const c of cases) for (let i = 0; i < (perRound === 1 ? 1 : WARMUP); i++) await c.fn();
+  for (const c of cases) {
+    if (c.fn.batch) await c.fn(WARMUP);
+    else for (let i = 0; i < (perRound === 1 ? 1 : WARMUP); i++) await c.fn();
+  }
   const per = new Map(cases.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) for (const c of cases) per.get(c.name).push(await measure(c.fn, perRound, c.pid));
   return per;
@@ -97,6 +126,7 @@ try {
   const tlsEx = createAgentExecutor({ name: 'tls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } });
   const sshSpec = { name: 'tun', kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts }, port: plainAgent.port };
   const tunEx = createAgentExecutor(sshSpec);
+  await Promise.all([tlsEx.probe(), tunEx.probe()]); // as tasker does before a run (it enables pipelining)
 
   // 1. per-task overhead on /bin/true
   const perTask = await interleave([
@@ -113,6 +143,25 @@ try {
     rows.push({
       name: label, value: stat(name, 'wall'), unit: 'ms/task',
       note: `+${over(name).toFixed(2)} ms vs local; CPU: controller ${stat(name, 'cpu').toFixed(2)} ms, agent ${stat(name, 'other').toFixed(2)} ms`,
+    });
+  }
+
+  // 1a. the same as a plain sequence, the way tasker runs one: locally the launcher starts each
+  //     next task the moment the one before exits 0; an agent gets the next two pipelined.
+  const localEx = createLocalExecutor({ registry: defaultRegistry(), env: taskEnv, cwd: tmp });
+  const chained = await interleave([
+    { name: 'local', fn: chain(localEx) },
+    { name: 'tls', fn: chain(tlsEx), pid: tlsAgent.child.pid },
+    { name: 'tunnel', fn: chain(tunEx), pid: plainAgent.child.pid },
+  ], PER_ROUND, ROUNDS);
+  const chainedLocal = chained.get('local');
+  const chainedOver = (name) => median(chained.get(name).map((m, i) => m.wall - chainedLocal[i].wall));
+  const chainedStat = (name, key) => median(chained.get(name).map((m) => m[key]));
+  rows.push({ name: 'local, plain sequence (chained starts)', value: chainedStat('local', 'wall'), unit: 'ms/task', note: `CPU: ${chainedStat('local', 'cpu').toFixed(2)} ms` });
+  for (const [name, label] of [['tls', 'agent mTLS, plain sequence (pipelined)'], ['tunnel', 'agent via SSH tunnel, plain sequence (pipelined)']]) {
+    rows.push({
+      name: label, value: chainedStat(name, 'wall'), unit: 'ms/task',
+      note: `**+${chainedOver(name).toFixed(2)} ms** vs local chained; CPU: controller ${chainedStat(name, 'cpu').toFixed(2)} ms, agent ${chainedStat(name, 'other').toFixed(2)} ms`,
     });
   }
 

@@ -8,7 +8,7 @@ import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/Ho
 import type { AgentLogger } from '../logger.js';
 import { handleExecute, type ArgvBuilder, type CancelReason, type PeerCall } from './execute.js';
 import { HealthService } from './health.js';
-import { CallRegistry } from './call-registry.js';
+import { AGENT_FEATURES, CallRegistry } from './call-registry.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { parseListenAddress } from './listen-address.js';
 import { oneWriteEndInterceptor } from './one-write-end.js';
@@ -152,6 +152,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         max_concurrent: limiter.maxConcurrent,
         max_queue: limiter.maxQueue,
         draining,
+        features: AGENT_FEATURES,
       });
     },
   };

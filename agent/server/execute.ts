@@ -87,6 +87,12 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
       `exec_type \`${req.exec_type}\` is not allowed on this agent (allowed: ${[...ctx.allowExec].join(', ')})`,
     );
   }
+  if (req.after_call && ctx.calls.waiting.size >= ctx.limiter.maxQueue) {
+    return fail(
+      status.RESOURCE_EXHAUSTED,
+      `agent busy: ${ctx.calls.waiting.size} pipelined tasks already wait for their predecessors (--max-queue ${ctx.limiter.maxQueue})`,
+    );
+  }
   const built = ctx.buildArgv({
     execType: req.exec_type,
     hostname: req.hostname,

@@ -258,7 +258,7 @@ export function decodeHealthCheckResponse(buf: Buffer): HealthCheckResponse__Out
 
 export function decodeInfoResponse(buf: Buffer): InfoResponse__Output {
   const m: InfoResponse__Output = {
-    version: '', exec_types: [], running: 0, queued: 0, load_average: [], hostname: '', max_concurrent: 0, max_queue: 0, draining: false,
+    version: '', exec_types: [], running: 0, queued: 0, load_average: [], hostname: '', max_concurrent: 0, max_queue: 0, draining: false, features: [],
   };
   const r = new Reader(buf);
   while (!r.done) {
@@ -275,6 +275,7 @@ export function decodeInfoResponse(buf: Buffer): InfoResponse__Output {
     else if (field === 7 && wire === VARINT) m.max_concurrent = r.varint();
     else if (field === 8 && wire === VARINT) m.max_queue = r.varint();
     else if (field === 9 && wire === VARINT) m.draining = r.varint() !== 0;
+    else if (field === 10 && wire === LEN) m.features.push(r.string());
     else r.skip(wire);
   }
   return m;

@@ -48,8 +48,8 @@ export function createAgentExecutor(spec: AgentSpec, options: AgentExecutorOptio
 
 class GrpcAgentExecutor implements AgentExecutor {
   readonly name: string;
-  /** Two tasks ahead: the agent then starts tasks back to back while we record the one before. */
-  readonly pipelineDepth = 2;
+  /** Whether the agent said (Info, at probe) that it understands pipelined Executes. */
+  private pipelining = false;
   private conn: Promise<AgentConnection> | undefined;
   private closed = false;
   /** Execute calls made: their ids (`call_id`) within a run. */
@@ -60,6 +60,15 @@ class GrpcAgentExecutor implements AgentExecutor {
     private readonly options: AgentExecutorOptions,
   ) {
     this.name = `agent:${spec.name}`;
+  }
+
+  /**
+   * Two tasks ahead, once probe() found an agent that understands them (an older one would ignore
+   * `after_call` and start them at once): the agent then starts tasks back to back while we
+   * record the one before.
+   */
+  get pipelineDepth(): number {
+    return this.pipelining ? 2 : 0;
   }
 
   private connection(): Promise<AgentConnection> {
@@ -92,11 +101,14 @@ class GrpcAgentExecutor implements AgentExecutor {
       throw new Error(`agent ${who}: not reachable: ${grpcMessage(err)}`);
     }
     if (health !== 'SERVING') throw new Error(`agent ${who}: health is ${health}, not SERVING`);
+    let info: InfoResponse__Output;
     try {
-      return await c.client.unary(c.methods.info, {}, deadline());
+      info = await c.client.unary(c.methods.info, {}, deadline());
     } catch (err) {
       throw new Error(`agent ${who}: Info failed: ${grpcMessage(err)}`);
     }
+    this.pipelining = info.features.includes('after_call');
+    return info;
   }
 
   async checkHosts(hosts: { hostname: string; execType: string }[], checkConnectivity: boolean): Promise<HostCheckResult[]> {
@@ -160,6 +172,7 @@ class GrpcAgentExecutor implements AgentExecutor {
    */
   private sendAhead(conn: AgentConnection, current: string, req: ExecRequest): PipelinedExecute[] {
     const sent: PipelinedExecute[] = [];
+    if (!this.pipelining) return sent;
     if (req.after && !(req.after instanceof PipelinedExecute && req.after.owner === this && req.after.conn === conn)) return sent;
     let afterCall = req.after?.callId ?? current;
     const captureLimit = req.captureLimit ?? DEFAULT_CAPTURE_LIMIT;

@@ -136,8 +136,24 @@ const req = (command: string, args: string, then: ExecRequest['then'] = []): Exe
 });
 const next = (command: string, args: string, taskId = '2') => ({ taskId, execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000 });
 
+test.serial('executor: nothing is sent ahead before the agent said it understands it (an older agent would run it at once)', async (t) => {
+  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
+  try {
+    t.is(ex.pipelineDepth, 0);
+    const dir = tempDir();
+    const r = await ex.execute(req('true', '', [next('touch', join(dir, 'ran'))]));
+    t.is(r.ahead, undefined);
+    t.is((await ex.probe()).features.includes('after_call'), true);
+    t.is(ex.pipelineDepth, 2);
+    t.false(existsSync(join(dir, 'ran')));
+  } finally {
+    await ex.close();
+  }
+});
+
 test.serial('executor: a task sent ahead starts after a success, is taken with its output, and not after a failure', async (t) => {
   const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
+  await ex.probe(); // the agent says it understands pipelined Executes
   try {
     const dir = tempDir();
     const ok = await ex.execute(req('true', '', [next('sh', `-c "echo ahead; touch ${dir}/ok"`)]));
@@ -162,6 +178,7 @@ test.serial('executor: a task sent ahead starts after a success, is taken with i
 
 test.serial('executor: discarding the tasks sent ahead kills the running one and the one queued behind it never starts', async (t) => {
   const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
+  await ex.probe(); // the agent says it understands pipelined Executes
   try {
     const dir = tempDir();
     const s = uniqueSleep();
@@ -202,5 +219,35 @@ test.serial('agent: a pipelined call after a call it does not know is not starte
     t.false(existsSync(join(dir, 'ran')));
   } finally {
     await conn.close();
+  }
+});
+
+test.serial('agent: pipelined calls waiting for their predecessors are bounded by --max-queue', async (t) => {
+  const small = await startAgent(['--listen', '127.0.0.1:0', '--max-queue', '1']);
+  const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: small.address });
+  const s = uniqueSleep();
+  const call = (callId: string, afterCall: string, command: string, args: string) =>
+    conn.client.serverStream(conn.methods.execute, {
+      run_id: 'bounded', task_id: callId, exec_type: 'local', hostname: 'localhost', command, arguments: args,
+      timeout_ms: 0, output_cap: 0, call_id: callId, after_call: afterCall,
+    }, Date.now() + 30_000);
+  try {
+    const first = call('c1', '', 'sleep', s);
+    await eventually(() => processesMatching(`sleep ${s}`).length > 0);
+    // Read by the agent before c3 (same connection, in order): c2 waits behind the sleep.
+    const waiting = call('c2', 'c1', 'true', '');
+    for (const c of [first, waiting]) c.on('error', () => undefined); // cancelled below
+    const refused = await new Promise<{ code: number; details: string }>((resolve) => {
+      const c = call('c3', 'c1', 'true', '');
+      c.on('error', resolve);
+      c.on('end', () => resolve({ code: 0, details: 'accepted' }));
+    });
+    t.is(refused.code, 8); // RESOURCE_EXHAUSTED
+    t.regex(refused.details, /1 pipelined tasks already wait for their predecessors \(--max-queue 1\)/);
+    for (const c of [first, waiting]) c.cancel();
+    await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+  } finally {
+    await conn.close();
+    await small.stop();
   }
 });

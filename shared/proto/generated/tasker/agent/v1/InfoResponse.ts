@@ -11,6 +11,11 @@ export interface InfoResponse {
   'max_concurrent'?: (number);
   'max_queue'?: (number);
   'draining'?: (boolean);
+  /**
+   * What this agent understands beyond the base protocol: "after_call" (pipelined Execute). A
+   * controller uses a feature only when the agent lists it; an older agent would ignore the field.
+   */
+  'features'?: (string)[];
 }
 
 export interface InfoResponse__Output {
@@ -23,4 +28,9 @@ export interface InfoResponse__Output {
   'max_concurrent': (number);
   'max_queue': (number);
   'draining': (boolean);
+  /**
+   * What this agent understands beyond the base protocol: "after_call" (pipelined Execute). A
+   * controller uses a feature only when the agent lists it; an older agent would ignore the field.
+   */
+  'features': (string)[];
 }
