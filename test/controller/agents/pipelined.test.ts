@@ -6,7 +6,7 @@
  * stop, and nothing runs that the run does not record.
  */
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAgentExecutor, openAgentConnection } from '../../../controller/agents/index.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
@@ -26,6 +26,22 @@ test.before(async () => {
 test.after.always(async () => {
   await agent?.stop();
 });
+
+/** PIDs of the children of `ppid` whose command name is `comm`. */
+function childrenNamed(ppid: number, comm: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        const [, name, rest] = /^\d+ \((.*)\) (.*)$/s.exec(stat)!;
+        return name === comm && Number(rest!.split(' ')[1]) === ppid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 function task(id: number, command: string, args: string, extra = ''): string {
   return `task=${id}\nhostname=localhost\nexec=local\ncommand=${command}\narguments=${args}\n${extra}\n`;
@@ -75,6 +91,7 @@ test.serial('a plain sequence on an agent runs pipelined, each task after the pr
   // Every task after the first was sent ahead and started by the agent after its predecessor.
   t.deepEqual(lines.filter((l) => l.after !== undefined).map((l) => l.taskId), Array.from({ length: 29 }, (_, i) => String(i + 1)));
   t.true(lines.every((l) => l.outcome === 'exit 0'), JSON.stringify(lines));
+  t.is(childrenNamed(agent.pid, 'tasker-launch').length, 1, 'the agent started them from its launcher');
 });
 
 test.serial('after a failing task, neither of the two tasks sent ahead runs', async (t) => {
@@ -249,5 +266,28 @@ test.serial('agent: pipelined calls waiting for their predecessors are bounded b
   } finally {
     await conn.close();
     await small.stop();
+  }
+});
+
+test.serial('an agent without the launcher (TASKER_LAUNCHER=off) pipelines too: each task starts once it saw the one before exit 0', async (t) => {
+  process.env['TASKER_LAUNCHER'] = 'off';
+  const plain = await startAgent(['--listen', '127.0.0.1:0']).finally(() => delete process.env['TASKER_LAUNCHER']);
+  const ex = createAgentExecutor({ name: 'nolauncher', kind: 'plain', address: plain.address });
+  try {
+    await ex.probe();
+    const dir = tempDir();
+    const trace = join(dir, 'trace');
+    const step = (i: number) => next('sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}; exit ${i === 2 ? 1 : 0}"`, String(i));
+    const r = await ex.execute({ ...req('true', ''), then: [step(1), step(2)] });
+    const one = await ex.execute({ ...req('sh', ''), prestarted: r.ahead![0], then: [step(3)], after: r.ahead![1] });
+    t.is(one.exitCode, 0);
+    const two = await ex.execute({ ...req('sh', ''), prestarted: r.ahead![1] });
+    t.is(two.exitCode, 1);
+    t.false(await one.ahead![0]!.started, 'no task after the failing one');
+    t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), ['start 1', 'end 1', 'start 2', 'end 2']);
+    t.deepEqual(childrenNamed(plain.pid, 'tasker-launch'), [], 'the agent ran without its launcher');
+  } finally {
+    await ex.close();
+    await plain.stop();
   }
 });
