@@ -27,6 +27,9 @@ const requests = test.macro((t, method: keyof typeof AGENT_METHODS, value: unkno
 test('ExecuteRequest', requests, 'execute', {
   run_id: 'run-1', task_id: '3.2', exec_type: 'pbrun', hostname: 'web01', command: 'systemctl', arguments: 'is-active "ngïnx €"', timeout_ms: 1_000_000, output_cap: 1 << 20,
 });
+test('ExecuteRequest, pipelined (call_id, after_call)', requests, 'execute', {
+  run_id: 'r', task_id: '4', exec_type: 'local', hostname: 'h', command: 'c', arguments: '', timeout_ms: 5000, output_cap: 0, call_id: 'c12', after_call: 'c11',
+});
 test('ExecuteRequest with defaults', requests, 'execute', { run_id: '', task_id: '0', exec_type: 'local', hostname: '', command: 'x', arguments: '', timeout_ms: 0, output_cap: 0 });
 test('ExecuteRequest with a timeout of a day', requests, 'execute', { run_id: 'r', task_id: '1', exec_type: 'local', hostname: 'h', command: 'c', arguments: 'a', timeout_ms: 86_415_000, output_cap: 64 * 1024 * 1024 });
 test('HealthCheckRequest', requests, 'health', { service: 'tasker.agent.v1.Agent' });
@@ -48,6 +51,7 @@ test('ExecuteEvent finished, all fields', responses, 'execute', {
     error: 'spawn ENOENT', canceled: true, stdout_bytes: 2 ** 40 + 7, stderr_bytes: 1_000_000_001, stderr_note: '\nProcess killed after timeout of 5 seconds',
   },
 });
+test('ExecuteEvent finished, not started', responses, 'execute', { finished: { not_started: true, canceled: true, error: 'its predecessor did not exit with status 0 on its own' } });
 test('ExecuteEvent finished, defaults', responses, 'execute', { finished: {} });
 test('ExecuteEvent finished, exit 255', responses, 'execute', { finished: { exit_code: 255 } });
 test('HealthCheckResponse SERVING', responses, 'health', { status: 'SERVING' });
@@ -55,7 +59,7 @@ test('HealthCheckResponse NOT_SERVING', responses, 'health', { status: 'NOT_SERV
 test('HealthCheckResponse UNKNOWN (default)', responses, 'health', { status: 'UNKNOWN' });
 test('InfoResponse', responses, 'info', {
   version: '0.1.0', exec_types: ['local', 'shell', 'pbrun'], running: 2, queued: 1, load_average: [0.5, 1.25, 3.75], hostname: 'jump1',
-  max_concurrent: 8, max_queue: 64, draining: true,
+  max_concurrent: 8, max_queue: 64, draining: true, features: ['after_call', 'something-newer'],
 });
 test('InfoResponse, defaults', responses, 'info', {});
 test('CheckHostsResponse', responses, 'checkHosts', {
