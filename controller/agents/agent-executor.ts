@@ -21,6 +21,8 @@ export const UNARY_DEADLINE_MS = 5_000;
 
 export interface AgentExecutorOptions {
   env?: NodeJS.ProcessEnv;
+  /** Time past a task's timeout before the controller gives up on its call (default 15 s). */
+  deadlineMarginMs?: number;
   /** Directory for spill files of large outputs (default os.tmpdir(), looked up only when a stream spills). */
   spillDir?: string;
 }
@@ -142,8 +144,8 @@ class GrpcAgentExecutor implements AgentExecutor {
     // this run is being stopped: consume cancels it at once and the result says so).
     const ahead = req.prestarted instanceof PipelinedExecute && req.prestarted.owner === this ? req.prestarted : undefined;
     if (ahead && (await ahead.started)) {
-      const next = this.sendAhead(ahead.conn, ahead.callId, req);
-      const r = await consume(ahead.take(), ahead.captureLimit, req, who, argv, base, started, spillDir);
+      const next = this.sendAhead(ahead.conn, ahead, req);
+      const r = await consume(ahead.take(), ahead.captureLimit, req, who, argv, base, started, spillDir, this.marginMs);
       if (next.length > 0) r.ahead = next;
       return r;
     }
@@ -157,32 +159,44 @@ class GrpcAgentExecutor implements AgentExecutor {
     }
     const callId = this.nextCallId();
     const captureLimit = req.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
-    const call = openExecute(conn, req, { callId, afterCall: '', captureLimit });
+    const deadline = this.deadlineAfter(Date.now(), req.timeoutMs);
+    const call = openExecute(conn, req, { callId, afterCall: '', captureLimit, deadline });
     // The next tasks go out right behind this one: the agent starts each the moment the one
     // before exits with status 0 on its own, with no round trip through us.
-    const next = this.sendAhead(conn, callId, req);
-    const r = await consume(call, captureLimit, req, who, argv, base, started, spillDir);
+    const next = this.sendAhead(conn, { callId, deadline }, req);
+    const r = await consume(call, captureLimit, req, who, argv, base, started, spillDir, this.marginMs);
     if (next.length > 0) r.ahead = next;
     return r;
   }
 
   /**
    * Sends `req.then` as pipelined Executes, each after the one before: the first after
-   * `req.after` when that is ours, else after call `current` (the task being run).
+   * `req.after` when that is ours, else after `current` (the task being run). A call sent ahead
+   * may wait for all before it, so its deadline is theirs plus its own timeout.
    */
-  private sendAhead(conn: AgentConnection, current: string, req: ExecRequest): PipelinedExecute[] {
+  private sendAhead(conn: AgentConnection, current: { callId: string; deadline: number }, req: ExecRequest): PipelinedExecute[] {
     const sent: PipelinedExecute[] = [];
     if (!this.pipelining) return sent;
     if (req.after && !(req.after instanceof PipelinedExecute && req.after.owner === this && req.after.conn === conn)) return sent;
-    let afterCall = req.after?.callId ?? current;
+    let before = req.after ?? current;
     const captureLimit = req.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
     for (const then of req.then ?? []) {
-      const callId = this.nextCallId();
-      const call = openExecute(conn, { ...then, runId: req.runId }, { callId, afterCall, captureLimit });
-      sent.push(new PipelinedExecute(this, conn, callId, captureLimit, call));
-      afterCall = callId;
+      const ids = { callId: this.nextCallId(), afterCall: before.callId, captureLimit, deadline: this.deadlineAfter(before.deadline - this.marginMs, then.timeoutMs) };
+      const call = openExecute(conn, { ...then, runId: req.runId }, ids);
+      const ahead = new PipelinedExecute(this, conn, ids.callId, ids.deadline, captureLimit, call);
+      sent.push(ahead);
+      before = ahead;
     }
     return sent;
+  }
+
+  /** When to give up on a call whose task may start at `startMs` and runs at most `timeoutMs` (0: no limit). */
+  private deadlineAfter(startMs: number, timeoutMs: number): number {
+    return startMs + (timeoutMs > 0 ? timeoutMs : 24 * 3600_000) + this.marginMs;
+  }
+
+  private get marginMs(): number {
+    return this.options.deadlineMarginMs ?? DEADLINE_MARGIN_MS;
   }
 
   private nextCallId(): string {
@@ -205,9 +219,8 @@ function grpcMessage(err: unknown): string {
 function openExecute(
   conn: AgentConnection,
   req: Pick<ExecRequest, 'runId' | 'taskId' | 'execType' | 'hostname' | 'command' | 'arguments' | 'timeoutMs'>,
-  ids: { callId: string; afterCall: string; captureLimit: number },
+  ids: { callId: string; afterCall: string; captureLimit: number; deadline: number },
 ): StreamingCall<ExecuteEvent__Output> {
-  const deadline = Date.now() + (req.timeoutMs > 0 ? req.timeoutMs : 24 * 3600_000) + DEADLINE_MARGIN_MS;
   return conn.client.serverStream(
     conn.methods.execute,
     {
@@ -222,7 +235,7 @@ function openExecute(
       call_id: ids.callId,
       after_call: ids.afterCall,
     },
-    deadline,
+    ids.deadline,
   );
 }
 
@@ -241,6 +254,8 @@ class PipelinedExecute implements StartedAhead {
     readonly owner: GrpcAgentExecutor,
     readonly conn: AgentConnection,
     readonly callId: string,
+    /** Its call's deadline (ms since the epoch). */
+    readonly deadline: number,
     readonly captureLimit: number,
     call: StreamingCall<ExecuteEvent__Output>,
   ) {
@@ -331,6 +346,7 @@ function consume(
   base: () => ProcessResult,
   started: number,
   spillDir: string | undefined,
+  marginMs: number,
 ): Promise<ProcessResult> {
   const common = { captureLimit, previewLimit: Math.min(100 * 1024, captureLimit), spillDir, pid: process.pid };
   // The chunks of each stream go through a fed output (as the launcher's are) into a bounded
@@ -426,7 +442,7 @@ function consume(
       if (refusals.includes(e.code)) {
         why = `agent ${who} refused the task (${code}): ${detail}`;
       } else if (e.code === Status.DEADLINE_EXCEEDED) {
-        why = `agent ${who} did not finish the task within its timeout plus ${DEADLINE_MARGIN_MS / 1000} s; giving up (the agent kills it)`;
+        why = `agent ${who} did not finish the task within its timeout plus ${marginMs / 1000} s; giving up (the agent kills it)`;
       } else if (pid !== undefined) {
         why = `agent ${who} lost during the task (remote pid ${pid}): ${code}: ${detail}`;
       } else {

@@ -193,6 +193,22 @@ test.serial('executor: a task sent ahead starts after a success, is taken with i
   }
 });
 
+test.serial('executor: a task sent ahead may wait for its predecessor past its own timeout plus margin without being given up on', async (t) => {
+  // A short margin makes the point quickly: the follower's 2 s timeout plus 0.3 s margin ends
+  // long before its predecessor's 3 s sleep does; its deadline counts from when it may start.
+  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address }, { deadlineMarginMs: 300 });
+  await ex.probe();
+  try {
+    const r = await ex.execute({ ...req('sleep', '3'), timeoutMs: 5000, then: [{ ...next('echo', 'after the sleep'), timeoutMs: 2000 }] });
+    t.is(r.exitCode, 0);
+    const taken = await ex.execute({ ...req('echo', 'after the sleep'), timeoutMs: 2000, prestarted: r.ahead![0] });
+    t.is(taken.exitCode, 0, taken.stderr);
+    t.is(taken.stdout, 'after the sleep\n');
+  } finally {
+    await ex.close();
+  }
+});
+
 test.serial('executor: discarding the tasks sent ahead kills the running one and the one queued behind it never starts', async (t) => {
   const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
   await ex.probe(); // the agent says it understands pipelined Executes
