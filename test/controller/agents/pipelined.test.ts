@@ -307,3 +307,26 @@ test.serial('an agent without the launcher (TASKER_LAUNCHER=off) pipelines too: 
     await plain.stop();
   }
 });
+
+test.serial('agent: a drain (SIGTERM) lets the running task finish and answers not_started for the ones queued behind it', async (t) => {
+  const draining = await startAgent(['--listen', '127.0.0.1:0', '--drain-timeout', '30']);
+  const ex = createAgentExecutor({ name: 'drain', kind: 'plain', address: draining.address });
+  try {
+    await ex.probe();
+    const dir = tempDir();
+    const s = uniqueSleep().replace(/^\d+/, '1'); // about a second
+    const running = ex.execute({ ...req('sleep', s), then: [next('touch', join(dir, 'ran2'), '2'), next('touch', join(dir, 'ran3'), '3')] });
+    await eventually(() => processesMatching(`sleep ${s}`).length > 0);
+    draining.child.kill('SIGTERM');
+    const r = await running;
+    t.is(r.exitCode, 0, 'the running task finished');
+    t.false(await r.ahead![0]!.started, 'explicitly not started: the controller may run it elsewhere');
+    t.false(await r.ahead![1]!.started);
+    t.is(await draining.exited, 0);
+    t.false(existsSync(join(dir, 'ran2')));
+    t.false(existsSync(join(dir, 'ran3')));
+  } finally {
+    await ex.close();
+    await draining.stop();
+  }
+});
