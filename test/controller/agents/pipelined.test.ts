@@ -330,3 +330,22 @@ test.serial('agent: a drain (SIGTERM) lets the running task finish and answers n
     await draining.stop();
   }
 });
+
+test.serial('agent: an overlong call_id or after_call is refused with INVALID_ARGUMENT naming the field', async (t) => {
+  const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: agent.address });
+  try {
+    for (const [field, ids] of [['call_id', { call_id: 'x'.repeat(129), after_call: '' }], ['after_call', { call_id: 'c1', after_call: 'y'.repeat(5000) }]] as const) {
+      const err = await new Promise<{ code: number; details: string }>((resolve) => {
+        const c = conn.client.serverStream(conn.methods.execute, {
+          run_id: 'long', task_id: '1', exec_type: 'local', hostname: 'localhost', command: 'true', arguments: '', timeout_ms: 0, output_cap: 0, ...ids,
+        }, Date.now() + 10_000);
+        c.on('error', resolve);
+        c.on('end', () => resolve({ code: 0, details: 'accepted' }));
+      });
+      t.is(err.code, 3, field); // INVALID_ARGUMENT
+      t.regex(err.details, new RegExp(`^${field} must be at most 128 characters`));
+    }
+  } finally {
+    await conn.close();
+  }
+});

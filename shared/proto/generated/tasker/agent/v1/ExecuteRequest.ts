@@ -20,7 +20,8 @@ export interface ExecuteRequest {
    */
   'output_cap'?: (number);
   /**
-   * The caller's name for this call, unique within run_id; `after_call` of a later call refers to it.
+   * The caller's name for this call (at most 128 characters), unique within run_id; `after_call`
+   * of a later call refers to it.
    */
   'call_id'?: (string);
   /**
@@ -52,7 +53,8 @@ export interface ExecuteRequest__Output {
    */
   'output_cap': (number);
   /**
-   * The caller's name for this call, unique within run_id; `after_call` of a later call refers to it.
+   * The caller's name for this call (at most 128 characters), unique within run_id; `after_call`
+   * of a later call refers to it.
    */
   'call_id': (string);
   /**
