@@ -13,8 +13,8 @@ export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 /** Largest accepted output_cap (bytes kept per stream for the agent's own capture). */
 export const MAX_OUTPUT_CAP = 64 * 1024 * 1024;
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
-/** Longest accepted call_id / after_call. */
-export const MAX_CALL_ID = 128;
+/** Longest accepted run_id, task_id, call_id and after_call. */
+export const MAX_ID = 128;
 /** How long `started` may wait to travel with the task's first output or its end. */
 const STARTED_DELAY_MS = 5;
 
@@ -63,9 +63,9 @@ export function validateExecuteRequest(req: ExecuteRequest__Output, allowExec?: 
     return `timeout_ms must be 0 (no limit) to ${MAX_TIMEOUT_MS}, got ${req.timeout_ms}`;
   }
   if (req.output_cap > MAX_OUTPUT_CAP) return `output_cap must be at most ${MAX_OUTPUT_CAP} bytes, got ${req.output_cap}`;
-  // The agent keeps call ids for pipelined calls to find: short names, not payloads.
-  for (const field of ['call_id', 'after_call'] as const) {
-    if (req[field].length > MAX_CALL_ID) return `${field} must be at most ${MAX_CALL_ID} characters, got ${req[field].length}`;
+  // The agent logs these and keeps them for pipelined calls to find: short names, not payloads.
+  for (const field of ['run_id', 'task_id', 'call_id', 'after_call'] as const) {
+    if (req[field].length > MAX_ID) return `${field} must be at most ${MAX_ID} characters, got ${req[field].length}`;
   }
   return undefined;
 }

@@ -331,13 +331,18 @@ test.serial('agent: a drain (SIGTERM) lets the running task finish and answers n
   }
 });
 
-test.serial('agent: an overlong call_id or after_call is refused with INVALID_ARGUMENT naming the field', async (t) => {
+test.serial('agent: an overlong run_id, task_id, call_id or after_call is refused with INVALID_ARGUMENT naming the field', async (t) => {
   const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: agent.address });
   try {
-    for (const [field, ids] of [['call_id', { call_id: 'x'.repeat(129), after_call: '' }], ['after_call', { call_id: 'c1', after_call: 'y'.repeat(5000) }]] as const) {
+    for (const [field, ids] of [
+      ['call_id', { call_id: 'x'.repeat(129), after_call: '' }],
+      ['after_call', { call_id: 'c1', after_call: 'y'.repeat(5000) }],
+      ['run_id', { run_id: 'r'.repeat(200) }],
+      ['task_id', { task_id: 't'.repeat(129) }],
+    ] as const) {
       const err = await new Promise<{ code: number; details: string }>((resolve) => {
         const c = conn.client.serverStream(conn.methods.execute, {
-          run_id: 'long', task_id: '1', exec_type: 'local', hostname: 'localhost', command: 'true', arguments: '', timeout_ms: 0, output_cap: 0, ...ids,
+          run_id: 'long', task_id: '1', exec_type: 'local', hostname: 'localhost', command: 'true', arguments: '', timeout_ms: 0, output_cap: 0, call_id: '', after_call: '', ...ids,
         }, Date.now() + 10_000);
         c.on('error', resolve);
         c.on('end', () => resolve({ code: 0, details: 'accepted' }));

@@ -1,6 +1,9 @@
 // Original file: proto/agent.proto
 
 
+/**
+ * run_id, task_id, call_id and after_call: at most 128 characters each.
+ */
 export interface ExecuteRequest {
   'run_id'?: (string);
   'task_id'?: (string);
@@ -20,8 +23,7 @@ export interface ExecuteRequest {
    */
   'output_cap'?: (number);
   /**
-   * The caller's name for this call (at most 128 characters), unique within run_id; `after_call`
-   * of a later call refers to it.
+   * The caller's name for this call, unique within run_id; `after_call` of a later call refers to it.
    */
   'call_id'?: (string);
   /**
@@ -34,6 +36,9 @@ export interface ExecuteRequest {
   'after_call'?: (string);
 }
 
+/**
+ * run_id, task_id, call_id and after_call: at most 128 characters each.
+ */
 export interface ExecuteRequest__Output {
   'run_id': (string);
   'task_id': (string);
@@ -53,8 +58,7 @@ export interface ExecuteRequest__Output {
    */
   'output_cap': (number);
   /**
-   * The caller's name for this call (at most 128 characters), unique within run_id; `after_call`
-   * of a later call refers to it.
+   * The caller's name for this call, unique within run_id; `after_call` of a later call refers to it.
    */
   'call_id': (string);
   /**
