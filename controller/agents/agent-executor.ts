@@ -139,32 +139,31 @@ class GrpcAgentExecutor implements AgentExecutor {
       argv, exitCode: 0, signal: null, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
       timedOut: false, canceled: false, durationMs: 0, truncated: false,
     });
-    const spillDir = this.options.spillDir;
     // Sent ahead with the previous task: take that call over when the agent started it (also when
     // this run is being stopped: consume cancels it at once and the result says so).
     const ahead = req.prestarted instanceof PipelinedExecute && req.prestarted.owner === this ? req.prestarted : undefined;
-    if (ahead && (await ahead.started)) {
-      const next = this.sendAhead(ahead.conn, ahead, req);
-      const r = await consume(ahead.take(), ahead.captureLimit, req, who, argv, base, started, spillDir, this.marginMs);
-      if (next.length > 0) r.ahead = next;
-      return r;
-    }
-    if (req.signal?.aborted) return { ...base(), canceled: true, exitCode: cancelExitCode(req.signal.reason) };
     let conn: AgentConnection;
-    try {
-      conn = await this.connection();
-    } catch (err) {
-      const text = `tasker: agent ${who} not reachable: ${(err as Error).message}`;
-      return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started };
+    let call: StreamingCall<ExecuteEvent__Output>;
+    let current: { callId: string; deadline: number; captureLimit: number };
+    if (ahead && (await ahead.started)) {
+      conn = ahead.conn;
+      call = ahead.take();
+      current = ahead;
+    } else {
+      if (req.signal?.aborted) return { ...base(), canceled: true, exitCode: cancelExitCode(req.signal.reason) };
+      try {
+        conn = await this.connection();
+      } catch (err) {
+        const text = `tasker: agent ${who} not reachable: ${(err as Error).message}`;
+        return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started };
+      }
+      current = { callId: this.nextCallId(), deadline: this.deadlineAfter(Date.now(), req.timeoutMs), captureLimit: req.captureLimit ?? DEFAULT_CAPTURE_LIMIT };
+      call = openExecute(conn, req, { ...current, afterCall: '' });
     }
-    const callId = this.nextCallId();
-    const captureLimit = req.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
-    const deadline = this.deadlineAfter(Date.now(), req.timeoutMs);
-    const call = openExecute(conn, req, { callId, afterCall: '', captureLimit, deadline });
     // The next tasks go out right behind this one: the agent starts each the moment the one
     // before exits with status 0 on its own, with no round trip through us.
-    const next = this.sendAhead(conn, { callId, deadline }, req);
-    const r = await consume(call, captureLimit, req, who, argv, base, started, spillDir, this.marginMs);
+    const next = this.sendAhead(conn, current, req);
+    const r = await consume(call, current.captureLimit, req, who, argv, base, started, this.options.spillDir, this.marginMs);
     if (next.length > 0) r.ahead = next;
     return r;
   }
