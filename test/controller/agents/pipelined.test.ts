@@ -354,3 +354,67 @@ test.serial('agent: an overlong run_id, task_id, call_id or after_call is refuse
     await conn.close();
   }
 });
+
+test.serial('agent: random pipelined calls (chains, failures, cancels) — a task starts only after its predecessor ended with status 0 on its own, and always then', async (t) => {
+  const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: agent.address });
+  const dir = tempDir();
+  // A new seed each run (FUZZ_SEED=… repeats one); every message names it.
+  const seed0 = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000_007);
+  let seed = seed0;
+  const rand = (): number => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+  const N = 60;
+  const preds: (number | undefined)[] = [];
+  const cancelled = new Set<number>();
+  const why: string[] = [];
+  try {
+    const ends = [];
+    for (let i = 0; i < N; i++) {
+      const pred = i > 0 && rand() < 0.7 ? Math.floor(rand() * i) : undefined;
+      preds.push(pred);
+      const rc = rand() < 0.2 ? 1 : 0;
+      const nap = rand() < 0.3 ? 'sleep 0.05; ' : '';
+      const script = `echo S $(date +%s%N) >> ${dir}/${i}; ${nap}echo E ${rc} $(date +%s%N) >> ${dir}/${i}; exit ${rc}`;
+      const call = conn.client.serverStream(conn.methods.execute, {
+        run_id: `fuzz-${process.pid}`, task_id: String(i), exec_type: 'local', hostname: 'localhost', command: 'sh', arguments: `-c '${script}'`,
+        timeout_ms: 0, output_cap: 0, call_id: `c${i}`, after_call: pred === undefined ? '' : `c${pred}`,
+      }, Date.now() + 60_000);
+      ends.push(
+        new Promise<'finished' | 'not_started' | 'cancelled'>((resolve, reject) => {
+          call.on('data', (e) => e.finished && resolve(e.finished.not_started ? `not_started` : 'finished'));
+          call.on('data', (e) => e.finished?.not_started && (why[i] = e.finished.error));
+          call.on('error', (e) => (cancelled.has(i) ? resolve('cancelled') : reject(e)));
+          call.on('end', () => resolve('cancelled'));
+        }),
+      );
+      if (rand() < 0.1) {
+        cancelled.add(i);
+        setTimeout(() => call.cancel(), Math.floor(rand() * 30));
+      }
+    }
+    const outcome = await Promise.all(ends);
+    const trace = (i: number) => (existsSync(join(dir, String(i))) ? readFileSync(join(dir, String(i)), 'utf8').trim().split('\n').map((l) => l.split(' ')) : []);
+    for (let i = 0; i < N; i++) {
+      const mine = trace(i);
+      const pred = preds[i];
+      if (pred === undefined) continue;
+      const before = trace(pred);
+      const predOk = before.length === 2 && before[1]![1] === '0';
+      if (mine.length > 0) {
+        t.true(predOk, `seed ${seed0}: task ${i} ran although task ${pred} did not end with status 0: ${JSON.stringify(before)}`);
+        t.true(BigInt(mine[0]![1]!) >= BigInt(before[1]![2]!), `seed ${seed0}: task ${i} started before task ${pred} ended`);
+      } else if (predOk && !cancelled.has(i) && !cancelled.has(pred)) {
+        // (A predecessor cancelled just after it wrote its last line was killed: not "on its own".)
+        t.fail(`seed ${seed0}: task ${i} did not run although task ${pred} ended with status 0 (outcome ${outcome[i]}: ${why[i]})`);
+      }
+      if (!cancelled.has(i)) t.is(outcome[i], mine.length > 0 ? 'finished' : 'not_started', `seed ${seed0}: task ${i}`);
+    }
+  } finally {
+    await conn.close();
+  }
+});
