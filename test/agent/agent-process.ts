@@ -35,6 +35,11 @@ export async function startAgent(args: string[], opts: { wrap?: (argv: string[])
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A test file that dies (uncaught exception, ava's timeout) skips its after hooks: the agent
+  // must not outlive the test process.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
