@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initCa, issueCert } from '../../agent/certs/certs.js';
+import { killWithTestProcess } from '../helpers/child-cleanup.js';
 
 /** A real `tasker-agent serve` process started for a test. */
 export interface AgentProcess {
@@ -35,11 +36,7 @@ export async function startAgent(args: string[], opts: { wrap?: (argv: string[])
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // A test file that dies (uncaught exception, ava's timeout) skips its after hooks: the agent
-  // must not outlive the test process.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  void exited.then(() => process.off('exit', killOnExit));
+  killWithTestProcess(child);
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

@@ -3,6 +3,7 @@
  * port and store, stopped by its own PID only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { killWithTestProcess } from './child-cleanup.js';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
@@ -68,6 +69,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Tes
     const args = ['-a', '127.0.0.1', '-p', String(port), ...(opts.noJetStream ? [] : ['-js', '-sd', storeDir]), ...(opts.args ?? [])];
     log = '';
     const c = spawn(NATS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    killWithTestProcess(c);
     c.stdout!.on('data', (d) => (log += d));
     c.stderr!.on('data', (d) => (log += d));
     child = c;

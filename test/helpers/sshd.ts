@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { killWithTestProcess } from './child-cleanup.js';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -111,6 +112,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   const argv = ['/usr/sbin/sshd', '-D', '-e', '-f', config];
   const [cmd, ...args] = opts.wrap ? opts.wrap(argv) : argv;
   const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  killWithTestProcess(child);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await waitForListening(child, () => err);
