@@ -189,13 +189,13 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
     result = await runProcess({
       argv: built.argv,
       prestarted,
-      onStarted: entry && ((child) => entry.started(child)),
       env: ctx.env,
       timeoutMs: req.timeout_ms || undefined,
       signal: abort.signal,
       // The controller captures (with its own caps and spill files); the agent only relays.
       discardOutput: true,
-      onSpawn: (pid) => {
+      onSpawn: (pid, child) => {
+        entry?.started(child);
         startedPid = pid;
         startedTimer = setTimeout(flushStarted, STARTED_DELAY_MS);
       },

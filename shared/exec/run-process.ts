@@ -81,7 +81,6 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
     return failed(126, `cannot run ${program}: ${code ?? (e as Error).message}`);
   }
   const followOn = opts.then && child.follow?.(opts.then.argv, opts.then.cwd, opts.then.env ?? process.env);
-  opts.onStarted?.(child);
   return supervise(child, opts, argv, started, base, followOn);
 }
 
@@ -203,7 +202,7 @@ function supervise(
     };
 
     try {
-      opts.onSpawn?.(pid);
+      opts.onSpawn?.(pid, child);
     } catch {
       /* a failing listener does not stop the run */
     }

@@ -29,9 +29,8 @@ export interface RunOptions {
    */
   onStdout?: (chunk: Buffer) => void | Promise<unknown>;
   onStderr?: (chunk: Buffer) => void | Promise<unknown>;
-  onSpawn?: (pid: number) => void;
-  /** The started child, before supervision begins (an agent attaches pipelined follow-ons to it). */
-  onStarted?: (child: StartedChild) => void;
+  /** The program started; `child` is what supervision runs on (an agent attaches pipelined follow-ons to it). */
+  onSpawn?: (pid: number, child: StartedChild) => void;
   /**
    * The program to start the moment this one exits with status 0 on its own (not killed): the
    * launcher starts it without waiting for us. The result's `followOn` is its handle, to pass as
