@@ -81,6 +81,9 @@ export interface FollowOn {
   cancel(): void;
 }
 
+/** A follow-on that will not start (the launcher is gone, or its predecessor is being killed). */
+const NOT_STARTED: FollowOn = { started: Promise.resolve(undefined), cancel: () => undefined };
+
 /** Why a program could not be started: errno code (ENOENT, EACCES, …) and the failing step. */
 export class StartError extends Error {
   constructor(
@@ -245,7 +248,7 @@ export class Launcher {
   }
 
   private startAfter(after: number, argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): FollowOn {
-    if (this.dead) return { started: Promise.resolve(undefined), cancel: () => undefined };
+    if (this.dead) return NOT_STARTED;
     const id = this.nextId++;
     this.send(encodeSpawn('A', id, cwd ?? '', argv, encodeEnv(env), after));
     this.ref();
@@ -368,7 +371,7 @@ export class Launcher {
     p?.resolve({
       pid, stdout: a.out, stderr: a.err, exited,
       follow: (argv, cwd, env) => {
-        if (stopped) return { started: Promise.resolve(undefined), cancel: () => undefined };
+        if (stopped) return NOT_STARTED;
         const f = this.startAfter(id, argv, cwd, env);
         followers.push(f);
         return f;
