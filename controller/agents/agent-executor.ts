@@ -248,6 +248,8 @@ function openExecute(
 class PipelinedExecute implements StartedAhead {
   readonly started: Promise<boolean>;
   private readonly held: HeldCall<ExecuteEvent__Output>;
+  /** An event of a started program arrived (started, output, finished). */
+  private sawStart = false;
 
   constructor(
     readonly owner: GrpcAgentExecutor,
@@ -261,8 +263,9 @@ class PipelinedExecute implements StartedAhead {
     let decide!: (started: boolean) => void;
     this.started = new Promise((resolve) => (decide = resolve));
     this.held = new HeldCall(call, (event, arg) => {
-      const ev = arg as ExecuteEvent__Output;
-      decide(!(event === 'data' && ev.event === 'finished' && ev.finished!.not_started));
+      const notStarted = event === 'data' && (arg as ExecuteEvent__Output).finished?.not_started === true;
+      if (event === 'data' && !notStarted) this.sawStart = true;
+      decide(!notStarted); // the first event decides
     });
   }
 
@@ -273,7 +276,7 @@ class PipelinedExecute implements StartedAhead {
 
   async discard(): Promise<boolean> {
     this.held.cancel(); // the agent kills it if it started, or does not start it
-    return this.held.sawStart;
+    return this.sawStart;
   }
 }
 
@@ -285,7 +288,6 @@ class HeldCall<Res extends ExecuteEvent__Output> extends EventEmitter implements
   private queue: [string, unknown][] | undefined = [];
   private queuedBytes = 0;
   private pausedHere = false;
-  sawStart = false;
 
   constructor(
     private readonly inner: StreamingCall<Res>,
@@ -294,7 +296,6 @@ class HeldCall<Res extends ExecuteEvent__Output> extends EventEmitter implements
     super();
     const on = (event: string) => (arg?: unknown) => {
       watch(event, arg);
-      if (event === 'data' && !(arg as Res).finished?.not_started) this.sawStart = true;
       if (!this.queue) return void this.emit(event, arg);
       this.queue.push([event, arg]);
       if (event !== 'data') return;
