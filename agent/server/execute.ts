@@ -126,18 +126,18 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
   try {
     let prestarted: FollowOn | undefined;
     if (req.after_call) {
-      const ahead = await startAfter(ctx, req, built.argv, abort.signal);
-      if (ahead !== 'now' && typeof ahead === 'string') {
-        outcome = `not started: ${ahead}`;
+      const after = await startAfter(ctx, req, built.argv, abort.signal);
+      if (after !== 'now' && 'notStarted' in after) {
+        outcome = `not started: ${after.notStarted}`;
         if (!call.cancelled && !call.destroyed) {
-          call.write({ finished: { not_started: true, canceled: abort.signal.aborted, error: ahead } });
+          call.write({ finished: { not_started: true, canceled: abort.signal.aborted, error: after.notStarted } });
           call.end();
         }
         return;
       }
       // Its predecessor's program has exited: the follower takes over that slot.
-      if (typeof ahead !== 'string') {
-        prestarted = ahead;
+      if (after !== 'now') {
+        prestarted = after.followOn;
         release = ctx.limiter.take();
       }
     }
@@ -240,6 +240,11 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
   }
 }
 
+/** What a pipelined call does: take over a launcher follow-on, start now, or not run (why). */
+type After = { followOn: FollowOn } | 'now' | { notStarted: string };
+
+const PREDECESSOR_FAILED = { notStarted: 'its predecessor did not exit with status 0 on its own' };
+
 /**
  * A pipelined call: waits for the call it follows and decides. A launcher follow-on when that
  * call's program runs under the launcher (this task starts the moment it exits with status 0,
@@ -247,39 +252,33 @@ export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<vo
  * ordinary way); otherwise why it does not run. Cancelling the call while it waits (or the
  * agent draining) cancels it.
  */
-async function startAfter(ctx: ExecuteContext, req: ExecuteRequest__Output, argv: string[], signal: AbortSignal): Promise<FollowOn | 'now' | string> {
+async function startAfter(ctx: ExecuteContext, req: ExecuteRequest__Output, argv: string[], signal: AbortSignal): Promise<After> {
   const pred = ctx.calls.get(req.run_id, req.after_call);
-  if (!pred) return `call \`${req.after_call}\` of run ${req.run_id} is not known to this agent`;
-  let cancel = (): void => undefined;
-  const stopped = new Promise<string>((resolve) => {
-    cancel = () => resolve(signal.aborted ? 'cancelled while waiting for its predecessor' : 'the agent is draining');
+  if (!pred) return { notStarted: `call \`${req.after_call}\` of run ${req.run_id} is not known to this agent` };
+  if (signal.aborted) return { notStarted: 'cancelled while waiting for its predecessor' };
+  let cancel!: () => void;
+  const stopped = new Promise<{ notStarted: string }>((resolve) => {
+    cancel = () => resolve({ notStarted: signal.aborted ? 'cancelled while waiting for its predecessor' : 'the agent is draining' });
     signal.addEventListener('abort', cancel, { once: true });
     ctx.calls.waiting.add(cancel);
   });
-  const unwait = () => {
-    signal.removeEventListener('abort', cancel);
-    ctx.calls.waiting.delete(cancel);
-  };
   try {
-    if (signal.aborted) return 'cancelled while waiting for its predecessor';
     const child = await Promise.race([pred.child, stopped]);
-    if (typeof child === 'string') return child;
+    if (child && 'notStarted' in child) return child;
     if (child?.follow) {
       const followOn = child.follow(argv, undefined, ctx.env ?? process.env);
       void stopped.then(() => followOn.cancel());
-      let c;
       try {
-        c = await followOn.started;
+        return (await followOn.started) ? { followOn } : PREDECESSOR_FAILED;
       } catch (e) {
-        return `could not be started: ${(e as Error).message}`;
+        return { notStarted: `could not be started: ${(e as Error).message}` };
       }
-      return c ? followOn : 'its predecessor did not exit with status 0 on its own';
     }
     const r = await Promise.race([pred.result, stopped]);
-    if (typeof r === 'string') return r;
-    if (r && r.exitCode === 0 && !r.timedOut && !r.canceled && !r.spawnError) return 'now';
-    return 'its predecessor did not exit with status 0 on its own';
+    if (r && 'notStarted' in r) return r;
+    return r && r.exitCode === 0 && !r.timedOut && !r.canceled && !r.spawnError ? 'now' : PREDECESSOR_FAILED;
   } finally {
-    unwait();
+    signal.removeEventListener('abort', cancel);
+    ctx.calls.waiting.delete(cancel);
   }
 }
