@@ -8,10 +8,11 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAgentExecutor, openAgentConnection } from '../../../controller/agents/index.js';
+import { createAgentExecutor, openAgentConnection, type AgentExecutor, type AgentExecutorOptions } from '../../../controller/agents/index.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import type { ExecuteEvent__Output } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
-import { spawnTasker, tempDir, type CliRun } from '../../helpers/run-cli.js';
+import { tempDir, type CliRun } from '../../helpers/run-cli.js';
+import { runTaskFile, task, writeTracedSequence } from '../../helpers/task-files.js';
 import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
 
 let agent: AgentProcess;
@@ -43,21 +44,8 @@ function childrenNamed(ppid: number, comm: string): number[] {
     .map(Number);
 }
 
-function task(id: number, command: string, args: string, extra = ''): string {
-  return `task=${id}\nhostname=localhost\nexec=local\ncommand=${command}\narguments=${args}\n${extra}\n`;
-}
-
-interface Json {
-  workflow_metadata: { exit_code: number };
-  execution_summary: { execution_path: number[] };
-  task_results: Record<string, { exit_code: number; stdout: string; timed_out: boolean }>;
-}
-
-async function runFile(dir: string, opts: { onStdout?: (text: string, pid: number) => void } = {}): Promise<{ r: CliRun; json: Json }> {
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config], { cwd: dir, onStdout: opts.onStdout });
-  if (!existsSync(join(dir, 'o.json'))) throw new Error(`no JSON result; exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
-  return { r, json: JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json };
-}
+/** tasker -r f.txt in `dir` against the test agent (the config makes it the default). */
+const runFile = (dir: string, opts: { onStdout?: (text: string, pid: number) => void } = {}) => runTaskFile(dir, ['--config', config], opts);
 
 /** The agent's "execute done" lines of one run (by the run's tasks' marker in the trace dir). */
 function agentLines(runId: string): { taskId: string; outcome: string; after?: string }[] {
@@ -77,13 +65,9 @@ function runIdOf(r: CliRun): string {
 
 test.serial('a plain sequence on an agent runs pipelined, each task after the previous one ended, in order, once', async (t) => {
   const dir = tempDir();
-  const trace = join(dir, 'trace');
-  let file = '';
-  for (let i = 0; i < 30; i++) file += task(i, 'sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}"`);
-  writeFileSync(join(dir, 'f.txt'), file);
+  const { trace, expected } = writeTracedSequence(dir, 30);
   const { r, json } = await runFile(dir);
   t.is(r.code, 0, r.stderr);
-  const expected = Array.from({ length: 30 }, (_, i) => [`start ${i}`, `end ${i}`]).flat();
   t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), expected);
   t.deepEqual(json.execution_summary.execution_path, Array.from({ length: 30 }, (_, i) => i));
   await eventually(() => agentLines(runIdOf(r)).length === 30);
@@ -153,6 +137,17 @@ const req = (command: string, args: string, then: ExecRequest['then'] = []): Exe
 });
 const next = (command: string, args: string, taskId = '2') => ({ taskId, execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000 });
 
+/** An executor for the agent at `address` that has probed it (so it pipelines), closed after `fn`. */
+async function withProbedExecutor(address: string, fn: (ex: AgentExecutor) => Promise<void>, options: AgentExecutorOptions = {}): Promise<void> {
+  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address }, options);
+  try {
+    await ex.probe(); // the agent says it understands pipelined Executes
+    await fn(ex);
+  } finally {
+    await ex.close();
+  }
+}
+
 test.serial('executor: nothing is sent ahead before the agent said it understands it (an older agent would run it at once)', async (t) => {
   const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
   try {
@@ -169,9 +164,7 @@ test.serial('executor: nothing is sent ahead before the agent said it understand
 });
 
 test.serial('executor: a task sent ahead starts after a success, is taken with its output, and not after a failure', async (t) => {
-  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
-  await ex.probe(); // the agent says it understands pipelined Executes
-  try {
+  await withProbedExecutor(agent.address, async (ex) => {
     const dir = tempDir();
     const ok = await ex.execute(req('true', '', [next('sh', `-c "echo ahead; touch ${dir}/ok"`)]));
     t.is(ok.exitCode, 0);
@@ -188,31 +181,23 @@ test.serial('executor: a task sent ahead starts after a success, is taken with i
     t.is(failed.exitCode, 4);
     t.false(await failed.ahead![0]!.started);
     t.false(existsSync(join(dir, 'bad')));
-  } finally {
-    await ex.close();
-  }
+  });
 });
 
 test.serial('executor: a task sent ahead may wait for its predecessor past its own timeout plus margin without being given up on', async (t) => {
   // A short margin makes the point quickly: the follower's 2 s timeout plus 0.3 s margin ends
   // long before its predecessor's 3 s sleep does; its deadline counts from when it may start.
-  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address }, { deadlineMarginMs: 300 });
-  await ex.probe();
-  try {
+  await withProbedExecutor(agent.address, async (ex) => {
     const r = await ex.execute({ ...req('sleep', '3'), timeoutMs: 5000, then: [{ ...next('echo', 'after the sleep'), timeoutMs: 2000 }] });
     t.is(r.exitCode, 0);
     const taken = await ex.execute({ ...req('echo', 'after the sleep'), timeoutMs: 2000, prestarted: r.ahead![0] });
     t.is(taken.exitCode, 0, taken.stderr);
     t.is(taken.stdout, 'after the sleep\n');
-  } finally {
-    await ex.close();
-  }
+  }, { deadlineMarginMs: 300 });
 });
 
 test.serial('executor: discarding the tasks sent ahead kills the running one and the one queued behind it never starts', async (t) => {
-  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
-  await ex.probe(); // the agent says it understands pipelined Executes
-  try {
+  await withProbedExecutor(agent.address, async (ex) => {
     const dir = tempDir();
     const s = uniqueSleep();
     const first = req('true', '', [next('sleep', s, '2'), next('touch', join(dir, 'ran'), '3')]);
@@ -227,9 +212,7 @@ test.serial('executor: discarding the tasks sent ahead kills the running one and
     t.regex(outcome['2']!, /^canceled/, 'the sleep was killed');
     t.regex(outcome['3']!, /^not started/, 'the touch never started');
     t.false(existsSync(join(dir, 'ran')));
-  } finally {
-    await ex.close();
-  }
+  });
 });
 
 test.serial('agent: a pipelined call after a call it does not know is not started', async (t) => {
@@ -288,45 +271,43 @@ test.serial('agent: pipelined calls waiting for their predecessors are bounded b
 test.serial('an agent without the launcher (TASKER_LAUNCHER=off) pipelines too: each task starts once it saw the one before exit 0', async (t) => {
   process.env['TASKER_LAUNCHER'] = 'off';
   const plain = await startAgent(['--listen', '127.0.0.1:0']).finally(() => delete process.env['TASKER_LAUNCHER']);
-  const ex = createAgentExecutor({ name: 'nolauncher', kind: 'plain', address: plain.address });
   try {
-    await ex.probe();
-    const dir = tempDir();
-    const trace = join(dir, 'trace');
-    const step = (i: number) => next('sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}; exit ${i === 2 ? 1 : 0}"`, String(i));
-    const r = await ex.execute({ ...req('true', ''), then: [step(1), step(2)] });
-    const one = await ex.execute({ ...req('sh', ''), prestarted: r.ahead![0], then: [step(3)], after: r.ahead![1] });
-    t.is(one.exitCode, 0);
-    const two = await ex.execute({ ...req('sh', ''), prestarted: r.ahead![1] });
-    t.is(two.exitCode, 1);
-    t.false(await one.ahead![0]!.started, 'no task after the failing one');
-    t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), ['start 1', 'end 1', 'start 2', 'end 2']);
-    t.deepEqual(childrenNamed(plain.pid, 'tasker-launch'), [], 'the agent ran without its launcher');
+    await withProbedExecutor(plain.address, async (ex) => {
+      const dir = tempDir();
+      const trace = join(dir, 'trace');
+      const step = (i: number) => next('sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}; exit ${i === 2 ? 1 : 0}"`, String(i));
+      const r = await ex.execute({ ...req('true', ''), then: [step(1), step(2)] });
+      const one = await ex.execute({ ...req('sh', ''), prestarted: r.ahead![0], then: [step(3)], after: r.ahead![1] });
+      t.is(one.exitCode, 0);
+      const two = await ex.execute({ ...req('sh', ''), prestarted: r.ahead![1] });
+      t.is(two.exitCode, 1);
+      t.false(await one.ahead![0]!.started, 'no task after the failing one');
+      t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), ['start 1', 'end 1', 'start 2', 'end 2']);
+      t.deepEqual(childrenNamed(plain.pid, 'tasker-launch'), [], 'the agent ran without its launcher');
+    });
   } finally {
-    await ex.close();
     await plain.stop();
   }
 });
 
 test.serial('agent: a drain (SIGTERM) lets the running task finish and answers not_started for the ones queued behind it', async (t) => {
   const draining = await startAgent(['--listen', '127.0.0.1:0', '--drain-timeout', '30']);
-  const ex = createAgentExecutor({ name: 'drain', kind: 'plain', address: draining.address });
   try {
-    await ex.probe();
-    const dir = tempDir();
-    const s = uniqueSleep().replace(/^\d+/, '1'); // about a second
-    const running = ex.execute({ ...req('sleep', s), then: [next('touch', join(dir, 'ran2'), '2'), next('touch', join(dir, 'ran3'), '3')] });
-    await eventually(() => processesMatching(`sleep ${s}`).length > 0);
-    draining.child.kill('SIGTERM');
-    const r = await running;
-    t.is(r.exitCode, 0, 'the running task finished');
-    t.false(await r.ahead![0]!.started, 'explicitly not started: the controller may run it elsewhere');
-    t.false(await r.ahead![1]!.started);
-    t.is(await draining.exited, 0);
-    t.false(existsSync(join(dir, 'ran2')));
-    t.false(existsSync(join(dir, 'ran3')));
+    await withProbedExecutor(draining.address, async (ex) => {
+      const dir = tempDir();
+      const s = uniqueSleep().replace(/^\d+/, '1'); // about a second
+      const running = ex.execute({ ...req('sleep', s), then: [next('touch', join(dir, 'ran2'), '2'), next('touch', join(dir, 'ran3'), '3')] });
+      await eventually(() => processesMatching(`sleep ${s}`).length > 0);
+      draining.child.kill('SIGTERM');
+      const r = await running;
+      t.is(r.exitCode, 0, 'the running task finished');
+      t.false(await r.ahead![0]!.started, 'explicitly not started: the controller may run it elsewhere');
+      t.false(await r.ahead![1]!.started);
+      t.is(await draining.exited, 0);
+      t.false(existsSync(join(dir, 'ran2')));
+      t.false(existsSync(join(dir, 'ran3')));
+    });
   } finally {
-    await ex.close();
     await draining.stop();
   }
 });

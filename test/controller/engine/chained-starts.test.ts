@@ -5,40 +5,17 @@
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processesWith, spawnTasker, tempDir, type CliRun } from '../../helpers/run-cli.js';
+import { processesWith, tempDir } from '../../helpers/run-cli.js';
+import { readRunJson, runTaskFile, task, writeTracedSequence } from '../../helpers/task-files.js';
 import { processesMatching } from '../../agent/agent-process.js';
 import { getLauncher } from '../../../shared/exec/launcher.js';
 import { runTasker } from '../../../controller/cli/tasker-main.js';
 
-function task(id: number, command: string, args: string, extra = ''): string {
-  return `task=${id}\nhostname=localhost\nexec=local\ncommand=${command}\narguments=${args}\n${extra}\n`;
-}
-
-interface Json {
-  workflow_metadata: { exit_code: number };
-  execution_summary: { execution_path: number[] };
-  task_results: Record<string, { exit_code: number; stdout: string; timed_out: boolean }>;
-}
-
-/** Runs `f.txt` in `dir` with tasker -r; the exit and the --output-json result. */
-async function runFile(dir: string): Promise<{ r: CliRun; json: Json }> {
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
-  return { r, json: readJson(dir) };
-}
-
-function readJson(dir: string): Json {
-  return JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
-}
-
 test('a plain sequence runs each task after the previous one ended, in order, each once', async (t) => {
   const dir = tempDir();
-  const trace = join(dir, 'trace');
-  let file = '';
-  for (let i = 0; i < 30; i++) file += task(i, 'sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}"`);
-  writeFileSync(join(dir, 'f.txt'), file);
-  const { r, json } = await runFile(dir);
+  const { trace, expected } = writeTracedSequence(dir, 30);
+  const { r, json } = await runTaskFile(dir);
   t.is(r.code, 0, r.stderr);
-  const expected = Array.from({ length: 30 }, (_, i) => [`start ${i}`, `end ${i}`]).flat();
   t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), expected);
   t.deepEqual(json.execution_summary.execution_path, Array.from({ length: 30 }, (_, i) => i));
 });
@@ -46,7 +23,7 @@ test('a plain sequence runs each task after the previous one ended, in order, ea
 test('the task after a failing one never starts', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'sh', '-c "exit 3"') + task(2, 'touch', join(dir, 'ran')));
-  const { r, json } = await runFile(dir);
+  const { r, json } = await runTaskFile(dir);
   t.is(r.code, 10);
   t.false(existsSync(join(dir, 'ran')), 'task 2 did not run');
   t.deepEqual(json.execution_summary.execution_path, [0, 1]);
@@ -56,7 +33,7 @@ test('a task killed at its timeout gets no follower, even when it exits 0 on SIG
   const dir = tempDir();
   // The shell turns the timeout's SIGTERM into exit status 0: the launcher must not take that for success.
   writeFileSync(join(dir, 'f.txt'), task(0, 'sh', '-c "trap \'exit 0\' TERM; sleep 30 & wait"', 'timeout=5') + task(1, 'touch', join(dir, 'ran')));
-  const { r, json } = await runFile(dir);
+  const { r, json } = await runTaskFile(dir);
   t.is(r.code, 10, r.stdout);
   t.false(existsSync(join(dir, 'ran')), 'task 1 did not run');
   t.true(json.task_results['0']!.timed_out);
@@ -66,7 +43,7 @@ test('a task killed at its timeout gets no follower, even when it exits 0 on SIG
 test('a next task that uses the previous output waits for it (not started ahead) and sees it', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), task(0, 'echo', 'first') + task(1, 'echo', 'got @0_stdout@') + task(2, 'echo', 'third'));
-  const { r, json } = await runFile(dir);
+  const { r, json } = await runTaskFile(dir);
   t.is(r.code, 0, r.stderr);
   t.is(json.task_results['1']!.stdout, 'got first\n');
   t.is(json.task_results['2']!.stdout, 'third\n');
@@ -75,7 +52,7 @@ test('a next task that uses the previous output waits for it (not started ahead)
 test('on_success is followed ahead too, and the skipped tasks stay skipped', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), task(0, 'true', '', 'on_success=2') + task(1, 'touch', join(dir, 'ran')) + task(2, 'echo', 'two'));
-  const { r, json } = await runFile(dir);
+  const { r, json } = await runTaskFile(dir);
   t.is(r.code, 0, r.stderr);
   t.false(existsSync(join(dir, 'ran')));
   t.deepEqual(json.execution_summary.execution_path, [0, 2]);
@@ -84,7 +61,7 @@ test('on_success is followed ahead too, and the skipped tasks stay skipped', asy
 test('a next task whose program does not exist fails as it would have without starting ahead', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'no-such-program-9d1', 'x') + task(2, 'touch', join(dir, 'ran')));
-  const { r, json } = await runFile(dir);
+  const { r, json } = await runTaskFile(dir);
   t.is(r.code, 10);
   t.false(existsSync(join(dir, 'ran')));
   t.is(json.task_results['1']!.exit_code, 127);
@@ -120,7 +97,7 @@ test('a stop that lands between a task\'s end and its started-ahead successor: t
   };
   const code = await runTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], io);
   t.is(code, 130, out);
-  const json = readJson(dir);
+  const json = readRunJson(dir);
   t.deepEqual(json.execution_summary.execution_path, [0, 1, 2]);
   t.is(json.task_results['1']!.exit_code, 0, 'task 1 ended on its own before the stop reached it');
   t.is(json.task_results['2']!.exit_code, 130);

@@ -1,0 +1,43 @@
+/** Small task files for engine tests, run with the built tasker, read back through --output-json. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnTasker, type CliRun } from './run-cli.js';
+
+/** One plain task in task-file syntax. */
+export function task(id: number, command: string, args: string, extra = ''): string {
+  return `task=${id}\nhostname=localhost\nexec=local\ncommand=${command}\narguments=${args}\n${extra}\n`;
+}
+
+/** The parts of the --output-json result these tests read. */
+export interface RunJson {
+  workflow_metadata: { exit_code: number };
+  execution_summary: { execution_path: number[] };
+  task_results: Record<string, { exit_code: number; stdout: string; timed_out: boolean }>;
+}
+
+/**
+ * Writes `dir/f.txt`: `n` tasks that each append "start i" then "end i" to `dir/trace`. Returns
+ * the trace file and the lines it holds when the tasks ran one after another, in order, once each.
+ */
+export function writeTracedSequence(dir: string, n: number): { trace: string; expected: string[] } {
+  const trace = join(dir, 'trace');
+  let file = '';
+  for (let i = 0; i < n; i++) file += task(i, 'sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}"`);
+  writeFileSync(join(dir, 'f.txt'), file);
+  return { trace, expected: Array.from({ length: n }, (_, i) => [`start ${i}`, `end ${i}`]).flat() };
+}
+
+export function readRunJson(dir: string): RunJson {
+  return JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as RunJson;
+}
+
+/** `tasker -r f.txt` in `dir` (logs in dir/logs, JSON in dir/o.json, plus `extra` arguments). */
+export async function runTaskFile(
+  dir: string,
+  extra: string[] = [],
+  opts: { onStdout?: (text: string, pid: number) => void } = {},
+): Promise<{ r: CliRun; json: RunJson }> {
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra], { cwd: dir, onStdout: opts.onStdout });
+  if (!existsSync(join(dir, 'o.json'))) throw new Error(`no JSON result; exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  return { r, json: readRunJson(dir) };
+}
