@@ -6,12 +6,13 @@ import type { AgentHandlers } from '../../shared/proto/generated/tasker/agent/v1
 import type { HostCheck__Output } from '../../shared/proto/generated/tasker/agent/v1/HostCheck.js';
 import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/HostResult.js';
 import type { AgentLogger } from '../logger.js';
-import { handleExecute, type ArgvBuilder, type CancelReason, type PeerCall } from './execute.js';
+import { handleExecute, type ArgvBuilder, type CancelReason, type ExecuteContext, type PeerCall } from './execute.js';
 import { HealthService } from './health.js';
 import { AGENT_FEATURES, CallRegistry } from './call-registry.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { parseListenAddress } from './listen-address.js';
 import { oneWriteEndInterceptor } from './one-write-end.js';
+import { Session } from './session.js';
 
 export interface AgentTls {
   ca: Buffer;
@@ -99,29 +100,36 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     return `client \`${name ?? '(no certificate name)'}\` is not allowed on this agent (--allow-client)`;
   };
 
+  const executeContext: ExecuteContext = {
+    grpc: grpcJs,
+    limiter,
+    logger: log,
+    env: opts.env,
+    buildArgv: opts.buildArgv,
+    allowExec,
+    authorize,
+    isDraining: () => draining,
+    calls,
+    track: (cancel) => {
+      running.add(cancel);
+      return () => {
+        running.delete(cancel);
+        if (running.size === 0) for (const w of idleWaiters) w();
+      };
+    },
+  };
+  const sessions = new Set<Session>();
+
   const agentHandlers: AgentHandlers = {
-    Execute: (call) => {
-      void handleExecute(
-        {
-          grpc: grpcJs,
-          limiter,
-          logger: log,
-          env: opts.env,
-          buildArgv: opts.buildArgv,
-          allowExec,
-          authorize,
-          isDraining: () => draining,
-          calls,
-          track: (cancel) => {
-            running.add(cancel);
-            return () => {
-              running.delete(cancel);
-              if (running.size === 0) for (const w of idleWaiters) w();
-            };
-          },
-        },
-        call,
-      );
+    Execute: (call) => void handleExecute(executeContext, call),
+    Session: (call) => {
+      const denied = authorize(call);
+      if (denied) return void call.emit('error', { code: grpcJs.status.PERMISSION_DENIED, details: denied });
+      if (draining) {
+        return void call.emit('error', { code: grpcJs.status.UNAVAILABLE, details: 'agent is shutting down (draining); no new tasks accepted' });
+      }
+      const session: Session = new Session(executeContext, call, () => sessions.delete(session));
+      sessions.add(session);
     },
     CheckHosts: (call, callback) => {
       const denied = authorize(call);
@@ -213,6 +221,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
           });
         });
       }
+      // Sessions stay open between calls: end them now that no call runs (new ones are refused).
+      for (const session of sessions) session.endWhenIdle();
       await shutdown();
       log.info('agent stopped');
     },

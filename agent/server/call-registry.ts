@@ -1,8 +1,8 @@
 import type { StartedChild } from '../../shared/exec/launcher.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
 
-/** InfoResponse.features: pipelined Execute (ExecuteRequest.after_call) is understood. */
-export const AGENT_FEATURES = ['after_call'];
+/** InfoResponse.features: pipelined Execute (ExecuteRequest.after_call) and the Session method. */
+export const AGENT_FEATURES = ['after_call', 'session'];
 
 /** How many ended calls stay findable by a pipelined call that arrives after them. */
 const KEEP_ENDED = 1024;

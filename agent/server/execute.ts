@@ -52,7 +52,22 @@ export interface PeerCall {
   getAuthContext(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } } | null;
 }
 
-type Call = grpc.ServerWritableStream<ExecuteRequest__Output, ExecuteEvent>;
+/**
+ * What the handler needs of a call: a grpc-js Execute call, or one call of a Session stream
+ * (session.ts). As with grpc-js, emitting 'error' with a status ends the call with that status.
+ */
+export interface ExecuteCall extends PeerCall {
+  readonly request: ExecuteRequest__Output;
+  readonly cancelled: boolean;
+  readonly destroyed: boolean;
+  /** False: stop producing until 'drain'. */
+  write(event: ExecuteEvent): boolean;
+  end(): void;
+  emit(event: 'error', status: { code: grpc.status; details: string }): boolean;
+  on(event: 'cancelled', listener: () => void): this;
+  once(event: 'drain' | 'cancelled' | 'close', listener: () => void): this;
+  off(event: 'drain' | 'cancelled' | 'close', listener: () => void): this;
+}
 
 /** Validate the request; the message names the field as the controller sent it. */
 export function validateExecuteRequest(req: ExecuteRequest__Output, allowExec?: ReadonlySet<string>): string | undefined {
@@ -71,7 +86,7 @@ export function validateExecuteRequest(req: ExecuteRequest__Output, allowExec?: 
 }
 
 /** The Execute handler: admission (auth, drain, validation, limits), then one runProcess, streamed. */
-export async function handleExecute(ctx: ExecuteContext, call: Call): Promise<void> {
+export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Promise<void> {
   const { status } = ctx.grpc;
   const req = call.request;
   // The task's ids go into each line's metadata (a winston child logger per call costs more).

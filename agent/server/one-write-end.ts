@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import type * as grpc from '@grpc/grpc-js';
 
-/** The Execute method's path (proto/agent.proto). */
+/** The Execute and Session methods' paths (proto/agent.proto). */
 export const EXECUTE_PATH = '/tasker.agent.v1.Agent/Execute';
+export const SESSION_PATH = '/tasker.agent.v1.Agent/Session';
 
 /**
  * A server interceptor for Execute that lets a short task's whole response leave in one write.
@@ -28,8 +29,10 @@ export function oneWriteEndInterceptor(grpcJs: typeof grpc): grpc.ServerIntercep
       super(next);
     }
 
-    override sendMessage(message: { started?: unknown; finished?: unknown }, callback: () => void): void {
-      if (message.started === undefined && message.finished === undefined) return super.sendMessage(message, callback);
+    override sendMessage(message: { started?: unknown; finished?: unknown; failed?: unknown }, callback: () => void): void {
+      if (message.started === undefined && message.finished === undefined && message.failed === undefined) {
+        return super.sendMessage(message, callback);
+      }
       // Messages written in this tick become one HTTP/2 write (one DATA frame after the headers).
       if (this.stream && !this.corked && !this.stream.destroyed) {
         this.corked = true;
@@ -56,7 +59,7 @@ export function oneWriteEndInterceptor(grpcJs: typeof grpc): grpc.ServerIntercep
   }
   return (method, call) => {
     // Other methods pass through untouched (grpc-js accepts any intercepting call here).
-    if (method.path !== EXECUTE_PATH) return call as grpc.ServerInterceptingCall;
+    if (method.path !== EXECUTE_PATH && method.path !== SESSION_PATH) return call as grpc.ServerInterceptingCall;
     return new OneWriteEnd(call, http2StreamOf(call));
   };
 }

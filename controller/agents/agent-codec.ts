@@ -17,6 +17,9 @@ import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/a
 import type { CheckHostsRequest } from '../../shared/proto/generated/tasker/agent/v1/CheckHostsRequest.js';
 import type { CheckHostsResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/CheckHostsResponse.js';
 import type { HostResult__Output } from '../../shared/proto/generated/tasker/agent/v1/HostResult.js';
+import type { SessionRequest } from '../../shared/proto/generated/tasker/agent/v1/SessionRequest.js';
+import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/SessionEvent.js';
+import type { CallStatus__Output } from '../../shared/proto/generated/tasker/agent/v1/CallStatus.js';
 import type { HealthCheckRequest } from '../../shared/proto/generated/grpc/health/v1/HealthCheckRequest.js';
 import type { HealthCheckResponse__Output } from '../../shared/proto/generated/grpc/health/v1/HealthCheckResponse.js';
 
@@ -177,6 +180,15 @@ export function encodeExecuteRequest(m: ExecuteRequest): Buffer {
     .finish();
 }
 
+/** A Session request: exactly one of execute, cancel, pause, resume (the first one given). */
+export function encodeSessionRequest(m: SessionRequest): Buffer {
+  const w = new Writer();
+  if (m.execute) return w.bytes(1, encodeExecuteRequest(m.execute), true).finish();
+  if (m.cancel !== undefined) return w.string(2, m.cancel, true).finish();
+  if (m.pause !== undefined) return w.string(3, m.pause, true).finish();
+  return w.string(4, m.resume, true).finish();
+}
+
 export function encodeHealthCheckRequest(m: HealthCheckRequest): Buffer {
   return new Writer().string(1, m.service).finish();
 }
@@ -219,27 +231,60 @@ function decodeFinished(buf: Buffer): Finished__Output {
   return f;
 }
 
+function decodeStarted(buf: Buffer): { pid: number } {
+  const s = new Reader(buf);
+  let pid = 0;
+  while (!s.done) {
+    const t = s.tag();
+    if (t.field === 1 && t.wire === VARINT) pid = s.varint();
+    else s.skip(t.wire);
+  }
+  return { pid };
+}
+
 export function decodeExecuteEvent(buf: Buffer): ExecuteEvent__Output {
   const r = new Reader(buf);
   let ev: ExecuteEvent__Output = {};
   while (!r.done) {
     const { field, wire } = r.tag();
     // A oneof: the last member on the wire wins.
-    if (field === 1 && wire === LEN) {
-      const s = new Reader(r.bytes());
-      let pid = 0;
-      while (!s.done) {
-        const t = s.tag();
-        if (t.field === 1 && t.wire === VARINT) pid = s.varint();
-        else s.skip(t.wire);
-      }
-      ev = { started: { pid }, event: 'started' };
-    } else if (field === 2 && wire === LEN) ev = { stdout: r.bytes(), event: 'stdout' };
+    if (field === 1 && wire === LEN) ev = { started: decodeStarted(r.bytes()), event: 'started' };
+    else if (field === 2 && wire === LEN) ev = { stdout: r.bytes(), event: 'stdout' };
     else if (field === 3 && wire === LEN) ev = { stderr: r.bytes(), event: 'stderr' };
     else if (field === 4 && wire === LEN) ev = { finished: decodeFinished(r.bytes()), event: 'finished' };
     else r.skip(wire);
   }
   return ev;
+}
+
+/** A Session event: an ExecuteEvent's members one field number up, after the call_id; or `failed`. */
+export function decodeSessionEvent(buf: Buffer): SessionEvent__Output {
+  const r = new Reader(buf);
+  let callId = '';
+  let ev: Omit<SessionEvent__Output, 'call_id'> = {};
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === LEN) callId = r.string();
+    else if (field === 2 && wire === LEN) ev = { started: decodeStarted(r.bytes()), event: 'started' };
+    else if (field === 3 && wire === LEN) ev = { stdout: r.bytes(), event: 'stdout' };
+    else if (field === 4 && wire === LEN) ev = { stderr: r.bytes(), event: 'stderr' };
+    else if (field === 5 && wire === LEN) ev = { finished: decodeFinished(r.bytes()), event: 'finished' };
+    else if (field === 6 && wire === LEN) ev = { failed: decodeCallStatus(r.bytes()), event: 'failed' };
+    else r.skip(wire);
+  }
+  return { call_id: callId, ...ev };
+}
+
+function decodeCallStatus(buf: Buffer): CallStatus__Output {
+  const m: CallStatus__Output = { code: 0, message: '' };
+  const r = new Reader(buf);
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field === 1 && wire === VARINT) m.code = r.varint();
+    else if (field === 2 && wire === LEN) m.message = r.string();
+    else r.skip(wire);
+  }
+  return m;
 }
 
 const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const;

@@ -10,6 +10,7 @@ import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/a
 import { describeAgent, openAgentConnection, type AgentConnection } from './agent-connection.js';
 import { GrpcCallError, Status, statusName, type StreamingCall } from './grpc-client.js';
 import type { AgentSpec } from './agent-spec.js';
+import { AgentSession } from './agent-session.js';
 
 /** Exit code of a task whose agent could not be reached, refused it, or was lost mid-task. */
 export const AGENT_LOST_EXIT_CODE = 255;
@@ -25,6 +26,11 @@ export interface AgentExecutorOptions {
   deadlineMarginMs?: number;
   /** Directory for spill files of large outputs (default os.tmpdir(), looked up only when a stream spills). */
   spillDir?: string;
+  /**
+   * Send tasks as messages on one Session stream when the agent offers it (default true); false:
+   * one Execute call per task, as with an agent that does not list the `session` feature.
+   */
+  session?: boolean;
 }
 
 export interface HostCheckResult {
@@ -52,6 +58,10 @@ class GrpcAgentExecutor implements AgentExecutor {
   readonly name: string;
   /** Whether the agent said (Info, at probe) that it understands pipelined Executes. */
   private pipelining = false;
+  /** Whether the agent said (Info, at probe) that it has the Session method, and we use it. */
+  private useSession = false;
+  /** The Session of each connection (a reopened connection gets a new one). */
+  private readonly sessions = new WeakMap<AgentConnection, AgentSession>();
   private conn: Promise<AgentConnection> | undefined;
   private closed = false;
   /** Execute calls made: their ids (`call_id`) within a run. */
@@ -110,6 +120,7 @@ class GrpcAgentExecutor implements AgentExecutor {
       throw new Error(`agent ${who}: Info failed: ${grpcMessage(err)}`);
     }
     this.pipelining = info.features.includes('after_call');
+    this.useSession = info.features.includes('session') && this.options.session !== false;
     return info;
   }
 
@@ -158,7 +169,7 @@ class GrpcAgentExecutor implements AgentExecutor {
         return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started };
       }
       current = { callId: this.nextCallId(), deadline: this.deadlineAfter(Date.now(), req.timeoutMs), captureLimit: req.captureLimit ?? DEFAULT_CAPTURE_LIMIT };
-      call = openExecute(conn, req, { ...current, afterCall: '' });
+      call = this.openExecute(conn, req, { ...current, afterCall: '' });
     }
     // The next tasks go out right behind this one: the agent starts each the moment the one
     // before exits with status 0 on its own, with no round trip through us.
@@ -181,12 +192,39 @@ class GrpcAgentExecutor implements AgentExecutor {
     const captureLimit = req.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
     for (const then of req.then ?? []) {
       const ids = { callId: this.nextCallId(), afterCall: before.callId, captureLimit, deadline: this.deadlineAfter(before.deadline - this.marginMs, then.timeoutMs) };
-      const call = openExecute(conn, { ...then, runId: req.runId }, ids);
+      const call = this.openExecute(conn, { ...then, runId: req.runId }, ids);
       const ahead = new PipelinedExecute(this, conn, ids.callId, ids.deadline, captureLimit, call);
       sent.push(ahead);
       before = ahead;
     }
     return sent;
+  }
+
+  /** Starts one call: a message on the connection's session, or an Execute call of its own. */
+  private openExecute(
+    conn: AgentConnection,
+    req: Pick<ExecRequest, 'runId' | 'taskId' | 'execType' | 'hostname' | 'command' | 'arguments' | 'timeoutMs'>,
+    ids: { callId: string; afterCall: string; captureLimit: number; deadline: number },
+  ): StreamingCall<ExecuteEvent__Output> {
+    const request = {
+      run_id: req.runId,
+      task_id: req.taskId,
+      exec_type: req.execType,
+      hostname: req.hostname,
+      command: req.command,
+      arguments: req.arguments,
+      timeout_ms: Math.max(0, Math.round(req.timeoutMs)),
+      output_cap: ids.captureLimit,
+      call_id: ids.callId,
+      after_call: ids.afterCall,
+    };
+    if (!this.useSession) return conn.client.serverStream(conn.methods.execute, request, ids.deadline);
+    let session = this.sessions.get(conn);
+    if (!session) {
+      session = new AgentSession(conn.client, conn.methods.session);
+      this.sessions.set(conn, session);
+    }
+    return session.execute(request, ids.deadline);
   }
 
   /** When to give up on a call whose task may start at `startMs` and runs at most `timeoutMs` (0: no limit). */
@@ -206,36 +244,19 @@ class GrpcAgentExecutor implements AgentExecutor {
     this.closed = true;
     const c = this.conn;
     this.conn = undefined;
-    if (c) await c.then((x) => x.close()).catch(() => undefined);
+    if (c) {
+      await c
+        .then((x) => {
+          this.sessions.get(x)?.close();
+          return x.close();
+        })
+        .catch(() => undefined);
+    }
   }
 }
 
 function grpcMessage(err: unknown): string {
   return err instanceof GrpcCallError ? err.details : (err as Error).message;
-}
-
-/** Starts one Execute call. */
-function openExecute(
-  conn: AgentConnection,
-  req: Pick<ExecRequest, 'runId' | 'taskId' | 'execType' | 'hostname' | 'command' | 'arguments' | 'timeoutMs'>,
-  ids: { callId: string; afterCall: string; captureLimit: number; deadline: number },
-): StreamingCall<ExecuteEvent__Output> {
-  return conn.client.serverStream(
-    conn.methods.execute,
-    {
-      run_id: req.runId,
-      task_id: req.taskId,
-      exec_type: req.execType,
-      hostname: req.hostname,
-      command: req.command,
-      arguments: req.arguments,
-      timeout_ms: Math.max(0, Math.round(req.timeoutMs)),
-      output_cap: ids.captureLimit,
-      call_id: ids.callId,
-      after_call: ids.afterCall,
-    },
-    ids.deadline,
-  );
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * A small gRPC client over node:http2, for the controller's calls to an agent (unary and
- * server-streaming). It speaks the gRPC wire protocol (length-prefixed protobuf messages, status in
+ * A small gRPC client over node:http2, for the controller's calls to an agent (unary,
+ * server-streaming, and the bidirectional Session). It speaks the gRPC wire protocol (length-prefixed protobuf messages, status in
  * trailers, `grpc-timeout`) on one HTTP/2 session per agent, reopened after it breaks.
  *
  * Why not @grpc/grpc-js here: per call, grpc-js runs a resolving call, a retrying call, a
@@ -84,6 +84,18 @@ export interface StreamingCall<Res> {
   cancel(): void;
 }
 
+/** A bidirectional call: a {@link StreamingCall} the client also writes to. No deadline. */
+export interface BidiCall<Req, Res> extends StreamingCall<Res> {
+  write(message: Req): void;
+  /** Half-close: no more messages from us; the server ends its side when done. */
+  end(): void;
+  /**
+   * Whether the call counts as activity: while it does, the session is pinged and keeps the
+   * process alive. A long-lived call that is idle (no task on it) should not.
+   */
+  setActive(active: boolean): void;
+}
+
 /** The client of one agent. Sessions open on first use and after the previous one broke. */
 export class GrpcClient {
   private session: ClientHttp2Session | undefined;
@@ -138,12 +150,29 @@ export class GrpcClient {
       return call;
     }
     this.track(stream);
-    const body = method.requestSerialize(request);
-    const frame = Buffer.allocUnsafe(5 + body.length);
-    frame[0] = 0; // not compressed
-    frame.writeUInt32BE(body.length, 1);
-    body.copy(frame, 5);
-    stream.end(frame);
+    stream.end(frame(method.requestSerialize(request)));
+    return call;
+  }
+
+  /** Start a bidirectional call; it counts as activity only while {@link BidiCall.setActive} says so. */
+  bidiStream<Req, Res>(method: MethodDefinition<Req, Res>): BidiCall<Req, Res> {
+    const call = new Call<Res, Req>(method.responseDeserialize, this.maxMessageBytes, method.requestSerialize, (active) => {
+      const session = stream?.session as ClientHttp2Session | undefined;
+      if (session) active ? this.retain(session) : this.release(session);
+    });
+    let stream: ClientHttp2Stream | undefined;
+    try {
+      if (this.closed) throw new Error('client is closed');
+      stream = this.openSession().request({
+        ':method': 'POST',
+        ':path': method.path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      call.attach(stream, 0);
+    } catch (err) {
+      process.nextTick(() => call.fail(Status.UNAVAILABLE, (err as Error).message));
+    }
     return call;
   }
 
@@ -191,11 +220,18 @@ export class GrpcClient {
     return session;
   }
 
-  /** Count a session's active calls: ping while there are any; keep the session referenced meanwhile. */
+  /** A call counts as active until its stream closes. */
   private track(stream: ClientHttp2Stream): void {
     const session = stream.session as ClientHttp2Session;
+    this.retain(session);
+    stream.once('close', () => this.release(session));
+  }
+
+  /** Count a session's active calls: ping while there are any; keep the session referenced meanwhile. */
+  private retain(session: ClientHttp2Session): void {
     let live = this.live.get(session);
     if (!live) {
+      if (session.destroyed) return;
       session.ref();
       const ping = setInterval(() => this.ping(session), this.keepaliveMs);
       ping.unref();
@@ -203,12 +239,14 @@ export class GrpcClient {
       this.live.set(session, live);
     }
     live.active++;
-    stream.once('close', () => {
-      if (--live.active > 0) return;
-      clearInterval(live.ping);
-      this.live.delete(session);
-      if (!session.destroyed) session.unref();
-    });
+  }
+
+  private release(session: ClientHttp2Session): void {
+    const live = this.live.get(session);
+    if (!live || --live.active > 0) return;
+    clearInterval(live.ping);
+    this.live.delete(session);
+    if (!session.destroyed) session.unref();
   }
 
   private ping(session: ClientHttp2Session): void {
@@ -225,8 +263,20 @@ export class GrpcClient {
   }
 }
 
-/** One call: de-frames the response, turns trailers / resets / timeouts into a status. */
-class Call<Res> extends EventEmitter implements StreamingCall<Res> {
+/** A gRPC length-prefixed message: not compressed, 4-byte length, body. */
+function frame(body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = 0;
+  out.writeUInt32BE(body.length, 1);
+  body.copy(out, 5);
+  return out;
+}
+
+/**
+ * One call: de-frames the response, turns trailers / resets / timeouts into a status. A
+ * bidirectional call also writes messages (`serialize`) and reports activity (`onActive`).
+ */
+class Call<Res, Req = never> extends EventEmitter implements BidiCall<Req, Res> {
   private stream: ClientHttp2Stream | undefined;
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -235,19 +285,26 @@ class Call<Res> extends EventEmitter implements StreamingCall<Res> {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private canceledLocally = false;
 
+  private active = false;
+
   constructor(
     private readonly deserialize: (bytes: Buffer) => Res,
     private readonly maxMessageBytes: number,
+    private readonly serialize?: (message: Req) => Buffer,
+    private readonly onActive?: (active: boolean) => void,
   ) {
     super();
   }
 
+  /** `timeoutMs` 0: no deadline. */
   attach(stream: ClientHttp2Stream, timeoutMs: number): void {
     this.stream = stream;
-    this.deadlineTimer = setTimeout(() => {
-      this.fail(Status.DEADLINE_EXCEEDED, 'deadline exceeded');
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-    }, timeoutMs);
+    if (timeoutMs > 0) {
+      this.deadlineTimer = setTimeout(() => {
+        this.fail(Status.DEADLINE_EXCEEDED, 'deadline exceeded');
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      }, timeoutMs);
+    }
     stream.on('response', (headers) => {
       const http = Number(headers[':status']);
       if (http !== 200) this.status ??= { code: httpToGrpc(http), details: `HTTP status ${http} from the agent` };
@@ -261,6 +318,22 @@ class Call<Res> extends EventEmitter implements StreamingCall<Res> {
       if (!this.status) this.status = { code: Status.UNAVAILABLE, details };
     });
     stream.once('close', () => this.onClose());
+  }
+
+  write(message: Req): void {
+    const stream = this.stream;
+    if (this.done || !stream || stream.destroyed || stream.writableEnded) return;
+    stream.write(frame(this.serialize!(message)));
+  }
+
+  end(): void {
+    if (this.stream && !this.stream.writableEnded) this.stream.end();
+  }
+
+  setActive(active: boolean): void {
+    if (this.active === active || (active && this.done)) return;
+    this.active = active;
+    this.onActive?.(active);
   }
 
   pause(): void {
@@ -281,6 +354,7 @@ class Call<Res> extends EventEmitter implements StreamingCall<Res> {
   fail(code: number, details: string): void {
     if (this.done) return;
     this.done = true;
+    this.setActive(false);
     clearTimeout(this.deadlineTimer);
     this.emit('error', new GrpcCallError(code, details));
   }
@@ -381,6 +455,7 @@ class Call<Res> extends EventEmitter implements StreamingCall<Res> {
     if (status.code !== Status.OK) return this.fail(status.code, status.details);
     if (this.buffered > 0) return this.fail(Status.INTERNAL, 'the agent ended the call inside a message');
     this.done = true;
+    this.setActive(false);
     clearTimeout(this.deadlineTimer);
     this.emit('end');
   }

@@ -14,7 +14,7 @@ type Def = { path: string; requestSerialize(v: unknown): Buffer; requestDeserial
 const dir = join(packageRoot(), 'proto');
 const agent = loader.loadSync(join(dir, 'agent.proto'), PROTO_LOADER_OPTIONS)['tasker.agent.v1.Agent'] as unknown as Record<string, Def>;
 const health = loader.loadSync(join(dir, 'health.proto'), PROTO_LOADER_OPTIONS)['grpc.health.v1.Health'] as unknown as Record<string, Def>;
-const reference = { execute: agent['Execute']!, info: agent['Info']!, checkHosts: agent['CheckHosts']!, health: health['Check']! };
+const reference = { execute: agent['Execute']!, session: agent['Session']!, info: agent['Info']!, checkHosts: agent['CheckHosts']!, health: health['Check']! };
 
 test('method paths match the services', (t) => {
   for (const [k, def] of Object.entries(reference)) t.is(AGENT_METHODS[k as keyof typeof AGENT_METHODS].path, def.path);
@@ -32,6 +32,14 @@ test('ExecuteRequest, pipelined (call_id, after_call)', requests, 'execute', {
 });
 test('ExecuteRequest with defaults', requests, 'execute', { run_id: '', task_id: '0', exec_type: 'local', hostname: '', command: 'x', arguments: '', timeout_ms: 0, output_cap: 0 });
 test('ExecuteRequest with a timeout of a day', requests, 'execute', { run_id: 'r', task_id: '1', exec_type: 'local', hostname: 'h', command: 'c', arguments: 'a', timeout_ms: 86_415_000, output_cap: 64 * 1024 * 1024 });
+test('SessionRequest execute', requests, 'session', {
+  execute: { run_id: 'r', task_id: '7', exec_type: 'shell', hostname: 'h', command: 'echo', arguments: 'a b', timeout_ms: 60_000, output_cap: 1 << 20, call_id: 'c3', after_call: 'c2' },
+});
+test('SessionRequest execute, defaults', requests, 'session', { execute: { exec_type: 'local', command: 'x', call_id: 'c1' } });
+test('SessionRequest cancel', requests, 'session', { cancel: 'c42' });
+test('SessionRequest pause', requests, 'session', { pause: 'c1' });
+test('SessionRequest resume', requests, 'session', { resume: 'c1' });
+test('SessionRequest cancel of an empty call id (still on the wire)', requests, 'session', { cancel: '' });
 test('HealthCheckRequest', requests, 'health', { service: 'tasker.agent.v1.Agent' });
 test('HealthCheckRequest, empty', requests, 'health', { service: '' });
 test('InfoRequest', requests, 'info', {});
@@ -54,6 +62,13 @@ test('ExecuteEvent finished, all fields', responses, 'execute', {
 test('ExecuteEvent finished, not started', responses, 'execute', { finished: { not_started: true, canceled: true, error: 'its predecessor did not exit with status 0 on its own' } });
 test('ExecuteEvent finished, defaults', responses, 'execute', { finished: {} });
 test('ExecuteEvent finished, exit 255', responses, 'execute', { finished: { exit_code: 255 } });
+test('SessionEvent started', responses, 'session', { call_id: 'c1', started: { pid: 77 } });
+test('SessionEvent stdout', responses, 'session', { call_id: 'c2', stdout: Buffer.from('ünï\n') });
+test('SessionEvent stderr', responses, 'session', { call_id: 'c2', stderr: Buffer.from('oops') });
+test('SessionEvent finished', responses, 'session', { call_id: 'c9', finished: { exit_code: 3, duration_ms: 12, stdout_bytes: 2 ** 33 } });
+test('SessionEvent finished, not started', responses, 'session', { call_id: 'c10', finished: { not_started: true, error: 'why' } });
+test('SessionEvent failed', responses, 'session', { call_id: 'c4', failed: { code: 8, message: 'agent busy: 4 running, 16 queued' } });
+test('SessionEvent failed, defaults, no call id', responses, 'session', { failed: {} });
 test('HealthCheckResponse SERVING', responses, 'health', { status: 'SERVING' });
 test('HealthCheckResponse NOT_SERVING', responses, 'health', { status: 'NOT_SERVING' });
 test('HealthCheckResponse UNKNOWN (default)', responses, 'health', { status: 'UNKNOWN' });

@@ -8,6 +8,8 @@ import type { ExecuteEvent as _tasker_agent_v1_ExecuteEvent, ExecuteEvent__Outpu
 import type { ExecuteRequest as _tasker_agent_v1_ExecuteRequest, ExecuteRequest__Output as _tasker_agent_v1_ExecuteRequest__Output } from '../../../tasker/agent/v1/ExecuteRequest.js';
 import type { InfoRequest as _tasker_agent_v1_InfoRequest, InfoRequest__Output as _tasker_agent_v1_InfoRequest__Output } from '../../../tasker/agent/v1/InfoRequest.js';
 import type { InfoResponse as _tasker_agent_v1_InfoResponse, InfoResponse__Output as _tasker_agent_v1_InfoResponse__Output } from '../../../tasker/agent/v1/InfoResponse.js';
+import type { SessionEvent as _tasker_agent_v1_SessionEvent, SessionEvent__Output as _tasker_agent_v1_SessionEvent__Output } from '../../../tasker/agent/v1/SessionEvent.js';
+import type { SessionRequest as _tasker_agent_v1_SessionRequest, SessionRequest__Output as _tasker_agent_v1_SessionRequest__Output } from '../../../tasker/agent/v1/SessionRequest.js';
 
 export interface AgentClient extends grpc.Client {
   /**
@@ -53,6 +55,27 @@ export interface AgentClient extends grpc.Client {
   info(argument: _tasker_agent_v1_InfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_tasker_agent_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   info(argument: _tasker_agent_v1_InfoRequest, callback: grpc.requestCallback<_tasker_agent_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Many Execute calls over one long-lived stream: each call is a message (`execute`, with a
+   * call_id) and its events come back tagged with that call_id, in the order Execute would send
+   * them. A call costs no HTTP/2 stream, headers, deadline timer or trailers, which is most of an
+   * Execute's cost on both ends (docs/agent.md, "Session"). The controller keeps one per agent.
+   * Closing the stream (or losing the connection) cancels every call still running on it. A
+   * draining agent ends its sessions once their calls are done.
+   */
+  Session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_tasker_agent_v1_SessionRequest, _tasker_agent_v1_SessionEvent__Output>;
+  Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_tasker_agent_v1_SessionRequest, _tasker_agent_v1_SessionEvent__Output>;
+  /**
+   * Many Execute calls over one long-lived stream: each call is a message (`execute`, with a
+   * call_id) and its events come back tagged with that call_id, in the order Execute would send
+   * them. A call costs no HTTP/2 stream, headers, deadline timer or trailers, which is most of an
+   * Execute's cost on both ends (docs/agent.md, "Session"). The controller keeps one per agent.
+   * Closing the stream (or losing the connection) cancels every call still running on it. A
+   * draining agent ends its sessions once their calls are done.
+   */
+  session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_tasker_agent_v1_SessionRequest, _tasker_agent_v1_SessionEvent__Output>;
+  session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_tasker_agent_v1_SessionRequest, _tasker_agent_v1_SessionEvent__Output>;
+  
 }
 
 export interface AgentHandlers extends grpc.UntypedServiceImplementation {
@@ -72,10 +95,21 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
    */
   Info: grpc.handleUnaryCall<_tasker_agent_v1_InfoRequest__Output, _tasker_agent_v1_InfoResponse>;
   
+  /**
+   * Many Execute calls over one long-lived stream: each call is a message (`execute`, with a
+   * call_id) and its events come back tagged with that call_id, in the order Execute would send
+   * them. A call costs no HTTP/2 stream, headers, deadline timer or trailers, which is most of an
+   * Execute's cost on both ends (docs/agent.md, "Session"). The controller keeps one per agent.
+   * Closing the stream (or losing the connection) cancels every call still running on it. A
+   * draining agent ends its sessions once their calls are done.
+   */
+  Session: grpc.handleBidiStreamingCall<_tasker_agent_v1_SessionRequest__Output, _tasker_agent_v1_SessionEvent>;
+  
 }
 
 export interface AgentDefinition extends grpc.ServiceDefinition {
   CheckHosts: MethodDefinition<_tasker_agent_v1_CheckHostsRequest, _tasker_agent_v1_CheckHostsResponse, _tasker_agent_v1_CheckHostsRequest__Output, _tasker_agent_v1_CheckHostsResponse__Output>
   Execute: MethodDefinition<_tasker_agent_v1_ExecuteRequest, _tasker_agent_v1_ExecuteEvent, _tasker_agent_v1_ExecuteRequest__Output, _tasker_agent_v1_ExecuteEvent__Output>
   Info: MethodDefinition<_tasker_agent_v1_InfoRequest, _tasker_agent_v1_InfoResponse, _tasker_agent_v1_InfoRequest__Output, _tasker_agent_v1_InfoResponse__Output>
+  Session: MethodDefinition<_tasker_agent_v1_SessionRequest, _tasker_agent_v1_SessionEvent, _tasker_agent_v1_SessionRequest__Output, _tasker_agent_v1_SessionEvent__Output>
 }

@@ -12,8 +12,9 @@ export interface InfoResponse {
   'max_queue'?: (number);
   'draining'?: (boolean);
   /**
-   * What this agent understands beyond the base protocol: "after_call" (pipelined Execute). A
-   * controller uses a feature only when the agent lists it; an older agent would ignore the field.
+   * What this agent understands beyond the base protocol: "after_call" (pipelined Execute),
+   * "session" (the Session method). A controller uses a feature only when the agent lists it; an
+   * older agent would ignore the field or not know the method.
    */
   'features'?: (string)[];
 }
@@ -29,8 +30,9 @@ export interface InfoResponse__Output {
   'max_queue': (number);
   'draining': (boolean);
   /**
-   * What this agent understands beyond the base protocol: "after_call" (pipelined Execute). A
-   * controller uses a feature only when the agent lists it; an older agent would ignore the field.
+   * What this agent understands beyond the base protocol: "after_call" (pipelined Execute),
+   * "session" (the Session method). A controller uses a feature only when the agent lists it; an
+   * older agent would ignore the field or not know the method.
    */
   'features': (string)[];
 }
