@@ -362,6 +362,8 @@ class Call<Res, Req = never> extends EventEmitter implements BidiCall<Req, Res> 
   private readStatus(headers: http2.IncomingHttpHeaders): void {
     const code = headers['grpc-status'];
     if (code === undefined) return;
+    // The server is done: a bidirectional call ends our side too, so the stream closes ('end').
+    if (this.stream && !this.stream.writableEnded) this.stream.end();
     const raw = headers['grpc-message'];
     const message = Array.isArray(raw) ? raw.join(',') : raw ?? '';
     let details = message;

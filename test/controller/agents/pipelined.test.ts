@@ -10,7 +10,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAgentExecutor, openAgentConnection, type AgentExecutor, type AgentExecutorOptions } from '../../../controller/agents/index.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
+import { AgentSession } from '../../../controller/agents/agent-session.js';
 import type { ExecuteEvent__Output } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
+import type { ExecuteRequest } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import { tempDir, type CliRun } from '../../helpers/run-cli.js';
 import { runTaskFile, task, writeTracedSequence } from '../../helpers/task-files.js';
 import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
@@ -163,7 +165,13 @@ test.serial('executor: nothing is sent ahead before the agent said it understand
   }
 });
 
-test.serial('executor: a task sent ahead starts after a success, is taken with its output, and not after a failure', async (t) => {
+/** Both ways the executor sends tasks: messages on the agent's Session stream, or an Execute call each. */
+const BOTH_WAYS = [
+  ['on the Session stream', {}],
+  ['as Execute calls', { session: false }],
+] as const;
+
+for (const [way, options] of BOTH_WAYS) test.serial(`executor (${way}): a task sent ahead starts after a success, is taken with its output, and not after a failure`, async (t) => {
   await withProbedExecutor(agent.address, async (ex) => {
     const dir = tempDir();
     const ok = await ex.execute(req('true', '', [next('sh', `-c "echo ahead; touch ${dir}/ok"`)]));
@@ -181,7 +189,25 @@ test.serial('executor: a task sent ahead starts after a success, is taken with i
     t.is(failed.exitCode, 4);
     t.false(await failed.ahead![0]!.started);
     t.false(existsSync(join(dir, 'bad')));
-  });
+  }, options);
+});
+
+for (const [way, options] of BOTH_WAYS) test.serial(`executor (${way}): a task sent ahead that prints 24 MB before it is taken is held back, then delivered whole`, async (t) => {
+  await withProbedExecutor(agent.address, async (ex) => {
+    const dir = tempDir();
+    const bytes = 24 * 1024 * 1024;
+    const big = next('sh', `-c "head -c ${bytes} /dev/zero; touch ${dir}/printed"`);
+    const first = await ex.execute(req('true', '', [big]));
+    t.true(await first.ahead![0]!.started);
+    // Held, it may not print everything: the agent stops reading its pipe past about a MiB.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    t.false(existsSync(join(dir, 'printed')), 'held back while nobody takes it');
+    let live = 0;
+    const taken = await ex.execute({ ...req('sh', ''), prestarted: first.ahead![0], captureLimit: 1024, onStdout: (c) => (live += c.length) });
+    t.is(taken.exitCode, 0, taken.stderr);
+    t.is(taken.stdoutBytes, bytes);
+    t.is(live, bytes);
+  }, options);
 });
 
 test.serial('executor: a task sent ahead may wait for its predecessor past its own timeout plus margin without being given up on', async (t) => {
@@ -336,8 +362,11 @@ test.serial('agent: an overlong run_id, task_id, call_id or after_call is refuse
   }
 });
 
-test.serial('agent: random pipelined calls (chains, failures, cancels) — a task starts only after its predecessor ended with status 0 on its own, and always then', async (t) => {
+for (const way of ['Execute calls', 'one Session'] as const) test.serial(`agent (${way}): random pipelined calls (chains, failures, cancels) — a task starts only after its predecessor ended with status 0 on its own, and always then`, async (t) => {
   const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: agent.address });
+  const session = new AgentSession(conn.client, conn.methods.session);
+  const open = (request: ExecuteRequest & { call_id: string }, deadline: number) =>
+    way === 'one Session' ? session.execute(request, deadline) : conn.client.serverStream(conn.methods.execute, request, deadline);
   const dir = tempDir();
   // A new seed each run (FUZZ_SEED=… repeats one); every message names it.
   const seed0 = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000_007);
@@ -361,8 +390,8 @@ test.serial('agent: random pipelined calls (chains, failures, cancels) — a tas
       const rc = rand() < 0.2 ? 1 : 0;
       const nap = rand() < 0.3 ? 'sleep 0.05; ' : '';
       const script = `echo S $(date +%s%N) >> ${dir}/${i}; ${nap}echo E ${rc} $(date +%s%N) >> ${dir}/${i}; exit ${rc}`;
-      const call = conn.client.serverStream(conn.methods.execute, {
-        run_id: `fuzz-${process.pid}`, task_id: String(i), exec_type: 'local', hostname: 'localhost', command: 'sh', arguments: `-c '${script}'`,
+      const call = open({
+        run_id: `fuzz-${process.pid}-${way.length}`, task_id: String(i), exec_type: 'local', hostname: 'localhost', command: 'sh', arguments: `-c '${script}'`,
         timeout_ms: 0, output_cap: 0, call_id: `c${i}`, after_call: pred === undefined ? '' : `c${pred}`,
       }, Date.now() + 60_000);
       ends.push(
@@ -396,6 +425,7 @@ test.serial('agent: random pipelined calls (chains, failures, cancels) — a tas
       if (!cancelled.has(i)) t.is(outcome[i], mine.length > 0 ? 'finished' : 'not_started', `seed ${seed0}: task ${i}`);
     }
   } finally {
+    session.close();
     await conn.close();
   }
 });
