@@ -6,7 +6,8 @@ export const EXECUTE_PATH = '/tasker.agent.v1.Agent/Execute';
 export const SESSION_PATH = '/tasker.agent.v1.Agent/Session';
 
 /**
- * A server interceptor for Execute that lets a short task's whole response leave in one write.
+ * A server interceptor for Execute (and Session, whose calls' `started`, `finished` and `failed`
+ * events are treated the same) that lets a short task's whole response leave in one write.
  *
  * grpc-js's writable call passes each message to the HTTP/2 stream only after the previous one was
  * written to the socket, and sends the status after the last write completed. So a task's
