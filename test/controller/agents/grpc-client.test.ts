@@ -1,9 +1,10 @@
 /**
- * The controller's gRPC client against a real agent: deadlines, a silently stalled agent
- * (keepalive), statuses, and messages split across HTTP/2 frames.
+ * The controller's gRPC client against a real agent: deadlines (of calls and of Session calls), a
+ * silently stalled agent (keepalive), statuses, and messages split across HTTP/2 frames.
  */
 import test from 'ava';
 import { openAgentConnection, createAgentExecutor } from '../../../controller/agents/index.js';
+import { AgentSession } from '../../../controller/agents/agent-session.js';
 import { GrpcCallError, Status } from '../../../controller/agents/grpc-client.js';
 import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
 
@@ -62,11 +63,38 @@ test('unary calls: health and info; a status from the agent arrives as code and 
   }
 });
 
-test('an agent that stops answering mid-task (SIGSTOP, the link stays up) fails the task through keepalive', async (t) => {
+test('a call on a Session past its deadline fails DEADLINE_EXCEEDED, the agent kills the task, and the session goes on', async (t) => {
+  const a = await agent();
+  const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: a.address });
+  const session = new AgentSession(conn.client, conn.methods.session);
+  const s = uniqueSleep();
+  try {
+    const err = await new Promise<GrpcCallError>((resolve) => {
+      session.execute({ ...request('sleep', s), call_id: 'c1' }, Date.now() + 1500).on('error', resolve);
+    });
+    t.is(err.code, Status.DEADLINE_EXCEEDED);
+    await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+    t.deepEqual(processesMatching(`sleep ${s}`), []);
+    const events = await new Promise<string[]>((resolve, reject) => {
+      const got: string[] = [];
+      const call = session.execute({ ...request('echo', 'next'), call_id: 'c2' }, Date.now() + 5000);
+      call.on('data', (e) => got.push(e.event === 'stdout' ? e.stdout!.toString() : e.event!));
+      call.on('error', reject);
+      call.on('end', () => resolve(got));
+    });
+    t.deepEqual(events, ['started', 'next\n', 'finished']);
+  } finally {
+    session.close();
+    await conn.close();
+  }
+});
+
+for (const way of ['an Execute call', 'the Session stream'] as const) test(`an agent that stops answering mid-task (SIGSTOP, the link stays up) fails the task through keepalive (${way})`, async (t) => {
   const a = await agent();
   const ex = createAgentExecutor({ name: 'stalled', kind: 'plain', address: a.address });
   const s = uniqueSleep();
   try {
+    if (way === 'the Session stream') await ex.probe(); // the agent lists the feature
     let ready = false;
     const running = ex.execute({
       runId: 'stall', taskId: '1', execType: 'local', hostname: 'localhost', command: 'sh', arguments: `-c 'echo ready; exec sleep ${s}'`,
@@ -100,7 +128,7 @@ test('messages larger than one HTTP/2 frame and many small ones arrive intact an
   }
 });
 
-test('an agent restarted between tasks: the next task opens a new connection and runs', async (t) => {
+for (const way of ['Execute calls', 'a Session'] as const) test(`an agent restarted between tasks: the next task opens a new connection and runs (${way})`, async (t) => {
   const { freePort } = await import('../../helpers/sshd.js');
   const port = await freePort();
   const first = await startAgent(['--listen', `127.0.0.1:${port}`]);
@@ -109,6 +137,7 @@ test('an agent restarted between tasks: the next task opens a new connection and
   const echo = (text: string) =>
     ex.execute({ runId: 'restart', taskId: '1', execType: 'local', hostname: 'localhost', command: 'echo', arguments: text, timeoutMs: 10_000 });
   try {
+    if (way === 'a Session') await ex.probe(); // the agent lists the feature
     t.is((await echo('one')).stdout, 'one\n');
     t.is(await first.stop(), 0);
     const down = await echo('nobody');
