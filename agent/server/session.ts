@@ -81,7 +81,7 @@ export class Session {
     const call = new SessionCall(request, this);
     this.calls.set(id, call);
     void handleExecute(this.ctx, call).finally(() => {
-      call.close();
+      call.close(this.ctx.grpc.status.UNAVAILABLE);
       this.calls.delete(id);
       if (this.endWhenEmpty) this.endWhenIdle();
     });
@@ -155,10 +155,10 @@ export class SessionCall extends EventEmitter implements ExecuteCall {
     super.emit('close');
   }
 
-  /** The handler is done with the call: one that ended without its last event gets one. */
-  close(): void {
+  /** The handler is done with the call: one that ended without its last event gets `failed{code}`. */
+  close(code: grpc.status): void {
     if (this.destroyed || this.cancelled) return;
-    this.fail(14 /* UNAVAILABLE */, 'the agent ended the call without a result');
+    this.fail(code, 'the agent ended the call without a result');
   }
 
   private fail(code: grpc.status, message: string): void {
