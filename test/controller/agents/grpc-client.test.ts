@@ -5,6 +5,7 @@
 import test from 'ava';
 import { openAgentConnection, createAgentExecutor } from '../../../controller/agents/index.js';
 import { AgentSession } from '../../../controller/agents/agent-session.js';
+import type { ExecRequest } from '../../../shared/exec/executor.js';
 import { GrpcCallError, Status } from '../../../controller/agents/grpc-client.js';
 import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
 
@@ -171,5 +172,36 @@ test('a port that is not an agent: a clear problem, no hang, no stack trace', as
     for (const sock of accepted) sock.destroy();
     talker.close();
     silent.close();
+  }
+});
+
+test('many tasks at once on one Session: each gets its own output and exit code; one cancelled, one large, the others intact', async (t) => {
+  const a = await agent();
+  const ex = createAgentExecutor({ name: 'busy', kind: 'plain', address: a.address });
+  const s = uniqueSleep();
+  try {
+    await ex.probe(); // the agent lists the feature: tasks go on its Session
+    const task = (taskId: string, args: string, extra: Partial<ExecRequest> = {}) =>
+      ex.execute({ runId: 'many', taskId, execType: 'local', hostname: 'localhost', command: 'sh', arguments: args, timeoutMs: 60_000, ...extra });
+    const stop = new AbortController();
+    const cancelled = task('sleeper', `-c "echo up; sleep ${s}"`, { signal: stop.signal, onStdout: () => stop.abort('SIGINT') });
+    const large = task('large', '-c "head -c 3000000 /dev/zero; echo; exit 7"', { captureLimit: 4 * 1024 * 1024 });
+    const small = Array.from({ length: 24 }, (_, i) => task(String(i), `-c "echo out ${i}; echo err ${i} >&2; exit ${i % 5}"`));
+    const results = await Promise.all(small);
+    results.forEach((r, i) => {
+      t.is(r.exitCode, i % 5, `task ${i}`);
+      t.is(r.stdout, `out ${i}\n`);
+      t.is(r.stderr, `err ${i}\n`);
+    });
+    const big = await large;
+    t.is(big.exitCode, 7);
+    t.is(big.stdoutBytes, 3_000_001);
+    const c = await cancelled;
+    t.true(c.canceled);
+    t.is(c.exitCode, 130);
+    await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+    t.deepEqual(processesMatching(`sleep ${s}`), []);
+  } finally {
+    await ex.close();
   }
 });
