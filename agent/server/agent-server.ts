@@ -92,10 +92,14 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const allowClients = opts.allowClients?.length ? new Set(opts.allowClients) : undefined;
   const log = opts.logger;
 
+  /** The client certificate's CN (mTLS), if any. */
+  const clientName = (call: PeerCall): string | undefined => {
+    const cn = call.getAuthContext()?.sslPeerCertificate?.subject?.CN;
+    return Array.isArray(cn) ? cn[0] : cn;
+  };
   const authorize = (call: PeerCall): string | undefined => {
     if (!allowClients) return undefined;
-    const cn = call.getAuthContext()?.sslPeerCertificate?.subject?.CN;
-    const name = Array.isArray(cn) ? cn[0] : cn;
+    const name = clientName(call);
     if (name && allowClients.has(name)) return undefined;
     return `client \`${name ?? '(no certificate name)'}\` is not allowed on this agent (--allow-client)`;
   };
@@ -128,7 +132,13 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       if (draining) {
         return void call.emit('error', { code: grpcJs.status.UNAVAILABLE, details: 'agent is shutting down (draining); no new tasks accepted' });
       }
-      const session: Session = new Session(executeContext, call, () => sessions.delete(session));
+      // One line when a controller connects its session and one when it goes: who, and how much.
+      const who = { peer: call.getPeer(), ...(clientName(call) && { client: clientName(call) }) };
+      log.info('session opened', who);
+      const session: Session = new Session(executeContext, call, (calls) => {
+        sessions.delete(session);
+        log.info('session closed', { ...who, calls });
+      });
       sessions.add(session);
     },
     CheckHosts: (call, callback) => {

@@ -21,11 +21,13 @@ export class Session {
   private readonly calls = new Map<string, SessionCall>();
   private ended = false;
   private endWhenEmpty = false;
+  /** Calls started on this session (for the log line when it closes). */
+  private started = 0;
 
   constructor(
     private readonly ctx: ExecuteContext,
     readonly stream: SessionStream,
-    private readonly onClose: () => void,
+    private readonly onClose: (calls: number) => void,
   ) {
     stream.on('data', (req: SessionRequest__Output) => this.onRequest(req));
     stream.on('end', () => this.endWhenIdle()); // the client sends no more requests
@@ -40,7 +42,7 @@ export class Session {
     stream.once('close', () => {
       this.ended = true;
       for (const call of this.calls.values()) call.sessionClosed();
-      this.onClose();
+      this.onClose(this.started);
     });
   }
 
@@ -80,6 +82,7 @@ export class Session {
     if (this.calls.has(id)) return void refuse(`call_id \`${id}\` names a call of this session that is still running`);
     const call = new SessionCall(request, this);
     this.calls.set(id, call);
+    this.started++;
     void handleExecute(this.ctx, call).finally(() => {
       call.close(this.ctx.grpc.status.UNAVAILABLE);
       this.calls.delete(id);

@@ -433,6 +433,14 @@ test.serial('drain (SIGTERM): the running call finishes, a new call gets UNAVAIL
     t.is(s.events.at(-1), running, 'the finished event is the last one');
     t.is(await a.exited, 0);
     t.false(existsSync(join(dir, 'late')));
+    // The log has one line when the session opened and one when it closed, with its two calls.
+    const sessionLines = a
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('"message":"session '))
+      .map((l) => JSON.parse(l) as { message: string; peer: string; calls?: number });
+    t.deepEqual(sessionLines.map((l) => [l.message, l.calls]), [['session opened', undefined], ['session closed', 2]]);
+    t.regex(sessionLines[0]!.peer, /127\.0\.0\.1:\d+/);
   } finally {
     client.close();
   }
