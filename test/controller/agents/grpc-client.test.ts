@@ -110,7 +110,14 @@ for (const way of ['an Execute call', 'the Session stream'] as const) test(`an a
   } finally {
     a.child.kill('SIGCONT');
     await ex.close();
-    for (const pid of processesMatching(`sleep ${s}`)) process.kill(pid, 'SIGKILL');
+    // The resumed agent kills it itself (the call is gone); this only makes sure, racing it.
+    for (const pid of processesMatching(`sleep ${s}`)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 });
 
