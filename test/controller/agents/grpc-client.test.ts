@@ -107,6 +107,10 @@ for (const way of ['an Execute call', 'the Session stream'] as const) test(`an a
     t.is(r.exitCode, 255);
     t.regex(r.stderr, /agent stalled \(127\.0\.0\.1:\d+, plaintext loopback\) lost during the task \(remote pid \d+\): UNAVAILABLE: keepalive ping not answered within 5 s/);
     t.is(r.stdout, 'ready\n');
+    // Resumed, the agent finds the connection gone and kills the task: nothing survives.
+    a.child.kill('SIGCONT');
+    await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+    t.deepEqual(processesMatching(`sleep ${s}`), []);
   } finally {
     a.child.kill('SIGCONT');
     await ex.close();
