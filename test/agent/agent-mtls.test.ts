@@ -282,12 +282,12 @@ test('an agent killed with SIGKILL mid-task fails that task promptly with exit 2
   }
 });
 
-test('a controller that disappears (SIGKILL) mid-task: the agent kills the process group', async (t) => {
+for (const way of ['execute', 'session'] as const) test(`a controller that disappears (SIGKILL) mid-task: the agent kills the process group (${way})`, async (t) => {
   const s = uniqueSleep();
   const client = spawn(
     process.execPath,
     ['--import', 'tsx', join(import.meta.dirname, 'one-task-client.ts'), agent.address, pki.ca, pki.controller.cert, pki.controller.key,
-      'sh', `-c 'sleep ${s} & echo ready; sleep ${s}'`],
+      'sh', `-c 'sleep ${s} & echo ready; sleep ${s}'`, way],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise((r) => client.once('exit', r));
@@ -297,4 +297,5 @@ test('a controller that disappears (SIGKILL) mid-task: the agent kills the proce
   await eventually(() => processesMatching(`sleep ${s}`).length === 0);
   t.deepEqual(processesMatching(`sleep ${s}`), []);
   await eventually(() => agent.log().includes('"outcome":"canceled(CANCELED)"'));
+  if (way === 'session') await eventually(() => agent.log().includes('"message":"session closed"'));
 });
