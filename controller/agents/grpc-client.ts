@@ -154,7 +154,11 @@ export class GrpcClient {
     return call;
   }
 
-  /** Start a bidirectional call; it counts as activity only while {@link BidiCall.setActive} says so. */
+  /**
+   * Start a bidirectional call; it counts as activity only while {@link BidiCall.setActive} says
+   * so. It has no deadline of its own: it is long-lived, each task on it has one
+   * (agent-session.ts), and while active the keepalive pings notice a peer that went silent.
+   */
   bidiStream<Req, Res>(method: MethodDefinition<Req, Res>): BidiCall<Req, Res> {
     const call = new Call<Res, Req>(method.responseDeserialize, this.maxMessageBytes, method.requestSerialize, (active) => {
       const session = stream?.session as ClientHttp2Session | undefined;
