@@ -173,10 +173,15 @@ try {
   //     locally vs on each agent (process start and validation cancel out in the difference).
   const { writeFileSync } = await import('node:fs');
   const TASKS = 300;
-  const file = (agent) => Array.from({ length: TASKS }, (_, i) => `task=${i}\nhostname=localhost\nexec=local\ncommand=/bin/true\n${agent ? `agent=${agent}\n` : ''}`).join('\n');
+  // `withVar`: each task's arguments name the previous task's exit code (@N_exit@), so no task can
+  // be started ahead (locally no chained start, on an agent no pipelining): one call per task.
+  const file = (agent, withVar = false) => Array.from({ length: TASKS }, (_, i) =>
+    `task=${i}\nhostname=localhost\nexec=local\ncommand=/bin/true\n${withVar && i > 0 ? `arguments=@${i - 1}_exit@\n` : ''}${agent ? `agent=${agent}\n` : ''}`).join('\n');
   writeFileSync(join(tmp, 'local.txt'), file());
   writeFileSync(join(tmp, 'tls.txt'), file('jump-tls'));
   writeFileSync(join(tmp, 'tunnel.txt'), file('jump-ssh'));
+  writeFileSync(join(tmp, 'local-var.txt'), file(undefined, true));
+  writeFileSync(join(tmp, 'tls-var.txt'), file('jump-tls', true));
   writeFileSync(join(tmp, 'tasker.yaml'), [
     'agents:',
     `  jump-tls: {address: "${tlsAgent.address}", tls: {ca: "${join(tmp, 'ca.crt')}", cert: "${ctlCert.cert}", key: "${ctlCert.key}"}}`,
@@ -190,12 +195,17 @@ try {
     { name: 'local', fn: async () => tasker('local')() },
     { name: 'tls', fn: async () => tasker('tls')() },
     { name: 'tunnel', fn: async () => tasker('tunnel')() },
+    { name: 'local-var', fn: async () => tasker('local-var')() },
+    { name: 'tls-var', fn: async () => tasker('tls-var')() },
   ], 1, Math.max(3, ROUNDS));
   const runLocal = runs.get('local');
   const perTaskOver = (name) => median(runs.get(name).map((m, i) => (m.wall - runLocal[i].wall) / TASKS));
   rows.push({ name: `tasker -r, ${TASKS} /bin/true tasks, local`, value: median(runLocal.map((m) => m.wall)), unit: 'ms/run', note: '' });
   rows.push({ name: `tasker -r, ${TASKS} tasks on the mTLS agent`, value: median(runs.get('tls').map((m) => m.wall)), unit: 'ms/run', note: `+${perTaskOver('tls').toFixed(2)} ms per task vs local` });
   rows.push({ name: `tasker -r, ${TASKS} tasks on the SSH-tunnel agent`, value: median(runs.get('tunnel').map((m) => m.wall)), unit: 'ms/run', note: `+${perTaskOver('tunnel').toFixed(2)} ms per task vs local (incl. the SSH connect)` });
+  const varOver = median(runs.get('tls-var').map((m, i) => (m.wall - runs.get('local-var')[i].wall) / TASKS));
+  rows.push({ name: `tasker -r, ${TASKS} tasks using @N_exit@ (none sent ahead), local`, value: median(runs.get('local-var').map((m) => m.wall)), unit: 'ms/run', note: '' });
+  rows.push({ name: `tasker -r, ${TASKS} tasks using @N_exit@ (none sent ahead), mTLS agent`, value: median(runs.get('tls-var').map((m) => m.wall)), unit: 'ms/run', note: `**+${varOver.toFixed(2)} ms per task** vs local` });
 
   // 2. exec=ssh per command on a reused connection vs OpenSSH ControlMaster
   const sshEx = createSshExecutor({ user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts });
