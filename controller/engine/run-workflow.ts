@@ -122,7 +122,6 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     if (capTimeoutSec !== undefined) timeoutSec = Math.min(timeoutSec, capTimeoutSec);
     return { hostname, command, execName, execType, args, shown, timeoutSec };
   };
-  const fingerprint = (p: Prepared): string => JSON.stringify([p.execType, p.hostname, p.command, p.args, p.timeoutSec]);
 
   /**
    * The next tasks of a plain sequence, started by the executor the moment the one before exits
@@ -136,7 +135,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
    * follower (runProcess cancels it first), and one that fails does not either. `ahead` holds
    * them in order, each to start after the one before it (the first after the running task).
    */
-  let ahead: { key: string; task: Task; fingerprint: string; handle: StartedAhead }[] = [];
+  let ahead: { key: string; task: Task; prepared: Prepared; handle: StartedAhead }[] = [];
   const chainTarget = (task: Task, executor: TaskExecutor): { key: string; task: Task; prepared: Prepared } | undefined => {
     if (task.next || task.success || task.failure || task.returnCode !== undefined || task.sleep !== undefined) return undefined;
     const next = wf.tasks.get(task.onSuccess ?? nextSequential(wf, task.id));
@@ -146,14 +145,14 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     if (!prepared.execType || opts.executorFor(next, prepared.execType) !== executor) return undefined;
     return { key: String(next.id), task: next, prepared };
   };
-  /** The task started ahead for this turn if it is this task's (as prepared now); otherwise all are discarded. */
-  const takePrestarted = (key: string, p: Prepared): StartedAhead | undefined => {
+  /**
+   * The task started ahead for this turn if it is this one; otherwise all are discarded. Its
+   * fields use no variables (chainTarget), so it runs as it was prepared when it was sent.
+   */
+  const takePrestarted = (key: string): (typeof ahead)[number] | undefined => {
     const head = ahead[0];
     if (!head) return undefined;
-    if (head.key === key && head.fingerprint === fingerprint(p)) {
-      ahead.shift();
-      return head.handle;
-    }
+    if (head.key === key) return ahead.shift();
     void dropPrestarted(`was started ahead, but Task ${key} runs instead`);
     return undefined;
   };
@@ -166,7 +165,8 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
   /** Run one command task (no routing) and store its result; `chain`: it may start its successor. */
   const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false): Promise<TaskResult> => {
-    const p = prepare(task, key, capTimeoutSec);
+    const prestarted = takePrestarted(key);
+    const p = prestarted?.prepared ?? prepare(task, key, capTimeoutSec);
     const { hostname, command, execName, execType, args, shown, timeoutSec } = p;
     const started = Date.now();
     if (!execType) {
@@ -178,7 +178,6 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     const out = new LineSplitter((lines) => emitLines(key, 'STDOUT', lines, echo));
     const err = new LineSplitter((lines) => emitLines(key, 'STDERR', lines, echo));
     const executor = opts.executorFor(task, execType);
-    const prestarted = takePrestarted(key, p);
     // Keep the executor's pipeline full: the tasks after the last one already sent ahead.
     const then: NonNullable<ReturnType<typeof chainTarget>>[] = [];
     for (let last = ahead.at(-1)?.task ?? task; chain && ahead.length + then.length < (executor.pipelineDepth ?? 0); ) {
@@ -191,7 +190,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       runId: opts.runId, taskId: key, execType, hostname, command, arguments: args,
       timeoutMs: timeoutSec * 1000, signal,
       onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
-      prestarted,
+      prestarted: prestarted?.handle,
       then: then.map((t) => ({ taskId: t.key, execType: t.prepared.execType!, hostname: t.prepared.hostname, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
       after: ahead.at(-1)?.handle,
     };
@@ -202,7 +201,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       const message = e instanceof Error ? e.message : String(e);
       result = { argv: [], exitCode: 255, signal: null, stdout: '', stderr: `${message}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: Date.now() - started, truncated: false };
     }
-    result.ahead?.forEach((handle, i) => ahead.push({ key: then[i]!.key, task: then[i]!.task, fingerprint: fingerprint(then[i]!.prepared), handle }));
+    result.ahead?.forEach((handle, i) => ahead.push({ ...then[i]!, handle }));
     out.end();
     err.end();
     if (result.spawnError) log.error(`Task ${key}: ${result.spawnError}`);
