@@ -12,7 +12,7 @@ import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { ExecuteRequest } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/SessionEvent.js';
 import type { SessionRequest } from '../../shared/proto/generated/tasker/agent/v1/SessionRequest.js';
-import { GrpcCallError, Status, type BidiCall, type GrpcClient, type MethodDefinition, type StreamingCall } from './grpc-client.js';
+import { GrpcCallError, Status, timeoutSeconds, type BidiCall, type GrpcClient, type MethodDefinition, type StreamingCall } from './grpc-client.js';
 
 /** The session of one agent connection; the stream opens on the first call and again after it broke. */
 export class AgentSession {
@@ -87,11 +87,10 @@ class SessionCall extends EventEmitter implements StreamingCall<ExecuteEvent__Ou
   ) {
     super();
     // Whole seconds, as Execute's grpc-timeout: calls with the same timeout share Node's timer list.
-    const timeoutS = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
     this.deadlineTimer = setTimeout(() => {
       this.session.send({ cancel: this.id });
       this.fail(Status.DEADLINE_EXCEEDED, 'deadline exceeded');
-    }, timeoutS * 1000);
+    }, timeoutSeconds(deadline) * 1000);
   }
 
   /** An event of this call; an ExecuteEvent's members under the same names (plus call_id). */

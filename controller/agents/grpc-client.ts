@@ -128,27 +128,8 @@ export class GrpcClient {
   /** Start a server-streaming call; the deadline is absolute (ms since the epoch). */
   serverStream<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, deadline: number): StreamingCall<Res> {
     const call = new Call<Res>(method.responseDeserialize, this.maxMessageBytes);
-    let stream: ClientHttp2Stream;
-    try {
-      if (this.closed) throw new Error('client is closed');
-      const session = this.openSession();
-      // Whole seconds, rounded up: a timer's duration picks Node's timer list, and a new duration
-      // costs a new list (a priority-queue insert) on both ends for every call, where calls with
-      // the same timeout share one list when their durations match. A deadline < 1 s later is
-      // immaterial next to the margin the executor adds.
-      const timeoutS = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
-      stream = session.request({
-        ':method': 'POST',
-        ':path': method.path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        'grpc-timeout': `${timeoutS}S`,
-      });
-      call.attach(stream, timeoutS * 1000);
-    } catch (err) {
-      process.nextTick(() => call.fail(Status.UNAVAILABLE, (err as Error).message));
-      return call;
-    }
+    const stream = this.open(call, method.path, timeoutSeconds(deadline));
+    if (!stream) return call;
     this.track(stream);
     stream.end(frame(method.requestSerialize(request)));
     return call;
@@ -160,24 +141,30 @@ export class GrpcClient {
    * (agent-session.ts), and while active the keepalive pings notice a peer that went silent.
    */
   bidiStream<Req, Res>(method: MethodDefinition<Req, Res>): BidiCall<Req, Res> {
-    const call = new Call<Res, Req>(method.responseDeserialize, this.maxMessageBytes, method.requestSerialize, (active) => {
+    const call: Call<Res, Req> = new Call(method.responseDeserialize, this.maxMessageBytes, method.requestSerialize, (active) => {
       const session = stream?.session as ClientHttp2Session | undefined;
       if (session) active ? this.retain(session) : this.release(session);
     });
-    let stream: ClientHttp2Stream | undefined;
+    const stream = this.open(call, method.path);
+    return call;
+  }
+
+  /**
+   * The call's HTTP/2 stream, with `grpc-timeout` when a timeout is given (whole seconds); when it
+   * cannot be opened the call fails UNAVAILABLE on the next tick and this returns undefined.
+   */
+  private open(call: Call<unknown, never>, path: string, timeoutS?: number): ClientHttp2Stream | undefined {
     try {
       if (this.closed) throw new Error('client is closed');
-      stream = this.openSession().request({
-        ':method': 'POST',
-        ':path': method.path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      call.attach(stream, 0);
+      const headers: http2.OutgoingHttpHeaders = { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' };
+      if (timeoutS !== undefined) headers['grpc-timeout'] = `${timeoutS}S`;
+      const stream = this.openSession().request(headers);
+      call.attach(stream, (timeoutS ?? 0) * 1000);
+      return stream;
     } catch (err) {
       process.nextTick(() => call.fail(Status.UNAVAILABLE, (err as Error).message));
+      return undefined;
     }
-    return call;
   }
 
   /** True when the current session is known to be gone (the next call opens a new one). */
@@ -265,6 +252,17 @@ export class GrpcClient {
       clearTimeout(timer); // too many outstanding pings or closing: the next interval retries
     }
   }
+}
+
+/**
+ * A call's timeout in whole seconds until `deadline` (ms since the epoch), rounded up, at least 1.
+ * Whole seconds: a timer's duration picks Node's timer list, and a new duration costs a new list
+ * (a priority-queue insert) on both ends for every call, where calls with the same timeout share
+ * one list when their durations match. A deadline < 1 s later is immaterial next to the margin
+ * the executor adds.
+ */
+export function timeoutSeconds(deadline: number): number {
+  return Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
 }
 
 /** A gRPC length-prefixed message: not compressed, 4-byte length, body. */
