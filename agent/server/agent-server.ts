@@ -6,7 +6,7 @@ import type { AgentHandlers } from '../../shared/proto/generated/tasker/agent/v1
 import type { HostCheck__Output } from '../../shared/proto/generated/tasker/agent/v1/HostCheck.js';
 import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/HostResult.js';
 import type { AgentLogger } from '../logger.js';
-import { handleExecute, type ArgvBuilder, type CancelReason, type ExecuteContext, type PeerCall } from './execute.js';
+import { DRAINING_REFUSAL, handleExecute, type ArgvBuilder, type CancelReason, type ExecuteContext, type PeerCall } from './execute.js';
 import { HealthService } from './health.js';
 import { AGENT_FEATURES, CallRegistry } from './call-registry.js';
 import { ConcurrencyLimiter } from './limiter.js';
@@ -130,10 +130,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       const denied = authorize(call);
       if (denied) return void call.emit('error', { code: grpcJs.status.PERMISSION_DENIED, details: denied });
       if (draining) {
-        return void call.emit('error', { code: grpcJs.status.UNAVAILABLE, details: 'agent is shutting down (draining); no new tasks accepted' });
+        return void call.emit('error', { code: grpcJs.status.UNAVAILABLE, details: DRAINING_REFUSAL });
       }
       // One line when a controller connects its session and one when it goes: who, and how much.
-      const who = { peer: call.getPeer(), ...(clientName(call) && { client: clientName(call) }) };
+      const client = clientName(call);
+      const who = { peer: call.getPeer(), ...(client && { client }) };
       log.info('session opened', who);
       const session: Session = new Session(executeContext, call, (calls) => {
         sessions.delete(session);

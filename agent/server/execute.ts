@@ -15,6 +15,8 @@ export const MAX_OUTPUT_CAP = 64 * 1024 * 1024;
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
 /** Longest accepted run_id, task_id, call_id and after_call. */
 export const MAX_ID = 128;
+/** Why a draining agent refuses new work (an Execute call, a Session, or a call on one). */
+export const DRAINING_REFUSAL = 'agent is shutting down (draining); no new tasks accepted';
 /** How long `started` may wait to travel with the task's first output or its end. */
 const STARTED_DELAY_MS = 5;
 
@@ -99,7 +101,7 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
 
   const denied = ctx.authorize(call);
   if (denied) return fail(status.PERMISSION_DENIED, denied);
-  if (ctx.isDraining()) return fail(status.UNAVAILABLE, 'agent is shutting down (draining); no new tasks accepted');
+  if (ctx.isDraining()) return fail(status.UNAVAILABLE, DRAINING_REFUSAL);
   const invalid = validateExecuteRequest(req, ctx.allowExec);
   if (invalid) return fail(status.INVALID_ARGUMENT, invalid);
   if (ctx.allowExec && !ctx.allowExec.has(req.exec_type)) {
