@@ -4,6 +4,11 @@ import type { Started as _tasker_agent_v1_Started, Started__Output as _tasker_ag
 import type { Finished as _tasker_agent_v1_Finished, Finished__Output as _tasker_agent_v1_Finished__Output } from '../../../tasker/agent/v1/Finished.js';
 import type { CallStatus as _tasker_agent_v1_CallStatus, CallStatus__Output as _tasker_agent_v1_CallStatus__Output } from '../../../tasker/agent/v1/CallStatus.js';
 
+/**
+ * ExecuteEvent's members under the same names (one field number up), not an ExecuteEvent inside:
+ * a decoded SessionEvent then is an ExecuteEvent for the code that consumes events, and no
+ * nested message is encoded per output chunk.
+ */
 export interface SessionEvent {
   /**
    * The call this event belongs to.
@@ -23,6 +28,11 @@ export interface SessionEvent {
   'event'?: "started"|"stdout"|"stderr"|"finished"|"failed";
 }
 
+/**
+ * ExecuteEvent's members under the same names (one field number up), not an ExecuteEvent inside:
+ * a decoded SessionEvent then is an ExecuteEvent for the code that consumes events, and no
+ * nested message is encoded per output chunk.
+ */
 export interface SessionEvent__Output {
   /**
    * The call this event belongs to.
