@@ -1,6 +1,7 @@
 /** Small task files for engine tests, run with the built tasker, read back through --output-json. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
 import { spawnTasker, type CliRun } from './run-cli.js';
 
 /** One plain task in task-file syntax. */
@@ -16,15 +17,20 @@ export interface RunJson {
 }
 
 /**
- * Writes `dir/f.txt`: `n` tasks that each append "start i" then "end i" to `dir/trace`. Returns
- * the trace file and the lines it holds when the tasks ran one after another, in order, once each.
+ * Runs `n` tasks that each append "start i" then "end i" to `dir/trace` (`tasker -r`, with
+ * `extra` arguments) and asserts that the run succeeded and ran them one after another, in
+ * order, once each. Returns the run.
  */
-export function writeTracedSequence(dir: string, n: number): { trace: string; expected: string[] } {
+export async function runTracedSequence(t: ExecutionContext, dir: string, n: number, extra: string[] = []): Promise<{ r: CliRun; json: RunJson }> {
   const trace = join(dir, 'trace');
   let file = '';
   for (let i = 0; i < n; i++) file += task(i, 'sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}"`);
   writeFileSync(join(dir, 'f.txt'), file);
-  return { trace, expected: Array.from({ length: n }, (_, i) => [`start ${i}`, `end ${i}`]).flat() };
+  const run = await runTaskFile(dir, extra);
+  t.is(run.r.code, 0, run.r.stderr);
+  t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), Array.from({ length: n }, (_, i) => [`start ${i}`, `end ${i}`]).flat());
+  t.deepEqual(run.json.execution_summary.execution_path, Array.from({ length: n }, (_, i) => i));
+  return run;
 }
 
 export function readRunJson(dir: string): RunJson {

@@ -14,7 +14,7 @@ import { AgentSession } from '../../../controller/agents/agent-session.js';
 import type { ExecuteEvent__Output } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import { tempDir, type CliRun } from '../../helpers/run-cli.js';
-import { runTaskFile, task, writeTracedSequence } from '../../helpers/task-files.js';
+import { runTaskFile, runTracedSequence, task } from '../../helpers/task-files.js';
 import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
 
 let agent: AgentProcess;
@@ -66,12 +66,7 @@ function runIdOf(r: CliRun): string {
 }
 
 test.serial('a plain sequence on an agent runs pipelined, each task after the previous one ended, in order, once', async (t) => {
-  const dir = tempDir();
-  const { trace, expected } = writeTracedSequence(dir, 30);
-  const { r, json } = await runFile(dir);
-  t.is(r.code, 0, r.stderr);
-  t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), expected);
-  t.deepEqual(json.execution_summary.execution_path, Array.from({ length: 30 }, (_, i) => i));
+  const { r } = await runTracedSequence(t, tempDir(), 30, ['--config', config]);
   await eventually(() => agentLines(runIdOf(r)).length === 30);
   const lines = agentLines(runIdOf(r));
   // Every task after the first was sent ahead and started by the agent after its predecessor.

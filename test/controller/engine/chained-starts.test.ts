@@ -3,21 +3,16 @@
 // starts only after the previous one ended, never after a failure or a kill, and never when it
 // depends on what the previous task produced.
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processesWith, tempDir } from '../../helpers/run-cli.js';
-import { readRunJson, runTaskFile, task, writeTracedSequence } from '../../helpers/task-files.js';
+import { readRunJson, runTaskFile, runTracedSequence, task } from '../../helpers/task-files.js';
 import { processesMatching } from '../../agent/agent-process.js';
 import { getLauncher } from '../../../shared/exec/launcher.js';
 import { runTasker } from '../../../controller/cli/tasker-main.js';
 
 test('a plain sequence runs each task after the previous one ended, in order, each once', async (t) => {
-  const dir = tempDir();
-  const { trace, expected } = writeTracedSequence(dir, 30);
-  const { r, json } = await runTaskFile(dir);
-  t.is(r.code, 0, r.stderr);
-  t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), expected);
-  t.deepEqual(json.execution_summary.execution_path, Array.from({ length: 30 }, (_, i) => i));
+  await runTracedSequence(t, tempDir(), 30);
 });
 
 test('the task after a failing one never starts', async (t) => {
