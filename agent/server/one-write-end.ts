@@ -31,6 +31,11 @@ export function oneWriteEndInterceptor(grpcJs: typeof grpc): grpc.ServerIntercep
     }
 
     override sendMessage(message: { started?: unknown; finished?: unknown; failed?: unknown }, callback: () => void): void {
+      // grpc-js may still hand a Session its queued requests after it ended the call with a status
+      // of its own (a request it could not decode). A message written after that end breaks the
+      // HTTP/2 stream before the trailers leave, and the client would wait for them forever: such
+      // a message goes nowhere anyway, so it is dropped.
+      if (this.stream?.writableEnded) return callback();
       if (message.started === undefined && message.finished === undefined && message.failed === undefined) {
         return super.sendMessage(message, callback);
       }

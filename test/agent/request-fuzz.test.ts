@@ -118,9 +118,12 @@ test.serial('mutated Session requests: each stream ends or answers, the agent st
   for (let i = 0; i < 200; i++) {
     const stream = conn.client.bidiStream(raw(conn.methods.session));
     // A few messages per stream, mutated or not, then half-close: the agent must end the stream.
+    const sent: string[] = [];
     for (let k = 0, n = 1 + int(4); k < n; k++) {
       const r = requests[int(requests.length)]!;
-      stream.write(rand() < 0.7 ? mutate(r) : r);
+      const message = rand() < 0.7 ? mutate(r) : r;
+      sent.push(message.toString('hex'));
+      stream.write(message);
     }
     stream.end();
     const how = await Promise.race([
@@ -129,7 +132,7 @@ test.serial('mutated Session requests: each stream ends or answers, the agent st
     ]);
     stream.cancel();
     seen.set(how, (seen.get(how) ?? 0) + 1);
-    t.not(how, 'hung', `seed ${seed0}: session ${i} was never ended by the agent`);
+    t.not(how, 'hung', `seed ${seed0}: session ${i} was never ended by the agent; it sent ${JSON.stringify(sent)}`);
   }
   t.log(`seed ${seed0}:`, JSON.stringify(Object.fromEntries(seen)));
   t.is(agent.child.exitCode, null, 'the agent is still running');
@@ -138,4 +141,20 @@ test.serial('mutated Session requests: each stream ends or answers, the agent st
   stream.write({ execute: { ...base, command: '/bin/echo' } });
   t.is(await outcome(stream), 'finished');
   stream.cancel();
+});
+
+test.serial('a Session request it cannot decode, after requests it answered: the session ends with INTERNAL, every time', async (t) => {
+  // Found by the fuzz test above (seed 880004222): grpc-js ended the call with its own status but
+  // still handed over the queued requests, and the answer to one of them, written after that end,
+  // broke the stream before its trailers left: the client waited forever.
+  const refused = encodeSessionRequest({ execute: { ...base, call_id: '' } }); // answered: failed INVALID_ARGUMENT
+  const undecodable = Buffer.concat([encodeSessionRequest({ cancel: 'c1' }), Buffer.from([0x2a, 0xff, 0xff, 0xff, 0xff, 0x0f])]);
+  for (let i = 0; i < 20; i++) {
+    const stream = conn.client.bidiStream(raw(conn.methods.session));
+    for (const message of [refused, encodeSessionRequest({ resume: 'x' }), refused, undecodable]) stream.write(message);
+    stream.end();
+    const how = await Promise.race([streamEnd(stream), new Promise<string>((resolve) => setTimeout(() => resolve('hung'), 10_000))]);
+    stream.cancel();
+    t.is(how, 'status 13', `round ${i}`);
+  }
 });
