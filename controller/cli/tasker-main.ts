@@ -237,7 +237,7 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   const sorted = sortDiagnostics(diagnostics);
   // A run that resumes from saved state reports every unset environment variable itself (using
   // the saved value, or not); the validator's "stays literal" would contradict that.
-  const resumes = args.run && (args.autoRecovery || args.outputJson !== undefined) && (await hasRecoveryState(base, taskFile));
+  const resumes = args.run && args.autoRecovery && (await hasRecoveryState(base, taskFile));
   for (const d of resumes ? sorted.filter((x) => x.code !== 'UNSET_ENV_VAR') : sorted) {
     io.stderr.write(`${formatDiagnostic(d, args.taskFile, parsed.ast.lines)}\n`);
     if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);

@@ -104,9 +104,9 @@ async function runLocked(setup: Setup, startTime: Date, executors: RunExecutors)
   log.fileOnly(`=== Task Execution Start: ${logTimestamp(startTime)} ===\n# Task file: ${setup.taskFile}\n`);
   log.info(`Running ${args.taskFile} (${workflow.tasks.size} tasks, default exec type ${setup.defaultExecType}, timeout ${setup.defaultTimeoutSec} s)`);
 
-  // Auto-recovery (also implied by --output-json, as the peer does): resume where a failed or
-  // killed run stopped, and save the state after every top-level task.
-  const recovery = args.autoRecovery || args.outputJson !== undefined ? await prepareRecovery(setup) : undefined;
+  // Auto-recovery: resume where a failed or killed run stopped, and save the state after every
+  // top-level task. Only --auto-recovery does this; --output-json is a report (docs/task-files.md).
+  const recovery = args.autoRecovery ? await prepareRecovery(setup) : undefined;
   if (recovery && 'exitCode' in recovery) return finishWithoutRun(setup, recovery.exitCode, 'recovery_validation', startTime);
   if (args.startFrom !== undefined && !recovery?.resume) {
     const first = workflow.ids.find((id) => !workflow.subtaskIds.has(id));
@@ -163,7 +163,6 @@ async function prepareRecovery(setup: Setup): Promise<PreparedRecovery | { exitC
   const { args, io, log, workflow } = setup;
   const mod = await import('../recovery/index.js');
   const path = mod.recoveryPath(setup.base, setup.taskFile);
-  if (!args.autoRecovery) log.info('--output-json implies --auto-recovery (as the peer tool): the run state is saved after every task');
   const loaded = mod.loadRecovery(path, { taskText: setup.text, workflow, env: io.env });
   if ('error' in loaded) {
     log.error(loaded.error);
