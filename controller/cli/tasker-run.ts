@@ -144,7 +144,13 @@ async function runLocked(setup: Setup, startTime: Date, executors: RunExecutors)
     } else recovery.mod.deleteRecovery(recovery.path);
   }
   const spill = [...outcome.results.values()].flatMap((r) => [r.stdoutFile, r.stderrFile]).filter((f): f is string => Boolean(f));
-  if (outcome.interrupted) log.error(`Interrupted by ${outcome.interrupted}; the running task's process group was killed`);
+  if (outcome.interrupted) {
+    // Also a JSON warning (SPEC §2a): the record says which signal stopped the run and where.
+    const where = outcome.finalTask !== undefined ? ` during task ${outcome.finalTask}` : '';
+    const message = `Interrupted by ${outcome.interrupted}${where}; the running task's process group was killed`;
+    log.error(message);
+    log.warnings.push(message);
+  }
   log.info(`Workflow ${outcome.status === 'success' ? 'completed successfully' : 'failed'}: exit code ${outcome.exitCode} (${outcome.reason})`);
   const code = await record(setup, outcome, startTime, logFile, undefined, recovery && existsSync(recovery.path) ? recovery.path : undefined);
   // Spill files of large outputs are temporary: the full streams are in the log file.

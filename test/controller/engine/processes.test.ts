@@ -44,8 +44,9 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     });
     t.is(r.code, code, r.stdout + r.stderr);
     t.deepEqual(await processesWith(marker), []);
-    const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as { workflow_metadata: { status: string; exit_code: number }; execution_summary: { execution_path: number[] } };
+    const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as { workflow_metadata: { status: string; exit_code: number }; execution_summary: { execution_path: number[] }; warnings: string[] };
     t.is(json.workflow_metadata.status, 'failed');
+    t.true(json.warnings.some((w) => w.startsWith(`Interrupted by ${signal} during task 1;`)), json.warnings.join('\n'));
     t.is(json.workflow_metadata.exit_code, code);
     t.deepEqual(json.execution_summary.execution_path, [0, 1], 'task 2 never ran');
     const summary = readFileSync(join(dir, 'base', 'logs', 'project_p_summary.log'), 'utf8');
