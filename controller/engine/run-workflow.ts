@@ -14,6 +14,7 @@ import { splitOutput } from './split.js';
 import type { RunOutcome, TaskResult } from './types.js';
 import { VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
+import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
 import { expandEnv } from '../../shared/taskfile/variables.js';
 
@@ -90,8 +91,10 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     log.warn(`No task 0; starting at the lowest task id, ${current}`);
   }
 
+  // A stream that spilled to a file is read from there: conditions see the whole output.
+  const viewsOf = createResultViews((message) => log.warn(message));
   const evaluate = (node: ConditionNode, r?: TaskResult): boolean =>
-    evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', success: r?.success, resolve: store.resolve });
+    evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: store.resolve });
 
   const blockContext: BlockContext = {
     workflow: wf, store, log, outcome, signal: opts.signal, evaluate,
