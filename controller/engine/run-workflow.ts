@@ -10,7 +10,7 @@ import type { ConditionNode } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { RunLog } from './run-log.js';
-import { splitOutput } from './split.js';
+import { splitCaptured } from './split-spilled.js';
 import type { RunOutcome, TaskResult } from './types.js';
 import { VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
@@ -236,13 +236,17 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       stdoutFile: r.stdoutFile, stderrFile: r.stderrFile,
       success: false, timedOut: r.timedOut, skipped: false, durationMs: r.durationMs, hostname, command: shown,
     };
+    // Splits apply to the whole stream; a large element stays in a spill file of its own.
+    const warn = (message: string) => log.warn(`Task ${key}: ${message}`);
     if (task.stdoutSplit) {
-      result.stdout = splitOutput(result.stdout, task.stdoutSplit);
-      result.stdoutFile = undefined;
+      const split = splitCaptured({ text: result.stdout, file: result.stdoutFile }, task.stdoutSplit, warn);
+      result.stdout = split.text;
+      result.stdoutFile = split.file;
     }
     if (task.stderrSplit) {
-      result.stderr = splitOutput(result.stderr, task.stderrSplit);
-      result.stderrFile = undefined;
+      const split = splitCaptured({ text: result.stderr, file: result.stderrFile }, task.stderrSplit, warn);
+      result.stderr = split.text;
+      result.stderrFile = split.file;
     }
     if (task.success) result.success = evaluate(task.success, result);
     else if (task.failure) result.success = !evaluate(task.failure, result);

@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { ChildOutput } from './launcher.js';
 
+/** Bytes of each stream kept in memory by default; one more spills the whole stream to a file (SPEC §2). */
+export const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
+/** Bytes of a spilled stream kept as its text (`@N_stdout@`) by default. */
+export const DEFAULT_PREVIEW_LIMIT = 100 * 1024;
+
 export interface CaptureOptions {
   /** 'stdout' or 'stderr'; part of the spill file name. */
   kind: 'stdout' | 'stderr';

@@ -7,8 +7,7 @@
  * evaluation stays a plain function. Reading pauses the event loop for the length of one pass over
  * the file (see docs/task-files.md for measured figures).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
+import { closeSync, openSync } from 'node:fs';
 import {
   COMPARE_LIMIT,
   countNewlines,
@@ -16,9 +15,7 @@ import {
   textOutput,
   type OutputView,
 } from '../taskfile/output-view.js';
-
-/** Bytes read from the file at a time. */
-export const SCAN_CHUNK_BYTES = 1024 * 1024;
+import { endWithoutNewlines, fileSize, readTextChunks, SCAN_CHUNK_BYTES } from './spill-reader.js';
 
 interface Summary {
   blank: boolean;
@@ -92,39 +89,14 @@ class SpilledOutput implements OutputView {
     }
   }
 
-  /** Decoded text of bytes [0, end), chunk by chunk (a character is never cut in two). */
-  private *chunks(fd: number, end: number): Generator<string> {
-    const decoder = new StringDecoder('utf8');
-    const buf = Buffer.allocUnsafe(Math.min(this.chunkBytes, Math.max(end, 1)));
-    for (let pos = 0; pos < end; ) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
-      if (n === 0) break;
-      pos += n;
-      const text = decoder.write(buf.subarray(0, n));
-      if (text) yield text;
-    }
-    const rest = decoder.end();
-    if (rest) yield rest;
+  private chunks(fd: number, end: number): Generator<string> {
+    return readTextChunks(fd, end, this.chunkBytes);
   }
 
   /** Byte length of the stream without its trailing newlines (`\n`, `\r\n`). */
   private contentEnd(fd: number): number {
-    if (this.end !== undefined) return this.end;
-    let end = fstatSync(fd).size;
-    const block = Buffer.allocUnsafe(Math.min(this.chunkBytes, 64 * 1024));
-    // Bytes [blockStart, blockStart + blockLen) are in `block`.
-    let blockStart = end;
-    let blockLen = 0;
-    const byteAt = (pos: number): number => {
-      if (pos < blockStart || pos >= blockStart + blockLen) {
-        blockStart = Math.max(0, pos + 1 - block.length);
-        blockLen = readSync(fd, block, 0, pos + 1 - blockStart, blockStart);
-      }
-      return block[pos - blockStart]!;
-    };
-    while (end > 0 && byteAt(end - 1) === 0x0a) end -= end > 1 && byteAt(end - 2) === 0x0d ? 2 : 1;
-    this.end = end;
-    return end;
+    this.end ??= endWithoutNewlines(fd, false, Math.min(this.chunkBytes, 64 * 1024));
+    return this.end;
   }
 
   /** Whether bytes [0, contentEnd) contain `pattern`, also across chunk boundaries. */
@@ -155,7 +127,7 @@ class SpilledOutput implements OutputView {
       let pendingSpace = '';
       let spaceTooLong = false;
       let tooLong = false;
-      for (let text of this.chunks(fd, fstatSync(fd).size)) {
+      for (let text of this.chunks(fd, fileSize(fd))) {
         if (!seen) {
           const first = text.search(/\S/);
           if (first < 0) continue;

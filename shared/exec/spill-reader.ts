@@ -1,0 +1,87 @@
+/** Reading a spill file in bounded pieces: decoded text chunk by chunk, and where its trailing whitespace starts. */
+import { fstatSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+
+/** Bytes read from a spill file at a time. */
+export const SCAN_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Decoded text of bytes [0, end) of `fd`, chunk by chunk; a character is never cut in two, and
+ * invalid bytes decode as Buffer#toString decodes them (U+FFFD).
+ */
+export function* readTextChunks(fd: number, end: number, chunkBytes = SCAN_CHUNK_BYTES): Generator<string> {
+  const decoder = new StringDecoder('utf8');
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end)));
+  for (let pos = 0; pos < end; ) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+    if (n === 0) break;
+    pos += n;
+    const text = decoder.write(buf.subarray(0, n));
+    if (text) yield text;
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
+/** Reads single bytes backwards from the end of a file through a small block. */
+function backwardReader(fd: number, blockBytes: number): (pos: number) => number {
+  const block = Buffer.allocUnsafe(blockBytes);
+  let start = 0;
+  let len = 0;
+  return (pos) => {
+    if (pos < start || pos >= start + len) {
+      start = Math.max(0, pos + 1 - block.length);
+      len = readSync(fd, block, 0, pos + 1 - start, start);
+    }
+    return block[pos - start]!;
+  };
+}
+
+export function fileSize(fd: number): number {
+  return fstatSync(fd).size;
+}
+
+/** Byte length without the trailing newlines (`\n` and `\r\n`, any number; `once`: only the last one). */
+export function endWithoutNewlines(fd: number, once = false, blockBytes = 64 * 1024): number {
+  const byteAt = backwardReader(fd, blockBytes);
+  let end = fileSize(fd);
+  while (end > 0 && byteAt(end - 1) === 0x0a) {
+    end -= end > 1 && byteAt(end - 2) === 0x0d ? 2 : 1;
+    if (once) break;
+  }
+  return end;
+}
+
+/** UTF-8 forms of the non-ASCII characters String.prototype.trim strips. */
+const WIDE_SPACES = [
+  [0xc2, 0xa0], [0xe1, 0x9a, 0x80], [0xe2, 0x80, 0xa8], [0xe2, 0x80, 0xa9], [0xe2, 0x80, 0xaf], [0xe2, 0x81, 0x9f],
+  [0xe3, 0x80, 0x80], [0xef, 0xbb, 0xbf],
+  ...Array.from({ length: 11 }, (_, i) => [0xe2, 0x80, 0x80 + i]),
+];
+
+/**
+ * Byte length without trailing whitespace as String.prototype.trim sees it. The lead byte of each
+ * wide space is never a continuation byte, so a decoder reading forwards starts a character there
+ * too: the bytes matched backwards are the characters trim would strip.
+ */
+export function endWithoutWhitespace(fd: number, blockBytes = 64 * 1024): number {
+  const byteAt = backwardReader(fd, blockBytes);
+  let end = fileSize(fd);
+  const endsWith = (seq: number[]): boolean => end >= seq.length && seq.every((b, i) => byteAt(end - seq.length + i) === b);
+  outer: while (end > 0) {
+    const last = byteAt(end - 1);
+    if (last === 0x20 || (last >= 0x09 && last <= 0x0d)) {
+      end--;
+      continue;
+    }
+    if (last < 0x80) break;
+    for (const seq of WIDE_SPACES) {
+      if (endsWith(seq)) {
+        end -= seq.length;
+        continue outer;
+      }
+    }
+    break;
+  }
+  return end;
+}
