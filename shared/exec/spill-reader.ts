@@ -2,17 +2,20 @@
 import { fstatSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
-/** Bytes read from a spill file at a time. */
-export const SCAN_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes read from a spill file at a time: small enough that decoded chunks stay ordinary heap
+ * objects that a minor GC frees (larger strings go to V8's large-object space and pile up).
+ */
+export const SCAN_CHUNK_BYTES = 64 * 1024;
 
 /**
- * Decoded text of bytes [0, end) of `fd`, chunk by chunk; a character is never cut in two, and
- * invalid bytes decode as Buffer#toString decodes them (U+FFFD).
+ * Decoded text of bytes [start, end) of `fd`, chunk by chunk; a character is never cut in two,
+ * and invalid bytes decode as Buffer#toString decodes them (U+FFFD).
  */
-export function* readTextChunks(fd: number, end: number, chunkBytes = SCAN_CHUNK_BYTES): Generator<string> {
+export function* readTextChunks(fd: number, end: number, chunkBytes = SCAN_CHUNK_BYTES, start = 0): Generator<string> {
   const decoder = new StringDecoder('utf8');
-  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end)));
-  for (let pos = 0; pos < end; ) {
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end - start)));
+  for (let pos = start; pos < end; ) {
     const n = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
     if (n === 0) break;
     pos += n;
@@ -23,15 +26,15 @@ export function* readTextChunks(fd: number, end: number, chunkBytes = SCAN_CHUNK
   if (rest) yield rest;
 }
 
-/** Reads single bytes backwards from the end of a file through a small block. */
-function backwardReader(fd: number, blockBytes: number): (pos: number) => number {
+/** Reads single bytes of a file through a small block (forwards or backwards). */
+function byteReader(fd: number, blockBytes: number, backwards: boolean): (pos: number) => number {
   const block = Buffer.allocUnsafe(blockBytes);
   let start = 0;
   let len = 0;
   return (pos) => {
     if (pos < start || pos >= start + len) {
-      start = Math.max(0, pos + 1 - block.length);
-      len = readSync(fd, block, 0, pos + 1 - start, start);
+      start = backwards ? Math.max(0, pos + 1 - block.length) : pos;
+      len = readSync(fd, block, 0, backwards ? pos + 1 - start : block.length, start);
     }
     return block[pos - start]!;
   };
@@ -43,7 +46,7 @@ export function fileSize(fd: number): number {
 
 /** Byte length without the trailing newlines (`\n` and `\r\n`, any number; `once`: only the last one). */
 export function endWithoutNewlines(fd: number, once = false, blockBytes = 64 * 1024): number {
-  const byteAt = backwardReader(fd, blockBytes);
+  const byteAt = byteReader(fd, blockBytes, true);
   let end = fileSize(fd);
   while (end > 0 && byteAt(end - 1) === 0x0a) {
     end -= end > 1 && byteAt(end - 2) === 0x0d ? 2 : 1;
@@ -59,18 +62,77 @@ const WIDE_SPACES = [
   ...Array.from({ length: 11 }, (_, i) => [0xe2, 0x80, 0x80 + i]),
 ];
 
+function isAsciiSpace(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+/** Offset of the first byte that is not leading whitespace as String.prototype.trim sees it (the size when all is). */
+export function startWithoutWhitespace(fd: number, blockBytes = 64 * 1024): number {
+  const size = fileSize(fd);
+  const byteAt = byteReader(fd, blockBytes, false);
+  let pos = 0;
+  const at = (seq: number[]): boolean => pos + seq.length <= size && seq.every((b, i) => byteAt(pos + i) === b);
+  outer: while (pos < size) {
+    const b = byteAt(pos);
+    if (isAsciiSpace(b)) {
+      pos++;
+      continue;
+    }
+    if (b < 0x80) break;
+    for (const seq of WIDE_SPACES) {
+      if (at(seq)) {
+        pos += seq.length;
+        continue outer;
+      }
+    }
+    break;
+  }
+  return pos;
+}
+
+/** Number of `byte` in bytes [start, end). */
+export function countByte(fd: number, byte: number, start: number, end: number, chunkBytes = SCAN_CHUNK_BYTES): number {
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end - start)));
+  let n = 0;
+  for (let pos = start; pos < end; ) {
+    const got = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+    if (got === 0) break;
+    pos += got;
+    for (let i = buf.indexOf(byte, 0); i >= 0 && i < got; i = buf.indexOf(byte, i + 1)) n++;
+  }
+  return n;
+}
+
+/** Whether bytes [0, end) contain `needle`, also across read boundaries. */
+export function containsBytes(fd: number, needle: Buffer, end: number, chunkBytes = SCAN_CHUNK_BYTES): boolean {
+  const keep = needle.length - 1;
+  const buf = Buffer.allocUnsafe(keep + Math.max(1, Math.min(chunkBytes, end)));
+  let carried = 0;
+  for (let pos = 0; pos < end; ) {
+    const got = readSync(fd, buf, carried, Math.min(buf.length - carried, end - pos), pos);
+    if (got === 0) break;
+    pos += got;
+    const filled = carried + got;
+    const hit = buf.subarray(0, filled).indexOf(needle);
+    if (hit >= 0 && hit + needle.length <= filled) return true;
+    carried = Math.min(keep, filled);
+    buf.copy(buf, 0, filled - carried, filled);
+  }
+  return false;
+}
+
 /**
  * Byte length without trailing whitespace as String.prototype.trim sees it. The lead byte of each
  * wide space is never a continuation byte, so a decoder reading forwards starts a character there
  * too: the bytes matched backwards are the characters trim would strip.
  */
 export function endWithoutWhitespace(fd: number, blockBytes = 64 * 1024): number {
-  const byteAt = backwardReader(fd, blockBytes);
+  const byteAt = byteReader(fd, blockBytes, true);
   let end = fileSize(fd);
   const endsWith = (seq: number[]): boolean => end >= seq.length && seq.every((b, i) => byteAt(end - seq.length + i) === b);
   outer: while (end > 0) {
     const last = byteAt(end - 1);
-    if (last === 0x20 || (last >= 0x09 && last <= 0x0d)) {
+    if (isAsciiSpace(last)) {
       end--;
       continue;
     }

@@ -3,25 +3,26 @@
  * (a chunk, a pattern's length and at most COMPARE_LIMIT characters) however large the output.
  * Each answer is computed once per view.
  *
+ * Most answers come from the bytes: line counts and blank tests (where the surrounding whitespace
+ * ends is found at both ends, and the newlines between are counted) and patterns of ASCII text
+ * (an ASCII byte is always the same character, whatever bytes are around it, also invalid
+ * UTF-8). Other patterns are looked for in the decoded text.
+ *
  * The file is read synchronously: a condition is a decision the engine waits for anyway, and
- * evaluation stays a plain function. Reading pauses the event loop for the length of one pass over
- * the file (see docs/task-files.md for measured figures).
+ * evaluation stays a plain function. Reading pauses the event loop for one pass over the file
+ * (docs/task-files.md gives measured figures).
  */
 import { closeSync, openSync } from 'node:fs';
+import { COMPARE_LIMIT, textOutput, type OutputView } from '../taskfile/output-view.js';
 import {
-  COMPARE_LIMIT,
-  countNewlines,
-  lastNonWhitespace,
-  textOutput,
-  type OutputView,
-} from '../taskfile/output-view.js';
-import { endWithoutNewlines, fileSize, readTextChunks, SCAN_CHUNK_BYTES } from './spill-reader.js';
-
-interface Summary {
-  blank: boolean;
-  lines: number;
-  trimmed: string | undefined;
-}
+  containsBytes,
+  countByte,
+  endWithoutNewlines,
+  endWithoutWhitespace,
+  readTextChunks,
+  SCAN_CHUNK_BYTES,
+  startWithoutWhitespace,
+} from './spill-reader.js';
 
 export interface SpilledOutputOptions {
   /** Bytes per read (tests use small chunks to put matches across chunk boundaries). */
@@ -35,10 +36,15 @@ export function spilledOutput(file: string, preview: string, opts: SpilledOutput
   return new SpilledOutput(file, preview, opts.chunkBytes ?? SCAN_CHUNK_BYTES, opts.onError);
 }
 
+/** UTF-8 decodes to at least one UTF-16 code unit per 3 bytes (and U+FFFD per invalid byte). */
+const BYTES_PER_UNIT_AT_MOST = 3;
+
 class SpilledOutput implements OutputView {
   private readonly found = new Map<string, boolean>();
-  private end: number | undefined;
-  private summary: Summary | undefined;
+  private newlinesEnd: number | undefined;
+  private content: { start: number; end: number } | undefined;
+  private lines: number | undefined;
+  private value: { text: string | undefined } | undefined;
   private fallback: OutputView | undefined;
 
   constructor(
@@ -58,7 +64,7 @@ class SpilledOutput implements OutputView {
   }
 
   isBlank(): boolean {
-    return this.summarize().blank;
+    return this.read((fd) => this.bounds(fd).start >= this.bounds(fd).end, (v) => v.isBlank());
   }
 
   isEmptyBeforeNewlines(): boolean {
@@ -66,14 +72,33 @@ class SpilledOutput implements OutputView {
   }
 
   lineCount(): number {
-    return this.summarize().lines;
+    return this.read((fd) => {
+      if (this.lines === undefined) {
+        const { start, end } = this.bounds(fd);
+        this.lines = start >= end ? 0 : countByte(fd, 0x0a, start, end, this.chunkBytes) + 1;
+      }
+      return this.lines;
+    }, (v) => v.lineCount());
   }
 
   trimmed(): string | undefined {
-    return this.summarize().trimmed;
+    return this.read((fd) => {
+      if (!this.value) {
+        const { start, end } = this.bounds(fd);
+        let text: string | undefined;
+        if (end - start <= COMPARE_LIMIT * BYTES_PER_UNIT_AT_MOST) {
+          // [start, end) begins and ends on character boundaries: decoded alone it is the trimmed text.
+          text = '';
+          for (const chunk of readTextChunks(fd, end, this.chunkBytes, start)) text += chunk;
+          if (text.length > COMPARE_LIMIT) text = undefined;
+        }
+        this.value = { text };
+      }
+      return this.value.text;
+    }, (v) => v.trimmed());
   }
 
-  /** Run `scan` on the open file; on a read error, answer from the preview (once reported). */
+  /** Run `scan` on the open file; on a read error, answer from the preview (reported once). */
   private read<T>(scan: (fd: number) => T, fromPreview: (v: OutputView) => T): T {
     if (this.fallback) return fromPreview(this.fallback);
     let fd: number | undefined;
@@ -89,76 +114,33 @@ class SpilledOutput implements OutputView {
     }
   }
 
-  private chunks(fd: number, end: number): Generator<string> {
-    return readTextChunks(fd, end, this.chunkBytes);
-  }
-
   /** Byte length of the stream without its trailing newlines (`\n`, `\r\n`). */
   private contentEnd(fd: number): number {
-    this.end ??= endWithoutNewlines(fd, false, Math.min(this.chunkBytes, 64 * 1024));
-    return this.end;
+    this.newlinesEnd ??= endWithoutNewlines(fd, false, Math.min(this.chunkBytes, 64 * 1024));
+    return this.newlinesEnd;
+  }
+
+  /** Where the stream's text starts and ends once surrounding whitespace is stripped. */
+  private bounds(fd: number): { start: number; end: number } {
+    if (!this.content) {
+      const block = Math.min(this.chunkBytes, 64 * 1024);
+      const start = startWithoutWhitespace(fd, block);
+      this.content = { start, end: Math.max(start, endWithoutWhitespace(fd, block)) };
+    }
+    return this.content;
   }
 
   /** Whether bytes [0, contentEnd) contain `pattern`, also across chunk boundaries. */
   private search(fd: number, pattern: string): boolean {
+    const end = this.contentEnd(fd);
+    if (/^[\x00-\x7f]*$/.test(pattern)) return containsBytes(fd, Buffer.from(pattern), end, this.chunkBytes);
     const keep = pattern.length - 1;
     let carry = '';
-    for (const text of this.chunks(fd, this.contentEnd(fd))) {
+    for (const text of readTextChunks(fd, end, this.chunkBytes)) {
       const window = carry + text;
       if (window.includes(pattern)) return true;
       carry = keep > 0 ? window.slice(Math.max(0, window.length - keep)) : '';
     }
     return false;
   }
-
-  /**
-   * One pass for isBlank, lineCount and trimmed. Lines are the `\n` between the first and the last
-   * non-whitespace character, plus one; the newlines of a whitespace run wait in `pendingLines`
-   * until a non-whitespace character shows the run is not the end.
-   */
-  private summarize(): Summary {
-    if (this.summary) return this.summary;
-    const fromPreview = (v: OutputView): Summary => ({ blank: v.isBlank(), lines: v.lineCount(), trimmed: v.trimmed() });
-    this.summary = this.read((fd) => {
-      let seen = false;
-      let lines = 0;
-      let pendingLines = 0;
-      let kept = '';
-      let pendingSpace = '';
-      let spaceTooLong = false;
-      let tooLong = false;
-      for (let text of this.chunks(fd, fileSize(fd))) {
-        if (!seen) {
-          const first = text.search(/\S/);
-          if (first < 0) continue;
-          seen = true;
-          text = text.slice(first);
-        }
-        const last = lastNonWhitespace(text);
-        if (last < 0) {
-          pendingLines += countNewlines(text);
-          if (!tooLong && !spaceTooLong) {
-            if (kept.length + pendingSpace.length + text.length <= COMPARE_LIMIT) pendingSpace += text;
-            else spaceTooLong = true;
-          }
-          continue;
-        }
-        lines += pendingLines + countNewlines(text, 0, last);
-        pendingLines = countNewlines(text, last + 1);
-        if (tooLong) continue;
-        const tail = text.slice(last + 1);
-        if (spaceTooLong || kept.length + pendingSpace.length + last + 1 > COMPARE_LIMIT) {
-          tooLong = true;
-          kept = pendingSpace = '';
-          continue;
-        }
-        kept += pendingSpace + text.slice(0, last + 1);
-        pendingSpace = kept.length + tail.length <= COMPARE_LIMIT ? tail : '';
-        spaceTooLong = kept.length + tail.length > COMPARE_LIMIT;
-      }
-      return { blank: !seen, lines: seen ? lines + 1 : 0, trimmed: tooLong ? undefined : kept };
-    }, fromPreview);
-    return this.summary;
-  }
 }
-
