@@ -1,5 +1,5 @@
 /** Reading a spill file in bounded pieces: decoded text chunk by chunk, and where its trailing whitespace starts. */
-import { fstatSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
 /**
@@ -146,4 +146,26 @@ export function endWithoutWhitespace(fd: number, blockBytes = 64 * 1024): number
     break;
   }
   return end;
+}
+
+/**
+ * The last `chars` characters of the stream in `file`, read from at most `maxBytes` at its end
+ * (starting on a character boundary), so a tail is the stream's real end however large it is.
+ */
+export function readTailText(file: string, chars: number, maxBytes: number): string {
+  if (chars <= 0) return '';
+  const fd = openSync(file, 'r');
+  try {
+    const size = fileSize(fd);
+    // A character is at most 4 bytes: 4 per character (and one more) hold the last `chars`.
+    const want = Math.min(size, maxBytes, chars * 4 + 4);
+    const buf = Buffer.allocUnsafe(want);
+    const got = readSync(fd, buf, 0, want, size - want);
+    let from = 0;
+    if (got < size) while (from < got && (buf[from]! & 0xc0) === 0x80) from++;
+    const text = buf.subarray(from, got).toString('utf8');
+    return text.length > chars ? text.slice(text.length - chars) : text;
+  } finally {
+    closeSync(fd);
+  }
 }
