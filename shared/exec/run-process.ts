@@ -289,8 +289,6 @@ function buildResult(result: ProcessResult, x: Outcome): ProcessResult {
     result.exitCode = cancelExitCode(x.cancelReason);
   }
   applyCaptures(result, x.o, x.e);
-  const spillErrors = [x.o.spillError, x.e.spillError].filter(Boolean);
-  if (spillErrors.length) result.stderr += `\n${spillErrors.join('\n')}`;
   if (x.killReason === 'timeout' && x.e.truncated) result.stderr += x.timeoutNote; // preview too
   result.durationMs = performance.now() - x.started;
   return result;
