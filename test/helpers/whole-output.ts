@@ -66,9 +66,15 @@ export function assertRouting(t: ExecutionContext, json: RunJson): void {
   t.deepEqual(json.execution_summary.execution_path.slice(-2), [8, 10], 'next=stdout~NEEDLE routed to on_success');
 }
 
-/** The checks as sub-tasks 100+id of parallel block 0 (at most `parallel` at once). */
+/**
+ * The checks as sub-tasks 100+id of block 0: a parallel block (at most `parallel` at once), or
+ * with `parallel` 0 the true branch of a conditional block (one after the other).
+ */
 export function wholeOutputBlockFile(head: string, parallel = 2): string {
-  const ids = OUTPUT_CHECKS.map((c) => 100 + c.id);
+  const ids = OUTPUT_CHECKS.map((c) => 100 + c.id).join(',');
   const subs = OUTPUT_CHECKS.map((c) => `task=${100 + c.id}\n${head}command=${EMIT_OUTPUT}\narguments=${c.output}\n${c.lines}\n`);
-  return [`task=0\ntype=parallel\nmax_parallel=${parallel}\ntasks=${ids.join(',')}\nnext=always\n`, ...subs].join('\n');
+  const block = parallel > 0
+    ? `task=0\ntype=parallel\nmax_parallel=${parallel}\ntasks=${ids}\nnext=always\n`
+    : `task=0\ntype=conditional\ncondition=true\nif_true_tasks=${ids}\nif_false_tasks=99\nnext=always\n\ntask=99\n${head}command=true\n`;
+  return [block, ...subs].join('\n');
 }

@@ -35,6 +35,21 @@ test('in a parallel block: each sub-task is judged on its whole output', async (
   t.deepEqual(r.leftovers, []);
 });
 
+test('in a conditional block: each sub-task of the branch is judged on its whole output', async (t) => {
+  const r = await run(wholeOutputBlockFile('hostname=localhost\nexec=local\n', 0));
+  t.is(r.code, 0);
+  assertWholeOutput(t, r.json, (id) => `0-${100 + id}`);
+});
+
+test('loop_break and next=loop&COND judge each iteration on its whole output', async (t) => {
+  const emit = `hostname=localhost\nexec=local\ncommand=${EMIT_OUTPUT}\narguments=fill:1300000 text:NEEDLE\n`;
+  const r = await run(`task=0\n${emit}next=loop\nloop=3\nloop_break=stdout~NEEDLE\n\ntask=1\n${emit}next=loop&stdout!~NEEDLE\nloop=3\n`);
+  t.is(r.code, 0);
+  const summary = r.json as RunJson & { execution_summary: { loop_iterations: string[] } };
+  t.deepEqual(summary.execution_summary.loop_iterations, ['0.1', '1.1'], 'each loop left after its first run');
+  t.deepEqual(r.leftovers, []);
+});
+
 test('a 200 MB output judged on all of it keeps the controller\'s memory bounded', async (t) => {
   const dir = tempDir();
   const lines = 16_000_000; // "line N\n": about 214 MB

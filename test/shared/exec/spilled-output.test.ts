@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spilledOutput } from '../../../shared/exec/spilled-output.js';
+import { evaluateCondition, parseCondition } from '../../../shared/taskfile/condition.js';
 import { COMPARE_LIMIT, isJsWhitespace, textOutput, type OutputView } from '../../../shared/taskfile/output-view.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spilled-output-'));
@@ -96,4 +97,19 @@ test('a spill file that cannot be read answers from the preview and says so', (t
   t.is(v.lineCount(), 2);
   t.is(messages.length, 1);
   t.regex(messages[0]!, /cannot read the output kept in .*missing .*conditions see only its first 16 bytes/);
+});
+
+test('conditions over a spilled stream: comparisons of a value past COMPARE_LIMIT, and the variable is not the stream', (t) => {
+  const long = fileView(`${'7'.repeat(COMPARE_LIMIT + 1)}\n`, 65536);
+  const ctx = (view: OutputView) => ({ exitCode: 0, stdout: 'first bytes only', stderr: '', stdoutView: view, resolve: (s: string) => s.replace('@0_stdout@', 'first bytes only') });
+  const holds = (cond: string, view: OutputView) => evaluateCondition(parseCondition(cond).ast!, ctx(view));
+  t.false(holds('stdout=7', long));
+  t.true(holds('stdout!=7', long));
+  t.false(holds('stdout>5', long), 'a value that long is no number');
+  const short = fileView(`  42 \n\n`, 3);
+  t.true(holds('stdout=42', short));
+  t.true(holds('stdout>41&stdout<=42', short));
+  const needle = fileView(`${'x'.repeat(300_000)}\nNEEDLE\n`, 65536);
+  t.true(holds('stdout~NEEDLE&stdout_count=2', needle));
+  t.false(holds('@0_stdout@~NEEDLE', needle), 'the variable holds what the capture kept, not the whole stream');
 });
