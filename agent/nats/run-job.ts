@@ -1,7 +1,9 @@
 /** Run one NATS job: ship the file into its own workspace, run the command with runProcess, describe the outcome. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/capture.js';
 import { runProcess } from '../../shared/exec/run-process.js';
+import { readTailText } from '../../shared/exec/spill-reader.js';
 import { splitArgs } from '../../shared/exec/split-args.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/schema.js';
 
@@ -75,12 +77,15 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
       cwd: workspace,
       timeoutMs: job.timeout_sec > 0 ? job.timeout_sec * 1000 : undefined,
       signal: ctx.signal,
-      captureLimit: 1024 * 1024,
-      previewLimit: 100 * 1024,
+      captureLimit: DEFAULT_CAPTURE_LIMIT,
+      previewLimit: DEFAULT_PREVIEW_LIMIT,
       spillDir: workspace,
       onSpawn: ctx.onSpawn,
     });
-    const out = { stdout_tail: tail(r.stdout, job.output_tail), stderr_tail: tail(r.stderr, job.output_tail) };
+    // A stream past the capture limit spilled (into the workspace): its real end is in the file,
+    // while r.stdout holds only its first bytes. Tails are at most the capture limit either way.
+    const tailOf = (text: string, file: string | undefined) => (file ? readTailText(file, job.output_tail, DEFAULT_CAPTURE_LIMIT) : tail(text, job.output_tail));
+    const out = { stdout_tail: tailOf(r.stdout, r.stdoutFile), stderr_tail: tailOf(r.stderr, r.stderrFile) };
     const fields = { ...out, command_executed: commandExecuted, duration_seconds: round2(r.durationMs / 1000) };
     if (r.spawnError) return base('ERROR', { ...fields, error_message: `Error: ${r.spawnError}` });
     if (r.canceled) return base('CANCELLED', { ...fields, error_message: 'Task cancelled' });

@@ -10,10 +10,11 @@ import type { ConditionNode } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { RunLog } from './run-log.js';
-import { splitOutput } from './split.js';
+import { splitCaptured } from './split-spilled.js';
 import type { RunOutcome, TaskResult } from './types.js';
 import { VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
+import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
 import { expandEnv } from '../../shared/taskfile/variables.js';
 
@@ -90,8 +91,10 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     log.warn(`No task 0; starting at the lowest task id, ${current}`);
   }
 
+  // A stream that spilled to a file is read from there: conditions see the whole output.
+  const viewsOf = createResultViews((message) => log.warn(message));
   const evaluate = (node: ConditionNode, r?: TaskResult): boolean =>
-    evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', success: r?.success, resolve: store.resolve });
+    evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: store.resolve });
 
   const blockContext: BlockContext = {
     workflow: wf, store, log, outcome, signal: opts.signal, evaluate,
@@ -233,13 +236,17 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       stdoutFile: r.stdoutFile, stderrFile: r.stderrFile,
       success: false, timedOut: r.timedOut, skipped: false, durationMs: r.durationMs, hostname, command: shown,
     };
+    // Splits apply to the whole stream; a large element stays in a spill file of its own.
+    const warn = (message: string) => log.warn(`Task ${key}: ${message}`);
     if (task.stdoutSplit) {
-      result.stdout = splitOutput(result.stdout, task.stdoutSplit);
-      result.stdoutFile = undefined;
+      const split = splitCaptured({ text: result.stdout, file: result.stdoutFile }, task.stdoutSplit, warn);
+      result.stdout = split.text;
+      result.stdoutFile = split.file;
     }
     if (task.stderrSplit) {
-      result.stderr = splitOutput(result.stderr, task.stderrSplit);
-      result.stderrFile = undefined;
+      const split = splitCaptured({ text: result.stderr, file: result.stderrFile }, task.stderrSplit, warn);
+      result.stderr = split.text;
+      result.stderrFile = split.file;
     }
     if (task.success) result.success = evaluate(task.success, result);
     else if (task.failure) result.success = !evaluate(task.failure, result);

@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { ChildOutput } from './launcher.js';
 
+/** Bytes of each stream kept in memory by default; one more spills the whole stream to a file (SPEC §2). */
+export const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
+/** Bytes of a spilled stream kept as its text (`@N_stdout@`) by default. */
+export const DEFAULT_PREVIEW_LIMIT = 100 * 1024;
+
 export interface CaptureOptions {
   /** 'stdout' or 'stderr'; part of the spill file name. */
   kind: 'stdout' | 'stderr';
@@ -34,7 +39,11 @@ export interface CaptureResult {
   spillError?: string;
 }
 
-/** Copy the captured streams into a ProcessResult (text, byte counts, spill files, truncation). */
+/**
+ * Copy the captured streams into a ProcessResult (text, byte counts, spill files, truncation). A
+ * spill file that could not be written whole is said at the end of stderr: conditions read the
+ * file, so a short one must not pass unnoticed (locally, from an agent or over ssh alike).
+ */
 export function applyCaptures(r: ProcessResult, o: CaptureResult, e: CaptureResult): void {
   r.stdout = o.text;
   r.stderr = e.text;
@@ -43,6 +52,8 @@ export function applyCaptures(r: ProcessResult, o: CaptureResult, e: CaptureResu
   if (o.file) r.stdoutFile = o.file;
   if (e.file) r.stderrFile = e.file;
   r.truncated = o.truncated || e.truncated;
+  const spillErrors = [o.spillError, e.spillError].filter(Boolean);
+  if (spillErrors.length) r.stderr += `\n${spillErrors.join('\n')}`;
 }
 
 /** Index ≤ limit where `buf` can be cut without splitting a UTF-8 sequence. */

@@ -1,13 +1,11 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { statSync } from 'node:fs';
-import { applyCaptures, StreamCapture, type CaptureResult } from './capture.js';
+import { applyCaptures, DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, type CaptureResult } from './capture.js';
 import { killProcessGroup } from './kill-group.js';
 import { getLauncher, LauncherUnavailable, StartError, type ExitStatus, type FollowOn, type StartedChild } from './launcher.js';
 import type { ProcessResult, RunOptions } from './types.js';
 
-const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
-const DEFAULT_PREVIEW_LIMIT = 100 * 1024;
 const DEFAULT_KILL_GRACE_MS = 2000;
 /** How long we wait for pipe EOF after the direct child exited before killing what is left. */
 export const PIPE_DRAIN_MS = 150;
@@ -291,8 +289,6 @@ function buildResult(result: ProcessResult, x: Outcome): ProcessResult {
     result.exitCode = cancelExitCode(x.cancelReason);
   }
   applyCaptures(result, x.o, x.e);
-  const spillErrors = [x.o.spillError, x.e.spillError].filter(Boolean);
-  if (spillErrors.length) result.stderr += `\n${spillErrors.join('\n')}`;
   if (x.killReason === 'timeout' && x.e.truncated) result.stderr += x.timeoutNote; // preview too
   result.durationMs = performance.now() - x.started;
   return result;

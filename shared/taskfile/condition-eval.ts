@@ -1,11 +1,18 @@
 /** Evaluation of a parsed condition against a task result: a pure function that never throws. */
 import type { CompareNode, ConditionNode, CountNode, StreamNode } from './condition-ast.js';
 import { parseCondition } from './condition-parser.js';
+import { textOutput, withoutTrailingNewlines, type OutputView } from './output-view.js';
 
 export interface EvalContext {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /**
+   * The whole streams, when they are more than `stdout`/`stderr` hold (an output that spilled to a
+   * file): stream atoms read these instead of the text.
+   */
+  stdoutView?: OutputView;
+  stderrView?: OutputView;
   /** Success of the current task (for the `success` atom); when undefined, `success` means exitCode === 0. */
   success?: boolean;
   /** Substitute @…@ placeholders in a raw operand; unresolved ones stay literal. */
@@ -14,10 +21,6 @@ export interface EvalContext {
 
 /** How often a bare placeholder may expand into another condition (`SUCCESS_COND=exit_0`). */
 const MAX_INDIRECTION = 8;
-
-function withoutTrailingNewlines(s: string): string {
-  return s.replace(/(?:\r?\n)+$/, '');
-}
 
 function resolveSafely(ctx: EvalContext, text: string): string {
   if (!text.includes('@')) return text;
@@ -58,14 +61,21 @@ function equal(a: Value, b: Value): boolean {
   return canonical(a) === canonical(b);
 }
 
-function leftValue(node: CompareNode, ctx: EvalContext): Value {
+/** The stream a stream atom reads: the whole output, wherever it is kept. */
+function view(ctx: EvalContext, name: 'stdout' | 'stderr'): OutputView {
+  return (name === 'stdout' ? ctx.stdoutView : ctx.stderrView) ?? textOutput(name === 'stdout' ? ctx.stdout : ctx.stderr);
+}
+
+/** The left side of a comparison; undefined for an output too long to compare (COMPARE_LIMIT). */
+function leftValue(node: CompareNode, ctx: EvalContext): Value | undefined {
   switch (node.subject) {
     case 'exit':
       return { type: 'num', value: ctx.exitCode, text: String(ctx.exitCode) };
     case 'stdout':
-      return coerce(withoutTrailingNewlines(ctx.stdout));
-    case 'stderr':
-      return coerce(withoutTrailingNewlines(ctx.stderr));
+    case 'stderr': {
+      const text = view(ctx, node.subject).trimmed();
+      return text === undefined ? undefined : coerce(text);
+    }
     case 'text':
       return coerce(resolveSafely(ctx, node.left));
   }
@@ -73,6 +83,8 @@ function leftValue(node: CompareNode, ctx: EvalContext): Value {
 
 function compare(node: CompareNode, ctx: EvalContext): boolean {
   const left = leftValue(node, ctx);
+  // An output longer than COMPARE_LIMIT equals no operand and is no number.
+  if (left === undefined) return node.op === '!=' || node.op === '!~';
   const right = coerce(resolveSafely(ctx, node.right));
   switch (node.op) {
     case '=':
@@ -92,28 +104,27 @@ function compare(node: CompareNode, ctx: EvalContext): boolean {
 }
 
 function stream(node: StreamNode, ctx: EvalContext): boolean {
-  const output = node.stream === 'stdout' ? ctx.stdout : ctx.stderr;
+  const output = view(ctx, node.stream);
   const pattern = resolveSafely(ctx, node.pattern);
   if (pattern === '') {
     // Peer semantics: stdout is empty after a full whitespace strip; stderr only loses trailing newlines.
-    const empty = node.stream === 'stdout' ? output.trim() === '' : withoutTrailingNewlines(output) === '';
+    const empty = node.stream === 'stdout' ? output.isBlank() : output.isEmptyBeforeNewlines();
     return node.negated ? !empty : empty;
   }
-  const found = withoutTrailingNewlines(output).includes(pattern);
+  const found = output.contains(pattern);
   return node.negated ? !found : found;
 }
 
 /** Lines of the output after stripping surrounding whitespace; empty output counts 0. */
 export function countLines(output: string): number {
-  const text = output.trim();
-  return text === '' ? 0 : text.split(/\r?\n/).length;
+  return textOutput(output).lineCount();
 }
 
 function count(node: CountNode, ctx: EvalContext): boolean {
   const raw = resolveSafely(ctx, node.value).trim();
   if (!/^\d+$/.test(raw)) return false;
   const n = Number(raw);
-  const lines = countLines(node.stream === 'stdout' ? ctx.stdout : ctx.stderr);
+  const lines = view(ctx, node.stream).lineCount();
   switch (node.op) {
     case '=':
       return lines === n;
@@ -164,7 +175,9 @@ function evaluate(node: ConditionNode, ctx: EvalContext, depth: number): boolean
     case 'truthy':
       return truthy(node.text, ctx, depth);
     case 'legacyContains': {
-      const found = withoutTrailingNewlines(ctx.stdout).includes(resolveSafely(ctx, node.pattern));
+      const pattern = resolveSafely(ctx, node.pattern);
+      // An empty pattern is contained in any text (String.prototype.includes).
+      const found = pattern === '' || view(ctx, 'stdout').contains(pattern);
       return node.negated ? !found : found;
     }
   }
