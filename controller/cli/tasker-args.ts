@@ -12,6 +12,8 @@ export interface TaskerArgs {
   project?: string;
   config?: string;
   agent?: string;
+  /** An Ansible inventory (YAML or INI) for `hostnames=@group`. */
+  inventory?: string;
   validateOnly: boolean;
   showPlan: boolean;
   yes: boolean;
@@ -41,7 +43,7 @@ export interface TaskerArgs {
 
 export const USAGE =
   'usage: tasker [-h] [-V] [-r] [-l LOG_DIR] [-d] [--log-level LEVEL] [-t TYPE] [-o TIMEOUT] [-c] [-p PROJECT]\n' +
-  '              [--config FILE] [--agent NAME] [--validate-only] [--show-plan] [-y] [--graph {mermaid,dot,svg}]\n' +
+  '              [--config FILE] [--agent NAME] [-i INVENTORY] [--validate-only] [--show-plan] [-y] [--graph {mermaid,dot,svg}]\n' +
   '              [--start-from ID] [--output-json [FILE]] [--auto-recovery] [--show-recovery-info]\n' +
   '              [--instance-check] [--force-instance] [--alert-on-failure SCRIPT] [--fire-and-forget]\n' +
   '              [--skip-task-validation] [--skip-host-validation] [--skip-unresolved-host-validation]\n' +
@@ -73,6 +75,8 @@ options:
   --config FILE                 config file (exec types, agents, host validation); see docs/configuration.md
   --agent NAME|HOST:PORT        run tasks on this tasker-agent (else task agent=, $TASK_EXECUTOR_AGENT,
                                 config default_agent; none: locally)
+  -i, --inventory FILE          Ansible inventory (YAML or INI) for hostnames=@group (else config
+                                inventory:); see docs/inventory.md
   --validate-only               validate the file (and hosts) and exit
   --show-plan                   print the plan and ask before running (-y answers yes)
   -y, --yes                     answer yes to confirmation prompts
@@ -119,7 +123,7 @@ const FLAGS: Record<string, keyof TaskerArgs> = {
 
 const VALUED: Record<string, keyof TaskerArgs> = {
   '-l': 'logDir', '--log-dir': 'logDir', '-t': 'execType', '--type': 'execType', '-o': 'timeout', '--timeout': 'timeout',
-  '-p': 'project', '--project': 'project', '--config': 'config', '--agent': 'agent', '--start-from': 'startFrom',
+  '-p': 'project', '--project': 'project', '--config': 'config', '--agent': 'agent', '-i': 'inventory', '--inventory': 'inventory', '--start-from': 'startFrom',
   '--log-level': 'logLevel', '--graph': 'graph', '--alert-on-failure': 'alertOnFailure',
 };
 

@@ -20,6 +20,8 @@ import { secretValues, substitute } from '../../shared/taskfile/variables.js';
 import { VERSION } from '../../shared/version.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { buildPlan, formatPlan } from '../engine/plan.js';
+import type { Inventory } from '../../shared/inventory/model.js';
+import { loadRunInventory } from './inventory-option.js';
 import { RunLog } from '../engine/run-log.js';
 import { defaultArgs, HELP, parseTaskerArgs, USAGE, UsageError } from './tasker-args.js';
 import type { TaskerArgs } from './tasker-args.js';
@@ -47,6 +49,11 @@ export interface Setup {
    */
   taskExecType: (task: Task) => { name: string; canonical: string | undefined };
   describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
+  /** --inventory / config `inventory:`, when given. */
+  inventory?: Inventory;
+  /** The host text an executor gets for a hostname: an inventory host's ansible_host/port/user. */
+  hostTarget?: (hostname: string, execType: string) => string;
+  hostAddress?: (hostname: string) => string;
 }
 
 const FILE_FORBIDDEN = new Set(['--help', '-h', '--version', '-V', '--force-instance']);
@@ -181,7 +188,12 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   const execNames = new Set(execTypeNames(registry).map((n) => n.toLowerCase()));
   const canonicalExecType = (name: string): string | undefined => resolveExecType(registry, name)?.name;
 
-  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom });
+  // The inventory (docs/inventory.md): an unreadable or invalid one stops here, exit 20.
+  const inv = await loadRunInventory(args, config, io, home);
+  if ('exitCode' in inv) return inv.exitCode;
+  const { inventory, hostTarget, hostAddress } = inv;
+
+  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom, inventory });
   diagnostics.push(...built.diagnostics);
   const workflow = built.workflow;
   // Security checks of the task fields (skippable); globals are always checked, as the peer does.
@@ -205,7 +217,7 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   const configLogDir = typeof config.data['log_dir'] === 'string' ? (config.data['log_dir'] as string) : undefined;
   const baseRaw = args.logDir ?? (io.env['TASK_EXECUTOR_LOG'] || undefined) ?? configLogDir ?? join(home, 'TASKER');
   const base = resolve(io.cwd, baseRaw.replace(/^~(?=$|\/)/, home));
-  const secrets = secretValues(workflow.globals);
+  const secrets = inv.withSecrets(secretValues(workflow.globals));
   log.secrets = secrets;
 
   const describeCommand = (execType: string, hostname: string, command: string, a: string): string => {
@@ -230,7 +242,7 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
 
   const setup: Setup = {
     args, io, taskFile, text, workflow, diagnostics, registry, config, defaultExecType, defaultTimeoutSec, base, log, secrets,
-    canonicalExecType, taskExecType, describeCommand,
+    canonicalExecType, taskExecType, describeCommand, inventory, hostTarget, hostAddress,
   };
 
   // Report every diagnostic, compiler-style, on stderr; warnings are also log lines (they are counted).
@@ -269,7 +281,7 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   if (!args.run && !args.validateOnly) {
     const code = await executeRun(setup, { preflightOnly: true });
     if (code !== ExitCode.SUCCESS) return code;
-    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom }), args.taskFile));
+    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom, hostTarget }), args.taskFile));
     return ExitCode.SUCCESS;
   }
   return executeRun(setup, {});

@@ -131,7 +131,7 @@ async function runLocked(setup: Setup, startTime: Date, executors: RunExecutors)
       : undefined,
     defaultExecType: setup.defaultExecType, defaultTimeoutSec: setup.defaultTimeoutSec,
     executorFor: executors.executorFor, canonicalExecType: setup.canonicalExecType, describeCommand: setup.describeCommand,
-    fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock,
+    fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock, hostTarget: setup.hostTarget,
   });
   if (recovery) {
     // Keep the state only when a resume makes sense: an unrouted failure or an interrupt.
@@ -335,7 +335,7 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
     for (const [name, ex] of executors.agents) log.info(`Agent ${name}: ready (${ex.name})`);
   }
   if (args.skipHostValidation) return { code: ExitCode.SUCCESS, executors };
-  const targets: { taskId: number; hostname: string; execType: string }[] = [];
+  const targets: { taskId: number; hostname: string; execType: string; address?: string }[] = [];
   const onAgents = new Map<string, { hostname: string; execType: string }[]>();
   for (const [name, tasks] of used) {
     const type = resolveExecType(registry, name);
@@ -350,12 +350,14 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
           }
           continue;
         }
+        // An inventory host is checked at its ansible_host.
+        const address = setup.hostAddress?.(h) ?? h;
         const agent = executors.agentOf.get(t.id);
         if (agent) {
           const list = onAgents.get(agent) ?? [];
-          list.push({ hostname: h, execType: type.name });
+          list.push({ hostname: address, execType: type.name });
           onAgents.set(agent, list);
-        } else targets.push({ taskId: t.id, hostname: h, execType: type.name });
+        } else targets.push({ taskId: t.id, hostname: h, execType: type.name, ...(address !== h ? { address } : {}) });
       }
     }
   }

@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AggregateRule, Task } from '../../shared/taskfile/model.js';
 import type { BlockContext, BlockOutcome } from './run-workflow.js';
 import type { TaskResult } from './types.js';
+import { fanOutSubTasks } from './host-fan-out.js';
 
 const DEFAULT_MAX_PARALLEL = 8;
 const DEFAULT_RETRY_DELAY_S = 1;
@@ -85,34 +86,27 @@ async function runParallel(task: Task, ctx: BlockContext): Promise<BlockOutcome>
       done.push({ id: sub.id, result: r });
     }
   }
-  const ok = done.filter((s) => s.result.success).length;
-  const timeouts = done.filter((s) => s.result.timedOut).length;
-  const failed = done.length - ok - timeouts;
-  let summary = `Parallel execution: ${ok}/${done.length} successful`;
+  // Hosts a per-host condition skipped count neither way, like Ansible's skipped hosts.
+  const counted = task.hostCondition ? done.filter((s) => !s.result.skipped) : done;
+  const ok = counted.filter((s) => s.result.success).length;
+  const timeouts = counted.filter((s) => s.result.timedOut).length;
+  const failed = counted.length - ok - timeouts;
+  let summary = `Parallel execution: ${ok}/${counted.length} successful`;
   if (timeouts) summary += `, ${timeouts} timeout`;
   if (failed) summary += `, ${failed} failed`;
-  return decide(task, done, summary, ctx, false);
+  if (counted.length < done.length) summary += `, ${done.length - counted.length} host(s) skipped by the condition`;
+  return decide(task, counted, summary, ctx, false);
 }
 
 /** Sub-tasks of a parallel block: the listed ids, or one generated per `hostnames=` entry. */
 function expandParallel(task: Task, ctx: BlockContext): { sub: Task; key: string }[] {
-  if (task.hostnames) {
-    return task.hostnames.map((host, i) => {
-      const id = 100000 + task.id * 10000 + i;
-      const sub: Task = {
-        id, line: task.line, type: 'task', hostname: host, command: task.command,
-        arguments: task.arguments.replace(/@task@/gi, String(id)), exec: task.exec, timeout: undefined,
-        success: task.success, failure: task.failure, fields: task.fields,
-      };
-      return { sub, key: `${task.id}-${id}` };
-    });
-  }
+  if (task.hostnames) return fanOutSubTasks(task, ctx.workflow.inventory);
   return (task.tasks ?? []).map((id) => ({ sub: ctx.workflow.tasks.get(id)!, key: `${task.id}-${id}` })).filter((s) => s.sub);
 }
 
 /** One sub-task with its condition pre-check, retries and sleep. */
 async function runSubTask(block: Task, sub: Task, key: string, ctx: BlockContext, signal: AbortSignal | undefined): Promise<TaskResult> {
-  if (sub.condition && !ctx.evaluate(sub.condition)) {
+  if (sub.condition && !ctx.evaluate(sub.condition, undefined, sub)) {
     ctx.log.info(`Task ${key}: Condition is FALSE, skipping task`);
     const r = notRun(sub, key, 'Task skipped due to condition');
     r.skipped = true;

@@ -3,12 +3,15 @@ import { formatCondition } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { nextSequential, successors } from '../../shared/taskfile/flow-analysis.js';
 import { substitute } from '../../shared/taskfile/variables.js';
+import { fanOutSubTasks } from './host-fan-out.js';
 
 export interface PlanStep {
   task: Task;
   execType?: string;
   commandLine: string;
   routing: string[];
+  /** A `hostnames=` block's command per host, as the run's "Executing" lines show it. */
+  hosts?: { key: string; host: string; execType?: string; commandLine: string; skippedIf?: string }[];
 }
 
 export interface PlanOptions {
@@ -16,6 +19,8 @@ export interface PlanOptions {
   canonicalExecType: (name: string) => string | undefined;
   describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
   startFrom?: number;
+  /** The host text an executor gets for a hostname (inventory ansible_host/port/user). */
+  hostTarget?: (hostname: string, execType: string) => string;
 }
 
 /** Reachable top-level tasks in flow order: fall-through first, then jumps, each once. */
@@ -49,10 +54,28 @@ export function buildPlan(wf: Workflow, opts: PlanOptions): PlanStep[] {
     const commandLine = task.type !== 'task'
       ? `${task.type} block`
       : task.command
-        ? execType ? opts.describeCommand(execType, g(task.hostname), g(task.command), g(task.arguments)) : `${g(task.command)} ${g(task.arguments)}`.trim()
+        ? describeTask(task, g, opts) ?? `${g(task.command)} ${g(task.arguments)}`.trim()
         : '(no command)';
-    return { task, execType: task.type === 'task' && task.command ? execType ?? execName : undefined, commandLine, routing: describeRouting(task, target(nextSequential(wf, id))) };
+    const step: PlanStep = { task, execType: task.type === 'task' && task.command ? execType ?? execName : undefined, commandLine, routing: describeRouting(task, target(nextSequential(wf, id))) };
+    if (task.hostnames) {
+      step.hosts = fanOutSubTasks(task, wf.inventory).map(({ sub, key }) => {
+        const own = (t: string): string => substitute(t, (n) => sub.placeholders?.get(n) ?? wf.globals.get(n));
+        const line = describeTask(sub, own, opts);
+        return { key, host: sub.hostname, execType: execType ?? execName, commandLine: line ?? `${own(sub.command)} ${own(sub.arguments)}`.trim(), ...(sub.condition ? { skippedIf: own(formatCondition(sub.condition)) } : {}) };
+      });
+    }
+    return step;
   });
+}
+
+/** A task's command line as the run shows it, with `resolve` for its placeholders; undefined for an unknown exec type. */
+function describeTask(task: Task, resolve: (t: string) => string, opts: PlanOptions): string | undefined {
+  const execName = task.exec !== undefined ? resolve(task.exec).trim() : opts.defaultExecType;
+  const execType = opts.canonicalExecType(execName.toLowerCase());
+  if (!execType) return undefined;
+  const hostname = resolve(task.hostname);
+  const target = opts.hostTarget ? opts.hostTarget(hostname, execType) : hostname;
+  return opts.describeCommand(execType, target, resolve(task.command), resolve(task.arguments));
 }
 
 export function describeRouting(task: Task, nextLabel = `task ${task.id + 1}`): string[] {
@@ -82,6 +105,7 @@ export function formatPlan(wf: Workflow, steps: PlanStep[], fileName: string): s
   for (const s of steps) {
     lines.push(`  Task ${s.task.id}: ${s.execType ? `[${s.execType}] ` : ''}${s.commandLine}`);
     for (const r of s.routing) lines.push(`      ${r}`);
+    for (const h of s.hosts ?? []) lines.push(`      Task ${h.key} [${h.host}]: ${h.execType ? `[${h.execType}] ` : ''}${h.commandLine}${h.skippedIf ? ` (only if ${h.skippedIf})` : ''}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -16,7 +16,7 @@ import { VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
 import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
-import { expandEnv } from '../../shared/taskfile/variables.js';
+import { expandEnv, substitute } from '../../shared/taskfile/variables.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -43,6 +43,8 @@ export interface EngineOptions {
   onCheckpoint?: (next: number | undefined, state: EngineState) => void;
   /** Runs parallel/conditional/decision blocks. */
   runBlock?: (task: Task, ctx: BlockContext) => Promise<BlockOutcome>;
+  /** The host text an executor gets for a task's hostname (an inventory host's ansible_host/port/user). */
+  hostTarget?: (hostname: string, execType: string) => string;
 }
 
 export interface EngineState {
@@ -58,7 +60,8 @@ export interface BlockContext {
   outcome: RunOutcome;
   runTask: (task: Task, key: string, opts?: { signal?: AbortSignal; timeoutSec?: number }) => Promise<TaskResult>;
   signal?: AbortSignal;
-  evaluate: (node: ConditionNode, result?: TaskResult) => boolean;
+  /** `task`: whose placeholders apply (a `hostnames=` sub-task's host placeholders). */
+  evaluate: (node: ConditionNode, result?: TaskResult, task?: Task) => boolean;
 }
 
 export interface BlockOutcome {
@@ -93,8 +96,13 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
   // A stream that spilled to a file is read from there: conditions see the whole output.
   const viewsOf = createResultViews((message) => log.warn(message));
-  const evaluate = (node: ConditionNode, r?: TaskResult): boolean =>
-    evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: store.resolve });
+  // A fan-out sub-task's own placeholders (@HOST@ …) come before the run's variables.
+  const resolverOf = (task?: Task): ((text: string) => string) => {
+    const own = task?.placeholders;
+    return own ? (text) => substitute(text, (n) => own.get(n) ?? store.lookup(n)) : store.resolve;
+  };
+  const evaluate = (node: ConditionNode, r?: TaskResult, task?: Task): boolean =>
+    evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: resolverOf(task) });
 
   const blockContext: BlockContext = {
     workflow: wf, store, log, outcome, signal: opts.signal, evaluate,
@@ -103,7 +111,9 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
   /** A task's command as it will run: variables substituted, exec type and timeout resolved. */
   interface Prepared {
+    /** The host as the task names it (recorded); `target` is what the executor gets. */
     hostname: string;
+    target: string;
     command: string;
     execName: string;
     execType: string | undefined;
@@ -112,18 +122,20 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     timeoutSec: number;
   }
   const prepare = (task: Task, key: string, capTimeoutSec?: number): Prepared => {
-    const hostname = store.resolve(task.hostname);
-    const command = store.resolve(task.command);
-    const execName = task.exec !== undefined ? store.resolve(task.exec).trim() : opts.defaultExecType;
+    const resolve = resolverOf(task);
+    const hostname = resolve(task.hostname);
+    const command = resolve(task.command);
+    const execName = task.exec !== undefined ? resolve(task.exec).trim() : opts.defaultExecType;
     const execType = opts.canonicalExecType(execName.toLowerCase());
+    const target = execType && opts.hostTarget ? opts.hostTarget(hostname, execType) : hostname;
     // $VAR in arguments is expanded by tasker itself (unset ones stay literal); a shell does its own.
-    const resolvedArgs = store.resolve(task.arguments);
+    const resolvedArgs = resolve(task.arguments);
     const args = execType === 'shell' ? resolvedArgs : expandEnv(resolvedArgs, opts.env ?? {}).text;
-    const shown = execType ? opts.describeCommand(execType, hostname, command, args) : `${command} ${args}`.trim();
+    const shown = execType ? opts.describeCommand(execType, target, command, args) : `${command} ${args}`.trim();
     // A literal timeout was checked (and warned about) by validation; only substituted ones warn here.
     let timeoutSec = resolveTimeout(task.timeout !== undefined ? store.resolve(task.timeout) : undefined, opts.defaultTimeoutSec, task.timeout?.includes('@') ? log : undefined, key);
     if (capTimeoutSec !== undefined) timeoutSec = Math.min(timeoutSec, capTimeoutSec);
-    return { hostname, command, execName, execType, args, shown, timeoutSec };
+    return { hostname, target, command, execName, execType, args, shown, timeoutSec };
   };
 
   /**
@@ -170,7 +182,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false): Promise<TaskResult> => {
     const prestarted = takePrestarted(key);
     const p = prestarted?.prepared ?? prepare(task, key, capTimeoutSec);
-    const { hostname, command, execName, execType, args, shown, timeoutSec } = p;
+    const { hostname, target, command, execName, execType, args, shown, timeoutSec } = p;
     const started = Date.now();
     if (!execType) {
       log.error(`Task ${key}: exec type '${execName}' is not configured`);
@@ -190,11 +202,11 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       last = next.task;
     }
     const request: ExecRequest = {
-      runId: opts.runId, taskId: key, execType, hostname, command, arguments: args,
+      runId: opts.runId, taskId: key, execType, hostname: target, command, arguments: args,
       timeoutMs: timeoutSec * 1000, signal,
       onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
       prestarted: prestarted?.handle,
-      then: then.map((t) => ({ taskId: t.key, execType: t.prepared.execType!, hostname: t.prepared.hostname, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
+      then: then.map((t) => ({ taskId: t.key, execType: t.prepared.execType!, hostname: t.prepared.target, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
       after: ahead.at(-1)?.handle,
     };
     let result: ProcessResult;
@@ -248,8 +260,8 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       result.stderr = split.text;
       result.stderrFile = split.file;
     }
-    if (task.success) result.success = evaluate(task.success, result);
-    else if (task.failure) result.success = !evaluate(task.failure, result);
+    if (task.success) result.success = evaluate(task.success, result, task);
+    else if (task.failure) result.success = !evaluate(task.failure, result, task);
     else result.success = result.exitCode === 0;
     if (r.timedOut) result.success = task.success ? result.success : false;
     outcome.results.set(key, result);

@@ -8,12 +8,16 @@ export interface HostTarget {
   taskId: number;
   hostname: string;
   execType: string;
+  /** Where the host is reached when that is not its name (an inventory host's ansible_host). */
+  address?: string;
 }
 
 export type HostStage = 'dns' | 'resolver' | 'ping' | 'connectivity';
 
 export interface HostProblem {
   hostname: string;
+  /** The address checked, when it is not the hostname. */
+  address?: string;
   /** Every task that uses this host (for `connectivity`: with the failing exec type). */
   taskIds: number[];
   stage: HostStage;
@@ -42,6 +46,7 @@ export interface HostValidationResult {
 
 interface HostGroup {
   hostname: string;
+  address: string;
   taskIds: number[];
   /** exec type name → its tasks on this host. */
   types: Map<string, { type: ExecType; taskIds: number[] }>;
@@ -72,7 +77,7 @@ function groupTargets(targets: readonly HostTarget[], registry: ExecTypeRegistry
     if (!type || !type.usesHost) continue;
     const hostname = t.hostname.trim();
     let group = byHost.get(hostname);
-    if (!group) byHost.set(hostname, (group = { hostname, taskIds: [], types: new Map() }));
+    if (!group) byHost.set(hostname, (group = { hostname, address: t.address?.trim() || hostname, taskIds: [], types: new Map() }));
     if (!group.taskIds.includes(t.taskId)) group.taskIds.push(t.taskId);
     let entry = group.types.get(type.name);
     if (!entry) group.types.set(type.name, (entry = { type, taskIds: [] }));
@@ -82,37 +87,38 @@ function groupTargets(targets: readonly HostTarget[], registry: ExecTypeRegistry
 }
 
 async function checkHost(group: HostGroup, opts: ValidateHostsOptions, fqdn: Map<string, string>): Promise<HostProblem[]> {
-  const { hostname, taskIds } = group;
+  const { hostname, address, taskIds } = group;
   const hv = opts.hostValidation;
+  const problem = (stage: HostStage, message: string, ids = taskIds): HostProblem => ({ hostname, ...(address !== hostname ? { address } : {}), taskIds: ids, stage, message });
   try {
     if (hostname === '') {
       const types = [...group.types.keys()].join(', ');
-      return [{ hostname, taskIds, stage: 'dns', message: `exec type ${types} needs a hostname, and none is given` }];
+      return [problem('dns', `exec type ${types} needs a hostname, and none is given`)];
     }
-    const resolved = await resolveHost(hostname, {
+    const resolved = await resolveHost(address, {
       dnsTimeoutMs: hv.dnsTimeoutSec * 1000,
       resolverTimeoutMs: hv.resolverTimeoutSec * 1000,
       env: opts.env,
       ...(hv.resolverCommand ? { resolverCommand: hv.resolverCommand } : {}),
     });
-    if (!resolved.ok) return [{ hostname, taskIds, stage: resolved.stage, message: resolved.message }];
-    const target = resolved.fqdn ?? hostname;
+    if (!resolved.ok) return [problem(resolved.stage, resolved.message)];
+    const target = resolved.fqdn ?? address;
     if (resolved.fqdn) fqdn.set(hostname, resolved.fqdn);
 
     if (hv.ping) {
       const why = await pingHost(target, hv.pingTimeoutSec * 1000, opts.env);
-      if (why) return [{ hostname, taskIds, stage: 'ping', message: why }];
+      if (why) return [problem('ping', why)];
     }
     if (!opts.checkConnectivity) return [];
     const found: HostProblem[] = [];
     for (const { type, taskIds: typeTasks } of group.types.values()) {
       const why = await testConnectivity(type, target, opts.env, opts.timeoutMs);
-      if (why) found.push({ hostname, taskIds: typeTasks, stage: 'connectivity', message: why });
+      if (why) found.push(problem('connectivity', why, typeTasks));
     }
     return found;
   } catch (err) {
     // Defensive: every step above reports instead of throwing; keep that promise if one does not.
-    return [{ hostname, taskIds, stage: 'dns', message: `host check failed: ${(err as Error).message}` }];
+    return [problem('dns', `host check failed: ${(err as Error).message}`)];
   }
 }
 
@@ -131,5 +137,6 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 /** One readable line: `host web01 (tasks 1, 3): ping: 'web01' does not answer ping (exit 1)`. */
 export function formatHostProblem(p: HostProblem): string {
   const tasks = p.taskIds.length === 1 ? `task ${p.taskIds[0]}` : `tasks ${p.taskIds.join(', ')}`;
-  return `host ${p.hostname || "''"} (${tasks}): ${p.stage}: ${p.message}`;
+  const at = p.address ? ` at ${p.address}` : '';
+  return `host ${p.hostname || "''"}${at} (${tasks}): ${p.stage}: ${p.message}`;
 }

@@ -2,6 +2,7 @@
 import type { FieldValue, TaskFileAst } from './ast.js';
 import type { ConditionNode, NextSpec } from './condition.js';
 import type { BlockType } from './keys.js';
+import type { Inventory } from '../inventory/model.js';
 
 export interface SplitSpec {
   delimiter: string;
@@ -52,6 +53,10 @@ export interface Task {
   ifTrueTasks?: number[];
   ifFalseTasks?: number[];
   agent?: string;
+  /** A `hostnames=` block's `condition` that uses host placeholders: checked per host, not once. */
+  hostCondition?: ConditionNode;
+  /** Placeholders local to this task: a `hostnames=` sub-task's `@HOST@`, `@HOST_VAR_name@`, … */
+  placeholders?: ReadonlyMap<string, string>;
   fields: Map<string, FieldValue>;
 }
 
@@ -64,4 +69,6 @@ export interface Workflow {
   ids: number[];
   /** Ids that only run inside a block (never in sequential flow). */
   subtaskIds: Set<number>;
+  /** The inventory `hostnames=@group` was expanded from (--inventory / config `inventory:`). */
+  inventory?: Inventory;
 }

@@ -14,6 +14,9 @@ import { suggest } from './diagnostics.js';
 import { BLOCK_TYPES, SPLIT_DELIMITERS } from './keys.js';
 import type { AggregateRule, SplitSpec, Task } from './model.js';
 import { findPlaceholders, substitute } from './variables.js';
+import type { Inventory } from '../inventory/model.js';
+import { isHostPlaceholder } from '../inventory/host-placeholders.js';
+import { selectHosts } from '../inventory/select-hosts.js';
 
 const AGGREGATES = new Set(['all_success', 'any_success', 'majority_success', 'always', 'never']);
 const AGGREGATE_N = /^(min_success|max_success|min_failed|max_failed|success_threshold)\s*=\s*(\d+)$/i;
@@ -62,6 +65,7 @@ export class TaskChecker {
     private readonly globals: ReadonlyMap<string, string>,
     private readonly execTypes: ReadonlySet<string>,
     private readonly diagnostics: Diagnostic[],
+    private readonly inventory?: Inventory,
   ) {}
 
   /** The typed task; its problems go to the diagnostics list. */
@@ -343,14 +347,28 @@ export class TaskChecker {
     task.tasks = this.idList(id, f.get('tasks'), 'tasks');
     const hostList = f.get('hostnames');
     if (hostList) {
-      const names = hostList.value.split(',').map((s) => s.trim()).filter(Boolean);
+      // Names, `@group`s of the inventory and `!` exclusions (docs/inventory.md).
+      const selection = selectHosts(hostList.value, this.inventory);
+      const names = selection.hosts;
       task.hostnames = names;
+      for (const p of selection.problems) this.at(hostList, p.code, p.severity, `task ${id}: ${p.message}`, p.hint, p.offset, p.length);
       if (f.get('tasks')) this.at(hostList, 'TASKS_AND_HOSTNAMES', 'error', `task ${id}: a parallel block has either tasks= or hostnames=, not both`);
       if (!task.command) this.at(hostList, 'HOSTNAMES_WITHOUT_COMMAND', 'error', `task ${id}: hostnames= fans one command out; command= is missing`);
-      if (names.length < 2 || names.length > 1000) this.at(hostList, 'HOSTNAMES_COUNT', 'error', `task ${id}: hostnames= lists ${names.length} host(s); give 2 to 1000`);
-      for (const h of names) {
+      if (selection.usesGroups) {
+        const selected = selection.problems.every((p) => p.severity !== 'error');
+        if (selected && names.length === 0) this.at(hostList, 'HOSTNAMES_COUNT', 'error', `task ${id}: hostnames= selects no host`, 'check the groups and exclusions');
+        if (names.length > 1000) this.at(hostList, 'HOSTNAMES_COUNT', 'error', `task ${id}: hostnames= selects ${names.length} hosts; at most 1000`);
+      } else if (names.length < 2 || names.length > 1000) this.at(hostList, 'HOSTNAMES_COUNT', 'error', `task ${id}: hostnames= lists ${names.length} host(s); give 2 to 1000`);
+      for (const { name: h, offset } of selection.literals) {
+        if (this.inventory?.hosts.has(h)) continue; // the inventory checked its own names
         const bad = IPV4.test(h) ? h.split('.').some((o) => Number(o) > 255) : !HOSTNAME.test(h);
-        if (bad) this.at(hostList, 'INVALID_HOSTNAME', 'error', `task ${id}: '${h}' is not a valid host name or IPv4 address`, undefined, hostList.value.indexOf(h), h.length);
+        if (bad) this.at(hostList, 'INVALID_HOSTNAME', 'error', `task ${id}: '${h}' is not a valid host name or IPv4 address`, undefined, offset, h.length);
+      }
+      // A condition about the host is checked per host (hosts where it is false are skipped).
+      const cond = f.get('condition');
+      if (cond && findPlaceholders(cond.value).some((p) => isHostPlaceholder(p.name))) {
+        task.hostCondition = task.condition;
+        task.condition = undefined;
       }
     } else if (!f.get('tasks')) {
       this.atTask(task, 'PARALLEL_WITHOUT_TASKS', `parallel task ${id} has neither tasks= nor hostnames=`, 'list the sub-tasks: tasks=10,11,12');

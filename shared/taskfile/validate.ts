@@ -12,6 +12,8 @@ import { expandEnv, findPlaceholders, TASK_VAR } from './variables.js';
 import type { Placeholder } from './variables.js';
 import { analyseFlow, canRunBefore } from './flow-analysis.js';
 import { TaskChecker } from './validate-task.js';
+import type { Inventory } from '../inventory/model.js';
+import { checkHostPlaceholder } from './host-placeholder-check.js';
 
 export { parseAggregate, parseSplit } from './validate-task.js';
 
@@ -23,6 +25,8 @@ export interface ValidateOptions {
   strictEnv?: boolean;
   /** Where this run starts (--start-from): flow from there counts as reachable too. */
   startFrom?: number;
+  /** The inventory for `hostnames=@group` (--inventory, config `inventory:`). */
+  inventory?: Inventory;
 }
 
 const ROUTING_KEYS = ['next', 'loop', 'on_success', 'on_failure', 'goto'];
@@ -58,7 +62,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
     }
   }
 
-  const checker = new TaskChecker(globals, opts.execTypes, diagnostics);
+  const checker = new TaskChecker(globals, opts.execTypes, diagnostics, opts.inventory);
   const tasks = new Map<number, Task>();
   for (const node of ast.tasks.values()) tasks.set(node.id, checker.build(node));
 
@@ -90,7 +94,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
     checkMembers(task, 'if_false_tasks', task.ifFalseTasks);
   }
 
-  const workflow: Workflow = { ast, globals, tasks, ids, subtaskIds };
+  const workflow: Workflow = { ast, globals, tasks, ids, subtaskIds, ...(opts.inventory ? { inventory: opts.inventory } : {}) };
 
   // Jump targets.
   const checkJump = (task: Task, key: string, target: number | undefined): void => {
@@ -143,6 +147,7 @@ function checkTaskVariables(wf: Workflow, task: Task, diagnostics: Diagnostic[])
 /** A task result of a task that exists and can have run before, or a defined global. */
 function checkPlaceholder(wf: Workflow, task: Task, key: string, field: FieldValue, p: Placeholder, diagnostics: Diagnostic[]): void {
   if (!TASK_VAR.test(p.name)) {
+    if (checkHostPlaceholder(wf, task, key, field, p, diagnostics)) return;
     if (/^\d+_/.test(p.name)) unknownResultVariable(task, field, p, diagnostics);
     else if (!wf.globals.has(p.name) && !(p.name.toLowerCase() === 'task' && task.hostnames)) undefinedVariable(wf, task, field, p, diagnostics);
     return;
