@@ -31,8 +31,9 @@ export function parseIniInventory(text: string, source: string): { inventory: In
     const indent = raw.length - raw.trimStart().length;
     const line = raw.trim();
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    if (line.startsWith('[')) {
-      const m = SECTION.exec(line);
+    // As Ansible: a line in brackets is a section header; `[2001:db8::1]:22` is a host.
+    const m = line.startsWith('[') ? SECTION.exec(line) : null;
+    if (m || (line.startsWith('[') && stripComment(line).trimEnd().endsWith(']'))) {
       if (!m) {
         b.error('INI_SYNTAX', `'${clip(line)}' is not a section header`, { line: lineNo, col: indent + 1, length: line.length }, 'write [group], [group:vars] or [group:children]');
         group = undefined;
