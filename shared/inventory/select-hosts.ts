@@ -1,8 +1,9 @@
 /**
  * The host list of a `hostnames=` block: comma-separated terms, each a host name or `@group`,
- * and exclusions `!name` / `!@group`. The selection is every included host once, in the order
- * first named (a group's hosts in inventory order), minus every excluded host, wherever the
- * exclusion is written (as Ansible's `!` patterns).
+ * and exclusions `!name` / `!@group`. The selection is the included hosts in the order named (a
+ * group's hosts in inventory order; a host once, except that a plain name written twice runs twice,
+ * as the peer's plain lists do), minus every excluded host, wherever the exclusion is written (as
+ * Ansible's `!` patterns).
  */
 import { suggest } from '../taskfile/diagnostics.js';
 import { hostsOfGroup } from './host-vars.js';
@@ -29,7 +30,9 @@ export interface HostSelection {
 
 /** Select hosts from `text` (the value of `hostnames=`); `inventory` is undefined when none was given. */
 export function selectHosts(text: string, inventory: Inventory | undefined): HostSelection {
-  const included = new Set<string>();
+  const included: string[] = [];
+  const seen = new Set<string>();
+  const fromGroups = new Set<string>();
   const excluded: { name: string; offset: number; length: number }[] = [];
   const literals: HostSelection['literals'] = [];
   const problems: SelectionProblem[] = [];
@@ -71,10 +74,16 @@ export function selectHosts(text: string, inventory: Inventory | undefined): Hos
       if (!negated) literals.push({ name: body, offset: bodyAt });
     }
     if (negated) for (const n of names) excluded.push({ name: n, offset: at, length: term.length });
-    else for (const n of names) included.add(n);
+    else if (body.startsWith('@')) {
+      for (const n of names) {
+        if (!seen.has(n)) included.push(n);
+        fromGroups.add(n);
+      }
+    } else if (!fromGroups.has(body)) included.push(body);
+    if (!negated) for (const n of names) seen.add(n);
   }
   for (const x of excluded) {
-    if (!included.has(x.name) && !x.name.startsWith('@')) {
+    if (!seen.has(x.name)) {
       problems.push({ code: 'NOT_SELECTED', severity: 'warning', message: `'${x.name}' is excluded but was not selected`, offset: x.offset, length: x.length });
     }
   }
@@ -85,6 +94,7 @@ export function selectHosts(text: string, inventory: Inventory | undefined): Hos
 /** One NOT_SELECTED warning per exclusion term (a group excludes many hosts). */
 function dedupe(problems: SelectionProblem[]): SelectionProblem[] {
   const seen = new Set<string>();
+  const fromGroups = new Set<string>();
   return problems.filter((p) => {
     const key = `${p.code}:${p.offset}`;
     if (p.code !== 'NOT_SELECTED') return true;

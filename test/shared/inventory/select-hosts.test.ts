@@ -41,3 +41,9 @@ test('@group without an inventory is INVENTORY_REQUIRED; plain names need none',
   t.false(plain.usesGroups);
   t.deepEqual(plain.literals, [{ name: 'web01', offset: 0 }, { name: 'web02', offset: 6 }]);
 });
+
+test('a plain name written twice runs twice (the peer\'s lists); a host that groups bring is selected once', (t) => {
+  t.deepEqual(selectHosts('localhost,localhost', undefined).hosts, ['localhost', 'localhost']);
+  t.deepEqual(selectHosts('@web,@prod,@canary', inventory).hosts, ['web01', 'web02', 'web03', 'web04', 'db1', 'db2']);
+  t.deepEqual(selectHosts('a,a,!a,b', undefined).hosts, ['b']);
+});
