@@ -9,7 +9,7 @@ import { openTunnel } from '../../shared/ssh/tunnel.js';
  */
 export async function checkAgentHealthOverSsh(client: Client, port: number, deadlineMs = 20_000): Promise<string> {
   const [grpc, protos] = await Promise.all([import('@grpc/grpc-js'), loadProtos()]);
-  const tunnel = await openTunnel(client, '127.0.0.1', port);
+  const tunnel = await openTunnel(client, { host: '127.0.0.1', port });
   const creds = grpc.credentials.createInsecure();
   const opts = { 'grpc.default_authority': 'localhost', 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 500 };
   const health = new protos.health.grpc.health.v1.Health(tunnel.target, creds, opts);
