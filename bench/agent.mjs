@@ -122,7 +122,7 @@ try {
   const agentCert = await issueCert({ dir: tmp, name: 'agent1', sans: ['127.0.0.1'], usage: 'server' });
   const ctlCert = await issueCert({ dir: tmp, name: 'controller1', usage: 'client' });
   tlsAgent = await startAgent(['--listen', '127.0.0.1:0', '--tls-ca', join(tmp, 'ca.crt'), '--tls-cert', agentCert.cert, '--tls-key', agentCert.key]);
-  plainAgent = await startAgent(['--listen', '127.0.0.1:0']);
+  plainAgent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback']);
   const tlsEx = createAgentExecutor({ name: 'tls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } });
   const sshSpec = { name: 'tun', kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts }, port: plainAgent.port };
   const tunEx = createAgentExecutor(sshSpec);

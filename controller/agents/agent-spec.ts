@@ -1,6 +1,7 @@
 import { isAbsolute, dirname, resolve as resolvePath } from 'node:path';
 import type { ConfigPath } from '../../shared/config/load-config.js';
 import type { SshTarget } from '../../shared/ssh/connect.js';
+import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 
 /** Client TLS material for an agent (paths). */
 export interface AgentTlsFiles {
@@ -54,9 +55,14 @@ export function parseAgentsConfig(data: unknown, configPath?: string): AgentsCon
   const base = configPath ? dirname(configPath) : process.cwd();
   const file = (v: string) => (v.startsWith('~') || isAbsolute(v) ? v : resolvePath(base, v));
   /** A problem about the key at `where` (a dotted path of the config's keys). */
+  let current = ''; // the agent entry being read: its name may itself hold dots
   const problem = (where: string, message: string) => {
     out.problems.push(message);
-    out.issues.push({ path: where.split('.'), message });
+    const head = `agents.${current}`;
+    const path = current && (where === head || where.startsWith(`${head}.`))
+      ? ['agents', current, ...where.slice(head.length + 1).split('.').filter(Boolean)]
+      : where.split('.');
+    out.issues.push({ path, message });
   };
   const str = (o: Obj, key: string, where: string, required: boolean): string | undefined => {
     const v = o[key];
@@ -95,6 +101,7 @@ export function parseAgentsConfig(data: unknown, configPath?: string): AgentsCon
   if (agents !== undefined && !isObj(agents)) problem('agents', 'agents must be a mapping of agent name to settings');
   for (const [name, raw] of Object.entries(isObj(agents) ? agents : {})) {
     const where = `agents.${name}`;
+    current = name;
     if (!isObj(raw)) {
       problem(where, `${where} must be a mapping (address + tls, address: unix:PATH, or ssh + port/address: unix:PATH)`);
       continue;
@@ -152,6 +159,7 @@ export function parseAgentsConfig(data: unknown, configPath?: string): AgentsCon
     const t = tls(raw.tls, `${where}.tls`);
     if (t) out.agents.set(name, { name, kind: 'tls', address, tls: t });
   }
+  current = '';
   if (data.agent_tls !== undefined) {
     const t = tls(data.agent_tls, 'agent_tls');
     if (t) out.adHocTls = t;
@@ -161,6 +169,24 @@ export function parseAgentsConfig(data: unknown, configPath?: string): AgentsCon
     else out.defaultAgent = data.default_agent;
   }
   return out;
+}
+
+/**
+ * The problems of the config's `agents`, `agent_tls` and `default_agent` keys as positioned
+ * diagnostics: tasker refuses such a config (exit 20) whether or not this run uses an agent.
+ */
+export function agentsConfigDiagnostics(
+  data: Record<string, unknown>,
+  configPath: string | undefined,
+  positionOf?: (path: ConfigPath, which?: 'value' | 'key') => { line: number; col: number } | undefined,
+): Diagnostic[] {
+  if (!['agents', 'agent_tls', 'default_agent'].some((k) => data[k] !== undefined)) return [];
+  return parseAgentsConfig(data, configPath).issues.map(({ path, message }) => {
+    const d: Diagnostic = { code: 'CONFIG_INVALID', severity: 'error', message };
+    const pos = positionOf?.(path) ?? positionOf?.(path, 'key');
+    if (pos) Object.assign(d, { line: pos.line, col: pos.col });
+    return d;
+  });
 }
 
 /** The absolute socket path of `unix:PATH` (relative to `base`); '' when PATH is empty. */

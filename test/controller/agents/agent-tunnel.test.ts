@@ -26,7 +26,7 @@ const spec = (): AgentSpec => ({
 
 test.before(async () => {
   sshd = await startSshd();
-  agent = await startAgent(['--listen', '127.0.0.1:0']);
+  agent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback']);
 });
 
 test.after.always(async () => {

@@ -54,7 +54,7 @@ test.before(async () => {
     );
     // host-b: sshd on its own address, the agent only on its own loopback.
     sshd = await startSshd({ host: HOST_B, port: 22, wrap: (argv) => lab.exec(b, argv) });
-    agentB = await startAgent(['--listen', '127.0.0.1:0'], { wrap: (argv) => lab.exec(b, argv) });
+    agentB = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback'], { wrap: (argv) => lab.exec(b, argv) });
 
     config = join(dir, 'tasker.yaml');
     writeFileSync(config, [
