@@ -183,7 +183,7 @@ export function agentsConfigDiagnostics(
   if (!['agents', 'agent_tls', 'default_agent'].some((k) => data[k] !== undefined)) return [];
   return parseAgentsConfig(data, configPath).issues.map(({ path, message }) => {
     const d: Diagnostic = { code: 'CONFIG_INVALID', severity: 'error', message };
-    const pos = positionOf?.(path) ?? positionOf?.(path, 'key');
+    const pos = positionOf?.(path, 'key') ?? positionOf?.(path);
     if (pos) Object.assign(d, { line: pos.line, col: pos.col });
     return d;
   });
