@@ -42,6 +42,8 @@ const SERVE_FLAGS = {
 /** The `agent:` section of the agent's config file; command-line flags win over it. */
 interface AgentFileConfig {
   listen?: string;
+  /** As --insecure-loopback. */
+  insecure_loopback?: boolean;
   tls?: { ca?: string; cert?: string; key?: string };
   allow_clients?: string[];
   allow_exec?: string[];
@@ -140,9 +142,12 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     const wantNats = await natsRequested(natsFlags);
     if (!listen && !wantNats) throw new UsageError('--listen unix:PATH|HOST:PORT or --nats URL is required (or agent.listen / nats.url in --config)');
     const address = listen === undefined ? undefined : readListen(listen, typeof flags.listen === 'string' ? '--listen' : `agent.listen in ${configPath}`);
-    const insecureLoopback = flags['insecure-loopback'] === true;
+    if (file.insecure_loopback !== undefined && typeof file.insecure_loopback !== 'boolean') {
+      throw new UsageError(`${configPath}: agent.insecure_loopback must be true or false, got \`${String(file.insecure_loopback)}\``);
+    }
+    const insecureLoopback = flags['insecure-loopback'] === true || file.insecure_loopback === true;
     if (insecureLoopback && !(address?.kind === 'tcp' && address.loopback)) {
-      throw new UsageError('--insecure-loopback only applies to --listen on a loopback HOST:PORT (127.0.0.1, ::1)');
+      throw new UsageError('--insecure-loopback (agent.insecure_loopback) only applies to --listen on a loopback HOST:PORT (127.0.0.1, ::1)');
     }
     const tls = await readTls(
       pick(flags, 'tls-ca', file.tls?.ca),

@@ -69,7 +69,7 @@ test('--insecure-loopback serves plaintext on loopback and warns at start; it is
   const dir = await newDir();
   const r = await runAgentCli(['serve', '--listen', `unix:${join(dir, 'a.sock')}`, '--insecure-loopback']);
   t.is(r.code, 2);
-  t.regex(r.stderr, /--insecure-loopback only applies to --listen on a loopback HOST:PORT/);
+  t.regex(r.stderr, /--insecure-loopback \(agent\.insecure_loopback\) only applies to --listen on a loopback HOST:PORT/);
 });
 
 test('a Unix-socket agent: socket 0600 in a 0700 directory (created when missing), runs tasks, removes its socket on exit', async (t) => {
