@@ -81,6 +81,7 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
       ...KEEPALIVE,
       authority: 'localhost',
       connect: () => netConnect({ path: tunnel.socketPath }),
+      describeError: () => refused,
       explainClose: () => refused,
     });
     let broken = false;
