@@ -45,7 +45,7 @@ function startAgent(args) {
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);
-      if (m) resolve({ child, address: m[1], port: Number(/:(\d+)$/.exec(m[1])[1]) });
+      if (m) resolve({ child, address: m[1], port: m[1].startsWith('unix:') ? 0 : Number(/:(\d+)$/.exec(m[1])[1]) });
     });
     child.once('exit', (code) => reject(new Error(`agent exited ${code}`)));
   });
@@ -122,9 +122,11 @@ try {
   const agentCert = await issueCert({ dir: tmp, name: 'agent1', sans: ['127.0.0.1'], usage: 'server' });
   const ctlCert = await issueCert({ dir: tmp, name: 'controller1', usage: 'client' });
   tlsAgent = await startAgent(['--listen', '127.0.0.1:0', '--tls-ca', join(tmp, 'ca.crt'), '--tls-cert', agentCert.cert, '--tls-key', agentCert.key]);
-  plainAgent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback']);
+  // The tunnelled agent listens on its Unix socket (the default transport; sshd forwards to it).
+  const socket = join(tmp, 'sock', 'agent.sock');
+  plainAgent = await startAgent(['--listen', `unix:${socket}`]);
   const tlsEx = createAgentExecutor({ name: 'tls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } });
-  const sshSpec = { name: 'tun', kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts }, port: plainAgent.port };
+  const sshSpec = { name: 'tun', kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts }, socket };
   const tunEx = createAgentExecutor(sshSpec);
   // The same agent without the Session stream: one Execute call (HTTP/2 stream) per task.
   const tlsCallEx = createAgentExecutor({ name: 'tls-calls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } }, { session: false });
@@ -185,7 +187,7 @@ try {
   writeFileSync(join(tmp, 'tasker.yaml'), [
     'agents:',
     `  jump-tls: {address: "${tlsAgent.address}", tls: {ca: "${join(tmp, 'ca.crt')}", cert: "${ctlCert.cert}", key: "${ctlCert.key}"}}`,
-    `  jump-ssh: {ssh: {host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity: "${sshd.identity}", known_hosts: "${sshd.knownHosts}"}, port: ${plainAgent.port}}`,
+    `  jump-ssh: {ssh: {host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity: "${sshd.identity}", known_hosts: "${sshd.knownHosts}"}, address: "unix:${socket}"}`,
     '',
   ].join('\n'));
   const tasker = (name) => () => {
