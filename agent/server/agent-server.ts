@@ -222,7 +222,14 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(addr.bind, creds, (err, p) => (err ? reject(new AgentConfigError(`cannot listen on ${listen}: ${err.message}`)) : resolve(p))),
   );
-  if (addr.kind === 'unix') await restrictSocketFile(addr.path);
+  if (addr.kind === 'unix') {
+    try {
+      await restrictSocketFile(addr.path);
+    } catch (err) {
+      server.forceShutdown();
+      throw new AgentConfigError(`cannot make ${addr.path} private (chmod 0600): ${(err as Error).message}`);
+    }
+  }
   const address = addr.kind === 'unix' ? addr.bind : addr.bind.replace(/:\d+$/, `:${port}`);
   log.info('agent listening', { address, tls: Boolean(opts.tls), ...(addr.kind === 'tcp' && !opts.tls && { insecureLoopback: true }), maxConcurrent: opts.maxConcurrent, maxQueue: opts.maxQueue });
 
