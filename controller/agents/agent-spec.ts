@@ -202,14 +202,14 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /**
- * The spec for an agent name or an ad-hoc `HOST:PORT`. Undefined with a reason when neither a
+ * The spec for an agent name, an ad-hoc `unix:PATH` (relative to `cwd`) or `HOST:PORT`. Undefined with a reason when neither a
  * configured name nor a usable address.
  */
-export function lookupAgentSpec(nameOrAddress: string, config: AgentsConfig): { spec?: AgentSpec; problem?: string } {
+export function lookupAgentSpec(nameOrAddress: string, config: AgentsConfig, cwd = process.cwd()): { spec?: AgentSpec; problem?: string } {
   const named = config.agents.get(nameOrAddress);
   if (named) return { spec: named };
   if (nameOrAddress.startsWith('unix:')) {
-    const path = unixPath(nameOrAddress, process.cwd());
+    const path = unixPath(nameOrAddress, cwd);
     return path ? { spec: { name: nameOrAddress, kind: 'unix', path } } : { problem: `\`${nameOrAddress}\`: unix:PATH needs a socket path` };
   }
   if (/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(nameOrAddress)) {
