@@ -202,8 +202,8 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /**
- * The spec for an agent name, an ad-hoc `unix:PATH` (relative to `cwd`) or `HOST:PORT`. Undefined with a reason when neither a
- * configured name nor a usable address.
+ * The spec for an agent name, an ad-hoc `unix:PATH` (relative to `cwd`) or `HOST:PORT`. Undefined
+ * with a reason when neither a configured name nor a usable address.
  */
 export function lookupAgentSpec(nameOrAddress: string, config: AgentsConfig, cwd = process.cwd()): { spec?: AgentSpec; problem?: string } {
   const named = config.agents.get(nameOrAddress);
