@@ -159,6 +159,9 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     drainTimeoutMs = parseIntFlag('drain-timeout', pick(flags, 'drain-timeout', file.drain_timeout) ?? '30', 0, 86_400) * 1000;
     const { registry, hostValidation } = loaded;
     const max = typeof flags.max === 'string' ? parseIntFlag('max', flags.max, 1, 10_000) : undefined;
+    if (tls && address?.kind === 'unix') {
+      throw new UsageError(`--tls-* go with --listen HOST:PORT; a Unix socket (${address.bind}) is closed to other users by its permissions, and controllers reach it without TLS`);
+    }
     if (insecureLoopback && !tls) {
       io.stderr.write(
         `tasker-agent serve: warning: plaintext gRPC on ${address!.bind} (--insecure-loopback): every local user ` +

@@ -130,3 +130,10 @@ test('a stale socket is replaced; a live one or a plain file is refused', async 
   writeFileSync(file, 'x');
   await refuses(t, file, /not-a-socket exists and is not a socket; remove it or choose another path/);
 });
+
+test('TLS options with a Unix socket are a usage error (controllers reach a socket without TLS)', async (t) => {
+  const dir = await newDir();
+  const r = await runAgentCli(['serve', '--listen', `unix:${join(dir, 'a.sock')}`, '--tls-ca', '/etc/hostname', '--tls-cert', '/etc/hostname', '--tls-key', '/etc/hostname']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /--tls-\* go with --listen HOST:PORT; a Unix socket \(unix:.*a\.sock\) is closed to other users by its permissions/);
+});
