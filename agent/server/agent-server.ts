@@ -11,6 +11,7 @@ import { HealthService } from './health.js';
 import { AGENT_FEATURES, CallRegistry } from './call-registry.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
+import { refuseOpenTransport } from './transport-policy.js';
 import { findNulField, nulFieldMessage } from './nul-bytes.js';
 import { oneWriteEndInterceptor } from './one-write-end.js';
 import { Session } from './session.js';
@@ -71,23 +72,8 @@ export class AgentConfigError extends Error {
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const addr = typeof opts.listen === 'string' ? parseListenAddress(opts.listen) : opts.listen;
   const listen = typeof opts.listen === 'string' ? opts.listen : opts.listen.bind;
-  if (addr.kind === 'tcp' && !opts.tls) {
-    if (!addr.loopback) {
-      throw new AgentConfigError(
-        `refusing to listen on ${listen} without TLS: plaintext TCP is never allowed off loopback. ` +
-          `Listen on unix:PATH (reached locally or through an SSH tunnel), or give --tls-ca, --tls-cert ` +
-          `and --tls-key for mutual TLS`,
-      );
-    }
-    if (!opts.insecureLoopback) {
-      throw new AgentConfigError(
-        `refusing plaintext TCP on ${listen}: every local user could connect and run tasks as this ` +
-          `agent's user. Listen on unix:PATH (a socket only the agent's user can open; SSH tunnels ` +
-          `reach it too), give --tls-ca, --tls-cert and --tls-key for mutual TLS, or accept the ` +
-          `risk with --insecure-loopback`,
-      );
-    }
-  }
+  const refused = refuseOpenTransport(addr, listen, Boolean(opts.tls), Boolean(opts.insecureLoopback));
+  if (refused) throw new AgentConfigError(refused);
   if (opts.allowClients?.length && !opts.tls) {
     throw new AgentConfigError('--allow-client needs TLS (client names come from client certificates)');
   }
