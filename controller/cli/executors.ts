@@ -51,7 +51,7 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
   const sshExecutor = async (): Promise<TaskExecutor> => {
     if (ssh) return ssh;
     const mod = await import('../ssh/index.js');
-    const parsed = mod.parseSshConfig(setup.config.data['ssh'], setup.config.path);
+    const parsed = mod.parseSshConfig(setup.config.data, setup.config.path);
     ssh = mod.createSshExecutor({ ...parsed.options, env: io.env });
     return ssh;
   };
