@@ -7,6 +7,7 @@ import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker
 import type { AgentLogger } from '../logger.js';
 import type { CallRegistry } from './call-registry.js';
 import { AcquireAbortedError, AgentBusyError, type ConcurrencyLimiter } from './limiter.js';
+import { findNulField, nulFieldMessage } from './nul-bytes.js';
 
 /** Largest accepted timeout: a day. The controller clamps task timeouts to 5–1000 s anyway. */
 export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
@@ -73,6 +74,8 @@ export interface ExecuteCall extends PeerCall {
 
 /** Validate the request; the message names the field as the controller sent it. */
 export function validateExecuteRequest(req: ExecuteRequest__Output, allowExec?: ReadonlySet<string>): string | undefined {
+  const nul = findNulField(req);
+  if (nul) return nulFieldMessage(nul);
   if (!req.exec_type) return 'exec_type is required';
   if (allowExec && !allowExec.has(req.exec_type)) return undefined; // PERMISSION_DENIED, decided by the caller
   if (!req.command.trim()) return 'command must not be empty';

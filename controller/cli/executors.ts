@@ -37,7 +37,7 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
       const name = mod.resolveAgentName({ taskAgent: t.agent !== undefined ? g(t.agent) : undefined, cliAgent: args.agent, env: io.env, config });
       if (!name) continue;
       if (!agents.has(name)) {
-        const found = mod.lookupAgentSpec(name, config);
+        const found = mod.lookupAgentSpec(name, config, io.cwd);
         if (!found.spec) {
           problems.push(`task ${t.id}: agent '${name}': ${found.problem ?? 'not configured'}`);
           continue;

@@ -71,7 +71,8 @@ options:
   -c, --check-connectivity      also run each exec type's connectivity test (alias --connection-test)
   -p, --project NAME            append a row to BASE/logs/project_NAME_summary.log
   --config FILE                 config file (exec types, agents, host validation); see docs/configuration.md
-  --agent NAME|HOST:PORT        run tasks on this tasker-agent (else task agent=, $TASK_EXECUTOR_AGENT,
+  --agent NAME|unix:PATH|HOST:PORT
+                                run tasks on this tasker-agent (else task agent=, $TASK_EXECUTOR_AGENT,
                                 config default_agent; none: locally)
   --validate-only               validate the file (and hosts) and exit
   --show-plan                   print the plan and ask before running (-y answers yes)

@@ -170,7 +170,8 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
     config = loaded;
     const fromConfig = execTypesFromConfig(loaded.data, loaded.positionOf);
     registry = fromConfig.registry;
-    const configDiagnostics = [...loaded.diagnostics, ...fromConfig.diagnostics];
+    const { remoteConfigDiagnostics } = await import('./remote-config-diagnostics.js');
+    const configDiagnostics = [...loaded.diagnostics, ...fromConfig.diagnostics, ...remoteConfigDiagnostics(loaded.data, loaded.path, loaded.positionOf)];
     const configLines = loaded.path && configDiagnostics.some((d) => d.line) ? readFileSync(loaded.path, 'utf8').split(/\r?\n/) : undefined;
     for (const d of sortDiagnostics(configDiagnostics)) io.stderr.write(`${formatDiagnostic(d, loaded.path ?? args.config ?? 'config', configLines)}\n`);
     if (hasErrors(configDiagnostics)) {
