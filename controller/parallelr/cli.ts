@@ -66,7 +66,7 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
     }
     if (e instanceof FatalError) {
       err(`parallelr: error: ${e.message}`);
-      return ParallelrExit.FAILED;
+      return e.exitCode ?? ParallelrExit.FAILED;
     }
     err(`parallelr: unexpected error: ${(e as Error).message}`);
     return ParallelrExit.FAILED;

@@ -26,6 +26,8 @@ class ConditionParser {
   readonly diagnostics: ConditionDiagnostic[] = [];
   private pos: number;
   private depth = 0;
+  /** Set by NESTING_TOO_DEEP: the rest of the text is skipped, and the open groups report nothing more. */
+  private abandoned = false;
 
   constructor(
     private readonly text: string,
@@ -201,46 +203,50 @@ class ConditionParser {
   }
 
   private parseUnary(): ConditionNode | null {
-    this.skipSpace();
-    const start = this.pos;
-    const c = this.peek();
-    if (c === undefined) return null;
-    if (c === '&' || c === '|') {
-      this.error('MISSING_OPERAND', start, 1, `'${c}' has no condition before it`, `remove the '${c}' or add a condition before it`);
-      return null;
-    }
-    if (c === ')') return null;
-    const not = /^not(?=[\s(])/i.exec(this.text.slice(start, start + 4));
-    if (not) {
-      this.error(
-        'TEXTUAL_OPERATOR',
-        start,
-        3,
-        `'${not[0]}' is not an operator`,
-        'there is no NOT: use exit_not_0, stdout!~TEXT or != instead',
-      );
-      this.pos += 3;
+    // A run of NOTs or stray '!'s is a loop, not a recursion: a line of them must not reach the stack limit.
+    for (;;) {
       this.skipSpace();
-      if (this.pos >= this.text.length) return null;
-      return this.parseUnary();
+      const start = this.pos;
+      const c = this.peek();
+      if (c === undefined) return null;
+      if (c === '&' || c === '|') {
+        this.error('MISSING_OPERAND', start, 1, `'${c}' has no condition before it`, `remove the '${c}' or add a condition before it`);
+        return null;
+      }
+      if (c === ')') return null;
+      const not = /^not(?=[\s(])/i.exec(this.text.slice(start, start + 4));
+      if (not) {
+        this.error(
+          'TEXTUAL_OPERATOR',
+          start,
+          3,
+          `'${not[0]}' is not an operator`,
+          'there is no NOT: use exit_not_0, stdout!~TEXT or != instead',
+        );
+        this.pos += 3;
+        this.skipSpace();
+        if (this.pos >= this.text.length) return null;
+        continue;
+      }
+      if (c === '!' && this.text[start + 1] !== '~' && this.text[start + 1] !== '=') {
+        this.error('UNEXPECTED_CHARACTER', start, 1, "unexpected '!'", 'negate with exit_not_0, stdout!~TEXT or !=');
+        this.pos++;
+        this.skipSpace();
+        const next = this.peek();
+        if (next === undefined || next === '&' || next === '|' || next === ')') return null;
+        continue;
+      }
+      if (c === '(') return this.parseGroup();
+      return this.parseAtom();
     }
-    if (c === '!' && this.text[start + 1] !== '~' && this.text[start + 1] !== '=') {
-      this.error('UNEXPECTED_CHARACTER', start, 1, "unexpected '!'", 'negate with exit_not_0, stdout!~TEXT or !=');
-      this.pos++;
-      this.skipSpace();
-      const next = this.peek();
-      if (next === undefined || next === '&' || next === '|' || next === ')') return null;
-      return this.parseUnary();
-    }
-    if (c === '(') return this.parseGroup();
-    return this.parseAtom();
   }
 
   private parseGroup(): ConditionNode | null {
     const open = this.pos++;
     if (this.depth >= MAX_DEPTH) {
-      this.error('NESTING_TOO_DEEP', open, 1, `parentheses nest deeper than ${MAX_DEPTH} levels`);
+      this.error('NESTING_TOO_DEEP', open, 1, `parentheses nest deeper than ${MAX_DEPTH} levels`, 'split the condition, or remove parentheses that group a single condition');
       this.pos = this.text.length;
+      this.abandoned = true;
       return null;
     }
     this.skipSpace();
@@ -252,6 +258,8 @@ class ConditionParser {
     this.depth++;
     const inner = this.parseOr();
     this.depth--;
+    // Past NESTING_TOO_DEEP the text was skipped: the groups around it are not "unclosed".
+    if (this.abandoned) return null;
     this.skipSpace();
     if (this.peek() === ')') {
       this.pos++;

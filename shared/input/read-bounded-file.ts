@@ -1,0 +1,130 @@
+/**
+ * The one way the tools read an input file an operator hands them (task files, config files,
+ * parallelr argument files, inventories): a regular file only, at most `maxFileBytes`, no line longer
+ * than `maxLineBytes`, valid UTF-8. It never holds more than the limit plus one byte, whatever the
+ * path names (`/dev/zero`, a FIFO nobody writes to, a 50 MB line), and never throws.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { findInvalidUtf8, positionOfByte } from './utf8-position.js';
+
+export interface InputLimits {
+  /** Largest file accepted, in bytes. */
+  maxFileBytes: number;
+  /** Longest line accepted, in bytes, without its newline. */
+  maxLineBytes: number;
+}
+
+export const MiB = 1024 * 1024;
+export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({ maxFileBytes: 16 * MiB, maxLineBytes: 1 * MiB });
+
+export type InputProblemKind = 'missing' | 'not-regular' | 'unreadable' | 'too-large' | 'line-too-long' | 'invalid-utf8';
+
+/** Why a file was refused. `line`/`col` (1-based) are set for the problems inside the file. */
+export interface InputProblem {
+  kind: InputProblemKind;
+  /** What is wrong, without the file name: "is a FIFO, not a regular file". */
+  reason: string;
+  /** How to fix it, where there is something to say. */
+  hint?: string;
+  line?: number;
+  col?: number;
+}
+
+export type BoundedRead = { ok: true; text: string } | { ok: false; problem: InputProblem };
+
+const CHUNK = 64 * 1024;
+
+/** Read `path` as UTF-8 text within `limits`; every refusal is a value, never an exception. */
+export function readBoundedFile(path: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): BoundedRead {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer; it is refused below.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return refuse('missing', 'does not exist');
+    if (code === 'ENOTDIR') return refuse('missing', 'does not exist (a part of the path is not a directory)');
+    return refuse('unreadable', `cannot be opened: ${(e as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return refuse('not-regular', `is ${describeType(st)}, not a regular file`, 'name a regular file');
+    return readOpen(fd, st.size, limits);
+  } catch (e) {
+    return refuse('unreadable', `cannot be read: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Read at most maxFileBytes + 1 bytes (the size from stat is only a first guess: files grow). */
+function readOpen(fd: number, statSize: number, limits: InputLimits): BoundedRead {
+  const cap = limits.maxFileBytes + 1;
+  let buf = Buffer.allocUnsafe(Math.min(cap, Math.max(CHUNK, statSize + 1)));
+  let length = 0;
+  for (;;) {
+    if (length === buf.length) {
+      if (buf.length >= cap) break;
+      const bigger = Buffer.allocUnsafe(Math.min(cap, buf.length * 2));
+      buf.copy(bigger, 0, 0, length);
+      buf = bigger;
+    }
+    const n = readSync(fd, buf, length, buf.length - length, null);
+    if (n === 0) break;
+    length += n;
+  }
+  const bytes = buf.subarray(0, Math.min(length, limits.maxFileBytes));
+  const longLine = findLongLine(bytes, limits.maxLineBytes);
+  if (longLine !== undefined) {
+    return refuse('line-too-long', `line is longer than ${formatBytes(limits.maxLineBytes)}`, 'split the line; a task file line holds one key=value pair', positionOfByte(bytes, longLine));
+  }
+  if (length > limits.maxFileBytes) {
+    return refuse('too-large', `the file is larger than ${formatBytes(limits.maxFileBytes)}`, 'split the file, or raise the limit with --max-file-size', positionOfByte(bytes, limits.maxFileBytes));
+  }
+  if (!isUtf8(bytes)) {
+    const at = findInvalidUtf8(bytes);
+    const byte = bytes[at] ?? 0;
+    return refuse('invalid-utf8', `invalid UTF-8: byte 0x${byte.toString(16).padStart(2, '0')} does not start a valid character`, 'save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)', positionOfByte(bytes, at));
+  }
+  return { ok: true, text: bytes.toString('utf8') };
+}
+
+/** Offset of the first byte past maxLineBytes in a line, or undefined when every line fits. */
+function findLongLine(bytes: Uint8Array, maxLineBytes: number): number | undefined {
+  let start = 0;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    const lineEnd = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
+    if (lineEnd - start > maxLineBytes) return start + maxLineBytes;
+    start = end + 1;
+  }
+  return undefined;
+}
+
+function describeType(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'a special file';
+}
+
+/** 16777216 → "16 MiB"; sizes that are not whole KiB/MiB stay in bytes. */
+export function formatBytes(n: number): string {
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+function refuse(kind: InputProblemKind, reason: string, hint?: string, at?: { line: number; col: number }): BoundedRead {
+  const problem: InputProblem = { kind, reason };
+  if (hint !== undefined) problem.hint = hint;
+  if (at) {
+    problem.line = at.line;
+    problem.col = at.col;
+  }
+  return { ok: false, problem };
+}
