@@ -184,11 +184,12 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   const canonicalExecType = (name: string): string | undefined => resolveExecType(registry, name)?.name;
 
   const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom });
-  diagnostics.push(...built.diagnostics);
+  // Not push(...list): a hostile file can hold more diagnostics than a call has room for arguments.
+  for (const d of built.diagnostics) diagnostics.push(d);
   const workflow = built.workflow;
   // Security checks of the task fields (skippable); globals are always checked, as the peer does.
   const execTypeOf = (t: Task, resolve: (s: string) => string): string => canonicalExecType(t.exec !== undefined ? resolve(t.exec).trim().toLowerCase() : 'local') ?? 'local';
-  diagnostics.push(...(args.skipSecurityValidation ? checkGlobalsSecurity(workflow) : checkSecurity(workflow, { execTypeOf })));
+  for (const d of args.skipSecurityValidation ? checkGlobalsSecurity(workflow) : checkSecurity(workflow, { execTypeOf })) diagnostics.push(d);
 
   const envType = io.env['TASK_EXECUTOR_TYPE'];
   const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();

@@ -15,6 +15,13 @@ import { classifyBare, classifyOperator, OPERATORS, type Operand, type Report, t
 /** Deeper nesting than this is reported instead of risking the call stack. */
 const MAX_DEPTH = 200;
 
+/**
+ * Diagnostics kept per condition: a 1 MiB line of `!` or `a&a&…` would otherwise give a million of
+ * them (and sixteen such lines exhaust the heap). Past the cap warnings are counted, the first error
+ * is still kept (the condition must fail), and one last warning says how many were not kept.
+ */
+const MAX_DIAGNOSTICS = 100;
+
 /** Words that start a condition; used to tell a textual AND/OR operator from text inside a pattern. */
 const CONDITION_START = /^(?:[(@]|(?:exit|stdout|stderr|success|true|false|not|contains|not_contains)(?![A-Za-z]))/i;
 
@@ -28,6 +35,9 @@ class ConditionParser {
   private depth = 0;
   /** Set by NESTING_TOO_DEEP: the rest of the text is skipped, and the open groups report nothing more. */
   private abandoned = false;
+  private errorKept = false;
+  private dropped = 0;
+  private droppedAt = 0;
 
   constructor(
     private readonly text: string,
@@ -53,10 +63,24 @@ class ConditionParser {
 
   push(severity: 'error' | 'warning', code: string, offset: number, length: number, message: string, hint?: string): void {
     const at = Math.max(0, Math.min(offset, this.text.length));
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS && (severity === 'warning' || this.errorKept)) {
+      if (this.dropped++ === 0) this.droppedAt = at;
+      return;
+    }
     const len = Math.max(0, Math.min(length, this.text.length - at));
     const d: ConditionDiagnostic = { code, severity, message, offset: at, length: len };
     if (hint !== undefined) d.hint = hint;
     this.diagnostics.push(d);
+    this.errorKept ||= severity === 'error';
+  }
+
+  /** After parsing: one warning for the diagnostics past the cap, if any. */
+  noteDropped(): void {
+    if (this.dropped === 0) return;
+    this.diagnostics.push({
+      code: 'TOO_MANY_DIAGNOSTICS', severity: 'warning', offset: this.droppedAt, length: 1,
+      message: `${this.dropped} more problem(s) in this condition were not reported`, hint: 'fix the problems reported first',
+    });
   }
 
   private skipSpace(): void {
@@ -384,6 +408,7 @@ class ConditionParser {
 }
 
 function finish(parser: ConditionParser, ast: ConditionNode | null): ParsedCondition {
+  parser.noteDropped();
   const failed = parser.diagnostics.some((d) => d.severity === 'error');
   return { ast: failed ? null : ast, diagnostics: parser.diagnostics };
 }
