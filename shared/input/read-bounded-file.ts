@@ -74,12 +74,20 @@ function readOpen(fd: number, statSize: number, limits: InputLimits): BoundedRea
     if (n === 0) break;
     length += n;
   }
-  const bytes = buf.subarray(0, Math.min(length, limits.maxFileBytes));
+  return decodeInput(buf.subarray(0, length), limits);
+}
+
+/**
+ * Check bytes read from an input file against the limits and decode them. `bytes` may hold one byte
+ * more than maxFileBytes (how a reader learns the file is too large); anything past that is ignored.
+ */
+export function decodeInput(read: Uint8Array, limits: InputLimits = DEFAULT_INPUT_LIMITS): BoundedRead {
+  const bytes = read.subarray(0, Math.min(read.length, limits.maxFileBytes));
   const longLine = findLongLine(bytes, limits.maxLineBytes);
   if (longLine !== undefined) {
     return refuse('line-too-long', `line is longer than ${formatBytes(limits.maxLineBytes)}`, 'split the line; a task file line holds one key=value pair', positionOfByte(bytes, longLine));
   }
-  if (length > limits.maxFileBytes) {
+  if (read.length > limits.maxFileBytes) {
     return refuse('too-large', `the file is larger than ${formatBytes(limits.maxFileBytes)}`, 'split the file, or raise the limit with --max-file-size', positionOfByte(bytes, limits.maxFileBytes));
   }
   if (!isUtf8(bytes)) {
@@ -87,7 +95,7 @@ function readOpen(fd: number, statSize: number, limits: InputLimits): BoundedRea
     const byte = bytes[at] ?? 0;
     return refuse('invalid-utf8', `invalid UTF-8: byte 0x${byte.toString(16).padStart(2, '0')} does not start a valid character`, 'save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)', positionOfByte(bytes, at));
   }
-  return { ok: true, text: bytes.toString('utf8') };
+  return { ok: true, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') };
 }
 
 /** Offset of the first byte past maxLineBytes in a line, or undefined when every line fits. */

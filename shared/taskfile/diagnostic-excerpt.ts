@@ -3,7 +3,7 @@
  * the caret (elided with …), and message texts whose long quoted parts are shortened. Control
  * characters are escaped (`\x1b`), so a task file cannot drive the operator's terminal.
  */
-import { escapeControlChar } from '../text/escape-control-chars.js';
+import { escapeControlChar, escapeControlChars } from '../text/escape-control-chars.js';
 
 /** Display columns of an excerpt (without the … marks) and how many of them come before the caret. */
 export const EXCERPT_COLUMNS = 200;
@@ -58,9 +58,9 @@ function isLowSurrogate(s: string, i: number): boolean {
 
 /** A message or hint made printable: control characters escaped, long quoted parts and the whole bounded. */
 export function boundMessage(text: string): string {
-  let out = text.replace(/'([^']{81,})'/g, (_m, inner: string) => `'${inner.slice(0, QUOTED_MAX - 20)}…${inner.slice(-15)}'`);
-  if (out.length > MESSAGE_MAX) out = `${out.slice(0, MESSAGE_MAX - 60)}…${out.slice(-59)}`;
-  let printable = '';
-  for (const c of out) printable += c === '\t' ? c : shown(c);
-  return printable;
+  // A first cut keeps the work bounded (a message may quote a 1 MiB line); the quotes stay paired.
+  const raw = text.length > 4 * MESSAGE_MAX ? `${text.slice(0, 3 * MESSAGE_MAX)}…${text.slice(-MESSAGE_MAX)}` : text;
+  let out = escapeControlChars(raw.replace(/\t/g, ' '));
+  out = out.replace(/'([^']{81,})'/g, (_m, inner: string) => `'${inner.slice(0, QUOTED_MAX - 20)}…${inner.slice(-15)}'`);
+  return out.length > MESSAGE_MAX ? `${out.slice(0, MESSAGE_MAX - 60)}…${out.slice(-59)}` : out;
 }
