@@ -1,4 +1,5 @@
 import { readBoundedFile } from '../../shared/input/read-bounded-file.js';
+import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
 import { loadYaml } from '../../shared/config/yaml.js';
 import { formatTimestamp } from './paths.js';
 
@@ -143,7 +144,7 @@ export interface LoadedConfig {
 /** `file:line:col: error: message` */
 export function formatConfigDiagnostic(d: ConfigDiagnostic): string {
   const where = d.line ? `${d.file}:${d.line}:${d.col ?? 1}` : d.file;
-  return `${where}: ${d.severity}: ${d.message}`;
+  return escapeControlChars(`${where}: ${d.severity}: ${d.message}`);
 }
 
 /** Reads and merges the two tiers. Missing files are fine; anything wrong in a file is a diagnostic. */
