@@ -33,8 +33,10 @@ export function parseTaskFile(text: string, path: string): ParseResult {
   let dropped = 0;
   let droppedFrom = 0;
   let errorKept = false;
+  /** Whether a diagnostic of this severity would be kept (a suggestion past the cap is not worth computing). */
+  const keeps = (severity: Diagnostic['severity']): boolean => diagnostics.length < MAX_PARSE_DIAGNOSTICS || (severity === 'error' && !errorKept);
   const report = (d: Diagnostic): void => {
-    if (diagnostics.length < MAX_PARSE_DIAGNOSTICS || (d.severity === 'error' && !errorKept)) {
+    if (keeps(d.severity)) {
       diagnostics.push(d);
       errorKept ||= d.severity === 'error';
       return;
@@ -83,7 +85,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
         hint: `write '${key}=${value}'`,
       });
     } else {
-      const guess = firstWord ? suggest(firstWord[1]!, TASK_KEYS) : suggest(trimmed, TASK_KEYS);
+      const guess = !keeps('error') ? undefined : firstWord ? suggest(firstWord[1]!, TASK_KEYS) : suggest(trimmed, TASK_KEYS);
       report({
         code: eq === 0 ? 'MISSING_KEY' : 'NOT_A_PAIR', severity: 'error',
         message: eq === 0 ? `'${trimmed}' has no key before '='` : `'${trimmed}' is not a key=value pair`,
@@ -164,7 +166,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     // The vocabulary's own string becomes the field's key: one string per key name, not one per line.
     const name = taskKeyName(lower);
     if (name === undefined) {
-      const guess = suggest(lower, TASK_KEYS);
+      const guess = keeps('warning') ? suggest(lower, TASK_KEYS) : undefined;
       report({
         code: 'UNKNOWN_KEY', severity: 'warning',
         message: `task ${current.id}: unknown key '${key}' is ignored${guess ? `; did you mean '${guess}'?` : ''}`,
