@@ -99,8 +99,8 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
     const { problem } = read;
     const shown = escapeControlChars(args.taskFile);
     if (problem.kind === 'missing') io.stderr.write(`tasker: error: task file not found: ${shown}\n`);
-    else if (problem.kind === 'not-regular') io.stderr.write(`tasker: error: ${shown} ${problem.reason.replace(', not a regular file', ', not a task file')}\n`);
-    else if (problem.kind === 'unreadable') io.stderr.write(`tasker: error: cannot read task file ${shown}: ${problem.reason.replace(/^cannot be (opened|read): /, '')}\n`);
+    else if (problem.kind === 'not-regular') io.stderr.write(`tasker: error: ${shown} is ${problem.fileType}, not a task file\n`);
+    else if (problem.kind === 'unreadable') io.stderr.write(`tasker: error: cannot read task file ${shown}: ${escapeControlChars(problem.cause ?? problem.reason)}\n`);
     else io.stderr.write(`${formatDiagnostic(diagnosticOfProblem(problem), args.taskFile)}\ntasker: error: the task file was not read; nothing was run\n`);
     return exitCodeOfProblem(problem);
   }
@@ -138,7 +138,7 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
       continue;
     }
     if (/^-[a-zA-Z]{2,}/.test(name) || (/^-[a-z-]{3,}/.test(name) && !name.startsWith('--'))) {
-      io.stderr.write(`${USAGE}\ntasker: error: ${args.taskFile}:${fa.line}: '${name}' is not an option (long options start with --)\n`);
+      io.stderr.write(escapeControlChars(`${USAGE}\ntasker: error: ${args.taskFile}:${fa.line}: '${name}' is not an option (long options start with --)\n`));
       return ExitCode.USAGE;
     }
     try {
@@ -273,7 +273,8 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   if (!args.run && !args.validateOnly) {
     const code = await executeRun(setup, { preflightOnly: true });
     if (code !== ExitCode.SUCCESS) return code;
-    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom }), args.taskFile));
+    const plan = formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom }), args.taskFile);
+    io.stdout.write(args.rawOutput ? plan : escapeControlChars(plan));
     return ExitCode.SUCCESS;
   }
   return executeRun(setup, {});

@@ -29,6 +29,10 @@ export interface InputProblem {
   hint?: string;
   line?: number;
   col?: number;
+  /** For 'not-regular': what the path is instead ("a FIFO (named pipe)"). */
+  fileType?: string;
+  /** For 'unreadable': the system's reason ("ELOOP: too many symbolic links …"). */
+  cause?: string;
 }
 
 export type BoundedRead = { ok: true; text: string } | { ok: false; problem: InputProblem };
@@ -45,14 +49,17 @@ export function readBoundedFile(path: string, limits: InputLimits = DEFAULT_INPU
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return refuse('missing', 'does not exist');
     if (code === 'ENOTDIR') return refuse('missing', 'does not exist (a part of the path is not a directory)');
-    return refuse('unreadable', `cannot be opened: ${(e as Error).message}`);
+    return { ok: false, problem: { kind: 'unreadable', reason: `cannot be opened: ${(e as Error).message}`, cause: (e as Error).message } };
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) return refuse('not-regular', `is ${describeType(st)}, not a regular file`, 'name a regular file');
+    if (!st.isFile()) {
+      const fileType = describeType(st);
+      return { ok: false, problem: { kind: 'not-regular', reason: `is ${fileType}, not a regular file`, hint: 'name a regular file', fileType } };
+    }
     return readOpen(fd, st.size, limits);
   } catch (e) {
-    return refuse('unreadable', `cannot be read: ${(e as Error).message}`);
+    return { ok: false, problem: { kind: 'unreadable', reason: `cannot be read: ${(e as Error).message}`, cause: (e as Error).message } };
   } finally {
     closeSync(fd);
   }

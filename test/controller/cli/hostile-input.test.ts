@@ -161,3 +161,15 @@ test("a task's control characters are made visible on the console; the log file 
   const raw = await runTaskerIn(dir, ['-r', '--raw-output', 'out.txt']);
   t.true(raw.stdout.includes(`Task 0: STDOUT: ${ESC}[31mred${BEL} done\n`), '--raw-output echoes the bytes');
 });
+
+test('control characters from the task file are escaped in the plan and the Executing line too', async (t) => {
+  const dir = tempWith({ 'cmd.txt': file('task=0', 'hostname=localhost', 'exec=local', 'command=echo', `arguments=a${ESC}]0;pwned${BEL}b`) });
+  const plan = await runTaskerIn(dir, ['cmd.txt']);
+  t.is(plan.code, 0);
+  t.true(plan.stdout.includes('echo a\\x1b]0;pwned\\x07b'), plan.stdout);
+  t.false(plan.stdout.includes(ESC));
+  const run = await runTaskerIn(dir, ['-r', 'cmd.txt']);
+  t.is(run.code, 0);
+  t.regex(run.stdout, /Task 0: Executing \[local\]: echo a\\x1b\]0;pwned\\x07b\n/);
+  t.false(run.stdout.includes(ESC) || run.stdout.includes(BEL));
+});
