@@ -67,9 +67,14 @@ console.log(`tasker --validate-only on hostile input (${new Date().toISOString()
 console.log('case                                     exit  wall s  peak RSS MB  stderr B  bars');
 for (const [name, file, expected] of cases) {
   const r = await run(file);
-  const ok = r.code === expected && r.seconds <= BARS.seconds && r.rssMB <= BARS.rssMB && r.stderrBytes <= BARS.stderrBytes;
-  if (!ok) missed.push(name);
-  console.log(`${name.padEnd(40)} ${String(r.code).padStart(4)}  ${r.seconds.toFixed(2).padStart(6)}  ${r.rssMB.toFixed(0).padStart(11)}  ${String(r.stderrBytes).padStart(8)}  ${ok ? 'ok' : `MISSED (expected exit ${expected})`}`);
+  const misses = [
+    r.code !== expected ? `exit ${expected}` : '',
+    r.seconds > BARS.seconds ? 'time' : '',
+    r.rssMB > BARS.rssMB ? 'RSS' : '',
+    r.stderrBytes > BARS.stderrBytes ? 'stderr' : '',
+  ].filter(Boolean);
+  if (misses.length) missed.push(name);
+  console.log(`${name.padEnd(40)} ${String(r.code).padStart(4)}  ${r.seconds.toFixed(2).padStart(6)}  ${r.rssMB.toFixed(0).padStart(11)}  ${String(r.stderrBytes).padStart(8)}  ${misses.length ? `MISSED: ${misses.join(', ')}` : 'ok'}`);
   console.log(`${''.padEnd(40)} ${r.firstLine.slice(0, 110)}`);
 }
 console.log(`bars: exit 20/31, ≤ ${BARS.seconds} s, ≤ ${BARS.rssMB} MB peak RSS, ≤ ${BARS.stderrBytes} bytes of stderr`);

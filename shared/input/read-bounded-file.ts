@@ -105,15 +105,19 @@ export function decodeInput(read: Uint8Array, limits: InputLimits = DEFAULT_INPU
   return { ok: true, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') };
 }
 
-/** Offset of the first byte past maxLineBytes in a line, or undefined when every line fits. */
+/**
+ * Offset of the first byte past maxLineBytes in a line, or undefined when every line fits. It looks
+ * for the last newline within reach of each line start, so a file of short lines costs one search
+ * per maxLineBytes, not one per line. A CR before the newline is not counted.
+ */
 function findLongLine(bytes: Uint8Array, maxLineBytes: number): number | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let start = 0;
-  while (start <= bytes.length) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end === -1) end = bytes.length;
-    const lineEnd = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
-    if (lineEnd - start > maxLineBytes) return start + maxLineBytes;
-    start = end + 1;
+  while (buf.length - start > maxLineBytes) {
+    const newline = buf.lastIndexOf(0x0a, start + maxLineBytes);
+    if (newline >= start) start = newline + 1;
+    else if (buf[start + maxLineBytes] === 0x0d && buf[start + maxLineBytes + 1] === 0x0a) start += maxLineBytes + 2;
+    else return start + maxLineBytes;
   }
   return undefined;
 }

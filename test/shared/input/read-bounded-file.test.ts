@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBoundedFile, type BoundedRead, type InputProblem } from '../../../shared/input/read-bounded-file.js';
+import { decodeInput, readBoundedFile, type BoundedRead, type InputProblem } from '../../../shared/input/read-bounded-file.js';
 import { findInvalidUtf8, positionOfByte } from '../../../shared/input/utf8-position.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bounded-read-'));
@@ -100,4 +100,33 @@ test('positionOfByte counts lines and UTF-16 columns', (t) => {
   t.deepEqual(positionOfByte(b, 0), { line: 1, col: 1 });
   t.deepEqual(positionOfByte(b, 3), { line: 2, col: 1 });
   t.deepEqual(positionOfByte(b, b.indexOf('c')), { line: 2, col: 4 });
+});
+
+test('the line limit is found wherever the long line is, with and without CRs, as a line-by-line scan finds it', (t) => {
+  const max = 8;
+  const line = fc.tuple(fc.integer({ min: 0, max: 11 }), fc.constantFrom('\n', '\r\n', '\r'));
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), (lines, lastNewline) => {
+      let text = lines.map(([n, eol]) => 'x'.repeat(n) + eol).join('');
+      if (!lastNewline) text += 'y'.repeat(lines.length % 11);
+      // The scan: lines split at \n, a CR before \n not counted.
+      let expected: number | undefined;
+      let offset = 0;
+      for (const l of text.split('\n')) {
+        const length = l.endsWith('\r') && offset + l.length < text.length ? l.length - 1 : l.length;
+        if (length > max) {
+          expected = offset + max;
+          break;
+        }
+        offset += l.length + 1;
+      }
+      const r = decodeInput(Buffer.from(text), { maxFileBytes: 1000, maxLineBytes: max });
+      const got = r.ok ? undefined : r.problem;
+      if (expected === undefined ? got !== undefined : got?.kind !== 'line-too-long' || got.col !== positionOfByte(Buffer.from(text), expected).col || got.line !== positionOfByte(Buffer.from(text), expected).line) {
+        throw new Error(`${JSON.stringify(text)}: expected ${expected}, got ${JSON.stringify(got)}`);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+  t.like(problemOf(decodeInput(Buffer.from(`ok\r\n${'x'.repeat(9)}`), { maxFileBytes: 1000, maxLineBytes: 8 })), { kind: 'line-too-long', line: 2, col: 9 });
 });
