@@ -1,4 +1,5 @@
 /** Compiler-style diagnostics for task files, conditions and configs. */
+import { escapeControlChars } from '../text/escape-control-chars.js';
 import { boundMessage, excerptAround } from './diagnostic-excerpt.js';
 
 export type Severity = 'error' | 'warning';
@@ -47,7 +48,8 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
  * long quoted parts of the message shortened) and printable (control characters escaped).
  */
 export function formatDiagnostic(d: Diagnostic, fileName: string, lines?: readonly string[]): string {
-  const where = d.line === undefined ? boundMessage(fileName) : `${boundMessage(fileName)}:${d.line}:${d.col ?? 1}`;
+  const name = escapeControlChars(fileName);
+  const where = d.line === undefined ? name : `${name}:${d.line}:${d.col ?? 1}`;
   let out = `${where}: ${d.severity}[${d.code}] ${boundMessage(d.message)}`;
   const source = d.line !== undefined && lines ? lines[d.line - 1] : undefined;
   if (source !== undefined) {
