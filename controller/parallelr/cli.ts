@@ -68,8 +68,8 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
       err(`parallelr: error: ${e.message}`);
       return e.exitCode ?? ParallelrExit.FAILED;
     }
-    err(`parallelr: unexpected error: ${(e as Error).message}`);
-    return ParallelrExit.FAILED;
+    // Anything else is a defect: the bin's last-resort handler prints it as one line, exit 70.
+    throw e;
   }
 }
 

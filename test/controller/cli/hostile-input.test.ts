@@ -173,3 +173,18 @@ test('control characters from the task file are escaped in the plan and the Exec
   t.regex(run.stdout, /Task 0: Executing \[local\]: echo a\\x1b\]0;pwned\\x07b\n/);
   t.false(run.stdout.includes(ESC) || run.stdout.includes(BEL));
 });
+
+test('a config that is a device is refused with exit 31; one with invalid UTF-8 with exit 20 at its position', async (t) => {
+  const dir = tempWith({ 'wf.txt': file(...TASK) });
+  const dev = await runTaskerIn(dir, ['--config', '/dev/zero', '--validate-only', 'wf.txt']);
+  t.is(dev.code, 31);
+  t.is(dev.stderr, [
+    '/dev/zero: error[CONFIG_UNREADABLE] config file /dev/zero (from --config) is a character device, not a regular file',
+    'tasker: error: the config file has errors; nothing was run',
+    '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'tasker.yaml'), Buffer.from('log_dir: /tmp/caf\xe9\n', 'latin1'));
+  const utf = await runTaskerIn(dir, ['--validate-only', 'wf.txt']);
+  t.is(utf.code, 20);
+  t.regex(utf.stderr, /tasker\.yaml:1:18: error\[INVALID_UTF8\] invalid UTF-8: byte 0xe9 does not start a valid character\n/);
+});
