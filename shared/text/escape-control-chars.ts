@@ -15,11 +15,6 @@ export function escapeControlChar(c: string): string {
   return n < 0x80 ? `\\x${hex}` : `\\u00${hex}`;
 }
 
-/** Whether the text holds a character {@link escapeControlChars} would change. */
-export function hasControlChars(text: string): boolean {
-  return CONTROL.test(text);
-}
-
 /** `text` with every control character but newline and tab written as an escape. */
 export function escapeControlChars(text: string): string {
   return CONTROL.test(text) ? text.replace(CONTROL_ALL, escapeControlChar) : text;
