@@ -4,7 +4,7 @@
  * than `maxLineBytes`, valid UTF-8. It never holds more than the limit plus one byte, whatever the
  * path names (`/dev/zero`, a FIFO nobody writes to, a 50 MB line), and never throws.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { findInvalidUtf8, positionOfByte } from './utf8-position.js';
 
@@ -41,28 +41,43 @@ const CHUNK = 64 * 1024;
 
 /** Read `path` as UTF-8 text within `limits`; every refusal is a value, never an exception. */
 export function readBoundedFile(path: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): BoundedRead {
+  // stat first: a device is refused without being opened (opening some has effects of its own).
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    return openFailed(e);
+  }
+  if (!st.isFile()) return notRegular(st);
   let fd: number;
   try {
-    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer; it is refused below.
+    // The path may have changed since the stat: O_NONBLOCK keeps a FIFO put there from blocking
+    // the open (waiting for a writer), and fstat on the descriptor decides again.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return refuse('missing', 'does not exist');
-    if (code === 'ENOTDIR') return refuse('missing', 'does not exist (a part of the path is not a directory)');
-    return { ok: false, problem: { kind: 'unreadable', reason: `cannot be opened: ${(e as Error).message}`, cause: (e as Error).message } };
+    return openFailed(e);
   }
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) {
-      const fileType = describeType(st);
-      return { ok: false, problem: { kind: 'not-regular', reason: `is ${fileType}, not a regular file`, hint: 'name a regular file', fileType } };
-    }
-    return readOpen(fd, st.size, limits);
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return notRegular(opened);
+    return readOpen(fd, opened.size, limits);
   } catch (e) {
     return { ok: false, problem: { kind: 'unreadable', reason: `cannot be read: ${(e as Error).message}`, cause: (e as Error).message } };
   } finally {
     closeSync(fd);
   }
+}
+
+function openFailed(e: unknown): BoundedRead {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return refuse('missing', 'does not exist');
+  if (code === 'ENOTDIR') return refuse('missing', 'does not exist (a part of the path is not a directory)');
+  return { ok: false, problem: { kind: 'unreadable', reason: `cannot be opened: ${(e as Error).message}`, cause: (e as Error).message } };
+}
+
+function notRegular(st: Stats): BoundedRead {
+  const fileType = describeType(st);
+  return { ok: false, problem: { kind: 'not-regular', reason: `is ${fileType}, not a regular file`, hint: 'name a regular file', fileType } };
 }
 
 /** Read at most maxFileBytes + 1 bytes (the size from stat is only a first guess: files grow). */
