@@ -54,8 +54,9 @@ export interface Setup {
 }
 
 const FILE_FORBIDDEN = new Set(['--help', '-h', '--version', '-V', '--force-instance']);
-// --max-file-size: the file was read before its options are known.
-const FILE_IGNORED = new Set(['--skip-security-validation', '--skip-validation', '--fire-and-forget', '--max-file-size']);
+// --max-file-size: the file was read before its options are known. --raw-output and
+// --all-diagnostics: what reaches the operator's terminal is the operator's choice, not the file's.
+const FILE_IGNORED = new Set(['--skip-security-validation', '--skip-validation', '--fire-and-forget', '--max-file-size', '--raw-output', '--all-diagnostics']);
 
 export async function runTasker(argv: readonly string[], io: CliIo): Promise<number> {
   // The run log writes its lines at the end of an event-loop turn; the caller (the bin, or

@@ -188,3 +188,14 @@ test('a config that is a device is refused with exit 31; one with invalid UTF-8 
   t.is(utf.code, 20);
   t.regex(utf.stderr, /tasker\.yaml:1:18: error\[INVALID_UTF8\] invalid UTF-8: byte 0xe9 does not start a valid character\n/);
 });
+
+test('a task file cannot turn on --raw-output or --all-diagnostics for itself', async (t) => {
+  const junk = Array.from({ length: 60 }, (_, i) => `junk line ${i}`);
+  const dir = tempWith({ 'self.txt': file('--raw-output', '--all-diagnostics', ...TASK, `arguments=a${ESC}[2Jb`, ...junk) });
+  const r = await runTaskerIn(dir, ['--validate-only', 'self.txt']);
+  t.is(r.code, 20);
+  t.true(r.stderr.includes('\n… and 10 more (10 error(s)); --all-diagnostics shows them all\n'));
+  t.regex(r.stdout, /WARN: self\.txt:1: --raw-output in a task file is ignored; give it on the command line/);
+  t.regex(r.stdout, /WARN: self\.txt:2: --all-diagnostics in a task file is ignored; give it on the command line/);
+  t.false(r.stdout.includes(ESC) || r.stderr.includes(ESC));
+});
