@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
 import { resolveExecType } from '../../shared/exec/exec-types.js';
 import { ExitCode } from '../../shared/exit-codes.js';
+import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import { findPlaceholders, substitute } from '../../shared/taskfile/variables.js';
 import { appendSummary, buildJson, copyTaskFile, createLogFile, fileStem, fileTimestamp, writeJsonAtomic } from '../engine/records.js';
@@ -53,7 +54,8 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   }
   if (args.showPlan) {
     const { buildPlan, formatPlan } = await import('../engine/plan.js');
-    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom }), args.taskFile!));
+    const plan = formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom }), args.taskFile!);
+    io.stdout.write(args.rawOutput ? plan : escapeControlChars(plan));
     if (!args.yes) {
       if (!io.isTTY || !io.readLine) {
         io.stderr.write('tasker: error: --show-plan asks for confirmation, but there is no terminal; add -y to proceed without asking\n');

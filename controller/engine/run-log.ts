@@ -13,6 +13,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
+import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
 
 export type LogLevel = 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
 const RANK: Record<LogLevel, number> = { ERROR: 0, WARN: 1, INFO: 2, DEBUG: 3 };
@@ -27,6 +28,12 @@ export interface RunLogOptions {
   console: { write(text: string): unknown };
   level: LogLevel;
   secrets?: string[];
+  /**
+   * Write console lines with their control characters (`--raw-output`). By default ESC, BEL, CR and
+   * the other C0/C1 controls but newline and tab are shown escaped (`\x1b`), so a task's output
+   * cannot drive the operator's terminal; the log file always keeps the bytes.
+   */
+  rawConsole?: boolean;
 }
 
 export class RunLog {
@@ -93,7 +100,7 @@ export class RunLog {
     }
     const text = `[${this.stamp}] ${level === 'INFO' ? '' : `${level}: `}${maskSecrets(message, this.secrets)}\n`;
     if (this.fd !== undefined) this.pendingLog += text;
-    if (RANK[level] <= RANK[this.opts.level]) this.pendingConsole += text;
+    if (RANK[level] <= RANK[this.opts.level]) this.pendingConsole += this.opts.rawConsole ? text : escapeControlChars(text);
     if (!this.flushQueued) {
       this.flushQueued = true;
       setImmediate(this.flushNow);
