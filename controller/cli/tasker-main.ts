@@ -181,15 +181,21 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   const execNames = new Set(execTypeNames(registry).map((n) => n.toLowerCase()));
   const canonicalExecType = (name: string): string | undefined => resolveExecType(registry, name)?.name;
 
-  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom });
+  const envType = io.env['TASK_EXECUTOR_TYPE'];
+  const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();
+  // The exec type a task runs with decides whether tasker expands $VAR in its arguments (a shell does its own).
+  const runsInShell = (t: Task, resolveGlobals: (s: string) => string): boolean | undefined => {
+    const name = t.exec !== undefined ? resolveGlobals(t.exec).trim().toLowerCase() : defaultExecType;
+    const canonical = canonicalExecType(name);
+    return canonical === undefined ? (name.includes('@') ? undefined : false) : canonical === 'shell';
+  };
+  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom, runsInShell });
   diagnostics.push(...built.diagnostics);
   const workflow = built.workflow;
   // Security checks of the task fields (skippable); globals are always checked, as the peer does.
   const execTypeOf = (t: Task, resolve: (s: string) => string): string => canonicalExecType(t.exec !== undefined ? resolve(t.exec).trim().toLowerCase() : 'local') ?? 'local';
   diagnostics.push(...(args.skipSecurityValidation ? checkGlobalsSecurity(workflow) : checkSecurity(workflow, { execTypeOf })));
 
-  const envType = io.env['TASK_EXECUTOR_TYPE'];
-  const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();
   if (!canonicalExecType(defaultExecType)) {
     io.stderr.write(`${USAGE}\ntasker: error: exec type '${defaultExecType}' (from ${args.execType ? '-t' : envType ? 'TASK_EXECUTOR_TYPE' : 'the config'}) is not configured; known: ${[...execNames].sort().join(', ')}\n`);
     return ExitCode.USAGE;
@@ -234,11 +240,12 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   };
 
   // Report every diagnostic, compiler-style, on stderr; warnings are also log lines (they are counted).
-  const sorted = sortDiagnostics(diagnostics);
-  // A run that resumes from saved state reports every unset environment variable itself (using
-  // the saved value, or not); the validator's "stays literal" would contradict that.
+  // A run that resumes from saved state reports every unset environment variable of a global
+  // itself (using the saved value, or not, as the operator confirms); the validator's error would
+  // contradict that.
   const resumes = args.run && (args.autoRecovery || args.outputJson !== undefined) && (await hasRecoveryState(base, taskFile));
-  for (const d of resumes ? sorted.filter((x) => x.code !== 'UNSET_ENV_VAR') : sorted) {
+  const sorted = sortDiagnostics(resumes ? diagnostics.filter((x) => x.code !== 'UNSET_ENV_VAR') : diagnostics);
+  for (const d of sorted) {
     io.stderr.write(`${formatDiagnostic(d, args.taskFile, parsed.ast.lines)}\n`);
     if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
   }
@@ -269,7 +276,7 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   if (!args.run && !args.validateOnly) {
     const code = await executeRun(setup, { preflightOnly: true });
     if (code !== ExitCode.SUCCESS) return code;
-    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom }), args.taskFile));
+    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom, env: io.env }), args.taskFile));
     return ExitCode.SUCCESS;
   }
   return executeRun(setup, {});

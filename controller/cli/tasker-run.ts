@@ -53,7 +53,7 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   }
   if (args.showPlan) {
     const { buildPlan, formatPlan } = await import('../engine/plan.js');
-    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom }), args.taskFile!));
+    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom, env: io.env }), args.taskFile!));
     if (!args.yes) {
       if (!io.isTTY || !io.readLine) {
         io.stderr.write('tasker: error: --show-plan asks for confirmation, but there is no terminal; add -y to proceed without asking\n');

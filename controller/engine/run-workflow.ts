@@ -12,10 +12,9 @@ import { ExitCode } from '../../shared/exit-codes.js';
 import type { RunLog } from './run-log.js';
 import { splitOutput } from './split.js';
 import type { RunOutcome, TaskResult } from './types.js';
-import { VariableStore } from './variables.js';
+import { resolveArguments, VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
-import { expandEnv } from '../../shared/taskfile/variables.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -113,9 +112,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     const command = store.resolve(task.command);
     const execName = task.exec !== undefined ? store.resolve(task.exec).trim() : opts.defaultExecType;
     const execType = opts.canonicalExecType(execName.toLowerCase());
-    // $VAR in arguments is expanded by tasker itself (unset ones stay literal); a shell does its own.
-    const resolvedArgs = store.resolve(task.arguments);
-    const args = execType === 'shell' ? resolvedArgs : expandEnv(resolvedArgs, opts.env ?? {}).text;
+    const args = resolveArguments(task.arguments, execType, opts.env ?? {}, store.resolve);
     const shown = execType ? opts.describeCommand(execType, hostname, command, args) : `${command} ${args}`.trim();
     // A literal timeout was checked (and warned about) by validation; only substituted ones warn here.
     let timeoutSec = resolveTimeout(task.timeout !== undefined ? store.resolve(task.timeout) : undefined, opts.defaultTimeoutSec, task.timeout?.includes('@') ? log : undefined, key);
