@@ -14,6 +14,7 @@ import type { EnvCheckOptions } from './validate-env.js';
 import type { Placeholder } from './variables.js';
 import { analyseFlow, canRunBefore } from './flow-analysis.js';
 import { TaskChecker } from './validate-task.js';
+import { findEndlessCycles } from './endless-cycles.js';
 
 export { parseAggregate, parseSplit } from './validate-task.js';
 
@@ -111,6 +112,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
     diagnostics.push({ code: 'NO_TASK_ZERO', severity: 'warning', message: `there is no task 0; the workflow starts at task ${first.id}`, line: first.line, col: 1, length: `task=${first.id}`.length });
   }
   diagnostics.push(...analyseFlow(workflow, opts.startFrom));
+  diagnostics.push(...findEndlessCycles(workflow));
   return { workflow, diagnostics };
 }
 
