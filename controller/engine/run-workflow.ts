@@ -346,16 +346,15 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       outcome.loopIterations.push(key);
       result = await runOne(task, key, opts.signal);
       outcome.results.set(String(id), { ...result, key: String(id) });
-      await sleepAfter(task, key);
+      // A loop whose break (or continue) condition says it is done moves on at once: its sleep is
+      // the wait between runs. Runs used up end like a plain task, after its sleep.
+      const done = task.loopBreak && evaluate(task.loopBreak, result)
+        ? `loop_break '${formatCondition(task.loopBreak)}' is true, leaving the loop`
+        : cond && !evaluate(cond, result) ? `loop condition '${formatCondition(cond)}' is false, leaving the loop` : undefined;
+      if (done !== undefined) log.info(`Task ${key}: ${done}${task.sleep !== undefined ? ' (no sleep)' : ''}`);
+      else await sleepAfter(task, key);
       if (opts.signal?.aborted) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
-      if (task.loopBreak && evaluate(task.loopBreak, result)) {
-        log.info(`Task ${key}: loop_break '${formatCondition(task.loopBreak)}' is true, leaving the loop`);
-        break;
-      }
-      if (cond && !evaluate(cond, result)) {
-        log.info(`Task ${key}: loop condition '${formatCondition(cond)}' is false, leaving the loop`);
-        break;
-      }
+      if (done !== undefined) break;
       if (k === runs) log.info(`Task ${id}: loop finished after ${runs} runs`);
     }
     if (task.returnCode !== undefined) return returnWith(task);
