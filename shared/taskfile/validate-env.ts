@@ -46,7 +46,7 @@ export function checkEnvironment(ast: TaskFileAst, tasks: ReadonlyMap<number, Ta
         `set ${ref.name} in the environment, or give a default: \${${ref.name}:-value}`));
     }
     for (const b of bad) diagnostics.push(badDiagnostic(where, b, `global '${g.name}'`, isUsed));
-    if (opts.strictEnv) strictCheck(allEnvReferences(g.value), where, `global '${g.name}'`, diagnostics);
+    if (opts.strictEnv) strictCheck(allEnvReferences(g.value), where, `global '${g.name}' uses`, diagnostics);
   }
 
   const resolveGlobals = (text: string): string => substitute(text, (n) => globals.get(n));
@@ -75,7 +75,7 @@ function checkArguments(task: Task, field: FieldValue, opts: EnvCheckOptions, di
       `set ${ref.name}, give a default (\${${ref.name}:-value}), or, if the program itself should see '$${ref.name}' (a script for sh -c), write it in single quotes or as \\$${ref.name}`));
   }
   for (const b of bad) diagnostics.push(badDiagnostic(where, b, `task ${task.id}: arguments`, true));
-  if (opts.strictEnv) strictCheck(allEnvReferences(field.value), where, `task ${task.id}: arguments`, diagnostics);
+  if (opts.strictEnv) strictCheck(allEnvReferences(field.value), where, `task ${task.id}: arguments use`, diagnostics);
 }
 
 /** `$VAR` where tasker does not expand it: said once per field, so nobody expects a value there. */
@@ -87,11 +87,11 @@ function notExpanded(task: Task, field: FieldValue, key: string, diagnostics: Di
     `environment variables are expanded in globals and arguments: define a global (NAME=$${ref.name}) before the first task and write @NAME@ here`));
 }
 
-function strictCheck(refs: EnvReference[], where: { line: number; col: number }, what: string, diagnostics: Diagnostic[]): void {
+function strictCheck(refs: EnvReference[], where: { line: number; col: number }, whatUses: string, diagnostics: Diagnostic[]): void {
   for (const ref of refs) {
     if (ref.name.startsWith('TASKER_')) continue;
     diagnostics.push(envDiagnostic('ENV_NOT_ALLOWED', 'error', where, ref,
-      `${what} uses $${ref.name}; with --strict-env-validation only TASKER_* variables are allowed`,
+      `${whatUses} $${ref.name}; with --strict-env-validation only TASKER_* variables are allowed`,
       `rename the variable to TASKER_${ref.name}, or drop --strict-env-validation`));
   }
 }
