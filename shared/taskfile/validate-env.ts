@@ -82,9 +82,10 @@ function checkArguments(task: Task, field: FieldValue, opts: EnvCheckOptions, di
 function notExpanded(task: Task, field: FieldValue, key: string, diagnostics: Diagnostic[]): void {
   const ref = scanEnv(field.value).refs[0];
   if (!ref) return;
+  const text = field.value.slice(ref.offset, ref.offset + ref.length);
   diagnostics.push(envDiagnostic('ENV_NOT_EXPANDED', 'warning', { line: field.line, col: field.valueCol }, ref,
-    `task ${task.id}: ${key} holds '${field.value.slice(ref.offset, ref.offset + ref.length)}', which tasker does not expand there; it stays literal text`,
-    `environment variables are expanded in globals and arguments: define a global (NAME=$${ref.name}) before the first task and write @NAME@ here`));
+    `task ${task.id}: ${key} holds '${text}', which tasker does not expand there; it stays literal text`,
+    `environment variables are expanded in globals and arguments: define a global (NAME=${text}) before the first task and write @NAME@ here`));
 }
 
 function strictCheck(refs: EnvReference[], where: { line: number; col: number }, whatUses: string, diagnostics: Diagnostic[]): void {
