@@ -32,6 +32,8 @@ export interface EnvScan {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+/** Defaults nest at most this deep (`${A:-${B:-…}}`); deeper ones are reported, not recursed into. */
+export const MAX_DEFAULT_DEPTH = 8;
 
 /** Every environment reference in `text`, left to right (defaults' own references not included). */
 export function scanEnv(text: string): EnvScan {
@@ -114,24 +116,29 @@ export interface EnvExpansion {
  * Expand `text` against `env`. An unset variable without a default stays literal and is listed in
  * `missing` (validation makes that an error wherever the text is used); a bad `${…}` stays literal.
  */
-export function expandEnvText(text: string, env: NodeJS.ProcessEnv): EnvExpansion {
+export function expandEnvText(text: string, env: NodeJS.ProcessEnv, depth = 0): EnvExpansion {
   if (!text.includes('$')) return { text, missing: [], bad: [] };
   const { refs, bad } = scanEnv(text);
   const missing: EnvReference[] = [];
   let out = '';
   let copied = 0;
   for (const ref of refs) {
-    out += text.slice(copied, ref.offset) + valueOf(ref, env, text, missing, bad);
+    out += text.slice(copied, ref.offset) + valueOf(ref, env, text, missing, bad, depth);
     copied = ref.offset + ref.length;
   }
   return { text: out + text.slice(copied), missing, bad };
 }
 
-function valueOf(ref: EnvReference, env: NodeJS.ProcessEnv, text: string, missing: EnvReference[], bad: BadEnvReference[]): string {
+function valueOf(ref: EnvReference, env: NodeJS.ProcessEnv, text: string, missing: EnvReference[], bad: BadEnvReference[], depth: number): string {
   const v = env[ref.name];
   const useDefault = ref.op === ':-' ? v === undefined || v === '' : ref.op === '-' && v === undefined;
+  const literal = text.slice(ref.offset, ref.offset + ref.length);
+  if (useDefault && depth >= MAX_DEFAULT_DEPTH) {
+    bad.push({ text: literal.slice(0, 40), offset: ref.offset, length: ref.length });
+    return literal;
+  }
   if (useDefault) {
-    const inner = expandEnvText(ref.fallback!, env);
+    const inner = expandEnvText(ref.fallback!, env, depth + 1);
     const shift = (o: number): number => o + ref.fallbackOffset!;
     missing.push(...inner.missing.map((r) => ({ ...r, offset: shift(r.offset), fallbackOffset: r.fallbackOffset === undefined ? undefined : shift(r.fallbackOffset) })));
     bad.push(...inner.bad.map((b) => ({ ...b, offset: shift(b.offset) })));
@@ -139,16 +146,18 @@ function valueOf(ref: EnvReference, env: NodeJS.ProcessEnv, text: string, missin
   }
   if (v !== undefined) return v;
   missing.push(ref);
-  return text.slice(ref.offset, ref.offset + ref.length);
+  return literal;
 }
 
 /** Every reference in a text with its offset, defaults' own references included (for --strict-env-validation). */
-export function allEnvReferences(text: string): EnvReference[] {
+export function allEnvReferences(text: string, depth = 0): EnvReference[] {
   if (!text.includes('$')) return [];
   const out: EnvReference[] = [];
   for (const ref of scanEnv(text).refs) {
     out.push(ref);
-    if (ref.fallback !== undefined) out.push(...allEnvReferences(ref.fallback).map((r) => ({ ...r, offset: r.offset + ref.fallbackOffset! })));
+    if (ref.fallback !== undefined && depth < MAX_DEFAULT_DEPTH) {
+      out.push(...allEnvReferences(ref.fallback, depth + 1).map((r) => ({ ...r, offset: r.offset + ref.fallbackOffset! })));
+    }
   }
   return out;
 }

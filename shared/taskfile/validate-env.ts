@@ -40,7 +40,7 @@ export function checkEnvironment(ast: TaskFileAst, tasks: ReadonlyMap<number, Ta
     const where = { line: g.line, col: g.valueCol };
     const isUsed = used.has(g.name);
     const tail = isUsed ? '' : `; no task uses '${g.name}', so this is only a warning`;
-    for (const ref of missing) {
+    for (const ref of firstOfEach(missing)) {
       diagnostics.push(envDiagnostic('UNSET_ENV_VAR', isUsed ? 'error' : 'warning', where, ref,
         `global '${g.name}' uses $${ref.name}, which is not set${tail}`,
         `set ${ref.name} in the environment, or give a default: \${${ref.name}:-value}`));
@@ -69,7 +69,7 @@ export function checkEnvironment(ast: TaskFileAst, tasks: ReadonlyMap<number, Ta
 function checkArguments(task: Task, field: FieldValue, opts: EnvCheckOptions, diagnostics: Diagnostic[]): void {
   const { missing, bad } = expandEnvText(field.value, opts.env);
   const where = { line: field.line, col: field.valueCol };
-  for (const ref of missing) {
+  for (const ref of firstOfEach(missing)) {
     diagnostics.push(envDiagnostic('UNSET_ENV_ARGUMENT', 'error', where, ref,
       `task ${task.id}: arguments use $${ref.name}, which is not set`,
       `set ${ref.name}, give a default (\${${ref.name}:-value}), or, if the program itself should see '$${ref.name}' (a script for sh -c), write it in single quotes or as \\$${ref.name}`));
@@ -89,12 +89,18 @@ function notExpanded(task: Task, field: FieldValue, key: string, diagnostics: Di
 }
 
 function strictCheck(refs: EnvReference[], where: { line: number; col: number }, whatUses: string, diagnostics: Diagnostic[]): void {
-  for (const ref of refs) {
+  for (const ref of firstOfEach(refs)) {
     if (ref.name.startsWith('TASKER_')) continue;
     diagnostics.push(envDiagnostic('ENV_NOT_ALLOWED', 'error', where, ref,
       `${whatUses} $${ref.name}; with --strict-env-validation only TASKER_* variables are allowed`,
       `rename the variable to TASKER_${ref.name}, or drop --strict-env-validation`));
   }
+}
+
+/** One reference per variable name (its first), so a name repeated in a field is reported once. */
+function firstOfEach(refs: EnvReference[]): EnvReference[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => !seen.has(r.name) && seen.add(r.name));
 }
 
 function envDiagnostic(code: string, severity: Diagnostic['severity'], where: { line: number; col: number }, ref: EnvReference, message: string, hint: string): Diagnostic {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { allEnvReferences, expandEnvText, scanEnv } from '../../../shared/taskfile/env-expand.js';
+import { allEnvReferences, expandEnvText, MAX_DEFAULT_DEPTH, scanEnv } from '../../../shared/taskfile/env-expand.js';
 
 const ENV = { HOME: '/root', EMPTY: '', TASKER_X: 'x' };
 
@@ -42,4 +42,13 @@ test('forms tasker does not support are reported, not silently kept', (t) => {
     t.is(scan.bad.length, 1, text);
     t.is(scan.bad[0]!.offset, 0, text);
   }
+});
+
+test('defaults nested deeper than the bound are reported, not recursed into (a hostile line cannot exhaust the stack)', (t) => {
+  const n = 100_000;
+  const text = `${'${A:-'.repeat(n)}x${'}'.repeat(n)}`;
+  const r = expandEnvText(text, {});
+  t.is(r.bad.length, 1);
+  t.true(allEnvReferences(text).length <= MAX_DEFAULT_DEPTH + 1);
+  t.is(expandEnvText('${A:-${B:-${C:-deep}}}', {}).text, 'deep');
 });

@@ -72,3 +72,7 @@ test('--strict-env-validation allows only TASKER_* in globals and arguments, def
     '7:19 ENV_NOT_ALLOWED task 0: arguments use $HOME; with --strict-env-validation only TASKER_* variables are allowed',
   ]);
 });
+
+test('a variable repeated in one field is reported once, at its first place', (t) => {
+  t.deepEqual(codes(file(...task(0, 'arguments=$NOPE $NOPE ${NOPE} $OTHER'))), ['5:11 error[UNSET_ENV_ARGUMENT]', '5:31 error[UNSET_ENV_ARGUMENT]']);
+});
