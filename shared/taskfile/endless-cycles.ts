@@ -16,6 +16,8 @@ import { nextSequential } from './flow-analysis.js';
 
 /** Control leaves the workflow (return, next=never, a stop on a false condition). */
 const END = -1;
+/** Tasks of a cycle listed in its message; a longer one is shortened in the middle. */
+const MAX_NAMED = 12;
 
 /** Where control can go after `task` without a failure (END for the workflow's end). */
 export function nonFailureRoutes(wf: Pick<Workflow, 'subtaskIds'>, task: Task): number[] {
@@ -65,7 +67,9 @@ function describeCycle(wf: Workflow, cycle: number[]): Diagnostic {
   const closer = wf.tasks.get(cycle[cycle.length - 1]!)!;
   const key = closer.onSuccess === start ? 'on_success' : closer.onFailure === start ? (closer.fields.has('goto') ? 'goto' : 'on_failure') : undefined;
   const field = key ? closer.fields.get(key) : undefined;
-  const path = [...cycle, start].join(' → ');
+  // A cycle through thousands of tasks is named by its ends, not listed whole.
+  const shown = cycle.length <= MAX_NAMED ? [...cycle, start] : [...cycle.slice(0, MAX_NAMED / 2), '…', ...cycle.slice(-MAX_NAMED / 2), start];
+  const path = shown.join(' → ') + (cycle.length > MAX_NAMED ? ` (${cycle.length} tasks)` : '');
   return {
     code: 'ENDLESS_CYCLE', severity: 'error',
     message: `endless cycle ${path}: while every task succeeds it never ends; only a failure can leave it`,

@@ -24,6 +24,8 @@ export interface EnvCheckOptions {
 
 const SUPPORTED = 'supported forms: $VAR, ${VAR}, ${VAR:-default} (unset or empty), ${VAR-default} (unset)';
 const CONDITION_KEYS = ['success', 'failure', 'next', 'condition', 'loop_break'];
+/** Variables named per field and kind of problem; the last one says how many more there are. */
+const MAX_PER_FIELD = 10;
 
 /** Globals expanded from the environment, by name (unset variables without a default stay literal). */
 export function expandGlobals(ast: TaskFileAst, env: NodeJS.ProcessEnv): Map<string, string> {
@@ -97,14 +99,25 @@ function strictCheck(refs: EnvReference[], where: { line: number; col: number },
   }
 }
 
-/** One reference per variable name (its first), so a name repeated in a field is reported once. */
-function firstOfEach(refs: EnvReference[]): EnvReference[] {
+/**
+ * One reference per variable name (its first), so a name repeated in a field is reported once; at
+ * most MAX_PER_FIELD names of one field (a hostile line can hold a hundred thousand).
+ */
+function firstOfEach(refs: EnvReference[]): (EnvReference & { more?: number })[] {
   const seen = new Set<string>();
-  return refs.filter((r) => !seen.has(r.name) && seen.add(r.name));
+  const out: (EnvReference & { more?: number })[] = [];
+  for (const r of refs) {
+    if (seen.has(r.name)) continue;
+    seen.add(r.name);
+    if (out.length < MAX_PER_FIELD) out.push(r);
+  }
+  if (seen.size > out.length) out[out.length - 1] = { ...out[out.length - 1]!, more: seen.size - out.length };
+  return out;
 }
 
-function envDiagnostic(code: string, severity: Diagnostic['severity'], where: { line: number; col: number }, ref: EnvReference, message: string, hint: string): Diagnostic {
-  return { code, severity, message, hint, line: where.line, col: where.col + ref.offset, length: ref.length };
+function envDiagnostic(code: string, severity: Diagnostic['severity'], where: { line: number; col: number }, ref: EnvReference & { more?: number }, message: string, hint: string): Diagnostic {
+  const more = ref.more ? ` (and ${ref.more} more variable${ref.more === 1 ? '' : 's'} in this field, not listed)` : '';
+  return { code, severity, message: message + more, hint, line: where.line, col: where.col + ref.offset, length: ref.length };
 }
 
 function badDiagnostic(where: { line: number; col: number }, b: BadEnvReference, what: string, isUsed: boolean): Diagnostic {

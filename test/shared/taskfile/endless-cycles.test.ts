@@ -52,3 +52,11 @@ test('a loop on its own (bounded by loop=N)', fine, file(...task(0, 'next=loop&s
 test('a return inside a would-be cycle', fine, file(...task(0), ...task(1, 'on_success=3'), 'task=2', 'return=0', ...task(3, 'on_success=2')));
 test('a jump out of the workflow (an undefined id past the end is not a jump back)', fine, file(...task(0), ...task(1, 'next=exit_0', 'on_success=0', 'on_failure=99'), 'task=99', 'return=0'));
 test('next=never in the middle', fine, file(...task(0, 'next=never'), ...task(1, 'on_success=0')));
+
+test('a cycle through 3000 tasks is found (no deep recursion) and named by its ends', (t) => {
+  const n = 3000;
+  const lines = Array.from({ length: n }, (_, i) => task(i, `on_success=${(i + 1) % n}`)).flat();
+  const found = cycles(file(...lines));
+  t.is(found.length, 1);
+  t.is(found[0], `${n * 5}:1 error ${named(`0 → 1 → 2 → 3 → 4 → 5 → … → 2994 → 2995 → 2996 → 2997 → 2998 → 2999 → 0 (${n} tasks)`)}`);
+});

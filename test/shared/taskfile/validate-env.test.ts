@@ -76,3 +76,10 @@ test('--strict-env-validation allows only TASKER_* in globals and arguments, def
 test('a variable repeated in one field is reported once, at its first place', (t) => {
   t.deepEqual(codes(file(...task(0, 'arguments=$NOPE $NOPE ${NOPE} $OTHER'))), ['5:11 error[UNSET_ENV_ARGUMENT]', '5:31 error[UNSET_ENV_ARGUMENT]']);
 });
+
+test('a field naming thousands of unset variables gets ten diagnostics, the last saying how many more', (t) => {
+  const names = Array.from({ length: 5000 }, (_, i) => `$V${i}`).join(' ');
+  const found = check(file(...task(0, `arguments=${names}`))).diagnostics.filter((d) => d.code === 'UNSET_ENV_ARGUMENT');
+  t.is(found.length, 10);
+  t.is(found[9]!.message, 'task 0: arguments use $V9, which is not set (and 4990 more variables in this field, not listed)');
+});
