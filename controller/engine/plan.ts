@@ -64,7 +64,7 @@ export function describeRouting(task: Task, nextLabel = `task ${task.id + 1}`): 
   if (task.condition && task.type !== 'conditional') out.push(`runs only if ${formatCondition(task.condition)} (else skipped, ${nextLabel})`);
   if (task.type === 'parallel') out.push(`runs ${task.hostnames ? `command on ${task.hostnames.length} hosts` : `sub-tasks ${task.tasks?.join(', ')}`} in parallel${task.maxParallel ? `, at most ${task.maxParallel} at once` : ''}${task.retryCount ? `, ${task.retryCount} retries` : ''}`);
   if (task.type === 'conditional' && task.condition) out.push(`if ${formatCondition(task.condition)}: tasks ${task.ifTrueTasks?.join(', ')}; else tasks ${task.ifFalseTasks?.join(', ')}`);
-  if (task.sleep) out.push(`then sleeps ${task.sleep} s`);
+  if (task.sleep) out.push(task.next?.kind === 'loop' ? `sleeps ${task.sleep} s between runs (none once the loop's condition ends it)` : `then sleeps ${task.sleep} s`);
   if (task.returnCode !== undefined) {
     out.push(task.command ? `then returns ${task.returnCode}` : `returns ${task.returnCode}`);
     return out;

@@ -100,6 +100,8 @@ test('a loop does not sleep after its break condition was met', async (t) => {
   t.true(seconds < 30, `took ${seconds} s`);
   const log = readdirSync(join(dir, 'logs', 'logs')).find((f) => f.endsWith('.log'))!;
   t.false(readFileSync(join(dir, 'logs', 'logs', log), 'utf8').includes('Sleeping'));
+  const plan = await run(dir, ['wf.txt']);
+  t.true(plan.stdout.includes("      sleeps 60 s between runs (none once the loop's condition ends it)"), plan.stdout);
 });
 
 test('next=loop&COND: a false condition ends the loop without the sleep; between runs it sleeps', async (t) => {
