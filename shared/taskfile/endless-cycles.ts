@@ -4,12 +4,14 @@
  * The graph has one node per top-level task and an edge for every way control can leave a task
  * without a failure: the success route (on_success or the next task), and where a condition
  * decides, the other side of it too (a false `next=COND`, `success=`/`failure=` condition, a
- * decision, an aggregate rule, a skipped `condition=` guard). A plain failure (exit status,
+ * decision, an aggregate rule, a skipped `condition=` guard; `next=success` or `next=exit_0` only
+ * spell out the default and add nothing). A plain failure (exit status,
  * timeout) is not an edge, so a retry loop (on_failure back to an earlier task) is no cycle here:
  * it leaves on success. A strongly connected set of tasks none of whose edges leads out of it (to
  * another task, or to the end: return, next=never) can only be left by a failure: an error.
  * `next=loop` repeats inside one task and is bounded by `loop=N`, so it adds no edge of its own.
  */
+import type { ConditionNode } from './condition.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Task, Workflow } from './model.js';
 import { nextSequential } from './flow-analysis.js';
@@ -24,7 +26,7 @@ export function nonFailureRoutes(wf: Pick<Workflow, 'subtaskIds'>, task: Task): 
   const seq = nextSequential(wf, task.id);
   const onOk = task.onSuccess ?? seq;
   const out: number[] = [];
-  if (task.condition && task.type === 'task') out.push(seq); // a false guard skips the task
+  if (task.condition && task.type !== 'conditional') out.push(seq); // a false guard skips the task
   if (task.returnCode !== undefined) return [...out, END];
   const next = task.next;
   if (task.type === 'decision') {
@@ -40,12 +42,21 @@ export function nonFailureRoutes(wf: Pick<Workflow, 'subtaskIds'>, task: Task): 
   return out;
 }
 
-/** Whether a condition the file wrote (not just the exit status) decides the task's route. */
+/**
+ * Whether a condition the file wrote decides the task's route. The plain status tests
+ * (`next=success`, `next=exit_0`, `success=exit_0`, `failure=exit_not_0`) are the default
+ * routing spelt out: their false side is a failure.
+ */
 function decidedByCondition(task: Task): boolean {
-  if (task.next?.kind === 'condition') return true;
-  if (task.type === 'task') return Boolean(task.success || task.failure);
+  if (task.next?.kind === 'condition') return !isStatusTest(task.next.condition, false);
+  if (task.type === 'task') return Boolean((task.success && !isStatusTest(task.success, false)) || (task.failure && !isStatusTest(task.failure, true)));
   const rule = task.successAggregate ?? task.nextAggregate;
   return rule !== undefined && rule.kind !== 'all_success' && rule.kind !== 'always';
+}
+
+/** `success`/`exit_0` (or, for a failure condition, `exit_not_0`) alone. */
+function isStatusTest(node: ConditionNode, failure: boolean): boolean {
+  return failure ? node.kind === 'exitNot0' : node.kind === 'success' || (node.kind === 'exit' && node.code === 0);
 }
 
 export function findEndlessCycles(wf: Workflow): Diagnostic[] {

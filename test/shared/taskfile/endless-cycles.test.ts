@@ -50,7 +50,8 @@ test('a parallel block with a min_success rule', fine, file(...task(0), 'task=1'
 test('a block next condition', fine, file(...task(0), 'task=1', 'type=parallel', 'tasks=100,101', 'next=@100_stdout@~more', 'on_success=0', 'on_failure=2', ...task(2), ...sub(100), ...sub(101)));
 test('a loop on its own (bounded by loop=N)', fine, file(...task(0, 'next=loop&stdout!~done', 'loop=5', 'sleep=1'), ...task(1)));
 test('a return inside a would-be cycle', fine, file(...task(0), ...task(1, 'on_success=3'), 'task=2', 'return=0', ...task(3, 'on_success=2')));
-test('a jump out of the workflow (an undefined id past the end is not a jump back)', fine, file(...task(0), ...task(1, 'next=exit_0', 'on_success=0', 'on_failure=99'), 'task=99', 'return=0'));
+test('a deliberate condition whose false side jumps to a handler', fine, file(...task(0), ...task(1, 'next=stdout~again', 'on_success=0', 'on_failure=99'), 'task=99', 'return=0'));
+test('next=exit_0 whose false side jumps to a handler: only a failure leaves', endless, file(...task(0), ...task(1, 'next=exit_0', 'on_success=0', 'on_failure=99'), 'task=99', 'return=0'), `10:1 error ${named('0 → 1 → 0')}`);
 test('next=never in the middle', fine, file(...task(0, 'next=never'), ...task(1, 'on_success=0')));
 
 test('a cycle through 3000 tasks is found (no deep recursion) and named by its ends', (t) => {
@@ -60,3 +61,9 @@ test('a cycle through 3000 tasks is found (no deep recursion) and named by its e
   t.is(found.length, 1);
   t.is(found[0], `${n * 5}:1 error ${named(`0 → 1 → 2 → 3 → 4 → 5 → … → 2994 → 2995 → 2996 → 2997 → 2998 → 2999 → 0 (${n} tasks)`)}`);
 });
+
+test('next=success spells out the default: its false side is a failure', endless, file(...task(0), ...task(1, 'next=success', 'on_success=0')), `10:1 error ${named('0 → 1 → 0')}`);
+test('next=exit_0 too', endless, file(...task(0), ...task(1, 'next=exit_0', 'on_success=0')), `10:1 error ${named('0 → 1 → 0')}`);
+test('success=exit_0 / failure=exit_not_0 too', endless, file(...task(0, 'failure=exit_not_0'), ...task(1, 'success=exit_0', 'on_success=0')), `11:1 error ${named('0 → 1 → 0')}`);
+test('a condition guard on a parallel block skips it like a task', fine, file(...task(0), 'task=1', 'type=parallel', 'tasks=100,101', 'condition=@0_stdout@~again', 'on_success=0', ...task(2), ...sub(100), ...sub(101)));
+test('next=exit_1 is a deliberate condition', fine, file(...task(0), ...task(1, 'next=exit_1', 'on_success=0')));
