@@ -62,13 +62,20 @@ function isStatusTest(node: ConditionNode, failure: boolean): boolean {
 export function findEndlessCycles(wf: Workflow): Diagnostic[] {
   const top = wf.ids.filter((id) => !wf.subtaskIds.has(id));
   const routes = new Map<number, number[]>();
-  for (const id of top) routes.set(id, nonFailureRoutes(wf, wf.tasks.get(id)!));
+  let backward = false;
+  for (const id of top) {
+    const r = nonFailureRoutes(wf, wf.tasks.get(id)!);
+    routes.set(id, r);
+    backward ||= r.some((t) => t !== END && t <= id);
+  }
   const diagnostics: Diagnostic[] = [];
+  // Sequence and forward jumps only climb: without a route back there is no cycle (most files).
+  if (!backward) return diagnostics;
   for (const scc of stronglyConnected(top, (id) => (routes.get(id) ?? []).filter((t) => routes.has(t)))) {
     if (scc.length < 2) continue; // a jump to the task itself is reported as JUMP_TO_SELF
     const members = new Set(scc);
     if (scc.some((id) => routes.get(id)!.some((t) => !members.has(t)))) continue;
-    diagnostics.push(describeCycle(wf, cycleThrough(Math.min(...scc), members, routes)));
+    diagnostics.push(describeCycle(wf, cycleThrough(scc.reduce((a, b) => Math.min(a, b)), members, routes)));
   }
   return diagnostics;
 }
