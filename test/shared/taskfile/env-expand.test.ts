@@ -1,4 +1,5 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { allEnvReferences, expandEnvText, MAX_DEFAULT_DEPTH, scanEnv } from '../../../shared/taskfile/env-expand.js';
 
 const ENV = { HOME: '/root', EMPTY: '', TASKER_X: 'x' };
@@ -51,4 +52,26 @@ test('defaults nested deeper than the bound are reported, not recursed into (a h
   t.is(r.bad.length, 1);
   t.true(allEnvReferences(text).length <= MAX_DEFAULT_DEPTH + 1);
   t.is(expandEnvText('${A:-${B:-${C:-deep}}}', {}).text, 'deep');
+});
+
+test('fuzz: scanning and expanding never throw, offsets stay in the text, unset names stay literal', (t) => {
+  const piece = fc.constantFrom('$', '{', '}', ':-', '-', "'", '"', '\\', 'A', 'HOME', 'NOPE', ' ', '$HOME', '${', '${NOPE:-', '${HOME-', 'x');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 40 }).map((a) => a.join('')), (text) => {
+      const scan = scanEnv(text);
+      for (const r of [...scan.refs, ...allEnvReferences(text)]) {
+        if (r.offset < 0 || r.offset + r.length > text.length || text[r.offset] !== '$') throw new Error(`bad ref ${JSON.stringify(r)} in ${text}`);
+      }
+      for (const b of scan.bad) if (b.offset < 0 || b.offset >= text.length) throw new Error(`bad offset ${JSON.stringify(b)}`);
+      const r = expandEnvText(text, ENV);
+      for (const m of r.missing) {
+        if ((ENV as Record<string, string>)[m.name] !== undefined) throw new Error(`${m.name} is set, yet named missing in ${text}`);
+        if (!r.text.includes(text.slice(m.offset, m.offset + m.length))) throw new Error(`${m.name} did not stay literal in ${text}`);
+      }
+      // Without any '$' nothing changes.
+      if (!text.includes('$') && r.text !== text) throw new Error('changed without $');
+    }),
+    { numRuns: 3000, seed: 130006 },
+  );
+  t.pass();
 });
