@@ -91,8 +91,7 @@ function notExpanded(task: Task, field: FieldValue, key: string, diagnostics: Di
 }
 
 function strictCheck(refs: EnvReference[], where: { line: number; col: number }, whatUses: string, diagnostics: Diagnostic[]): void {
-  for (const ref of firstOfEach(refs)) {
-    if (ref.name.startsWith('TASKER_')) continue;
+  for (const ref of firstOfEach(refs.filter((r) => !r.name.startsWith('TASKER_')))) {
     diagnostics.push(envDiagnostic('ENV_NOT_ALLOWED', 'error', where, ref,
       `${whatUses} $${ref.name}; with --strict-env-validation only TASKER_* variables are allowed`,
       `rename the variable to TASKER_${ref.name}, or drop --strict-env-validation`));
