@@ -47,7 +47,7 @@ export function checkEnvironment(ast: TaskFileAst, tasks: ReadonlyMap<number, Ta
         `global '${g.name}' uses $${ref.name}, which is not set${tail}`,
         `set ${ref.name} in the environment, or give a default: \${${ref.name}:-value}`));
     }
-    for (const b of bad) diagnostics.push(badDiagnostic(where, b, `global '${g.name}'`, isUsed));
+    for (const b of bad.slice(0, MAX_PER_FIELD)) diagnostics.push(badDiagnostic(where, b, `global '${g.name}'`, isUsed));
     if (opts.strictEnv) strictCheck(allEnvReferences(g.value), where, `global '${g.name}' uses`, diagnostics);
   }
 
@@ -55,7 +55,6 @@ export function checkEnvironment(ast: TaskFileAst, tasks: ReadonlyMap<number, Ta
   for (const task of tasks.values()) {
     const args = task.fields.get('arguments');
     const command = task.fields.get('command');
-    const hasDollar = (f: FieldValue | undefined): f is FieldValue => f !== undefined && f.value.includes('$');
     if (hasDollar(args) || hasDollar(command)) {
       const shell = opts.runsInShell(task, resolveGlobals);
       if (shell === false && hasDollar(args)) checkArguments(task, args, opts, diagnostics);
@@ -68,6 +67,10 @@ export function checkEnvironment(ast: TaskFileAst, tasks: ReadonlyMap<number, Ta
   }
 }
 
+function hasDollar(f: FieldValue | undefined): f is FieldValue {
+  return f !== undefined && f.value.includes('$');
+}
+
 function checkArguments(task: Task, field: FieldValue, opts: EnvCheckOptions, diagnostics: Diagnostic[]): void {
   const { missing, bad } = expandEnvText(field.value, opts.env);
   const where = { line: field.line, col: field.valueCol };
@@ -76,7 +79,7 @@ function checkArguments(task: Task, field: FieldValue, opts: EnvCheckOptions, di
       `task ${task.id}: arguments use $${ref.name}, which is not set`,
       `set ${ref.name}, give a default (\${${ref.name}:-value}), or, if the program itself should see '$${ref.name}' (a script for sh -c), write it in single quotes or as \\$${ref.name}`));
   }
-  for (const b of bad) diagnostics.push(badDiagnostic(where, b, `task ${task.id}: arguments`, true));
+  for (const b of bad.slice(0, MAX_PER_FIELD)) diagnostics.push(badDiagnostic(where, b, `task ${task.id}: arguments`, true));
   if (opts.strictEnv) strictCheck(allEnvReferences(field.value), where, `task ${task.id}: arguments use`, diagnostics);
 }
 
