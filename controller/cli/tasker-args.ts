@@ -104,7 +104,7 @@ options:
   --skip-security-validation    skip the dangerous-pattern checks on commands and arguments
   --skip-subtask-range-validation  silence sub-task id range warnings
   --skip-validation             all of the skips above
-  --strict-env-validation       globals may only use $TASKER_* environment variables
+  --strict-env-validation       globals and arguments may only use $TASKER_* environment variables
   --no-task-backup              do not copy the task file to BASE/tasks
   --show-effective-args         print the merged options (command line + file) and exit
   --max-file-size SIZE          largest task or config file read: bytes, or K/M/G (default 16M, at most

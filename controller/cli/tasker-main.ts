@@ -185,7 +185,15 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   const execNames = new Set(execTypeNames(registry).map((n) => n.toLowerCase()));
   const canonicalExecType = (name: string): string | undefined => resolveExecType(registry, name)?.name;
 
-  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom });
+  const envType = io.env['TASK_EXECUTOR_TYPE'];
+  const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();
+  // The exec type a task runs with decides whether tasker expands $VAR in its arguments (a shell does its own).
+  const runsInShell = (t: Task, resolveGlobals: (s: string) => string): boolean | undefined => {
+    const name = t.exec !== undefined ? resolveGlobals(t.exec).trim().toLowerCase() : defaultExecType;
+    const canonical = canonicalExecType(name);
+    return canonical === undefined ? (name.includes('@') ? undefined : false) : canonical === 'shell';
+  };
+  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom, runsInShell });
   // Not push(...list): a hostile file can hold more diagnostics than a call has room for arguments.
   for (const d of built.diagnostics) diagnostics.push(d);
   const workflow = built.workflow;
@@ -193,8 +201,6 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   const execTypeOf = (t: Task, resolve: (s: string) => string): string => canonicalExecType(t.exec !== undefined ? resolve(t.exec).trim().toLowerCase() : 'local') ?? 'local';
   for (const d of args.skipSecurityValidation ? checkGlobalsSecurity(workflow) : checkSecurity(workflow, { execTypeOf })) diagnostics.push(d);
 
-  const envType = io.env['TASK_EXECUTOR_TYPE'];
-  const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();
   if (!canonicalExecType(defaultExecType)) {
     io.stderr.write(`${USAGE}\ntasker: error: exec type '${defaultExecType}' (from ${args.execType ? '-t' : envType ? 'TASK_EXECUTOR_TYPE' : 'the config'}) is not configured; known: ${[...execNames].sort().join(', ')}\n`);
     return ExitCode.USAGE;
@@ -239,15 +245,15 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   };
 
   // Report every diagnostic, compiler-style, on stderr; warnings are also log lines (they are counted).
-  const sorted = sortDiagnostics(diagnostics);
-  // A run that resumes from saved state reports every unset environment variable itself (using
-  // the saved value, or not); the validator's "stays literal" would contradict that.
+  // A run that resumes from saved state reports every unset environment variable of a global
+  // itself (using the saved value, or not, as the operator confirms); the validator's error would
+  // contradict that.
   const resumes = args.run && args.autoRecovery && (await hasRecoveryState(base, taskFile));
-  const reported = resumes ? sorted.filter((x) => x.code !== 'UNSET_ENV_VAR') : sorted;
-  for (const text of formatDiagnosticList(reported, args.taskFile, parsed.ast.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) {
+  const sorted = sortDiagnostics(resumes ? diagnostics.filter((x) => x.code !== 'UNSET_ENV_VAR') : diagnostics);
+  for (const text of formatDiagnosticList(sorted, args.taskFile, parsed.ast.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) {
     io.stderr.write(`${text}\n`);
   }
-  for (const d of reported) if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
+  for (const d of sorted) if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
   const errors = sorted.filter((d) => d.severity === 'error');
   if (errors.length > 0 && !args.skipTaskValidation) {
     log.error(`Task file validation failed: ${errors.length} error(s); no task was run`);
@@ -275,7 +281,7 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   if (!args.run && !args.validateOnly) {
     const code = await executeRun(setup, { preflightOnly: true });
     if (code !== ExitCode.SUCCESS) return code;
-    const plan = formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom }), args.taskFile);
+    const plan = formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom, env: io.env }), args.taskFile);
     io.stdout.write(args.rawOutput ? plan : escapeControlChars(plan));
     return ExitCode.SUCCESS;
   }

@@ -54,7 +54,7 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   }
   if (args.showPlan) {
     const { buildPlan, formatPlan } = await import('../engine/plan.js');
-    const plan = formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom }), args.taskFile!);
+    const plan = formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom, env: io.env }), args.taskFile!);
     io.stdout.write(args.rawOutput ? plan : escapeControlChars(plan));
     if (!args.yes) {
       if (!io.isTTY || !io.readLine) {

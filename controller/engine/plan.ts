@@ -3,6 +3,7 @@ import { formatCondition } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { nextSequential, successors } from '../../shared/taskfile/flow-analysis.js';
 import { substitute } from '../../shared/taskfile/variables.js';
+import { resolveArguments } from './variables.js';
 
 export interface PlanStep {
   task: Task;
@@ -16,6 +17,8 @@ export interface PlanOptions {
   canonicalExecType: (name: string) => string | undefined;
   describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
   startFrom?: number;
+  /** Environment for `$VAR` in arguments, as the run expands them. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** Reachable top-level tasks in flow order: fall-through first, then jumps, each once. */
@@ -49,7 +52,7 @@ export function buildPlan(wf: Workflow, opts: PlanOptions): PlanStep[] {
     const commandLine = task.type !== 'task'
       ? `${task.type} block`
       : task.command
-        ? execType ? opts.describeCommand(execType, g(task.hostname), g(task.command), g(task.arguments)) : `${g(task.command)} ${g(task.arguments)}`.trim()
+        ? execType ? opts.describeCommand(execType, g(task.hostname), g(task.command), resolveArguments(task.arguments, execType, opts.env, g)) : `${g(task.command)} ${g(task.arguments)}`.trim()
         : '(no command)';
     return { task, execType: task.type === 'task' && task.command ? execType ?? execName : undefined, commandLine, routing: describeRouting(task, target(nextSequential(wf, id))) };
   });
@@ -61,7 +64,7 @@ export function describeRouting(task: Task, nextLabel = `task ${task.id + 1}`): 
   if (task.condition && task.type !== 'conditional') out.push(`runs only if ${formatCondition(task.condition)} (else skipped, ${nextLabel})`);
   if (task.type === 'parallel') out.push(`runs ${task.hostnames ? `command on ${task.hostnames.length} hosts` : `sub-tasks ${task.tasks?.join(', ')}`} in parallel${task.maxParallel ? `, at most ${task.maxParallel} at once` : ''}${task.retryCount ? `, ${task.retryCount} retries` : ''}`);
   if (task.type === 'conditional' && task.condition) out.push(`if ${formatCondition(task.condition)}: tasks ${task.ifTrueTasks?.join(', ')}; else tasks ${task.ifFalseTasks?.join(', ')}`);
-  if (task.sleep) out.push(`then sleeps ${task.sleep} s`);
+  if (task.sleep) out.push(task.next?.kind === 'loop' ? `sleeps ${task.sleep} s between runs (none once the loop's condition ends it)` : `then sleeps ${task.sleep} s`);
   if (task.returnCode !== undefined) {
     out.push(task.command ? `then returns ${task.returnCode}` : `returns ${task.returnCode}`);
     return out;
