@@ -18,7 +18,7 @@ import { killProcessGroup } from './kill-group.js';
  * another protocol, the runner falls back to Node's spawn: same behaviour, slower.
  */
 
-const PROTOCOL_VERSION = 2;
+const PROTOCOL_VERSION = 3;
 const STREAM_HWM = 64 * 1024;
 
 export interface ExitStatus {
@@ -51,6 +51,14 @@ export interface StartedChild {
   stderr: ChildOutput;
   exited: Promise<ExitStatus>;
   /**
+   * Sends `signal` to every process descended from the child: its process group and, through
+   * the launcher's shepherd, also those that left the group (setsid) and were orphaned. With
+   * Node's spawn, as far as /proc still links them to the child (see process-tree.ts).
+   */
+  kill(signal: TreeSignal): void;
+  /** Its run settled: what it left behind is not ours to kill if we die (Node's spawn only). */
+  release?(): void;
+  /**
    * Has the launcher start another program as soon as this one exits with status 0, with no
    * round trip through Node (absent for children Node's spawn started). See {@link FollowOn}.
    */
@@ -80,6 +88,9 @@ export interface FollowOn {
   /** Do not start it, unless it already started. Call before killing the predecessor. */
   cancel(): void;
 }
+
+/** The signals a task's tree is killed with: SIGTERM first, SIGKILL after the grace period. */
+export type TreeSignal = 'SIGTERM' | 'SIGKILL';
 
 /** A follow-on that will not start (the launcher is gone, or its predecessor is being killed). */
 const NOT_STARTED: FollowOn = { started: Promise.resolve(undefined), cancel: () => undefined };
@@ -370,6 +381,7 @@ export class Launcher {
     let stopped = false;
     p?.resolve({
       pid, stdout: a.out, stderr: a.err, exited,
+      kill: (signal) => this.killTree(id, pid, signal),
       follow: (argv, cwd, env) => {
         if (stopped) return NOT_STARTED;
         const f = this.startAfter(id, argv, cwd, env);
@@ -383,6 +395,12 @@ export class Launcher {
         return started.some((c) => c !== undefined);
       },
     });
+  }
+
+  /** The group at once from here; the whole tree through the launcher's shepherd. */
+  private killTree(id: number, pid: number, signal: TreeSignal): void {
+    killProcessGroup(pid, signal);
+    if (!this.dead) this.send(frame('T', id, osConstants.signals[signal]));
   }
 
   private streamControl(id: number, op: 'P' | 'R' | 'C', stream: 1 | 2): void {
@@ -504,13 +522,13 @@ function encodeSpawn(op: 'S' | 'A', id: number, cwd: string, argv: string[], env
   return Buffer.concat([head, cwdBytes, args, env]);
 }
 
-/** A request without a spawn body: 'K' (no body), or 'P'/'R'/'C' for one stream. */
-function frame(op: 'K' | 'P' | 'R' | 'C', id: number, stream?: 1 | 2): Buffer {
-  const f = Buffer.alloc(stream === undefined ? 9 : 10);
+/** A request without a spawn body: 'K' (no body), 'P'/'R'/'C' for one stream, 'T' with a signal number. */
+function frame(op: 'K' | 'P' | 'R' | 'C' | 'T', id: number, arg?: number): Buffer {
+  const f = Buffer.alloc(arg === undefined ? 9 : 10);
   f.writeUInt32LE(f.length - 4, 0);
   f.write(op, 4, 'latin1');
   f.writeUInt32LE(id, 5);
-  if (stream !== undefined) f[9] = stream;
+  if (arg !== undefined) f[9] = arg;
   return f;
 }
 
