@@ -166,10 +166,13 @@ static void send_failed(uint32_t id, int err, const char *stage) {
 
 /* ---- children ---------------------------------------------------------------------------- */
 
-/* Signal the program's group, and have its shepherd signal every process descended from it. */
+/* Have the shepherd signal the program's group and every process descended from it; without a
+   shepherd, the group. Never the group first: a program that died of our signal before its
+   shepherd learnt of the kill would count as having exited on its own, and what it left behind
+   would be released. */
 static void kill_tree(struct child *c, int sig) {
-  if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0) kill(-c->pgid, sig);
-  signal_shepherd(c->shepherd, sig);
+  if (c->shepherd > 0) signal_shepherd(c->shepherd, sig);
+  else if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0) kill(-c->pgid, sig);
 }
 
 static struct child *find(uint32_t id) {

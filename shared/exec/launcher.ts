@@ -397,10 +397,14 @@ export class Launcher {
     });
   }
 
-  /** The group at once from here; the whole tree through the launcher's shepherd. */
+  /**
+   * Through the launcher, whose shepherd signals the group and the whole tree. Not the group from
+   * here first: the program could die of it before its shepherd knew of the kill, and count as
+   * having exited on its own (what it left behind would be spared).
+   */
   private killTree(id: number, pid: number, signal: TreeSignal): void {
-    killProcessGroup(pid, signal);
-    if (!this.dead) this.send(frame('T', id, osConstants.signals[signal]));
+    if (this.dead) killProcessGroup(pid, signal);
+    else this.send(frame('T', id, osConstants.signals[signal]));
   }
 
   private streamControl(id: number, op: 'P' | 'R' | 'C', stream: 1 | 2): void {
