@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
 import { resolveExecType } from '../../shared/exec/exec-types.js';
+import { spawnFallbackWarning } from '../../shared/exec/launcher.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import { findPlaceholders, substitute } from '../../shared/taskfile/variables.js';
@@ -51,6 +52,8 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
     log.info(`Validation passed: ${workflow.tasks.size} task(s) in ${args.taskFile}`);
     return ExitCode.SUCCESS;
   }
+  const fallback = spawnFallbackWarning(io.env);
+  if (fallback) io.stderr.write(`tasker: warning: ${fallback}\n`);
   if (args.showPlan) {
     const { buildPlan, formatPlan } = await import('../engine/plan.js');
     io.stdout.write(formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom }), args.taskFile!));

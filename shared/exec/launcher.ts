@@ -550,3 +550,16 @@ function errnoName(n: number): string {
 function signalName(n: number): NodeJS.Signals | null {
   return SIGNAL_NAMES.get(n) ?? null;
 }
+
+/**
+ * The one-line warning a CLI prints at start when `TASKER_LAUNCHER=off` asks for Node's spawn:
+ * exactly what that mode does not guarantee (docs/task-files.md, "Processes a task leaves").
+ */
+export function spawnFallbackWarning(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const setting = env.TASKER_LAUNCHER;
+  if (setting !== 'off' && setting !== '0') return undefined;
+  return (
+    `TASKER_LAUNCHER=${setting}: tasks start with Node's spawn, so a process that leaves a task's process group ` +
+    'and whose parent has exited (a double-forked daemon) is not killed on timeout, cancel or stop, nor when this process is killed'
+  );
+}
