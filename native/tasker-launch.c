@@ -22,37 +22,34 @@
  *     'x' exited: u8 how (0 = code, 1 = signal), i32 value
  *     'k' a chained start was not made (predecessor failed, or cancelled)
  *
- *     'T' kill the task's whole tree: u8 signal (SIGTERM or SIGKILL)
+ *     'T' kill the program's whole tree: u8 signal (SIGTERM or SIGKILL)
  *
- * Every program is started by a shepherd (shepherd.c part below): a fork of this process that is
- * the program's child subreaper, so every process descended from the program stays in the
- * shepherd's subtree, also one that left the program's process group with setsid and whose
- * parent exited (a double-forked daemon). 'T' has the shepherd signal that whole subtree; with
- * SIGKILL it repeats until nothing is left. When the program exits on its own and no kill was
- * asked for, the shepherd exits at once: what the program deliberately left behind (an init
- * script's daemon) is left alone and reparents to us (we are a subreaper too, and reap it).
+ * Each program is its own child subreaper (start-program.c), so every process descended from it
+ * stays linked to it in /proc while it runs, also one that left its group with setsid and was
+ * double-forked; 'T' signals that whole tree (process-tree.c), and what it found is remembered,
+ * so the SIGKILL after the grace period reaches those the program's death orphaned. A program
+ * that exits on its own is not killed: what it left behind on purpose (an init script's daemon)
+ * is left alone.
  *
- * When our stdin closes (the Node process is gone, for whatever reason), every running program's
- * tree gets SIGTERM, then SIGKILL after a grace period, and we exit: nothing outlives the run
- * that started it. When we die ourselves, each shepherd gets SIGUSR2 (PR_SET_PDEATHSIG) and
- * kills its tree.
+ * When our stdin closes (the Node process is gone, for whatever reason), every program still
+ * running gets its tree killed: SIGTERM, then SIGKILL after a grace period, and we exit: nothing
+ * outlives the run that started it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "shepherd.h"
+#include "process-tree.h"
+#include "start-program.h"
 
 #define PROTOCOL_VERSION 3
 #define CHUNK (64 * 1024)
@@ -63,13 +60,13 @@
 
 struct child {
   uint32_t id;
-  pid_t pid;      /* 0 once its exit status arrived */
+  pid_t pid;      /* 0 once reaped */
   pid_t pgid;     /* the group it leads; members may outlive it */
-  pid_t shepherd; /* its shepherd; 0 once reaped */
-  int rep;        /* the shepherd's report pipe (the exit status); -1 when closed */
   int fd[3];      /* [1] stdout, [2] stderr read ends; -1 when closed */
   int paused[3];
   int waited;     /* already waited briefly for its exit after its streams ended */
+  struct tree tree; /* its processes found by kills so far */
+  int term_pending; /* got SIGTERM, SIGKILL to follow: kept (with `tree`) until then */
   struct child *next;
 };
 
@@ -166,13 +163,15 @@ static void send_failed(uint32_t id, int err, const char *stage) {
 
 /* ---- children ---------------------------------------------------------------------------- */
 
-/* Have the shepherd signal the program's group and every process descended from it; without a
-   shepherd, the group. Never the group first: a program that died of our signal before its
-   shepherd learnt of the kill would count as having exited on its own, and what it left behind
-   would be released. */
+/*
+ * Signal every process of the program's tree, then its group (members that hold its pipes after
+ * it exited). The tree first: a program that died of the group signal before the tree was read
+ * would have handed its children to init, out of sight.
+ */
 static void kill_tree(struct child *c, int sig) {
-  if (c->shepherd > 0) signal_shepherd(c->shepherd, sig);
-  else if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0) kill(-c->pgid, sig);
+  c->term_pending = sig == SIGTERM;
+  signal_tree(&c->tree, c->pid, sig);
+  if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0) kill(-c->pgid, sig);
 }
 
 static struct child *find(uint32_t id) {
@@ -193,8 +192,9 @@ static void sweep(void) {
   struct child **pp = &children;
   while (*pp) {
     struct child *c = *pp;
-    if (c->pid == 0 && c->shepherd == 0 && c->rep < 0 && c->fd[1] < 0 && c->fd[2] < 0) {
+    if (c->pid == 0 && c->fd[1] < 0 && c->fd[2] < 0 && !c->term_pending) {
       *pp = c->next;
+      free_tree(&c->tree);
       free(c);
     } else {
       pp = &c->next;
@@ -225,37 +225,6 @@ static void remember_exit(uint32_t id, int ok) {
   recent_next++;
 }
 
-/* The program of `c` ended with wait status `status`: tell Node. */
-static void exited(struct child *c, int status) {
-  c->pid = 0;
-  unsigned char b[5];
-  if (WIFSIGNALED(status)) {
-    b[0] = 1;
-    put_u32(b + 1, (uint32_t)WTERMSIG(status));
-  } else {
-    b[0] = 0;
-    put_u32(b + 1, (uint32_t)WEXITSTATUS(status));
-  }
-  send_event('x', c->id, b, 5, NULL, 0);
-  remember_exit(c->id, WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
-/* The shepherd of `c` reported (its report pipe is readable): the program's exit status. A
-   shepherd that died without one (killed from outside) leaves the program to us: its group is
-   killed and it counts as killed by SIGKILL. */
-static void read_report(struct child *c) {
-  if (c->rep < 0) return;
-  int status;
-  if (!read_exit(c->rep, &status)) {
-    kill(-c->pgid, SIGKILL);
-    status = SIGKILL; /* a wait status meaning "killed by SIGKILL" */
-  }
-  close(c->rep);
-  c->rep = -1;
-  if (c->pid > 0) exited(c, status);
-}
-
-/* Reap what exited: shepherds, and processes programs left behind that reparented to us. */
 static void reap(void) {
   char drain[64];
   while (read(sigchld_pipe[0], drain, sizeof drain) > 0) {
@@ -264,91 +233,22 @@ static void reap(void) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) break;
-    for (struct child *c = children; c; c = c->next)
-      if (c->shepherd == pid) {
-        c->shepherd = 0;
-        break;
-      }
-  }
-}
-
-static int spawn_sh(pid_t *pid, const char *file, char **argv, char **envp, posix_spawn_file_actions_t *fa,
-                    posix_spawnattr_t *at);
-
-/* PATH of the environment the program gets (as libuv's execvp does), else the default. */
-static const char *path_of(char **envp) {
-  for (char **e = envp; *e; e++)
-    if (strncmp(*e, "PATH=", 5) == 0) return *e + 5;
-  return "/usr/local/bin:/usr/bin:/bin";
-}
-
-/*
- * Start argv with posix_spawn (vfork-style in glibc: no copy of our page tables, and exec
- * errors come back synchronously). A bare name is searched on the PATH like execvp does:
- * skip missing entries, remember EACCES, run a script without #! through /bin/sh.
- * Returns 0 or an errno.
- */
-static int start(pid_t *pid, char **argv, char **envp, const char *cwd, int out, int err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t at;
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out, 1);
-  posix_spawn_file_actions_adddup2(&fa, err, 2);
-  if (cwd[0]) posix_spawn_file_actions_addchdir_np(&fa, cwd);
-  posix_spawnattr_init(&at);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&at, 0);
-  posix_spawnattr_setsigdefault(&at, &all);
-  posix_spawnattr_setsigmask(&at, &none);
-
-  int rc = ENOENT, denied = 0;
-  if (strchr(argv[0], '/')) {
-    rc = posix_spawn(pid, argv[0], &fa, &at, argv, envp);
-    if (rc == ENOEXEC) rc = spawn_sh(pid, argv[0], argv, envp, &fa, &at);
-  } else {
-    const char *p = path_of(envp);
-    size_t nlen = strlen(argv[0]);
-    char *full = malloc(strlen(p) + nlen + 2);
-    for (;;) {
-      const char *colon = strchrnul(p, ':');
-      size_t dlen = (size_t)(colon - p);
-      if (dlen == 0) {
-        memcpy(full, argv[0], nlen + 1); /* empty entry = current directory */
+    for (struct child *c = children; c; c = c->next) {
+      if (c->pid != pid) continue;
+      c->pid = 0;
+      unsigned char b[5];
+      if (WIFSIGNALED(status)) {
+        b[0] = 1;
+        put_u32(b + 1, (uint32_t)WTERMSIG(status));
       } else {
-        memcpy(full, p, dlen);
-        full[dlen] = '/';
-        memcpy(full + dlen + 1, argv[0], nlen + 1);
+        b[0] = 0;
+        put_u32(b + 1, (uint32_t)WEXITSTATUS(status));
       }
-      rc = posix_spawn(pid, full, &fa, &at, argv, envp);
-      if (rc == ENOEXEC) rc = spawn_sh(pid, full, argv, envp, &fa, &at);
-      if (rc == EACCES) denied = 1;
-      if (rc == 0 || (rc != ENOENT && rc != ENOTDIR && rc != EACCES) || !*colon) break;
-      p = colon + 1;
+      send_event('x', c->id, b, 5, NULL, 0);
+      remember_exit(c->id, WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      break;
     }
-    free(full);
-    if (rc != 0 && denied) rc = EACCES;
   }
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
-  return rc;
-}
-
-/* execvp's fallback for an executable file without #!: run it with /bin/sh. */
-static int spawn_sh(pid_t *pid, const char *file, char **argv, char **envp, posix_spawn_file_actions_t *fa,
-                    posix_spawnattr_t *at) {
-  size_t n = 0;
-  while (argv[n]) n++;
-  char **shv = calloc(n + 2, sizeof *shv);
-  shv[0] = "/bin/sh";
-  shv[1] = (char *)file;
-  for (size_t i = 1; i < n; i++) shv[i + 1] = argv[i];
-  int rc = posix_spawn(pid, "/bin/sh", fa, at, shv, envp);
-  free(shv);
-  return rc;
 }
 
 static void free_list(char **list) {
@@ -407,65 +307,23 @@ static int parse_spec(struct spec *sp, const unsigned char *p, const unsigned ch
   return 0;
 }
 
-/* What a shepherd starts: a parsed request and its output pipes. */
-struct start_args {
-  const struct spec *sp;
-  int out, err;
-};
-
-static int start_in_shepherd(void *arg, pid_t *pid) {
-  struct start_args *a = arg;
-  return start(pid, a->sp->argv, a->sp->envp, a->sp->cwd, a->out, a->err);
-}
-
-/* The descriptors a new shepherd must not keep: every pipe of ours it would hold open. */
-static int *fds_to_close(const int *extra, size_t nextra, size_t *n) {
-  size_t cap = nextra + 2;
-  for (struct child *c = children; c; c = c->next) cap += 3;
-  int *fds = malloc(cap * sizeof *fds);
-  if (!fds) die("out of memory");
-  *n = 0;
-  fds[(*n)++] = sigchld_pipe[0];
-  fds[(*n)++] = sigchld_pipe[1];
-  for (size_t i = 0; i < nextra; i++) fds[(*n)++] = extra[i];
-  for (struct child *c = children; c; c = c->next) {
-    fds[(*n)++] = c->fd[1];
-    fds[(*n)++] = c->fd[2];
-    fds[(*n)++] = c->rep;
-  }
-  return fds;
-}
-
-/* Start a parsed request as child `id` under its own shepherd: 'started' or 'failed to start'. */
+/* Start a parsed request as child `id`: 'started' or 'failed to start'. */
 static void launch(uint32_t id, const struct spec *sp) {
-  int out[2] = {-1, -1}, err[2] = {-1, -1}, rep = -1;
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
     send_failed(id, errno, "pipe");
     goto done;
   }
-  struct start_args args = {sp, out[1], err[1]};
-  int ours[2] = {out[0], err[0]};
-  size_t nclose;
-  int *close_fds = fds_to_close(ours, 2, &nclose);
-  pid_t shepherd = start_shepherd(start_in_shepherd, &args, close_fds, nclose, &rep);
-  free(close_fds);
-  if (shepherd < 0) {
-    send_failed(id, errno, "fork");
-    goto done;
-  }
-  pid_t pid = 0;
-  int rc = read_started(rep, &pid);
+  pid_t pid;
+  int rc = start_program(&pid, sp->argv, sp->envp, sp->cwd, out[1], err[1]);
   if (rc != 0) {
     send_failed(id, rc, "exec");
-    goto done; /* the shepherd exits by itself; reap() collects it */
+    goto done;
   }
   struct child *c = calloc(1, sizeof *c);
   c->id = id;
   c->pid = pid;
   c->pgid = pid;
-  c->shepherd = shepherd;
-  c->rep = rep;
-  rep = -1;
   c->fd[0] = -1;
   c->fd[1] = out[0];
   c->fd[2] = err[0];
@@ -476,7 +334,6 @@ static void launch(uint32_t id, const struct spec *sp) {
   if (!hold_until_us) hold_until_us = now_us() + HOLD_STARTED_US;
 
 done:
-  if (rep >= 0) close(rep);
   for (int i = 0; i < 2; i++) {
     if (out[i] >= 0) close(out[i]);
     if (err[i] >= 0) close(err[i]);
@@ -609,17 +466,11 @@ static void handle_request(const unsigned char *p, uint32_t len) {
 /* ---- shutdown when Node is gone ---------------------------------------------------------- */
 
 
-/* Every tree whose shepherd still watches it, and every group whose leader runs or whose pipes
-   are still open (members may hold them). */
+/* Every tree whose program runs, or whose pipes are still open (members may hold them), or
+   whose kill already began. */
 static void kill_all(int sig) {
   for (struct child *c = children; c; c = c->next)
-    if (c->pid > 0 || c->shepherd > 0 || c->fd[1] >= 0 || c->fd[2] >= 0) kill_tree(c, sig);
-}
-
-static int shepherds_alive(void) {
-  for (struct child *c = children; c; c = c->next)
-    if (c->shepherd > 0) return 1;
-  return 0;
+    if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0 || c->tree.n > 0) kill_tree(c, sig);
 }
 
 static void orphaned(void) {
@@ -627,17 +478,14 @@ static void orphaned(void) {
   long long deadline = now_us() + KILL_GRACE_MS * 1000LL;
   for (;;) {
     reap();
-    if (!shepherds_alive() || now_us() >= deadline) break;
+    int alive = 0;
+    for (struct child *c = children; c; c = c->next) alive |= c->pid > 0;
+    if (!alive || now_us() >= deadline) break;
     struct pollfd pfd = {sigchld_pipe[0], POLLIN, 0};
     poll(&pfd, 1, 50);
   }
   kill_all(SIGKILL);
-  /* The shepherds repeat SIGKILL until their trees are empty; wait for that, within reason. */
-  deadline = now_us() + KILL_GRACE_MS * 1000LL;
-  for (reap(); shepherds_alive() && now_us() < deadline; reap()) {
-    struct pollfd pfd = {sigchld_pipe[0], POLLIN, 0};
-    poll(&pfd, 1, 50);
-  }
+  reap();
   flush();
   exit(0);
 }
@@ -656,9 +504,6 @@ int main(void) {
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
-  /* What a program leaves behind after it exited on its own reparents to us, not to init, so we
-     reap it (see shepherd.c: while a program runs, its shepherd is the nearer subreaper). */
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   send_event('h', PROTOCOL_VERSION, NULL, 0, NULL, 0);
   flush();
@@ -672,7 +517,7 @@ int main(void) {
 
   for (;;) {
     size_t n = 0, want = 2;
-    for (struct child *c = children; c; c = c->next) want += 3;
+    for (struct child *c = children; c; c = c->next) want += 2;
     if (want > pcap) {
       pcap = want * 2;
       pfds = realloc(pfds, pcap * sizeof *pfds);
@@ -681,19 +526,13 @@ int main(void) {
     }
     pfds[n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
     pfds[n++] = (struct pollfd){sigchld_pipe[0], POLLIN, 0};
-    for (struct child *c = children; c; c = c->next) {
+    for (struct child *c = children; c; c = c->next)
       for (int s = 1; s <= 2; s++)
         if (c->fd[s] >= 0 && !c->paused[s]) {
           owners[n] = c;
           streams[n] = s;
           pfds[n++] = (struct pollfd){c->fd[s], POLLIN, 0};
         }
-      if (c->rep >= 0) {
-        owners[n] = c;
-        streams[n] = 0; /* the shepherd's report */
-        pfds[n++] = (struct pollfd){c->rep, POLLIN, 0};
-      }
-    }
     struct timespec wait, *timeout = NULL;
     if (hold_until_us) {
       long long left = hold_until_us - now_us();
@@ -710,7 +549,7 @@ int main(void) {
        before the exit status and can settle the run at once. Then requests, so a 'C' for a
        stream never races data we already read. */
     for (size_t i = 2; i < n; i++) {
-      if (!pfds[i].revents || streams[i] == 0) continue;
+      if (!pfds[i].revents) continue;
       struct child *c = owners[i];
       int s = streams[i];
       ssize_t r;
@@ -725,16 +564,14 @@ int main(void) {
         send_event('z', c->id, &sb, 1, NULL, 0);
       }
     }
-    /* Then exit statuses. Both streams of a running child just ended: it is exiting; its
-       shepherd reports within microseconds, so wait for that (briefly: a program may close its
-       output and go on). */
-    for (size_t i = 2; i < n; i++)
-      if (pfds[i].revents && streams[i] == 0) read_report(owners[i]);
-    for (struct child *c = children; c; c = c->next) {
-      if (c->pid <= 0 || c->fd[1] >= 0 || c->fd[2] >= 0 || c->waited || c->rep < 0) continue;
-      c->waited = 1;
-      struct pollfd rp = {c->rep, POLLIN, 0};
-      if (poll(&rp, 1, 2) > 0) read_report(c);
+    /* Both streams of a running child just ended: it is exiting; its SIGCHLD follows within
+       microseconds, so wait for it (briefly: a program may close its output and go on). */
+    int ending = 0;
+    for (struct child *c = children; c; c = c->next) ending |= c->pid > 0 && c->fd[1] < 0 && c->fd[2] < 0 && !c->waited;
+    if (ending && !pfds[1].revents) {
+      struct pollfd sp = {sigchld_pipe[0], POLLIN, 0};
+      if (poll(&sp, 1, 2) > 0) pfds[1].revents = POLLIN;
+      for (struct child *c = children; c; c = c->next) c->waited |= c->fd[1] < 0 && c->fd[2] < 0;
     }
     if (pfds[1].revents) reap();
     if (pfds[0].revents) {

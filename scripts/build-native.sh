@@ -13,8 +13,8 @@ if [ -z "$cc" ]; then
 fi
 mkdir -p dist/native
 # Static where the C library allows it, so the package runs on other machines of this architecture.
-if ! "$cc" -O2 -Wall -static -o dist/native/tasker-launch.tmp native/tasker-launch.c native/shepherd.c 2>/dev/null &&
-   ! "$cc" -O2 -Wall -o dist/native/tasker-launch.tmp native/tasker-launch.c native/shepherd.c; then
+if ! "$cc" -O2 -Wall -static -o dist/native/tasker-launch.tmp native/tasker-launch.c native/start-program.c native/process-tree.c 2>/dev/null &&
+   ! "$cc" -O2 -Wall -o dist/native/tasker-launch.tmp native/tasker-launch.c native/start-program.c native/process-tree.c; then
   rm -f dist/native/tasker-launch.tmp
   echo "note: building native/tasker-launch.c failed; using Node's spawn" >&2
   exit 0

@@ -27,6 +27,9 @@ export interface RunMode {
   preflightOnly?: boolean;
 }
 
+/** Whether this process printed the TASKER_LAUNCHER=off warning already. */
+let fallbackWarned = false;
+
 export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   const { args, io, log, workflow } = setup;
   const startTime = new Date();
@@ -52,8 +55,9 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
     log.info(`Validation passed: ${workflow.tasks.size} task(s) in ${args.taskFile}`);
     return ExitCode.SUCCESS;
   }
-  const fallback = spawnFallbackWarning(io.env);
+  const fallback = fallbackWarned ? undefined : spawnFallbackWarning(io.env);
   if (fallback) io.stderr.write(`tasker: warning: ${fallback}\n`);
+  fallbackWarned = true; // once per process: parallelr runs many task files in this one
   if (args.showPlan) {
     const { buildPlan, formatPlan } = await import('../engine/plan.js');
     io.stdout.write(formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom }), args.taskFile!));

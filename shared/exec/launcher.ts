@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { constants as osConstants } from 'node:os';
 import { killProcessGroup } from './kill-group.js';
+import { treeKiller } from './process-tree.js';
 
 /**
  * Client of `tasker-launch` (native/tasker-launch.c), a small fork server. Node's own spawn forks
@@ -51,9 +52,10 @@ export interface StartedChild {
   stderr: ChildOutput;
   exited: Promise<ExitStatus>;
   /**
-   * Sends `signal` to every process descended from the child: its process group and, through
-   * the launcher's shepherd, also those that left the group (setsid) and were orphaned. With
-   * Node's spawn, as far as /proc still links them to the child (see process-tree.ts).
+   * Sends `signal` to every process descended from the child: its process group and those that
+   * left the group (setsid), also once orphaned: the launcher makes each program its own child
+   * subreaper (native/start-program.c). With Node's spawn, as far as /proc still links them to
+   * the child (see process-tree.ts).
    */
   kill(signal: TreeSignal): void;
   /** Its run settled: what it left behind is not ours to kill if we die (Node's spawn only). */
@@ -398,9 +400,9 @@ export class Launcher {
   }
 
   /**
-   * Through the launcher, whose shepherd signals the group and the whole tree. Not the group from
-   * here first: the program could die of it before its shepherd knew of the kill, and count as
-   * having exited on its own (what it left behind would be spared).
+   * Through the launcher, which reads the tree in /proc and signals it and the group. Not the
+   * group from here first: the program could die of it before its tree was read, and its orphans
+   * would be out of sight.
    */
   private killTree(id: number, pid: number, signal: TreeSignal): void {
     if (this.dead) killProcessGroup(pid, signal);
@@ -430,9 +432,10 @@ export class Launcher {
     if (launcher === this) launcher = undefined;
     for (const p of this.pending.values()) p.reject(new LauncherUnavailable(this.dead));
     this.pending.clear();
-    // Children it started are beyond our reach now except by group: end them, report them lost.
+    // Children it started are beyond its reach now: end their trees from here (each program is
+    // its own subreaper, so /proc still links its descendants to it), report them lost.
     for (const a of this.active.values()) {
-      killProcessGroup(a.pid, 'SIGKILL');
+      treeKiller(a.pid)('SIGKILL');
       a.out.end();
       a.err.end();
       if (!a.exited) a.exit({ code: null, signal: 'SIGKILL', lost: this.dead });
