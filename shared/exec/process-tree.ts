@@ -6,7 +6,8 @@ import { killProcessGroup } from './kill-group.js';
  * process group, plus every process /proc still links to the task by parent pids. A process that
  * left the group (setsid) and whose parent already exited has been reparented away (to init or
  * another subreaper) and cannot be told apart from anyone else's: it is not found. The launcher
- * has no such gap (its shepherd is the task's child subreaper; native/shepherd.c).
+ * has no such gap (each program is its own child subreaper; native/start-program.c). The launcher's
+ * client uses {@link treeKiller} too when the launcher itself died: its programs still run as subreapers.
  */
 
 /** A process as /proc shows it: its parent, and its start time (so a reused pid is not taken for it). */

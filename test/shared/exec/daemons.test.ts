@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../../../shared/exec/run-process.js';
 import { getLauncher } from '../../../shared/exec/launcher.js';
-import { ALL_DAEMONS, LINKED_DAEMONS, START_DAEMONS, killAll, readDaemons } from '../../helpers/daemons.js';
+import { ALL_DAEMONS, LINKED_DAEMONS, START_DAEMONS, killAll, parentOf, readDaemons } from '../../helpers/daemons.js';
 import { isAlive, survivors } from './group-members.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-daemons-test-'));
@@ -25,10 +25,13 @@ const mustDie = () => (getLauncher() ? ALL_DAEMONS : LINKED_DAEMONS);
 
 test('a timeout kills every descendant of the task, also setsid daemons that were orphaned', async (t) => {
   const dir = mkdtempSync(join(scratch, 'timeout-'));
-  const run = runProcess({ argv: [START_DAEMONS, dir, 'sleep'], timeoutMs: 4000, killGraceMs: 500 });
+  let task = 0;
+  const run = runProcess({ argv: [START_DAEMONS, dir, 'sleep'], timeoutMs: 4000, killGraceMs: 500, onSpawn: (p) => (task = p) });
   const pids = await readDaemons(dir, ALL_DAEMONS);
   t.truthy(pids, 'the task started its daemons before its timeout');
   for (const p of pids!.values()) started.add(p);
+  // With the launcher the task is its own child subreaper: its orphans are still its children.
+  if (getLauncher()) t.is(parentOf(pids!.get('double')!), task, 'the double-forked daemon was reparented to the task');
   const r = await run;
   t.true(r.timedOut);
   t.is(r.exitCode, 124);
@@ -63,4 +66,11 @@ test('after a normal exit, a daemon the task double-forked on purpose is left al
   t.true(isAlive(daemon), 'the daemon survives the task');
   killAll([daemon]);
   t.deepEqual(await survivors([daemon]), []);
+});
+
+test('every task of a run has the same parent ($PPID): the launcher, or this process with Node\'s spawn', async (t) => {
+  const first = await runProcess({ argv: ['sh', '-c', 'echo $PPID'] });
+  const second = await runProcess({ argv: ['sh', '-c', 'echo $PPID'] });
+  t.is(first.stdout, second.stdout);
+  t.is(Number(first.stdout), getLauncher()?.pid ?? process.pid);
 });
