@@ -14,6 +14,7 @@
  *     'A' spawn after: u32 predecessor id, then as 'S' (see "chained starts")
  *     'K' cancel a chained start (no body)
  *     'P' pause / 'R' resume / 'C' close: u8 stream (1 = stdout, 2 = stderr)
+ *     'T' kill the program's whole tree: u8 signal (SIGTERM, or SIGKILL which ends the kill)
  *   str      = u32 length, bytes
  *   event    = u32 length, u8 type, u32 id, body
  *     'h' hello (id = protocol version)   'p' started: i32 pid
@@ -21,8 +22,6 @@
  *     'd' data: u8 stream, bytes            'z' end of stream: u8 stream
  *     'x' exited: u8 how (0 = code, 1 = signal), i32 value
  *     'k' a chained start was not made (predecessor failed, or cancelled)
- *
- *     'T' kill the program's whole tree: u8 signal (SIGTERM or SIGKILL)
  *
  * Each program is its own child subreaper (start-program.c), so every process descended from it
  * stays linked to it in /proc while it runs, also one that left its group with setsid and was

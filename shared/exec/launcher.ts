@@ -16,7 +16,8 @@ import { treeKiller } from './process-tree.js';
  * Availability: `TASKER_LAUNCHER=off` disables it; `TASKER_LAUNCHER=/path` names the binary;
  * by default it is `dist/native/tasker-launch` under the package root (built by `npm run build`
  * when a C compiler is present). When the binary is missing, not executable here, or speaks
- * another protocol, the runner falls back to Node's spawn: same behaviour, slower.
+ * another protocol, the runner falls back to Node's spawn: same behaviour, slower, except that a
+ * killed task's double-forked daemons are not found there (process-tree.ts, spawnFallbackWarning).
  */
 
 const PROTOCOL_VERSION = 3;
