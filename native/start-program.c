@@ -120,7 +120,7 @@ int start_program(pid_t *pid, char **argv, char **envp, const char *cwd, int out
       if (rc == EACCES) denied = 1;
       if (rc != ENOENT && rc != ENOTDIR && rc != EACCES) break;
     }
-    failure = rc == ENOENT && denied ? EACCES : rc;
+    failure = denied ? EACCES : rc;
     _exit(127);
   }
   int rc = child < 0 ? errno : failure;
