@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runProcess } from '../../../shared/exec/run-process.js';
 import { getLauncher, launcherBinary } from '../../../shared/exec/launcher.js';
-import { groupMembers, isAlive } from './group-members.js';
+import { groupMembers, isAlive, survivors } from './group-members.js';
+import { ALL_DAEMONS, START_DAEMONS, killAll, readDaemons } from '../../helpers/daemons.js';
 import { ROOT } from '../../helpers/run-cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-launcher-test-'));
@@ -186,4 +187,18 @@ test('short programs started back to back report pid, output and exit, in order,
     t.is(r.stderr, `err${i}\n`);
     t.is(r.exitCode, i % 3);
   }
+});
+
+test.serial('a launcher killed mid-task: the task\'s whole tree dies, setsid daemons included (each program is its own subreaper)', async (t) => {
+  const dir = mkdtempSync(join(scratch, 'daemons-'));
+  const run = runProcess({ argv: [START_DAEMONS, dir, 'sleep'] });
+  const pids = await readDaemons(dir, ALL_DAEMONS);
+  t.truthy(pids, 'the task started its daemons');
+  process.kill(getLauncher()!.pid!, 'SIGKILL');
+  const r = await run;
+  t.regex(r.stderr, /process launcher exited \(SIGKILL\)/);
+  const all = [...pids!.values()];
+  const left = await survivors(all, 5000);
+  killAll(left);
+  t.deepEqual(left, []);
 });
