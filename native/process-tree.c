@@ -41,7 +41,7 @@ static int read_proc(pid_t pid, struct proc *p) {
   unsigned long long start;
   /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime
      cstime priority nice threads itrealvalue starttime */
-  if (sscanf(rest + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+  if (sscanf(rest + 2, "%c %d %*d %*d %*d %*d %*u %*lu %*lu %*lu %*lu %*lu %*lu %*ld %*ld %*ld %*ld %*ld %*ld %llu",
              &p->state, &ppid, &start) != 3)
     return 0;
   p->pid = pid;
