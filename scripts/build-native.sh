@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the process launcher (native/tasker-launch.c) into dist/native/. Optional: without a C
-# compiler the runner uses Node's own spawn (same behaviour, ~2 ms more per command).
+# compiler the runner uses Node's own spawn (~2 ms more per command, and double-forked daemons of a killed
+# task are not found: docs/task-files.md, "Processes a task leaves").
 set -u
 cd "$(dirname "$0")/.."
 cc=""

@@ -111,7 +111,7 @@ async function adopt(followOn: FollowOn): Promise<StartedChild | undefined> {
   }
 }
 
-/** Start through the launcher when it is usable, else with Node's spawn (same behaviour). */
+/** Start through the launcher when it is usable, else with Node's spawn (same behaviour but one gap: process-tree.ts). */
 async function startChild(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<StartedChild> {
   const launcher = getLauncher();
   if (launcher) {
