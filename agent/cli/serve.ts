@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import type { CliIo } from '../../shared/cli-io.js';
 import { defaultRegistry, type ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import { spawnFallbackWarning } from '../../shared/exec/launcher.js';
 import { parseConfigFile } from '../../shared/config/load-config.js';
 import { execTypesFromConfig } from '../../shared/config/exec-types-config.js';
 import { DEFAULT_HOST_VALIDATION, hostValidationFromConfig, type HostValidationConfig } from '../../shared/config/host-validation-config.js';
@@ -202,6 +203,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   }
   if (server) io.stdout.write(`tasker-agent listening on ${server.address}\n`);
   if (nats) io.stdout.write(`tasker-agent ${nats.name} taking jobs from NATS\n`);
+  const fallback = spawnFallbackWarning(io.env);
+  if (fallback) io.stderr.write(`tasker-agent serve: warning: ${fallback}\n`);
   const signal = io.signal;
   await new Promise<void>((resolve) => {
     if (!signal) return; // runs until the process is killed
