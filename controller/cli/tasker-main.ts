@@ -17,6 +17,7 @@ import { checkGlobalsSecurity, checkSecurity } from '../../shared/taskfile/secur
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../shared/taskfile/validate.js';
 import { secretValues, substitute } from '../../shared/taskfile/variables.js';
+import { addSecretNames } from '../../shared/taskfile/secret-names.js';
 import { VERSION } from '../../shared/version.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { buildPlan, formatPlan } from '../engine/plan.js';
@@ -168,9 +169,12 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   if (loaded.path !== undefined || loaded.diagnostics.length > 0) {
     const { execTypesFromConfig } = await import('../../shared/config/exec-types-config.js');
     config = loaded;
+    const { secretNamesFromConfig } = await import('../../shared/config/secrets-config.js');
     const fromConfig = execTypesFromConfig(loaded.data, loaded.positionOf);
     registry = fromConfig.registry;
-    const configDiagnostics = [...loaded.diagnostics, ...fromConfig.diagnostics];
+    const secretNames = secretNamesFromConfig(loaded.data, loaded.positionOf);
+    addSecretNames(secretNames.names);
+    const configDiagnostics = [...loaded.diagnostics, ...fromConfig.diagnostics, ...secretNames.diagnostics];
     const configLines = loaded.path && configDiagnostics.some((d) => d.line) ? readFileSync(loaded.path, 'utf8').split(/\r?\n/) : undefined;
     for (const d of sortDiagnostics(configDiagnostics)) io.stderr.write(`${formatDiagnostic(d, loaded.path ?? args.config ?? 'config', configLines)}\n`);
     if (hasErrors(configDiagnostics)) {
