@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runProcess } from '../../shared/exec/run-process.js';
 import { splitArgs } from '../../shared/exec/split-args.js';
+import { workspacePrefix } from './workspaces.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/schema.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
@@ -64,9 +65,9 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
 
   let workspace: string | undefined;
   try {
-    workspace = await mkdtemp(join(ctx.workdir, `job-${job.run_id}-${job.seq}-`));
+    workspace = await mkdtemp(workspacePrefix(ctx.workdir, job.run_id, job.seq));
     const taskPath = join(workspace, job.file_name);
-    await writeFile(taskPath, Buffer.from(job.content, 'base64'), { mode: 0o755 });
+    await writeFile(taskPath, Buffer.from(job.content, 'base64'), { mode: 0o700 });
     const { argv, error } = buildArgv(job.command, taskPath);
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');

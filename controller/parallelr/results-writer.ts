@@ -1,6 +1,6 @@
 import { closeSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { TASK_RECORD_KEYS, type TaskRecord } from './types.js';
+import { OPTIONAL_RECORD_KEYS, TASK_RECORD_KEYS, type TaskRecord } from './types.js';
 import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
 
 /** The record of a task that never started (cancelled by a stop, or refused before it ran). */
@@ -38,6 +38,7 @@ export function openResultsWriter(path: string): ResultsWriter {
 export function serializeRecord(record: TaskRecord): string {
   const ordered: Record<string, unknown> = {};
   for (const key of TASK_RECORD_KEYS) ordered[key] = record[key];
+  for (const key of OPTIONAL_RECORD_KEYS) if (record[key] !== undefined) ordered[key] = record[key];
   return JSON.stringify(ordered);
 }
 
