@@ -43,6 +43,7 @@ test.serial('120 jobs, nats-server restarted twice mid-run: each job\'s side eff
   t.is(effects.size, 120);
   const twice = [...effects].filter(([, n]) => n !== 1);
   t.deepEqual(twice, [], `jobs whose side effect happened more than once: ${twice.map(([s, n]) => `${s}×${n}`).join(', ')}`);
+  t.deepEqual(r.ranMoreThanOnce, [], 'and none is reported as run more than once');
   for (const w of workers.splice(0)) await w.stop();
 });
 
