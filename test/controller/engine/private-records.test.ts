@@ -88,3 +88,22 @@ test('parallelr under umask 000: its logs, results, backups and worker registry 
   t.true([...modes.keys()].some((n) => /results/.test(n)), `a results file was written: ${[...modes.keys()].join(', ')}`);
   t.deepEqual(wrongModes(home), []);
 });
+
+test('the config\'s secrets.names adds names: their values are masked in the log and JSON; a bad entry exits 20 naming the key', async (t) => {
+  const dir = tempDir();
+  const base = join(dir, 'base');
+  writeFileSync(join(dir, 'tasker.yaml'), 'secrets:\n  names: [DEPLOY_CODE]\n');
+  writeFileSync(join(dir, 'f.txt'), 'DEPLOY_CODE=code-value-77\n\ntask=0\nhostname=localhost\nexec=local\ncommand=echo\narguments=@DEPLOY_CODE@\n');
+  const r = await runUnderUmask000(TASKER, ['-r', 'f.txt', '-l', base, '--output-json', join(base, 'out.json')], dir);
+  t.is(r.code, 0, r.out);
+  const logs = readdirSync(join(base, 'logs')).map((n) => readFileSync(join(base, 'logs', n), 'utf8')).join('');
+  t.regex(logs, /<masked len=13>/);
+  t.false(logs.includes('code-value-77'));
+  t.false(readFileSync(join(base, 'out.json'), 'utf8').includes('code-value-77'));
+  t.false(r.out.includes('code-value-77'));
+
+  writeFileSync(join(dir, 'tasker.yaml'), 'secrets:\n  names: [DEPLOY_CODE, "not a name"]\n');
+  const bad = await runUnderUmask000(TASKER, ['-r', 'f.txt', '-l', base], dir);
+  t.is(bad.code, 20, bad.out);
+  t.regex(bad.out, /tasker\.yaml:2:\d+: error\[CONFIG_INVALID\] secrets\.names\[1\] must be a variable name or a pattern/);
+});
