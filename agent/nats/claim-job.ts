@@ -44,6 +44,11 @@ export interface ClaimContext {
 /** What an agent answers on its holds subject. */
 export interface HoldsReply {
   holding: boolean;
+  /**
+   * False when its claim failed before the job ran (the attempt may have been stored although its
+   * publish reported an error): that attempt is not an execution.
+   */
+  ran?: boolean;
 }
 
 const ATTEMPTS = 4;
@@ -81,14 +86,20 @@ export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Clai
     const holder = stored.value;
     const lost = await lostExecution(holder, ctx);
     if (!lost) return { run: false, heldBy: holder.agent || holder.instance };
-    earlier = [...holder.earlier_runs, { agent: holder.agent, start_time: holder.start_time, cause: lost }];
+    earlier = lost === NEVER_RAN ? holder.earlier_runs : [...holder.earlier_runs, { agent: holder.agent, start_time: holder.start_time, cause: lost }];
     expected = last.seq;
   }
   return { run: false, heldBy: 'other agents claiming it at the same time' };
 }
 
-/** Why the holder's execution is lost, or undefined while it holds the job (or may still). */
-async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise<string | undefined> {
+/** The holder's answer: its attempt never ran the job. */
+const NEVER_RAN = Symbol('never ran');
+
+/**
+ * Why the holder's execution is lost, NEVER_RAN when that attempt did not run the job, or
+ * undefined while it holds the job (or may still).
+ */
+async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise<string | typeof NEVER_RAN | undefined> {
   const key = `${holder.instance}:${holder.run_id}:${holder.seq}`;
   let reply: HoldsReply | undefined;
   try {
@@ -103,6 +114,7 @@ async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise
   }
   if (reply && !reply.holding) {
     ctx.silentSince.delete(key);
+    if (reply.ran === false) return NEVER_RAN;
     return `agent ${holder.agent} stopped holding the job (delivery ${holder.delivery}) without storing a result`;
   }
   const now = Date.now();

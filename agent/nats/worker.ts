@@ -32,7 +32,7 @@ import {
 } from '../../shared/nats/subjects.js';
 import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
 import { makePrivateDir } from '../../shared/private-files.js';
-import { claimJob } from './claim-job.js';
+import { claimJob, type HoldsReply } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 import { removeDeadWorkspaces } from './workspaces.js';
@@ -158,6 +158,8 @@ class Worker {
   private readonly running = new Map<string, Running>();
   /** Jobs (`run:seq`) this worker claimed and has not yet acked or handed back. */
   private readonly held = new Set<string>();
+  /** Jobs whose claim failed before they ran (its attempt may be stored all the same), and when. */
+  private readonly unrun = new Map<string, number>();
   /** Holders found silent, and since when (claim-job.ts). */
   private readonly silentSince = new Map<string, number>();
   /** Run ids cancelled by their controller, with the time we heard it. */
@@ -180,7 +182,9 @@ class Worker {
         } catch {
           // answered "not holding"
         }
-        safely(() => m.respond(new TextEncoder().encode(JSON.stringify({ holding: this.held.has(`${String(q.run_id)}:${String(q.seq)}`) }))));
+        const key = `${String(q.run_id)}:${String(q.seq)}`;
+        const reply: HoldsReply = { holding: this.held.has(key), ran: !this.unrun.has(key) };
+        safely(() => m.respond(new TextEncoder().encode(JSON.stringify(reply))));
       },
     });
     nc.subscribe(subjects.cancelAll, {
@@ -292,7 +296,7 @@ class Worker {
   private async claimAndRun(msg: JsMsg, job: JobMessage, key: string, slot: number, delivery: number): Promise<void> {
     const { log, name } = this.p;
     const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
-    this.pruneSilent();
+    this.pruneMemory();
     const claim = await claimJob(job, {
       nc: this.p.nc, js: this.p.js, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery,
       lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
@@ -305,11 +309,13 @@ class Worker {
         log.info('job is held by another agent; handed back', { ...ids, heldBy: claim.heldBy });
         safely(() => msg.nak(HELD_NAK_DELAY_MS));
       } else {
+        this.unrun.set(key, Date.now());
         log.warn('cannot claim job; handed back without running', { ...ids, error: claim.error });
         safely(() => msg.nak(NAK_DELAY_MS));
       }
       return;
     }
+    this.unrun.delete(key);
     if (claim.earlier.length) log.warn('job runs again: an earlier execution stored no result', { ...ids, earlier: claim.earlier });
     const controller = new AbortController();
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
@@ -346,11 +352,13 @@ class Worker {
     }
   }
 
-  /** Forget holders found silent long ago (their jobs went elsewhere). */
-  private pruneSilent(): void {
-    if (this.silentSince.size < 1000) return;
+  /** Forget silent holders and failed claims of long ago (their jobs went elsewhere). */
+  private pruneMemory(): void {
     const old = Date.now() - 10 * 60_000;
-    for (const [k, t] of this.silentSince) if (t < old) this.silentSince.delete(k);
+    for (const map of [this.silentSince, this.unrun]) {
+      if (map.size < 1000) continue;
+      for (const [k, t] of map) if (t < old) map.delete(k);
+    }
   }
 
   /** Publish the result, then ack; nak with a delay when the result cannot be stored. */
