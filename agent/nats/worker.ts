@@ -316,6 +316,11 @@ class Worker {
       return;
     }
     this.unrun.delete(key);
+    if (this.cancelled.has(job.run_id)) {
+      // The run was cancelled while we claimed the job: record it cancelled, never start it.
+      await this.finish(msg, this.bareResult(job.run_id, job.seq, job.task_file, slot, delivery, 'CANCELLED', 'Task cancelled'));
+      return;
+    }
     if (claim.earlier.length) log.warn('job runs again: an earlier execution stored no result', { ...ids, earlier: claim.earlier });
     const controller = new AbortController();
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
