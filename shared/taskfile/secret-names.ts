@@ -7,10 +7,10 @@
  * (docs/configuration.md, "Secrets") is extended, never replaced, by the config's `secrets.names`.
  */
 
-/** The built-in patterns. `MASK_*`, `HIDE_*` and `*APIKEY*` are the peer's, kept for old task files. */
+/** The built-in patterns. `MASK_*`, `HIDE_*`, `*APIKEY*` and `*API_KEY*` are the peer's, kept for old task files. */
 export const DEFAULT_SECRET_NAMES: readonly string[] = [
   '*PASS*', '*PWD*', '*PASSPHRASE*', '*CREDENTIAL*', '*SECRET*', '*TOKEN*', '*PRIVATE*', '*_KEY',
-  '*APIKEY*', 'MASK_*', 'HIDE_*',
+  '*APIKEY*', '*API_KEY*', 'MASK_*', 'HIDE_*',
 ];
 
 /** A secret-name pattern: letters, digits, `_` and `*`. */

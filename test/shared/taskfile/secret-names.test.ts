@@ -4,7 +4,7 @@ import { secretNamesFromConfig } from '../../../shared/config/secrets-config.js'
 
 const SECRET = [
   'DB_PASS', 'MYSQL_PWD', 'PASSPHRASE', 'CREDENTIALS', 'db_password', 'api_secret', 'GITHUB_TOKEN', 'PRIVATE_CERT',
-  'ssh_key', 'API_KEY', 'APIKEY_PROD', 'MASK_ME', 'HIDE_THIS', 'aws_credential_file', 'PASSWD',
+  'ssh_key', 'API_KEY', 'APIKEY_PROD', 'API_KEY_PROD', 'MASK_ME', 'HIDE_THIS', 'aws_credential_file', 'PASSWD',
 ];
 const PLAIN = ['HOST', 'KEYBOARD', 'KEY_NAME', 'USER', 'TARGET', 'MONKEY', 'PORT'];
 
