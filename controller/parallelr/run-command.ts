@@ -1,5 +1,5 @@
 import type { RunContext } from './cli.js';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';

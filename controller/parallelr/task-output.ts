@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TaskRecord } from './types.js';
 import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
