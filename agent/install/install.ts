@@ -79,7 +79,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
     say(`${where}: node ${nodeVersion} at ${node}; installing tasker-agent ${version} into ${prefix}`);
 
     const P = q(prefix);
-    const mk = await remoteExec(client, `mkdir -p ${P}/etc/tls ${P}/log ${P}/run ${P}/releases && chmod 0750 ${P}/etc && chmod 0700 ${P}/run`);
+    const mk = await remoteExec(client, `mkdir -p ${P}/etc/tls ${P}/log ${P}/run ${P}/releases && chmod 0750 ${P}/etc && chmod 0700 ${P}/run ${P}/log`);
     if (mk.code !== 0) throw new InstallError(`${where}: cannot create ${prefix}: ${mk.stderr.trim()}`);
     const sftp = await openSftp(client);
     const remoteTgz = `${prefix}/releases/tasker-agent-${version}.tgz`;
@@ -150,7 +150,8 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
           `i=0; while kill -0 "$old" 2>/dev/null && [ $i -lt 400 ]; do sleep 0.1; i=$((i+1)); done; fi; ` +
           // A simple command (not an `a && b` list) goes to the background, so $! is the agent itself
           // and no subshell keeps this channel's stdout open.
-          `cd ${P} || exit 1; setsid nohup ${q(node)} ${P}/app/dist/agent/cli/tasker-agent.js serve --config ${P}/etc/agent.yaml ` +
+          // The log is the agent's own (0600, whatever the login's umask).
+          `cd ${P} || exit 1; umask 077; touch log/agent.log; chmod 0600 log/agent.log; setsid nohup ${q(node)} ${P}/app/dist/agent/cli/tasker-agent.js serve --config ${P}/etc/agent.yaml ` +
           `>> ${P}/log/agent.log 2>&1 < /dev/null & echo $! > ${pidfile}; cat ${pidfile}`,
       );
       pid = Number(start.stdout.trim());

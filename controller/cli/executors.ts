@@ -42,7 +42,7 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
           problems.push(`task ${t.id}: agent '${name}': ${found.problem ?? 'not configured'}`);
           continue;
         }
-        agents.set(name, mod.createAgentExecutor(found.spec, { env: io.env }));
+        agents.set(name, mod.createAgentExecutor(found.spec, { env: io.env, secrets: setup.secrets }));
       }
       agentOf.set(t.id, name);
     }

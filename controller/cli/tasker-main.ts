@@ -21,6 +21,7 @@ import { checkGlobalsSecurity, checkSecurity } from '../../shared/taskfile/secur
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../shared/taskfile/validate.js';
 import { secretValues, substitute } from '../../shared/taskfile/variables.js';
+import { addSecretNames } from '../../shared/taskfile/secret-names.js';
 import { VERSION } from '../../shared/version.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { buildPlan, formatPlan } from '../engine/plan.js';
@@ -170,10 +171,15 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   if (loaded.path !== undefined || loaded.diagnostics.length > 0) {
     const { execTypesFromConfig } = await import('../../shared/config/exec-types-config.js');
     config = loaded;
+    const { secretNamesFromConfig } = await import('../../shared/config/secrets-config.js');
     const fromConfig = execTypesFromConfig(loaded.data, loaded.positionOf);
     registry = fromConfig.registry;
     const { remoteConfigDiagnostics } = await import('./remote-config-diagnostics.js');
-    const configDiagnostics = [...loaded.diagnostics, ...fromConfig.diagnostics, ...remoteConfigDiagnostics(loaded.data, loaded.path, loaded.positionOf)];
+    const secretNames = secretNamesFromConfig(loaded.data, loaded.positionOf);
+    addSecretNames(secretNames.names);
+    const configDiagnostics = [
+      ...loaded.diagnostics, ...fromConfig.diagnostics, ...secretNames.diagnostics, ...remoteConfigDiagnostics(loaded.data, loaded.path, loaded.positionOf),
+    ];
     for (const text of formatDiagnosticList(configDiagnostics, loaded.path ?? args.config ?? 'config', loaded.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) {
       io.stderr.write(`${text}\n`);
     }

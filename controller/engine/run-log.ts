@@ -11,7 +11,8 @@
  * in progress. (winston costs ~100 ms to import, half of the cold-start budget; it is used by the
  * long-running services — agent, parallelr daemon — not by this per-run hot path.)
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { openPrivateFile } from '../../shared/private-files.js';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
 import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
 
@@ -54,7 +55,7 @@ export class RunLog {
 
   /** Start writing to a log file (append). Lines logged before this are not in the file. */
   openFile(path: string): void {
-    this.fd = openSync(path, 'a');
+    this.fd = openPrivateFile(path, 'a');
     this.filePath = path;
     for (const line of this.pendingFile) writeSync(this.fd, `[${logTimestamp()}] ${maskSecrets(line, this.secrets)}\n`);
     this.pendingFile = [];

@@ -182,6 +182,9 @@ test('install over SSH places the package, writes config, starts the agent (nohu
   const sid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[3]);
   t.is(sid, pid, 'setsid: the agent leads its own session');
   t.true(existsSync(join(prefix, 'log', 'agent.log')));
+  // The agent's log is its own: 0600 in a 0700 directory, whatever the login's umask.
+  t.is(statSync(join(prefix, 'log', 'agent.log')).mode & 0o777, 0o600);
+  t.is(statSync(join(prefix, 'log')).mode & 0o777, 0o700);
 
   // The installed agent runs tasks through the tunnel like any configured agent.
   const ex = createAgentExecutor({
