@@ -18,7 +18,7 @@ const SECRETS = {
 };
 
 test('tasker-agent serve --log-level debug: the argv it logs has every secret masked', async (t) => {
-  const agent = await startAgent(['--listen', '127.0.0.1:0', '--log-level', 'debug']);
+  const agent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback', '--log-level', 'debug']);
   t.teardown(() => agent.stop());
   const dir = tempDir();
   const globals = Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`).join('\n');
@@ -26,7 +26,7 @@ test('tasker-agent serve --log-level debug: the argv it logs has every secret ma
   writeFileSync(join(dir, 'f.txt'), `${globals}\nPLAIN=visible-value\n\ntask=0\nhostname=localhost\nexec=local\ncommand=echo\narguments=@PLAIN@ ${args}\nagent=127.0.0.1:${agent.port}\n`);
   const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'base')], { cwd: dir });
   t.is(r.code, 0, r.stdout + r.stderr);
-  const lines = agent.log().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; argv?: string[] });
+  const lines = agent.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; argv?: string[] });
   const execute = lines.find((l) => l.message === 'execute');
   t.truthy(execute, `the debug line of the task is there: ${agent.log()}`);
   t.deepEqual(execute!.argv, ['echo', 'visible-value', ...Object.values(SECRETS).map((v) => `<masked len=${v.length}>`)]);
