@@ -45,7 +45,7 @@ function startAgent(args) {
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);
-      if (m) resolve({ child, address: m[1], port: Number(/:(\d+)$/.exec(m[1])[1]) });
+      if (m) resolve({ child, address: m[1], port: m[1].startsWith('unix:') ? 0 : Number(/:(\d+)$/.exec(m[1])[1]) });
     });
     child.once('exit', (code) => reject(new Error(`agent exited ${code}`)));
   });
@@ -122,14 +122,18 @@ try {
   const agentCert = await issueCert({ dir: tmp, name: 'agent1', sans: ['127.0.0.1'], usage: 'server' });
   const ctlCert = await issueCert({ dir: tmp, name: 'controller1', usage: 'client' });
   tlsAgent = await startAgent(['--listen', '127.0.0.1:0', '--tls-ca', join(tmp, 'ca.crt'), '--tls-cert', agentCert.cert, '--tls-key', agentCert.key]);
-  plainAgent = await startAgent(['--listen', '127.0.0.1:0']);
+  // The tunnelled agent listens on its Unix socket (the default transport; sshd forwards to it).
+  const socket = join(tmp, 'sock', 'agent.sock');
+  plainAgent = await startAgent(['--listen', `unix:${socket}`]);
   const tlsEx = createAgentExecutor({ name: 'tls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } });
-  const sshSpec = { name: 'tun', kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts }, port: plainAgent.port };
+  const sshSpec = { name: 'tun', kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts }, socket };
   const tunEx = createAgentExecutor(sshSpec);
+  // The same agent reached directly on its socket (a controller on the agent's host).
+  const unixEx = createAgentExecutor({ name: 'unix', kind: 'unix', path: socket });
   // The same agent without the Session stream: one Execute call (HTTP/2 stream) per task.
   const tlsCallEx = createAgentExecutor({ name: 'tls-calls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } }, { session: false });
   // As tasker does before a run: it enables pipelining and the Session stream.
-  await Promise.all([tlsEx.probe(), tunEx.probe(), tlsCallEx.probe()]);
+  await Promise.all([tlsEx.probe(), tunEx.probe(), tlsCallEx.probe(), unixEx.probe()]);
 
   // 1. per-task overhead on /bin/true
   const perTask = await interleave([
@@ -137,13 +141,14 @@ try {
     { name: 'local', fn: () => runProcess({ argv: ['/bin/true'], timeoutMs: 60_000, env: taskEnv }) },
     { name: 'tls', fn: () => tlsEx.execute(req('/bin/true')), pid: tlsAgent.child.pid },
     { name: 'tunnel', fn: () => tunEx.execute(req('/bin/true')), pid: plainAgent.child.pid },
+    { name: 'unix', fn: () => unixEx.execute(req('/bin/true')), pid: plainAgent.child.pid },
     { name: 'tlsCall', fn: () => tlsCallEx.execute(req('/bin/true')), pid: tlsAgent.child.pid },
   ], PER_ROUND, ROUNDS);
   const local = perTask.get('local');
   const over = (name) => median(perTask.get(name).map((m, i) => m.wall - local[i].wall));
   const stat = (name, key) => median(perTask.get(name).map((m) => m[key]));
   rows.push({ name: 'local runProcess /bin/true', value: stat('local', 'wall'), unit: 'ms/task', note: `CPU: ${stat('local', 'cpu').toFixed(2)} ms (Node; plus the launcher)` });
-  for (const [name, label] of [['tls', 'agent, loopback mTLS'], ['tunnel', 'agent, through SSH tunnel'], ['tlsCall', 'agent, loopback mTLS, an Execute call per task (no Session)']]) {
+  for (const [name, label] of [['tls', 'agent, loopback mTLS'], ['tunnel', 'agent, through SSH tunnel'], ['unix', 'agent, its Unix socket on this host'], ['tlsCall', 'agent, loopback mTLS, an Execute call per task (no Session)']]) {
     rows.push({
       name: label, value: stat(name, 'wall'), unit: 'ms/task',
       note: `+${over(name).toFixed(2)} ms vs local; CPU: controller ${stat(name, 'cpu').toFixed(2)} ms, agent ${stat(name, 'other').toFixed(2)} ms`,
@@ -185,7 +190,7 @@ try {
   writeFileSync(join(tmp, 'tasker.yaml'), [
     'agents:',
     `  jump-tls: {address: "${tlsAgent.address}", tls: {ca: "${join(tmp, 'ca.crt')}", cert: "${ctlCert.cert}", key: "${ctlCert.key}"}}`,
-    `  jump-ssh: {ssh: {host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity: "${sshd.identity}", known_hosts: "${sshd.knownHosts}"}, port: ${plainAgent.port}}`,
+    `  jump-ssh: {ssh: {host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity: "${sshd.identity}", known_hosts: "${sshd.knownHosts}"}, address: "unix:${socket}"}`,
     '',
   ].join('\n'));
   const tasker = (name) => () => {
@@ -247,7 +252,7 @@ try {
   rows.push({ name: `${MB} MB stdout, agent mTLS`, value: median(big.tls), unit: 'MB/s', note: `${(median(big.tls) / bl).toFixed(2)}× local` });
   rows.push({ name: `${MB} MB stdout, agent via SSH tunnel`, value: median(big.tunnel), unit: 'MB/s', note: `${(median(big.tunnel) / bl).toFixed(2)}× local` });
 
-  await Promise.all([tlsEx.close(), tunEx.close(), tlsCallEx.close(), sshEx.close()]);
+  await Promise.all([tlsEx.close(), tunEx.close(), tlsCallEx.close(), unixEx.close(), sshEx.close()]);
 } finally {
   if (tlsAgent) await stopAgent(tlsAgent);
   if (plainAgent) await stopAgent(plainAgent);

@@ -14,6 +14,7 @@
  *     'A' spawn after: u32 predecessor id, then as 'S' (see "chained starts")
  *     'K' cancel a chained start (no body)
  *     'P' pause / 'R' resume / 'C' close: u8 stream (1 = stdout, 2 = stderr)
+ *     'T' kill the program's whole tree: u8 signal (SIGTERM, or SIGKILL which ends the kill)
  *   str      = u32 length, bytes
  *   event    = u32 length, u8 type, u32 id, body
  *     'h' hello (id = protocol version)   'p' started: i32 pid
@@ -22,16 +23,22 @@
  *     'x' exited: u8 how (0 = code, 1 = signal), i32 value
  *     'k' a chained start was not made (predecessor failed, or cancelled)
  *
- * When our stdin closes (the Node process is gone, for whatever reason), every process group
- * we started gets SIGTERM, then SIGKILL after a grace period, and we exit: nothing outlives
- * the run that started it.
+ * Each program is its own child subreaper (start-program.c), so every process descended from it
+ * stays linked to it in /proc while it runs, also one that left its group with setsid and was
+ * double-forked; 'T' signals that whole tree (process-tree.c), and what it found is remembered,
+ * so the SIGKILL after the grace period reaches those the program's death orphaned. A program
+ * that exits on its own is not killed: what it left behind on purpose (an init script's daemon)
+ * is left alone.
+ *
+ * When our stdin closes (the Node process is gone, for whatever reason), every program still
+ * running gets its tree killed: SIGTERM, then SIGKILL after a grace period, and we exit: nothing
+ * outlives the run that started it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +47,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "process-tree.h"
+#include "start-program.h"
 
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
 #define CHUNK (64 * 1024)
 #define MAX_REQUEST (64u * 1024u * 1024u)
 #define KILL_GRACE_MS 2000
@@ -55,6 +64,8 @@ struct child {
   int fd[3];      /* [1] stdout, [2] stderr read ends; -1 when closed */
   int paused[3];
   int waited;     /* already waited briefly for its exit after its streams ended */
+  struct tree tree; /* its processes found by kills so far */
+  int term_pending; /* got SIGTERM, SIGKILL to follow: kept (with `tree`) until then */
   struct child *next;
 };
 
@@ -151,6 +162,17 @@ static void send_failed(uint32_t id, int err, const char *stage) {
 
 /* ---- children ---------------------------------------------------------------------------- */
 
+/*
+ * Signal every process of the program's tree, then its group (members that hold its pipes after
+ * it exited). The tree first: a program that died of the group signal before the tree was read
+ * would have handed its children to init, out of sight.
+ */
+static void kill_tree(struct child *c, int sig) {
+  c->term_pending = sig == SIGTERM;
+  signal_tree(&c->tree, c->pid, sig);
+  if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0) kill(-c->pgid, sig);
+}
+
 static struct child *find(uint32_t id) {
   for (struct child *c = children; c; c = c->next)
     if (c->id == id) return c;
@@ -169,8 +191,9 @@ static void sweep(void) {
   struct child **pp = &children;
   while (*pp) {
     struct child *c = *pp;
-    if (c->pid == 0 && c->fd[1] < 0 && c->fd[2] < 0) {
+    if (c->pid == 0 && c->fd[1] < 0 && c->fd[2] < 0 && !c->term_pending) {
       *pp = c->next;
+      free_tree(&c->tree);
       free(c);
     } else {
       pp = &c->next;
@@ -225,85 +248,6 @@ static void reap(void) {
       break;
     }
   }
-}
-
-static int spawn_sh(pid_t *pid, const char *file, char **argv, char **envp, posix_spawn_file_actions_t *fa,
-                    posix_spawnattr_t *at);
-
-/* PATH of the environment the program gets (as libuv's execvp does), else the default. */
-static const char *path_of(char **envp) {
-  for (char **e = envp; *e; e++)
-    if (strncmp(*e, "PATH=", 5) == 0) return *e + 5;
-  return "/usr/local/bin:/usr/bin:/bin";
-}
-
-/*
- * Start argv with posix_spawn (vfork-style in glibc: no copy of our page tables, and exec
- * errors come back synchronously). A bare name is searched on the PATH like execvp does:
- * skip missing entries, remember EACCES, run a script without #! through /bin/sh.
- * Returns 0 or an errno.
- */
-static int start(pid_t *pid, char **argv, char **envp, const char *cwd, int out, int err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t at;
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out, 1);
-  posix_spawn_file_actions_adddup2(&fa, err, 2);
-  if (cwd[0]) posix_spawn_file_actions_addchdir_np(&fa, cwd);
-  posix_spawnattr_init(&at);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&at, 0);
-  posix_spawnattr_setsigdefault(&at, &all);
-  posix_spawnattr_setsigmask(&at, &none);
-
-  int rc = ENOENT, denied = 0;
-  if (strchr(argv[0], '/')) {
-    rc = posix_spawn(pid, argv[0], &fa, &at, argv, envp);
-    if (rc == ENOEXEC) rc = spawn_sh(pid, argv[0], argv, envp, &fa, &at);
-  } else {
-    const char *p = path_of(envp);
-    size_t nlen = strlen(argv[0]);
-    char *full = malloc(strlen(p) + nlen + 2);
-    for (;;) {
-      const char *colon = strchrnul(p, ':');
-      size_t dlen = (size_t)(colon - p);
-      if (dlen == 0) {
-        memcpy(full, argv[0], nlen + 1); /* empty entry = current directory */
-      } else {
-        memcpy(full, p, dlen);
-        full[dlen] = '/';
-        memcpy(full + dlen + 1, argv[0], nlen + 1);
-      }
-      rc = posix_spawn(pid, full, &fa, &at, argv, envp);
-      if (rc == ENOEXEC) rc = spawn_sh(pid, full, argv, envp, &fa, &at);
-      if (rc == EACCES) denied = 1;
-      if (rc == 0 || (rc != ENOENT && rc != ENOTDIR && rc != EACCES) || !*colon) break;
-      p = colon + 1;
-    }
-    free(full);
-    if (rc != 0 && denied) rc = EACCES;
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&at);
-  return rc;
-}
-
-/* execvp's fallback for an executable file without #!: run it with /bin/sh. */
-static int spawn_sh(pid_t *pid, const char *file, char **argv, char **envp, posix_spawn_file_actions_t *fa,
-                    posix_spawnattr_t *at) {
-  size_t n = 0;
-  while (argv[n]) n++;
-  char **shv = calloc(n + 2, sizeof *shv);
-  shv[0] = "/bin/sh";
-  shv[1] = (char *)file;
-  for (size_t i = 1; i < n; i++) shv[i + 1] = argv[i];
-  int rc = posix_spawn(pid, "/bin/sh", fa, at, shv, envp);
-  free(shv);
-  return rc;
 }
 
 static void free_list(char **list) {
@@ -370,7 +314,7 @@ static void launch(uint32_t id, const struct spec *sp) {
     goto done;
   }
   pid_t pid;
-  int rc = start(&pid, sp->argv, sp->envp, sp->cwd, out[1], err[1]);
+  int rc = start_program(&pid, sp->argv, sp->envp, sp->cwd, out[1], err[1]);
   if (rc != 0) {
     send_failed(id, rc, "exec");
     goto done;
@@ -506,6 +450,10 @@ static void handle_request(const unsigned char *p, uint32_t len) {
   }
   struct child *c = find(id);
   if (!c || end - body < 1) return;
+  if (op == 'T') {
+    kill_tree(c, body[0] == SIGKILL ? SIGKILL : SIGTERM);
+    return;
+  }
   int s = body[0];
   if (s != 1 && s != 2) return;
   if (op == 'P') c->paused[s] = 1;
@@ -517,10 +465,11 @@ static void handle_request(const unsigned char *p, uint32_t len) {
 /* ---- shutdown when Node is gone ---------------------------------------------------------- */
 
 
-/* Every group whose leader runs or whose pipes are still open (members may hold them). */
+/* Every tree whose program runs, or whose pipes are still open (members may hold them), or
+   whose kill already began. */
 static void kill_all(int sig) {
   for (struct child *c = children; c; c = c->next)
-    if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0) kill(-c->pgid, sig);
+    if (c->pid > 0 || c->fd[1] >= 0 || c->fd[2] >= 0 || c->tree.n > 0) kill_tree(c, sig);
 }
 
 static void orphaned(void) {

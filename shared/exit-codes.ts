@@ -13,6 +13,8 @@ export const ExitCode = {
   FILE_MISSING: 30,
   FILE_UNREADABLE: 31,
   RETURN_NOT_INTEGER: 50,
+  /** A defect in the tool itself, caught by the last-resort handler (shared/last-resort-handler.ts). */
+  INTERNAL_ERROR: 70,
   TIMEOUT: 124,
   SIGINT: 130,
   SIGTERM: 143,

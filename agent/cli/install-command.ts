@@ -5,9 +5,9 @@ import type { SshTarget } from '../../shared/ssh/connect.js';
 import { parseFlags, parseIntFlag, UsageError } from './parse-flags.js';
 
 export const INSTALL_USAGE =
-  '       tasker-agent install --ssh USER@HOST [--port N] [--identity F] [--known-hosts F] [--listen-port P]\n' +
-  '                            [--listen-host H] [--prefix DIR] [--tls-ca F --tls-cert F --tls-key F]\n' +
-  '                            [--allow-client NAME…] [--service-user NAME]';
+  '       tasker-agent install --ssh USER@HOST [--port N] [--identity F] [--known-hosts F] [--socket PATH]\n' +
+  '                            [--prefix DIR] [--tls-ca F --tls-cert F --tls-key F [--listen-host H] [--listen-port P]]\n' +
+  '                            [--insecure-loopback [--listen-port P]] [--allow-client NAME…] [--service-user NAME]';
 
 /** `tasker-agent install`: see installAgent. Exit 0 installed and healthy, 1 failed, 2 usage. */
 export async function installCommand(argv: string[], io: CliIo): Promise<number> {
@@ -16,7 +16,7 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
     const { flags, positional } = parseFlags(argv, {
       ssh: 'string', port: 'string', identity: 'string', 'known-hosts': 'string', 'listen-port': 'string',
       'listen-host': 'string', prefix: 'string', 'tls-ca': 'string', 'tls-cert': 'string', 'tls-key': 'string',
-      'allow-client': 'list', 'service-user': 'string',
+      'allow-client': 'list', 'service-user': 'string', socket: 'string', 'insecure-loopback': 'boolean',
     });
     if (positional.length) throw new UsageError(`unexpected argument \`${positional[0]}\``);
     const dest = flags.ssh as string | undefined;
@@ -30,9 +30,23 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
     if (flags['known-hosts']) target.knownHosts = flags['known-hosts'] as string;
     const tlsGiven = ['tls-ca', 'tls-cert', 'tls-key'].filter((k) => flags[k]).length;
     if (tlsGiven !== 0 && tlsGiven !== 3) throw new UsageError('--tls-ca, --tls-cert and --tls-key must be given together');
+    const insecureLoopback = flags['insecure-loopback'] === true;
+    if (tlsGiven && insecureLoopback) throw new UsageError('--insecure-loopback is for an agent without TLS; drop it or the --tls-* options');
+    if (flags.socket && (tlsGiven || insecureLoopback)) throw new UsageError('--socket is the Unix-socket agent (the default); it does not go with --tls-* or --insecure-loopback');
+    if (!tlsGiven && !insecureLoopback && (flags['listen-port'] || flags['listen-host'])) {
+      throw new UsageError(
+        '--listen-port/--listen-host make a TCP agent: give --tls-ca/--tls-cert/--tls-key (mutual TLS), or --insecure-loopback ' +
+          '(plaintext on 127.0.0.1: every local user can run tasks); the default is a Unix socket (--socket PATH)',
+      );
+    }
+    if (insecureLoopback && flags['listen-host']) throw new UsageError('--insecure-loopback listens on 127.0.0.1 only; drop --listen-host');
+    const socket = flags.socket as string | undefined;
+    if (socket !== undefined && !socket.startsWith('/')) throw new UsageError(`--socket must be an absolute path on the host, got \`${socket}\``);
     opts = {
       target,
-      listenPort: parseIntFlag('listen-port', (flags['listen-port'] as string | undefined) ?? '50051', 1, 65535),
+      ...(flags['listen-port'] ? { listenPort: parseIntFlag('listen-port', flags['listen-port'] as string, 1, 65535) } : {}),
+      ...(socket ? { socket } : {}),
+      ...(insecureLoopback ? { insecureLoopback } : {}),
       ...(flags['listen-host'] ? { listenHost: flags['listen-host'] as string } : {}),
       ...(flags.prefix ? { prefix: flags.prefix as string } : {}),
       ...(tlsGiven ? { tls: { ca: flags['tls-ca'] as string, cert: flags['tls-cert'] as string, key: flags['tls-key'] as string } } : {}),
@@ -52,7 +66,7 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
   const { installAgent } = await import('../install/install.js');
   try {
     const r = await installAgent(opts);
-    io.stdout.write(`installed tasker-agent ${r.version} in ${r.prefix} (${r.how}${r.pid ? `, pid ${r.pid}` : ''})\n`);
+    io.stdout.write(`installed tasker-agent ${r.version} in ${r.prefix} (${r.how}${r.pid ? `, pid ${r.pid}` : ''}); it listens on ${r.listen}\n`);
     return ExitCode.SUCCESS;
   } catch (err) {
     io.stderr.write(`tasker-agent install: ${(err as Error).message}\n`);

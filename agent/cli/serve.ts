@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import type { CliIo } from '../../shared/cli-io.js';
 import { defaultRegistry, type ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import { spawnFallbackWarning } from '../../shared/exec/launcher.js';
 import { parseConfigFile } from '../../shared/config/load-config.js';
 import { execTypesFromConfig } from '../../shared/config/exec-types-config.js';
 import { DEFAULT_HOST_VALIDATION, hostValidationFromConfig, type HostValidationConfig } from '../../shared/config/host-validation-config.js';
@@ -9,18 +10,21 @@ import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.j
 import { ExitCode } from '../../shared/exit-codes.js';
 import { createAgentLogger } from '../logger.js';
 import { AgentConfigError, startAgentServer, type AgentTls } from '../server/agent-server.js';
+import { ListenAddressError, parseListenAddress, type ListenAddress } from '../server/listen-address.js';
 import { agentExecTypes, registryArgvBuilder } from '../server/exec-registry.js';
 import { checkHostsOnAgent } from '../server/check-hosts.js';
 import { parseFlags, parseIntFlag, UsageError, type FlagValues } from './parse-flags.js';
 
 export const SERVE_USAGE =
-  'usage: tasker-agent serve --listen HOST:PORT [--config FILE] [--tls-ca F --tls-cert F --tls-key F]\n' +
+  'usage: tasker-agent serve --listen unix:PATH|HOST:PORT [--config FILE] [--tls-ca F --tls-cert F --tls-key F]\n' +
+  '                          [--insecure-loopback]   (plaintext TCP on loopback; any local user can run tasks)\n' +
   '                          [--nats URL [--pool NAME] [--max N]]   (--listen optional with --nats; docs/nats.md)\n' +
   '                          [--allow-client NAME…] [--allow-exec TYPE…] [--max-concurrent N] [--max-queue N]\n' +
   '                          [--drain-timeout SECONDS] [--log-level LEVEL]';
 
 const SERVE_FLAGS = {
   listen: 'string',
+  'insecure-loopback': 'boolean',
   config: 'string',
   'tls-ca': 'string',
   'tls-cert': 'string',
@@ -39,6 +43,8 @@ const SERVE_FLAGS = {
 /** The `agent:` section of the agent's config file; command-line flags win over it. */
 interface AgentFileConfig {
   listen?: string;
+  /** As --insecure-loopback. */
+  insecure_loopback?: boolean;
   tls?: { ca?: string; cert?: string; key?: string };
   allow_clients?: string[];
   allow_exec?: string[];
@@ -72,6 +78,16 @@ function readAgentConfig(path: string | undefined): AgentConfigFile {
     throw new UsageError(`${path}: \`agent\` must be a mapping`);
   }
   return { agent: section as AgentFileConfig, registry: exec.registry, hostValidation: hv.config };
+}
+
+/** The listen address, or a UsageError naming where the value came from. */
+function readListen(text: string, what: string): ListenAddress {
+  try {
+    return parseListenAddress(text, what);
+  } catch (err) {
+    if (err instanceof ListenAddressError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Flag value, else config value (stringified), else undefined. */
@@ -125,7 +141,15 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     const natsFlags = { nats: flags.nats as string | undefined, pool: flags.pool as string | undefined, configPath };
     const { natsRequested, startNatsServe } = await import('../nats/serve.js');
     const wantNats = await natsRequested(natsFlags);
-    if (!listen && !wantNats) throw new UsageError('--listen HOST:PORT or --nats URL is required (or agent.listen / nats.url in --config)');
+    if (!listen && !wantNats) throw new UsageError('--listen unix:PATH|HOST:PORT or --nats URL is required (or agent.listen / nats.url in --config)');
+    const address = listen === undefined ? undefined : readListen(listen, typeof flags.listen === 'string' ? '--listen' : `agent.listen in ${configPath}`);
+    if (file.insecure_loopback !== undefined && typeof file.insecure_loopback !== 'boolean') {
+      throw new UsageError(`${configPath}: agent.insecure_loopback must be true or false, got \`${String(file.insecure_loopback)}\``);
+    }
+    const insecureLoopback = flags['insecure-loopback'] === true || file.insecure_loopback === true;
+    if (insecureLoopback && !(address?.kind === 'tcp' && address.loopback)) {
+      throw new UsageError('--insecure-loopback (agent.insecure_loopback) only applies to --listen on a loopback HOST:PORT (127.0.0.1, ::1)');
+    }
     const tls = await readTls(
       pick(flags, 'tls-ca', file.tls?.ca),
       pick(flags, 'tls-cert', file.tls?.cert),
@@ -136,9 +160,19 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     drainTimeoutMs = parseIntFlag('drain-timeout', pick(flags, 'drain-timeout', file.drain_timeout) ?? '30', 0, 86_400) * 1000;
     const { registry, hostValidation } = loaded;
     const max = typeof flags.max === 'string' ? parseIntFlag('max', flags.max, 1, 10_000) : undefined;
-    server = !listen ? undefined : await startAgentServer({
-      listen,
+    if (tls && address?.kind === 'unix') {
+      throw new UsageError(`--tls-* go with --listen HOST:PORT; a Unix socket (${address.bind}) is closed to other users by its permissions, and controllers reach it without TLS`);
+    }
+    if (insecureLoopback && !tls) {
+      io.stderr.write(
+        `tasker-agent serve: warning: plaintext gRPC on ${address!.bind} (--insecure-loopback): every local user ` +
+          `can connect and run tasks as this agent's user (uid ${process.getuid?.() ?? '?'}); use unix:PATH or mutual TLS instead\n`,
+      );
+    }
+    server = !address ? undefined : await startAgentServer({
+      listen: address,
       tls,
+      insecureLoopback,
       allowClients: pickList(flags, 'allow-client', file.allow_clients, configPath),
       allowExec: pickList(flags, 'allow-exec', file.allow_exec, configPath),
       execTypes: agentExecTypes(registry),
@@ -169,6 +203,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   }
   if (server) io.stdout.write(`tasker-agent listening on ${server.address}\n`);
   if (nats) io.stdout.write(`tasker-agent ${nats.name} taking jobs from NATS\n`);
+  const fallback = spawnFallbackWarning(io.env);
+  if (fallback) io.stderr.write(`tasker-agent serve: warning: ${fallback}\n`);
   const signal = io.signal;
   await new Promise<void>((resolve) => {
     if (!signal) return; // runs until the process is killed

@@ -1,15 +1,15 @@
 import type { Client } from 'ssh2';
 import { loadProtos } from '../../shared/proto/load-proto.js';
-import { openTunnel } from '../../shared/ssh/tunnel.js';
+import { describeEndpoint, openTunnel, type RemoteEndpoint } from '../../shared/ssh/tunnel.js';
 
 /**
- * Ask the freshly started agent for its health through an SSH tunnel to 127.0.0.1:`port` on the
- * host, retrying until `deadlineMs` (the agent needs a moment to start). Resolves with the
+ * Ask the freshly started agent for its health through an SSH tunnel to `remote` on the host (its
+ * Unix socket, or a loopback port), retrying until `deadlineMs` (the agent needs a moment to start). Resolves with the
  * agent's version; throws with the last error when it never answers SERVING.
  */
-export async function checkAgentHealthOverSsh(client: Client, port: number, deadlineMs = 20_000): Promise<string> {
+export async function checkAgentHealthOverSsh(client: Client, remote: RemoteEndpoint, deadlineMs = 20_000): Promise<string> {
   const [grpc, protos] = await Promise.all([import('@grpc/grpc-js'), loadProtos()]);
-  const tunnel = await openTunnel(client, '127.0.0.1', port);
+  const tunnel = await openTunnel(client, remote);
   const creds = grpc.credentials.createInsecure();
   const opts = { 'grpc.default_authority': 'localhost', 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 500 };
   const health = new protos.health.grpc.health.v1.Health(tunnel.target, creds, opts);
@@ -33,7 +33,7 @@ export async function checkAgentHealthOverSsh(client: Client, port: number, dead
       }
       await new Promise((r) => setTimeout(r, 300));
     }
-    throw new Error(`the agent did not answer health SERVING on 127.0.0.1:${port} within ${deadlineMs / 1000} s (${last})`);
+    throw new Error(`the agent did not answer health SERVING on ${describeEndpoint(remote)} within ${deadlineMs / 1000} s (${last})`);
   } finally {
     health.close();
     agent.close();

@@ -2,16 +2,27 @@ import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { connectSsh, describeTarget, type SshTarget } from '../../shared/ssh/connect.js';
 import { shellQuote as q } from '../../shared/ssh/shell-quote.js';
+import type { RemoteEndpoint } from '../../shared/ssh/tunnel.js';
 import { checkAgentHealthOverSsh } from './health-check.js';
 import { buildAgentTarball } from './package-tarball.js';
 import { openSftp, remoteExec, sftpPut, sftpWrite } from './remote.js';
 
 export interface InstallOptions {
   target: SshTarget;
-  /** Agent port on the host. Default 50051. */
-  listenPort: number;
-  /** Default 127.0.0.1 (reach it through SSH); with `tls`, 0.0.0.0. */
+  /**
+   * Agent TCP port on the host (with `tls`, default 50051; or with `insecureLoopback`). Without
+   * either the agent listens on a Unix socket: `socket`.
+   */
+  listenPort?: number;
+  /** With `tls`, default 0.0.0.0; with `insecureLoopback`, 127.0.0.1. */
   listenHost?: string;
+  /**
+   * The agent's Unix socket (the default transport): default /run/tasker-agent/agent.sock under
+   * systemd (RuntimeDirectory=, 0700, the service user's), else PREFIX/run/agent.sock.
+   */
+  socket?: string;
+  /** Plaintext TCP on loopback (`agent.insecure_loopback`): every local user can run tasks. */
+  insecureLoopback?: boolean;
   /** Default /opt/tasker-agent as root, else ~/tasker-agent. */
   prefix?: string;
   /** Local files uploaded to PREFIX/etc/tls/ for mutual TLS. */
@@ -28,6 +39,8 @@ export interface InstallOptions {
 export interface InstallResult {
   prefix: string;
   how: 'systemd' | 'nohup';
+  /** What the agent listens on: `unix:PATH` or HOST:PORT. */
+  listen: string;
   version: string;
   pid?: number;
 }
@@ -36,11 +49,14 @@ export class InstallError extends Error {
   override name = 'InstallError';
 }
 
+/** Where the systemd unit's RuntimeDirectory= puts the agent's socket. */
+export const SYSTEMD_SOCKET = '/run/tasker-agent/agent.sock';
+
 /**
  * Install or upgrade tasker-agent on a host over SSH: upload the package over SFTP, unpack it
  * into PREFIX/app, write PREFIX/etc/agent.yaml, start it (systemd unit when the host runs systemd
  * and we are root; otherwise `setsid nohup` with PREFIX/run/agent.pid), then check its health
- * through an SSH tunnel.
+ * through an SSH tunnel. By default the agent listens on a Unix socket only its user can open.
  */
 export async function installAgent(opts: InstallOptions): Promise<InstallResult> {
   const where = describeTarget(opts.target);
@@ -63,7 +79,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
     say(`${where}: node ${nodeVersion} at ${node}; installing tasker-agent ${version} into ${prefix}`);
 
     const P = q(prefix);
-    const mk = await remoteExec(client, `mkdir -p ${P}/etc/tls ${P}/log ${P}/run ${P}/releases && chmod 0750 ${P}/etc`);
+    const mk = await remoteExec(client, `mkdir -p ${P}/etc/tls ${P}/log ${P}/run ${P}/releases && chmod 0750 ${P}/etc && chmod 0700 ${P}/run ${P}/log`);
     if (mk.code !== 0) throw new InstallError(`${where}: cannot create ${prefix}: ${mk.stderr.trim()}`);
     const sftp = await openSftp(client);
     const remoteTgz = `${prefix}/releases/tasker-agent-${version}.tgz`;
@@ -76,8 +92,12 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
     );
     if (unpack.code !== 0) throw new InstallError(`${where}: unpacking failed: ${unpack.stderr.trim()}`);
 
-    const listenHost = opts.listenHost ?? (opts.tls ? '0.0.0.0' : '127.0.0.1');
-    const lines = ['agent:', `  listen: "${listenHost}:${opts.listenPort}"`];
+    const systemd = init === 'systemd' && root;
+    const socket = opts.tls || opts.insecureLoopback ? undefined : (opts.socket ?? (systemd ? SYSTEMD_SOCKET : `${prefix}/run/agent.sock`));
+    const port = opts.listenPort ?? 50051;
+    const listen = socket ? `unix:${socket}` : `${opts.listenHost ?? (opts.tls ? '0.0.0.0' : '127.0.0.1')}:${port}`;
+    const lines = ['agent:', `  listen: "${listen}"`];
+    if (opts.insecureLoopback && !opts.tls) lines.push('  insecure_loopback: true');
     if (opts.tls) {
       for (const [name, local] of [['ca.crt', opts.tls.ca], ['agent.crt', opts.tls.cert], ['agent.key', opts.tls.key]] as const) {
         await sftpWrite(sftp, `${prefix}/etc/tls/${name}`, await readFile(local, 'utf8'), name.endsWith('.key') ? 0o600 : 0o644);
@@ -87,12 +107,13 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
     if (opts.allowClients?.length) lines.push(`  allow_clients: [${opts.allowClients.join(', ')}]`);
     await sftpWrite(sftp, `${prefix}/etc/agent.yaml`, `${lines.join('\n')}\n`);
     sftp.end();
-    say(`${where}: wrote ${prefix}/etc/agent.yaml (listen ${listenHost}:${opts.listenPort}${opts.tls ? ', mutual TLS' : ', loopback only'})`);
+    const how = opts.tls ? 'mutual TLS' : socket ? 'Unix socket, only its user (and root) can connect' : 'plaintext loopback: every local user can connect';
+    say(`${where}: wrote ${prefix}/etc/agent.yaml (listen ${listen}, ${how})`);
 
-    let how: InstallResult['how'];
+    let started: InstallResult['how'];
     let pid: number | undefined;
-    if (init === 'systemd' && root) {
-      how = 'systemd';
+    if (systemd) {
+      started = 'systemd';
       const svcUser = opts.serviceUser ?? 'tasker-agent';
       // An existing user keeps its own primary group (e.g. nobody:nogroup); a new one gets its own.
       const setup = await remoteExec(
@@ -115,7 +136,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
       if (start.code !== 0) throw new InstallError(`${where}: systemctl failed: ${start.stderr.trim()}`);
       say(`${where}: systemd unit tasker-agent.service installed, enabled and (re)started as user ${svcUser}`);
     } else {
-      how = 'nohup';
+      started = 'nohup';
       say(
         init === 'systemd'
           ? `${where}: systemd is present but we are not root (${user}); starting the agent with setsid nohup instead (no restart on failure or reboot; install as root for the systemd unit)`
@@ -129,7 +150,8 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
           `i=0; while kill -0 "$old" 2>/dev/null && [ $i -lt 400 ]; do sleep 0.1; i=$((i+1)); done; fi; ` +
           // A simple command (not an `a && b` list) goes to the background, so $! is the agent itself
           // and no subshell keeps this channel's stdout open.
-          `cd ${P} || exit 1; setsid nohup ${q(node)} ${P}/app/dist/agent/cli/tasker-agent.js serve --config ${P}/etc/agent.yaml ` +
+          // The log is the agent's own (0600, whatever the login's umask).
+          `cd ${P} || exit 1; umask 077; touch log/agent.log; chmod 0600 log/agent.log; setsid nohup ${q(node)} ${P}/app/dist/agent/cli/tasker-agent.js serve --config ${P}/etc/agent.yaml ` +
           `>> ${P}/log/agent.log 2>&1 < /dev/null & echo $! > ${pidfile}; cat ${pidfile}`,
       );
       pid = Number(start.stdout.trim());
@@ -139,13 +161,14 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
 
     let healthVersion: string;
     try {
-      healthVersion = opts.tls ? await checkTcpOnly(client, opts.listenPort) : await checkAgentHealthOverSsh(client, opts.listenPort);
+      const remote: RemoteEndpoint = socket ? { socket } : { host: '127.0.0.1', port };
+      healthVersion = opts.tls ? await checkTcpOnly(client, port) : await checkAgentHealthOverSsh(client, remote);
     } catch (err) {
-      const tail = await remoteExec(client, how === 'systemd' ? 'journalctl -u tasker-agent -n 20 --no-pager' : `tail -n 20 ${P}/log/agent.log`);
+      const tail = await remoteExec(client, started === 'systemd' ? 'journalctl -u tasker-agent -n 20 --no-pager' : `tail -n 20 ${P}/log/agent.log`);
       throw new InstallError(`${where}: ${(err as Error).message}\n${tail.stdout}`);
     }
     say(`${where}: ${opts.tls ? 'port open (mutual TLS; check with `tasker --agent`)' : `healthy (SERVING), version ${healthVersion}`}`);
-    const result: InstallResult = { prefix, how, version };
+    const result: InstallResult = { prefix, how: started, version, listen };
     if (pid !== undefined) result.pid = pid;
     return result;
   } finally {

@@ -4,30 +4,30 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { JOB_VERSION, encodeMessage, type JobStatus, type ResultMessage } from '../../shared/nats/schema.js';
 import { subjects } from '../../shared/nats/subjects.js';
 
-const ATTEMPTS = 3;
 const RETRY_DELAY_MS = 500;
+const MAX_RETRY_DELAY_MS = 5000;
 
 /**
- * Publish a result and wait for JetStream to store it, retrying a few times. The message id
- * `<run>.<seq>` lets JetStream drop a second copy from a re-run within its duplicate window.
- * Throws when it could not be stored (the caller naks the job).
+ * Publish a result on the job's results subject and wait for JetStream to store it, retrying
+ * while `keepTrying()` says so (the worker keeps trying through a nats-server restart, so a job
+ * that ran is not run again for want of its result). The message id `<run>.<seq>.<instance>`
+ * makes a retry that was stored after all count once. Throws the last error when it gives up.
  */
-export async function publishResult(nc: NatsConnection, js: JetStreamClient, result: ResultMessage): Promise<void> {
-  let last: unknown;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+export async function publishResult(
+  nc: NatsConnection, js: JetStreamClient, result: ResultMessage, instance: string, keepTrying: (attempt: number) => boolean,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
     try {
-      await js.publish(subjects.results(result.run_id), encodeMessage(result), {
-        msgID: `${result.run_id}.${result.seq}`,
+      await js.publish(subjects.jobResult(result.run_id, result.seq), encodeMessage(result), {
+        msgID: `${result.run_id}.${result.seq}.${instance}`,
         timeout: 5000,
       });
       return;
     } catch (e) {
-      last = e;
-      if (nc.isClosed()) break;
-      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * (attempt + 1)));
+      if (nc.isClosed() || !keepTrying(attempt + 1)) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS * (attempt + 1))));
     }
   }
-  throw last;
 }
 
 /** The result of a job that did not run (malformed → ERROR, dropped after a cancel → CANCELLED). */

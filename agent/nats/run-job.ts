@@ -5,6 +5,7 @@ import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/
 import { runProcess } from '../../shared/exec/run-process.js';
 import { readTailText } from '../../shared/exec/spill-reader.js';
 import { splitArgs } from '../../shared/exec/split-args.js';
+import { workspacePrefix } from './workspaces.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/schema.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
@@ -66,9 +67,9 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
 
   let workspace: string | undefined;
   try {
-    workspace = await mkdtemp(join(ctx.workdir, `job-${job.run_id}-${job.seq}-`));
+    workspace = await mkdtemp(workspacePrefix(ctx.workdir, job.run_id, job.seq));
     const taskPath = join(workspace, job.file_name);
-    await writeFile(taskPath, Buffer.from(job.content, 'base64'), { mode: 0o755 });
+    await writeFile(taskPath, Buffer.from(job.content, 'base64'), { mode: 0o700 });
     const { argv, error } = buildArgv(job.command, taskPath);
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');

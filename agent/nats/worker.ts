@@ -2,20 +2,23 @@
  * The NATS worker of tasker-agent: pulls jobs of one pool from JetStream with bounded concurrency,
  * runs each in its own workspace, publishes the result and only then acknowledges the job.
  *
- * Delivery rules (SPEC §3 "NATS"):
+ * Delivery rules (SPEC §3 "NATS", docs/nats.md "Exactly once"):
+ * - every delivery is claimed before it runs (claim-job.ts): a job whose result is stored is acked
+ *   without running; one another live agent holds is handed back; one whose agent was lost runs
+ *   again and its result names the lost execution (`earlier_runs`);
  * - result stored first, ack second: a worker that dies between the two leaves the job to be
- *   redelivered after `ack_wait`; the controller de-duplicates by (run id, seq), and the result is
- *   published with a message id so a fast re-run is also dropped by JetStream's duplicate window;
+ *   redelivered after `ack_wait`, and the next claim finds the result;
+ * - a result that cannot be stored is retried (through a server restart) while the job is held
+ *   with `working()`; only after that does the job go back (`nak`), to run again;
  * - a malformed job is `term()`ed and reported (logged, and an ERROR result when its run and seq
  *   can be read), the worker carries on;
- * - a result that cannot be published is a transient failure: `nak(delay)`, the job runs again;
  * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
  */
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
   connectNats,
   jetStreamManagerOf,
@@ -27,9 +30,12 @@ import { ensureStreams } from '../../shared/nats/streams.js';
 import {
   DEFAULT_POOL, JOBS_STREAM, checkSubjectToken, isSubjectToken, poolConsumer, seqOfJobSubject, subjects,
 } from '../../shared/nats/subjects.js';
-import { encodeMessage, parseJob, type ResultMessage } from '../../shared/nats/schema.js';
+import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
+import { makePrivateDir } from '../../shared/private-files.js';
+import { claimJob, type HoldsReply } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
+import { removeDeadWorkspaces } from './workspaces.js';
 
 /** What the worker logs through; a winston logger fits. */
 export interface WorkerLogger {
@@ -56,6 +62,11 @@ export interface NatsWorkerOptions {
   logger?: WorkerLogger;
   /** On stop(), how long running jobs may finish before they are killed and handed back. Default 30 s. */
   drainMs?: number;
+  /**
+   * How long the agent that claimed a job may not answer before its execution counts as lost and
+   * the job runs again. Default 5 s: long enough for an agent to reconnect after a server restart.
+   */
+  lostAfterMs?: number;
 }
 
 export interface NatsWorker {
@@ -74,6 +85,11 @@ const RETRY_DELAY_MS = 500;
 const NAK_DELAY_MS = 2000;
 const CANCEL_MEMORY_MS = 6 * 3600 * 1000;
 const ACK_WAIT_REFRESH_MS = 10_000;
+/** A job held by another agent comes back after this long. */
+const HELD_NAK_DELAY_MS = 1000;
+/** How long a finished job's result is retried before the job is handed back (to run again). */
+const RESULT_PATIENCE_MS = 120_000;
+const DEFAULT_LOST_AFTER_MS = 5000;
 
 const silentLogger: WorkerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -85,15 +101,18 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const log = options.logger ?? silentLogger;
   const workdir = options.workdir ?? join(tmpdir(), 'tasker-nats');
-  await mkdir(workdir, { recursive: true });
+  makePrivateDir(workdir, { tighten: true });
+  const cleaned = await removeDeadWorkspaces(workdir);
+  if (cleaned.length) log.info('removed the workspaces of agents that are gone', { agent: name, workdir, removed: cleaned.length });
   const where = (Array.isArray(options.servers) ? options.servers : [options.servers]).join(',');
 
   const nc = await connectNats({ servers: options.servers, auth: options.auth, tls: options.tls, name: `tasker-agent ${name}` });
   let consumer: Consumer;
   let js: JetStreamClient;
+  let jsm: JetStreamManager;
   let ackWaitMs: number;
   try {
-    const jsm = await jetStreamManagerOf(nc, where);
+    jsm = await jetStreamManagerOf(nc, where);
     const info = await ensureStreams(jsm, { pool, ackWaitMs: options.ackWaitMs ?? DEFAULT_ACK_WAIT_SEC * 1000 });
     ackWaitMs = (info.config.ack_wait ?? DEFAULT_ACK_WAIT_SEC * 1e9) / 1e6;
     const { jetstream } = await import('@nats-io/jetstream');
@@ -104,7 +123,11 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
     throw e;
   }
 
-  const worker = new Worker({ nc, js, consumer, name, pool, max, workdir, log, ackWaitMs, drainMs: options.drainMs ?? 30_000 });
+  const instance = randomBytes(8).toString('hex');
+  const worker = new Worker({
+    nc, js, jsm, consumer, name, instance, pool, max, workdir, log, ackWaitMs, drainMs: options.drainMs ?? 30_000,
+    lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
+  });
   worker.start();
   log.info('nats worker started', { agent: name, pool, max, servers: where, ackWaitMs });
   return { name, stop: () => worker.stop() };
@@ -113,8 +136,12 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
 interface WorkerParts {
   nc: NatsConnection;
   js: JetStreamClient;
+  jsm: JetStreamManager;
   consumer: Consumer;
   name: string;
+  /** Unique per process: names its attempts and its holds subject. */
+  instance: string;
+  lostAfterMs: number;
   pool: string;
   max: number;
   workdir: string;
@@ -129,6 +156,12 @@ class Worker {
   private stopped?: Promise<void>;
   private readonly loops: Promise<void>[] = [];
   private readonly running = new Map<string, Running>();
+  /** Jobs (`run:seq`) this worker claimed and has not yet acked or handed back. */
+  private readonly held = new Set<string>();
+  /** Jobs whose claim failed before they ran (its attempt may be stored all the same), and when. */
+  private readonly unrun = new Map<string, number>();
+  /** Holders found silent, and since when (claim-job.ts). */
+  private readonly silentSince = new Map<string, number>();
   /** Run ids cancelled by their controller, with the time we heard it. */
   private readonly cancelled = new Map<string, number>();
   /** Aborted on shutdown after the drain period. */
@@ -139,6 +172,21 @@ class Worker {
 
   start(): void {
     const { nc, log } = this.p;
+    // Other agents ask whether we still hold a job we claimed (claim-job.ts).
+    nc.subscribe(subjects.holds(this.p.instance), {
+      callback: (err, m) => {
+        if (err) return;
+        let q: { run_id?: unknown; seq?: unknown } = {};
+        try {
+          q = JSON.parse(new TextDecoder().decode(m.data)) as typeof q;
+        } catch {
+          // answered "not holding"
+        }
+        const key = `${String(q.run_id)}:${String(q.seq)}`;
+        const reply: HoldsReply = { holding: this.held.has(key), ran: !this.unrun.has(key) };
+        safely(() => m.respond(new TextEncoder().encode(JSON.stringify(reply))));
+      },
+    });
     nc.subscribe(subjects.cancelAll, {
       callback: (err, m) => {
         if (err) return;
@@ -232,39 +280,96 @@ class Worker {
       return;
     }
     const key = `${job.run_id}:${job.seq}`;
+    if (this.held.has(key)) {
+      // Redelivered while this worker still runs it or stores its result: that copy acks it.
+      log.info('redelivered job is still held here; left to the running copy', { agent: name, runId: job.run_id, seq: job.seq, delivery });
+      return;
+    }
+    this.held.add(key);
+    try {
+      await this.claimAndRun(msg, job, key, slot, delivery);
+    } finally {
+      this.held.delete(key);
+    }
+  }
+
+  private async claimAndRun(msg: JsMsg, job: JobMessage, key: string, slot: number, delivery: number): Promise<void> {
+    const { log, name } = this.p;
+    const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
+    this.pruneMemory();
+    const claim = await claimJob(job, {
+      nc: this.p.nc, js: this.p.js, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery,
+      lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
+    });
+    if (!claim.run) {
+      if ('stored' in claim) {
+        log.info('job already has a stored result; acknowledged without running', { ...ids, status: claim.stored.status, ranOn: claim.stored.agent });
+        safely(() => msg.ack());
+      } else if ('heldBy' in claim) {
+        log.info('job is held by another agent; handed back', { ...ids, heldBy: claim.heldBy });
+        safely(() => msg.nak(HELD_NAK_DELAY_MS));
+      } else {
+        this.unrun.set(key, Date.now());
+        log.warn('cannot claim job; handed back without running', { ...ids, error: claim.error });
+        safely(() => msg.nak(NAK_DELAY_MS));
+      }
+      return;
+    }
+    this.unrun.delete(key);
+    if (this.cancelled.has(job.run_id)) {
+      // The run was cancelled while we claimed the job: record it cancelled, never start it.
+      await this.finish(msg, this.bareResult(job.run_id, job.seq, job.task_file, slot, delivery, 'CANCELLED', 'Task cancelled'));
+      return;
+    }
+    if (claim.earlier.length) log.warn('job runs again: an earlier execution stored no result', { ...ids, earlier: claim.earlier });
     const controller = new AbortController();
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
     this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     this.running.set(key, { runId: job.run_id, controller });
     this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot }));
     const every = Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
+    // working() until the job is acked or handed back: also while its result is being stored.
     const working = setInterval(() => safely(() => msg.working()), every);
     const began = Date.now();
-    let result: ResultMessage;
     try {
-      result = await runJob(job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
+      let result: ResultMessage;
+      try {
+        result = await runJob(job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
+      } finally {
+        this.running.delete(key);
+        this.shutdown.signal.removeEventListener('abort', onShutdown);
+      }
+      if (claim.earlier.length) result.earlier_runs = claim.earlier;
+      if (controller.signal.reason === 'AGENT_SHUTDOWN') {
+        // Not the job's fault: hand it back so another agent runs it.
+        log.warn('job handed back at shutdown', { agent: name, runId: job.run_id, seq: job.seq });
+        safely(() => msg.nak());
+        return;
+      }
+      log.info('job finished', {
+        agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
+        durationMs: Date.now() - began, delivery,
+      });
+      const finishedAt = Date.now();
+      await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < RESULT_PATIENCE_MS);
     } finally {
       clearInterval(working);
-      this.running.delete(key);
-      this.shutdown.signal.removeEventListener('abort', onShutdown);
     }
-    if (controller.signal.reason === 'AGENT_SHUTDOWN') {
-      // Not the job's fault: hand it back so another agent runs it.
-      log.warn('job handed back at shutdown', { agent: name, runId: job.run_id, seq: job.seq });
-      safely(() => msg.nak());
-      return;
+  }
+
+  /** Forget silent holders and failed claims of long ago (their jobs went elsewhere). */
+  private pruneMemory(): void {
+    const old = Date.now() - 10 * 60_000;
+    for (const map of [this.silentSince, this.unrun]) {
+      if (map.size < 1000) continue;
+      for (const [k, t] of map) if (t < old) map.delete(k);
     }
-    log.info('job finished', {
-      agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
-      durationMs: Date.now() - began, delivery,
-    });
-    await this.finish(msg, result);
   }
 
   /** Publish the result, then ack; nak with a delay when the result cannot be stored. */
-  private async finish(msg: JsMsg, result: ResultMessage): Promise<void> {
+  private async finish(msg: JsMsg, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
     try {
-      await this.publishResult(result);
+      await publishResult(this.p.nc, this.p.js, result, this.p.instance, keepTrying);
     } catch (e) {
       this.p.log.warn('cannot publish result; job handed back', {
         agent: this.p.name, runId: result.run_id, seq: result.seq, error: (e as Error).message,
@@ -276,7 +381,7 @@ class Worker {
   }
 
   private publishResult(result: ResultMessage): Promise<void> {
-    return publishResult(this.p.nc, this.p.js, result);
+    return publishResult(this.p.nc, this.p.js, result, this.p.instance, (n) => n < 3);
   }
 
   private bareResult(
@@ -292,7 +397,7 @@ class Worker {
       clearInterval(this.ackWaitTimer);
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
-        await waitUntil(() => this.running.size === 0);
+        await waitUntil(() => this.running.size === 0 && this.held.size === 0);
       } finally {
         clearTimeout(drain);
       }

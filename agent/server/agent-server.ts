@@ -10,9 +10,12 @@ import { DRAINING_REFUSAL, handleExecute, type ArgvBuilder, type CancelReason, t
 import { HealthService } from './health.js';
 import { AGENT_FEATURES, CallRegistry } from './call-registry.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { parseListenAddress } from './listen-address.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
+import { refuseOpenTransport } from './transport-policy.js';
+import { findNulField, nulFieldMessage } from './nul-bytes.js';
 import { oneWriteEndInterceptor } from './one-write-end.js';
 import { Session } from './session.js';
+import { prepareUnixSocket, removeSocketFile, restrictSocketFile } from './unix-socket.js';
 
 export interface AgentTls {
   ca: Buffer;
@@ -21,9 +24,14 @@ export interface AgentTls {
 }
 
 export interface AgentServerOptions {
-  /** HOST:PORT. Without `tls` only a loopback host is accepted. */
-  listen: string;
+  /**
+   * `unix:PATH` (closed to other users), or HOST:PORT: with `tls`, or plaintext on a loopback host
+   * only with `insecureLoopback`. A string is parsed (and may throw ListenAddressError).
+   */
+  listen: string | ListenAddress;
   tls?: AgentTls;
+  /** Accept plaintext TCP on a loopback host (any local user can then run tasks). */
+  insecureLoopback?: boolean;
   /** Client certificate CNs allowed to call (TLS only); empty/undefined = any cert from the CA. */
   allowClients?: string[];
   /** Exec types accepted; undefined = every type `execTypes` lists. */
@@ -43,7 +51,7 @@ export interface AgentServerOptions {
 }
 
 export interface AgentServer {
-  /** The bound port (useful with port 0). */
+  /** The bound port (useful with port 0); 0 on a Unix socket. */
   readonly port: number;
   readonly address: string;
   /**
@@ -62,14 +70,10 @@ export class AgentConfigError extends Error {
 
 /** Start the gRPC agent: Agent + grpc.health.v1.Health, plain on loopback or mutual TLS. */
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
-  const addr = parseListenAddress(opts.listen);
-  if (!opts.tls && !addr.loopback) {
-    throw new AgentConfigError(
-      `refusing to listen on ${opts.listen} without TLS: plaintext is only allowed on loopback ` +
-        `(127.0.0.1, ::1). Give --tls-ca, --tls-cert and --tls-key for mutual TLS, or listen on ` +
-        `127.0.0.1 and reach the agent through an SSH tunnel`,
-    );
-  }
+  const addr = typeof opts.listen === 'string' ? parseListenAddress(opts.listen) : opts.listen;
+  const listen = typeof opts.listen === 'string' ? opts.listen : opts.listen.bind;
+  const refused = refuseOpenTransport(addr, listen, Boolean(opts.tls), Boolean(opts.insecureLoopback));
+  if (refused) throw new AgentConfigError(refused);
   if (opts.allowClients?.length && !opts.tls) {
     throw new AgentConfigError('--allow-client needs TLS (client names come from client certificates)');
   }
@@ -145,6 +149,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     CheckHosts: (call, callback) => {
       const denied = authorize(call);
       if (denied) return callback({ code: grpcJs.status.PERMISSION_DENIED, details: denied });
+      const nul = findNulField(call.request);
+      if (nul) return callback({ code: grpcJs.status.INVALID_ARGUMENT, details: nulFieldMessage(nul) });
       const bad = call.request.hosts.findIndex((h) => !h.hostname || !opts.execTypes.includes(h.exec_type));
       if (bad >= 0) {
         const h = call.request.hosts[bad]!;
@@ -192,11 +198,26 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const creds = opts.tls
     ? grpcJs.ServerCredentials.createSsl(opts.tls.ca, [{ private_key: opts.tls.key, cert_chain: opts.tls.cert }], true)
     : grpcJs.ServerCredentials.createInsecure();
+  if (addr.kind === 'unix') {
+    try {
+      await prepareUnixSocket(addr.path);
+    } catch (err) {
+      throw new AgentConfigError(`cannot listen on ${listen}: ${(err as Error).message}`);
+    }
+  }
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(addr.bind, creds, (err, p) => (err ? reject(new AgentConfigError(`cannot listen on ${opts.listen}: ${err.message}`)) : resolve(p))),
+    server.bindAsync(addr.bind, creds, (err, p) => (err ? reject(new AgentConfigError(`cannot listen on ${listen}: ${err.message}`)) : resolve(p))),
   );
-  const address = addr.bind.replace(/:\d+$/, `:${port}`);
-  log.info('agent listening', { address, tls: Boolean(opts.tls), maxConcurrent: opts.maxConcurrent, maxQueue: opts.maxQueue });
+  if (addr.kind === 'unix') {
+    try {
+      await restrictSocketFile(addr.path);
+    } catch (err) {
+      server.forceShutdown();
+      throw new AgentConfigError(`cannot make ${addr.path} private (chmod 0600): ${(err as Error).message}`);
+    }
+  }
+  const address = addr.kind === 'unix' ? addr.bind : addr.bind.replace(/:\d+$/, `:${port}`);
+  log.info('agent listening', { address, tls: Boolean(opts.tls), ...(addr.kind === 'tcp' && !opts.tls && { insecureLoopback: true }), maxConcurrent: opts.maxConcurrent, maxQueue: opts.maxQueue });
 
   const shutdown = () =>
     new Promise<void>((resolve) => {
@@ -211,7 +232,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     });
 
   return {
-    port,
+    port: addr.kind === 'unix' ? 0 : port,
     address,
     async drain(deadlineMs) {
       if (draining) return;
@@ -235,6 +256,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       // Sessions stay open between calls: end them now that no call runs (new ones are refused).
       for (const session of sessions) session.endWhenIdle();
       await shutdown();
+      if (addr.kind === 'unix') await removeSocketFile(addr.path);
       log.info('agent stopped');
     },
     async close() {
@@ -244,6 +266,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       calls.stopWaiting();
       for (const cancel of running) cancel('AGENT_SHUTDOWN');
       server.forceShutdown();
+      if (addr.kind === 'unix') await removeSocketFile(addr.path);
     },
   };
 }

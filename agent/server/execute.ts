@@ -4,9 +4,11 @@ import type { FollowOn } from '../../shared/exec/launcher.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
 import type { ExecuteEvent } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
+import { maskSecrets } from '../../shared/taskfile/variables.js';
 import type { AgentLogger } from '../logger.js';
 import type { CallRegistry } from './call-registry.js';
 import { AcquireAbortedError, AgentBusyError, type ConcurrencyLimiter } from './limiter.js';
+import { findNulField, nulFieldMessage } from './nul-bytes.js';
 
 /** Largest accepted timeout: a day. The controller clamps task timeouts to 5–1000 s anyway. */
 export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
@@ -73,6 +75,8 @@ export interface ExecuteCall extends PeerCall {
 
 /** Validate the request; the message names the field as the controller sent it. */
 export function validateExecuteRequest(req: ExecuteRequest__Output, allowExec?: ReadonlySet<string>): string | undefined {
+  const nul = findNulField(req);
+  if (nul) return nulFieldMessage(nul);
   if (!req.exec_type) return 'exec_type is required';
   if (allowExec && !allowExec.has(req.exec_type)) return undefined; // PERMISSION_DENIED, decided by the caller
   if (!req.command.trim()) return 'command must not be empty';
@@ -94,8 +98,10 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
   // The task's ids go into each line's metadata (a winston child logger per call costs more).
   const ids = { runId: req.run_id, taskId: req.task_id };
   const log = ctx.logger;
+  // The run's secrets, as the controller named them: never in our log, at any level.
+  const secrets = secretsToMask(req.secret_values);
   const fail = (code: grpc.status, details: string) => {
-    log.warn('execute refused', { ...ids, code: status[code], details });
+    log.warn('execute refused', { ...ids, code: status[code], details: maskSecrets(details, secrets) });
     call.emit('error', { code, details });
   };
 
@@ -174,7 +180,10 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
       return;
     }
     // winston formats a message before its transport drops it by level: skip that work per task.
-    if (log.isDebugEnabled()) log.debug('execute', { ...ids, execType: req.exec_type, hostname: req.hostname, argv: built.argv });
+    if (log.isDebugEnabled()) {
+      const argv = built.argv.map((a) => maskSecrets(a, secrets));
+      log.debug('execute', { ...ids, execType: req.exec_type, hostname: maskSecrets(req.hostname, secrets), argv });
+    }
     const writable = () => !call.cancelled && !call.destroyed;
     // Backpressure: when the controller reads slowly, gRPC's buffer fills and write() says so;
     // the runner then stops reading the child's pipe until 'drain', so agent memory stays bounded.
@@ -242,7 +251,7 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
     }
   } catch (err) {
     outcome = 'internal-error';
-    log.error('execute failed', { ...ids, error: (err as Error).message });
+    log.error('execute failed', { ...ids, error: maskSecrets((err as Error).message, secrets) });
     if (!call.cancelled) call.emit('error', { code: status.INTERNAL, details: `agent error: ${(err as Error).message}` });
   } finally {
     entry?.end(result);
@@ -255,6 +264,11 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
       untrack();
     });
   }
+}
+
+/** The values to mask, longest first (a secret inside a longer one is masked with it). */
+function secretsToMask(values: readonly string[] | undefined): string[] {
+  return values?.length ? [...values].sort((a, b) => b.length - a.length) : [];
 }
 
 /** What a pipelined call does: take over a launcher follow-on, start now, or not run (why). */

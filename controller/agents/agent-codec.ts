@@ -87,6 +87,12 @@ class Writer {
     return v || always ? this.bytes(field, Buffer.from(v ?? '', 'utf8'), always) : this;
   }
 
+  /** A repeated string: one field per value, empty ones included. */
+  strings(field: number, values: readonly string[] | undefined): this {
+    for (const v of values ?? []) this.string(field, v, true);
+    return this;
+  }
+
   message(field: number, inner: Writer): this {
     return this.bytes(field, inner.finish(), true);
   }
@@ -177,6 +183,7 @@ export function encodeExecuteRequest(m: ExecuteRequest): Buffer {
     .uint(8, m.output_cap as number | undefined)
     .string(9, m.call_id)
     .string(10, m.after_call)
+    .strings(11, m.secret_values)
     .finish();
 }
 

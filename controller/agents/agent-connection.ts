@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { isIP, connect as netConnect } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, createSecureContext } from 'node:tls';
 import { connectSsh, describeTarget } from '../../shared/ssh/connect.js';
-import { openTunnel } from '../../shared/ssh/tunnel.js';
+import { describeEndpoint, openTunnel, type RemoteEndpoint } from '../../shared/ssh/tunnel.js';
 import { enableInteractiveMode } from '../../shared/ssh/interactive-mode.js';
 import type { AgentSpec } from './agent-spec.js';
 import { AGENT_METHODS, type AgentMethods } from './agent-methods.js';
+import { describeConnectError } from './describe-connect-error.js';
 import { GrpcClient } from './grpc-client.js';
 
 /** A gRPC client of one agent (direct or through its SSH tunnel). */
@@ -18,9 +19,15 @@ export interface AgentConnection {
   close(): Promise<void>;
 }
 
-/** "jump1 (10.0.0.5:50051, mTLS)" / "jump2 (ssh ops@jump2 → 127.0.0.1:50051)". */
+/** What the SSH tunnel of an `ssh` agent reaches on the SSH host. */
+function remoteOf(spec: Extract<AgentSpec, { kind: 'ssh' }>): RemoteEndpoint {
+  return spec.socket !== undefined ? { socket: spec.socket } : { host: spec.agentHost ?? '127.0.0.1', port: spec.port };
+}
+
+/** "jump1 (10.0.0.5:50051, mTLS)" / "jump2 (ssh ops@jump2 → 127.0.0.1:50051)" / "unix:/run/a.sock (Unix socket)". */
 export function describeAgent(spec: AgentSpec): string {
-  if (spec.kind === 'ssh') return `${spec.name} (ssh ${describeTarget(spec.ssh)} → ${spec.agentHost ?? '127.0.0.1'}:${spec.port})`;
+  if (spec.kind === 'ssh') return `${spec.name} (ssh ${describeTarget(spec.ssh)} → ${describeEndpoint(remoteOf(spec))})`;
+  if (spec.kind === 'unix') return spec.name === `unix:${spec.path}` ? `${spec.name} (Unix socket)` : `${spec.name} (unix:${spec.path})`;
   const how = spec.kind === 'tls' ? 'mTLS' : 'plaintext loopback';
   return spec.name === spec.address ? `${spec.address} (${how})` : `${spec.name} (${spec.address}, ${how})`;
 }
@@ -43,6 +50,10 @@ export class AgentConnectError extends Error {
  */
 const KEEPALIVE = { keepaliveMs: 5000, keepaliveTimeoutMs: 5000, maxMessageBytes: 8 * 1024 * 1024 };
 
+const CLIENT_CERT_REFUSED =
+  'TLS: the agent closed the connection right after the handshake: it refused our client certificate ' +
+  "(tls.cert): not signed by the agent's CA, expired, or not a client certificate (the agent does not say which)";
+
 /** Host and port of `HOST:PORT` / `[v6]:PORT`. */
 export function splitAddress(address: string): { host: string; port: number } {
   const m = /^\[?(.*?)\]?:(\d+)$/.exec(address);
@@ -62,8 +73,17 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
       throw new AgentConnectError(`agent ${who}: ${(err as Error).message}`, spec.name, { cause: err });
     }
     await enableInteractiveMode(ssh); // sshd: Nagle off (~40 ms per exchange otherwise)
-    const tunnel = await openTunnel(ssh, spec.agentHost ?? '127.0.0.1', spec.port);
-    const client = new GrpcClient({ ...KEEPALIVE, authority: 'localhost', connect: () => netConnect({ path: tunnel.socketPath }) });
+    // A channel the SSH server refuses (nothing listens there, no permission) closes the local
+    // connection; its reason names the cause instead of "the connection closed".
+    let refused: string | undefined;
+    const tunnel = await openTunnel(ssh, remoteOf(spec), (refusal) => (refused = refusal));
+    const client = new GrpcClient({
+      ...KEEPALIVE,
+      authority: 'localhost',
+      connect: () => netConnect({ path: tunnel.socketPath }),
+      describeError: () => refused,
+      explainClose: () => refused,
+    });
     let broken = false;
     ssh.once('close', () => (broken = true));
     return {
@@ -81,9 +101,21 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
     };
   }
 
+  if (spec.kind === 'unix') {
+    const path = spec.path;
+    const client = new GrpcClient({
+      ...KEEPALIVE,
+      authority: 'localhost',
+      connect: () => netConnect({ path }),
+      describeError: (err) => describeConnectError(err, `unix:${path}`),
+    });
+    return { spec, client, methods, broken: false, close: async () => client.close() };
+  }
+
   const { host, port } = splitAddress(spec.address);
   let connect: () => import('node:stream').Duplex;
   let authority = spec.address;
+  let dialled = spec.address;
   if (spec.kind === 'tls') {
     const read = async (what: string, path: string) => {
       try {
@@ -102,6 +134,7 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
     // The certificate must name tls.server_name, else the address's host (a DNS name or an IP
     // SAN). TLS SNI carries host names only: RFC 6066 forbids IPs there (Node warns, DEP0123).
     const name = spec.tls.serverName ?? host;
+    dialled = name;
     if (spec.tls.serverName) authority = `${spec.tls.serverName}:${port}`;
     connect = () =>
       tlsConnect({
@@ -115,7 +148,18 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
   } else {
     connect = () => netConnect({ host, port, noDelay: true });
   }
-  const client = new GrpcClient({ ...KEEPALIVE, authority, connect });
+  const client = new GrpcClient({
+    ...KEEPALIVE,
+    authority,
+    connect,
+    describeError: (err) => describeConnectError(err, dialled),
+    // Node's TLS server (grpc-js) rejects a client certificate by closing the connection once the
+    // handshake is done (TLS 1.3: after our side saw it succeed), with no alert that says why.
+    ...(spec.kind === 'tls' && {
+      explainEarlyClose: (socket: import('node:stream').Duplex) =>
+        (socket as import('node:tls').TLSSocket).authorized ? CLIENT_CERT_REFUSED : undefined,
+    }),
+  });
   return {
     spec,
     client,

@@ -31,6 +31,8 @@ export interface AgentExecutorOptions {
    * one Execute call per task, as with an agent that does not list the `session` feature.
    */
   session?: boolean;
+  /** The run's secret values: sent with every task so the agent keeps them out of its log. */
+  secrets?: readonly string[];
 }
 
 export interface HostCheckResult {
@@ -217,6 +219,7 @@ class GrpcAgentExecutor implements AgentExecutor {
       output_cap: ids.captureLimit,
       call_id: ids.callId,
       after_call: ids.afterCall,
+      secret_values: this.options.secrets?.length ? [...this.options.secrets] : undefined,
     };
     if (!this.useSession) return conn.client.serverStream(conn.methods.execute, request, ids.deadline);
     let session = this.sessions.get(conn);

@@ -1,5 +1,7 @@
 import { isAbsolute, dirname, resolve as resolvePath } from 'node:path';
+import type { ConfigPath } from '../../shared/config/load-config.js';
 import type { SshTarget } from '../../shared/ssh/connect.js';
+import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 
 /** Client TLS material for an agent (paths). */
 export interface AgentTlsFiles {
@@ -13,10 +15,14 @@ export interface AgentTlsFiles {
 /** How the controller reaches one agent. */
 export type AgentSpec =
   | { name: string; kind: 'tls'; address: string; tls: AgentTlsFiles }
-  /** Plaintext gRPC: only to a loopback address (a local agent, or one reached by other means). */
+  /** Plaintext gRPC: only to a loopback address (an agent started with --insecure-loopback). */
   | { name: string; kind: 'plain'; address: string }
+  /** A local agent's Unix socket (`unix:PATH`; `path` is absolute). */
+  | { name: string; kind: 'unix'; path: string }
   /** Through an SSH tunnel to the agent's loopback `port` on the SSH host. */
-  | { name: string; kind: 'ssh'; ssh: SshTarget; port: number; agentHost?: string };
+  | { name: string; kind: 'ssh'; ssh: SshTarget; port: number; agentHost?: string; socket?: undefined }
+  /** Through an SSH tunnel to the agent's Unix socket `socket` on the SSH host (streamlocal forwarding). */
+  | { name: string; kind: 'ssh'; ssh: SshTarget; socket: string; port?: undefined; agentHost?: undefined };
 
 export interface AgentsConfig {
   agents: Map<string, AgentSpec>;
@@ -25,6 +31,8 @@ export interface AgentsConfig {
   adHocTls?: AgentTlsFiles;
   /** Problems found, each naming the config path (`agents.web.tls.ca`). */
   problems: string[];
+  /** The same problems with the key path each is about (to position them in the file). */
+  issues: { path: ConfigPath; message: string }[];
 }
 
 type Obj = Record<string, unknown>;
@@ -42,18 +50,28 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * ```
  */
 export function parseAgentsConfig(data: unknown, configPath?: string): AgentsConfig {
-  const out: AgentsConfig = { agents: new Map(), problems: [] };
+  const out: AgentsConfig = { agents: new Map(), problems: [], issues: [] };
   if (!isObj(data)) return out;
   const base = configPath ? dirname(configPath) : process.cwd();
   const file = (v: string) => (v.startsWith('~') || isAbsolute(v) ? v : resolvePath(base, v));
+  /** A problem about the key at `where` (a dotted path of the config's keys). */
+  let current = ''; // the agent entry being read: its name may itself hold dots
+  const problem = (where: string, message: string) => {
+    out.problems.push(message);
+    const head = `agents.${current}`;
+    const path = current && (where === head || where.startsWith(`${head}.`))
+      ? ['agents', current, ...where.slice(head.length + 1).split('.').filter(Boolean)]
+      : where.split('.');
+    out.issues.push({ path, message });
+  };
   const str = (o: Obj, key: string, where: string, required: boolean): string | undefined => {
     const v = o[key];
     if (v === undefined || v === null) {
-      if (required) out.problems.push(`${where}.${key} is required`);
+      if (required) problem(where, `${where}.${key} is required`);
       return undefined;
     }
     if (typeof v !== 'string' || v === '') {
-      out.problems.push(`${where}.${key} must be a non-empty string`);
+      problem(`${where}.${key}`, `${where}.${key} must be a non-empty string`);
       return undefined;
     }
     return v;
@@ -61,14 +79,14 @@ export function parseAgentsConfig(data: unknown, configPath?: string): AgentsCon
   const port = (v: unknown, where: string): number | undefined => {
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-      out.problems.push(`${where} must be a port number 1-65535, got ${JSON.stringify(v)}`);
+      problem(where, `${where} must be a port number 1-65535, got ${JSON.stringify(v)}`);
       return undefined;
     }
     return v;
   };
   const tls = (v: unknown, where: string): AgentTlsFiles | undefined => {
     if (!isObj(v)) {
-      out.problems.push(`${where} must be a mapping with ca, cert, key`);
+      problem(where, `${where} must be a mapping with ca, cert, key`);
       return undefined;
     }
     const ca = str(v, 'ca', where, true);
@@ -80,24 +98,37 @@ export function parseAgentsConfig(data: unknown, configPath?: string): AgentsCon
   };
 
   const agents = data.agents;
-  if (agents !== undefined && !isObj(agents)) out.problems.push('agents must be a mapping of agent name to settings');
+  if (agents !== undefined && !isObj(agents)) problem('agents', 'agents must be a mapping of agent name to settings');
   for (const [name, raw] of Object.entries(isObj(agents) ? agents : {})) {
     const where = `agents.${name}`;
+    current = name;
     if (!isObj(raw)) {
-      out.problems.push(`${where} must be a mapping (address + tls, or ssh + port)`);
+      problem(where, `${where} must be a mapping (address + tls, address: unix:PATH, or ssh + port/address: unix:PATH)`);
+      continue;
+    }
+    const address = str(raw, 'address', where, raw.ssh === undefined);
+    const socket = address?.startsWith('unix:') ? unixPath(address, base) : undefined;
+    if (socket !== undefined && !socket) {
+      problem(`${where}.address`, `${where}.address unix:PATH needs a socket path, got \`${address}\``);
       continue;
     }
     if (raw.ssh !== undefined) {
-      if (raw.address !== undefined) out.problems.push(`${where}: give either address (+ tls) or ssh (+ port), not both`);
+      if (address !== undefined && socket === undefined) {
+        problem(where, `${where}: with ssh, give port (the agent's loopback port) or address: unix:PATH (its socket there), not address ${address}`);
+      }
+      if (socket !== undefined && raw.port !== undefined) problem(where, `${where}: give either port or address: unix:PATH with ssh, not both`);
+      if (raw.tls !== undefined) problem(`${where}.tls`, `${where}.tls is not used with ssh (the SSH connection is the authentication); remove it`);
       const s = raw.ssh;
       if (!isObj(s)) {
-        out.problems.push(`${where}.ssh must be a mapping {host, port, user, identity, known_hosts}`);
+        problem(`${where}.ssh`, `${where}.ssh must be a mapping {host, port, user, identity, known_hosts}`);
         continue;
       }
       const host = str(s, 'host', `${where}.ssh`, true);
       const agentPort = port(raw.port, `${where}.port`);
-      if (raw.port === undefined) out.problems.push(`${where}.port (the agent's loopback port on the SSH host) is required`);
-      if (!host || !agentPort) continue;
+      if (raw.port === undefined && address === undefined) {
+        problem(where, `${where}.port (the agent's loopback port on the SSH host) or ${where}.address: unix:PATH (its socket there) is required`);
+      }
+      if (!host || (!agentPort && !socket) || (address !== undefined && socket === undefined)) continue;
       const target: SshTarget = { host };
       const sshPort = port(s.port, `${where}.ssh.port`);
       if (sshPort) target.port = sshPort;
@@ -107,32 +138,61 @@ export function parseAgentsConfig(data: unknown, configPath?: string): AgentsCon
       if (identity) target.identity = file(identity);
       const knownHosts = str(s, 'known_hosts', `${where}.ssh`, false);
       if (knownHosts) target.knownHosts = file(knownHosts);
-      out.agents.set(name, { name, kind: 'ssh', ssh: target, port: agentPort });
+      out.agents.set(name, socket ? { name, kind: 'ssh', ssh: target, socket } : { name, kind: 'ssh', ssh: target, port: agentPort! });
       continue;
     }
-    const address = str(raw, 'address', where, true);
     if (!address) continue;
+    if (socket) {
+      if (raw.tls !== undefined) problem(`${where}.tls`, `${where}.tls is not used with a Unix socket (file permissions close it to other users); remove it`);
+      else out.agents.set(name, { name, kind: 'unix', path: socket });
+      continue;
+    }
     if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(address)) {
-      out.problems.push(`${where}.address must be HOST:PORT, got \`${address}\``);
+      problem(`${where}.address`, `${where}.address must be HOST:PORT or unix:PATH, got \`${address}\``);
       continue;
     }
     if (raw.tls === undefined) {
       if (isLoopbackAddress(address)) out.agents.set(name, { name, kind: 'plain', address });
-      else out.problems.push(`${where}: tls {ca, cert, key} is required for a non-loopback address (${address}); or use ssh + port`);
+      else problem(where, `${where}: tls {ca, cert, key} is required for a non-loopback address (${address}); or use ssh + port`);
       continue;
     }
     const t = tls(raw.tls, `${where}.tls`);
     if (t) out.agents.set(name, { name, kind: 'tls', address, tls: t });
   }
+  current = '';
   if (data.agent_tls !== undefined) {
     const t = tls(data.agent_tls, 'agent_tls');
     if (t) out.adHocTls = t;
   }
   if (data.default_agent !== undefined) {
-    if (typeof data.default_agent !== 'string' || !data.default_agent) out.problems.push('default_agent must be an agent name or HOST:PORT');
+    if (typeof data.default_agent !== 'string' || !data.default_agent) problem('default_agent', 'default_agent must be an agent name, HOST:PORT or unix:PATH');
     else out.defaultAgent = data.default_agent;
   }
   return out;
+}
+
+/**
+ * The problems of the config's `agents`, `agent_tls` and `default_agent` keys as positioned
+ * diagnostics: tasker refuses such a config (exit 20) whether or not this run uses an agent.
+ */
+export function agentsConfigDiagnostics(
+  data: Record<string, unknown>,
+  configPath: string | undefined,
+  positionOf?: (path: ConfigPath, which?: 'value' | 'key') => { line: number; col: number } | undefined,
+): Diagnostic[] {
+  if (!['agents', 'agent_tls', 'default_agent'].some((k) => data[k] !== undefined)) return [];
+  return parseAgentsConfig(data, configPath).issues.map(({ path, message }) => {
+    const d: Diagnostic = { code: 'CONFIG_INVALID', severity: 'error', message };
+    const pos = positionOf?.(path, 'key') ?? positionOf?.(path);
+    if (pos) Object.assign(d, { line: pos.line, col: pos.col });
+    return d;
+  });
+}
+
+/** The absolute socket path of `unix:PATH` (relative to `base`); '' when PATH is empty. */
+export function unixPath(address: string, base: string): string {
+  const raw = address.slice('unix:'.length).replace(/^\/\/(?=\/)/, '');
+  return raw ? resolvePath(base, raw) : '';
 }
 
 /** True for `127.x.x.x:P`, `[::1]:P`, `localhost:P`. */
@@ -142,12 +202,16 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /**
- * The spec for an agent name or an ad-hoc `HOST:PORT`. Undefined with a reason when neither a
- * configured name nor a usable address.
+ * The spec for an agent name, an ad-hoc `unix:PATH` (relative to `cwd`) or `HOST:PORT`. Undefined
+ * with a reason when neither a configured name nor a usable address.
  */
-export function lookupAgentSpec(nameOrAddress: string, config: AgentsConfig): { spec?: AgentSpec; problem?: string } {
+export function lookupAgentSpec(nameOrAddress: string, config: AgentsConfig, cwd = process.cwd()): { spec?: AgentSpec; problem?: string } {
   const named = config.agents.get(nameOrAddress);
   if (named) return { spec: named };
+  if (nameOrAddress.startsWith('unix:')) {
+    const path = unixPath(nameOrAddress, cwd);
+    return path ? { spec: { name: nameOrAddress, kind: 'unix', path } } : { problem: `\`${nameOrAddress}\`: unix:PATH needs a socket path` };
+  }
   if (/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(nameOrAddress)) {
     if (config.adHocTls) return { spec: { name: nameOrAddress, kind: 'tls', address: nameOrAddress, tls: config.adHocTls } };
     if (isLoopbackAddress(nameOrAddress)) return { spec: { name: nameOrAddress, kind: 'plain', address: nameOrAddress } };
@@ -155,6 +219,6 @@ export function lookupAgentSpec(nameOrAddress: string, config: AgentsConfig): { 
   }
   const known = [...config.agents.keys()];
   return {
-    problem: `unknown agent \`${nameOrAddress}\`${known.length ? ` (configured: ${known.join(', ')})` : ' (no agents: section in the config)'}; give a name from the config or HOST:PORT`,
+    problem: `unknown agent \`${nameOrAddress}\`${known.length ? ` (configured: ${known.join(', ')})` : ' (no agents: section in the config)'}; give a name from the config, unix:PATH or HOST:PORT`,
   };
 }

@@ -70,6 +70,19 @@ export interface GrpcClientOptions {
   keepaliveTimeoutMs?: number;
   /** Largest accepted response message. Default 8 MiB. */
   maxMessageBytes?: number;
+  /**
+   * Names a transport failure (the error the connection emitted: TLS verification, an alert from
+   * the agent, ECONNREFUSED, EACCES); undefined keeps the error's own message. Calls that fail
+   * because their connection failed report this instead of how HTTP/2 saw it end.
+   */
+  describeError?: (err: Error & { code?: string }) => string | undefined;
+  /** Why the transport closed without an error of its own (e.g. an SSH channel the server refused). */
+  explainClose?: () => string | undefined;
+  /**
+   * Why the transport closed, without an error, before the agent's HTTP/2 settings arrived (a TLS
+   * server that rejects the client certificate just closes the connection after the handshake).
+   */
+  explainEarlyClose?: (socket: Duplex) => string | undefined;
 }
 
 /** A server-streaming call: 'data' (message), 'error' (GrpcCallError), 'end' after an OK status. */
@@ -102,6 +115,8 @@ export class GrpcClient {
   /** Active calls and the keepalive timer of each session (an old one may still finish calls). */
   private readonly live = new Map<ClientHttp2Session, { active: number; ping: NodeJS.Timeout }>();
   private closed = false;
+  /** The transport error of each session, described (see GrpcClientOptions.describeError). */
+  private readonly failures = new WeakMap<ClientHttp2Session, { why?: string; answered?: boolean }>();
   private readonly keepaliveMs: number;
   private readonly keepaliveTimeoutMs: number;
   private readonly maxMessageBytes: number;
@@ -158,8 +173,10 @@ export class GrpcClient {
       if (this.closed) throw new Error('client is closed');
       const headers: http2.OutgoingHttpHeaders = { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' };
       if (timeoutS !== undefined) headers['grpc-timeout'] = `${timeoutS}S`;
-      const stream = this.openSession().request(headers);
-      call.attach(stream, (timeoutS ?? 0) * 1000);
+      const session = this.openSession();
+      const stream = session.request(headers);
+      const failure = this.failures.get(session);
+      call.attach(stream, (timeoutS ?? 0) * 1000, () => failure?.why ?? this.opts.explainClose?.());
       return stream;
     } catch (err) {
       process.nextTick(() => call.fail(Status.UNAVAILABLE, (err as Error).message));
@@ -190,10 +207,22 @@ export class GrpcClient {
     if (current && !current.closed && !current.destroyed) return current;
     // Larger HTTP/2 receive windows than the 64 KiB default: large outputs then flow without a
     // round trip per 64 KiB. Still a bound: a paused call buffers at most one stream window.
+    const failure: { why?: string; answered?: boolean } = {};
     const session = http2.connect(`http://${this.opts.authority}`, {
-      createConnection: () => this.opts.connect(),
+      createConnection: () => {
+        const socket = this.opts.connect();
+        socket.once('error', (err: Error & { code?: string }) => {
+          failure.why ??= this.opts.describeError?.(err) ?? err.message;
+        });
+        socket.once('close', () => {
+          if (!failure.answered) failure.why ??= this.opts.explainEarlyClose?.(socket);
+        });
+        return socket;
+      },
       settings: { initialWindowSize: STREAM_WINDOW },
     });
+    session.once('remoteSettings', () => (failure.answered = true));
+    this.failures.set(session, failure);
     session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     // Errors reach the streams (each fails UNAVAILABLE); the session itself must not throw.
     session.on('error', () => undefined);
@@ -286,6 +315,10 @@ class Call<Res, Req = never> extends EventEmitter implements BidiCall<Req, Res> 
   private status: { code: number; details: string } | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private canceledLocally = false;
+  /** The status came from the stream's own error (how HTTP/2 saw it end), not from the agent. */
+  private statusFromTransport = false;
+  /** Why the call's connection failed, when it did. */
+  private transportFailure: () => string | undefined = () => undefined;
 
   private active = false;
 
@@ -298,9 +331,10 @@ class Call<Res, Req = never> extends EventEmitter implements BidiCall<Req, Res> 
     super();
   }
 
-  /** `timeoutMs` 0: no deadline. */
-  attach(stream: ClientHttp2Stream, timeoutMs: number): void {
+  /** `timeoutMs` 0: no deadline. `transportFailure` says why the connection failed, if it did. */
+  attach(stream: ClientHttp2Stream, timeoutMs: number, transportFailure?: () => string | undefined): void {
     this.stream = stream;
+    if (transportFailure) this.transportFailure = transportFailure;
     if (timeoutMs > 0) {
       this.deadlineTimer = setTimeout(() => {
         this.fail(Status.DEADLINE_EXCEEDED, 'deadline exceeded');
@@ -317,7 +351,10 @@ class Call<Res, Req = never> extends EventEmitter implements BidiCall<Req, Res> 
     stream.on('error', (err: Error & { code?: string }) => {
       // nghttp2's "Protocol error": whatever answered is not an HTTP/2 (gRPC) server.
       const details = err.code === 'ERR_HTTP2_ERROR' ? `${err.message} (the peer does not speak gRPC; is this a tasker-agent port?)` : err.message;
-      if (!this.status) this.status = { code: Status.UNAVAILABLE, details };
+      if (!this.status) {
+        this.status = { code: Status.UNAVAILABLE, details };
+        this.statusFromTransport = true;
+      }
     });
     stream.once('close', () => this.onClose());
   }
@@ -444,7 +481,9 @@ class Call<Res, Req = never> extends EventEmitter implements BidiCall<Req, Res> 
     if (this.done) return;
     const stream = this.stream!;
     let status = this.status;
+    const failed = !this.canceledLocally && (!status || this.statusFromTransport) ? this.transportFailure() : undefined;
     if (this.canceledLocally) status = { code: Status.CANCELLED, details: 'cancelled by the controller' };
+    else if (failed) status = { code: Status.UNAVAILABLE, details: failed };
     else if (!status) {
       const rst = stream.rstCode;
       status =

@@ -37,12 +37,12 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
       const name = mod.resolveAgentName({ taskAgent: t.agent !== undefined ? g(t.agent) : undefined, cliAgent: args.agent, env: io.env, config });
       if (!name) continue;
       if (!agents.has(name)) {
-        const found = mod.lookupAgentSpec(name, config);
+        const found = mod.lookupAgentSpec(name, config, io.cwd);
         if (!found.spec) {
           problems.push(`task ${t.id}: agent '${name}': ${found.problem ?? 'not configured'}`);
           continue;
         }
-        agents.set(name, mod.createAgentExecutor(found.spec, { env: io.env }));
+        agents.set(name, mod.createAgentExecutor(found.spec, { env: io.env, secrets: setup.secrets }));
       }
       agentOf.set(t.id, name);
     }

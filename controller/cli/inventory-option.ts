@@ -1,13 +1,17 @@
 /**
  * `--inventory FILE` (else the config's `inventory:`): load it for the run, print its diagnostics
- * like a compiler, and refuse a file that cannot be read or has errors (exit 20). Only a run that
- * names an inventory loads the parser.
+ * like a compiler, and refuse a file that has errors (exit 20) or cannot be read (the bounded
+ * reader's codes: 30 missing, 31 not a regular file or unreadable, 20 too large or not UTF-8).
+ * Only a run that names an inventory loads the parser.
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { Inventory } from '../../shared/inventory/model.js';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../shared/taskfile/diagnostics.js';
+import { exitCodeOfProblem } from '../../shared/input/input-problem.js';
+import type { InputLimits } from '../../shared/input/read-bounded-file.js';
+import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.js';
+import { formatDiagnosticList } from '../../shared/taskfile/diagnostic-list.js';
 import type { TaskerArgs } from './tasker-args.js';
 import type { Setup } from './tasker-main.js';
 
@@ -20,7 +24,7 @@ export interface RunInventory {
   withSecrets: (secrets: string[]) => string[];
 }
 
-export async function loadRunInventory(args: TaskerArgs, config: Setup['config'], io: CliIo, home: string): Promise<RunInventory | { exitCode: number }> {
+export async function loadRunInventory(args: TaskerArgs, config: Setup['config'], io: CliIo, home: string, limits: InputLimits): Promise<RunInventory | { exitCode: number }> {
   let path: string | undefined;
   let shown: string | undefined;
   if (args.inventory !== undefined) {
@@ -36,12 +40,13 @@ export async function loadRunInventory(args: TaskerArgs, config: Setup['config']
   }
   if (path === undefined) return { withSecrets: (s) => s };
   const mod = await import('../../shared/inventory/index.js');
-  const loaded = mod.loadInventory(path, shown);
+  const loaded = mod.loadInventory(path, shown, limits);
+  for (const text of formatDiagnosticList(loaded.diagnostics, shown!, loaded.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) io.stderr.write(`${text}\n`);
   if (loaded.problem) {
-    io.stderr.write(`tasker: error: inventory ${shown} ${loaded.problem.reason}${args.inventory !== undefined ? '' : ' (from the config\'s inventory:)'}\n`);
-    return { exitCode: ExitCode.VALIDATION_FAILED };
+    const from = args.inventory !== undefined ? '' : ' (from the config\'s inventory:)';
+    io.stderr.write(`tasker: error: inventory ${shown} ${loaded.problem.reason}${from}${loaded.problem.hint ? `; ${loaded.problem.hint}` : ''}\n`);
+    return { exitCode: exitCodeOfProblem(loaded.problem) };
   }
-  for (const d of sortDiagnostics(loaded.diagnostics)) io.stderr.write(`${formatDiagnostic(d, shown!, loaded.lines)}\n`);
   if (hasErrors(loaded.diagnostics) || !loaded.inventory) {
     io.stderr.write(`tasker: error: the inventory ${shown} has errors; nothing was run\n`);
     return { exitCode: ExitCode.VALIDATION_FAILED };

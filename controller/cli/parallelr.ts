@@ -3,17 +3,15 @@
 import './deferred-ca-env.js';
 import { basename } from 'node:path';
 import { processIo } from '../../shared/cli-io.js';
+import { failInternally, installLastResortHandler } from '../../shared/last-resort-handler.js';
 import { run } from '../parallelr/cli.js';
-import { ParallelrExit } from '../parallelr/exit-codes.js';
 
+installLastResortHandler('parallelr');
 const io = processIo();
 run(process.argv.slice(2), io, { programName: basename(process.argv[1] ?? 'parallelr') }).then(
   (code) => {
     io.dispose();
     process.exitCode = code;
   },
-  (error: unknown) => {
-    process.stderr.write(`parallelr: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = ParallelrExit.FAILED;
-  },
+  (error: unknown) => failInternally('parallelr', error),
 );

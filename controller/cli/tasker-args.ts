@@ -1,4 +1,8 @@
 /** Command-line options of `tasker`, parsed by hand for exact, positioned usage errors. */
+import { parseByteSize } from '../../shared/input/input-problem.js';
+
+/** `--max-file-size` at most: the text of a larger file would near V8's string limit. */
+const MAX_FILE_SIZE_LIMIT = 256 * 1024 * 1024;
 
 export interface TaskerArgs {
   taskFile?: string;
@@ -37,6 +41,12 @@ export interface TaskerArgs {
   forceInstance: boolean;
   alertOnFailure?: string;
   showEffectiveArgs: boolean;
+  /** `--max-file-size`: the largest task/config file read, in bytes (default 16 MiB). */
+  maxFileSize?: number;
+  /** `--all-diagnostics`: print every diagnostic, not only the first 50. */
+  allDiagnostics: boolean;
+  /** `--raw-output`: echo task output and log lines to the console with their control characters. */
+  rawOutput: boolean;
   help: boolean;
   version: boolean;
 }
@@ -48,7 +58,8 @@ export const USAGE =
   '              [--instance-check] [--force-instance] [--alert-on-failure SCRIPT] [--fire-and-forget]\n' +
   '              [--skip-task-validation] [--skip-host-validation] [--skip-unresolved-host-validation]\n' +
   '              [--skip-command-validation] [--skip-security-validation] [--skip-validation]\n' +
-  '              [--strict-env-validation] [--no-task-backup] [--show-effective-args] task_file';
+  '              [--strict-env-validation] [--no-task-backup] [--show-effective-args]\n' +
+  '              [--max-file-size SIZE] [--all-diagnostics] [--raw-output] task_file';
 
 export const HELP = `${USAGE}
 
@@ -73,7 +84,8 @@ options:
   -c, --check-connectivity      also run each exec type's connectivity test (alias --connection-test)
   -p, --project NAME            append a row to BASE/logs/project_NAME_summary.log
   --config FILE                 config file (exec types, agents, host validation); see docs/configuration.md
-  --agent NAME|HOST:PORT        run tasks on this tasker-agent (else task agent=, $TASK_EXECUTOR_AGENT,
+  --agent NAME|unix:PATH|HOST:PORT
+                                run tasks on this tasker-agent (else task agent=, $TASK_EXECUTOR_AGENT,
                                 config default_agent; none: locally)
   -i, --inventory FILE          Ansible inventory (YAML or INI) for hostnames=@group (else config
                                 inventory:); see docs/inventory.md
@@ -96,13 +108,19 @@ options:
   --skip-security-validation    skip the dangerous-pattern checks on commands and arguments
   --skip-subtask-range-validation  silence sub-task id range warnings
   --skip-validation             all of the skips above
-  --strict-env-validation       globals may only use $TASKER_* environment variables
+  --strict-env-validation       globals and arguments may only use $TASKER_* environment variables
   --no-task-backup              do not copy the task file to BASE/tasks
   --show-effective-args         print the merged options (command line + file) and exit
+  --max-file-size SIZE          largest task or config file read: bytes, or K/M/G (default 16M, at most
+                                256M); lines stay at most 1 MiB
+  --all-diagnostics             print every diagnostic (default: the first 50, then how many more)
+  --raw-output                  echo task output with its control characters (default: made visible,
+                                e.g. \\x1b; the log file and JSON always keep the bytes)
 
 exit codes: 0 success; 10 a task failed and nothing routed the failure; 12 bad --start-from;
 20 task file invalid; 21 host or agent checks failed; 25 instance locked; 30 task file missing;
-31 task file unreadable; 2 bad usage; 130/143 interrupted; return=N ends with N.`;
+31 task file unreadable or not a regular file; 2 bad usage; 70 internal error; 130/143 interrupted;
+return=N ends with N.`;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -118,13 +136,13 @@ const FLAGS: Record<string, keyof TaskerArgs> = {
   '--skip-validation': 'skipValidation', '--strict-env-validation': 'strictEnvValidation',
   '--auto-recovery': 'autoRecovery', '--show-recovery-info': 'showRecoveryInfo', '--fire-and-forget': 'fireAndForget',
   '--no-task-backup': 'noTaskBackup', '--instance-check': 'instanceCheck', '--force-instance': 'forceInstance',
-  '--show-effective-args': 'showEffectiveArgs', '-h': 'help', '--help': 'help', '-V': 'version', '--version': 'version',
+  '--show-effective-args': 'showEffectiveArgs', '--all-diagnostics': 'allDiagnostics', '--raw-output': 'rawOutput', '-h': 'help', '--help': 'help', '-V': 'version', '--version': 'version',
 };
 
 const VALUED: Record<string, keyof TaskerArgs> = {
   '-l': 'logDir', '--log-dir': 'logDir', '-t': 'execType', '--type': 'execType', '-o': 'timeout', '--timeout': 'timeout',
   '-p': 'project', '--project': 'project', '--config': 'config', '--agent': 'agent', '-i': 'inventory', '--inventory': 'inventory', '--start-from': 'startFrom',
-  '--log-level': 'logLevel', '--graph': 'graph', '--alert-on-failure': 'alertOnFailure',
+  '--log-level': 'logLevel', '--graph': 'graph', '--alert-on-failure': 'alertOnFailure', '--max-file-size': 'maxFileSize',
 };
 
 export function defaultArgs(): TaskerArgs {
@@ -133,7 +151,7 @@ export function defaultArgs(): TaskerArgs {
     skipTaskValidation: false, skipHostValidation: false, skipUnresolvedHostValidation: false, skipCommandValidation: false,
     skipSecurityValidation: false, skipSubtaskRangeValidation: false, skipValidation: false, strictEnvValidation: false,
     autoRecovery: false, showRecoveryInfo: false, fireAndForget: false, noTaskBackup: false, instanceCheck: false,
-    forceInstance: false, showEffectiveArgs: false, help: false, version: false,
+    forceInstance: false, showEffectiveArgs: false, allDiagnostics: false, rawOutput: false, help: false, version: false,
   };
 }
 
@@ -208,6 +226,14 @@ function setValued(a: TaskerArgs, key: keyof TaskerArgs, token: string, value: s
       const v = value.toUpperCase() === 'WARNING' ? 'WARN' : value.toUpperCase();
       if (!['ERROR', 'WARN', 'INFO', 'DEBUG'].includes(v)) throw new UsageError(`${token} must be ERROR, WARN, INFO or DEBUG, got \`${value}\``);
       a.logLevel = v as TaskerArgs['logLevel'];
+      return;
+    }
+    case 'maxFileSize': {
+      const bytes = parseByteSize(value);
+      if (bytes === undefined || bytes < 1024 || bytes > MAX_FILE_SIZE_LIMIT) {
+        throw new UsageError(`${token} must be a size from 1K to 256M (bytes, or a number with K, M or G), got \`${value}\``);
+      }
+      a.maxFileSize = bytes;
       return;
     }
     case 'graph': {

@@ -2,7 +2,7 @@
  * `tasker` as a function: `runTasker(argv, io)` returns the exit code. The bin file passes the real
  * process; tests and the in-process parallelr pass their own io. No process-global state.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
@@ -12,11 +12,16 @@ import { quoteArg, splitArgs } from '../../shared/exec/split-args.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../shared/taskfile/diagnostics.js';
+import { formatDiagnosticList } from '../../shared/taskfile/diagnostic-list.js';
+import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
+import { diagnosticOfProblem, exitCodeOfProblem } from '../../shared/input/input-problem.js';
+import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits } from '../../shared/input/read-bounded-file.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { checkGlobalsSecurity, checkSecurity } from '../../shared/taskfile/security.js';
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../shared/taskfile/validate.js';
 import { secretValues, substitute } from '../../shared/taskfile/variables.js';
+import { addSecretNames } from '../../shared/taskfile/secret-names.js';
 import { VERSION } from '../../shared/version.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { buildPlan, formatPlan } from '../engine/plan.js';
@@ -57,7 +62,9 @@ export interface Setup {
 }
 
 const FILE_FORBIDDEN = new Set(['--help', '-h', '--version', '-V', '--force-instance']);
-const FILE_IGNORED = new Set(['--skip-security-validation', '--skip-validation', '--fire-and-forget']);
+// --max-file-size: the file was read before its options are known. --raw-output and
+// --all-diagnostics: what reaches the operator's terminal is the operator's choice, not the file's.
+const FILE_IGNORED = new Set(['--skip-security-validation', '--skip-validation', '--fire-and-forget', '--max-file-size', '--raw-output', '--all-diagnostics']);
 
 export async function runTasker(argv: readonly string[], io: CliIo): Promise<number> {
   // The run log writes its lines at the end of an event-loop turn; the caller (the bin, or
@@ -95,25 +102,21 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
     return ExitCode.USAGE;
   }
   const taskFile = isAbsolute(args.taskFile) ? args.taskFile : resolve(io.cwd, args.taskFile);
-  let text: string;
-  try {
-    if (statSync(taskFile).isDirectory()) {
-      io.stderr.write(`tasker: error: ${args.taskFile} is a directory, not a task file\n`);
-      return ExitCode.FILE_UNREADABLE;
-    }
-    text = readFileSync(taskFile, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      io.stderr.write(`tasker: error: task file not found: ${args.taskFile}\n`);
-      return ExitCode.FILE_MISSING;
-    }
-    io.stderr.write(`tasker: error: cannot read task file ${args.taskFile}: ${(e as Error).message}\n`);
-    return ExitCode.FILE_UNREADABLE;
+  const limits = inputLimits(args);
+  const read = readBoundedFile(taskFile, limits);
+  if (!read.ok) {
+    const { problem } = read;
+    const shown = escapeControlChars(args.taskFile);
+    if (problem.kind === 'missing') io.stderr.write(`tasker: error: task file not found: ${shown}\n`);
+    else if (problem.kind === 'not-regular') io.stderr.write(`tasker: error: ${shown} is ${problem.fileType}, not a task file\n`);
+    else if (problem.kind === 'unreadable') io.stderr.write(`tasker: error: cannot read task file ${shown}: ${escapeControlChars(problem.cause ?? problem.reason)}\n`);
+    else io.stderr.write(`${formatDiagnostic(diagnosticOfProblem(problem), args.taskFile)}\ntasker: error: the task file was not read; nothing was run\n`);
+    return exitCodeOfProblem(problem);
   }
+  const text = read.text;
 
   const level = args.logLevel ?? (args.debug ? 'DEBUG' : 'INFO');
-  const log = new RunLog({ console: io.stdout, level });
+  const log = new RunLog({ console: io.stdout, level, rawConsole: args.rawOutput });
   made.log = log;
   // Anything else written from here on (diagnostics, plans, prompts) comes after the lines
   // already logged.
@@ -144,7 +147,7 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
       continue;
     }
     if (/^-[a-zA-Z]{2,}/.test(name) || (/^-[a-z-]{3,}/.test(name) && !name.startsWith('--'))) {
-      io.stderr.write(`${USAGE}\ntasker: error: ${args.taskFile}:${fa.line}: '${name}' is not an option (long options start with --)\n`);
+      io.stderr.write(escapeControlChars(`${USAGE}\ntasker: error: ${args.taskFile}:${fa.line}: '${name}' is not an option (long options start with --)\n`));
       return ExitCode.USAGE;
     }
     try {
@@ -171,37 +174,51 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   let registry = defaultRegistry();
   let config: Setup['config'] = { data: {} };
   // loadConfig knows the search path and loads yaml (~35 ms) only when it finds a file.
-  const loaded = loadConfig({ explicitPath: args.config, env: io.env, cwd: io.cwd, home });
+  const loaded = loadConfig({ explicitPath: args.config, env: io.env, cwd: io.cwd, home, limits });
   if (loaded.path !== undefined || loaded.diagnostics.length > 0) {
     const { execTypesFromConfig } = await import('../../shared/config/exec-types-config.js');
     config = loaded;
+    const { secretNamesFromConfig } = await import('../../shared/config/secrets-config.js');
     const fromConfig = execTypesFromConfig(loaded.data, loaded.positionOf);
     registry = fromConfig.registry;
-    const configDiagnostics = [...loaded.diagnostics, ...fromConfig.diagnostics];
-    const configLines = loaded.path && configDiagnostics.some((d) => d.line) ? readFileSync(loaded.path, 'utf8').split(/\r?\n/) : undefined;
-    for (const d of sortDiagnostics(configDiagnostics)) io.stderr.write(`${formatDiagnostic(d, loaded.path ?? args.config ?? 'config', configLines)}\n`);
+    const { remoteConfigDiagnostics } = await import('./remote-config-diagnostics.js');
+    const secretNames = secretNamesFromConfig(loaded.data, loaded.positionOf);
+    addSecretNames(secretNames.names);
+    const configDiagnostics = [
+      ...loaded.diagnostics, ...fromConfig.diagnostics, ...secretNames.diagnostics, ...remoteConfigDiagnostics(loaded.data, loaded.path, loaded.positionOf),
+    ];
+    for (const text of formatDiagnosticList(configDiagnostics, loaded.path ?? args.config ?? 'config', loaded.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) {
+      io.stderr.write(`${text}\n`);
+    }
     if (hasErrors(configDiagnostics)) {
       io.stderr.write(`tasker: error: the config file has errors; nothing was run\n`);
-      return ExitCode.VALIDATION_FAILED;
+      return loaded.problem ? exitCodeOfProblem(loaded.problem) : ExitCode.VALIDATION_FAILED;
     }
   }
   const execNames = new Set(execTypeNames(registry).map((n) => n.toLowerCase()));
   const canonicalExecType = (name: string): string | undefined => resolveExecType(registry, name)?.name;
 
   // The inventory (docs/inventory.md): an unreadable or invalid one stops here, exit 20.
-  const inv = await loadRunInventory(args, config, io, home);
+  const inv = await loadRunInventory(args, config, io, home, limits);
   if ('exitCode' in inv) return inv.exitCode;
   const { inventory, hostTarget, hostAddress } = inv;
 
-  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom, inventory });
-  diagnostics.push(...built.diagnostics);
+  const envType = io.env['TASK_EXECUTOR_TYPE'];
+  const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();
+  // The exec type a task runs with decides whether tasker expands $VAR in its arguments (a shell does its own).
+  const runsInShell = (t: Task, resolveGlobals: (s: string) => string): boolean | undefined => {
+    const name = t.exec !== undefined ? resolveGlobals(t.exec).trim().toLowerCase() : defaultExecType;
+    const canonical = canonicalExecType(name);
+    return canonical === undefined ? (name.includes('@') ? undefined : false) : canonical === 'shell';
+  };
+  const built = buildWorkflow(parsed.ast, { env: io.env, execTypes: execNames, strictEnv: args.strictEnvValidation, startFrom: args.startFrom, runsInShell, inventory });
+  // Not push(...list): a hostile file can hold more diagnostics than a call has room for arguments.
+  for (const d of built.diagnostics) diagnostics.push(d);
   const workflow = built.workflow;
   // Security checks of the task fields (skippable); globals are always checked, as the peer does.
   const execTypeOf = (t: Task, resolve: (s: string) => string): string => canonicalExecType(t.exec !== undefined ? resolve(t.exec).trim().toLowerCase() : 'local') ?? 'local';
-  diagnostics.push(...(args.skipSecurityValidation ? checkGlobalsSecurity(workflow) : checkSecurity(workflow, { execTypeOf })));
+  for (const d of args.skipSecurityValidation ? checkGlobalsSecurity(workflow) : checkSecurity(workflow, { execTypeOf })) diagnostics.push(d);
 
-  const envType = io.env['TASK_EXECUTOR_TYPE'];
-  const defaultExecType = (args.execType ?? (envType || undefined) ?? registry.defaultExecType ?? 'pbrun').toLowerCase();
   if (!canonicalExecType(defaultExecType)) {
     io.stderr.write(`${USAGE}\ntasker: error: exec type '${defaultExecType}' (from ${args.execType ? '-t' : envType ? 'TASK_EXECUTOR_TYPE' : 'the config'}) is not configured; known: ${[...execNames].sort().join(', ')}\n`);
     return ExitCode.USAGE;
@@ -246,14 +263,15 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   };
 
   // Report every diagnostic, compiler-style, on stderr; warnings are also log lines (they are counted).
-  const sorted = sortDiagnostics(diagnostics);
-  // A run that resumes from saved state reports every unset environment variable itself (using
-  // the saved value, or not); the validator's "stays literal" would contradict that.
+  // A run that resumes from saved state reports every unset environment variable of a global
+  // itself (using the saved value, or not, as the operator confirms); the validator's error would
+  // contradict that.
   const resumes = args.run && args.autoRecovery && (await hasRecoveryState(base, taskFile));
-  for (const d of resumes ? sorted.filter((x) => x.code !== 'UNSET_ENV_VAR') : sorted) {
-    io.stderr.write(`${formatDiagnostic(d, args.taskFile, parsed.ast.lines)}\n`);
-    if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
+  const sorted = sortDiagnostics(resumes ? diagnostics.filter((x) => x.code !== 'UNSET_ENV_VAR') : diagnostics);
+  for (const text of formatDiagnosticList(sorted, args.taskFile, parsed.ast.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) {
+    io.stderr.write(`${text}\n`);
   }
+  for (const d of sorted) if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
   const errors = sorted.filter((d) => d.severity === 'error');
   if (errors.length > 0 && !args.skipTaskValidation) {
     log.error(`Task file validation failed: ${errors.length} error(s); no task was run`);
@@ -281,10 +299,17 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   if (!args.run && !args.validateOnly) {
     const code = await executeRun(setup, { preflightOnly: true });
     if (code !== ExitCode.SUCCESS) return code;
-    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom, hostTarget }), args.taskFile));
+    const plan = formatPlan(workflow, buildPlan(workflow, { defaultExecType, canonicalExecType, describeCommand, startFrom: args.startFrom, env: io.env, hostTarget }), args.taskFile);
+    io.stdout.write(args.rawOutput ? plan : escapeControlChars(plan));
     return ExitCode.SUCCESS;
   }
   return executeRun(setup, {});
+}
+
+/** The size limits of the files this run reads: `--max-file-size`, lines at most 1 MiB. */
+function inputLimits(args: TaskerArgs): InputLimits {
+  if (args.maxFileSize === undefined) return DEFAULT_INPUT_LIMITS;
+  return { maxFileBytes: args.maxFileSize, maxLineBytes: Math.min(args.maxFileSize, DEFAULT_INPUT_LIMITS.maxLineBytes) };
 }
 
 async function hasRecoveryState(base: string, taskFile: string): Promise<boolean> {

@@ -4,7 +4,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
 import { resolveExecType } from '../../shared/exec/exec-types.js';
+import { spawnFallbackWarning } from '../../shared/exec/launcher.js';
 import { ExitCode } from '../../shared/exit-codes.js';
+import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import { findPlaceholders, substitute } from '../../shared/taskfile/variables.js';
 import { appendSummary, buildJson, copyTaskFile, createLogFile, fileStem, fileTimestamp, writeJsonAtomic } from '../engine/records.js';
@@ -25,6 +27,9 @@ export interface RunMode {
   /** Dry run / plan: only the pre-run checks. */
   preflightOnly?: boolean;
 }
+
+/** Whether this process printed the TASKER_LAUNCHER=off warning already. */
+let fallbackWarned = false;
 
 export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
   const { args, io, log, workflow } = setup;
@@ -51,9 +56,13 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
     log.info(`Validation passed: ${workflow.tasks.size} task(s) in ${args.taskFile}`);
     return ExitCode.SUCCESS;
   }
+  const fallback = fallbackWarned ? undefined : spawnFallbackWarning(io.env);
+  if (fallback) io.stderr.write(`tasker: warning: ${fallback}\n`);
+  fallbackWarned = true; // once per process: parallelr runs many task files in this one
   if (args.showPlan) {
     const { buildPlan, formatPlan } = await import('../engine/plan.js');
-    io.stdout.write(formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom }), args.taskFile!));
+    const plan = formatPlan(workflow, buildPlan(workflow, { ...setup, startFrom: args.startFrom, env: io.env }), args.taskFile!);
+    io.stdout.write(args.rawOutput ? plan : escapeControlChars(plan));
     if (!args.yes) {
       if (!io.isTTY || !io.readLine) {
         io.stderr.write('tasker: error: --show-plan asks for confirmation, but there is no terminal; add -y to proceed without asking\n');

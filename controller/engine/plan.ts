@@ -4,6 +4,7 @@ import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { nextSequential, successors } from '../../shared/taskfile/flow-analysis.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 import { fanOutSubTasks } from './host-fan-out.js';
+import { resolveArguments } from './variables.js';
 
 export interface PlanStep {
   task: Task;
@@ -21,6 +22,8 @@ export interface PlanOptions {
   startFrom?: number;
   /** The host text an executor gets for a hostname (inventory ansible_host/port/user). */
   hostTarget?: (hostname: string, execType: string) => string;
+  /** Environment for `$VAR` in arguments, as the run expands them. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** Reachable top-level tasks in flow order: fall-through first, then jumps, each once. */
@@ -75,7 +78,7 @@ function describeTask(task: Task, resolve: (t: string) => string, opts: PlanOpti
   if (!execType) return undefined;
   const hostname = resolve(task.hostname);
   const target = opts.hostTarget ? opts.hostTarget(hostname, execType) : hostname;
-  return opts.describeCommand(execType, target, resolve(task.command), resolve(task.arguments));
+  return opts.describeCommand(execType, target, resolve(task.command), resolveArguments(task.arguments, execType, opts.env, resolve));
 }
 
 export function describeRouting(task: Task, nextLabel = `task ${task.id + 1}`): string[] {
@@ -84,7 +87,7 @@ export function describeRouting(task: Task, nextLabel = `task ${task.id + 1}`): 
   if (task.condition && task.type !== 'conditional') out.push(`runs only if ${formatCondition(task.condition)} (else skipped, ${nextLabel})`);
   if (task.type === 'parallel') out.push(`runs ${task.hostnames ? `command on ${task.hostnames.length} hosts` : `sub-tasks ${task.tasks?.join(', ')}`} in parallel${task.maxParallel ? `, at most ${task.maxParallel} at once` : ''}${task.retryCount ? `, ${task.retryCount} retries` : ''}`);
   if (task.type === 'conditional' && task.condition) out.push(`if ${formatCondition(task.condition)}: tasks ${task.ifTrueTasks?.join(', ')}; else tasks ${task.ifFalseTasks?.join(', ')}`);
-  if (task.sleep) out.push(`then sleeps ${task.sleep} s`);
+  if (task.sleep) out.push(task.next?.kind === 'loop' ? `sleeps ${task.sleep} s between runs (none once the loop's condition ends it)` : `then sleeps ${task.sleep} s`);
   if (task.returnCode !== undefined) {
     out.push(task.command ? `then returns ${task.returnCode}` : `returns ${task.returnCode}`);
     return out;

@@ -3,9 +3,10 @@
  * --output-json document (SPEC §2 "logs", §3).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
+import { makePrivateDir, openPrivateFile, writePrivateFile } from '../../shared/private-files.js';
 import type { RunOutcome } from './types.js';
 
 export function fileStem(path: string): string {
@@ -30,11 +31,11 @@ export function copyTaskFile(base: string, taskFile: string, text: string, ts: s
 
 /** Create DIR/NAME.EXT (or NAME_1.EXT, …) with O_EXCL so two runs never share a file. */
 function writeExclusive(dir: string, name: string, ext: string, text: string): string {
-  mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir, { tighten: true });
   for (let n = 0; ; n++) {
     const path = join(dir, `${name}${n ? `_${n}` : ''}${ext}`);
     try {
-      writeFileSync(path, text, { flag: 'wx' });
+      writePrivateFile(path, text, { flag: 'wx' });
       return path;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw e;
@@ -66,19 +67,19 @@ export function summaryPath(base: string, project: string): string {
  */
 export function appendSummary(base: string, project: string, row: SummaryRow): string {
   const path = summaryPath(base, project);
-  mkdirSync(join(base, 'logs'), { recursive: true });
+  makePrivateDir(join(base, 'logs'), { tighten: true });
   const clean = (s: string): string => s.replace(/[\t\r\n]+/g, ' ');
   const line = [row.timestamp, row.taskFile, row.finalTask, row.hostname, row.command, String(row.exitCode), row.status, row.logFile].map(clean).join('\t') + '\n';
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    writeFileSync(tmp, `#${SUMMARY_HEADER.join('\t')}\n`);
+    writePrivateFile(tmp, `#${SUMMARY_HEADER.join('\t')}\n`);
     linkSync(tmp, path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   } finally {
     rmSync(tmp, { force: true });
   }
-  const fd = openSync(path, 'a');
+  const fd = openPrivateFile(path, 'a');
   try {
     writeSync(fd, line);
   } finally {
@@ -139,9 +140,9 @@ export function buildJson(outcome: RunOutcome, meta: JsonMeta): unknown {
 
 /** Write JSON through a temp file and rename, so a reader never sees half a document. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(resolve(path, '..'), { recursive: true });
+  makePrivateDir(resolve(path, '..'));
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  writePrivateFile(tmp, JSON.stringify(value, null, 2) + '\n');
   renameSync(tmp, path);
 }
 

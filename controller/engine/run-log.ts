@@ -11,8 +11,10 @@
  * in progress. (winston costs ~100 ms to import, half of the cold-start budget; it is used by the
  * long-running services — agent, parallelr daemon — not by this per-run hot path.)
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { openPrivateFile } from '../../shared/private-files.js';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
+import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
 
 export type LogLevel = 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
 const RANK: Record<LogLevel, number> = { ERROR: 0, WARN: 1, INFO: 2, DEBUG: 3 };
@@ -27,6 +29,12 @@ export interface RunLogOptions {
   console: { write(text: string): unknown };
   level: LogLevel;
   secrets?: string[];
+  /**
+   * Write console lines with their control characters (`--raw-output`). By default ESC, BEL, CR and
+   * the other C0/C1 controls but newline and tab are shown escaped (`\x1b`), so a task's output
+   * cannot drive the operator's terminal; the log file always keeps the bytes.
+   */
+  rawConsole?: boolean;
 }
 
 export class RunLog {
@@ -47,7 +55,7 @@ export class RunLog {
 
   /** Start writing to a log file (append). Lines logged before this are not in the file. */
   openFile(path: string): void {
-    this.fd = openSync(path, 'a');
+    this.fd = openPrivateFile(path, 'a');
     this.filePath = path;
     for (const line of this.pendingFile) writeSync(this.fd, `[${logTimestamp()}] ${maskSecrets(line, this.secrets)}\n`);
     this.pendingFile = [];
@@ -93,7 +101,7 @@ export class RunLog {
     }
     const text = `[${this.stamp}] ${level === 'INFO' ? '' : `${level}: `}${maskSecrets(message, this.secrets)}\n`;
     if (this.fd !== undefined) this.pendingLog += text;
-    if (RANK[level] <= RANK[this.opts.level]) this.pendingConsole += text;
+    if (RANK[level] <= RANK[this.opts.level]) this.pendingConsole += this.opts.rawConsole ? text : escapeControlChars(text);
     if (!this.flushQueued) {
       this.flushQueued = true;
       setImmediate(this.flushNow);

@@ -12,11 +12,11 @@ import { ExitCode } from '../../shared/exit-codes.js';
 import type { RunLog } from './run-log.js';
 import { splitCaptured } from './split-spilled.js';
 import type { RunOutcome, TaskResult } from './types.js';
-import { VariableStore } from './variables.js';
+import { resolveArguments, VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
 import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
-import { expandEnv, substitute } from '../../shared/taskfile/variables.js';
+import { substitute } from '../../shared/taskfile/variables.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -128,9 +128,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     const execName = task.exec !== undefined ? resolve(task.exec).trim() : opts.defaultExecType;
     const execType = opts.canonicalExecType(execName.toLowerCase());
     const target = execType && opts.hostTarget ? opts.hostTarget(hostname, execType) : hostname;
-    // $VAR in arguments is expanded by tasker itself (unset ones stay literal); a shell does its own.
-    const resolvedArgs = resolve(task.arguments);
-    const args = execType === 'shell' ? resolvedArgs : expandEnv(resolvedArgs, opts.env ?? {}).text;
+    const args = resolveArguments(task.arguments, execType, opts.env ?? {}, resolve);
     const shown = execType ? opts.describeCommand(execType, target, command, args) : `${command} ${args}`.trim();
     // A literal timeout was checked (and warned about) by validation; only substituted ones warn here.
     let timeoutSec = resolveTimeout(task.timeout !== undefined ? store.resolve(task.timeout) : undefined, opts.defaultTimeoutSec, task.timeout?.includes('@') ? log : undefined, key);
@@ -368,16 +366,15 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       outcome.loopIterations.push(key);
       result = await runOne(task, key, opts.signal);
       outcome.results.set(String(id), { ...result, key: String(id) });
-      await sleepAfter(task, key);
+      // A loop whose break (or continue) condition says it is done moves on at once: its sleep is
+      // the wait between runs. Runs used up end like a plain task, after its sleep.
+      const done = task.loopBreak && evaluate(task.loopBreak, result)
+        ? `loop_break '${formatCondition(task.loopBreak)}' is true, leaving the loop`
+        : cond && !evaluate(cond, result) ? `loop condition '${formatCondition(cond)}' is false, leaving the loop` : undefined;
+      if (done !== undefined) log.info(`Task ${key}: ${done}${task.sleep !== undefined ? ' (no sleep)' : ''}`);
+      else await sleepAfter(task, key);
       if (opts.signal?.aborted) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
-      if (task.loopBreak && evaluate(task.loopBreak, result)) {
-        log.info(`Task ${key}: loop_break '${formatCondition(task.loopBreak)}' is true, leaving the loop`);
-        break;
-      }
-      if (cond && !evaluate(cond, result)) {
-        log.info(`Task ${key}: loop condition '${formatCondition(cond)}' is false, leaving the loop`);
-        break;
-      }
+      if (done !== undefined) break;
       if (k === runs) log.info(`Task ${id}: loop finished after ${runs} runs`);
     }
     if (task.returnCode !== undefined) return returnWith(task);

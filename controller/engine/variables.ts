@@ -1,5 +1,5 @@
 /** The values `@…@` placeholders resolve to during a run: task results, then globals. */
-import { substitute, TASK_VAR } from '../../shared/taskfile/variables.js';
+import { expandEnv, substitute, TASK_VAR } from '../../shared/taskfile/variables.js';
 import type { TaskResult } from './types.js';
 
 export class VariableStore {
@@ -38,4 +38,14 @@ export class VariableStore {
     }
     return out;
   }
+}
+
+/**
+ * A task's arguments as they run (and as the dry-run plan shows them): environment variables in
+ * the text the file wrote are expanded first, by tasker (a shell expands its own, so `shell`
+ * tasks are left to it), then `@…@` placeholders are substituted. Values that come from task
+ * output or globals are never expanded again, so a task's output cannot pull in `$SECRET`.
+ */
+export function resolveArguments(raw: string, execType: string | undefined, env: NodeJS.ProcessEnv, resolve: (text: string) => string): string {
+  return resolve(execType === 'shell' ? raw : expandEnv(raw, env).text);
 }

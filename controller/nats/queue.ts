@@ -20,9 +20,9 @@ export async function missingSeqs(
     const seq = seqOfJobSubject(subject);
     if (seq !== undefined) queued.add(seq);
   }
-  const resultsSubject = subjects.results(state.runId);
-  const res = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: resultsSubject });
-  const stored = res.state.subjects?.[resultsSubject] ?? 0;
+  // Attempts and results of every job: the reader counts both.
+  const res = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subjects.runResults(state.runId) });
+  const stored = Object.values(res.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
   const deadline = Date.now() + 60_000;
   while (reader.received < stored && Date.now() < deadline) await sleep(20);
   return range(state.files.length).filter((seq) => !reader.seen.has(seq) && !queued.has(seq));

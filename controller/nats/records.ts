@@ -1,6 +1,6 @@
 /** Results from NATS as parallelr records (the local results-file format), and what a results file already holds. */
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
-import type { ResultMessage } from '../../shared/nats/schema.js';
+import type { EarlierRun, ResultMessage } from '../../shared/nats/schema.js';
 import { isoLocal } from '../parallelr/paths.js';
 import { notStartedRecord, serializeRecord } from '../parallelr/results-writer.js';
 import type { TaskRecord } from '../parallelr/types.js';
@@ -22,7 +22,13 @@ export function toRecord(r: ResultMessage, runId: string): TaskRecord {
     worker: neverRan ? null : r.worker,
     agent: neverRan ? null : r.agent,
     error_message: r.error_message,
+    ...(r.earlier_runs?.length ? { runs: 1 + r.earlier_runs.length, rerun_cause: describeEarlierRuns(r.earlier_runs) } : {}),
   };
+}
+
+/** `agent a1 was lost mid-job (…); agent a2 …`: why a job ran again, for records and the summary. */
+export function describeEarlierRuns(earlier: readonly EarlierRun[]): string {
+  return earlier.map((e) => e.cause).join('; ');
 }
 
 export function notRunRecord(state: RunState, seq: number, status: 'CANCELLED' | 'ERROR', error: string): TaskRecord {

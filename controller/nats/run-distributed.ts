@@ -67,11 +67,21 @@ export interface DistributedResult {
   interrupted?: string;
   /** Results that arrived twice for the same (run, seq) and were ignored. */
   duplicates: number;
+  /** Jobs that ran more than once (an agent was lost mid-job, or two executions both finished), with the cause. */
+  ranMoreThanOnce: RanMoreThanOnce[];
   /** Jobs (re)published by this call. */
   published: number;
   elapsedSeconds: number;
   /** Set when the run could not start or attach (printed already, without a stack trace). */
   error?: string;
+}
+
+export interface RanMoreThanOnce {
+  seq: number;
+  taskFile: string;
+  /** How many executions are known (at least 2). */
+  runs: number;
+  cause: string;
 }
 
 /** Default run-state directory. */
@@ -143,7 +153,7 @@ interface AttachOptions {
 function failed(runId: string, error: string, io: CliIo): DistributedResult {
   io.stderr.write(`parallelr: ${error}\n`);
   return {
-    runId, exitCode: 1, records: [], counts: countRecords([]), duplicates: 0, published: 0, elapsedSeconds: 0, error,
+    runId, exitCode: 1, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
   };
 }
 
@@ -233,11 +243,27 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     },
   });
 
+  const ranMoreThanOnce = new Map<number, RanMoreThanOnce>();
   const reader = await startResultReader({
     js,
     runId,
     total,
-    onResult: (r) => record(r.seq, toRecord(r, runId)),
+    onResult: (r) => {
+      const rec = toRecord(r, runId);
+      if (rec.runs) {
+        ranMoreThanOnce.set(r.seq, { seq: r.seq, taskFile: r.task_file, runs: rec.runs, cause: rec.rerun_cause ?? '' });
+        progress.note(`parallelr: ${r.task_file} ran ${rec.runs} times: ${rec.rerun_cause}`);
+      }
+      record(r.seq, rec);
+    },
+    onSecondResult: ({ first, second }) => {
+      const known = ranMoreThanOnce.get(second.seq);
+      const cause = `agent ${second.agent} (delivery ${second.delivery}) also ran it to the end, after agent ${first.agent} (delivery ${first.delivery}); its result was ignored`;
+      ranMoreThanOnce.set(second.seq, {
+        seq: second.seq, taskFile: second.task_file, runs: (known?.runs ?? 1) + 1, cause: known ? `${known.cause}; ${cause}` : cause,
+      });
+      progress.note(`parallelr: ${second.task_file} ran more than once: ${cause}`);
+    },
     onProblem: (t) => progress.note(`parallelr: ${t}`),
   });
 
@@ -309,7 +335,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   });
   io.stdout.write(
     `\n${summary}\n${formatAgentTable(progress.agents)}\nNATS:\n- Servers: ${where}\n- Pool: ${pool}\n- Run ID: ${runId}` +
-      `${reader.duplicates ? `\n- Duplicate results ignored: ${reader.duplicates}` : ''}\n`,
+      `${reader.duplicates ? `\n- Duplicate results ignored: ${reader.duplicates}` : ''}${formatRanMoreThanOnce([...ranMoreThanOnce.values()])}\n`,
   );
   return {
     runId,
@@ -320,9 +346,17 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     stopReason,
     interrupted,
     duplicates: reader.duplicates,
+    ranMoreThanOnce: [...ranMoreThanOnce.values()].sort((a, b) => a.seq - b.seq),
     published,
     elapsedSeconds,
   };
+}
+
+/** The summary's lines for jobs that ran more than once (none: nothing). */
+function formatRanMoreThanOnce(list: RanMoreThanOnce[]): string {
+  if (!list.length) return '';
+  const lines = list.sort((a, b) => a.seq - b.seq).map((r) => `\n  - ${r.taskFile} (seq ${r.seq}): ran ${r.runs} times: ${r.cause}`);
+  return `\n- Ran more than once: ${list.length}${lines.join('')}`;
 }
 
 function range(n: number): number[] {

@@ -3,7 +3,8 @@
  * controller crash. It holds what to publish and where to write; the truth about what is done
  * lives in NATS (results stream) and what is still queued in the jobs stream.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
+import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 import { join } from 'node:path';
 import { isSubjectToken } from '../../shared/nats/subjects.js';
 import type { StopLimitSettings } from '../parallelr/stop-limits.js';
@@ -42,10 +43,10 @@ export function runStatePath(stateDir: string, runId: string): string {
 
 /** Write atomically (temp file + rename), so a crash never leaves half a state file. */
 export function writeRunState(stateDir: string, state: RunState): void {
-  mkdirSync(stateDir, { recursive: true });
+  makePrivateDir(stateDir, { tighten: true });
   const path = runStatePath(stateDir, state.runId);
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 1) + '\n', { mode: 0o600 });
+  writePrivateFile(tmp, JSON.stringify(state, null, 1) + '\n');
   renameSync(tmp, path);
 }
 

@@ -1,6 +1,7 @@
-import { closeSync, copyFileSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { makeFilePrivate, makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 
 /** Files up to this size are copied by a plain read and write; larger ones by copyFile, in the thread pool. */
 const SMALL_FILE = 1024 * 1024;
@@ -43,9 +44,10 @@ export function startInputBackup(opts: {
 }): InputBackup | { warning: string } {
   const tasks = join(opts.dir, 'tasks');
   try {
-    mkdirSync(tasks, { recursive: true });
-    if (opts.argumentsFile) copyFileSync(opts.argumentsFile, join(opts.dir, 'arguments.txt'));
-    writeFileSync(join(opts.dir, 'session.json'), JSON.stringify(opts.session, null, 2) + '\n');
+    makePrivateDir(opts.dir, { tighten: true });
+    makePrivateDir(tasks, { tighten: true });
+    if (opts.argumentsFile) writePrivateFile(join(opts.dir, 'arguments.txt'), readFileSync(opts.argumentsFile));
+    writePrivateFile(join(opts.dir, 'session.json'), JSON.stringify(opts.session, null, 2) + '\n');
   } catch (err) {
     return { warning: failure(err) };
   }
@@ -69,7 +71,10 @@ export function startInputBackup(opts: {
     for (const entry of order) {
       if (!failed) {
         try {
-          if (!copySmallFile(entry.from, entry.to)) await copyFile(entry.from, entry.to);
+          if (!copySmallFile(entry.from, entry.to)) {
+            await copyFile(entry.from, entry.to);
+            makeFilePrivate(entry.to);
+          }
         } catch (err) {
           opts.onWarning(failure(err));
           failed = true;
@@ -91,7 +96,7 @@ function copySmallFile(from: string, to: string): boolean {
   const fd = openSync(from, 'r');
   try {
     if (fstatSync(fd).size > SMALL_FILE) return false;
-    writeFileSync(to, readFileSync(fd));
+    writePrivateFile(to, readFileSync(fd));
     return true;
   } finally {
     closeSync(fd);

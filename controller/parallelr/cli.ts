@@ -66,10 +66,10 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
     }
     if (e instanceof FatalError) {
       err(`parallelr: error: ${e.message}`);
-      return ParallelrExit.FAILED;
+      return e.exitCode ?? ParallelrExit.FAILED;
     }
-    err(`parallelr: unexpected error: ${(e as Error).message}`);
-    return ParallelrExit.FAILED;
+    // Anything else is a defect: the bin's last-resort handler prints it as one line, exit 70.
+    throw e;
   }
 }
 

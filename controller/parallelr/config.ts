@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../../shared/input/read-bounded-file.js';
+import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
 import { loadYaml } from '../../shared/config/yaml.js';
 import { formatTimestamp } from './paths.js';
 
@@ -143,7 +144,7 @@ export interface LoadedConfig {
 /** `file:line:col: error: message` */
 export function formatConfigDiagnostic(d: ConfigDiagnostic): string {
   const where = d.line ? `${d.file}:${d.line}:${d.col ?? 1}` : d.file;
-  return `${where}: ${d.severity}: ${d.message}`;
+  return escapeControlChars(`${where}: ${d.severity}: ${d.message}`);
 }
 
 /** Reads and merges the two tiers. Missing files are fine; anything wrong in a file is a diagnostic. */
@@ -163,19 +164,19 @@ function applyFile(
   files: ConfigFileStatus[],
   diagnostics: ConfigDiagnostic[],
 ): void {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
+  const read = readBoundedFile(path);
+  if (!read.ok) {
+    const { problem } = read;
+    if (problem.kind === 'missing') {
       files.push({ tier, path, status: 'not found' });
       return;
     }
     files.push({ tier, path, status: 'invalid' });
-    diagnostics.push({ severity: 'error', file: path, message: `cannot read: ${(err as Error).message}` });
+    const at = problem.line !== undefined ? { line: problem.line, col: problem.col ?? 1 } : {};
+    diagnostics.push({ severity: 'error', file: path, ...at, message: problem.line !== undefined ? problem.reason : `cannot read: the file ${problem.reason}` });
     return;
   }
+  const text = read.text;
   const before = diagnostics.length;
   applyText(tier, path, text, config, diagnostics);
   const failed = diagnostics.slice(before).some((d) => d.severity === 'error');

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
+import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
 import { join } from 'node:path';
 import { isAlive, type WorkerRegistry } from './registry.js';
 
@@ -31,9 +32,9 @@ export async function startDaemon(opts: {
   registry: WorkerRegistry;
   waitMs?: number;
 }): Promise<DaemonStart> {
-  mkdirSync(opts.logsDir, { recursive: true });
+  makePrivateDir(opts.logsDir, { tighten: true });
   const outputFile = join(opts.logsDir, `parallelr_daemon_${process.pid}_${opts.stamp}.out`);
-  const fd = openSync(outputFile, 'a', 0o644);
+  const fd = openPrivateFile(outputFile, 'a');
   const [program, ...pre] = opts.selfArgv;
   const child = spawn(program!, [...pre, ...opts.args], {
     cwd: opts.cwd,

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { exitCodeOfProblem } from '../../shared/input/input-problem.js';
+import { readBoundedFile } from '../../shared/input/read-bounded-file.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { expandGlob, hasGlob } from './glob.js';
 import type { TaskEntry } from './types.js';
@@ -73,13 +75,14 @@ export interface ArgumentRow {
  * whole line is one argument; with one, fields are trimmed and empty fields dropped. Every line must give
  * the same number of fields.
  */
-export function readArgumentsFile(path: string, separator?: Separator): { rows: ArgumentRow[] } | { error: string } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    return { error: `-A ${path}: ${(err as Error).message}` };
+export function readArgumentsFile(path: string, separator?: Separator): { rows: ArgumentRow[] } | { error: string; exitCode?: number } {
+  const read = readBoundedFile(path);
+  if (!read.ok) {
+    const { problem } = read;
+    const where = problem.line !== undefined ? `${path}:${problem.line}:${problem.col ?? 1}` : path;
+    return { error: `-A ${where}: ${problem.line !== undefined ? problem.reason : `the file ${problem.reason}`}`, exitCode: exitCodeOfProblem(problem) };
   }
+  const text = read.text;
   const rows: ArgumentRow[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();

@@ -43,7 +43,7 @@ export async function resolveTaskEntries(
   if ('error' in a) throw new FatalError(`-A ${a.error}`);
   if (a.fromFallback) await confirmFallback(opts.argumentsFile, a.path);
   const rows = readArgumentsFile(a.path, opts.separator);
-  if ('error' in rows) throw new FatalError(rows.error);
+  if ('error' in rows) throw new FatalError(rows.error, rows.exitCode);
   const fields = rows.rows[0]!.fields.length;
   if (envNames.length > fields) {
     throw new FatalError(`-E names ${envNames.length} variable(s) (${envNames.join(', ')}) but each line of ${opts.argumentsFile} has only ${fields} argument(s)`);

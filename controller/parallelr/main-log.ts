@@ -1,5 +1,6 @@
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
@@ -30,8 +31,8 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
   let fd: number | undefined;
   let size = 0;
   if (path) {
-    mkdirSync(dirname(path), { recursive: true });
-    fd = openSync(path, 'a', 0o644);
+    makePrivateDir(dirname(path), { tighten: true });
+    fd = openPrivateFile(path, 'a');
     size = statSync(path).size;
   }
   const rotate = () => {
@@ -45,7 +46,7 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
     } else {
       unlinkSync(path);
     }
-    fd = openSync(path, 'a', 0o644);
+    fd = openPrivateFile(path, 'a');
     size = 0;
   };
   // Lines of one event-loop turn go out in one write at its end (two per task file otherwise).

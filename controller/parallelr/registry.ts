@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 
 /** One running parallelr manager, as `pids/<PID>.json`. Only its owner writes it (atomically, by rename). */
 export interface WorkerEntry {
@@ -30,10 +31,10 @@ export class WorkerRegistry {
 
   /** Writes (creates or replaces) this manager's entry. */
   write(entry: WorkerEntry): void {
-    mkdirSync(this.dir, { recursive: true });
+    makePrivateDir(this.dir, { tighten: true });
     const file = this.file(entry.pid);
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ ...entry, updated: new Date().toISOString() }, null, 1) + '\n');
+    writePrivateFile(tmp, JSON.stringify({ ...entry, updated: new Date().toISOString() }, null, 1) + '\n');
     renameSync(tmp, file);
   }
 

@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { TASK_RECORD_KEYS, type TaskRecord } from './types.js';
+import { OPTIONAL_RECORD_KEYS, TASK_RECORD_KEYS, type TaskRecord } from './types.js';
+import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
 
 /** The record of a task that never started (cancelled by a stop, or refused before it ran). */
 export function notStartedRecord(base: Pick<TaskRecord, 'session_id' | 'task_file' | 'arguments' | 'command'>, status: 'CANCELLED' | 'ERROR', error: string): TaskRecord {
@@ -16,8 +17,8 @@ export interface ResultsWriter {
 
 /** Opens (creating directories) a results file for appending. */
 export function openResultsWriter(path: string): ResultsWriter {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'a', 0o644);
+  makePrivateDir(dirname(path));
+  const fd = openPrivateFile(path, 'a');
   let closed = false;
   return {
     path,
@@ -37,6 +38,7 @@ export function openResultsWriter(path: string): ResultsWriter {
 export function serializeRecord(record: TaskRecord): string {
   const ordered: Record<string, unknown> = {};
   for (const key of TASK_RECORD_KEYS) ordered[key] = record[key];
+  for (const key of OPTIONAL_RECORD_KEYS) if (record[key] !== undefined) ordered[key] = record[key];
   return JSON.stringify(ordered);
 }
 

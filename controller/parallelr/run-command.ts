@@ -1,5 +1,5 @@
 import type { RunContext } from './cli.js';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
@@ -18,6 +18,7 @@ import { processStartTime, WorkerRegistry, type WorkerEntry } from './registry.j
 import { openResultsWriter } from './results-writer.js';
 import { countRecords, formatSummary } from './summary.js';
 import { openTaskOutputWriter } from './task-output.js';
+import { makePrivateDir } from '../../shared/private-files.js';
 
 type Write = (text: string) => void;
 
@@ -128,7 +129,8 @@ export async function runTasks(
   }
   if (isDaemonChild) out(daemonStartedLine(ctx.pid));
   const workspace = { dir: dirs.workspace, isolated: config.execution.workspace_isolation };
-  mkdirSync(workspace.dir, { recursive: true });
+  // Tasks' shared working directory: what they leave there may hold secrets, as their logs do.
+  makePrivateDir(workspace.dir);
   let sessionId = `${ctx.pid}_${stamp}`;
   let files = sessionFiles(dirs.logs, ctx.pid, stamp);
   for (let n = 2; existsSync(files.mainLog) || existsSync(files.results); n++) {

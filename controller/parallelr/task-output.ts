@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TaskRecord } from './types.js';
+import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
 
 /** The last `limit` characters of a stream plus how many bytes it had in all. */
 export interface OutputTail {
@@ -33,8 +34,8 @@ export interface TaskOutputWriter {
 
 /** Opens the TaskResults file; `parameters` are the command-line lines repeated in every block. */
 export function openTaskOutputWriter(path: string, parameters: string[], capture: number): TaskOutputWriter {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'a', 0o644);
+  makePrivateDir(dirname(path));
+  const fd = openPrivateFile(path, 'a');
   const stream = (name: string, tail: OutputTail) => {
     if (tail.totalBytes === 0) return `${name} (no output)\n`;
     const shown = tail.totalBytes > Buffer.byteLength(tail.text) ? `showing last ${capture} characters of ${tail.totalBytes} bytes` : `${tail.text.length} characters`;

@@ -31,6 +31,12 @@ export interface TaskRecord {
   /** Agent that ran it in distributed mode; null locally. */
   agent: string | null;
   error_message: string;
+  /**
+   * Distributed mode, only for a job that ran more than once (an agent lost mid-job): how many
+   * times it ran, and why it ran again. Absent otherwise.
+   */
+  runs?: number;
+  rerun_cause?: string;
 }
 
 /** The keys of {@link TaskRecord}, in file order. */
@@ -48,3 +54,6 @@ export const TASK_RECORD_KEYS = [
   'agent',
   'error_message',
 ] as const;
+
+/** Keys written after those, only when a record has them (a distributed job that ran more than once). */
+export const OPTIONAL_RECORD_KEYS = ['runs', 'rerun_cause'] as const;

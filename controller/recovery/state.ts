@@ -13,7 +13,8 @@
  *   name is not a secret, so a resume can detect a changed environment and fall back to the saved
  *   value when the variable is gone. A secret env global is re-read from the environment.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, chmodSync, writeSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, readFileSync } from 'node:fs';
+import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileStem } from '../engine/records.js';
@@ -90,14 +91,9 @@ export function sha256(text: string | Buffer): string {
  */
 export function saveRecovery(path: string, state: RecoveryState): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    chmodSync(dir, 0o700);
-  } catch {
-    /* not ours to change (a shared base dir): the file itself is still 0600 */
-  }
+  makePrivateDir(dir, { tighten: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
+  const fd = openPrivateFile(tmp, 'w');
   try {
     writeSync(fd, JSON.stringify(state, null, 2) + '\n');
     fsyncSync(fd);

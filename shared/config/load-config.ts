@@ -1,7 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadYaml } from './yaml.js';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
+import { diagnosticOfProblem } from '../input/input-problem.js';
+import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits, type InputProblem } from '../input/read-bounded-file.js';
 
 export interface LoadConfigOptions {
   /** `--config PATH`: must exist. */
@@ -9,6 +11,8 @@ export interface LoadConfigOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   home: string;
+  /** Size limits of the file (default 16 MiB, lines 1 MiB). */
+  limits?: InputLimits;
 }
 
 /** A key path into the config data, e.g. ['exec_types', 'pbrun', 'template', 0]. */
@@ -20,6 +24,10 @@ export interface LoadedConfig {
   /** The whole document as plain data; sections of other components are kept untouched. */
   data: Record<string, unknown>;
   diagnostics: Diagnostic[];
+  /** The file's lines, for source excerpts under positioned diagnostics. */
+  lines?: string[];
+  /** Set when the file itself was refused (missing, not a regular file, too large, not UTF-8). */
+  problem?: InputProblem;
   /** 1-based line/column of a key path's value (or of its key) in the file, for positioned schema errors. */
   positionOf: (path: ConfigPath, which?: 'value' | 'key') => { line: number; col: number } | undefined;
 }
@@ -53,35 +61,29 @@ const noPosition = () => undefined;
 /** Find and parse the config file. Never throws: every problem is a diagnostic. */
 export function loadConfig(opts: LoadConfigOptions): LoadedConfig {
   for (const candidate of configCandidates(opts)) {
-    if (!isFile(candidate.path)) {
-      if (!candidate.required) continue;
+    if (!candidate.required && !isFile(candidate.path)) continue;
+    const loaded = parseConfigFile(candidate.path, opts.limits);
+    if (candidate.required && loaded.problem && loaded.problem.line === undefined) {
+      // A named file that cannot be used says where its name came from.
       const how = opts.explicitPath !== undefined ? '--config' : 'TASKER_CONFIG';
-      return {
-        path: candidate.path,
-        data: {},
-        positionOf: noPosition,
-        diagnostics: [error('CONFIG_NOT_FOUND', `config file ${candidate.path} (from ${how}) does not exist`)],
-      };
+      const code = loaded.problem.kind === 'missing' ? 'CONFIG_NOT_FOUND' : 'CONFIG_UNREADABLE';
+      loaded.diagnostics = [error(code, `config file ${candidate.path} (from ${how}) ${loaded.problem.reason}`)];
     }
-    return parseConfigFile(candidate.path);
+    return loaded;
   }
   return { data: {}, diagnostics: [], positionOf: noPosition };
 }
 
-/** Read and parse one YAML config file. */
-export function parseConfigFile(path: string): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    return {
-      path,
-      data: {},
-      positionOf: noPosition,
-      diagnostics: [error('CONFIG_UNREADABLE', `cannot read config file ${path}: ${(err as Error).message}`)],
-    };
+/** Read (bounded: shared/input/read-bounded-file.ts) and parse one YAML config file. */
+export function parseConfigFile(path: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): LoadedConfig {
+  const read = readBoundedFile(path, limits);
+  if (!read.ok) {
+    const { problem } = read;
+    const diagnostic = problem.line !== undefined ? diagnosticOfProblem(problem) : error('CONFIG_UNREADABLE', `config file ${path} ${problem.reason}`);
+    return { path, data: {}, positionOf: noPosition, diagnostics: [diagnostic], problem };
   }
-  return { path, ...parseConfigText(text) };
+  const lines = read.text.split(/\r?\n/);
+  return { path, lines, ...parseConfigText(read.text) };
 }
 
 /** Parse config text (YAML). Syntax errors carry line/column; a non-mapping document is an error. */

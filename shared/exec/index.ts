@@ -22,3 +22,4 @@ export {
   type BuildArgvInput,
 } from './exec-types.js';
 export { findBinary, missingBinaryMessage } from './find-binary.js';
+export { spawnFallbackWarning } from './launcher.js';

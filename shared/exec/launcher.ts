@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { constants as osConstants } from 'node:os';
 import { killProcessGroup } from './kill-group.js';
+import { treeKiller } from './process-tree.js';
 
 /**
  * Client of `tasker-launch` (native/tasker-launch.c), a small fork server. Node's own spawn forks
@@ -15,10 +16,11 @@ import { killProcessGroup } from './kill-group.js';
  * Availability: `TASKER_LAUNCHER=off` disables it; `TASKER_LAUNCHER=/path` names the binary;
  * by default it is `dist/native/tasker-launch` under the package root (built by `npm run build`
  * when a C compiler is present). When the binary is missing, not executable here, or speaks
- * another protocol, the runner falls back to Node's spawn: same behaviour, slower.
+ * another protocol, the runner falls back to Node's spawn: same behaviour, slower, except that a
+ * killed task's double-forked daemons are not found there (process-tree.ts, spawnFallbackWarning).
  */
 
-const PROTOCOL_VERSION = 2;
+const PROTOCOL_VERSION = 3;
 const STREAM_HWM = 64 * 1024;
 
 export interface ExitStatus {
@@ -51,6 +53,15 @@ export interface StartedChild {
   stderr: ChildOutput;
   exited: Promise<ExitStatus>;
   /**
+   * Sends `signal` to every process descended from the child: its process group and those that
+   * left the group (setsid), also once orphaned: the launcher makes each program its own child
+   * subreaper (native/start-program.c). With Node's spawn, as far as /proc still links them to
+   * the child (see process-tree.ts).
+   */
+  kill(signal: TreeSignal): void;
+  /** Its run settled: what it left behind is not ours to kill if we die (Node's spawn only). */
+  release?(): void;
+  /**
    * Has the launcher start another program as soon as this one exits with status 0, with no
    * round trip through Node (absent for children Node's spawn started). See {@link FollowOn}.
    */
@@ -80,6 +91,9 @@ export interface FollowOn {
   /** Do not start it, unless it already started. Call before killing the predecessor. */
   cancel(): void;
 }
+
+/** The signals a task's tree is killed with: SIGTERM first, SIGKILL after the grace period. */
+export type TreeSignal = 'SIGTERM' | 'SIGKILL';
 
 /** A follow-on that will not start (the launcher is gone, or its predecessor is being killed). */
 const NOT_STARTED: FollowOn = { started: Promise.resolve(undefined), cancel: () => undefined };
@@ -370,6 +384,7 @@ export class Launcher {
     let stopped = false;
     p?.resolve({
       pid, stdout: a.out, stderr: a.err, exited,
+      kill: (signal) => this.killTree(id, pid, signal),
       follow: (argv, cwd, env) => {
         if (stopped) return NOT_STARTED;
         const f = this.startAfter(id, argv, cwd, env);
@@ -383,6 +398,16 @@ export class Launcher {
         return started.some((c) => c !== undefined);
       },
     });
+  }
+
+  /**
+   * Through the launcher, which reads the tree in /proc and signals it and the group. Not the
+   * group from here first: the program could die of it before its tree was read, and its orphans
+   * would be out of sight.
+   */
+  private killTree(id: number, pid: number, signal: TreeSignal): void {
+    if (this.dead) killProcessGroup(pid, signal);
+    else this.send(frame('T', id, osConstants.signals[signal]));
   }
 
   private streamControl(id: number, op: 'P' | 'R' | 'C', stream: 1 | 2): void {
@@ -408,9 +433,10 @@ export class Launcher {
     if (launcher === this) launcher = undefined;
     for (const p of this.pending.values()) p.reject(new LauncherUnavailable(this.dead));
     this.pending.clear();
-    // Children it started are beyond our reach now except by group: end them, report them lost.
+    // Children it started are beyond its reach now: end their trees from here (each program is
+    // its own subreaper, so /proc still links its descendants to it), report them lost.
     for (const a of this.active.values()) {
-      killProcessGroup(a.pid, 'SIGKILL');
+      treeKiller(a.pid)('SIGKILL');
       a.out.end();
       a.err.end();
       if (!a.exited) a.exit({ code: null, signal: 'SIGKILL', lost: this.dead });
@@ -504,13 +530,13 @@ function encodeSpawn(op: 'S' | 'A', id: number, cwd: string, argv: string[], env
   return Buffer.concat([head, cwdBytes, args, env]);
 }
 
-/** A request without a spawn body: 'K' (no body), or 'P'/'R'/'C' for one stream. */
-function frame(op: 'K' | 'P' | 'R' | 'C', id: number, stream?: 1 | 2): Buffer {
-  const f = Buffer.alloc(stream === undefined ? 9 : 10);
+/** A request without a spawn body: 'K' (no body), 'P'/'R'/'C' for one stream, 'T' with a signal number. */
+function frame(op: 'K' | 'P' | 'R' | 'C' | 'T', id: number, arg?: number): Buffer {
+  const f = Buffer.alloc(arg === undefined ? 9 : 10);
   f.writeUInt32LE(f.length - 4, 0);
   f.write(op, 4, 'latin1');
   f.writeUInt32LE(id, 5);
-  if (stream !== undefined) f[9] = stream;
+  if (arg !== undefined) f[9] = arg;
   return f;
 }
 
@@ -527,4 +553,17 @@ function errnoName(n: number): string {
 
 function signalName(n: number): NodeJS.Signals | null {
   return SIGNAL_NAMES.get(n) ?? null;
+}
+
+/**
+ * The one-line warning a CLI prints at start when `TASKER_LAUNCHER=off` asks for Node's spawn:
+ * exactly what that mode does not guarantee (docs/task-files.md, "Processes a task leaves").
+ */
+export function spawnFallbackWarning(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const setting = env.TASKER_LAUNCHER;
+  if (setting !== 'off' && setting !== '0') return undefined;
+  return (
+    `TASKER_LAUNCHER=${setting}: tasks start with Node's spawn, so a process that leaves a task's process group ` +
+    'and whose parent has exited (a double-forked daemon) is not killed on timeout, cancel or stop, nor when this process is killed'
+  );
 }

@@ -4,6 +4,8 @@ import { statSync } from 'node:fs';
 import { applyCaptures, DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, type CaptureResult } from './capture.js';
 import { killProcessGroup } from './kill-group.js';
 import { getLauncher, LauncherUnavailable, StartError, type ExitStatus, type FollowOn, type StartedChild } from './launcher.js';
+import { treeKiller } from './process-tree.js';
+import { releaseFromWatchdog, watchOverChild } from './spawn-watchdog.js';
 import type { ProcessResult, RunOptions } from './types.js';
 
 const DEFAULT_KILL_GRACE_MS = 2000;
@@ -20,9 +22,10 @@ type KillReason = 'timeout' | 'cancel';
 /**
  * Run one program (argv, never a shell) in its own process group and collect a bounded result.
  *
- * - Timeout / abort: SIGTERM to the whole group, SIGKILL after `killGraceMs`. Once the direct
- *   child is gone, whatever remains of the group gets SIGKILL after a short drain, and pipes still
- *   held by escaped processes are destroyed, so the run always finishes.
+ * - Timeout / abort: SIGTERM to the whole tree (the group and every descendant, also those that
+ *   left the group: {@link StartedChild.kill}), SIGKILL after `killGraceMs`. Once the direct child
+ *   is gone, whatever remains of the tree gets SIGKILL after a short drain, and pipes still held by
+ *   escaped processes are destroyed, so the run always finishes.
  * - A child that exits normally but leaves group members holding its pipes: after
  *   {@link PIPE_DRAIN_MS} without EOF the remaining group gets SIGKILL (the peer hung here).
  * - Exit codes: the child's code; 128+N when killed by signal N; 124 on timeout; on abort 130 if
@@ -90,7 +93,7 @@ export async function discardFollowOn(followOn: FollowOn): Promise<boolean> {
   followOn.cancel();
   const child = await followOn.started.catch(() => undefined);
   if (!child) return false;
-  killProcessGroup(child.pid, 'SIGKILL');
+  child.kill('SIGKILL');
   child.stdout.destroy();
   child.stderr.destroy();
   return true;
@@ -106,7 +109,7 @@ async function adopt(followOn: FollowOn): Promise<StartedChild | undefined> {
   }
 }
 
-/** Start through the launcher when it is usable, else with Node's spawn (same behaviour). */
+/** Start through the launcher when it is usable, else with Node's spawn (same behaviour but one gap: process-tree.ts). */
 async function startChild(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<StartedChild> {
   const launcher = getLauncher();
   if (launcher) {
@@ -134,7 +137,10 @@ function nodeSpawn(argv: string[], cwd: string | undefined, env: NodeJS.ProcessE
     child.once('spawn', () => {
       child.off('error', reject);
       child.on('error', () => undefined); // a kill() failure on a running child: nothing to report
-      resolve({ pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, exited });
+      const pid = child.pid!;
+      watchOverChild(pid);
+      const kill = treeKiller(pid);
+      resolve({ pid, stdout: child.stdout!, stderr: child.stderr!, exited, kill, release: () => releaseFromWatchdog(pid) });
     });
   });
 }
@@ -180,6 +186,7 @@ function supervise(
       if (onAbort) opts.signal!.removeEventListener('abort', onAbort);
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      child.release?.();
       try {
         // Its follower started: the launcher saw this program exit with status 0 before reading
         // the cancel we sent ahead of the kill, so the kill came too late to matter.
@@ -211,8 +218,8 @@ function supervise(
       // Before the kill, so the launcher reads the cancels before it sees the exit (this run's
       // own `then` and any follow-on attached since, by an agent's pipelined Execute).
       followersStarted = child.stopFollowers?.();
-      killProcessGroup(pid, 'SIGTERM');
-      later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => killProcessGroup(pid, 'SIGKILL'));
+      child.kill('SIGTERM');
+      later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => child.kill('SIGKILL'));
     };
 
     if (opts.timeoutMs && opts.timeoutMs > 0) later(opts.timeoutMs, () => startKill('timeout'));
@@ -240,7 +247,10 @@ function supervise(
         if (settled) return;
         if (killedAt === undefined) {
           killedAt = performance.now();
-          killProcessGroup(pid, 'SIGKILL');
+          // After a kill, the whole tree; after a normal exit, only group members still holding
+          // our pipes: what left the group on purpose (a daemon) is left alone.
+          if (killReason) child.kill('SIGKILL');
+          else killProcessGroup(pid, 'SIGKILL');
           later(PIPE_DRAIN_MS, escalate);
           return;
         }
@@ -256,7 +266,7 @@ function supervise(
         settle();
       };
       void streamsDone().then(() => {
-        if (killReason) killProcessGroup(pid, 'SIGKILL'); // SIGTERM-ignoring stragglers
+        if (killReason) child.kill('SIGKILL'); // SIGTERM-ignoring stragglers
         settle();
       });
       later(PIPE_DRAIN_MS, escalate);

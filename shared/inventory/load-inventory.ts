@@ -3,47 +3,28 @@
  * `.yaml` and `.json` are YAML, `.ini`, `.cfg` and `.hosts` are INI, and a file with another
  * name is YAML when it reads as a YAML mapping, else INI. Never throws.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
 import { loadYaml } from '../config/yaml.js';
+import { diagnosticOfProblem } from '../input/input-problem.js';
+import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits, type InputProblem } from '../input/read-bounded-file.js';
 import type { Inventory } from './model.js';
 import { parseIniInventory } from './parse-ini-inventory.js';
 import { parseYamlInventory } from './parse-yaml-inventory.js';
 
-export type InventoryFileProblem = { kind: 'missing' | 'not-regular' | 'unreadable'; reason: string };
-
 export interface LoadedInventory {
   inventory?: Inventory;
   diagnostics: Diagnostic[];
-  /** The file could not be read at all. */
-  problem?: InventoryFileProblem;
+  /** The file was refused by the bounded reader (missing, not a regular file, too large, bad UTF-8, …). */
+  problem?: InputProblem;
   /** The text, for source excerpts in diagnostics. */
   lines?: string[];
 }
 
-const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
-
-/**
- * The single place an inventory file is read. When the project's bounded reader
- * (shared/input/read-bounded-file.ts) is on main, this is the call to swap for it.
- */
-export function readInventoryText(path: string): { ok: true; text: string } | { ok: false; problem: InventoryFileProblem } {
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) return { ok: false, problem: { kind: 'not-regular', reason: 'is not a regular file' } };
-    if (st.size > MAX_INVENTORY_BYTES) return { ok: false, problem: { kind: 'unreadable', reason: `is larger than ${MAX_INVENTORY_BYTES / 1024 / 1024} MiB` } };
-    return { ok: true, text: readFileSync(path, 'utf8') };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, problem: { kind: 'missing', reason: 'does not exist' } };
-    return { ok: false, problem: { kind: 'unreadable', reason: `cannot be read: ${(e as Error).message}` } };
-  }
-}
-
-export function loadInventory(path: string, displayName = path): LoadedInventory {
-  const read = readInventoryText(path);
-  if (!read.ok) return { diagnostics: [], problem: read.problem };
+/** Read (through the project's bounded reader: a regular file, size and line limits, UTF-8) and parse. */
+export function loadInventory(path: string, displayName = path, limits: InputLimits = DEFAULT_INPUT_LIMITS): LoadedInventory {
+  const read = readBoundedFile(path, limits);
+  if (!read.ok) return { diagnostics: read.problem.line !== undefined ? [diagnosticOfProblem(read.problem)] : [], problem: read.problem };
   return { ...parseInventoryText(read.text, displayName, inventoryFormat(path, read.text)), lines: read.text.split(/\r?\n/) };
 }
 

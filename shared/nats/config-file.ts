@@ -1,17 +1,17 @@
 /** Read the `nats:` section of TASKER/parallelr/agent YAML config files. */
-import { readFile } from 'node:fs/promises';
+import { readBoundedFile } from '../input/read-bounded-file.js';
 import { NatsSetupError } from './connection.js';
 
 /** The `nats:` section of one YAML file (undefined when the file has none). */
 export async function readNatsSection(path: string, required = true): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (!required && code === 'ENOENT') return undefined;
-    throw new NatsSetupError(`${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  const read = readBoundedFile(path);
+  if (!read.ok) {
+    const { problem } = read;
+    if (!required && problem.kind === 'missing') return undefined;
+    const where = problem.line !== undefined ? `${path}:${problem.line}:${problem.col ?? 1}` : path;
+    throw new NatsSetupError(`${where}: ${problem.kind === 'missing' ? 'no such file' : problem.reason}`);
   }
+  const text = read.text;
   const { parse } = await import('yaml');
   let data: unknown;
   try {

@@ -3,3 +3,4 @@ export * from './schema.js';
 export * from './connection.js';
 export * from './streams.js';
 export * from './config-file.js';
+export * from './attempt.js';

@@ -3,6 +3,7 @@
  * through `parseJob` / `parseResult`: a malformed message gives an error naming the field, never a
  * throw.
  */
+import type { AttemptMessage } from './attempt.js';
 import { isSubjectToken } from './subjects.js';
 
 export const JOB_VERSION = 1;
@@ -54,6 +55,27 @@ export interface ResultMessage {
   stderr_tail: string;
   /** How many times NATS had delivered the job when this result was made (1 = first). */
   delivery: number;
+  /**
+   * Earlier executions of this job that stored no result (their agent was lost mid-job): the job
+   * ran 1 + this many times. Absent when it ran once.
+   */
+  earlier_runs?: EarlierRun[];
+}
+
+/** An execution of a job that stored no result (its agent was lost, or stopped, mid-job). */
+export interface EarlierRun {
+  agent: string;
+  /** When that agent claimed the job (ISO). */
+  start_time: string;
+  cause: string;
+}
+
+/** `earlier_runs` of an attempt or a result; anything malformed in it is dropped. */
+export function parseEarlierRuns(v: unknown): EarlierRun[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+    .map((e) => ({ agent: String(e.agent ?? ''), start_time: String(e.start_time ?? ''), cause: String(e.cause ?? '') }));
 }
 
 /** Live (not stored) notice that an agent started a job. */
@@ -185,6 +207,8 @@ export function parseResult(data: Uint8Array): Parsed<ResultMessage> {
     stderr_tail: f.str('stderr_tail'),
     delivery: f.int('delivery', 0),
   };
+  const earlier = parseEarlierRuns(o.earlier_runs);
+  if (earlier.length) r.earlier_runs = earlier;
   if (f.errors.length) return fail(`invalid result: ${f.errors.join('; ')}`, o);
   return { ok: true, value: r };
 }
@@ -202,7 +226,7 @@ export function parseStarted(data: Uint8Array): StartedMessage | undefined {
 const encoder = new TextEncoder();
 
 /** Serialise any TASKER NATS message. */
-export function encodeMessage(m: JobMessage | ResultMessage | StartedMessage): Uint8Array {
+export function encodeMessage(m: JobMessage | ResultMessage | StartedMessage | AttemptMessage): Uint8Array {
   return encoder.encode(JSON.stringify(m));
 }
 

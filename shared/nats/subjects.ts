@@ -3,9 +3,12 @@
  * worker always agree.
  *
  * Jobs:     stream TASKER_JOBS (work queue),  subject tasker.jobs.<pool>.<runId>.<seq>
- * Results:  stream TASKER_RESULTS (limits),   subject tasker.results.<runId>
+ * Results:  stream TASKER_RESULTS (limits),   subject tasker.results.<runId>.<seq>
+ *           (a job's attempts, then its result: the last message says whether it is done)
  * Cancel:   core NATS,                        subject tasker.cancel.<runId>
  * Progress: core NATS (not stored),           subject tasker.progress.<runId>
+ * Holds:    core NATS, request/reply,         subject tasker.holds.<agent instance>
+ *           (does the agent that claimed a job still hold it?)
  *
  * One durable pull consumer per pool (`pool_<pool>`, single `filter_subject`
  * `tasker.jobs.<pool>.>`): nats-server 2.9 has no `filter_subjects`, and a work-queue stream
@@ -39,7 +42,11 @@ export const subjects = {
   job: (pool: string, runId: string, seq: number) => `tasker.jobs.${pool}.${runId}.${seq}`,
   poolJobs: (pool: string) => `tasker.jobs.${pool}.>`,
   runJobs: (pool: string, runId: string) => `tasker.jobs.${pool}.${runId}.>`,
-  results: (runId: string) => `tasker.results.${runId}`,
+  /** Every stored message of a run's jobs (attempts and results). */
+  runResults: (runId: string) => `tasker.results.${runId}.>`,
+  /** One job's attempts and result, in order; read last-by-subject before running it. */
+  jobResult: (runId: string, seq: number) => `tasker.results.${runId}.${seq}`,
+  holds: (instance: string) => `tasker.holds.${instance}`,
   cancel: (runId: string) => `tasker.cancel.${runId}`,
   progress: (runId: string) => `tasker.progress.${runId}`,
 } as const;

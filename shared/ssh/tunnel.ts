@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'ssh2';
 
-/** A local endpoint whose connections are forwarded over SSH to a port on the remote side. */
+/** What a tunnel reaches on the SSH server's side: a TCP port, or a Unix socket (OpenSSH streamlocal). */
+export type RemoteEndpoint = { host: string; port: number } | { socket: string };
+
+/** `127.0.0.1:50051` / `unix:/run/tasker-agent/agent.sock`. */
+export function describeEndpoint(remote: RemoteEndpoint): string {
+  return 'socket' in remote ? `unix:${remote.socket}` : `${remote.host}:${remote.port}`;
+}
+
+/** A local endpoint whose connections are forwarded over SSH to a port or socket on the remote side. */
 export interface SshTunnel {
   /** gRPC target for the local end: `unix:///…/agent.sock`. */
   target: string;
@@ -14,10 +22,13 @@ export interface SshTunnel {
 
 /**
  * Forward a private Unix socket (in a fresh 0700 directory, so no other local user can use the
- * tunnel, unlike a loopback TCP port) to `remoteHost:remotePort` as seen from the SSH server.
- * Each local connection becomes one `direct-tcpip` channel on the shared SSH connection.
+ * tunnel, unlike a loopback TCP port) to `remote` as seen from the SSH server. Each local
+ * connection becomes one channel on the shared SSH connection: `direct-tcpip` to a port, or
+ * `direct-streamlocal@openssh.com` to a Unix socket, which sshd opens as the logged-in user (so
+ * the socket's file permissions decide, as they do locally). A refused channel closes the local
+ * connection; `onChannel` hears why (and undefined for each channel that opened).
  */
-export async function openTunnel(client: Client, remoteHost: string, remotePort: number): Promise<SshTunnel> {
+export async function openTunnel(client: Client, remote: RemoteEndpoint, onChannel?: (refusal: string | undefined) => void): Promise<SshTunnel> {
   const dir = await mkdtemp(join(tmpdir(), 'tasker-tunnel-'));
   const socketPath = join(dir, 'agent.sock');
   const sockets = new Set<Socket>();
@@ -25,17 +36,21 @@ export async function openTunnel(client: Client, remoteHost: string, remotePort:
     sockets.add(local);
     local.once('close', () => sockets.delete(local));
     local.pause();
-    client.forwardOut('127.0.0.1', 0, remoteHost, remotePort, (err, channel) => {
+    const opened = (err: Error | undefined, channel: import('ssh2').ClientChannel) => {
       if (err) {
+        onChannel?.(`the SSH server could not open ${describeEndpoint(remote)}: ${err.message}`);
         local.destroy();
         return;
       }
+      onChannel?.(undefined);
       local.pipe(channel).pipe(local);
       local.resume();
       local.once('error', () => channel.destroy());
       local.once('close', () => channel.destroy());
       channel.once('close', () => local.destroy());
-    });
+    };
+    if ('socket' in remote) client.openssh_forwardOutStreamLocal(remote.socket, opened);
+    else client.forwardOut('127.0.0.1', 0, remote.host, remote.port, opened);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

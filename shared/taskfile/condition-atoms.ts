@@ -108,6 +108,7 @@ export function classifyOperator(
   start: number,
   end: number,
 ): ConditionNode | null {
+  warnAmbiguousOperand(report, text, head, scanned, operand);
   const lower = head.toLowerCase();
   let op: CompareOperator;
   if (scanned === '==') {
@@ -166,4 +167,25 @@ export function classifyOperator(
     return null;
   }
   return { kind: 'compare', subject: 'text', left: head, op, right: operand.value, start, end };
+}
+
+/**
+ * An unquoted operand that itself holds an operator (`stdout~a >= 5`, `@0_stdout@=k=v`) is read as
+ * the whole text after the first operator; a reader may well read it otherwise, so say so and
+ * show the quoted form, which means the same without the doubt.
+ */
+function warnAmbiguousOperand(report: Report, text: string, head: string, op: ScannedOperator, operand: Operand): void {
+  const first = text[operand.start];
+  if (first === '"' || first === "'" || operand.value === '') return;
+  const inner = OPERATORS.find((o) => operand.value.includes(o));
+  if (inner === undefined || /^(stdout|stderr)_count$/i.test(head)) return;
+  const quoted = operand.value.includes('"') ? `'${operand.value}'` : `"${operand.value}"`;
+  report(
+    'warning',
+    'AMBIGUOUS_PATTERN',
+    operand.start,
+    operand.end - operand.start,
+    `'${operand.value}' holds the operator '${inner}'; it is read as the whole text after '${head}${op}'`,
+    `quote it to say so: ${head}${op}${quoted}`,
+  );
 }

@@ -15,6 +15,13 @@ import { classifyBare, classifyOperator, OPERATORS, type Operand, type Report, t
 /** Deeper nesting than this is reported instead of risking the call stack. */
 const MAX_DEPTH = 200;
 
+/**
+ * Diagnostics kept per condition: a 1 MiB line of `!` or `a&a&…` would otherwise give a million of
+ * them (and sixteen such lines exhaust the heap). Past the cap warnings are counted, the first error
+ * is still kept (the condition must fail), and one last warning says how many were not kept.
+ */
+const MAX_DIAGNOSTICS = 100;
+
 /** Words that start a condition; used to tell a textual AND/OR operator from text inside a pattern. */
 const CONDITION_START = /^(?:[(@]|(?:exit|stdout|stderr|success|true|false|not|contains|not_contains)(?![A-Za-z]))/i;
 
@@ -26,6 +33,11 @@ class ConditionParser {
   readonly diagnostics: ConditionDiagnostic[] = [];
   private pos: number;
   private depth = 0;
+  /** Set by NESTING_TOO_DEEP: the rest of the text is skipped, and the open groups report nothing more. */
+  private abandoned = false;
+  private errorKept = false;
+  private dropped = 0;
+  private droppedAt = 0;
 
   constructor(
     private readonly text: string,
@@ -51,10 +63,24 @@ class ConditionParser {
 
   push(severity: 'error' | 'warning', code: string, offset: number, length: number, message: string, hint?: string): void {
     const at = Math.max(0, Math.min(offset, this.text.length));
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS && (severity === 'warning' || this.errorKept)) {
+      if (this.dropped++ === 0) this.droppedAt = at;
+      return;
+    }
     const len = Math.max(0, Math.min(length, this.text.length - at));
     const d: ConditionDiagnostic = { code, severity, message, offset: at, length: len };
     if (hint !== undefined) d.hint = hint;
     this.diagnostics.push(d);
+    this.errorKept ||= severity === 'error';
+  }
+
+  /** After parsing: one warning for the diagnostics past the cap, if any. */
+  noteDropped(): void {
+    if (this.dropped === 0) return;
+    this.diagnostics.push({
+      code: 'TOO_MANY_DIAGNOSTICS', severity: 'warning', offset: this.droppedAt, length: 1,
+      message: `${this.dropped} more problem(s) in this condition were not reported`, hint: 'fix the problems reported first',
+    });
   }
 
   private skipSpace(): void {
@@ -201,46 +227,50 @@ class ConditionParser {
   }
 
   private parseUnary(): ConditionNode | null {
-    this.skipSpace();
-    const start = this.pos;
-    const c = this.peek();
-    if (c === undefined) return null;
-    if (c === '&' || c === '|') {
-      this.error('MISSING_OPERAND', start, 1, `'${c}' has no condition before it`, `remove the '${c}' or add a condition before it`);
-      return null;
-    }
-    if (c === ')') return null;
-    const not = /^not(?=[\s(])/i.exec(this.text.slice(start, start + 4));
-    if (not) {
-      this.error(
-        'TEXTUAL_OPERATOR',
-        start,
-        3,
-        `'${not[0]}' is not an operator`,
-        'there is no NOT: use exit_not_0, stdout!~TEXT or != instead',
-      );
-      this.pos += 3;
+    // A run of NOTs or stray '!'s is a loop, not a recursion: a line of them must not reach the stack limit.
+    for (;;) {
       this.skipSpace();
-      if (this.pos >= this.text.length) return null;
-      return this.parseUnary();
+      const start = this.pos;
+      const c = this.peek();
+      if (c === undefined) return null;
+      if (c === '&' || c === '|') {
+        this.error('MISSING_OPERAND', start, 1, `'${c}' has no condition before it`, `remove the '${c}' or add a condition before it`);
+        return null;
+      }
+      if (c === ')') return null;
+      const not = /^not(?=[\s(])/i.exec(this.text.slice(start, start + 4));
+      if (not) {
+        this.error(
+          'TEXTUAL_OPERATOR',
+          start,
+          3,
+          `'${not[0]}' is not an operator`,
+          'there is no NOT: use exit_not_0, stdout!~TEXT or != instead',
+        );
+        this.pos += 3;
+        this.skipSpace();
+        if (this.pos >= this.text.length) return null;
+        continue;
+      }
+      if (c === '!' && this.text[start + 1] !== '~' && this.text[start + 1] !== '=') {
+        this.error('UNEXPECTED_CHARACTER', start, 1, "unexpected '!'", 'negate with exit_not_0, stdout!~TEXT or !=');
+        this.pos++;
+        this.skipSpace();
+        const next = this.peek();
+        if (next === undefined || next === '&' || next === '|' || next === ')') return null;
+        continue;
+      }
+      if (c === '(') return this.parseGroup();
+      return this.parseAtom();
     }
-    if (c === '!' && this.text[start + 1] !== '~' && this.text[start + 1] !== '=') {
-      this.error('UNEXPECTED_CHARACTER', start, 1, "unexpected '!'", 'negate with exit_not_0, stdout!~TEXT or !=');
-      this.pos++;
-      this.skipSpace();
-      const next = this.peek();
-      if (next === undefined || next === '&' || next === '|' || next === ')') return null;
-      return this.parseUnary();
-    }
-    if (c === '(') return this.parseGroup();
-    return this.parseAtom();
   }
 
   private parseGroup(): ConditionNode | null {
     const open = this.pos++;
     if (this.depth >= MAX_DEPTH) {
-      this.error('NESTING_TOO_DEEP', open, 1, `parentheses nest deeper than ${MAX_DEPTH} levels`);
+      this.error('NESTING_TOO_DEEP', open, 1, `parentheses nest deeper than ${MAX_DEPTH} levels`, 'split the condition, or remove parentheses that group a single condition');
       this.pos = this.text.length;
+      this.abandoned = true;
       return null;
     }
     this.skipSpace();
@@ -252,6 +282,8 @@ class ConditionParser {
     this.depth++;
     const inner = this.parseOr();
     this.depth--;
+    // Past NESTING_TOO_DEEP the text was skipped: the groups around it are not "unclosed".
+    if (this.abandoned) return null;
     this.skipSpace();
     if (this.peek() === ')') {
       this.pos++;
@@ -376,6 +408,7 @@ class ConditionParser {
 }
 
 function finish(parser: ConditionParser, ast: ConditionNode | null): ParsedCondition {
+  parser.noteDropped();
   const failed = parser.diagnostics.some((d) => d.severity === 'error');
   return { ast: failed ? null : ast, diagnostics: parser.diagnostics };
 }

@@ -1,4 +1,6 @@
 /** Compiler-style diagnostics for task files, conditions and configs. */
+import { escapeControlChars } from '../text/escape-control-chars.js';
+import { boundMessage, excerptAround } from './diagnostic-excerpt.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -41,20 +43,22 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
  *     deploy.txt:12:18: error[UNKNOWN_CONDITION] 'stdot~ok' is not a condition; did you mean 'stdout~ok'?
  *        12 | next=stdot~ok
  *           |      ^^^^^^^^
+ *
+ * Whatever the input, the result is bounded (a source excerpt of ~200 columns around the caret,
+ * long quoted parts of the message shortened) and printable (control characters escaped).
  */
 export function formatDiagnostic(d: Diagnostic, fileName: string, lines?: readonly string[]): string {
-  const where = d.line === undefined ? fileName : `${fileName}:${d.line}:${d.col ?? 1}`;
-  let out = `${where}: ${d.severity}[${d.code}] ${d.message}`;
+  const name = escapeControlChars(fileName);
+  const where = d.line === undefined ? name : `${name}:${d.line}:${d.col ?? 1}`;
+  let out = `${where}: ${d.severity}[${d.code}] ${boundMessage(d.message)}`;
   const source = d.line !== undefined && lines ? lines[d.line - 1] : undefined;
   if (source !== undefined) {
     const gutter = String(d.line).length;
-    const text = source.replace(/\t/g, ' ');
-    const col = Math.max(1, Math.min(d.col ?? 1, text.length + 1));
-    const width = Math.max(1, Math.min(d.length ?? 1, text.length - col + 1));
-    out += `\n ${String(d.line)} | ${text}`;
-    out += `\n ${' '.repeat(gutter)} | ${' '.repeat(col - 1)}${'^'.repeat(width)}`;
+    const excerpt = excerptAround(source, d.col ?? 1, d.length ?? 1);
+    out += `\n ${String(d.line)} | ${excerpt.text}`;
+    out += `\n ${' '.repeat(gutter)} | ${' '.repeat(excerpt.caret)}${'^'.repeat(excerpt.width)}`;
   }
-  if (d.hint) out += `\n ${' '.repeat(d.line !== undefined ? String(d.line).length : 0)} = help: ${d.hint}`;
+  if (d.hint) out += `\n ${' '.repeat(d.line !== undefined ? String(d.line).length : 0)} = help: ${boundMessage(d.hint)}`;
   return out;
 }
 
@@ -76,10 +80,14 @@ export function editDistance(a: string, b: string): number {
 /** The closest candidate within a distance that scales with the word, or undefined. */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
+  const limit = lower.length <= 4 ? 1 : lower.length <= 8 ? 2 : 3;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
     if (c === word) continue;
+    // The distance is at least the difference in length: most candidates need no computing (a file
+    // of a million junk lines asks a million times).
+    if (Math.abs(c.length - lower.length) > limit) continue;
     // A case-only difference counts as the smallest possible typo.
     const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
     if (d < bestDistance) {
@@ -87,6 +95,5 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
       bestDistance = d;
     }
   }
-  const limit = lower.length <= 4 ? 1 : lower.length <= 8 ? 2 : 3;
   return bestDistance <= limit && bestDistance > 0 ? best : undefined;
 }

@@ -28,15 +28,8 @@ export function taskKeyName(key: string): TaskKey | undefined {
 export const BLOCK_TYPES = ['parallel', 'conditional', 'decision'] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 
-/** Variable names that hold secrets are masked wherever values are shown. */
-export function isSecretName(name: string): boolean {
-  const n = name.toUpperCase();
-  return (
-    /^(SECRET|MASK|HIDE|PASSWORD|TOKEN)_/.test(n) ||
-    /_(PASSWORD|TOKEN|SECRET|KEY)$/.test(n) ||
-    /(PASSWORD|SECRET|TOKEN|PASSWD|APIKEY|API_KEY|PRIVATE_KEY)/.test(n)
-  );
-}
+/** Variable names that hold secrets (kept here for existing importers). */
+export { isSecretName } from './secret-names.js';
 
 /** Delimiters of stdout_split/stderr_split. A value not listed is used as a literal separator. */
 export const SPLIT_DELIMITERS: Record<string, RegExp | string> = {

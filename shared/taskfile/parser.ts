@@ -11,6 +11,13 @@ export interface ParseResult {
 const GLOBAL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
+ * Diagnostics kept per parse. A 16 MiB file of junk lines has millions of problems; keeping them all
+ * would cost gigabytes for a report that shows 50. Past the cap, warnings are only counted; the first
+ * error past it is still kept (the file must fail), and one last diagnostic says how many were not kept.
+ */
+export const MAX_PARSE_DIAGNOSTICS = 10_000;
+
+/**
  * Parse task-file text into an AST. Never throws: every problem becomes a positioned diagnostic and
  * parsing continues, so one run reports all of them.
  */
@@ -23,6 +30,19 @@ export function parseTaskFile(text: string, path: string): ParseResult {
   let skipping = false; // inside a task whose id was unusable: its keys are dropped
   let seenPair = false;
   const mayHaveNul = text.includes('\0');
+  let dropped = 0;
+  let droppedFrom = 0;
+  let errorKept = false;
+  /** Whether a diagnostic of this severity would be kept (a suggestion past the cap is not worth computing). */
+  const keeps = (severity: Diagnostic['severity']): boolean => diagnostics.length < MAX_PARSE_DIAGNOSTICS || (severity === 'error' && !errorKept);
+  const report = (d: Diagnostic): void => {
+    if (keeps(d.severity)) {
+      diagnostics.push(d);
+      errorKept ||= d.severity === 'error';
+      return;
+    }
+    if (dropped++ === 0) droppedFrom = d.line ?? 1;
+  };
 
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -31,7 +51,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     if (mayHaveNul && trimmed.includes('\0')) {
-      diagnostics.push({ code: 'NUL_BYTE', severity: 'error', message: 'line contains a NUL byte', line: lineNo, col: indent + 1 + trimmed.indexOf('\0') });
+      report({ code: 'NUL_BYTE', severity: 'error', message: 'line contains a NUL byte', line: lineNo, col: indent + 1 + trimmed.indexOf('\0') });
       continue;
     }
     if (!seenPair && trimmed.startsWith('-')) {
@@ -58,15 +78,15 @@ export function parseTaskFile(text: string, path: string): ParseResult {
       key = firstWord[1]!;
       value = stripComment(firstWord[3]!).trimEnd();
       valueCol = indent + key.length + firstWord[2]!.length + 1;
-      diagnostics.push({
+      report({
         code: 'MISSING_EQUALS', severity: 'warning',
         message: `'${trimmed}' has no '='; read as ${key}=${value}`,
         line: lineNo, col: indent + 1, length: trimmed.length,
         hint: `write '${key}=${value}'`,
       });
     } else {
-      const guess = firstWord ? suggest(firstWord[1]!, TASK_KEYS) : suggest(trimmed, TASK_KEYS);
-      diagnostics.push({
+      const guess = !keeps('error') ? undefined : firstWord ? suggest(firstWord[1]!, TASK_KEYS) : suggest(trimmed, TASK_KEYS);
+      report({
         code: eq === 0 ? 'MISSING_KEY' : 'NOT_A_PAIR', severity: 'error',
         message: eq === 0 ? `'${trimmed}' has no key before '='` : `'${trimmed}' is not a key=value pair`,
         line: lineNo, col: indent + 1, length: trimmed.length,
@@ -83,7 +103,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
       current = undefined;
       const id = /^[0-9]+$/.test(value) ? Number(value) : NaN;
       if (!Number.isSafeInteger(id)) {
-        diagnostics.push({
+        report({
           code: 'INVALID_TASK_ID', severity: 'error',
           message: value === '' ? 'task id is empty' : `task id '${value}' is not a whole number`,
           line: lineNo, col: valueCol, length: Math.max(1, value.length),
@@ -94,7 +114,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
       }
       const existing = ast.tasks.get(id);
       if (existing) {
-        diagnostics.push({
+        report({
           code: 'DUPLICATE_TASK_ID', severity: 'error',
           message: `task ${id} is defined twice (first at line ${existing.line})`,
           line: lineNo, col: valueCol, length: value.length,
@@ -112,7 +132,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
 
     if (!current) {
       if (isTaskKey(key)) {
-        diagnostics.push({
+        report({
           code: 'KEY_OUTSIDE_TASK', severity: 'warning',
           message: `'${key}' is a task key but appears before the first task= line; it is ignored`,
           line: lineNo, col: keyCol, length: key.length,
@@ -121,7 +141,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
         continue;
       }
       if (!GLOBAL_NAME.test(key)) {
-        diagnostics.push({
+        report({
           code: 'INVALID_GLOBAL_NAME', severity: 'error',
           message: `'${key}' is not a valid variable name`,
           line: lineNo, col: keyCol, length: key.length,
@@ -130,11 +150,11 @@ export function parseTaskFile(text: string, path: string): ParseResult {
         continue;
       }
       if (key.length > 64) {
-        diagnostics.push({ code: 'GLOBAL_NAME_TOO_LONG', severity: 'error', message: `variable name '${key}' is longer than 64 characters`, line: lineNo, col: keyCol, length: key.length });
+        report({ code: 'GLOBAL_NAME_TOO_LONG', severity: 'error', message: `variable name '${key}' is longer than 64 characters`, line: lineNo, col: keyCol, length: key.length });
         continue;
       }
       if (ast.globals.has(key)) {
-        diagnostics.push({
+        report({
           code: 'DUPLICATE_GLOBAL', severity: 'warning',
           message: `global '${key}' is defined again (first at line ${ast.globals.get(key)!.line}); the last value wins`,
           line: lineNo, col: keyCol, length: key.length,
@@ -146,8 +166,8 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     // The vocabulary's own string becomes the field's key: one string per key name, not one per line.
     const name = taskKeyName(lower);
     if (name === undefined) {
-      const guess = suggest(lower, TASK_KEYS);
-      diagnostics.push({
+      const guess = keeps('warning') ? suggest(lower, TASK_KEYS) : undefined;
+      report({
         code: 'UNKNOWN_KEY', severity: 'warning',
         message: `task ${current.id}: unknown key '${key}' is ignored${guess ? `; did you mean '${guess}'?` : ''}`,
         line: lineNo, col: keyCol, length: key.length,
@@ -156,13 +176,20 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     }
     const previous = current.fields.get(name);
     if (previous) {
-      diagnostics.push({
+      report({
         code: 'DUPLICATE_KEY', severity: 'warning',
         message: `task ${current.id}: '${lower}' is set again (first at line ${previous.line}); the last value wins`,
         line: lineNo, col: keyCol, length: key.length,
       });
     }
     current.fields.set(name, { key: name, value, line: lineNo, keyCol, valueCol });
+  }
+  if (dropped > 0) {
+    diagnostics.push({
+      code: 'TOO_MANY_DIAGNOSTICS', severity: 'warning',
+      message: `${dropped} more problem(s) from this line on were not recorded (the parser keeps ${MAX_PARSE_DIAGNOSTICS})`,
+      line: droppedFrom, col: 1, hint: 'fix the problems reported first, then validate again',
+    });
   }
   return { ast, diagnostics };
 }

@@ -8,12 +8,15 @@ import type { ConditionNode } from './condition.js';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import type { Task, Workflow } from './model.js';
-import { expandEnv, findPlaceholders, TASK_VAR } from './variables.js';
+import { findPlaceholders, TASK_VAR } from './variables.js';
+import { checkEnvironment, expandGlobals } from './validate-env.js';
+import type { EnvCheckOptions } from './validate-env.js';
 import type { Placeholder } from './variables.js';
 import { analyseFlow, canRunBefore } from './flow-analysis.js';
 import { TaskChecker } from './validate-task.js';
 import type { Inventory } from '../inventory/model.js';
 import { checkHostPlaceholder } from './host-placeholder-check.js';
+import { findEndlessCycles } from './endless-cycles.js';
 
 export { parseAggregate, parseSplit } from './validate-task.js';
 
@@ -21,12 +24,27 @@ export interface ValidateOptions {
   env: NodeJS.ProcessEnv;
   /** Known exec type names, aliases included (lower-case). */
   execTypes: ReadonlySet<string>;
-  /** Env references in globals must start with TASKER_ (peer's --strict-env-validation). */
+  /** Environment references (globals, arguments) must start with TASKER_ (--strict-env-validation). */
   strictEnv?: boolean;
+  /**
+   * Whether a task runs through a shell, which expands `$VAR` itself (undefined: cannot tell
+   * before the run). The CLI knows the configured exec types and the default; without it, a task
+   * runs in a shell when its `exec` names one.
+   */
+  runsInShell?: EnvCheckOptions['runsInShell'];
   /** Where this run starts (--start-from): flow from there counts as reachable too. */
   startFrom?: number;
   /** The inventory for `hostnames=@group` (--inventory, config `inventory:`). */
   inventory?: Inventory;
+}
+
+const SHELL_NAMES = new Set(['shell', 'bash', 'sh', '/bin/bash', '/bin/sh', 'cmd']);
+
+/** The default for ValidateOptions.runsInShell: the task's `exec` names a shell (no exec: the default type, not a shell). */
+function runsInShellByName(task: Task, resolveGlobals: (text: string) => string): boolean | undefined {
+  if (task.exec === undefined) return false;
+  const name = resolveGlobals(task.exec).trim().toLowerCase();
+  return name.includes('@') ? undefined : SHELL_NAMES.has(name);
 }
 
 const ROUTING_KEYS = ['next', 'loop', 'on_success', 'on_failure', 'goto'];
@@ -38,29 +56,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
   };
 
   // Globals: environment expansion now; chained @X@ references resolve at use time.
-  const globals = new Map<string, string>();
-  for (const g of ast.globals.values()) {
-    const { text, missing } = expandEnv(g.value, opts.env);
-    globals.set(g.name, text);
-    for (const name of missing) {
-      diagnostics.push({
-        code: 'UNSET_ENV_VAR', severity: 'warning',
-        message: `global '${g.name}' refers to environment variable $${name}, which is not set; it stays literal`,
-        line: g.line, col: g.valueCol + Math.max(0, g.value.indexOf(name) - 1), length: name.length + 1,
-      });
-    }
-    if (opts.strictEnv) {
-      for (const m of g.value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
-        if (!m[1]!.startsWith('TASKER_')) {
-          diagnostics.push({
-            code: 'ENV_NOT_ALLOWED', severity: 'error',
-            message: `global '${g.name}' uses $${m[1]}; with --strict-env-validation only TASKER_* variables are allowed`,
-            line: g.line, col: g.valueCol + m.index!, length: m[0].length,
-          });
-        }
-      }
-    }
-  }
+  const globals = expandGlobals(ast, opts.env);
 
   const checker = new TaskChecker(globals, opts.execTypes, diagnostics, opts.inventory);
   const tasks = new Map<number, Task>();
@@ -113,12 +109,14 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
   }
 
   checkVariables(workflow, diagnostics);
+  checkEnvironment(ast, tasks, globals, { env: opts.env, strictEnv: opts.strictEnv, runsInShell: opts.runsInShell ?? runsInShellByName }, diagnostics);
   const top = ids.filter((id) => !subtaskIds.has(id));
   if (top.length > 0 && !tasks.has(0)) {
     const first = tasks.get(top[0]!)!;
     diagnostics.push({ code: 'NO_TASK_ZERO', severity: 'warning', message: `there is no task 0; the workflow starts at task ${first.id}`, line: first.line, col: 1, length: `task=${first.id}`.length });
   }
   diagnostics.push(...analyseFlow(workflow, opts.startFrom));
+  diagnostics.push(...findEndlessCycles(workflow));
   return { workflow, diagnostics };
 }
 

@@ -1,4 +1,5 @@
 /** Placeholders `@NAME@` and `@N_stdout@`, environment expansion of globals, and secret masking. */
+import { allEnvReferences, expandEnvText } from './env-expand.js';
 import { isSecretName } from './keys.js';
 
 /** `@N_field@` of a task result. Field names are case-insensitive. */
@@ -76,24 +77,18 @@ function substituteOnce(text: string, lookup: (name: string) => string | undefin
   return out === undefined ? undefined : out + text.slice(copied);
 }
 
-/** `$VAR` / `${VAR}` from the environment; unset variables stay literal (as the peer). */
+/**
+ * `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}` from the environment (see env-expand.ts);
+ * unset variables without a default stay literal and are named in `missing`.
+ */
 export function expandEnv(text: string, env: NodeJS.ProcessEnv): { text: string; missing: string[] } {
-  const missing: string[] = [];
-  const out = text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, braced?: string, bare?: string) => {
-    const name = (braced ?? bare)!;
-    const v = env[name];
-    if (v === undefined) {
-      missing.push(name);
-      return whole;
-    }
-    return v;
-  });
-  return { text: out, missing };
+  const r = expandEnvText(text, env);
+  return { text: r.text, missing: r.missing.map((m) => m.name) };
 }
 
-/** Names of environment variables a text refers to. */
+/** Names of environment variables a text refers to (defaults' own references included). */
 export function envReferences(text: string): string[] {
-  return [...text.matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g)].map((m) => (m[1] ?? m[2])!);
+  return allEnvReferences(text).map((r) => r.name);
 }
 
 export function maskValue(value: string): string {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentExecutor } from '../../controller/agents/index.js';
-import { runAgentCli, startAgent, type AgentProcess } from './agent-process.js';
+import { plainSpec, runAgentCli, startAgent, type AgentProcess } from './agent-process.js';
 
 let dir: string;
 let agent: AgentProcess | undefined;
@@ -22,10 +22,11 @@ test('--config: agent section and the shared exec_types templates are used', asy
   await writeFile(fakePbrun, '#!/bin/sh\nprintf "[%s]" "$@"\n', { mode: 0o755 });
   await writeFile(
     cfg,
-    ['agent:', '  listen: 127.0.0.1:0', '  max_concurrent: 3', '  allow_exec: [pbrun, local]', 'exec_types:', '  pbrun:', `    binary: ${fakePbrun}`, ''].join('\n'),
+    ['agent:', `  listen: unix:${join(dir, 'sock', 'agent.sock')}`, '  max_concurrent: 3', '  allow_exec: [pbrun, local]', 'exec_types:', '  pbrun:', `    binary: ${fakePbrun}`, ''].join('\n'),
   );
   agent = await startAgent(['--config', cfg]);
-  const ex = createAgentExecutor({ name: 'cfg', kind: 'plain', address: agent.address });
+  t.is(agent.address, `unix:${join(dir, 'sock', 'agent.sock')}`);
+  const ex = createAgentExecutor(plainSpec(agent, 'cfg'));
   try {
     const info = await ex.probe();
     t.is(info.max_concurrent, 3);

@@ -178,7 +178,7 @@ test('bad requests get INVALID_ARGUMENT naming the field', async (t) => {
 test('without TLS the agent refuses a non-loopback listen address (exit 2)', async (t) => {
   const r = await runAgentCli(['serve', '--listen', '0.0.0.0:0']);
   t.is(r.code, 2);
-  t.regex(r.stderr, /refusing to listen on 0\.0\.0\.0:0 without TLS: plaintext is only allowed on loopback/);
+  t.regex(r.stderr, /refusing to listen on 0\.0\.0\.0:0 without TLS: plaintext TCP is never allowed off loopback/);
 });
 
 test('--allow-exec restricts exec types', async (t) => {

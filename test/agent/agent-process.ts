@@ -8,7 +8,9 @@ import { killWithTestProcess } from '../helpers/child-cleanup.js';
 
 /** A real `tasker-agent serve` process started for a test. */
 export interface AgentProcess {
+  /** `127.0.0.1:PORT`, or `unix:PATH` for an agent on a Unix socket. */
   address: string;
+  /** 0 on a Unix socket. */
   port: number;
   pid: number;
   child: ChildProcess;
@@ -48,7 +50,7 @@ export async function startAgent(args: string[], opts: { wrap?: (argv: string[])
   });
   return {
     address,
-    port: Number(/:(\d+)$/.exec(address)![1]),
+    port: address.startsWith('unix:') ? 0 : Number(/:(\d+)$/.exec(address)![1]),
     pid: child.pid!,
     child,
     log: () => err,
@@ -58,6 +60,16 @@ export async function startAgent(args: string[], opts: { wrap?: (argv: string[])
       return exited;
     },
   };
+}
+
+/** `unix:PATH` of a socket in a fresh 0700 directory (for `--listen`); the directory is the caller's to remove. */
+export async function freshSocket(): Promise<string> {
+  return `unix:${join(await mkdtemp(join(tmpdir(), 'tasker-agent-sock-')), 'agent.sock')}`;
+}
+
+/** How the controller reaches a plaintext agent started here: its Unix socket, or loopback TCP. */
+export function plainSpec(agent: { address: string }, name = 'a'): { name: string; kind: 'unix'; path: string } | { name: string; kind: 'plain'; address: string } {
+  return agent.address.startsWith('unix:') ? { name, kind: 'unix', path: agent.address.slice(5) } : { name, kind: 'plain', address: agent.address };
 }
 
 /** Run the CLI once (not serve) and collect its output. */

@@ -43,7 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.serial('1 GiB of stdout to a client that stops reading, then reads slowly: the task is held back, agent memory stays bounded, every byte arrives', async (t) => {
   t.timeout(280_000);
-  const agent = await startAgent(['--listen', '127.0.0.1:0', '--log-level', 'warn']);
+  const agent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback', '--log-level', 'warn']);
   started.push(agent);
   const [grpc, protos] = await Promise.all([import('@grpc/grpc-js'), loadProtos()]);
   const client = new protos.agent.tasker.agent.v1.Agent(agent.address, grpc.credentials.createInsecure());
@@ -103,7 +103,7 @@ test.serial('1 GiB of stdout to a client that stops reading, then reads slowly: 
 
 test.serial('tasker -r with a 1 GB task on an agent: controller and agent memory stay bounded, the run completes and the log holds the stream', async (t) => {
   t.timeout(280_000);
-  const agent = await startAgent(['--listen', '127.0.0.1:0', '--log-level', 'warn']);
+  const agent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback', '--log-level', 'warn']);
   started.push(agent);
   const dir = tempDir('tasker-agent-1gb-');
   writeFileSync(join(dir, 'f.txt'), `task=0\nhostname=localhost\nexec=local\nagent=${agent.address}\ncommand=head\narguments=-c 1000000000 /dev/zero\ntimeout=600\n`);

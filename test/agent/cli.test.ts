@@ -25,7 +25,7 @@ test('--version and --help', async (t) => {
   t.is(io.out, 'tasker-agent 0.1.0\n');
   const help = fakeIo();
   t.is(await run(['--help'], help), 0);
-  t.regex(help.out, /usage: tasker-agent serve --listen HOST:PORT/);
+  t.regex(help.out, /usage: tasker-agent serve --listen unix:PATH\|HOST:PORT/);
   t.regex(help.out, /tasker-agent certs init --dir DIR/);
   t.regex(help.out, /tasker-agent install --ssh USER@HOST/);
 });

@@ -1,11 +1,11 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentExecutor } from '../../controller/agents/index.js';
-import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { startSshd, type TestSshd } from '../helpers/sshd.js';
 import { eventually, runAgentCli } from './agent-process.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -44,13 +44,13 @@ function terminate(pid: number): void {
   }
 }
 
-/** Run an installed agent's task through the tunnel and return its stdout. */
-async function runThroughTunnel(s: TestSshd, port: number, command: string, args: string, user = s.user): Promise<string> {
+/** Run an installed agent's task through the tunnel to its Unix socket and return its stdout. */
+async function runThroughTunnel(s: TestSshd, socket: string, command: string, args: string, user = s.user): Promise<string> {
   const ex = createAgentExecutor({
     name: 'installed',
     kind: 'ssh',
     ssh: { host: s.host, port: s.port, user, identity: s.identity, knownHosts: s.knownHosts },
-    port,
+    socket,
   });
   try {
     const res = await ex.execute({ runId: 'install', taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 10_000 });
@@ -63,7 +63,7 @@ async function runThroughTunnel(s: TestSshd, port: number, command: string, args
 
 /**
  * The systemd host the installer expects, without systemd: sshd runs in a private mount namespace
- * where /run/systemd/system exists (systemd's "booted" marker), /etc is an overlay (the unit file
+ * where /run is private and /run/systemd/system exists (systemd's "booted" marker), /etc is an overlay (the unit file
  * and the new service user land in the overlay, not on this machine), and the sessions find the
  * fixture `systemctl`/`journalctl` first on PATH. The fixture systemctl starts the unit's ExecStart
  * as its User=, so the agent really runs and the installer's health check goes through the tunnel.
@@ -71,8 +71,9 @@ async function runThroughTunnel(s: TestSshd, port: number, command: string, args
 async function startSystemdLikeSshd(fixtureDir: string, etcUpper: string, etcWork: string, extraSetup: string[] = []): Promise<TestSshd> {
   const setup = [
     `mount -t overlay overlay -o lowerdir=/etc,upperdir=${etcUpper},workdir=${etcWork} /etc`,
-    'mount -t tmpfs tmpfs /run/systemd',
-    'mkdir -p /run/systemd/system /etc/systemd/system',
+    // A private /run, as a booted host has: RuntimeDirectory= (the agent's socket) lands there.
+    'mount -t tmpfs tmpfs /run',
+    'mkdir -p /run/sshd /run/systemd/system /etc/systemd/system',
     ...extraSetup,
     'exec "$@"',
   ].join(' && ');
@@ -98,19 +99,20 @@ test('install as root on a systemd host: service user, unit file, enable + resta
   for (const d of [fixtureDir, etcUpper, etcWork, target]) mkdirSync(d);
   chmodSync(base, 0o755); // the service user must reach PREFIX, as it can /opt/tasker-agent
   const s = await startSystemdLikeSshd(fixtureDir, etcUpper, etcWork);
-  const port = await freePort();
+  const socket = '/run/tasker-agent/agent.sock'; // in sshd's private /run
   let agentPid = 0;
   try {
     const r = await runAgentCli([
       'install', '--ssh', `${s.user}@127.0.0.1`, '--port', String(s.port), '--identity', s.identity,
-      '--known-hosts', s.knownHosts, '--listen-port', String(port), '--prefix', target,
+      '--known-hosts', s.knownHosts, '--prefix', target,
     ]);
     const pidfile = join(fixtureDir, 'tasker-agent.pid');
     if (existsSync(pidfile)) agentPid = Number(readFileSync(pidfile, 'utf8'));
     t.is(r.code, 0, r.stderr + r.stdout);
     t.regex(r.stdout, /systemd unit tasker-agent\.service installed, enabled and \(re\)started as user tasker-agent/);
     t.regex(r.stdout, /healthy \(SERVING\), version 0\.1\.0/);
-    t.regex(r.stdout, new RegExp(`installed tasker-agent 0\\.1\\.0 in ${target} \\(systemd\\)`));
+    t.regex(r.stdout, new RegExp(`installed tasker-agent 0\\.1\\.0 in ${target} \\(systemd\\); it listens on unix:${socket}`));
+    t.regex(r.stdout, /listen unix:\/run\/tasker-agent\/agent\.sock, Unix socket, only its user \(and root\) can connect/);
     t.notRegex(r.stdout, /nohup/);
     t.is(readFileSync(join(fixtureDir, 'calls'), 'utf8'), 'daemon-reload\nenable tasker-agent\nrestart tasker-agent\n');
 
@@ -121,6 +123,9 @@ test('install as root on a systemd host: service user, unit file, enable + resta
     t.regex(unit, /^Group=tasker-agent$/m);
     t.regex(unit, new RegExp(`^ExecStart=\\S*node ${target}/app/dist/agent/cli/tasker-agent\\.js serve --config ${target}/etc/agent\\.yaml$`, 'm'));
     t.regex(unit, new RegExp(`^ReadWritePaths=${target}/log ${target}/run$`, 'm'));
+    t.regex(unit, /^RuntimeDirectory=tasker-agent$/m);
+    t.regex(unit, /^RuntimeDirectoryMode=0700$/m);
+    t.is(readFileSync(join(target, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "unix:${socket}"\n`);
     const passwd = readFileSync(join(etcUpper, 'passwd'), 'utf8');
     const uid = Number(/^tasker-agent:x:(\d+):/m.exec(passwd)?.[1]);
     t.true(uid > 0, 'the service user exists (in the overlay /etc)');
@@ -128,12 +133,15 @@ test('install as root on a systemd host: service user, unit file, enable + resta
     // The agent runs as that user and serves tasks through the tunnel.
     t.true(agentPid > 0);
     t.regex(readFileSync(`/proc/${agentPid}/status`, 'utf8'), new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
-    t.is(await runThroughTunnel(s, port, 'id', '-un'), 'tasker-agent\n');
+    t.is(await runThroughTunnel(s, socket, 'id', '-un'), 'tasker-agent\n');
+    // The socket and its directory belong to the service user, closed to everyone else.
+    const ls = execFileSync('nsenter', ['-t', String(s.pid), '-m', 'stat', '-c', '%a %u %F', '/run/tasker-agent', socket], { encoding: 'utf8' });
+    t.is(ls, `700 ${uid} directory\n600 ${uid} socket\n`);
 
     // A second install (upgrade) restarts the unit: the old agent is stopped, a new one answers.
     const again = await runAgentCli([
       'install', '--ssh', `${s.user}@127.0.0.1`, '--port', String(s.port), '--identity', s.identity,
-      '--known-hosts', s.knownHosts, '--listen-port', String(port), '--prefix', target,
+      '--known-hosts', s.knownHosts, '--prefix', target,
     ]);
     t.is(again.code, 0, again.stderr);
     const newPid = Number(readFileSync(pidfile, 'utf8'));
@@ -141,7 +149,7 @@ test('install as root on a systemd host: service user, unit file, enable + resta
     await eventually(() => !existsSync(`/proc/${agentPid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${agentPid}/status`, 'utf8')));
     agentPid = newPid;
     t.is(readFileSync(join(fixtureDir, 'calls'), 'utf8').split('\n').filter((l) => l === 'restart tasker-agent').length, 2);
-    t.is(await runThroughTunnel(s, port, 'echo', 'upgraded'), 'upgraded\n');
+    t.is(await runThroughTunnel(s, socket, 'echo', 'upgraded'), 'upgraded\n');
   } finally {
     if (agentPid) terminate(agentPid);
     await s.stop();
@@ -151,10 +159,10 @@ test('install as root on a systemd host: service user, unit file, enable + resta
 
 test('install over SSH places the package, writes config, starts the agent (nohup without systemd) and it answers', async (t) => {
   t.true(existsSync(join(root, 'dist', 'agent', 'cli', 'tasker-agent.js')), 'dist/ must be built');
-  const port = await freePort();
+  const socket = join(prefix, 'run', 'agent.sock');
   const r = await runAgentCli([
     'install', '--ssh', `${sshd.user}@127.0.0.1`, '--port', String(sshd.port), '--identity', sshd.identity,
-    '--known-hosts', sshd.knownHosts, '--listen-port', String(port), '--prefix', prefix,
+    '--known-hosts', sshd.knownHosts, '--prefix', prefix,
   ]);
   const pidfile = join(prefix, 'run', 'agent.pid');
   if (existsSync(pidfile)) pidsToStop.push(Number(readFileSync(pidfile, 'utf8')));
@@ -164,7 +172,9 @@ test('install over SSH places the package, writes config, starts the agent (nohu
   t.true(existsSync(join(prefix, 'app', 'dist', 'agent', 'cli', 'tasker-agent.js')));
   t.true(existsSync(join(prefix, 'app', 'node_modules', '@grpc', 'grpc-js', 'package.json')));
   t.false(existsSync(join(prefix, 'app', 'node_modules', 'typescript')), 'dev dependencies are not shipped');
-  t.is(readFileSync(join(prefix, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "127.0.0.1:${port}"\n`);
+  t.is(readFileSync(join(prefix, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "unix:${socket}"\n`);
+  t.is(statSync(join(prefix, 'run')).mode & 0o777, 0o700);
+  t.is(statSync(socket).mode & 0o777, 0o600);
   // The documented nohup way: pid in PREFIX/run/agent.pid, log in PREFIX/log/agent.log, own session.
   const pid = Number(readFileSync(pidfile, 'utf8'));
   t.regex(r.stdout, new RegExp(`agent started, pid ${pid}`));
@@ -172,13 +182,16 @@ test('install over SSH places the package, writes config, starts the agent (nohu
   const sid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[3]);
   t.is(sid, pid, 'setsid: the agent leads its own session');
   t.true(existsSync(join(prefix, 'log', 'agent.log')));
+  // The agent's log is its own: 0600 in a 0700 directory, whatever the login's umask.
+  t.is(statSync(join(prefix, 'log', 'agent.log')).mode & 0o777, 0o600);
+  t.is(statSync(join(prefix, 'log')).mode & 0o777, 0o700);
 
   // The installed agent runs tasks through the tunnel like any configured agent.
   const ex = createAgentExecutor({
     name: 'installed',
     kind: 'ssh',
     ssh: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts },
-    port,
+    socket,
   });
   try {
     const res = await ex.execute({
@@ -195,6 +208,15 @@ test('install reports a usage error naming the flag', async (t) => {
   const r = await runAgentCli(['install', '--port', '22']);
   t.is(r.code, 2);
   t.regex(r.stderr, /--ssh USER@HOST is required\nusage: tasker-agent install --ssh/);
+});
+
+test('install: a plaintext TCP agent must be asked for (--insecure-loopback); the default is a Unix socket', async (t) => {
+  const r = await runAgentCli(['install', '--ssh', 'ops@jump2', '--listen-port', '50051']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /--listen-port\/--listen-host make a TCP agent: give --tls-ca\/--tls-cert\/--tls-key \(mutual TLS\), or --insecure-loopback .*the default is a Unix socket \(--socket PATH\)/);
+  const rel = await runAgentCli(['install', '--ssh', 'ops@jump2', '--socket', 'run/a.sock']);
+  t.is(rel.code, 2);
+  t.regex(rel.stderr, /--socket must be an absolute path on the host, got `run\/a\.sock`/);
 });
 
 test('install as a non-root user on a systemd host: says so, starts the agent with setsid nohup, and it answers', async (t) => {
@@ -216,13 +238,12 @@ test('install as a non-root user on a systemd host: says so, starts the agent wi
     `useradd --create-home --home-dir ${home} --shell /bin/sh --password '*' tasker-op`,
   ]);
   chmodSync(s.dir, 0o755); // sshd reads authorized_keys as the user logging in
-  const port = await freePort();
   const target = join(home, 'agent');
   let agentPid = 0;
   try {
     const r = await runAgentCli([
       'install', '--ssh', 'tasker-op@127.0.0.1', '--port', String(s.port), '--identity', s.identity,
-      '--known-hosts', s.knownHosts, '--listen-port', String(port), '--prefix', target,
+      '--known-hosts', s.knownHosts, '--prefix', target,
     ]);
     const pidfile = join(target, 'run', 'agent.pid');
     if (existsSync(pidfile)) agentPid = Number(readFileSync(pidfile, 'utf8'));
@@ -232,7 +253,7 @@ test('install as a non-root user on a systemd host: says so, starts the agent wi
     t.regex(r.stdout, new RegExp(`installed tasker-agent 0\\.1\\.0 in ${target} \\(nohup, pid ${agentPid}\\)`));
     t.false(existsSync(join(fixtureDir, 'calls')), 'systemctl was not called');
     t.false(existsSync(join(etcUpper, 'systemd', 'system', 'tasker-agent.service')), 'no unit written');
-    t.is(await runThroughTunnel(s, port, 'id', '-un', 'tasker-op'), 'tasker-op\n');
+    t.is(await runThroughTunnel(s, join(target, 'run', 'agent.sock'), 'id', '-un', 'tasker-op'), 'tasker-op\n');
   } finally {
     if (agentPid) terminate(agentPid);
     await s.stop();

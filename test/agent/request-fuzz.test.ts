@@ -18,7 +18,7 @@ let agent: AgentProcess;
 let conn: AgentConnection;
 
 test.before(async () => {
-  agent = await startAgent(['--listen', '127.0.0.1:0', '--allow-exec', 'local']);
+  agent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback', '--allow-exec', 'local']);
   conn = await openAgentConnection({ name: 'fuzz', kind: 'plain', address: agent.address });
 });
 

@@ -15,7 +15,7 @@ import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { SessionRequest } from '../../shared/proto/generated/tasker/agent/v1/SessionRequest.js';
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import { tempDir } from '../helpers/run-cli.js';
-import { createPki, eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from './agent-process.js';
+import { createPki, eventually, freshSocket, processesMatching, startAgent, uniqueSleep, type AgentProcess } from './agent-process.js';
 
 type Event = SessionEvent__Output;
 
@@ -23,7 +23,8 @@ let agent: AgentProcess;
 const extraAgents: AgentProcess[] = [];
 
 test.before(async () => {
-  agent = await startAgent(['--listen', '127.0.0.1:0']);
+  // On a Unix socket, the default transport (grpc-js dials `unix:PATH` as well).
+  agent = await startAgent(['--listen', await freshSocket()]);
 });
 
 test.after.always(async () => {
@@ -398,7 +399,7 @@ test.serial('pause stops a call\'s output while its program waits; resume delive
 
 test.serial('drain (SIGTERM): the running call finishes, a new call gets UNAVAILABLE, then the session ends and the agent exits', async (t) => {
   t.timeout(60_000);
-  const a = await startAgent(['--listen', '127.0.0.1:0', '--drain-timeout', '30']);
+  const a = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback', '--drain-timeout', '30']);
   extraAgents.push(a);
   const client = await newClient(a.address);
   const s = new SessionClient(client, 'session-drain');

@@ -1,5 +1,6 @@
 /** Connection settings, authentication, TLS and the errors an operator sees when NATS is not right. */
 import test from 'ava';
+import { subjects } from '../../shared/nats/subjects.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -176,6 +177,13 @@ test('deploy/nats-server.conf: its controller and agent roles run a job; an agen
     const nc = await connectNats({ servers: server.url, auth: { user: 'agent', pass: 'CHANGE-ME-agent' } });
     const { jetstream } = await import('@nats-io/jetstream');
     await t.throwsAsync(jetstream(nc).publish('tasker.jobs.deploy.x.1', 'no', { timeout: 2000 }));
+    // Agents ask each other whether they still hold a job, and answer (claim-job.ts).
+    nc.subscribe(subjects.holds('i1'), { callback: (_e, m) => m.respond(new TextEncoder().encode('{"holding":true}')) });
+    await nc.flush();
+    const asker = await connectNats({ servers: server.url, auth: { user: 'agent', pass: 'CHANGE-ME-agent' } });
+    const reply = await asker.request(subjects.holds('i1'), new TextEncoder().encode('{}'), { timeout: 2000 });
+    t.is(new TextDecoder().decode(reply.data), '{"holding":true}');
+    await asker.close();
     await nc.close();
   } finally {
     agent.kill('SIGKILL');

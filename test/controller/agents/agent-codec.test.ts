@@ -30,6 +30,9 @@ test('ExecuteRequest', requests, 'execute', {
 test('ExecuteRequest, pipelined (call_id, after_call)', requests, 'execute', {
   run_id: 'r', task_id: '4', exec_type: 'local', hostname: 'h', command: 'c', arguments: '', timeout_ms: 5000, output_cap: 0, call_id: 'c12', after_call: 'c11',
 });
+test('ExecuteRequest with secret values to mask (one empty)', requests, 'execute', {
+  run_id: 'r', task_id: '1', exec_type: 'local', hostname: 'h', command: 'c', arguments: 'a', timeout_ms: 5000, output_cap: 0, secret_values: ['hunter2', '', 'pässwörd'],
+});
 test('ExecuteRequest with defaults', requests, 'execute', { run_id: '', task_id: '0', exec_type: 'local', hostname: '', command: 'x', arguments: '', timeout_ms: 0, output_cap: 0 });
 test('ExecuteRequest with a timeout of a day', requests, 'execute', { run_id: 'r', task_id: '1', exec_type: 'local', hostname: 'h', command: 'c', arguments: 'a', timeout_ms: 86_415_000, output_cap: 64 * 1024 * 1024 });
 test('SessionRequest execute', requests, 'session', {

@@ -44,11 +44,35 @@ test('config problems name the key', (t) => {
   });
   t.deepEqual(c.problems, [
     'agents.a: tls {ca, cert, key} is required for a non-loopback address (10.0.0.1:50051); or use ssh + port',
-    "agents.b.port (the agent's loopback port on the SSH host) is required",
-    'agents.c.address must be HOST:PORT, got `nope`',
+    "agents.b.port (the agent's loopback port on the SSH host) or agents.b.address: unix:PATH (its socket there) is required",
+    'agents.c.address must be HOST:PORT or unix:PATH, got `nope`',
     'agents.d.tls.cert is required',
     'agents.d.tls.key is required',
   ]);
+});
+
+test('unix:PATH agents: local socket (relative to the config), through ssh to a socket, ad hoc; wrong combinations name the key', (t) => {
+  const c = parseAgentsConfig(
+    {
+      agents: {
+        here: { address: 'unix:run/agent.sock' },
+        there: { ssh: { host: 'j2', user: 'ops' }, address: 'unix:/run/tasker-agent/agent.sock' },
+        both: { ssh: { host: 'j3' }, address: 'unix:/run/a.sock', port: 50051 },
+        tcp: { ssh: { host: 'j4' }, address: 'j4:50051' },
+        empty: { address: 'unix:' },
+      },
+    },
+    '/etc/tasker/tasker.yaml',
+  );
+  t.deepEqual(c.agents.get('here'), { name: 'here', kind: 'unix', path: '/etc/tasker/run/agent.sock' });
+  t.deepEqual(c.agents.get('there'), { name: 'there', kind: 'ssh', ssh: { host: 'j2', user: 'ops' }, socket: '/run/tasker-agent/agent.sock' });
+  t.deepEqual(c.problems, [
+    'agents.both: give either port or address: unix:PATH with ssh, not both',
+    "agents.tcp: with ssh, give port (the agent's loopback port) or address: unix:PATH (its socket there), not address j4:50051",
+    'agents.empty.address unix:PATH needs a socket path, got `unix:`',
+  ]);
+  t.deepEqual(c.issues.map((i) => i.path), [['agents', 'both'], ['agents', 'tcp'], ['agents', 'empty', 'address']]);
+  t.deepEqual(lookupAgentSpec('unix:/run/x.sock', parseAgentsConfig({})).spec, { name: 'unix:/run/x.sock', kind: 'unix', path: '/run/x.sock' });
 });
 
 test('ad-hoc HOST:PORT: loopback plain, remote needs agent_tls, unknown names are named', (t) => {

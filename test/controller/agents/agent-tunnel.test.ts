@@ -2,7 +2,7 @@ import test from 'ava';
 import { checkAgents, createAgentExecutor, type AgentSpec } from '../../../controller/agents/index.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
+import { eventually, freshSocket, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
 
 let sshd: TestSshd;
 let agent: AgentProcess;
@@ -26,7 +26,7 @@ const spec = (): AgentSpec => ({
 
 test.before(async () => {
   sshd = await startSshd();
-  agent = await startAgent(['--listen', '127.0.0.1:0']);
+  agent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback']);
 });
 
 test.after.always(async () => {
@@ -89,4 +89,21 @@ test('an unreachable SSH host or agent port is a named problem before the run', 
   t.is(problems.length, 1);
   t.is(problems[0]!.agent, 'jump2');
   t.regex(problems[0]!.message, /agent jump2 \(ssh .* → 127\.0\.0\.1:1\): not reachable/);
+});
+
+test('through SSH to an agent\'s Unix socket (streamlocal): runs; a socket path with no agent is named', async (t) => {
+  const unixAgent = await startAgent(['--listen', await freshSocket()]);
+  const ssh = spec().ssh;
+  const socket = unixAgent.address.slice('unix:'.length);
+  const ex = createAgentExecutor({ name: 'jump2', kind: 'ssh', ssh, socket });
+  try {
+    t.deepEqual(await checkAgents([ex]), []);
+    const r = await ex.execute(req('echo', 'through the socket'));
+    t.is(r.stdout, 'through the socket\n');
+  } finally {
+    await ex.close();
+    await unixAgent.stop();
+  }
+  const [gone] = await checkAgents([{ name: 'jump2', kind: 'ssh', ssh, socket }]);
+  t.regex(gone!.message, new RegExp(`agent jump2 \\(ssh .* → unix:${socket}\\): not reachable: the SSH server could not open unix:${socket}: `));
 });

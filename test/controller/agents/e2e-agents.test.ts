@@ -1,5 +1,6 @@
 /**
- * A controller and two real agents — one over mutual TLS, one on loopback behind a real sshd — run
+ * A controller and two real agents — one over mutual TLS, one on a Unix socket behind a real sshd
+ * (the tunnel forwards to the socket: OpenSSH streamlocal) — run
  * the seed workflow and a 100-task file with the same results as a local run.
  */
 import test from 'ava';
@@ -7,7 +8,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, spawnTasker, tempDir } from '../../helpers/run-cli.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
+import { createPki, freshSocket, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
 
 let sshd: TestSshd;
 let pki: TestPki;
@@ -28,7 +29,7 @@ test.before(async () => {
   sshd = await startSshd();
   pki = await createPki();
   tlsAgent = await startAgent(['--listen', '127.0.0.1:0', '--tls-ca', pki.ca, '--tls-cert', pki.agent.cert, '--tls-key', pki.agent.key]);
-  tunnelAgent = await startAgent(['--listen', '127.0.0.1:0']);
+  tunnelAgent = await startAgent(['--listen', await freshSocket()]);
   config = join(stateDir, 'tasker.yaml');
   writeFileSync(config, [
     'agents:',
@@ -37,7 +38,7 @@ test.before(async () => {
     `    tls: {ca: "${pki.ca}", cert: "${pki.controller.cert}", key: "${pki.controller.key}", server_name: localhost}`,
     '  jump-ssh:',
     `    ssh: {host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity: "${sshd.identity}", known_hosts: "${sshd.knownHosts}"}`,
-    `    port: ${tunnelAgent.port}`,
+    `    address: "${tunnelAgent.address}"`,
     '',
   ].join('\n'));
 });
@@ -101,9 +102,9 @@ test.serial('a 100-task file, tasks split between the two agents by agent=, matc
 });
 
 test.serial('an agent killed mid-task fails that task within seconds and routing proceeds', async (t) => {
-  const victim = await startAgent(['--listen', '127.0.0.1:0']);
+  const victim = await startAgent(['--listen', await freshSocket()]);
   const dir = tempDir();
-  writeFileSync(join(dir, 'f.txt'), `task=0\nhostname=localhost\nexec=local\ncommand=sleep\narguments=300\ntimeout=600\nagent=127.0.0.1:${victim.port}\non_failure=2\n\ntask=1\nhostname=localhost\nexec=local\ncommand=echo\narguments=not me\n\ntask=2\nhostname=localhost\nexec=local\ncommand=echo\narguments=handled\n`);
+  writeFileSync(join(dir, 'f.txt'), `task=0\nhostname=localhost\nexec=local\ncommand=sleep\narguments=300\ntimeout=600\nagent=${victim.address}\non_failure=2\n\ntask=1\nhostname=localhost\nexec=local\ncommand=echo\narguments=not me\n\ntask=2\nhostname=localhost\nexec=local\ncommand=echo\narguments=handled\n`);
   let killedAt = 0;
   const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config], {
     cwd: dir,

@@ -20,7 +20,7 @@ test.after.always(async () => {
 });
 
 async function agent(): Promise<AgentProcess> {
-  const a = await startAgent(['--listen', '127.0.0.1:0']);
+  const a = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback']);
   started.push(a);
   return a;
 }
@@ -143,7 +143,7 @@ test('messages larger than one HTTP/2 frame and many small ones arrive intact an
 for (const way of ['Execute calls', 'a Session'] as const) test(`an agent restarted between tasks: the next task opens a new connection and runs (${way})`, async (t) => {
   const { freePort } = await import('../../helpers/sshd.js');
   const port = await freePort();
-  const first = await startAgent(['--listen', `127.0.0.1:${port}`]);
+  const first = await startAgent(['--listen', `127.0.0.1:${port}`, '--insecure-loopback']);
   started.push(first);
   const ex = createAgentExecutor({ name: 'restarted', kind: 'plain', address: `127.0.0.1:${port}` });
   const echo = (text: string) =>
@@ -155,7 +155,7 @@ for (const way of ['Execute calls', 'a Session'] as const) test(`an agent restar
     const down = await echo('nobody');
     t.is(down.exitCode, 255);
     t.regex(down.stderr, /agent restarted \(127\.0\.0\.1:\d+, plaintext loopback\) not reachable: UNAVAILABLE/);
-    started.push(await startAgent(['--listen', `127.0.0.1:${port}`]));
+    started.push(await startAgent(['--listen', `127.0.0.1:${port}`, '--insecure-loopback']));
     t.is((await echo('two')).stdout, 'two\n');
   } finally {
     await ex.close();

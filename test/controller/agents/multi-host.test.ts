@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { initCa, issueCert } from '../../../agent/certs/certs.js';
 import { ROOT, tempDir } from '../../helpers/run-cli.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
 import { NetnsLab, netnsUnavailable } from './netns.js';
 
 const HOST_A = '192.0.2.10';
@@ -52,9 +52,10 @@ test.before(async () => {
       ['--listen', `${HOST_A}:0`, '--tls-ca', join(pki, 'ca.crt'), '--tls-cert', agentCert.cert, '--tls-key', agentCert.key, '--allow-client', 'controller1'],
       { wrap: (argv) => lab.exec(a, argv) },
     );
-    // host-b: sshd on its own address, the agent only on its own loopback.
+    // host-b: sshd on its own address, the agent only on its own Unix socket (reached through that sshd).
     sshd = await startSshd({ host: HOST_B, port: 22, wrap: (argv) => lab.exec(b, argv) });
-    agentB = await startAgent(['--listen', '127.0.0.1:0'], { wrap: (argv) => lab.exec(b, argv) });
+    // On its Unix socket, the default local transport, reached through sshd on that host.
+    agentB = await startAgent(['--listen', await freshSocket()], { wrap: (argv) => lab.exec(b, argv) });
 
     config = join(dir, 'tasker.yaml');
     writeFileSync(config, [
@@ -64,7 +65,7 @@ test.before(async () => {
       `    tls: {ca: "${join(pki, 'ca.crt')}", cert: "${ctlCert.cert}", key: "${ctlCert.key}"}`,
       '  host-b:',
       `    ssh: {host: "${HOST_B}", port: 22, user: ${sshd.user}, identity: "${sshd.identity}", known_hosts: "${sshd.knownHosts}"}`,
-      `    port: ${agentB.port}`,
+      `    address: "${agentB.address}"`,
       '',
     ].join('\n'));
   } catch (e) {

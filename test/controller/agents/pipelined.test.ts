@@ -21,7 +21,7 @@ let agent: AgentProcess;
 let config: string;
 
 test.before(async () => {
-  agent = await startAgent(['--listen', '127.0.0.1:0']);
+  agent = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback']);
   config = join(tempDir(), 'tasker.yaml');
   writeFileSync(config, `agents:\n  jump: {address: "${agent.address}"}\ndefault_agent: jump\n`);
 });
@@ -260,7 +260,7 @@ test.serial('agent: a pipelined call after a call it does not know is not starte
 });
 
 test.serial('agent: pipelined calls waiting for their predecessors are bounded by --max-queue', async (t) => {
-  const small = await startAgent(['--listen', '127.0.0.1:0', '--max-queue', '1']);
+  const small = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback', '--max-queue', '1']);
   const conn = await openAgentConnection({ name: 'a', kind: 'plain', address: small.address });
   const s = uniqueSleep();
   const call = (callId: string, afterCall: string, command: string, args: string) =>
@@ -291,7 +291,7 @@ test.serial('agent: pipelined calls waiting for their predecessors are bounded b
 
 test.serial('an agent without the launcher (TASKER_LAUNCHER=off) pipelines too: each task starts once it saw the one before exit 0', async (t) => {
   process.env['TASKER_LAUNCHER'] = 'off';
-  const plain = await startAgent(['--listen', '127.0.0.1:0']).finally(() => delete process.env['TASKER_LAUNCHER']);
+  const plain = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback']).finally(() => delete process.env['TASKER_LAUNCHER']);
   try {
     await withProbedExecutor(plain.address, async (ex) => {
       const dir = tempDir();
@@ -312,7 +312,7 @@ test.serial('an agent without the launcher (TASKER_LAUNCHER=off) pipelines too: 
 });
 
 test.serial('agent: a drain (SIGTERM) lets the running task finish and answers not_started for the ones queued behind it', async (t) => {
-  const draining = await startAgent(['--listen', '127.0.0.1:0', '--drain-timeout', '30']);
+  const draining = await startAgent(['--listen', '127.0.0.1:0', '--insecure-loopback', '--drain-timeout', '30']);
   try {
     await withProbedExecutor(draining.address, async (ex) => {
       const dir = tempDir();

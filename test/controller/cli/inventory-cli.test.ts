@@ -61,7 +61,7 @@ async function tasker(dir: string, args: string[]) {
   return spawnTasker([...args, '-l', join(dir, 'logs')], { cwd: dir });
 }
 
-function setUp(files: Record<string, string>): string {
+function setUp(files: Record<string, string | Buffer>): string {
   const dir = tempDir('tasker-inventory-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -154,10 +154,10 @@ test('a secret-named inventory variable is masked in the console and the JSON', 
   t.regex(run.stdout, /pw=<masked len=12>/);
 });
 
-const refusal = test.macro(async (t, files: Record<string, string>, args: string[], stderr: RegExp) => {
+const refusal = test.macro(async (t, files: Record<string, string | Buffer>, args: string[], stderr: RegExp, code = 20) => {
   const dir = setUp(files);
   const r = await tasker(dir, args);
-  t.is(r.code, 20, r.stdout + r.stderr);
+  t.is(r.code, code, r.stdout + r.stderr);
   t.regex(r.stderr, stderr);
 });
 
@@ -177,7 +177,15 @@ test('a bad inventory is a positioned error in the inventory (exit 20)', refusal
   { 'h.ini': '[web]\nweb[05:01]\n', 'wf.txt': 'task=0\ntype=parallel\nhostnames=@web\nexec=local\ncommand=echo\n' },
   ['-i', 'h.ini', 'wf.txt'],
   /h\.ini:2:4: error\[INVALID_HOST_PATTERN\] range \[05:01\] ends before it begins\n 2 \| web\[05:01\]\n   \| {4}\^{7}\ntasker: error: the inventory h\.ini has errors; nothing was run/);
-test('a missing inventory file is refused (exit 20)', refusal,
+test('a missing inventory file is refused like a missing task file (exit 30)', refusal,
   { 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
   ['-i', 'nope.yml', 'wf.txt'],
-  /tasker: error: inventory nope\.yml does not exist/);
+  /tasker: error: inventory nope\.yml does not exist/, 30);
+test('an inventory that is a directory is refused (exit 31)', refusal,
+  { 'inv/x': '', 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
+  ['-i', 'inv', 'wf.txt'],
+  /tasker: error: inventory inv is a directory, not a regular file/, 31);
+test('an inventory that is not UTF-8 is a positioned error (exit 20)', refusal,
+  { 'h.ini': Buffer.from([0x5b, 0x77, 0x5d, 0x0a, 0x77, 0x31, 0xff, 0x0a]), 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
+  ['-i', 'h.ini', 'wf.txt'],
+  /h\.ini:2:3: error\[INVALID_UTF8\]/);

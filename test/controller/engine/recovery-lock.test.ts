@@ -85,9 +85,10 @@ test('resuming with a saved value for an unset environment variable says so once
   t.regex(second.stdout, /\$TASKER_TEST_DEPLOY_HOST is not set now; using the saved value 'server001'/);
   t.notRegex(second.stdout + second.stderr, /stays literal/);
   t.regex(second.stdout, /then server001/);
-  // Without saved state the validator's warning is the one that tells.
+  // Without saved state the validator tells: a global a task uses needs its variable (SPEC §2a).
   const fresh = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs-fresh')], { cwd: dir, env: { TASKER_TEST_DEPLOY_HOST: undefined } });
-  t.regex(fresh.stderr, /environment variable \$TASKER_TEST_DEPLOY_HOST, which is not set; it stays literal/);
+  t.is(fresh.code, 20, fresh.stdout + fresh.stderr);
+  t.regex(fresh.stderr, /f\.txt:1:6: error\[UNSET_ENV_VAR\] global 'HOST' uses \$TASKER_TEST_DEPLOY_HOST, which is not set/);
 });
 
 test('--start-from counts as an entry point: the tasks it leads to are not reported as unreachable', async (t) => {

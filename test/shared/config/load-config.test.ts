@@ -78,11 +78,35 @@ test('a named file that does not exist is an error naming where it came from', (
   t.is(b.diagnostics[0]!.message, 'config file /nonexistent/t.yaml (from TASKER_CONFIG) does not exist');
 });
 
-test('a directory named as the config file is a diagnostic, not an exception', (t) => {
+test('a directory named as the config file is a diagnostic naming what it is, not an exception', (t) => {
   const l = layout({});
   mkdirSync(join(l.cwd, 'dir.yaml'));
   const c = loadConfig({ explicitPath: 'dir.yaml', env: {}, cwd: l.cwd, home: l.home });
-  t.is(c.diagnostics[0]!.code, 'CONFIG_NOT_FOUND');
+  t.deepEqual(c.diagnostics.map((d) => [d.code, d.message]), [
+    ['CONFIG_UNREADABLE', `config file ${join(l.cwd, 'dir.yaml')} (from --config) is a directory, not a regular file`],
+  ]);
+  t.is(c.problem?.kind, 'not-regular');
+});
+
+test('a device named as the config file is refused without reading it', (t) => {
+  const l = layout({});
+  const c = loadConfig({ explicitPath: '/dev/zero', env: {}, cwd: l.cwd, home: l.home });
+  t.deepEqual(c.diagnostics.map((d) => [d.code, d.message]), [
+    ['CONFIG_UNREADABLE', 'config file /dev/zero (from --config) is a character device, not a regular file'],
+  ]);
+});
+
+test('invalid UTF-8 and over-long lines in a config are positioned errors', (t) => {
+  const l = layout({});
+  const latin1 = join(l.cwd, 'latin1.yaml');
+  writeFileSync(latin1, Buffer.from('log_dir: /tmp\nexec_types:\n  caf\xe9: {}\n', 'latin1'));
+  const a = loadConfig({ explicitPath: latin1, env: {}, cwd: l.cwd, home: l.home });
+  t.deepEqual(a.diagnostics.map((d) => [d.code, d.line, d.col]), [['INVALID_UTF8', 3, 6]]);
+  const long = join(l.cwd, 'long.yaml');
+  writeFileSync(long, `log_dir: ${'x'.repeat(2000)}\n`);
+  const b = loadConfig({ explicitPath: long, env: {}, cwd: l.cwd, home: l.home, limits: { maxFileBytes: 1_000_000, maxLineBytes: 1024 } });
+  t.deepEqual(b.diagnostics.map((d) => [d.code, d.line, d.col]), [['LINE_TOO_LONG', 1, 1025]]);
+  t.deepEqual(b.data, {});
 });
 
 test('YAML syntax errors carry line and column and print like a compiler', (t) => {

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runProcess } from '../../../shared/exec/run-process.js';
 import { getLauncher, launcherBinary } from '../../../shared/exec/launcher.js';
-import { groupMembers, isAlive } from './group-members.js';
-import { ROOT } from '../../helpers/run-cli.js';
+import { groupMembers, isAlive, survivors } from './group-members.js';
+import { ALL_DAEMONS, START_DAEMONS, killAll, readDaemons } from '../../helpers/daemons.js';
+import { ROOT, processesWith } from '../../helpers/run-cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-launcher-test-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -186,4 +187,28 @@ test('short programs started back to back report pid, output and exit, in order,
     t.is(r.stderr, `err${i}\n`);
     t.is(r.exitCode, i % 3);
   }
+});
+
+test.serial('a launcher killed mid-task: the task\'s whole tree dies, setsid daemons included (each program is its own subreaper)', async (t) => {
+  const dir = mkdtempSync(join(scratch, 'daemons-'));
+  const run = runProcess({ argv: [START_DAEMONS, dir, 'sleep'] });
+  const pids = await readDaemons(dir, ALL_DAEMONS);
+  t.truthy(pids, 'the task started its daemons');
+  process.kill(getLauncher()!.pid!, 'SIGKILL');
+  const r = await run;
+  t.regex(r.stderr, /process launcher exited \(SIGKILL\)/);
+  const all = [...pids!.values()];
+  const left = await survivors(all, 5000);
+  killAll(left);
+  t.deepEqual(left, []);
+});
+
+test.serial('a task that keeps double-forking setsid daemons while it is killed leaves none (the tree is frozen before SIGKILL)', async (t) => {
+  const marker = `${500 + (process.pid % 400)}.${String(Date.now() % 100000).padStart(5, '0')}7`; // found in /proc by it
+  const script = `trap "" TERM; while :; do (setsid sleep ${marker} </dev/null >/dev/null 2>&1 &); done`;
+  const r = await runProcess({ argv: ['sh', '-c', script], timeoutMs: 1000, killGraceMs: 300 });
+  t.true(r.timedOut);
+  const left = await processesWith(`sleep ${marker}`);
+  killAll(left);
+  t.deepEqual(left, []);
 });

@@ -151,6 +151,24 @@ test('deep nesting beyond the limit is reported, not a stack overflow', (t) => {
   t.is(r.diagnostics[0]?.offset, 200);
 });
 
+test('10k nested parentheses give ONE nesting error: the groups around it do not report UNCLOSED_PAREN', (t) => {
+  for (const text of ['('.repeat(10_000) + 'exit_0' + ')'.repeat(10_000), '('.repeat(10_000) + 'exit_0', 'exit_0&' + '(('.repeat(5_000)]) {
+    const r = parseCondition(text);
+    t.is(r.ast, null);
+    t.deepEqual(r.diagnostics.map((d) => d.code), ['NESTING_TOO_DEEP']);
+  }
+});
+
+test('a run of a million NOTs or stray "!"s is a loop, not a stack overflow, and keeps at most ~100 diagnostics', (t) => {
+  for (const text of ['!'.repeat(1_000_000), 'not '.repeat(250_000) + 'exit_0', 'a&'.repeat(500_000) + 'a']) {
+    const r = parseCondition(text);
+    t.is(r.ast, null);
+    t.true(r.diagnostics.length <= 101, `${r.diagnostics.length} diagnostics`);
+    t.is(r.diagnostics.at(-1)!.code, 'TOO_MANY_DIAGNOSTICS');
+    t.regex(r.diagnostics.at(-1)!.message, /^\d+ more problem\(s\) in this condition were not reported$/);
+  }
+});
+
 test('parseNext reports condition errors with offsets into the whole text', (t) => {
   const r = parseNext('loop&(exit_0');
   t.is(r.next, null);

@@ -58,7 +58,7 @@ test('compare with a lower-case "or false" is text', parsesTo, 'stdout=true or f
 test('compare stderr with an empty value', parsesTo, 'stderr=', 'cmp(stderr:[stderr] = [])');
 test('compare exit numerically', parsesTo, 'exit<10', 'cmp(exit:[exit] < [10])');
 test('variable comparisons', parsesTo, '@0_exit@=0&@1_stdout@>=@MAX@&@2_success@!~True', 'and(cmp(text:[@0_exit@] = [0]), cmp(text:[@1_stdout@] >= [@MAX@]), cmp(text:[@2_success@] !~ [True]))');
-test('the first operator splits, later ones are text', parsesTo, '@2_stdout@~key2=value2', 'cmp(text:[@2_stdout@] ~ [key2=value2])');
+test('the first operator splits, later ones are text (quoted, so without a warning)', parsesTo, '@2_stdout@~"key2=value2"', 'cmp(text:[@2_stdout@] ~ [key2=value2])');
 test('literal words on the left', parsesTo, 'web-01=web-01', 'cmp(text:[web-01] = [web-01])');
 test('grouped comparisons with spaces', parsesTo, '(stdout=SUCCESS: Boolean operators work correctly) | (exit_0)', 'or(cmp(stdout:[stdout] = [SUCCESS: Boolean operators work correctly]), exit(0))');
 test('a bare placeholder is a truthy test', parsesTo, '@0_success@&@1_success@|@CONDITION_TRUE@', 'or(and(truthy[@0_success@], truthy[@1_success@]), truthy[@CONDITION_TRUE@])');

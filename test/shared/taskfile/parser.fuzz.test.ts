@@ -36,7 +36,7 @@ function checkFile(text: string): void {
   // Whatever validates without errors can be planned and drawn.
   if (!all.some((d) => d.severity === 'error')) {
     const wf = built.workflow;
-    buildPlan(wf, { defaultExecType: 'local', canonicalExecType: (n) => (EXEC_TYPES.has(n) ? n : undefined), describeCommand: (_e, h, c, a) => `${h} ${c} ${a}` });
+    buildPlan(wf, { defaultExecType: 'local', canonicalExecType: (n) => (EXEC_TYPES.has(n) ? n : undefined), describeCommand: (_e, h, c, a) => `${h} ${c} ${a}`, env: { HOME: '/root' } });
     toMermaid(wf);
     toDot(wf);
   }

@@ -34,6 +34,12 @@ export interface ExecuteRequest {
    * `not_started`. Empty: start now.
    */
   'after_call'?: (string);
+  /**
+   * Values the agent must never write to its log, at any level (the run's secrets: globals whose
+   * names match the secret-name list). The agent shows each as `<masked len=N>` wherever its log
+   * would hold it (argv, refusals, errors). The agent does not keep them past the call.
+   */
+  'secret_values'?: (string)[];
 }
 
 /**
@@ -69,4 +75,10 @@ export interface ExecuteRequest__Output {
    * `not_started`. Empty: start now.
    */
   'after_call': (string);
+  /**
+   * Values the agent must never write to its log, at any level (the run's secrets: globals whose
+   * names match the secret-name list). The agent shows each as `<masked len=N>` wherever its log
+   * would hold it (argv, refusals, errors). The agent does not keep them past the call.
+   */
+  'secret_values': (string)[];
 }

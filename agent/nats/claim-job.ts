@@ -1,0 +1,136 @@
+/**
+ * Before running a job (every delivery, not only redeliveries), the agent claims it: it stores an
+ * attempt on the job's results subject, published only if that subject is still as the agent saw
+ * it (JetStream's expected-last-subject-sequence, 0 for "nothing there"). In the common case that
+ * one publish is the whole check. When something is there, the last message decides (read with
+ * `STREAM.MSG.GET` last-by-subject, which nats-server 2.9 has):
+ * - a result: the job is done; ack it without running (its ack was lost, e.g. a server restart);
+ * - an attempt of an agent that still holds the job (it answers on `tasker.holds.<instance>`):
+ *   leave it to that agent (the caller naks with a delay);
+ * - an attempt whose agent does not answer for `lostAfterMs`, or says it no longer holds the job:
+ *   that execution is lost; claim the job on top of it and run it again, naming the lost run.
+ * Waiting `lostAfterMs` before deciding covers an agent that is only reconnecting after a server
+ * restart: it holds the job and answers once it is back.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { parseStoredMessage, type AttemptMessage } from '../../shared/nats/attempt.js';
+import { JOB_VERSION, encodeMessage, type EarlierRun, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
+import { RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
+
+export type Claim =
+  /** Run it; `earlier` are executions that were lost (the job runs 1 + earlier.length times). */
+  | { run: true; earlier: EarlierRun[] }
+  /** Its result is stored: ack without running. */
+  | { run: false; stored: ResultMessage }
+  /** Another agent holds it (or may, while it does not answer): nak with a delay. */
+  | { run: false; heldBy: string }
+  /** NATS could not be asked: nak with a delay, the job has not run. */
+  | { run: false; error: string };
+
+export interface ClaimContext {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  agent: string;
+  instance: string;
+  delivery: number;
+  /** How long an attempt's agent may stay silent before its execution counts as lost. */
+  lostAfterMs: number;
+  /** When each silent holder was first found silent, by `<instance>:<run>:<seq>` (kept by the worker). */
+  silentSince: Map<string, number>;
+}
+
+/** What an agent answers on its holds subject. */
+export interface HoldsReply {
+  holding: boolean;
+  /**
+   * False when its claim failed before the job ran (the attempt may have been stored although its
+   * publish reported an error): that attempt is not an execution.
+   */
+  ran?: boolean;
+}
+
+const ATTEMPTS = 4;
+const PUBLISH_TIMEOUT_MS = 5000;
+const HOLDS_TIMEOUT_MS = 1000;
+
+export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Claim> {
+  const subject = subjects.jobResult(job.run_id, job.seq);
+  let expected = 0;
+  let earlier: EarlierRun[] = [];
+  for (let i = 0; i < ATTEMPTS; i++) {
+    const attempt: AttemptMessage = {
+      type: 'attempt', v: JOB_VERSION, run_id: job.run_id, seq: job.seq, agent: ctx.agent, instance: ctx.instance,
+      delivery: ctx.delivery, start_time: new Date().toISOString(), earlier_runs: earlier,
+    };
+    try {
+      await ctx.js.publish(subject, encodeMessage(attempt), { expect: { lastSubjectSequence: expected }, timeout: PUBLISH_TIMEOUT_MS });
+      return { run: true, earlier };
+    } catch (e) {
+      if (!isWrongLastSequence(e)) return { run: false, error: `cannot store the attempt: ${(e as Error).message}` };
+    }
+    let last;
+    try {
+      last = await ctx.jsm.streams.getMessage(RESULTS_STREAM, { last_by_subj: subject });
+    } catch (e) {
+      return { run: false, error: `cannot read the job's stored messages: ${(e as Error).message}` };
+    }
+    if (!last) {
+      expected = 0; // purged meanwhile
+      continue;
+    }
+    const stored = parseStoredMessage(last.data);
+    if (stored.kind === 'result') return { run: false, stored: stored.value };
+    if (stored.kind === 'bad') return { run: false, error: `the job's last stored message is unreadable: ${stored.error}` };
+    const holder = stored.value;
+    const lost = await lostExecution(holder, ctx);
+    if (!lost) return { run: false, heldBy: holder.agent || holder.instance };
+    earlier = lost === NEVER_RAN ? holder.earlier_runs : [...holder.earlier_runs, { agent: holder.agent, start_time: holder.start_time, cause: lost }];
+    expected = last.seq;
+  }
+  return { run: false, heldBy: 'other agents claiming it at the same time' };
+}
+
+/** The holder's answer: its attempt never ran the job. */
+const NEVER_RAN = Symbol('never ran');
+
+/**
+ * Why the holder's execution is lost, NEVER_RAN when that attempt did not run the job, or
+ * undefined while it holds the job (or may still).
+ */
+async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise<string | typeof NEVER_RAN | undefined> {
+  const key = `${holder.instance}:${holder.run_id}:${holder.seq}`;
+  let reply: HoldsReply | undefined;
+  try {
+    const m = await ctx.nc.request(subjects.holds(holder.instance), encodeHoldsQuery(holder), { timeout: HOLDS_TIMEOUT_MS });
+    reply = JSON.parse(new TextDecoder().decode(m.data)) as HoldsReply;
+  } catch {
+    reply = undefined; // no responders, or no answer in time
+  }
+  if (reply?.holding) {
+    ctx.silentSince.delete(key);
+    return undefined;
+  }
+  if (reply && !reply.holding) {
+    ctx.silentSince.delete(key);
+    if (reply.ran === false) return NEVER_RAN;
+    return `agent ${holder.agent} stopped holding the job (delivery ${holder.delivery}) without storing a result`;
+  }
+  const now = Date.now();
+  const since = ctx.silentSince.get(key) ?? now;
+  ctx.silentSince.set(key, since);
+  if (now - since < ctx.lostAfterMs) return undefined;
+  ctx.silentSince.delete(key);
+  return `agent ${holder.agent} was lost mid-job (delivery ${holder.delivery}; it stored no result and did not answer for ${Math.round((now - since) / 1000)} s)`;
+}
+
+function encodeHoldsQuery(a: AttemptMessage): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ run_id: a.run_id, seq: a.seq }));
+}
+
+/** JetStream's "wrong last sequence" (err_code 10071): the subject holds something already. */
+function isWrongLastSequence(e: unknown): boolean {
+  const err = e as { message?: string; api_error?: { err_code?: number }; code?: unknown };
+  return err?.api_error?.err_code === 10071 || /wrong last sequence/i.test(err?.message ?? '');
+}

@@ -1,0 +1,45 @@
+/**
+ * The last resort of every bin (`tasker`, `parallelr`, `tasker-agent`): an exception or rejection
+ * nothing else caught ends the process with ONE line naming the internal error and exit 70, never a
+ * stack trace on the operator's terminal. It writes synchronously and exits at once: after an
+ * unexpected throw the program's state is unknown, so nothing else is run.
+ *
+ * What it cannot catch is V8 running out of heap (a fatal error, not an exception); the tools avoid
+ * it by bounding what they read and keep (shared/input/read-bounded-file.ts, capped captures).
+ */
+import { writeSync } from 'node:fs';
+import { ExitCode } from './exit-codes.js';
+import { escapeControlChars } from './text/escape-control-chars.js';
+
+const MESSAGE_MAX = 300;
+
+/** `Name: first line of the message`, printable and bounded. */
+export function describeInternalError(error: unknown): string {
+  let text: string;
+  if (error instanceof Error) text = `${error.name}: ${error.message}`;
+  else {
+    try {
+      text = String(error);
+    } catch {
+      text = typeof error;
+    }
+  }
+  const first = text.split('\n', 1)[0]!;
+  return escapeControlChars(first.length > MESSAGE_MAX ? `${first.slice(0, MESSAGE_MAX)}…` : first);
+}
+
+/** The one line, written straight to fd 2, then exit 70. */
+export function failInternally(program: string, error: unknown): never {
+  try {
+    writeSync(2, `${program}: internal error: ${describeInternalError(error)} (please report this)\n`);
+  } catch {
+    // stderr is gone: the exit code still tells.
+  }
+  process.exit(ExitCode.INTERNAL_ERROR);
+}
+
+/** Install the handlers; call first thing in a bin. */
+export function installLastResortHandler(program: string): void {
+  process.on('uncaughtException', (error) => failInternally(program, error));
+  process.on('unhandledRejection', (reason) => failInternally(program, reason));
+}

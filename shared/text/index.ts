@@ -1,0 +1,1 @@
+export { escapeControlChars, escapeControlChar } from './escape-control-chars.js';
