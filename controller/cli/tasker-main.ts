@@ -218,6 +218,10 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   // Security checks of the task fields (skippable); globals are always checked, as the peer does.
   const execTypeOf = (t: Task, resolve: (s: string) => string): string => canonicalExecType(t.exec !== undefined ? resolve(t.exec).trim().toLowerCase() : 'local') ?? 'local';
   for (const d of args.skipSecurityValidation ? checkGlobalsSecurity(workflow) : checkSecurity(workflow, { execTypeOf })) diagnostics.push(d);
+  if (inventory && !args.skipSecurityValidation) {
+    const { checkHostVarSecurity } = await import('../../shared/taskfile/host-var-security.js');
+    for (const d of checkHostVarSecurity(workflow)) diagnostics.push(d);
+  }
 
   if (!canonicalExecType(defaultExecType)) {
     io.stderr.write(`${USAGE}\ntasker: error: exec type '${defaultExecType}' (from ${args.execType ? '-t' : envType ? 'TASK_EXECUTOR_TYPE' : 'the config'}) is not configured; known: ${[...execNames].sort().join(', ')}\n`);

@@ -134,6 +134,14 @@ function matches(text: string, patterns: Pattern[]): Array<{ start: number; end:
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** Injection and path-traversal patterns in a value substituted into a task (host inventory variables). */
+export function findValuePatterns(text: string): Array<{ start: number; end: number; name: string; kind: 'injection' | 'traversal' }> {
+  return [
+    ...matches(text, INJECTION).map((m) => ({ ...m, kind: 'injection' as const })),
+    ...matches(text, TRAVERSAL).map((m) => ({ ...m, kind: 'traversal' as const })),
+  ].sort((a, b) => a.start - b.start);
+}
+
 /** Anything any check below could report starts with one of these; most tasks contain none. */
 const SUSPICIOUS = /[\0;&|$`()<>\\"'\r\n]|\.\.|%2e|\/etc\/|\/proc\/|c:\\|\brm\b|chmod|mkfs|\bdd\b/i;
 

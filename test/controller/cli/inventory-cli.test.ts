@@ -189,3 +189,16 @@ test('an inventory that is not UTF-8 is a positioned error (exit 20)', refusal,
   { 'h.ini': Buffer.from([0x5b, 0x77, 0x5d, 0x0a, 0x77, 0x31, 0xff, 0x0a]), 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
   ['-i', 'h.ini', 'wf.txt'],
   /h\.ini:2:3: error\[INVALID_UTF8\]/);
+
+test('an inventory value with shell syntax, used in a command, gets the security checks of a global (exit 20; skippable)', async (t) => {
+  const dir = setUp({
+    'hosts.ini': '[web]\nw1 path=/srv/app\nw2 path="$(reboot)"\n',
+    'wf.txt': 'task=0\ntype=parallel\nhostnames=@web\nexec=local\ncommand=echo\narguments=@HOST_VAR_path@\n',
+  });
+  const r = await tasker(dir, ['-r', '-i', 'hosts.ini', 'wf.txt']);
+  t.is(r.code, 20);
+  t.regex(r.stderr, /wf\.txt:6:11: error\[SECURITY_INJECTION\] task 0: @HOST_VAR_path@ for host w2: the value contains the injection pattern 'command substitution \$\(…\)'/);
+  const skipped = await tasker(dir, ['-r', '-i', 'hosts.ini', 'wf.txt', '--skip-security-validation']);
+  t.is(skipped.code, 0, skipped.stderr);
+  t.regex(skipped.stdout, /STDOUT: \$\(reboot\)/, 'passed as one literal argument, never to a shell');
+});
