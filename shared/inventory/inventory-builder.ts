@@ -48,19 +48,21 @@ export class InventoryBuilder {
     return g;
   }
 
-  addChild(parent: InventoryGroup, childName: string, at: Position): void {
+  /** Make `childName` a child of `parent`; the child group, or undefined (with an error) when it cannot be one. */
+  addChild(parent: InventoryGroup, childName: string, at: Position): InventoryGroup | undefined {
     if (childName === 'all') {
       this.error('ALL_AS_CHILD', `group 'all' cannot be a child of '${parent.name}'`, { ...at, length: 3 });
-      return;
+      return undefined;
     }
     if (childName === parent.name) {
       this.error('GROUP_CYCLE', `group '${parent.name}' lists itself as a child`, { ...at, length: childName.length });
-      return;
+      return undefined;
     }
     const child = this.group(childName, at);
-    if (!child) return;
+    if (!child) return undefined;
     parent.children.add(child.name);
     child.parents.add(parent.name);
+    return child;
   }
 
   /** The host, created on first mention, and listed in `group` (unless that is `all`). */

@@ -129,9 +129,8 @@ class YamlReader {
     for (const pair of this.pairs(node, `children of group '${group.name}'`) ?? []) {
       const name = this.keyText(pair);
       const at = this.at(pair.key, name.length);
-      this.b.addChild(group, name, at);
-      const child = this.b.group(name, at);
-      if (child && child.name !== group.name && child.name !== 'all') this.readGroup(child, pair.value);
+      const child = this.b.addChild(group, name, at);
+      if (child) this.readGroup(child, pair.value);
     }
   }
 

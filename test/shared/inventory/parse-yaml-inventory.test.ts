@@ -113,3 +113,5 @@ test('error: the top level is not a mapping', errorCase, '- web\n',
   ['inv.yml:1:1: error[NOT_A_MAPPING] the top level of a YAML inventory (group name → hosts/vars/children) must be a mapping']);
 test('an empty file is a warning, not an error', errorCase, '# nothing\n',
   ['inv.yml:1:1: warning[EMPTY_INVENTORY] the inventory defines no groups and no hosts']);
+test('error: an invalid child group name is reported once', errorCase, 'web:\n  children:\n    "bad name":\n',
+  ["inv.yml:3:5: error[INVALID_GROUP_NAME] 'bad name' is not a valid group name"]);
