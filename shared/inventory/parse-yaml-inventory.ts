@@ -19,7 +19,9 @@ export function parseYamlInventory(text: string, source: string): { inventory: I
   const yaml = loadYaml();
   const lineCounter = new yaml.LineCounter();
   const b = new InventoryBuilder(source, 'yaml');
-  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found by YamlReader with a set (a warning, as Ansible): the library's
+  // uniqueKeys check compares every key of a mapping with every other, and would make them errors.
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   for (const e of [...doc.errors, ...doc.warnings]) {
     const pos = lineCounter.linePos(e.pos[0]);
     const at = { line: pos.line, col: pos.col, length: Math.max(1, e.pos[1] - e.pos[0]) };
@@ -69,7 +71,14 @@ class YamlReader {
       this.b.error('NOT_A_MAPPING', `${what} must be a mapping`, this.at(n ?? node));
       return undefined;
     }
-    return n.items as Pair[];
+    const items = n.items as Pair[];
+    const seen = new Set<string>();
+    for (const pair of items) {
+      const key = this.keyText(pair);
+      if (seen.has(key)) this.b.warn('DUPLICATE_KEY', `${what}: '${key}' is given more than once; the last one wins (as in Ansible)`, this.at(pair.key, key.length));
+      seen.add(key);
+    }
+    return items;
   }
 
   readTop(contents: unknown): void {

@@ -115,3 +115,8 @@ test('an empty file is a warning, not an error', errorCase, '# nothing\n',
   ['inv.yml:1:1: warning[EMPTY_INVENTORY] the inventory defines no groups and no hosts']);
 test('error: an invalid child group name is reported once', errorCase, 'web:\n  children:\n    "bad name":\n',
   ["inv.yml:3:5: error[INVALID_GROUP_NAME] 'bad name' is not a valid group name"]);
+test('a duplicate key is a warning and the last one wins, as in Ansible', (t) => {
+  const { inventory, diagnostics } = parseYamlInventory('web:\n  vars:\n    x: 1\n    x: 2\n  hosts:\n    w1:\n', 'inv.yml');
+  t.deepEqual(diagnostics.map((d) => formatDiagnostic(d, 'inv.yml').split('\n')[0]), ["inv.yml:4:5: warning[DUPLICATE_KEY] vars of group 'web': 'x' is given more than once; the last one wins (as in Ansible)"]);
+  t.is(varsOfHost(inventory, 'w1')!.get('x'), '2');
+});
