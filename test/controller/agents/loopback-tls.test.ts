@@ -1,11 +1,13 @@
 /**
  * A TLS agent on loopback reached ad hoc (issue 15, item 2): `tasker --agent 127.0.0.1:PORT` (and
  * TASK_EXECUTOR_AGENT) uses the config's agent_tls also on loopback, so the task runs on the agent.
+ * The agent's host checks take `user@host:port` on its host part, as the controller's do.
  */
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { createAgentExecutor } from '../../../controller/agents/index.js';
 import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
 
 let pki: TestPki;
@@ -54,4 +56,29 @@ test('without agent_tls, a loopback address is dialled in plaintext and the fail
   t.not(r.code, 0);
   t.regex(r.out, /agent 127\.0\.0\.1:\d+ \(plaintext loopback\): not reachable: the agent closed the plaintext connection without answering: it probably serves mutual TLS; .*agent_tls \{ca, cert, key\}/);
   t.notRegex(r.out, /\n\s+at /);
+});
+
+test('host checks on the agent validate user@host:port on the host part', async (t) => {
+  const ex = createAgentExecutor({ name: 'tls-loop', kind: 'tls', address: `127.0.0.1:${agent.port}`, tls: { ca: pki.ca, cert: pki.controller.cert, key: pki.controller.key } });
+  try {
+    const results = await ex.checkHosts(
+      [
+        { hostname: 'ops@127.0.0.1:2222', execType: 'pbrun' },
+        { hostname: 'ops@[::1]:22', execType: 'p7s' },
+        { hostname: 'ops@no-such-host.invalid:22', execType: 'pbrun' },
+        { hostname: 'web01:99999', execType: 'pbrun' },
+      ],
+      false,
+    );
+    t.deepEqual(results.map((r) => [r.hostname, r.ok]), [
+      ['ops@127.0.0.1:2222', true],
+      ['ops@[::1]:22', true],
+      ['ops@no-such-host.invalid:22', false],
+      ['web01:99999', false],
+    ]);
+    t.regex(results[2]!.problems[0]!, /^cannot resolve 'no-such-host\.invalid': /);
+    t.is(results[3]!.problems[0], "port '99999' in 'web01:99999' must be 1-65535");
+  } finally {
+    await ex.close();
+  }
 });
