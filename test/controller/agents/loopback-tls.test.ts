@@ -53,7 +53,7 @@ test('TASK_EXECUTOR_AGENT=127.0.0.1:PORT with agent_tls does the same', async (t
 
 test('without agent_tls, a loopback address is dialled in plaintext and the failure says how to fix it', async (t) => {
   const r = await run('{}\n', ['--agent', `127.0.0.1:${agent.port}`]);
-  t.not(r.code, 0);
+  t.is(r.code, 21, r.out);
   t.regex(r.out, /agent 127\.0\.0\.1:\d+ \(plaintext loopback\): not reachable: the agent closed the plaintext connection without answering: it probably serves mutual TLS; .*agent_tls \{ca, cert, key\}/);
   t.notRegex(r.out, /\n\s+at /);
 });
