@@ -11,7 +11,8 @@ export interface HostTarget {
   execType: string;
 }
 
-export type HostStage = 'dns' | 'resolver' | 'ping' | 'connectivity';
+/** `address`: the hostname is not `[user@]host[:port]` (see parseHostAddress). */
+export type HostStage = 'address' | 'dns' | 'resolver' | 'ping' | 'connectivity';
 
 export interface HostProblem {
   hostname: string;
@@ -93,7 +94,7 @@ async function checkHost(group: HostGroup, opts: ValidateHostsOptions, fqdn: Map
     }
     // `ops@web01:2222`: DNS and ping look at web01; the connectivity test gets the text as written.
     const parsed = parseHostAddress(hostname);
-    if (!parsed.ok) return [{ hostname, taskIds, stage: 'dns', message: parsed.message }];
+    if (!parsed.ok) return [{ hostname, taskIds, stage: 'address', message: parsed.message }];
     const host = parsed.address.host;
     const resolved = await resolveHost(host, {
       dnsTimeoutMs: hv.dnsTimeoutSec * 1000,
