@@ -1,5 +1,6 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
+import { parseHostAddress } from '../../shared/hosts/host-address.js';
 import { packageRoot } from '../../shared/proto/load-proto.js';
 import type { SshTarget } from '../../shared/ssh/connect.js';
 import { defaultRegistry } from '../../shared/exec/exec-types.js';
@@ -7,7 +8,7 @@ import { agentExecTypes } from '../server/exec-registry.js';
 import { parseFlags, parseIntFlag, UsageError } from './parse-flags.js';
 
 export const INSTALL_USAGE =
-  '       tasker-agent install --ssh USER@HOST [--port N] [--identity F] [--known-hosts F] [--socket PATH]\n' +
+  '       tasker-agent install --ssh USER@HOST[:PORT] [--port N] [--identity F] [--known-hosts F] [--socket PATH]\n' +
   '                            [--prefix DIR] [--tls-ca F --tls-cert F --tls-key F [--listen-host H] [--listen-port P]]\n' +
   '                            [--insecure-loopback [--listen-port P]] [--allow-client NAME…] [--service-user NAME]\n' +
   '                            [--allow-exec TYPE,…  (default pbrun,p7s,wwrs,local; shell only when listed)] [--hardening]';
@@ -25,11 +26,17 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
     if (positional.length) throw new UsageError(`unexpected argument \`${positional[0]}\``);
     const dest = flags.ssh as string | undefined;
     if (!dest) throw new UsageError('--ssh USER@HOST is required');
-    const at = dest.lastIndexOf('@');
-    const target: SshTarget = { host: at >= 0 ? dest.slice(at + 1) : dest };
-    if (at > 0) target.user = dest.slice(0, at);
-    if (!target.host) throw new UsageError(`--ssh must be USER@HOST, got \`${dest}\``);
-    if (flags.port) target.port = parseIntFlag('port', flags.port as string, 1, 65535);
+    const parsed = parseHostAddress(dest);
+    if (!parsed.ok) throw new UsageError(`--ssh must be USER@HOST[:PORT]: ${parsed.message}`);
+    const { host, user, port } = parsed.address;
+    const target: SshTarget = { host };
+    if (user) target.user = user;
+    if (port) target.port = port;
+    if (flags.port) {
+      const flagPort = parseIntFlag('port', flags.port as string, 1, 65535);
+      if (port && port !== flagPort) throw new UsageError(`--ssh ${dest} says port ${port} and --port says ${flagPort}; give one`);
+      target.port = flagPort;
+    }
     if (flags.identity) target.identity = flags.identity as string;
     if (flags['known-hosts']) target.knownHosts = flags['known-hosts'] as string;
     const tlsGiven = ['tls-ca', 'tls-cert', 'tls-key'].filter((k) => flags[k]).length;

@@ -272,9 +272,9 @@ test('install over SSH places the package, writes config, starts the agent (nohu
   t.regex(hardening.stderr, /--hardening adds a drop-in to the systemd unit, and this install gets no unit \(no systemd on this host\); drop --hardening or install as root on a systemd host/);
   t.is(Number(readFileSync(pidfile, 'utf8')), pid, 'the running agent was left alone');
 
-  // --allow-exec is written as given; the re-installed agent then runs exec=shell.
+  // --allow-exec is written as given; the re-installed agent then runs exec=shell. (--ssh USER@HOST:PORT.)
   const again = await runAgentCli([
-    'install', '--ssh', `${sshd.user}@127.0.0.1`, '--port', String(sshd.port), '--identity', sshd.identity,
+    'install', '--ssh', `${sshd.user}@127.0.0.1:${sshd.port}`, '--identity', sshd.identity,
     '--known-hosts', sshd.knownHosts, '--prefix', prefix, '--allow-exec', 'local,shell',
   ]);
   pidsToStop.push(Number(readFileSync(pidfile, 'utf8')));
@@ -291,6 +291,15 @@ test('install --allow-exec takes the agent\'s exec types only, by their names', 
   const none = await runAgentCli(['install', '--ssh', 'ops@jump2', '--allow-exec', ',']);
   t.is(none.code, 2);
   t.regex(none.stderr, /--allow-exec needs at least one exec type/);
+});
+
+test('install --ssh takes USER@HOST[:PORT]; a port given twice must agree', async (t) => {
+  const both = await runAgentCli(['install', '--ssh', 'ops@jump2:2222', '--port', '22']);
+  t.is(both.code, 2);
+  t.regex(both.stderr, /--ssh ops@jump2:2222 says port 2222 and --port says 22; give one/);
+  const bad = await runAgentCli(['install', '--ssh', 'ops@jump2:0']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--ssh must be USER@HOST\[:PORT\]: port '0' in 'ops@jump2:0' must be 1-65535/);
 });
 
 test('install reports a usage error naming the flag', async (t) => {
