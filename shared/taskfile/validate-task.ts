@@ -14,11 +14,10 @@ import { suggest } from './diagnostics.js';
 import { BLOCK_TYPES, SPLIT_DELIMITERS } from './keys.js';
 import type { AggregateRule, SplitSpec, Task } from './model.js';
 import { findPlaceholders, substitute } from './variables.js';
+import { parseHostAddress } from '../hosts/host-address.js';
 
 const AGGREGATES = new Set(['all_success', 'any_success', 'majority_success', 'always', 'never']);
 const AGGREGATE_N = /^(min_success|max_success|min_failed|max_failed|success_threshold)\s*=\s*(\d+)$/i;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** Keys that only a parallel or conditional block uses. */
 const BLOCK_KEYS = ['tasks', 'hostnames', 'max_parallel', 'if_true_tasks', 'if_false_tasks', 'retry_count', 'retry_delay', 'retry_failed'];
 const SPLIT_KEYS = ['stdout_split', 'stderr_split'] as const;
@@ -349,8 +348,9 @@ export class TaskChecker {
       if (!task.command) this.at(hostList, 'HOSTNAMES_WITHOUT_COMMAND', 'error', `task ${id}: hostnames= fans one command out; command= is missing`);
       if (names.length < 2 || names.length > 1000) this.at(hostList, 'HOSTNAMES_COUNT', 'error', `task ${id}: hostnames= lists ${names.length} host(s); give 2 to 1000`);
       for (const h of names) {
-        const bad = IPV4.test(h) ? h.split('.').some((o) => Number(o) > 255) : !HOSTNAME.test(h);
-        if (bad) this.at(hostList, 'INVALID_HOSTNAME', 'error', `task ${id}: '${h}' is not a valid host name or IPv4 address`, undefined, hostList.value.indexOf(h), h.length);
+        // [user@]host[:port], as hostname= (shared/hosts/host-address.ts).
+        const parsed = parseHostAddress(h);
+        if (!parsed.ok) this.at(hostList, 'INVALID_HOSTNAME', 'error', `task ${id}: ${parsed.message}`, undefined, hostList.value.indexOf(h), h.length);
       }
     } else if (!f.get('tasks')) {
       this.atTask(task, 'PARALLEL_WITHOUT_TASKS', `parallel task ${id} has neither tasks= nor hostnames=`, 'list the sub-tasks: tasks=10,11,12');
