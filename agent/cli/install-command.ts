@@ -1,13 +1,17 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
+import { parseHostAddress } from '../../shared/hosts/host-address.js';
 import { packageRoot } from '../../shared/proto/load-proto.js';
 import type { SshTarget } from '../../shared/ssh/connect.js';
+import { defaultRegistry } from '../../shared/exec/exec-types.js';
+import { agentExecTypes } from '../server/exec-registry.js';
 import { parseFlags, parseIntFlag, UsageError } from './parse-flags.js';
 
 export const INSTALL_USAGE =
-  '       tasker-agent install --ssh USER@HOST [--port N] [--identity F] [--known-hosts F] [--socket PATH]\n' +
+  '       tasker-agent install --ssh USER@HOST[:PORT] [--port N] [--identity F] [--known-hosts F] [--socket PATH]\n' +
   '                            [--prefix DIR] [--tls-ca F --tls-cert F --tls-key F [--listen-host H] [--listen-port P]]\n' +
-  '                            [--insecure-loopback [--listen-port P]] [--allow-client NAME…] [--service-user NAME]';
+  '                            [--insecure-loopback [--listen-port P]] [--allow-client NAME…] [--service-user NAME]\n' +
+  '                            [--allow-exec TYPE,…  (default pbrun,p7s,wwrs,local; shell only when listed)] [--hardening]';
 
 /** `tasker-agent install`: see installAgent. Exit 0 installed and healthy, 1 failed, 2 usage. */
 export async function installCommand(argv: string[], io: CliIo): Promise<number> {
@@ -17,15 +21,22 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
       ssh: 'string', port: 'string', identity: 'string', 'known-hosts': 'string', 'listen-port': 'string',
       'listen-host': 'string', prefix: 'string', 'tls-ca': 'string', 'tls-cert': 'string', 'tls-key': 'string',
       'allow-client': 'list', 'service-user': 'string', socket: 'string', 'insecure-loopback': 'boolean',
+      'allow-exec': 'list', hardening: 'boolean',
     });
     if (positional.length) throw new UsageError(`unexpected argument \`${positional[0]}\``);
     const dest = flags.ssh as string | undefined;
     if (!dest) throw new UsageError('--ssh USER@HOST is required');
-    const at = dest.lastIndexOf('@');
-    const target: SshTarget = { host: at >= 0 ? dest.slice(at + 1) : dest };
-    if (at > 0) target.user = dest.slice(0, at);
-    if (!target.host) throw new UsageError(`--ssh must be USER@HOST, got \`${dest}\``);
-    if (flags.port) target.port = parseIntFlag('port', flags.port as string, 1, 65535);
+    const parsed = parseHostAddress(dest);
+    if (!parsed.ok) throw new UsageError(`--ssh must be USER@HOST[:PORT]: ${parsed.message}`);
+    const { host, user, port } = parsed.address;
+    const target: SshTarget = { host };
+    if (user) target.user = user;
+    if (port) target.port = port;
+    if (flags.port) {
+      const flagPort = parseIntFlag('port', flags.port as string, 1, 65535);
+      if (port && port !== flagPort) throw new UsageError(`--ssh ${dest} says port ${port} and --port says ${flagPort}; give one`);
+      target.port = flagPort;
+    }
     if (flags.identity) target.identity = flags.identity as string;
     if (flags['known-hosts']) target.knownHosts = flags['known-hosts'] as string;
     const tlsGiven = ['tls-ca', 'tls-cert', 'tls-key'].filter((k) => flags[k]).length;
@@ -42,8 +53,11 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
     if (insecureLoopback && flags['listen-host']) throw new UsageError('--insecure-loopback listens on 127.0.0.1 only; drop --listen-host');
     const socket = flags.socket as string | undefined;
     if (socket !== undefined && !socket.startsWith('/')) throw new UsageError(`--socket must be an absolute path on the host, got \`${socket}\``);
+    const allowExec = flags['allow-exec'] === undefined ? undefined : readAllowExec(flags['allow-exec'] as string[]);
     opts = {
       target,
+      ...(allowExec ? { allowExec } : {}),
+      ...(flags.hardening === true ? { hardening: true } : {}),
       ...(flags['listen-port'] ? { listenPort: parseIntFlag('listen-port', flags['listen-port'] as string, 1, 65535) } : {}),
       ...(socket ? { socket } : {}),
       ...(insecureLoopback ? { insecureLoopback } : {}),
@@ -72,4 +86,15 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
     io.stderr.write(`tasker-agent install: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** `--allow-exec` names: the agent's exec types (canonical names, not aliases such as `bash`). */
+function readAllowExec(names: string[]): string[] {
+  const known = agentExecTypes(defaultRegistry());
+  if (names.length === 0) throw new UsageError(`--allow-exec needs at least one exec type (${known.join(', ')})`);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length) {
+    throw new UsageError(`--allow-exec: unknown exec type ${unknown.map((n) => `\`${n}\``).join(', ')} (an agent runs: ${known.join(', ')})`);
+  }
+  return [...new Set(names)];
 }

@@ -102,7 +102,7 @@ function pickList(flags: FlagValues, name: string, fromFile: unknown, path: stri
   if (Array.isArray(v)) return v;
   if (fromFile === undefined) return undefined;
   if (!Array.isArray(fromFile) || fromFile.some((x) => typeof x !== 'string')) {
-    throw new UsageError(`${path}: agent.${name.replace('-', '_')}s must be a list of names`);
+    throw new UsageError(`${path}: agent.${name === 'allow-exec' ? 'allow_exec' : 'allow_clients'} must be a list of names`);
   }
   return fromFile as string[];
 }

@@ -28,6 +28,10 @@ export interface InstallOptions {
   /** Local files uploaded to PREFIX/etc/tls/ for mutual TLS. */
   tls?: { ca: string; cert: string; key: string };
   allowClients?: string[];
+  /** Exec types the agent accepts (`agent.allow_exec`). Default {@link DEFAULT_INSTALL_ALLOW_EXEC}. */
+  allowExec?: string[];
+  /** Install the opt-in sandboxing drop-in (deploy/tasker-agent.service.d/hardening.conf); systemd only. */
+  hardening?: boolean;
   /** systemd service user (created when missing). Default tasker-agent. */
   serviceUser?: string;
   /** The package root to ship (dist/ must be built). */
@@ -48,6 +52,16 @@ export interface InstallResult {
 export class InstallError extends Error {
   override name = 'InstallError';
 }
+
+/**
+ * What an installed agent runs unless `--allow-exec` says otherwise: the privilege wrappers and
+ * `local` (argv, no shell). `shell` (/bin/bash -c "…") must be asked for.
+ */
+export const DEFAULT_INSTALL_ALLOW_EXEC: readonly string[] = ['pbrun', 'p7s', 'wwrs', 'local'];
+
+/** Where the installer puts the hardening drop-in, and the first line that marks it as the installer's. */
+export const HARDENING_DROP_IN = '/etc/systemd/system/tasker-agent.service.d/hardening.conf';
+const HARDENING_MARK = '# Written by `tasker-agent install --hardening`; an install without --hardening removes this file.';
 
 /** Where the systemd unit's RuntimeDirectory= puts the agent's socket. */
 export const SYSTEMD_SOCKET = '/run/tasker-agent/agent.sock';
@@ -77,6 +91,13 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
     const prefix = opts.prefix ?? (root ? '/opt/tasker-agent' : `${home}/tasker-agent`);
     const version = (JSON.parse(await readFile(join(opts.root, 'package.json'), 'utf8')) as { version: string }).version;
     say(`${where}: node ${nodeVersion} at ${node}; installing tasker-agent ${version} into ${prefix}`);
+    const systemd = init === 'systemd' && root;
+    if (opts.hardening && !systemd) {
+      throw new InstallError(
+        `${where}: --hardening adds a drop-in to the systemd unit, and this install gets no unit ` +
+          `(${init === 'systemd' ? `we are not root (${user})` : 'no systemd on this host'}); drop --hardening or install as root on a systemd host`,
+      );
+    }
 
     const P = q(prefix);
     const mk = await remoteExec(client, `mkdir -p ${P}/etc/tls ${P}/log ${P}/run ${P}/releases && chmod 0750 ${P}/etc && chmod 0700 ${P}/run ${P}/log`);
@@ -92,7 +113,6 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
     );
     if (unpack.code !== 0) throw new InstallError(`${where}: unpacking failed: ${unpack.stderr.trim()}`);
 
-    const systemd = init === 'systemd' && root;
     const socket = opts.tls || opts.insecureLoopback ? undefined : (opts.socket ?? (systemd ? SYSTEMD_SOCKET : `${prefix}/run/agent.sock`));
     const port = opts.listenPort ?? 50051;
     const listen = socket ? `unix:${socket}` : `${opts.listenHost ?? (opts.tls ? '0.0.0.0' : '127.0.0.1')}:${port}`;
@@ -105,10 +125,12 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
       lines.push('  tls:', `    ca: ${prefix}/etc/tls/ca.crt`, `    cert: ${prefix}/etc/tls/agent.crt`, `    key: ${prefix}/etc/tls/agent.key`);
     }
     if (opts.allowClients?.length) lines.push(`  allow_clients: [${opts.allowClients.join(', ')}]`);
+    const allowExec = opts.allowExec ?? DEFAULT_INSTALL_ALLOW_EXEC;
+    lines.push(`  allow_exec: [${allowExec.join(', ')}]`);
     await sftpWrite(sftp, `${prefix}/etc/agent.yaml`, `${lines.join('\n')}\n`);
     sftp.end();
     const how = opts.tls ? 'mutual TLS' : socket ? 'Unix socket, only its user (and root) can connect' : 'plaintext loopback: every local user can connect';
-    say(`${where}: wrote ${prefix}/etc/agent.yaml (listen ${listen}, ${how})`);
+    say(`${where}: wrote ${prefix}/etc/agent.yaml (listen ${listen}, ${how}; exec types ${allowExec.join(', ')})`);
 
     let started: InstallResult['how'];
     let pid: number | undefined;
@@ -132,6 +154,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
       const sftp2 = await openSftp(client);
       await sftpWrite(sftp2, '/etc/systemd/system/tasker-agent.service', unit, 0o644);
       sftp2.end();
+      await placeHardening(client, opts, prefix, where);
       const start = await remoteExec(client, 'systemctl daemon-reload && systemctl enable tasker-agent && systemctl restart tasker-agent');
       if (start.code !== 0) throw new InstallError(`${where}: systemctl failed: ${start.stderr.trim()}`);
       say(`${where}: systemd unit tasker-agent.service installed, enabled and (re)started as user ${svcUser}`);
@@ -174,6 +197,34 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
   } finally {
     client.end();
     await rm(dirname(tarball), { recursive: true, force: true });
+  }
+}
+
+/**
+ * `--hardening`: write the drop-in (placeholders filled, marked as the installer's). Without it,
+ * remove a drop-in an earlier `--hardening` wrote, so the unit is back to its unrestricted default;
+ * one placed by hand (not marked) is kept, and said so.
+ */
+async function placeHardening(client: import('ssh2').Client, opts: InstallOptions, prefix: string, where: string): Promise<void> {
+  const dir = dirname(HARDENING_DROP_IN);
+  if (opts.hardening) {
+    const template = await readFile(join(opts.root, 'deploy', 'tasker-agent.service.d', 'hardening.conf'), 'utf8');
+    const made = await remoteExec(client, `mkdir -p ${q(dir)}`);
+    if (made.code !== 0) throw new InstallError(`${where}: cannot create ${dir}: ${made.stderr.trim()}`);
+    const sftp = await openSftp(client);
+    await sftpWrite(sftp, HARDENING_DROP_IN, `${HARDENING_MARK}\n${template.replaceAll('@PREFIX@', prefix)}`, 0o644);
+    sftp.end();
+    opts.log(`${where}: hardening drop-in ${HARDENING_DROP_IN} installed: tasks see a read-only /etc, /usr and homes and a private /tmp (docs/agent.md)`);
+    return;
+  }
+  const found = await remoteExec(client, `[ -f ${q(HARDENING_DROP_IN)} ] && head -n 1 ${q(HARDENING_DROP_IN)} || true`);
+  const first = found.stdout.split('\n')[0]!.trim();
+  if (first === HARDENING_MARK) {
+    const removed = await remoteExec(client, `rm -f ${q(HARDENING_DROP_IN)}`);
+    if (removed.code !== 0) throw new InstallError(`${where}: cannot remove ${HARDENING_DROP_IN}: ${removed.stderr.trim()}`);
+    opts.log(`${where}: removed the hardening drop-in ${HARDENING_DROP_IN} (install with --hardening to keep it)`);
+  } else if (first !== '') {
+    opts.log(`${where}: kept ${HARDENING_DROP_IN}: it was not written by the installer; it restricts every task the agent runs`);
   }
 }
 

@@ -22,7 +22,7 @@ export function productionModules(root: string): string[] {
 }
 
 /**
- * Build the agent package: dist/, proto/, package.json, the systemd unit and production
+ * Build the agent package: dist/, proto/, package.json, the systemd unit (and its opt-in hardening drop-in) and production
  * node_modules as one .tgz (tar via argv, no shell). Needs a build (`npm run build`).
  */
 export async function buildAgentTarball(root: string): Promise<string> {
@@ -31,7 +31,7 @@ export async function buildAgentTarball(root: string): Promise<string> {
   }
   const dir = await mkdtemp(join(tmpdir(), 'tasker-agent-pkg-'));
   const file = join(dir, 'tasker-agent.tgz');
-  const parts = ['package.json', 'dist', 'proto', 'deploy/tasker-agent.service', ...productionModules(root)];
+  const parts = ['package.json', 'dist', 'proto', 'deploy/tasker-agent.service', 'deploy/tasker-agent.service.d', ...productionModules(root)];
   if (existsSync(join(root, 'package-lock.json'))) parts.push('package-lock.json');
   await run('tar', ['-czf', file, '-C', root, ...parts], { maxBuffer: 16 * 1024 * 1024 });
   return file;

@@ -54,6 +54,11 @@ const CLIENT_CERT_REFUSED =
   'TLS: the agent closed the connection right after the handshake: it refused our client certificate ' +
   "(tls.cert): not signed by the agent's CA, expired, or not a client certificate (the agent does not say which)";
 
+const PLAINTEXT_REFUSED =
+  'the agent closed the plaintext connection without answering: it probably serves mutual TLS; give the ' +
+  'controller its client certificate with agent_tls {ca, cert, key} in the config (used for every ad-hoc ' +
+  'HOST:PORT, loopback included) or an agents: entry with tls';
+
 /** Host and port of `HOST:PORT` / `[v6]:PORT`. */
 export function splitAddress(address: string): { host: string; port: number } {
   const m = /^\[?(.*?)\]?:(\d+)$/.exec(address);
@@ -159,6 +164,8 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
       explainEarlyClose: (socket: import('node:stream').Duplex) =>
         (socket as import('node:tls').TLSSocket).authorized ? CLIENT_CERT_REFUSED : undefined,
     }),
+    // A TLS agent drops a plaintext connection without a word (HTTP/2 is not a TLS ClientHello).
+    ...(spec.kind === 'plain' && { explainEarlyClose: () => PLAINTEXT_REFUSED }),
   });
   return {
     spec,

@@ -13,9 +13,7 @@ type PositionOf = (path: ConfigPath, which?: 'value' | 'key') => { line: number;
  */
 export function remoteConfigDiagnostics(data: Record<string, unknown>, configPath: string | undefined, positionOf?: PositionOf): Diagnostic[] {
   const out = agentsConfigDiagnostics(data, configPath, positionOf);
-  for (const message of parseSshConfig(data, configPath).problems) {
-    const key = /^ssh\.(\w+)/.exec(message)?.[1];
-    const path = key ? ['ssh', key] : ['ssh'];
+  for (const { path, message } of parseSshConfig(data, configPath).issues) {
     const d: Diagnostic = { code: 'CONFIG_INVALID', severity: 'error', message };
     const pos = positionOf?.(path, 'key') ?? positionOf?.(path);
     if (pos) Object.assign(d, { line: pos.line, col: pos.col });

@@ -1,5 +1,5 @@
 /** Turn task files into job messages and publish them with a bounded number in flight. */
-import { readFile } from 'node:fs/promises';
+import { readBoundedBytes } from '../../shared/input/index.js';
 import { basename } from 'node:path';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/schema.js';
@@ -34,13 +34,13 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   for (const seq of o.seqs) {
     if (o.signal?.aborted) break;
     const file = o.state.files[seq - 1]!;
-    let content: Buffer;
-    try {
-      content = await readFile(file.path);
-    } catch (e) {
-      o.onFailure({ seq, error: `Error: cannot read task file ${file.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    // Bounded: a file that cannot fit in a job is never read whole (base64 makes it 4/3 larger).
+    const read = readBoundedBytes(file.path, Math.floor((o.maxPayload * 3) / 4) + 1);
+    if (!read.ok) {
+      o.onFailure({ seq, error: `Error: cannot read task file ${file.path}: it ${read.problem.reason}` });
       continue;
     }
+    const content = read.bytes;
     const job: JobMessage = {
       v: JOB_VERSION,
       run_id: o.state.runId,

@@ -7,46 +7,22 @@ import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
 import { cancelExitCode, formatSeconds } from '../../shared/exec/run-process.js';
 import { splitArgs } from '../../shared/exec/split-args.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
-import { describeTarget, type SshTarget } from '../../shared/ssh/connect.js';
+import { describeTarget } from '../../shared/ssh/connect.js';
 import { killGroupCommand, PGID_MARKER, wrapRemoteCommand } from './remote-command.js';
 import { SshPool } from './ssh-pool.js';
+import { sshTargetFor, type SshHostRule, type SshSettings } from './ssh-target.js';
 
 /** Exit code when the SSH connection cannot be made or is lost (as OpenSSH's `ssh` does). */
 export const SSH_FAILURE_EXIT_CODE = 255;
 
-/** Defaults for `exec=ssh` (config section `ssh: {user, port, identity, known_hosts}`). */
-export interface SshExecutorOptions {
-  user?: string;
-  port?: number;
-  identity?: string;
-  knownHosts?: string;
+/** Settings for `exec=ssh` (config section `ssh:`, see parseSshConfig) and the executor's own. */
+export interface SshExecutorOptions extends SshSettings {
+  /** Per-host settings (`ssh.hosts`), first match per setting wins. */
+  hosts?: SshHostRule[];
   env?: NodeJS.ProcessEnv;
   spillDir?: string;
   /** Grace between SIGTERM and SIGKILL of the remote group. Default 2000 ms. */
   killGraceMs?: number;
-}
-
-/** `hostname` may be `host`, `user@host`, `host:port` or `user@[v6]:port`; the rest comes from defaults. */
-export function sshTargetFor(hostname: string, opts: SshExecutorOptions): SshTarget {
-  let rest = hostname.trim();
-  let user = opts.user;
-  const at = rest.lastIndexOf('@');
-  if (at > 0) {
-    user = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-  }
-  let port = opts.port;
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
-  if (m) {
-    rest = m[1]!;
-    port = Number(m[2]);
-  } else rest = rest.replace(/^\[|\]$/g, '');
-  const t: SshTarget = { host: rest };
-  if (port) t.port = port;
-  if (user) t.user = user;
-  if (opts.identity) t.identity = opts.identity;
-  if (opts.knownHosts) t.knownHosts = opts.knownHosts;
-  return t;
 }
 
 /** Agentless execution over ssh2: `command arguments` on `hostname`, one pooled connection per host. */
@@ -61,7 +37,8 @@ export function createSshExecutor(opts: SshExecutorOptions = {}): TaskExecutor {
 
 async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: ExecRequest): Promise<ProcessResult> {
   const started = performance.now();
-  const target = sshTargetFor(req.hostname, opts);
+  const resolved = sshTargetFor(req.hostname, opts);
+  const target = resolved.target ?? { host: req.hostname.trim() };
   const where = describeTarget(target);
   const cmd = splitArgs(req.command);
   const args = splitArgs(req.arguments);
@@ -74,6 +51,7 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
     ...base(), exitCode: SSH_FAILURE_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started,
   });
   if (!req.hostname.trim()) return failed('tasker: exec=ssh needs a hostname');
+  if (resolved.error) return failed(`tasker: exec=ssh: ${resolved.error}`);
   if (cmd.error || args.error) return failed(`tasker: ${cmd.error ? `command: ${cmd.error}` : `arguments: ${args.error}`}`);
   if (argv.length === 0 || argv[0] === '') return failed('tasker: exec=ssh: no command given');
   if (req.signal?.aborted) return { ...base(), canceled: true, exitCode: cancelExitCode(req.signal.reason) };

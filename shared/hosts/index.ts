@@ -10,3 +10,10 @@ export {
 export { resolveHost, type Resolution, type ResolveOptions } from './resolve-host.js';
 export { pingHost } from './ping-host.js';
 export { testConnectivity } from './connectivity-test.js';
+export {
+  parseHostAddress,
+  formatHostAddress,
+  HOSTNAME_PATTERN,
+  type HostAddress,
+  type HostAddressResult,
+} from './host-address.js';

@@ -3,6 +3,7 @@ import type { HostValidationConfig } from '../config/host-validation-config.js';
 import { resolveHost } from './resolve-host.js';
 import { pingHost } from './ping-host.js';
 import { testConnectivity } from './connectivity-test.js';
+import { formatHostAddress, parseHostAddress } from './host-address.js';
 
 export interface HostTarget {
   taskId: number;
@@ -12,7 +13,8 @@ export interface HostTarget {
   address?: string;
 }
 
-export type HostStage = 'dns' | 'resolver' | 'ping' | 'connectivity';
+/** `address`: the hostname is not `[user@]host[:port]` (see parseHostAddress). */
+export type HostStage = 'address' | 'dns' | 'resolver' | 'ping' | 'connectivity';
 
 export interface HostProblem {
   hostname: string;
@@ -53,7 +55,8 @@ interface HostGroup {
 }
 
 /**
- * Check every host a remote task runs on (exec types other than `local`/`shell`): it resolves
+ * Check every host a remote task runs on (exec types other than `local`/`shell`), on its host part
+ * (`ops@web01:2222` → web01, see parseHostAddress): it resolves
  * (/etc/hosts, DNS, then the configured fallback resolver), answers ping (unless
  * `host_validation.ping: false`), and with `checkConnectivity` passes each exec type's
  * connectivity test. Each host stops at its first failing stage. Never throws.
@@ -95,18 +98,23 @@ async function checkHost(group: HostGroup, opts: ValidateHostsOptions, fqdn: Map
       const types = [...group.types.keys()].join(', ');
       return [problem('dns', `exec type ${types} needs a hostname, and none is given`)];
     }
-    const resolved = await resolveHost(address, {
+    // `ops@web01:2222`: DNS and ping look at web01; the connectivity test gets the text as written.
+    // An inventory host is checked at its address (ansible_host).
+    const parsed = parseHostAddress(address);
+    if (!parsed.ok) return [problem('address', parsed.message)];
+    const host = parsed.address.host;
+    const resolved = await resolveHost(host, {
       dnsTimeoutMs: hv.dnsTimeoutSec * 1000,
       resolverTimeoutMs: hv.resolverTimeoutSec * 1000,
       env: opts.env,
       ...(hv.resolverCommand ? { resolverCommand: hv.resolverCommand } : {}),
     });
     if (!resolved.ok) return [problem(resolved.stage, resolved.message)];
-    const target = resolved.fqdn ?? address;
-    if (resolved.fqdn) fqdn.set(hostname, resolved.fqdn);
+    const target = resolved.fqdn ? formatHostAddress({ ...parsed.address, host: resolved.fqdn }) : address;
+    if (resolved.fqdn) fqdn.set(hostname, target);
 
     if (hv.ping) {
-      const why = await pingHost(target, hv.pingTimeoutSec * 1000, opts.env);
+      const why = await pingHost(resolved.fqdn ?? host, hv.pingTimeoutSec * 1000, opts.env);
       if (why) return [problem('ping', why)];
     }
     if (!opts.checkConnectivity) return [];

@@ -41,6 +41,18 @@ const CHUNK = 64 * 1024;
 
 /** Read `path` as UTF-8 text within `limits`; every refusal is a value, never an exception. */
 export function readBoundedFile(path: string, limits: InputLimits = DEFAULT_INPUT_LIMITS): BoundedRead {
+  const read = readBoundedBytes(path, limits.maxFileBytes + 1);
+  return read.ok ? decodeInput(read.bytes, limits) : read;
+}
+
+export type BoundedBytes = { ok: true; bytes: Buffer } | { ok: false; problem: InputProblem };
+
+/**
+ * Read at most `maxBytes` bytes of a regular file, whatever it holds (parallelr ships any file to
+ * NATS agents, not only task files). A caller learns the file is larger by asking one byte more
+ * than it accepts.
+ */
+export function readBoundedBytes(path: string, maxBytes: number): BoundedBytes {
   // stat first: a device is refused without being opened (opening some has effects of its own).
   let st: Stats;
   try {
@@ -60,7 +72,7 @@ export function readBoundedFile(path: string, limits: InputLimits = DEFAULT_INPU
   try {
     const opened = fstatSync(fd);
     if (!opened.isFile()) return notRegular(opened);
-    return readOpen(fd, opened.size, limits);
+    return { ok: true, bytes: readOpen(fd, opened.size, maxBytes) };
   } catch (e) {
     return { ok: false, problem: { kind: 'unreadable', reason: `cannot be read: ${(e as Error).message}`, cause: (e as Error).message } };
   } finally {
@@ -68,21 +80,20 @@ export function readBoundedFile(path: string, limits: InputLimits = DEFAULT_INPU
   }
 }
 
-function openFailed(e: unknown): BoundedRead {
+function openFailed(e: unknown): { ok: false; problem: InputProblem } {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return refuse('missing', 'does not exist');
   if (code === 'ENOTDIR') return refuse('missing', 'does not exist (a part of the path is not a directory)');
   return { ok: false, problem: { kind: 'unreadable', reason: `cannot be opened: ${(e as Error).message}`, cause: (e as Error).message } };
 }
 
-function notRegular(st: Stats): BoundedRead {
+function notRegular(st: Stats): { ok: false; problem: InputProblem } {
   const fileType = describeType(st);
   return { ok: false, problem: { kind: 'not-regular', reason: `is ${fileType}, not a regular file`, hint: 'name a regular file', fileType } };
 }
 
-/** Read at most maxFileBytes + 1 bytes (the size from stat is only a first guess: files grow). */
-function readOpen(fd: number, statSize: number, limits: InputLimits): BoundedRead {
-  const cap = limits.maxFileBytes + 1;
+/** Read at most `cap` bytes (the size from stat is only a first guess: files grow). */
+function readOpen(fd: number, statSize: number, cap: number): Buffer {
   let buf = Buffer.allocUnsafe(Math.min(cap, Math.max(CHUNK, statSize + 1)));
   let length = 0;
   for (;;) {
@@ -96,7 +107,7 @@ function readOpen(fd: number, statSize: number, limits: InputLimits): BoundedRea
     if (n === 0) break;
     length += n;
   }
-  return decodeInput(buf.subarray(0, length), limits);
+  return buf.subarray(0, length);
 }
 
 /**
@@ -153,7 +164,7 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
-function refuse(kind: InputProblemKind, reason: string, hint?: string, at?: { line: number; col: number }): BoundedRead {
+function refuse(kind: InputProblemKind, reason: string, hint?: string, at?: { line: number; col: number }): { ok: false; problem: InputProblem } {
   const problem: InputProblem = { kind, reason };
   if (hint !== undefined) problem.hint = hint;
   if (at) {

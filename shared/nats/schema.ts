@@ -113,10 +113,12 @@ type Obj = Record<string, unknown>;
 class FieldErrors {
   readonly errors: string[] = [];
   constructor(private readonly o: Obj) {}
-  str(key: string, opts: { nonEmpty?: boolean; token?: boolean } = {}): string {
+  str(key: string, opts: { nonEmpty?: boolean; token?: boolean; noNul?: boolean } = {}): string {
     const v = this.o[key];
     if (typeof v !== 'string') this.errors.push(`\`${key}\` must be a string`);
     else if (opts.nonEmpty && v === '') this.errors.push(`\`${key}\` must not be empty`);
+    // argv and paths are C strings: the kernel would see the text cut at the NUL (as the agent's gRPC checks).
+    else if (opts.noNul && v.includes('\0')) this.errors.push(`\`${key}\` must not contain a NUL byte (\\0)`);
     else if (opts.token && !isSubjectToken(v)) this.errors.push(`\`${key}\` must be letters, digits, '_' or '-'`);
     return typeof v === 'string' ? v : '';
   }
@@ -159,10 +161,10 @@ export function parseJob(data: Uint8Array): Parsed<JobMessage> {
     v: JOB_VERSION,
     run_id: f.str('run_id', { token: true }),
     seq: f.int('seq', 1),
-    task_file: f.str('task_file', { nonEmpty: true }),
-    file_name: f.str('file_name', { nonEmpty: true }),
+    task_file: f.str('task_file', { nonEmpty: true, noNul: true }),
+    file_name: f.str('file_name', { nonEmpty: true, noNul: true }),
     content: f.str('content'),
-    command: f.str('command', { nonEmpty: true }),
+    command: f.str('command', { nonEmpty: true, noNul: true }),
     timeout_sec: f.int('timeout_sec', 0, 31 * 24 * 3600),
     output_tail: f.int('output_tail', 0, 10_000_000),
   };

@@ -17,11 +17,10 @@ import { findPlaceholders, substitute } from './variables.js';
 import type { Inventory } from '../inventory/model.js';
 import { isHostPlaceholder } from '../inventory/host-placeholders.js';
 import { selectHosts } from '../inventory/select-hosts.js';
+import { parseHostAddress } from '../hosts/host-address.js';
 
 const AGGREGATES = new Set(['all_success', 'any_success', 'majority_success', 'always', 'never']);
 const AGGREGATE_N = /^(min_success|max_success|min_failed|max_failed|success_threshold)\s*=\s*(\d+)$/i;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** Keys that only a parallel or conditional block uses. */
 const BLOCK_KEYS = ['tasks', 'hostnames', 'max_parallel', 'if_true_tasks', 'if_false_tasks', 'retry_count', 'retry_delay', 'retry_failed'];
 const SPLIT_KEYS = ['stdout_split', 'stderr_split'] as const;
@@ -361,8 +360,9 @@ export class TaskChecker {
       } else if (names.length < 2 || names.length > 1000) this.at(hostList, 'HOSTNAMES_COUNT', 'error', `task ${id}: hostnames= lists ${names.length} host(s); give 2 to 1000`);
       for (const { name: h, offset } of selection.literals) {
         if (this.inventory?.hosts.has(h)) continue; // the inventory checked its own names
-        const bad = IPV4.test(h) ? h.split('.').some((o) => Number(o) > 255) : !HOSTNAME.test(h);
-        if (bad) this.at(hostList, 'INVALID_HOSTNAME', 'error', `task ${id}: '${h}' is not a valid host name or IPv4 address`, undefined, offset, h.length);
+        // [user@]host[:port], as hostname= (shared/hosts/host-address.ts).
+        const parsed = parseHostAddress(h);
+        if (!parsed.ok) this.at(hostList, 'INVALID_HOSTNAME', 'error', `task ${id}: ${parsed.message}`, undefined, offset, h.length);
       }
       // A condition about the host is checked per host (hosts where it is false are skipped).
       const cond = f.get('condition');

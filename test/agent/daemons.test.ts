@@ -12,14 +12,14 @@ import type { Finished__Output } from '../../shared/proto/generated/tasker/agent
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import { ALL_DAEMONS, START_DAEMONS, killAll, readDaemons } from '../helpers/daemons.js';
 import { survivors } from '../shared/exec/group-members.js';
-import { startAgent, type AgentProcess } from './agent-process.js';
+import { freshSocket, startAgent, type AgentProcess } from './agent-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-agent-daemons-'));
 const started = new Set<number>();
 let agent: AgentProcess;
 
 test.before(async () => {
-  agent = await startAgent(['--listen', '127.0.0.1:0', '--log-level', 'warn']);
+  agent = await startAgent(['--listen', await freshSocket(), '--log-level', 'warn']);
 });
 test.after.always(async () => {
   await agent?.stop();

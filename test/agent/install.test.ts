@@ -45,7 +45,7 @@ function terminate(pid: number): void {
 }
 
 /** Run an installed agent's task through the tunnel to its Unix socket and return its stdout. */
-async function runThroughTunnel(s: TestSshd, socket: string, command: string, args: string, user = s.user): Promise<string> {
+async function runThroughTunnel(s: TestSshd, socket: string, command: string, args: string, user = s.user, execType = 'local'): Promise<string> {
   const ex = createAgentExecutor({
     name: 'installed',
     kind: 'ssh',
@@ -53,13 +53,40 @@ async function runThroughTunnel(s: TestSshd, socket: string, command: string, ar
     socket,
   });
   try {
-    const res = await ex.execute({ runId: 'install', taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 10_000 });
+    const res = await ex.execute({ runId: 'install', taskId: '1', execType, hostname: 'localhost', command, arguments: args, timeoutMs: 10_000 });
     if (res.exitCode !== 0) throw new Error(`task failed (${res.exitCode}): ${res.stderr}`);
     return res.stdout;
   } finally {
     await ex.close();
   }
 }
+
+/**
+ * Which sandboxing options systemd itself finds in effect for a unit file (drop-ins in
+ * UNIT.d/ next to it included): `systemd-analyze security --offline`.
+ */
+function sandboxing(unitPath: string): Record<string, string | undefined> {
+  const out = execFileSync('systemd-analyze', ['security', '--offline=true', '--json=short', '--no-pager', unitPath], { encoding: 'utf8' });
+  const rows = JSON.parse(out) as { json_field: string; description: string }[];
+  return Object.fromEntries(SANDBOXING.map((f) => [f, rows.find((r) => r.json_field === f)?.description]));
+}
+const SANDBOXING = ['ProtectSystem', 'ProtectHome', 'PrivateTmp', 'ProtectControlGroups', 'UMask'];
+/** systemd's words for the default unit: tasks may do what the service user may. */
+const UNRESTRICTED = {
+  ProtectSystem: 'Service has full access to the OS file hierarchy',
+  ProtectHome: 'Service has full access to home directories',
+  PrivateTmp: "Service has access to other software's temporary files",
+  ProtectControlGroups: 'Service may modify the control group file system',
+  UMask: 'Files created by service are world-readable by default',
+};
+/** …and with the hardening drop-in. */
+const HARDENED = {
+  ProtectSystem: 'Service has very limited write access to the OS file hierarchy',
+  ProtectHome: 'Service has read-only access to home directories',
+  PrivateTmp: "Service has no access to other software's temporary files",
+  ProtectControlGroups: 'Service cannot modify the control group file system',
+  UMask: 'Files created by service are group-readable by default',
+};
 
 /**
  * The systemd host the installer expects, without systemd: sshd runs in a private mount namespace
@@ -122,10 +149,14 @@ test('install as root on a systemd host: service user, unit file, enable + resta
     t.regex(unit, /^User=tasker-agent$/m);
     t.regex(unit, /^Group=tasker-agent$/m);
     t.regex(unit, new RegExp(`^ExecStart=\\S*node ${target}/app/dist/agent/cli/tasker-agent\\.js serve --config ${target}/etc/agent\\.yaml$`, 'm'));
-    t.regex(unit, new RegExp(`^ReadWritePaths=${target}/log ${target}/run$`, 'm'));
     t.regex(unit, /^RuntimeDirectory=tasker-agent$/m);
     t.regex(unit, /^RuntimeDirectoryMode=0700$/m);
-    t.is(readFileSync(join(target, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "unix:${socket}"\n`);
+    // Nothing in the default unit restricts what tasks may do (issue 15, item 6), as systemd reads it.
+    const unitPath = join(etcUpper, 'systemd', 'system', 'tasker-agent.service');
+    t.deepEqual(sandboxing(unitPath), UNRESTRICTED);
+    t.notRegex(unit, /^(ProtectSystem|ProtectHome|PrivateTmp|ProtectControlGroups|ReadWritePaths|ReadOnlyPaths|UMask)=/m);
+    t.false(existsSync(join(etcUpper, 'systemd', 'system', 'tasker-agent.service.d')), 'no drop-in without --hardening');
+    t.is(readFileSync(join(target, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "unix:${socket}"\n  allow_exec: [pbrun, p7s, wwrs, local]\n`);
     const passwd = readFileSync(join(etcUpper, 'passwd'), 'utf8');
     const uid = Number(/^tasker-agent:x:(\d+):/m.exec(passwd)?.[1]);
     t.true(uid > 0, 'the service user exists (in the overlay /etc)');
@@ -150,6 +181,31 @@ test('install as root on a systemd host: service user, unit file, enable + resta
     agentPid = newPid;
     t.is(readFileSync(join(fixtureDir, 'calls'), 'utf8').split('\n').filter((l) => l === 'restart tasker-agent').length, 2);
     t.is(await runThroughTunnel(s, socket, 'echo', 'upgraded'), 'upgraded\n');
+
+    // --hardening adds the drop-in (prefix filled in); systemd then applies the sandboxing.
+    const hardened = await runAgentCli([
+      'install', '--ssh', `${s.user}@127.0.0.1`, '--port', String(s.port), '--identity', s.identity,
+      '--known-hosts', s.knownHosts, '--prefix', target, '--hardening',
+    ]);
+    t.is(hardened.code, 0, hardened.stderr + hardened.stdout);
+    agentPid = Number(readFileSync(pidfile, 'utf8'));
+    t.regex(hardened.stdout, /hardening drop-in \/etc\/systemd\/system\/tasker-agent\.service\.d\/hardening\.conf installed/);
+    const dropIn = readFileSync(join(etcUpper, 'systemd', 'system', 'tasker-agent.service.d', 'hardening.conf'), 'utf8');
+    t.regex(dropIn, /^# Written by `tasker-agent install --hardening`/);
+    t.regex(dropIn, new RegExp(`^ReadWritePaths=${target}/log ${target}/run$`, 'm'));
+    t.notRegex(dropIn, /@[A-Z]+@/);
+    t.deepEqual(sandboxing(unitPath), HARDENED);
+
+    // An install without --hardening takes it away again: the unit is back to its default.
+    const plain = await runAgentCli([
+      'install', '--ssh', `${s.user}@127.0.0.1`, '--port', String(s.port), '--identity', s.identity,
+      '--known-hosts', s.knownHosts, '--prefix', target,
+    ]);
+    t.is(plain.code, 0, plain.stderr + plain.stdout);
+    agentPid = Number(readFileSync(pidfile, 'utf8'));
+    t.regex(plain.stdout, /removed the hardening drop-in/);
+    t.false(existsSync(join(etcUpper, 'systemd', 'system', 'tasker-agent.service.d', 'hardening.conf')));
+    t.deepEqual(sandboxing(unitPath), UNRESTRICTED);
   } finally {
     if (agentPid) terminate(agentPid);
     await s.stop();
@@ -172,7 +228,8 @@ test('install over SSH places the package, writes config, starts the agent (nohu
   t.true(existsSync(join(prefix, 'app', 'dist', 'agent', 'cli', 'tasker-agent.js')));
   t.true(existsSync(join(prefix, 'app', 'node_modules', '@grpc', 'grpc-js', 'package.json')));
   t.false(existsSync(join(prefix, 'app', 'node_modules', 'typescript')), 'dev dependencies are not shipped');
-  t.is(readFileSync(join(prefix, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "unix:${socket}"\n`);
+  t.is(readFileSync(join(prefix, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "unix:${socket}"\n  allow_exec: [pbrun, p7s, wwrs, local]\n`);
+  t.regex(r.stdout, /exec types pbrun, p7s, wwrs, local\)/);
   t.is(statSync(join(prefix, 'run')).mode & 0o777, 0o700);
   t.is(statSync(socket).mode & 0o777, 0o600);
   // The documented nohup way: pid in PREFIX/run/agent.pid, log in PREFIX/log/agent.log, own session.
@@ -199,9 +256,53 @@ test('install over SSH places the package, writes config, starts the agent (nohu
     });
     t.is(res.stdout, 'installed ok\n');
     t.is(res.exitCode, 0);
+    // The installed agent refuses exec=shell unless --allow-exec lists it.
+    const shell = await ex.execute({
+      runId: 'install', taskId: '2', execType: 'shell', hostname: 'localhost', command: 'echo', arguments: 'via bash', timeoutMs: 10_000,
+    });
+    t.not(shell.exitCode, 0);
+    t.regex(shell.stderr, /exec_type `shell` is not allowed on this agent \(allowed: pbrun, p7s, wwrs, local\)/);
   } finally {
     await ex.close();
   }
+
+  // --hardening needs the systemd unit: refused here (no systemd), before anything is replaced.
+  const hardening = await runAgentCli([
+    'install', '--ssh', `${sshd.user}@127.0.0.1`, '--port', String(sshd.port), '--identity', sshd.identity,
+    '--known-hosts', sshd.knownHosts, '--prefix', prefix, '--hardening',
+  ]);
+  t.is(hardening.code, 1);
+  t.regex(hardening.stderr, /--hardening adds a drop-in to the systemd unit, and this install gets no unit \(no systemd on this host\); drop --hardening or install as root on a systemd host/);
+  t.is(Number(readFileSync(pidfile, 'utf8')), pid, 'the running agent was left alone');
+
+  // --allow-exec is written as given; the re-installed agent then runs exec=shell. (--ssh USER@HOST:PORT.)
+  const again = await runAgentCli([
+    'install', '--ssh', `${sshd.user}@127.0.0.1:${sshd.port}`, '--identity', sshd.identity,
+    '--known-hosts', sshd.knownHosts, '--prefix', prefix, '--allow-exec', 'local,shell',
+  ]);
+  pidsToStop.push(Number(readFileSync(pidfile, 'utf8')));
+  t.is(again.code, 0, again.stderr);
+  t.is(readFileSync(join(prefix, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "unix:${socket}"\n  allow_exec: [local, shell]\n`);
+  t.is(await runThroughTunnel(sshd, socket, 'echo', 'via bash', sshd.user, 'shell'), 'via bash\n');
+  await t.throwsAsync(runThroughTunnel(sshd, socket, 'id', '', sshd.user, 'pbrun'), { message: /exec_type `pbrun` is not allowed on this agent \(allowed: local, shell\)/ });
+});
+
+test('install --allow-exec takes the agent\'s exec types only, by their names', async (t) => {
+  const alias = await runAgentCli(['install', '--ssh', 'ops@jump2', '--allow-exec', 'local,bash']);
+  t.is(alias.code, 2);
+  t.regex(alias.stderr, /--allow-exec: unknown exec type `bash` \(an agent runs: local, shell, pbrun, p7s, wwrs\)\nusage: tasker-agent install/);
+  const none = await runAgentCli(['install', '--ssh', 'ops@jump2', '--allow-exec', ',']);
+  t.is(none.code, 2);
+  t.regex(none.stderr, /--allow-exec needs at least one exec type/);
+});
+
+test('install --ssh takes USER@HOST[:PORT]; a port given twice must agree', async (t) => {
+  const both = await runAgentCli(['install', '--ssh', 'ops@jump2:2222', '--port', '22']);
+  t.is(both.code, 2);
+  t.regex(both.stderr, /--ssh ops@jump2:2222 says port 2222 and --port says 22; give one/);
+  const bad = await runAgentCli(['install', '--ssh', 'ops@jump2:0']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--ssh must be USER@HOST\[:PORT\]: port '0' in 'ops@jump2:0' must be 1-65535/);
 });
 
 test('install reports a usage error naming the flag', async (t) => {

@@ -3,11 +3,11 @@
  * not guarantee (issue 13, item 7): double-forked daemons of a killed task are not found.
  */
 import test from 'ava';
-import { startAgent } from './agent-process.js';
+import { freshSocket, startAgent } from './agent-process.js';
 
 test('the agent warns once at start that TASKER_LAUNCHER=off does not kill double-forked daemons', async (t) => {
   process.env.TASKER_LAUNCHER = 'off'; // inherited by the agent process (this file runs alone in its process)
-  const agent = await startAgent(['--listen', '127.0.0.1:0', '--log-level', 'warn']);
+  const agent = await startAgent(['--listen', await freshSocket(), '--log-level', 'warn']);
   try {
     // The line follows "listening on" at once; wait for it rather than for a time.
     for (let i = 0; i < 200 && !agent.log().includes('\n'); i++) await new Promise((r) => setTimeout(r, 25));

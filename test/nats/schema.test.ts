@@ -31,6 +31,8 @@ test('seq zero', rejected, { ...good, seq: 0 }, /`seq` must be a whole number fr
 test('run id with a dot', rejected, { ...good, run_id: 'a.b' }, /`run_id` must be letters, digits/);
 test('file name with a slash', rejected, { ...good, file_name: '../x' }, /`file_name` must be a plain file name/);
 test('content not base64', rejected, { ...good, content: 'no spaces allowed!' }, /`content` must be base64/);
+test('a NUL byte in the command', rejected, { ...good, command: '/bin/sh\u0000 -c evil @TASK@' }, /`command` must not contain a NUL byte/, { runId: 'r-1', seq: 3 });
+test('a NUL byte in the task file name', rejected, { ...good, task_file: 'a\u0000b', file_name: 'a\u0000b' }, /`task_file` must not contain a NUL byte.*`file_name` must not contain a NUL byte/);
 test('negative timeout', rejected, { ...good, timeout_sec: -1 }, /`timeout_sec` must be a whole number from 0/);
 
 test('a result with an unknown status is rejected', (t) => {

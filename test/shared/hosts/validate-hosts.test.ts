@@ -243,3 +243,28 @@ test('unknown exec types are left to the task-file validator', async (t) => {
   const r = await validateHosts([{ taskId: 1, hostname: 'nonexistent.invalid', execType: 'nosuch' }], options());
   t.true(r.ok);
 });
+
+test('user@host:port is checked on its host part; the connectivity test gets the text as written', async (t) => {
+  const r = await validateHosts(
+    [
+      { taskId: 1, hostname: 'ops@localhost:2222', execType: 'pbrun' },
+      { taskId: 2, hostname: 'bad@127.0.0.1:22', execType: 'pbrun' },
+      { taskId: 3, hostname: 'ops@[::1]:22', execType: 'pbrun' },
+      { taskId: 4, hostname: 'web01:99999', execType: 'pbrun' },
+      { taskId: 5, hostname: 'ops@nonexistent.invalid:22', execType: 'p7s' },
+    ],
+    options({ checkConnectivity: true }),
+  );
+  t.deepEqual(r.problems.map(formatHostProblem), [
+    // The fixture pbtest fails for hosts containing "bad": it was given the whole text.
+    'host bad@127.0.0.1:22 (task 2): connectivity: connectivity test `pbrun -n -h bad@127.0.0.1:22 pbtest` exited 1, expected 0: pbrun: connection to bad@127.0.0.1:22 failed',
+    "host web01:99999 (task 4): address: port '99999' in 'web01:99999' must be 1-65535",
+    "host ops@nonexistent.invalid:22 (task 5): dns: cannot resolve 'nonexistent.invalid': no such host in /etc/hosts or DNS",
+  ]);
+});
+
+test('a host found by the fallback resolver keeps its user and port: ping goes to the FQDN', async (t) => {
+  const r = await validateHosts([{ taskId: 1, hostname: 'ops@aliasdb:2222', execType: 'wwrs' }], options({ hostValidation: withResolver }));
+  t.is(r.fqdn.get('ops@aliasdb:2222'), 'ops@aliasdb.example.internal:2222');
+  t.regex(r.problems[0]!.message, /^'aliasdb\.example\.internal' does not answer ping/);
+});
