@@ -73,3 +73,13 @@ test('without ansible_port the ssh connection goes to port 22 of ansible_host an
   t.regex(byHost['node-a.invalid']!.command, new RegExp(`^ssh ${sshd.user}@127\\.0\\.0\\.1 true$`));
   t.is(r.code, 10);
 });
+
+test('the config\'s ssh.hosts entries match ansible_host (as ssh config Host patterns do under Ansible)', async (t) => {
+  const dir = tempDir('tasker-inventory-ssh-');
+  writeFileSync(join(dir, 'hosts.ini'), `[nodes]\nnode-a.invalid ansible_host=127.0.0.1 ansible_port=${sshd.port}\nnode-b.invalid ansible_host=127.0.0.1 ansible_port=${sshd.port}\n`);
+  writeFileSync(join(dir, 'tasker.yaml'), `ssh:\n  user: nobody-here\n  identity: "${sshd.identity}"\n  known_hosts: "${sshd.knownHosts}"\n  hosts:\n    "127.0.0.1": {user: ${sshd.user}}\n    "node-*": {user: wrong-user}\n`);
+  writeFileSync(join(dir, 'wf.txt'), 'task=0\ntype=parallel\nhostnames=@nodes\nexec=ssh\ncommand=id\narguments=-un\n');
+  const r = await run(dir, 'hosts.ini');
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.deepEqual(outputsByHost(r.json), { 'node-a.invalid': [`${sshd.user}\n`], 'node-b.invalid': [`${sshd.user}\n`] });
+});
