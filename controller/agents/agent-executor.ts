@@ -166,7 +166,7 @@ class GrpcAgentExecutor implements AgentExecutor {
         conn = await this.connection();
       } catch (err) {
         const text = `tasker: agent ${who} not reachable: ${(err as Error).message}`;
-        return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started };
+        return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, unreachable: true, durationMs: performance.now() - started };
       }
       current = { callId: this.nextCallId(), deadline: this.deadlineAfter(Date.now(), req.timeoutMs), captureLimit: req.captureLimit ?? DEFAULT_CAPTURE_LIMIT };
       call = this.openExecute(conn, req, { ...current, afterCall: '' });

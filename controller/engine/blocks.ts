@@ -103,6 +103,8 @@ function expandParallel(task: Task, ctx: BlockContext): { sub: Task; key: string
         id, line: task.line, type: 'task', hostname: host, command: task.command,
         arguments: task.arguments.replace(/@task@/gi, String(id)), exec: task.exec, timeout: undefined,
         success: task.success, failure: task.failure, fields: task.fields,
+        // Each generated sub-task runs where the block says (docs/agent.md).
+        ...(task.agent !== undefined ? { agent: task.agent } : {}),
       };
       return { sub, key: `${task.id}-${id}` };
     });
