@@ -241,6 +241,7 @@ async function record(setup: Setup, outcome: RunOutcome, startTime: Date, logFil
       io.stderr.write(`tasker: warning: could not write --output-json ${path}: ${(e as Error).message}\n`);
     }
   }
+  io.onHostTallies?.(tallyHosts(outcome));
   if (args.alertOnFailure && outcome.exitCode !== 0) await fireAlert(setup, outcome, logFile, stateFile);
   if (logFile) {
     log.info(`Log file: ${logFile}`);
