@@ -150,3 +150,36 @@ test.serial('an agent that cannot be reached leaves its hosts unreachable in the
     t.regex(r.out, new RegExp(`${host} : ok=0 failed=0 skipped=0 timed_out=0 unreachable=1 ran_on=agent:jump9`));
   }
 });
+
+test.serial('a block sub-task retried on failure runs every attempt on the block\'s agent', async (t) => {
+  const text = [
+    'task=0', 'type=parallel', 'tasks=10', 'agent=jump1', 'retry_count=1', 'retry_delay=1', '',
+    'task=10', 'hostname=web01', 'command=printenv', 'arguments=NOT_SET_ANYWHERE', 'exec=local', '',
+  ].join('\n');
+  const before = agentRan();
+  const r = await run('retry.txt', text);
+  t.not(r.code, 0, 'printenv of an unset variable fails both attempts');
+  t.regex(r.out, /Task 0-10\.1: Executing \[local\] on web01 via jump1: printenv NOT_SET_ANYWHERE/);
+  t.regex(r.out, /Task 0-10\.2: Executing \[local\] on web01 via jump1: printenv NOT_SET_ANYWHERE/);
+  const ids = agentRan();
+  for (const k of ['0-10.1', '0-10.2']) t.true(ids.has(k) && !before.has(k), `the agent's log records attempt ${k}`);
+  t.like(r.json.hosts['web01'], { failed: 1, ran_on: ['agent:jump1'] });
+});
+
+test.serial('an agent lost after the pre-run check makes its host unreachable, not failed', async (t) => {
+  const doomed = await startAgent(['--listen', await freshSocket()]);
+  const cfg = join(dir, 'doomed.yaml');
+  writeFileSync(cfg, `agents:\n  jump2:\n    address: "${doomed.address}"\n`);
+  const text = [
+    // Task 0 (here) kills the agent after the pre-run check found it healthy; task 1 is meant for it.
+    'task=0', 'hostname=ctl', 'command=kill', `arguments=-KILL ${doomed.pid}`, 'exec=local', 'sleep=1', '',
+    'task=1', 'hostname=web09', 'command=true', 'exec=local', 'agent=jump2', '',
+  ].join('\n');
+  const r = await run('lost.txt', text, [], {}, cfg);
+  await doomed.exited;
+  t.not(r.code, 0);
+  t.regex(r.out, /Task 1: Executing \[local\] on web09 via jump2: true/);
+  t.like(r.json.hosts['web09'], { ok: 0, failed: 0, unreachable: 1, ran_on: ['agent:jump2'] });
+  t.like(r.json.hosts['ctl'], { ok: 1, ran_on: ['local'] });
+  t.regex(r.out, /web09 : ok=0 failed=0 skipped=0 timed_out=0 unreachable=1 ran_on=agent:jump2/);
+});
