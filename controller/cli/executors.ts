@@ -16,6 +16,9 @@ import type { RanOn } from '../engine/host-recap.js';
 import type { Setup } from './tasker-main.js';
 import type { AgentExecutor } from '../agents/index.js';
 
+/** Exit code of a task whose agent is not there (as for an agent lost mid-task: AGENT_LOST_EXIT_CODE). */
+const AGENT_UNREACHABLE_EXIT_CODE = 255;
+
 export interface RunExecutors {
   /** Agent name per task id (absent = local), decided before the run for the pre-run checks. */
   agentOf: Map<number, string>;
@@ -87,8 +90,7 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
         if (!name) return local;
         const { executor, problem } = agentExecutor(name);
         // Never fall back to this machine: a task meant for an agent that is not there fails.
-        if (!executor) throw new Error(`agent '${name}': ${problem}`);
-        return executor;
+        return executor ?? missingAgentExecutor(name, problem ?? 'not configured');
       },
       placeOf: (task, execType) => {
         if (execType === 'ssh') return 'ssh';
@@ -124,6 +126,19 @@ function inheritAgents(workflow: Workflow, problems: string[]): Map<number, stri
     }
   }
   return inherited;
+}
+
+/** What a task meant for an unknown agent runs on: it fails at once, its host unreachable. */
+function missingAgentExecutor(name: string, problem: string): TaskExecutor {
+  const text = `tasker: agent '${name}': ${problem}\n`;
+  return {
+    name: `agent ${name} (not configured)`,
+    execute: async () => ({
+      argv: [], exitCode: AGENT_UNREACHABLE_EXIT_CODE, signal: null, stdout: '', stderr: text, stdoutBytes: 0, stderrBytes: text.length,
+      timedOut: false, canceled: false, durationMs: 0, truncated: false, spawnError: text.trim(), unreachable: true,
+    }),
+    close: async () => {},
+  };
 }
 
 /** An executor created on first use (exec=ssh chosen by a substituted exec value at run time). */
