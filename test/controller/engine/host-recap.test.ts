@@ -87,3 +87,24 @@ test('hosts that fail host validation are unreachable in the recap and the JSON,
   t.deepEqual(r.json.hosts, { 'no-such-host-a.invalid': expected, 'no-such-host-b.invalid': expected });
   t.deepEqual(parseRecap(r.out), r.json.hosts);
 });
+
+test('a resumed run (--auto-recovery) recaps the hosts of the tasks before the resume too', async (t) => {
+  const dir = tempDir('tasker-recap-resume-');
+  writeFileSync(join(dir, 'f.txt'), [
+    'task=0', 'hostname=web01', 'command=true', 'exec=local', '',
+    'task=1', 'hostname=web02', 'command=test', `arguments=-e ${join(dir, 'flag')}`, 'exec=local', '',
+  ].join('\n'));
+  const args = ['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--auto-recovery'];
+  const first = await spawnTasker(args, { cwd: dir });
+  t.is(first.code, 10, first.stdout);
+  writeFileSync(join(dir, 'flag'), '');
+  const second = await spawnTasker(args, { cwd: dir });
+  t.is(second.code, 0, second.stdout);
+  t.regex(second.stdout, /Resuming f\.txt at task 1/);
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
+  t.deepEqual(json.hosts, {
+    web01: { ok: 1, failed: 0, skipped: 0, timed_out: 0, unreachable: 0, ran_on: ['local'] },
+    web02: { ok: 1, failed: 0, skipped: 0, timed_out: 0, unreachable: 0, ran_on: ['local'] },
+  });
+  t.deepEqual(parseRecap(second.stdout), json.hosts);
+});
