@@ -376,7 +376,7 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
     for (const r of results) {
       if (!r.ok) {
         agentHostsOk = false;
-        unreachable.push({ host: r.hostname, ranOn: `agent:${name}` });
+        if (!unreachable.some((u) => u.host === r.hostname && u.ranOn === `agent:${name}`)) unreachable.push({ host: r.hostname, ranOn: `agent:${name}` });
         log.error(`host ${r.hostname} (via agent ${name}): ${r.problems.join('; ')}`);
       }
     }
