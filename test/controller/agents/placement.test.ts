@@ -183,3 +183,14 @@ test.serial('an agent lost after the pre-run check makes its host unreachable, n
   t.like(r.json.hosts['ctl'], { ok: 1, ran_on: ['local'] });
   t.regex(r.out, /web09 : ok=0 failed=0 skipped=0 timed_out=0 unreachable=1 ran_on=agent:jump2/);
 });
+
+test.serial('hosts that fail the host check on their agent are unreachable via that agent', async (t) => {
+  const text = [
+    'task=0', 'type=parallel', 'hostnames=nowhere-a.invalid,nowhere-b.invalid', 'command=true', 'exec=pbrun', 'agent=jump1', '',
+  ].join('\n');
+  const r = await run('bad-hosts.txt', text);
+  t.not(r.code, 0);
+  t.notRegex(r.out, /Executing/);
+  t.regex(r.out, /host nowhere-a\.invalid \(via agent jump1\)/);
+  for (const host of ['nowhere-a.invalid', 'nowhere-b.invalid']) t.deepEqual(r.json.hosts[host], { ok: 0, failed: 0, skipped: 0, timed_out: 0, unreachable: 1, ran_on: ['agent:jump1'] });
+});
