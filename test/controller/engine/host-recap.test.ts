@@ -108,3 +108,14 @@ test('a resumed run (--auto-recovery) recaps the hosts of the tasks before the r
   });
   t.deepEqual(parseRecap(second.stdout), json.hosts);
 });
+
+test('an ssh host that refuses the connection is unreachable, not failed', async (t) => {
+  const r = await run([
+    'task=0', 'hostname=127.0.0.1:1', 'command=true', 'exec=ssh', 'on_failure=1', '',
+    'task=1', 'hostname=localhost', 'command=true', 'exec=local', '',
+  ].join('\n'), ['--skip-host-validation']);
+  t.is(r.code, 0, r.out);
+  t.regex(r.out, /Task 0: Executing \[ssh\] on 127\.0\.0\.1:1 via ssh: /);
+  t.deepEqual(r.json.hosts['127.0.0.1:1'], { ok: 0, failed: 0, skipped: 0, timed_out: 0, unreachable: 1, ran_on: ['ssh'] });
+  t.deepEqual(parseRecap(r.out), r.json.hosts);
+});
