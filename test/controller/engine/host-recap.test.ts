@@ -119,3 +119,11 @@ test('an ssh host that refuses the connection is unreachable, not failed', async
   t.deepEqual(r.json.hosts['127.0.0.1:1'], { ok: 0, failed: 0, skipped: 0, timed_out: 0, unreachable: 1, ran_on: ['ssh'] });
   t.deepEqual(parseRecap(r.out), r.json.hosts);
 });
+
+test('a hostnames= block names the hosts its sub-tasks failed on', async (t) => {
+  const r = await run(['task=0', 'type=parallel', 'hostnames=web01,web02,web03', 'command=test', 'arguments=@task@ -lt 100001', 'exec=local', ''].join('\n'));
+  t.is(r.code, 10, r.out);
+  t.regex(r.out, /Task 0-100001: Executing \[local\] on web02: test 100001 -lt 100001/);
+  t.regex(r.out, /Task 0: failed on web02, web03\n/);
+  t.like(r.json.hosts, { web01: { ok: 1 }, web02: { failed: 1 }, web03: { failed: 1 } });
+});
