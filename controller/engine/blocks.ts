@@ -91,6 +91,7 @@ async function runParallel(task: Task, ctx: BlockContext): Promise<BlockOutcome>
   let summary = `Parallel execution: ${ok}/${done.length} successful`;
   if (timeouts) summary += `, ${timeouts} timeout`;
   if (failed) summary += `, ${failed} failed`;
+  if (task.hostnames && ok < done.length) logHostsNotOk(task, done, subs, ctx);
   return decide(task, done, summary, ctx, false);
 }
 
@@ -103,6 +104,8 @@ function expandParallel(task: Task, ctx: BlockContext): { sub: Task; key: string
         id, line: task.line, type: 'task', hostname: host, command: task.command,
         arguments: task.arguments.replace(/@task@/gi, String(id)), exec: task.exec, timeout: undefined,
         success: task.success, failure: task.failure, fields: task.fields,
+        // Each generated sub-task runs where the block says (docs/agent.md).
+        ...(task.agent !== undefined ? { agent: task.agent } : {}),
       };
       return { sub, key: `${task.id}-${id}` };
     });
@@ -160,6 +163,15 @@ async function runSubTask(block: Task, sub: Task, key: string, ctx: BlockContext
     }
   }
   return result;
+}
+
+/** A fan-out names its hosts: which ones failed or timed out (the sub-task ids say less to an operator). */
+function logHostsNotOk(task: Task, done: SubOutcome[], subs: { sub: Task }[], ctx: BlockContext): void {
+  const hostOf = new Map(subs.map((s) => [s.sub.id, s.sub.hostname]));
+  const hosts = (pick: (r: TaskResult) => boolean): string => done.filter((s) => pick(s.result)).map((s) => hostOf.get(s.id)).join(', ');
+  const failed = hosts((r) => !r.success && !r.timedOut);
+  const timedOut = hosts((r) => r.timedOut);
+  ctx.log.info(`Task ${task.id}: ${[failed && `failed on ${failed}`, timedOut && `timed out on ${timedOut}`].filter(Boolean).join('; ')}`);
 }
 
 function decide(task: Task, subs: SubOutcome[], summary: string, ctx: BlockContext, conditional: boolean): BlockOutcome {

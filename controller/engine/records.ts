@@ -8,6 +8,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
 import { makePrivateDir, openPrivateFile, writePrivateFile } from '../../shared/private-files.js';
 import type { RunOutcome } from './types.js';
+import { tallyHosts } from './host-recap.js';
 
 export function fileStem(path: string): string {
   const base = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 50);
@@ -133,6 +134,7 @@ export function buildJson(outcome: RunOutcome, meta: JsonMeta): unknown {
       final_task: outcome.finalTask ?? null, ...failure,
     },
     task_results: taskResults,
+    hosts: tallyHosts(outcome),
     variables: Object.fromEntries(Object.entries(meta.variables).map(([k, v]) => [k, mask(v)])),
     warnings: meta.warnings.map(mask),
   };

@@ -16,6 +16,7 @@ import { resolveArguments, VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
 import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
+import { describePlace, type RanOn } from './host-recap.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -26,6 +27,8 @@ export interface EngineOptions {
   defaultTimeoutSec: number;
   /** The executor a task runs on (local, an agent, ssh). */
   executorFor: (task: Task, execType: string) => TaskExecutor;
+  /** Where executorFor sends a task, as named on its Executing line and in the host recap (default `local`). */
+  placeOf?: (task: Task, execType: string) => RanOn;
   /** Exec type name as written (aliases allowed) → canonical name, or undefined if unknown. */
   canonicalExecType: (name: string) => string | undefined;
   /** The resolved command line shown to operators. */
@@ -173,7 +176,8 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       log.error(`Task ${key}: exec type '${execName}' is not configured`);
       return store_(task, key, { exitCode: 127, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, hostname, shown);
     }
-    log.info(`Task ${key}: Executing [${execType}]: ${shown}`);
+    const ranOn = opts.placeOf?.(task, execType) ?? 'local';
+    log.info(`Task ${key}: Executing [${execType}] on ${describePlace(hostname, ranOn)}: ${shown}`);
     const echo = { budget: CONSOLE_ECHO_LIMIT };
     const out = new LineSplitter((lines) => emitLines(key, 'STDOUT', lines, echo));
     const err = new LineSplitter((lines) => emitLines(key, 'STDERR', lines, echo));
@@ -207,7 +211,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     if (result.spawnError) log.error(`Task ${key}: ${result.spawnError}`);
     if (result.timedOut) log.error(`Task ${key}: timed out after ${timeoutSec} s: ${shown}`);
     log.info(`Task ${key}: Exit code: ${result.exitCode}`);
-    return store_(task, key, result, hostname, shown);
+    return store_(task, key, result, hostname, shown, ranOn);
   };
 
   /** Output lines go to the log file in full; the console echo stops after a budget per task run. */
@@ -227,11 +231,12 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   };
 
   /** Split, evaluate success, store. */
-  const store_ = (task: Task, key: string, r: Pick<ProcessResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'> & Partial<ProcessResult>, hostname: string, shown: string): TaskResult => {
+  const store_ = (task: Task, key: string, r: Pick<ProcessResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'> & Partial<ProcessResult>, hostname: string, shown: string, ranOn?: RanOn): TaskResult => {
     const result: TaskResult = {
       key, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr,
       stdoutFile: r.stdoutFile, stderrFile: r.stderrFile,
       success: false, timedOut: r.timedOut, skipped: false, durationMs: r.durationMs, hostname, command: shown,
+      ...(ranOn ? { ranOn } : {}), ...(r.unreachable ? { unreachable: true } : {}),
     };
     // Splits apply to the whole stream; a large element stays in a spill file of its own.
     const warn = (message: string) => log.warn(`Task ${key}: ${message}`);

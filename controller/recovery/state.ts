@@ -35,6 +35,9 @@ export interface TaskResultJson {
   duration_ms: number;
   hostname: string;
   command: string;
+  /** Where it ran (`local`, `ssh`, `agent:NAME`), for the host recap of a resumed run. */
+  ran_on?: string;
+  unreachable?: boolean;
 }
 
 export type GlobalVarMeta =
