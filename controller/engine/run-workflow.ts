@@ -16,6 +16,8 @@ import { resolveArguments, VariableStore } from './variables.js';
 import { LineSplitter } from './line-splitter.js';
 import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
+import { retryPolicyOf, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
+import { attemptLabel, runWithRetries, type Attempt } from './retry.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -55,7 +57,8 @@ export interface BlockContext {
   store: VariableStore;
   log: RunLog;
   outcome: RunOutcome;
-  runTask: (task: Task, key: string, opts?: { signal?: AbortSignal; timeoutSec?: number }) => Promise<TaskResult>;
+  /** Runs a sub-task's command with `retry` (default: the sub-task's own policy). */
+  runTask: (task: Task, key: string, opts?: { signal?: AbortSignal; timeoutSec?: number; retry?: RetryPolicy }) => Promise<TaskResult>;
   signal?: AbortSignal;
   evaluate: (node: ConditionNode, result?: TaskResult) => boolean;
 }
@@ -97,7 +100,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
   const blockContext: BlockContext = {
     workflow: wf, store, log, outcome, signal: opts.signal, evaluate,
-    runTask: (task, key, o) => runOne(task, key, o?.signal ?? opts.signal, o?.timeoutSec),
+    runTask: (task, key, o) => runCommand(task, key, o?.signal ?? opts.signal, { capTimeoutSec: o?.timeoutSec, policy: o?.retry ?? retryPolicyOf(task) }),
   };
 
   /** A task's command as it will run: variables substituted, exec type and timeout resolved. */
@@ -163,20 +166,25 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     dropped.forEach((a, i) => started[i] && log.warn(`Task ${a.key}: ${why}; its process group was killed`));
   };
 
+  /** A task's command with its retries (retry.ts): each attempt is one runOne under the same key. */
+  const runCommand = (task: Task, key: string, signal: AbortSignal | undefined, o: { capTimeoutSec?: number; chain?: boolean; policy?: RetryPolicy } = {}): Promise<TaskResult> =>
+    runWithRetries({ policy: o.policy, key, log, signal, run: (attempt) => runOne(task, key, signal, o.capTimeoutSec, o.chain, attempt) });
+
   /** Run one command task (no routing) and store its result; `chain`: it may start its successor. */
-  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false): Promise<TaskResult> => {
+  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false, attempt?: Attempt): Promise<TaskResult> => {
+    const label = attemptLabel(key, attempt);
     const prestarted = takePrestarted(key);
     const p = prestarted?.prepared ?? prepare(task, key, capTimeoutSec);
     const { hostname, command, execName, execType, args, shown, timeoutSec } = p;
     const started = Date.now();
     if (!execType) {
-      log.error(`Task ${key}: exec type '${execName}' is not configured`);
-      return store_(task, key, { exitCode: 127, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, hostname, shown);
+      log.error(`Task ${label}: exec type '${execName}' is not configured`);
+      return store_(task, key, { exitCode: 127, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, hostname, shown, label);
     }
-    log.info(`Task ${key}: Executing [${execType}]: ${shown}`);
+    log.info(`Task ${label}: Executing [${execType}]: ${shown}`);
     const echo = { budget: CONSOLE_ECHO_LIMIT };
-    const out = new LineSplitter((lines) => emitLines(key, 'STDOUT', lines, echo));
-    const err = new LineSplitter((lines) => emitLines(key, 'STDERR', lines, echo));
+    const out = new LineSplitter((lines) => emitLines(label, 'STDOUT', lines, echo));
+    const err = new LineSplitter((lines) => emitLines(label, 'STDERR', lines, echo));
     const executor = opts.executorFor(task, execType);
     // Keep the executor's pipeline full: the tasks after the last one already sent ahead.
     const then: NonNullable<ReturnType<typeof chainTarget>>[] = [];
@@ -187,7 +195,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       last = next.task;
     }
     const request: ExecRequest = {
-      runId: opts.runId, taskId: key, execType, hostname, command, arguments: args,
+      runId: opts.runId, taskId: label, execType, hostname, command, arguments: args,
       timeoutMs: timeoutSec * 1000, signal,
       onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
       prestarted: prestarted?.handle,
@@ -204,10 +212,10 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     result.ahead?.forEach((handle, i) => ahead.push({ ...then[i]!, handle }));
     out.end();
     err.end();
-    if (result.spawnError) log.error(`Task ${key}: ${result.spawnError}`);
-    if (result.timedOut) log.error(`Task ${key}: timed out after ${timeoutSec} s: ${shown}`);
-    log.info(`Task ${key}: Exit code: ${result.exitCode}`);
-    return store_(task, key, result, hostname, shown);
+    if (result.spawnError) log.error(`Task ${label}: ${result.spawnError}`);
+    if (result.timedOut) log.error(`Task ${label}: timed out after ${timeoutSec} s: ${shown}`);
+    log.info(`Task ${label}: Exit code: ${result.exitCode}`);
+    return store_(task, key, result, hostname, shown, label);
   };
 
   /** Output lines go to the log file in full; the console echo stops after a budget per task run. */
@@ -227,14 +235,14 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   };
 
   /** Split, evaluate success, store. */
-  const store_ = (task: Task, key: string, r: Pick<ProcessResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'> & Partial<ProcessResult>, hostname: string, shown: string): TaskResult => {
+  const store_ = (task: Task, key: string, r: Pick<ProcessResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'> & Partial<ProcessResult>, hostname: string, shown: string, label = key): TaskResult => {
     const result: TaskResult = {
       key, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr,
       stdoutFile: r.stdoutFile, stderrFile: r.stderrFile,
       success: false, timedOut: r.timedOut, skipped: false, durationMs: r.durationMs, hostname, command: shown,
     };
     // Splits apply to the whole stream; a large element stays in a spill file of its own.
-    const warn = (message: string) => log.warn(`Task ${key}: ${message}`);
+    const warn = (message: string) => log.warn(`Task ${label}: ${message}`);
     if (task.stdoutSplit) {
       const split = splitCaptured({ text: result.stdout, file: result.stdoutFile }, task.stdoutSplit, warn);
       result.stdout = split.text;
@@ -251,7 +259,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     if (r.timedOut) result.success = task.success ? result.success : false;
     outcome.results.set(key, result);
     store.byId.set(task.id, result);
-    log.info(`Task ${key}: Completed - Success: ${result.success ? 'True' : 'False'}`);
+    log.info(`Task ${label}: Completed - Success: ${result.success ? 'True' : 'False'}`);
     return result;
   };
 
@@ -336,7 +344,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
     if (task.next?.kind === 'loop') return runLoop(task);
 
-    const result = await runOne(task, String(id), opts.signal, undefined, true);
+    const result = await runCommand(task, String(id), opts.signal, { chain: true, policy: retryPolicyOf(task) });
     await sleepAfter(task, String(id));
     if (opts.signal?.aborted && !(await prestartedRuns())) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
     if (task.returnCode !== undefined) return returnWith(task);
@@ -351,7 +359,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     for (let k = 1; k <= runs; k++) {
       const key = `${id}.${k}`;
       outcome.loopIterations.push(key);
-      result = await runOne(task, key, opts.signal);
+      result = await runCommand(task, key, opts.signal, { policy: retryPolicyOf(task) });
       outcome.results.set(String(id), { ...result, key: String(id) });
       // A loop whose break (or continue) condition says it is done moves on at once: its sleep is
       // the wait between runs. Runs used up end like a plain task, after its sleep.

@@ -15,6 +15,20 @@ export interface TaskResult {
   hostname: string;
   /** The command line as shown to operators (secrets masked). */
   command: string;
+  /** Every run of a task with a retry policy, first to last (the fields above are the last's). */
+  attempts?: AttemptRecord[];
+}
+
+/** One run of a retried task's command. */
+export interface AttemptRecord {
+  /** 1-based. */
+  attempt: number;
+  exitCode: number;
+  success: boolean;
+  timedOut: boolean;
+  durationMs: number;
+  /** The wait before this attempt (absent on the first). */
+  delayBeforeS?: number;
 }
 
 export type RunStatus = 'success' | 'failed';

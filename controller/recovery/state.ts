@@ -34,6 +34,17 @@ export interface TaskResultJson {
   duration_ms: number;
   hostname: string;
   command: string;
+  /** A retried task's runs, first to last. */
+  attempts?: AttemptJson[];
+}
+
+export interface AttemptJson {
+  attempt: number;
+  exit_code: number;
+  success: boolean;
+  timed_out: boolean;
+  duration_ms: number;
+  delay_before_s?: number;
 }
 
 export type GlobalVarMeta =
