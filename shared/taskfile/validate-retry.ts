@@ -19,6 +19,8 @@ export interface RetryCheckHost {
   resolveGlobals(text: string): string;
 }
 
+const WHOLE = 'a whole number';
+const SECONDS = 'a number of seconds';
 const NOT_FIXED_HINT = 'retry values may use globals, not task results: they are fixed before the run starts';
 
 /** Type the task's retry keys into `task`; problems go to `host`. */
@@ -31,13 +33,13 @@ export function checkRetryFields(task: Task, host: RetryCheckHost): void {
     for (const field of given) host.report(field, 'RETRY_NOTHING_TO_RETRY', 'warning', `task ${task.id}: ${field.key}= is ignored: ${why}`);
     return;
   }
-  const number = (key: string, limits: { min: number; max: number }, whole: boolean): number | undefined => {
+  /** `what`: how the expected value is named in the message. */
+  const number = (key: string, limits: { min: number; max: number }, what: string): number | undefined => {
     const field = f.get(key);
     if (!field) return undefined;
     const v = host.resolveGlobals(field.value).trim();
-    const shape = whole ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/;
-    if (!shape.test(v)) {
-      const what = whole ? 'a whole number' : 'a number of seconds';
+    const whole = what === WHOLE;
+    if (!(whole ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(v)) {
       host.report(field, whole ? 'NOT_AN_INTEGER' : 'NOT_A_NUMBER', 'error', `task ${task.id}: ${key} must be ${what}, got '${field.value}'`, findPlaceholders(v).length > 0 ? NOT_FIXED_HINT : undefined);
       return undefined;
     }
@@ -50,7 +52,7 @@ export function checkRetryFields(task: Task, host: RetryCheckHost): void {
   };
 
   const countField = f.get('retry_count');
-  task.retryCount = number('retry_count', RETRY_LIMITS.count, true);
+  task.retryCount = number('retry_count', RETRY_LIMITS.count, WHOLE);
   if (task.retryCount !== undefined && task.retryCount > RETRY_LIMITS.count.warnAbove) {
     host.report(countField!, 'LARGE_RETRY', 'warning', `task ${task.id}: retry_count=${task.retryCount} is more than ${RETRY_LIMITS.count.warnAbove}`);
   }
@@ -63,9 +65,9 @@ export function checkRetryFields(task: Task, host: RetryCheckHost): void {
     else task.retryCount = 1;
   }
 
-  task.retryDelay = number('retry_delay', RETRY_LIMITS.delay, false);
-  task.retryBackoff = number('retry_backoff', RETRY_LIMITS.backoff, false);
-  task.retryDelayMax = number('retry_delay_max', RETRY_LIMITS.delayMax, false);
+  task.retryDelay = number('retry_delay', RETRY_LIMITS.delay, SECONDS);
+  task.retryBackoff = number('retry_backoff', RETRY_LIMITS.backoff, 'a number (the factor each wait grows by)');
+  task.retryDelayMax = number('retry_delay_max', RETRY_LIMITS.delayMax, SECONDS);
   const maxField = f.get('retry_delay_max');
   if (task.retryDelayMax !== undefined && task.retryDelay !== undefined && task.retryDelayMax < task.retryDelay) {
     host.report(maxField!, 'RETRY_DELAY_MAX_BELOW_DELAY', 'error', `task ${task.id}: retry_delay_max=${task.retryDelayMax} is less than retry_delay=${task.retryDelay}`, 'retry_delay_max caps every wait, the first one too; make it at least retry_delay');
