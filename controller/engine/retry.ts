@@ -20,6 +20,11 @@ export function attemptLabel(key: string, attempt: Attempt | undefined): string 
   return attempt ? `${key} attempt ${attempt.n}/${attempt.of}` : key;
 }
 
+/** The label of a task's first run: `3 attempt 1/4` with a policy, else the key. */
+export function firstRunLabel(key: string, policy: RetryPolicy | undefined): string {
+  return attemptLabel(key, policy ? { n: 1, of: policy.retries + 1 } : undefined);
+}
+
 export interface RetryRun {
   policy: RetryPolicy | undefined;
   /** The task's result key ("3", "3.2", "4-401"). */

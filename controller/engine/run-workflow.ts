@@ -17,7 +17,7 @@ import { LineSplitter } from './line-splitter.js';
 import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
 import { retryPolicyOf, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
-import { attemptLabel, runWithRetries, type Attempt } from './retry.js';
+import { attemptLabel, firstRunLabel, runWithRetries, type Attempt } from './retry.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -199,7 +199,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       timeoutMs: timeoutSec * 1000, signal,
       onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
       prestarted: prestarted?.handle,
-      then: then.map((t) => ({ taskId: t.key, execType: t.prepared.execType!, hostname: t.prepared.hostname, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
+      then: then.map((t) => ({ taskId: firstRunLabel(t.key, retryPolicyOf(t.task)), execType: t.prepared.execType!, hostname: t.prepared.hostname, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
       after: ahead.at(-1)?.handle,
     };
     let result: ProcessResult;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { FIXTURE_BIN, spawnTasker, tempDir } from '../../helpers/run-cli.js';
 import { eventually, freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
 
+/** One agent for the file; the tests run serially so that its log reads in order. */
 let agent: AgentProcess;
 
 test.before(async () => {
@@ -17,12 +18,13 @@ test.after.always(async () => {
   await agent?.stop();
 });
 
-/** The task ids of the agent's `execute done` log entries, in order. */
-function agentCalls(): string[] {
-  return agent.log().split('\n').filter((l) => l.includes('"execute done"')).map((l) => (JSON.parse(l) as { taskId: string }).taskId);
+/** The agent's `execute done` log entries, in order. */
+function agentEntries(): { taskId: string; after?: string }[] {
+  return agent.log().split('\n').filter((l) => l.includes('"execute done"')).map((l) => JSON.parse(l) as { taskId: string; after?: string });
 }
+const agentCalls = (): string[] => agentEntries().map((e) => e.taskId);
 
-test('a flaky task run through --agent succeeds on its third attempt, each attempt an agent call', async (t) => {
+test.serial('a flaky task run through --agent succeeds on its third attempt, each attempt an agent call', async (t) => {
   const dir = tempDir('tasker-retry-agent-');
   const state = join(dir, 'n');
   writeFileSync(join(dir, 'f.txt'), [
@@ -41,4 +43,24 @@ test('a flaky task run through --agent succeeds on its third attempt, each attem
   t.deepEqual(json.task_results['0']!.attempts!.map((a) => [a.success, a.delay_before_seconds]), [[false, undefined], [false, 0.1], [true, 0.2]]);
   t.is(json.task_results['1']!.stdout, 'run 3\n');
   t.regex(r.stdout, /Task 0: succeeded on attempt 3\/4/);
+});
+
+test.serial('a retried task sent ahead to the agent (pipelined after the one before) still retries there', async (t) => {
+  const dir = tempDir('tasker-retry-agent-');
+  const state = join(dir, 'n');
+  writeFileSync(join(dir, 'f.txt'), [
+    'task=0', 'hostname=localhost', 'exec=local', 'command=echo', 'arguments=first', '',
+    'task=1', 'hostname=localhost', 'exec=local', `command=${join(FIXTURE_BIN, 'fail-until')}`, `arguments=${state} 2`,
+    'retry_count=2', 'retry_delay=0', '',
+  ].join('\n'));
+  const before = agentCalls().length;
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'base'), '--agent', agent.address], { cwd: dir });
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.is(readFileSync(state, 'utf8').trim(), '2');
+  await eventually(() => agentCalls().length >= before + 3);
+  t.deepEqual(agentCalls().slice(before), ['0', '1 attempt 1/3', '1 attempt 2/3']);
+  const [first, second] = agentEntries().slice(before + 1);
+  t.truthy(first!.after, 'attempt 1 was sent ahead, to start after task 0');
+  t.falsy(second!.after, 'attempt 2 was sent on its own after the wait');
+  t.regex(r.stdout, /Task 1: succeeded on attempt 2\/3/);
 });
