@@ -1,9 +1,10 @@
 /**
  * Running a task's command again when it fails (or times out, if asked): the attempts, the waits
- * between them, and what is shown and recorded. An attempt is labelled `Task 3 attempt 2/4`
- * (`Task 3.2 attempt 2/4` in a loop, `Task 4-401 attempt 2/4` in a block), never `3.2` or `3-2`,
- * which name loop iterations and block sub-tasks. The result kept under the task's key is its last
- * attempt's, with every attempt listed in `attempts`.
+ * between them, and what is shown and recorded. An attempt of a task is labelled
+ * `Task 3 attempt 2/4` (`Task 3.2 attempt 2/4` in a loop), never `3.2`, which names a loop
+ * iteration. A block sub-task's attempt keeps the peer's label `Task 4-401.2`: sub-tasks cannot
+ * loop, so there `.k` is never an iteration, and the peer's test cases read attempts in that form.
+ * The result kept under the task's key is its last attempt's, with every attempt in `attempts`.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { retryDelayAfter, shouldRetry, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
@@ -16,8 +17,12 @@ export interface Attempt {
   of: number;
 }
 
-export function attemptLabel(key: string, attempt: Attempt | undefined): string {
-  return attempt ? `${key} attempt ${attempt.n}/${attempt.of}` : key;
+/** `task`: an ordinary task or loop iteration; `sub-task`: a block's sub-task. */
+export type AttemptForm = 'task' | 'sub-task';
+
+export function attemptLabel(key: string, attempt: Attempt | undefined, form: AttemptForm = 'task'): string {
+  if (!attempt) return key;
+  return form === 'sub-task' ? `${key}.${attempt.n}` : `${key} attempt ${attempt.n}/${attempt.of}`;
 }
 
 /** The label of a task's first run: `3 attempt 1/4` with a policy, else the key. */

@@ -17,7 +17,7 @@ import { LineSplitter } from './line-splitter.js';
 import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
 import { retryPolicyOf, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
-import { attemptLabel, firstRunLabel, runWithRetries, type Attempt } from './retry.js';
+import { attemptLabel, firstRunLabel, runWithRetries, type Attempt, type AttemptForm } from './retry.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -100,7 +100,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
   const blockContext: BlockContext = {
     workflow: wf, store, log, outcome, signal: opts.signal, evaluate,
-    runTask: (task, key, o) => runCommand(task, key, o?.signal ?? opts.signal, { capTimeoutSec: o?.timeoutSec, policy: o?.retry ?? retryPolicyOf(task) }),
+    runTask: (task, key, o) => runCommand(task, key, o?.signal ?? opts.signal, { capTimeoutSec: o?.timeoutSec, policy: o?.retry ?? retryPolicyOf(task), form: 'sub-task' }),
   };
 
   /** A task's command as it will run: variables substituted, exec type and timeout resolved. */
@@ -167,12 +167,12 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   };
 
   /** A task's command with its retries (retry.ts): each attempt is one runOne under the same key. */
-  const runCommand = (task: Task, key: string, signal: AbortSignal | undefined, o: { capTimeoutSec?: number; chain?: boolean; policy?: RetryPolicy } = {}): Promise<TaskResult> =>
-    runWithRetries({ policy: o.policy, key, log, signal, run: (attempt) => runOne(task, key, signal, o.capTimeoutSec, o.chain, attempt) });
+  const runCommand = (task: Task, key: string, signal: AbortSignal | undefined, o: { capTimeoutSec?: number; chain?: boolean; policy?: RetryPolicy; form?: AttemptForm } = {}): Promise<TaskResult> =>
+    runWithRetries({ policy: o.policy, key, log, signal, run: (attempt) => runOne(task, key, signal, o.capTimeoutSec, o.chain, attempt && { ...attempt, form: o.form }) });
 
   /** Run one command task (no routing) and store its result; `chain`: it may start its successor. */
-  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false, attempt?: Attempt): Promise<TaskResult> => {
-    const label = attemptLabel(key, attempt);
+  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false, attempt?: Attempt & { form?: AttemptForm }): Promise<TaskResult> => {
+    const label = attemptLabel(key, attempt, attempt?.form);
     const prestarted = takePrestarted(key);
     const p = prestarted?.prepared ?? prepare(task, key, capTimeoutSec);
     const { hostname, command, execName, execType, args, shown, timeoutSec } = p;

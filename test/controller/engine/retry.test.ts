@@ -148,7 +148,7 @@ test('each loop iteration is retried on its own, shown as N.k attempt j/n', asyn
   t.regex(r.log, /Task 0\.1: succeeded on attempt 2\/3/);
 });
 
-test('a parallel block retries each sub-task with backoff; a sub-task with retry_count=0 is not retried', async (t) => {
+test('a parallel block retries each sub-task with backoff, shown as P-C.k; a sub-task with retry_count=0 is not retried', async (t) => {
   const dir = tempDir();
   const a = join(dir, 'a');
   const b = join(dir, 'b');
@@ -159,7 +159,7 @@ test('a parallel block retries each sub-task with backoff; a sub-task with retry
   t.is(runs(b), 1);
   t.deepEqual(r.json.task_results['0-10']!.attempts!.map((x) => x.delay_before_seconds), [undefined, 0.1, 0.3]);
   t.is(r.json.task_results['0-11']!.attempts, undefined);
-  t.regex(r.log, /Task 0-10 attempt 3\/4: Executing/);
+  t.regex(r.log, /Task 0-10\.3: Executing/, "a block sub-task's attempts keep the peer's P-C.k form");
   t.regex(r.log, /Task 0-10: succeeded on attempt 3\/4/);
 });
 
