@@ -124,10 +124,10 @@ test('retry_on=timeout retries a timed-out run, and not a failed one', async (t)
   t.deepEqual(await processesWith(`sleep ${hang}`), []);
 });
 
-test('the success condition decides what failed: success=stdout~run 2 retries a run that exits 0', async (t) => {
+test('the success condition decides what failed: success=stdout~run 2 retries a run that exits 0 (retry_on=any)', async (t) => {
   const dir = tempDir();
   const state = join(dir, 'n');
-  const r = await run(dir, flaky(0, state, 1, 'success=stdout~run 2', 'retry_count=3', 'retry_delay=0'));
+  const r = await run(dir, flaky(0, state, 1, 'success=stdout~run 2', 'retry_count=3', 'retry_delay=0', 'retry_on=any'));
   t.is(r.code, 0, r.out);
   t.is(runs(state), 2);
   t.deepEqual(r.json.task_results['0']!.attempts!.map((a) => [a.exit_code, a.success]), [[0, false], [0, true]]);
@@ -202,13 +202,26 @@ test('a bad retry value stops before anything runs: exit 20, with file:line:col'
   t.notRegex(out, /\n\s+at /, 'no stack trace');
 });
 
-test('the dry-run plan shows the retry policy and how attempts are labelled', async (t) => {
+test('the dry-run plan shows the retry policy of tasks and blocks', async (t) => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'f.txt'), flaky(0, join(dir, 'n'), 1, 'retry_count=4', 'retry_delay=2', 'retry_backoff=1.5', 'retry_delay_max=30', 'retry_on=any'));
+  writeFileSync(join(dir, 'f.txt'), flaky(0, join(dir, 'n'), 1, 'retry_count=4', 'retry_delay=2', 'retry_backoff=1.5', 'retry_delay_max=30', 'retry_on=any') + '\n' +
+    ['task=1', 'type=parallel', 'tasks=10,11', 'retry_failed=true', ''].join('\n') + '\n' + echo(10, 'a') + '\n' + echo(11, 'b'));
   const r = await spawnTasker(['f.txt', '-l', join(dir, 'base')], { cwd: dir });
   t.is(r.code, 0, r.stdout + r.stderr);
-  t.regex(r.stdout, /retried up to 4 times on failure or timeout \(5 attempts at most\), waiting 2 s, then ×1\.5 per retry up to 30 s; each attempt shown as Task 0 attempt K\/5/);
+  t.regex(r.stdout, /Task 0: .*\n {6}retried up to 4 times on failure or timeout \(5 attempts at most\), waiting 2 s, then ×1\.5 per retry up to 30 s; each attempt shown as Task 0 attempt K\/5\n/);
+  t.regex(r.stdout, /Task 1: parallel block\n.*\n {6}each sub-task retried once on failure \(2 attempts at most\), waiting 1 s, unless it has retry keys of its own\n/);
   t.false(existsSync(join(dir, 'n')));
+});
+
+test("a block's master timeout also ends a sub-task's wait to retry: no further attempt", async (t) => {
+  const dir = tempDir();
+  const state = join(dir, 'n');
+  const r = await run(dir, ['task=0', 'type=parallel', 'tasks=10,11', 'timeout=5', 'retry_count=5', 'retry_delay=300', ''].join('\n') + '\n' + flaky(10, state, 99) + '\n' + echo(11, 'fine') + '\n');
+  t.is(r.code, 10, r.out);
+  t.is(runs(state), 1);
+  t.regex(r.out, /master timeout of 5 s expired/);
+  t.regex(r.out, /Task 0-10: stopped while waiting to retry; attempt 2\/6 does not run/);
+  t.is(r.json.task_results['0-10']!.attempts!.length, 1);
 });
 
 test('resume after a retried task failed: the task starts again with its full retry budget; saved attempts survive', async (t) => {
