@@ -11,10 +11,10 @@ import { parseCondition, parseNext } from './condition.js';
 import type { ConditionDiagnostic, ConditionNode, NextSpec } from './condition.js';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
+import { checkRetryFields, type RetryCheckHost } from './validate-retry.js';
 import { BLOCK_TYPES, SPLIT_DELIMITERS } from './keys.js';
 import type { AggregateRule, SplitSpec, Task } from './model.js';
 import { findPlaceholders, substitute } from './variables.js';
-import { checkRetryFields, type RetryCheckHost } from './validate-retry.js';
 
 const AGGREGATES = new Set(['all_success', 'any_success', 'majority_success', 'always', 'never']);
 const AGGREGATE_N = /^(min_success|max_success|min_failed|max_failed|success_threshold)\s*=\s*(\d+)$/i;
