@@ -53,17 +53,17 @@ export async function runWithRetries(r: RetryRun): Promise<TaskResult> {
     attempts.push({ attempt: n, exitCode: result.exitCode, success: result.success, timedOut: result.timedOut, durationMs: result.durationMs, ...(waitedS !== undefined ? { delayBeforeS: waitedS } : {}) });
     // The stored result is this object: the attempts list goes with it to @N_…@, the JSON and recovery.
     result.attempts = attempts;
-    const what = result.timedOut ? 'timed out' : `failed (exit code ${result.exitCode})`;
+    const what = result.timedOut ? 'timed out' : `failed (exit code ${result.exitCode}${result.exitCode === 0 ? ', success condition false' : ''})`;
     if (!shouldRetry(policy, result)) {
       if (result.success) {
         if (n > 1) log.info(`Task ${key}: succeeded on attempt ${n}/${of}`);
       } else {
-        log.warn(`Task ${key}: attempt ${n}/${of} ${what}; not retried: retry_on=${policy.on} does not retry ${result.timedOut ? 'a timeout' : 'a failure'}`);
+        log.info(`Task ${key}: attempt ${n}/${of} ${what}; not retried: retry_on=${policy.on} does not retry ${result.timedOut ? 'a timeout' : 'a failure'}`);
       }
       return result;
     }
     if (n === of) {
-      log.warn(`Task ${key}: attempt ${n}/${of} ${what}; no attempts left, the task failed`);
+      log.info(`Task ${key}: attempt ${n}/${of} ${what}; no attempts left, the task failed`);
       return result;
     }
     if (signal?.aborted) return result;
@@ -73,7 +73,7 @@ export async function runWithRetries(r: RetryRun): Promise<TaskResult> {
       // Rejects at once on abort and clears its timer: a stop never waits out the delay.
       await delay(waitedS * 1000, undefined, { signal });
     } catch {
-      log.warn(`Task ${key}: stopped while waiting to retry; attempt ${n + 1}/${of} does not run`);
+      log.info(`Task ${key}: stopped while waiting to retry; attempt ${n + 1}/${of} does not run`);
       return result;
     }
   }

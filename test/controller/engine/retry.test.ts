@@ -24,6 +24,7 @@ interface RunJson {
   workflow_metadata: { status: string; exit_code: number };
   execution_summary: { execution_path: number[]; loop_iterations: string[]; failure_info?: { task_id: number } };
   task_results: Record<string, { exit_code: number; success: boolean; stdout: string; timed_out: boolean; attempts?: Attempt[] }>;
+  warnings: string[];
 }
 
 /** A local task running `fail-until STATE N [HANG]`, plus extra lines. */
@@ -81,6 +82,7 @@ test("retries used up: the last attempt's failure routes through on_failure, and
   t.deepEqual(r.json.task_results['0']!.attempts!.map((a) => [a.attempt, a.exit_code, a.success]), [[1, 1, false], [2, 1, false], [3, 1, false]]);
   t.is(r.json.task_results['5']!.stdout, 'routed run 3 1\n');
   t.regex(r.log, /Task 0: attempt 3\/3 failed \(exit code 1\); no attempts left, the task failed\n/);
+  t.deepEqual(r.json.warnings.filter((w) => w.includes('attempt')), [], 'a routed failure is flow, not a warning');
 });
 
 test('retries used up without a route: the run stops with exit 10 on that task', async (t) => {
@@ -131,6 +133,7 @@ test('the success condition decides what failed: success=stdout~run 2 retries a 
   t.is(r.code, 0, r.out);
   t.is(runs(state), 2);
   t.deepEqual(r.json.task_results['0']!.attempts!.map((a) => [a.exit_code, a.success]), [[0, false], [0, true]]);
+  t.regex(r.out, /Task 0: attempt 1\/4 failed \(exit code 0, success condition false\); retrying in 0 s/);
 });
 
 test('each loop iteration is retried on its own, shown as N.k attempt j/n', async (t) => {
