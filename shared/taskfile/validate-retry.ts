@@ -62,8 +62,9 @@ export function checkRetryFields(task: Task, host: RetryCheckHost): void {
     const v = host.resolveGlobals(failedField.value).trim().toLowerCase();
     if (v !== 'true' && v !== 'false') host.report(failedField, 'INVALID_RETRY_FAILED', 'error', `task ${task.id}: retry_failed must be true or false, got '${failedField.value}'`, 'retry_count=N alone enables retries');
     else if (v === 'false') task.retryCount = 0;
-    else if (countField) host.report(failedField, 'RETRY_FAILED_REDUNDANT', 'warning', `task ${task.id}: retry_failed=true is redundant: retry_count=${countField.value} already enables retries`, 'remove retry_failed');
-    else task.retryCount = 1;
+    else if (!countField) task.retryCount = 1;
+    else if (task.retryCount) host.report(failedField, 'RETRY_FAILED_REDUNDANT', 'warning', `task ${task.id}: retry_failed=true is redundant: retry_count=${countField.value} already enables retries`, 'remove retry_failed');
+    else if (task.retryCount === 0) host.report(failedField, 'RETRY_FAILED_REDUNDANT', 'warning', `task ${task.id}: retry_failed=true has no effect: retry_count=0 switches retries off`);
   }
 
   task.retryDelay = number('retry_delay', RETRY_LIMITS.delay, SECONDS);

@@ -119,8 +119,9 @@ test('retry keys on a decision block or a return-only task', diagnoses, file('ta
   { code: 'RETRY_NOTHING_TO_RETRY', severity: 'warning', line: 4, col: 13, message: 'task 0: retry_count= is ignored: a decision block runs no command' },
   { code: 'RETRY_NOTHING_TO_RETRY', severity: 'warning', line: 7, col: 13, message: 'task 1: retry_count= is ignored: the task has no command' },
 ]);
-test('retry_failed=true beside retry_count is redundant', diagnoses, file(...task(0, 'retry_failed=true', 'retry_count=3')), [
-  { code: 'RETRY_FAILED_REDUNDANT', severity: 'warning', line: 4, col: 14 },
+test('retry_failed=true beside retry_count is redundant', diagnoses, file(...task(0, 'retry_failed=true', 'retry_count=3'), ...task(1, 'retry_failed=true', 'retry_count=0')), [
+  { code: 'RETRY_FAILED_REDUNDANT', severity: 'warning', line: 4, col: 14, message: 'task 0: retry_failed=true is redundant: retry_count=3 already enables retries' },
+  { code: 'RETRY_FAILED_REDUNDANT', severity: 'warning', line: 9, col: 14, message: 'task 1: retry_failed=true has no effect: retry_count=0 switches retries off' },
 ]);
 test('more than 100 retries', diagnoses, file(...task(0, 'retry_count=101')), [
   { code: 'LARGE_RETRY', severity: 'warning', line: 4, col: 13 },
