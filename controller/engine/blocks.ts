@@ -4,11 +4,11 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AggregateRule, Task } from '../../shared/taskfile/model.js';
+import { subTaskRetryPolicy } from '../../shared/taskfile/retry-policy.js';
 import type { BlockContext, BlockOutcome } from './run-workflow.js';
 import type { TaskResult } from './types.js';
 
 const DEFAULT_MAX_PARALLEL = 8;
-const DEFAULT_RETRY_DELAY_S = 1;
 
 interface SubOutcome {
   id: number;
@@ -132,26 +132,7 @@ async function runSubTask(block: Task, sub: Task, key: string, ctx: BlockContext
     ctx.store.byId.set(sub.id, r);
     return r;
   }
-  const retries = block.retryCount ?? 0;
-  const delayS = block.retryDelay ?? DEFAULT_RETRY_DELAY_S;
-  let result!: TaskResult;
-  for (let attempt = 1; attempt <= retries + 1; attempt++) {
-    const attemptKey = retries > 0 ? `${key}.${attempt}` : key;
-    result = await ctx.runTask(sub, attemptKey, { signal });
-    if (attemptKey !== key) {
-      ctx.outcome.results.delete(attemptKey);
-      result = { ...result, key };
-      ctx.outcome.results.set(key, result);
-      ctx.store.byId.set(sub.id, result);
-    }
-    if (result.success || result.timedOut || signal?.aborted || attempt > retries) break;
-    ctx.log.info(`Task ${key}: attempt ${attempt} failed; retrying in ${delayS} s (${retries + 1 - attempt} left)`);
-    try {
-      await delay(delayS * 1000, undefined, { signal });
-    } catch {
-      break;
-    }
-  }
+  const result = await ctx.runTask(sub, key, { signal, retry: subTaskRetryPolicy(sub, block) });
   if (sub.sleep !== undefined) {
     const secs = Number(ctx.store.resolve(sub.sleep));
     if (Number.isFinite(secs) && secs > 0) {

@@ -20,6 +20,20 @@ export interface TaskResult {
   ranOn?: RanOn;
   /** The executor could not reach the agent or the ssh host: nothing ran. */
   unreachable?: boolean;
+  /** Every run of a task with a retry policy, first to last (the fields above are the last's). */
+  attempts?: AttemptRecord[];
+}
+
+/** One run of a retried task's command. */
+export interface AttemptRecord {
+  /** 1-based. */
+  attempt: number;
+  exitCode: number;
+  success: boolean;
+  timedOut: boolean;
+  durationMs: number;
+  /** The wait before this attempt (absent on the first). */
+  delayBeforeS?: number;
 }
 
 export type RunStatus = 'success' | 'failed';
