@@ -1,4 +1,5 @@
 import { isatty } from 'node:tty';
+import type { HostTallies } from './hosts/host-tally.js';
 
 /**
  * The world a CLI `run(argv, io)` function sees. The bin files pass the real process; tests and the
@@ -15,6 +16,8 @@ export interface CliIo {
   readLine?: (prompt: string) => Promise<string | undefined>;
   /** Aborted with reason 'SIGINT' or 'SIGTERM' when the run must stop. */
   signal?: AbortSignal;
+  /** A tasker run's per-host counts (its JSON `hosts`), handed over at its end: parallelr sums them across files. */
+  onHostTallies?: (hosts: HostTallies) => void;
 }
 
 /** The real process as a CliIo, with SIGINT/SIGTERM turned into an abort. */

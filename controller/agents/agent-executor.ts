@@ -168,7 +168,7 @@ class GrpcAgentExecutor implements AgentExecutor {
         conn = await this.connection();
       } catch (err) {
         const text = `tasker: agent ${who} not reachable: ${(err as Error).message}`;
-        return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, durationMs: performance.now() - started };
+        return { ...base(), exitCode: AGENT_LOST_EXIT_CODE, stderr: text, spawnError: text, unreachable: true, durationMs: performance.now() - started };
       }
       current = { callId: this.nextCallId(), deadline: this.deadlineAfter(Date.now(), req.timeoutMs), captureLimit: req.captureLimit ?? DEFAULT_CAPTURE_LIMIT };
       call = this.openExecute(conn, req, { ...current, afterCall: '' });
@@ -398,6 +398,8 @@ function consume(
     let canceledBy: unknown;
     let stderrSeen = 0;
     let failure: string | undefined;
+    /** The call failed before the agent started anything: the agent could not be reached. */
+    let unreachable = false;
     const onAbort = () => {
       canceledBy = req.signal!.reason;
       call.cancel(); // the agent kills the process group
@@ -427,6 +429,7 @@ function consume(
         const why = `tasker: ${failure ?? `agent ${who} ended the task without a result`}`;
         err.append(Buffer.from(stderrSeen > 0 ? `\n${why}` : why));
         r.spawnError = why;
+        if (unreachable) r.unreachable = true;
       }
       await Promise.all([out.done, err.done]);
       const [o, e] = await Promise.all([out.result(), err.result()]);
@@ -471,6 +474,7 @@ function consume(
         why = `agent ${who} lost during the task (remote pid ${pid}): ${code}: ${detail}`;
       } else {
         why = `agent ${who} not reachable: ${code}: ${detail}`;
+        unreachable = true;
       }
       failure = why;
       void settle(); // chunks already delivered are in the captures; no 'end' follows an error

@@ -2,18 +2,29 @@
  * Where each task runs: on this machine, on a tasker-agent (gRPC over mTLS or an SSH tunnel), or
  * over SSH directly (exec=ssh). gRPC and ssh2 are imported only when a run needs them, so a local run
  * starts fast.
+ *
+ * Every kind of task follows the same rule (docs/agent.md "Which tasks go to the agent"): its own
+ * `agent=`, else the `agent=` of the block that runs it (`tasks=`, `if_true_tasks=`,
+ * `if_false_tasks=`, and the sub-tasks a `hostnames=` block generates), else `--agent`, else
+ * TASK_EXECUTOR_AGENT, else config `default_agent`; `exec=ssh` never goes to an agent.
  */
 import type { TaskExecutor } from '../../shared/exec/index.js';
-import type { Task } from '../../shared/taskfile/model.js';
+import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 import { createLocalExecutor } from '../engine/local-executor.js';
+import type { RanOn } from '../engine/host-recap.js';
 import type { Setup } from './tasker-main.js';
 import type { AgentExecutor } from '../agents/index.js';
 
+/** Exit code of a task whose agent is not there (as for an agent lost mid-task: AGENT_LOST_EXIT_CODE). */
+const AGENT_UNREACHABLE_EXIT_CODE = 255;
+
 export interface RunExecutors {
-  /** Agent name per task id (absent = local), decided before the run. */
+  /** Agent name per task id (absent = local), decided before the run for the pre-run checks. */
   agentOf: Map<number, string>;
   executorFor: (task: Task, execType: string) => TaskExecutor;
+  /** Where executorFor sends a task: `local`, `ssh` or `agent:NAME`. */
+  placeOf: (task: Task, execType: string) => RanOn;
   /** Agent executors by name (for pre-run checks and host checks). */
   agents: Map<string, AgentExecutor>;
   close: () => Promise<void>;
@@ -27,32 +38,44 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
   const agentOf = new Map<number, string>();
   const problems: string[] = [];
   const agents = new Map<string, AgentExecutor>();
-  const wantsAgents = args.agent !== undefined || Boolean(io.env['TASK_EXECUTOR_AGENT']) || setup.config.data['default_agent'] !== undefined || tasks.some((t) => t.agent !== undefined);
-  if (wantsAgents) {
-    const mod = await import('../agents/index.js');
-    const config = mod.parseAgentsConfig(setup.config.data, setup.config.path);
-    problems.push(...config.problems.map((p) => `config: ${p}`));
-    for (const t of tasks) {
-      if (setup.taskExecType(t).canonical === 'ssh') continue; // agentless by definition
-      const name = mod.resolveAgentName({ taskAgent: t.agent !== undefined ? g(t.agent) : undefined, cliAgent: args.agent, env: io.env, config });
-      if (!name) continue;
-      if (!agents.has(name)) {
-        const found = mod.lookupAgentSpec(name, config, io.cwd);
-        if (!found.spec) {
-          problems.push(`task ${t.id}: agent '${name}': ${found.problem ?? 'not configured'}`);
-          continue;
-        }
-        agents.set(name, mod.createAgentExecutor(found.spec, { env: io.env, secrets: setup.secrets }));
-      }
-      agentOf.set(t.id, name);
-    }
+  const inherited = inheritAgents(workflow, problems);
+  const wantsAgents = args.agent !== undefined || Boolean(io.env['TASK_EXECUTOR_AGENT']) || setup.config.data['default_agent'] !== undefined
+    || [...workflow.tasks.values()].some((t) => t.agent !== undefined);
+  const mod = wantsAgents ? await import('../agents/index.js') : undefined;
+  const config = mod?.parseAgentsConfig(setup.config.data, setup.config.path);
+  if (config) problems.push(...config.problems.map((p) => `config: ${p}`));
+
+  /** The agent a task runs on, or undefined for this machine. */
+  const agentNameOf = (task: Task): string | undefined => {
+    if (!mod || !config) return undefined;
+    const own = task.agent ?? inherited.get(task.id);
+    return mod.resolveAgentName({ taskAgent: own !== undefined ? g(own) : undefined, cliAgent: args.agent, env: io.env, config });
+  };
+  /** The executor of a named agent, created on first use; undefined with the reason when it is not configured. */
+  const agentExecutor = (name: string): { executor?: AgentExecutor; problem?: string } => {
+    const known = agents.get(name);
+    if (known) return { executor: known };
+    const found = mod!.lookupAgentSpec(name, config!, io.cwd);
+    if (!found.spec) return { problem: found.problem ?? 'not configured' };
+    const executor = mod!.createAgentExecutor(found.spec, { env: io.env, secrets: setup.secrets });
+    agents.set(name, executor);
+    return { executor };
+  };
+
+  for (const t of tasks) {
+    if (setup.taskExecType(t).canonical === 'ssh') continue; // agentless by definition
+    const name = agentNameOf(t);
+    if (!name) continue;
+    const { problem } = agentExecutor(name);
+    if (problem) problems.push(`task ${t.id}: agent '${name}': ${problem}`);
+    else agentOf.set(t.id, name);
   }
   let ssh: TaskExecutor | undefined;
   const sshExecutor = async (): Promise<TaskExecutor> => {
     if (ssh) return ssh;
-    const mod = await import('../ssh/index.js');
-    const parsed = mod.parseSshConfig(setup.config.data, setup.config.path);
-    ssh = mod.createSshExecutor({ ...parsed.options, env: io.env });
+    const sshMod = await import('../ssh/index.js');
+    const parsed = sshMod.parseSshConfig(setup.config.data, setup.config.path);
+    ssh = sshMod.createSshExecutor({ ...parsed.options, env: io.env });
     return ssh;
   };
   if (tasks.some((t) => setup.taskExecType(t).canonical === 'ssh')) await sshExecutor();
@@ -63,13 +86,58 @@ export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{
       agents,
       executorFor: (task, execType) => {
         if (execType === 'ssh') return ssh ?? lazyExecutor('ssh', sshExecutor);
-        const agent = agentOf.get(task.id);
-        return (agent && agents.get(agent)) || local;
+        const name = agentNameOf(task);
+        if (!name) return local;
+        const { executor, problem } = agentExecutor(name);
+        // Never fall back to this machine: a task meant for an agent that is not there fails.
+        return executor ?? missingAgentExecutor(name, problem ?? 'not configured');
+      },
+      placeOf: (task, execType) => {
+        if (execType === 'ssh') return 'ssh';
+        const name = agentNameOf(task);
+        return name ? `agent:${name}` : 'local';
       },
       close: async () => {
         await Promise.all([local.close(), ssh?.close(), ...[...agents.values()].map((a) => a.close())]);
       },
     },
+  };
+}
+
+/**
+ * The `agent=` a sub-task takes from the block that runs it (when it has none of its own). A task
+ * run by two blocks that name different agents is a problem: it must say where it runs itself.
+ */
+function inheritAgents(workflow: Workflow, problems: string[]): Map<number, string> {
+  const inherited = new Map<number, string>();
+  const from = new Map<number, number>();
+  for (const block of workflow.tasks.values()) {
+    if (block.type === 'task' || block.agent === undefined) continue;
+    for (const id of [...(block.tasks ?? []), ...(block.ifTrueTasks ?? []), ...(block.ifFalseTasks ?? [])]) {
+      const sub = workflow.tasks.get(id);
+      if (!sub || sub.agent !== undefined) continue;
+      const earlier = inherited.get(id);
+      if (earlier !== undefined && earlier !== block.agent) {
+        problems.push(`task ${id}: runs in block ${from.get(id)} (agent=${earlier}) and block ${block.id} (agent=${block.agent}); give task ${id} an agent= of its own`);
+        continue;
+      }
+      inherited.set(id, block.agent);
+      from.set(id, block.id);
+    }
+  }
+  return inherited;
+}
+
+/** What a task meant for an unknown agent runs on: it fails at once, its host unreachable. */
+function missingAgentExecutor(name: string, problem: string): TaskExecutor {
+  const text = `tasker: agent '${name}': ${problem}\n`;
+  return {
+    name: `agent ${name} (not configured)`,
+    execute: async () => ({
+      argv: [], exitCode: AGENT_UNREACHABLE_EXIT_CODE, signal: null, stdout: '', stderr: text, stdoutBytes: 0, stderrBytes: text.length,
+      timedOut: false, canceled: false, durationMs: 0, truncated: false, spawnError: text.trim(), unreachable: true,
+    }),
+    close: async () => {},
   };
 }
 

@@ -15,6 +15,8 @@ import { flowOrder } from '../engine/plan.js';
 import { runWorkflow } from '../engine/run-workflow.js';
 import { runBlock } from '../engine/blocks.js';
 import type { RunOutcome } from '../engine/types.js';
+import { logHostRecap, unreachableHostsOf } from './host-recap-log.js';
+import { tallyHosts } from '../engine/host-recap.js';
 import { VariableStore } from '../engine/variables.js';
 import type { Setup } from './tasker-main.js';
 import { createRunExecutors } from './executors.js';
@@ -48,9 +50,9 @@ export async function executeRun(setup: Setup, mode: RunMode): Promise<number> {
     return ExitCode.SUCCESS;
   }
 
-  const { code: preflight, executors } = await runPreflight(setup);
+  const { code: preflight, executors, unreachable } = await runPreflight(setup);
   if (preflight !== ExitCode.SUCCESS || mode.preflightOnly || args.validateOnly) await executors?.close();
-  if (preflight !== ExitCode.SUCCESS) return finishWithoutRun(setup, preflight, preflight === ExitCode.HOST_VALIDATION_FAILED ? 'host_validation' : 'command_validation', startTime);
+  if (preflight !== ExitCode.SUCCESS) return finishWithoutRun(setup, preflight, preflight === ExitCode.HOST_VALIDATION_FAILED ? 'host_validation' : 'command_validation', startTime, unreachable);
   if (mode.preflightOnly) return ExitCode.SUCCESS;
   if (args.validateOnly) {
     log.info(`Validation passed: ${workflow.tasks.size} task(s) in ${args.taskFile}`);
@@ -139,7 +141,7 @@ async function runLocked(setup: Setup, startTime: Date, executors: RunExecutors)
       }
       : undefined,
     defaultExecType: setup.defaultExecType, defaultTimeoutSec: setup.defaultTimeoutSec,
-    executorFor: executors.executorFor, canonicalExecType: setup.canonicalExecType, describeCommand: setup.describeCommand,
+    executorFor: executors.executorFor, placeOf: executors.placeOf, canonicalExecType: setup.canonicalExecType, describeCommand: setup.describeCommand,
     fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock, hostTarget: setup.hostTarget,
   });
   if (recovery) {
@@ -161,6 +163,7 @@ async function runLocked(setup: Setup, startTime: Date, executors: RunExecutors)
     log.warnings.push(message);
   }
   log.info(`Workflow ${outcome.status === 'success' ? 'completed successfully' : 'failed'}: exit code ${outcome.exitCode} (${outcome.reason})`);
+  logHostRecap(log, tallyHosts(outcome));
   const code = await record(setup, outcome, startTime, logFile, undefined, recovery && existsSync(recovery.path) ? recovery.path : undefined);
   // Spill files of large outputs are temporary: the full streams are in the log file.
   for (const f of spill) rmSync(f, { force: true });
@@ -205,11 +208,12 @@ async function prepareRecovery(setup: Setup): Promise<PreparedRecovery | { exitC
 }
 
 /** Validation failed before anything ran: summary row and JSON still record it. */
-async function finishWithoutRun(setup: Setup, exitCode: number, phase: string, startTime: Date): Promise<number> {
+async function finishWithoutRun(setup: Setup, exitCode: number, phase: string, startTime: Date, unreachable?: RunOutcome['unreachableHosts']): Promise<number> {
   const outcome: RunOutcome = {
     exitCode, status: 'failed', reason: `${phase} failed`, results: new Map(), executionPath: [], loopIterations: [], skippedTasks: [],
-    finalHostname: 'localhost', finalCommand: phase,
+    finalHostname: 'localhost', finalCommand: phase, ...(unreachable?.length ? { unreachableHosts: unreachable } : {}),
   };
+  logHostRecap(setup.log, tallyHosts(outcome));
   return record(setup, outcome, startTime, undefined, '-1');
 }
 
@@ -244,6 +248,7 @@ async function record(setup: Setup, outcome: RunOutcome, startTime: Date, logFil
       io.stderr.write(`tasker: warning: could not write --output-json ${path}: ${(e as Error).message}\n`);
     }
   }
+  io.onHostTallies?.(tallyHosts(outcome));
   if (args.alertOnFailure && outcome.exitCode !== 0) await fireAlert(setup, outcome, logFile, stateFile);
   if (logFile) {
     log.info(`Log file: ${logFile}`);
@@ -280,7 +285,7 @@ function resolvePath(cwd: string, p: string): string {
 }
 
 /** Before anything runs: exec-type binaries on PATH, then host checks for remote exec types. */
-async function runPreflight(setup: Setup): Promise<{ code: number; executors?: RunExecutors }> {
+async function runPreflight(setup: Setup): Promise<{ code: number; executors?: RunExecutors; unreachable?: RunOutcome['unreachableHosts'] }> {
   const { args, io, log, workflow, registry } = setup;
   const g = (t: string): string => substitute(t, (n) => workflow.globals.get(n));
   const used = new Map<string, Task[]>();
@@ -335,17 +340,20 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
   const { executors, problems } = await createRunExecutors(setup, commandTasks);
   if (problems.length > 0 || executors.agents.size > 0) {
     const { checkAgents } = await import('../agents/index.js');
-    const agentProblems = [...problems, ...(await checkAgents([...executors.agents.values()])).map((p) => `agent '${p.agent}': ${p.message}`)];
+    const down = await checkAgents([...executors.agents.values()]);
+    const agentProblems = [...problems, ...down.map((p) => `agent '${p.agent}': ${p.message}`)];
     if (agentProblems.length > 0) {
       for (const p of agentProblems) log.error(p);
       log.error('Agent validation failed; no task was run');
-      return { code: ExitCode.HOST_VALIDATION_FAILED, executors };
+      return { code: ExitCode.HOST_VALIDATION_FAILED, executors, unreachable: unreachableHostsOf(commandTasks, executors.agentOf, new Set(down.map((p) => p.agent)), g) };
     }
     for (const [name, ex] of executors.agents) log.info(`Agent ${name}: ready (${ex.name})`);
   }
   if (args.skipHostValidation) return { code: ExitCode.SUCCESS, executors };
   const targets: { taskId: number; hostname: string; execType: string; address?: string }[] = [];
   const onAgents = new Map<string, { hostname: string; execType: string }[]>();
+  /** The names (inventory hosts) behind each address an agent checks. */
+  const namesAt = new Map<string, Set<string>>();
   for (const [name, tasks] of used) {
     const type = resolveExecType(registry, name);
     if (!type?.usesHost) continue;
@@ -366,25 +374,30 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
           const list = onAgents.get(agent) ?? [];
           list.push({ hostname: address, execType: type.name });
           onAgents.set(agent, list);
+          namesAt.set(address, (namesAt.get(address) ?? new Set()).add(h));
         } else targets.push({ taskId: t.id, hostname: h, execType: type.name, ...(address !== h ? { address } : {}) });
       }
     }
   }
   // Hosts of tasks sent to an agent are checked from the agent's jumphost.
   let agentHostsOk = true;
+  const unreachable: NonNullable<RunOutcome['unreachableHosts']> = [];
   for (const [name, hosts] of onAgents) {
     const unique = [...new Map(hosts.map((h) => [`${h.hostname}|${h.execType}`, h])).values()];
     const results = await executors.agents.get(name)!.checkHosts(unique, args.checkConnectivity);
     for (const r of results) {
       if (!r.ok) {
         agentHostsOk = false;
-        log.error(`host ${r.hostname} (via agent ${name}): ${r.problems.join('; ')}`);
+        for (const host of namesAt.get(r.hostname) ?? [r.hostname]) {
+          if (!unreachable.some((u) => u.host === host && u.ranOn === `agent:${name}`)) unreachable.push({ host, ranOn: `agent:${name}` });
+          log.error(`host ${host}${host !== r.hostname ? ` at ${r.hostname}` : ''} (via agent ${name}): ${r.problems.join('; ')}`);
+        }
       }
     }
   }
   if (!agentHostsOk) {
     log.error('Host validation failed; no task was run (use --skip-host-validation to skip it)');
-    return { code: ExitCode.HOST_VALIDATION_FAILED, executors };
+    return { code: ExitCode.HOST_VALIDATION_FAILED, executors, unreachable };
   }
   if (targets.length === 0) return { code: ExitCode.SUCCESS, executors };
   const { validateHosts, formatHostProblem } = await import('../../shared/hosts/validate-hosts.js');
@@ -394,7 +407,9 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
   for (const p of result.problems) log.error(formatHostProblem(p));
   if (!result.ok) {
     log.error('Host validation failed; no task was run (use --skip-host-validation to skip it)');
-    return { code: ExitCode.HOST_VALIDATION_FAILED, executors };
+    const ranOn = (execType: string): 'ssh' | 'local' => (execType === 'ssh' ? 'ssh' : 'local');
+    for (const host of new Set(result.problems.map((p) => p.hostname))) unreachable.push({ host, ranOn: ranOn(targets.find((t) => t.hostname === host)?.execType ?? '') });
+    return { code: ExitCode.HOST_VALIDATION_FAILED, executors, unreachable };
   }
   for (const [host, fqdn] of result.fqdn) if (fqdn !== host) log.info(`Host ${host} resolved to ${fqdn}`);
   return { code: ExitCode.SUCCESS, executors };

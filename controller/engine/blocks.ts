@@ -4,12 +4,12 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AggregateRule, Task } from '../../shared/taskfile/model.js';
+import { subTaskRetryPolicy } from '../../shared/taskfile/retry-policy.js';
 import type { BlockContext, BlockOutcome } from './run-workflow.js';
 import type { TaskResult } from './types.js';
 import { fanOutSubTasks } from './host-fan-out.js';
 
 const DEFAULT_MAX_PARALLEL = 8;
-const DEFAULT_RETRY_DELAY_S = 1;
 
 interface SubOutcome {
   id: number;
@@ -95,6 +95,7 @@ async function runParallel(task: Task, ctx: BlockContext): Promise<BlockOutcome>
   if (timeouts) summary += `, ${timeouts} timeout`;
   if (failed) summary += `, ${failed} failed`;
   if (counted.length < done.length) summary += `, ${done.length - counted.length} host(s) skipped by the condition`;
+  if (task.hostnames && ok < counted.length) logHostsNotOk(task, counted, subs, ctx);
   return decide(task, counted, summary, ctx, false);
 }
 
@@ -123,26 +124,7 @@ async function runSubTask(block: Task, sub: Task, key: string, ctx: BlockContext
     ctx.store.byId.set(sub.id, r);
     return r;
   }
-  const retries = block.retryCount ?? 0;
-  const delayS = block.retryDelay ?? DEFAULT_RETRY_DELAY_S;
-  let result!: TaskResult;
-  for (let attempt = 1; attempt <= retries + 1; attempt++) {
-    const attemptKey = retries > 0 ? `${key}.${attempt}` : key;
-    result = await ctx.runTask(sub, attemptKey, { signal });
-    if (attemptKey !== key) {
-      ctx.outcome.results.delete(attemptKey);
-      result = { ...result, key };
-      ctx.outcome.results.set(key, result);
-      ctx.store.byId.set(sub.id, result);
-    }
-    if (result.success || result.timedOut || signal?.aborted || attempt > retries) break;
-    ctx.log.info(`Task ${key}: attempt ${attempt} failed; retrying in ${delayS} s (${retries + 1 - attempt} left)`);
-    try {
-      await delay(delayS * 1000, undefined, { signal });
-    } catch {
-      break;
-    }
-  }
+  const result = await ctx.runTask(sub, key, { signal, retry: subTaskRetryPolicy(sub, block) });
   if (sub.sleep !== undefined) {
     const secs = Number(ctx.store.resolve(sub.sleep));
     if (Number.isFinite(secs) && secs > 0) {
@@ -154,6 +136,15 @@ async function runSubTask(block: Task, sub: Task, key: string, ctx: BlockContext
     }
   }
   return result;
+}
+
+/** A fan-out names its hosts: which ones failed or timed out (the sub-task ids say less to an operator). */
+function logHostsNotOk(task: Task, done: SubOutcome[], subs: { sub: Task }[], ctx: BlockContext): void {
+  const hostOf = new Map(subs.map((s) => [s.sub.id, s.sub.hostname]));
+  const hosts = (pick: (r: TaskResult) => boolean): string => done.filter((s) => pick(s.result)).map((s) => hostOf.get(s.id)).join(', ');
+  const failed = hosts((r) => !r.success && !r.timedOut);
+  const timedOut = hosts((r) => r.timedOut);
+  ctx.log.info(`Task ${task.id}: ${[failed && `failed on ${failed}`, timedOut && `timed out on ${timedOut}`].filter(Boolean).join('; ')}`);
 }
 
 function decide(task: Task, subs: SubOutcome[], summary: string, ctx: BlockContext, conditional: boolean): BlockOutcome {

@@ -21,6 +21,8 @@ export function fanOutSubTasks(task: Task, inventory: Inventory | undefined): Fa
       arguments: task.arguments.replace(/@task@/gi, String(id)), exec: task.exec, timeout: undefined,
       success: task.success, failure: task.failure, fields: task.fields,
       placeholders: hostPlaceholders(inventory, host),
+      // Each generated sub-task runs where the block says (docs/agent.md).
+      ...(task.agent !== undefined ? { agent: task.agent } : {}),
     };
     if (task.hostCondition) sub.condition = task.hostCondition;
     return { sub, key: `${task.id}-${id}` };

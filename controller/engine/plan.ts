@@ -4,6 +4,7 @@ import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { nextSequential, successors } from '../../shared/taskfile/flow-analysis.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 import { fanOutSubTasks } from './host-fan-out.js';
+import { describeRetryPolicy, retryPolicyOf } from '../../shared/taskfile/retry-policy.js';
 import { resolveArguments } from './variables.js';
 
 export interface PlanStep {
@@ -85,8 +86,10 @@ export function describeRouting(task: Task, nextLabel = `task ${task.id + 1}`): 
   const out: string[] = [];
   const to = (id: number | undefined, fallback: string): string => (id === undefined ? fallback : `task ${id}`);
   if (task.condition && task.type !== 'conditional') out.push(`runs only if ${formatCondition(task.condition)} (else skipped, ${nextLabel})`);
-  if (task.type === 'parallel') out.push(`runs ${task.hostnames ? `command on ${task.hostnames.length} hosts` : `sub-tasks ${task.tasks?.join(', ')}`} in parallel${task.maxParallel ? `, at most ${task.maxParallel} at once` : ''}${task.retryCount ? `, ${task.retryCount} retries` : ''}`);
+  if (task.type === 'parallel') out.push(`runs ${task.hostnames ? `command on ${task.hostnames.length} hosts` : `sub-tasks ${task.tasks?.join(', ')}`} in parallel${task.maxParallel ? `, at most ${task.maxParallel} at once` : ''}`);
   if (task.type === 'conditional' && task.condition) out.push(`if ${formatCondition(task.condition)}: tasks ${task.ifTrueTasks?.join(', ')}; else tasks ${task.ifFalseTasks?.join(', ')}`);
+  const retry = retryPolicyOf(task);
+  if (retry) out.push(task.type === 'task' ? `${describeRetryPolicy(retry)}; each attempt shown as Task ${task.id}${task.next?.kind === 'loop' ? '.I' : ''} attempt K/${retry.retries + 1}` : `each sub-task ${describeRetryPolicy(retry)}, unless it has retry keys of its own`);
   if (task.sleep) out.push(task.next?.kind === 'loop' ? `sleeps ${task.sleep} s between runs (none once the loop's condition ends it)` : `then sleeps ${task.sleep} s`);
   if (task.returnCode !== undefined) {
     out.push(task.command ? `then returns ${task.returnCode}` : `returns ${task.returnCode}`);

@@ -8,6 +8,8 @@ import { basename, extname, join, resolve } from 'node:path';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
 import { makePrivateDir, openPrivateFile, writePrivateFile } from '../../shared/private-files.js';
 import type { RunOutcome } from './types.js';
+import { tallyHosts } from './host-recap.js';
+import { attemptsJson } from './retry.js';
 
 export function fileStem(path: string): string {
   const base = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 50);
@@ -114,6 +116,7 @@ export function buildJson(outcome: RunOutcome, meta: JsonMeta): unknown {
       exit_code: r.exitCode, stdout: mask(r.stdout), stderr: mask(r.stderr), success: r.success, timed_out: r.timedOut,
       skipped: r.skipped, duration_seconds: round(r.durationMs / 1000), hostname: r.hostname, command: mask(r.command),
       ...(r.stdoutFile ? { stdout_file: r.stdoutFile } : {}), ...(r.stderrFile ? { stderr_file: r.stderrFile } : {}),
+      ...(r.attempts ? { attempts: attemptsJson(r.attempts) } : {}),
     };
   }
   const failure = outcome.status === 'failed'
@@ -133,6 +136,7 @@ export function buildJson(outcome: RunOutcome, meta: JsonMeta): unknown {
       final_task: outcome.finalTask ?? null, ...failure,
     },
     task_results: taskResults,
+    hosts: tallyHosts(outcome),
     variables: Object.fromEntries(Object.entries(meta.variables).map(([k, v]) => [k, mask(v)])),
     warnings: meta.warnings.map(mask),
   };

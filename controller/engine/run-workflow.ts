@@ -17,6 +17,9 @@ import { LineSplitter } from './line-splitter.js';
 import { createResultViews } from './result-views.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
 import { substitute } from '../../shared/taskfile/variables.js';
+import { describePlace, type RanOn } from './host-recap.js';
+import { retryPolicyOf, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
+import { attemptLabel, firstRunLabel, runWithRetries, type Attempt, type AttemptForm } from './retry.js';
 
 export interface EngineOptions {
   workflow: Workflow;
@@ -27,6 +30,8 @@ export interface EngineOptions {
   defaultTimeoutSec: number;
   /** The executor a task runs on (local, an agent, ssh). */
   executorFor: (task: Task, execType: string) => TaskExecutor;
+  /** Where executorFor sends a task, as named on its Executing line and in the host recap (default `local`). */
+  placeOf?: (task: Task, execType: string) => RanOn;
   /** Exec type name as written (aliases allowed) → canonical name, or undefined if unknown. */
   canonicalExecType: (name: string) => string | undefined;
   /** The resolved command line shown to operators. */
@@ -58,7 +63,8 @@ export interface BlockContext {
   store: VariableStore;
   log: RunLog;
   outcome: RunOutcome;
-  runTask: (task: Task, key: string, opts?: { signal?: AbortSignal; timeoutSec?: number }) => Promise<TaskResult>;
+  /** Runs a sub-task's command with `retry` (default: the sub-task's own policy). */
+  runTask: (task: Task, key: string, opts?: { signal?: AbortSignal; timeoutSec?: number; retry?: RetryPolicy }) => Promise<TaskResult>;
   signal?: AbortSignal;
   /** `task`: whose placeholders apply (a `hostnames=` sub-task's host placeholders). */
   evaluate: (node: ConditionNode, result?: TaskResult, task?: Task) => boolean;
@@ -106,7 +112,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
   const blockContext: BlockContext = {
     workflow: wf, store, log, outcome, signal: opts.signal, evaluate,
-    runTask: (task, key, o) => runOne(task, key, o?.signal ?? opts.signal, o?.timeoutSec),
+    runTask: (task, key, o) => runCommand(task, key, o?.signal ?? opts.signal, { capTimeoutSec: o?.timeoutSec, policy: o?.retry ?? retryPolicyOf(task), form: 'sub-task' }),
   };
 
   /** A task's command as it will run: variables substituted, exec type and timeout resolved. */
@@ -176,20 +182,26 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     dropped.forEach((a, i) => started[i] && log.warn(`Task ${a.key}: ${why}; its process group was killed`));
   };
 
+  /** A task's command with its retries (retry.ts): each attempt is one runOne under the same key. */
+  const runCommand = (task: Task, key: string, signal: AbortSignal | undefined, o: { capTimeoutSec?: number; chain?: boolean; policy?: RetryPolicy; form?: AttemptForm } = {}): Promise<TaskResult> =>
+    runWithRetries({ policy: o.policy, key, log, signal, run: (attempt) => runOne(task, key, signal, o.capTimeoutSec, o.chain, attempt && { ...attempt, form: o.form }) });
+
   /** Run one command task (no routing) and store its result; `chain`: it may start its successor. */
-  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false): Promise<TaskResult> => {
+  const runOne = async (task: Task, key: string, signal: AbortSignal | undefined, capTimeoutSec?: number, chain = false, attempt?: Attempt & { form?: AttemptForm }): Promise<TaskResult> => {
+    const label = attemptLabel(key, attempt, attempt?.form);
     const prestarted = takePrestarted(key);
     const p = prestarted?.prepared ?? prepare(task, key, capTimeoutSec);
     const { hostname, target, command, execName, execType, args, shown, timeoutSec } = p;
     const started = Date.now();
     if (!execType) {
-      log.error(`Task ${key}: exec type '${execName}' is not configured`);
-      return store_(task, key, { exitCode: 127, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, hostname, shown);
+      log.error(`Task ${label}: exec type '${execName}' is not configured`);
+      return store_(task, key, { exitCode: 127, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, hostname, shown, label);
     }
-    log.info(`Task ${key}: Executing [${execType}]: ${shown}`);
+    const ranOn = opts.placeOf?.(task, execType) ?? 'local';
+    log.info(`Task ${label}: Executing [${execType}] on ${describePlace(hostname, ranOn)}: ${shown}`);
     const echo = { budget: CONSOLE_ECHO_LIMIT };
-    const out = new LineSplitter((lines) => emitLines(key, 'STDOUT', lines, echo));
-    const err = new LineSplitter((lines) => emitLines(key, 'STDERR', lines, echo));
+    const out = new LineSplitter((lines) => emitLines(label, 'STDOUT', lines, echo));
+    const err = new LineSplitter((lines) => emitLines(label, 'STDERR', lines, echo));
     const executor = opts.executorFor(task, execType);
     // Keep the executor's pipeline full: the tasks after the last one already sent ahead.
     const then: NonNullable<ReturnType<typeof chainTarget>>[] = [];
@@ -200,11 +212,11 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       last = next.task;
     }
     const request: ExecRequest = {
-      runId: opts.runId, taskId: key, execType, hostname: target, command, arguments: args,
+      runId: opts.runId, taskId: label, execType, hostname: target, command, arguments: args,
       timeoutMs: timeoutSec * 1000, signal,
       onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
       prestarted: prestarted?.handle,
-      then: then.map((t) => ({ taskId: t.key, execType: t.prepared.execType!, hostname: t.prepared.target, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
+      then: then.map((t) => ({ taskId: firstRunLabel(t.key, retryPolicyOf(t.task)), execType: t.prepared.execType!, hostname: t.prepared.target, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
       after: ahead.at(-1)?.handle,
     };
     let result: ProcessResult;
@@ -217,10 +229,10 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     result.ahead?.forEach((handle, i) => ahead.push({ ...then[i]!, handle }));
     out.end();
     err.end();
-    if (result.spawnError) log.error(`Task ${key}: ${result.spawnError}`);
-    if (result.timedOut) log.error(`Task ${key}: timed out after ${timeoutSec} s: ${shown}`);
-    log.info(`Task ${key}: Exit code: ${result.exitCode}`);
-    return store_(task, key, result, hostname, shown);
+    if (result.spawnError) log.error(`Task ${label}: ${result.spawnError}`);
+    if (result.timedOut) log.error(`Task ${label}: timed out after ${timeoutSec} s: ${shown}`);
+    log.info(`Task ${label}: Exit code: ${result.exitCode}`);
+    return store_(task, key, result, hostname, shown, label, ranOn);
   };
 
   /** Output lines go to the log file in full; the console echo stops after a budget per task run. */
@@ -240,14 +252,15 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
   };
 
   /** Split, evaluate success, store. */
-  const store_ = (task: Task, key: string, r: Pick<ProcessResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'> & Partial<ProcessResult>, hostname: string, shown: string): TaskResult => {
+  const store_ = (task: Task, key: string, r: Pick<ProcessResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'> & Partial<ProcessResult>, hostname: string, shown: string, label = key, ranOn?: RanOn): TaskResult => {
     const result: TaskResult = {
       key, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr,
       stdoutFile: r.stdoutFile, stderrFile: r.stderrFile,
       success: false, timedOut: r.timedOut, skipped: false, durationMs: r.durationMs, hostname, command: shown,
+      ...(ranOn ? { ranOn } : {}), ...(r.unreachable ? { unreachable: true } : {}),
     };
     // Splits apply to the whole stream; a large element stays in a spill file of its own.
-    const warn = (message: string) => log.warn(`Task ${key}: ${message}`);
+    const warn = (message: string) => log.warn(`Task ${label}: ${message}`);
     if (task.stdoutSplit) {
       const split = splitCaptured({ text: result.stdout, file: result.stdoutFile }, task.stdoutSplit, warn);
       result.stdout = split.text;
@@ -264,7 +277,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     if (r.timedOut) result.success = task.success ? result.success : false;
     outcome.results.set(key, result);
     store.byId.set(task.id, result);
-    log.info(`Task ${key}: Completed - Success: ${result.success ? 'True' : 'False'}`);
+    log.info(`Task ${label}: Completed - Success: ${result.success ? 'True' : 'False'}`);
     return result;
   };
 
@@ -349,7 +362,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
 
     if (task.next?.kind === 'loop') return runLoop(task);
 
-    const result = await runOne(task, String(id), opts.signal, undefined, true);
+    const result = await runCommand(task, String(id), opts.signal, { chain: true, policy: retryPolicyOf(task) });
     await sleepAfter(task, String(id));
     if (opts.signal?.aborted && !(await prestartedRuns())) return { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
     if (task.returnCode !== undefined) return returnWith(task);
@@ -364,7 +377,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     for (let k = 1; k <= runs; k++) {
       const key = `${id}.${k}`;
       outcome.loopIterations.push(key);
-      result = await runOne(task, key, opts.signal);
+      result = await runCommand(task, key, opts.signal, { policy: retryPolicyOf(task) });
       outcome.results.set(String(id), { ...result, key: String(id) });
       // A loop whose break (or continue) condition says it is done moves on at once: its sleep is
       // the wait between runs. Runs used up end like a plain task, after its sleep.

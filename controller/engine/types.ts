@@ -1,4 +1,5 @@
 /** What the engine records about a run. These shapes feed the console, the log and --output-json. */
+import type { RanOn } from './host-recap.js';
 
 export interface TaskResult {
   /** "3", "3.2" for a loop iteration, "4-401" for a block sub-task. */
@@ -15,6 +16,24 @@ export interface TaskResult {
   hostname: string;
   /** The command line as shown to operators (secrets masked). */
   command: string;
+  /** Where the command ran (`local`, `ssh`, `agent:NAME`); absent when no command ran. */
+  ranOn?: RanOn;
+  /** The executor could not reach the agent or the ssh host: nothing ran. */
+  unreachable?: boolean;
+  /** Every run of a task with a retry policy, first to last (the fields above are the last's). */
+  attempts?: AttemptRecord[];
+}
+
+/** One run of a retried task's command. */
+export interface AttemptRecord {
+  /** 1-based. */
+  attempt: number;
+  exitCode: number;
+  success: boolean;
+  timedOut: boolean;
+  durationMs: number;
+  /** The wait before this attempt (absent on the first). */
+  delayBeforeS?: number;
 }
 
 export type RunStatus = 'success' | 'failed';
@@ -35,4 +54,6 @@ export interface RunOutcome {
   /** Set when the run stopped on SIGINT/SIGTERM. */
   interrupted?: 'SIGINT' | 'SIGTERM';
   failedTask?: number;
+  /** Hosts the pre-run checks could not reach (no task ran); counted in the host recap. */
+  unreachableHosts?: { host: string; ranOn?: RanOn }[];
 }

@@ -17,6 +17,7 @@ import { resolveDirs } from '../parallelr/paths.js';
 import { openResultsWriter, type ResultsWriter } from '../parallelr/results-writer.js';
 import { createStopLimitTracker, type StopLimitSettings } from '../parallelr/stop-limits.js';
 import { countRecords, formatSummary, type RunCounts } from '../parallelr/summary.js';
+import { tallyRecordsByAgent } from '../parallelr/host-recap.js';
 import type { TaskRecord } from '../parallelr/types.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
@@ -332,6 +333,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     files: { results: state.resultsFile, output: null },
     interrupted,
     elapsedSeconds,
+    // A NATS result is one record per file: per agent is what the records allow (docs/parallelr.md).
+    hosts: { tallies: tallyRecordsByAgent(order), note: 'per agent: a distributed run records one result per file, not its hosts' },
   });
   io.stdout.write(
     `\n${summary}\n${formatAgentTable(progress.agents)}\nNATS:\n- Servers: ${where}\n- Pool: ${pool}\n- Run ID: ${runId}` +

@@ -2,6 +2,7 @@ import { mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
 import { runProcess } from '../../shared/exec/run-process.js';
+import { mergeHostTallies, type HostTallies } from '../../shared/hosts/host-tally.js';
 import { buildTaskCommand, type CommandTemplate } from './command.js';
 import { loadTaskerMain, taskerArguments, type TaskerMain } from './in-process.js';
 import type { MainLog } from './main-log.js';
@@ -57,6 +58,10 @@ export interface ParallelRunResult {
   elapsedSeconds: number;
   /** How many tasks went through the in-process engine. */
   inProcessCount: number;
+  /** Per-host counts summed over the task files run in-process (spawned commands report none). */
+  hosts: HostTallies;
+  /** How many task files reported host counts. */
+  hostsFiles: number;
 }
 
 /** What running one task produced, whichever way it ran. */
@@ -95,6 +100,8 @@ export async function runParallel(options: ParallelRunOptions, io: CliIo): Promi
   const records: TaskRecord[] = [];
   const recorded = new Array<boolean>(total).fill(false);
   let inProcessCount = 0;
+  const hosts: HostTallies = {};
+  let hostsFiles = 0;
   const taskerMain: TaskerMain | undefined =
     options.inProcessTasker !== false && templateRunsTasker(options.template) ? await loadTaskerMain() : undefined;
   if (taskerMain) options.log?.info('Command runs tasker: using the in-process engine (no process start per task file)');
@@ -244,6 +251,10 @@ export async function runParallel(options: ParallelRunOptions, io: CliIo): Promi
       cwd: o.cwd,
       isTTY: false,
       signal: ctl.signal,
+      onHostTallies: (h) => {
+        hostsFiles++;
+        mergeHostTallies(hosts, h);
+      },
     };
     try {
       // The engine honours its abort signal; should it not settle after an abort, give up waiting
@@ -272,7 +283,7 @@ export async function runParallel(options: ParallelRunOptions, io: CliIo): Promi
     record(notStartedRecord({ session_id: options.sessionId, task_file: e.taskFile, arguments: e.arguments, command: 'error' in command ? '' : command.display }, 'CANCELLED', why), i);
   }
   options.progress?.done();
-  return { records, stopReason, interrupted, elapsedSeconds: (Date.now() - t0) / 1000, inProcessCount };
+  return { records, stopReason, interrupted, elapsedSeconds: (Date.now() - t0) / 1000, inProcessCount, hosts, hostsFiles };
 }
 
 function templateRunsTasker(t: CommandTemplate): boolean {

@@ -275,6 +275,7 @@ export async function runTasks(
     files: { mainLog: files.mainLog, results: resultsPath, output: taskOutput?.path ?? null },
     interrupted: result.interrupted,
     elapsedSeconds: result.elapsedSeconds,
+    hosts: { tallies: result.hosts, note: hostsNote(result.hostsFiles, result.records.length) },
   });
   for (const l of summary.trimEnd().split('\n')) log.info(l);
   log.close();
@@ -283,4 +284,9 @@ export async function runTasks(
   if (result.interrupted === 'SIGINT') return ParallelrExit.SIGINT;
   if (result.interrupted) return ParallelrExit.SIGTERM;
   return counts.failed > 0 || counts.cancelled > 0 ? ParallelrExit.FAILED : ParallelrExit.SUCCESS;
+}
+
+/** What the host recap covers when some files did not report hosts (a command other than tasker, or spawned). */
+function hostsNote(reported: number, files: number): string | undefined {
+  return reported < files ? `from the ${reported} of ${files} task files run by the in-process engine; the others report no hosts` : undefined;
 }

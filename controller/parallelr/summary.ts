@@ -1,4 +1,5 @@
 import type { TaskRecord } from './types.js';
+import { formatRecapSection, type HostRecap } from './host-recap.js';
 
 export interface RunCounts {
   total: number;
@@ -37,6 +38,8 @@ export interface SummaryInput {
   /** SIGINT / SIGTERM when the run was interrupted. */
   interrupted?: string;
   elapsedSeconds: number;
+  /** Per-host counts across the files (shown when more than one host was touched). */
+  hosts?: HostRecap;
 }
 
 /** The end-of-run report (peer §13 shape, plus timeouts/errors and wall time). */
@@ -60,6 +63,7 @@ export function formatSummary(s: SummaryInput): string {
     lines.push(`- Minimum Duration: ${Math.min(...ok).toFixed(2)}s`);
   }
   lines.push('');
+  lines.push(...formatRecapSection(s.hosts));
   lines.push('Directories:');
   lines.push(`- Working Dir: ${s.workspace.dir}`);
   lines.push(`- Workspace Type: ${s.workspace.isolated ? 'Isolated (one directory per task)' : 'Shared'}`);

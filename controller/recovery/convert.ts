@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import type { Workflow } from '../../shared/taskfile/model.js';
 import { isSecretName } from '../../shared/taskfile/keys.js';
 import { envReferences, maskSecrets, secretValues } from '../../shared/taskfile/variables.js';
-import type { RunOutcome, TaskResult } from '../engine/types.js';
+import type { RanOn } from '../engine/host-recap.js';
+import type { AttemptRecord, RunOutcome, TaskResult } from '../engine/types.js';
 import { VariableStore } from '../engine/variables.js';
-import { RECOVERY_VERSION, sha256, type GlobalVarMeta, type RecoveryState, type TaskResultJson } from './state.js';
+import { RECOVERY_VERSION, sha256, type AttemptJson, type GlobalVarMeta, type RecoveryState, type TaskResultJson } from './state.js';
 
 export interface RecoveryMeta {
   taskFile: string;
@@ -30,6 +31,8 @@ export function stateFromOutcome(outcome: RunOutcome, store: VariableStore, next
     ...(r.stdoutFile ? { stdout_file: r.stdoutFile } : {}), ...(r.stderrFile ? { stderr_file: r.stderrFile } : {}),
     success: r.success, timed_out: r.timedOut, skipped: r.skipped, duration_ms: r.durationMs,
     hostname: mask(r.hostname), command: mask(r.command),
+    ...(r.ranOn ? { ran_on: r.ranOn } : {}), ...(r.unreachable ? { unreachable: true } : {}),
+    ...(r.attempts ? { attempts: r.attempts.map(attemptToJson) } : {}),
   });
   const taskResults: Record<string, TaskResultJson> = {};
   for (const [key, r] of outcome.results) taskResults[key] = toJson(r);
@@ -78,6 +81,22 @@ function fromJson(r: TaskResultJson): TaskResult {
     ...(r.stdout_file ? { stdoutFile: r.stdout_file } : {}), ...(r.stderr_file ? { stderrFile: r.stderr_file } : {}),
     success: r.success, timedOut: r.timed_out === true, skipped: r.skipped === true, durationMs: r.duration_ms ?? 0,
     hostname: r.hostname ?? '', command: r.command ?? '',
+    ...(isRanOn(r.ran_on) ? { ranOn: r.ran_on } : {}), ...(r.unreachable === true ? { unreachable: true } : {}),
+    ...(Array.isArray(r.attempts) ? { attempts: r.attempts.map(attemptFromJson) } : {}),
+  };
+}
+
+function attemptToJson(a: AttemptRecord): AttemptJson {
+  return {
+    attempt: a.attempt, exit_code: a.exitCode, success: a.success, timed_out: a.timedOut, duration_ms: a.durationMs,
+    ...(a.delayBeforeS !== undefined ? { delay_before_s: a.delayBeforeS } : {}),
+  };
+}
+
+function attemptFromJson(a: AttemptJson): AttemptRecord {
+  return {
+    attempt: a.attempt, exitCode: a.exit_code, success: a.success, timedOut: a.timed_out === true, durationMs: a.duration_ms ?? 0,
+    ...(typeof a.delay_before_s === 'number' ? { delayBeforeS: a.delay_before_s } : {}),
   };
 }
 
@@ -155,4 +174,8 @@ export function formatRecoveryInfo(state: RecoveryState, path?: string): string 
     lines.push(`  Task ${key}: ${r.skipped ? 'skipped' : `exit ${r.exit_code}, ${r.success ? 'success' : 'failed'}${r.timed_out ? ', timed out' : ''}`}`);
   }
   return lines.join('\n');
+}
+
+function isRanOn(v: unknown): v is RanOn {
+  return v === 'local' || v === 'ssh' || (typeof v === 'string' && v.startsWith('agent:'));
 }

@@ -173,6 +173,9 @@ function checkShape(v: unknown): string | undefined {
     if (!isObj(r) || typeof t.key !== 'string' || !Number.isInteger(t.exit_code) || typeof t.stdout !== 'string' || typeof t.stderr !== 'string' || typeof t.success !== 'boolean') {
       return 'a task result is malformed';
     }
+    if (t.attempts !== undefined && !(Array.isArray(t.attempts) && t.attempts.every((x) => isObj(x) && Number.isInteger((x as Record<string, unknown>).attempt) && Number.isInteger((x as Record<string, unknown>).exit_code)))) {
+      return "a task result's attempts are malformed";
+    }
   }
   return undefined;
 }

@@ -35,6 +35,20 @@ export interface TaskResultJson {
   duration_ms: number;
   hostname: string;
   command: string;
+  /** Where it ran (`local`, `ssh`, `agent:NAME`), for the host recap of a resumed run. */
+  ran_on?: string;
+  unreachable?: boolean;
+  /** A retried task's runs, first to last. */
+  attempts?: AttemptJson[];
+}
+
+export interface AttemptJson {
+  attempt: number;
+  exit_code: number;
+  success: boolean;
+  timed_out: boolean;
+  duration_ms: number;
+  delay_before_s?: number;
 }
 
 export type GlobalVarMeta =

@@ -60,7 +60,7 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
   try {
     lease = await pool.acquire(target);
   } catch (err) {
-    return failed(`tasker: ssh ${where}: ${(err as Error).message}`);
+    return { ...failed(`tasker: ssh ${where}: ${(err as Error).message}`), unreachable: true };
   }
   const { client, release } = lease;
   let channel: ClientChannel;

@@ -63,6 +63,8 @@ export interface ProcessResult {
   truncated: boolean;
   /** Set when the program could not be started (ENOENT, EACCES …), with a readable reason. */
   spawnError?: string;
+  /** Executors: the agent or the ssh host could not be reached, so nothing ran (the host recap's `unreachable`). */
+  unreachable?: boolean;
   /** runProcess: the program asked for with `then` (started only if this one exited with status 0 on its own). */
   followOn?: FollowOn;
   /** Executors: the tasks taken from ExecRequest.then, in order, each to pass back as its `prestarted`. */

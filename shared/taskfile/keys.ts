@@ -6,7 +6,8 @@ export const TASK_KEYS = [
   'success', 'failure', 'condition',
   'stdout_split', 'stderr_split', 'stdout_count', 'stderr_count',
   'type', 'tasks', 'hostnames', 'max_parallel',
-  'retry_failed', 'retry_count', 'retry_delay', 'if_true_tasks', 'if_false_tasks',
+  'retry_failed', 'retry_count', 'retry_delay', 'retry_backoff', 'retry_delay_max', 'retry_on',
+  'if_true_tasks', 'if_false_tasks',
   'agent',
 ] as const;
 

@@ -3,6 +3,7 @@ import type { FieldValue, TaskFileAst } from './ast.js';
 import type { ConditionNode, NextSpec } from './condition.js';
 import type { BlockType } from './keys.js';
 import type { Inventory } from '../inventory/model.js';
+import type { RetryOn } from './retry-policy.js';
 
 export interface SplitSpec {
   delimiter: string;
@@ -48,8 +49,15 @@ export interface Task {
   tasks?: number[];
   hostnames?: string[];
   maxParallel?: number;
+  /** Retries after the first run (`retry_count`, or 1 for legacy `retry_failed=true`). */
   retryCount?: number;
+  /** Seconds before the first retry. */
   retryDelay?: number;
+  /** Each further wait is the one before × this (1: constant). */
+  retryBackoff?: number;
+  /** Cap on any single wait, seconds. */
+  retryDelayMax?: number;
+  retryOn?: RetryOn;
   ifTrueTasks?: number[];
   ifFalseTasks?: number[];
   agent?: string;

@@ -11,6 +11,7 @@ import { parseCondition, parseNext } from './condition.js';
 import type { ConditionDiagnostic, ConditionNode, NextSpec } from './condition.js';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
+import { checkRetryFields, type RetryCheckHost } from './validate-retry.js';
 import { BLOCK_TYPES, SPLIT_DELIMITERS } from './keys.js';
 import type { AggregateRule, SplitSpec, Task } from './model.js';
 import { findPlaceholders, substitute } from './variables.js';
@@ -22,7 +23,7 @@ import { parseHostAddress } from '../hosts/host-address.js';
 const AGGREGATES = new Set(['all_success', 'any_success', 'majority_success', 'always', 'never']);
 const AGGREGATE_N = /^(min_success|max_success|min_failed|max_failed|success_threshold)\s*=\s*(\d+)$/i;
 /** Keys that only a parallel or conditional block uses. */
-const BLOCK_KEYS = ['tasks', 'hostnames', 'max_parallel', 'if_true_tasks', 'if_false_tasks', 'retry_count', 'retry_delay', 'retry_failed'];
+const BLOCK_KEYS = ['tasks', 'hostnames', 'max_parallel', 'if_true_tasks', 'if_false_tasks'];
 const SPLIT_KEYS = ['stdout_split', 'stderr_split'] as const;
 
 export function parseAggregate(text: string): AggregateRule | undefined {
@@ -59,6 +60,10 @@ export class TaskChecker {
   private readonly nexts = new Map<string, CheckedNext>();
   private readonly aggregates = new Map<string, AggregateRule | undefined>();
   private readonly execKnown = new Map<string, boolean>();
+  private readonly retryHost: RetryCheckHost = {
+    report: (field, code, severity, message, hint) => this.at(field, code, severity, message, hint),
+    resolveGlobals: (text) => this.resolveGlobals(text),
+  };
 
   constructor(
     private readonly globals: ReadonlyMap<string, string>,
@@ -132,7 +137,7 @@ export class TaskChecker {
     else if (type === 'parallel') this.parallel(task);
     else if (type === 'conditional') this.conditional(task);
     else this.decision(task, successField, failureField);
-    if (type === 'parallel' || type === 'conditional') this.retry(task);
+    checkRetryFields(task, this.retryHost);
     return task;
   }
 
@@ -394,16 +399,6 @@ export class TaskChecker {
       const field = f.get(k);
       if (field) this.at(field, 'FIELD_ON_DECISION', 'error', `task ${task.id}: a decision block does not run anything; remove ${k}=`);
     }
-  }
-
-  private retry(task: Task): void {
-    const f = task.fields;
-    const retryField = f.get('retry_count');
-    task.retryCount = this.int(task.id, retryField, 'retry_count', 0, 1000);
-    if (task.retryCount === undefined && /^true$/i.test(f.get('retry_failed')?.value ?? '')) task.retryCount = 1;
-    if (/^false$/i.test(f.get('retry_failed')?.value ?? '')) task.retryCount = 0;
-    if (task.retryCount !== undefined && task.retryCount > 100) this.at(retryField!, 'LARGE_RETRY', 'warning', `task ${task.id}: retry_count=${task.retryCount} is more than 100`);
-    task.retryDelay = this.int(task.id, f.get('retry_delay'), 'retry_delay', 0, 300);
   }
 }
 

@@ -120,7 +120,7 @@ export function buildWorkflow(ast: TaskFileAst, opts: ValidateOptions): { workfl
   return { workflow, diagnostics };
 }
 
-const VAR_FIELDS = ['hostname', 'command', 'arguments', 'exec', 'timeout', 'sleep', 'return', 'next', 'success', 'failure', 'condition', 'loop_break', 'retry_count', 'retry_delay', 'agent'];
+const VAR_FIELDS = ['hostname', 'command', 'arguments', 'exec', 'timeout', 'sleep', 'return', 'next', 'success', 'failure', 'condition', 'loop_break', 'retry_count', 'retry_delay', 'retry_backoff', 'retry_delay_max', 'retry_on', 'retry_failed', 'agent'];
 
 /** Every @X@ must name a global or a task result of a task that exists (and, ideally, ran before). */
 function checkVariables(wf: Workflow, diagnostics: Diagnostic[]): void {

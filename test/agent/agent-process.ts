@@ -29,12 +29,12 @@ const TSX = import.meta.resolve('tsx');
 /**
  * Run `node --import tsx agent/cli/tasker-agent.ts serve ARGS` and wait for "listening on".
  * `wrap` turns that argv into the one spawned (e.g. `ip netns exec NS …`); it must exec it, so
- * the PID is the agent's.
+ * the PID is the agent's. `env` adds to the agent's environment (which its tasks inherit).
  */
-export async function startAgent(args: string[], opts: { wrap?: (argv: string[]) => string[] } = {}): Promise<AgentProcess> {
+export async function startAgent(args: string[], opts: { wrap?: (argv: string[]) => string[]; env?: NodeJS.ProcessEnv } = {}): Promise<AgentProcess> {
   const argv = [process.execPath, '--import', TSX, CLI, 'serve', ...args];
   const [cmd, ...rest] = opts.wrap ? opts.wrap(argv) : argv;
-  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

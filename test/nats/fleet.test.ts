@@ -42,6 +42,10 @@ test.serial('three agents share a run and every job runs and is recorded exactly
   // the work really was shared, and every record names its agent
   t.deepEqual([...new Set(records.map((x) => x.agent))].sort(), ['a1', 'a2', 'a3']);
   t.regex(io.out(), /Agents:\n- a1: \d+ tasks/);
+  // The host recap of a distributed run is per agent (its records name no hosts): it matches the records.
+  const perAgent = tally(records.map((x) => x.agent));
+  t.regex(io.out(), /Host Recap:\n\(per agent: /);
+  for (const a of ['a1', 'a2', 'a3']) t.true(io.out().includes(`- ${a} : ok=${perAgent.get(a)} failed=0 skipped=0 timed_out=0 unreachable=0 ran_on=nats\n`), io.out());
   for (const w of workers.splice(0)) await w.stop();
 });
 

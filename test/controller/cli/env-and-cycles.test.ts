@@ -38,7 +38,7 @@ test('${MAXLOAD:-4} gives 4 and a comparison against it works; the plan shows wh
   t.true(plan.stdout.includes(`Task 0: [local] ${shown}`), plan.stdout);
   const real = await run(dir, ['-r', 'wf.txt']);
   t.is(real.code, 0, real.stdout + real.stderr);
-  t.true(real.stdout.includes(`Task 0: Executing [local]: ${shown}`), real.stdout);
+  t.true(real.stdout.includes(`Task 0: Executing [local] on localhost: ${shown}`), real.stdout);
   t.true(real.stdout.includes(`Task 0: STDOUT: 3 dflt ${dir} $NF $X`), real.stdout);
   const withEnv = await run(dir, ['-r', 'wf.txt'], { MAXLOAD: '2' });
   t.is(withEnv.code, 10, 'MAXLOAD=2 makes @MAX@>3 false');

@@ -170,7 +170,7 @@ test('control characters from the task file are escaped in the plan and the Exec
   t.false(plan.stdout.includes(ESC));
   const run = await runTaskerIn(dir, ['-r', 'cmd.txt']);
   t.is(run.code, 0);
-  t.regex(run.stdout, /Task 0: Executing \[local\]: echo a\\x1b\]0;pwned\\x07b\n/);
+  t.regex(run.stdout, /Task 0: Executing \[local\] on localhost: echo a\\x1b\]0;pwned\\x07b\n/);
   t.false(run.stdout.includes(ESC) || run.stdout.includes(BEL));
 });
 

@@ -75,9 +75,9 @@ function planLines(stdout: string): string[] {
   return [...stdout.matchAll(/^ {6}Task (\S+) \[[^\]]+\]: \[\w+\] (.*)$/gm)].map((m) => `${m[1]} → ${m[2]}`);
 }
 
-/** `Task 0-100001: Executing [local]: …` lines of a run, as `KEY → command`, in key order. */
+/** `Task 0-100001: Executing [local] on web03: …` lines of a run, as `KEY → command`, in key order. */
 function executedLines(stdout: string): string[] {
-  return [...stdout.matchAll(/Task (\S+): Executing \[\w+\]: (.*)$/gm)].map((m) => `${m[1]} → ${m[2]}`).sort();
+  return [...stdout.matchAll(/Task (\S+): Executing \[\w+\] on [^:]+: (.*)$/gm)].map((m) => `${m[1]} → ${m[2]}`).sort();
 }
 
 const EXPECTED_STDOUT = {
@@ -133,7 +133,7 @@ test('exec=pbrun gets the inventory host\'s ansible_host, and host validation (o
   });
   const run = await tasker(dir, ['-r', '-c', '-i', 'hosts.ini', 'wf.txt']);
   t.is(run.code, 0, run.stdout + run.stderr);
-  t.regex(run.stdout, /Executing \[pbrun\]: pbrun -n -h 127\.0\.0\.1 echo app-one\.invalid/);
+  t.regex(run.stdout, /Executing \[pbrun\] on app-one\.invalid: pbrun -n -h 127\.0\.0\.1 echo app-one\.invalid/);
   t.regex(run.stdout, /STDOUT: app-two\.invalid/);
   // Without the inventory the same names are checked as they are: they do not resolve.
   const plain = setUp({ 'wf.txt': 'task=0\ntype=parallel\nhostnames=app-one.invalid,app-two.invalid\nexec=pbrun\ncommand=echo\narguments=x\n' });

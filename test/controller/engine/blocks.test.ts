@@ -68,6 +68,7 @@ test('retries re-run only failed sub-tasks, shown as P-C.k', async (t) => {
   t.regex(r.stdout, /Task 0-10\.3: Executing/);
   t.notRegex(r.stdout, /Task 0-10\.4: Executing/);
   t.notRegex(r.stdout, /Task 0-11\.2: Executing/);
+  t.regex(r.stdout, /Task 0-10: attempt 2\/4 failed \(exit code 1\); retrying in 0 s/, 'the retry line names the attempt');
 });
 
 test('conditional block runs one branch; decision routes with on_success/on_failure', async (t) => {

@@ -43,7 +43,7 @@ test('loop=N runs N+1 times and loop iterations are reported as N.k', async (t) 
   t.is(r.code, 0);
   const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as RunJson;
   t.deepEqual(json.execution_summary.loop_iterations, ['0.1', '0.2', '0.3']);
-  t.regex(r.stdout, /Task 0\.3: Executing \[local\]: echo tick/);
+  t.regex(r.stdout, /Task 0\.3: Executing \[local\] on localhost: echo tick/);
 });
 
 test('log file, task-file copy and project summary are written where SPEC §2 says', async (t) => {

@@ -52,7 +52,7 @@ test('INI inventory: hostnames=@nodes over ssh uses ansible_host/ansible_port/an
   const dir = setUp('hosts.ini', inventory, FAN_OUT.replaceAll('!node-c', '!node-c.invalid'));
   const r = await run(dir, 'hosts.ini');
   t.is(r.code, 0, r.stdout + r.stderr);
-  t.regex(r.stdout, new RegExp(`Executing \\[ssh\\]: ssh ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} echo node-a\\.invalid lab`));
+  t.regex(r.stdout, new RegExp(`Executing \\[ssh\\] on node-a\\.invalid via ssh: ssh ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} echo node-a\\.invalid lab`));
   t.deepEqual(outputsByHost(r.json), { 'node-a.invalid': ['node-a.invalid lab\n', `${sshd.user}\n`], 'node-b.invalid': ['node-b.invalid lab\n', `${sshd.user}\n`] });
 });
 

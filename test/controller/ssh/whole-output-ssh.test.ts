@@ -36,7 +36,8 @@ async function run(text: string): Promise<{ code: number | null; json: RunJson; 
 test('over ssh: conditions, counts and splits see past the first 1 MiB; next= routes on it', async (t) => {
   const r = await run(wholeOutputFile(`hostname=127.0.0.1:${sshd.port}\nexec=ssh\n`));
   t.is(r.code, 0, r.stdout.split('\n').filter((l) => !/STD(OUT|ERR):/.test(l)).join('\n'));
-  t.regex(r.stdout, /Task 0: Executing \[ssh\]/);
+  t.true(r.stdout.includes(`Task 0: Executing [ssh] on 127.0.0.1:${sshd.port} via ssh: `), 'the Executing line names host and ssh');
+  t.deepEqual((r.json as unknown as { hosts: Record<string, { ran_on: string[] }> }).hosts[`127.0.0.1:${sshd.port}`]!.ran_on, ['ssh']);
   assertWholeOutput(t, r.json);
   assertRouting(t, r.json);
   t.deepEqual(r.leftovers, []);
