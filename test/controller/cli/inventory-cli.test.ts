@@ -124,6 +124,9 @@ test('a condition on host variables is checked per host: false hosts are skipped
   t.deepEqual(results.filter((r) => r.success).map((r) => r.stdout).sort(), ['web01\n', 'web02\n', 'web03\n']);
   t.deepEqual(results.filter((r) => !r.success).map((r) => [r.hostname, r.stderr]).sort(), [['db1', 'Task skipped due to condition'], ['web04', 'Task skipped due to condition']]);
   t.regex(run.stdout, /Parallel execution: 3\/3 successful, 2 host\(s\) skipped by the condition → TRUE/);
+  // The host recap (JSON `hosts`) counts them as skipped, under their inventory names.
+  const hosts = (json as unknown as { hosts: Record<string, { ok: number; skipped: number }> }).hosts;
+  t.deepEqual(Object.fromEntries(Object.entries(hosts).map(([h, c]) => [h, [c.ok, c.skipped]])), { web01: [1, 0], web02: [1, 0], web03: [1, 0], web04: [0, 1], db1: [0, 1] });
 });
 
 test('exec=pbrun gets the inventory host\'s ansible_host, and host validation (on) checks that address', async (t) => {
