@@ -43,8 +43,10 @@ export async function loadRunInventory(args: TaskerArgs, config: Setup['config']
   const loaded = mod.loadInventory(path, shown, limits);
   for (const text of formatDiagnosticList(loaded.diagnostics, shown!, loaded.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) io.stderr.write(`${text}\n`);
   if (loaded.problem) {
+    // A problem inside the file was printed as a positioned diagnostic above.
     const from = args.inventory !== undefined ? '' : ' (from the config\'s inventory:)';
-    io.stderr.write(`tasker: error: inventory ${shown} ${loaded.problem.reason}${from}${loaded.problem.hint ? `; ${loaded.problem.hint}` : ''}\n`);
+    const why = loaded.problem.line !== undefined ? 'cannot be read' : loaded.problem.reason;
+    io.stderr.write(`tasker: error: inventory ${shown}${from} ${why}${loaded.problem.hint && loaded.problem.line === undefined ? `; ${loaded.problem.hint}` : ''}; nothing was run\n`);
     return { exitCode: exitCodeOfProblem(loaded.problem) };
   }
   if (hasErrors(loaded.diagnostics) || !loaded.inventory) {

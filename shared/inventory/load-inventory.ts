@@ -8,6 +8,7 @@ import type { Diagnostic } from '../taskfile/diagnostics.js';
 import { loadYaml } from '../config/yaml.js';
 import { diagnosticOfProblem } from '../input/input-problem.js';
 import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits, type InputProblem } from '../input/read-bounded-file.js';
+import { findExcessiveNesting } from './flow-depth.js';
 import type { Inventory } from './model.js';
 import { parseIniInventory } from './parse-ini-inventory.js';
 import { parseYamlInventory } from './parse-yaml-inventory.js';
@@ -24,7 +25,13 @@ export interface LoadedInventory {
 /** Read (through the project's bounded reader: a regular file, size and line limits, UTF-8) and parse. */
 export function loadInventory(path: string, displayName = path, limits: InputLimits = DEFAULT_INPUT_LIMITS): LoadedInventory {
   const read = readBoundedFile(path, limits);
-  if (!read.ok) return { diagnostics: read.problem.line !== undefined ? [diagnosticOfProblem(read.problem)] : [], problem: read.problem };
+  if (!read.ok) {
+    const { problem } = read;
+    if (problem.line === undefined) return { diagnostics: [], problem };
+    const d = diagnosticOfProblem(problem);
+    if (problem.kind === 'line-too-long') d.hint = 'an inventory line holds one host, group or variable';
+    return { diagnostics: [d], problem };
+  }
   return { ...parseInventoryText(read.text, displayName, inventoryFormat(path, read.text)), lines: read.text.split(/\r?\n/) };
 }
 
@@ -33,6 +40,8 @@ export function inventoryFormat(path: string, text: string): Inventory['format']
   const ext = extname(path).toLowerCase();
   if (['.yml', '.yaml', '.json'].includes(ext)) return 'yaml';
   if (['.ini', '.cfg', '.hosts'].includes(ext)) return 'ini';
+  // Nesting no INI file has: the YAML reader refuses it with a position, before any full parse.
+  if (findExcessiveNesting(text) >= 0) return 'yaml';
   try {
     const doc = loadYaml().parseDocument(text, { prettyErrors: false });
     const data: unknown = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;

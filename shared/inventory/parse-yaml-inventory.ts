@@ -7,6 +7,7 @@ import type { Document, LineCounter, Node as YamlNode, Pair } from 'yaml';
 import { loadYaml } from '../config/yaml.js';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
 import { suggest } from '../taskfile/diagnostics.js';
+import { findExcessiveNesting, MAX_FLOW_DEPTH } from './flow-depth.js';
 import { expandHostPattern } from './host-pattern.js';
 import { InventoryBuilder } from './inventory-builder.js';
 import type { Position } from './inventory-builder.js';
@@ -19,6 +20,12 @@ export function parseYamlInventory(text: string, source: string): { inventory: I
   const yaml = loadYaml();
   const lineCounter = new yaml.LineCounter();
   const b = new InventoryBuilder(source, 'yaml');
+  const tooDeep = findExcessiveNesting(text);
+  if (tooDeep >= 0) {
+    const pos = positionOf(text, tooDeep);
+    b.error('NESTING_TOO_DEEP', `the inventory nests more than ${MAX_FLOW_DEPTH} levels of { or [`, { ...pos, length: 1 }, 'an inventory needs a few levels of groups');
+    return b.finish();
+  }
   // Duplicate keys are found by YamlReader with a set (a warning, as Ansible): the library's
   // uniqueKeys check compares every key of a mapping with every other, and would make them errors.
   const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -163,4 +170,15 @@ export function varText(v: unknown): string {
   } catch {
     return String(v);
   }
+}
+
+/** 1-based line and column of an offset (for the one error found before the YAML parser runs). */
+function positionOf(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
 }

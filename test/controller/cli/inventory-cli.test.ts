@@ -183,7 +183,7 @@ test('a bad inventory is a positioned error in the inventory (exit 20)', refusal
 test('a missing inventory file is refused like a missing task file (exit 30)', refusal,
   { 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
   ['-i', 'nope.yml', 'wf.txt'],
-  /tasker: error: inventory nope\.yml does not exist/, 30);
+  /tasker: error: inventory nope\.yml does not exist; nothing was run/, 30);
 test('an inventory that is a directory is refused (exit 31)', refusal,
   { 'inv/x': '', 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
   ['-i', 'inv', 'wf.txt'],
@@ -205,3 +205,15 @@ test('an inventory value with shell syntax, used in a command, gets the security
   t.is(skipped.code, 0, skipped.stderr);
   t.regex(skipped.stdout, /STDOUT: \$\(reboot\)/, 'passed as one literal argument, never to a shell');
 });
+test('/dev/zero as the inventory is refused by the bounded reader, not read (exit 31)', refusal,
+  { 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
+  ['-i', '/dev/zero', 'wf.txt'],
+  /tasker: error: inventory \/dev\/zero is a character device, not a regular file/, 31);
+test('an inventory nested 100,000 levels deep is a positioned error, not a crash (exit 20)', refusal,
+  { 'deep.json': `${'{"g": {"children":\n'.repeat(100000)}null${'}}\n'.repeat(100000)}`, 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
+  ['-i', 'deep.json', 'wf.txt'],
+  /deep\.json:\d+:\d+: error\[[A-Z_]+\][^\n]*\n[^]*tasker: error: the inventory deep\.json has errors; nothing was run/);
+test('an inventory line over 1 MiB is a positioned error with an inventory hint (exit 20)', refusal,
+  { 'long.ini': `[web]\nweb01 motd=${'x'.repeat(1100000)}\n`, 'wf.txt': 'task=0\nhostname=localhost\nexec=local\ncommand=true\n' },
+  ['-i', 'long.ini', 'wf.txt'],
+  /^long\.ini:2:1048577: error\[LINE_TOO_LONG\] line is longer than 1 MiB\n *= help: an inventory line holds one host, group or variable\ntasker: error: inventory long\.ini cannot be read; nothing was run\n$/);
