@@ -62,7 +62,7 @@ test('a flaky task succeeds on its third attempt with backoff: shown, logged and
   t.deepEqual(Object.keys(r.json.task_results).sort(), ['0', '1'], 'attempts are not results of their own');
   t.deepEqual(r.json.execution_summary.loop_iterations, [], 'attempts are not loop iterations');
   for (const text of [r.out, r.log]) {
-    t.regex(text, /Task 0 attempt 1\/4: Executing \[local\]: /);
+    t.regex(text, /Task 0 attempt 1\/4: Executing \[local\] on localhost: /);
     t.regex(text, /Task 0 attempt 1\/4: STDOUT: run 1\n/);
     t.regex(text, /Task 0: attempt 1\/4 failed \(exit code 1\); retrying in 0\.2 s\n/);
     t.regex(text, /Task 0: attempt 2\/4 failed \(exit code 1\); retrying in 0\.4 s\n/);
