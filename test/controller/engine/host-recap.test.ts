@@ -6,15 +6,9 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import type { HostTally } from '../../../shared/hosts/host-tally.js';
 
-interface Tally {
-  ok: number;
-  failed: number;
-  skipped: number;
-  timed_out: number;
-  unreachable: number;
-  ran_on: string[];
-}
+type Tally = HostTally;
 interface Json {
   execution_summary: { executed: number; succeeded: number; failed: number; timeouts: number };
   task_results: Record<string, unknown>;
