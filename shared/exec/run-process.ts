@@ -254,16 +254,24 @@ function supervise(
           later(PIPE_DRAIN_MS, escalate);
           return;
         }
-        // Still reading (or waiting on the spill file)? Keep going, up to a hard cap, so output
-        // already in the pipe is not lost; a process outside the group could write forever.
-        const busy = out.busyWithin(PIPE_DRAIN_MS) || err.busyWithin(PIPE_DRAIN_MS);
-        if (busy && performance.now() - killedAt < MAX_DRAIN_AFTER_KILL_MS) {
-          later(PIPE_DRAIN_MS, escalate);
-          return;
-        }
-        out.destroySource();
-        err.destroySource();
-        settle();
+        // Decide after this turn's I/O: a timer that fires late (the event loop was busy, e.g.
+        // reading another task's spill file) would otherwise see pipes with data waiting in them
+        // as idle, and cut the output (a condition on it would then silently go the other way).
+        setImmediate(() => {
+          if (settled) return;
+          // Still reading (or waiting on the spill file)? Keep going, up to a hard cap, so output
+          // already in the pipe is not lost; a process outside the group could write forever.
+          const busy = out.busyWithin(PIPE_DRAIN_MS) || err.busyWithin(PIPE_DRAIN_MS);
+          if (busy && performance.now() - killedAt! < MAX_DRAIN_AFTER_KILL_MS) {
+            later(PIPE_DRAIN_MS, escalate);
+            return;
+          }
+          const open = [out.finished ? '' : 'stdout', err.finished ? '' : 'stderr'].filter(Boolean);
+          out.destroySource();
+          err.destroySource();
+          if (open.length) err.append(Buffer.from(`\n${open.join(' and ')} not read to the end: a process outside the task's group kept the pipe open`));
+          settle();
+        });
       };
       void streamsDone().then(() => {
         if (killReason) child.kill('SIGKILL'); // SIGTERM-ignoring stragglers

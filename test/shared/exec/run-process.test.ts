@@ -341,3 +341,20 @@ test('discardOutput keeps nothing: bytes are counted, every chunk reaches the li
   t.is(r.stdoutFile, undefined);
   t.deepEqual(readdirSync(dir), []);
 });
+
+test('a process outside the group that keeps writing to the pipes after a normal exit: the run ends, and stderr says the output was not read to the end', async (t) => {
+  const script = 'setsid sh -c \'echo $$; while :; do echo more; sleep 0.05; done\' & sleep 0.3; echo done; exit 0';
+  const r = await runProcess({ argv: ['sh', '-c', script] });
+  const daemon = Number(r.stdout.split('\n')[0]);
+  t.teardown(() => {
+    try {
+      process.kill(daemon, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+  t.is(r.exitCode, 0);
+  t.true(r.stdout.includes('done\n'));
+  t.regex(r.stderr, /stdout and stderr not read to the end: a process outside the task's group kept the pipe open$/);
+  t.true(isAlive(daemon), 'a process that left the group on purpose is not killed after a normal exit');
+});
