@@ -46,6 +46,7 @@ export function fitToWidth(text: string, width: number): string {
 export function createStatusLine(stream: StatusStream, render: (width: number) => string, throttleMs = 100): StatusLine {
   let width = terminalColumns(stream);
   let drawn = false;
+  let finished = false;
   let lastDraw = 0;
   let timer: NodeJS.Timeout | undefined;
   const draw = () => {
@@ -63,6 +64,7 @@ export function createStatusLine(stream: StatusStream, render: (width: number) =
   stream.on?.('resize', onResize);
   return {
     update(force = false) {
+      if (finished) return;
       const wait = lastDraw + throttleMs - Date.now();
       if (force || wait <= 0) draw();
       else if (!timer) timer = setTimeout(draw, wait).unref();
@@ -75,8 +77,10 @@ export function createStatusLine(stream: StatusStream, render: (width: number) =
     finish() {
       stream.off?.('resize', onResize);
       draw();
-      if (timer) clearTimeout(timer);
       stream.write('\n');
+      // The final state stays as drawn; later lines go below it.
+      drawn = false;
+      finished = true;
     },
   };
 }

@@ -80,3 +80,15 @@ test('fleet line: same format, agents as the tail, cut to the width; running cou
   p.done();
   for (const l of term.lines()) t.true(l.length <= 79, `${l.length} columns: ${l}`);
 });
+
+test('after done(), a note goes below the final line and the bar is not drawn again', (t) => {
+  const term = new FakeTerminal(80);
+  const p = createProgressReporter({ total: 1, tty: true, stdout: { write: () => true }, stderr: term });
+  p.started(entry(1), 1, 'run /t1');
+  p.finished(rec(1, 'SUCCESS'), 1);
+  p.done();
+  const before = term.text;
+  p.note('late line');
+  term.resize(60);
+  t.is(term.text, `${before}late line\n`);
+});
