@@ -19,18 +19,23 @@ interface Out {
 export function createProgressReporter(opts: { total: number; tty: boolean; stdout: Out; stderr: StatusStream; quiet?: boolean }): ProgressReporter {
   const { total } = opts;
   const counts = newCounts(total);
+  // The tasks started and not yet finished, by index: a task refused before it started (too big,
+  // unreadable) also comes back with a start time, so that cannot tell.
+  const running = new Set<number>();
   let line: StatusLine | undefined;
   const bar = () => (line ??= createStatusLine(opts.stderr, (width) => formatProgressLine(counts, width)));
 
   return {
     started(entry, worker, command) {
-      counts.running++;
+      running.add(entry.index);
+      counts.running = running.size;
       if (opts.quiet) return;
       if (opts.tty) bar().update();
       else opts.stdout.write(`[${entry.index}/${total}] worker ${worker}: ${command}\n`);
     },
     finished(record, index) {
-      if (record.start_time !== null) counts.running--;
+      running.delete(index);
+      counts.running = running.size;
       countFinished(counts, record.status);
       if (opts.quiet) return;
       if (opts.tty) bar().update(counts.done === total);
