@@ -33,7 +33,7 @@ test('the bundled agent runs from a directory of its own; the fleet progress lin
     });
     await waitFor(() => logs.every((l) => /nats worker started/.test(l.text)) || agents.some((a) => a.exitCode !== null));
     t.true(agents.every((a) => a.exitCode === null), logs.map((l) => l.text).join('\n'));
-    const r = spawnSync('python3', [join(ROOT, 'test/controller/parallelr/pty-run.py'), join(ROOT, 'dist/controller/cli/parallelr.cjs'), '-T', tasks, '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--pool', 'pty'], {
+    const r = spawnSync('python3', [join(ROOT, 'test/helpers/pty-run.py'), join(ROOT, 'dist/controller/cli/parallelr.cjs'), '-T', tasks, '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--pool', 'pty'], {
       cwd: home, env: { ...env, COLUMNS: '' }, encoding: 'utf8',
     });
     t.is(r.status, 0, r.stdout + r.stderr);

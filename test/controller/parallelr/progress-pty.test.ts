@@ -14,7 +14,7 @@ test('the built bin under an 80-column pseudo-terminal: no progress line is wide
   for (let i = 1; i <= 12; i++) files[`task-file-with-a-rather-long-name-number-${String(i).padStart(2, '0')}.sh`] = 'sleep 0.3\n';
   writeFiles(sb.tasks, files);
   const bin = join(REPO, 'dist', 'controller', 'cli', 'parallelr.cjs');
-  const r = spawnSync('python3', [join(REPO, 'test/controller/parallelr/pty-run.py'), bin, '-T', 'tasks', '-C', 'sh @TASK@', '-r', '-m', '4'], {
+  const r = spawnSync('python3', [join(REPO, 'test/helpers/pty-run.py'), bin, '-T', 'tasks', '-C', 'sh @TASK@', '-r', '-m', '4'], {
     cwd: sb.dir,
     env: { ...sb.env, COLUMNS: '' },
     encoding: 'utf8',
