@@ -46,7 +46,7 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
       if (runningOn.has(seq)) return;
       runningOn.set(seq, agent);
       stats(agent).running++;
-      counts.running++;
+      counts.running = runningOn.size;
       draw();
     },
     finished(record, seq) {
@@ -55,7 +55,7 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
       if (was !== undefined) {
         runningOn.delete(seq);
         stats(was).running = Math.max(0, stats(was).running - 1);
-        counts.running = Math.max(0, counts.running - 1);
+        counts.running = runningOn.size;
       }
       countFinished(counts, record.status);
       if (record.agent !== null) {
