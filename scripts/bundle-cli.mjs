@@ -8,8 +8,13 @@
 //   is still only evaluated on first use; npm packages stay external and load when needed.
 // - dist/controller/cli/{tasker,parallelr}.js, tsc's copies, become two-line ESM wrappers that
 //   load the bundles, so `node dist/controller/cli/tasker.js …` keeps working everywhere.
-// The rest of dist/ is tsc's output, unchanged (the agent; tests import the TypeScript).
+// - the agent, dist/agent/cli/tasker-agent.cjs, is one file with its npm packages in it: an SSH
+//   install (agent/install/package-tarball.ts) ships that bundle and proto/, no node_modules, so
+//   nothing in it is built for the controller's architecture. ssh2's optional native parts
+//   (cpu-features, sshcrypto.node) stay out; ssh2 falls back to its JavaScript code without them.
+// The rest of dist/ is tsc's output, unchanged (tests import the TypeScript).
 import { chmodSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -36,14 +41,42 @@ await build({
   logLevel: 'warning',
 });
 
-for (const bin of ['tasker', 'parallelr']) {
+// `createRequire(import.meta.url)('yaml')` (a lazy load) is opaque to esbuild; a plain require of the
+// same package is bundled and still only evaluated on first use.
+const bundleLazyYaml = {
+  name: 'bundle-lazy-yaml',
+  setup(b) {
+    b.onLoad({ filter: /shared[\\/]config[\\/]yaml\.ts$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replace("createRequire(import.meta.url)('yaml')", "require('yaml')"),
+      loader: 'ts',
+    }));
+  },
+};
+
+await build({
+  absWorkingDir: root,
+  entryPoints: { 'tasker-agent': 'agent/cli/tasker-agent.ts' },
+  outdir: join(root, 'dist', 'agent', 'cli'),
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['cpu-features', '*.node'],
+  plugins: [bundleLazyYaml],
+  define: { 'import.meta.url': '__tasker_import_meta_url' },
+  banner: { js: `#!/usr/bin/env node\n"use strict";\nconst __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
+  logLevel: 'warning',
+});
+
+for (const [dir, bin] of [[outdir, 'tasker'], [outdir, 'parallelr'], [join(root, 'dist', 'agent', 'cli'), 'tasker-agent']]) {
   writeFileSync(
-    join(outdir, `${bin}.js`),
-    `${SHEBANG}\n// Loads ${bin}.cjs, the bundled command (see scripts/bundle-cli.mjs).\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./${bin}.cjs');\n`,
+    join(dir, `${bin}.js`),
+    `${bin === 'tasker-agent' ? '#!/usr/bin/env node' : SHEBANG}\n// Loads ${bin}.cjs, the bundled command (see scripts/bundle-cli.mjs).\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./${bin}.cjs');\n`,
   );
 }
 
 // The bins also run directly; tsc writes files without the execute bit.
-for (const bin of ['controller/cli/tasker.cjs', 'controller/cli/parallelr.cjs', 'controller/cli/tasker.js', 'controller/cli/parallelr.js', 'agent/cli/tasker-agent.js']) {
+for (const bin of ['controller/cli/tasker.cjs', 'controller/cli/parallelr.cjs', 'controller/cli/tasker.js', 'controller/cli/parallelr.js', 'agent/cli/tasker-agent.js', 'agent/cli/tasker-agent.cjs']) {
   chmodSync(join(root, 'dist', bin), 0o755);
 }

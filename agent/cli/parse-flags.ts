@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+
 /** Kinds of command-line flags: a single value, a repeatable value (also comma-separated), a switch. */
 export type FlagKind = 'string' | 'list' | 'boolean';
 
@@ -8,43 +10,35 @@ export class UsageError extends Error {
 }
 
 /**
- * Parse `--name value`, `--name=value` and switches against `spec`. Positional words are
- * returned in order. Unknown flags and missing values throw UsageError naming the flag.
+ * Parse `--name value`, `--name=value` and switches against `spec` with `node:util` parseArgs. Positional
+ * words are returned in order (all words after `--` too). Unknown flags, missing values and values
+ * given to switches throw UsageError naming the flag.
  */
 export function parseFlags(argv: string[], spec: Record<string, FlagKind>): { flags: FlagValues; positional: string[] } {
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([name, kind]) => [name, { type: kind === 'boolean' ? ('boolean' as const) : ('string' as const), multiple: kind === 'list' }]),
+  );
+  // strict: false so the tokens carry every problem; the messages below name the flag as the usage lines do.
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const flags: FlagValues = {};
   const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--') || arg === '--') {
-      if (arg === '--') {
-        positional.push(...argv.slice(i + 1));
-        break;
-      }
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const kind = spec[name];
-    if (!kind) throw new UsageError(`unknown option --${name}`);
+  for (const token of tokens) {
+    if (token.kind === 'positional') positional.push(token.value);
+    if (token.kind !== 'option') continue;
+    const kind = spec[token.name];
+    if (!kind || token.rawName !== `--${token.name}`) throw new UsageError(`unknown option ${token.rawName}`);
     if (kind === 'boolean') {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
-      flags[name] = true;
+      if (token.value !== undefined) throw new UsageError(`--${token.name} takes no value`);
+      flags[token.name] = true;
       continue;
     }
-    let value: string | undefined;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-      i++;
-    }
+    const value = token.value;
+    if (value === undefined || (!token.inlineValue && value.startsWith('--'))) throw new UsageError(`--${token.name} needs a value`);
     if (kind === 'list') {
-      const list = (flags[name] as string[] | undefined) ?? [];
+      const list = (flags[token.name] as string[] | undefined) ?? [];
       list.push(...value.split(',').map((v) => v.trim()).filter(Boolean));
-      flags[name] = list;
-    } else flags[name] = value;
+      flags[token.name] = list;
+    } else flags[token.name] = value;
   }
   return { flags, positional };
 }

@@ -1,13 +1,14 @@
-#!/usr/bin/env node
+// The bin (scripts/bundle-cli.mjs bundles this file with its npm packages into tasker-agent.cjs).
 import { processIo } from '../../shared/cli-io.js';
 import { failInternally, installLastResortHandler } from '../../shared/last-resort-handler.js';
 import { run } from './run.js';
 
 installLastResortHandler('tasker-agent');
 const io = processIo();
-try {
-  process.exitCode = await run(process.argv.slice(2), io);
-} catch (error) {
-  failInternally('tasker-agent', error);
-}
-io.dispose();
+run(process.argv.slice(2), io).then(
+  (code) => {
+    io.dispose();
+    process.exitCode = code;
+  },
+  (error: unknown) => failInternally('tasker-agent', error),
+);

@@ -112,6 +112,10 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
         `if [ -e ${P}/app ]; then mv ${P}/app ${P}/app.old; fi; mv ${P}/app.new ${P}/app; rm -rf ${P}/app.old`,
     );
     if (unpack.code !== 0) throw new InstallError(`${where}: unpacking failed: ${unpack.stderr.trim()}`);
+    // The process launcher is built on the host (its own architecture); without a C compiler the
+    // agent uses Node's spawn, and the build script says so.
+    const launcher = await remoteExec(client, `bash ${P}/app/scripts/build-native.sh`);
+    say(`${where}: process launcher ${launcher.code === 0 && !launcher.stderr.trim() ? 'built on the host' : `not built (${launcher.stderr.trim() || `exit ${launcher.code}`}); the agent uses Node's spawn`}`);
 
     const socket = opts.tls || opts.insecureLoopback ? undefined : (opts.socket ?? (systemd ? SYSTEMD_SOCKET : `${prefix}/run/agent.sock`));
     const port = opts.listenPort ?? 50051;

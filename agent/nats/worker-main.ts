@@ -5,26 +5,26 @@
  */
 import { processIo, type CliIo } from '../../shared/cli-io.js';
 import { NatsSetupError } from '../../shared/nats/connection.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import { parseFlags, UsageError } from '../cli/parse-flags.js';
 import { startNatsServe } from './serve.js';
 
 export const WORKER_USAGE =
   'usage: worker-main --nats URL [--pool NAME] [--max N] [--name NAME] [--config FILE] [--workdir DIR] [--drain-timeout S] [--log-level L]';
 
-const VALUE_FLAGS = new Set(['nats', 'pool', 'max', 'name', 'config', 'workdir', 'drain-timeout', 'log-level']);
+const VALUE_FLAGS = ['nats', 'pool', 'max', 'name', 'config', 'workdir', 'drain-timeout', 'log-level'] as const;
 
 /** Parse, start, wait for the abort signal, stop. Returns the exit code. */
 export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> {
   const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const name = a.startsWith('--') ? a.slice(2) : '';
-    const value = argv[i + 1];
-    if (!VALUE_FLAGS.has(name) || value === undefined) {
-      io.stderr.write(`worker-main: ${VALUE_FLAGS.has(name) ? `${a} needs a value` : `unknown argument \`${a}\``}\n${WORKER_USAGE}\n`);
-      return 2;
-    }
-    flags.set(name, value);
-    i++;
+  try {
+    const parsed = parseFlags(argv, Object.fromEntries(VALUE_FLAGS.map((f) => [f, 'string' as const])));
+    if (parsed.positional.length) throw new UsageError(`unknown argument \`${parsed.positional[0]}\``);
+    for (const [name, value] of Object.entries(parsed.flags)) if (typeof value === 'string') flags.set(name, value);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`worker-main: ${e.message}\n${WORKER_USAGE}\n`);
+    return ExitCode.USAGE;
   }
   const num = (flag: string, min: number): number | undefined => {
     const v = flags.get(flag);

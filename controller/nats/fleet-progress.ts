@@ -1,4 +1,6 @@
 /** Live progress of a distributed run, per agent: a redrawn status line on a terminal, plain lines otherwise. */
+import { countFinished, formatFinishedLine, formatProgressLine, newCounts } from '../parallelr/progress-format.js';
+import { createStatusLine, type StatusLine, type StatusStream } from '../parallelr/status-line.js';
 import type { TaskRecord } from '../parallelr/types.js';
 
 interface Out {
@@ -22,33 +24,21 @@ export interface FleetProgress {
   readonly agents: ReadonlyMap<string, AgentStats>;
 }
 
-export function createFleetProgress(opts: { total: number; tty: boolean; stdout: Out; stderr: Out; quiet?: boolean; alreadyDone?: number }): FleetProgress {
-  const { total } = opts;
-  const t0 = Date.now();
+/** The fleet's reporter: the same status line as a local run (fitted to the terminal), with each agent's done+running as its tail. */
+export function createFleetProgress(opts: { total: number; tty: boolean; stdout: Out; stderr: StatusStream; quiet?: boolean; alreadyDone?: number }): FleetProgress {
+  const counts = newCounts(opts.total, opts.alreadyDone ?? 0);
   const agents = new Map<string, AgentStats>();
   const runningOn = new Map<number, string>();
-  let done = opts.alreadyDone ?? 0;
-  const doneAtStart = done;
-  let lastDraw = 0;
-  let drawn = false;
   const stats = (name: string): AgentStats => {
     let s = agents.get(name);
     if (!s) agents.set(name, (s = { running: 0, done: 0, ok: 0, failed: 0, seconds: 0 }));
     return s;
   };
-  const line = () => {
-    const elapsed = (Date.now() - t0) / 1000;
-    const rate = elapsed > 0 ? (done - doneAtStart) / elapsed : 0;
-    const per = [...agents].map(([n, s]) => `${n} ${s.done}${s.running ? `+${s.running}` : ''}`).join(', ');
-    return `[${done}/${total}] ${rate.toFixed(1)}/s | agents: ${per || '(none yet)'}`;
-  };
+  const tail = () => ` | agents: ${[...agents].map(([n, s]) => `${n} ${s.done}${s.running ? `+${s.running}` : ''}`).join(', ') || '(none yet)'}`;
+  let line: StatusLine | undefined;
+  const bar = () => (line ??= createStatusLine(opts.stderr, (width) => formatProgressLine(counts, width, tail()), 200));
   const draw = (force = false) => {
-    if (!opts.tty || opts.quiet) return;
-    const now = Date.now();
-    if (!force && now - lastDraw < 200) return;
-    lastDraw = now;
-    opts.stderr.write(`\r\x1b[2K${line()}`);
-    drawn = true;
+    if (opts.tty && !opts.quiet) bar().update(force);
   };
   return {
     agents,
@@ -56,6 +46,7 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
       if (runningOn.has(seq)) return;
       runningOn.set(seq, agent);
       stats(agent).running++;
+      counts.running = runningOn.size;
       draw();
     },
     finished(record, seq) {
@@ -64,8 +55,9 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
       if (was !== undefined) {
         runningOn.delete(seq);
         stats(was).running = Math.max(0, stats(was).running - 1);
+        counts.running = runningOn.size;
       }
-      done++;
+      countFinished(counts, record.status);
       if (record.agent !== null) {
         const s = stats(agent);
         s.done++;
@@ -74,24 +66,15 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
         else if (record.status !== 'CANCELLED') s.failed++;
       }
       if (opts.quiet) return;
-      if (opts.tty) draw(done === total);
-      else if (record.agent !== null) {
-        const code = record.exit_code === null ? '' : ` exit ${record.exit_code},`;
-        opts.stdout.write(
-          `[${seq}/${total}] ${record.status}:${code} ${record.duration_seconds.toFixed(2)}s ${record.task_file ?? ''} on ${agent}#${record.worker ?? '?'} (${done}/${total} done)\n`,
-        );
-      }
+      if (opts.tty) draw(counts.done === opts.total);
+      else if (record.agent !== null) opts.stdout.write(formatFinishedLine(record, seq, counts, ` on ${agent}#${record.worker ?? '?'}`));
     },
     note(text) {
-      if (opts.tty && drawn) opts.stderr.write('\r\x1b[2K');
-      opts.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-      if (opts.tty && drawn) draw(true);
+      if (line) line.print(text);
+      else opts.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
     },
     done() {
-      if (opts.tty && !opts.quiet) {
-        draw(true);
-        opts.stderr.write('\n');
-      }
+      if (opts.tty && !opts.quiet) bar().finish();
     },
   };
 }

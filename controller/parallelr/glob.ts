@@ -1,5 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { resolve } from 'node:path';
+import { globSync } from 'tinyglobby';
 
 /** True when the text has glob characters (`*`, `?`, `[`). */
 export function hasGlob(text: string): boolean {
@@ -7,70 +7,41 @@ export function hasGlob(text: string): boolean {
 }
 
 /**
- * Expands a glob (Node 20 has no fs.glob): `*`, `?`, `[abc]`/`[!a-z]` within one path segment, `**` for
- * any number of directories. Hidden entries match only when the segment starts with a dot. Returns paths
- * in the pattern's own form (relative patterns give relative paths), sorted.
+ * Expands a `-T` glob with tinyglobby: `*`, `?`, `[abc]`/`[!a-z]` within one path segment, `**` for any
+ * number of directories (and the files in them). Hidden entries match only when the pattern's segment
+ * starts with a dot. Returns paths in the pattern's own form (the literal leading directories kept as
+ * written, so relative patterns give relative paths), sorted.
  */
 export function expandGlob(pattern: string, cwd: string): string[] {
-  const absolute = isAbsolute(pattern);
-  const segments = pattern.split('/').filter((s, i) => s !== '' || i === 0);
-  const start = absolute ? '/' : '';
-  if (absolute) segments.shift();
+  const segments = pattern.split('/');
+  const firstGlob = segments.findIndex(hasGlob);
+  if (firstGlob === -1) return [];
+  const prefix = segments.slice(0, firstGlob).join('/');
+  const rest = segments.slice(firstGlob);
+  const root = firstGlob === 0 ? cwd : resolve(cwd, prefix === '' ? '/' : prefix);
+  const found = globSync(rest.join('/'), { cwd: root, onlyFiles: false, expandDirectories: false, dot: true });
   const out = new Set<string>();
-  walk(start, segments);
+  for (const raw of found) {
+    const path = raw.endsWith('/') ? raw.slice(0, -1) : raw;
+    if (path === '' || path === '.' || !dotsAllowed(path.split('/'), rest)) continue;
+    out.add(firstGlob === 0 ? path : prefix === '' ? `/${path}` : `${prefix}/${path}`);
+  }
   return [...out].sort();
-
-  function walk(prefix: string, rest: string[]): void {
-    if (rest.length === 0) {
-      if (prefix) out.add(prefix);
-      return;
-    }
-    const [seg, ...tail] = rest as [string, ...string[]];
-    const dir = prefix === '' ? cwd : isAbsolute(prefix) ? prefix : join(cwd, prefix);
-    const joinName = (name: string) => (prefix === '' ? name : prefix === '/' ? `/${name}` : `${prefix}/${name}`);
-    if (seg === '**') {
-      walk(prefix, tail);
-      for (const d of list(dir)) if (d.isDirectory() && !d.name.startsWith('.')) walk(joinName(d.name), rest);
-      return;
-    }
-    if (!hasGlob(seg)) {
-      walk(joinName(seg), tail);
-      return;
-    }
-    const re = segmentRegExp(seg);
-    for (const d of list(dir)) {
-      if (d.name.startsWith('.') && !seg.startsWith('.')) continue;
-      if (!re.test(d.name)) continue;
-      if (tail.length > 0 && !d.isDirectory() && !d.isSymbolicLink()) continue;
-      walk(joinName(d.name), tail);
-    }
-  }
 }
 
-function list(dir: string) {
-  try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
+/**
+ * A hidden name (leading dot) is matched only by a pattern segment that starts with a dot: the segments
+ * before the first `**` line up from the start, those after the last `**` from the end; a hidden name
+ * that only a `**` or a character class could match is left out.
+ */
+function dotsAllowed(path: readonly string[], pattern: readonly string[]): boolean {
+  const first = pattern.indexOf('**');
+  const last = pattern.lastIndexOf('**');
+  for (let i = 0; i < path.length; i++) {
+    if (!path[i]!.startsWith('.')) continue;
+    const fromEnd = pattern.length - (path.length - i);
+    const seg = first === -1 || i < first ? pattern[i] : fromEnd > last ? pattern[fromEnd] : undefined;
+    if (!seg?.startsWith('.')) return false;
   }
-}
-
-function segmentRegExp(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = seg.indexOf(']', i + 2);
-      if (end === -1) re += '\\[';
-      else {
-        let body = seg.slice(i + 1, end);
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return true;
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +17,13 @@ const pidsToStop: number[] = [];
 
 test.before(async () => {
   // The installer ships dist/: build it when a plain `ava` run has none (npm test builds first).
-  if (!existsSync(join(root, 'dist', 'agent', 'cli', 'tasker-agent.js'))) {
+  if (!existsSync(join(root, 'dist', 'agent', 'cli', 'tasker-agent.cjs'))) {
     try {
       execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'ignore' });
     } catch {
       // type errors elsewhere still emit; the existence check below decides
     }
+    execFileSync(process.execPath, [join(root, 'scripts', 'bundle-cli.mjs')], { stdio: 'ignore' });
   }
   sshd = await startSshd();
   prefix = await mkdtemp(join(tmpdir(), 'tasker-install-'));
@@ -226,8 +227,12 @@ test('install over SSH places the package, writes config, starts the agent (nohu
   t.regex(r.stdout, /no systemd on this host; starting the agent with setsid nohup/);
   t.regex(r.stdout, /healthy \(SERVING\), version 0\.1\.0/);
   t.true(existsSync(join(prefix, 'app', 'dist', 'agent', 'cli', 'tasker-agent.js')));
-  t.true(existsSync(join(prefix, 'app', 'node_modules', '@grpc', 'grpc-js', 'package.json')));
-  t.false(existsSync(join(prefix, 'app', 'node_modules', 'typescript')), 'dev dependencies are not shipped');
+  // One bundle (+ proto), independent of the controller's architecture: no node_modules, no prebuilt binary.
+  t.true(existsSync(join(prefix, 'app', 'dist', 'agent', 'cli', 'tasker-agent.cjs')));
+  t.true(existsSync(join(prefix, 'app', 'proto', 'agent.proto')));
+  t.false(existsSync(join(prefix, 'app', 'node_modules')), 'no node_modules is shipped');
+  t.deepEqual(readdirSync(join(prefix, 'app', 'dist')).sort(), existsSync(join(prefix, 'app', 'dist', 'native')) ? ['agent', 'native'] : ['agent']);
+  t.regex(r.stdout, /process launcher (built on the host|not built \(.+\); the agent uses Node's spawn)/);
   t.is(readFileSync(join(prefix, 'etc', 'agent.yaml'), 'utf8'), `agent:\n  listen: "unix:${socket}"\n  allow_exec: [pbrun, p7s, wwrs, local]\n`);
   t.regex(r.stdout, /exec types pbrun, p7s, wwrs, local\)/);
   t.is(statSync(join(prefix, 'run')).mode & 0o777, 0o700);

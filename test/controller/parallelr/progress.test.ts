@@ -11,7 +11,7 @@ const rec = (index: number, status: TaskRecord['status']): TaskRecord => ({
 test('on a terminal: a redrawn bar on stderr with counts, rate and ETA; stdout stays clean', (t) => {
   let out = '';
   let err = '';
-  const p = createProgressReporter({ total: 4, tty: true, stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  const p = createProgressReporter({ total: 4, tty: true, stdout: { write: (s: string) => (out += s) }, stderr: { columns: 120, write: (s: string) => (err += s) } });
   p.started(entry(1), 1, 'run /t1');
   p.finished(rec(1, 'SUCCESS'), 1);
   p.started(entry(2), 1, 'run /t2');
