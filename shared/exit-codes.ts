@@ -1,6 +1,8 @@
 /** Process exit codes of `tasker` (SPEC §2). One place, named. */
 export const ExitCode = {
   SUCCESS: 0,
+  /** The tool's surroundings failed (logs cannot be written, `dot` failed); also a generic failure. */
+  ERROR: 1,
   USAGE: 2,
   /** A task or block failed and nothing routed the failure. */
   TASK_FAILED: 10,
