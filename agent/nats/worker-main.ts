@@ -4,8 +4,8 @@
  * Runs until SIGTERM/SIGINT, then drains. Prints `ready <name>` on stdout once it pulls jobs.
  */
 import { processIo, type CliIo } from '../../shared/cli-io.js';
-import { NatsSetupError } from '../../shared/nats/connection.js';
 import { startNatsServe } from './serve.js';
+import { SetupError } from '../../shared/errors/index.js';
 
 export const WORKER_USAGE =
   'usage: worker-main --nats URL [--pool NAME] [--max N] [--name NAME] [--config FILE] [--workdir DIR] [--drain-timeout S] [--log-level L]';
@@ -29,7 +29,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
   const num = (flag: string, min: number): number | undefined => {
     const v = flags.get(flag);
     if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v) || Number(v) < min) throw new NatsSetupError(`--${flag} must be a whole number of at least ${min}, got \`${v}\``);
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new SetupError(`--${flag} must be a whole number of at least ${min}, got \`${v}\``);
     return Number(v);
   };
   const { createAgentLogger } = await import('../logger.js');
@@ -49,7 +49,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
       logger,
     });
   } catch (e) {
-    if (e instanceof NatsSetupError || (e instanceof Error && /^(max|pool) must/.test(e.message))) {
+    if (e instanceof SetupError || (e instanceof Error && /^(max|pool) must/.test(e.message))) {
       io.stderr.write(`worker-main: ${e.message}\n`);
       return 1;
     }

@@ -5,10 +5,11 @@
  */
 import type { CliIo } from '../../shared/cli-io.js';
 import { readNatsSections } from '../../shared/nats/config-file.js';
-import { natsSettingsFrom, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';
+import { natsSettingsFrom, type NatsSettings } from '../../shared/nats/connection.js';
 import type { StopLimitSettings } from '../parallelr/stop-limits.js';
 import type { TaskEntry } from '../parallelr/types.js';
 import { resumeDistributed, runDistributed } from './run-distributed.js';
+import { SetupError } from '../../shared/errors/index.js';
 
 export interface DistributedCliRequest {
   /** `--nats URL` (undefined: environment or config `nats.url`). */
@@ -37,7 +38,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     const { section, where } = await readNatsSections(req.configFiles ?? []);
     settings = natsSettingsFrom(section, io.env, { url: req.nats, pool: req.pool }, where);
   } catch (e) {
-    if (!(e instanceof NatsSetupError)) throw e;
+    if (!(e instanceof SetupError)) throw e;
     io.stderr.write(`parallelr: ${e.message}\n`);
     return 1;
   }

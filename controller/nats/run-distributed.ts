@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { CliIo } from '../../shared/cli-io.js';
-import { connectNats, jetStreamManagerOf, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';
+import { connectNats, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/connection.js';
 import { parseStarted } from '../../shared/nats/schema.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { checkSubjectToken, subjects } from '../../shared/nats/subjects.js';
@@ -25,6 +25,7 @@ import { cancelRun, missingSeqs } from './queue.js';
 import { notRunRecord, readWrittenKeys, recordKey, toRecord } from './records.js';
 import { startResultReader } from './result-reader.js';
 import { newRunId, readRunState, writeRunState, type RunFile, type RunState } from './run-state.js';
+import { SetupError } from '../../shared/errors/index.js';
 
 export interface DistributedOptions {
   /** Task files in run order; seq = position + 1. */
@@ -178,7 +179,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     const { jetstream } = await import('@nats-io/jetstream');
     js = jetstream(nc);
   } catch (e) {
-    if (e instanceof NatsSetupError) return failed(runId, e.message, io);
+    if (e instanceof SetupError) return failed(runId, e.message, io);
     return failed(runId, `NATS at ${where}: ${(e as Error).message}`, io);
   }
 

@@ -2,9 +2,10 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { VERSION } from '../../shared/version.js';
-import { defaultArgs, HELP, parseTaskerArgs, USAGE, UsageError } from '../cli/tasker-args.js';
+import { defaultArgs, HELP, parseTaskerArgs, USAGE } from '../cli/tasker-args.js';
 import type { TaskerArgs } from '../cli/tasker-args.js';
 import type { RunExit, RunRequest } from './types.js';
+import { UsageError } from '../../shared/errors/index.js';
 
 export function parseRunRequest(argv: readonly string[], io: CliIo): RunRequest | RunExit {
   const explicit = new Set<keyof TaskerArgs>();
