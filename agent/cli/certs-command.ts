@@ -44,7 +44,7 @@ export async function certsCommand(argv: string[], io: CliIo): Promise<number> {
     }
     if (err instanceof SetupError) {
       io.stderr.write(`tasker-agent certs: ${err.message}\n`);
-      return 1;
+      return ExitCode.ERROR;
     }
     throw err;
   }

@@ -85,7 +85,7 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
     return ExitCode.SUCCESS;
   } catch (err) {
     io.stderr.write(`tasker-agent install: ${(err as Error).message}\n`);
-    return 1;
+    return ExitCode.ERROR;
   }
 }
 

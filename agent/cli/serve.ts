@@ -193,7 +193,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     if (err instanceof SetupError) {
       io.stderr.write(`tasker-agent serve: ${err.message}\n`);
-      return 1;
+      return ExitCode.ERROR;
     }
     if (err instanceof UsageError || err instanceof ConfigError) {
       io.stderr.write(`tasker-agent serve: ${err.message}\n`);

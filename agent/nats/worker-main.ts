@@ -6,6 +6,7 @@
 import { processIo, type CliIo } from '../../shared/cli-io.js';
 import { startNatsServe } from './serve.js';
 import { SetupError } from '../../shared/errors/index.js';
+import { ParallelrExit } from '../../shared/exit-codes.js';
 
 export const WORKER_USAGE =
   'usage: worker-main --nats URL [--pool NAME] [--max N] [--name NAME] [--config FILE] [--workdir DIR] [--drain-timeout S] [--log-level L]';
@@ -21,7 +22,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
     const value = argv[i + 1];
     if (!VALUE_FLAGS.has(name) || value === undefined) {
       io.stderr.write(`worker-main: ${VALUE_FLAGS.has(name) ? `${a} needs a value` : `unknown argument \`${a}\``}\n${WORKER_USAGE}\n`);
-      return 2;
+      return ParallelrExit.USAGE;
     }
     flags.set(name, value);
     i++;
@@ -51,7 +52,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
   } catch (e) {
     if (e instanceof SetupError || (e instanceof Error && /^(max|pool) must/.test(e.message))) {
       io.stderr.write(`worker-main: ${e.message}\n`);
-      return 1;
+      return ParallelrExit.FAILED;
     }
     throw e;
   }
@@ -61,7 +62,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await worker.stop();
-  return 0;
+  return ParallelrExit.SUCCESS;
 }
 
 const io = processIo();
@@ -72,6 +73,6 @@ runWorkerMain(process.argv.slice(2), io).then(
   },
   (e) => {
     process.stderr.write(`worker-main: ${(e as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = ParallelrExit.FAILED;
   },
 );

@@ -26,6 +26,7 @@ import { notRunRecord, readWrittenKeys, recordKey, toRecord } from './records.js
 import { startResultReader } from './result-reader.js';
 import { newRunId, readRunState, writeRunState, type RunFile, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
+import { ParallelrExit } from '../../shared/exit-codes.js';
 
 export interface DistributedOptions {
   /** Task files in run order; seq = position + 1. */
@@ -155,7 +156,7 @@ interface AttachOptions {
 function failed(runId: string, error: string, io: CliIo): DistributedResult {
   io.stderr.write(`parallelr: ${error}\n`);
   return {
-    runId, exitCode: 1, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
+    runId, exitCode: ParallelrExit.FAILED, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
   };
 }
 
@@ -343,7 +344,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   );
   return {
     runId,
-    exitCode: interrupted === 'SIGINT' ? 130 : interrupted ? 143 : counts.failed > 0 || counts.cancelled > 0 ? 1 : 0,
+    exitCode: interrupted === 'SIGINT' ? ParallelrExit.SIGINT : interrupted ? ParallelrExit.SIGTERM : counts.failed > 0 || counts.cancelled > 0 ? ParallelrExit.FAILED : ParallelrExit.SUCCESS,
     records: order,
     counts,
     resultsFile: state.resultsFile,

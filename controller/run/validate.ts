@@ -21,6 +21,9 @@ import { createExecTypes } from './exec-types.js';
 import { inputLimits } from './load.js';
 import type { LoadedRun, RunConfig, RunExit, ValidatedRun, ValidationFailure } from './types.js';
 
+/** A task's timeout when neither -o, TASK_EXECUTOR_TIMEOUT nor the config sets one. */
+const DEFAULT_TIMEOUT_SEC = 30;
+
 export type ValidateResult = { run: ValidatedRun; failure?: ValidationFailure } | RunExit;
 
 export async function validateRun(loaded: LoadedRun): Promise<ValidateResult> {
@@ -94,10 +97,10 @@ function defaultTimeout(loaded: LoadedRun, fromConfig: number | undefined): numb
   const envTimeout = io.env['TASK_EXECUTOR_TIMEOUT'];
   if (envTimeout !== undefined && envTimeout !== '') {
     if (/^\d+$/.test(envTimeout)) return Math.min(1000, Math.max(5, Number(envTimeout)));
-    log.warn(`TASK_EXECUTOR_TIMEOUT='${envTimeout}' is not a whole number of seconds; using 30`);
-    return 30;
+    log.warn(`TASK_EXECUTOR_TIMEOUT='${envTimeout}' is not a whole number of seconds; using ${DEFAULT_TIMEOUT_SEC}`);
+    return DEFAULT_TIMEOUT_SEC;
   }
-  return fromConfig !== undefined ? Math.min(1000, Math.max(5, fromConfig)) : 30;
+  return fromConfig !== undefined ? Math.min(1000, Math.max(5, fromConfig)) : DEFAULT_TIMEOUT_SEC;
 }
 
 /**
