@@ -1,4 +1,4 @@
-import type { RunContext } from './cli.js';
+import type { RunContext } from './run-context.js';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';

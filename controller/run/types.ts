@@ -13,6 +13,9 @@ import type { RunOutcome } from '../engine/types.js';
 import type { RunExecutors } from '../cli/executors.js';
 import type { TaskerArgs } from '../cli/tasker-args.js';
 import type { ExecTypes } from './exec-types.js';
+import type { RunConfig } from './executor-setup.js';
+
+export type { RunConfig };
 
 /** The run ends before the engine: the exit code, nothing recorded. */
 export interface RunExit {
@@ -36,12 +39,6 @@ export interface LoadedRun {
   /** Parser diagnostics and those of the file's options; validation adds its own. */
   diagnostics: Diagnostic[];
   log: RunLog;
-}
-
-export interface RunConfig {
-  path?: string;
-  data: Record<string, unknown>;
-  positionOf?: (p: readonly (string | number)[]) => { line: number; col: number } | undefined;
 }
 
 /** Stage 2: config loaded, the workflow built and checked, every default decided. */
@@ -83,15 +80,4 @@ export interface ExecutedRun {
   logFile?: string;
   /** The recovery file kept for a resume. */
   stateFile?: string;
-}
-
-/** What controller/cli/executors.ts needs of a run to place and create its executors. */
-export interface ExecutorSetup {
-  args: TaskerArgs;
-  io: CliIo;
-  workflow: Workflow;
-  registry: ExecTypeRegistry;
-  config: RunConfig;
-  secrets: string[];
-  taskExecType: ExecTypes['ofTask'];
 }
