@@ -50,7 +50,7 @@ export const TaskExit = {
   TIMED_OUT: 124,
   /** The program could not be started. */
   CANNOT_EXECUTE: 126,
-  /** The exec type is not configured. */
+  /** The program was not found, or the task's exec type is not configured. */
   NOT_FOUND: 127,
   /** The host or agent could not be reached, or was lost mid-task (as ssh(1)). */
   UNREACHABLE: 255,
