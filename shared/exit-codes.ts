@@ -1,6 +1,13 @@
-/** Process exit codes of `tasker` (SPEC §2). One place, named. */
+/**
+ * Every exit code, named, in one place: `tasker`'s (SPEC §2), `parallelr`'s (peer §14) and the
+ * codes a task's result carries when its command could not run normally.
+ */
+
+/** Process exit codes of `tasker` and `tasker-agent` (SPEC §2). */
 export const ExitCode = {
   SUCCESS: 0,
+  /** The tool's surroundings failed (logs cannot be written, `dot` failed); also a generic failure. */
+  ERROR: 1,
   USAGE: 2,
   /** A task or block failed and nothing routed the failure. */
   TASK_FAILED: 10,
@@ -21,3 +28,35 @@ export const ExitCode = {
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** parallelr's exit codes (peer §14, with interrupts as in SPEC §2); also its distributed mode and the NATS worker. */
+export const ParallelrExit = {
+  /** Every task succeeded; dry run; worker/config actions that went fine. */
+  SUCCESS: 0,
+  /** At least one task was not SUCCESS, or a fatal error (bad config, nothing to run, …). */
+  FAILED: 1,
+  /** Bad command line (with the usage line). */
+  USAGE: 2,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
+
+/** Exit codes a task's result carries when its command did not run to an exit of its own (shell conventions). */
+export const TaskExit = {
+  SUCCESS: 0,
+  /** The exec type's argv template could not be built. */
+  BAD_TEMPLATE: 2,
+  /** The task's timeout ended it (as timeout(1)). */
+  TIMED_OUT: 124,
+  /** The program could not be started. */
+  CANNOT_EXECUTE: 126,
+  /** The program was not found, or the task's exec type is not configured. */
+  NOT_FOUND: 127,
+  /** The host or agent could not be reached, or was lost mid-task (as ssh(1)). */
+  UNREACHABLE: 255,
+} as const;
+
+/** The exit code of a process ended by signal number `n` (128 + n, as shells report it). */
+export function signalExitCode(n: number): number {
+  return 128 + n;
+}

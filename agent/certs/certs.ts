@@ -4,13 +4,9 @@ import { chmod, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SetupError } from '../../shared/errors/index.js';
 
 const run = promisify(execFile);
-
-/** Error from certificate creation; the message is meant for the operator. */
-export class CertError extends Error {
-  override name = 'CertError';
-}
 
 export interface IssueOptions {
   dir: string;
@@ -30,8 +26,8 @@ async function openssl(args: string[]): Promise<void> {
     await run('openssl', args, { timeout: 60_000 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new CertError('openssl is not installed (needed by `tasker-agent certs`)');
-    throw new CertError(`openssl ${args[0]} failed: ${(e.stderr ?? e.message).trim()}`);
+    if (e.code === 'ENOENT') throw new SetupError('openssl is not installed (needed by `tasker-agent certs`)');
+    throw new SetupError(`openssl ${args[0]} failed: ${(e.stderr ?? e.message).trim()}`);
   }
 }
 
@@ -39,7 +35,7 @@ async function openssl(args: string[]): Promise<void> {
 export async function initCa(dir: string, days = 3650): Promise<{ cert: string; key: string }> {
   const key = join(dir, 'ca.key');
   const cert = join(dir, 'ca.crt');
-  if (existsSync(key) || existsSync(cert)) throw new CertError(`${dir} already holds a CA (ca.key/ca.crt); not overwriting`);
+  if (existsSync(key) || existsSync(cert)) throw new SetupError(`${dir} already holds a CA (ca.key/ca.crt); not overwriting`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await openssl([
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
@@ -54,12 +50,12 @@ export async function initCa(dir: string, days = 3650): Promise<{ cert: string; 
 export async function issueCert(opts: IssueOptions): Promise<{ cert: string; key: string }> {
   const { dir, name } = opts;
   if (!NAME_RE.test(name)) {
-    throw new CertError(`--name must be letters, digits, '.', '_' or '-' (at most 64), got \`${name}\``);
+    throw new SetupError(`--name must be letters, digits, '.', '_' or '-' (at most 64), got \`${name}\``);
   }
   const caKey = join(dir, 'ca.key');
   const caCert = join(dir, 'ca.crt');
   if (!existsSync(caKey) || !existsSync(caCert)) {
-    throw new CertError(`no CA in ${dir}: run \`tasker-agent certs init --dir ${dir}\` first`);
+    throw new SetupError(`no CA in ${dir}: run \`tasker-agent certs init --dir ${dir}\` first`);
   }
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.crt`);

@@ -1,7 +1,8 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { CertError, initCa, issueCert } from '../certs/certs.js';
-import { parseFlags, parseIntFlag, UsageError } from './parse-flags.js';
+import { initCa, issueCert } from '../certs/certs.js';
+import { parseFlags, parseIntFlag } from './parse-flags.js';
+import { SetupError, UsageError } from '../../shared/errors/index.js';
 
 export const CERTS_USAGE =
   'usage: tasker-agent certs init --dir DIR [--days N]\n' +
@@ -41,9 +42,9 @@ export async function certsCommand(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`tasker-agent certs: ${err.message}\n${CERTS_USAGE}\n`);
       return ExitCode.USAGE;
     }
-    if (err instanceof CertError) {
+    if (err instanceof SetupError) {
       io.stderr.write(`tasker-agent certs: ${err.message}\n`);
-      return 1;
+      return ExitCode.ERROR;
     }
     throw err;
   }

@@ -5,7 +5,8 @@ import { packageRoot } from '../../shared/proto/load-proto.js';
 import type { SshTarget } from '../../shared/ssh/connect.js';
 import { defaultRegistry } from '../../shared/exec/exec-types.js';
 import { agentExecTypes } from '../server/exec-registry.js';
-import { parseFlags, parseIntFlag, UsageError } from './parse-flags.js';
+import { parseFlags, parseIntFlag } from './parse-flags.js';
+import { UsageError } from '../../shared/errors/index.js';
 
 export const INSTALL_USAGE =
   '       tasker-agent install --ssh USER@HOST[:PORT] [--port N] [--identity F] [--known-hosts F] [--socket PATH]\n' +
@@ -84,7 +85,7 @@ export async function installCommand(argv: string[], io: CliIo): Promise<number>
     return ExitCode.SUCCESS;
   } catch (err) {
     io.stderr.write(`tasker-agent install: ${(err as Error).message}\n`);
-    return 1;
+    return ExitCode.ERROR;
   }
 }
 

@@ -1,13 +1,10 @@
 import { parseArgs } from 'node:util';
+import { UsageError } from '../../shared/errors/index.js';
 
 /** Kinds of command-line flags: a single value, a repeatable value (also comma-separated), a switch. */
 export type FlagKind = 'string' | 'list' | 'boolean';
 
 export type FlagValues = Record<string, string | string[] | boolean | undefined>;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 /**
  * Parse `--name value`, `--name=value` and switches against `spec` with `node:util` parseArgs. Positional

@@ -9,11 +9,12 @@ import { DEFAULT_HOST_VALIDATION, hostValidationFromConfig, type HostValidationC
 import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { createAgentLogger } from '../logger.js';
-import { AgentConfigError, startAgentServer, type AgentTls } from '../server/agent-server.js';
-import { ListenAddressError, parseListenAddress, type ListenAddress } from '../server/listen-address.js';
+import { startAgentServer, type AgentTls } from '../server/agent-server.js';
+import { parseListenAddress, type ListenAddress } from '../server/listen-address.js';
 import { agentExecTypes, registryArgvBuilder } from '../server/exec-registry.js';
 import { checkHostsOnAgent } from '../server/check-hosts.js';
-import { parseFlags, parseIntFlag, UsageError, type FlagValues } from './parse-flags.js';
+import { parseFlags, parseIntFlag, type FlagValues } from './parse-flags.js';
+import { ConfigError, SetupError, UsageError } from '../../shared/errors/index.js';
 
 export const SERVE_USAGE =
   'usage: tasker-agent serve --listen unix:PATH|HOST:PORT [--config FILE] [--tls-ca F --tls-cert F --tls-key F]\n' +
@@ -85,7 +86,7 @@ function readListen(text: string, what: string): ListenAddress {
   try {
     return parseListenAddress(text, what);
   } catch (err) {
-    if (err instanceof ListenAddressError) throw new UsageError(err.message);
+    if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -190,11 +191,11 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       });
     }
   } catch (err) {
-    if (err instanceof Error && err.name === 'NatsSetupError') {
+    if (err instanceof SetupError) {
       io.stderr.write(`tasker-agent serve: ${err.message}\n`);
-      return 1;
+      return ExitCode.ERROR;
     }
-    if (err instanceof UsageError || err instanceof AgentConfigError) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
       io.stderr.write(`tasker-agent serve: ${err.message}\n`);
       if (err instanceof UsageError) io.stderr.write(`${SERVE_USAGE}\n`);
       return ExitCode.USAGE;

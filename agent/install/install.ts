@@ -6,6 +6,7 @@ import type { RemoteEndpoint } from '../../shared/ssh/tunnel.js';
 import { checkAgentHealthOverSsh } from './health-check.js';
 import { buildAgentTarball } from './package-tarball.js';
 import { openSftp, remoteExec, sftpPut, sftpWrite } from './remote.js';
+import { SetupError } from '../../shared/errors/index.js';
 
 export interface InstallOptions {
   target: SshTarget;
@@ -49,10 +50,6 @@ export interface InstallResult {
   pid?: number;
 }
 
-export class InstallError extends Error {
-  override name = 'InstallError';
-}
-
 /**
  * What an installed agent runs unless `--allow-exec` says otherwise: the privilege wrappers and
  * `local` (argv, no shell). `shell` (/bin/bash -c "…") must be asked for.
@@ -84,16 +81,16 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
         '{ [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 && echo systemd; } || echo none; echo "$HOME"',
     );
     const [uid, user, node, nodeVersion, init, home] = probe.stdout.split('\n').map((s) => s.trim());
-    if (!node) throw new InstallError(`${where}: node is not on PATH; install Node.js 20 or newer there first`);
+    if (!node) throw new SetupError(`${where}: node is not on PATH; install Node.js 20 or newer there first`);
     const major = Number(/^v(\d+)/.exec(nodeVersion ?? '')?.[1] ?? 0);
-    if (major < 20) throw new InstallError(`${where}: ${node} is ${nodeVersion || 'unknown'}; tasker-agent needs Node.js 20 or newer`);
+    if (major < 20) throw new SetupError(`${where}: ${node} is ${nodeVersion || 'unknown'}; tasker-agent needs Node.js 20 or newer`);
     const root = uid === '0';
     const prefix = opts.prefix ?? (root ? '/opt/tasker-agent' : `${home}/tasker-agent`);
     const version = (JSON.parse(await readFile(join(opts.root, 'package.json'), 'utf8')) as { version: string }).version;
     say(`${where}: node ${nodeVersion} at ${node}; installing tasker-agent ${version} into ${prefix}`);
     const systemd = init === 'systemd' && root;
     if (opts.hardening && !systemd) {
-      throw new InstallError(
+      throw new SetupError(
         `${where}: --hardening adds a drop-in to the systemd unit, and this install gets no unit ` +
           `(${init === 'systemd' ? `we are not root (${user})` : 'no systemd on this host'}); drop --hardening or install as root on a systemd host`,
       );
@@ -101,7 +98,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
 
     const P = q(prefix);
     const mk = await remoteExec(client, `mkdir -p ${P}/etc/tls ${P}/log ${P}/run ${P}/releases && chmod 0750 ${P}/etc && chmod 0700 ${P}/run ${P}/log`);
-    if (mk.code !== 0) throw new InstallError(`${where}: cannot create ${prefix}: ${mk.stderr.trim()}`);
+    if (mk.code !== 0) throw new SetupError(`${where}: cannot create ${prefix}: ${mk.stderr.trim()}`);
     const sftp = await openSftp(client);
     const remoteTgz = `${prefix}/releases/tasker-agent-${version}.tgz`;
     await sftpPut(sftp, tarball, remoteTgz);
@@ -111,7 +108,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
       `set -e; rm -rf ${P}/app.new ${P}/app.old; mkdir ${P}/app.new; tar -xzf ${q(remoteTgz)} -C ${P}/app.new; ` +
         `if [ -e ${P}/app ]; then mv ${P}/app ${P}/app.old; fi; mv ${P}/app.new ${P}/app; rm -rf ${P}/app.old`,
     );
-    if (unpack.code !== 0) throw new InstallError(`${where}: unpacking failed: ${unpack.stderr.trim()}`);
+    if (unpack.code !== 0) throw new SetupError(`${where}: unpacking failed: ${unpack.stderr.trim()}`);
     // The process launcher is built on the host (its own architecture); without a C compiler the
     // agent uses Node's spawn, and the build script says so.
     const launcher = await remoteExec(client, `bash ${P}/app/scripts/build-native.sh`);
@@ -148,7 +145,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
           `g=$(id -gn ${q(svcUser)}); chown -R ${q(svcUser)}:"$g" ${P}/log ${P}/run; chgrp -R "$g" ${P}/etc; chmod -R g+rX ${P}/etc; echo "$g"`,
       );
       const svcGroup = setup.stdout.trim().split('\n').pop();
-      if (setup.code !== 0 || !svcGroup) throw new InstallError(`${where}: cannot set up user ${svcUser}: ${setup.stderr.trim()}`);
+      if (setup.code !== 0 || !svcGroup) throw new SetupError(`${where}: cannot set up user ${svcUser}: ${setup.stderr.trim()}`);
       const unitTemplate = await readFile(join(opts.root, 'deploy', 'tasker-agent.service'), 'utf8');
       const unit = unitTemplate
         .replaceAll('@USER@', svcUser)
@@ -160,7 +157,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
       sftp2.end();
       await placeHardening(client, opts, prefix, where);
       const start = await remoteExec(client, 'systemctl daemon-reload && systemctl enable tasker-agent && systemctl restart tasker-agent');
-      if (start.code !== 0) throw new InstallError(`${where}: systemctl failed: ${start.stderr.trim()}`);
+      if (start.code !== 0) throw new SetupError(`${where}: systemctl failed: ${start.stderr.trim()}`);
       say(`${where}: systemd unit tasker-agent.service installed, enabled and (re)started as user ${svcUser}`);
     } else {
       started = 'nohup';
@@ -182,7 +179,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
           `>> ${P}/log/agent.log 2>&1 < /dev/null & echo $! > ${pidfile}; cat ${pidfile}`,
       );
       pid = Number(start.stdout.trim());
-      if (start.code !== 0 || !Number.isInteger(pid)) throw new InstallError(`${where}: could not start the agent: ${start.stderr.trim()}`);
+      if (start.code !== 0 || !Number.isInteger(pid)) throw new SetupError(`${where}: could not start the agent: ${start.stderr.trim()}`);
       say(`${where}: agent started, pid ${pid}`);
     }
 
@@ -192,7 +189,7 @@ export async function installAgent(opts: InstallOptions): Promise<InstallResult>
       healthVersion = opts.tls ? await checkTcpOnly(client, port) : await checkAgentHealthOverSsh(client, remote);
     } catch (err) {
       const tail = await remoteExec(client, started === 'systemd' ? 'journalctl -u tasker-agent -n 20 --no-pager' : `tail -n 20 ${P}/log/agent.log`);
-      throw new InstallError(`${where}: ${(err as Error).message}\n${tail.stdout}`);
+      throw new SetupError(`${where}: ${(err as Error).message}\n${tail.stdout}`);
     }
     say(`${where}: ${opts.tls ? 'port open (mutual TLS; check with `tasker --agent`)' : `healthy (SERVING), version ${healthVersion}`}`);
     const result: InstallResult = { prefix, how: started, version, listen };
@@ -214,7 +211,7 @@ async function placeHardening(client: import('ssh2').Client, opts: InstallOption
   if (opts.hardening) {
     const template = await readFile(join(opts.root, 'deploy', 'tasker-agent.service.d', 'hardening.conf'), 'utf8');
     const made = await remoteExec(client, `mkdir -p ${q(dir)}`);
-    if (made.code !== 0) throw new InstallError(`${where}: cannot create ${dir}: ${made.stderr.trim()}`);
+    if (made.code !== 0) throw new SetupError(`${where}: cannot create ${dir}: ${made.stderr.trim()}`);
     const sftp = await openSftp(client);
     await sftpWrite(sftp, HARDENING_DROP_IN, `${HARDENING_MARK}\n${template.replaceAll('@PREFIX@', prefix)}`, 0o644);
     sftp.end();
@@ -225,7 +222,7 @@ async function placeHardening(client: import('ssh2').Client, opts: InstallOption
   const first = found.stdout.split('\n')[0]!.trim();
   if (first === HARDENING_MARK) {
     const removed = await remoteExec(client, `rm -f ${q(HARDENING_DROP_IN)}`);
-    if (removed.code !== 0) throw new InstallError(`${where}: cannot remove ${HARDENING_DROP_IN}: ${removed.stderr.trim()}`);
+    if (removed.code !== 0) throw new SetupError(`${where}: cannot remove ${HARDENING_DROP_IN}: ${removed.stderr.trim()}`);
     opts.log(`${where}: removed the hardening drop-in ${HARDENING_DROP_IN} (install with --hardening to keep it)`);
   } else if (first !== '') {
     opts.log(`${where}: kept ${HARDENING_DROP_IN}: it was not written by the installer; it restricts every task the agent runs`);

@@ -2,6 +2,7 @@
 import { natsSettingsFrom } from '../../shared/nats/connection.js';
 import { readNatsSection } from '../../shared/nats/config-file.js';
 import { startNatsWorker, type NatsWorker, type WorkerLogger } from './worker.js';
+import { SetupError } from '../../shared/errors/index.js';
 
 export { readNatsSection };
 
@@ -24,7 +25,7 @@ export interface NatsServeFlags {
 }
 
 /**
- * Start the NATS worker for `tasker-agent serve`. Throws NatsSetupError (print its message, exit
+ * Start the NATS worker for `tasker-agent serve`. Throws SetupError (print its message, exit
  * non-zero) for bad settings, an unreachable server or JetStream being off.
  */
 export async function startNatsServe(flags: NatsServeFlags): Promise<NatsWorker> {

@@ -4,10 +4,11 @@
  * Runs until SIGTERM/SIGINT, then drains. Prints `ready <name>` on stdout once it pulls jobs.
  */
 import { processIo, type CliIo } from '../../shared/cli-io.js';
-import { NatsSetupError } from '../../shared/nats/connection.js';
-import { ExitCode } from '../../shared/exit-codes.js';
-import { parseFlags, UsageError } from '../cli/parse-flags.js';
+import { UsageError } from '../../shared/errors/index.js';
+import { parseFlags } from '../cli/parse-flags.js';
 import { startNatsServe } from './serve.js';
+import { SetupError } from '../../shared/errors/index.js';
+import { ParallelrExit } from '../../shared/exit-codes.js';
 
 export const WORKER_USAGE =
   'usage: worker-main --nats URL [--pool NAME] [--max N] [--name NAME] [--config FILE] [--workdir DIR] [--drain-timeout S] [--log-level L]';
@@ -24,12 +25,12 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`worker-main: ${e.message}\n${WORKER_USAGE}\n`);
-    return ExitCode.USAGE;
+    return ParallelrExit.USAGE;
   }
   const num = (flag: string, min: number): number | undefined => {
     const v = flags.get(flag);
     if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v) || Number(v) < min) throw new NatsSetupError(`--${flag} must be a whole number of at least ${min}, got \`${v}\``);
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new SetupError(`--${flag} must be a whole number of at least ${min}, got \`${v}\``);
     return Number(v);
   };
   const { createAgentLogger } = await import('../logger.js');
@@ -49,9 +50,9 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
       logger,
     });
   } catch (e) {
-    if (e instanceof NatsSetupError || (e instanceof Error && /^(max|pool) must/.test(e.message))) {
+    if (e instanceof SetupError || (e instanceof Error && /^(max|pool) must/.test(e.message))) {
       io.stderr.write(`worker-main: ${e.message}\n`);
-      return 1;
+      return ParallelrExit.FAILED;
     }
     throw e;
   }
@@ -61,7 +62,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await worker.stop();
-  return 0;
+  return ParallelrExit.SUCCESS;
 }
 
 const io = processIo();
@@ -72,6 +73,6 @@ runWorkerMain(process.argv.slice(2), io).then(
   },
   (e) => {
     process.stderr.write(`worker-main: ${(e as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = ParallelrExit.FAILED;
   },
 );

@@ -16,6 +16,7 @@ import { findNulField, nulFieldMessage } from './nul-bytes.js';
 import { oneWriteEndInterceptor } from './one-write-end.js';
 import { Session } from './session.js';
 import { prepareUnixSocket, removeSocketFile, restrictSocketFile } from './unix-socket.js';
+import { ConfigError } from '../../shared/errors/index.js';
 
 export interface AgentTls {
   ca: Buffer;
@@ -26,7 +27,7 @@ export interface AgentTls {
 export interface AgentServerOptions {
   /**
    * `unix:PATH` (closed to other users), or HOST:PORT: with `tls`, or plaintext on a loopback host
-   * only with `insecureLoopback`. A string is parsed (and may throw ListenAddressError).
+   * only with `insecureLoopback`. A string is parsed (and may throw ConfigError).
    */
   listen: string | ListenAddress;
   tls?: AgentTls;
@@ -63,23 +64,18 @@ export interface AgentServer {
   close(): Promise<void>;
 }
 
-/** Thrown for configuration the agent must refuse to start with (the CLI exits 2). */
-export class AgentConfigError extends Error {
-  override name = 'AgentConfigError';
-}
-
 /** Start the gRPC agent: Agent + grpc.health.v1.Health, plain on loopback or mutual TLS. */
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const addr = typeof opts.listen === 'string' ? parseListenAddress(opts.listen) : opts.listen;
   const listen = typeof opts.listen === 'string' ? opts.listen : opts.listen.bind;
   const refused = refuseOpenTransport(addr, listen, Boolean(opts.tls), Boolean(opts.insecureLoopback));
-  if (refused) throw new AgentConfigError(refused);
+  if (refused) throw new ConfigError(refused);
   if (opts.allowClients?.length && !opts.tls) {
-    throw new AgentConfigError('--allow-client needs TLS (client names come from client certificates)');
+    throw new ConfigError('--allow-client needs TLS (client names come from client certificates)');
   }
   const unknownExec = opts.allowExec?.filter((t) => !opts.execTypes.includes(t)) ?? [];
   if (unknownExec.length) {
-    throw new AgentConfigError(
+    throw new ConfigError(
       `--allow-exec: unknown exec type ${unknownExec.map((t) => `\`${t}\``).join(', ')} (known: ${opts.execTypes.join(', ')})`,
     );
   }
@@ -202,18 +198,18 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     try {
       await prepareUnixSocket(addr.path);
     } catch (err) {
-      throw new AgentConfigError(`cannot listen on ${listen}: ${(err as Error).message}`);
+      throw new ConfigError(`cannot listen on ${listen}: ${(err as Error).message}`);
     }
   }
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(addr.bind, creds, (err, p) => (err ? reject(new AgentConfigError(`cannot listen on ${listen}: ${err.message}`)) : resolve(p))),
+    server.bindAsync(addr.bind, creds, (err, p) => (err ? reject(new ConfigError(`cannot listen on ${listen}: ${err.message}`)) : resolve(p))),
   );
   if (addr.kind === 'unix') {
     try {
       await restrictSocketFile(addr.path);
     } catch (err) {
       server.forceShutdown();
-      throw new AgentConfigError(`cannot make ${addr.path} private (chmod 0600): ${(err as Error).message}`);
+      throw new ConfigError(`cannot make ${addr.path} private (chmod 0600): ${(err as Error).message}`);
     }
   }
   const address = addr.kind === 'unix' ? addr.bind : addr.bind.replace(/:\d+$/, `:${port}`);

@@ -7,8 +7,9 @@ import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker
 import { maskSecrets } from '../../shared/taskfile/variables.js';
 import type { AgentLogger } from '../logger.js';
 import type { CallRegistry } from './call-registry.js';
-import { AcquireAbortedError, AgentBusyError, type ConcurrencyLimiter } from './limiter.js';
+import { type ConcurrencyLimiter } from './limiter.js';
 import { findNulField, nulFieldMessage } from './nul-bytes.js';
+import { AbortedError, BusyError } from '../../shared/errors/index.js';
 
 /** Largest accepted timeout: a day. The controller clamps task timeouts to 5–1000 s anyway. */
 export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
@@ -167,8 +168,8 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
     if (!release) try {
       release = await ctx.limiter.acquire(abort.signal);
     } catch (err) {
-      if (err instanceof AgentBusyError) return fail(status.RESOURCE_EXHAUSTED, err.message);
-      if (err instanceof AcquireAbortedError) {
+      if (err instanceof BusyError) return fail(status.RESOURCE_EXHAUSTED, err.message);
+      if (err instanceof AbortedError) {
         outcome = 'canceled-queued';
         if (!call.cancelled) fail(status.UNAVAILABLE, `agent is shutting down: ${err.message}`);
         return;

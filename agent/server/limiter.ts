@@ -1,12 +1,4 @@
-/** Thrown by {@link ConcurrencyLimiter.acquire} when both the slots and the queue are full. */
-export class AgentBusyError extends Error {
-  override name = 'AgentBusyError';
-}
-
-/** Thrown to queued waiters when the limiter is closed (agent draining) or their call went away. */
-export class AcquireAbortedError extends Error {
-  override name = 'AcquireAbortedError';
-}
+import { AbortedError, BusyError } from '../../shared/errors/index.js';
 
 interface Waiter {
   grant: (release: () => void) => void;
@@ -37,14 +29,14 @@ export class ConcurrencyLimiter {
 
   /** Resolves with a release function once a slot is free; `signal` abort drops a queued wait. */
   acquire(signal?: AbortSignal): Promise<() => void> {
-    if (this.closedReason) return Promise.reject(new AcquireAbortedError(this.closedReason));
+    if (this.closedReason) return Promise.reject(new AbortedError(this.closedReason));
     if (this.active < this.maxConcurrent) {
       this.active++;
       return Promise.resolve(this.releaser());
     }
     if (this.waiters.length >= this.maxQueue) {
       return Promise.reject(
-        new AgentBusyError(
+        new BusyError(
           `agent busy: ${this.active} tasks running and ${this.waiters.length} queued ` +
             `(--max-concurrent ${this.maxConcurrent}, --max-queue ${this.maxQueue}); try again later or raise the limits`,
         ),
@@ -64,7 +56,7 @@ export class ConcurrencyLimiter {
       const onAbort = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new AcquireAbortedError('canceled while queued'));
+        reject(new AbortedError('canceled while queued'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
@@ -84,7 +76,7 @@ export class ConcurrencyLimiter {
   /** Refuse new work and fail every queued waiter with `reason`; running work keeps its slots. */
   close(reason: string): void {
     this.closedReason = reason;
-    for (const w of this.waiters.splice(0)) w.reject(new AcquireAbortedError(reason));
+    for (const w of this.waiters.splice(0)) w.reject(new AbortedError(reason));
   }
 
   private releaser(): () => void {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { ConfigError } from '../../shared/errors/index.js';
 
 /** Where the agent listens: a TCP address, or a Unix socket (`unix:PATH`). */
 export type ListenAddress =
@@ -19,11 +20,6 @@ export type ListenAddress =
       bind: string;
     };
 
-/** A `--listen` value that is not an address; the message names the value and the expected forms. */
-export class ListenAddressError extends Error {
-  override name = 'ListenAddressError';
-}
-
 /** Linux `sun_path` holds 108 bytes, the last one a NUL. */
 export const MAX_SOCKET_PATH_BYTES = 107;
 
@@ -36,24 +32,24 @@ const FORMS = 'HOST:PORT (e.g. 127.0.0.1:50051, [::1]:50051) or unix:PATH (e.g. 
 export function parseListenAddress(text: string, what = '--listen', cwd = process.cwd()): ListenAddress {
   if (text.startsWith('unix:')) {
     const raw = text.slice('unix:'.length).replace(/^\/\/(?=\/)/, ''); // unix:///abs as grpc-js writes it
-    if (!raw) throw new ListenAddressError(`${what} unix:PATH needs a socket path, got \`${text}\``);
-    if (raw.includes('\0')) throw new ListenAddressError(`${what}: the socket path holds a NUL byte`);
+    if (!raw) throw new ConfigError(`${what} unix:PATH needs a socket path, got \`${text}\``);
+    if (raw.includes('\0')) throw new ConfigError(`${what}: the socket path holds a NUL byte`);
     const path = resolve(cwd, raw);
     const bytes = Buffer.byteLength(path);
     if (bytes > MAX_SOCKET_PATH_BYTES) {
-      throw new ListenAddressError(`${what}: socket path ${path} is ${bytes} bytes long; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}`);
+      throw new ConfigError(`${what}: socket path ${path} is ${bytes} bytes long; Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}`);
     }
     return { kind: 'unix', path, bind: `unix:${path}` };
   }
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
   if (!m) {
     const hint = /^:\d+$/.test(text) ? ` (the host is missing: 127.0.0.1${text} for loopback, 0.0.0.0${text} for every interface)` : '';
-    throw new ListenAddressError(`${what} must be ${FORMS}, got \`${text}\`${hint}`);
+    throw new ConfigError(`${what} must be ${FORMS}, got \`${text}\`${hint}`);
   }
   const host = m[1]!;
   const port = Number(m[2]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ListenAddressError(`${what} port must be 0-65535, got \`${m[2]}\` in \`${text}\``);
+    throw new ConfigError(`${what} port must be 0-65535, got \`${m[2]}\` in \`${text}\``);
   }
   const bind = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
   return { kind: 'tcp', host, port, bind, loopback: isLoopbackHost(host) };

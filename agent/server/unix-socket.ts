@@ -1,11 +1,7 @@
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
-
-/** Why the agent will not listen on a Unix socket path (the CLI exits 2 with it). */
-export class UnixSocketError extends Error {
-  override name = 'UnixSocketError';
-}
+import { ConfigError } from '../../shared/errors/index.js';
 
 /**
  * Make `path` safe to bind before the agent listens on it. Access to the socket is access to the
@@ -22,24 +18,24 @@ export async function prepareUnixSocket(path: string): Promise<void> {
     try {
       await mkdir(dir, { mode: 0o700 });
     } catch (err) {
-      throw new UnixSocketError(`cannot create the socket directory ${dir}: ${(err as Error).message}`);
+      throw new ConfigError(`cannot create the socket directory ${dir}: ${(err as Error).message}`);
     }
     await chmod(dir, 0o700); // mkdir's mode is cut by the umask; the directory must be exactly 0700
     st = (await lstatOrUndefined(dir))!;
   }
-  if (st.isSymbolicLink()) throw new UnixSocketError(`socket directory ${dir} is a symbolic link; give the real directory`);
-  if (!st.isDirectory()) throw new UnixSocketError(`socket directory ${dir} is not a directory`);
+  if (st.isSymbolicLink()) throw new ConfigError(`socket directory ${dir} is a symbolic link; give the real directory`);
+  if (!st.isDirectory()) throw new ConfigError(`socket directory ${dir} is not a directory`);
   if (st.uid !== uid) {
-    throw new UnixSocketError(`socket directory ${dir} belongs to uid ${st.uid}, not to the agent's user (uid ${uid}); use a directory of the agent's own (e.g. systemd RuntimeDirectory=)`);
+    throw new ConfigError(`socket directory ${dir} belongs to uid ${st.uid}, not to the agent's user (uid ${uid}); use a directory of the agent's own (e.g. systemd RuntimeDirectory=)`);
   }
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    throw new UnixSocketError(`socket directory ${dir} is mode ${mode}: other users could reach the agent; \`chmod 700 ${dir}\``);
+    throw new ConfigError(`socket directory ${dir} is mode ${mode}: other users could reach the agent; \`chmod 700 ${dir}\``);
   }
   const existing = await lstatOrUndefined(path);
   if (!existing) return;
-  if (!existing.isSocket()) throw new UnixSocketError(`${path} exists and is not a socket; remove it or choose another path`);
-  if (await answers(path)) throw new UnixSocketError(`another process is listening on ${path} (is an agent already running?)`);
+  if (!existing.isSocket()) throw new ConfigError(`${path} exists and is not a socket; remove it or choose another path`);
+  if (await answers(path)) throw new ConfigError(`another process is listening on ${path} (is an agent already running?)`);
   await unlink(path); // stale: its agent is gone
 }
 
@@ -62,7 +58,7 @@ async function lstatOrUndefined(path: string) {
     return await lstat(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UnixSocketError(`cannot inspect ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot inspect ${path}: ${(err as Error).message}`);
   }
 }
 

@@ -11,9 +11,10 @@ import { describeAgent, openAgentConnection, type AgentConnection } from './agen
 import { GrpcCallError, Status, statusName, type StreamingCall } from './grpc-client.js';
 import type { AgentSpec } from './agent-spec.js';
 import { AgentSession } from './agent-session.js';
+import { TaskExit } from '../../shared/exit-codes.js';
 
 /** Exit code of a task whose agent could not be reached, refused it, or was lost mid-task. */
-export const AGENT_LOST_EXIT_CODE = 255;
+export const AGENT_LOST_EXIT_CODE = TaskExit.UNREACHABLE;
 /** Extra time the controller allows past the task timeout (kill grace + stream drain) before giving up. */
 const DEADLINE_MARGIN_MS = 15_000;
 const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;
@@ -149,7 +150,7 @@ class GrpcAgentExecutor implements AgentExecutor {
     const who = describeAgent(this.spec);
     const argv = [`agent:${this.spec.name}`, req.execType, req.command, req.arguments];
     const base = (): ProcessResult => ({
-      argv, exitCode: 0, signal: null, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
+      argv, exitCode: TaskExit.SUCCESS, signal: null, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
       timedOut: false, canceled: false, durationMs: 0, truncated: false,
     });
     // Sent ahead with the previous task: take that call over when the agent started it (also when

@@ -13,7 +13,7 @@ import type { InputLimits } from '../../shared/input/read-bounded-file.js';
 import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnosticList } from '../../shared/taskfile/diagnostic-list.js';
 import type { TaskerArgs } from './tasker-args.js';
-import type { Setup } from './tasker-main.js';
+import type { RunConfig } from '../run/executor-setup.js';
 
 export interface RunInventory {
   inventory?: Inventory;
@@ -24,7 +24,7 @@ export interface RunInventory {
   withSecrets: (secrets: string[]) => string[];
 }
 
-export async function loadRunInventory(args: TaskerArgs, config: Setup['config'], io: CliIo, home: string, limits: InputLimits): Promise<RunInventory | { exitCode: number }> {
+export async function loadRunInventory(args: TaskerArgs, config: RunConfig, io: CliIo, home: string, limits: InputLimits): Promise<RunInventory | { exitCode: number }> {
   let path: string | undefined;
   let shown: string | undefined;
   if (args.inventory !== undefined) {

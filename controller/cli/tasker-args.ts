@@ -1,5 +1,6 @@
 /** Command-line options of `tasker`, parsed by hand for exact, positioned usage errors. */
 import { parseByteSize } from '../../shared/input/input-problem.js';
+import { UsageError } from '../../shared/errors/index.js';
 
 /** `--max-file-size` at most: the text of a larger file would near V8's string limit. */
 const MAX_FILE_SIZE_LIMIT = 256 * 1024 * 1024;
@@ -121,10 +122,6 @@ exit codes: 0 success; 10 a task failed and nothing routed the failure; 12 bad -
 20 task file invalid; 21 host or agent checks failed; 25 instance locked; 30 task file missing;
 31 task file unreadable or not a regular file; 2 bad usage; 70 internal error; 130/143 interrupted;
 return=N ends with N.`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 const FLAGS: Record<string, keyof TaskerArgs> = {
   '-r': 'run', '--run': 'run', '-d': 'debug', '--debug': 'debug',

@@ -4,6 +4,7 @@ import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
 import type { ExecRequest, ProcessResult, StartedAhead, TaskExecutor } from '../../shared/exec/index.js';
 import type { FollowOn } from '../../shared/exec/launcher.js';
 import { discardFollowOn, runProcess } from '../../shared/exec/run-process.js';
+import { TaskExit } from '../../shared/exit-codes.js';
 
 /** A next task the launcher starts the moment the current one exits with status 0 on its own. */
 class LaunchedAhead implements StartedAhead {
@@ -34,7 +35,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions): TaskExecutor {
     async execute(req: ExecRequest): Promise<ProcessResult> {
       const built = argvFor(req);
       if (built.error) {
-        return { argv: [], exitCode: 2, signal: null, stdout: '', stderr: `${built.error}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: 0, truncated: false, spawnError: built.error };
+        return { argv: [], exitCode: TaskExit.BAD_TEMPLATE, signal: null, stdout: '', stderr: `${built.error}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: 0, truncated: false, spawnError: built.error };
       }
       // The launcher follows a started program only: one task ahead, after this one.
       const next = req.then?.[0] && !req.after ? argvFor(req.then[0]) : undefined;

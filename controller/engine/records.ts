@@ -8,6 +8,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
 import { makePrivateDir, openPrivateFile, writePrivateFile } from '../../shared/private-files.js';
 import type { RunOutcome } from './types.js';
+import type { RunResult, TaskResultJson } from './run-result.js';
 import { tallyHosts } from './host-recap.js';
 import { attemptsJson } from './retry.js';
 
@@ -106,11 +107,11 @@ export function executionId(taskText: string): string {
   return createHash('sha256').update(taskText).digest('hex').slice(0, 8);
 }
 
-export function buildJson(outcome: RunOutcome, meta: JsonMeta): unknown {
+export function buildJson(outcome: RunOutcome, meta: JsonMeta): RunResult {
   const mask = (s: string): string => maskSecrets(s, meta.secrets);
   const results = [...outcome.results.values()];
   const counted = results.filter((r) => !r.skipped);
-  const taskResults: Record<string, unknown> = {};
+  const taskResults: Record<string, TaskResultJson> = {};
   for (const r of results) {
     taskResults[r.key] = {
       exit_code: r.exitCode, stdout: mask(r.stdout), stderr: mask(r.stderr), success: r.success, timed_out: r.timedOut,
@@ -119,7 +120,7 @@ export function buildJson(outcome: RunOutcome, meta: JsonMeta): unknown {
       ...(r.attempts ? { attempts: attemptsJson(r.attempts) } : {}),
     };
   }
-  const failure = outcome.status === 'failed'
+  const failure: Pick<RunResult['execution_summary'], 'failure_info'> = outcome.status === 'failed'
     ? { failure_info: { task_id: outcome.failedTask ?? outcome.finalTask ?? null, exit_code: outcome.exitCode, error: outcome.reason } }
     : {};
   return {

@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { retryDelayAfter, shouldRetry, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
 import type { RunLog } from './run-log.js';
 import type { AttemptRecord, TaskResult } from './types.js';
+import type { AttemptResult } from './run-result.js';
 
 /** Which attempt a run is, for its log label. */
 export interface Attempt {
@@ -80,7 +81,7 @@ export async function runWithRetries(r: RetryRun): Promise<TaskResult> {
 }
 
 /** The JSON form of a task's attempts (`task_results[KEY].attempts`). */
-export function attemptsJson(attempts: AttemptRecord[]): unknown[] {
+export function attemptsJson(attempts: AttemptRecord[]): AttemptResult[] {
   return attempts.map((a) => ({
     attempt: a.attempt, exit_code: a.exitCode, success: a.success, timed_out: a.timedOut,
     duration_seconds: Math.round(a.durationMs) / 1000,

@@ -1,5 +1,7 @@
 /** What the engine records about a run. These shapes feed the console, the log and --output-json. */
-import type { RanOn } from './host-recap.js';
+
+/** Where a command runs: `local` (this machine), `ssh` (exec=ssh) or `agent:NAME`. */
+export type RanOn = 'local' | 'ssh' | `agent:${string}`;
 
 export interface TaskResult {
   /** "3", "3.2" for a loop iteration, "4-401" for a block sub-task. */

@@ -5,10 +5,12 @@
  */
 import type { CliIo } from '../../shared/cli-io.js';
 import { readNatsSections } from '../../shared/nats/config-file.js';
-import { natsSettingsFrom, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';
+import { natsSettingsFrom, type NatsSettings } from '../../shared/nats/connection.js';
 import type { StopLimitSettings } from '../parallelr/stop-limits.js';
 import type { TaskEntry } from '../parallelr/types.js';
 import { resumeDistributed, runDistributed } from './run-distributed.js';
+import { SetupError } from '../../shared/errors/index.js';
+import { ParallelrExit } from '../../shared/exit-codes.js';
 
 export interface DistributedCliRequest {
   /** `--nats URL` (undefined: environment or config `nats.url`). */
@@ -37,9 +39,9 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     const { section, where } = await readNatsSections(req.configFiles ?? []);
     settings = natsSettingsFrom(section, io.env, { url: req.nats, pool: req.pool }, where);
   } catch (e) {
-    if (!(e instanceof NatsSetupError)) throw e;
+    if (!(e instanceof SetupError)) throw e;
     io.stderr.write(`parallelr: ${e.message}\n`);
-    return 1;
+    return ParallelrExit.FAILED;
   }
   if (req.resume !== undefined) {
     const nats: Partial<NatsSettings> = { ackWaitSec: settings.ackWaitSec, auth: settings.auth, tls: settings.tls };
@@ -52,11 +54,11 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
   const notFiles = entries.filter((e) => e.taskPath === null || e.arguments.length > 0 || Object.keys(e.envVars).length > 0);
   if (notFiles.length) {
     io.stderr.write('parallelr: --nats distributes task files (-T) only; arguments mode (-A/-E) runs locally\n');
-    return 2;
+    return ParallelrExit.USAGE;
   }
   if (!req.command) {
     io.stderr.write('parallelr: --nats needs a command template (-C)\n');
-    return 2;
+    return ParallelrExit.USAGE;
   }
   const result = await runDistributed(
     {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { CliIo } from '../../shared/cli-io.js';
-import { connectNats, jetStreamManagerOf, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';
+import { connectNats, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/connection.js';
 import { parseStarted } from '../../shared/nats/schema.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { checkSubjectToken, subjects } from '../../shared/nats/subjects.js';
@@ -25,6 +25,8 @@ import { cancelRun, missingSeqs } from './queue.js';
 import { notRunRecord, readWrittenKeys, recordKey, toRecord } from './records.js';
 import { startResultReader } from './result-reader.js';
 import { newRunId, readRunState, writeRunState, type RunFile, type RunState } from './run-state.js';
+import { SetupError } from '../../shared/errors/index.js';
+import { ParallelrExit } from '../../shared/exit-codes.js';
 
 export interface DistributedOptions {
   /** Task files in run order; seq = position + 1. */
@@ -154,7 +156,85 @@ interface AttachOptions {
 function failed(runId: string, error: string, io: CliIo): DistributedResult {
   io.stderr.write(`parallelr: ${error}\n`);
   return {
-    runId, exitCode: 1, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
+    runId, exitCode: ParallelrExit.FAILED, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
+  };
+}
+
+/** Connect and make sure the run's streams exist; the message to print when that fails. */
+async function connectRun(state: RunState, o: AttachOptions, where: string): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
+  try {
+    const nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${state.runId}` });
+    let jsm: JetStreamManager;
+    try {
+      jsm = await jetStreamManagerOf(nc, where);
+      await ensureStreams(jsm, { pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
+    } catch (e) {
+      await nc.close().catch(() => undefined);
+      throw e;
+    }
+    const { jetstream } = await import('@nats-io/jetstream');
+    return { nc, jsm, js: jetstream(nc) };
+  } catch (e) {
+    if (e instanceof SetupError) return { error: e.message };
+    return { error: `NATS at ${where}: ${(e as Error).message}` };
+  }
+}
+
+interface FinishedRun {
+  state: RunState;
+  io: CliIo;
+  t0: number;
+  order: TaskRecord[];
+  agents: ReturnType<typeof createFleetProgress>['agents'];
+  stopReason?: string;
+  interrupted?: string;
+  where: string;
+  duplicates: number;
+  ranMoreThanOnce: Map<number, RanMoreThanOnce>;
+  published: number;
+}
+
+/** Print the run's summary and agent table, and return its result. */
+function finishRun(f: FinishedRun): DistributedResult {
+  const { state, io, t0, order, stopReason, interrupted, where, ranMoreThanOnce, published } = f;
+  const { runId, pool } = state;
+  const counts = countRecords(order);
+  const elapsedSeconds = (Date.now() - t0) / 1000;
+  const summary = formatSummary({
+    records: order,
+    workers: f.agents.size,
+    pid: process.pid,
+    workspace: { dir: 'a temporary directory per job on each agent', isolated: true },
+    logDir: resolveDirs(io.env).logs,
+    stopLimits: {
+      enabled: Boolean(state.stopLimits),
+      description: state.stopLimits
+        ? `${state.stopLimits.maxConsecutiveFailures} consecutive, ${(state.stopLimits.maxFailureRate * 100).toFixed(0)}% after ${state.stopLimits.minTasksForRateCheck}`
+        : undefined,
+      tripped: stopReason,
+    },
+    files: { results: state.resultsFile, output: null },
+    interrupted,
+    elapsedSeconds,
+    // A NATS result is one record per file: per agent is what the records allow (docs/parallelr.md).
+    hosts: { tallies: tallyRecordsByAgent(order), note: 'per agent: a distributed run records one result per file, not its hosts' },
+  });
+  io.stdout.write(
+    `\n${summary}\n${formatAgentTable(f.agents)}\nNATS:\n- Servers: ${where}\n- Pool: ${pool}\n- Run ID: ${runId}` +
+      `${f.duplicates ? `\n- Duplicate results ignored: ${f.duplicates}` : ''}${formatRanMoreThanOnce([...ranMoreThanOnce.values()])}\n`,
+  );
+  return {
+    runId,
+    exitCode: interrupted === 'SIGINT' ? ParallelrExit.SIGINT : interrupted ? ParallelrExit.SIGTERM : counts.failed > 0 || counts.cancelled > 0 ? ParallelrExit.FAILED : ParallelrExit.SUCCESS,
+    records: order,
+    counts,
+    resultsFile: state.resultsFile,
+    stopReason,
+    interrupted,
+    duplicates: f.duplicates,
+    ranMoreThanOnce: [...ranMoreThanOnce.values()].sort((a, b) => a.seq - b.seq),
+    published,
+    elapsedSeconds,
   };
 }
 
@@ -163,24 +243,9 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const { runId, pool } = state;
   const total = state.files.length;
   const where = o.settings.servers.join(',');
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let js: JetStreamClient;
-  try {
-    nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${runId}` });
-    try {
-      jsm = await jetStreamManagerOf(nc, where);
-      await ensureStreams(jsm, { pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
-    } catch (e) {
-      await nc.close().catch(() => undefined);
-      throw e;
-    }
-    const { jetstream } = await import('@nats-io/jetstream');
-    js = jetstream(nc);
-  } catch (e) {
-    if (e instanceof NatsSetupError) return failed(runId, e.message, io);
-    return failed(runId, `NATS at ${where}: ${(e as Error).message}`, io);
-  }
+  const connected = await connectRun(state, o, where);
+  if ('error' in connected) return failed(runId, connected.error, io);
+  const { nc, jsm, js } = connected;
 
   io.stdout.write(
     `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +
@@ -315,44 +380,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     // the run is finished; a stale state file only makes a later --resume re-read the results
   }
 
-  const counts = countRecords(order);
-  const elapsedSeconds = (Date.now() - t0) / 1000;
-  const summary = formatSummary({
-    records: order,
-    workers: progress.agents.size,
-    pid: process.pid,
-    workspace: { dir: 'a temporary directory per job on each agent', isolated: true },
-    logDir: resolveDirs(io.env).logs,
-    stopLimits: {
-      enabled: Boolean(state.stopLimits),
-      description: state.stopLimits
-        ? `${state.stopLimits.maxConsecutiveFailures} consecutive, ${(state.stopLimits.maxFailureRate * 100).toFixed(0)}% after ${state.stopLimits.minTasksForRateCheck}`
-        : undefined,
-      tripped: stopReason,
-    },
-    files: { results: state.resultsFile, output: null },
-    interrupted,
-    elapsedSeconds,
-    // A NATS result is one record per file: per agent is what the records allow (docs/parallelr.md).
-    hosts: { tallies: tallyRecordsByAgent(order), note: 'per agent: a distributed run records one result per file, not its hosts' },
-  });
-  io.stdout.write(
-    `\n${summary}\n${formatAgentTable(progress.agents)}\nNATS:\n- Servers: ${where}\n- Pool: ${pool}\n- Run ID: ${runId}` +
-      `${reader.duplicates ? `\n- Duplicate results ignored: ${reader.duplicates}` : ''}${formatRanMoreThanOnce([...ranMoreThanOnce.values()])}\n`,
-  );
-  return {
-    runId,
-    exitCode: interrupted === 'SIGINT' ? 130 : interrupted ? 143 : counts.failed > 0 || counts.cancelled > 0 ? 1 : 0,
-    records: order,
-    counts,
-    resultsFile: state.resultsFile,
-    stopReason,
-    interrupted,
-    duplicates: reader.duplicates,
-    ranMoreThanOnce: [...ranMoreThanOnce.values()].sort((a, b) => a.seq - b.seq),
-    published,
-    elapsedSeconds,
-  };
+  return finishRun({ state, io, t0, order, agents: progress.agents, stopReason, interrupted, where, duplicates: reader.duplicates, ranMoreThanOnce, published });
 }
 
 /** The summary's lines for jobs that ran more than once (none: nothing). */

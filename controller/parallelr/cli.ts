@@ -1,24 +1,17 @@
 import { basename } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
 import { showConfig, validateConfig } from './config-commands.js';
-import { FatalError } from './errors.js';
 import { ParallelrExit } from './exit-codes.js';
 import { killCommand } from './kill-command.js';
-import { HELP, parseCliOptions, USAGE, UsageError, type CliOptions } from './options.js';
+import { HELP, parseCliOptions, USAGE, type CliOptions } from './options.js';
 import { packageVersion, resolveDirs } from './paths.js';
 import { WorkerRegistry } from './registry.js';
 import { runTasks } from './run-command.js';
+import type { RunContext } from './run-context.js';
 import { formatWorkerTable } from './workers.js';
+import { InputError, UsageError } from '../../shared/errors/index.js';
 
-/** What the bin file knows and run() cannot learn from argv/io. */
-export interface RunContext {
-  /** Name the program was invoked as; `ptasker…` selects ptasker mode. Default `parallelr`. */
-  programName?: string;
-  /** How to start this CLI again (daemon mode). Default: this Node, its exec args and script. */
-  selfArgv?: string[];
-  /** Our process id (registry, file names). Default process.pid. */
-  pid?: number;
-}
+export type { RunContext };
 
 /** The parallelr command line. Returns the exit code; never exits the process. */
 export async function run(argv: readonly string[], io: CliIo, context: RunContext = {}): Promise<number> {
@@ -64,7 +57,7 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
       err(`${USAGE}\nparallelr: error: ${e.message}`);
       return ParallelrExit.USAGE;
     }
-    if (e instanceof FatalError) {
+    if (e instanceof InputError) {
       err(`parallelr: error: ${e.message}`);
       return e.exitCode ?? ParallelrExit.FAILED;
     }

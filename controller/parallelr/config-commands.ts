@@ -1,17 +1,17 @@
 import { formatConfigDiagnostic, loadConfig, renderConfigYaml, type LoadedConfig, type ParallelrConfig } from './config.js';
-import { FatalError } from './errors.js';
 import { ParallelrExit } from './exit-codes.js';
 import type { ParallelrDirs } from './paths.js';
+import { InputError } from '../../shared/errors/index.js';
 
 type Write = (text: string) => void;
 
-/** The merged configuration; warnings go to err, errors throw a FatalError listing them. */
+/** The merged configuration; warnings go to err, errors throw a InputError listing them. */
 export function loadChecked(dirs: ParallelrDirs, err: Write): ParallelrConfig {
   const loaded = loadConfig({ installation: dirs.installationConfig, user: dirs.userConfig });
   for (const d of loaded.diagnostics) if (d.severity === 'warning') err(`parallelr: ${formatConfigDiagnostic(d)}`);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
-    throw new FatalError(`invalid configuration:\n${errors.map(formatConfigDiagnostic).join('\n')}\n(check with parallelr --validate-config)`);
+    throw new InputError(`invalid configuration:\n${errors.map(formatConfigDiagnostic).join('\n')}\n(check with parallelr --validate-config)`);
   }
   return loaded.config;
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
 
-/** The engine's in-process entry point, `runTasker(argv, io)` from controller/cli/tasker-main.ts. */
+/** The engine's in-process entry point, `runTasker(argv, io)` of the run pipeline (controller/run/). */
 export type TaskerMain = (argv: string[], io: CliIo) => Promise<number>;
 
 const TASKER_FILES = new Set(['tasker.cjs', 'tasker.js']);
@@ -28,7 +28,7 @@ let cached: Promise<TaskerMain | undefined> | undefined;
 export function loadTaskerMain(): Promise<TaskerMain | undefined> {
   cached ??= (async () => {
     try {
-      const mod = await import('../cli/tasker-main.js');
+      const mod = await import('../run/index.js');
       return mod.runTasker;
     } catch {
       return undefined;

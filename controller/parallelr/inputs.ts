@@ -2,12 +2,12 @@ import { statSync } from 'node:fs';
 import type { CliIo } from '../../shared/cli-io.js';
 import type { CommandTemplate } from './command.js';
 import { argumentEntries, discoverTaskFiles, fileEntries, readArgumentsFile, resolveInputFile } from './discover.js';
-import { FatalError } from './errors.js';
 import type { CliOptions } from './options.js';
 import type { ParallelrDirs } from './paths.js';
 import type { TaskEntry } from './types.js';
+import { InputError } from '../../shared/errors/index.js';
 
-/** The task entries for this command line, or a FatalError naming what is wrong. */
+/** The task entries for this command line, or a InputError naming what is wrong. */
 export async function resolveTaskEntries(
   opts: CliOptions,
   template: CommandTemplate,
@@ -21,36 +21,36 @@ export async function resolveTaskEntries(
     err(`parallelr: warning: ${given} was not found here; using ${found} from the fallback search`);
     if (opts.yes) return;
     const answer = io.readLine ? await io.readLine('Continue with this file? [y/N]: ') : undefined;
-    if (!answer || !/^y(es)?$/i.test(answer.trim())) throw new FatalError(`${given}: not confirmed (add -y to accept fallback files)`);
+    if (!answer || !/^y(es)?$/i.test(answer.trim())) throw new InputError(`${given}: not confirmed (add -y to accept fallback files)`);
   };
   if (!opts.argumentsFile) {
-    if (template.maxArgIndex > 0) throw new FatalError(`-C uses @ARG${template.maxArgIndex > 1 ? `_${template.maxArgIndex}` : ''}@ but there is no -A/--arguments-file`);
+    if (template.maxArgIndex > 0) throw new InputError(`-C uses @ARG${template.maxArgIndex > 1 ? `_${template.maxArgIndex}` : ''}@ but there is no -A/--arguments-file`);
     const found = discoverTaskFiles(opts.tasksPaths, { cwd: io.cwd, extensions: opts.fileExtensions });
-    if ('error' in found) throw new FatalError(found.error);
+    if ('error' in found) throw new InputError(found.error);
     return { entries: fileEntries(found.files) };
   }
   let templateFile: { given: string; absolute: string } | null = null;
-  if (opts.tasksPaths.length > 1) throw new FatalError('with -A, -T names exactly one template file');
+  if (opts.tasksPaths.length > 1) throw new InputError('with -A, -T names exactly one template file');
   if (opts.tasksPaths.length === 1) {
     const given = opts.tasksPaths[0]!;
     const r = resolveInputFile(given, { cwd: io.cwd, home, search: opts.search });
-    if ('error' in r) throw new FatalError(`-T ${r.error}`);
-    if (!isFile(r.path)) throw new FatalError(`-T ${given}: with -A, -T must be a template file, not a directory`);
+    if ('error' in r) throw new InputError(`-T ${r.error}`);
+    if (!isFile(r.path)) throw new InputError(`-T ${given}: with -A, -T must be a template file, not a directory`);
     if (r.fromFallback) await confirmFallback(given, r.path);
     templateFile = { given, absolute: r.path };
   }
   const a = resolveInputFile(opts.argumentsFile, { cwd: io.cwd, home, search: opts.search });
-  if ('error' in a) throw new FatalError(`-A ${a.error}`);
+  if ('error' in a) throw new InputError(`-A ${a.error}`);
   if (a.fromFallback) await confirmFallback(opts.argumentsFile, a.path);
   const rows = readArgumentsFile(a.path, opts.separator);
-  if ('error' in rows) throw new FatalError(rows.error, rows.exitCode);
+  if ('error' in rows) throw new InputError(rows.error, rows.exitCode);
   const fields = rows.rows[0]!.fields.length;
   if (envNames.length > fields) {
-    throw new FatalError(`-E names ${envNames.length} variable(s) (${envNames.join(', ')}) but each line of ${opts.argumentsFile} has only ${fields} argument(s)`);
+    throw new InputError(`-E names ${envNames.length} variable(s) (${envNames.join(', ')}) but each line of ${opts.argumentsFile} has only ${fields} argument(s)`);
   }
   if (envNames.length && envNames.length < fields) err(`parallelr: warning: -E names ${envNames.length} of ${fields} arguments; the rest are only available as @ARG_N@`);
   if (template.maxArgIndex > fields) {
-    throw new FatalError(`-C uses @ARG_${template.maxArgIndex}@ but each line of ${opts.argumentsFile} has only ${fields} argument(s)`);
+    throw new InputError(`-C uses @ARG_${template.maxArgIndex}@ but each line of ${opts.argumentsFile} has only ${fields} argument(s)`);
   }
   if (!templateFile && template.maxArgIndex === 0 && envNames.length === 0) {
     err('parallelr: warning: -C uses no @ARG@/@ARG_N@ and no -E variables: every task runs the same command');

@@ -1,4 +1,5 @@
 import { SEPARATORS, type Separator } from './discover.js';
+import { UsageError } from '../../shared/errors/index.js';
 
 /** The parsed command line, before configuration is applied. */
 export interface CliOptions {
@@ -154,10 +155,6 @@ const SHORT: Record<string, Spec> = {
   p: LONG['--project']!,
   q: LONG['--quiet']!,
 };
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 /** Parses argv (without node and script). Throws UsageError with a message naming the option. */
 export function parseCliOptions(argv: readonly string[]): CliOptions {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
 import { runProcess } from '../../shared/exec/run-process.js';
 import { mergeHostTallies, type HostTallies } from '../../shared/hosts/host-tally.js';
+import { TaskExit } from '../../shared/exit-codes.js';
 import { buildTaskCommand, type CommandTemplate } from './command.js';
 import { loadTaskerMain, taskerArguments, type TaskerMain } from './in-process.js';
 import type { MainLog } from './main-log.js';
@@ -260,7 +261,7 @@ export async function runParallel(options: ParallelRunOptions, io: CliIo): Promi
       // The engine honours its abort signal; should it not settle after an abort, give up waiting
       // (kill grace + 5 s) so one stuck task cannot hold the whole run.
       const code = await settleAfterAbort(main(argv, taskIo), ctl.signal, (options.killGraceMs ?? 2000) + 5000);
-      if (timedOut) return { status: 'TIMEOUT', exitCode: 124, error: `Timeout after ${options.timeoutSeconds}s`, stdout: out.result(), stderr: err.result() };
+      if (timedOut) return { status: 'TIMEOUT', exitCode: TaskExit.TIMED_OUT, error: `Timeout after ${options.timeoutSeconds}s`, stdout: out.result(), stderr: err.result() };
       if (stop.signal.aborted) return { status: 'CANCELLED', exitCode: code, error: cancelMessage(stop.signal.reason), stdout: out.result(), stderr: err.result() };
       return { status: code === 0 ? 'SUCCESS' : 'FAILED', exitCode: code, error: code === 0 ? '' : `Exit code ${code}`, stdout: out.result(), stderr: err.result() };
     } catch (e) {

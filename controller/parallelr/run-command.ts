@@ -1,4 +1,4 @@
-import type { RunContext } from './cli.js';
+import type { RunContext } from './run-context.js';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { daemonStartedLine, DAEMON_ENV, startDaemon } from './daemon.js';
 import { ParallelrExit } from './exit-codes.js';
 import { resolveTaskEntries } from './inputs.js';
 import { openMainLog, type LogLevel } from './main-log.js';
-import { UsageError, type CliOptions } from './options.js';
+import { type CliOptions } from './options.js';
 import { formatTimestamp, packageVersion, sessionFiles, type ParallelrDirs } from './paths.js';
 import { runParallel } from './pool.js';
 import { createProgressReporter } from './progress.js';
@@ -19,6 +19,7 @@ import { openResultsWriter } from './results-writer.js';
 import { countRecords, formatSummary } from './summary.js';
 import { openTaskOutputWriter } from './task-output.js';
 import { makePrivateDir } from '../../shared/private-files.js';
+import { UsageError } from '../../shared/errors/index.js';
 
 type Write = (text: string) => void;
 

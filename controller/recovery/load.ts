@@ -30,7 +30,7 @@ export type LoadRecoveryResult =
       envChanges: EnvChange[];
       warnings: string[];
     }
-  | { error: string; exitCode: 12 };
+  | { error: string; exitCode: typeof ExitCode.START_FROM_INVALID };
 
 export interface LoadRecoveryOptions {
   /** The task file's current content (its hash must match the saved one). */
@@ -40,9 +40,9 @@ export interface LoadRecoveryOptions {
   env: NodeJS.ProcessEnv;
 }
 
-const refuse = (path: string, why: string): { error: string; exitCode: 12 } => ({
+const refuse = (path: string, why: string): { error: string; exitCode: typeof ExitCode.START_FROM_INVALID } => ({
   error: `Cannot resume from recovery file ${path}: ${why}`,
-  exitCode: ExitCode.START_FROM_INVALID as 12,
+  exitCode: ExitCode.START_FROM_INVALID,
 });
 
 /** Load the state at `path` and check that resuming it is safe. Never throws. */

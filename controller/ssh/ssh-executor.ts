@@ -11,9 +11,10 @@ import { describeTarget } from '../../shared/ssh/connect.js';
 import { killGroupCommand, PGID_MARKER, wrapRemoteCommand } from './remote-command.js';
 import { SshPool } from './ssh-pool.js';
 import { sshTargetFor, type SshHostRule, type SshSettings } from './ssh-target.js';
+import { TaskExit, signalExitCode } from '../../shared/exit-codes.js';
 
 /** Exit code when the SSH connection cannot be made or is lost (as OpenSSH's `ssh` does). */
-export const SSH_FAILURE_EXIT_CODE = 255;
+export const SSH_FAILURE_EXIT_CODE = TaskExit.UNREACHABLE;
 
 /** Settings for `exec=ssh` (config section `ssh:`, see parseSshConfig) and the executor's own. */
 export interface SshExecutorOptions extends SshSettings {
@@ -44,7 +45,7 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
   const args = splitArgs(req.arguments);
   const argv = [...cmd.args, ...args.args];
   const base = (): ProcessResult => ({
-    argv: [`ssh:${where}`, ...argv], exitCode: 0, signal: null, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
+    argv: [`ssh:${where}`, ...argv], exitCode: TaskExit.SUCCESS, signal: null, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
     timedOut: false, canceled: false, durationMs: 0, truncated: false,
   });
   const failed = (text: string): ProcessResult => ({
@@ -146,11 +147,11 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
       else if (exitSignal) {
         const name = exitSignal as NodeJS.Signals;
         r.signal = name;
-        r.exitCode = 128 + (osConstants.signals[name] ?? 0);
+        r.exitCode = signalExitCode(osConstants.signals[name] ?? 0);
       }
       if (killReason === 'timeout') {
         r.timedOut = true;
-        r.exitCode = 124;
+        r.exitCode = TaskExit.TIMED_OUT;
         err.append(Buffer.from(`\nProcess killed after timeout of ${formatSeconds(req.timeoutMs)} seconds`));
       } else if (killReason === 'cancel') {
         r.canceled = true;

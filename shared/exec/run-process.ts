@@ -7,6 +7,7 @@ import { getLauncher, LauncherUnavailable, StartError, type ExitStatus, type Fol
 import { treeKiller } from './process-tree.js';
 import { releaseFromWatchdog, watchOverChild } from './spawn-watchdog.js';
 import type { ProcessResult, RunOptions } from './types.js';
+import { ExitCode, TaskExit, signalExitCode } from '../exit-codes.js';
 
 const DEFAULT_KILL_GRACE_MS = 2000;
 /** How long we wait for pipe EOF after the direct child exited before killing what is left. */
@@ -40,7 +41,7 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
   const argv = [...opts.argv];
   const base = (): ProcessResult => ({
     argv,
-    exitCode: 0,
+    exitCode: TaskExit.SUCCESS,
     signal: null,
     stdout: '',
     stderr: '',
@@ -60,7 +61,7 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
   });
 
   const program = argv[0];
-  if (program === undefined || program === '') return failed(127, 'command not found: (empty command)');
+  if (program === undefined || program === '') return failed(TaskExit.NOT_FOUND, 'command not found: (empty command)');
 
   let child: StartedChild | undefined;
   try {
@@ -76,10 +77,10 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
   } catch (e) {
     const code = e instanceof StartError ? e.code : (e as NodeJS.ErrnoException).code;
     // Checked only now: a stat per command is measurable on runs of many short commands.
-    if (opts.cwd !== undefined && !isDirectory(opts.cwd)) return failed(126, `working directory does not exist: ${opts.cwd}`);
-    if (code === 'ENOENT') return failed(127, `command not found: ${program}`);
-    if (code === 'EACCES') return failed(126, `permission denied: ${program}`);
-    return failed(126, `cannot run ${program}: ${code ?? (e as Error).message}`);
+    if (opts.cwd !== undefined && !isDirectory(opts.cwd)) return failed(TaskExit.CANNOT_EXECUTE, `working directory does not exist: ${opts.cwd}`);
+    if (code === 'ENOENT') return failed(TaskExit.NOT_FOUND, `command not found: ${program}`);
+    if (code === 'EACCES') return failed(TaskExit.CANNOT_EXECUTE, `permission denied: ${program}`);
+    return failed(TaskExit.CANNOT_EXECUTE, `cannot run ${program}: ${code ?? (e as Error).message}`);
   }
   const followOn = opts.then && child.follow?.(opts.then.argv, opts.then.cwd, opts.then.env ?? process.env);
   return supervise(child, opts, argv, started, base, followOn);
@@ -202,7 +203,7 @@ function supervise(
         if (followOn) result.followOn = followOn;
         resolve(result);
       } catch (error) {
-        resolve({ ...base(), exitCode: 126, spawnError: `internal error: ${(error as Error).message}` });
+        resolve({ ...base(), exitCode: TaskExit.CANNOT_EXECUTE, spawnError: `internal error: ${(error as Error).message}` });
       }
     };
 
@@ -298,10 +299,10 @@ function buildResult(result: ProcessResult, x: Outcome): ProcessResult {
   result.pid = x.pid;
   result.signal = x.signal;
   result.exitCode =
-    x.exitCode ?? (x.signal ? 128 + (osConstants.signals[x.signal] ?? 0) : 1);
+    x.exitCode ?? (x.signal ? signalExitCode(osConstants.signals[x.signal] ?? 0) : ExitCode.ERROR);
   if (x.killReason === 'timeout') {
     result.timedOut = true;
-    result.exitCode = 124;
+    result.exitCode = TaskExit.TIMED_OUT;
   } else if (x.killReason === 'cancel') {
     result.canceled = true;
     result.exitCode = cancelExitCode(x.cancelReason);

@@ -1,6 +1,6 @@
 /** Read the `nats:` section of TASKER/parallelr/agent YAML config files. */
 import { readBoundedFile } from '../input/read-bounded-file.js';
-import { NatsSetupError } from './connection.js';
+import { SetupError } from '../errors/index.js';
 
 /** The `nats:` section of one YAML file (undefined when the file has none). */
 export async function readNatsSection(path: string, required = true): Promise<unknown> {
@@ -9,7 +9,7 @@ export async function readNatsSection(path: string, required = true): Promise<un
     const { problem } = read;
     if (!required && problem.kind === 'missing') return undefined;
     const where = problem.line !== undefined ? `${path}:${problem.line}:${problem.col ?? 1}` : path;
-    throw new NatsSetupError(`${where}: ${problem.kind === 'missing' ? 'no such file' : problem.reason}`);
+    throw new SetupError(`${where}: ${problem.kind === 'missing' ? 'no such file' : problem.reason}`);
   }
   const text = read.text;
   const { parse } = await import('yaml');
@@ -17,7 +17,7 @@ export async function readNatsSection(path: string, required = true): Promise<un
   try {
     data = parse(text);
   } catch (e) {
-    throw new NatsSetupError(`${path}: ${(e as Error).message.split('\n')[0]}`);
+    throw new SetupError(`${path}: ${(e as Error).message.split('\n')[0]}`);
   }
   return (data as { nats?: unknown } | null)?.nats;
 }
@@ -32,7 +32,7 @@ export async function readNatsSections(paths: readonly string[]): Promise<{ sect
   for (const path of paths) {
     const s = await readNatsSection(path, false);
     if (s === undefined || s === null) continue;
-    if (typeof s !== 'object' || Array.isArray(s)) throw new NatsSetupError(`${path}: \`nats\` must be a mapping`);
+    if (typeof s !== 'object' || Array.isArray(s)) throw new SetupError(`${path}: \`nats\` must be a mapping`);
     merged = { ...merged, ...(s as Record<string, unknown>) };
     where = path;
   }

@@ -7,6 +7,7 @@ import { deferredExtraCa } from '../extra-ca-certs.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { DEFAULT_POOL, checkSubjectToken } from './subjects.js';
+import { SetupError } from '../errors/index.js';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 /** Default redelivery delay after a worker dies (consumer `ack_wait`), seconds. */
@@ -35,20 +36,12 @@ export interface NatsSettings {
   tls?: NatsTls;
 }
 
-/** A NATS problem that is the operator's to fix; its message is printed as is (no stack). */
-export class NatsSetupError extends Error {
-  override name = 'NatsSetupError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
 type Obj = Record<string, unknown>;
 
 /**
  * Build settings from a config `nats:` section (already parsed), the environment and CLI flags.
  * Precedence: flags > environment (`TASKER_NATS_URL`, `TASKER_NATS_POOL`, `TASKER_NATS_ACK_WAIT`)
- * > config > defaults. Throws NatsSetupError naming the key for a bad value.
+ * > config > defaults. Throws SetupError naming the key for a bad value.
  */
 export function natsSettingsFrom(
   section: unknown,
@@ -57,27 +50,27 @@ export function natsSettingsFrom(
   where = 'config',
 ): NatsSettings {
   if (section !== undefined && section !== null && (typeof section !== 'object' || Array.isArray(section))) {
-    throw new NatsSetupError(`${where}: \`nats\` must be a mapping`);
+    throw new SetupError(`${where}: \`nats\` must be a mapping`);
   }
   const s = (section ?? {}) as Obj;
   const known = new Set(['url', 'pool', 'ack_wait', 'user', 'pass', 'token', 'nkey_seed_file', 'tls']);
   for (const k of Object.keys(s)) {
-    if (!known.has(k)) throw new NatsSetupError(`${where}: unknown key \`nats.${k}\` (known: ${[...known].join(', ')})`);
+    if (!known.has(k)) throw new SetupError(`${where}: unknown key \`nats.${k}\` (known: ${[...known].join(', ')})`);
   }
   const str = (key: string): string | undefined => {
     const v = s[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string' || v === '') throw new NatsSetupError(`${where}: \`nats.${key}\` must be a non-empty string`);
+    if (typeof v !== 'string' || v === '') throw new SetupError(`${where}: \`nats.${key}\` must be a non-empty string`);
     return v;
   };
   const url = flags.url ?? nonEmpty(env.TASKER_NATS_URL) ?? str('url') ?? DEFAULT_NATS_URL;
   const servers = url.split(',').map((u) => u.trim()).filter(Boolean);
-  if (!servers.length) throw new NatsSetupError(`NATS URL is empty`);
+  if (!servers.length) throw new SetupError(`NATS URL is empty`);
   const pool = flags.pool ?? nonEmpty(env.TASKER_NATS_POOL) ?? str('pool') ?? DEFAULT_POOL;
   try {
     checkSubjectToken('NATS pool name', pool);
   } catch (e) {
-    throw new NatsSetupError((e as Error).message);
+    throw new SetupError((e as Error).message);
   }
   let ackWaitSec = flags.ackWaitSec;
   if (ackWaitSec === undefined && nonEmpty(env.TASKER_NATS_ACK_WAIT) !== undefined) {
@@ -97,20 +90,20 @@ export function natsSettingsFrom(
   if (token !== undefined) auth.token = token;
   if (nkey !== undefined) auth.nkeySeedFile = nkey;
   if ((user === undefined) !== (pass === undefined)) {
-    throw new NatsSetupError(`${where}: \`nats.user\` and \`nats.pass\` go together`);
+    throw new SetupError(`${where}: \`nats.user\` and \`nats.pass\` go together`);
   }
   if (Object.keys(auth).length) settings.auth = auth;
   if (s.tls !== undefined && s.tls !== null) {
-    if (typeof s.tls !== 'object' || Array.isArray(s.tls)) throw new NatsSetupError(`${where}: \`nats.tls\` must be a mapping with ca, cert, key`);
+    if (typeof s.tls !== 'object' || Array.isArray(s.tls)) throw new SetupError(`${where}: \`nats.tls\` must be a mapping with ca, cert, key`);
     const t = s.tls as Obj;
     const tls: NatsTls = {};
     for (const k of Object.keys(t)) {
-      if (k !== 'ca' && k !== 'cert' && k !== 'key') throw new NatsSetupError(`${where}: unknown key \`nats.tls.${k}\` (known: ca, cert, key)`);
-      if (typeof t[k] !== 'string') throw new NatsSetupError(`${where}: \`nats.tls.${k}\` must be a file path`);
+      if (k !== 'ca' && k !== 'cert' && k !== 'key') throw new SetupError(`${where}: unknown key \`nats.tls.${k}\` (known: ca, cert, key)`);
+      if (typeof t[k] !== 'string') throw new SetupError(`${where}: \`nats.tls.${k}\` must be a file path`);
       tls[k] = t[k] as string;
     }
     if ((tls.cert === undefined) !== (tls.key === undefined)) {
-      throw new NatsSetupError(`${where}: \`nats.tls.cert\` and \`nats.tls.key\` go together`);
+      throw new SetupError(`${where}: \`nats.tls.cert\` and \`nats.tls.key\` go together`);
     }
     settings.tls = tls;
   }
@@ -121,7 +114,7 @@ export function natsSettingsFrom(
 export function parseAckWait(text: string, where: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 1 || n > 86400) {
-    throw new NatsSetupError(`${where} must be a number of seconds from 1 to 86400, got \`${text}\``);
+    throw new SetupError(`${where} must be a number of seconds from 1 to 86400, got \`${text}\``);
   }
   return n;
 }
@@ -141,7 +134,7 @@ export interface ConnectOptions {
 
 /**
  * Connect, reconnecting forever after the first success (a restarted nats-server is picked up
- * again). Throws NatsSetupError naming the URL when the server cannot be reached or refuses us.
+ * again). Throws SetupError naming the URL when the server cannot be reached or refuses us.
  */
 export async function connectNats(opts: ConnectOptions): Promise<NatsConnection> {
   const servers = Array.isArray(opts.servers) ? opts.servers : opts.servers.split(',');
@@ -167,7 +160,7 @@ export async function connectNats(opts: ConnectOptions): Promise<NatsConnection>
     try {
       seed = new TextEncoder().encode(readFileSync(auth.nkeySeedFile, 'utf8').trim());
     } catch (e) {
-      throw new NatsSetupError(`cannot read nkey seed file ${auth.nkeySeedFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new SetupError(`cannot read nkey seed file ${auth.nkeySeedFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     options.authenticator = nats.nkeyAuthenticator(seed);
   }
@@ -199,7 +192,7 @@ export async function connectNats(opts: ConnectOptions): Promise<NatsConnection>
       error = e;
     }
   }
-  throw new NatsSetupError(describeConnectError(error, where), { cause: error });
+  throw new SetupError(describeConnectError(error, where), { cause: error });
 }
 
 function isCertificateError(e: unknown): boolean {
@@ -218,7 +211,7 @@ function describeConnectError(e: unknown, where: string): string {
   return `cannot reach NATS at ${where}: ${msg}`;
 }
 
-/** The JetStream manager, or NatsSetupError when the server runs without JetStream. */
+/** The JetStream manager, or SetupError when the server runs without JetStream. */
 export async function jetStreamManagerOf(nc: NatsConnection, where: string): Promise<JetStreamManager> {
   const { jetstreamManager } = await import('@nats-io/jetstream');
   try {
@@ -226,11 +219,11 @@ export async function jetStreamManagerOf(nc: NatsConnection, where: string): Pro
   } catch (e) {
     const err = e as Error;
     if (err.name === 'JetStreamNotEnabled' || /jetstream.*not enabled|no responders/i.test(err.message)) {
-      throw new NatsSetupError(
+      throw new SetupError(
         `JetStream is not enabled on the NATS server at ${where}: start nats-server with -js (or a \`jetstream {}\` block in its config)`,
         { cause: e },
       );
     }
-    throw new NatsSetupError(`JetStream at ${where} did not answer: ${err.message}`, { cause: e });
+    throw new SetupError(`JetStream at ${where} did not answer: ${err.message}`, { cause: e });
   }
 }

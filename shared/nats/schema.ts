@@ -3,7 +3,6 @@
  * through `parseJob` / `parseResult`: a malformed message gives an error naming the field, never a
  * throw.
  */
-import type { AttemptMessage } from './attempt.js';
 import { isSubjectToken } from './subjects.js';
 
 export const JOB_VERSION = 1;
@@ -235,4 +234,18 @@ export function encodeMessage(m: JobMessage | ResultMessage | StartedMessage | A
 /** The last `n` characters of `text`. */
 export function tail(text: string, n: number): string {
   return text.length > n ? text.slice(text.length - n) : text;
+}
+
+/** What an agent stores on a job's results subject before it runs the job (shared/nats/attempt.ts). */
+export interface AttemptMessage {
+  type: 'attempt';
+  v: typeof JOB_VERSION;
+  run_id: string;
+  seq: number;
+  agent: string;
+  /** The worker process's unique id: its `tasker.holds.<instance>` subject answers for it. */
+  instance: string;
+  delivery: number;
+  start_time: string;
+  earlier_runs: EarlierRun[];
 }

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, ConnectConfig } from 'ssh2';
 import { hostKeyAlgorithms, knownHostsName, lookupHostKeys, parseKnownHosts } from './known-hosts.js';
+import { ConnectError } from '../errors/index.js';
 
 /** Where and how to reach an SSH server. */
 export interface SshTarget {
@@ -21,14 +22,6 @@ export interface SshTarget {
   agentSocket?: string;
   /** Connect/handshake timeout, default 10 s. */
   readyTimeoutMs?: number;
-}
-
-/** An SSH failure with a message naming the target and what went wrong. */
-export class SshError extends Error {
-  override name = 'SshError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 export function describeTarget(t: SshTarget): string {
@@ -54,11 +47,11 @@ export async function connectSsh(target: SshTarget, env: NodeJS.ProcessEnv = pro
   try {
     knownText = await readFile(knownHostsPath, 'utf8');
   } catch (err) {
-    throw new SshError(`${where}: cannot read known_hosts ${knownHostsPath}: ${(err as Error).message}`);
+    throw new ConnectError(`${where}: cannot read known_hosts ${knownHostsPath}: ${(err as Error).message}`);
   }
   const { keys, revoked } = lookupHostKeys(parseKnownHosts(knownText), target.host, port);
   if (keys.length === 0) {
-    throw new SshError(
+    throw new ConnectError(
       `${where}: host ${knownHostsName(target.host, port)} is not in ${knownHostsPath}; add its key ` +
         `(e.g. ssh-keyscan -p ${port} ${target.host} >> ${knownHostsPath}, after checking the fingerprint)`,
     );
@@ -71,12 +64,12 @@ export async function connectSsh(target: SshTarget, env: NodeJS.ProcessEnv = pro
     try {
       privateKey = await readFile(identity);
     } catch (err) {
-      if (target.identity) throw new SshError(`${where}: cannot read identity ${identity}: ${(err as Error).message}`);
+      if (target.identity) throw new ConnectError(`${where}: cannot read identity ${identity}: ${(err as Error).message}`);
     }
   }
   const agent = target.agentSocket ?? env.SSH_AUTH_SOCK;
   if (!privateKey && !agent) {
-    throw new SshError(`${where}: no identity file (~/.ssh/id_ed25519, id_ecdsa, id_rsa) and no ssh-agent ($SSH_AUTH_SOCK)`);
+    throw new ConnectError(`${where}: no identity file (~/.ssh/id_ed25519, id_ecdsa, id_rsa) and no ssh-agent ($SSH_AUTH_SOCK)`);
   }
 
   const sock = netConnect({ host: target.host, port, noDelay: true });
@@ -85,7 +78,7 @@ export async function connectSsh(target: SshTarget, env: NodeJS.ProcessEnv = pro
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new SshError(`${where}: TCP connect timed out after ${readyTimeout / 1000} s`));
+      reject(new ConnectError(`${where}: TCP connect timed out after ${readyTimeout / 1000} s`));
     }, readyTimeout);
     sock.once('connect', () => {
       clearTimeout(timer);
@@ -93,7 +86,7 @@ export async function connectSsh(target: SshTarget, env: NodeJS.ProcessEnv = pro
     });
     sock.once('error', (err) => {
       clearTimeout(timer);
-      reject(new SshError(`${where}: cannot connect: ${err.message}`, { cause: err }));
+      reject(new ConnectError(`${where}: cannot connect: ${err.message}`, { cause: err }));
     });
   });
 
@@ -122,7 +115,7 @@ export async function connectSsh(target: SshTarget, env: NodeJS.ProcessEnv = pro
     const onError = (err: Error & { level?: string }) => {
       sock.destroy();
       const why = hostKeyProblem ?? (err.level === 'client-authentication' ? `${where}: authentication failed (key/agent refused)` : `${where}: ${err.message}`);
-      reject(new SshError(why, { cause: err }));
+      reject(new ConnectError(why, { cause: err }));
     };
     client.once('error', onError);
     client.once('ready', () => {

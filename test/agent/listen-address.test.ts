@@ -1,5 +1,6 @@
 import test from 'ava';
-import { ListenAddressError, parseListenAddress, type ListenAddress } from '../../agent/server/listen-address.js';
+import { parseListenAddress, type ListenAddress } from '../../agent/server/listen-address.js';
+import { ConfigError } from '../../shared/errors/index.js';
 
 const parses = test.macro((t, text: string, expected: ListenAddress) => {
   t.deepEqual(parseListenAddress(text, '--listen', '/srv'), expected);
@@ -12,7 +13,7 @@ test('unix:///run/a.sock (grpc-js form)', parses, 'unix:///run/a.sock', { kind: 
 test('unix:relative is taken from the working directory', parses, 'unix:run/a.sock', { kind: 'unix', path: '/srv/run/a.sock', bind: 'unix:/srv/run/a.sock' });
 
 const refuses = test.macro((t, text: string, message: string) => {
-  const err = t.throws(() => parseListenAddress(text, 'agent.listen in a.yaml'), { instanceOf: ListenAddressError });
+  const err = t.throws(() => parseListenAddress(text, 'agent.listen in a.yaml'), { instanceOf: ConfigError });
   t.is(err?.message, message);
 });
 const FORMS = 'HOST:PORT (e.g. 127.0.0.1:50051, [::1]:50051) or unix:PATH (e.g. unix:/run/tasker-agent/agent.sock)';

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
+import type { RunResult } from '../../controller/run/index.js';
 import { spawnTasker, type CliRun } from './run-cli.js';
 
 /** One plain task in task-file syntax. */
@@ -9,12 +10,8 @@ export function task(id: number, command: string, args: string, extra = ''): str
   return `task=${id}\nhostname=localhost\nexec=local\ncommand=${command}\narguments=${args}\n${extra}\n`;
 }
 
-/** The parts of the --output-json result these tests read. */
-export interface RunJson {
-  workflow_metadata: { exit_code: number };
-  execution_summary: { execution_path: number[] };
-  task_results: Record<string, { exit_code: number; stdout: string; timed_out: boolean }>;
-}
+/** The --output-json document (the type the engine writes). */
+export type RunJson = RunResult;
 
 /**
  * Runs `n` tasks that each append "start i" then "end i" to `dir/trace` (`tasker -r`, with

@@ -3,6 +3,7 @@
  * every path runs (locally, through an agent, over ssh, inside a block) with the same answers.
  */
 import type { ExecutionContext } from 'ava';
+import type { RunResult } from '../../controller/run/index.js';
 import { join } from 'node:path';
 import { FIXTURE_BIN } from './run-cli.js';
 
@@ -47,10 +48,8 @@ export function wholeOutputFile(head: string, command = EMIT_OUTPUT): string {
   ].join('\n');
 }
 
-export interface RunJson {
-  execution_summary: { execution_path: number[] };
-  task_results: Record<string, { success: boolean; stdout: string; exit_code: number }>;
-}
+/** The --output-json document (the type the engine writes). */
+export type RunJson = RunResult;
 
 /** Every check decided as expected, the routing went the right way, and `@0_stdout@` kept its first 100 KiB. */
 export function assertWholeOutput(t: ExecutionContext, json: RunJson, keyOf: (id: number) => string = String): void {

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNatsServer } from '../helpers/nats-server.js';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
-import { connectNats, natsSettingsFrom, NatsSetupError, DEFAULT_NATS_URL } from '../../shared/nats/connection.js';
+import { connectNats, natsSettingsFrom, DEFAULT_NATS_URL } from '../../shared/nats/connection.js';
 import { makeTaskFiles, readResults, recordingIo, startWorker, WORKER_MAIN, ROOT } from './fleet.js';
+import { SetupError } from '../../shared/errors/index.js';
 
 const NO_STACK = /\n\s+at /;
 
@@ -25,7 +26,7 @@ test('settings: flags beat the environment, which beats the config file; default
 });
 
 const badSettings = test.macro((t, section: unknown, env: NodeJS.ProcessEnv, message: string) => {
-  const e = t.throws(() => natsSettingsFrom(section, env, {}, 'ctl.yaml'), { instanceOf: NatsSetupError });
+  const e = t.throws(() => natsSettingsFrom(section, env, {}, 'ctl.yaml'), { instanceOf: SetupError });
   t.is(e?.message, message);
 });
 test('settings: unknown key', badSettings, { urls: 'x' }, {}, 'ctl.yaml: unknown key `nats.urls` (known: url, pool, ack_wait, user, pass, token, nkey_seed_file, tls)');
@@ -103,7 +104,7 @@ test('token and nkey authentication', async (t) => {
     const nc = await connectNats({ servers: tokenServer.url, auth: { token: 'tok-123' } });
     t.false(nc.isClosed());
     await nc.close();
-    await t.throwsAsync(connectNats({ servers: tokenServer.url, auth: { token: 'nope' } }), { instanceOf: NatsSetupError, message: /refused our credentials/ });
+    await t.throwsAsync(connectNats({ servers: tokenServer.url, auth: { token: 'nope' } }), { instanceOf: SetupError, message: /refused our credentials/ });
   } finally {
     await tokenServer.dispose();
   }
@@ -121,7 +122,7 @@ test('token and nkey authentication', async (t) => {
     t.false(nc.isClosed());
     await nc.close();
     await t.throwsAsync(connectNats({ servers: nkeyServer.url, auth: { nkeySeedFile: join(dir, 'missing.nk') } }), {
-      instanceOf: NatsSetupError,
+      instanceOf: SetupError,
       message: `cannot read nkey seed file ${join(dir, 'missing.nk')}: ENOENT`,
     });
   } finally {
@@ -142,7 +143,7 @@ test('TLS: the CA from config verifies the server', async (t) => {
     const nc = await connectNats({ servers: settings.servers, tls: settings.tls });
     t.false(nc.isClosed());
     await nc.close();
-    const e = await t.throwsAsync(connectNats({ servers: `tls://127.0.0.1:${server.port}`, tls: {} }), { instanceOf: NatsSetupError });
+    const e = await t.throwsAsync(connectNats({ servers: `tls://127.0.0.1:${server.port}`, tls: {} }), { instanceOf: SetupError });
     t.regex(e!.message, /^(TLS handshake with NATS at tls:\/\/127\.0\.0\.1:\d+ failed|cannot reach NATS at tls:\/\/127\.0\.0\.1:\d+): .*certificate/i);
   } finally {
     await server.dispose();

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FIXTURE_BIN, processesWith, spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import type { RunResult } from '../../../controller/run/index.js';
 
 const FAIL_UNTIL = join(FIXTURE_BIN, 'fail-until');
 
@@ -20,12 +21,8 @@ interface Attempt {
   duration_seconds: number;
   delay_before_seconds?: number;
 }
-interface RunJson {
-  workflow_metadata: { status: string; exit_code: number };
-  execution_summary: { execution_path: number[]; loop_iterations: string[]; failure_info?: { task_id: number } };
-  task_results: Record<string, { exit_code: number; success: boolean; stdout: string; timed_out: boolean; attempts?: Attempt[] }>;
-  warnings: string[];
-}
+/** The --output-json document. */
+type RunJson = RunResult;
 
 /** A local task running `fail-until STATE N [HANG]`, plus extra lines. */
 function flaky(id: number, state: string, n: number, ...extra: string[]): string {

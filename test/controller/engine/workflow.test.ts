@@ -2,12 +2,10 @@ import test from 'ava';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import type { RunResult } from '../../../controller/run/index.js';
 
-interface RunJson {
-  workflow_metadata: { status: string; exit_code: number };
-  execution_summary: { execution_path: number[]; loop_iterations: string[]; final_task: number };
-  task_results: Record<string, { stdout: string; exit_code: number; success: boolean }>;
-}
+/** The --output-json document. */
+type RunJson = RunResult;
 
 /** The seed README's workflow, run twice: toggle_exit.sh alternates, so both paths of the picture run. */
 test('seed workflow takes the TRUE path (tasks 4-5, return 0) and then the FALSE path (tasks 6-7, return 1)', async (t) => {

@@ -1,0 +1,26 @@
+/**
+ * What controller/cli/executors.ts needs of a run to place its tasks and create their executors
+ * (kept apart from types.ts, which names the executors' type: no import cycle).
+ */
+import type { CliIo } from '../../shared/cli-io.js';
+import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import type { Workflow } from '../../shared/taskfile/model.js';
+import type { TaskerArgs } from '../cli/tasker-args.js';
+import type { ExecTypes } from './exec-types.js';
+
+/** The config file of a run (empty data when there is none). */
+export interface RunConfig {
+  path?: string;
+  data: Record<string, unknown>;
+  positionOf?: (p: readonly (string | number)[]) => { line: number; col: number } | undefined;
+}
+
+export interface ExecutorSetup {
+  args: TaskerArgs;
+  io: CliIo;
+  workflow: Workflow;
+  registry: ExecTypeRegistry;
+  config: RunConfig;
+  secrets: string[];
+  taskExecType: ExecTypes['ofTask'];
+}

@@ -1,0 +1,73 @@
+/**
+ * The error model (STYLE.md "Errors"): one small flat set of coded errors for the controller, the
+ * agent and shared code. Each sets `name`, keeps `cause`, and carries a stable `code` plus the
+ * structured fields its catcher needs. Messages are for the operator and are printed without a stack.
+ */
+
+export type ErrorCode = 'USAGE' | 'CONFIG' | 'INPUT' | 'SETUP' | 'CONNECT' | 'BUSY' | 'ABORTED';
+
+export interface ErrorOptions {
+  cause?: unknown;
+}
+
+/** The base of every coded error: catch it to tell an operator's problem from a defect. */
+export abstract class TaskerError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A bad command line: the CLI prints the message with its usage line and exits 2. */
+export class UsageError extends TaskerError {
+  override name = 'UsageError';
+  readonly code = 'USAGE';
+}
+
+/** Configuration a program must refuse to start with (a listen address, a socket path, a config value); exits 2. */
+export class ConfigError extends TaskerError {
+  override name = 'ConfigError';
+  readonly code = 'CONFIG';
+}
+
+/** Inputs that cannot be used (files, confirmations); `exitCode` when it is not the program's generic failure. */
+export class InputError extends TaskerError {
+  override name = 'InputError';
+  readonly code = 'INPUT';
+  constructor(
+    message: string,
+    readonly exitCode?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A setup step the operator asked for failed: certificates, an install, a NATS stream or consumer. */
+export class SetupError extends TaskerError {
+  override name = 'SetupError';
+  readonly code = 'SETUP';
+}
+
+/** A connection could not be made or was lost; `target` names the host or agent when known. */
+export class ConnectError extends TaskerError {
+  override name = 'ConnectError';
+  readonly code = 'CONNECT';
+  readonly target?: string;
+  constructor(message: string, options?: ErrorOptions & { target?: string }) {
+    super(message, options);
+    this.target = options?.target;
+  }
+}
+
+/** No capacity now (every slot and queue place taken); the caller may try again later. */
+export class BusyError extends TaskerError {
+  override name = 'BusyError';
+  readonly code = 'BUSY';
+}
+
+/** A wait ended because the work it waited for went away (a cancelled call, a draining server). */
+export class AbortedError extends TaskerError {
+  override name = 'AbortedError';
+  readonly code = 'ABORTED';
+}
