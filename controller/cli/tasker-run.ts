@@ -19,8 +19,8 @@ import { logHostRecap, unreachableHostsOf } from './host-recap-log.js';
 import { tallyHosts } from '../engine/host-recap.js';
 import { VariableStore } from '../engine/variables.js';
 import type { Setup } from './tasker-main.js';
-import { createRunExecutors } from './executors.js';
-import type { RunExecutors } from './executors.js';
+import { createRunExecutors } from '../executors/index.js';
+import type { RunExecutors } from '../executors/index.js';
 
 export interface RunMode {
   /** Validation failed in this phase: record it and exit. */

@@ -7,10 +7,10 @@ import type { ProcessResult, StartedAhead } from '../../shared/exec/types.js';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { Finished__Output } from '../../shared/proto/generated/tasker/agent/v1/Finished.js';
 import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/InfoResponse.js';
-import { describeAgent, openAgentConnection, type AgentConnection } from './agent-connection.js';
-import { GrpcCallError, Status, statusName, type StreamingCall } from './grpc-client.js';
-import type { AgentSpec } from './agent-spec.js';
-import { AgentSession } from './agent-session.js';
+import { describeAgent, openAgentConnection, type AgentConnection } from '../agents/agent-connection.js';
+import { GrpcCallError, Status, statusName, type StreamingCall } from '../agents/grpc-client.js';
+import type { AgentSpec } from '../agents/agent-spec.js';
+import { AgentSession } from '../agents/agent-session.js';
 
 /** Exit code of a task whose agent could not be reached, refused it, or was lost mid-task. */
 export const AGENT_LOST_EXIT_CODE = 255;
