@@ -1,7 +1,8 @@
 /** Running one task's command (no routing): its request, its live output, its retries and its stored result. */
-import type { ExecRequest, ProcessResult } from '../../shared/exec/index.js';
+import type { ExecRequest, ProcessResult, TaskExecutor } from '../../shared/exec/index.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import { retryPolicyOf, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
+import { startAheadOf, type AheadTask, type StartedAhead } from '../executors/start-ahead.js';
 import type { EngineRun } from './engine-run.js';
 import { describePlace } from './host-recap.js';
 import { LineSplitter } from './line-splitter.js';
@@ -34,8 +35,8 @@ export function runCommand(run: EngineRun, task: Task, key: string, signal: Abor
 async function runAttempt(run: EngineRun, task: Task, key: string, signal: AbortSignal | undefined, o: CommandOptions, attempt?: Attempt & { form?: AttemptForm }): Promise<TaskResult> {
   const { log, opts } = run;
   const label = attemptLabel(key, attempt, attempt?.form);
-  const prestarted = run.ahead.take(key);
-  const { hostname, command, execName, execType, args, shown, timeoutSec } = prestarted?.prepared ?? prepareTask(run, task, key, o.capTimeoutSec);
+  const taken = run.ahead.take(key);
+  const { hostname, command, execName, execType, args, shown, timeoutSec } = taken?.prepared ?? prepareTask(run, task, key, o.capTimeoutSec);
   const started = Date.now();
   if (!execType) {
     log.error(`Task ${label}: exec type '${execName}' is not configured`);
@@ -47,30 +48,39 @@ async function runAttempt(run: EngineRun, task: Task, key: string, signal: Abort
   const out = new LineSplitter((lines) => emitLines(run, label, 'STDOUT', lines, echo));
   const err = new LineSplitter((lines) => emitLines(run, label, 'STDERR', lines, echo));
   const executor = opts.executorFor(task, execType);
-  // Keep the executor's pipeline full: the tasks after the last one already started ahead.
-  const planned = o.startAhead ? planStartAhead(run, task, executor, executor.pipelineDepth ?? 0) : [];
   const request: ExecRequest = {
     runId: opts.runId, taskId: label, execType, hostname, command, arguments: args,
     timeoutMs: timeoutSec * 1000, signal,
     onStdout: (c) => out.push(c), onStderr: (c) => err.push(c),
-    prestarted: prestarted?.handle,
-    then: planned.map((t) => ({ taskId: firstRunLabel(t.key, retryPolicyOf(t.task)), execType: t.prepared.execType!, hostname: t.prepared.hostname, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 })),
-    after: run.ahead.last?.handle,
   };
   let result: ProcessResult;
   try {
-    result = await executor.execute(request);
+    result = await executeStartingAhead(run, task, executor, request, o.startAhead === true, taken?.handle);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     result = { argv: [], exitCode: 255, signal: null, stdout: '', stderr: `${message}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: Date.now() - started, truncated: false };
   }
-  run.ahead.accept(result.ahead, planned);
   out.end();
   err.end();
   if (result.spawnError) log.error(`Task ${label}: ${result.spawnError}`);
   if (result.timedOut) log.error(`Task ${label}: timed out after ${timeoutSec} s: ${shown}`);
   log.info(`Task ${label}: Exit code: ${result.exitCode}`);
   return recordResult(run, task, key, result, { hostname, shown, label, ranOn });
+}
+
+/**
+ * The request through the executor's start-ahead seam when it has one: the task taken from the
+ * tasks started ahead, and (`plan`) the tasks after the last one started ahead, to keep the
+ * executor's pipeline full.
+ */
+async function executeStartingAhead(run: EngineRun, task: Task, executor: TaskExecutor, request: ExecRequest, plan: boolean, taken: StartedAhead | undefined): Promise<ProcessResult> {
+  const seam = startAheadOf(executor);
+  if (!seam) return executor.execute(request);
+  const planned = plan ? planStartAhead(run, task, executor, seam.depth) : [];
+  const next = planned.map((t): AheadTask => ({ taskId: firstRunLabel(t.key, retryPolicyOf(t.task)), execType: t.prepared.execType!, hostname: t.prepared.hostname, command: t.prepared.command, arguments: t.prepared.args, timeoutMs: t.prepared.timeoutSec * 1000 }));
+  const r = await seam.execute(request, { next, after: run.ahead.last?.handle, taken });
+  run.ahead.accept(r.started, planned);
+  return r.result;
 }
 
 /** Output lines go to the log file in full; the console echo stops after a budget per task run. */
