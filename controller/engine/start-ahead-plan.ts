@@ -1,13 +1,13 @@
 /**
  * Which tasks may start ahead of the running one. The next tasks of a plain sequence are started
  * by the executor the moment the one before exits with status 0 (locally the launcher starts the
- * next one; an agent gets the next two as pipelined Executes), so tasker's own work between two
+ * next one; an agent gets the next two as Executes sent ahead), so tasker's own work between two
  * tasks (recording, routing, preparing) runs while the next program already runs. Only where that
  * start is certain: the task before routes on its exit status alone (no next/success/failure/
  * return/sleep), so status 0 means `on_success` or the next task; that task is a plain top-level
  * command without a condition or loop whose fields use no variables (nothing an earlier task
- * produces can change it), on the same executor. A program we kill never gets a follower, and one
- * that fails does not either.
+ * produces can change it), on the same executor. Nothing starts ahead after a program we kill,
+ * nor after one that fails.
  */
 import type { TaskExecutor } from '../../shared/exec/index.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';

@@ -57,8 +57,8 @@ export function createAgentExecutor(spec: AgentSpec, options: AgentExecutorOptio
 
 class GrpcAgentExecutor implements AgentExecutor {
   readonly name: string;
-  /** Whether the agent said (Info, at probe) that it understands pipelined Executes. */
-  private pipelining = false;
+  /** Whether the agent said (Info, at probe) that it understands Executes sent ahead (`after_call`). */
+  private startsAhead = false;
   /** Whether the agent said (Info, at probe) that it has the Session method, and we use it. */
   private useSession = false;
   /** The Session of each connection (a reopened connection gets a new one). */
@@ -115,8 +115,8 @@ class GrpcAgentExecutor implements AgentExecutor {
     }
     // Tasks ahead only for an agent that understands them (an older one would ignore `after_call`
     // and start them at once): the agent then starts tasks back to back while we record the one before.
-    this.pipelining = info.features.includes('after_call');
-    this.startAhead.depth = this.pipelining ? 2 : 0;
+    this.startsAhead = info.features.includes('after_call');
+    this.startAhead.depth = this.startsAhead ? 2 : 0;
     this.useSession = info.features.includes('session') && this.options.session !== false;
     return info;
   }
@@ -180,23 +180,23 @@ class GrpcAgentExecutor implements AgentExecutor {
   }
 
   /**
-   * Sends `ahead.next` as pipelined Executes, each after the one before: the first after
+   * Sends `ahead.next` as Executes sent ahead (`after_call`), each after the one before: the first after
    * `ahead.after` when that is ours, else after `current` (the task being run). A call sent ahead
    * may wait for all before it, so its deadline is theirs plus its own timeout.
    */
   private sendAhead(conn: AgentConnection, current: { callId: string; deadline: number }, req: ExecRequest, ahead: StartAheadRequest): ExecuteSentAhead[] {
     const sent: ExecuteSentAhead[] = [];
-    if (!this.pipelining) return sent;
+    if (!this.startsAhead) return sent;
     const after = ahead.after;
     if (after && !(after instanceof ExecuteSentAhead && after.owner === this && after.conn === conn)) return sent;
     let before = after ?? current;
     const captureLimit = req.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
-    for (const then of ahead.next) {
-      const ids = { callId: this.nextCallId(), afterCall: before.callId, captureLimit, deadline: this.deadlineAfter(before.deadline - this.marginMs, then.timeoutMs) };
-      const call = this.openExecute(conn, { ...then, runId: req.runId }, ids);
-      const pipelined = new ExecuteSentAhead(this, conn, ids.callId, ids.deadline, captureLimit, call);
-      sent.push(pipelined);
-      before = pipelined;
+    for (const task of ahead.next) {
+      const ids = { callId: this.nextCallId(), afterCall: before.callId, captureLimit, deadline: this.deadlineAfter(before.deadline - this.marginMs, task.timeoutMs) };
+      const call = this.openExecute(conn, { ...task, runId: req.runId }, ids);
+      const sentAhead = new ExecuteSentAhead(this, conn, ids.callId, ids.deadline, captureLimit, call);
+      sent.push(sentAhead);
+      before = sentAhead;
     }
     return sent;
   }

@@ -32,7 +32,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions): StartAheadExecu
     if (built.error) {
       return { result: { argv: [], exitCode: 2, signal: null, stdout: '', stderr: `${built.error}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: 0, truncated: false, spawnError: built.error }, started: [] };
     }
-    // The launcher follows a started program only: one task ahead, after this one.
+    // The launcher starts ahead after a started program only: one task, after this one.
     const next = ahead?.next[0] && !ahead.after ? argvFor(ahead.next[0]) : undefined;
     const r = await runProcessStartingAhead({
       argv: built.argv, cwd: opts.cwd, env: opts.env, timeoutMs: req.timeoutMs, signal: req.signal,

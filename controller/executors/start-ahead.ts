@@ -1,8 +1,8 @@
 /**
  * Start ahead: the one seam through which an executor starts the next tasks of a plain sequence
  * while the current one runs, each the moment the one before exits with status 0 on its own
- * (locally the launcher starts the next program; an agent gets the next two as pipelined
- * Executes). tasker's own work between two tasks (recording, routing, preparing) then runs while
+ * (locally the launcher starts the next program; an agent gets the next two as Executes
+ * sent ahead). tasker's own work between two tasks (recording, routing, preparing) then runs while
  * the next program already runs. The engine decides which tasks may start ahead
  * (engine/start-ahead-plan.ts) and keeps their handles (engine/start-ahead-queue.ts); an executor
  * that offers `startAhead` decides how. The common ExecRequest/ProcessResult know nothing of it.

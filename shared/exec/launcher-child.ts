@@ -58,7 +58,7 @@ export interface StartedChild {
 /**
  * A program the launcher starts by itself the moment its predecessor exits with status 0: the
  * engine's way to take its own turnaround off the path between two tasks of a plain sequence.
- * The launcher decides only on that exit status; a predecessor Node kills never gets a follower,
+ * The launcher decides only on that exit status; nothing starts ahead after a predecessor Node kills,
  * because {@link cancel} is called before the kill and the launcher reads it first.
  */
 export interface AheadProcess {

@@ -11,8 +11,8 @@ import { encodeEnv, encodeSpawn, errnoName, frame, PROTOCOL_VERSION, signalName 
 
 /**
  * Client of `tasker-launch` (native/tasker-launch.c), a small fork server. Node's own spawn forks
- * the whole Node process (~2 ms here); the launcher forks a process of a few hundred KB, so a
- * sequential run of short commands costs about what bash pays. The launcher only starts,
+ * the whole Node process; the launcher forks a process of a few hundred KB, so a sequential run
+ * of short commands costs about what bash pays (figures: docs/performance.md). The launcher only starts,
  * relays and reaps; timeouts, kills and capture stay in the runner.
  *
  * Availability: `TASKER_LAUNCHER=off` disables it; `TASKER_LAUNCHER=/path` names the binary;

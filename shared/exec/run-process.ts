@@ -218,7 +218,7 @@ function supervise(
       if (killReason || exited) return;
       killReason = reason;
       // Before the kill, so the launcher reads the cancels before it sees the exit (this run's
-      // own `ahead.next` and any program started ahead after it since, by an agent's pipelined Execute).
+      // own `ahead.next` and any program started ahead after it since, by an agent's Execute sent ahead).
       aheadStarted = child.stopStartingAhead?.();
       child.kill('SIGTERM');
       later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => child.kill('SIGKILL'));
