@@ -5,4 +5,4 @@
  * are loaded on demand (through controller/agents and controller/ssh), never from this index.
  */
 export { createLocalExecutor, type LocalExecutorOptions } from './local-executor.js';
-export { createRunExecutors, type RunExecutors } from './run-executors.js';
+export { createRunExecutors, type ExecutorSetup, type RunExecutors } from './run-executors.js';
