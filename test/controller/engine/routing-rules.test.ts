@@ -128,12 +128,14 @@ for (const c of cases) {
     t.deepEqual(errors.map((d) => d.message), [], c.file);
     const executor = new ScriptedExecutor();
     const lines: string[] = [];
+    const runLog = new RunLog({ console: { write: (s: string) => lines.push(s) }, level: 'INFO' });
     const outcome = await runWorkflow({
-      workflow, log: new RunLog({ console: { write: (s: string) => lines.push(s) }, level: 'INFO' }), runId: 'r',
+      workflow, log: runLog, runId: 'r',
       defaultExecType: 'local', defaultTimeoutSec: 30, fireAndForget: c.fireAndForget,
       executorFor: () => executor, canonicalExecType: (n) => (n === 'local' ? n : undefined),
       describeCommand: (_e, _h, command, args) => `${command} ${args}`, runBlock,
     });
+    runLog.flush();
     const log = lines.join('');
     t.is(outcome.exitCode, c.expect.exit, log);
     t.deepEqual(outcome.executionPath, c.expect.path, log);
