@@ -30,7 +30,7 @@ const WARMUP = 30;
 const { runProcess } = await import(join(dist, 'shared/exec/run-process.js'));
 const { createAgentExecutor } = await import(join(dist, 'controller/agents/index.js'));
 const { createSshExecutor } = await import(join(dist, 'controller/ssh/index.js'));
-const { createLocalExecutor } = await import(join(dist, 'controller/engine/local-executor.js'));
+const { createLocalExecutor } = await import(join(dist, 'controller/executors/local-executor.js'));
 const { defaultRegistry } = await import(join(dist, 'shared/exec/exec-types.js'));
 const { initCa, issueCert } = await import(join(dist, 'agent/certs/certs.js'));
 const loadStart = loadavg();
@@ -66,19 +66,19 @@ const median = (xs) => {
 };
 
 /**
- * `n` tasks of /bin/true in a plain sequence the way `tasker -r` runs them: each execute is told
- * the next tasks (up to the executor's pipelineDepth) and takes the one started ahead for it.
+ * `n` tasks of /bin/true in a plain sequence the way `tasker -r` runs them: each goes through the
+ * executor's start-ahead seam with the next tasks (up to its depth) and takes the one started ahead for it.
  */
 const chain = (ex) => {
   const fn = async (n) => {
     const next = { taskId: '2', execType: 'local', hostname: 'localhost', command: '/bin/true', arguments: '', timeoutMs: 60_000 };
     let ahead = [];
     for (let i = 0; i < n; i++) {
-      const prestarted = ahead.shift();
-      const want = Math.min((ex.pipelineDepth ?? 0) - ahead.length, n - 1 - i - ahead.length);
-      const r = await ex.execute({ ...req('/bin/true'), prestarted, then: Array.from({ length: Math.max(0, want) }, () => next), after: ahead.at(-1) });
+      const taken = ahead.shift();
+      const want = Math.min(ex.startAhead.depth - ahead.length, n - 1 - i - ahead.length);
+      const { result: r, started } = await ex.startAhead.execute(req('/bin/true'), { taken, next: Array.from({ length: Math.max(0, want) }, () => next), after: ahead.at(-1) });
       if (r.exitCode !== 0) throw new Error(`chained /bin/true failed: ${r.stderr}`);
-      ahead.push(...(r.ahead ?? []));
+      ahead.push(...started);
     }
   };
   fn.batch = true;

@@ -1,4 +1,4 @@
-import type { StartedChild } from '../../shared/exec/launcher.js';
+import type { StartedChild } from '../../shared/exec/launcher-child.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
 
 /** InfoResponse.features: pipelined Execute (ExecuteRequest.after_call) and the Session method. */

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { formatSeconds, runProcess } from '../../shared/exec/run-process.js';
-import type { FollowOn } from '../../shared/exec/launcher.js';
+import { formatSeconds, runProcessStartingAhead } from '../../shared/exec/run-process.js';
+import type { AheadProcess } from '../../shared/exec/launcher-child.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
 import type { ExecuteEvent } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
@@ -148,7 +148,7 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
   let outcome = 'refused';
   const entry = req.call_id ? ctx.calls.add(req.run_id, req.call_id) : undefined;
   try {
-    let prestarted: FollowOn | undefined;
+    let taken: AheadProcess | undefined;
     if (req.after_call) {
       const after = await startAfter(ctx, req, built.argv, abort.signal);
       if (after !== 'now' && 'notStarted' in after) {
@@ -159,9 +159,9 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
         }
         return;
       }
-      // Its predecessor's program has exited: the follower takes over that slot.
+      // Its predecessor's program has exited: the program started ahead takes over that slot.
       if (after !== 'now') {
-        prestarted = after.followOn;
+        taken = after.ahead;
         release = ctx.limiter.take();
       }
     }
@@ -213,9 +213,8 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
         call.once('close', done);
       });
     };
-    result = await runProcess({
+    ({ result } = await runProcessStartingAhead({
       argv: built.argv,
-      prestarted,
       env: ctx.env,
       timeoutMs: req.timeout_ms || undefined,
       signal: abort.signal,
@@ -228,7 +227,7 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
       },
       onStdout: (chunk) => send({ stdout: chunk }),
       onStderr: (chunk) => send({ stderr: chunk }),
-    });
+    }, { taken }));
     if (result.timedOut) cancelReason = 'TIMED_OUT';
     outcome = result.timedOut ? 'timed-out' : result.canceled ? `canceled(${cancelReason})` : `exit ${result.exitCode}`;
     flushStarted();
@@ -272,13 +271,13 @@ function secretsToMask(values: readonly string[] | undefined): string[] {
   return values?.length ? [...values].sort((a, b) => b.length - a.length) : [];
 }
 
-/** What a pipelined call does: take over a launcher follow-on, start now, or not run (why). */
-type After = { followOn: FollowOn } | 'now' | { notStarted: string };
+/** What a pipelined call does: take over a program the launcher started ahead, start now, or not run (why). */
+type After = { ahead: AheadProcess } | 'now' | { notStarted: string };
 
 const PREDECESSOR_FAILED = { notStarted: 'its predecessor did not exit with status 0 on its own' };
 
 /**
- * A pipelined call: waits for the call it follows and decides. A launcher follow-on when that
+ * A pipelined call: waits for the call it follows and decides. Started ahead by the launcher when that
  * call's program runs under the launcher (this task starts the moment it exits with status 0,
  * without a turn of our event loop); 'now' when it ended with status 0 on its own (start the
  * ordinary way); otherwise why it does not run. Cancelling the call while it waits (or the
@@ -297,11 +296,11 @@ async function startAfter(ctx: ExecuteContext, req: ExecuteRequest__Output, argv
   try {
     const child = await Promise.race([pred.child, stopped]);
     if (child && 'notStarted' in child) return child;
-    if (child?.follow) {
-      const followOn = child.follow(argv, undefined, ctx.env ?? process.env);
-      void stopped.then(() => followOn.cancel());
+    if (child?.startAhead) {
+      const ahead = child.startAhead(argv, undefined, ctx.env ?? process.env);
+      void stopped.then(() => ahead.cancel());
       try {
-        return (await followOn.started) ? { followOn } : PREDECESSOR_FAILED;
+        return (await ahead.started) ? { ahead } : PREDECESSOR_FAILED;
       } catch (e) {
         return { notStarted: `could not be started: ${(e as Error).message}` };
       }

@@ -1,6 +1,6 @@
 import { packageVersion } from '../../shared/proto/package-info.js';
 import { describeAgent } from './agent-connection.js';
-import { createAgentExecutor, type AgentExecutor } from './agent-executor.js';
+import { createAgentExecutor, type AgentExecutor } from '../executors/agent-executor.js';
 import type { AgentSpec } from './agent-spec.js';
 
 /** One reason an agent cannot be used for this run (→ exit 21 naming the agent). */

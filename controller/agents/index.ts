@@ -13,6 +13,6 @@ export {
   type AgentExecutor,
   type AgentExecutorOptions,
   type HostCheckResult,
-} from './agent-executor.js';
+} from '../executors/agent-executor.js';
 export { checkAgents, versionsCompatible, type AgentProblem } from './check-agents.js';
 export { describeAgent, openAgentConnection, AgentConnectError, type AgentConnection } from './agent-connection.js';

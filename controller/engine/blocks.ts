@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AggregateRule, Task } from '../../shared/taskfile/model.js';
 import { subTaskRetryPolicy } from '../../shared/taskfile/retry-policy.js';
-import type { BlockContext, BlockOutcome } from './run-workflow.js';
+import type { BlockContext, BlockOutcome } from './engine-types.js';
 import type { TaskResult } from './types.js';
 import { fanOutSubTasks } from './host-fan-out.js';
 

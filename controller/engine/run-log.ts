@@ -8,8 +8,8 @@
  * and they are written while the next command starts rather than before: the engine hands the
  * launcher its request in the same synchronous stretch that logged them. Order is kept: output of
  * a command arrives in a later turn, after the flush. A kill can lose at most the lines of the turn
- * in progress. (winston costs ~100 ms to import, half of the cold-start budget; it is used by the
- * long-running services — agent, parallelr daemon — not by this per-run hot path.)
+ * in progress. (winston's import would cost a large part of the cold-start budget, see
+ * docs/performance.md; it is used by the long-running services, not by this per-run hot path.)
  */
 import { closeSync, writeSync } from 'node:fs';
 import { openPrivateFile } from '../../shared/private-files.js';

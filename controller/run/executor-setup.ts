@@ -1,5 +1,5 @@
 /**
- * What controller/cli/executors.ts needs of a run to place its tasks and create their executors
+ * What controller/executors/run-executors.ts needs of a run to place its tasks and create their executors
  * (kept apart from types.ts, which names the executors' type: no import cycle).
  */
 import type { CliIo } from '../../shared/cli-io.js';

@@ -8,8 +8,8 @@ import type { Task } from '../../shared/taskfile/model.js';
 import { findPlaceholders, substitute } from '../../shared/taskfile/variables.js';
 import { flowOrder } from '../engine/plan.js';
 import type { RunOutcome } from '../engine/types.js';
-import { createRunExecutors } from '../cli/executors.js';
-import type { RunExecutors } from '../cli/executors.js';
+import { createRunExecutors } from '../executors/index.js';
+import type { RunExecutors } from '../executors/index.js';
 import { unreachableHostsOf } from '../cli/host-recap-log.js';
 import type { PreflightFailure, PreparedRun, ValidatedRun } from './types.js';
 

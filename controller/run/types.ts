@@ -11,7 +11,7 @@ import type { TaskFileAst } from '../../shared/taskfile/ast.js';
 import type { Inventory } from '../../shared/inventory/model.js';
 import type { RunLog } from '../engine/run-log.js';
 import type { RunOutcome } from '../engine/types.js';
-import type { RunExecutors } from '../cli/executors.js';
+import type { RunExecutors } from '../executors/index.js';
 import type { TaskerArgs } from '../cli/tasker-args.js';
 import type { ExecTypes } from './exec-types.js';
 import type { RunConfig } from './executor-setup.js';

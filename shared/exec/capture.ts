@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { ChildOutput } from './launcher.js';
+import type { ChildOutput } from './launcher-child.js';
 
 /** Bytes of each stream kept in memory by default; one more spills the whole stream to a file (SPEC §2). */
 export const DEFAULT_CAPTURE_LIMIT = 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { ProcessResult, StartedAhead } from './types.js';
+import type { ProcessResult } from './types.js';
 
 /** One task execution as the engine asks for it; an executor decides where it runs. */
 export interface ExecRequest {
@@ -16,17 +16,6 @@ export interface ExecRequest {
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
   signal?: AbortSignal;
-  /**
-   * The next tasks, each to start the moment the one before it exits with status 0 on its own
-   * (see the engine's chainTarget); the first after `after`, or after this task. At most
-   * `pipelineDepth` are asked for; an executor may take fewer. The result's `ahead` holds the
-   * handles of those it took, in order.
-   */
-  then?: Pick<ExecRequest, 'taskId' | 'execType' | 'hostname' | 'command' | 'arguments' | 'timeoutMs'>[];
-  /** The last task already started ahead (by this executor): `then` continues after it. */
-  after?: StartedAhead;
-  /** This task was started ahead as an earlier task's `then` (by this executor): supervise that run when it started. */
-  prestarted?: StartedAhead;
 }
 
 /**
@@ -36,8 +25,6 @@ export interface ExecRequest {
  */
 export interface TaskExecutor {
   readonly name: string;
-  /** How many tasks it can have started ahead of the running one (ExecRequest.then); none when absent. */
-  readonly pipelineDepth?: number;
   execute(request: ExecRequest): Promise<ProcessResult>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
-export type { RunOptions, ProcessResult, StartedAhead } from './types.js';
+export type { RunOptions, ProcessResult } from './types.js';
 export type { ExecRequest, TaskExecutor } from './executor.js';
-export { runProcess, cancelExitCode, formatSeconds, CANCEL_EXIT_CODES, PIPE_DRAIN_MS } from './run-process.js';
+export { runProcess, runProcessStartingAhead, cancelExitCode, formatSeconds, CANCEL_EXIT_CODES, PIPE_DRAIN_MS } from './run-process.js';
 export { killProcessGroup } from './kill-group.js';
 export { utf8CutPoint } from './capture.js';
 export { splitArgs, quoteArg, type SplitResult } from './split-args.js';
@@ -23,3 +23,5 @@ export {
 } from './exec-types.js';
 export { findBinary, missingBinaryMessage } from './find-binary.js';
 export { spawnFallbackWarning } from './launcher.js';
+export { discardAheadProcess, type AheadCommand, type ProcessStartAhead, type ProcessStartAheadResult } from './start-ahead.js';
+export type { AheadProcess } from './launcher-child.js';

@@ -1,16 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { constants as osConstants } from 'node:os';
 import { killProcessGroup } from './kill-group.js';
 import { treeKiller } from './process-tree.js';
+import { FedOutput } from './fed-output.js';
+import { AHEAD_NOT_STARTED, LauncherUnavailable, StartError, type AheadProcess, type ExitStatus, type StartedChild, type TreeSignal } from './launcher-child.js';
+import { encodeEnv, encodeSpawn, errnoName, frame, PROTOCOL_VERSION, signalName } from './launcher-protocol.js';
 
 /**
  * Client of `tasker-launch` (native/tasker-launch.c), a small fork server. Node's own spawn forks
- * the whole Node process (~2 ms here); the launcher forks a process of a few hundred KB, so a
- * sequential run of short commands costs about what bash pays. The launcher only starts,
+ * the whole Node process; the launcher forks a process of a few hundred KB, so a sequential run
+ * of short commands costs about what bash pays (figures: docs/performance.md). The launcher only starts,
  * relays and reaps; timeouts, kills and capture stay in the runner.
  *
  * Availability: `TASKER_LAUNCHER=off` disables it; `TASKER_LAUNCHER=/path` names the binary;
@@ -20,201 +22,9 @@ import { treeKiller } from './process-tree.js';
  * killed task's double-forked daemons are not found there (process-tree.ts, spawnFallbackWarning).
  */
 
-const PROTOCOL_VERSION = 3;
-const STREAM_HWM = 64 * 1024;
-
-export interface ExitStatus {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** Set when the launcher died and the child's fate is unknown (its group was killed). */
-  lost?: string;
-}
-
-/**
- * How the runner reads a child's stdout or stderr: the subset of a Readable it uses, so Node's
- * pipes (the spawn fallback) and the launcher's relay ({@link FedOutput}) both fit. 'close'
- * comes once, after the last 'data', when the stream ended or was destroyed.
- */
-export interface ChildOutput {
-  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  once(event: 'close', listener: () => void): unknown;
-  pause(): unknown;
-  resume(): unknown;
-  isPaused(): boolean;
-  destroy(): unknown;
-  readonly destroyed: boolean;
-}
-
-/** A started child: what the runner's supervisor needs, whatever started it. */
-export interface StartedChild {
-  pid: number;
-  stdout: ChildOutput;
-  stderr: ChildOutput;
-  exited: Promise<ExitStatus>;
-  /**
-   * Sends `signal` to every process descended from the child: its process group and those that
-   * left the group (setsid), also once orphaned: the launcher makes each program its own child
-   * subreaper (native/start-program.c). With Node's spawn, as far as /proc still links them to
-   * the child (see process-tree.ts).
-   */
-  kill(signal: TreeSignal): void;
-  /** Its run settled: what it left behind is not ours to kill if we die (Node's spawn only). */
-  release?(): void;
-  /**
-   * Has the launcher start another program as soon as this one exits with status 0, with no
-   * round trip through Node (absent for children Node's spawn started). See {@link FollowOn}.
-   */
-  follow?(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): FollowOn;
-  /**
-   * Cancels every follow-on of this child that has not started, and makes later follow() calls
-   * start nothing. Call it before killing the child: a killed program that still exits with
-   * status 0 (a shell trapping SIGTERM) must not count as success. Resolves whether a follow-on
-   * had started already (the child exited 0 on its own before the cancel reached the launcher).
-   */
-  stopFollowers?(): Promise<boolean>;
-}
-
-/**
- * A program the launcher starts by itself the moment its predecessor exits with status 0: the
- * engine's way to take its own turnaround off the path between two tasks of a plain sequence.
- * The launcher decides only on that exit status; a predecessor Node kills never gets a follower,
- * because {@link cancel} is called before the kill and the launcher reads it first.
- */
-export interface FollowOn {
-  /**
-   * The started program; undefined when it was not started (the predecessor did not exit with
-   * status 0, or cancel() came first). Rejects with StartError when it could not be started.
-   * Once it resolves to a child, that child is the caller's to supervise (or kill).
-   */
-  readonly started: Promise<StartedChild | undefined>;
-  /** Do not start it, unless it already started. Call before killing the predecessor. */
-  cancel(): void;
-}
-
-/** The signals a task's tree is killed with: SIGTERM first, SIGKILL after the grace period. */
-export type TreeSignal = 'SIGTERM' | 'SIGKILL';
-
-/** A follow-on that will not start (the launcher is gone, or its predecessor is being killed). */
-const NOT_STARTED: FollowOn = { started: Promise.resolve(undefined), cancel: () => undefined };
-
-/** Why a program could not be started: errno code (ENOENT, EACCES, …) and the failing step. */
-export class StartError extends Error {
-  constructor(
-    readonly code: string,
-    readonly stage: string,
-  ) {
-    super(`${stage}: ${code}`);
-  }
-}
-
-/** The launcher itself is not usable; the caller should start the program another way. */
-export class LauncherUnavailable extends Error {}
-
 interface Pending {
   resolve: (c: StartedChild | undefined) => void;
   reject: (e: Error) => void;
-}
-
-/**
- * An output stream whose bytes its owner feeds in: a launched child's stdout or stderr relayed by
- * the launcher, or a task's output arriving from an agent; handed on as 'data' (a ChildOutput).
- * Lighter than a Readable (two of which per command were a visible part of a short task's cost):
- * no internal buffer while someone reads; when paused, chunks queue, and past STREAM_HWM the owner
- * is asked to stop its source ('P': the launcher stops reading the pipe, so the program blocks
- * instead of our memory growing); resuming drains the queue and lets the source go on ('R'); 'C'
- * says the reader destroyed it before the end. Like a Readable, it holds its data until the first
- * 'data' listener arrives (frames can come before the runner has attached its capture).
- */
-export class FedOutput extends EventEmitter implements ChildOutput {
-  destroyed = false;
-  private paused = true;
-  private userPaused = false;
-  private queue: Buffer[] = [];
-  private queued = 0;
-  private remotePaused = false;
-  private ended = false;
-  private closed = false;
-
-  constructor(private readonly control: (op: 'P' | 'R' | 'C') => void) {
-    super();
-    const onListener = (event: string | symbol): void => {
-      if (event !== 'data') return;
-      this.off('newListener', onListener);
-      // After the listener is in place (newListener runs before), unless someone paused first.
-      process.nextTick(() => {
-        if (!this.userPaused) this.resume();
-      });
-    };
-    this.on('newListener', onListener);
-  }
-
-  /** Bytes from the launcher. */
-  feed(data: Buffer): void {
-    if (this.destroyed || this.ended) return;
-    if (!this.paused && this.queued === 0) {
-      this.emit('data', data);
-      return;
-    }
-    this.queue.push(data);
-    this.queued += data.length;
-    if (this.queued >= STREAM_HWM && !this.remotePaused) {
-      this.remotePaused = true;
-      this.control('P');
-    }
-  }
-
-  /** End of the stream (EOF from the launcher, or the launcher is gone). */
-  end(): void {
-    if (this.destroyed || this.ended) return;
-    this.ended = true;
-    if (!this.paused && this.queued === 0) this.close();
-  }
-
-  pause(): this {
-    this.paused = true;
-    this.userPaused = true;
-    return this;
-  }
-
-  resume(): this {
-    this.userPaused = false;
-    if (!this.paused) return this;
-    this.paused = false;
-    while (!this.paused && !this.destroyed && this.queue.length > 0) {
-      const chunk = this.queue.shift()!;
-      this.queued -= chunk.length;
-      this.emit('data', chunk);
-    }
-    if (this.paused || this.destroyed) return this;
-    if (this.remotePaused) {
-      this.remotePaused = false;
-      this.control('R');
-    }
-    if (this.ended) this.close();
-    return this;
-  }
-
-  isPaused(): boolean {
-    return this.paused;
-  }
-
-  /** Stop reading: the launcher closes its end of the pipe (unless it already saw EOF). */
-  destroy(): this {
-    if (this.destroyed) return this;
-    this.destroyed = true;
-    if (!this.ended) this.control('C');
-    this.queue = [];
-    this.queued = 0;
-    this.close();
-    return this;
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    process.nextTick(() => this.emit('close'));
-  }
 }
 
 interface Active {
@@ -261,8 +71,8 @@ export class Launcher {
     );
   }
 
-  private startAfter(after: number, argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): FollowOn {
-    if (this.dead) return NOT_STARTED;
+  private startAheadOf(after: number, argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): AheadProcess {
+    if (this.dead) return AHEAD_NOT_STARTED;
     const id = this.nextId++;
     this.send(encodeSpawn('A', id, cwd ?? '', argv, encodeEnv(env), after));
     this.ref();
@@ -380,21 +190,21 @@ export class Launcher {
       ends: 0,
     };
     this.active.set(id, a);
-    const followers: FollowOn[] = [];
+    const aheads: AheadProcess[] = [];
     let stopped = false;
     p?.resolve({
       pid, stdout: a.out, stderr: a.err, exited,
       kill: (signal) => this.killTree(id, pid, signal),
-      follow: (argv, cwd, env) => {
-        if (stopped) return NOT_STARTED;
-        const f = this.startAfter(id, argv, cwd, env);
-        followers.push(f);
+      startAhead: (argv, cwd, env) => {
+        if (stopped) return AHEAD_NOT_STARTED;
+        const f = this.startAheadOf(id, argv, cwd, env);
+        aheads.push(f);
         return f;
       },
-      stopFollowers: async () => {
+      stopStartingAhead: async () => {
         stopped = true;
-        for (const f of followers) f.cancel();
-        const started = await Promise.all(followers.map((f) => f.started.catch(() => undefined)));
+        for (const f of aheads) f.cancel();
+        const started = await Promise.all(aheads.map((f) => f.started.catch(() => undefined)));
         return started.some((c) => c !== undefined);
       },
     });
@@ -489,70 +299,6 @@ function packageRoot(dir: string): string | undefined {
     }
     if (dirname(d) === d) return undefined;
   }
-}
-
-const frozenEnvs = new WeakMap<object, Buffer>();
-
-/** `u32 count, count × str` of KEY=VALUE; computed once for a frozen environment object. */
-function encodeEnv(env: NodeJS.ProcessEnv): Buffer {
-  const cached = frozenEnvs.get(env);
-  if (cached) return cached;
-  const entries: Buffer[] = [];
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) entries.push(Buffer.from(`${k}=${v}`));
-  const encoded = encodeStrings(entries);
-  if (Object.isFrozen(env)) frozenEnvs.set(env, encoded);
-  return encoded;
-}
-
-function encodeStrings(list: Buffer[]): Buffer {
-  let size = 4;
-  for (const s of list) size += 4 + s.length;
-  const f = Buffer.allocUnsafe(size);
-  let o = f.writeUInt32LE(list.length, 0);
-  for (const s of list) {
-    o = f.writeUInt32LE(s.length, o);
-    o += s.copy(f, o);
-  }
-  return f;
-}
-
-/** 'S' (start now) or 'A' (start once `after` exits with status 0): cwd, argv, env. */
-function encodeSpawn(op: 'S' | 'A', id: number, cwd: string, argv: string[], env: Buffer, after = 0): Buffer {
-  const cwdBytes = Buffer.from(cwd);
-  const args = encodeStrings(argv.map((a) => Buffer.from(a)));
-  const prefix = op === 'A' ? 4 : 0;
-  const head = Buffer.allocUnsafe(4 + 1 + 4 + prefix + 4);
-  head.writeUInt32LE(head.length - 4 + cwdBytes.length + args.length + env.length, 0);
-  head.write(op, 4, 'latin1');
-  head.writeUInt32LE(id, 5);
-  if (prefix) head.writeUInt32LE(after, 9);
-  head.writeUInt32LE(cwdBytes.length, 9 + prefix);
-  return Buffer.concat([head, cwdBytes, args, env]);
-}
-
-/** A request without a spawn body: 'K' (no body), 'P'/'R'/'C' for one stream, 'T' with a signal number. */
-function frame(op: 'K' | 'P' | 'R' | 'C' | 'T', id: number, arg?: number): Buffer {
-  const f = Buffer.alloc(arg === undefined ? 9 : 10);
-  f.writeUInt32LE(f.length - 4, 0);
-  f.write(op, 4, 'latin1');
-  f.writeUInt32LE(id, 5);
-  if (arg !== undefined) f[9] = arg;
-  return f;
-}
-
-const ERRNO_NAMES = new Map<number, string>(
-  Object.entries(osConstants.errno).map(([name, n]) => [n, name]),
-);
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
-  Object.entries(osConstants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
-);
-
-function errnoName(n: number): string {
-  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
-}
-
-function signalName(n: number): NodeJS.Signals | null {
-  return SIGNAL_NAMES.get(n) ?? null;
 }
 
 /**

@@ -3,7 +3,9 @@ import { constants as osConstants } from 'node:os';
 import { statSync } from 'node:fs';
 import { applyCaptures, DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, type CaptureResult } from './capture.js';
 import { killProcessGroup } from './kill-group.js';
-import { getLauncher, LauncherUnavailable, StartError, type ExitStatus, type FollowOn, type StartedChild } from './launcher.js';
+import { getLauncher } from './launcher.js';
+import { LauncherUnavailable, StartError, type AheadProcess, type ExitStatus, type StartedChild } from './launcher-child.js';
+import type { ProcessStartAhead, ProcessStartAheadResult } from './start-ahead.js';
 import { treeKiller } from './process-tree.js';
 import { releaseFromWatchdog, watchOverChild } from './spawn-watchdog.js';
 import type { ProcessResult, RunOptions } from './types.js';
@@ -37,6 +39,21 @@ type KillReason = 'timeout' | 'cancel';
  * Never throws (a rejected promise would be a bug).
  */
 export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
+  return (await runProcessStartingAhead(opts, undefined)).result;
+}
+
+/**
+ * runProcess with start ahead (start-ahead.ts): supervise `ahead.taken`, a program started ahead
+ * of it, instead of starting `argv` anew when it started; and have the launcher start
+ * `ahead.next` the moment this program exits with status 0 on its own (its handle is `next` of
+ * the result; none without the launcher).
+ */
+export async function runProcessStartingAhead(opts: RunOptions, ahead: ProcessStartAhead | undefined): Promise<ProcessStartAheadResult> {
+  const r = await startAndSupervise(opts, ahead);
+  return 'result' in r ? r : { result: r };
+}
+
+async function startAndSupervise(opts: RunOptions, ahead: ProcessStartAhead | undefined): Promise<ProcessResult | ProcessStartAheadResult> {
   const started = performance.now();
   const argv = [...opts.argv];
   const base = (): ProcessResult => ({
@@ -65,9 +82,9 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
 
   let child: StartedChild | undefined;
   try {
-    // A follow-on that started is supervised even when the run was aborted meanwhile: supervise
+    // A program started ahead is supervised even when the run was aborted meanwhile: supervise
     // kills it at once, and the result says it was cancelled.
-    if (opts.prestarted) child = await adopt(opts.prestarted);
+    if (ahead?.taken) child = await adopt(ahead.taken);
     if (!child) {
       if (opts.signal?.aborted) {
         return { ...base(), canceled: true, exitCode: cancelExitCode(opts.signal.reason), durationMs: 0 };
@@ -82,28 +99,15 @@ export async function runProcess(opts: RunOptions): Promise<ProcessResult> {
     if (code === 'EACCES') return failed(TaskExit.CANNOT_EXECUTE, `permission denied: ${program}`);
     return failed(TaskExit.CANNOT_EXECUTE, `cannot run ${program}: ${code ?? (e as Error).message}`);
   }
-  const followOn = opts.then && child.follow?.(opts.then.argv, opts.then.cwd, opts.then.env ?? process.env);
-  return supervise(child, opts, argv, started, base, followOn);
+  const next = ahead?.next && child.startAhead?.(ahead.next.argv, ahead.next.cwd, ahead.next.env ?? process.env);
+  const result = await supervise(child, opts, argv, started, base);
+  return next ? { result, next } : result;
 }
 
-/**
- * Makes sure a follow-on nobody will supervise does not run: cancels it, and when it had started
- * already, kills its process group and stops reading its output. Resolves true when it had started.
- */
-export async function discardFollowOn(followOn: FollowOn): Promise<boolean> {
-  followOn.cancel();
-  const child = await followOn.started.catch(() => undefined);
-  if (!child) return false;
-  child.kill('SIGKILL');
-  child.stdout.destroy();
-  child.stderr.destroy();
-  return true;
-}
-
-/** The follow-on's child when it started; undefined when it did not (or the launcher went away). */
-async function adopt(followOn: FollowOn): Promise<StartedChild | undefined> {
+/** The child started ahead when it started; undefined when it did not (or the launcher went away). */
+async function adopt(taken: AheadProcess): Promise<StartedChild | undefined> {
   try {
-    return await followOn.started;
+    return await taken.started;
   } catch (e) {
     if (e instanceof LauncherUnavailable) return undefined;
     throw e;
@@ -152,7 +156,6 @@ function supervise(
   argv: string[],
   started: number,
   base: () => ProcessResult,
-  followOn: FollowOn | undefined,
 ): Promise<ProcessResult> {
   const pid = child.pid;
   const timers = new Set<NodeJS.Timeout>();
@@ -179,7 +182,7 @@ function supervise(
     let cancelReason: unknown;
     let exited = false;
     let settled = false;
-    let followersStarted: Promise<boolean> | undefined;
+    let aheadStarted: Promise<boolean> | undefined;
 
     const finish = async (exitCode: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
@@ -189,9 +192,9 @@ function supervise(
       timers.clear();
       child.release?.();
       try {
-        // Its follower started: the launcher saw this program exit with status 0 before reading
+        // A program started ahead after it started: the launcher saw this program exit with status 0 before reading
         // the cancel we sent ahead of the kill, so the kill came too late to matter.
-        if (killReason && (await followersStarted)) {
+        if (killReason && (await aheadStarted)) {
           killReason = undefined;
           cancelReason = undefined;
         }
@@ -200,7 +203,6 @@ function supervise(
         if (timeoutNote) err.append(Buffer.from(timeoutNote));
         const [o, e] = await Promise.all([out.result(), err.result()]);
         const result = buildResult(base(), { pid, exitCode, signal, killReason, cancelReason, o, e, started, timeoutNote });
-        if (followOn) result.followOn = followOn;
         resolve(result);
       } catch (error) {
         resolve({ ...base(), exitCode: TaskExit.CANNOT_EXECUTE, spawnError: `internal error: ${(error as Error).message}` });
@@ -217,8 +219,8 @@ function supervise(
       if (killReason || exited) return;
       killReason = reason;
       // Before the kill, so the launcher reads the cancels before it sees the exit (this run's
-      // own `then` and any follow-on attached since, by an agent's pipelined Execute).
-      followersStarted = child.stopFollowers?.();
+      // own `ahead.next` and any program started ahead after it since, by an agent's Execute sent ahead).
+      aheadStarted = child.stopStartingAhead?.();
       child.kill('SIGTERM');
       later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => child.kill('SIGKILL'));
     };

@@ -1,4 +1,4 @@
-import type { FollowOn, StartedChild } from './launcher.js';
+import type { StartedChild } from './launcher-child.js';
 
 /** Options for one child process run by {@link runProcess}. */
 export interface RunOptions {
@@ -29,16 +29,8 @@ export interface RunOptions {
    */
   onStdout?: (chunk: Buffer) => void | Promise<unknown>;
   onStderr?: (chunk: Buffer) => void | Promise<unknown>;
-  /** The program started; `child` is what supervision runs on (an agent attaches pipelined follow-ons to it). */
+  /** The program started; `child` is what supervision runs on (an agent starts pipelined calls ahead after it). */
   onSpawn?: (pid: number, child: StartedChild) => void;
-  /**
-   * The program to start the moment this one exits with status 0 on its own (not killed): the
-   * launcher starts it without waiting for us. The result's `followOn` is its handle, to pass as
-   * `prestarted` to the runProcess that supervises it. Ignored without the launcher.
-   */
-  then?: { argv: string[]; cwd?: string; env?: NodeJS.ProcessEnv };
-  /** Supervise this follow-on of an earlier run (its `then`) instead of starting `argv` anew, when it started. */
-  prestarted?: FollowOn;
 }
 
 /** What a run produced. runProcess never throws for a failing or missing program. */
@@ -65,19 +57,4 @@ export interface ProcessResult {
   spawnError?: string;
   /** Executors: the agent or the ssh host could not be reached, so nothing ran (the host recap's `unreachable`). */
   unreachable?: boolean;
-  /** runProcess: the program asked for with `then` (started only if this one exited with status 0 on its own). */
-  followOn?: FollowOn;
-  /** Executors: the tasks taken from ExecRequest.then, in order, each to pass back as its `prestarted`. */
-  ahead?: StartedAhead[];
-}
-
-/**
- * A task an executor started ahead, as an earlier task's `then`: locally a launcher follow-on, on
- * an agent a pipelined Execute. Only the executor that made it can run it (ExecRequest.prestarted).
- */
-export interface StartedAhead {
-  /** Whether it started: false when its predecessor did not exit 0 on its own, or a cancel came first. */
-  readonly started: Promise<boolean>;
-  /** Makes sure it does not run unsupervised: cancels it, and kills it when it had started. Resolves whether it had started. */
-  discard(): Promise<boolean>;
 }

@@ -10,6 +10,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAgentExecutor, openAgentConnection, type AgentExecutor, type AgentExecutorOptions } from '../../../controller/agents/index.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
+import type { ProcessResult } from '../../../shared/exec/types.js';
+import type { AheadTask, StartAheadRequest, StartedAhead } from '../../../controller/executors/start-ahead.js';
 import { AgentSession } from '../../../controller/agents/agent-session.js';
 import type { ExecuteEvent__Output } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
@@ -129,9 +131,17 @@ test.serial('SIGINT while a task runs on the agent: it is killed, the tasks sent
 });
 
 // The executor and the protocol underneath, driven directly.
-const req = (command: string, args: string, then: ExecRequest['then'] = []): ExecRequest => ({
-  runId: `pipe-${process.pid}-${Math.random()}`, taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000, then,
+/** A request with its start-ahead part (the executor's StartAheadRequest). */
+type AheadCall = ExecRequest & Partial<StartAheadRequest>;
+const req = (command: string, args: string, nextTasks: AheadTask[] = []): AheadCall => ({
+  runId: `pipe-${process.pid}-${Math.random()}`, taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000, next: nextTasks,
 });
+/** Runs a call through the executor's start-ahead seam, as the engine does. */
+async function execute(ex: AgentExecutor, call: AheadCall): Promise<ProcessResult & { startedAhead: StartedAhead[] }> {
+  const { next: nextTasks = [], after, taken, ...request } = call;
+  const { result, started } = await ex.startAhead.execute(request, { next: nextTasks, after, taken });
+  return { ...result, startedAhead: started };
+}
 const next = (command: string, args: string, taskId = '2') => ({ taskId, execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000 });
 
 /** An executor for the agent at `address` that has probed it (so it pipelines), closed after `fn`. */
@@ -148,12 +158,12 @@ async function withProbedExecutor(address: string, fn: (ex: AgentExecutor) => Pr
 test.serial('executor: nothing is sent ahead before the agent said it understands it (an older agent would run it at once)', async (t) => {
   const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
   try {
-    t.is(ex.pipelineDepth, 0);
+    t.is(ex.startAhead.depth, 0);
     const dir = tempDir();
-    const r = await ex.execute(req('true', '', [next('touch', join(dir, 'ran'))]));
-    t.is(r.ahead, undefined);
+    const r = await execute(ex, req('true', '', [next('touch', join(dir, 'ran'))]));
+    t.deepEqual(r.startedAhead, []);
     t.is((await ex.probe()).features.includes('after_call'), true);
-    t.is(ex.pipelineDepth, 2);
+    t.is(ex.startAhead.depth, 2);
     t.false(existsSync(join(dir, 'ran')));
   } finally {
     await ex.close();
@@ -169,20 +179,20 @@ const BOTH_WAYS = [
 for (const [way, options] of BOTH_WAYS) test.serial(`executor (${way}): a task sent ahead starts after a success, is taken with its output, and not after a failure`, async (t) => {
   await withProbedExecutor(agent.address, async (ex) => {
     const dir = tempDir();
-    const ok = await ex.execute(req('true', '', [next('sh', `-c "echo ahead; touch ${dir}/ok"`)]));
+    const ok = await execute(ex, req('true', '', [next('sh', `-c "echo ahead; touch ${dir}/ok"`)]));
     t.is(ok.exitCode, 0);
-    t.is(ok.ahead?.length, 1);
-    t.true(await ok.ahead![0]!.started);
+    t.is(ok.startedAhead?.length, 1);
+    t.true(await ok.startedAhead![0]!.started);
     let live = '';
-    const taken = await ex.execute({ ...req('sh', `-c "echo ahead; touch ${dir}/ok"`), taskId: '2', prestarted: ok.ahead![0], onStdout: (c) => (live += c.toString()) });
+    const taken = await execute(ex, { ...req('sh', `-c "echo ahead; touch ${dir}/ok"`), taskId: '2', taken: ok.startedAhead![0], onStdout: (c) => (live += c.toString()) });
     t.is(taken.exitCode, 0);
     t.is(taken.stdout, 'ahead\n');
     t.is(live, 'ahead\n', 'output that arrived before the task was taken is replayed live');
     t.true(existsSync(join(dir, 'ok')));
 
-    const failed = await ex.execute(req('sh', '-c "exit 4"', [next('touch', join(dir, 'bad'))]));
+    const failed = await execute(ex, req('sh', '-c "exit 4"', [next('touch', join(dir, 'bad'))]));
     t.is(failed.exitCode, 4);
-    t.false(await failed.ahead![0]!.started);
+    t.false(await failed.startedAhead![0]!.started);
     t.false(existsSync(join(dir, 'bad')));
   }, options);
 });
@@ -192,13 +202,13 @@ for (const [way, options] of BOTH_WAYS) test.serial(`executor (${way}): a task s
     const dir = tempDir();
     const bytes = 24 * 1024 * 1024;
     const big = next('sh', `-c "head -c ${bytes} /dev/zero; touch ${dir}/printed"`);
-    const first = await ex.execute(req('true', '', [big]));
-    t.true(await first.ahead![0]!.started);
+    const first = await execute(ex, req('true', '', [big]));
+    t.true(await first.startedAhead![0]!.started);
     // Held, it may not print everything: the agent stops reading its pipe past about a MiB.
     await new Promise((resolve) => setTimeout(resolve, 500));
     t.false(existsSync(join(dir, 'printed')), 'held back while nobody takes it');
     let live = 0;
-    const taken = await ex.execute({ ...req('sh', ''), prestarted: first.ahead![0], captureLimit: 1024, onStdout: (c) => (live += c.length) });
+    const taken = await execute(ex, { ...req('sh', ''), taken: first.startedAhead![0], captureLimit: 1024, onStdout: (c) => (live += c.length) });
     t.is(taken.exitCode, 0, taken.stderr);
     t.is(taken.stdoutBytes, bytes);
     t.is(live, bytes);
@@ -209,9 +219,9 @@ test.serial('executor: a task sent ahead may wait for its predecessor past its o
   // A short margin makes the point quickly: the follower's 2 s timeout plus 0.3 s margin ends
   // long before its predecessor's 3 s sleep does; its deadline counts from when it may start.
   await withProbedExecutor(agent.address, async (ex) => {
-    const r = await ex.execute({ ...req('sleep', '3'), timeoutMs: 5000, then: [{ ...next('echo', 'after the sleep'), timeoutMs: 2000 }] });
+    const r = await execute(ex, { ...req('sleep', '3'), timeoutMs: 5000, next: [{ ...next('echo', 'after the sleep'), timeoutMs: 2000 }] });
     t.is(r.exitCode, 0);
-    const taken = await ex.execute({ ...req('echo', 'after the sleep'), timeoutMs: 2000, prestarted: r.ahead![0] });
+    const taken = await execute(ex, { ...req('echo', 'after the sleep'), timeoutMs: 2000, taken: r.startedAhead![0] });
     t.is(taken.exitCode, 0, taken.stderr);
     t.is(taken.stdout, 'after the sleep\n');
   }, { deadlineMarginMs: 300 });
@@ -222,11 +232,11 @@ test.serial('executor: discarding the tasks sent ahead kills the running one and
     const dir = tempDir();
     const s = uniqueSleep();
     const first = req('true', '', [next('sleep', s, '2'), next('touch', join(dir, 'ran'), '3')]);
-    const r = await ex.execute(first);
-    t.is(r.ahead?.length, 2);
+    const r = await execute(ex, first);
+    t.is(r.startedAhead?.length, 2);
     await eventually(() => processesMatching(`sleep ${s}`).length > 0);
     // As the engine does when the run goes elsewhere or ends.
-    await Promise.all(r.ahead!.map((h) => h.discard()));
+    await Promise.all(r.startedAhead!.map((h) => h.discard()));
     await eventually(() => processesMatching(`sleep ${s}`).length === 0);
     await eventually(() => agentLines(first.runId).length === 3);
     const outcome = Object.fromEntries(agentLines(first.runId).map((l) => [l.taskId, l.outcome]));
@@ -297,12 +307,12 @@ test.serial('an agent without the launcher (TASKER_LAUNCHER=off) pipelines too: 
       const dir = tempDir();
       const trace = join(dir, 'trace');
       const step = (i: number) => next('sh', `-c "echo start ${i} >> ${trace}; echo end ${i} >> ${trace}; exit ${i === 2 ? 1 : 0}"`, String(i));
-      const r = await ex.execute({ ...req('true', ''), then: [step(1), step(2)] });
-      const one = await ex.execute({ ...req('sh', ''), prestarted: r.ahead![0], then: [step(3)], after: r.ahead![1] });
+      const r = await execute(ex, { ...req('true', ''), next: [step(1), step(2)] });
+      const one = await execute(ex, { ...req('sh', ''), taken: r.startedAhead![0], next: [step(3)], after: r.startedAhead![1] });
       t.is(one.exitCode, 0);
-      const two = await ex.execute({ ...req('sh', ''), prestarted: r.ahead![1] });
+      const two = await execute(ex, { ...req('sh', ''), taken: r.startedAhead![1] });
       t.is(two.exitCode, 1);
-      t.false(await one.ahead![0]!.started, 'no task after the failing one');
+      t.false(await one.startedAhead![0]!.started, 'no task after the failing one');
       t.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), ['start 1', 'end 1', 'start 2', 'end 2']);
       t.deepEqual(childrenNamed(plain.pid, 'tasker-launch'), [], 'the agent ran without its launcher');
     });
@@ -317,13 +327,13 @@ test.serial('agent: a drain (SIGTERM) lets the running task finish and answers n
     await withProbedExecutor(draining.address, async (ex) => {
       const dir = tempDir();
       const s = uniqueSleep().replace(/^\d+/, '1'); // about a second
-      const running = ex.execute({ ...req('sleep', s), then: [next('touch', join(dir, 'ran2'), '2'), next('touch', join(dir, 'ran3'), '3')] });
+      const running = execute(ex, { ...req('sleep', s), next: [next('touch', join(dir, 'ran2'), '2'), next('touch', join(dir, 'ran3'), '3')] });
       await eventually(() => processesMatching(`sleep ${s}`).length > 0);
       draining.child.kill('SIGTERM');
       const r = await running;
       t.is(r.exitCode, 0, 'the running task finished');
-      t.false(await r.ahead![0]!.started, 'explicitly not started: the controller may run it elsewhere');
-      t.false(await r.ahead![1]!.started);
+      t.false(await r.startedAhead![0]!.started, 'explicitly not started: the controller may run it elsewhere');
+      t.false(await r.startedAhead![1]!.started);
       t.is(await draining.exited, 0);
       t.false(existsSync(join(dir, 'ran2')));
       t.false(existsSync(join(dir, 'ran3')));

@@ -103,14 +103,14 @@ test('a stop that lands between a task\'s end and its started-ahead successor: t
 // The launcher protocol underneath, driven directly.
 const env = Object.freeze({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
 
-test('launcher: a follow-on asked for after its predecessor already exited 0 starts at once', async (t) => {
+test('launcher: a program started ahead after its predecessor already exited 0 starts at once', async (t) => {
   const launcher = getLauncher();
   t.truthy(launcher, 'the launcher is built');
   const first = await launcher!.start(['true'], undefined, env);
   first.stdout.resume();
   first.stderr.resume();
   t.deepEqual(await first.exited, { code: 0, signal: null });
-  const next = await first.follow!(['sh', '-c', 'echo late'], undefined, env).started;
+  const next = await first.startAhead!(['sh', '-c', 'echo late'], undefined, env).started;
   t.truthy(next);
   let out = '';
   next!.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -120,21 +120,21 @@ test('launcher: a follow-on asked for after its predecessor already exited 0 sta
   t.is(out, 'late\n');
 });
 
-test('launcher: no follow-on after a non-zero exit, a signal, or a cancel', async (t) => {
+test('launcher: nothing started ahead after a non-zero exit, a signal, or a cancel', async (t) => {
   const launcher = getLauncher()!;
   const failing = await launcher.start(['sh', '-c', 'exit 1'], undefined, env);
-  const afterFailure = failing.follow!(['touch', '/nonexistent/never'], undefined, env);
+  const afterFailure = failing.startAhead!(['touch', '/nonexistent/never'], undefined, env);
   t.is(await afterFailure.started, undefined);
 
   const killed = await launcher.start(['sleep', '30'], undefined, env);
-  const afterKill = killed.follow!(['true'], undefined, env);
+  const afterKill = killed.startAhead!(['true'], undefined, env);
   process.kill(-killed.pid, 'SIGKILL');
   t.is(await afterKill.started, undefined);
 
   // The predecessor ends (status 0) only once the marker exists, which is after the cancel was sent.
   const dir = tempDir();
   const cancelled = await launcher.start(['sh', '-c', `while [ ! -e ${dir}/go ]; do sleep 0.01; done`], undefined, env);
-  const afterCancel = cancelled.follow!(['touch', `${dir}/followed`], undefined, env);
+  const afterCancel = cancelled.startAhead!(['touch', `${dir}/followed`], undefined, env);
   afterCancel.cancel();
   writeFileSync(join(dir, 'go'), '');
   t.is(await afterCancel.started, undefined);

@@ -9,7 +9,7 @@ import { defaultRegistry, resolveExecType } from '../../../shared/exec/index.js'
 import { parseTaskFile } from '../../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../../shared/taskfile/validate.js';
 import type { Workflow } from '../../../shared/taskfile/model.js';
-import { createLocalExecutor } from '../../../controller/engine/local-executor.js';
+import { createLocalExecutor } from '../../../controller/executors/local-executor.js';
 import { RunLog } from '../../../controller/engine/run-log.js';
 import { runWorkflow } from '../../../controller/engine/run-workflow.js';
 import type { RunOutcome } from '../../../controller/engine/types.js';

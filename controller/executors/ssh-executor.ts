@@ -8,9 +8,9 @@ import { cancelExitCode, formatSeconds } from '../../shared/exec/run-process.js'
 import { splitArgs } from '../../shared/exec/split-args.js';
 import type { ProcessResult } from '../../shared/exec/types.js';
 import { describeTarget } from '../../shared/ssh/connect.js';
-import { killGroupCommand, PGID_MARKER, wrapRemoteCommand } from './remote-command.js';
-import { SshPool } from './ssh-pool.js';
-import { sshTargetFor, type SshHostRule, type SshSettings } from './ssh-target.js';
+import { killGroupCommand, PGID_MARKER, wrapRemoteCommand } from '../ssh/remote-command.js';
+import { SshPool } from '../ssh/ssh-pool.js';
+import { sshTargetFor, type SshHostRule, type SshSettings } from '../ssh/ssh-target.js';
 import { TaskExit, signalExitCode } from '../../shared/exit-codes.js';
 
 /** Exit code when the SSH connection cannot be made or is lost (as OpenSSH's `ssh` does). */

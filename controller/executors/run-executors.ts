@@ -11,13 +11,14 @@
 import type { TaskExecutor } from '../../shared/exec/index.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
-import { createLocalExecutor } from '../engine/local-executor.js';
+import { createLocalExecutor } from './local-executor.js';
 import type { RanOn } from '../engine/host-recap.js';
-import type { ExecutorSetup as Setup } from '../run/executor-setup.js';
+import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
 import type { AgentExecutor } from '../agents/index.js';
+import { TaskExit } from '../../shared/exit-codes.js';
 
 /** Exit code of a task whose agent is not there (as for an agent lost mid-task: AGENT_LOST_EXIT_CODE). */
-const AGENT_UNREACHABLE_EXIT_CODE = 255;
+const AGENT_UNREACHABLE_EXIT_CODE = TaskExit.UNREACHABLE;
 
 export interface RunExecutors {
   /** Agent name per task id (absent = local), decided before the run for the pre-run checks. */
@@ -30,8 +31,21 @@ export interface RunExecutors {
   close: () => Promise<void>;
 }
 
+/** What choosing the executors needs of a run's setup (the CLI's Setup has it). */
+export interface ExecutorSetup {
+  args: { agent?: string };
+  io: { env: NodeJS.ProcessEnv; cwd: string };
+  workflow: Workflow;
+  registry: ExecTypeRegistry;
+  config: { path?: string; data: Record<string, unknown> };
+  /** The run's secret values (agents keep them out of their logs). */
+  secrets: string[];
+  /** A task's exec type as written and its canonical name. */
+  taskExecType: (task: Task) => { canonical: string | undefined };
+}
+
 /** Decide the agent of every task and create the executors; problems (unknown agent names) are returned. */
-export async function createRunExecutors(setup: Setup, tasks: Task[]): Promise<{ executors: RunExecutors; problems: string[] }> {
+export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): Promise<{ executors: RunExecutors; problems: string[] }> {
   const { args, io, workflow } = setup;
   const local = createLocalExecutor({ registry: setup.registry, env: io.env, cwd: io.cwd });
   const g = (t: string): string => substitute(t, (n) => workflow.globals.get(n));
