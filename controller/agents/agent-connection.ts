@@ -7,12 +7,14 @@ import { enableInteractiveMode } from '../../shared/ssh/interactive-mode.js';
 import type { AgentSpec } from './agent-spec.js';
 import { AGENT_METHODS, type AgentMethods } from './agent-methods.js';
 import { describeConnectError } from './describe-connect-error.js';
-import { GrpcClient } from './grpc-client.js';
+import { splitAddress } from './split-address.js';
+import { GrpcClient, type AgentClient } from './grpc-client.js';
+import { openGrpcJsClient, type ClientKind } from './grpc-js-connection.js';
 
 /** A gRPC client of one agent (direct or through its SSH tunnel). */
 export interface AgentConnection {
   readonly spec: AgentSpec;
-  readonly client: GrpcClient;
+  readonly client: AgentClient;
   readonly methods: AgentMethods;
   /** True once the transport is known dead (SSH link closed); the caller reconnects. */
   readonly broken: boolean;
@@ -59,16 +61,14 @@ const PLAINTEXT_REFUSED =
   'controller its client certificate with agent_tls {ca, cert, key} in the config (used for every ad-hoc ' +
   'HOST:PORT, loopback included) or an agents: entry with tls';
 
-/** Host and port of `HOST:PORT` / `[v6]:PORT`. */
-export function splitAddress(address: string): { host: string; port: number } {
-  const m = /^\[?(.*?)\]?:(\d+)$/.exec(address);
-  return { host: m?.[1] ?? address, port: Number(m?.[2] ?? 0) };
-}
-
 /** Open a client for `spec` (ssh2 is loaded here, lazily, when the agent is reached over SSH). */
-export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEnv = process.env): Promise<AgentConnection> {
+export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEnv = process.env, clientKind: ClientKind = 'own'): Promise<AgentConnection> {
   const methods = AGENT_METHODS;
   const who = describeAgent(spec);
+  if (clientKind === 'grpc-js' && spec.kind !== 'ssh') {
+    const client = await openGrpcJsClient(spec, KEEPALIVE, who);
+    return { spec, client, methods, broken: false, close: async () => client.close() };
+  }
 
   if (spec.kind === 'ssh') {
     let ssh;
@@ -82,7 +82,7 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
     // connection; its reason names the cause instead of "the connection closed".
     let refused: string | undefined;
     const tunnel = await openTunnel(ssh, remoteOf(spec), (refusal) => (refused = refusal));
-    const client = new GrpcClient({
+    const client: AgentClient = clientKind === 'grpc-js' ? await openGrpcJsClient({ name: spec.name, kind: 'unix', path: tunnel.socketPath }, KEEPALIVE, who, () => refused) : new GrpcClient({
       ...KEEPALIVE,
       authority: 'localhost',
       connect: () => netConnect({ path: tunnel.socketPath }),

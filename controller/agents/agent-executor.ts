@@ -10,6 +10,7 @@ import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/a
 import { describeAgent, openAgentConnection, type AgentConnection } from './agent-connection.js';
 import { GrpcCallError, Status, statusName, type StreamingCall } from './grpc-client.js';
 import type { AgentSpec } from './agent-spec.js';
+import type { ClientKind } from './grpc-js-connection.js';
 import { AgentSession } from './agent-session.js';
 
 /** Exit code of a task whose agent could not be reached, refused it, or was lost mid-task. */
@@ -33,6 +34,8 @@ export interface AgentExecutorOptions {
   session?: boolean;
   /** The run's secret values: sent with every task so the agent keeps them out of its log. */
   secrets?: readonly string[];
+  /** The client that carries the calls (default the own HTTP/2 client; see docs/performance.md, "Wire code"). */
+  client?: ClientKind;
 }
 
 export interface HostCheckResult {
@@ -96,7 +99,7 @@ class GrpcAgentExecutor implements AgentExecutor {
         return this.connection();
       });
     }
-    const opening = openAgentConnection(this.spec, this.options.env);
+    const opening = openAgentConnection(this.spec, this.options.env, this.options.client);
     this.conn = opening;
     opening.catch(() => {
       if (this.conn === opening) this.conn = undefined; // retry on the next call

@@ -12,7 +12,7 @@ import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { ExecuteRequest } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/SessionEvent.js';
 import type { SessionRequest } from '../../shared/proto/generated/tasker/agent/v1/SessionRequest.js';
-import { GrpcCallError, Status, timeoutSeconds, type BidiCall, type GrpcClient, type MethodDefinition, type StreamingCall } from './grpc-client.js';
+import { GrpcCallError, Status, timeoutSeconds, type AgentClient, type BidiCall, type MethodDefinition, type StreamingCall } from './grpc-client.js';
 
 /** The session of one agent connection; the stream opens on the first call and again after it broke. */
 export class AgentSession {
@@ -21,7 +21,7 @@ export class AgentSession {
   private closed = false;
 
   constructor(
-    private readonly client: GrpcClient,
+    private readonly client: AgentClient,
     private readonly method: MethodDefinition<SessionRequest, SessionEvent__Output>,
   ) {}
 

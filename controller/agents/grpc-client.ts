@@ -109,8 +109,16 @@ export interface BidiCall<Req, Res> extends StreamingCall<Res> {
   setActive(active: boolean): void;
 }
 
+/** The calls the controller makes to an agent, whichever client carries them (this one, grpc-js-client.ts). */
+export interface AgentClient {
+  unary<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, deadlineMs: number): Promise<Res>;
+  serverStream<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, deadline: number): StreamingCall<Res>;
+  bidiStream<Req, Res>(method: MethodDefinition<Req, Res>): BidiCall<Req, Res>;
+  close(): void;
+}
+
 /** The client of one agent. Sessions open on first use and after the previous one broke. */
-export class GrpcClient {
+export class GrpcClient implements AgentClient {
   private session: ClientHttp2Session | undefined;
   /** Active calls and the keepalive timer of each session (an old one may still finish calls). */
   private readonly live = new Map<ClientHttp2Session, { active: number; ping: NodeJS.Timeout }>();
