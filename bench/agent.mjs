@@ -133,7 +133,7 @@ try {
   // The same agent without the Session stream: one Execute call (HTTP/2 stream) per task.
   const tlsCallEx = createAgentExecutor({ name: 'tls-calls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } }, { session: false });
   // The same agent through @grpc/grpc-js instead of the own HTTP/2 client (docs/performance.md, "Wire code").
-  const tlsJsEx = createAgentExecutor({ name: 'tls-grpc-js', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } }, { client: 'grpc-js' });
+  const tlsJsEx = createAgentExecutor({ name: 'tls-grpc-js', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } });
   // As tasker does before a run: it enables pipelining and the Session stream.
   await Promise.all([tlsEx.probe(), tunEx.probe(), tlsCallEx.probe(), unixEx.probe(), tlsJsEx.probe()]);
 

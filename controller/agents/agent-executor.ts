@@ -10,7 +10,6 @@ import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/a
 import { describeAgent, openAgentConnection, type AgentConnection } from './agent-connection.js';
 import { GrpcCallError, Status, statusName, type StreamingCall } from './grpc-client.js';
 import type { AgentSpec } from './agent-spec.js';
-import type { ClientKind } from './grpc-js-connection.js';
 import { AgentSession } from './agent-session.js';
 
 /** Exit code of a task whose agent could not be reached, refused it, or was lost mid-task. */
@@ -34,8 +33,6 @@ export interface AgentExecutorOptions {
   session?: boolean;
   /** The run's secret values: sent with every task so the agent keeps them out of its log. */
   secrets?: readonly string[];
-  /** The client that carries the calls (default the own HTTP/2 client; see docs/performance.md, "Wire code"). */
-  client?: ClientKind;
 }
 
 export interface HostCheckResult {
@@ -99,7 +96,7 @@ class GrpcAgentExecutor implements AgentExecutor {
         return this.connection();
       });
     }
-    const opening = openAgentConnection(this.spec, this.options.env, this.options.client);
+    const opening = openAgentConnection(this.spec, this.options.env);
     this.conn = opening;
     opening.catch(() => {
       if (this.conn === opening) this.conn = undefined; // retry on the next call
