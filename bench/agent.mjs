@@ -132,10 +132,8 @@ try {
   const unixEx = createAgentExecutor({ name: 'unix', kind: 'unix', path: socket });
   // The same agent without the Session stream: one Execute call (HTTP/2 stream) per task.
   const tlsCallEx = createAgentExecutor({ name: 'tls-calls', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } }, { session: false });
-  // The same agent through @grpc/grpc-js instead of the own HTTP/2 client (docs/performance.md, "Wire code").
-  const tlsJsEx = createAgentExecutor({ name: 'tls-grpc-js', kind: 'tls', address: tlsAgent.address, tls: { ca: join(tmp, 'ca.crt'), cert: ctlCert.cert, key: ctlCert.key } });
   // As tasker does before a run: it enables pipelining and the Session stream.
-  await Promise.all([tlsEx.probe(), tunEx.probe(), tlsCallEx.probe(), unixEx.probe(), tlsJsEx.probe()]);
+  await Promise.all([tlsEx.probe(), tunEx.probe(), tlsCallEx.probe(), unixEx.probe()]);
 
   // 1. per-task overhead on /bin/true
   const perTask = await interleave([
@@ -145,13 +143,12 @@ try {
     { name: 'tunnel', fn: () => tunEx.execute(req('/bin/true')), pid: plainAgent.child.pid },
     { name: 'unix', fn: () => unixEx.execute(req('/bin/true')), pid: plainAgent.child.pid },
     { name: 'tlsCall', fn: () => tlsCallEx.execute(req('/bin/true')), pid: tlsAgent.child.pid },
-    { name: 'tlsJs', fn: () => tlsJsEx.execute(req('/bin/true')), pid: tlsAgent.child.pid },
   ], PER_ROUND, ROUNDS);
   const local = perTask.get('local');
   const over = (name) => median(perTask.get(name).map((m, i) => m.wall - local[i].wall));
   const stat = (name, key) => median(perTask.get(name).map((m) => m[key]));
   rows.push({ name: 'local runProcess /bin/true', value: stat('local', 'wall'), unit: 'ms/task', note: `CPU: ${stat('local', 'cpu').toFixed(2)} ms (Node; plus the launcher)` });
-  for (const [name, label] of [['tls', 'agent, loopback mTLS'], ['tunnel', 'agent, through SSH tunnel'], ['unix', 'agent, its Unix socket on this host'], ['tlsCall', 'agent, loopback mTLS, an Execute call per task (no Session)'], ['tlsJs', 'agent, loopback mTLS, Session on @grpc/grpc-js']]) {
+  for (const [name, label] of [['tls', 'agent, loopback mTLS'], ['tunnel', 'agent, through SSH tunnel'], ['unix', 'agent, its Unix socket on this host'], ['tlsCall', 'agent, loopback mTLS, an Execute call per task (no Session)']]) {
     rows.push({
       name: label, value: stat(name, 'wall'), unit: 'ms/task',
       note: `+${over(name).toFixed(2)} ms vs local; CPU: controller ${stat(name, 'cpu').toFixed(2)} ms, agent ${stat(name, 'other').toFixed(2)} ms`,
@@ -165,13 +162,12 @@ try {
     { name: 'local', fn: chain(localEx) },
     { name: 'tls', fn: chain(tlsEx), pid: tlsAgent.child.pid },
     { name: 'tunnel', fn: chain(tunEx), pid: plainAgent.child.pid },
-    { name: 'tlsJs', fn: chain(tlsJsEx), pid: tlsAgent.child.pid },
   ], PER_ROUND, ROUNDS);
   const chainedLocal = chained.get('local');
   const chainedOver = (name) => median(chained.get(name).map((m, i) => m.wall - chainedLocal[i].wall));
   const chainedStat = (name, key) => median(chained.get(name).map((m) => m[key]));
   rows.push({ name: 'local, plain sequence (chained starts)', value: chainedStat('local', 'wall'), unit: 'ms/task', note: `CPU: ${chainedStat('local', 'cpu').toFixed(2)} ms` });
-  for (const [name, label] of [['tls', 'agent mTLS, plain sequence (pipelined)'], ['tunnel', 'agent via SSH tunnel, plain sequence (pipelined)'], ['tlsJs', 'agent mTLS on @grpc/grpc-js, plain sequence (pipelined)']]) {
+  for (const [name, label] of [['tls', 'agent mTLS, plain sequence (pipelined)'], ['tunnel', 'agent via SSH tunnel, plain sequence (pipelined)']]) {
     rows.push({
       name: label, value: chainedStat(name, 'wall'), unit: 'ms/task',
       note: `**+${chainedOver(name).toFixed(2)} ms** vs local chained; CPU: controller ${chainedStat(name, 'cpu').toFixed(2)} ms, agent ${chainedStat(name, 'other').toFixed(2)} ms`,
@@ -256,7 +252,7 @@ try {
   rows.push({ name: `${MB} MB stdout, agent mTLS`, value: median(big.tls), unit: 'MB/s', note: `${(median(big.tls) / bl).toFixed(2)}× local` });
   rows.push({ name: `${MB} MB stdout, agent via SSH tunnel`, value: median(big.tunnel), unit: 'MB/s', note: `${(median(big.tunnel) / bl).toFixed(2)}× local` });
 
-  await Promise.all([tlsEx.close(), tunEx.close(), tlsCallEx.close(), unixEx.close(), tlsJsEx.close(), sshEx.close()]);
+  await Promise.all([tlsEx.close(), tunEx.close(), tlsCallEx.close(), unixEx.close(), sshEx.close()]);
 } finally {
   if (tlsAgent) await stopAgent(tlsAgent);
   if (plainAgent) await stopAgent(plainAgent);

@@ -44,6 +44,9 @@ export class GrpcClient {
     this.client = new grpc.Client(opts.target, opts.credentials, {
       ...opts.channelOptions,
       'grpc.max_receive_message_length': opts.maxMessageBytes,
+      // HTTP/2 receive window (stream and connection) larger than the 64 KiB default: large
+      // outputs flow without a round trip per 64 KiB; still a bound on what a paused call buffers.
+      'grpc-node.flow_control_window': 1024 * 1024,
       // A fresh client (after a failure) dials anew instead of sharing a backed-off subchannel.
       'grpc.use_local_subchannel_pool': 1,
       'grpc.enable_retries': 0,
