@@ -143,10 +143,22 @@ class JsCall<Res, Req> extends EventEmitter implements BidiCall<Req, Res> {
       this.finish();
       void owner.callError(err, this.answered).then((e) => this.emit('error', e));
     });
-    call.on('status', (s: Grpc.StatusObject) => {
-      if (s.code !== Status.OK || this.done) return;
+    // grpc-js reports the status when it arrives, before messages a paused call still holds:
+    // 'end' waits for both the OK status and the last message.
+    let ok = false;
+    let drained = false;
+    const end = () => {
+      if (!ok || !drained || this.done) return;
       this.finish();
       this.emit('end');
+    };
+    call.on('status', (s: Grpc.StatusObject) => {
+      ok = s.code === Status.OK;
+      end();
+    });
+    call.on('end', () => {
+      drained = true;
+      end();
     });
   }
 
