@@ -15,8 +15,8 @@ import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { SessionRequest } from '../../shared/proto/generated/tasker/agent/v1/SessionRequest.js';
 import { GrpcCallError, Status, timeoutSeconds, type BidiCall, type GrpcClient, type MethodDefinition, type StreamingCall } from './grpc-client.js';
 
-/** Time without calls after which a session ends its stream. */
-const IDLE_END_MS = 1000;
+/** Time without calls after which a session ends its stream: longer than the gap between the tasks of a sequence. */
+const IDLE_END_MS = 200;
 
 /** The session of one agent connection; the stream opens on the first call and again after it broke. */
 export class AgentSession {
