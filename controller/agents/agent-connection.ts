@@ -13,7 +13,7 @@ export interface AgentConnection {
   readonly spec: AgentSpec;
   readonly client: GrpcClient;
   readonly methods: AgentMethods;
-  /** True once the transport is known dead (SSH link closed); the caller reconnects. */
+  /** True once the transport is known dead (SSH link closed, agent unreachable, keepalive unanswered); the caller reconnects. */
   readonly broken: boolean;
   close(): Promise<void>;
 }

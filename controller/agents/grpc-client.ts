@@ -35,10 +35,11 @@ export class GrpcClient {
   /** Calls that count as activity (a Session counts only while it carries tasks). */
   private readonly active = new Set<JsCall<unknown, unknown>>();
   private keepalive: NodeJS.Timeout | undefined;
-  private failed = false;
+  /** A keepalive check went unanswered: the link is taken as dead. */
+  private stalled = false;
 
   constructor(
-    grpc: typeof Grpc,
+    private readonly grpc: typeof Grpc,
     private readonly opts: GrpcClientOptions,
   ) {
     this.client = new grpc.Client(opts.target, opts.credentials, {
@@ -77,9 +78,12 @@ export class GrpcClient {
     return new JsCall<Res, Req>(this, this.client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, {}));
   }
 
-  /** The transport failed (unreachable, keepalive unanswered): open a new client for the next call. */
+  /**
+   * The transport failed (the agent unreachable, a keepalive check unanswered): open a new client
+   * for the next call. Not after a call the agent refused: other calls may still run on this one.
+   */
   get broken(): boolean {
-    return this.failed;
+    return this.stalled || this.client.getChannel().getConnectivityState(false) === this.grpc.connectivityState.TRANSIENT_FAILURE;
   }
 
   close(): void {
@@ -105,7 +109,6 @@ export class GrpcClient {
   async callError(err: Grpc.ServiceError, answered: boolean): Promise<GrpcCallError> {
     if (err.code === Status.DEADLINE_EXCEEDED) return new GrpcCallError(err.code, 'deadline exceeded');
     if (err.code !== Status.UNAVAILABLE) return new GrpcCallError(err.code, err.details);
-    this.failed = true;
     const named = answered ? undefined : await this.opts.diagnose?.().catch(() => undefined);
     return new GrpcCallError(err.code, named ?? err.details);
   }
@@ -115,7 +118,7 @@ export class GrpcClient {
     const method = this.opts.ping;
     this.client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, { service: '' }, { deadline: Date.now() + timeout }, (err) => {
       if (err?.code !== Status.DEADLINE_EXCEEDED || this.active.size === 0) return;
-      this.failed = true;
+      this.stalled = true;
       for (const call of [...this.active]) call.fail(Status.UNAVAILABLE, `keepalive ping not answered within ${timeout / 1000} s`);
     });
   }
