@@ -3,9 +3,10 @@
  * one long-lived bidirectional stream. Each call is a {@link StreamingCall} with the events,
  * errors, pause/resume and cancel of an Execute call, so the executor treats both alike.
  *
- * Why: an Execute call costs an HTTP/2 stream, request headers, a deadline, response headers and
- * trailers on both ends. Measured on this machine (docs/benchmarks.md), that is most of what an
- * agent adds to a task; a session message costs a fraction of it.
+ * Why: an Execute call costs an HTTP/2 stream, headers, a deadline and trailers on both ends, and
+ * grpc-js's per-call machinery on ours; a session message costs a fraction (docs/performance.md).
+ * A session with no call for IDLE_END_MS ends its stream: grpc-js keeps the process alive while
+ * any call is open, and an idle session must never keep the controller alive.
  */
 import { EventEmitter } from 'node:events';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
@@ -14,11 +15,15 @@ import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { SessionRequest } from '../../shared/proto/generated/tasker/agent/v1/SessionRequest.js';
 import { GrpcCallError, Status, timeoutSeconds, type BidiCall, type GrpcClient, type MethodDefinition, type StreamingCall } from './grpc-client.js';
 
+/** Time without calls after which a session ends its stream: longer than the gap between the tasks of a sequence. */
+const IDLE_END_MS = 200;
+
 /** The session of one agent connection; the stream opens on the first call and again after it broke. */
 export class AgentSession {
   private stream: BidiCall<SessionRequest, SessionEvent__Output> | undefined;
   private readonly calls = new Map<string, SessionCall>();
   private closed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: GrpcClient,
@@ -32,6 +37,7 @@ export class AgentSession {
       process.nextTick(() => call.fail(Status.UNAVAILABLE, 'the agent session is closed'));
       return call;
     }
+    clearTimeout(this.idleTimer);
     const stream = this.open();
     this.calls.set(request.call_id, call);
     if (this.calls.size === 1) stream.setActive(true);
@@ -42,6 +48,7 @@ export class AgentSession {
   /** Half-close: the agent ends the session once its calls are done. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     this.stream?.end();
   }
 
@@ -52,7 +59,19 @@ export class AgentSession {
 
   /** A call ended (its last event, a failure, or a cancel). */
   forget(id: string): void {
-    if (this.calls.delete(id) && this.calls.size === 0) this.stream?.setActive(false);
+    if (!this.calls.delete(id) || this.calls.size > 0) return;
+    this.stream?.setActive(false);
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.endIdle(), IDLE_END_MS);
+    this.idleTimer.unref();
+  }
+
+  /** No call for a while: end the stream (the agent ends its side); the next call opens a new one. */
+  private endIdle(): void {
+    const stream = this.stream;
+    if (!stream || this.calls.size > 0) return;
+    this.stream = undefined;
+    stream.end();
   }
 
   private open(): BidiCall<SessionRequest, SessionEvent__Output> {

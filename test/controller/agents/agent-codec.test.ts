@@ -1,7 +1,8 @@
 /**
- * The controller's hand-written agent message codec against proto-loader on the real .proto
- * files: what we send decodes to the same message, what we receive decodes to the same object
- * (defaults, enums as names, 64-bit numbers, oneof name). proto3 leaves default values off the
+ * The controller's agent message codec (protobufjs/light over the descriptors generated into
+ * shared/proto/generated/descriptor.ts) against proto-loader on the real .proto files: what we
+ * send decodes to the same message, what we receive decodes to the same object (defaults, enums
+ * as names, 64-bit numbers, oneof name). proto3 leaves default values off the
  * wire or on it; both mean the same, so requests are compared decoded, not byte for byte.
  */
 import test from 'ava';
