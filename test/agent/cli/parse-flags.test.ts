@@ -1,5 +1,6 @@
 import test from 'ava';
-import { parseFlags, UsageError } from '../../../agent/cli/parse-flags.js';
+import { parseFlags } from '../../../agent/cli/parse-flags.js';
+import { UsageError } from '../../../shared/errors/index.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../agent/cli/run.js';
