@@ -13,7 +13,7 @@ import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 import { createLocalExecutor } from '../engine/local-executor.js';
 import type { RanOn } from '../engine/host-recap.js';
-import type { Setup } from './tasker-main.js';
+import type { Setup } from './setup.js';
 import type { AgentExecutor } from '../agents/index.js';
 
 /** Exit code of a task whose agent is not there (as for an agent lost mid-task: AGENT_LOST_EXIT_CODE). */

@@ -29,30 +29,10 @@ import { RunLog } from '../engine/run-log.js';
 import { defaultArgs, HELP, parseTaskerArgs, USAGE, UsageError } from './tasker-args.js';
 import type { TaskerArgs } from './tasker-args.js';
 import { executeRun } from './tasker-run.js';
+import type { Setup } from './setup.js';
 
-export interface Setup {
-  args: TaskerArgs;
-  io: CliIo;
-  taskFile: string;
-  text: string;
-  workflow: Workflow;
-  diagnostics: Diagnostic[];
-  registry: ExecTypeRegistry;
-  config: { path?: string; data: Record<string, unknown>; positionOf?: (p: readonly (string | number)[]) => { line: number; col: number } | undefined };
-  defaultExecType: string;
-  defaultTimeoutSec: number;
-  base: string;
-  log: RunLog;
-  secrets: string[];
-  canonicalExecType: (name: string) => string | undefined;
-  /**
-   * A task's exec type before it runs: its `exec` (globals substituted, lower-cased) or the default,
-   * and that name's canonical type (undefined when not configured). Each distinct `exec` text is
-   * resolved once per run, whoever asks (large files repeat a few).
-   */
-  taskExecType: (task: Task) => { name: string; canonical: string | undefined };
-  describeCommand: (execType: string, hostname: string, command: string, args: string) => string;
-}
+export type { Setup } from './setup.js';
+
 
 const FILE_FORBIDDEN = new Set(['--help', '-h', '--version', '-V', '--force-instance']);
 // --max-file-size: the file was read before its options are known. --raw-output and

@@ -18,7 +18,7 @@ import type { RunOutcome } from '../engine/types.js';
 import { logHostRecap, unreachableHostsOf } from './host-recap-log.js';
 import { tallyHosts } from '../engine/host-recap.js';
 import { VariableStore } from '../engine/variables.js';
-import type { Setup } from './tasker-main.js';
+import type { Setup } from './setup.js';
 import { createRunExecutors } from './executors.js';
 import type { RunExecutors } from './executors.js';
 

@@ -4,10 +4,10 @@
  * there, counts once for that host.
  */
 import { countHostOutcome, type HostTallies } from '../../shared/hosts/host-tally.js';
+import type { RanOn } from './ran-on.js';
 import type { RunOutcome, TaskResult } from './types.js';
 
-/** Where a command runs: `local` (this machine), `ssh` (exec=ssh) or `agent:NAME`. */
-export type RanOn = 'local' | 'ssh' | `agent:${string}`;
+export type { RanOn } from './ran-on.js';
 
 /** The host a task result counts for: its hostname, or `localhost` when it has none. */
 export function hostOf(hostname: string): string {

@@ -1,5 +1,5 @@
 /** What the engine records about a run. These shapes feed the console, the log and --output-json. */
-import type { RanOn } from './host-recap.js';
+import type { RanOn } from './ran-on.js';
 
 export interface TaskResult {
   /** "3", "3.2" for a loop iteration, "4-401" for a block sub-task. */

@@ -7,18 +7,11 @@ import { killCommand } from './kill-command.js';
 import { HELP, parseCliOptions, USAGE, UsageError, type CliOptions } from './options.js';
 import { packageVersion, resolveDirs } from './paths.js';
 import { WorkerRegistry } from './registry.js';
+import type { RunContext } from './run-context.js';
 import { runTasks } from './run-command.js';
 import { formatWorkerTable } from './workers.js';
 
-/** What the bin file knows and run() cannot learn from argv/io. */
-export interface RunContext {
-  /** Name the program was invoked as; `ptasker…` selects ptasker mode. Default `parallelr`. */
-  programName?: string;
-  /** How to start this CLI again (daemon mode). Default: this Node, its exec args and script. */
-  selfArgv?: string[];
-  /** Our process id (registry, file names). Default process.pid. */
-  pid?: number;
-}
+export type { RunContext } from './run-context.js';
 
 /** The parallelr command line. Returns the exit code; never exits the process. */
 export async function run(argv: readonly string[], io: CliIo, context: RunContext = {}): Promise<number> {
@@ -72,4 +65,3 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
     throw e;
   }
 }
-

@@ -1,4 +1,5 @@
 export { run, type RunContext } from './cli.js';
+export type { DistributedCliRequest } from './distributed-request.js';
 export { runParallel, type ParallelRunOptions, type ParallelRunResult } from './pool.js';
 export { openResultsWriter, serializeRecord, durationSeconds, type ResultsWriter } from './results-writer.js';
 export { createStopLimitTracker, type StopLimitSettings, type StopLimitTracker } from './stop-limits.js';

@@ -6,21 +6,10 @@
  * and lost without storing a result runs again; the new attempt and the result carry the lost
  * ones as `earlier_runs`, so the operator is told the job ran more than once, and why.
  */
-import { parseEarlierRuns, parseResult, JOB_VERSION, type EarlierRun, type ResultMessage } from './schema.js';
+import { parseEarlierRuns, parseResult, JOB_VERSION, type AttemptMessage, type EarlierRun, type ResultMessage } from './schema.js';
 import { isSubjectToken } from './subjects.js';
 
-export interface AttemptMessage {
-  type: 'attempt';
-  v: typeof JOB_VERSION;
-  run_id: string;
-  seq: number;
-  agent: string;
-  /** The worker process's unique id: its `tasker.holds.<instance>` subject answers for it. */
-  instance: string;
-  delivery: number;
-  start_time: string;
-  earlier_runs: EarlierRun[];
-}
+export type { AttemptMessage } from './schema.js';
 
 export type StoredMessage = { kind: 'attempt'; value: AttemptMessage } | { kind: 'result'; value: ResultMessage } | { kind: 'bad'; error: string };
 

@@ -3,7 +3,6 @@
  * through `parseJob` / `parseResult`: a malformed message gives an error naming the field, never a
  * throw.
  */
-import type { AttemptMessage } from './attempt.js';
 import { isSubjectToken } from './subjects.js';
 
 export const JOB_VERSION = 1;
@@ -68,6 +67,20 @@ export interface EarlierRun {
   /** When that agent claimed the job (ISO). */
   start_time: string;
   cause: string;
+}
+
+/** Stored on a job's results subject before an agent runs it (shared/nats/attempt.ts). */
+export interface AttemptMessage {
+  type: 'attempt';
+  v: typeof JOB_VERSION;
+  run_id: string;
+  seq: number;
+  agent: string;
+  /** The worker process's unique id: its `tasker.holds.<instance>` subject answers for it. */
+  instance: string;
+  delivery: number;
+  start_time: string;
+  earlier_runs: EarlierRun[];
 }
 
 /** `earlier_runs` of an attempt or a result; anything malformed in it is dropped. */

@@ -3,9 +3,9 @@
  * `retry_on`, legacy `retry_failed`) with its defaults, and the wait before each retry.
  */
 import type { Task } from './model.js';
+import type { RetryOn } from './retry-on.js';
 
-export const RETRY_ON = ['failure', 'timeout', 'any'] as const;
-export type RetryOn = (typeof RETRY_ON)[number];
+export { RETRY_ON, type RetryOn } from './retry-on.js';
 
 /** Seconds before the first retry when `retry_delay` is not given (the peer's default). */
 export const DEFAULT_RETRY_DELAY_S = 1;
