@@ -4,7 +4,7 @@
  * Runs until SIGTERM/SIGINT, then drains. Prints `ready <name>` on stdout once it pulls jobs.
  */
 import { processIo, type CliIo } from '../../shared/cli-io.js';
-import { NatsSetupError } from '../../shared/nats/connection.js';
+import { NatsSetupError } from '../../shared/nats/index.js';
 import { startNatsServe } from './serve.js';
 
 export const WORKER_USAGE =

@@ -226,8 +226,7 @@ function decodeFinished(buf: Buffer): Finished__Output {
     else if (field === 6 && wire === LEN) {
       f.stdout_preview = r.bytes();
       f._stdout_preview = 'stdout_preview'; // proto3 `optional`: proto-loader names its synthetic oneof
-    }
-    else if (field === 7 && wire === LEN) f.error = r.string();
+    } else if (field === 7 && wire === LEN) f.error = r.string();
     else if (field === 8 && wire === VARINT) f.canceled = r.varint() !== 0;
     else if (field === 9 && wire === VARINT) f.stdout_bytes = r.varint();
     else if (field === 10 && wire === VARINT) f.stderr_bytes = r.varint();

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
-import { FedOutput } from '../../shared/exec/launcher.js';
-import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
-import { cancelExitCode } from '../../shared/exec/run-process.js';
-import type { ProcessResult, StartedAhead } from '../../shared/exec/types.js';
+import { StreamCapture, applyCaptures } from '../../shared/exec/index.js';
+import { FedOutput } from '../../shared/exec/index.js';
+import type { ExecRequest, TaskExecutor } from '../../shared/exec/index.js';
+import { cancelExitCode } from '../../shared/exec/index.js';
+import type { ProcessResult, StartedAhead } from '../../shared/exec/index.js';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { Finished__Output } from '../../shared/proto/generated/tasker/agent/v1/Finished.js';
 import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/InfoResponse.js';

@@ -1,6 +1,6 @@
 /** What a tasker run has settled before it executes: options, the checked workflow and its helpers. */
 import type { CliIo } from '../../shared/cli-io.js';
-import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import type { RunLog } from '../engine/run-log.js';

@@ -6,16 +6,16 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
-import { buildArgv, defaultRegistry, execTypeNames, resolveExecType } from '../../shared/exec/exec-types.js';
-import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
-import { quoteArg, splitArgs } from '../../shared/exec/split-args.js';
+import { buildArgv, defaultRegistry, execTypeNames, resolveExecType } from '../../shared/exec/index.js';
+import type { ExecTypeRegistry } from '../../shared/exec/index.js';
+import { quoteArg, splitArgs } from '../../shared/exec/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnosticList } from '../../shared/taskfile/diagnostic-list.js';
-import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
-import { diagnosticOfProblem, exitCodeOfProblem } from '../../shared/input/input-problem.js';
-import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits } from '../../shared/input/read-bounded-file.js';
+import { escapeControlChars } from '../../shared/text/index.js';
+import { diagnosticOfProblem, exitCodeOfProblem } from '../../shared/input/index.js';
+import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits } from '../../shared/input/index.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { checkGlobalsSecurity, checkSecurity } from '../../shared/taskfile/security.js';
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
@@ -23,7 +23,7 @@ import { buildWorkflow } from '../../shared/taskfile/validate.js';
 import { secretValues, substitute } from '../../shared/taskfile/variables.js';
 import { addSecretNames } from '../../shared/taskfile/secret-names.js';
 import { VERSION } from '../../shared/version.js';
-import { loadConfig } from '../../shared/config/load-config.js';
+import { loadConfig } from '../../shared/config/index.js';
 import { buildPlan, formatPlan } from '../engine/plan.js';
 import { RunLog } from '../engine/run-log.js';
 import { defaultArgs, HELP, parseTaskerArgs, USAGE, UsageError } from './tasker-args.js';
@@ -32,7 +32,6 @@ import { executeRun } from './tasker-run.js';
 import type { Setup } from './setup.js';
 
 export type { Setup } from './setup.js';
-
 
 const FILE_FORBIDDEN = new Set(['--help', '-h', '--version', '-V', '--force-instance']);
 // --max-file-size: the file was read before its options are known. --raw-output and
@@ -149,9 +148,9 @@ async function runTaskerWith(argv: readonly string[], io: CliIo, made: { log?: R
   // loadConfig knows the search path and loads yaml (~35 ms) only when it finds a file.
   const loaded = loadConfig({ explicitPath: args.config, env: io.env, cwd: io.cwd, home, limits });
   if (loaded.path !== undefined || loaded.diagnostics.length > 0) {
-    const { execTypesFromConfig } = await import('../../shared/config/exec-types-config.js');
+    const { execTypesFromConfig } = await import('../../shared/config/index.js');
     config = loaded;
-    const { secretNamesFromConfig } = await import('../../shared/config/secrets-config.js');
+    const { secretNamesFromConfig } = await import('../../shared/config/index.js');
     const fromConfig = execTypesFromConfig(loaded.data, loaded.positionOf);
     registry = fromConfig.registry;
     const { remoteConfigDiagnostics } = await import('./remote-config-diagnostics.js');
@@ -281,7 +280,7 @@ function inputLimits(args: TaskerArgs): InputLimits {
 }
 
 async function hasRecoveryState(base: string, taskFile: string): Promise<boolean> {
-  const { recoveryPath } = await import('../recovery/state.js');
+  const { recoveryPath } = await import('../recovery/index.js');
   try {
     return statSync(recoveryPath(base, taskFile)).isFile();
   } catch {
@@ -290,7 +289,7 @@ async function hasRecoveryState(base: string, taskFile: string): Promise<boolean
 }
 
 async function renderSvg(dot: string, io: CliIo): Promise<number> {
-  const { findBinary } = await import('../../shared/exec/find-binary.js');
+  const { findBinary } = await import('../../shared/exec/index.js');
   if (!findBinary('dot', io.env['PATH'])) {
     io.stderr.write('tasker: error: --graph svg needs Graphviz `dot`, which is not on PATH; install it (Debian: apt-get install graphviz) or use --graph dot\n');
     return ExitCode.USAGE;

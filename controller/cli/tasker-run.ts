@@ -2,11 +2,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
-import { resolveExecType } from '../../shared/exec/exec-types.js';
-import { spawnFallbackWarning } from '../../shared/exec/launcher.js';
+import { findBinary, missingBinaryMessage } from '../../shared/exec/index.js';
+import { resolveExecType } from '../../shared/exec/index.js';
+import { spawnFallbackWarning } from '../../shared/exec/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
+import { escapeControlChars } from '../../shared/text/index.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import { findPlaceholders, substitute } from '../../shared/taskfile/variables.js';
 import { appendSummary, buildJson, copyTaskFile, createLogFile, fileStem, fileTimestamp, writeJsonAtomic } from '../engine/records.js';
@@ -393,8 +393,8 @@ async function runPreflight(setup: Setup): Promise<{ code: number; executors?: R
     return { code: ExitCode.HOST_VALIDATION_FAILED, executors, unreachable };
   }
   if (targets.length === 0) return { code: ExitCode.SUCCESS, executors };
-  const { validateHosts, formatHostProblem } = await import('../../shared/hosts/validate-hosts.js');
-  const { hostValidationFromConfig } = await import('../../shared/config/host-validation-config.js');
+  const { validateHosts, formatHostProblem } = await import('../../shared/hosts/index.js');
+  const { hostValidationFromConfig } = await import('../../shared/config/index.js');
   const hv = hostValidationFromConfig(setup.config.data).config;
   const result = await validateHosts(targets, { registry, hostValidation: hv, checkConnectivity: args.checkConnectivity, env: io.env });
   for (const p of result.problems) log.error(formatHostProblem(p));

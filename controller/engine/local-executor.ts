@@ -1,9 +1,9 @@
 /** Runs tasks on this machine through the shared process runner, with the exec type's argv template. */
-import { buildArgv, resolveExecType } from '../../shared/exec/exec-types.js';
-import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import { buildArgv, resolveExecType } from '../../shared/exec/index.js';
+import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { ExecRequest, ProcessResult, StartedAhead, TaskExecutor } from '../../shared/exec/index.js';
-import type { FollowOn } from '../../shared/exec/launcher.js';
-import { discardFollowOn, runProcess } from '../../shared/exec/run-process.js';
+import type { FollowOn } from '../../shared/exec/index.js';
+import { discardFollowOn, runProcess } from '../../shared/exec/index.js';
 
 /** A next task the launcher starts the moment the current one exits with status 0 on its own. */
 class LaunchedAhead implements StartedAhead {

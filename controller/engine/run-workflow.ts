@@ -4,7 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecRequest, ProcessResult, TaskExecutor } from '../../shared/exec/index.js';
-import type { StartedAhead } from '../../shared/exec/types.js';
+import type { StartedAhead } from '../../shared/exec/index.js';
 import { evaluateCondition, formatCondition } from '../../shared/taskfile/condition.js';
 import type { ConditionNode } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
@@ -192,7 +192,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
     const executor = opts.executorFor(task, execType);
     // Keep the executor's pipeline full: the tasks after the last one already sent ahead.
     const then: NonNullable<ReturnType<typeof chainTarget>>[] = [];
-    for (let last = ahead.at(-1)?.task ?? task; chain && ahead.length + then.length < (executor.pipelineDepth ?? 0); ) {
+    for (let last = ahead.at(-1)?.task ?? task; chain && ahead.length + then.length < (executor.pipelineDepth ?? 0);) {
       const next = chainTarget(last, executor);
       if (!next) break;
       then.push(next);

@@ -4,8 +4,8 @@
  * Returns the exit code; every problem is one line on stderr.
  */
 import type { CliIo } from '../../shared/cli-io.js';
-import { readNatsSections } from '../../shared/nats/config-file.js';
-import { natsSettingsFrom, NatsSetupError, type NatsSettings } from '../../shared/nats/connection.js';
+import { readNatsSections } from '../../shared/nats/index.js';
+import { natsSettingsFrom, NatsSetupError, type NatsSettings } from '../../shared/nats/index.js';
 import type { DistributedCliRequest } from '../parallelr/index.js';
 import { resumeDistributed, runDistributed } from './run-distributed.js';
 

@@ -1,5 +1,5 @@
 /** Live progress of a distributed run, per agent: a redrawn status line on a terminal, plain lines otherwise. */
-import type { TaskRecord } from '../parallelr/types.js';
+import type { TaskRecord } from '../parallelr/index.js';
 
 interface Out {
   write(text: string): unknown;

@@ -13,3 +13,6 @@ export { WorkerRegistry, type WorkerEntry } from './registry.js';
 export { resolveDirs, sessionFiles, type ParallelrDirs } from './paths.js';
 export { ParallelrExit } from './exit-codes.js';
 export { TASK_RECORD_KEYS, type TaskEntry, type TaskRecord, type TaskStatus } from './types.js';
+export { isoLocal } from './paths.js';
+export { notStartedRecord } from './results-writer.js';
+export { tallyRecordsByAgent } from './host-recap.js';

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ConfigPath } from '../../shared/config/load-config.js';
+import type { ConfigPath } from '../../shared/config/index.js';
 import type { SshExecutorOptions } from './ssh-executor.js';
 import type { SshHostRule, SshSettings } from './ssh-target.js';
 

@@ -23,3 +23,8 @@ export {
 } from './exec-types.js';
 export { findBinary, missingBinaryMessage } from './find-binary.js';
 export { spawnFallbackWarning } from './launcher.js';
+export { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, applyCaptures } from './capture.js';
+export { FedOutput, type FollowOn, type StartedChild } from './launcher.js';
+export { SCAN_CHUNK_BYTES, endWithoutNewlines, endWithoutWhitespace, readTailText, readTextChunks } from './spill-reader.js';
+export { discardFollowOn } from './run-process.js';
+export { spilledOutput } from './spilled-output.js';
