@@ -1,5 +1,7 @@
 // Lint: formatting as the code is written, and the import rules that keep the layers apart.
 // `npm run lint` (part of `npm test`); docs/architecture.md, "Lint", says what each rule guards.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import stylistic from '@stylistic/eslint-plugin';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -49,25 +51,30 @@ const layers = [
   { target: './controller', from: './agent', message: 'controller/ never imports agent/: move what both need into shared/.' },
 ];
 
-export default [
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', ...GENERATED] },
-  {
-    files: ['**/*.ts'],
-    languageOptions: { parser: tseslint.parser },
-    linterOptions: { reportUnusedDisableDirectives: 'error' },
-    plugins: { '@stylistic': stylistic },
-    rules: formatting,
-  },
-  {
-    files: SOURCES,
-    plugins: { 'import-x': importX, tasker },
-    settings: {
-      'import-x/resolver-next': [createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] }, extensions: ['.ts', '.js', '.json'] })],
+/** The config for the tree at `root` (tests lint small trees of their own with it). */
+export function createConfig(root) {
+  return [
+    { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', ...GENERATED] },
+    {
+      files: ['**/*.ts'],
+      languageOptions: { parser: tseslint.parser },
+      linterOptions: { reportUnusedDisableDirectives: 'error' },
+      plugins: { '@stylistic': stylistic },
+      rules: formatting,
     },
-    rules: {
-      'import-x/no-restricted-paths': ['error', { zones: layers }],
-      'tasker/no-import-cycle': 'error',
-      'tasker/import-through-index': 'error',
+    {
+      files: SOURCES,
+      plugins: { 'import-x': importX, tasker },
+      settings: {
+        'import-x/resolver-next': [createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] }, extensions: ['.ts', '.js', '.json'] })],
+      },
+      rules: {
+        'import-x/no-restricted-paths': ['error', { basePath: root, zones: layers }],
+        'tasker/no-import-cycle': ['error', { root }],
+        'tasker/import-through-index': ['error', { root }],
+      },
     },
-  },
-];
+  ];
+}
+
+export default createConfig(dirname(fileURLToPath(import.meta.url)));

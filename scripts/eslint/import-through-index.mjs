@@ -24,13 +24,14 @@ export default {
     type: 'problem',
     docs: { description: "Import a folder's files from outside it through its index.ts" },
     fixable: 'code',
-    schema: [],
+    // `root`: the project folder (default: ESLint's working directory).
+    schema: [{ type: 'object', properties: { root: { type: 'string' } }, additionalProperties: false }],
     messages: {
       index: "import '{{specifier}}' reaches into {{folder}}/: import it from {{folder}}/index.ts (export it there if it is missing).",
     },
   },
   create(context) {
-    const root = context.cwd;
+    const root = context.options[0]?.root ?? context.cwd;
     const file = context.filename;
     return visitImports((node, specifier, literal) => {
       const target = resolveImport(file, specifier);

@@ -7,14 +7,15 @@ export default {
   meta: {
     type: 'problem',
     docs: { description: 'Forbid import cycles, type-only imports and import() included' },
-    schema: [],
+    // `root`: the project folder (default: ESLint's working directory).
+    schema: [{ type: 'object', properties: { root: { type: 'string' } }, additionalProperties: false }],
     messages: {
       cycle: "import '{{specifier}}' closes a cycle: {{path}}. Type-only imports and import() count: move what both sides need into a file both import.",
     },
   },
   create(context) {
     const file = context.filename;
-    const graph = loadImportGraph(context.cwd);
+    const graph = loadImportGraph(context.options[0]?.root ?? context.cwd);
     const component = graph.componentOf.get(file);
     if (component === undefined) return {};
     return visitImports((node, specifier) => {
