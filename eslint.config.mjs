@@ -39,7 +39,7 @@ const formatting = {
   '@stylistic/member-delimiter-style': 'error',
   '@stylistic/type-annotation-spacing': 'error',
   '@stylistic/spaced-comment': ['error', 'always'],
-  'eqeqeq': ['error', 'always', { null: 'ignore' }],
+  eqeqeq: ['error', 'always', { null: 'ignore' }],
   'no-var': 'error',
   'prefer-const': 'error',
 };
@@ -56,7 +56,7 @@ export function createConfig(root) {
   return [
     { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', ...GENERATED] },
     {
-      files: ['**/*.ts'],
+      files: ['**/*.ts', 'scripts/**/*.mjs', 'eslint.config.mjs'],
       languageOptions: { parser: tseslint.parser },
       linterOptions: { reportUnusedDisableDirectives: 'error' },
       plugins: { '@stylistic': stylistic },
