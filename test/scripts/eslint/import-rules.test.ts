@@ -6,6 +6,7 @@ import { createConfig } from '../../../eslint.config.mjs';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 type Tree = Record<string, string>;
 
@@ -88,4 +89,16 @@ test('formatting: the house style is enforced with file:line and the rule', asyn
     'shared/style.ts': 'export const a = "double";\nexport const b = 1\n',
   });
   t.deepEqual(problems, ['shared/style.ts:1 @stylistic/quotes', 'shared/style.ts:2 @stylistic/semi']);
+});
+
+test('the lint output is one line per problem: path:line:col, severity, rule, message', async (t) => {
+  const dir = writeTree({ 'controller/run.ts': "import type { Serve } from '../agent/serve.js';\n\nexport type Run = Serve;\n", 'agent/serve.ts': 'export type Serve = 1;\n' });
+  const eslint = new ESLint({ cwd: dir, overrideConfigFile: true, overrideConfig: createConfig(dir) });
+  const formatter = await eslint.loadFormatter(join(dirname(fileURLToPath(import.meta.url)), '../../../scripts/eslint/line-formatter.mjs'));
+  const text = await formatter.format(await eslint.lintFiles(['controller/run.ts', 'agent/serve.ts']));
+  t.is(text, [
+    'controller/run.ts:1:28: error [import-x/no-restricted-paths] Unexpected path "../agent/serve.js" imported in restricted zone. controller/ never imports agent/: move what both need into shared/.',
+    'lint: 1 error(s), 0 warning(s); rules: docs/architecture.md#lint',
+    '',
+  ].join('\n'));
 });
