@@ -1,5 +1,5 @@
 import { isatty } from 'node:tty';
-import type { HostTallies } from './hosts/host-tally.js';
+import type { HostTallies } from './hosts/index.js';
 
 /**
  * The world a CLI `run(argv, io)` function sees. The bin files pass the real process; tests and the

@@ -9,7 +9,7 @@
  */
 import { writeSync } from 'node:fs';
 import { ExitCode } from './exit-codes.js';
-import { escapeControlChars } from './text/escape-control-chars.js';
+import { escapeControlChars } from './text/index.js';
 
 const MESSAGE_MAX = 300;
 

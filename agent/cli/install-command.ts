@@ -1,9 +1,9 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { parseHostAddress } from '../../shared/hosts/host-address.js';
+import { parseHostAddress } from '../../shared/hosts/index.js';
 import { packageRoot } from '../../shared/proto/load-proto.js';
-import type { SshTarget } from '../../shared/ssh/connect.js';
-import { defaultRegistry } from '../../shared/exec/exec-types.js';
+import type { SshTarget } from '../../shared/ssh/index.js';
+import { defaultRegistry } from '../../shared/exec/index.js';
 import { agentExecTypes } from '../server/exec-registry.js';
 import { parseFlags, parseIntFlag } from './parse-flags.js';
 import { UsageError } from '../../shared/errors/index.js';

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import type { CliIo } from '../../shared/cli-io.js';
-import { defaultRegistry, type ExecTypeRegistry } from '../../shared/exec/exec-types.js';
-import { spawnFallbackWarning } from '../../shared/exec/launcher.js';
-import { parseConfigFile } from '../../shared/config/load-config.js';
-import { execTypesFromConfig } from '../../shared/config/exec-types-config.js';
-import { DEFAULT_HOST_VALIDATION, hostValidationFromConfig, type HostValidationConfig } from '../../shared/config/host-validation-config.js';
+import { defaultRegistry, type ExecTypeRegistry } from '../../shared/exec/index.js';
+import { spawnFallbackWarning } from '../../shared/exec/index.js';
+import { parseConfigFile } from '../../shared/config/index.js';
+import { execTypesFromConfig } from '../../shared/config/index.js';
+import { DEFAULT_HOST_VALIDATION, hostValidationFromConfig, type HostValidationConfig } from '../../shared/config/index.js';
 import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { createAgentLogger } from '../logger.js';
@@ -140,7 +140,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     );
     const listen = pick(flags, 'listen', file.listen);
     const natsFlags = { nats: flags.nats as string | undefined, pool: flags.pool as string | undefined, configPath };
-    const { natsRequested, startNatsServe } = await import('../nats/serve.js');
+    const { natsRequested, startNatsServe } = await import('../nats/index.js');
     const wantNats = await natsRequested(natsFlags);
     if (!listen && !wantNats) throw new UsageError('--listen unix:PATH|HOST:PORT or --nats URL is required (or agent.listen / nats.url in --config)');
     const address = listen === undefined ? undefined : readListen(listen, typeof flags.listen === 'string' ? '--listen' : `agent.listen in ${configPath}`);

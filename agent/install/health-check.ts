@@ -1,6 +1,6 @@
 import type { Client } from 'ssh2';
 import { loadProtos } from '../../shared/proto/load-proto.js';
-import { describeEndpoint, openTunnel, type RemoteEndpoint } from '../../shared/ssh/tunnel.js';
+import { describeEndpoint, openTunnel, type RemoteEndpoint } from '../../shared/ssh/index.js';
 
 /**
  * Ask the freshly started agent for its health through an SSH tunnel to `remote` on the host (its

@@ -1,8 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { connectSsh, describeTarget, type SshTarget } from '../../shared/ssh/connect.js';
-import { shellQuote as q } from '../../shared/ssh/shell-quote.js';
-import type { RemoteEndpoint } from '../../shared/ssh/tunnel.js';
+import { connectSsh, describeTarget, type SshTarget } from '../../shared/ssh/index.js';
+import { shellQuote as q } from '../../shared/ssh/index.js';
+import type { RemoteEndpoint } from '../../shared/ssh/index.js';
 import { checkAgentHealthOverSsh } from './health-check.js';
 import { buildAgentTarball } from './package-tarball.js';
 import { openSftp, remoteExec, sftpPut, sftpWrite } from './remote.js';

@@ -14,9 +14,9 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { parseStoredMessage, type AttemptMessage } from '../../shared/nats/attempt.js';
-import { JOB_VERSION, encodeMessage, type EarlierRun, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
-import { RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
+import { parseStoredMessage, type AttemptMessage } from '../../shared/nats/index.js';
+import { JOB_VERSION, encodeMessage, type EarlierRun, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
+import { RESULTS_STREAM, subjects } from '../../shared/nats/index.js';
 
 export type Claim =
   /** Run it; `earlier` are executions that were lost (the job runs 1 + earlier.length times). */

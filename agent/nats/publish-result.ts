@@ -1,8 +1,8 @@
 /** Storing a job's result in the results stream, and results for jobs that never ran. */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { JOB_VERSION, encodeMessage, type JobStatus, type ResultMessage } from '../../shared/nats/schema.js';
-import { subjects } from '../../shared/nats/subjects.js';
+import { JOB_VERSION, encodeMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
+import { subjects } from '../../shared/nats/index.js';
 
 const RETRY_DELAY_MS = 500;
 const MAX_RETRY_DELAY_MS = 5000;

@@ -1,12 +1,12 @@
 /** Run one NATS job: ship the file into its own workspace, run the command with runProcess, describe the outcome. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/capture.js';
-import { runProcess } from '../../shared/exec/run-process.js';
-import { readTailText } from '../../shared/exec/spill-reader.js';
-import { splitArgs } from '../../shared/exec/split-args.js';
+import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/index.js';
+import { runProcess } from '../../shared/exec/index.js';
+import { readTailText } from '../../shared/exec/index.js';
+import { splitArgs } from '../../shared/exec/index.js';
 import { workspacePrefix } from './workspaces.js';
-import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/schema.js';
+import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
 

@@ -1,6 +1,6 @@
 /** `tasker-agent serve --nats URL [--pool NAME] [--max N]`: settings from flags and the config file, then the worker. */
-import { natsSettingsFrom } from '../../shared/nats/connection.js';
-import { readNatsSection } from '../../shared/nats/config-file.js';
+import { natsSettingsFrom } from '../../shared/nats/index.js';
+import { readNatsSection } from '../../shared/nats/index.js';
 import { startNatsWorker, type NatsWorker, type WorkerLogger } from './worker.js';
 import { SetupError } from '../../shared/errors/index.js';
 

@@ -25,12 +25,12 @@ import {
   DEFAULT_ACK_WAIT_SEC,
   type NatsAuth,
   type NatsTls,
-} from '../../shared/nats/connection.js';
-import { ensureStreams } from '../../shared/nats/streams.js';
+} from '../../shared/nats/index.js';
+import { ensureStreams } from '../../shared/nats/index.js';
 import {
   DEFAULT_POOL, JOBS_STREAM, checkSubjectToken, isSubjectToken, poolConsumer, seqOfJobSubject, subjects,
-} from '../../shared/nats/subjects.js';
-import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
+} from '../../shared/nats/index.js';
+import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { makePrivateDir } from '../../shared/private-files.js';
 import { claimJob, type HoldsReply } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';

@@ -1,10 +1,10 @@
-import type { HostValidationConfig } from '../../shared/config/host-validation-config.js';
-import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import type { HostValidationConfig } from '../../shared/config/index.js';
+import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { HostCheck__Output } from '../../shared/proto/generated/tasker/agent/v1/HostCheck.js';
 import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/HostResult.js';
 // The host checks are tasker's own (controller/hosts); the agent runs the very same code from its
 // host. (They only depend on shared/; they could move to shared/hosts.)
-import { validateHosts } from '../../shared/hosts/validate-hosts.js';
+import { validateHosts } from '../../shared/hosts/index.js';
 
 export interface AgentHostCheckContext {
   registry: ExecTypeRegistry;

@@ -1,4 +1,4 @@
-import { buildArgv, resolveExecType, type ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import { buildArgv, resolveExecType, type ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { ArgvBuilder } from './execute.js';
 
 /** Exec types an agent can run: every registry type with a local template (not `ssh`). */

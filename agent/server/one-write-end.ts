@@ -59,7 +59,7 @@ export function oneWriteEndInterceptor(grpcJs: typeof grpc): grpc.ServerIntercep
      * messages leave first. The trailers are a separate write either way (Node sends trailers
      * from a later immediate).
      */
-    override sendStatus(status: Parameters<grpc.ServerInterceptingCall["sendStatus"]>[0]): void {
+    override sendStatus(status: Parameters<grpc.ServerInterceptingCall['sendStatus']>[0]): void {
       setImmediate(() => super.sendStatus(status));
     }
   }

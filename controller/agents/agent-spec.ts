@@ -1,6 +1,6 @@
 import { isAbsolute, dirname, resolve as resolvePath } from 'node:path';
-import type { ConfigPath } from '../../shared/config/load-config.js';
-import type { SshTarget } from '../../shared/ssh/connect.js';
+import type { ConfigPath } from '../../shared/config/index.js';
+import type { SshTarget } from '../../shared/ssh/index.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 
 /** Client TLS material for an agent (paths). */

@@ -16,3 +16,4 @@ export {
 } from '../executors/agent-executor.js';
 export { checkAgents, versionsCompatible, type AgentProblem } from './check-agents.js';
 export { describeAgent, openAgentConnection, AgentConnectError, type AgentConnection } from './agent-connection.js';
+export { agentsConfigDiagnostics } from './agent-spec.js';

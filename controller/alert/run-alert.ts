@@ -5,7 +5,7 @@
 import { accessSync, chmodSync, constants, lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { runProcess } from '../../shared/exec/run-process.js';
+import { runProcess } from '../../shared/exec/index.js';
 
 export const ALERT_TIMEOUT_MS = 30_000;
 

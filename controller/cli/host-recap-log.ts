@@ -1,5 +1,5 @@
 /** The host recap at the end of a `tasker` run, and the hosts a failed pre-run check leaves unreachable. */
-import { formatHostRecap, type HostTallies } from '../../shared/hosts/host-tally.js';
+import { formatHostRecap, type HostTallies } from '../../shared/hosts/index.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import type { RunLog } from '../engine/run-log.js';
 import type { RunOutcome } from '../engine/types.js';

@@ -4,11 +4,13 @@ import './deferred-ca-env.js';
 import { basename } from 'node:path';
 import { processIo } from '../../shared/cli-io.js';
 import { failInternally, installLastResortHandler } from '../../shared/last-resort-handler.js';
-import { run } from '../parallelr/cli.js';
+import { run, type RunContext } from '../parallelr/index.js';
 
 installLastResortHandler('parallelr');
 const io = processIo();
-run(process.argv.slice(2), io, { programName: basename(process.argv[1] ?? 'parallelr') }).then(
+// Loaded only for --nats/--pool/--resume, so a local run does not load the NATS client.
+const runDistributed: RunContext['runDistributed'] = async (req, cliIo) => (await import('../nats/index.js')).runDistributedCli(req, cliIo);
+run(process.argv.slice(2), io, { programName: basename(process.argv[1] ?? 'parallelr'), runDistributed }).then(
   (code) => {
     io.dispose();
     process.exitCode = code;

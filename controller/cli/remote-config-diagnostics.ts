@@ -1,7 +1,7 @@
-import type { ConfigPath } from '../../shared/config/load-config.js';
+import type { ConfigPath } from '../../shared/config/index.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
-import { agentsConfigDiagnostics } from '../agents/agent-spec.js';
-import { parseSshConfig } from '../ssh/ssh-config.js';
+import { agentsConfigDiagnostics } from '../agents/index.js';
+import { parseSshConfig } from '../ssh/index.js';
 
 type PositionOf = (path: ConfigPath, which?: 'value' | 'key') => { line: number; col: number } | undefined;
 

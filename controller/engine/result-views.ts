@@ -1,5 +1,5 @@
 /** The whole streams of a task result, as its conditions read them (SPEC §2a: conditions see the whole output). */
-import { spilledOutput } from '../../shared/exec/spilled-output.js';
+import { spilledOutput } from '../../shared/exec/index.js';
 import type { OutputView } from '../../shared/taskfile/output-view.js';
 import type { TaskResult } from './types.js';
 

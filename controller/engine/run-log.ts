@@ -14,7 +14,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import { openPrivateFile } from '../../shared/private-files.js';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
-import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
+import { escapeControlChars } from '../../shared/text/index.js';
 
 export type LogLevel = 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
 const RANK: Record<LogLevel, number> = { ERROR: 0, WARN: 1, INFO: 2, DEBUG: 3 };

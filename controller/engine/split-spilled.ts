@@ -7,8 +7,8 @@
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, utf8CutPoint } from '../../shared/exec/capture.js';
-import { endWithoutNewlines, endWithoutWhitespace, readTextChunks, SCAN_CHUNK_BYTES } from '../../shared/exec/spill-reader.js';
+import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, utf8CutPoint } from '../../shared/exec/index.js';
+import { endWithoutNewlines, endWithoutWhitespace, readTextChunks, SCAN_CHUNK_BYTES } from '../../shared/exec/index.js';
 import { SPLIT_DELIMITERS } from '../../shared/taskfile/keys.js';
 import type { SplitSpec } from '../../shared/taskfile/model.js';
 import { splitOutput } from './split.js';

@@ -2,8 +2,8 @@
 import { readBoundedBytes } from '../../shared/input/index.js';
 import { basename } from 'node:path';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/schema.js';
-import { subjects } from '../../shared/nats/subjects.js';
+import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/index.js';
+import { subjects } from '../../shared/nats/index.js';
 import type { RunState } from './run-state.js';
 
 /** A job that could not be published, with the reason (recorded as ERROR without running). */

@@ -1,7 +1,7 @@
 /** What the server knows about a run's queue: which jobs are still there, and dropping them on a cancel. */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { JOBS_STREAM, RESULTS_STREAM, seqOfJobSubject, subjects } from '../../shared/nats/subjects.js';
+import { JOBS_STREAM, RESULTS_STREAM, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { writeRunState, type RunState } from './run-state.js';
 
 /**

@@ -1,9 +1,9 @@
 /** Results from NATS as parallelr records (the local results-file format), and what a results file already holds. */
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
-import type { EarlierRun, ResultMessage } from '../../shared/nats/schema.js';
-import { isoLocal } from '../parallelr/paths.js';
-import { notStartedRecord, serializeRecord } from '../parallelr/results-writer.js';
-import type { TaskRecord } from '../parallelr/types.js';
+import type { EarlierRun, ResultMessage } from '../../shared/nats/index.js';
+import { isoLocal } from '../parallelr/index.js';
+import { notStartedRecord, serializeRecord } from '../parallelr/index.js';
+import type { TaskRecord } from '../parallelr/index.js';
 import type { RunState } from './run-state.js';
 
 export function toRecord(r: ResultMessage, runId: string): TaskRecord {

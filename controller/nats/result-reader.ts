@@ -6,9 +6,9 @@
  * survives nats-server restarts by re-creating itself at the last sequence it saw.
  */
 import type { ConsumerMessages, JetStreamClient } from '@nats-io/jetstream';
-import { parseStoredMessage } from '../../shared/nats/attempt.js';
-import type { ResultMessage } from '../../shared/nats/schema.js';
-import { RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
+import { parseStoredMessage } from '../../shared/nats/index.js';
+import type { ResultMessage } from '../../shared/nats/index.js';
+import { RESULTS_STREAM, subjects } from '../../shared/nats/index.js';
 
 export interface ResultReader {
   /** Raw messages read (attempts, duplicates and bad ones included): compare with the stream's count to know we caught up. */

@@ -6,8 +6,8 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 import { join } from 'node:path';
-import { isSubjectToken } from '../../shared/nats/subjects.js';
-import type { StopLimitSettings } from '../parallelr/stop-limits.js';
+import { isSubjectToken } from '../../shared/nats/index.js';
+import type { StopLimitSettings } from '../parallelr/index.js';
 
 export const RUN_STATE_VERSION = 1;
 

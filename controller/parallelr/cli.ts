@@ -9,7 +9,7 @@ import { WorkerRegistry } from './registry.js';
 import { runTasks } from './run-command.js';
 import type { RunContext } from './run-context.js';
 import { formatWorkerTable } from './workers.js';
-import { InputError, UsageError } from '../../shared/errors/index.js';
+import { InputError, SetupError, UsageError } from '../../shared/errors/index.js';
 
 export type { RunContext };
 
@@ -60,6 +60,10 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
     if (e instanceof InputError) {
       err(`parallelr: error: ${e.message}`);
       return e.exitCode ?? ParallelrExit.FAILED;
+    }
+    if (e instanceof SetupError) {
+      err(`parallelr: error: ${e.message}`);
+      return ParallelrExit.FAILED;
     }
     // Anything else is a defect: the bin's last-resort handler prints it as one line, exit 70.
     throw e;

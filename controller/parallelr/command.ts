@@ -1,4 +1,4 @@
-import { splitArgs } from '../../shared/exec/split-args.js';
+import { splitArgs } from '../../shared/exec/index.js';
 import type { TaskEntry } from './types.js';
 
 /** A `-C` template split once into argv elements; placeholders are filled per element, never re-split. */

@@ -1,6 +1,6 @@
-import { readBoundedFile } from '../../shared/input/read-bounded-file.js';
-import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
-import { loadYaml } from '../../shared/config/yaml.js';
+import { readBoundedFile } from '../../shared/input/index.js';
+import { escapeControlChars } from '../../shared/text/index.js';
+import { loadYaml } from '../../shared/config/index.js';
 import { formatTimestamp } from './paths.js';
 
 /** Effective parallelr configuration: hard-coded defaults, then the installation file, then the user file. */

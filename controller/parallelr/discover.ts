@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { exitCodeOfProblem } from '../../shared/input/input-problem.js';
-import { readBoundedFile } from '../../shared/input/read-bounded-file.js';
+import { exitCodeOfProblem } from '../../shared/input/index.js';
+import { readBoundedFile } from '../../shared/input/index.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { expandGlob, hasGlob } from './glob.js';
 import type { TaskEntry } from './types.js';

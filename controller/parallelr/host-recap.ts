@@ -3,7 +3,7 @@
  * in-process engine report their per-host counts (the same as each file's JSON `hosts`); a
  * distributed run over NATS only has one record per file, so there the recap is per agent.
  */
-import { countHostOutcome, formatHostRecap, type HostTallies } from '../../shared/hosts/host-tally.js';
+import { countHostOutcome, formatHostRecap, type HostTallies } from '../../shared/hosts/index.js';
 import type { TaskRecord } from './types.js';
 
 export interface HostRecap {

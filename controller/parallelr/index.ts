@@ -1,4 +1,5 @@
 export { run, type RunContext } from './cli.js';
+export type { DistributedCliRequest } from './distributed-request.js';
 export { runParallel, type ParallelRunOptions, type ParallelRunResult } from './pool.js';
 export { openResultsWriter, serializeRecord, durationSeconds, type ResultsWriter } from './results-writer.js';
 export { createStopLimitTracker, type StopLimitSettings, type StopLimitTracker } from './stop-limits.js';
@@ -12,3 +13,6 @@ export { WorkerRegistry, type WorkerEntry } from './registry.js';
 export { resolveDirs, sessionFiles, type ParallelrDirs } from './paths.js';
 export { ParallelrExit } from './exit-codes.js';
 export { TASK_RECORD_KEYS, type TaskEntry, type TaskRecord, type TaskStatus } from './types.js';
+export { isoLocal } from './paths.js';
+export { notStartedRecord } from './results-writer.js';
+export { tallyRecordsByAgent } from './host-recap.js';

@@ -19,7 +19,7 @@ import { openResultsWriter } from './results-writer.js';
 import { countRecords, formatSummary } from './summary.js';
 import { openTaskOutputWriter } from './task-output.js';
 import { makePrivateDir } from '../../shared/private-files.js';
-import { UsageError } from '../../shared/errors/index.js';
+import { SetupError, UsageError } from '../../shared/errors/index.js';
 
 type Write = (text: string) => void;
 
@@ -50,8 +50,7 @@ export async function runTasks(
     throw new UsageError(`-t/--timeout must be a whole number of seconds from 1 to ${limits.max_allowed_timeout} (limits.max_allowed_timeout), got \`${opts.timeout}\``);
   }
   if (opts.resume !== undefined) {
-    const { runDistributedCli } = await import('../nats/cli-entry.js');
-    return runDistributedCli({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet }, io);
+    return distributedRunner(ctx)({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet }, io);
   }
   const isDaemonChild = io.env[DAEMON_ENV] === '1';
   const { [DAEMON_ENV]: _daemonMarker, ...rest } = io.env;
@@ -118,8 +117,7 @@ export async function runTasks(
 
   // Run mode.
   if (opts.nats !== undefined || opts.pool !== undefined) {
-    const { runDistributedCli } = await import('../nats/cli-entry.js');
-    return runDistributedCli({
+    return distributedRunner(ctx)({
       nats: opts.nats, pool: opts.pool, entries, command: template.text, timeoutSeconds,
       stopLimits: stopLimitsOn
         ? { maxConsecutiveFailures: limits.max_consecutive_failures, maxFailureRate: limits.max_failure_rate, minTasksForRateCheck: limits.min_tasks_for_rate_check }
@@ -290,4 +288,10 @@ export async function runTasks(
 /** What the host recap covers when some files did not report hosts (a command other than tasker, or spawned). */
 function hostsNote(reported: number, files: number): string | undefined {
   return reported < files ? `from the ${reported} of ${files} task files run by the in-process engine; the others report no hosts` : undefined;
+}
+
+/** The distributed runner the bin handed in; without one, --nats/--pool/--resume cannot run. */
+function distributedRunner(ctx: RunTasksContext): NonNullable<RunContext['runDistributed']> {
+  if (ctx.runDistributed === undefined) throw new SetupError('--nats, --pool and --resume need the distributed runner, which the parallelr bin provides; start parallelr through its bin');
+  return ctx.runDistributed;
 }

@@ -1,4 +1,4 @@
-import { killProcessGroup } from '../../shared/exec/kill-group.js';
+import { killProcessGroup } from '../../shared/exec/index.js';
 import { childPids, isSameProcessAlive, type WorkerEntry, type WorkerRegistry } from './registry.js';
 
 /** The --list-workers table: PID, status, mode, start, progress, log. */

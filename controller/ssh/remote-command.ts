@@ -1,4 +1,4 @@
-import { shellQuote } from '../../shared/ssh/shell-quote.js';
+import { shellQuote } from '../../shared/ssh/index.js';
 
 export { shellQuote };
 

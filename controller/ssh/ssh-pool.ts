@@ -1,5 +1,5 @@
 import type { Client } from 'ssh2';
-import { connectSsh, describeTarget, type SshTarget } from '../../shared/ssh/connect.js';
+import { connectSsh, describeTarget, type SshTarget } from '../../shared/ssh/index.js';
 
 /** sshd's default MaxSessions is 10; stay below it on one connection. */
 const MAX_CHANNELS_PER_CONNECTION = 8;

@@ -1,5 +1,5 @@
-import { parseHostAddress } from '../../shared/hosts/host-address.js';
-import type { SshTarget } from '../../shared/ssh/connect.js';
+import { parseHostAddress } from '../../shared/hosts/index.js';
+import type { SshTarget } from '../../shared/ssh/index.js';
 
 /** The settings the config's `ssh:` section gives, for every host or per host pattern. */
 export interface SshSettings {

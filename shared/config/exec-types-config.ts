@@ -7,7 +7,7 @@ import {
   type ConnectivityTest,
   type ExecType,
   type ExecTypeRegistry,
-} from '../exec/exec-types.js';
+} from '../exec/index.js';
 import { suggest, type Diagnostic } from '../taskfile/diagnostics.js';
 import type { ConfigPath } from './load-config.js';
 import { describe, isMap, keyPath, readSeconds, readString, readStringList, SchemaReport, type PositionOf } from './schema-check.js';

@@ -1,4 +1,4 @@
-import { splitArgs } from '../exec/split-args.js';
+import { splitArgs } from '../exec/index.js';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
 import { describe, isMap, readSeconds, readStringList, SchemaReport, type PositionOf } from './schema-check.js';
 

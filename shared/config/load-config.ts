@@ -2,8 +2,8 @@ import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadYaml } from './yaml.js';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
-import { diagnosticOfProblem } from '../input/input-problem.js';
-import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits, type InputProblem } from '../input/read-bounded-file.js';
+import { diagnosticOfProblem } from '../input/index.js';
+import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits, type InputProblem } from '../input/index.js';
 
 export interface LoadConfigOptions {
   /** `--config PATH`: must exist. */

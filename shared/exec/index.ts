@@ -25,3 +25,6 @@ export { findBinary, missingBinaryMessage } from './find-binary.js';
 export { spawnFallbackWarning } from './launcher.js';
 export { discardAheadProcess, type AheadCommand, type ProcessStartAhead, type ProcessStartAheadResult } from './start-ahead.js';
 export type { AheadProcess } from './launcher-child.js';
+export { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, applyCaptures } from './capture.js';
+export { SCAN_CHUNK_BYTES, endWithoutNewlines, endWithoutWhitespace, readTailText, readTextChunks } from './spill-reader.js';
+export { spilledOutput } from './spilled-output.js';

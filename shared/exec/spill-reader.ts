@@ -15,7 +15,7 @@ export const SCAN_CHUNK_BYTES = 64 * 1024;
 export function* readTextChunks(fd: number, end: number, chunkBytes = SCAN_CHUNK_BYTES, start = 0): Generator<string> {
   const decoder = new StringDecoder('utf8');
   const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end - start)));
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const n = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
     if (n === 0) break;
     pos += n;
@@ -94,7 +94,7 @@ export function startWithoutWhitespace(fd: number, blockBytes = 64 * 1024): numb
 export function countByte(fd: number, byte: number, start: number, end: number, chunkBytes = SCAN_CHUNK_BYTES): number {
   const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end - start)));
   let n = 0;
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const got = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
     if (got === 0) break;
     pos += got;
@@ -108,7 +108,7 @@ export function containsBytes(fd: number, needle: Buffer, end: number, chunkByte
   const keep = needle.length - 1;
   const buf = Buffer.allocUnsafe(keep + Math.max(1, Math.min(chunkBytes, end)));
   let carried = 0;
-  for (let pos = 0; pos < end; ) {
+  for (let pos = 0; pos < end;) {
     const got = readSync(fd, buf, carried, Math.min(buf.length - carried, end - pos), pos);
     if (got === 0) break;
     pos += got;

@@ -1,6 +1,6 @@
-import { connectivityArgv, type ExecType } from '../exec/exec-types.js';
-import { findBinary, missingBinaryMessage } from '../exec/find-binary.js';
-import { runProcess } from '../exec/run-process.js';
+import { connectivityArgv, type ExecType } from '../exec/index.js';
+import { findBinary, missingBinaryMessage } from '../exec/index.js';
+import { runProcess } from '../exec/index.js';
 import { lastLine } from './resolve-host.js';
 
 /**

@@ -17,3 +17,4 @@ export {
   type HostAddress,
   type HostAddressResult,
 } from './host-address.js';
+export { type HostTallies, countHostOutcome, formatHostRecap, mergeHostTallies } from './host-tally.js';

@@ -1,5 +1,5 @@
-import { runProcess } from '../exec/run-process.js';
-import { findBinary } from '../exec/find-binary.js';
+import { runProcess } from '../exec/index.js';
+import { findBinary } from '../exec/index.js';
 import { lastLine } from './resolve-host.js';
 
 /** `ping -c 1 -W 1 HOST`; undefined when the host answered, else why not. */

@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { runProcess } from '../exec/run-process.js';
-import { findBinary } from '../exec/find-binary.js';
-import { formatTemplateElement } from '../exec/exec-types.js';
+import { runProcess } from '../exec/index.js';
+import { findBinary } from '../exec/index.js';
+import { formatTemplateElement } from '../exec/index.js';
 
 export type Resolution =
   | { ok: true; address?: string; fqdn?: string }

@@ -1,5 +1,5 @@
-import { resolveExecType, type ExecType, type ExecTypeRegistry } from '../exec/exec-types.js';
-import type { HostValidationConfig } from '../config/host-validation-config.js';
+import { resolveExecType, type ExecType, type ExecTypeRegistry } from '../exec/index.js';
+import type { HostValidationConfig } from '../config/index.js';
 import { resolveHost } from './resolve-host.js';
 import { pingHost } from './ping-host.js';
 import { testConnectivity } from './connectivity-test.js';

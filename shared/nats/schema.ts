@@ -69,6 +69,20 @@ export interface EarlierRun {
   cause: string;
 }
 
+/** Stored on a job's results subject before an agent runs it (shared/nats/attempt.ts). */
+export interface AttemptMessage {
+  type: 'attempt';
+  v: typeof JOB_VERSION;
+  run_id: string;
+  seq: number;
+  agent: string;
+  /** The worker process's unique id: its `tasker.holds.<instance>` subject answers for it. */
+  instance: string;
+  delivery: number;
+  start_time: string;
+  earlier_runs: EarlierRun[];
+}
+
 /** `earlier_runs` of an attempt or a result; anything malformed in it is dropped. */
 export function parseEarlierRuns(v: unknown): EarlierRun[] {
   if (!Array.isArray(v)) return [];

@@ -404,7 +404,6 @@ class ConditionParser {
     }
     return classifyOperator(this.report, this.text, head, op, opStart, operand, start, end);
   }
-
 }
 
 function finish(parser: ConditionParser, ast: ConditionNode | null): ParsedCondition {

@@ -3,7 +3,7 @@
  * the caret (elided with …), and message texts whose long quoted parts are shortened. Control
  * characters are escaped (`\x1b`), so a task file cannot drive the operator's terminal.
  */
-import { escapeControlChar, escapeControlChars } from '../text/escape-control-chars.js';
+import { escapeControlChar, escapeControlChars } from '../text/index.js';
 
 /** Display columns of an excerpt (without the … marks) and how many of them come before the caret. */
 export const EXCERPT_COLUMNS = 200;

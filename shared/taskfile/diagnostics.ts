@@ -1,5 +1,5 @@
 /** Compiler-style diagnostics for task files, conditions and configs. */
-import { escapeControlChars } from '../text/escape-control-chars.js';
+import { escapeControlChars } from '../text/index.js';
 import { boundMessage, excerptAround } from './diagnostic-excerpt.js';
 
 export type Severity = 'error' | 'warning';

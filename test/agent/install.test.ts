@@ -213,7 +213,6 @@ test('install as root on a systemd host: service user, unit file, enable + resta
   }
 });
 
-
 test('install over SSH places the package, writes config, starts the agent (nohup without systemd) and it answers', async (t) => {
   t.true(existsSync(join(root, 'dist', 'agent', 'cli', 'tasker-agent.js')), 'dist/ must be built');
   const socket = join(prefix, 'run', 'agent.sock');

@@ -37,7 +37,7 @@ test.serial('a stop limit cancels the run on every agent: running jobs and their
   t.is(killed.length + neverRan.length, 28);
   // Every process any job started is gone (the whole group was killed, not only the shell).
   const pidFiles = readdirSync(dir).filter((f) => f.startsWith('pids-'));
-  t.true(pidFiles.length >= 1, "long jobs had started before the stop");
+  t.true(pidFiles.length >= 1, 'long jobs had started before the stop');
   await sleep(200);
   for (const f of pidFiles) {
     for (const pid of readFileSync(join(dir, f), 'utf8').trim().split(' ').map(Number).filter((p) => p > 0)) {

@@ -77,7 +77,7 @@ test('a stop that lands between a task\'s end and its started-ahead successor: t
         // then stop: tasker sees the stop before it sees either, which is the window an
         // operator's Ctrl-C can hit.
         if (text.includes('Task 1: STDOUT: ready') && !stop.signal.aborted) {
-          for (const until = Date.now() + 20_000; processesMatching('sleep 9894').length === 0 && Date.now() < until; ) {
+          for (const until = Date.now() + 20_000; processesMatching('sleep 9894').length === 0 && Date.now() < until;) {
             /* busy: no event is processed */
           }
           stop.abort('SIGINT');

@@ -9,7 +9,7 @@ const { options, problems } = parseSshConfig(
       port: 22,
       identity: '/keys/default',
       hosts: {
-        'web01': { user: 'deploy', port: 2222 },
+        web01: { user: 'deploy', port: 2222 },
         'web* !web-legacy': { identity: '/keys/web', port: 2200 },
         'DB?.example.com,db-old': { known_hosts: 'kh/db' },
       },

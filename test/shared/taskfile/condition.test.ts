@@ -45,7 +45,7 @@ test('stdout empty / not empty', parsesTo, 'stdout~&stdout!~', 'and(stdout~[], s
 test('pattern with spaces and punctuation', parsesTo, 'stdout~Working directory is /', 'stdout~[Working directory is /]');
 test('pattern with regex-looking characters is literal', parsesTo, 'stdout~^Log level is info$', 'stdout~[^Log level is info$]');
 test('double-quoted pattern containing |', parsesTo, 'stdout~"a|b"|exit_1', 'or(stdout~[a|b], exit(1))');
-test("single-quoted pattern containing & and )", parsesTo, "(stdout~'a&b)'&exit_0)", 'and(stdout~[a&b)], exit(0))');
+test('single-quoted pattern containing & and )', parsesTo, "(stdout~'a&b)'&exit_0)", 'and(stdout~[a&b)], exit(0))');
 test('escaped quote inside double quotes', parsesTo, 'stdout~"say \\"hi\\""', 'stdout~[say "hi"]');
 test('quoted pattern keeps its spaces', parsesTo, 'stdout~"  padded "', 'stdout~[  padded ]');
 test('unquoted pattern with balanced parentheses', parsesTo, '(stdout~f(x))', 'stdout~[f(x)]');
