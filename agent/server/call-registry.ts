@@ -1,5 +1,5 @@
-import type { StartedChild } from '../../shared/exec/launcher-child.js';
-import type { ProcessResult } from '../../shared/exec/types.js';
+import type { StartedChild } from '../../shared/exec/index.js';
+import type { ProcessResult } from '../../shared/exec/index.js';
 
 /** InfoResponse.features: pipelined Execute (ExecuteRequest.after_call) and the Session method. */
 export const AGENT_FEATURES = ['after_call', 'session'];

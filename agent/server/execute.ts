@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
-import { formatSeconds, runProcessStartingAhead } from '../../shared/exec/run-process.js';
-import type { AheadProcess } from '../../shared/exec/launcher-child.js';
-import type { ProcessResult } from '../../shared/exec/types.js';
+import { formatSeconds, runProcessStartingAhead } from '../../shared/exec/index.js';
+import type { AheadProcess } from '../../shared/exec/index.js';
+import type { ProcessResult } from '../../shared/exec/index.js';
 import type { ExecuteEvent } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import { maskSecrets } from '../../shared/taskfile/variables.js';

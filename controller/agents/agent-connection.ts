@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
-import { connectSsh, describeTarget } from '../../shared/ssh/connect.js';
-import { describeEndpoint, openTunnel, type RemoteEndpoint } from '../../shared/ssh/tunnel.js';
-import { enableInteractiveMode } from '../../shared/ssh/interactive-mode.js';
+import { connectSsh, describeTarget } from '../../shared/ssh/index.js';
+import { describeEndpoint, openTunnel, type RemoteEndpoint } from '../../shared/ssh/index.js';
+import { enableInteractiveMode } from '../../shared/ssh/index.js';
 import type { AgentSpec } from './agent-spec.js';
 import { AGENT_METHODS, type AgentMethods } from './agent-methods.js';
 import { openTcpClient, openUnixClient } from './agent-client.js';

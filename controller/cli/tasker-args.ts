@@ -1,5 +1,5 @@
 /** Command-line options of `tasker`, parsed by hand for exact, positioned usage errors. */
-import { parseByteSize } from '../../shared/input/input-problem.js';
+import { parseByteSize } from '../../shared/input/index.js';
 import { UsageError } from '../../shared/errors/index.js';
 
 /** `--max-file-size` at most: the text of a larger file would near V8's string limit. */

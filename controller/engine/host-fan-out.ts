@@ -3,8 +3,8 @@
  * command, and the host's placeholders (`@HOST@`, `@HOST_ADDRESS@`, `@HOST_VAR_name@`). The run and
  * the dry-run plan both use this, so they show the same commands.
  */
-import { hostPlaceholders } from '../../shared/inventory/host-placeholders.js';
-import type { Inventory } from '../../shared/inventory/model.js';
+import { hostPlaceholders } from '../../shared/inventory/index.js';
+import type { Inventory } from '../../shared/inventory/index.js';
 import type { Task } from '../../shared/taskfile/model.js';
 
 export interface FanOutSubTask {

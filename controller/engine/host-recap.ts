@@ -3,7 +3,7 @@
  * docs/task-files.md "Host recap"): every task result that ran a command on a host, or was skipped
  * there, counts once for that host.
  */
-import { countHostOutcome, type HostTallies } from '../../shared/hosts/host-tally.js';
+import { countHostOutcome, type HostTallies } from '../../shared/hosts/index.js';
 import type { RanOn, RunOutcome, TaskResult } from './types.js';
 
 export type { RanOn } from './types.js';

@@ -2,7 +2,7 @@
 import type { ExecRequest, ProcessResult, TaskExecutor } from '../../shared/exec/index.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import { retryPolicyOf, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
-import { startAheadOf, type AheadTask, type StartedAhead } from '../executors/start-ahead.js';
+import { startAheadOf, type AheadTask, type StartedAhead } from '../executors/index.js';
 import type { EngineRun } from './engine-run.js';
 import { describePlace } from './host-recap.js';
 import { LineSplitter } from './line-splitter.js';

@@ -2,7 +2,7 @@
  * The --output-json document of a run (docs/schemas/run-result.schema.json is its published
  * schema; test/docs/schemas.test.ts checks real outputs against it). Snake_case keys: a contract.
  */
-import type { HostTallies } from '../../shared/hosts/host-tally.js';
+import type { HostTallies } from '../../shared/hosts/index.js';
 import type { RunStatus } from './types.js';
 
 export interface AttemptResult {

@@ -31,7 +31,7 @@ export function startAheadTarget(run: EngineRun, task: Task, executor: TaskExecu
 /** The tasks to start after the last one already started ahead, to keep `depth` of them in flight. */
 export function planStartAhead(run: EngineRun, task: Task, executor: TaskExecutor, depth: number): AheadCandidate[] {
   const planned: AheadCandidate[] = [];
-  for (let last = run.ahead.last?.task ?? task; run.ahead.length + planned.length < depth; ) {
+  for (let last = run.ahead.last?.task ?? task; run.ahead.length + planned.length < depth;) {
     const next = startAheadTarget(run, last, executor);
     if (!next) break;
     planned.push(next);

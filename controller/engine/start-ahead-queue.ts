@@ -4,7 +4,7 @@
  * with status 0 on its own. The engine takes the head when that task's turn comes; any other
  * route discards them all, so nothing runs unsupervised.
  */
-import type { StartedAhead } from '../executors/start-ahead.js';
+import type { StartedAhead } from '../executors/index.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import type { PreparedTask } from './engine-types.js';
 import type { RunLog } from './run-log.js';

@@ -1,11 +1,11 @@
 /** The result of one Execute call on an agent: its events into the request's callbacks and bounded captures. */
-import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
-import { FedOutput } from '../../shared/exec/fed-output.js';
+import { StreamCapture, applyCaptures } from '../../shared/exec/index.js';
+import { FedOutput } from '../../shared/exec/index.js';
 import type { ExecRequest, ProcessResult } from '../../shared/exec/index.js';
-import { cancelExitCode } from '../../shared/exec/run-process.js';
+import { cancelExitCode } from '../../shared/exec/index.js';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { Finished__Output } from '../../shared/proto/generated/tasker/agent/v1/Finished.js';
-import { GrpcCallError, Status, statusName, type StreamingCall } from '../agents/grpc-client.js';
+import { GrpcCallError, Status, statusName, type StreamingCall } from '../agents/index.js';
 import { HeldCall } from './agent-start-ahead.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 

@@ -1,12 +1,13 @@
-import type { ExecRequest } from '../../shared/exec/executor.js';
-import { cancelExitCode } from '../../shared/exec/run-process.js';
-import type { ProcessResult } from '../../shared/exec/types.js';
+/** @entry-point: loaded on demand through run-executors.ts (gRPC / ssh2), so not in this folder's index. */
+import type { ExecRequest } from '../../shared/exec/index.js';
+import { cancelExitCode } from '../../shared/exec/index.js';
+import type { ProcessResult } from '../../shared/exec/index.js';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/InfoResponse.js';
-import { describeAgent, openAgentConnection, type AgentConnection } from '../agents/agent-connection.js';
-import { GrpcCallError, type StreamingCall } from '../agents/grpc-client.js';
-import type { AgentSpec } from '../agents/agent-spec.js';
-import { AgentSession } from '../agents/agent-session.js';
+import { describeAgent, openAgentConnection, type AgentConnection } from '../agents/index.js';
+import { GrpcCallError, type StreamingCall } from '../agents/index.js';
+import type { AgentSpec } from '../agents/index.js';
+import { AgentSession } from '../agents/index.js';
 import { AGENT_LOST_EXIT_CODE, consumeExecute } from './agent-call-result.js';
 import { ExecuteSentAhead } from './agent-start-ahead.js';
 import type { StartAhead, StartAheadExecutor, StartAheadRequest, StartAheadResult } from './start-ahead.js';

@@ -1,8 +1,8 @@
 /** An agent's side of start ahead: Executes sent ahead (`after_call`) and their events held until the engine takes them. */
 import { EventEmitter } from 'node:events';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
-import type { AgentConnection } from '../agents/agent-connection.js';
-import type { StreamingCall } from '../agents/grpc-client.js';
+import type { AgentConnection } from '../agents/index.js';
+import type { StreamingCall } from '../agents/index.js';
 import type { StartedAhead } from './start-ahead.js';
 
 /**

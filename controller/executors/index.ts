@@ -6,3 +6,4 @@
  */
 export { createLocalExecutor, type LocalExecutorOptions } from './local-executor.js';
 export { createRunExecutors, type ExecutorSetup, type RunExecutors } from './run-executors.js';
+export { startAheadOf, type AheadTask, type StartedAhead, type StartAhead, type StartAheadExecutor } from './start-ahead.js';

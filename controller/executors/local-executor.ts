@@ -1,6 +1,6 @@
 /** Runs tasks on this machine through the shared process runner, with the exec type's argv template. */
-import { buildArgv, resolveExecType } from '../../shared/exec/exec-types.js';
-import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import { buildArgv, resolveExecType } from '../../shared/exec/index.js';
+import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import { discardAheadProcess, runProcessStartingAhead, type AheadProcess, type ExecRequest, type ProcessResult } from '../../shared/exec/index.js';
 import type { StartAheadExecutor, StartAheadRequest, StartAheadResult, StartedAhead } from './start-ahead.js';
 import { TaskExit } from '../../shared/exit-codes.js';

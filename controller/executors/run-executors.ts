@@ -13,8 +13,8 @@ import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 import { createLocalExecutor } from './local-executor.js';
 import type { RanOn } from '../engine/host-recap.js';
-import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
-import type { AgentExecutor } from '../agents/index.js';
+import type { ExecTypeRegistry } from '../../shared/exec/index.js';
+import type { AgentExecutor } from './agent-executor.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 
 /** Exit code of a task whose agent is not there (as for an agent lost mid-task: AGENT_LOST_EXIT_CODE). */
@@ -56,6 +56,7 @@ export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): P
   const wantsAgents = args.agent !== undefined || Boolean(io.env['TASK_EXECUTOR_AGENT']) || setup.config.data['default_agent'] !== undefined
     || [...workflow.tasks.values()].some((t) => t.agent !== undefined);
   const mod = wantsAgents ? await import('../agents/index.js') : undefined;
+  const agentMod = wantsAgents ? await import('./agent-executor.js') : undefined;
   const config = mod?.parseAgentsConfig(setup.config.data, setup.config.path);
   if (config) problems.push(...config.problems.map((p) => `config: ${p}`));
 
@@ -71,7 +72,7 @@ export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): P
     if (known) return { executor: known };
     const found = mod!.lookupAgentSpec(name, config!, io.cwd);
     if (!found.spec) return { problem: found.problem ?? 'not configured' };
-    const executor = mod!.createAgentExecutor(found.spec, { env: io.env, secrets: setup.secrets });
+    const executor = agentMod!.createAgentExecutor(found.spec, { env: io.env, secrets: setup.secrets });
     agents.set(name, executor);
     return { executor };
   };
@@ -87,9 +88,9 @@ export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): P
   let ssh: TaskExecutor | undefined;
   const sshExecutor = async (): Promise<TaskExecutor> => {
     if (ssh) return ssh;
-    const sshMod = await import('../ssh/index.js');
+    const [sshMod, executorMod] = await Promise.all([import('../ssh/index.js'), import('./ssh-executor.js')]);
     const parsed = sshMod.parseSshConfig(setup.config.data, setup.config.path);
-    ssh = sshMod.createSshExecutor({ ...parsed.options, env: io.env });
+    ssh = executorMod.createSshExecutor({ ...parsed.options, env: io.env });
     return ssh;
   };
   if (tasks.some((t) => setup.taskExecType(t).canonical === 'ssh')) await sshExecutor();

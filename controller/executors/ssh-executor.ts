@@ -1,30 +1,23 @@
+/** @entry-point: loaded on demand through run-executors.ts (gRPC / ssh2), so not in this folder's index. */
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import type { ClientChannel } from 'ssh2';
-import { StreamCapture, applyCaptures } from '../../shared/exec/capture.js';
-import type { ExecRequest, TaskExecutor } from '../../shared/exec/executor.js';
-import { cancelExitCode, formatSeconds } from '../../shared/exec/run-process.js';
-import { splitArgs } from '../../shared/exec/split-args.js';
-import type { ProcessResult } from '../../shared/exec/types.js';
-import { describeTarget } from '../../shared/ssh/connect.js';
-import { killGroupCommand, PGID_MARKER, wrapRemoteCommand } from '../ssh/remote-command.js';
-import { SshPool } from '../ssh/ssh-pool.js';
-import { sshTargetFor, type SshHostRule, type SshSettings } from '../ssh/ssh-target.js';
+import { StreamCapture, applyCaptures } from '../../shared/exec/index.js';
+import type { ExecRequest, TaskExecutor } from '../../shared/exec/index.js';
+import { cancelExitCode, formatSeconds } from '../../shared/exec/index.js';
+import { splitArgs } from '../../shared/exec/index.js';
+import type { ProcessResult } from '../../shared/exec/index.js';
+import { describeTarget } from '../../shared/ssh/index.js';
+import { killGroupCommand, PGID_MARKER, wrapRemoteCommand } from '../ssh/index.js';
+import { SshPool } from '../ssh/index.js';
+import { sshTargetFor, type SshExecutorOptions } from '../ssh/index.js';
+
+export type { SshExecutorOptions };
 import { TaskExit, signalExitCode } from '../../shared/exit-codes.js';
 
 /** Exit code when the SSH connection cannot be made or is lost (as OpenSSH's `ssh` does). */
 export const SSH_FAILURE_EXIT_CODE = TaskExit.UNREACHABLE;
-
-/** Settings for `exec=ssh` (config section `ssh:`, see parseSshConfig) and the executor's own. */
-export interface SshExecutorOptions extends SshSettings {
-  /** Per-host settings (`ssh.hosts`), first match per setting wins. */
-  hosts?: SshHostRule[];
-  env?: NodeJS.ProcessEnv;
-  spillDir?: string;
-  /** Grace between SIGTERM and SIGKILL of the remote group. Default 2000 ms. */
-  killGraceMs?: number;
-}
 
 /** Agentless execution over ssh2: `command arguments` on `hostname`, one pooled connection per host. */
 export function createSshExecutor(opts: SshExecutorOptions = {}): TaskExecutor {

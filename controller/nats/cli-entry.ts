@@ -4,10 +4,10 @@
  * Returns the exit code; every problem is one line on stderr.
  */
 import type { CliIo } from '../../shared/cli-io.js';
-import { readNatsSections } from '../../shared/nats/config-file.js';
-import { natsSettingsFrom, type NatsSettings } from '../../shared/nats/connection.js';
-import type { StopLimitSettings } from '../parallelr/stop-limits.js';
-import type { TaskEntry } from '../parallelr/types.js';
+import { readNatsSections } from '../../shared/nats/index.js';
+import { natsSettingsFrom, type NatsSettings } from '../../shared/nats/index.js';
+import type { StopLimitSettings } from '../parallelr/index.js';
+import type { TaskEntry } from '../parallelr/index.js';
 import { resumeDistributed, runDistributed } from './run-distributed.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';

@@ -1,7 +1,7 @@
 /** Live progress of a distributed run, per agent: a redrawn status line on a terminal, plain lines otherwise. */
-import { countFinished, formatFinishedLine, formatProgressLine, newCounts } from '../parallelr/progress-format.js';
-import { createStatusLine, type StatusLine, type StatusStream } from '../parallelr/status-line.js';
-import type { TaskRecord } from '../parallelr/types.js';
+import { countFinished, formatFinishedLine, formatProgressLine, newCounts } from '../parallelr/index.js';
+import { createStatusLine, type StatusLine, type StatusStream } from '../parallelr/index.js';
+import type { TaskRecord } from '../parallelr/index.js';
 
 interface Out {
   write(text: string): unknown;

@@ -7,5 +7,5 @@ export {
   type DistributedResult,
 } from './run-distributed.js';
 export { readRunState, writeRunState, runStatePath, newRunId, type RunState, type RunFile } from './run-state.js';
-export { natsSettingsFrom, type NatsSettings } from '../../shared/nats/connection.js';
+export { natsSettingsFrom, type NatsSettings } from '../../shared/nats/index.js';
 export { runDistributedCli, type DistributedCliRequest } from './cli-entry.js';

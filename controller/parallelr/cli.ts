@@ -69,4 +69,3 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
     throw e;
   }
 }
-

@@ -16,3 +16,5 @@ export { TASK_RECORD_KEYS, type TaskEntry, type TaskRecord, type TaskStatus } fr
 export { isoLocal } from './paths.js';
 export { notStartedRecord } from './results-writer.js';
 export { tallyRecordsByAgent } from './host-recap.js';
+export { createStatusLine, terminalColumns, fitToWidth, type StatusLine, type StatusStream } from './status-line.js';
+export { newCounts, countFinished, formatProgressLine, formatFinishedLine, type ProgressCounts } from './progress-format.js';

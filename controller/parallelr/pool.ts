@@ -1,8 +1,8 @@
 import { mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
-import { runProcess } from '../../shared/exec/run-process.js';
-import { mergeHostTallies, type HostTallies } from '../../shared/hosts/host-tally.js';
+import { runProcess } from '../../shared/exec/index.js';
+import { mergeHostTallies, type HostTallies } from '../../shared/hosts/index.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 import { buildTaskCommand, type CommandTemplate } from './command.js';
 import { loadTaskerMain, taskerArguments, type TaskerMain } from './in-process.js';

@@ -3,9 +3,9 @@
  * and the command line operators see. Every stage (validation, the plan, preflight, executors, the
  * engine) asks this object instead of resolving names itself.
  */
-import { buildArgv, execTypeNames, resolveExecType } from '../../shared/exec/exec-types.js';
-import type { ExecType, ExecTypeRegistry } from '../../shared/exec/exec-types.js';
-import { quoteArg } from '../../shared/exec/split-args.js';
+import { buildArgv, execTypeNames, resolveExecType } from '../../shared/exec/index.js';
+import type { ExecType, ExecTypeRegistry } from '../../shared/exec/index.js';
+import { quoteArg } from '../../shared/exec/index.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 

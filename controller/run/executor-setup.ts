@@ -3,7 +3,7 @@
  * (kept apart from types.ts, which names the executors' type: no import cycle).
  */
 import type { CliIo } from '../../shared/cli-io.js';
-import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { Workflow } from '../../shared/taskfile/model.js';
 import type { TaskerArgs } from '../cli/tasker-args.js';
 import type { ExecTypes } from './exec-types.js';

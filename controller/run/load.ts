@@ -1,15 +1,15 @@
 /** Stage 1, load: read the task file within the size limits, parse it, merge its own options. */
 import { isAbsolute, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
-import { splitArgs } from '../../shared/exec/split-args.js';
+import { splitArgs } from '../../shared/exec/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { diagnosticOfProblem, exitCodeOfProblem } from '../../shared/input/input-problem.js';
-import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits } from '../../shared/input/read-bounded-file.js';
+import { diagnosticOfProblem, exitCodeOfProblem } from '../../shared/input/index.js';
+import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits } from '../../shared/input/index.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnostic } from '../../shared/taskfile/diagnostics.js';
 import type { FileArgument } from '../../shared/taskfile/ast.js';
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
-import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
+import { escapeControlChars } from '../../shared/text/index.js';
 import { RunLog } from '../engine/run-log.js';
 import { defaultArgs, parseTaskerArgs, USAGE } from '../cli/tasker-args.js';
 import type { TaskerArgs } from '../cli/tasker-args.js';

@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { CliIo } from '../../shared/cli-io.js';
-import { spawnFallbackWarning } from '../../shared/exec/launcher.js';
+import { spawnFallbackWarning } from '../../shared/exec/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { RunLog } from '../engine/run-log.js';
 import { acquireRunLock, executeRun, spillFilesOf } from './execute.js';

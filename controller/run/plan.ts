@@ -1,7 +1,7 @@
 /** The execution plan, printed for a dry run and before --show-plan asks for confirmation. */
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { escapeControlChars } from '../../shared/text/escape-control-chars.js';
+import { escapeControlChars } from '../../shared/text/index.js';
 import { buildPlan, formatPlan } from '../engine/plan.js';
 import type { ValidatedRun } from './types.js';
 
@@ -26,7 +26,7 @@ export async function printGraph(run: ValidatedRun, format: string): Promise<num
 }
 
 async function renderSvg(dot: string, io: CliIo): Promise<number> {
-  const { findBinary } = await import('../../shared/exec/find-binary.js');
+  const { findBinary } = await import('../../shared/exec/index.js');
   if (!findBinary('dot', io.env['PATH'])) {
     io.stderr.write('tasker: error: --graph svg needs Graphviz `dot`, which is not on PATH; install it (Debian: apt-get install graphviz) or use --graph dot\n');
     return ExitCode.USAGE;

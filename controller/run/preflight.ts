@@ -2,7 +2,7 @@
  * Stage 3, preflight: before anything runs, the exec types' binaries on PATH, the agents the run
  * needs (configured, reachable, healthy), then the hosts of remote exec types.
  */
-import { findBinary, missingBinaryMessage } from '../../shared/exec/find-binary.js';
+import { findBinary, missingBinaryMessage } from '../../shared/exec/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { Task } from '../../shared/taskfile/model.js';
 import { findPlaceholders, substitute } from '../../shared/taskfile/variables.js';
@@ -30,7 +30,7 @@ export async function preflightRun(run: ValidatedRun): Promise<PreparedRun | Pre
   // Agents: every agent the run needs must be configured, reachable, healthy and of a compatible version.
   const { executors, problems } = await createRunExecutors({ ...run, taskExecType: run.execTypes.ofTask }, commandTasks);
   if (problems.length > 0 || executors.agents.size > 0) {
-    const { checkAgents } = await import('../agents/index.js');
+    const { checkAgents } = await import('../executors/check-agents.js');
     const down = await checkAgents([...executors.agents.values()]);
     const agentProblems = [...problems, ...down.map((p) => `agent '${p.agent}': ${p.message}`)];
     if (agentProblems.length > 0) {
@@ -133,8 +133,8 @@ async function checkHosts(run: ValidatedRun, used: Map<string, Task[]>, executor
     return { exitCode: ExitCode.HOST_VALIDATION_FAILED, executors, unreachable };
   }
   if (targets.length === 0) return undefined;
-  const { validateHosts, formatHostProblem } = await import('../../shared/hosts/validate-hosts.js');
-  const { hostValidationFromConfig } = await import('../../shared/config/host-validation-config.js');
+  const { validateHosts, formatHostProblem } = await import('../../shared/hosts/index.js');
+  const { hostValidationFromConfig } = await import('../../shared/config/index.js');
   const hv = hostValidationFromConfig(run.config.data).config;
   const result = await validateHosts(targets, { registry: run.registry, hostValidation: hv, checkConnectivity: args.checkConnectivity, env: io.env });
   for (const p of result.problems) log.error(formatHostProblem(p));

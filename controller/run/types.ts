@@ -4,11 +4,11 @@
  * returns the next, or a `RunExit` when the run ends there.
  */
 import type { CliIo } from '../../shared/cli-io.js';
-import type { ExecTypeRegistry } from '../../shared/exec/exec-types.js';
+import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 import type { Workflow } from '../../shared/taskfile/model.js';
 import type { TaskFileAst } from '../../shared/taskfile/ast.js';
-import type { Inventory } from '../../shared/inventory/model.js';
+import type { Inventory } from '../../shared/inventory/index.js';
 import type { RunLog } from '../engine/run-log.js';
 import type { RunOutcome } from '../engine/types.js';
 import type { RunExecutors } from '../executors/index.js';

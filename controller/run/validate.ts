@@ -5,10 +5,10 @@
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { defaultRegistry } from '../../shared/exec/exec-types.js';
+import { defaultRegistry } from '../../shared/exec/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { loadConfig } from '../../shared/config/load-config.js';
-import { exitCodeOfProblem } from '../../shared/input/input-problem.js';
+import { loadConfig } from '../../shared/config/index.js';
+import { exitCodeOfProblem } from '../../shared/input/index.js';
 import { hasErrors, sortDiagnostics } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnosticList } from '../../shared/taskfile/diagnostic-list.js';
 import type { Task } from '../../shared/taskfile/model.js';
@@ -17,7 +17,7 @@ import { checkGlobalsSecurity, checkSecurity } from '../../shared/taskfile/secur
 import { buildWorkflow } from '../../shared/taskfile/validate.js';
 import { secretValues } from '../../shared/taskfile/variables.js';
 import { USAGE } from '../cli/tasker-args.js';
-import { loadRunInventory } from '../cli/inventory-option.js';
+import { loadRunInventory } from './inventory.js';
 import { createExecTypes } from './exec-types.js';
 import { inputLimits } from './load.js';
 import type { LoadedRun, RunConfig, RunExit, ValidatedRun, ValidationFailure } from './types.js';
@@ -80,8 +80,8 @@ async function loadRunConfig(loaded: LoadedRun, home: string): Promise<{ registr
   // loadConfig knows the search path and loads yaml only when it finds a file.
   const found = loadConfig({ explicitPath: args.config, env: io.env, cwd: io.cwd, home, limits: inputLimits(args) });
   if (found.path === undefined && found.diagnostics.length === 0) return { registry: defaultRegistry(), config: { data: {} } };
-  const { execTypesFromConfig } = await import('../../shared/config/exec-types-config.js');
-  const { secretNamesFromConfig } = await import('../../shared/config/secrets-config.js');
+  const { execTypesFromConfig } = await import('../../shared/config/index.js');
+  const { secretNamesFromConfig } = await import('../../shared/config/index.js');
   const { remoteConfigDiagnostics } = await import('../cli/remote-config-diagnostics.js');
   const fromConfig = execTypesFromConfig(found.data, found.positionOf);
   const secretNames = secretNamesFromConfig(found.data, found.positionOf);
@@ -146,7 +146,7 @@ async function reportDiagnostics(run: ValidatedRun): Promise<ValidationFailure |
 }
 
 async function hasRecoveryState(base: string, taskFile: string): Promise<boolean> {
-  const { recoveryPath } = await import('../recovery/state.js');
+  const { recoveryPath } = await import('../recovery/index.js');
   try {
     return statSync(recoveryPath(base, taskFile)).isFile();
   } catch {

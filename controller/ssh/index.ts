@@ -1,5 +1,4 @@
-export { createSshExecutor, SSH_FAILURE_EXIT_CODE, type SshExecutorOptions } from '../executors/ssh-executor.js';
-export { sshTargetFor, matchesHostPatterns, type SshHostRule, type SshSettings } from './ssh-target.js';
+export { sshTargetFor, matchesHostPatterns, type SshHostRule, type SshSettings, type SshExecutorOptions } from './ssh-target.js';
 export { parseSshConfig } from './ssh-config.js';
 export { SshPool } from './ssh-pool.js';
-export { shellQuote, wrapRemoteCommand, killGroupCommand } from './remote-command.js';
+export { shellQuote, wrapRemoteCommand, killGroupCommand, PGID_MARKER } from './remote-command.js';

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ConfigPath } from '../../shared/config/load-config.js';
-import type { SshExecutorOptions } from '../executors/ssh-executor.js';
+import type { ConfigPath } from '../../shared/config/index.js';
+import type { SshExecutorOptions } from './ssh-target.js';
 import type { SshHostRule, SshSettings } from './ssh-target.js';
 
 const SETTING_KEYS = ['user', 'port', 'identity', 'known_hosts'];

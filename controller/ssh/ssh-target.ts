@@ -56,3 +56,13 @@ function globMatches(text: string, pattern: string): boolean {
   const source = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
   return new RegExp(`^${source}$`, 'i').test(text);
 }
+
+/** Settings for `exec=ssh` (config section `ssh:`, see parseSshConfig) and the executor's own. */
+export interface SshExecutorOptions extends SshSettings {
+  /** Per-host settings (`ssh.hosts`), first match per setting wins. */
+  hosts?: SshHostRule[];
+  env?: NodeJS.ProcessEnv;
+  spillDir?: string;
+  /** Grace between SIGTERM and SIGKILL of the remote group. Default 2000 ms. */
+  killGraceMs?: number;
+}

@@ -1,6 +1,6 @@
 // tasker/import-through-index: a folder with an index.ts is used through it from outside. Files
 // inside the folder (and its subfolders) import each other directly.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { resolveImport } from './import-graph.mjs';
 import { visitImports } from './import-sources.mjs';
@@ -13,6 +13,22 @@ function findEntryFolder(root, importer, target) {
     if (existsSync(join(dir, 'index.ts'))) entry = dir;
   }
   return entry;
+}
+
+/**
+ * A file marked `@entry-point` in its first lines is imported directly: it is kept out of its
+ * folder's index on purpose (loaded on demand, so the index stays light for runs that need none of it).
+ */
+const entryPoints = new Map();
+function isEntryPoint(file) {
+  if (!entryPoints.has(file)) {
+    const head = Buffer.alloc(1024);
+    const fd = openSync(file, 'r');
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    entryPoints.set(file, head.subarray(0, n).toString('utf8').includes('@entry-point'));
+  }
+  return entryPoints.get(file);
 }
 
 function isInside(file, dir) {
@@ -37,7 +53,7 @@ export default {
       const target = resolveImport(file, specifier);
       if (target === undefined) return;
       const folder = findEntryFolder(root, file, target);
-      if (folder === undefined || target === join(folder, 'index.ts')) return;
+      if (folder === undefined || target === join(folder, 'index.ts') || isEntryPoint(target)) return;
       let entry = relative(dirname(file), join(folder, 'index.js')).split(sep).join('/');
       if (!entry.startsWith('.')) entry = `./${entry}`;
       context.report({

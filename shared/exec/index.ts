@@ -28,3 +28,5 @@ export type { AheadProcess } from './launcher-child.js';
 export { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, applyCaptures } from './capture.js';
 export { SCAN_CHUNK_BYTES, endWithoutNewlines, endWithoutWhitespace, readTailText, readTextChunks } from './spill-reader.js';
 export { spilledOutput } from './spilled-output.js';
+export { FedOutput } from './fed-output.js';
+export type { StartedChild } from './launcher-child.js';

@@ -5,9 +5,9 @@
  */
 import { extname } from 'node:path';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
-import { loadYaml } from '../config/yaml.js';
-import { diagnosticOfProblem } from '../input/input-problem.js';
-import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits, type InputProblem } from '../input/read-bounded-file.js';
+import { loadYaml } from '../config/index.js';
+import { diagnosticOfProblem } from '../input/index.js';
+import { DEFAULT_INPUT_LIMITS, readBoundedFile, type InputLimits, type InputProblem } from '../input/index.js';
 import { findExcessiveNesting } from './flow-depth.js';
 import type { Inventory } from './model.js';
 import { parseIniInventory } from './parse-ini-inventory.js';

@@ -6,7 +6,7 @@
  * project's POSIX splitter (Ansible uses Python's shlex for the same), and every problem gets its
  * line and column.
  */
-import { splitArgs } from '../exec/split-args.js';
+import { splitArgs } from '../exec/index.js';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
 import { expandHostPattern } from './host-pattern.js';
 import { InventoryBuilder } from './inventory-builder.js';

@@ -4,7 +4,7 @@
  * `yaml` package, whose nodes keep offsets; a LineCounter turns them into line:column.
  */
 import type { Document, LineCounter, Node as YamlNode, Pair } from 'yaml';
-import { loadYaml } from '../config/yaml.js';
+import { loadYaml } from '../config/index.js';
 import type { Diagnostic } from '../taskfile/diagnostics.js';
 import { suggest } from '../taskfile/diagnostics.js';
 import { findExcessiveNesting, MAX_FLOW_DEPTH } from './flow-depth.js';

@@ -1,5 +1,5 @@
 /** Read the `nats:` section of TASKER/parallelr/agent YAML config files. */
-import { readBoundedFile } from '../input/read-bounded-file.js';
+import { readBoundedFile } from '../input/index.js';
 import { SetupError } from '../errors/index.js';
 
 /** The `nats:` section of one YAML file (undefined when the file has none). */

@@ -8,8 +8,8 @@ import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import type { Task, Workflow } from './model.js';
 import type { Placeholder } from './variables.js';
-import { HOST_PLACEHOLDER, HOST_VAR_PREFIX } from '../inventory/host-placeholders.js';
-import { varsOfHost } from '../inventory/host-vars.js';
+import { HOST_PLACEHOLDER, HOST_VAR_PREFIX } from '../inventory/index.js';
+import { varsOfHost } from '../inventory/index.js';
 
 const PER_HOST_FIELDS = new Set(['command', 'arguments', 'condition']);
 

@@ -8,8 +8,8 @@ import type { Diagnostic } from './diagnostics.js';
 import type { Workflow } from './model.js';
 import { findPlaceholders } from './variables.js';
 import { findValuePatterns } from './security.js';
-import { HOST_PLACEHOLDER } from '../inventory/host-placeholders.js';
-import { varsOfHost } from '../inventory/host-vars.js';
+import { HOST_PLACEHOLDER } from '../inventory/index.js';
+import { varsOfHost } from '../inventory/index.js';
 
 const FIELDS = ['command', 'arguments', 'condition'];
 const HINT = 'inventory values are substituted into the command; keep shell syntax out of them, or check the host\'s variable';

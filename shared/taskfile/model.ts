@@ -2,7 +2,7 @@
 import type { FieldValue, TaskFileAst } from './ast.js';
 import type { ConditionNode, NextSpec } from './condition.js';
 import type { BlockType } from './keys.js';
-import type { Inventory } from '../inventory/model.js';
+import type { Inventory } from '../inventory/index.js';
 import type { RetryOn } from './retry-on.js';
 
 export interface SplitSpec {

@@ -15,10 +15,10 @@ import { checkRetryFields, type RetryCheckHost } from './validate-retry.js';
 import { BLOCK_TYPES, SPLIT_DELIMITERS } from './keys.js';
 import type { AggregateRule, SplitSpec, Task } from './model.js';
 import { findPlaceholders, substitute } from './variables.js';
-import type { Inventory } from '../inventory/model.js';
-import { isHostPlaceholder } from '../inventory/host-placeholders.js';
-import { selectHosts } from '../inventory/select-hosts.js';
-import { parseHostAddress } from '../hosts/host-address.js';
+import type { Inventory } from '../inventory/index.js';
+import { isHostPlaceholder } from '../inventory/index.js';
+import { selectHosts } from '../inventory/index.js';
+import { parseHostAddress } from '../hosts/index.js';
 
 const AGGREGATES = new Set(['all_success', 'any_success', 'majority_success', 'always', 'never']);
 const AGGREGATE_N = /^(min_success|max_success|min_failed|max_failed|success_threshold)\s*=\s*(\d+)$/i;

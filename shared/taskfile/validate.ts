@@ -14,7 +14,7 @@ import type { EnvCheckOptions } from './validate-env.js';
 import type { Placeholder } from './variables.js';
 import { analyseFlow, canRunBefore } from './flow-analysis.js';
 import { TaskChecker } from './validate-task.js';
-import type { Inventory } from '../inventory/model.js';
+import type { Inventory } from '../inventory/index.js';
 import { checkHostPlaceholder } from './host-placeholder-check.js';
 import { findEndlessCycles } from './endless-cycles.js';
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgentExecutor } from '../../controller/agents/index.js';
+import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
 import { plainSpec, runAgentCli, startAgent, type AgentProcess } from './agent-process.js';
 
 let dir: string;

@@ -2,7 +2,9 @@ import test from 'ava';
 import { rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createAgentExecutor, checkAgents, type AgentSpec } from '../../controller/agents/index.js';
+import { type AgentSpec } from '../../controller/agents/index.js';
+import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
+import { checkAgents } from '../../controller/executors/check-agents.js';
 import type { ExecRequest } from '../../shared/exec/executor.js';
 import { createPki, eventually, processesMatching, runAgentCli, startAgent, uniqueSleep, type AgentProcess, type TestPki } from './agent-process.js';
 

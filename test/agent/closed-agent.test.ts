@@ -9,7 +9,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgentExecutor } from '../../controller/agents/index.js';
+import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
 import { plainSpec, runAgentCli, startAgent, type AgentProcess } from './agent-process.js';
 
 const dirs: string[] = [];

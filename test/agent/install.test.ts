@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync }
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgentExecutor } from '../../controller/agents/index.js';
+import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 import { eventually, runAgentCli } from './agent-process.js';
 

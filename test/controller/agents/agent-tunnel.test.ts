@@ -1,5 +1,7 @@
 import test from 'ava';
-import { checkAgents, createAgentExecutor, type AgentSpec } from '../../../controller/agents/index.js';
+import { type AgentSpec } from '../../../controller/agents/index.js';
+import { checkAgents } from '../../../controller/executors/check-agents.js';
+import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
 import { eventually, freshSocket, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';

@@ -3,7 +3,8 @@
  * silently stalled agent (keepalive), statuses, and messages split across HTTP/2 frames.
  */
 import test from 'ava';
-import { openAgentConnection, createAgentExecutor } from '../../../controller/agents/index.js';
+import { openAgentConnection } from '../../../controller/agents/index.js';
+import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
 import { AgentSession } from '../../../controller/agents/agent-session.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import { GrpcCallError, Status } from '../../../controller/agents/grpc-client.js';

@@ -7,7 +7,7 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
-import { createAgentExecutor } from '../../../controller/agents/index.js';
+import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
 import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
 
 let pki: TestPki;

@@ -53,4 +53,3 @@ test('an Execute call paused until after the agent finished still delivers every
     await conn.close();
   }
 });
-

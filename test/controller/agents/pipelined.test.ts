@@ -8,7 +8,8 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAgentExecutor, openAgentConnection, type AgentExecutor, type AgentExecutorOptions } from '../../../controller/agents/index.js';
+import { openAgentConnection } from '../../../controller/agents/index.js';
+import { createAgentExecutor, type AgentExecutor, type AgentExecutorOptions } from '../../../controller/executors/agent-executor.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import type { ProcessResult } from '../../../shared/exec/types.js';
 import type { AheadTask, StartAheadRequest, StartedAhead } from '../../../controller/executors/start-ahead.js';

@@ -6,7 +6,7 @@ import test from 'ava';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgentExecutor } from '../../../controller/agents/index.js';
+import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import { eventually, startAgent, type AgentProcess } from '../../agent/agent-process.js';
 

@@ -8,7 +8,8 @@ import test from 'ava';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { issueCert } from '../../../agent/certs/certs.js';
-import { checkAgents, type AgentSpec, type AgentTlsFiles } from '../../../controller/agents/index.js';
+import { type AgentSpec, type AgentTlsFiles } from '../../../controller/agents/index.js';
+import { checkAgents } from '../../../controller/executors/check-agents.js';
 import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
 import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
 

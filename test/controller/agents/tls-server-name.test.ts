@@ -4,7 +4,8 @@
  */
 import test from 'ava';
 import { rm } from 'node:fs/promises';
-import { createAgentExecutor, type AgentSpec } from '../../../controller/agents/index.js';
+import { type AgentSpec } from '../../../controller/agents/index.js';
+import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
 import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
 
 let pki: TestPki;

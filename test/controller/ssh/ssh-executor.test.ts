@@ -1,7 +1,7 @@
 import test from 'ava';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSshExecutor } from '../../../controller/ssh/index.js';
+import { createSshExecutor } from '../../../controller/executors/ssh-executor.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import type { TaskExecutor } from '../../../shared/exec/executor.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';

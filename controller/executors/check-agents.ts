@@ -1,7 +1,7 @@
+/** @entry-point: loaded on demand by the pre-run checks (gRPC), so not in this folder's index. */
 import { packageVersion } from '../../shared/proto/package-info.js';
-import { describeAgent } from './agent-connection.js';
-import { createAgentExecutor, type AgentExecutor } from '../executors/agent-executor.js';
-import type { AgentSpec } from './agent-spec.js';
+import { describeAgent, type AgentSpec } from '../agents/index.js';
+import { createAgentExecutor, type AgentExecutor } from './agent-executor.js';
 
 /** One reason an agent cannot be used for this run (→ exit 21 naming the agent). */
 export interface AgentProblem {

@@ -7,13 +7,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import type { Inventory } from '../../shared/inventory/model.js';
-import { exitCodeOfProblem } from '../../shared/input/input-problem.js';
-import type { InputLimits } from '../../shared/input/read-bounded-file.js';
+import type { Inventory } from '../../shared/inventory/index.js';
+import { exitCodeOfProblem } from '../../shared/input/index.js';
+import type { InputLimits } from '../../shared/input/index.js';
 import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnosticList } from '../../shared/taskfile/diagnostic-list.js';
-import type { TaskerArgs } from './tasker-args.js';
-import type { RunConfig } from '../run/executor-setup.js';
+import type { TaskerArgs } from '../cli/tasker-args.js';
+import type { RunConfig } from './executor-setup.js';
 
 export interface RunInventory {
   inventory?: Inventory;
@@ -31,7 +31,7 @@ export async function loadRunInventory(args: TaskerArgs, config: RunConfig, io: 
     path = isAbsolute(args.inventory) ? args.inventory : resolve(io.cwd, args.inventory);
     shown = args.inventory;
   } else if (config.data['inventory'] !== undefined) {
-    const { inventoryFromConfig } = await import('../../shared/config/inventory-config.js');
+    const { inventoryFromConfig } = await import('../../shared/config/index.js');
     const fromConfig = inventoryFromConfig(config.data, config.path, home, config.positionOf);
     for (const d of fromConfig.diagnostics) io.stderr.write(`${formatDiagnostic(d, config.path ?? 'config')}\n`);
     if (hasErrors(fromConfig.diagnostics)) return { exitCode: ExitCode.VALIDATION_FAILED };
