@@ -165,7 +165,7 @@ for (const way of ['Execute calls', 'a Session'] as const) test(`an agent restar
 
 test('a port that is not an agent: a clear problem, no hang, no stack trace', async (t) => {
   const { createServer } = await import('node:net');
-  const { checkAgents } = await import('../../../controller/agents/index.js');
+  const { checkAgents } = await import('../../../controller/executors/check-agents.js');
   const listen = (onConn: (s: import('node:net').Socket) => void) =>
     new Promise<import('node:net').Server>((resolve) => {
       const srv = createServer(onConn).listen(0, '127.0.0.1', () => resolve(srv));

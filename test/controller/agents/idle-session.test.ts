@@ -14,7 +14,7 @@ test.after.always(async () => {
   for (const a of started) await a.stop();
 });
 
-const index = fileURLToPath(new URL('../../../controller/agents/index.ts', import.meta.url));
+const index = fileURLToPath(new URL('../../../controller/executors/agent-executor.ts', import.meta.url));
 
 /** Runs `tasks` tasks on the agent in a child controller that never closes; its exit code, or 'alive'. */
 function runAndLeave(address: string, session: boolean): Promise<number | 'alive'> {
