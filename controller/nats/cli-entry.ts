@@ -6,31 +6,12 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import { readNatsSections } from '../../shared/nats/index.js';
 import { natsSettingsFrom, type NatsSettings } from '../../shared/nats/index.js';
-import type { StopLimitSettings } from '../parallelr/index.js';
-import type { TaskEntry } from '../parallelr/index.js';
+import type { DistributedCliRequest } from '../parallelr/index.js';
 import { resumeDistributed, runDistributed } from './run-distributed.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
-export interface DistributedCliRequest {
-  /** `--nats URL` (undefined: environment or config `nats.url`). */
-  nats?: string;
-  /** `--pool NAME`. */
-  pool?: string;
-  /** `--resume RUN_ID`: re-attach instead of starting a run (entries/command are then ignored). */
-  resume?: string;
-  entries?: readonly TaskEntry[];
-  /** The `-C` template text. */
-  command?: string;
-  timeoutSeconds?: number;
-  stopLimits?: StopLimitSettings | null;
-  maxOutputCapture?: number;
-  /** `--results FILE`, resolved. */
-  resultsFile?: string;
-  /** parallelr config files, lowest precedence first (installation, user); missing ones are skipped. */
-  configFiles?: readonly string[];
-  quiet?: boolean;
-}
+export type { DistributedCliRequest };
 
 /** Run or resume a distributed parallelr run. */
 export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): Promise<number> {

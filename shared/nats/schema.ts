@@ -249,17 +249,3 @@ export function encodeMessage(m: JobMessage | ResultMessage | StartedMessage | A
 export function tail(text: string, n: number): string {
   return text.length > n ? text.slice(text.length - n) : text;
 }
-
-/** What an agent stores on a job's results subject before it runs the job (shared/nats/attempt.ts). */
-export interface AttemptMessage {
-  type: 'attempt';
-  v: typeof JOB_VERSION;
-  run_id: string;
-  seq: number;
-  agent: string;
-  /** The worker process's unique id: its `tasker.holds.<instance>` subject answers for it. */
-  instance: string;
-  delivery: number;
-  start_time: string;
-  earlier_runs: EarlierRun[];
-}
