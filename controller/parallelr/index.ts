@@ -1,6 +1,7 @@
 export { run, type RunContext } from './cli.js';
 export type { DistributedCliRequest } from './distributed-request.js';
-export { runParallel, type ParallelRunOptions, type ParallelRunResult } from './pool.js';
+export { runParallel } from './pool.js';
+export type { ParallelRunOptions, ParallelRunResult } from './parallel-run-options.js';
 export { openResultsWriter, serializeRecord, durationSeconds, type ResultsWriter } from './results-writer.js';
 export { createStopLimitTracker, type StopLimitSettings, type StopLimitTracker } from './stop-limits.js';
 export { countRecords, formatSummary, type RunCounts, type SummaryInput } from './summary.js';

@@ -15,3 +15,12 @@ export interface RunContext {
    */
   runDistributed?: (req: DistributedCliRequest, io: CliIo) => Promise<number>;
 }
+
+/** What a run needs to know about the invocation. */
+export interface RunTasksContext extends RunContext {
+  pid: number;
+  /** The command line as given (handed unchanged to a daemon child). */
+  argv: string[];
+  ptasker: boolean;
+  name: string;
+}

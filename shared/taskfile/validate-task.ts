@@ -7,8 +7,8 @@
  * never reach, are methods of their own that stay out of its way.
  */
 import type { FieldValue, TaskNode } from './ast.js';
-import { parseCondition, parseNext } from './condition.js';
-import type { ConditionDiagnostic, ConditionNode, NextSpec } from './condition.js';
+import { ConditionChecker } from './check-conditions.js';
+import type { ConditionDiagnostic, ConditionNode } from './condition.js';
 import type { Diagnostic } from './diagnostics.js';
 import { suggest } from './diagnostics.js';
 import { checkRetryFields, type RetryCheckHost } from './validate-retry.js';
@@ -43,21 +43,10 @@ export function parseSplit(value: string): SplitSpec | string {
   return { delimiter, index: Number(index) };
 }
 
-interface CheckedCondition {
-  ast: ConditionNode | null;
-  problems: ConditionDiagnostic[];
-}
-
-interface CheckedNext {
-  next: NextSpec | null;
-  problems: ConditionDiagnostic[];
-}
-
 export class TaskChecker {
   // Conditions, block rules and exec values repeat across tasks; their parses are read-only, so
   // one (with the list of its problems) serves every copy.
-  private readonly conditions = new Map<string, CheckedCondition>();
-  private readonly nexts = new Map<string, CheckedNext>();
+  private readonly conditionChecker = new ConditionChecker();
   private readonly aggregates = new Map<string, AggregateRule | undefined>();
   private readonly execKnown = new Map<string, boolean>();
   private readonly retryHost: RetryCheckHost = {
@@ -173,7 +162,7 @@ export class TaskChecker {
     } else if (aggregate && aggregate.kind !== 'always' && aggregate.kind !== 'never') {
       this.at(nextField, 'AGGREGATE_ON_TASK', 'error', `task ${task.id}: next=${v} is a block rule; it only applies to type=parallel or type=conditional`);
     } else {
-      const checked = this.checkNext(nextField.value);
+      const checked = this.conditionChecker.checkNext(nextField.value);
       this.reportCondition(task.id, nextField, checked.problems, 'next');
       if (checked.next) task.next = checked.next;
     }
@@ -181,7 +170,7 @@ export class TaskChecker {
 
   private condition(id: number, field: FieldValue | undefined, what: string): ConditionNode | undefined {
     if (!field) return undefined;
-    const checked = this.checkCondition(field.value);
+    const checked = this.conditionChecker.checkCondition(field.value);
     this.reportCondition(id, field, checked.problems, what);
     return checked.ast ?? undefined;
   }
@@ -193,25 +182,6 @@ export class TaskChecker {
         line: field.line, col: field.valueCol + d.offset, length: Math.max(1, d.length), hint: d.hint,
       });
     }
-  }
-
-  private checkCondition(text: string): CheckedCondition {
-    let r = this.conditions.get(text);
-    if (!r) {
-      const parsed = parseCondition(text);
-      this.conditions.set(text, (r = { ast: parsed.ast, problems: withConstantComparisons(parsed.diagnostics, parsed.ast) }));
-    }
-    return r;
-  }
-
-  private checkNext(text: string): CheckedNext {
-    let r = this.nexts.get(text);
-    if (!r) {
-      const parsed = parseNext(text);
-      const ast = parsed.next?.kind === 'condition' || parsed.next?.kind === 'loop' ? parsed.next.condition : null;
-      this.nexts.set(text, (r = { next: parsed.next, problems: withConstantComparisons(parsed.diagnostics, ast) }));
-    }
-    return r;
   }
 
   private aggregate(text: string): AggregateRule | undefined {
@@ -400,24 +370,4 @@ export class TaskChecker {
       if (field) this.at(field, 'FIELD_ON_DECISION', 'error', `task ${task.id}: a decision block does not run anything; remove ${k}=`);
     }
   }
-}
-
-/** A condition's parse problems, followed by its constant comparisons when it parsed. */
-function withConstantComparisons(problems: ConditionDiagnostic[], ast: ConditionNode | null): ConditionDiagnostic[] {
-  return ast ? [...problems, ...constantComparisons(ast)] : problems;
-}
-
-/**
- * `word~x` compares a constant: it can never depend on the task, so it is almost certainly a misspelt
- * `stdout~x` (or a variable missing its @s). The grammar accepts it; validation rejects it.
- */
-function constantComparisons(node: ConditionNode): ConditionDiagnostic[] {
-  if (node.kind === 'or' || node.kind === 'and') return node.children.flatMap(constantComparisons);
-  if (node.kind !== 'compare' || node.subject !== 'text' || node.left.includes('@')) return [];
-  const guess = suggest(node.left, ['stdout', 'stderr', 'exit']);
-  return [{
-    code: 'UNKNOWN_CONDITION', severity: 'error', offset: node.start, length: node.left.length,
-    message: `'${node.left}' is not something a condition can test`,
-    hint: guess ? `did you mean '${guess}${node.op}${node.right}'?` : `test stdout, stderr or exit, or a variable such as @${node.left}@`,
-  }];
 }

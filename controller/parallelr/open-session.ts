@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { LocalRunPlan } from './local-run-plan.js';
+import { openMainLog, type LogLevel, type MainLog } from './main-log.js';
+import { sessionFiles } from './paths.js';
+import { processStartTime, WorkerRegistry, type WorkerEntry } from './registry.js';
+import { openResultsWriter, type ResultsWriter } from './results-writer.js';
+import { openTaskOutputWriter, type TaskOutputWriter } from './task-output.js';
+
+/** A run's session: its id, its open files, and its entry in the worker registry. */
+export interface OpenSession {
+  sessionId: string;
+  mainLogPath: string;
+  resultsPath: string;
+  log: MainLog;
+  results: ResultsWriter;
+  taskOutput: TaskOutputWriter | null;
+  registry: WorkerRegistry;
+  entry: WorkerEntry;
+}
+
+/** Picks a free session id, opens the main log, results and task output files, and registers the run. */
+export function openSession(plan: LocalRunPlan): OpenSession {
+  const { opts, dirs, io, ctx, config, template, envNames } = plan;
+  let sessionId = `${ctx.pid}_${plan.stamp}`;
+  let files = sessionFiles(dirs.logs, ctx.pid, plan.stamp);
+  for (let n = 2; existsSync(files.mainLog) || existsSync(files.results); n++) {
+    sessionId = `${ctx.pid}_${plan.stamp}_${n}`;
+    files = sessionFiles(dirs.logs, ctx.pid, `${plan.stamp}_${n}`);
+  }
+  const resultsPath = opts.results ? resolve(io.cwd, opts.results) : files.results;
+  const outputOn = opts.taskOutputLog ?? config.logging.task_output_log;
+  const level: LogLevel = opts.debug ? 'DEBUG' : (config.logging.level as LogLevel);
+  const log = openMainLog(files.mainLog, {
+    level,
+    pid: ctx.pid,
+    maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
+    backups: config.logging.backup_count,
+  });
+  const results = openResultsWriter(resultsPath);
+  const parameters = [`-C (Command template): ${template.text}`];
+  if (opts.tasksPaths.length) parameters.push(`-T (Task paths): ${opts.tasksPaths.join(' ')}`);
+  if (opts.argumentsFile) parameters.push(`-A (Arguments file): ${opts.argumentsFile}`);
+  if (envNames.length) parameters.push(`-E (Environment variables): ${envNames.join(',')}`);
+  const taskOutput = outputOn ? openTaskOutputWriter(files.output, parameters, config.limits.max_output_capture) : null;
+
+  const registry = new WorkerRegistry(dirs.pids);
+  const entry: WorkerEntry = {
+    pid: ctx.pid,
+    proc_start: processStartTime(ctx.pid),
+    session_id: sessionId,
+    status: 'running',
+    daemon: plan.isDaemonChild,
+    start_time: new Date().toISOString(),
+    cwd: io.cwd,
+    command_template: template.text,
+    total: plan.entries.length,
+    done: 0,
+    failed: 0,
+    main_log: files.mainLog,
+    results: resultsPath,
+    updated: '',
+  };
+  registry.list(); // removes stale entries
+  registry.write(entry);
+  return { sessionId, mainLogPath: files.mainLog, resultsPath, log, results, taskOutput, registry, entry };
+}

@@ -1,0 +1,42 @@
+import { unlinkSync } from 'node:fs';
+import { runProcess } from '../../shared/exec/index.js';
+import { cancelMessage, type TaskOutcome, type TaskRunSettings } from './task-outcome.js';
+import { TailBuffer } from './task-output.js';
+import type { TaskStatus } from './types.js';
+
+/** Runs one task's argv as a child process in its own process group. */
+export async function runSpawnedTask(argv: string[], o: TaskRunSettings): Promise<TaskOutcome> {
+  const out = new TailBuffer(o.capture);
+  const err = new TailBuffer(o.capture);
+  const res = await runProcess({
+    argv,
+    cwd: o.cwd,
+    env: o.env,
+    timeoutMs: o.timeoutSeconds * 1000,
+    killGraceMs: o.killGraceMs,
+    signal: o.stop,
+    // Only the tail is kept (in TailBuffer); keep the runner's own capture small.
+    captureLimit: 64 * 1024,
+    previewLimit: 1024,
+    onStdout: o.capture ? (c) => out.push(c) : undefined,
+    onStderr: o.capture ? (c) => err.push(c) : undefined,
+  });
+  for (const f of [res.stdoutFile, res.stderrFile]) if (f) safeUnlink(f);
+  if (res.spawnError && o.capture) err.push(res.spawnError);
+  const status: TaskStatus = res.timedOut ? 'TIMEOUT' : res.canceled ? 'CANCELLED' : res.spawnError ? 'ERROR' : res.exitCode === 0 ? 'SUCCESS' : 'FAILED';
+  const error =
+    status === 'TIMEOUT' ? `Timeout after ${o.timeoutSeconds}s (process group killed)`
+    : status === 'CANCELLED' ? cancelMessage(o.stop.reason)
+    : status === 'ERROR' ? res.spawnError!
+    : status === 'FAILED' ? `Exit code ${res.exitCode}`
+    : '';
+  return { status, exitCode: res.exitCode, error, stdout: out.result(), stderr: err.result() };
+}
+
+function safeUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}

@@ -1,0 +1,30 @@
+import type { OutputTail } from './task-output.js';
+import type { TaskStatus } from './types.js';
+
+/** What running one task produced, whichever way it ran. */
+export interface TaskOutcome {
+  exitCode: number | null;
+  status: TaskStatus;
+  error: string;
+  stdout: OutputTail;
+  stderr: OutputTail;
+}
+
+/** How a task is run: where, with what environment, how much output kept, and what stops it. */
+export interface TaskRunSettings {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Characters of each stream kept (0: none). */
+  capture: number;
+  timeoutSeconds: number;
+  killGraceMs: number;
+  /** The run's shared stop signal (interrupt or stop limit). */
+  stop: AbortSignal;
+}
+
+/** The error message of a task cancelled because the run stopped for `reason`. */
+export function cancelMessage(reason: unknown): string {
+  if (reason === 'STOP_LIMIT') return 'Task cancelled (stop limit reached)';
+  if (reason === 'SIGINT' || reason === 'SIGTERM') return `Task cancelled (${reason})`;
+  return 'Task cancelled';
+}
