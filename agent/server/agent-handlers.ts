@@ -6,7 +6,9 @@ import type { HostCheck__Output } from '../../shared/proto/generated/tasker/agen
 import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/HostResult.js';
 import { AGENT_FEATURES } from './call-registry.js';
 import { readClientName } from './client-identity.js';
-import { DRAINING_REFUSAL, handleExecute, type ExecuteContext } from './execute.js';
+import { DRAINING_REFUSAL } from './admit-execute.js';
+import type { ExecuteContext } from './execute-context.js';
+import { handleExecute } from './execute.js';
 import { findNulField, nulFieldMessage } from './nul-bytes.js';
 import { Session } from './session.js';
 

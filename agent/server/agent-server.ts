@@ -7,7 +7,7 @@ import { bindAgentServer, type AgentTls } from './bind-agent-server.js';
 import { CallRegistry } from './call-registry.js';
 import { checkServerOptions } from './check-server-options.js';
 import { createAuthorizer } from './client-identity.js';
-import type { ArgvBuilder, CancelReason, ExecuteContext } from './execute.js';
+import type { ArgvBuilder, CancelReason, ExecuteContext } from './execute-context.js';
 import { HealthService } from './health.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';

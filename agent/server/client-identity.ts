@@ -1,4 +1,4 @@
-import type { PeerCall } from './execute.js';
+import type { PeerCall } from './execute-context.js';
 
 /** The client certificate's CN (mTLS), if any. */
 export function readClientName(call: PeerCall): string | undefined {
