@@ -3,7 +3,7 @@ import type { HostResult } from '../../shared/proto/generated/tasker/agent/v1/Ho
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import type { AgentLogger } from '../logger.js';
 import { createAgentHandlers } from './agent-handlers.js';
-import { bindAgentServer, type AgentTls } from './bind-agent-server.js';
+import { bindAgentServer, shutdownServer, type AgentTls } from './bind-agent-server.js';
 import { CallRegistry } from './call-registry.js';
 import { checkServerOptions } from './check-server-options.js';
 import { createAuthorizer } from './client-identity.js';
@@ -114,18 +114,6 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const address = addr.kind === 'unix' ? addr.bind : addr.bind.replace(/:\d+$/, `:${port}`);
   log.info('agent listening', { address, tls: Boolean(opts.tls), ...(addr.kind === 'tcp' && !opts.tls && { insecureLoopback: true }), maxConcurrent: opts.maxConcurrent, maxQueue: opts.maxQueue });
 
-  const shutdown = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, 2000);
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-
   return {
     port: addr.kind === 'unix' ? 0 : port,
     address,
@@ -150,7 +138,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       }
       // Sessions stay open between calls: end them now that no call runs (new ones are refused).
       for (const session of sessions) session.endWhenIdle();
-      await shutdown();
+      await shutdownServer(server);
       if (addr.kind === 'unix') await removeSocketFile(addr.path);
       log.info('agent stopped');
     },

@@ -62,3 +62,17 @@ export async function bindAgentServer(
   }
   return { server, port };
 }
+
+/** Shut the server down gracefully, forcing it after 2 s. */
+export function shutdownServer(server: grpc.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 2000);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
