@@ -16,6 +16,8 @@ export interface CallWriter {
   flushStarted(): void;
   /** Send output; a promise when the call's buffer is full (resolves on 'drain', cancel or close). */
   send(msg: { stdout: Buffer } | { stderr: Buffer }): Promise<void> | undefined;
+  /** Send `finished` for a task that does not run (`why`), and end the call (if it is still writable). */
+  notStarted(why: string, canceled: boolean): void;
   /** Send `finished` for the task's result and end the call (if it is still writable). */
   finish(result: ProcessResult, req: ExecuteRequest__Output): void;
 }
@@ -57,6 +59,11 @@ export function createCallWriter(call: ExecuteCall): CallWriter {
         call.once('cancelled', done);
         call.once('close', done);
       });
+    },
+    notStarted(why, canceled) {
+      if (!writable()) return;
+      call.write({ finished: { not_started: true, canceled, error: why } });
+      call.end();
     },
     finish(result, req) {
       flushStarted();

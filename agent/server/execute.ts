@@ -6,6 +6,8 @@ import { admitExecute } from './admit-execute.js';
 import { createCallWriter } from './call-writer.js';
 import type { CancelReason, ExecuteCall, ExecuteContext } from './execute-context.js';
 import { startAfter } from './start-after.js';
+import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
+import type { AgentLogger } from '../logger.js';
 
 /** The Execute handler: admission (auth, drain, validation, limits), then one runProcess, streamed. */
 export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Promise<void> {
@@ -41,16 +43,14 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
   let result: ProcessResult | undefined;
   let outcome = 'refused';
   const entry = req.call_id ? ctx.calls.add(req.run_id, req.call_id) : undefined;
+  const writer = createCallWriter(call);
   try {
     let taken: AheadProcess | undefined;
     if (req.after_call) {
       const after = await startAfter(ctx, req, argv, abort.signal);
       if (after !== 'now' && 'notStarted' in after) {
         outcome = `not started: ${after.notStarted}`;
-        if (!call.cancelled && !call.destroyed) {
-          call.write({ finished: { not_started: true, canceled: abort.signal.aborted, error: after.notStarted } });
-          call.end();
-        }
+        writer.notStarted(after.notStarted, abort.signal.aborted);
         return;
       }
       // Its predecessor's program has exited: the program started ahead takes over that slot.
@@ -74,12 +74,7 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
       outcome = 'canceled-queued';
       return;
     }
-    // winston formats a message before its transport drops it by level: skip that work per task.
-    if (log.isDebugEnabled()) {
-      const masked = argv.map((a) => maskSecrets(a, secrets));
-      log.debug('execute', { ...ids, execType: req.exec_type, hostname: maskSecrets(req.hostname, secrets), argv: masked });
-    }
-    const writer = createCallWriter(call);
+    logExecuting(log, req, argv, secrets);
     ({ result } = await runProcessStartingAhead({
       argv,
       env: ctx.env,
@@ -117,4 +112,12 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
 /** The values to mask, longest first (a secret inside a longer one is masked with it). */
 function secretsToMask(values: readonly string[] | undefined): string[] {
   return values?.length ? [...values].sort((a, b) => b.length - a.length) : [];
+}
+
+/** The debug line of a task about to run, its secrets masked. */
+function logExecuting(log: AgentLogger, req: ExecuteRequest__Output, argv: string[], secrets: string[]): void {
+  // winston formats a message before its transport drops it by level: skip that work per task.
+  if (!log.isDebugEnabled()) return;
+  const masked = argv.map((a) => maskSecrets(a, secrets));
+  log.debug('execute', { runId: req.run_id, taskId: req.task_id, execType: req.exec_type, hostname: maskSecrets(req.hostname, secrets), argv: masked });
 }
