@@ -1,5 +1,5 @@
 import { buildArgv, resolveExecType, type ExecTypeRegistry } from '../../shared/exec/index.js';
-import type { ArgvBuilder } from './execute.js';
+import type { ArgvBuilder } from './execute-context.js';
 
 /** Exec types an agent can run: every registry type with a local template (not `ssh`). */
 export function agentExecTypes(registry: ExecTypeRegistry): string[] {

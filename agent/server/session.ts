@@ -4,7 +4,8 @@ import type { ExecuteEvent } from '../../shared/proto/generated/tasker/agent/v1/
 import type { ExecuteRequest__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import type { SessionEvent } from '../../shared/proto/generated/tasker/agent/v1/SessionEvent.js';
 import type { SessionRequest__Output } from '../../shared/proto/generated/tasker/agent/v1/SessionRequest.js';
-import { handleExecute, type ExecuteCall, type ExecuteContext } from './execute.js';
+import type { ExecuteCall, ExecuteContext } from './execute-context.js';
+import { handleExecute } from './execute.js';
 
 type SessionStream = grpc.ServerDuplexStream<SessionRequest__Output, SessionEvent>;
 
