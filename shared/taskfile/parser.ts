@@ -131,36 +131,7 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     if (skipping) continue;
 
     if (!current) {
-      if (isTaskKey(key)) {
-        report({
-          code: 'KEY_OUTSIDE_TASK', severity: 'warning',
-          message: `'${key}' is a task key but appears before the first task= line; it is ignored`,
-          line: lineNo, col: keyCol, length: key.length,
-          hint: 'move it below a task= line',
-        });
-        continue;
-      }
-      if (!GLOBAL_NAME.test(key)) {
-        report({
-          code: 'INVALID_GLOBAL_NAME', severity: 'error',
-          message: `'${key}' is not a valid variable name`,
-          line: lineNo, col: keyCol, length: key.length,
-          hint: 'global variable names use letters, digits and _, and do not start with a digit',
-        });
-        continue;
-      }
-      if (key.length > 64) {
-        report({ code: 'GLOBAL_NAME_TOO_LONG', severity: 'error', message: `variable name '${key}' is longer than 64 characters`, line: lineNo, col: keyCol, length: key.length });
-        continue;
-      }
-      if (ast.globals.has(key)) {
-        report({
-          code: 'DUPLICATE_GLOBAL', severity: 'warning',
-          message: `global '${key}' is defined again (first at line ${ast.globals.get(key)!.line}); the last value wins`,
-          line: lineNo, col: keyCol, length: key.length,
-        });
-      }
-      ast.globals.set(key, { name: key, value, line: lineNo, valueCol });
+      addGlobal(ast, { key, value, line: lineNo, keyCol, valueCol }, report);
       continue;
     }
     // The vocabulary's own string becomes the field's key: one string per key name, not one per line.
@@ -192,6 +163,41 @@ export function parseTaskFile(text: string, path: string): ParseResult {
     });
   }
   return { ast, diagnostics };
+}
+
+/** A `NAME=value` line before the first task: a global variable (task keys there are ignored). */
+function addGlobal(ast: TaskFileAst, f: { key: string; value: string; line: number; keyCol: number; valueCol: number }, report: (d: Diagnostic) => void): void {
+  const { key, value, line: lineNo, keyCol, valueCol } = f;
+  if (isTaskKey(key)) {
+    report({
+      code: 'KEY_OUTSIDE_TASK', severity: 'warning',
+      message: `'${key}' is a task key but appears before the first task= line; it is ignored`,
+      line: lineNo, col: keyCol, length: key.length,
+      hint: 'move it below a task= line',
+    });
+    return;
+  }
+  if (!GLOBAL_NAME.test(key)) {
+    report({
+      code: 'INVALID_GLOBAL_NAME', severity: 'error',
+      message: `'${key}' is not a valid variable name`,
+      line: lineNo, col: keyCol, length: key.length,
+      hint: 'global variable names use letters, digits and _, and do not start with a digit',
+    });
+    return;
+  }
+  if (key.length > 64) {
+    report({ code: 'GLOBAL_NAME_TOO_LONG', severity: 'error', message: `variable name '${key}' is longer than 64 characters`, line: lineNo, col: keyCol, length: key.length });
+    return;
+  }
+  if (ast.globals.has(key)) {
+    report({
+      code: 'DUPLICATE_GLOBAL', severity: 'warning',
+      message: `global '${key}' is defined again (first at line ${ast.globals.get(key)!.line}); the last value wins`,
+      line: lineNo, col: keyCol, length: key.length,
+    });
+  }
+  ast.globals.set(key, { name: key, value, line: lineNo, valueCol });
 }
 
 /** Remove an inline comment: whitespace followed by '#', outside quotes. */
