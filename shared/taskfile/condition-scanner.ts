@@ -101,11 +101,15 @@ export abstract class ConditionScanner {
     return null;
   }
 
-  /** An operand: a quoted string, or text up to `&`, `|` or an unbalanced `)`, trimmed. */
-  protected readOperand(): Operand {
+  /**
+   * An operand: a quoted string, or text up to `&`, `|` or an unbalanced `)`, trimmed. `quoted`
+   * false reads quotes as text (the tail after a quoted string: reading it as another quoted string
+   * would recurse once per quote pair, and a long run of quotes would overflow the stack).
+   */
+  protected readOperand(quoted = true): Operand {
     this.skipSpace();
     const q = this.peek();
-    if (q === '"' || q === "'") return this.readQuoted(q);
+    if (quoted && (q === '"' || q === "'")) return this.readQuoted(q);
     const start = this.pos;
     let i = start;
     let depth = 0;
@@ -148,7 +152,7 @@ export abstract class ConditionScanner {
     const c = this.peek();
     if (c !== undefined && c !== '&' && c !== '|' && c !== ')' && this.textualOperator() === null) {
       const rest = this.pos;
-      const tail = this.readOperand();
+      const tail = this.readOperand(false);
       this.error(
         'UNEXPECTED_TEXT',
         rest,

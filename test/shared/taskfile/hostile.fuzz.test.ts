@@ -72,3 +72,9 @@ test('default limits: long runs of parentheses, "!" and operators never overflow
   fc.assert(fc.property(text(60_000), (s) => checkBytes(Buffer.from(s, 'utf8'), limits)), { numRuns: 60 });
   t.notThrows(() => checkBytes(Buffer.from(`${header.join('\n')}\nsuccess=${'('.repeat(100_000)}exit_0${')'.repeat(100_000)}\n`), limits));
 });
+
+test('a long run of quotes after a pattern is one positioned error, not a stack overflow (fuzz seed -1401662685)', (t) => {
+  const limits = { maxFileBytes: 16 * 1024 * 1024, maxLineBytes: 1024 * 1024 };
+  t.notThrows(() => checkBytes(Buffer.from(`${header.join('\n')}\nnext=stdout~${"'".repeat(60_000)}\n`, 'utf8'), limits));
+  t.notThrows(() => checkBytes(Buffer.from(`${header.join('\n')}\nsuccess=stdout~${'""'.repeat(30_000)}x\n`, 'utf8'), limits));
+});
