@@ -191,9 +191,14 @@ test('short programs started back to back report pid, output and exit, in order,
 
 test.serial('a launcher killed mid-task: the task\'s whole tree dies, setsid daemons included (each program is its own subreaper)', async (t) => {
   const dir = mkdtempSync(join(scratch, 'daemons-'));
-  const run = runProcess({ argv: [START_DAEMONS, dir, 'sleep'] });
+  // Killed once the task is in its final sleep: a task that writes after its launcher died gets
+  // SIGPIPE first, and its orphaned daemons go to init before tasker can reach them
+  // (docs/configuration.md, "How commands are started").
+  let said = '';
+  const run = runProcess({ argv: [START_DAEMONS, dir, 'sleep'], onStdout: (c) => void (said += c.toString()) });
   const pids = await readDaemons(dir, ALL_DAEMONS);
   t.truthy(pids, 'the task started its daemons');
+  t.true(await eventually(() => said.includes('started'), 10_000), 'the task said it started');
   process.kill(getLauncher()!.pid!, 'SIGKILL');
   const r = await run;
   t.regex(r.stderr, /process launcher exited \(SIGKILL\)/);
