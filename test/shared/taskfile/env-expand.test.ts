@@ -56,7 +56,7 @@ test('defaults nested deeper than the bound are reported, not recursed into (a h
 
 test('fuzz: scanning and expanding never throw, offsets stay in the text, unset names stay literal', (t) => {
   const piece = fc.constantFrom('$', '{', '}', ':-', '-', "'", '"', '\\', 'A', 'HOME', 'NOPE', ' ', '$HOME', '${', '${NOPE:-', '${HOME-', 'x');
-  fc.assert(
+  t.notThrows(() => fc.assert(
     fc.property(fc.array(piece, { maxLength: 40 }).map((a) => a.join('')), (text) => {
       const scan = scanEnv(text);
       for (const r of [...scan.refs, ...allEnvReferences(text)]) {
@@ -72,6 +72,5 @@ test('fuzz: scanning and expanding never throw, offsets stay in the text, unset 
       if (!text.includes('$') && r.text !== text) throw new Error('changed without $');
     }),
     { numRuns: 3000, seed: 130006 },
-  );
-  t.pass();
+  ));
 });
