@@ -9,18 +9,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FIXTURE_BIN, processesWith, spawnTasker, tempDir } from '../../helpers/run-cli.js';
-import type { RunResult } from '../../../controller/run/index.js';
+import type { AttemptResult as Attempt, RunResult } from '../../../controller/run/index.js';
 
 const FAIL_UNTIL = join(FIXTURE_BIN, 'fail-until');
 
-interface Attempt {
-  attempt: number;
-  exit_code: number;
-  success: boolean;
-  timed_out: boolean;
-  duration_seconds: number;
-  delay_before_seconds?: number;
-}
 /** The --output-json document. */
 type RunJson = RunResult;
 
