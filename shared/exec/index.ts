@@ -2,7 +2,6 @@ export type { RunOptions, ProcessResult } from './types.js';
 export type { ExecRequest, TaskExecutor } from './executor.js';
 export { runProcess, runProcessStartingAhead, cancelExitCode, formatSeconds, CANCEL_EXIT_CODES, PIPE_DRAIN_MS } from './run-process.js';
 export { killProcessGroup } from './kill-group.js';
-export { utf8CutPoint } from './capture.js';
 export { splitArgs, quoteArg, type SplitResult } from './split-args.js';
 export {
   builtinExecTypes,
@@ -24,9 +23,8 @@ export {
 export { findBinary, missingBinaryMessage } from './find-binary.js';
 export { spawnFallbackWarning } from './launcher.js';
 export { discardAheadProcess, type AheadCommand, type ProcessStartAhead, type ProcessStartAheadResult } from './start-ahead.js';
-export type { AheadProcess } from './launcher-child.js';
-export { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, applyCaptures } from './capture.js';
+export { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, applyCaptures, utf8CutPoint } from './capture.js';
 export { SCAN_CHUNK_BYTES, endWithoutNewlines, endWithoutWhitespace, readTailText, readTextChunks } from './spill-reader.js';
 export { spilledOutput } from './spilled-output.js';
 export { FedOutput } from './fed-output.js';
-export type { StartedChild } from './launcher-child.js';
+export type { AheadProcess, StartedChild } from './launcher-child.js';
