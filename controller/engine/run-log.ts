@@ -78,6 +78,11 @@ export class RunLog {
   error(message: string): void {
     this.line('ERROR', message);
   }
+  /** An error that the record also lists among its warnings (an interrupted run, SPEC §2a). */
+  errorRecorded(message: string): void {
+    this.warnings.push(maskSecrets(message, this.secrets));
+    this.line('ERROR', message);
+  }
   debug(message: string): void {
     this.line('DEBUG', message);
   }

@@ -74,8 +74,7 @@ export async function executeRun(prepared: PreparedRun, startTime: Date): Promis
     // Also a JSON warning (SPEC §2a): the record says which signal stopped the run and where.
     const where = outcome.finalTask !== undefined ? ` during task ${outcome.finalTask}` : '';
     const message = `Interrupted by ${outcome.interrupted}${where}; the running task's process group was killed`;
-    log.error(message);
-    log.warnings.push(message);
+    log.errorRecorded(message);
   }
   log.info(`Workflow ${outcome.status === 'success' ? 'completed successfully' : 'failed'}: exit code ${outcome.exitCode} (${outcome.reason})`);
   logHostRecap(log, tallyHosts(outcome));
