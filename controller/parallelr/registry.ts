@@ -146,25 +146,3 @@ export function isAlive(pid: number): boolean {
     return true;
   }
 }
-
-/** Direct children of pid (from /proc): for a manager, its task group leaders. */
-export function childPids(pid: number): number[] {
-  const out: number[] = [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid) out.push(Number(name));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
-}

@@ -1,5 +1,6 @@
 import { killProcessGroup } from '../../shared/exec/index.js';
-import { childPids, isSameProcessAlive, type WorkerEntry, type WorkerRegistry } from './registry.js';
+import { childPids } from '../../shared/exec/index.js';
+import { isSameProcessAlive, type WorkerEntry, type WorkerRegistry } from './registry.js';
 
 /** The --list-workers table: PID, status, mode, start, progress, log. */
 export function formatWorkerTable(entries: readonly WorkerEntry[]): string {

@@ -28,3 +28,4 @@ export { SCAN_CHUNK_BYTES, endWithoutNewlines, endWithoutWhitespace, readTailTex
 export { spilledOutput } from './spilled-output.js';
 export { FedOutput } from './fed-output.js';
 export type { AheadProcess, StartedChild } from './launcher-child.js';
+export { childPids } from './process-tree.js';

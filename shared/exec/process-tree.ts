@@ -45,6 +45,11 @@ function readEntry(pid: number): ProcEntry | undefined {
   }
 }
 
+/** Direct children of `pid`, from one pass over /proc (for a manager: its task group leaders). */
+export function childPids(pid: number): number[] {
+  return [...readProcesses()].filter(([, e]) => e.ppid === pid).map(([child]) => child);
+}
+
 /** The descendants of `root` (not root itself), pid → start time, from one pass over /proc. */
 export function findDescendants(root: number): Map<number, string> {
   const all = readProcesses();
