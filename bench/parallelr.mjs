@@ -41,6 +41,8 @@ function shell(cmd) {
       detail = `${bad.length} task(s) not SUCCESS, e.g. ${JSON.stringify(bad[0])}`;
     }
     console.log(`  ! exit ${r.status}: ${cmd}\n    ${detail}`);
+    // A baseline that did not run has no time: comparing against it would print a false ratio.
+    if (!cmd.includes(parallelr)) throw new Error(`baseline failed, no figures printed (install it: scripts/ensure-services.sh): ${cmd}`);
   }
   return ms;
 }

@@ -12,6 +12,7 @@ command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)     # network namespaces for the multi-host agent test
 command -v cc >/dev/null 2>&1 || need+=(gcc)          # builds the process launcher (native/tasker-launch.c)
+command -v parallel >/dev/null 2>&1 || need+=(parallel) # GNU parallel, a baseline of bench/parallelr.mjs
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-services: installing ${need[*]} (Debian packages)" >&2
