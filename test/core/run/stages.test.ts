@@ -23,7 +23,7 @@ async function validated(text: string, argv: string[] = [], env: NodeJS.ProcessE
   const made: { log?: RunLog } = {};
   const loaded = loadRun(request, fake.io, made);
   if ('exitCode' in loaded) throw new Error(`load ended: ${fake.stderr()}`);
-  const result = await validateRun(loaded);
+  const result = await validateRun(loaded, {});
   made.log?.flush();
   return { dir, fake, result };
 }
@@ -58,7 +58,7 @@ test('preflight: a used exec type whose binary is not on PATH fails before any t
   const text = ['task=0', 'hostname=web01', 'exec=pbrun', 'command=true', ''].join('\n');
   const { fake, result } = await validated(text, ['--skip-host-validation'], { PATH: '/nonexistent' });
   if ('exitCode' in result) return t.fail('validation ended the run');
-  const prepared = await preflightRun(result.run);
+  const prepared = await preflightRun(result.run, {});
   result.run.log.flush();
   t.false('run' in prepared);
   t.is(prepared.exitCode, ExitCode.VALIDATION_FAILED);
