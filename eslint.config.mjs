@@ -7,7 +7,7 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 import tasker from './scripts/eslint/plugin.mjs';
 
-const SOURCES = ['shared/**/*.ts', 'controller/**/*.ts', 'agent/**/*.ts'];
+const SOURCES = ['shared/**/*.ts', 'core/**/*.ts', 'controller/**/*.ts', 'agent/**/*.ts'];
 const GENERATED = ['shared/proto/generated/**'];
 
 const formatting = {
@@ -44,9 +44,11 @@ const formatting = {
   'prefer-const': 'error',
 };
 
-// Which side may import which: shared/ is the contract both sides use; neither side imports the other.
+// Which side may import which: shared/ is the contract both sides use; core/ (the run engine, which
+// both sides run) sits on shared/; neither side imports the other.
 const layers = [
-  { target: './shared', from: ['./controller', './agent'], message: 'shared/ is the contract both sides use: it imports neither controller/ nor agent/.' },
+  { target: './shared', from: ['./core', './controller', './agent'], message: 'shared/ is the contract both sides use: it imports neither core/, controller/ nor agent/.' },
+  { target: './core', from: ['./controller', './agent'], message: 'core/ runs on both sides: it imports only shared/ and core/ (the controller hands it what it needs, e.g. RemotePlacement).' },
   { target: './agent', from: './controller', message: 'agent/ never imports controller/: move what both need into shared/.' },
   { target: './controller', from: './agent', message: 'controller/ never imports agent/: move what both need into shared/.' },
 ];

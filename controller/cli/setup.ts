@@ -3,8 +3,8 @@ import type { CliIo } from '../../shared/cli-io.js';
 import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { Diagnostic } from '../../shared/taskfile/diagnostics.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
-import type { RunLog } from '../engine/run-log.js';
-import type { TaskerArgs } from './tasker-args.js';
+import type { RunLog } from '../../core/engine/run-log.js';
+import type { TaskerArgs } from '../../core/run/index.js';
 
 export interface Setup {
   args: TaskerArgs;

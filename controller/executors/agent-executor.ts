@@ -10,7 +10,7 @@ import type { AgentSpec } from '../agents/index.js';
 import { AgentSession } from '../agents/index.js';
 import { AGENT_LOST_EXIT_CODE, consumeExecute } from './agent-call-result.js';
 import { ExecuteSentAhead } from './agent-start-ahead.js';
-import type { StartAhead, StartAheadExecutor, StartAheadRequest, StartAheadResult } from './start-ahead.js';
+import type { StartAhead, StartAheadExecutor, StartAheadRequest, StartAheadResult } from '../../core/executors/index.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 
 export { AGENT_LOST_EXIT_CODE } from './agent-call-result.js';

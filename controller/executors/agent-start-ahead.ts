@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { AgentConnection } from '../agents/index.js';
 import type { StreamingCall } from '../agents/index.js';
-import type { StartedAhead } from './start-ahead.js';
+import type { StartedAhead } from '../../core/executors/index.js';
 
 /**
  * The next task, sent to the agent while the current one runs (ExecuteRequest.after_call). Its

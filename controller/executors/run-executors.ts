@@ -11,8 +11,8 @@
 import type { TaskExecutor } from '../../shared/exec/index.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
-import { createLocalExecutor } from './local-executor.js';
-import type { RanOn } from '../engine/host-recap.js';
+import { createLocalExecutor, inheritAgents, resolveAgentName } from '../../core/executors/index.js';
+import type { RunExecutors as PlacedExecutors } from '../../core/run/index.js';
 import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { AgentExecutor } from './agent-executor.js';
 import { TaskExit } from '../../shared/exit-codes.js';
@@ -20,15 +20,9 @@ import { TaskExit } from '../../shared/exit-codes.js';
 /** Exit code of a task whose agent is not there (as for an agent lost mid-task: AGENT_LOST_EXIT_CODE). */
 const AGENT_UNREACHABLE_EXIT_CODE = TaskExit.UNREACHABLE;
 
-export interface RunExecutors {
-  /** Agent name per task id (absent = local), decided before the run for the pre-run checks. */
-  agentOf: Map<number, string>;
-  executorFor: (task: Task, execType: string) => TaskExecutor;
-  /** Where executorFor sends a task: `local`, `ssh` or `agent:NAME`. */
-  placeOf: (task: Task, execType: string) => RanOn;
-  /** Agent executors by name (for pre-run checks and host checks). */
+/** The run's executors, its agents' as the controller's AgentExecutor (for the pre-run checks). */
+export interface RunExecutors extends PlacedExecutors {
   agents: Map<string, AgentExecutor>;
-  close: () => Promise<void>;
 }
 
 /** What choosing the executors needs of a run's setup (the CLI's Setup has it). */
@@ -64,7 +58,7 @@ export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): P
   const agentNameOf = (task: Task): string | undefined => {
     if (!mod || !config) return undefined;
     const own = task.agent ?? inherited.get(task.id);
-    return mod.resolveAgentName({ taskAgent: own !== undefined ? g(own) : undefined, cliAgent: args.agent, env: io.env, config });
+    return resolveAgentName({ taskAgent: own !== undefined ? g(own) : undefined, cliAgent: args.agent, env: io.env, config });
   };
   /** The executor of a named agent, created on first use; undefined with the reason when it is not configured. */
   const agentExecutor = (name: string): { executor?: AgentExecutor; problem?: string } => {
@@ -117,30 +111,6 @@ export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): P
       },
     },
   };
-}
-
-/**
- * The `agent=` a sub-task takes from the block that runs it (when it has none of its own). A task
- * run by two blocks that name different agents is a problem: it must say where it runs itself.
- */
-function inheritAgents(workflow: Workflow, problems: string[]): Map<number, string> {
-  const inherited = new Map<number, string>();
-  const from = new Map<number, number>();
-  for (const block of workflow.tasks.values()) {
-    if (block.type === 'task' || block.agent === undefined) continue;
-    for (const id of [...(block.tasks ?? []), ...(block.ifTrueTasks ?? []), ...(block.ifFalseTasks ?? [])]) {
-      const sub = workflow.tasks.get(id);
-      if (!sub || sub.agent !== undefined) continue;
-      const earlier = inherited.get(id);
-      if (earlier !== undefined && earlier !== block.agent) {
-        problems.push(`task ${id}: runs in block ${from.get(id)} (agent=${earlier}) and block ${block.id} (agent=${block.agent}); give task ${id} an agent= of its own`);
-        continue;
-      }
-      inherited.set(id, block.agent);
-      from.set(id, block.id);
-    }
-  }
-  return inherited;
 }
 
 /** What a task meant for an unknown agent runs on: it fails at once, its host unreachable. */

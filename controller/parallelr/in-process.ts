@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
 
-/** The engine's in-process entry point, `runTasker(argv, io)` of the run pipeline (controller/run/). */
+/** The engine's in-process entry point, `runTasker(argv, io)` of the run pipeline (core/run/) with the controller's placement (controller/cli/tasker-main.ts). */
 export type TaskerMain = (argv: string[], io: CliIo) => Promise<number>;
 
 const TASKER_FILES = new Set(['tasker.cjs', 'tasker.js']);
@@ -28,7 +28,7 @@ let cached: Promise<TaskerMain | undefined> | undefined;
 export function loadTaskerMain(): Promise<TaskerMain | undefined> {
   cached ??= (async () => {
     try {
-      const mod = await import('../run/index.js');
+      const mod = await import('../cli/tasker-main.js');
       return mod.runTasker;
     } catch {
       return undefined;

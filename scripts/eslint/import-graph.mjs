@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
 /** The folders whose sources make up the graph. */
-export const SOURCE_ROOTS = ['shared', 'controller', 'agent'];
+export const SOURCE_ROOTS = ['shared', 'core', 'controller', 'agent'];
 
 const graphs = new Map();
 

@@ -2,7 +2,7 @@
  * Start ahead, for one process: the program to start the moment this one exits with status 0 on
  * its own (the launcher starts it without waiting for Node), and the program started ahead that a
  * run supervises instead of starting its argv anew. See runProcessStartingAhead; the executors'
- * side of the same seam is controller/executors/start-ahead.ts.
+ * side of the same seam is core/executors/start-ahead.ts.
  */
 import type { AheadProcess } from './launcher-child.js';
 import type { ProcessResult } from './types.js';

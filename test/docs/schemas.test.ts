@@ -6,7 +6,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run as runParallelr } from '../../controller/parallelr/cli.js';
-import type { RunResult } from '../../controller/run/index.js';
+import type { RunResult } from '../../core/run/index.js';
 import { schemaErrors } from '../helpers/json-schema.js';
 import { FIXTURE_BIN, runTaskerIn, tempWith } from '../helpers/tasker.js';
 import { fakeIo, makeSandbox, readJsonl, resultsPathFrom, writeFiles } from '../controller/parallelr/helpers.js';

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import type { RunResult } from '../../controller/run/index.js';
+import type { RunResult } from '../../core/run/index.js';
 import { spawnTasker, type CliRun } from './run-cli.js';
 
 /** One plain task in task-file syntax. */

@@ -3,7 +3,7 @@
  * every path runs (locally, through an agent, over ssh, inside a block) with the same answers.
  */
 import type { ExecutionContext } from 'ava';
-import type { RunResult } from '../../controller/run/index.js';
+import type { RunResult } from '../../core/run/index.js';
 import { join } from 'node:path';
 import { FIXTURE_BIN } from './run-cli.js';
 

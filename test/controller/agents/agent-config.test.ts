@@ -1,5 +1,6 @@
 import test from 'ava';
-import { lookupAgentSpec, parseAgentsConfig, resolveAgentName } from '../../../controller/agents/index.js';
+import { lookupAgentSpec, parseAgentsConfig } from '../../../controller/agents/index.js';
+import { resolveAgentName } from '../../../core/executors/index.js';
 import { versionsCompatible } from '../../../controller/executors/check-agents.js';
 import { parseKnownHosts, lookupHostKeys } from '../../../shared/ssh/known-hosts.js';
 import { createHmac } from 'node:crypto';

@@ -12,7 +12,7 @@ import { openAgentConnection } from '../../../controller/agents/index.js';
 import { createAgentExecutor, type AgentExecutor, type AgentExecutorOptions } from '../../../controller/executors/agent-executor.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import type { ProcessResult } from '../../../shared/exec/types.js';
-import type { AheadTask, StartAheadRequest, StartedAhead } from '../../../controller/executors/start-ahead.js';
+import type { AheadTask, StartAheadRequest, StartedAhead } from '../../../core/executors/start-ahead.js';
 import { AgentSession } from '../../../controller/agents/agent-session.js';
 import type { ExecuteEvent__Output } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';

@@ -3,7 +3,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toDot, toMermaid } from '../../../controller/engine/graph.js';
+import { toDot, toMermaid } from '../../../core/engine/graph.js';
 import { check, file, ROOT } from '../../helpers/tasker.js';
 
 const SEED = readFileSync(join(ROOT, 'examples', 'workflow.txt'), 'utf8');

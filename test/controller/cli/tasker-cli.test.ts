@@ -3,7 +3,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { USAGE } from '../../../controller/cli/tasker-args.js';
+import { USAGE } from '../../../core/run/tasker-args.js';
 import { VERSION } from '../../../shared/version.js';
 import { file, ROOT, runTaskerIn, spawnTasker, tempWith } from '../../helpers/tasker.js';
 

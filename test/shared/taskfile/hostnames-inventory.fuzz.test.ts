@@ -9,7 +9,7 @@ import { parseTaskFile } from '../../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../../shared/taskfile/validate.js';
 import { parseIniInventory } from '../../../shared/inventory/index.js';
 import { checkHostVarSecurity } from '../../../shared/taskfile/host-var-security.js';
-import { buildPlan } from '../../../controller/engine/plan.js';
+import { buildPlan } from '../../../core/engine/plan.js';
 import { EXEC_TYPES } from '../../helpers/tasker.js';
 
 const { inventory } = parseIniInventory('[web]\nweb[01:04] port=80\n[db]\ndb1 port=5432 role=primary\ndb2 role="$(x)"\n[prod:children]\nweb\ndb\n', 'hosts.ini');

@@ -12,8 +12,8 @@ import type { Diagnostic } from '../../../shared/taskfile/diagnostics.js';
 import { TASK_KEYS } from '../../../shared/taskfile/keys.js';
 import { parseTaskFile } from '../../../shared/taskfile/parser.js';
 import { buildWorkflow } from '../../../shared/taskfile/validate.js';
-import { buildPlan } from '../../../controller/engine/plan.js';
-import { toDot, toMermaid } from '../../../controller/engine/graph.js';
+import { buildPlan } from '../../../core/engine/plan.js';
+import { toDot, toMermaid } from '../../../core/engine/graph.js';
 import { EXEC_TYPES, ROOT } from '../../helpers/tasker.js';
 
 /** Throws (so fast-check shrinks) when a property of one file does not hold. */

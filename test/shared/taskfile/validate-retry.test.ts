@@ -82,7 +82,7 @@ test('the dry-run line names count, condition, delay and growth', (t) => {
   t.is(describeRetryPolicy({ retries: 1, delayS: 5, backoff: 1, maxDelayS: 300, on: 'any' }), 'retried once on failure or timeout (2 attempts at most), waiting 5 s');
 });
 
-// Bad values: errors at the value, exit 20 from the CLI (see test/controller/engine/retry.test.ts).
+// Bad values: errors at the value, exit 20 from the CLI (see test/core/engine/retry.test.ts).
 test('retry_count out of range and not a number', diagnoses, file(...task(0, 'retry_count=1001'), ...task(1, 'retry_count=two')), [
   { code: 'OUT_OF_RANGE', severity: 'error', line: 4, col: 13, message: 'task 0: retry_count must be between 0 and 1000, got 1001' },
   { code: 'NOT_AN_INTEGER', severity: 'error', line: 8, col: 13, message: "task 1: retry_count must be a whole number, got 'two'" },
