@@ -8,6 +8,6 @@ export {
   type AgentTlsFiles,
 } from './agent-spec.js';
 export { resolveAgentName, type ResolveAgentInput } from './resolve-agent.js';
-export { describeAgent, openAgentConnection, AgentConnectError, type AgentConnection } from './agent-connection.js';
+export { describeAgent, openAgentConnection, type AgentConnection } from './agent-connection.js';
 export { Status, GrpcCallError, statusName, type StreamingCall } from './grpc-client.js';
 export { AgentSession } from './agent-session.js';
