@@ -1,5 +1,8 @@
 /** The error model (shared/errors): one base, a stable code per class, and the launcher's errors in it. */
 import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as errors from '../../../shared/errors/index.js';
 import { TaskerError, LauncherUnavailableError, StartError } from '../../../shared/errors/index.js';
 import { getLauncher, Launcher } from '../../../shared/exec/launcher.js';
@@ -48,4 +51,17 @@ test('a launcher that cannot run rejects every start with a LauncherUnavailableE
   t.regex(err!.message, /^process launcher cannot start \/nonexistent\/tasker-launch: spawn \/nonexistent\/tasker-launch ENOENT$/);
   const again = await t.throwsAsync(launcher.start(['true'], undefined, process.env), { instanceOf: LauncherUnavailableError });
   t.is(again!.message, err!.message);
+});
+
+test('one model: no error class in controller/, agent/ or shared/ extends Error except TaskerError itself', (t) => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const found: string[] = [];
+  for (const top of ['controller', 'agent', 'shared']) {
+    for (const entry of readdirSync(join(root, top), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+      const file = join(entry.parentPath, entry.name);
+      for (const m of readFileSync(file, 'utf8').matchAll(/class (\w+) extends Error\b/g)) found.push(`${relative(root, file)}: ${m[1]}`);
+    }
+  }
+  t.deepEqual(found, ['shared/errors/errors.ts: TaskerError']);
 });
