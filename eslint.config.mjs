@@ -74,6 +74,7 @@ export function createConfig(root) {
         'import-x/no-restricted-paths': ['error', { basePath: root, zones: layers }],
         'tasker/no-import-cycle': ['error', { root }],
         'tasker/import-through-index': ['error', { root }],
+        'tasker/no-bare-exit-code': 'error',
       },
     },
   ];

@@ -43,11 +43,20 @@ export const ParallelrExit = {
 
 /** Exit codes a task's result carries when its command did not run to an exit of its own (shell conventions). */
 export const TaskExit = {
+  /** A task skipped by its condition, or a block's sub-task that never ran (JSON `exit_code` -1, as the peer). */
+  NOT_RUN: -1,
   SUCCESS: 0,
+  /** A block's aggregate: its rule (decision, all/any/majority of its sub-tasks) was not met. */
+  BLOCK_FAILED: 1,
   /** The exec type's argv template could not be built. */
   BAD_TEMPLATE: 2,
   /** The task's timeout ended it (as timeout(1)). */
   TIMED_OUT: 124,
+  /**
+   * Cancelled for a reason other than SIGINT/SIGTERM (those give {@link ExitCode.SIGINT}/`SIGTERM`),
+   * or an in-process run that did not settle after its cancel: timeout(1)'s "failed on its own behalf".
+   */
+  CANCELED: 125,
   /** The program could not be started. */
   CANNOT_EXECUTE: 126,
   /** The program was not found, or the task's exec type is not configured. */

@@ -1,4 +1,5 @@
 import type { Client } from 'ssh2';
+import { ConnectError } from '../../shared/errors/index.js';
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import { describeEndpoint, openTunnel, type RemoteEndpoint } from '../../shared/ssh/index.js';
 
@@ -33,7 +34,7 @@ export async function checkAgentHealthOverSsh(client: Client, remote: RemoteEndp
       }
       await new Promise((r) => setTimeout(r, 300));
     }
-    throw new Error(`the agent did not answer health SERVING on ${describeEndpoint(remote)} within ${deadlineMs / 1000} s (${last})`);
+    throw new ConnectError(`the agent did not answer health SERVING on ${describeEndpoint(remote)} within ${deadlineMs / 1000} s (${last})`, { target: describeEndpoint(remote) });
   } finally {
     health.close();
     agent.close();

@@ -243,5 +243,5 @@ async function checkTcpOnly(client: import('ssh2').Client, port: number): Promis
     if (ok) return 'n/a';
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`nothing listens on port ${port} after 20 s`);
+  throw new SetupError(`nothing listens on port ${port} after 20 s`);
 }

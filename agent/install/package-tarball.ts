@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SetupError } from '../../shared/errors/index.js';
 
 const run = promisify(execFile);
 
@@ -30,7 +31,7 @@ export const AGENT_PACKAGE_PARTS: readonly string[] = [
 /** Build the agent package as one .tgz (tar via argv, no shell). Needs a build (`npm run build`). */
 export async function buildAgentTarball(root: string): Promise<string> {
   if (!existsSync(join(root, AGENT_BUNDLE))) {
-    throw new Error(`${join(root, 'dist')} has no agent bundle (${AGENT_BUNDLE}); run \`npm run build\` first`);
+    throw new SetupError(`${join(root, 'dist')} has no agent bundle (${AGENT_BUNDLE}); run \`npm run build\` first`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'tasker-agent-pkg-'));
   const file = join(dir, 'tasker-agent.tgz');

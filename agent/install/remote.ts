@@ -1,4 +1,5 @@
 import type { Client, SFTPWrapper } from 'ssh2';
+import { TaskExit } from '../../shared/exit-codes.js';
 
 export interface RemoteResult {
   code: number;
@@ -13,10 +14,10 @@ export function remoteExec(client: Client, command: string): Promise<RemoteResul
       if (err) return reject(err);
       let stdout = '';
       let stderr = '';
-      let code = 255;
+      let code: number = TaskExit.UNREACHABLE;
       ch.on('data', (d: Buffer) => (stdout += d.toString()));
       ch.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      ch.on('exit', (c: number | null) => (code = c ?? 255));
+      ch.on('exit', (c: number | null) => (code = c ?? TaskExit.UNREACHABLE));
       ch.on('close', (c?: number | null) => resolve({ code: typeof c === 'number' ? c : code, stdout, stderr }));
     });
   });

@@ -5,6 +5,7 @@ import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/
 import { runProcess } from '../../shared/exec/index.js';
 import { readTailText } from '../../shared/exec/index.js';
 import { splitArgs } from '../../shared/exec/index.js';
+import { TaskExit } from '../../shared/exit-codes.js';
 import { workspacePrefix } from './workspaces.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
@@ -91,7 +92,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     if (r.spawnError) return base('ERROR', { ...fields, error_message: `Error: ${r.spawnError}` });
     if (r.canceled) return base('CANCELLED', { ...fields, error_message: 'Task cancelled' });
     if (r.timedOut) return base('TIMEOUT', { ...fields, error_message: `Timeout after ${job.timeout_sec}s` });
-    if (r.exitCode === 0) return base('SUCCESS', { ...fields, exit_code: 0 });
+    if (r.exitCode === TaskExit.SUCCESS) return base('SUCCESS', { ...fields, exit_code: TaskExit.SUCCESS });
     return base('FAILED', { ...fields, exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}` });
   } catch (e) {
     return base('ERROR', { error_message: `Error: cannot prepare workspace: ${(e as Error).message}` });

@@ -7,7 +7,7 @@ import { processIo, type CliIo } from '../../shared/cli-io.js';
 import { UsageError } from '../../shared/errors/index.js';
 import { parseFlags } from '../cli/parse-flags.js';
 import { startNatsServe } from './serve.js';
-import { SetupError } from '../../shared/errors/index.js';
+import { ConfigError, SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
 export const WORKER_USAGE =
@@ -50,7 +50,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
       logger,
     });
   } catch (e) {
-    if (e instanceof SetupError || (e instanceof Error && /^(max|pool) must/.test(e.message))) {
+    if (e instanceof SetupError || e instanceof ConfigError) {
       io.stderr.write(`worker-main: ${e.message}\n`);
       return ParallelrExit.FAILED;
     }

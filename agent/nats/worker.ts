@@ -15,6 +15,7 @@ import {
 } from '../../shared/nats/index.js';
 import { ensureStreams } from '../../shared/nats/index.js';
 import { DEFAULT_POOL, JOBS_STREAM, checkSubjectToken, poolConsumer } from '../../shared/nats/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
 import { makePrivateDir } from '../../shared/private-files.js';
 import { JobWorker, type WorkerLogger } from './job-worker.js';
 import { removeDeadWorkspaces } from './workspaces.js';
@@ -60,7 +61,7 @@ const silentLogger: WorkerLogger = { info: () => undefined, warn: () => undefine
 export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsWorker> {
   const pool = checkSubjectToken('pool', options.pool ?? DEFAULT_POOL);
   const max = options.max ?? availableParallelism();
-  if (!Number.isInteger(max) || max < 1) throw new Error(`max must be a whole number of at least 1, got ${max}`);
+  if (!Number.isInteger(max) || max < 1) throw new ConfigError(`max must be a whole number of at least 1, got ${max}`);
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const log = options.logger ?? silentLogger;
   const workdir = options.workdir ?? join(tmpdir(), 'tasker-nats');

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import { ConnectError } from '../../shared/errors/index.js';
 import { connectSsh, describeTarget } from '../../shared/ssh/index.js';
 import { describeEndpoint, openTunnel, type RemoteEndpoint } from '../../shared/ssh/index.js';
 import { enableInteractiveMode } from '../../shared/ssh/index.js';
@@ -31,18 +32,6 @@ export function describeAgent(spec: AgentSpec): string {
   return spec.name === spec.address ? `${spec.address} (${how})` : `${spec.name} (${spec.address}, ${how})`;
 }
 
-/** A connection-level failure (TLS files, SSH); the message names the agent. */
-export class AgentConnectError extends Error {
-  override name = 'AgentConnectError';
-  constructor(
-    message: string,
-    readonly agent: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 /** Open a client for `spec` (grpc-js is loaded here, lazily; ssh2 when the agent is reached over SSH). */
 export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEnv = process.env): Promise<AgentConnection> {
   const methods = AGENT_METHODS;
@@ -53,7 +42,7 @@ export async function openAgentConnection(spec: AgentSpec, env: NodeJS.ProcessEn
     try {
       ssh = await connectSsh(spec.ssh, env);
     } catch (err) {
-      throw new AgentConnectError(`agent ${who}: ${(err as Error).message}`, spec.name, { cause: err });
+      throw new ConnectError(`agent ${who}: ${(err as Error).message}`, { target: spec.name, cause: err });
     }
     await enableInteractiveMode(ssh); // sshd: Nagle off (~40 ms per exchange otherwise)
     // A channel the SSH server refuses (nothing listens there, no permission) closes the local
@@ -99,13 +88,13 @@ async function readTls(spec: Extract<AgentSpec, { kind: 'tls' }>, who: string) {
     try {
       return await readFile(path);
     } catch (err) {
-      throw new AgentConnectError(`agent ${who}: cannot read tls.${what} ${path}: ${(err as Error).message}`, spec.name);
+      throw new ConnectError(`agent ${who}: cannot read tls.${what} ${path}: ${(err as Error).message}`, { target: spec.name, cause: err });
     }
   };
   const [ca, cert, key] = await Promise.all([read('ca', spec.tls.ca), read('cert', spec.tls.cert), read('key', spec.tls.key)]);
   try {
     return { ca, cert, key, secureContext: createSecureContext({ ca, cert, key }) };
   } catch (err) {
-    throw new AgentConnectError(`agent ${who}: unusable TLS files (tls.ca/cert/key): ${(err as Error).message}`, spec.name, { cause: err });
+    throw new ConnectError(`agent ${who}: unusable TLS files (tls.ca/cert/key): ${(err as Error).message}`, { target: spec.name, cause: err });
   }
 }

@@ -78,7 +78,7 @@ export class AgentSession {
     if (this.stream) return this.stream;
     const stream = this.client.bidiStream(this.method);
     stream.on('data', (event: SessionEvent__Output) => this.calls.get(event.call_id)?.deliver(event));
-    stream.on('error', (err: GrpcCallError) => this.broken(stream, err.code, err.details));
+    stream.on('error', (err: GrpcCallError) => this.broken(stream, err.status, err.details));
     stream.on('end', () => this.broken(stream, Status.UNAVAILABLE, 'the agent ended the session (it is shutting down)'));
     this.stream = stream;
     return stream;

@@ -1,4 +1,5 @@
 // The calls the executor consumes, their statuses and errors, whichever client carries them.
+import { TaskerError } from '../../shared/errors/index.js';
 
 /** gRPC status codes used here (grpc/status.proto). */
 export const Status = {
@@ -26,14 +27,15 @@ export function statusName(code: number): string {
   return STATUS_NAMES[code] ?? String(code);
 }
 
-/** A call that ended with a non-OK status. */
-export class GrpcCallError extends Error {
+/** A call that ended with a non-OK gRPC `status` (a {@link Status} value); `details` as the agent or transport gave them. */
+export class GrpcCallError extends TaskerError {
   override name = 'GrpcCallError';
+  readonly code = 'CALL';
   constructor(
-    readonly code: number,
+    readonly status: number,
     readonly details: string,
   ) {
-    super(`${statusName(code)}: ${details}`);
+    super(`${statusName(status)}: ${details}`);
   }
 }
 

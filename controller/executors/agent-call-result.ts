@@ -113,14 +113,14 @@ export function consumeExecute(
       }
     });
     call.on('error', (e: GrpcCallError) => {
-      if (canceledBy !== undefined && e.code === Status.CANCELLED) return void settle();
+      if (canceledBy !== undefined && e.status === Status.CANCELLED) return void settle();
       const detail = e.details;
-      const code = statusName(e.code);
+      const code = statusName(e.status);
       let why: string;
       const refusals: number[] = [Status.INVALID_ARGUMENT, Status.PERMISSION_DENIED, Status.RESOURCE_EXHAUSTED, Status.UNAUTHENTICATED, Status.FAILED_PRECONDITION];
-      if (refusals.includes(e.code)) {
+      if (refusals.includes(e.status)) {
         why = `agent ${who} refused the task (${code}): ${detail}`;
-      } else if (e.code === Status.DEADLINE_EXCEEDED) {
+      } else if (e.status === Status.DEADLINE_EXCEEDED) {
         why = `agent ${who} did not finish the task within its timeout plus ${marginMs / 1000} s; giving up (the agent kills it)`;
       } else if (pid !== undefined) {
         why = `agent ${who} lost during the task (remote pid ${pid}): ${code}: ${detail}`;

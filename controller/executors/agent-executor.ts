@@ -1,6 +1,7 @@
 /** @entry-point: loaded on demand through run-executors.ts (gRPC / ssh2), so not in this folder's index. */
 import type { ExecRequest } from '../../shared/exec/index.js';
 import { cancelExitCode } from '../../shared/exec/index.js';
+import { ConnectError } from '../../shared/errors/index.js';
 import type { ProcessResult } from '../../shared/exec/index.js';
 import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/agent/v1/InfoResponse.js';
@@ -106,14 +107,14 @@ class GrpcAgentExecutor implements AgentExecutor {
     try {
       health = (await c.client.unary(c.methods.health, { service: '' }, deadline())).status;
     } catch (err) {
-      throw new Error(`agent ${who}: not reachable: ${grpcMessage(err)}`);
+      throw new ConnectError(`agent ${who}: not reachable: ${grpcMessage(err)}`, { target: this.spec.name, cause: err });
     }
-    if (health !== 'SERVING') throw new Error(`agent ${who}: health is ${health}, not SERVING`);
+    if (health !== 'SERVING') throw new ConnectError(`agent ${who}: health is ${health}, not SERVING`, { target: this.spec.name });
     let info: InfoResponse__Output;
     try {
       info = await c.client.unary(c.methods.info, {}, deadline());
     } catch (err) {
-      throw new Error(`agent ${who}: Info failed: ${grpcMessage(err)}`);
+      throw new ConnectError(`agent ${who}: Info failed: ${grpcMessage(err)}`, { target: this.spec.name, cause: err });
     }
     // Tasks ahead only for an agent that understands them (an older one would ignore `after_call`
     // and start them at once): the agent then starts tasks back to back while we record the one before.
@@ -136,7 +137,7 @@ class GrpcAgentExecutor implements AgentExecutor {
         deadline,
       );
     } catch (err) {
-      throw new Error(`agent ${who}: host check failed: ${grpcMessage(err)}`);
+      throw new ConnectError(`agent ${who}: host check failed: ${grpcMessage(err)}`, { target: this.spec.name, cause: err });
     }
     return res.results.map((r) => ({ hostname: r.hostname, execType: r.exec_type, ok: r.ok, problems: r.problems }));
   }

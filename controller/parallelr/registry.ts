@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { BusyError } from '../../shared/errors/index.js';
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 
 /** One running parallelr manager, as `pids/<PID>.json`. Only its owner writes it (atomically, by rename). */
@@ -92,7 +93,7 @@ export class WorkerRegistry {
         } catch {
           /* released meanwhile */
         }
-        if (Date.now() > deadline) throw new Error(`registry lock ${lock} is held by another parallelr; try again`);
+        if (Date.now() > deadline) throw new BusyError(`registry lock ${lock} is held by another parallelr; try again`);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
       }
     }

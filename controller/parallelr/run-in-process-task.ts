@@ -45,12 +45,12 @@ export async function runInProcessTask(
   }
 }
 
-/** The promise's value; once `signal` aborts, at most `graceMs` more before resolving with 125 instead. */
+/** The promise's value; once `signal` aborts, at most `graceMs` more before resolving with TaskExit.CANCELED (125) instead. */
 function settleAfterAbort(p: Promise<number>, signal: AbortSignal, graceMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      timer = setTimeout(() => resolve(125), graceMs);
+      timer = setTimeout(() => resolve(TaskExit.CANCELED), graceMs);
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });

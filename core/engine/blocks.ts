@@ -4,6 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AggregateRule, Task } from '../../shared/taskfile/model.js';
+import { TaskExit } from '../../shared/exit-codes.js';
 import { subTaskRetryPolicy } from '../../shared/taskfile/retry-policy.js';
 import type { BlockContext, BlockOutcome } from './engine-types.js';
 import type { TaskResult } from './types.js';
@@ -25,7 +26,7 @@ export async function runBlock(task: Task, ctx: BlockContext): Promise<BlockOutc
 function runDecision(task: Task, ctx: BlockContext): BlockOutcome {
   const passed = task.success ? ctx.evaluate(task.success) : task.failure ? !ctx.evaluate(task.failure) : false;
   ctx.log.info(`Task ${task.id}: DECISION - ${passed ? 'TRUE' : 'FALSE'}`);
-  const result = aggregateResult(task, passed ? 0 : 1, `Decision: ${passed ? 'TRUE' : 'FALSE'}`, '');
+  const result = aggregateResult(task, passed ? TaskExit.SUCCESS : TaskExit.BLOCK_FAILED, `Decision: ${passed ? 'TRUE' : 'FALSE'}`, '');
   result.success = passed;
   return { result, passed, stop: task.next?.kind === 'never' && (passed ? task.onSuccess === undefined : task.onFailure === undefined) };
 }
@@ -151,7 +152,7 @@ function decide(task: Task, subs: SubOutcome[], summary: string, ctx: BlockConte
   const ok = subs.filter((s) => s.result.success).length;
   const failedIds = subs.filter((s) => !s.result.success && !s.result.timedOut).map((s) => s.id);
   const timeoutIds = subs.filter((s) => s.result.timedOut).map((s) => s.id);
-  const result = aggregateResult(task, ok === subs.length ? 0 : 1, summary, `Failed tasks: [${failedIds.join(', ')}]. Timeout tasks: [${timeoutIds.join(', ')}]`);
+  const result = aggregateResult(task, ok === subs.length ? TaskExit.SUCCESS : TaskExit.BLOCK_FAILED, summary, `Failed tasks: [${failedIds.join(', ')}]. Timeout tasks: [${timeoutIds.join(', ')}]`);
   let passed: boolean;
   let stop = false;
   if (task.successAggregate) passed = applyRule(task.successAggregate, subs);
@@ -193,5 +194,5 @@ function aggregateResult(task: Task, exitCode: number, stdout: string, stderr: s
 }
 
 function notRun(sub: Task, key: string, why: string): TaskResult {
-  return { key, exitCode: -1, stdout: '', stderr: why, success: false, timedOut: false, skipped: false, durationMs: 0, hostname: sub.hostname, command: '' };
+  return { key, exitCode: TaskExit.NOT_RUN, stdout: '', stderr: why, success: false, timedOut: false, skipped: false, durationMs: 0, hostname: sub.hostname, command: '' };
 }

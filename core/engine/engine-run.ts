@@ -5,6 +5,7 @@
  */
 import { evaluateCondition } from '../../shared/taskfile/condition.js';
 import type { ConditionNode } from '../../shared/taskfile/condition.js';
+import { ExitCode, TaskExit } from '../../shared/exit-codes.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 import type { EngineOptions } from './engine-types.js';
@@ -32,7 +33,7 @@ export function createEngineRun(opts: EngineOptions): EngineRun {
   const { workflow: wf, log } = opts;
   const store = opts.resume?.store ?? new VariableStore(wf.globals);
   const outcome: RunOutcome = {
-    exitCode: 0, status: 'success', reason: 'completed',
+    exitCode: ExitCode.SUCCESS, status: 'success', reason: 'completed',
     results: opts.resume?.outcome.results ?? new Map(),
     executionPath: opts.resume?.outcome.executionPath ?? [],
     loopIterations: opts.resume?.outcome.loopIterations ?? [],
@@ -46,6 +47,6 @@ export function createEngineRun(opts: EngineOptions): EngineRun {
     return own ? (text) => substitute(text, (n) => own.get(n) ?? store.lookup(n)) : store.resolve;
   };
   const evaluate = (node: ConditionNode, r?: TaskResult, task?: Task): boolean =>
-    evaluateCondition(node, { exitCode: r?.exitCode ?? 0, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: resolverOf(task) });
+    evaluateCondition(node, { exitCode: r?.exitCode ?? TaskExit.SUCCESS, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: resolverOf(task) });
   return { opts, wf, log, store, outcome, evaluate, resolverOf, ahead: new StartAheadQueue(log) };
 }

@@ -13,7 +13,8 @@ import type { RunOutcome, TaskResult } from './types.js';
 export type EndRoute = { kind: 'end'; exitCode: number; status: 'success' | 'failed'; why: string };
 export type Route = { kind: 'goto'; id: number; why: string } | EndRoute;
 
-export const INTERRUPTED: EndRoute = { kind: 'end', exitCode: 0, status: 'failed', why: 'interrupted' };
+/** Returned once the run's signal aborted; the main loop then writes the outcome with {@link interruptRun}. */
+export const INTERRUPTED: EndRoute = { kind: 'end', exitCode: ExitCode.SIGINT, status: 'failed', why: 'interrupted' };
 
 /** The route after a command task ran, from its `next` (or its success). */
 export function routeAfter(run: EngineRun, task: Task, result: TaskResult): Route {

@@ -1,6 +1,7 @@
 /** Running one task's command (no routing): its request, its live output, its retries and its stored result. */
 import type { ExecRequest, ProcessResult, TaskExecutor } from '../../shared/exec/index.js';
 import type { Task } from '../../shared/taskfile/model.js';
+import { TaskExit } from '../../shared/exit-codes.js';
 import { retryPolicyOf, type RetryPolicy } from '../../shared/taskfile/retry-policy.js';
 import { startAheadOf, type AheadTask, type StartedAhead } from '../executors/index.js';
 import type { EngineRun } from './engine-run.js';
@@ -40,7 +41,7 @@ async function runAttempt(run: EngineRun, task: Task, key: string, signal: Abort
   const started = Date.now();
   if (!execType) {
     log.error(`Task ${label}: exec type '${execName}' is not configured`);
-    return recordResult(run, task, key, { exitCode: 127, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, { hostname, shown, label });
+    return recordResult(run, task, key, { exitCode: TaskExit.NOT_FOUND, stdout: '', stderr: `exec type '${execName}' is not configured\n`, timedOut: false, durationMs: 0 }, { hostname, shown, label });
   }
   const ranOn = opts.placeOf?.(task, execType) ?? 'local';
   log.info(`Task ${label}: Executing [${execType}] on ${describePlace(hostname, ranOn)}: ${shown}`);
@@ -58,7 +59,7 @@ async function runAttempt(run: EngineRun, task: Task, key: string, signal: Abort
     result = await executeStartingAhead(run, task, executor, request, o.startAhead === true, taken?.handle);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    result = { argv: [], exitCode: 255, signal: null, stdout: '', stderr: `${message}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: Date.now() - started, truncated: false };
+    result = { argv: [], exitCode: TaskExit.UNREACHABLE, signal: null, stdout: '', stderr: `${message}\n`, stdoutBytes: 0, stderrBytes: 0, timedOut: false, canceled: false, durationMs: Date.now() - started, truncated: false };
   }
   out.end();
   err.end();

@@ -1,5 +1,5 @@
 /** One top-level task's turn: its condition pre-guard, then a block, a loop, a return or a command, and its route. */
-import { ExitCode } from '../../shared/exit-codes.js';
+import { ExitCode, TaskExit } from '../../shared/exit-codes.js';
 import { formatCondition } from '../../shared/taskfile/condition.js';
 import { nextSequential } from '../../shared/taskfile/flow-analysis.js';
 import type { Task } from '../../shared/taskfile/model.js';
@@ -31,7 +31,7 @@ export async function runTopLevel(run: EngineRun, task: Task): Promise<Route> {
 function skipTask(run: EngineRun, task: Task): Route {
   const id = task.id;
   run.log.info(`Task ${id}: Condition '${formatCondition(task.condition!)}' is FALSE, skipping task`);
-  const r: TaskResult = { key: String(id), exitCode: -1, stdout: '', stderr: 'Task skipped due to condition', success: false, timedOut: false, skipped: true, durationMs: 0, hostname: run.store.resolve(task.hostname), command: '' };
+  const r: TaskResult = { key: String(id), exitCode: TaskExit.NOT_RUN, stdout: '', stderr: 'Task skipped due to condition', success: false, timedOut: false, skipped: true, durationMs: 0, hostname: run.store.resolve(task.hostname), command: '' };
   run.outcome.results.set(String(id), r);
   run.store.byId.set(id, r);
   run.outcome.skippedTasks.push(id);
@@ -47,7 +47,7 @@ async function runBlockTask(run: EngineRun, task: Task): Promise<Route> {
   const block = await opts.runBlock(task, blockContextOf(run));
   run.outcome.results.set(String(id), block.result);
   run.store.byId.set(id, block.result);
-  if (block.stop) return { kind: 'end', exitCode: returnValue(run, task) ?? 0, status: 'success', why: `${task.type} block stops the workflow (next=never)` };
+  if (block.stop) return { kind: 'end', exitCode: returnValue(run, task) ?? ExitCode.SUCCESS, status: 'success', why: `${task.type} block stops the workflow (next=never)` };
   if (task.returnCode !== undefined) return returnWith(run, task);
   // A false decision without on_failure carries on with the next task (the peer's semantics).
   if (task.type === 'decision' && !block.passed && task.onFailure === undefined) return { kind: 'goto', id: nextSequential(run.wf, id), why: 'decision false, next task' };

@@ -5,6 +5,7 @@
  * loops.ts, commands run-command.ts, all over the run's explicit state (engine-run.ts).
  */
 import type { Task } from '../../shared/taskfile/model.js';
+import { ExitCode } from '../../shared/exit-codes.js';
 import { createEngineRun } from './engine-run.js';
 import type { EngineOptions } from './engine-types.js';
 import { finishRun, interruptRun } from './routing.js';
@@ -30,7 +31,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       if (opts.signal?.aborted && !(current !== undefined && (await ahead.startedFor(current)))) return interruptRun(outcome, opts.signal, last);
       if (current === undefined || !wf.tasks.has(current)) {
         if (current !== undefined && last && current !== last.id + 1) log.warn(`Task ${current} does not exist; the workflow ends here`);
-        return finishRun(outcome, { kind: 'end', exitCode: 0, status: 'success', why: 'completed' }, last);
+        return finishRun(outcome, { kind: 'end', exitCode: ExitCode.SUCCESS, status: 'success', why: 'completed' }, last);
       }
       const task = wf.tasks.get(current)!;
       const route = await runTopLevel(run, task);

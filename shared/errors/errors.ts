@@ -4,7 +4,7 @@
  * structured fields its catcher needs. Messages are for the operator and are printed without a stack.
  */
 
-export type ErrorCode = 'USAGE' | 'CONFIG' | 'INPUT' | 'SETUP' | 'CONNECT' | 'BUSY' | 'ABORTED';
+export type ErrorCode = 'USAGE' | 'CONFIG' | 'INPUT' | 'SETUP' | 'CONNECT' | 'CALL' | 'BUSY' | 'ABORTED' | 'START' | 'LAUNCHER';
 
 export interface ErrorOptions {
   cause?: unknown;
@@ -49,7 +49,7 @@ export class SetupError extends TaskerError {
   readonly code = 'SETUP';
 }
 
-/** A connection could not be made or was lost; `target` names the host or agent when known. */
+/** A connection could not be made or was lost; `target` names the host or agent when known (the agent's name for an agent). */
 export class ConnectError extends TaskerError {
   override name = 'ConnectError';
   readonly code = 'CONNECT';
@@ -70,4 +70,22 @@ export class BusyError extends TaskerError {
 export class AbortedError extends TaskerError {
   override name = 'AbortedError';
   readonly code = 'ABORTED';
+}
+
+/** A program could not be started: `errno` (ENOENT, EACCES, …) and the step that failed. */
+export class StartError extends TaskerError {
+  override name = 'StartError';
+  readonly code = 'START';
+  constructor(
+    readonly errno: string,
+    readonly stage: string,
+  ) {
+    super(`${stage}: ${errno}`);
+  }
+}
+
+/** The process launcher (shared/exec) is not usable; the caller starts the program another way. */
+export class LauncherUnavailableError extends TaskerError {
+  override name = 'LauncherUnavailableError';
+  readonly code = 'LAUNCHER';
 }

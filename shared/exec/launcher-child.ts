@@ -77,16 +77,3 @@ export type TreeSignal = 'SIGTERM' | 'SIGKILL';
 
 /** A program started ahead that will not start (the launcher is gone, or its predecessor is being killed). */
 export const AHEAD_NOT_STARTED: AheadProcess = { started: Promise.resolve(undefined), cancel: () => undefined };
-
-/** Why a program could not be started: errno code (ENOENT, EACCES, …) and the failing step. */
-export class StartError extends Error {
-  constructor(
-    readonly code: string,
-    readonly stage: string,
-  ) {
-    super(`${stage}: ${code}`);
-  }
-}
-
-/** The launcher itself is not usable; the caller should start the program another way. */
-export class LauncherUnavailable extends Error {}

@@ -6,7 +6,8 @@ import { constants as osConstants } from 'node:os';
 import { killProcessGroup } from './kill-group.js';
 import { treeKiller } from './process-tree.js';
 import { FedOutput } from './fed-output.js';
-import { AHEAD_NOT_STARTED, LauncherUnavailable, StartError, type AheadProcess, type ExitStatus, type StartedChild, type TreeSignal } from './launcher-child.js';
+import { AHEAD_NOT_STARTED, type AheadProcess, type ExitStatus, type StartedChild, type TreeSignal } from './launcher-child.js';
+import { LauncherUnavailableError, StartError } from '../errors/index.js';
 import { encodeEnv, encodeSpawn, errnoName, frame, PROTOCOL_VERSION, signalName } from './launcher-protocol.js';
 
 /**
@@ -62,12 +63,12 @@ export class Launcher {
 
   /** Start `argv` in its own process group with stdout/stderr piped to us and stdin on /dev/null. */
   start(argv: string[], cwd: string | undefined, env: NodeJS.ProcessEnv): Promise<StartedChild> {
-    if (this.dead) return Promise.reject(new LauncherUnavailable(this.dead));
+    if (this.dead) return Promise.reject(new LauncherUnavailableError(this.dead));
     const id = this.nextId++;
     this.send(encodeSpawn('S', id, cwd ?? '', argv, encodeEnv(env)));
     this.ref();
     return new Promise((resolve, reject) =>
-      this.pending.set(id, { resolve: (c) => (c ? resolve(c) : reject(new LauncherUnavailable('answered a start with "not started"'))), reject }),
+      this.pending.set(id, { resolve: (c) => (c ? resolve(c) : reject(new LauncherUnavailableError('answered a start with "not started"'))), reject }),
     );
   }
 
@@ -148,7 +149,7 @@ export class Launcher {
         const p = this.pending.get(id);
         this.pending.delete(id);
         this.unrefOne();
-        p?.reject(stage === 'request' ? new LauncherUnavailable('refused a request') : new StartError(errnoName(errno), stage));
+        p?.reject(stage === 'request' ? new LauncherUnavailableError('refused a request') : new StartError(errnoName(errno), stage));
         return;
       }
       case 'd': {
@@ -241,7 +242,7 @@ export class Launcher {
     if (this.dead) return;
     this.dead = `process launcher ${reason}`;
     if (launcher === this) launcher = undefined;
-    for (const p of this.pending.values()) p.reject(new LauncherUnavailable(this.dead));
+    for (const p of this.pending.values()) p.reject(new LauncherUnavailableError(this.dead));
     this.pending.clear();
     // Children it started are beyond its reach now: end their trees from here (each program is
     // its own subreaper, so /proc still links its descendants to it), report them lost.

@@ -4,12 +4,13 @@ import { statSync } from 'node:fs';
 import { applyCaptures, DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT, StreamCapture, type CaptureResult } from './capture.js';
 import { killProcessGroup } from './kill-group.js';
 import { getLauncher } from './launcher.js';
-import { LauncherUnavailable, StartError, type AheadProcess, type ExitStatus, type StartedChild } from './launcher-child.js';
+import { type AheadProcess, type ExitStatus, type StartedChild } from './launcher-child.js';
 import type { ProcessStartAhead, ProcessStartAheadResult } from './start-ahead.js';
 import { treeKiller } from './process-tree.js';
 import { releaseFromWatchdog, watchOverChild } from './spawn-watchdog.js';
 import type { ProcessResult, RunOptions } from './types.js';
 import { ExitCode, TaskExit, signalExitCode } from '../exit-codes.js';
+import { LauncherUnavailableError, StartError } from '../errors/index.js';
 
 const DEFAULT_KILL_GRACE_MS = 2000;
 /** How long we wait for pipe EOF after the direct child exited before killing what is left. */
@@ -18,7 +19,7 @@ export const PIPE_DRAIN_MS = 150;
 const MAX_DRAIN_AFTER_KILL_MS = 5000;
 
 /** Exit codes of a canceled run, by AbortSignal reason. */
-export const CANCEL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, other: 125 } as const;
+export const CANCEL_EXIT_CODES = { SIGINT: ExitCode.SIGINT, SIGTERM: ExitCode.SIGTERM, other: TaskExit.CANCELED } as const;
 
 type KillReason = 'timeout' | 'cancel';
 
@@ -92,7 +93,7 @@ async function startAndSupervise(opts: RunOptions, ahead: ProcessStartAhead | un
       child = await startChild(argv, opts.cwd, opts.env ?? process.env);
     }
   } catch (e) {
-    const code = e instanceof StartError ? e.code : (e as NodeJS.ErrnoException).code;
+    const code = e instanceof StartError ? e.errno : (e as NodeJS.ErrnoException).code;
     // Checked only now: a stat per command is measurable on runs of many short commands.
     if (opts.cwd !== undefined && !isDirectory(opts.cwd)) return failed(TaskExit.CANNOT_EXECUTE, `working directory does not exist: ${opts.cwd}`);
     if (code === 'ENOENT') return failed(TaskExit.NOT_FOUND, `command not found: ${program}`);
@@ -109,7 +110,7 @@ async function adopt(taken: AheadProcess): Promise<StartedChild | undefined> {
   try {
     return await taken.started;
   } catch (e) {
-    if (e instanceof LauncherUnavailable) return undefined;
+    if (e instanceof LauncherUnavailableError) return undefined;
     throw e;
   }
 }
@@ -121,7 +122,7 @@ async function startChild(argv: string[], cwd: string | undefined, env: NodeJS.P
     try {
       return await launcher.start(argv, cwd, env);
     } catch (e) {
-      if (!(e instanceof LauncherUnavailable)) throw e;
+      if (!(e instanceof LauncherUnavailableError)) throw e;
     }
   }
   return nodeSpawn(argv, cwd, env);

@@ -16,6 +16,8 @@
  * Putting run id and seq in the subject lets the controller ask the server which jobs of a run are
  * still queued (stream info `subjects_filter`) and purge a cancelled run's queue.
  */
+import { ConfigError } from '../errors/index.js';
+
 export const JOBS_STREAM = 'TASKER_JOBS';
 export const RESULTS_STREAM = 'TASKER_RESULTS';
 export const DEFAULT_POOL = 'default';
@@ -30,7 +32,7 @@ export function isSubjectToken(value: string): boolean {
 /** Throws a readable error when `value` cannot be used as a subject token. */
 export function checkSubjectToken(what: string, value: string): string {
   if (!isSubjectToken(value)) {
-    throw new Error(`${what} must be 1-64 letters, digits, '_' or '-', got \`${value}\``);
+    throw new ConfigError(`${what} must be 1-64 letters, digits, '_' or '-', got \`${value}\``);
   }
   return value;
 }

@@ -9,7 +9,8 @@ import { freePort, startNatsServer } from '../helpers/nats-server.js';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import { connectNats, natsSettingsFrom, DEFAULT_NATS_URL } from '../../shared/nats/connection.js';
 import { makeTaskFiles, readResults, recordingIo, startWorker, WORKER_MAIN, ROOT } from './fleet.js';
-import { SetupError } from '../../shared/errors/index.js';
+import { ConfigError, SetupError } from '../../shared/errors/index.js';
+import { startNatsWorker } from '../../agent/nats/worker.js';
 
 const NO_STACK = /\n\s+at /;
 
@@ -33,6 +34,13 @@ test('settings: unknown key', badSettings, { urls: 'x' }, {}, 'ctl.yaml: unknown
 test('settings: bad ack_wait in config', badSettings, { ack_wait: 'soon' }, {}, 'ctl.yaml: nats.ack_wait must be a number of seconds from 1 to 86400, got `soon`');
 test('settings: bad TASKER_NATS_ACK_WAIT', badSettings, {}, { TASKER_NATS_ACK_WAIT: '0' }, 'TASKER_NATS_ACK_WAIT must be a number of seconds from 1 to 86400, got `0`');
 test('settings: pool not a subject token', badSettings, { pool: 'a.b' }, {}, "NATS pool name must be 1-64 letters, digits, '_' or '-', got `a.b`");
+const badWorker = test.macro(async (t, options: { pool?: string; max?: number }, message: string) => {
+  // Refused before any connection is tried: the server named here does not exist.
+  const e = await t.throwsAsync(startNatsWorker({ servers: 'nats://127.0.0.1:1', ...options }), { instanceOf: ConfigError });
+  t.is(e?.message, message);
+});
+test('worker options: --max 0 is a ConfigError', badWorker, { max: 0 }, 'max must be a whole number of at least 1, got 0');
+test('worker options: a pool that is not a subject token is a ConfigError', badWorker, { pool: 'a.b' }, "pool must be 1-64 letters, digits, '_' or '-', got `a.b`");
 test('settings: user without pass', badSettings, { user: 'u' }, {}, 'ctl.yaml: `nats.user` and `nats.pass` go together');
 test('settings: tls cert without key', badSettings, { tls: { cert: 'c.pem' } }, {}, 'ctl.yaml: `nats.tls.cert` and `nats.tls.key` go together');
 

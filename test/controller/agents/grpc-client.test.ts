@@ -8,6 +8,7 @@ import { createAgentExecutor } from '../../../controller/executors/agent-executo
 import { AgentSession } from '../../../controller/agents/agent-session.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import { GrpcCallError, Status } from '../../../controller/agents/grpc-client.js';
+import { TaskerError } from '../../../shared/errors/index.js';
 import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
 
 const started: AgentProcess[] = [];
@@ -39,7 +40,7 @@ test('a call past its deadline fails DEADLINE_EXCEEDED and the agent kills the t
       const call = conn.client.serverStream(conn.methods.execute, request('sleep', s), Date.now() + 1500);
       call.on('error', resolve);
     });
-    t.is(err.code, Status.DEADLINE_EXCEEDED);
+    t.is(err.status, Status.DEADLINE_EXCEEDED);
     await eventually(() => processesMatching(`sleep ${s}`).length === 0);
     t.deepEqual(processesMatching(`sleep ${s}`), []);
   } finally {
@@ -54,11 +55,14 @@ test('unary calls: health and info; a status from the agent arrives as code and 
     t.is((await conn.client.unary(conn.methods.health, { service: '' }, Date.now() + 5000)).status, 'SERVING');
     t.is((await conn.client.unary(conn.methods.info, {}, Date.now() + 5000)).version, '0.1.0');
     const err = await t.throwsAsync(conn.client.unary(conn.methods.health, { service: 'nope' }, Date.now() + 5000), { instanceOf: GrpcCallError });
-    t.is(err?.code, 5); // NOT_FOUND, a trailers-only response
+    t.is(err?.status, 5); // NOT_FOUND, a trailers-only response
+    t.true(err instanceof TaskerError);
+    t.is(err?.code, 'CALL');
+    t.is(err?.message, `NOT_FOUND: ${err?.details}`);
     const bad = await new Promise<GrpcCallError>((resolve) =>
       conn.client.serverStream(conn.methods.execute, { ...request('x', ''), exec_type: '' }, Date.now() + 5000).on('error', resolve),
     );
-    t.is(bad.code, Status.INVALID_ARGUMENT);
+    t.is(bad.status, Status.INVALID_ARGUMENT);
     t.is(bad.details, 'exec_type is required');
   } finally {
     await conn.close();
@@ -74,7 +78,7 @@ test('a call on a Session past its deadline fails DEADLINE_EXCEEDED, the agent k
     const err = await new Promise<GrpcCallError>((resolve) => {
       session.execute({ ...request('sleep', s), call_id: 'c1' }, Date.now() + 1500).on('error', resolve);
     });
-    t.is(err.code, Status.DEADLINE_EXCEEDED);
+    t.is(err.status, Status.DEADLINE_EXCEEDED);
     await eventually(() => processesMatching(`sleep ${s}`).length === 0);
     t.deepEqual(processesMatching(`sleep ${s}`), []);
     const events = await new Promise<string[]>((resolve, reject) => {
