@@ -73,6 +73,11 @@ export class RunLog {
     this.warnings.push(maskSecrets(message, this.secrets));
     this.pendingFile.push(`WARN: ${message}`);
   }
+  /** An error already shown elsewhere (a validation diagnostic): listed among the record's warnings, logged to the file only. */
+  errorRecordedQuietly(message: string): void {
+    this.warnings.push(maskSecrets(message, this.secrets));
+    this.pendingFile.push(`ERROR: ${message}`);
+  }
   /** Lines recorded before the log file existed; flushed when it opens. */
   private pendingFile: string[] = [];
   error(message: string): void {

@@ -127,7 +127,12 @@ async function reportDiagnostics(run: ValidatedRun): Promise<ValidationFailure |
   for (const text of formatDiagnosticList(sorted, args.taskFile!, run.ast.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) {
     io.stderr.write(`${text}\n`);
   }
-  for (const d of sorted) if (d.severity === 'warning') log.warnRecorded(`${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}: ${d.message}`);
+  // Errors are listed too, so a JSON reader of a refused file sees why (as it sees an interruption's reason).
+  for (const d of sorted) {
+    const place = `${args.taskFile}:${d.line ?? 0}:${d.col ?? 0}`;
+    if (d.severity === 'warning') log.warnRecorded(`${place}: ${d.message}`);
+    else log.errorRecordedQuietly(`${place}: error[${d.code}]: ${d.message}`);
+  }
   const errors = sorted.filter((d) => d.severity === 'error');
   if (errors.length > 0 && !args.skipTaskValidation) {
     log.error(`Task file validation failed: ${errors.length} error(s); no task was run`);
