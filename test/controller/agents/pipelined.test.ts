@@ -50,7 +50,7 @@ function childrenNamed(ppid: number, comm: string): number[] {
 }
 
 /** tasker -r f.txt in `dir` against the test agent (the config makes it the default). */
-const runFile = (dir: string, opts: { onStdout?: (text: string, pid: number) => void } = {}) => runTaskFile(dir, ['--config', config], opts);
+const runFile = (dir: string, opts: { onStdout?: (text: string, pid: number) => void; bin?: boolean } = {}) => runTaskFile(dir, ['--config', config], opts);
 
 /** The agent's "execute done" lines of one run (by the run's tasks' marker in the trace dir). */
 function agentLines(runId: string): { taskId: string; outcome: string; after?: string }[] {
@@ -110,7 +110,9 @@ test.serial('SIGINT while a task runs on the agent: it is killed, the tasks sent
   const s = uniqueSleep();
   writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'sleep', s) + task(2, 'touch', join(dir, 'ran2')) + task(3, 'touch', join(dir, 'ran3')));
   let signalled = false;
+  // SIGINT goes to the built bin's process (runFile runs in-process otherwise).
   const { r, json } = await runFile(dir, {
+    bin: true,
     onStdout: (text, pid) => {
       if (!signalled && /Task 1: Executing/.test(text)) {
         signalled = true;
