@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/run-cli.js';
 import { runTaskerInProcess } from '../helpers/tasker.js';
-import { agentLogMatching, startAgent } from './agent-process.js';
+import { agentLogMatching, startAgent } from '../helpers/agent-process.js';
 
 const SECRETS = {
   DB_PASS: 'db-pass-value-1',

@@ -1,3 +1,4 @@
+// Built bin: one test runs tasker as another user (setpriv); the rest run in-process.
 /**
  * Closed agents from the controller's side (issue 13, item 8): a local user other than the agent's
  * cannot use its Unix socket, and `tasker` says so clearly; the config's agents sections are
@@ -9,7 +10,7 @@ import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from '../../helpers/run-cli.js';
 import { runTaskerInProcess } from '../../helpers/tasker.js';
-import { freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 const TASKER_CJS = join(ROOT, 'dist', 'controller', 'cli', 'tasker.cjs');
 let agent: AgentProcess;

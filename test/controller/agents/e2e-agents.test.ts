@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ROOT, tempDir } from '../../helpers/run-cli.js';
 import { runTaskerInProcess } from '../../helpers/tasker.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { createPki, freshSocket, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
+import { createPki, freshSocket, startAgent, type AgentProcess, type TestPki } from '../../helpers/agent-process.js';
 
 let sshd: TestSshd;
 let pki: TestPki;

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURE_BIN, tempDir } from '../../helpers/run-cli.js';
 import { runTaskerInProcess } from '../../helpers/tasker.js';
-import { agentLogMatching, freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { agentLogMatching, freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 let agent: AgentProcess;
 

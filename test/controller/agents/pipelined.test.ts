@@ -1,3 +1,4 @@
+// Built bin: one test sends SIGINT to the tasker process; the rest run in-process (runTaskFile).
 /**
  * Pipelined Execute: the controller sends the next tasks of a plain sequence to the agent while the
  * current one runs (ExecuteRequest.after_call), and the agent starts each the moment the one before
@@ -18,7 +19,7 @@ import type { ExecuteEvent__Output } from '../../../shared/proto/generated/taske
 import type { ExecuteRequest } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import { tempDir, type CliRun } from '../../helpers/run-cli.js';
 import { runTaskFile, runTracedSequence, task } from '../../helpers/task-files.js';
-import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
+import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../helpers/agent-process.js';
 
 let agent: AgentProcess;
 let config: string;

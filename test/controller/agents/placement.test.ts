@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { tempDir } from '../../helpers/run-cli.js';
 import { runTaskerInProcess } from '../../helpers/tasker.js';
-import { freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 interface Json {
   workflow_metadata: { status: string; exit_code: number };

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURE_BIN, tempDir } from '../../helpers/run-cli.js';
 import { runTaskerInProcess } from '../../helpers/tasker.js';
-import { eventually, freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { eventually, freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 /** One agent for the file; the tests run serially so that its log reads in order. */
 let agent: AgentProcess;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { issueCert } from '../../../agent/certs/certs.js';
 import { type AgentSpec, type AgentTlsFiles } from '../../../controller/agents/index.js';
 import { checkAgents } from '../../../controller/executors/check-agents.js';
-import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
+import { createPki, startAgent, type AgentProcess, type TestPki } from '../../helpers/agent-process.js';
 import { tempDir } from '../../helpers/run-cli.js';
 import { runTaskerInProcess } from '../../helpers/tasker.js';
 

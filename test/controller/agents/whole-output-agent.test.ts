@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tempDir } from '../../helpers/run-cli.js';
 import { runTaskerInProcess } from '../../helpers/tasker.js';
 import { assertRouting, assertWholeOutput, wholeOutputBlockFile, wholeOutputFile, type RunJson } from '../../helpers/whole-output.js';
-import { createPki, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { createPki, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 let agent: AgentProcess;
 let config: string;

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initCa, issueCert } from '../../agent/certs/certs.js';
-import { killWithTestProcess } from '../helpers/child-cleanup.js';
+import { killWithTestProcess } from './child-cleanup.js';
 
 /** A real `tasker-agent serve` process started for a test. */
 export interface AgentProcess {
