@@ -1,3 +1,4 @@
+// Built bin: npm pack must ship the built bins.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -8,7 +8,7 @@
  * `if_false_tasks=`, and the sub-tasks a `hostnames=` block generates), else `--agent`, else
  * TASK_EXECUTOR_AGENT, else config `default_agent`; `exec=ssh` never goes to an agent.
  */
-import type { TaskExecutor } from '../../shared/exec/index.js';
+import { spillDirOf, type TaskExecutor } from '../../shared/exec/index.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
 import { createLocalExecutor, inheritAgents, resolveAgentName } from '../../core/executors/index.js';
@@ -66,7 +66,7 @@ export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): P
     if (known) return { executor: known };
     const found = mod!.lookupAgentSpec(name, config!, io.cwd);
     if (!found.spec) return { problem: found.problem ?? 'not configured' };
-    const executor = agentMod!.createAgentExecutor(found.spec, { env: io.env, secrets: setup.secrets });
+    const executor = agentMod!.createAgentExecutor(found.spec, { env: io.env, secrets: setup.secrets, spillDir: spillDirOf(io.env) });
     agents.set(name, executor);
     return { executor };
   };
@@ -84,7 +84,7 @@ export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): P
     if (ssh) return ssh;
     const [sshMod, executorMod] = await Promise.all([import('../ssh/index.js'), import('./ssh-executor.js')]);
     const parsed = sshMod.parseSshConfig(setup.config.data, setup.config.path);
-    ssh = executorMod.createSshExecutor({ ...parsed.options, env: io.env });
+    ssh = executorMod.createSshExecutor({ ...parsed.options, env: io.env, spillDir: spillDirOf(io.env) });
     return ssh;
   };
   if (tasks.some((t) => setup.taskExecType(t).canonical === 'ssh')) await sshExecutor();

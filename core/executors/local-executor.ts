@@ -1,5 +1,5 @@
 /** Runs tasks on this machine through the shared process runner, with the exec type's argv template. */
-import { buildArgv, resolveExecType } from '../../shared/exec/index.js';
+import { buildArgv, resolveExecType, spillDirOf } from '../../shared/exec/index.js';
 import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import { discardAheadProcess, runProcessStartingAhead, type AheadProcess, type ExecRequest, type ProcessResult } from '../../shared/exec/index.js';
 import type { StartAheadExecutor, StartAheadRequest, StartAheadResult, StartedAhead } from './start-ahead.js';
@@ -37,7 +37,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions): StartAheadExecu
     const next = ahead?.next[0] && !ahead.after ? argvFor(ahead.next[0]) : undefined;
     const r = await runProcessStartingAhead({
       argv: built.argv, cwd: opts.cwd, env: opts.env, timeoutMs: req.timeoutMs, signal: req.signal,
-      captureLimit: req.captureLimit, spillDir: opts.spillDir, onStdout: req.onStdout, onStderr: req.onStderr,
+      captureLimit: req.captureLimit, spillDir: opts.spillDir ?? spillDirOf(opts.env), onStdout: req.onStdout, onStderr: req.onStderr,
     }, ahead && {
       next: next && !next.error ? { argv: next.argv, cwd: opts.cwd, env: opts.env } : undefined,
       taken: ahead.taken instanceof LaunchedAhead ? ahead.taken.process : undefined,

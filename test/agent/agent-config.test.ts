@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
-import { plainSpec, runAgentCli, startAgent, type AgentProcess } from './agent-process.js';
+import { plainSpec, runAgentCli, startAgent, type AgentProcess } from '../helpers/agent-process.js';
 
 let dir: string;
 let agent: AgentProcess | undefined;

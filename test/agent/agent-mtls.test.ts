@@ -6,7 +6,7 @@ import { type AgentSpec } from '../../controller/agents/index.js';
 import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
 import { checkAgents } from '../../controller/executors/check-agents.js';
 import type { ExecRequest } from '../../shared/exec/executor.js';
-import { createPki, eventually, processesMatching, runAgentCli, startAgent, uniqueSleep, type AgentProcess, type TestPki } from './agent-process.js';
+import { createPki, eventually, processesMatching, runAgentCli, startAgent, uniqueSleep, type AgentProcess, type TestPki } from '../helpers/agent-process.js';
 
 let pki: TestPki;
 let agent: AgentProcess;
@@ -288,7 +288,7 @@ for (const way of ['execute', 'session'] as const) test(`a controller that disap
   const s = uniqueSleep();
   const client = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'one-task-client.ts'), agent.address, pki.ca, pki.controller.cert, pki.controller.key,
+    ['--import', 'tsx', join(import.meta.dirname, '..', 'helpers', 'one-task-client.ts'), agent.address, pki.ca, pki.controller.cert, pki.controller.key,
       'sh', `-c 'sleep ${s} & echo ready; sleep ${s}'`, way],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -10,7 +10,7 @@ import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { Finished__Output } from '../../shared/proto/generated/tasker/agent/v1/Finished.js';
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import { ROOT, tempDir } from '../helpers/run-cli.js';
-import { eventually, startAgent, type AgentProcess } from './agent-process.js';
+import { eventually, startAgent, type AgentProcess } from '../helpers/agent-process.js';
 
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
-import { plainSpec, runAgentCli, startAgent, type AgentProcess } from './agent-process.js';
+import { plainSpec, runAgentCli, startAgent, type AgentProcess } from '../helpers/agent-process.js';
 
 const dirs: string[] = [];
 const agents: AgentProcess[] = [];

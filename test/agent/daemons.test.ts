@@ -11,8 +11,8 @@ import type { ExecuteEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { Finished__Output } from '../../shared/proto/generated/tasker/agent/v1/Finished.js';
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import { ALL_DAEMONS, START_DAEMONS, killAll, readDaemons } from '../helpers/daemons.js';
-import { survivors } from '../shared/exec/group-members.js';
-import { freshSocket, startAgent, type AgentProcess } from './agent-process.js';
+import { survivors } from '../helpers/group-members.js';
+import { freshSocket, startAgent, type AgentProcess } from '../helpers/agent-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-agent-daemons-'));
 const started = new Set<number>();

@@ -1,3 +1,4 @@
+// Built bin: the installer ships dist/ and the installed tasker-agent bundle runs from it.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
-import { eventually, runAgentCli } from './agent-process.js';
+import { eventually, runAgentCli } from '../helpers/agent-process.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const SYSTEMD_FIXTURES = join(root, 'test', 'fixtures', 'systemd', 'bin');

@@ -3,7 +3,7 @@
  * not guarantee (issue 13, item 7): double-forked daemons of a killed task are not found.
  */
 import test from 'ava';
-import { freshSocket, startAgent } from './agent-process.js';
+import { freshSocket, startAgent } from '../helpers/agent-process.js';
 
 test('the agent warns once at start that TASKER_LAUNCHER=off does not kill double-forked daemons', async (t) => {
   process.env.TASKER_LAUNCHER = 'off'; // inherited by the agent process (this file runs alone in its process)

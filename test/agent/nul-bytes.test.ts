@@ -13,7 +13,7 @@ import type { ExecuteRequest } from '../../shared/proto/generated/tasker/agent/v
 import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/SessionEvent.js';
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import { tempDir } from '../helpers/run-cli.js';
-import { freshSocket, startAgent, type AgentProcess } from './agent-process.js';
+import { freshSocket, startAgent, type AgentProcess } from '../helpers/agent-process.js';
 
 let agent: AgentProcess;
 let client: AgentClient;

@@ -12,7 +12,7 @@ import { encodeExecuteRequest, encodeSessionRequest } from '../../controller/age
 import { openAgentConnection, type AgentConnection } from '../../controller/agents/index.js';
 import type { MethodDefinition, StreamingCall } from '../../controller/agents/grpc-client.js';
 import type { ExecuteRequest } from '../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
-import { startAgent, type AgentProcess } from './agent-process.js';
+import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
 
 let agent: AgentProcess;
 let conn: AgentConnection;

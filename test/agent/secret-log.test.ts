@@ -5,8 +5,9 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../helpers/run-cli.js';
-import { startAgent } from './agent-process.js';
+import { tempDir } from '../helpers/run-cli.js';
+import { runTaskerInProcess } from '../helpers/tasker.js';
+import { agentLogMatching, startAgent } from '../helpers/agent-process.js';
 
 const SECRETS = {
   DB_PASS: 'db-pass-value-1',
@@ -24,9 +25,9 @@ test('tasker-agent serve --log-level debug: the argv it logs has every secret ma
   const globals = Object.entries(SECRETS).map(([k, v]) => `${k}=${v}`).join('\n');
   const args = Object.keys(SECRETS).map((k) => `@${k}@`).join(' ');
   writeFileSync(join(dir, 'f.txt'), `${globals}\nPLAIN=visible-value\n\ntask=0\nhostname=localhost\nexec=local\ncommand=echo\narguments=@PLAIN@ ${args}\nagent=127.0.0.1:${agent.port}\n`);
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'base')], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'base')], { cwd: dir });
   t.is(r.code, 0, r.stdout + r.stderr);
-  const lines = agent.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; argv?: string[] });
+  const lines = (await agentLogMatching(agent, /"message":"execute"/)).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; argv?: string[] });
   const execute = lines.find((l) => l.message === 'execute');
   t.truthy(execute, `the debug line of the task is there: ${agent.log()}`);
   t.deepEqual(execute!.argv, ['echo', 'visible-value', ...Object.values(SECRETS).map((v) => `<masked len=${v.length}>`)]);

@@ -15,7 +15,7 @@ import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/a
 import type { SessionRequest } from '../../shared/proto/generated/tasker/agent/v1/SessionRequest.js';
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import { tempDir } from '../helpers/run-cli.js';
-import { createPki, eventually, freshSocket, processesMatching, startAgent, uniqueSleep, type AgentProcess } from './agent-process.js';
+import { createPki, eventually, freshSocket, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../helpers/agent-process.js';
 
 type Event = SessionEvent__Output;
 

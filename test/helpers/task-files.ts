@@ -1,9 +1,10 @@
-/** Small task files for engine tests, run with the built tasker, read back through --output-json. */
+/** Small task files for engine tests, run by `tasker` in-process, read back through --output-json. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import type { RunResult } from '../../core/run/index.js';
 import { spawnTasker, type CliRun } from './run-cli.js';
+import { runTaskerInProcess } from './tasker.js';
 
 /** One plain task in task-file syntax. */
 export function task(id: number, command: string, args: string, extra = ''): string {
@@ -34,13 +35,17 @@ export function readRunJson(dir: string): RunJson {
   return JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as RunJson;
 }
 
-/** `tasker -r f.txt` in `dir` (logs in dir/logs, JSON in dir/o.json, plus `extra` arguments). */
+/**
+ * `tasker -r f.txt` in `dir` (logs in dir/logs, JSON in dir/o.json, plus `extra` arguments),
+ * in-process; with `bin` the built bin runs it (a test that signals the run by its PID).
+ */
 export async function runTaskFile(
   dir: string,
   extra: string[] = [],
-  opts: { onStdout?: (text: string, pid: number) => void } = {},
+  opts: { onStdout?: (text: string, pid: number) => void; bin?: boolean } = {},
 ): Promise<{ r: CliRun; json: RunJson }> {
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra], { cwd: dir, onStdout: opts.onStdout });
+  const argv = ['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra];
+  const r = opts.bin ? await spawnTasker(argv, { cwd: dir, onStdout: opts.onStdout }) : await runTaskerInProcess(argv, { cwd: dir, onStdout: opts.onStdout });
   if (!existsSync(join(dir, 'o.json'))) throw new Error(`no JSON result; exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
   return { r, json: readRunJson(dir) };
 }

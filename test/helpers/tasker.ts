@@ -87,6 +87,43 @@ export async function runTaskerIn(cwd: string, argv: readonly string[], env: Nod
   return { code, stdout: fake.stdout(), stderr: fake.stderr() };
 }
 
+/** A process environment as a child would get it: `undefined` entries dropped, like spawn does. */
+function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * `tasker ARGS` in-process, with what `spawnTasker` would give the built bin: the test process's
+ * environment with the fixture bin folder first on PATH, plus `env` (an `undefined` entry removes
+ * a variable), run in `cwd`. cwd and env go through the io, never process.chdir or process.env, so
+ * the tests of one file can run at once. Returns spawnTasker's shape: `signal` is null and `pid`
+ * is this process (signals, process groups and locks between processes need the bin: spawnTasker).
+ * `onStdout` gets the console output so far after each write.
+ */
+export async function runTaskerInProcess(
+  args: readonly string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; onStdout?: (text: string, pid: number) => void },
+): Promise<CliRun> {
+  const env = Object.freeze(childEnv({ ...process.env, PATH: `${FIXTURE_BIN}:${process.env['PATH']}`, ...opts.env }));
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        opts.onStdout?.(stdout, process.pid);
+        return true;
+      },
+    },
+    stderr: { write: (s: string) => (stderr += s) },
+    env,
+    cwd: opts.cwd,
+    isTTY: false,
+  };
+  const code = await runTasker(args, io);
+  return { code, signal: null, stdout, stderr, pid: process.pid };
+}
+
 /** A fresh temp directory holding the given files. */
 export function tempWith(files: Record<string, string> = {}, prefix = 'tasker-cli-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -4,7 +4,7 @@ import { checkAgents } from '../../../controller/executors/check-agents.js';
 import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { eventually, freshSocket, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
+import { eventually, freshSocket, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../helpers/agent-process.js';
 
 let sshd: TestSshd;
 let agent: AgentProcess;

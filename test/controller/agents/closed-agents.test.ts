@@ -1,3 +1,4 @@
+// Built bin: one test runs tasker as another user (setpriv); the rest run in-process.
 /**
  * Closed agents from the controller's side (issue 13, item 8): a local user other than the agent's
  * cannot use its Unix socket, and `tasker` says so clearly; the config's agents sections are
@@ -7,8 +8,9 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, spawnTasker, tempDir } from '../../helpers/run-cli.js';
-import { freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { ROOT, tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
+import { freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 const TASKER_CJS = join(ROOT, 'dist', 'controller', 'cli', 'tasker.cjs');
 let agent: AgentProcess;
@@ -58,7 +60,7 @@ test('another local user (nobody) cannot run tasks on a root agent\'s Unix socke
 test('tasker --agent unix:PATH with no agent there names the socket (exit 21)', async (t) => {
   const dir = tempDir('tasker-closed-');
   writeFileSync(join(dir, 'f.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=true\n');
-  const r = await spawnTasker(['-r', '--agent', `unix:${join(dir, 'none.sock')}`, '-l', join(dir, 'logs'), 'f.txt'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', '--agent', `unix:${join(dir, 'none.sock')}`, '-l', join(dir, 'logs'), 'f.txt'], { cwd: dir });
   t.is(r.code, 21);
   t.true((r.stdout + r.stderr).includes(`no agent socket at ${join(dir, 'none.sock')} (is the agent running with --listen unix:${join(dir, 'none.sock')}?)`), r.stdout + r.stderr);
 });
@@ -68,7 +70,7 @@ const configError = test.macro(async (t, yaml: string, expected: RegExp, withAge
   const dir = tempDir('tasker-closed-');
   writeFileSync(join(dir, 'tasker.yaml'), yaml);
   writeFileSync(join(dir, 'f.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=touch\narguments=ran.flag\n');
-  const r = await spawnTasker(['-r', '--config', 'tasker.yaml', '-l', join(dir, 'logs'), ...(withAgent ? ['--agent', 'jump1'] : []), 'f.txt'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', '--config', 'tasker.yaml', '-l', join(dir, 'logs'), ...(withAgent ? ['--agent', 'jump1'] : []), 'f.txt'], { cwd: dir });
   t.is(r.code, 20, r.stdout + r.stderr);
   t.regex(r.stderr, expected);
   t.regex(r.stderr, /the config file has errors; nothing was run/);

@@ -6,9 +6,10 @@
 import test from 'ava';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { ROOT, tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { createPki, freshSocket, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
+import { createPki, freshSocket, startAgent, type AgentProcess, type TestPki } from '../../helpers/agent-process.js';
 
 let sshd: TestSshd;
 let pki: TestPki;
@@ -58,7 +59,7 @@ function seedCopy(dir: string): string {
 }
 
 async function run(dir: string, file: string, extra: string[]): Promise<{ code: number | null; json: Json; stdout: string }> {
-  const r = await spawnTasker(['-r', file, '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config, ...extra], { cwd: dir, env: { TASKER_EXAMPLE_STATE: join(stateDir, 'state') } });
+  const r = await runTaskerInProcess(['-r', file, '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config, ...extra], { cwd: dir, env: { TASKER_EXAMPLE_STATE: join(stateDir, 'state') } });
   return { code: r.code, json: JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json, stdout: r.stdout + r.stderr };
 }
 
@@ -106,7 +107,7 @@ test.serial('an agent killed mid-task fails that task within seconds and routing
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), `task=0\nhostname=localhost\nexec=local\ncommand=sleep\narguments=300\ntimeout=600\nagent=${victim.address}\non_failure=2\n\ntask=1\nhostname=localhost\nexec=local\ncommand=echo\narguments=not me\n\ntask=2\nhostname=localhost\nexec=local\ncommand=echo\narguments=handled\n`);
   let killedAt = 0;
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config], {
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config], {
     cwd: dir,
     onStdout: (out) => {
       if (!killedAt && out.includes('Task 0: Executing')) {
@@ -128,7 +129,7 @@ test.serial('an agent killed mid-task fails that task within seconds and routing
 test.serial('a run naming an unreachable agent stops before any task with exit 21 naming the agent', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=touch\narguments=ran.flag\n');
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--agent', '127.0.0.1:1'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--agent', '127.0.0.1:1'], { cwd: dir });
   t.is(r.code, 21, r.stdout + r.stderr);
   t.regex(r.stdout, /127\.0\.0\.1:1/);
   const { existsSync } = await import('node:fs');

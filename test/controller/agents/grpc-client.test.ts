@@ -9,7 +9,7 @@ import { AgentSession } from '../../../controller/agents/agent-session.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import { GrpcCallError, Status } from '../../../controller/agents/grpc-client.js';
 import { TaskerError } from '../../../shared/errors/index.js';
-import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
+import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../helpers/agent-process.js';
 
 const started: AgentProcess[] = [];
 test.after.always(async () => {

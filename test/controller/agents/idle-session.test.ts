@@ -7,7 +7,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 const started: AgentProcess[] = [];
 test.after.always(async () => {

@@ -1,3 +1,4 @@
+// Built bin: where a task ran is told by its process ancestry (the agent's or tasker's own process).
 /**
  * A TLS agent on loopback reached ad hoc (issue 15, item 2): `tasker --agent 127.0.0.1:PORT` (and
  * TASK_EXECUTOR_AGENT) uses the config's agent_tls also on loopback, so the task runs on the agent.
@@ -8,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
 import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
-import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
+import { createPki, startAgent, type AgentProcess, type TestPki } from '../../helpers/agent-process.js';
 
 let pki: TestPki;
 let agent: AgentProcess;

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { initCa, issueCert } from '../../../agent/certs/certs.js';
 import { ROOT, tempDir } from '../../helpers/run-cli.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
-import { NetnsLab, netnsUnavailable } from './netns.js';
+import { freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
+import { NetnsLab, netnsUnavailable } from '../../helpers/netns.js';
 
 const HOST_A = '192.0.2.10';
 const HOST_B = '198.51.100.10';

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openAgentConnection } from '../../../controller/agents/index.js';
-import { eventually, processesMatching, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { eventually, processesMatching, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 let agent: AgentProcess;
 test.before(async () => {

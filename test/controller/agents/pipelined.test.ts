@@ -1,3 +1,4 @@
+// Built bin: one test sends SIGINT to the tasker process; the rest run in-process (runTaskFile).
 /**
  * Pipelined Execute: the controller sends the next tasks of a plain sequence to the agent while the
  * current one runs (ExecuteRequest.after_call), and the agent starts each the moment the one before
@@ -18,7 +19,7 @@ import type { ExecuteEvent__Output } from '../../../shared/proto/generated/taske
 import type { ExecuteRequest } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import { tempDir, type CliRun } from '../../helpers/run-cli.js';
 import { runTaskFile, runTracedSequence, task } from '../../helpers/task-files.js';
-import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../agent/agent-process.js';
+import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../helpers/agent-process.js';
 
 let agent: AgentProcess;
 let config: string;
@@ -50,7 +51,7 @@ function childrenNamed(ppid: number, comm: string): number[] {
 }
 
 /** tasker -r f.txt in `dir` against the test agent (the config makes it the default). */
-const runFile = (dir: string, opts: { onStdout?: (text: string, pid: number) => void } = {}) => runTaskFile(dir, ['--config', config], opts);
+const runFile = (dir: string, opts: { onStdout?: (text: string, pid: number) => void; bin?: boolean } = {}) => runTaskFile(dir, ['--config', config], opts);
 
 /** The agent's "execute done" lines of one run (by the run's tasks' marker in the trace dir). */
 function agentLines(runId: string): { taskId: string; outcome: string; after?: string }[] {
@@ -110,7 +111,9 @@ test.serial('SIGINT while a task runs on the agent: it is killed, the tasks sent
   const s = uniqueSleep();
   writeFileSync(join(dir, 'f.txt'), task(0, 'true', '') + task(1, 'sleep', s) + task(2, 'touch', join(dir, 'ran2')) + task(3, 'touch', join(dir, 'ran3')));
   let signalled = false;
+  // SIGINT goes to the built bin's process (runFile runs in-process otherwise).
   const { r, json } = await runFile(dir, {
+    bin: true,
     onStdout: (text, pid) => {
       if (!signalled && /Task 1: Executing/.test(text)) {
         signalled = true;

@@ -8,8 +8,10 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
-import { freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
+import { freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 interface Json {
   workflow_metadata: { status: string; exit_code: number };
@@ -45,7 +47,7 @@ async function run(name: string, text: string, extra: string[] = [], env: NodeJS
   const sub = tempDir('tasker-placement-run-');
   writeFileSync(join(sub, name), text);
   // The controller's own tasks see AGENT_MARK empty: only the agent's children see `on-agent`.
-  const r = await spawnTasker(['-r', name, '-l', join(sub, 'logs'), '--output-json', 'o.json', '--config', configFile, ...extra], { cwd: sub, env: { AGENT_MARK: '', ...env } });
+  const r = await runTaskerInProcess(['-r', name, '-l', join(sub, 'logs'), '--output-json', 'o.json', '--config', configFile, ...extra], { cwd: sub, env: { AGENT_MARK: '', ...env } });
   return { code: r.code, json: JSON.parse(readFileSync(join(sub, 'o.json'), 'utf8')) as Json, out: r.stdout + r.stderr };
 }
 
@@ -60,12 +62,23 @@ function agentRan(): Set<string> {
   return ids;
 }
 
+/**
+ * agentRan() once it names every one of `ids`, or after 10 s: the agent logs `execute done` after
+ * its reply went out, and its log reaches this process through a pipe, so it can trail the run's end.
+ */
+async function agentRanIncluding(ids: readonly string[]): Promise<Set<string>> {
+  for (const end = Date.now() + 10_000; ; await delay(50)) {
+    const ran = agentRan();
+    if (ids.every((id) => ran.has(id)) || Date.now() > end) return ran;
+  }
+}
+
 const fanOutIds = ['1-110000', '1-110001', '1-110002'];
 
-function assertFanOutOnAgent(t: import('ava').ExecutionContext, r: { code: number | null; json: Json; out: string }, runId: (ids: Set<string>) => void): void {
+async function assertFanOutOnAgent(t: import('ava').ExecutionContext, r: { code: number | null; json: Json; out: string }, runId: (ids: Set<string>) => void): Promise<void> {
   t.is(r.code, 0, r.out);
   for (const id of fanOutIds) t.is(r.json.task_results[id]!.stdout.trim(), 'on-agent', `${id} ran on the agent`);
-  runId(agentRan());
+  runId(await agentRanIncluding(fanOutIds));
   // The console names host and agent on every Executing line of the fan-out.
   t.regex(r.out, /Task 1-110000: Executing \[local\] on web01 via jump1: printenv AGENT_MARK/);
   t.regex(r.out, /Task 1-110001: Executing \[local\] on web02 via jump1: printenv AGENT_MARK/);
@@ -76,7 +89,7 @@ function assertFanOutOnAgent(t: import('ava').ExecutionContext, r: { code: numbe
 test.serial('a hostnames= block through --agent runs every sub-task on the agent', async (t) => {
   const before = agentRan();
   const r = await run('fan.txt', fanOutFile(), ['--agent', 'jump1']);
-  assertFanOutOnAgent(t, r, (ids) => {
+  await assertFanOutOnAgent(t, r, (ids) => {
     for (const id of fanOutIds) t.true(ids.has(id) && !before.has(id), `the agent's log records ${id}`);
   });
   t.is(r.json.task_results['0']!.stdout.trim(), 'on-agent');
@@ -85,7 +98,7 @@ test.serial('a hostnames= block through --agent runs every sub-task on the agent
 
 test.serial('agent= written on the hostnames= block sends its sub-tasks to the agent; the task without one stays here', async (t) => {
   const r = await run('fan-block.txt', fanOutFile(['agent=jump1']));
-  assertFanOutOnAgent(t, r, () => {});
+  await assertFanOutOnAgent(t, r, () => {});
   t.is(r.json.task_results['0']!.stdout.trim(), '', 'task 0 ran on the controller');
   t.regex(r.out, /Task 0: Executing \[local\] on web00: printenv AGENT_MARK/);
   t.deepEqual(r.json.hosts['web00']!.ran_on, ['local']);
@@ -93,11 +106,11 @@ test.serial('agent= written on the hostnames= block sends its sub-tasks to the a
 
 test.serial('TASK_EXECUTOR_AGENT and config default_agent send a hostnames= block to the agent', async (t) => {
   const viaEnv = await run('fan-env.txt', fanOutFile(), [], { TASK_EXECUTOR_AGENT: 'jump1' });
-  assertFanOutOnAgent(t, viaEnv, () => {});
+  await assertFanOutOnAgent(t, viaEnv, () => {});
   const withDefault = join(dir, 'default.yaml');
   writeFileSync(withDefault, `default_agent: jump1\nagents:\n  jump1:\n    address: "${agent.address}"\n`);
   const viaConfig = await run('fan-default.txt', fanOutFile(), [], {}, withDefault);
-  assertFanOutOnAgent(t, viaConfig, () => {});
+  await assertFanOutOnAgent(t, viaConfig, () => {});
 });
 
 test.serial('loop iterations, conditional branches and tasks= sub-tasks run on the agent the block or the run names', async (t) => {
@@ -123,7 +136,7 @@ test.serial('loop iterations, conditional branches and tasks= sub-tasks run on t
   t.is(all.code, 0, all.out);
   for (const k of ['0.1', '0.2', '0.3', '1-10', '2-20', '2-21']) t.is(all.json.task_results[k]!.stdout.trim(), 'on-agent', `${k} ran on the agent`);
   t.regex(all.out, /Task 0\.3: Executing \[local\] on web01 via jump1: printenv AGENT_MARK/);
-  const ids = agentRan();
+  const ids = await agentRanIncluding(['0.1', '0.2', '0.3', '1-10', '2-20', '2-21']);
   for (const k of ['0.1', '0.2', '0.3', '1-10', '2-20', '2-21']) t.true(ids.has(k), `the agent's log records ${k}`);
 });
 
@@ -161,7 +174,7 @@ test.serial('a block sub-task retried on failure runs every attempt on the block
   t.not(r.code, 0, 'printenv of an unset variable fails both attempts');
   t.regex(r.out, /Task 0-10\.1: Executing \[local\] on web01 via jump1: printenv NOT_SET_ANYWHERE/);
   t.regex(r.out, /Task 0-10\.2: Executing \[local\] on web01 via jump1: printenv NOT_SET_ANYWHERE/);
-  const ids = agentRan();
+  const ids = await agentRanIncluding(['0-10.1', '0-10.2']);
   for (const k of ['0-10.1', '0-10.2']) t.true(ids.has(k) && !before.has(k), `the agent's log records attempt ${k}`);
   t.like(r.json.hosts['web01'], { failed: 1, ran_on: ['agent:jump1'] });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
 import type { ExecRequest } from '../../../shared/exec/executor.js';
-import { eventually, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { eventually, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 const started: AgentProcess[] = [];
 test.after.always(async () => {

@@ -5,8 +5,9 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_BIN, spawnTasker, tempDir } from '../../helpers/run-cli.js';
-import { eventually, freshSocket, startAgent, type AgentProcess } from '../../agent/agent-process.js';
+import { FIXTURE_BIN, tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
+import { eventually, freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 /** One agent for the file; the tests run serially so that its log reads in order. */
 let agent: AgentProcess;
@@ -33,7 +34,7 @@ test.serial('a flaky task run through --agent succeeds on its third attempt, eac
     'task=1', 'hostname=localhost', 'exec=local', 'command=echo', 'arguments=@0_stdout@', '',
   ].join('\n'));
   const before = agentCalls().length;
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'base'), '--output-json', 'o.json', '--agent', agent.address], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'base'), '--output-json', 'o.json', '--agent', agent.address], { cwd: dir });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.is(readFileSync(state, 'utf8').trim(), '3');
   // The agent logs each call just after answering it.
@@ -54,7 +55,7 @@ test.serial('a retried task sent ahead to the agent (pipelined after the one bef
     'retry_count=2', 'retry_delay=0', '',
   ].join('\n'));
   const before = agentCalls().length;
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'base'), '--agent', agent.address], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'base'), '--agent', agent.address], { cwd: dir });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.is(readFileSync(state, 'utf8').trim(), '2');
   await eventually(() => agentCalls().length >= before + 3);

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { issueCert } from '../../../agent/certs/certs.js';
 import { type AgentSpec, type AgentTlsFiles } from '../../../controller/agents/index.js';
 import { checkAgents } from '../../../controller/executors/check-agents.js';
-import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { createPki, startAgent, type AgentProcess, type TestPki } from '../../helpers/agent-process.js';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 
 let pki: TestPki;
 let good: AgentProcess;
@@ -69,7 +70,7 @@ test('tasker -r names the TLS failure and exits 21 before any task', async (t) =
     '',
   ].join('\n'));
   await writeFile(join(dir, 'f.txt'), 'task=0\nhostname=localhost\nexec=local\ncommand=touch\narguments=ran.flag\nagent=jump1\n');
-  const r = await spawnTasker(['-r', '--config', 'tasker.yaml', '-l', join(dir, 'logs'), 'f.txt'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', '--config', 'tasker.yaml', '-l', join(dir, 'logs'), 'f.txt'], { cwd: dir });
   t.is(r.code, 21);
   t.regex(r.stdout + r.stderr, /agent 'jump1': agent jump1 \(127\.0\.0\.1:\d+, mTLS\): not reachable: TLS: the agent's certificate has expired/);
 });

@@ -6,7 +6,7 @@ import test from 'ava';
 import { rm } from 'node:fs/promises';
 import { type AgentSpec } from '../../../controller/agents/index.js';
 import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
-import { createPki, startAgent, type AgentProcess, type TestPki } from '../../agent/agent-process.js';
+import { createPki, startAgent, type AgentProcess, type TestPki } from '../../helpers/agent-process.js';
 
 let pki: TestPki;
 let agent: AgentProcess;

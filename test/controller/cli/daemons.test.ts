@@ -1,3 +1,4 @@
+// Built bin: tasker's own process is killed (SIGKILL/SIGTERM) and its task's daemons must not survive.
 /**
  * No survivors when tasker itself is stopped or killed mid-task (issue 13, item 7), through the
  * built bin, with the native launcher and with TASKER_LAUNCHER=off (Node's spawn, which warns at
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { TASKER_BIN } from '../../helpers/run-cli.js';
 import { killWithTestProcess } from '../../helpers/child-cleanup.js';
 import { ALL_DAEMONS, LINKED_DAEMONS, START_DAEMONS, killAll, readDaemons, type DaemonName } from '../../helpers/daemons.js';
-import { survivors } from '../../shared/exec/group-members.js';
+import { survivors } from '../../helpers/group-members.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-cli-daemons-'));
 const started = new Set<number>();

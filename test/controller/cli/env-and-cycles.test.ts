@@ -1,15 +1,15 @@
 /**
- * The built `tasker` bin (a real child process) on environment variables, endless cycles and loop
+ * `tasker` (in-process, with its own environment) on environment variables, endless cycles and loop
  * sleeps: what the operator sees, the exit code, and that the dry-run plan and the run agree.
  */
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { file, spawnTasker, tempWith } from '../../helpers/tasker.js';
+import { file, runTaskerInProcess, tempWith } from '../../helpers/tasker.js';
 
 const task = (id: number, ...extra: string[]): string[] => [`task=${id}`, 'hostname=localhost', 'exec=local', ...extra];
 const run = (dir: string, argv: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnTasker(argv, { cwd: dir, env: { HOME: dir, TASK_EXECUTOR_LOG: join(dir, 'logs'), NOPE: undefined, MAXLOAD: undefined, ...env } });
+  runTaskerInProcess(argv, { cwd: dir, env: { HOME: dir, TASK_EXECUTOR_LOG: join(dir, 'logs'), NOPE: undefined, MAXLOAD: undefined, ...env } });
 
 test('G=$NOPE used by a task: exit 20 naming NOPE at wf.txt:1:3, nothing runs', async (t) => {
   const dir = tempWith({ 'wf.txt': file('G=$NOPE', ...task(0, 'command=touch', `arguments=${'@G@'}`)) });

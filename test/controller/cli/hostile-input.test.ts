@@ -1,5 +1,5 @@
 /**
- * Hostile input through the real `tasker` bin (and in-process where only the output matters): files
+ * Hostile input through `tasker` in-process, seen as the bin's output and exit code: files
  * that are not regular, too large, with huge lines, deep nesting, control characters or invalid
  * UTF-8 are refused with one positioned error, a bounded stderr and the documented exit code.
  */
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { USAGE } from '../../../core/run/tasker-args.js';
-import { file, runTaskerIn, spawnTasker, tempWith } from '../../helpers/tasker.js';
+import { file, runTaskerIn, runTaskerInProcess, tempWith } from '../../helpers/tasker.js';
 
 const STDERR_BOUND = 64 * 1024;
 const TASK = ['task=0', 'hostname=localhost', 'exec=local', 'command=echo'];
@@ -22,7 +22,7 @@ function assertNoStackTrace(t: { false: (v: boolean, m?: string) => void }, stde
 }
 
 test('/dev/zero is refused at once as a character device: exit 31, one line', async (t) => {
-  const r = await spawnTasker(['--validate-only', '/dev/zero'], { cwd: tempWith() });
+  const r = await runTaskerInProcess(['--validate-only', '/dev/zero'], { cwd: tempWith() });
   t.is(r.code, 31);
   t.is(r.stderr, 'tasker: error: /dev/zero is a character device, not a task file\n');
 });
@@ -30,14 +30,14 @@ test('/dev/zero is refused at once as a character device: exit 31, one line', as
 test('a FIFO nobody writes to is refused without waiting for a writer: exit 31', async (t) => {
   const dir = tempWith();
   execFileSync('mkfifo', [join(dir, 'pipe.txt')]);
-  const r = await spawnTasker(['--validate-only', 'pipe.txt'], { cwd: dir });
+  const r = await runTaskerInProcess(['--validate-only', 'pipe.txt'], { cwd: dir });
   t.is(r.code, 31);
   t.is(r.stderr, 'tasker: error: pipe.txt is a FIFO (named pipe), not a task file\n');
 });
 
 test('a line over 1 MiB is one positioned error, exit 20, a few hundred bytes of stderr', async (t) => {
   const dir = tempWith({ 'big.txt': file(...TASK, `arguments=${'a'.repeat(2 * 1024 * 1024)}`) });
-  const r = await spawnTasker(['--validate-only', 'big.txt'], { cwd: dir });
+  const r = await runTaskerInProcess(['--validate-only', 'big.txt'], { cwd: dir });
   t.is(r.code, 20);
   t.is(r.stderr, [
     'big.txt:5:1048577: error[LINE_TOO_LONG] line is longer than 1 MiB',
@@ -74,7 +74,7 @@ test(badSize, '5X');
 test('invalid UTF-8 in a task file is an error at its line and column, exit 20 (not U+FFFD in argv)', async (t) => {
   const dir = tempWith();
   writeFileSync(join(dir, 'latin1.txt'), Buffer.concat([Buffer.from(file(...TASK)), Buffer.from('arguments=caf\xe9\n', 'latin1')]));
-  const r = await spawnTasker(['-r', 'latin1.txt'], { cwd: dir, env: { TASK_EXECUTOR_LOG: join(dir, 'logs') } });
+  const r = await runTaskerInProcess(['-r', 'latin1.txt'], { cwd: dir, env: { TASK_EXECUTOR_LOG: join(dir, 'logs') } });
   t.is(r.code, 20);
   t.regex(r.stderr, /^latin1\.txt:5:14: error\[INVALID_UTF8\] invalid UTF-8: byte 0xe9 does not start a valid character\n/);
   t.false(r.stdout.includes('caf'), 'nothing ran');
@@ -82,7 +82,7 @@ test('invalid UTF-8 in a task file is an error at its line and column, exit 20 (
 
 test('100k nested parentheses give ONE nesting error, no cascade of UNCLOSED_PAREN', async (t) => {
   const dir = tempWith({ 'nest.txt': file(...TASK, `success=${'('.repeat(100_000)}exit_0${')'.repeat(100_000)}`) });
-  const r = await spawnTasker(['--validate-only', 'nest.txt'], { cwd: dir });
+  const r = await runTaskerInProcess(['--validate-only', 'nest.txt'], { cwd: dir });
   t.is(r.code, 20);
   const headers = r.stderr.split('\n').filter((l) => /^nest\.txt:\d+:\d+: /.test(l));
   t.deepEqual(headers, ['nest.txt:5:209: error[NESTING_TOO_DEEP] task 0: success: parentheses nest deeper than 200 levels']);
@@ -92,7 +92,7 @@ test('100k nested parentheses give ONE nesting error, no cascade of UNCLOSED_PAR
 
 test('a line of a million stray "!" is reported, not a stack overflow', async (t) => {
   const dir = tempWith({ 'bang.txt': file(...TASK, `success=${'!'.repeat(1_000_000)}`) });
-  const r = await spawnTasker(['--validate-only', 'bang.txt'], { cwd: dir });
+  const r = await runTaskerInProcess(['--validate-only', 'bang.txt'], { cwd: dir });
   t.is(r.code, 20);
   t.true(r.stderr.length < STDERR_BOUND, `stderr is ${r.stderr.length} bytes`);
   t.regex(r.stderr, /^bang\.txt:5:9: error\[UNEXPECTED_CHARACTER\] /);

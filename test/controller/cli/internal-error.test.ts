@@ -1,3 +1,4 @@
+// Built bin: the bins' last-resort handler for an internal error (one line, exit 70).
 /**
  * Every built bin ends an internal error with one line and exit 70. The defect is made real by a
  * preloaded module that breaks process.stdout.write, so `--help` throws inside the CLI.

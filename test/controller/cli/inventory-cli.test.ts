@@ -6,7 +6,8 @@
 import test from 'ava';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 
 const YAML_INVENTORY = `all:
   vars:
@@ -58,7 +59,7 @@ interface Json {
 }
 
 async function tasker(dir: string, args: string[]) {
-  return spawnTasker([...args, '-l', join(dir, 'logs')], { cwd: dir });
+  return runTaskerInProcess([...args, '-l', join(dir, 'logs')], { cwd: dir });
 }
 
 function setUp(files: Record<string, string | Buffer>): string {

@@ -6,7 +6,8 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -32,7 +33,7 @@ function setUp(inventoryName: string, inventory: string, taskFile: string): stri
 }
 
 async function run(dir: string, inventoryName: string): Promise<{ code: number | null; stdout: string; stderr: string; json: Json }> {
-  const r = await spawnTasker(['-r', 'wf.txt', '--config', 'tasker.yaml', '-i', inventoryName, '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'wf.txt', '--config', 'tasker.yaml', '-i', inventoryName, '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
   return { ...r, json: JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json };
 }
 

@@ -5,7 +5,7 @@ import { createSshExecutor } from '../../../controller/executors/ssh-executor.js
 import type { ExecRequest } from '../../../shared/exec/executor.js';
 import type { TaskExecutor } from '../../../shared/exec/executor.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { eventually, processesMatching, uniqueSleep } from '../../agent/agent-process.js';
+import { eventually, processesMatching, uniqueSleep } from '../../helpers/agent-process.js';
 
 let sshd: TestSshd;
 let ex: TaskExecutor;

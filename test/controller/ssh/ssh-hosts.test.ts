@@ -6,7 +6,8 @@
 import test from 'ava';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -29,7 +30,7 @@ async function run(config: string, text: string, extra: string[] = [], env: Node
   const dir = tempDir('tasker-ssh-hosts-');
   writeFileSync(join(dir, 'tasker.yaml'), config);
   writeFileSync(join(dir, 'f.txt'), text);
-  const r = await spawnTasker(['-r', '--config', 'tasker.yaml', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra, 'f.txt'], { cwd: dir, env });
+  const r = await runTaskerInProcess(['-r', '--config', 'tasker.yaml', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra, 'f.txt'], { cwd: dir, env });
   const out = r.stdout + r.stderr;
   let json: Json | undefined;
   try {

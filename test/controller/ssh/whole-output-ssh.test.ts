@@ -5,7 +5,8 @@
 import test from 'ava';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
 import { assertRouting, assertWholeOutput, wholeOutputBlockFile, wholeOutputFile, type RunJson } from '../../helpers/whole-output.js';
 
@@ -28,7 +29,7 @@ async function run(text: string): Promise<{ code: number | null; json: RunJson; 
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
   writeFileSync(join(dir, 'f.txt'), text);
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config, '--skip-host-validation'], { cwd: dir, env: { TMPDIR: tmp } });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--config', config, '--skip-host-validation'], { cwd: dir, env: { TMPDIR: tmp } });
   const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as RunJson;
   return { code: r.code, json, stdout: r.stdout, leftovers: readdirSync(tmp) };
 }

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processesWith, spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 
 interface Json {
   workflow_metadata: { status: string };
@@ -20,7 +21,7 @@ test('a parallel block of 50 sub-tasks with max_parallel=10 never has more than 
   writeFileSync(join(dir, 'probe.sh'), '#!/bin/sh\necho "start $1" >> "$2"\nsleep 0.2\necho "end $1" >> "$2"\n');
   const events = join(dir, 'events');
   writeFileSync(join(dir, 'f.txt'), blockFile((id) => `command=sh\narguments=${join(dir, 'probe.sh')} ${id} ${events}`, 50, 'task=0\ntype=parallel\nmax_parallel=10\n'));
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
   t.is(r.code, 0, r.stdout);
   const lines = readFileSync(events, 'utf8').trim().split('\n');
   t.is(lines.length, 100);
@@ -36,21 +37,10 @@ test('a parallel block of 50 sub-tasks with max_parallel=10 never has more than 
   t.is(Object.keys(json.task_results).filter((k) => k.startsWith('0-')).length, 50);
 });
 
-test("a block's master timeout kills every running sub-task's process group", async (t) => {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'f.txt'), blockFile((id) => `command=sh\narguments=-c "sleep 97${id} & sleep 97${id}"\ntimeout=600`, 4, 'task=0\ntype=parallel\ntimeout=5\nmax_parallel=4\n'));
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
-  t.is(r.code, 10, 'the block failed and nothing routed it');
-  t.regex(r.stdout, /master timeout of 5 s expired/);
-  for (const id of [100, 101, 102, 103]) t.deepEqual(await processesWith(`sleep 97${id}`), [], `no survivor of sub-task ${id}`);
-  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
-  t.false(json.task_results['0']!.success);
-});
-
 test('block success rules and routing: min_success=2 with one failure goes on_success', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), 'task=0\ntype=parallel\ntasks=10,11,12\nsuccess=min_success=2\non_success=2\non_failure=3\n\ntask=10\nhostname=localhost\nexec=local\ncommand=true\n\ntask=11\nhostname=localhost\nexec=local\ncommand=false\n\ntask=12\nhostname=localhost\nexec=local\ncommand=true\n\ntask=2\nhostname=localhost\nexec=local\ncommand=echo\narguments=ok\nnext=never\n\ntask=3\nhostname=localhost\nexec=local\ncommand=echo\narguments=bad\nreturn=1\n');
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
   t.is(r.code, 0, r.stdout + r.stderr);
   const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
   t.deepEqual(json.execution_summary.execution_path, [0, 2]);
@@ -63,7 +53,7 @@ test('retries re-run only failed sub-tasks, shown as P-C.k', async (t) => {
   // Fails twice, then succeeds (state in a file).
   writeFileSync(join(dir, 'flaky.sh'), `#!/bin/sh\nn=$(cat "${dir}/n" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${dir}/n"; [ $n -ge 3 ]\n`);
   writeFileSync(join(dir, 'f.txt'), `task=0\ntype=parallel\ntasks=10,11\nretry_count=3\nretry_delay=0\n\ntask=10\nhostname=localhost\nexec=local\ncommand=sh\narguments=${join(dir, 'flaky.sh')}\n\ntask=11\nhostname=localhost\nexec=local\ncommand=true\n`);
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs')], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs')], { cwd: dir });
   t.is(r.code, 0, r.stdout);
   t.regex(r.stdout, /Task 0-10\.3: Executing/);
   t.notRegex(r.stdout, /Task 0-10\.4: Executing/);
@@ -74,7 +64,7 @@ test('retries re-run only failed sub-tasks, shown as P-C.k', async (t) => {
 test('conditional block runs one branch; decision routes with on_success/on_failure', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), 'ENV=prod\ntask=0\ntype=conditional\ncondition=@ENV@=prod\nif_true_tasks=10\nif_false_tasks=11\n\ntask=10\nhostname=localhost\nexec=local\ncommand=echo\narguments=prod branch\n\ntask=11\nhostname=localhost\nexec=local\ncommand=echo\narguments=other branch\n\ntask=1\ntype=decision\nsuccess=@0-10_exit@=0|@10_exit@=0\non_success=3\non_failure=2\n\ntask=2\nhostname=localhost\nexec=local\ncommand=false\n\ntask=3\nhostname=localhost\nexec=local\ncommand=echo\narguments=decided\n');
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--skip-task-validation'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--skip-task-validation'], { cwd: dir });
   const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;
   t.is(r.code, 0, r.stdout + r.stderr);
   t.deepEqual(json.execution_summary.execution_path, [0, 1, 3]);

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processesWith, tempDir } from '../../helpers/run-cli.js';
 import { readRunJson, runTaskFile, runTracedSequence, task } from '../../helpers/task-files.js';
-import { processesMatching } from '../../agent/agent-process.js';
+import { processesMatching } from '../../helpers/agent-process.js';
 import { getLauncher } from '../../../shared/exec/launcher.js';
 import { runTasker } from '../../../controller/cli/tasker-main.js';
 

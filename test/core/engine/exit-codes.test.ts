@@ -1,7 +1,8 @@
 import test from 'ava';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 
 const task = (body: string): string => `task=0\nhostname=localhost\nexec=local\n${body}\n`;
 
@@ -22,7 +23,7 @@ for (const [name, content, extra, expected] of cases) {
   test(`exit code: ${name} → ${expected}`, async (t) => {
     const dir = tempDir();
     writeFileSync(join(dir, 'f.txt'), content);
-    const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra], { cwd: dir });
+    const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra], { cwd: dir });
     t.is(r.code, expected, r.stdout + r.stderr);
     if (expected !== 2) {
       const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as { workflow_metadata: { exit_code: number; status: string } };
@@ -35,8 +36,8 @@ for (const [name, content, extra, expected] of cases) {
 test('exit code: missing task file → 30, unreadable (a directory) → 31', async (t) => {
   const dir = tempDir();
   mkdirSync(join(dir, 'adir'));
-  t.is((await spawnTasker(['-r', 'nope.txt'], { cwd: dir })).code, 30);
-  const r = await spawnTasker(['-r', 'adir'], { cwd: dir });
+  t.is((await runTaskerInProcess(['-r', 'nope.txt'], { cwd: dir })).code, 30);
+  const r = await runTaskerInProcess(['-r', 'adir'], { cwd: dir });
   t.is(r.code, 31);
   t.regex(r.stderr, /is a directory/);
 });
@@ -44,7 +45,7 @@ test('exit code: missing task file → 30, unreadable (a directory) → 31', asy
 test('the failed task keeps its own exit code in the JSON when the run exits 10', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), task('command=sh\narguments=-c "exit 5"'));
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
   t.is(r.code, 10);
   const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as { task_results: Record<string, { exit_code: number }>; execution_summary: { failure_info: { task_id: number } } };
   t.is(json.task_results['0']!.exit_code, 5);

@@ -5,7 +5,8 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 import type { HostTally } from '../../../shared/hosts/host-tally.js';
 
 type Tally = HostTally;
@@ -31,7 +32,7 @@ function parseRecap(out: string): Record<string, Tally> {
 async function run(text: string, extra: string[] = []): Promise<{ code: number | null; out: string; json: Json }> {
   const dir = tempDir('tasker-recap-');
   writeFileSync(join(dir, 'f.txt'), text);
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', ...extra], { cwd: dir });
   return { code: r.code, out: r.stdout + r.stderr, json: JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json };
 }
 
@@ -89,10 +90,10 @@ test('a resumed run (--auto-recovery) recaps the hosts of the tasks before the r
     'task=1', 'hostname=web02', 'command=test', `arguments=-e ${join(dir, 'flag')}`, 'exec=local', '',
   ].join('\n'));
   const args = ['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json', '--auto-recovery'];
-  const first = await spawnTasker(args, { cwd: dir });
+  const first = await runTaskerInProcess(args, { cwd: dir });
   t.is(first.code, 10, first.stdout);
   writeFileSync(join(dir, 'flag'), '');
-  const second = await spawnTasker(args, { cwd: dir });
+  const second = await runTaskerInProcess(args, { cwd: dir });
   t.is(second.code, 0, second.stdout);
   t.regex(second.stdout, /Resuming f\.txt at task 1/);
   const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as Json;

@@ -1,14 +1,14 @@
 /**
- * Retries on ordinary tasks, run by the built `tasker` (issue 15, item 5): attempts shown as
+ * Retries on ordinary tasks, run by `tasker` in-process (issue 15, item 5): attempts shown as
  * `Task N attempt k/n` and recorded in the JSON and the log; retry_on; routing on the last attempt;
- * loops; interrupts during the wait; validation; dry run; resume. No timing assertions except the
- * interrupted wait, which must end far sooner than the wait itself.
+ * loops; validation; dry run; resume. Interrupts during the wait signal the built bin:
+ * test/smoke/retry-signals.test.ts.
  */
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { FIXTURE_BIN, processesWith, spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { FIXTURE_BIN, processesWith, tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 import type { AttemptResult as Attempt, RunResult } from '../../../core/run/index.js';
 
 const FAIL_UNTIL = join(FIXTURE_BIN, 'fail-until');
@@ -26,7 +26,7 @@ function echo(id: number, text: string, ...extra: string[]): string {
 
 async function run(dir: string, text: string, extra: string[] = []): Promise<{ code: number | null; out: string; json: RunJson; log: string }> {
   writeFileSync(join(dir, 'f.txt'), text);
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'base'), '--output-json', 'o.json', ...extra], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'base'), '--output-json', 'o.json', ...extra], { cwd: dir });
   const logs = join(dir, 'base', 'logs');
   const logFile = readdirSync(logs).filter((f) => f.startsWith('f_')).sort().at(-1)!;
   return { code: r.code, out: r.stdout + r.stderr, json: JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as RunJson, log: readFileSync(join(logs, logFile), 'utf8') };
@@ -155,37 +155,11 @@ test('a parallel block retries each sub-task with backoff, shown as P-C.k; a sub
   t.regex(r.log, /Task 0-10: succeeded on attempt 3\/4/);
 });
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  test(`${signal} during the wait before a retry stops the run at once (exit ${code}); no further attempt`, async (t) => {
-    const dir = tempDir();
-    const state = join(dir, 'n');
-    writeFileSync(join(dir, 'f.txt'), flaky(0, state, 99, 'retry_count=3', 'retry_delay=300') + '\n' + echo(1, 'never'));
-    let sentAt = 0;
-    const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'base'), '--output-json', 'o.json'], {
-      cwd: dir,
-      onStdout: (out, pid) => {
-        if (sentAt || !out.includes('retrying in 300 s')) return;
-        sentAt = Date.now();
-        void delay(200).then(() => process.kill(pid, signal));
-      },
-    });
-    const tookMs = Date.now() - sentAt;
-    t.is(r.code, code, r.stdout + r.stderr);
-    // The wait was 300 s; a generous bound shows it was not slept through.
-    t.true(tookMs < 60_000, `ended ${tookMs} ms after the signal`);
-    t.is(runs(state), 1, 'attempt 2 never ran');
-    t.regex(r.stdout, /Task 0: stopped while waiting to retry; attempt 2\/4 does not run/);
-    const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as RunJson;
-    t.is(json.task_results['0']!.attempts!.length, 1);
-    t.deepEqual(json.execution_summary.execution_path, [0]);
-  });
-}
-
 test('a bad retry value stops before anything runs: exit 20, with file:line:col', async (t) => {
   const dir = tempDir();
   const state = join(dir, 'n');
   writeFileSync(join(dir, 'f.txt'), flaky(0, state, 1, 'retry_count=2', 'retry_on=sometimes', 'retry_backoff=0'));
-  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'base')], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'f.txt', '-l', join(dir, 'base')], { cwd: dir });
   t.is(r.code, 20);
   const out = r.stdout + r.stderr;
   t.true(out.includes("f.txt:7:10: error[UNKNOWN_RETRY_ON] task 0: retry_on='sometimes' is not failure, timeout or any"), out);
@@ -198,7 +172,7 @@ test('the dry-run plan shows the retry policy of tasks and blocks', async (t) =>
   const dir = tempDir();
   writeFileSync(join(dir, 'f.txt'), flaky(0, join(dir, 'n'), 1, 'retry_count=4', 'retry_delay=2', 'retry_backoff=1.5', 'retry_delay_max=30', 'retry_on=any') + '\n' +
     ['task=1', 'type=parallel', 'tasks=10,11', 'retry_failed=true', ''].join('\n') + '\n' + echo(10, 'a') + '\n' + echo(11, 'b'));
-  const r = await spawnTasker(['f.txt', '-l', join(dir, 'base')], { cwd: dir });
+  const r = await runTaskerInProcess(['f.txt', '-l', join(dir, 'base')], { cwd: dir });
   t.is(r.code, 0, r.stdout + r.stderr);
   t.regex(r.stdout, /Task 0: .*\n {6}retried up to 4 times on failure or timeout \(5 attempts at most\), waiting 2 s, then ×1\.5 per retry up to 30 s; each attempt shown as Task 0 attempt K\/5\n/);
   t.regex(r.stdout, /Task 1: parallel block\n.*\n {6}each sub-task retried once on failure \(2 attempts at most\), waiting 1 s, unless it has retry keys of its own\n/);

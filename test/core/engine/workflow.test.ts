@@ -1,7 +1,8 @@
 import test from 'ava';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { ROOT, tempDir } from '../../helpers/run-cli.js';
+import { runTaskerInProcess } from '../../helpers/tasker.js';
 import type { RunResult } from '../../../core/run/index.js';
 
 /** The --output-json document. */
@@ -13,7 +14,7 @@ test('seed workflow takes the TRUE path (tasks 4-5, return 0) and then the FALSE
   for (const f of ['workflow.txt', 'increment_counter.sh', 'toggle_exit.sh']) copyFileSync(join(ROOT, 'examples', f), join(dir, f));
   const env = { TASKER_EXAMPLE_STATE: join(dir, 'state') };
 
-  const first = await spawnTasker(['-r', 'workflow.txt', '-l', join(dir, 'logs'), '--output-json', 'one.json'], { cwd: dir, env });
+  const first = await runTaskerInProcess(['-r', 'workflow.txt', '-l', join(dir, 'logs'), '--output-json', 'one.json'], { cwd: dir, env });
   t.is(first.code, 0, first.stderr);
   const one = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')) as RunJson;
   t.deepEqual(one.execution_summary.execution_path, [0, 1, 2, 3, 4, 5]);
@@ -23,7 +24,7 @@ test('seed workflow takes the TRUE path (tasks 4-5, return 0) and then the FALSE
   t.is(one.task_results['3']!.exit_code, 0);
   t.is(one.workflow_metadata.status, 'success');
 
-  const second = await spawnTasker(['-r', 'workflow.txt', '-l', join(dir, 'logs'), '--output-json', 'two.json'], { cwd: dir, env });
+  const second = await runTaskerInProcess(['-r', 'workflow.txt', '-l', join(dir, 'logs'), '--output-json', 'two.json'], { cwd: dir, env });
   t.is(second.code, 1, 'task 7 returns 1');
   const two = JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')) as RunJson;
   t.deepEqual(two.execution_summary.execution_path, [0, 1, 2, 3, 6, 7]);
@@ -37,7 +38,7 @@ test('seed workflow takes the TRUE path (tasks 4-5, return 0) and then the FALSE
 test('loop=N runs N+1 times and loop iterations are reported as N.k', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'loop.txt'), 'task=0\nhostname=localhost\ncommand=echo\narguments=tick\nexec=local\nnext=loop\nloop=2\n');
-  const r = await spawnTasker(['-r', 'loop.txt', '-l', join(dir, 'logs'), '--output-json', 'out.json'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'loop.txt', '-l', join(dir, 'logs'), '--output-json', 'out.json'], { cwd: dir });
   t.is(r.code, 0);
   const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as RunJson;
   t.deepEqual(json.execution_summary.loop_iterations, ['0.1', '0.2', '0.3']);
@@ -47,7 +48,7 @@ test('loop=N runs N+1 times and loop iterations are reported as N.k', async (t) 
 test('log file, task-file copy and project summary are written where SPEC §2 says', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'deploy.txt'), 'task=0\nhostname=localhost\ncommand=echo\narguments=done\nexec=local\n');
-  const r = await spawnTasker(['-r', 'deploy.txt', '-l', join(dir, 'base'), '-p', 'proj'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 'deploy.txt', '-l', join(dir, 'base'), '-p', 'proj'], { cwd: dir });
   t.is(r.code, 0);
   const { readdirSync } = await import('node:fs');
   const logs = readdirSync(join(dir, 'base', 'logs'));
@@ -65,7 +66,7 @@ test('log file, task-file copy and project summary are written where SPEC §2 sa
 test('secrets are masked in console, log file and JSON', async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 's.txt'), 'DB_PASSWORD=hunter2secret\ntask=0\nhostname=localhost\ncommand=echo\narguments=pw=@DB_PASSWORD@\nexec=local\n');
-  const r = await spawnTasker(['-r', 's.txt', '-l', join(dir, 'base'), '--output-json', 'o.json'], { cwd: dir });
+  const r = await runTaskerInProcess(['-r', 's.txt', '-l', join(dir, 'base'), '--output-json', 'o.json'], { cwd: dir });
   t.is(r.code, 0);
   t.false(r.stdout.includes('hunter2secret'));
   t.regex(r.stdout, /<masked len=13>/);

@@ -3,5 +3,5 @@
  * task dies on timeout and cancel, the deliberate daemon of a normal exit survives. Double-forked
  * daemons are the documented gap of this mode (docs/task-files.md, "Processes a task leaves").
  */
-import './launcher-off.js';
+import '../../helpers/launcher-off.js';
 import './daemons.test.js';

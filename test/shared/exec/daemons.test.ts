@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { runProcess } from '../../../shared/exec/run-process.js';
 import { getLauncher } from '../../../shared/exec/launcher.js';
 import { ALL_DAEMONS, LINKED_DAEMONS, START_DAEMONS, killAll, parentOf, readDaemons } from '../../helpers/daemons.js';
-import { isAlive, survivors } from './group-members.js';
+import { isAlive, survivors } from '../../helpers/group-members.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-daemons-test-'));
 const started = new Set<number>();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runProcess } from '../../../shared/exec/run-process.js';
 import { getLauncher, launcherBinary } from '../../../shared/exec/launcher.js';
-import { groupMembers, isAlive, survivors } from './group-members.js';
+import { groupMembers, isAlive, survivors } from '../../helpers/group-members.js';
 import { ALL_DAEMONS, START_DAEMONS, killAll, readDaemons } from '../../helpers/daemons.js';
 import { ROOT, processesWith } from '../../helpers/run-cli.js';
 

@@ -4,5 +4,5 @@
  * same. (ava runs each test file in its own process, so the setting cannot leak.) The last test
  * of the table checks which way children were started.
  */
-import './launcher-off.js';
+import '../../helpers/launcher-off.js';
 import './run-process.test.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync, readFileSync, readdirSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess, killProcessGroup, utf8CutPoint, formatSeconds, cancelExitCode } from '../../../shared/exec/index.js';
-import { groupMembers, isAlive, survivors } from './group-members.js';
+import { groupMembers, isAlive, survivors } from '../../helpers/group-members.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-run-test-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));

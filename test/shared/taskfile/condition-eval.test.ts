@@ -1,6 +1,6 @@
 import test from 'ava';
 import { evaluateCondition, parseCondition, parseNext, type EvalContext } from '../../../shared/taskfile/condition.js';
-import { context } from './condition-helpers.js';
+import { context } from '../../helpers/condition-helpers.js';
 
 type Ctx = Parameters<typeof context>[0];
 

@@ -9,7 +9,7 @@ import {
   type ConditionNode,
   type StreamName,
 } from '../../../shared/taskfile/condition.js';
-import { context } from './condition-helpers.js';
+import { context } from '../../helpers/condition-helpers.js';
 
 /** Drop positions and flatten nested same-kind and/or nodes, so equivalent ASTs compare equal. */
 function normalize(node: ConditionNode): unknown {

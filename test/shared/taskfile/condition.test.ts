@@ -8,7 +8,7 @@ import {
   type ConditionNode,
   type NextSpec,
 } from '../../../shared/taskfile/condition.js';
-import { sexpr } from './condition-helpers.js';
+import { sexpr } from '../../helpers/condition-helpers.js';
 
 function parsed(t: { truthy: (v: unknown, m?: string) => void; deepEqual: (a: unknown, b: unknown, m?: string) => void }, text: string): ConditionNode {
   const r = parseCondition(text);

@@ -1,3 +1,4 @@
+// Built bin: the umask is the process's own (set by the shell that starts the bin).
 /**
  * Records that may hold secrets are private whatever the umask (issue 13 item 9): the real tasker
  * and parallelr bins run under `umask 000`; every file they write is 0600, every directory 0700,
@@ -7,7 +8,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_BIN, ROOT, tempDir } from '../../helpers/run-cli.js';
+import { FIXTURE_BIN, ROOT, tempDir } from '../helpers/run-cli.js';
 
 const TASKER = join(ROOT, 'dist', 'controller', 'cli', 'tasker.cjs');
 const PARALLELR = join(ROOT, 'dist', 'controller', 'cli', 'parallelr.cjs');

@@ -1,8 +1,9 @@
+// Built bin: signals to the tasker process, survivors of killed process groups, 50 processes at once, the process's own memory.
 import test from 'ava';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { processesWith, spawnTasker, tempDir } from '../../helpers/run-cli.js';
+import { processesWith, spawnTasker, tempDir } from '../helpers/run-cli.js';
 
 test('a timeout kills the whole process tree and keeps the partial output', async (t) => {
   const dir = tempDir();
@@ -55,6 +56,23 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     t.regex(readFileSync(join(dir, 'base', 'logs', log), 'utf8'), new RegExp(`Interrupted by ${signal}`));
   });
 }
+
+/** A block task `head` over `count` sub-tasks 100.. whose lines are `sub(id)`. */
+function blockFile(sub: (id: number) => string, count: number, head: string): string {
+  const ids = Array.from({ length: count }, (_, i) => 100 + i);
+  return `${head}tasks=${ids.join(',')}\n\n${ids.map((id) => `task=${id}\nhostname=localhost\nexec=local\n${sub(id)}\n`).join('\n')}`;
+}
+
+test("a block's master timeout kills every running sub-task's process group", async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'f.txt'), blockFile((id) => `command=sh\narguments=-c "sleep 97${id} & sleep 97${id}"\ntimeout=600`, 4, 'task=0\ntype=parallel\ntimeout=5\nmax_parallel=4\n'));
+  const r = await spawnTasker(['-r', 'f.txt', '-l', join(dir, 'logs'), '--output-json', 'o.json'], { cwd: dir });
+  t.is(r.code, 10, 'the block failed and nothing routed it');
+  t.regex(r.stdout, /master timeout of 5 s expired/);
+  for (const id of [100, 101, 102, 103]) t.deepEqual(await processesWith(`sleep 97${id}`), [], `no survivor of sub-task ${id}`);
+  const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')) as { task_results: Record<string, { success: boolean }> };
+  t.false(json.task_results['0']!.success);
+});
 
 test('50 concurrent runs append to one project summary without tearing a line', async (t) => {
   const dir = tempDir();

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initCa, issueCert } from '../../agent/certs/certs.js';
-import { killWithTestProcess } from '../helpers/child-cleanup.js';
+import { killWithTestProcess } from './child-cleanup.js';
 
 /** A real `tasker-agent serve` process started for a test. */
 export interface AgentProcess {
@@ -133,4 +133,15 @@ export async function eventually(check: () => boolean | Promise<boolean>, stepMs
 /** A unique `sleep` duration to find a test's processes in /proc. */
 export function uniqueSleep(): string {
   return `${100 + Math.floor(Math.random() * 800)}.${String(Date.now() % 100000).padStart(5, '0')}${process.pid % 10}`;
+}
+
+/**
+ * The agent's log once `pattern` matches it, or as it is after `ms`: the log reaches this process
+ * through a pipe, so a line the agent wrote near a run's end can arrive after the run returned.
+ */
+export async function agentLogMatching(agent: AgentProcess, pattern: RegExp, ms = 10_000): Promise<string> {
+  for (const end = Date.now() + ms; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    const log = agent.log();
+    if (pattern.test(log) || Date.now() > end) return log;
+  }
 }

@@ -1,5 +1,5 @@
 /** Test helpers for the condition language. */
-import type { ConditionNode, EvalContext } from '../../../shared/taskfile/condition.js';
+import type { ConditionNode, EvalContext } from '../../shared/taskfile/condition.js';
 
 /** A compact, position-free rendering of an AST that shows its structure. */
 export function sexpr(node: ConditionNode): string {
