@@ -37,6 +37,7 @@ export class GrpcClient {
   private keepalive: NodeJS.Timeout | undefined;
   /** A keepalive check went unanswered: the link is taken as dead. */
   private stalled = false;
+  private closed = false;
 
   constructor(
     private readonly grpc: typeof Grpc,
@@ -87,6 +88,7 @@ export class GrpcClient {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.keepalive);
     this.keepalive = undefined;
     this.client.close();
@@ -96,7 +98,7 @@ export class GrpcClient {
   setActive(call: JsCall<unknown, unknown>, active: boolean): void {
     if (active) this.active.add(call);
     else this.active.delete(call);
-    if (this.active.size > 0 && !this.keepalive) {
+    if (this.active.size > 0 && !this.keepalive && !this.closed) {
       this.keepalive = setInterval(() => this.ping(), this.opts.keepaliveMs);
       this.keepalive.unref();
     } else if (this.active.size === 0 && this.keepalive) {
@@ -114,6 +116,8 @@ export class GrpcClient {
   }
 
   private ping(): void {
+    // A call that ends after close() can still reach here from the interval's last tick.
+    if (this.closed) return;
     const timeout = this.opts.keepaliveTimeoutMs;
     const method = this.opts.ping;
     this.client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, { service: '' }, { deadline: Date.now() + timeout }, (err) => {

@@ -288,12 +288,12 @@ test.serial('agent: pipelined calls waiting for their predecessors are bounded b
     // Read by the agent before c3 (same connection, in order): c2 waits behind the sleep.
     const waiting = call('c2', 'c1', 'true', '');
     for (const c of [first, waiting]) c.on('error', () => undefined); // cancelled below
-    const refused = await new Promise<{ code: number; details: string }>((resolve) => {
+    const refused = await new Promise<{ status: number; details: string }>((resolve) => {
       const c = call('c3', 'c1', 'true', '');
       c.on('error', resolve);
-      c.on('end', () => resolve({ code: 0, details: 'accepted' }));
+      c.on('end', () => resolve({ status: 0, details: 'accepted' }));
     });
-    t.is(refused.code, 8); // RESOURCE_EXHAUSTED
+    t.is(refused.status, 8); // RESOURCE_EXHAUSTED
     t.regex(refused.details, /1 pipelined tasks already wait for their predecessors \(--max-queue 1\)/);
     for (const c of [first, waiting]) c.cancel();
     await eventually(() => processesMatching(`sleep ${s}`).length === 0);
@@ -356,14 +356,14 @@ test.serial('agent: an overlong run_id, task_id, call_id or after_call is refuse
       ['run_id', { run_id: 'r'.repeat(200) }],
       ['task_id', { task_id: 't'.repeat(129) }],
     ] as const) {
-      const err = await new Promise<{ code: number; details: string }>((resolve) => {
+      const err = await new Promise<{ status: number; details: string }>((resolve) => {
         const c = conn.client.serverStream(conn.methods.execute, {
           run_id: 'long', task_id: '1', exec_type: 'local', hostname: 'localhost', command: 'true', arguments: '', timeout_ms: 0, output_cap: 0, call_id: '', after_call: '', ...ids,
         }, Date.now() + 10_000);
         c.on('error', resolve);
-        c.on('end', () => resolve({ code: 0, details: 'accepted' }));
+        c.on('end', () => resolve({ status: 0, details: 'accepted' }));
       });
-      t.is(err.code, 3, field); // INVALID_ARGUMENT
+      t.is(err.status, 3, field); // INVALID_ARGUMENT
       t.regex(err.details, new RegExp(`^${field} must be at most 128 characters`));
     }
   } finally {
