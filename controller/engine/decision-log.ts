@@ -2,10 +2,11 @@
  * The decisions of a run (docs/task-files.md "Explained decisions"): each flow decision with its
  * terms, their values and the route taken. A decision whose route is known later (a task's
  * `success`, routed after it is stored, or retried) waits for it, then is written once: to the log
- * file always, to the console with `--explain` (INFO) or `-d` (DEBUG), and kept for the JSON
- * `decisions` with `--output-json`. Odd operands warn once per task and term.
+ * file and to the console with `--explain` (INFO) or `-d` (DEBUG, the log file only with
+ * `--output-json` alone), and kept for the JSON `decisions` with `--output-json`. Without any of
+ * the three nothing is recorded. Odd operands warn once per task and term, always.
  */
-import type { DecisionTerm, ExplainedCondition } from '../../shared/taskfile/explain.js';
+import type { DecisionTerm, ExplainedCondition, TermWarning } from '../../shared/taskfile/explain.js';
 import type { RunLog } from './run-log.js';
 
 export type DecisionKind = 'condition' | 'next' | 'success' | 'failure' | 'loop_break' | 'loop' | 'block' | 'decision' | 'conditional';
@@ -32,7 +33,7 @@ export interface Decision {
 }
 
 export interface DecisionLogOptions {
-  /** `info`: on the console (`--explain`); `debug`: on the console with `-d` only. Both: in the log file. */
+  /** `info`: on the console (`--explain`); `debug`: on the console with `-d` only. Both: in the log file (when recorded). */
   show: 'info' | 'debug';
   /** Keep them for the JSON `decisions` (`--output-json`). */
   keep: boolean;
@@ -51,9 +52,17 @@ export class DecisionLog {
 
   constructor(private readonly log: RunLog, private readonly opts: DecisionLogOptions) {}
 
-  /** Whether decisions that no condition makes (a task's default success) are worth recording. */
-  get wanted(): boolean {
+  /**
+   * Whether decisions are recorded at all: shown (`--explain`, `-d`) or kept (`--output-json`).
+   * Otherwise a condition is only checked for odd operands (explain.ts checkCondition).
+   */
+  get active(): boolean {
     return this.opts.keep || this.visible;
+  }
+
+  /** Warnings about a condition's operands, once per task and term. */
+  warn(key: string, warnings: readonly TermWarning[]): void {
+    for (const w of warnings) this.warnOnce(key, w.expr, w.message);
   }
 
   /**
@@ -62,7 +71,7 @@ export class DecisionLog {
    */
   record(key: string, kind: DecisionKind, explained: Pick<ExplainedCondition, 'result' | 'terms'> & Partial<ExplainedCondition>, route?: string, label?: string): void {
     this.write(key);
-    for (const w of explained.warnings ?? []) this.warnOnce(key, w.expr, w.message);
+    this.warn(key, explained.warnings ?? []);
     const decision: Decision & { label: string } = { kind, text: '', terms: explained.terms, result: explained.result, route: null, label: label ?? LABELS[kind] ?? kind };
     this.pending.set(key, decision);
     if (route !== undefined) this.route(key, route);

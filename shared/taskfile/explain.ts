@@ -69,12 +69,27 @@ export function explainCondition(node: ConditionNode, ctx: EvalContext, mask: (s
   for (const e of events) {
     const expr = mask(formatCondition(e.node));
     terms.push({ expr, values: valuesOf(e, ctx, seen, mask), result: e.result });
-    const message = suspicionOf(e, expr, mask);
+    const message = suspicionOf(e, () => expr, mask);
     if (message !== undefined) warnings.push({ expr, message });
   }
   // The root is always traced last; evaluateCondition catches a throw as false, leaving it untraced.
   if (terms.length === 0 || events[events.length - 1]!.node !== node) terms.push({ expr: mask(formatCondition(node)), values: 'not evaluated', result });
   return { result, terms: boundTerms(terms), warnings };
+}
+
+/**
+ * Evaluate `node` as evaluateCondition does and return only the warnings about its operands: the
+ * cheap form for a run that shows and keeps no decisions.
+ */
+export function checkCondition(node: ConditionNode, ctx: EvalContext, mask: (s: string) => string = (s) => s): { result: boolean; warnings: TermWarning[] } {
+  const warnings: TermWarning[] = [];
+  const trace = (e: TermEvent): void => {
+    if (e.node.kind === 'and' || e.node.kind === 'or') return;
+    const expr = (): string => mask(formatCondition(e.node));
+    const message = suspicionOf(e, expr, mask);
+    if (message !== undefined) warnings.push({ expr: expr(), message });
+  };
+  return { result: evaluateCondition(node, { ...ctx, trace }), warnings };
 }
 
 function boundTerms(terms: DecisionTerm[]): DecisionTerm[] {
@@ -131,7 +146,7 @@ function streamValues(e: TermEvent, name: 'stdout' | 'stderr', negated: boolean,
 }
 
 /** Why a term's operands look wrong, or undefined. */
-function suspicionOf(e: TermEvent, expr: string, mask: (s: string) => string): string | undefined {
+function suspicionOf(e: TermEvent, expr: () => string, mask: (s: string) => string): string | undefined {
   const node = e.node;
   const operands = node.kind === 'compare' ? [node.subject === 'text' ? e.left : undefined, e.right]
     : node.kind === 'count' || node.kind === 'truthy' ? [node.kind === 'count' ? e.right : e.left] : [];
@@ -147,7 +162,7 @@ function suspicionOf(e: TermEvent, expr: string, mask: (s: string) => string): s
   }
   if (e.notNumber) {
     const bad = node.kind === 'count' ? e.right : [e.left, e.right].find((v) => v === undefined || !/^\s*[+-]?(\d+|\d+\.\d*|\.\d+)\s*$/.test(v));
-    return `${bad === undefined ? 'an output longer than 1 MiB' : quote(bad, mask)} is not a ${node.kind === 'count' ? 'whole number' : 'number'}, so the comparison ${expr} is false`;
+    return `${bad === undefined ? 'an output longer than 1 MiB' : quote(bad, mask)} is not a ${node.kind === 'count' ? 'whole number' : 'number'}, so the comparison ${expr()} is false`;
   }
   return undefined;
 }

@@ -132,10 +132,12 @@ test('-d shows the explained decision instead of the old `next COND → false` l
   const plain = await runTaskerIn(dir, ['-r', 'f.txt']);
   t.false(plain.stdout.includes('"7" < "4"'), 'no decision on the console without --explain or -d');
   t.true(plain.stdout.includes('Task 0: next `@0_stdout@<@LIMIT@` → false, jumping to Task 2'), plain.stdout);
-  // The log file keeps the decision also then.
+  // With --output-json alone the console is as before too; the log file keeps the decisions.
+  const json = await runTaskerIn(dir, ['-r', 'f.txt', '--output-json', 'o.json']);
+  t.false(json.stdout.includes('"7" < "4"'));
   const logs = join(dir, 'logs', 'logs');
   const newest = readdirSync(logs).filter((f) => f.endsWith('.log')).sort().pop()!;
-  t.true(readFileSync(join(logs, newest), 'utf8').includes('Task 0: next @0_stdout@<@LIMIT@: "7" < "4" → false → task 2'));
+  t.regex(readFileSync(join(logs, newest), 'utf8'), /DEBUG: Task 0: next @0_stdout@<@LIMIT@: "7" < "4" → false → task 2\n/);
 });
 
 test('a comparison against text left as ${X:-4} warns once per task and term, on the console and in the JSON warnings', async (t) => {
@@ -154,6 +156,11 @@ test('a comparison against text left as ${X:-4} warns once per task and term, on
   t.is(json.warnings.filter((w) => w.includes("'@0_stdout@>1'")).length, 1);
   t.is(json.decisions['1.1']![0]!.terms[0]!.values, '"${MAXLOAD:-4}" < "5" (not a number)');
   t.is(r.code, 10, 'the results are as before: the comparison is false');
+  // Without --explain, -d or --output-json nothing is recorded, but the warnings come all the same.
+  const bare = await runTaskerIn(dir, ['-r', 'f.txt']);
+  t.is(bare.stdout.split(warning).length - 1, 1, bare.stdout);
+  t.regex(bare.stdout, /WARN: Task 2: condition term '@0_stdout@>1'/);
+  t.is(bare.code, 10);
 });
 
 test('secrets are masked in the printed and recorded decisions', async (t) => {
