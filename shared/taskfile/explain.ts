@@ -33,6 +33,15 @@ export const EXCERPT_LIMIT = 200;
 /** Most terms kept per decision: the first ones and the whole condition. */
 export const MAX_TERMS = 50;
 
+/** A condition's nodes are evaluated again and again (loops, every run of a task): their text is made once. */
+const TEXTS = new WeakMap<ConditionNode, string>();
+
+function textOf(node: ConditionNode): string {
+  let text = TEXTS.get(node);
+  if (text === undefined) TEXTS.set(node, (text = formatCondition(node)));
+  return text;
+}
+
 const OP_WORDS: Record<string, string> = { '~': 'contains', '!~': 'does not contain' };
 const PLACEHOLDER = /@[A-Za-z0-9_]+@/;
 const UNEXPANDED = /@[A-Za-z0-9_]+@|\$\{[A-Za-z_][A-Za-z0-9_]*[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/;
@@ -67,13 +76,13 @@ export function explainCondition(node: ConditionNode, ctx: EvalContext, mask: (s
   const terms: DecisionTerm[] = [];
   const warnings: TermWarning[] = [];
   for (const e of events) {
-    const expr = mask(formatCondition(e.node));
+    const expr = mask(textOf(e.node));
     terms.push({ expr, values: valuesOf(e, ctx, seen, mask), result: e.result });
     const message = suspicionOf(e, () => expr, mask);
     if (message !== undefined) warnings.push({ expr, message });
   }
   // The root is always traced last; evaluateCondition catches a throw as false, leaving it untraced.
-  if (terms.length === 0 || events[events.length - 1]!.node !== node) terms.push({ expr: mask(formatCondition(node)), values: 'not evaluated', result });
+  if (terms.length === 0 || events[events.length - 1]!.node !== node) terms.push({ expr: mask(textOf(node)), values: 'not evaluated', result });
   return { result, terms: boundTerms(terms), warnings };
 }
 
@@ -85,7 +94,7 @@ export function checkCondition(node: ConditionNode, ctx: EvalContext, mask: (s: 
   const warnings: TermWarning[] = [];
   const trace = (e: TermEvent): void => {
     if (e.node.kind === 'and' || e.node.kind === 'or') return;
-    const expr = (): string => mask(formatCondition(e.node));
+    const expr = (): string => mask(textOf(e.node));
     const message = suspicionOf(e, expr, mask);
     if (message !== undefined) warnings.push({ expr: expr(), message });
   };
