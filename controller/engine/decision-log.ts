@@ -120,9 +120,10 @@ export class DecisionLog {
     this.byKey.set(key, list);
   }
 
+  /** Once per top-level task and term: loop iterations (`3.2`) and a block's sub-tasks (`4-401`, a fan-out's hosts) share it. */
   private warnOnce(key: string, expr: string, message: string): void {
     const task = key.replace(/\.\d+$/, '');
-    const id = `${task}\0${expr}`;
+    const id = `${task.replace(/-.*$/, '')}\0${expr}`;
     if (this.warned.has(id)) return;
     this.warned.add(id);
     this.log.warn(`Task ${task}: condition term '${expr}': ${message}`);
