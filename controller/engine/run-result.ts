@@ -4,6 +4,9 @@
  */
 import type { HostTallies } from '../../shared/hosts/index.js';
 import type { Decision } from './decision-log.js';
+
+/** One explained decision in the JSON `decisions` (docs/task-files.md "Explained decisions"). */
+export type DecisionJson = Decision;
 import type { RunStatus } from './types.js';
 
 export interface AttemptResult {
@@ -63,5 +66,5 @@ export interface RunResult {
   variables: Record<string, string>;
   warnings: string[];
   /** The explained flow decisions by result key, in the order made (docs/task-files.md "Explained decisions"). */
-  decisions: Record<string, Decision[]>;
+  decisions: Record<string, DecisionJson[]>;
 }

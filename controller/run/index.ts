@@ -2,4 +2,4 @@
 export { runTasker } from './pipeline.js';
 export type { ExecutedRun, LoadedRun, PreparedRun, RunRequest, ValidatedRun } from './types.js';
 export type { RunOutcome } from '../engine/types.js';
-export type { AttemptResult, RunResult, TaskResultJson } from '../engine/run-result.js';
+export type { AttemptResult, DecisionJson, RunResult, TaskResultJson } from '../engine/run-result.js';
