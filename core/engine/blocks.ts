@@ -9,6 +9,7 @@ import { subTaskRetryPolicy } from '../../shared/taskfile/retry-policy.js';
 import type { BlockContext, BlockOutcome } from './engine-types.js';
 import type { TaskResult } from './types.js';
 import { fanOutSubTasks } from './host-fan-out.js';
+import { explainRule } from './block-rules.js';
 
 const DEFAULT_MAX_PARALLEL = 8;
 
@@ -24,7 +25,9 @@ export async function runBlock(task: Task, ctx: BlockContext): Promise<BlockOutc
 }
 
 function runDecision(task: Task, ctx: BlockContext): BlockOutcome {
-  const passed = task.success ? ctx.evaluate(task.success) : task.failure ? !ctx.evaluate(task.failure) : false;
+  const key = String(task.id);
+  const passed = task.success ? ctx.evaluate(task.success, undefined, undefined, { kind: 'decision', key })
+    : task.failure ? !ctx.evaluate(task.failure, undefined, undefined, { kind: 'decision', key, label: 'decision (failure)' }) : false;
   ctx.log.info(`Task ${task.id}: DECISION - ${passed ? 'TRUE' : 'FALSE'}`);
   const result = aggregateResult(task, passed ? TaskExit.SUCCESS : TaskExit.BLOCK_FAILED, `Decision: ${passed ? 'TRUE' : 'FALSE'}`, '');
   result.success = passed;
@@ -32,8 +35,10 @@ function runDecision(task: Task, ctx: BlockContext): BlockOutcome {
 }
 
 async function runConditional(task: Task, ctx: BlockContext): Promise<BlockOutcome> {
-  const branchTrue = task.condition ? ctx.evaluate(task.condition) : false;
-  const ids = (branchTrue ? task.ifTrueTasks : task.ifFalseTasks) ?? [];
+  const branch = (b: boolean): number[] => (b ? task.ifTrueTasks : task.ifFalseTasks) ?? [];
+  const route = (b: boolean): string => `${b ? 'true' : 'false'} branch: ${branch(b).length ? `tasks ${branch(b).join(', ')}` : 'no tasks'}`;
+  const branchTrue = task.condition ? ctx.evaluate(task.condition, undefined, undefined, { kind: 'conditional', key: String(task.id), route }) : false;
+  const ids = branch(branchTrue);
   ctx.log.info(`Task ${task.id}: Condition evaluated to ${branchTrue ? 'TRUE' : 'FALSE'}, running tasks ${ids.join(', ') || '(none)'}`);
   const subs: SubOutcome[] = [];
   for (const id of ids) {
@@ -108,7 +113,7 @@ function expandParallel(task: Task, ctx: BlockContext): { sub: Task; key: string
 
 /** One sub-task with its condition pre-check, retries and sleep. */
 async function runSubTask(block: Task, sub: Task, key: string, ctx: BlockContext, signal: AbortSignal | undefined): Promise<TaskResult> {
-  if (sub.condition && !ctx.evaluate(sub.condition, undefined, sub)) {
+  if (sub.condition && !ctx.evaluate(sub.condition, undefined, sub, { kind: 'condition', key, route: (ok) => (ok ? 'run the sub-task' : 'skip the sub-task') })) {
     ctx.log.info(`Task ${key}: Condition is FALSE, skipping task`);
     const r = notRun(sub, key, 'Task skipped due to condition');
     r.skipped = true;
@@ -155,19 +160,30 @@ function decide(task: Task, subs: SubOutcome[], summary: string, ctx: BlockConte
   const result = aggregateResult(task, ok === subs.length ? TaskExit.SUCCESS : TaskExit.BLOCK_FAILED, summary, `Failed tasks: [${failedIds.join(', ')}]. Timeout tasks: [${timeoutIds.join(', ')}]`);
   let passed: boolean;
   let stop = false;
-  if (task.successAggregate) passed = applyRule(task.successAggregate, subs);
+  // The sub-tasks' own decisions come first, then the block's.
+  ctx.decisions?.flush();
+  const key = String(task.id);
+  if (task.successAggregate) passed = recordRule(ctx, key, 'block', task.successAggregate, subs);
   else if (task.nextAggregate) {
-    passed = applyRule(task.nextAggregate, subs);
+    passed = recordRule(ctx, key, 'next', task.nextAggregate, subs);
     stop = task.nextAggregate.kind === 'never';
   } else if (task.next?.kind === 'never') {
     passed = true;
     stop = true;
   } else if (task.next?.kind === 'always') passed = true;
-  else if (task.next?.kind === 'condition') passed = ctx.evaluate(task.next.condition, result);
-  else passed = conditional ? true : ok === subs.length;
+  else if (task.next?.kind === 'condition') passed = ctx.evaluate(task.next.condition, result, undefined, { kind: 'next', key });
+  else if (conditional) passed = true;
+  else passed = recordRule(ctx, key, 'block', { kind: 'all_success' }, subs, 'block (default)');
   result.success = passed;
   ctx.log.info(`Task ${task.id}: ${summary} → ${passed ? 'TRUE' : 'FALSE'}`);
   return { result, passed, stop };
+}
+
+/** A block's aggregate rule, applied and recorded as a decision (block-rules.ts explains it). */
+function recordRule(ctx: BlockContext, key: string, kind: 'block' | 'next', rule: AggregateRule, subs: SubOutcome[], label?: string): boolean {
+  const passed = applyRule(rule, subs);
+  if (ctx.decisions?.active) ctx.decisions.record(key, kind, { result: passed, terms: [explainRule(rule, subs, passed)] }, undefined, label);
+  return passed;
 }
 
 export function applyRule(rule: AggregateRule, subs: SubOutcome[]): boolean {

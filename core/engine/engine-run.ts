@@ -4,10 +4,12 @@
  * condition evaluator and the tasks started ahead.
  */
 import { evaluateCondition } from '../../shared/taskfile/condition.js';
-import type { ConditionNode } from '../../shared/taskfile/condition.js';
+import type { ConditionNode, EvalContext } from '../../shared/taskfile/condition.js';
 import { ExitCode, TaskExit } from '../../shared/exit-codes.js';
+import { checkCondition, explainCondition } from '../../shared/taskfile/explain.js';
+import { DecisionLog, type DecisionSite } from './decision-log.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
-import { substitute } from '../../shared/taskfile/variables.js';
+import { maskSecrets, substitute } from '../../shared/taskfile/variables.js';
 import type { EngineOptions } from './engine-types.js';
 import { createResultViews } from './result-views.js';
 import type { RunLog } from './run-log.js';
@@ -21,8 +23,13 @@ export interface EngineRun {
   readonly log: RunLog;
   readonly store: VariableStore;
   readonly outcome: RunOutcome;
-  /** A condition against a task result (none: the pre-guard form, no result yet); `task`: whose placeholders apply. */
-  evaluate(node: ConditionNode, result?: TaskResult, task?: Task): boolean;
+  /**
+   * A condition against a task result (none: the pre-guard form, no result yet); `task`: whose
+   * placeholders apply; `site`: the decision it makes, recorded with its terms (decision-log.ts).
+   */
+  evaluate(node: ConditionNode, result?: TaskResult, task?: Task, site?: DecisionSite): boolean;
+  /** The run's explained decisions. */
+  readonly decisions: DecisionLog;
   /** Substitution for a task: a fan-out sub-task's own placeholders (@HOST@ …) before the run's variables. */
   resolverOf(task?: Task): (text: string) => string;
   /** Tasks an executor started ahead of the one running (see start-ahead-queue.ts). */
@@ -46,7 +53,20 @@ export function createEngineRun(opts: EngineOptions): EngineRun {
     const own = task?.placeholders;
     return own ? (text) => substitute(text, (n) => own.get(n) ?? store.lookup(n)) : store.resolve;
   };
-  const evaluate = (node: ConditionNode, r?: TaskResult, task?: Task): boolean =>
-    evaluateCondition(node, { exitCode: r?.exitCode ?? TaskExit.SUCCESS, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: resolverOf(task) });
-  return { opts, wf, log, store, outcome, evaluate, resolverOf, ahead: new StartAheadQueue(log) };
+  const decisions = new DecisionLog(log, opts.explain ?? { show: 'debug', keep: false });
+  if (opts.explain?.keep) outcome.decisions = decisions.byKey;
+  const mask = (text: string): string => maskSecrets(text, log.secrets);
+  const evaluate = (node: ConditionNode, r?: TaskResult, task?: Task, site?: DecisionSite): boolean => {
+    const ctx: EvalContext = { exitCode: r?.exitCode ?? TaskExit.SUCCESS, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: resolverOf(task) };
+    if (!site) return evaluateCondition(node, ctx);
+    if (!decisions.active) {
+      const checked = checkCondition(node, ctx, mask);
+      decisions.warn(site.key, checked.warnings);
+      return checked.result;
+    }
+    const explained = explainCondition(node, ctx, mask);
+    decisions.record(site.key, site.kind, explained, site.route?.(explained.result), site.label);
+    return explained.result;
+  };
+  return { opts, wf, log, store, outcome, evaluate, resolverOf, decisions, ahead: new StartAheadQueue(log) };
 }

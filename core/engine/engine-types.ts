@@ -3,6 +3,7 @@ import type { TaskExecutor } from '../../shared/exec/index.js';
 import type { ConditionNode } from '../../shared/taskfile/condition.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import type { RetryPolicy } from '../../shared/taskfile/retry-policy.js';
+import type { DecisionLog, DecisionLogOptions, DecisionSite } from './decision-log.js';
 import type { RanOn } from './host-recap.js';
 import type { RunLog } from './run-log.js';
 import type { RunOutcome, TaskResult } from './types.js';
@@ -37,6 +38,8 @@ export interface EngineOptions {
   runBlock?: (task: Task, ctx: BlockContext) => Promise<BlockOutcome>;
   /** The host text an executor gets for a task's hostname (an inventory host's ansible_host/port/user). */
   hostTarget?: (hostname: string, execType: string) => string;
+  /** Where explained decisions go (decision-log.ts); default: the log file, and the console with -d. */
+  explain?: DecisionLogOptions;
 }
 
 export interface EngineState {
@@ -53,8 +56,10 @@ export interface BlockContext {
   /** Runs a sub-task's command with `retry` (default: the sub-task's own policy). */
   runTask: (task: Task, key: string, opts?: { signal?: AbortSignal; timeoutSec?: number; retry?: RetryPolicy }) => Promise<TaskResult>;
   signal?: AbortSignal;
-  /** `task`: whose placeholders apply (a `hostnames=` sub-task's host placeholders). */
-  evaluate: (node: ConditionNode, result?: TaskResult, task?: Task) => boolean;
+  /** `task`: whose placeholders apply (a `hostnames=` sub-task's host placeholders); `site`: the decision it makes. */
+  evaluate: (node: ConditionNode, result?: TaskResult, task?: Task, site?: DecisionSite) => boolean;
+  /** The run's explained decisions (aggregate rules and routes are recorded here). */
+  decisions?: DecisionLog;
 }
 
 export interface BlockOutcome {

@@ -6,7 +6,7 @@ import type { Task } from '../../shared/taskfile/model.js';
 import { retryPolicyOf } from '../../shared/taskfile/retry-policy.js';
 import type { EngineRun } from './engine-run.js';
 import { runCommand } from './run-command.js';
-import { INTERRUPTED, returnWith, type Route } from './routing.js';
+import { describeRoute, INTERRUPTED, returnWith, type Route } from './routing.js';
 import type { TaskResult } from './types.js';
 
 export async function runLoop(run: EngineRun, task: Task): Promise<Route> {
@@ -22,9 +22,10 @@ export async function runLoop(run: EngineRun, task: Task): Promise<Route> {
     outcome.results.set(String(id), { ...result, key: String(id) });
     // A loop whose break (or continue) condition says it is done moves on at once: its sleep is
     // the wait between runs. Runs used up end like a plain task, after its sleep.
-    const done = task.loopBreak && run.evaluate(task.loopBreak, result)
+    const done = task.loopBreak && run.evaluate(task.loopBreak, result, undefined, { kind: 'loop_break', key })
       ? `loop_break '${formatCondition(task.loopBreak)}' is true, leaving the loop`
-      : cond && !run.evaluate(cond, result) ? `loop condition '${formatCondition(cond)}' is false, leaving the loop` : undefined;
+      : cond && !run.evaluate(cond, result, undefined, { kind: 'loop', key }) ? `loop condition '${formatCondition(cond)}' is false, leaving the loop` : undefined;
+    if (run.decisions.active) run.decisions.route(key, done !== undefined ? `leave the loop → ${afterLoop(run, task)}` : k < runs ? 'loop again' : `${runs} runs done → ${afterLoop(run, task)}`);
     if (done !== undefined) log.info(`Task ${key}: ${done}${task.sleep !== undefined ? ' (no sleep)' : ''}`);
     else await sleepAfter(run, task, key);
     if (opts.signal?.aborted) return INTERRUPTED;
@@ -33,6 +34,12 @@ export async function runLoop(run: EngineRun, task: Task): Promise<Route> {
   }
   if (task.returnCode !== undefined) return returnWith(run, task);
   return { kind: 'goto', id: task.onSuccess ?? nextSequential(run.wf, id), why: 'loop done, continuing' };
+}
+
+/** Where a finished loop goes, as a decision's route shows it. */
+function afterLoop(run: EngineRun, task: Task): string {
+  if (task.returnCode !== undefined) return `end (return=${run.store.resolve(task.returnCode)})`;
+  return describeRoute(run, { kind: 'goto', id: task.onSuccess ?? nextSequential(run.wf, task.id), why: '' });
 }
 
 /** The task's `sleep` after it ran; a stop cuts it short (the main loop notices the abort). */

@@ -38,10 +38,18 @@ export function recordResult(run: EngineRun, task: Task, key: string, r: Finishe
     result.stderr = split.text;
     result.stderrFile = split.file;
   }
-  if (task.success) result.success = run.evaluate(task.success, result, task);
-  else if (task.failure) result.success = !run.evaluate(task.failure, result, task);
-  else result.success = result.exitCode === 0;
-  if (r.timedOut) result.success = task.success ? result.success : false;
+  if (task.success) result.success = run.evaluate(task.success, result, task, { kind: 'success', key });
+  else if (task.failure) result.success = !run.evaluate(task.failure, result, task, { kind: 'failure', key });
+  else {
+    result.success = result.exitCode === 0;
+    // With a `next`, success routes nothing: only a task that routes by it records it.
+    if (!task.next && run.decisions.active) run.decisions.record(key, 'success', { result: result.success, terms: [{ expr: 'exit_0', values: `${result.exitCode} = 0`, result: result.success }] }, undefined, 'success (default)');
+  }
+  if (r.timedOut && !task.success) {
+    // A timeout fails the task whatever failure= says.
+    if (result.success) run.decisions.override(key, { expr: 'timed_out', values: 'the command timed out', result: task.failure !== undefined });
+    result.success = false;
+  }
   run.outcome.results.set(key, result);
   run.store.byId.set(task.id, result);
   log.info(`Task ${place.label}: Completed - Success: ${result.success ? 'True' : 'False'}`);

@@ -140,6 +140,9 @@ export function buildJson(outcome: RunOutcome, meta: JsonMeta): RunResult {
     hosts: tallyHosts(outcome),
     variables: Object.fromEntries(Object.entries(meta.variables).map(([k, v]) => [k, mask(v)])),
     warnings: meta.warnings.map(mask),
+    decisions: Object.fromEntries([...(outcome.decisions ?? [])].map(([key, list]) => [key, list.map((d) => ({
+      ...d, text: mask(d.text), terms: d.terms.map((t) => ({ expr: mask(t.expr), values: mask(t.values), result: t.result })), route: d.route === null ? null : mask(d.route),
+    }))])),
   };
 }
 

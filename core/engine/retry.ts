@@ -38,6 +38,8 @@ export interface RetryRun {
   log: RunLog;
   /** Aborted on SIGINT/SIGTERM (or a block's master timeout): no further attempt, no wait. */
   signal: AbortSignal | undefined;
+  /** The route after an attempt, for the decision (its success) waiting at `key`: `retry in 1 s (attempt 2/3)`. */
+  routed?: (route: string) => void;
   /** One run of the command; it stores its result under `key`. */
   run: (attempt: Attempt | undefined) => Promise<TaskResult>;
 }
@@ -69,6 +71,7 @@ export async function runWithRetries(r: RetryRun): Promise<TaskResult> {
     }
     if (signal?.aborted) return result;
     waitedS = retryDelayAfter(policy, n);
+    r.routed?.(`retry in ${waitedS} s (attempt ${n + 1}/${of})`);
     log.info(`Task ${key}: attempt ${n}/${of} ${what}; retrying in ${waitedS} s`);
     try {
       // Rejects at once on abort and clears its timer: a stop never waits out the delay.

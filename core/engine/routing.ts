@@ -25,10 +25,16 @@ export function routeAfter(run: EngineRun, task: Task, result: TaskResult): Rout
   }
   if (next?.kind === 'always') return { kind: 'goto', id: task.onSuccess ?? nextSequential(run.wf, task.id), why: 'next=always' };
   if (next?.kind === 'condition') {
-    const ok = run.evaluate(next.condition, result);
+    const ok = run.evaluate(next.condition, result, undefined, { kind: 'next', key: String(task.id) });
     return routeOutcome(run, task, ok, `next \`${formatCondition(next.condition)}\` → ${ok}`, true);
   }
   return routeOutcome(run, task, result.success, `success → ${result.success}`);
+}
+
+/** A route as a decision's text shows it: `task 5`, `end`, `end (exit 10)`. */
+export function describeRoute(run: EngineRun, route: Route): string {
+  if (route.kind === 'end') return route === INTERRUPTED ? 'end (interrupted)' : `end (exit ${route.exitCode})`;
+  return run.wf.tasks.has(route.id) ? `task ${route.id}` : 'end';
 }
 
 /** ok → on_success or the next task; not ok → on_failure, fire-and-forget, or a stop (exit 10). */

@@ -27,7 +27,7 @@ export interface CommandOptions {
 /** A task's command with its retries (retry.ts): each attempt is one run under the same key. */
 export function runCommand(run: EngineRun, task: Task, key: string, signal: AbortSignal | undefined, o: CommandOptions = {}): Promise<TaskResult> {
   return runWithRetries({
-    policy: o.policy, key, log: run.log, signal,
+    policy: o.policy, key, log: run.log, signal, routed: (route) => run.decisions.route(key, route),
     run: (attempt) => runAttempt(run, task, key, signal, o, attempt && { ...attempt, form: o.form }),
   });
 }

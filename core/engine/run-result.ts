@@ -3,6 +3,10 @@
  * schema; test/docs/schemas.test.ts checks real outputs against it). Snake_case keys: a contract.
  */
 import type { HostTallies } from '../../shared/hosts/index.js';
+import type { Decision } from './decision-log.js';
+
+/** One explained decision in the JSON `decisions` (docs/task-files.md "Explained decisions"). */
+export type DecisionJson = Decision;
 import type { RunStatus } from './types.js';
 
 export interface AttemptResult {
@@ -61,4 +65,6 @@ export interface RunResult {
   hosts: HostTallies;
   variables: Record<string, string>;
   warnings: string[];
+  /** The explained flow decisions by result key, in the order made (docs/task-files.md "Explained decisions"). */
+  decisions: Record<string, DecisionJson[]>;
 }

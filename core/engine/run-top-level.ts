@@ -8,14 +8,15 @@ import type { EngineRun } from './engine-run.js';
 import type { BlockContext } from './engine-types.js';
 import { runLoop, sleepAfter } from './loops.js';
 import { runCommand } from './run-command.js';
-import { INTERRUPTED, returnValue, returnWith, routeAfter, routeOutcome, type Route } from './routing.js';
+import { describeRoute, INTERRUPTED, returnValue, returnWith, routeAfter, routeOutcome, type Route } from './routing.js';
+import type { DecisionSite } from './decision-log.js';
 import type { TaskResult } from './types.js';
 
 export async function runTopLevel(run: EngineRun, task: Task): Promise<Route> {
   const { opts, outcome } = run;
   const id = task.id;
   // Pre-guard: a false `condition` skips the task.
-  if (task.condition && task.type !== 'conditional' && !run.evaluate(task.condition)) return skipTask(run, task);
+  if (task.condition && task.type !== 'conditional' && !run.evaluate(task.condition, undefined, undefined, preGuard(run, task))) return skipTask(run, task);
   outcome.executionPath.push(id);
   if (task.returnCode !== undefined && !task.command && task.type === 'task') return returnWith(run, task);
   if (task.type !== 'task') return runBlockTask(run, task);
@@ -26,6 +27,11 @@ export async function runTopLevel(run: EngineRun, task: Task): Promise<Route> {
   if (opts.signal?.aborted && !(await run.ahead.startedFor())) return INTERRUPTED;
   if (task.returnCode !== undefined) return returnWith(run, task);
   return routeAfter(run, task, result);
+}
+
+/** The `condition=` pre-guard as a decision: run the task, or skip to the next one. */
+function preGuard(run: EngineRun, task: Task): DecisionSite {
+  return { kind: 'condition', key: String(task.id), route: (ok) => (ok ? 'run the task' : `skip → ${describeRoute(run, { kind: 'goto', id: nextSequential(run.wf, task.id), why: '' })}`) };
 }
 
 function skipTask(run: EngineRun, task: Task): Route {
@@ -58,7 +64,7 @@ async function runBlockTask(run: EngineRun, task: Task): Promise<Route> {
 function blockContextOf(run: EngineRun): BlockContext {
   const { wf, store, log, outcome, opts } = run;
   return {
-    workflow: wf, store, log, outcome, signal: opts.signal, evaluate: run.evaluate,
+    workflow: wf, store, log, outcome, signal: opts.signal, evaluate: run.evaluate, decisions: run.decisions,
     runTask: (task, key, o) => runCommand(run, task, key, o?.signal ?? opts.signal, { capTimeoutSec: o?.timeoutSec, policy: o?.retry ?? retryPolicyOf(task), form: 'sub-task' }),
   };
 }

@@ -8,7 +8,7 @@ import type { Task } from '../../shared/taskfile/model.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { createEngineRun } from './engine-run.js';
 import type { EngineOptions } from './engine-types.js';
-import { finishRun, interruptRun } from './routing.js';
+import { describeRoute, finishRun, interruptRun } from './routing.js';
 import { runTopLevel } from './run-top-level.js';
 import type { RunOutcome } from './types.js';
 
@@ -35,6 +35,8 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       }
       const task = wf.tasks.get(current)!;
       const route = await runTopLevel(run, task);
+      // The decision that chose this route (next, success, a block's rule) is written with it.
+      const explained = run.decisions.active && run.decisions.route(String(task.id), describeRoute(run, route)) && run.decisions.visible;
       if (!outcome.skippedTasks.includes(task.id) || outcome.executionPath.includes(task.id)) {
         last = task;
         outcome.finalTask = task.id;
@@ -50,11 +52,12 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       if (route.id > task.id + 1) {
         for (let id = task.id + 1; id < route.id; id++) if (wf.tasks.has(id) && !wf.subtaskIds.has(id) && !outcome.executionPath.includes(id)) outcome.skippedTasks.push(id);
       }
-      if (log.debugEnabled || route.id !== task.id + 1) log.info(`Task ${task.id}: ${route.why}`);
+      if (!explained && (log.debugEnabled || route.id !== task.id + 1)) log.info(`Task ${task.id}: ${route.why}`);
       opts.onCheckpoint?.(route.id, { store, outcome });
       current = route.id;
     }
   } finally {
+    run.decisions.flush();
     await ahead.drop('was started ahead as the next task, but the run ended');
   }
 }

@@ -1,4 +1,5 @@
 /** What the engine records about a run. These shapes feed the console, the log and --output-json. */
+import type { Decision } from './decision-log.js';
 
 /** Where a command runs: `local` (this machine), `ssh` (exec=ssh) or `agent:NAME`. */
 export type RanOn = 'local' | 'ssh' | `agent:${string}`;
@@ -56,6 +57,8 @@ export interface RunOutcome {
   /** Set when the run stopped on SIGINT/SIGTERM. */
   interrupted?: 'SIGINT' | 'SIGTERM';
   failedTask?: number;
+  /** The explained decisions by result key, kept for --output-json (decision-log.ts). */
+  decisions?: Map<string, Decision[]>;
   /** Hosts the pre-run checks could not reach (no task ran); counted in the host recap. */
   unreachableHosts?: { host: string; ranOn?: RanOn }[];
 }

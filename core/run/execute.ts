@@ -68,6 +68,7 @@ export async function executeRun(prepared: PreparedRun, startTime: Date): Promis
     defaultExecType: run.execTypes.defaultName, defaultTimeoutSec: run.defaultTimeoutSec,
     executorFor: executors.executorFor, placeOf: executors.placeOf, canonicalExecType: run.execTypes.canonical, describeCommand: run.execTypes.describeCommand,
     fireAndForget: args.fireAndForget, signal: io.signal, env: io.env, runBlock, hostTarget: run.hostTarget,
+    explain: { show: args.explain ? 'info' : 'debug', keep: args.outputJson !== undefined },
   });
   if (recovery) keepOrDropRecovery(run, recovery, outcome, () => saved.lastStore && stateOf(outcome, saved.lastStore, outcome.failedTask));
   if (outcome.interrupted) {

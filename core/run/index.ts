@@ -9,4 +9,4 @@ export type { ExecutorSetup } from './executor-setup.js';
 export type { TaskerArgs } from './tasker-args.js';
 export type { ExecutedRun, LoadedRun, PreparedRun, RunRequest, ValidatedRun } from './types.js';
 export type { RunOutcome } from '../engine/types.js';
-export type { AttemptResult, RunResult, TaskResultJson } from '../engine/run-result.js';
+export type { AttemptResult, DecisionJson, RunResult, TaskResultJson } from '../engine/run-result.js';

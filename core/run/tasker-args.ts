@@ -10,6 +10,8 @@ export interface TaskerArgs {
   run: boolean;
   logDir?: string;
   debug: boolean;
+  /** `--explain`: show every flow decision with the values it compared. */
+  explain: boolean;
   logLevel?: 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
   execType?: string;
   timeout?: number;
@@ -55,7 +57,7 @@ export interface TaskerArgs {
 export const USAGE =
   'usage: tasker [-h] [-V] [-r] [-l LOG_DIR] [-d] [--log-level LEVEL] [-t TYPE] [-o TIMEOUT] [-c] [-p PROJECT]\n' +
   '              [--config FILE] [--agent NAME] [-i INVENTORY] [--validate-only] [--show-plan] [-y] [--graph {mermaid,dot,svg}]\n' +
-  '              [--start-from ID] [--output-json [FILE]] [--auto-recovery] [--show-recovery-info]\n' +
+  '              [--explain] [--start-from ID] [--output-json [FILE]] [--auto-recovery] [--show-recovery-info]\n' +
   '              [--instance-check] [--force-instance] [--alert-on-failure SCRIPT] [--fire-and-forget]\n' +
   '              [--skip-task-validation] [--skip-host-validation] [--skip-unresolved-host-validation]\n' +
   '              [--skip-command-validation] [--skip-security-validation] [--skip-validation]\n' +
@@ -77,6 +79,7 @@ options:
   -l, --log-dir DIR             base directory for logs, task copies and summaries
                                 (else $TASK_EXECUTOR_LOG, else ~/TASKER)
   -d, --debug                   debug output, including every flow decision
+  --explain                     show every flow decision with the values it compared and the route taken
   --log-level LEVEL             ERROR, WARN, INFO (default) or DEBUG
   -t, --type TYPE               default exec type (task exec= wins; else $TASK_EXECUTOR_TYPE,
                                 config default_exec_type, pbrun)
@@ -124,7 +127,7 @@ exit codes: 0 success; 10 a task failed and nothing routed the failure; 12 bad -
 return=N ends with N.`;
 
 const FLAGS: Record<string, keyof TaskerArgs> = {
-  '-r': 'run', '--run': 'run', '-d': 'debug', '--debug': 'debug',
+  '-r': 'run', '--run': 'run', '-d': 'debug', '--debug': 'debug', '--explain': 'explain',
   '-c': 'checkConnectivity', '--check-connectivity': 'checkConnectivity', '--connection-test': 'checkConnectivity',
   '--validate-only': 'validateOnly', '--show-plan': 'showPlan', '-y': 'yes', '--yes': 'yes',
   '--skip-task-validation': 'skipTaskValidation', '--skip-host-validation': 'skipHostValidation',
@@ -144,7 +147,7 @@ const VALUED: Record<string, keyof TaskerArgs> = {
 
 export function defaultArgs(): TaskerArgs {
   return {
-    run: false, debug: false, checkConnectivity: false, validateOnly: false, showPlan: false, yes: false,
+    run: false, debug: false, explain: false, checkConnectivity: false, validateOnly: false, showPlan: false, yes: false,
     skipTaskValidation: false, skipHostValidation: false, skipUnresolvedHostValidation: false, skipCommandValidation: false,
     skipSecurityValidation: false, skipSubtaskRangeValidation: false, skipValidation: false, strictEnvValidation: false,
     autoRecovery: false, showRecoveryInfo: false, fireAndForget: false, noTaskBackup: false, instanceCheck: false,

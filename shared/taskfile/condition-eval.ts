@@ -17,6 +17,25 @@ export interface EvalContext {
   success?: boolean;
   /** Substitute @…@ placeholders in a raw operand; unresolved ones stay literal. */
   resolve: (text: string) => string;
+  /** Told what each node saw and gave, children before their parent (explain.ts); evaluation is the same with or without it. */
+  trace?: (event: TermEvent) => void;
+}
+
+/** What one node of a condition saw when it was evaluated: the operands after substitution and the result. */
+export interface TermEvent {
+  node: ConditionNode;
+  result: boolean;
+  /** Compare: the left value (undefined: an output too long to compare); count: the line count; truthy: the value. */
+  left?: string;
+  /** Compare and count: the right operand; stream: the pattern. */
+  right?: string;
+  /** A `<`, `>`, `<=`, `>=` or count operand that is not a number (the comparison is false). */
+  notNumber?: boolean;
+  /** Stream atoms: the output text held in memory (the head of a spilled stream) and whether it spilled. */
+  output?: string;
+  spilled?: boolean;
+  /** Indirection depth: > 0 inside a condition a bare placeholder expanded to. */
+  depth: number;
 }
 
 /** How often a bare placeholder may expand into another condition (`SUCCESS_COND=exit_0`). */
@@ -81,11 +100,19 @@ function leftValue(node: CompareNode, ctx: EvalContext): Value | undefined {
   }
 }
 
-function compare(node: CompareNode, ctx: EvalContext): boolean {
+function compare(node: CompareNode, ctx: EvalContext, depth: number): boolean {
   const left = leftValue(node, ctx);
-  // An output longer than COMPARE_LIMIT equals no operand and is no number.
-  if (left === undefined) return node.op === '!=' || node.op === '!~';
+  if (!ctx.trace) return compareValues(node, left, left && coerce(resolveSafely(ctx, node.right)));
   const right = coerce(resolveSafely(ctx, node.right));
+  const result = compareValues(node, left, right);
+  const numeric = node.op === '<' || node.op === '>' || node.op === '<=' || node.op === '>=';
+  ctx.trace({ node, result, left: left?.text, right: right.text, notNumber: numeric && (left?.type !== 'num' || right.type !== 'num'), depth });
+  return result;
+}
+
+function compareValues(node: CompareNode, left: Value | undefined, right: Value | undefined): boolean {
+  // An output longer than COMPARE_LIMIT equals no operand and is no number.
+  if (left === undefined || right === undefined) return node.op === '!=' || node.op === '!~';
   switch (node.op) {
     case '=':
       return equal(left, right);
@@ -103,16 +130,27 @@ function compare(node: CompareNode, ctx: EvalContext): boolean {
   }
 }
 
-function stream(node: StreamNode, ctx: EvalContext): boolean {
-  const output = view(ctx, node.stream);
+function stream(node: StreamNode, ctx: EvalContext, depth: number): boolean {
   const pattern = resolveSafely(ctx, node.pattern);
+  const result = streamResult(node.stream, node.negated, pattern, ctx);
+  if (ctx.trace) traceStream(ctx, node, node.stream, pattern, result, depth);
+  return result;
+}
+
+function streamResult(name: 'stdout' | 'stderr', negated: boolean, pattern: string, ctx: EvalContext): boolean {
+  const output = view(ctx, name);
   if (pattern === '') {
     // Peer semantics: stdout is empty after a full whitespace strip; stderr only loses trailing newlines.
-    const empty = node.stream === 'stdout' ? output.isBlank() : output.isEmptyBeforeNewlines();
-    return node.negated ? !empty : empty;
+    const empty = name === 'stdout' ? output.isBlank() : output.isEmptyBeforeNewlines();
+    return negated ? !empty : empty;
   }
   const found = output.contains(pattern);
-  return node.negated ? !found : found;
+  return negated ? !found : found;
+}
+
+function traceStream(ctx: EvalContext, node: ConditionNode, name: 'stdout' | 'stderr', pattern: string, result: boolean, depth: number): void {
+  const spilled = (name === 'stdout' ? ctx.stdoutView : ctx.stderrView) !== undefined;
+  ctx.trace!({ node, result, right: pattern, output: name === 'stdout' ? ctx.stdout : ctx.stderr, spilled, depth });
 }
 
 /** Lines of the output after stripping surrounding whitespace; empty output counts 0. */
@@ -120,11 +158,16 @@ export function countLines(output: string): number {
   return textOutput(output).lineCount();
 }
 
-function count(node: CountNode, ctx: EvalContext): boolean {
+function count(node: CountNode, ctx: EvalContext, depth: number): boolean {
   const raw = resolveSafely(ctx, node.value).trim();
-  if (!/^\d+$/.test(raw)) return false;
-  const n = Number(raw);
-  const lines = view(ctx, node.stream).lineCount();
+  const whole = /^\d+$/.test(raw);
+  const lines = whole || ctx.trace ? view(ctx, node.stream).lineCount() : 0;
+  const result = whole && countResult(node, lines, Number(raw));
+  ctx.trace?.({ node, result, left: String(lines), right: raw, notNumber: !whole, depth });
+  return result;
+}
+
+function countResult(node: CountNode, lines: number, n: number): boolean {
   switch (node.op) {
     case '=':
       return lines === n;
@@ -153,6 +196,16 @@ function truthy(text: string, ctx: EvalContext, depth: number): boolean {
 }
 
 function evaluate(node: ConditionNode, ctx: EvalContext, depth: number): boolean {
+  if (!ctx.trace) return evaluateNode(node, ctx, depth);
+  const result = evaluateNode(node, ctx, depth);
+  // Compare, count and stream atoms tell their own operands.
+  if (node.kind === 'compare' || node.kind === 'count' || node.kind === 'stream' || node.kind === 'legacyContains') return result;
+  const left = node.kind === 'truthy' ? resolveSafely(ctx, node.text).trim() : undefined;
+  ctx.trace({ node, result, depth, ...(left !== undefined ? { left } : {}) });
+  return result;
+}
+
+function evaluateNode(node: ConditionNode, ctx: EvalContext, depth: number): boolean {
   switch (node.kind) {
     case 'or':
       return node.children.some((c) => evaluate(c, ctx, depth));
@@ -163,22 +216,24 @@ function evaluate(node: ConditionNode, ctx: EvalContext, depth: number): boolean
     case 'exitNot0':
       return ctx.exitCode !== 0;
     case 'stream':
-      return stream(node, ctx);
+      return stream(node, ctx, depth);
     case 'count':
-      return count(node, ctx);
+      return count(node, ctx, depth);
     case 'success':
       return ctx.success ?? ctx.exitCode === 0;
     case 'literal':
       return node.value;
     case 'compare':
-      return compare(node, ctx);
+      return compare(node, ctx, depth);
     case 'truthy':
       return truthy(node.text, ctx, depth);
     case 'legacyContains': {
       const pattern = resolveSafely(ctx, node.pattern);
       // An empty pattern is contained in any text (String.prototype.includes).
       const found = pattern === '' || view(ctx, 'stdout').contains(pattern);
-      return node.negated ? !found : found;
+      const result = node.negated ? !found : found;
+      if (ctx.trace) traceStream(ctx, node, 'stdout', pattern, result, depth);
+      return result;
     }
   }
 }
