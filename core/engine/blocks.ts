@@ -182,7 +182,7 @@ function decide(task: Task, subs: SubOutcome[], summary: string, ctx: BlockConte
 /** A block's aggregate rule, applied and recorded as a decision (block-rules.ts explains it). */
 function recordRule(ctx: BlockContext, key: string, kind: 'block' | 'next', rule: AggregateRule, subs: SubOutcome[], label?: string): boolean {
   const passed = applyRule(rule, subs);
-  if (ctx.decisions?.active) ctx.decisions.record(key, kind, { result: passed, terms: [explainRule(rule, subs, passed)] }, undefined, label);
+  ctx.decisions?.record(key, kind, { result: passed, terms: [explainRule(rule, subs, passed)] }, undefined, label);
   return passed;
 }
 

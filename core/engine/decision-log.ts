@@ -3,8 +3,9 @@
  * terms, their values and the route taken. A decision whose route is known later (a task's
  * `success`, routed after it is stored, or retried) waits for it, then is written once: to the log
  * file and to the console with `--explain` (INFO) or `-d` (DEBUG, the log file only with
- * `--output-json` alone), and kept for the JSON `decisions` with `--output-json`. Without any of
- * the three nothing is recorded. Odd operands warn once per task and term, always.
+ * `--output-json` alone, and always), and kept for the JSON `decisions` with `--output-json`. The
+ * implicit `success (default)` of a task without `next` only when shown or kept. Odd operands warn
+ * once per task and term, always.
  */
 import type { DecisionTerm, ExplainedCondition, TermWarning } from '../../shared/taskfile/explain.js';
 import type { RunLog } from './run-log.js';
@@ -53,10 +54,10 @@ export class DecisionLog {
   constructor(private readonly log: RunLog, private readonly opts: DecisionLogOptions) {}
 
   /**
-   * Whether decisions are recorded at all: shown (`--explain`, `-d`) or kept (`--output-json`).
-   * Otherwise a condition is only checked for odd operands (explain.ts checkCondition).
+   * Whether the implicit decision of a task without `next` (`success (default)`: exit code 0) is
+   * recorded too: only when shown or kept, so a plain run of many tasks pays nothing for it.
    */
-  get active(): boolean {
+  get recordsDefaults(): boolean {
     return this.opts.keep || this.visible;
   }
 

@@ -6,7 +6,7 @@
 import { evaluateCondition } from '../../shared/taskfile/condition.js';
 import type { ConditionNode, EvalContext } from '../../shared/taskfile/condition.js';
 import { ExitCode, TaskExit } from '../../shared/exit-codes.js';
-import { checkCondition, explainCondition } from '../../shared/taskfile/explain.js';
+import { explainCondition } from '../../shared/taskfile/explain.js';
 import { DecisionLog, type DecisionSite } from './decision-log.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { maskSecrets, substitute } from '../../shared/taskfile/variables.js';
@@ -59,11 +59,6 @@ export function createEngineRun(opts: EngineOptions): EngineRun {
   const evaluate = (node: ConditionNode, r?: TaskResult, task?: Task, site?: DecisionSite): boolean => {
     const ctx: EvalContext = { exitCode: r?.exitCode ?? TaskExit.SUCCESS, stdout: r?.stdout ?? '', stderr: r?.stderr ?? '', ...viewsOf(r), success: r?.success, resolve: resolverOf(task) };
     if (!site) return evaluateCondition(node, ctx);
-    if (!decisions.active) {
-      const checked = checkCondition(node, ctx, mask);
-      decisions.warn(site.key, checked.warnings);
-      return checked.result;
-    }
     const explained = explainCondition(node, ctx, mask);
     decisions.record(site.key, site.kind, explained, site.route?.(explained.result), site.label);
     return explained.result;

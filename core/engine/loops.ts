@@ -25,7 +25,7 @@ export async function runLoop(run: EngineRun, task: Task): Promise<Route> {
     const done = task.loopBreak && run.evaluate(task.loopBreak, result, undefined, { kind: 'loop_break', key })
       ? `loop_break '${formatCondition(task.loopBreak)}' is true, leaving the loop`
       : cond && !run.evaluate(cond, result, undefined, { kind: 'loop', key }) ? `loop condition '${formatCondition(cond)}' is false, leaving the loop` : undefined;
-    if (run.decisions.active) run.decisions.route(key, done !== undefined ? `leave the loop → ${afterLoop(run, task)}` : k < runs ? 'loop again' : `${runs} runs done → ${afterLoop(run, task)}`);
+    run.decisions.route(key, done !== undefined ? `leave the loop → ${afterLoop(run, task)}` : k < runs ? 'loop again' : `${runs} runs done → ${afterLoop(run, task)}`);
     if (done !== undefined) log.info(`Task ${key}: ${done}${task.sleep !== undefined ? ' (no sleep)' : ''}`);
     else await sleepAfter(run, task, key);
     if (opts.signal?.aborted) return INTERRUPTED;

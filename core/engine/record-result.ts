@@ -43,7 +43,7 @@ export function recordResult(run: EngineRun, task: Task, key: string, r: Finishe
   else {
     result.success = result.exitCode === 0;
     // With a `next`, success routes nothing: only a task that routes by it records it.
-    if (!task.next && run.decisions.active) run.decisions.record(key, 'success', { result: result.success, terms: [{ expr: 'exit_0', values: `${result.exitCode} = 0`, result: result.success }] }, undefined, 'success (default)');
+    if (!task.next && run.decisions.recordsDefaults) run.decisions.record(key, 'success', { result: result.success, terms: [{ expr: 'exit_0', values: `${result.exitCode} = 0`, result: result.success }] }, undefined, 'success (default)');
   }
   if (r.timedOut && !task.success) {
     // A timeout fails the task whatever failure= says.

@@ -36,7 +36,7 @@ export async function runWorkflow(opts: EngineOptions): Promise<RunOutcome> {
       const task = wf.tasks.get(current)!;
       const route = await runTopLevel(run, task);
       // The decision that chose this route (next, success, a block's rule) is written with it.
-      const explained = run.decisions.active && run.decisions.route(String(task.id), describeRoute(run, route)) && run.decisions.visible;
+      const explained = run.decisions.route(String(task.id), describeRoute(run, route)) && run.decisions.visible;
       if (!outcome.skippedTasks.includes(task.id) || outcome.executionPath.includes(task.id)) {
         last = task;
         outcome.finalTask = task.id;

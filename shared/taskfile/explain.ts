@@ -86,21 +86,6 @@ export function explainCondition(node: ConditionNode, ctx: EvalContext, mask: (s
   return { result, terms: boundTerms(terms), warnings };
 }
 
-/**
- * Evaluate `node` as evaluateCondition does and return only the warnings about its operands: the
- * cheap form for a run that shows and keeps no decisions.
- */
-export function checkCondition(node: ConditionNode, ctx: EvalContext, mask: (s: string) => string = (s) => s): { result: boolean; warnings: TermWarning[] } {
-  const warnings: TermWarning[] = [];
-  const trace = (e: TermEvent): void => {
-    if (e.node.kind === 'and' || e.node.kind === 'or') return;
-    const expr = (): string => mask(textOf(e.node));
-    const message = suspicionOf(e, expr, mask);
-    if (message !== undefined) warnings.push({ expr: expr(), message });
-  };
-  return { result: evaluateCondition(node, { ...ctx, trace }), warnings };
-}
-
 function boundTerms(terms: DecisionTerm[]): DecisionTerm[] {
   if (terms.length <= MAX_TERMS) return terms;
   const root = terms[terms.length - 1]!;

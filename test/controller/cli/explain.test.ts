@@ -136,8 +136,14 @@ test('-d shows the explained decision instead of the old `next COND → false` l
   const json = await runTaskerIn(dir, ['-r', 'f.txt', '--output-json', 'o.json']);
   t.false(json.stdout.includes('"7" < "4"'));
   const logs = join(dir, 'logs', 'logs');
-  const newest = readdirSync(logs).filter((f) => f.endsWith('.log')).sort().pop()!;
-  t.regex(readFileSync(join(logs, newest), 'utf8'), /DEBUG: Task 0: next @0_stdout@<@LIMIT@: "7" < "4" → false → task 2\n/);
+  const logFiles = readdirSync(logs).filter((f) => f.endsWith('.log')).sort();
+  t.is(logFiles.length, 3);
+  for (const f of logFiles) {
+    // Every run's log explains its explicit decisions, flags or not (the plain run's too).
+    t.regex(readFileSync(join(logs, f), 'utf8'), /DEBUG: Task 0: next @0_stdout@<@LIMIT@: "7" < "4" → false → task 2\n/, f);
+  }
+  const withDefaults = logFiles.filter((f) => readFileSync(join(logs, f), 'utf8').includes('success (default)'));
+  t.is(withDefaults.length, 2, 'a task without next records its implicit success with -d and --output-json, not in the plain run');
 });
 
 test('a comparison against text left as ${X:-4} warns once per task and term, on the console and in the JSON warnings', async (t) => {

@@ -55,14 +55,17 @@ test('an override term changes the waiting decision\'s result (a timeout fails t
 
 test('show=debug writes DEBUG lines (on the console only with -d); without keep nothing is kept', (t) => {
   const quiet = setup('debug', false);
-  t.false(quiet.decisions.active, 'nothing shown, nothing kept: nothing recorded');
+  t.false(quiet.decisions.visible);
+  t.false(quiet.decisions.recordsDefaults, 'nothing shown, nothing kept: the implicit success of a task without next is not recorded');
+  quiet.decisions.record('0', 'next', { result: true, terms: [term('exit_0', '0 = 0', true)] }, 'task 1');
+  t.deepEqual(quiet.lines(), [], 'not on the console');
   const debug = setup('debug', false, 'DEBUG');
-  t.true(debug.decisions.active && debug.decisions.visible);
+  t.true(debug.decisions.visible && debug.decisions.recordsDefaults);
   debug.decisions.record('0', 'next', { result: true, terms: [term('exit_0', '0 = 0', true)] }, 'task 1');
   t.deepEqual(debug.lines(), ['DEBUG: Task 0: next exit_0: 0 = 0 → true → task 1']);
   t.is(debug.decisions.byKey.size, 0);
   const kept = setup('debug', true);
-  t.true(kept.decisions.active);
+  t.true(kept.decisions.recordsDefaults);
   t.false(kept.decisions.visible);
   kept.decisions.record('0', 'next', { result: true, terms: [term('exit_0', '0 = 0', true)] }, 'task 1');
   t.deepEqual(kept.lines(), [], 'not on the console at INFO');

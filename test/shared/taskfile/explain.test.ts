@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { evaluateCondition, parseCondition, parseNext } from '../../../shared/taskfile/condition.js';
-import { checkCondition, EXCERPT_LIMIT, excerpt, explainCondition, MAX_TERMS } from '../../../shared/taskfile/explain.js';
+import { EXCERPT_LIMIT, excerpt, explainCondition, MAX_TERMS } from '../../../shared/taskfile/explain.js';
 import { textOutput } from '../../../shared/taskfile/output-view.js';
 import { context } from '../../helpers/condition-helpers.js';
 
@@ -165,20 +165,6 @@ test('a truthy placeholder never resolved', warns, '@7_success@', {}, /still loo
 test('numbers compare without a warning', warns, '@A@<4', { vars: { A: '0.88' } }, undefined);
 test('= compares text without a warning', warns, '@A@=abc', { vars: { A: 'abc' } }, undefined);
 test('a $ in a pattern is text, not a variable', warns, 'stdout~$PATH', { stdout: 'echo $PATH' }, undefined);
-
-test('checkCondition (no decision recorded) gives the same result and warnings as explainCondition', (t) => {
-  const cases: [string, Ctx][] = [
-    ['@0_stdout@<@LIMIT@', { vars: { '0_stdout': '0.88', LIMIT: '${MAXLOAD:-4}' } }],
-    ['exit_0&@L@>=2|stdout_count<@N@', { vars: { L: 'high', N: 'x' } }],
-    ['stdout~@9_stdout@', {}],
-    ['@A@<4', { vars: { A: '0.88' } }],
-  ];
-  for (const [text, ctx] of cases) {
-    const c = context(ctx);
-    const ast = parseCondition(text).ast!;
-    t.deepEqual(checkCondition(ast, c), { result: explainCondition(ast, c).result, warnings: explainCondition(ast, c).warnings }, text);
-  }
-});
 
 test('a condition with very many terms keeps the first ones and the whole condition', (t) => {
   const text = Array.from({ length: 120 }, (_, i) => `exit_${i + 1}`).join('|');
