@@ -1,0 +1,99 @@
+/**
+ * Records back (docs/nats.md "Records back"): when a job's command runs tasker, the job runs with
+ * `-l DIR --output-json DIR/result.json` appended (the last -l and --output-json win in tasker's
+ * argument parser), DIR being a records directory of its own next to the job's workspace. After
+ * the job, every file tasker wrote there is shipped to TASKER_RECORDS in chunks — a file above the
+ * job's cap as its first and last halves with a note between them — and the directory is removed.
+ * Shipping never fails the job: what could not be shipped is named in `records.note`.
+ */
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { quoteArg, splitArgs, taskerArguments } from '../../shared/exec/index.js';
+import { MAX_RECORD_FILES, RECORD_CHUNK_BYTES, isShippedPath, parseRecordsCap, recordSubjects } from '../../shared/nats/index.js';
+import type { JobMessage, ShippedFile, ShippedRecords } from '../../shared/nats/index.js';
+import { workspacePrefix } from './workspaces.js';
+
+/** A tasker job's records directory and the job with the record arguments appended. */
+export interface RecordsPlan {
+  dir: string;
+  job: JobMessage;
+}
+
+/** A plan when `job` runs tasker (the rule local parallelr uses for its in-process engine), else undefined. */
+export async function planRecords(job: JobMessage, workdir: string): Promise<RecordsPlan | undefined> {
+  const split = splitArgs(job.command);
+  if (split.error || !taskerArguments(split.args)) return undefined;
+  const dir = await mkdtemp(workspacePrefix(workdir, job.run_id, job.seq));
+  const command = `${job.command} -l ${quoteArg(dir)} --output-json ${quoteArg(join(dir, 'result.json'))}`;
+  return { dir, job: { ...job, command } };
+}
+
+/** Ship what tasker wrote into `plan.dir`, then remove it; never throws. */
+export async function shipRecords(js: JetStreamClient, plan: RecordsPlan, delivery: number, maxPayload: number): Promise<ShippedRecords> {
+  const { job } = plan;
+  const cap = parseRecordsCap(job.records_cap);
+  const chunkBytes = Math.max(1024, Math.min(RECORD_CHUNK_BYTES, maxPayload - 4096));
+  const shipped: ShippedRecords = { delivery, files: [] };
+  const notes: string[] = [];
+  try {
+    const paths = await listRecordFiles(plan.dir);
+    if (paths.length > MAX_RECORD_FILES) notes.push(`${paths.length - MAX_RECORD_FILES} record files not shipped (at most ${MAX_RECORD_FILES})`);
+    for (const path of paths.slice(0, MAX_RECORD_FILES)) {
+      const size = (await stat(join(plan.dir, path))).size;
+      if (size > cap && path === 'result.json') {
+        notes.push(`result.json not shipped: ${size} bytes, above the ${cap}-byte cap`);
+        continue;
+      }
+      const index = shipped.files.length;
+      let chunks = 0;
+      let bytes = 0;
+      for await (const piece of readCapped(join(plan.dir, path), size, cap, chunkBytes)) {
+        await js.publish(recordSubjects.chunk(job.run_id, job.seq, delivery, index, chunks), piece);
+        chunks++;
+        bytes += piece.length;
+      }
+      const file: ShippedFile = { path, size, shipped: bytes, chunks, capped: size > cap };
+      shipped.files.push(file);
+    }
+  } catch (e) {
+    notes.push(`records not shipped in full: ${(e as Error).message}`);
+  } finally {
+    await rm(plan.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  if (notes.length) shipped.note = notes.join('; ');
+  return shipped;
+}
+
+/** Files tasker wrote (`logs/*`, `tasks/*`, `result.json`), in a stable order. */
+async function listRecordFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const sub of ['logs', 'tasks']) {
+    const names = await readdir(join(dir, sub)).catch(() => [] as string[]);
+    for (const n of names.sort()) if (isShippedPath(`${sub}/${n}`)) out.push(`${sub}/${n}`);
+  }
+  if (await stat(join(dir, 'result.json')).then((s) => s.isFile(), () => false)) out.push('result.json');
+  return out;
+}
+
+/** The file in chunks; above `cap`, its first and last `cap/2` bytes with a one-line note between them. */
+async function* readCapped(path: string, size: number, cap: number, chunkBytes: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const ranges: [number, number][] = size <= cap ? [[0, size]] : [[0, Math.floor(cap / 2)], [size - Math.floor(cap / 2), size]];
+    for (const [i, [from, to]] of ranges.entries()) {
+      if (i > 0) {
+        const omitted = size - 2 * Math.floor(cap / 2);
+        yield Buffer.from(`\n[tasker-agent: ${omitted} bytes of this file omitted here: it has ${size} bytes, above the ${cap}-byte records cap (nats.records_max_mb)]\n`);
+      }
+      for (let at = from; at < to; at += chunkBytes) {
+        const buf = Buffer.alloc(Math.min(chunkBytes, to - at));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+        if (bytesRead > 0) yield buf.subarray(0, bytesRead);
+        if (bytesRead < buf.length) break;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
