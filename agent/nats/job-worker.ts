@@ -21,7 +21,7 @@ import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '..
 import { claimJob, type HoldsReply } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
-import { planRecords, shipRecords } from './ship-records.js';
+import { attachRecords, planRecords } from './ship-records.js';
 
 /** What the worker logs through; a winston logger fits. */
 export interface WorkerLogger {
@@ -254,7 +254,7 @@ export class JobWorker {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
       }
-      if (records) result.records = await shipRecords(this.p.js, records, delivery, this.p.nc.info?.max_payload ?? 1024 * 1024);
+      if (records) await attachRecords(this.p.js, records, result, this.p.nc.info?.max_payload ?? 1024 * 1024);
       if (claim.earlier.length) result.earlier_runs = claim.earlier;
       if (controller.signal.reason === 'AGENT_SHUTDOWN') {
         // Not the job's fault: hand it back so another agent runs it.

@@ -11,13 +11,15 @@ import { join } from 'node:path';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { quoteArg, splitArgs, taskerArguments } from '../../shared/exec/index.js';
 import { MAX_RECORD_FILES, RECORD_CHUNK_BYTES, isShippedPath, parseRecordsCap, recordSubjects } from '../../shared/nats/index.js';
-import type { JobMessage, ShippedFile, ShippedRecords } from '../../shared/nats/index.js';
+import type { JobMessage, ResultMessage, ShippedFile, ShippedRecords } from '../../shared/nats/index.js';
 import { workspacePrefix } from './workspaces.js';
 
 /** A tasker job's records directory and the job with the record arguments appended. */
 export interface RecordsPlan {
   dir: string;
   job: JobMessage;
+  /** What was appended to the command (left out of the result's `command_executed`). */
+  appended: string;
 }
 
 /** A plan when `job` runs tasker (the rule local parallelr uses for its in-process engine), else undefined. */
@@ -25,12 +27,18 @@ export async function planRecords(job: JobMessage, workdir: string): Promise<Rec
   const split = splitArgs(job.command);
   if (split.error || !taskerArguments(split.args)) return undefined;
   const dir = await mkdtemp(workspacePrefix(workdir, job.run_id, job.seq));
-  const command = `${job.command} -l ${quoteArg(dir)} --output-json ${quoteArg(join(dir, 'result.json'))}`;
-  return { dir, job: { ...job, command } };
+  const appended = ` -l ${quoteArg(dir)} --output-json ${quoteArg(join(dir, 'result.json'))}`;
+  return { dir, job: { ...job, command: job.command + appended }, appended };
+}
+
+/** Ship the records into `result.records`, and show the command as the operator's template made it. */
+export async function attachRecords(js: JetStreamClient, plan: RecordsPlan, result: ResultMessage, maxPayload: number): Promise<void> {
+  if (result.command_executed.endsWith(plan.appended)) result.command_executed = result.command_executed.slice(0, -plan.appended.length);
+  result.records = await shipRecords(js, plan, result.delivery, maxPayload);
 }
 
 /** Ship what tasker wrote into `plan.dir`, then remove it; never throws. */
-export async function shipRecords(js: JetStreamClient, plan: RecordsPlan, delivery: number, maxPayload: number): Promise<ShippedRecords> {
+async function shipRecords(js: JetStreamClient, plan: RecordsPlan, delivery: number, maxPayload: number): Promise<ShippedRecords> {
   const { job } = plan;
   const cap = parseRecordsCap(job.records_cap);
   const chunkBytes = Math.max(1024, Math.min(RECORD_CHUNK_BYTES, maxPayload - 4096));

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import type { EarlierRun, ResultMessage } from '../../shared/nats/index.js';
 import { notStartedRecord, serializeRecord } from '../parallelr/index.js';
 import type { TaskRecord } from '../parallelr/index.js';
+import { describeTaskerFailure } from '../parallelr/index.js';
 import type { RunState } from './run-state.js';
 import type { Landed } from './land-records.js';
 
@@ -22,7 +23,7 @@ export function toRecord(r: ResultMessage, runId: string, landed: Landed = {}): 
     duration_seconds: r.duration_seconds,
     worker: neverRan ? null : r.worker,
     agent: neverRan ? null : r.agent,
-    error_message: r.error_message,
+    error_message: describeTaskerFailure(r.error_message, r.status, landed),
     ...(r.earlier_runs?.length ? { runs: 1 + r.earlier_runs.length, rerun_cause: describeEarlierRuns(r.earlier_runs) } : {}),
     ...(landed.logFile ? { log_file: landed.logFile } : {}),
     ...(landed.failedTask !== undefined ? { failed_task: landed.failedTask, task_exit_code: landed.taskExitCode ?? null } : {}),
@@ -51,7 +52,7 @@ function utcTime(iso: string): string | null {
  */
 export function recordKey(r: TaskRecord): string {
   const { log_file: _l, failed_task: _f, task_exit_code: _c, records_note: _n, ...rest } = r;
-  return serializeRecord(rest);
+  return serializeRecord({ ...rest, error_message: rest.error_message.replace(/: task \S+ (?:exited -?\d+|failed)$/, '') });
 }
 
 /** The records already in a results file, as a multiset of their serialised form. */

@@ -22,7 +22,7 @@ import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { cancelRun, missingSeqs } from './queue.js';
 import { notRunRecord, readWrittenKeys, recordKey } from './records.js';
-import { DEFAULT_RUN_LOGGING, openRunRecords, type RunRecords } from './run-records.js';
+import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
 import { newRunId, readRunState, writeRunState, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
@@ -217,7 +217,7 @@ function finishRun(f: FinishedRun): DistributedResult {
         : undefined,
       tripped: stopReason,
     },
-    files: { results: state.resultsFile, output: null },
+    files: { results: state.resultsFile, ...runLogFiles(state, io.env) },
     interrupted,
     elapsedSeconds,
     // A NATS result is one record per file: per agent is what the records allow (docs/parallelr.md).

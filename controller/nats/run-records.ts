@@ -35,9 +35,10 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
   const logging = state.logging ?? DEFAULT_RUN_LOGGING;
   const dirs = resolveDirs(env);
   const results: ResultsWriter = openResultsWriter(state.resultsFile);
-  const mainLog = openMainLog(join(dirs.logs, `parallelr_${state.runId}.log`), { level: logging.level as LogLevel, pid: process.pid, maxBytes: logging.maxBytes, backups: logging.backups });
+  const files = runLogFiles(state, env);
+  const mainLog = openMainLog(files.mainLog, { level: logging.level as LogLevel, pid: process.pid, maxBytes: logging.maxBytes, backups: logging.backups });
   const parameters = [`-C (Command template): ${state.command}`, `NATS: ${state.servers.join(',')} pool ${state.pool} run ${state.runId}`];
-  const output: TaskOutputWriter | null = logging.taskOutput ? openTaskOutputWriter(join(dirs.logs, `parallelr_${state.runId}_output.txt`), parameters, state.maxOutputCapture) : null;
+  const output: TaskOutputWriter | null = logging.taskOutput ? openTaskOutputWriter(files.output!, parameters, state.maxOutputCapture) : null;
   const base = taskerLogBase(state.command, env, dirs.workspace);
   const tails = new Map<number, Pick<ResultMessage, 'stdout_tail' | 'stderr_tail'>>();
   let chain = Promise.resolve();
@@ -83,6 +84,13 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
       mainLog.close();
     },
   };
+}
+
+/** The run's main log and (with task output on) its task output file, for the summary. */
+export function runLogFiles(state: RunState, env: NodeJS.ProcessEnv): { mainLog: string; output: string | null } {
+  const logs = resolveDirs(env).logs;
+  const output = (state.logging ?? DEFAULT_RUN_LOGGING).taskOutput ? join(logs, `parallelr_${state.runId}_output.txt`) : null;
+  return { mainLog: join(logs, `parallelr_${state.runId}.log`), output };
 }
 
 /**

@@ -30,3 +30,9 @@ export function readTaskerOutcome(text: string): TaskerOutcome {
 function asObject(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
+
+/** A failed tasker file's error message naming the failing task's own exit code: `Exit code 10: task 3 exited 2`. */
+export function describeTaskerFailure(error: string, status: string, o: TaskerOutcome): string {
+  if (status !== 'FAILED' || o.failedTask === undefined) return error;
+  return `${error}: task ${o.failedTask} ${o.taskExitCode === null || o.taskExitCode === undefined ? 'failed' : `exited ${o.taskExitCode}`}`;
+}
