@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { connectNats, RECORDS_STREAM } from '../../shared/nats/index.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
+import { schemaErrors } from '../helpers/json-schema.js';
 import { ROOT, readResults, startWorker, useNatsFleet } from './fleet.js';
 
 const fleet = useNatsFleet(test);
@@ -116,6 +117,7 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
     t.regex(b.end_time ?? '', /Z$/);
     t.true(b.agent === 'rec-a' || b.agent === 'rec-b');
     t.false(b.command.includes('--output-json'), b.command);
+    t.deepEqual(schemaErrors('parallelr-result', b), [], name);
   }
   t.regex(readFileSync(dr.get('fail.txt')!.log_file!, 'utf8'), /Task 1: Exit code: 3\n/);
   t.like(dr.get('fail.txt'), { exit_code: 10, failed_task: '1', task_exit_code: 3, error_message: 'Exit code 10: task 1 exited 3' });
