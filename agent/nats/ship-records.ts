@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { quoteArg, splitArgs, taskerArguments } from '../../shared/exec/index.js';
 import { MAX_RECORD_FILES, RECORD_CHUNK_BYTES, isShippedPath, parseRecordsCap, recordSubjects } from '../../shared/nats/index.js';
-import type { JobMessage, ResultMessage, ShippedFile, ShippedRecords } from '../../shared/nats/index.js';
+import type { JobMessage, ResultMessage, ShippedRecords } from '../../shared/nats/index.js';
 import { workspacePrefix } from './workspaces.js';
 
 /** A tasker job's records directory and the job with the record arguments appended. */
@@ -34,18 +34,22 @@ export async function planRecords(job: JobMessage, workdir: string): Promise<Rec
 /** Ship the records into `result.records`, and show the command as the operator's template made it. */
 export async function attachRecords(js: JetStreamClient, plan: RecordsPlan, result: ResultMessage, maxPayload: number): Promise<void> {
   if (result.command_executed.endsWith(plan.appended)) result.command_executed = result.command_executed.slice(0, -plan.appended.length);
-  result.records = await shipRecords(js, plan, result.delivery, maxPayload);
+  result.records = await shipRecords(js, plan, result, maxPayload);
 }
 
-/** Ship what tasker wrote into `plan.dir`, then remove it; never throws. */
-async function shipRecords(js: JetStreamClient, plan: RecordsPlan, delivery: number, maxPayload: number): Promise<ShippedRecords> {
+/**
+ * Ship what tasker wrote into `plan.dir` as one bundle (the files one after another, cut into
+ * chunks: a typical job is one message), then remove the directory; never throws. The JSON is
+ * shipped only for a job that did not succeed: it is read for the failing task alone.
+ */
+async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: ResultMessage, maxPayload: number): Promise<ShippedRecords> {
   const { job } = plan;
   const cap = parseRecordsCap(job.records_cap);
-  const chunkBytes = Math.max(1024, Math.min(RECORD_CHUNK_BYTES, maxPayload - 4096));
-  const shipped: ShippedRecords = { delivery, files: [] };
+  const out = new ChunkWriter(js, (n) => recordSubjects.chunk(job.run_id, job.seq, result.delivery, n), Math.max(1024, Math.min(RECORD_CHUNK_BYTES, maxPayload - 4096)));
+  const shipped: ShippedRecords = { delivery: result.delivery, chunks: 0, files: [] };
   const notes: string[] = [];
   try {
-    const paths = await listRecordFiles(plan.dir);
+    const paths = (await listRecordFiles(plan.dir)).filter((p) => p !== 'result.json' || result.status !== 'SUCCESS');
     if (paths.length > MAX_RECORD_FILES) notes.push(`${paths.length - MAX_RECORD_FILES} record files not shipped (at most ${MAX_RECORD_FILES})`);
     for (const path of paths.slice(0, MAX_RECORD_FILES)) {
       const size = (await stat(join(plan.dir, path))).size;
@@ -53,24 +57,55 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, delivery: num
         notes.push(`result.json not shipped: ${size} bytes, above the ${cap}-byte cap`);
         continue;
       }
-      const index = shipped.files.length;
-      let chunks = 0;
       let bytes = 0;
-      for await (const piece of readCapped(join(plan.dir, path), size, cap, chunkBytes)) {
-        await js.publish(recordSubjects.chunk(job.run_id, job.seq, delivery, index, chunks), piece);
-        chunks++;
+      for await (const piece of readCapped(join(plan.dir, path), size, cap)) {
+        await out.write(piece);
         bytes += piece.length;
       }
-      const file: ShippedFile = { path, size, shipped: bytes, chunks, capped: size > cap };
-      shipped.files.push(file);
+      shipped.files.push({ path, size, shipped: bytes, capped: size > cap });
     }
   } catch (e) {
     notes.push(`records not shipped in full: ${(e as Error).message}`);
   } finally {
     await rm(plan.dir, { recursive: true, force: true }).catch(() => undefined);
   }
+  try {
+    shipped.chunks = await out.end();
+  } catch (e) {
+    notes.push(`records not shipped: ${(e as Error).message}`);
+    shipped.files = [];
+  }
   if (notes.length) shipped.note = notes.join('; ');
   return shipped;
+}
+
+/** Publishes a byte stream as numbered messages of `size` bytes (the last one shorter). */
+class ChunkWriter {
+  private pending: Buffer[] = [];
+  private bytes = 0;
+  private count = 0;
+  constructor(private readonly js: JetStreamClient, private readonly subject: (n: number) => string, private readonly size: number) {}
+  async write(piece: Buffer): Promise<void> {
+    this.pending.push(piece);
+    this.bytes += piece.length;
+    while (this.bytes >= this.size) {
+      const all = Buffer.concat(this.pending);
+      await this.publish(all.subarray(0, this.size));
+      this.pending = [all.subarray(this.size)];
+      this.bytes = all.length - this.size;
+    }
+  }
+  /** Publish the rest; returns how many messages were published. */
+  async end(): Promise<number> {
+    if (this.bytes > 0) await this.publish(Buffer.concat(this.pending));
+    this.pending = [];
+    this.bytes = 0;
+    return this.count;
+  }
+  private async publish(data: Buffer): Promise<void> {
+    await this.js.publish(this.subject(this.count), data);
+    this.count++;
+  }
 }
 
 /** Files tasker wrote (`logs/*`, `tasks/*`, `result.json`), in a stable order. */
@@ -85,7 +120,7 @@ async function listRecordFiles(dir: string): Promise<string[]> {
 }
 
 /** The file in chunks; above `cap`, its first and last `cap/2` bytes with a one-line note between them. */
-async function* readCapped(path: string, size: number, cap: number, chunkBytes: number): AsyncGenerator<Buffer> {
+async function* readCapped(path: string, size: number, cap: number): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
   try {
     const ranges: [number, number][] = size <= cap ? [[0, size]] : [[0, Math.floor(cap / 2)], [size - Math.floor(cap / 2), size]];
@@ -94,8 +129,8 @@ async function* readCapped(path: string, size: number, cap: number, chunkBytes: 
         const omitted = size - 2 * Math.floor(cap / 2);
         yield Buffer.from(`\n[tasker-agent: ${omitted} bytes of this file omitted here: it has ${size} bytes, above the ${cap}-byte records cap (nats.records_max_mb)]\n`);
       }
-      for (let at = from; at < to; at += chunkBytes) {
-        const buf = Buffer.alloc(Math.min(chunkBytes, to - at));
+      for (let at = from; at < to; at += RECORD_CHUNK_BYTES) {
+        const buf = Buffer.alloc(Math.min(RECORD_CHUNK_BYTES, to - at));
         const { bytesRead } = await fh.read(buf, 0, buf.length, at);
         if (bytesRead > 0) yield buf.subarray(0, bytesRead);
         if (bytesRead < buf.length) break;

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { RECORDS_STREAM, recordSubjects, type ResultMessage, type ShippedFile } from '../../shared/nats/index.js';
+import { RECORDS_STREAM, recordSubjects, type ResultMessage } from '../../shared/nats/index.js';
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 import { appendSummary, type SummaryRow } from '../engine/records.js';
 import { readTaskerOutcome, type TaskerOutcome } from '../parallelr/index.js';
@@ -27,13 +27,14 @@ export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base:
   const notes: string[] = shipped.note ? [shipped.note] : [];
   const landed: Landed = {};
   const summaries: { project: string; text: string }[] = [];
-  for (const [index, file] of shipped.files.entries()) {
+  const bundle = new ChunkReader(jsm, (n) => recordSubjects.chunk(r.run_id, r.seq, shipped.delivery, n), shipped.chunks);
+  for (const file of shipped.files) {
     let data: Buffer;
     try {
-      data = await fetchFile(jsm, r, shipped.delivery, index, file);
+      data = await bundle.take(file.shipped);
     } catch (e) {
-      notes.push(`${file.path} not fetched: ${(e as Error).message}`);
-      continue;
+      notes.push(`${file.path} and what follows not fetched: ${(e as Error).message}`);
+      break;
     }
     if (file.capped) notes.push(`${file.path} capped: ${file.size} bytes on the agent, its first and last halves kept (${data.length} bytes)`);
     try {
@@ -65,14 +66,26 @@ export async function purgeRunRecords(jsm: JetStreamManager, runId: string): Pro
   await jsm.streams.purge(RECORDS_STREAM, { filter: recordSubjects.run(runId) }).catch(() => undefined);
 }
 
-async function fetchFile(jsm: JetStreamManager, r: ResultMessage, delivery: number, index: number, file: ShippedFile): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for (let c = 0; c < file.chunks; c++) {
-    const m = await jsm.streams.getMessage(RECORDS_STREAM, { last_by_subj: recordSubjects.chunk(r.run_id, r.seq, delivery, index, c) });
-    if (!m) throw new Error(`chunk ${c + 1} of ${file.chunks} is gone from ${RECORDS_STREAM}`);
-    parts.push(m.data);
+/** Reads a bundle published in numbered messages, a file's bytes at a time (one chunk in memory besides). */
+class ChunkReader {
+  private rest = Buffer.alloc(0);
+  private next = 0;
+  constructor(private readonly jsm: JetStreamManager, private readonly subject: (n: number) => string, private readonly chunks: number) {}
+  async take(n: number): Promise<Buffer> {
+    const parts = [this.rest];
+    let have = this.rest.length;
+    while (have < n) {
+      if (this.next >= this.chunks) throw new Error(`the bundle ends after ${this.chunks} chunks`);
+      const m = await this.jsm.streams.getMessage(RECORDS_STREAM, { last_by_subj: this.subject(this.next) });
+      if (!m) throw new Error(`chunk ${this.next + 1} of ${this.chunks} is gone from ${RECORDS_STREAM}`);
+      this.next++;
+      parts.push(Buffer.from(m.data));
+      have += m.data.length;
+    }
+    const all = Buffer.concat(parts);
+    this.rest = all.subarray(n);
+    return all.subarray(0, n);
   }
-  return Buffer.concat(parts);
 }
 
 /** DIR/NAME, or NAME with `_1`, `_2`… before its extension when taken (O_EXCL: never overwrite). */

@@ -1,10 +1,11 @@
 /**
  * Full records of a distributed task file (docs/nats.md "Records back"): when a job's command runs
  * tasker, the agent ships the files tasker wrote in the job's records directory — its log, the
- * task-file copy, the `-p` summary row and the `--output-json` document — through the stream
- * TASKER_RECORDS, one message per chunk on `tasker.records.<runId>.<seq>.<delivery>.<file>.<chunk>`.
- * The result names what was shipped (`records`); the controller fetches the chunks by subject,
- * writes the files where a local run writes them, and purges the job's subjects.
+ * task-file copy, the `-p` summary row and (for a job that did not succeed) the `--output-json`
+ * document — through the stream TASKER_RECORDS: the files one after another as one bundle, cut
+ * into messages on `tasker.records.<runId>.<seq>.<delivery>.<chunk>` (a typical job is one
+ * message). The result names what was shipped (`records`); the controller fetches the chunks by
+ * subject, writes the files where a local run writes them, and purges the job's subjects.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 
@@ -20,10 +21,10 @@ export const recordSubjects = {
   all: 'tasker.records.>',
   run: (runId: string) => `tasker.records.${runId}.>`,
   job: (runId: string, seq: number) => `tasker.records.${runId}.${seq}.>`,
-  chunk: (runId: string, seq: number, delivery: number, file: number, chunk: number) => `tasker.records.${runId}.${seq}.${delivery}.${file}.${chunk}`,
+  chunk: (runId: string, seq: number, delivery: number, chunk: number) => `tasker.records.${runId}.${seq}.${delivery}.${chunk}`,
 } as const;
 
-/** One shipped file. */
+/** One shipped file: its `shipped` bytes follow the previous file's in the bundle. */
 export interface ShippedFile {
   /** Path inside the records directory: `logs/NAME`, `tasks/NAME` or `result.json`. */
   path: string;
@@ -31,7 +32,6 @@ export interface ShippedFile {
   size: number;
   /** Bytes shipped (the cap note included when capped). */
   shipped: number;
-  chunks: number;
   /** Above the cap: its first and last halves were shipped with a note between them. */
   capped: boolean;
 }
@@ -39,6 +39,8 @@ export interface ShippedFile {
 /** What a result says was shipped. */
 export interface ShippedRecords {
   delivery: number;
+  /** Messages of the bundle (numbered from 0). */
+  chunks: number;
   files: ShippedFile[];
   /** Why something was not shipped (a file above the cap that cannot be cut, a failed publish). */
   note?: string;
@@ -56,15 +58,15 @@ export function parseShippedRecords(v: unknown): ShippedRecords | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
   const whole = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-  if (!whole(o.delivery) || !Array.isArray(o.files) || o.files.length > MAX_RECORD_FILES) return undefined;
+  if (!whole(o.delivery) || !whole(o.chunks) || !Array.isArray(o.files) || o.files.length > MAX_RECORD_FILES) return undefined;
   const files: ShippedFile[] = [];
   for (const f of o.files as unknown[]) {
     if (typeof f !== 'object' || f === null) return undefined;
     const e = f as Record<string, unknown>;
-    if (typeof e.path !== 'string' || !isShippedPath(e.path) || !whole(e.size) || !whole(e.shipped) || !whole(e.chunks)) return undefined;
-    files.push({ path: e.path, size: e.size, shipped: e.shipped, chunks: e.chunks, capped: e.capped === true });
+    if (typeof e.path !== 'string' || !isShippedPath(e.path) || !whole(e.size) || !whole(e.shipped)) return undefined;
+    files.push({ path: e.path, size: e.size, shipped: e.shipped, capped: e.capped === true });
   }
-  return { delivery: o.delivery, files, ...(typeof o.note === 'string' && o.note ? { note: o.note.slice(0, 2000) } : {}) };
+  return { delivery: o.delivery, chunks: o.chunks, files, ...(typeof o.note === 'string' && o.note ? { note: o.note.slice(0, 2000) } : {}) };
 }
 
 /** The cap a job asks for (bytes); the default when absent or not a positive whole number. */

@@ -39,6 +39,8 @@ const FILES: Record<string, string> = {
   'ok.txt': 'task=0\nhostname=localhost\ncommand=echo\narguments=hello ok\nexec=local\n',
   'fail.txt': 'task=0\nhostname=localhost\ncommand=echo\narguments=first\nexec=local\n\ntask=1\nhostname=localhost\ncommand=sh\narguments=-c "echo oops >&2; exit 3"\nexec=local\n',
   'secret.txt': 'DB_PASSWORD=hunter2secret\ntask=0\nhostname=localhost\ncommand=echo\narguments=pw=@DB_PASSWORD@\nexec=local\n',
+  // Its log (~270 KB) spans several 128 KiB messages.
+  'lines.txt': 'task=0\nhostname=localhost\ncommand=seq\narguments=1 40000\nexec=local\n',
   'routed.txt': 'task=0\nhostname=localhost\ncommand=sh\narguments=-c "exit 4"\nexec=local\non_failure=2\n\ntask=2\nhostname=localhost\ncommand=echo\narguments=recovered\nexec=local\n',
 };
 
@@ -120,6 +122,7 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
     t.deepEqual(schemaErrors('parallelr-result', b), [], name);
   }
   t.regex(readFileSync(dr.get('fail.txt')!.log_file!, 'utf8'), /Task 1: Exit code: 3\n/);
+  t.true(statSync(dr.get('lines.txt')!.log_file!).size > 2 * 128 * 1024);
   t.like(dr.get('fail.txt'), { exit_code: 10, failed_task: '1', task_exit_code: 3, error_message: 'Exit code 10: task 1 exited 3' });
 
   // Per-file tasker logs: the same lines once times and directories are taken out; secrets masked.
@@ -148,7 +151,7 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
   t.regex(output, /Task: \S+fail\.txt[\s\S]*?Status: FAILED\n {2}Exit Code: 10\n/);
   t.regex(output, /Task 1: Exit code: 3/);
   const mainLog = readFileSync(join(fleetHome, 'parallelr', 'logs', readdirSync(join(fleetHome, 'parallelr', 'logs')).find((n) => /^parallelr_.+\.log$/.test(n))!), 'utf8');
-  t.regex(mainLog, /ERROR - \[\d\/4\] on rec-[ab]#\d: FAILED exit code 10, task 1 exit code 3, .*fail\.txt log \S+fail_\S+\.log/);
+  t.regex(mainLog, /ERROR - \[\d\/5\] on rec-[ab]#\d: FAILED exit code 10, task 1 exit code 3, .*fail\.txt log \S+fail_\S+\.log/);
   t.regex(dist.out, /- Main Log: \S+parallelr_\S+\.log\n- Results: .*\n- Output: \S+_output\.txt/);
 
   // The stored chunks were dropped once written.
@@ -157,7 +160,8 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
 });
 
 test.serial('a log above the records cap comes back as its first and last halves with a note, in the record too', async (t) => {
-  const dir = taskDir({ 'big.txt': 'task=0\nhostname=localhost\ncommand=seq\narguments=1 60000\nexec=local\n' });
+  const big = 'task=0\nhostname=localhost\ncommand=seq\narguments=1 60000\nexec=local\n\ntask=1\nhostname=localhost\ncommand=sh\narguments=-c "exit 5"\nexec=local\n';
+  const dir = taskDir({ 'big.txt': big });
   const home = mkdtempSync(join(tmpdir(), 'tasker-records-cap-'));
   mkdirSync(join(home, 'agent'));
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-cap', pool: 'records-cap', max: 1, workdir: join(home, 'agent') }));
@@ -165,7 +169,7 @@ test.serial('a log above the records cap comes back as its first and last halves
     ['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-cap', '--results', join(home, 'results.jsonl')],
     { ...homeEnv(home), TASKER_NATS_RECORDS_MAX_MB: '0.05' },
   );
-  t.is(r.code, 0, r.err + r.out);
+  t.is(r.code, 1, r.err + r.out);
   const [rec] = readResults(join(home, 'results.jsonl'));
   const cap = Math.round(0.05 * 1024 * 1024);
   const log = rec!.log_file!;
@@ -177,6 +181,7 @@ test.serial('a log above the records cap comes back as its first and last halves
   t.regex(rec!.records_note ?? '', /logs\/big_\S+\.log capped: \d+ bytes on the agent, its first and last halves kept/);
   // The JSON (it holds the first 100 KiB of stdout) is above the cap: not shipped, and said so.
   t.regex(rec!.records_note ?? '', /result\.json not shipped: \d+ bytes, above the 52429-byte cap/);
-  t.is(rec!.status, 'SUCCESS');
+  t.like(rec, { status: 'FAILED', exit_code: 10, error_message: 'Exit code 10' });
+  t.is(rec!.failed_task, undefined);
   t.is(await recordsStreamMessages(fleet.server.url), 0);
 });
