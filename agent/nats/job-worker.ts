@@ -247,7 +247,7 @@ export class JobWorker {
     const began = Date.now();
     try {
       let result: ResultMessage;
-      const records = await planRecords(job, this.p.workdir).catch(() => undefined);
+      const records = planRecords(job, this.p.workdir);
       try {
         result = await runJob(records?.job ?? job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
       } finally {

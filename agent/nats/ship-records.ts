@@ -5,8 +5,9 @@
  * the job, every file tasker wrote there is shipped to TASKER_RECORDS in chunks — a file above the
  * job's cap as its first and last halves with a note between them — and the directory is removed.
  * Shipping never fails the job: what could not be shipped is named in `records.note`.
+ * The file work is synchronous: a few small local files, cheaper than promise round trips.
  */
-import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { quoteArg, splitArgs, taskerArguments } from '../../shared/exec/index.js';
@@ -22,11 +23,16 @@ export interface RecordsPlan {
   appended: string;
 }
 
-/** A plan when `job` runs tasker (the rule local parallelr uses for its in-process engine), else undefined. */
-export async function planRecords(job: JobMessage, workdir: string): Promise<RecordsPlan | undefined> {
+/** A plan when `job` runs tasker (the rule local parallelr uses for its in-process engine), else undefined; never throws. */
+export function planRecords(job: JobMessage, workdir: string): RecordsPlan | undefined {
   const split = splitArgs(job.command);
   if (split.error || !taskerArguments(split.args)) return undefined;
-  const dir = await mkdtemp(workspacePrefix(workdir, job.run_id, job.seq));
+  let dir: string;
+  try {
+    dir = mkdtempSync(workspacePrefix(workdir, job.run_id, job.seq));
+  } catch {
+    return undefined; // the job's own workspace will fail the same way, and say so
+  }
   const appended = ` -l ${quoteArg(dir)} --output-json ${quoteArg(join(dir, 'result.json'))}`;
   return { dir, job: { ...job, command: job.command + appended }, appended };
 }
@@ -49,16 +55,16 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   const shipped: ShippedRecords = { delivery: result.delivery, chunks: 0, files: [] };
   const notes: string[] = [];
   try {
-    const paths = (await listRecordFiles(plan.dir)).filter((p) => p !== 'result.json' || result.status !== 'SUCCESS');
+    const paths = listRecordFiles(plan.dir).filter((p) => p !== 'result.json' || result.status !== 'SUCCESS');
     if (paths.length > MAX_RECORD_FILES) notes.push(`${paths.length - MAX_RECORD_FILES} record files not shipped (at most ${MAX_RECORD_FILES})`);
     for (const path of paths.slice(0, MAX_RECORD_FILES)) {
-      const size = (await stat(join(plan.dir, path))).size;
+      const size = statSync(join(plan.dir, path)).size;
       if (size > cap && path === 'result.json') {
         notes.push(`result.json not shipped: ${size} bytes, above the ${cap}-byte cap`);
         continue;
       }
       let bytes = 0;
-      for await (const piece of readCapped(join(plan.dir, path), size, cap)) {
+      for (const piece of readCapped(join(plan.dir, path), size, cap)) {
         await out.write(piece);
         bytes += piece.length;
       }
@@ -67,7 +73,11 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   } catch (e) {
     notes.push(`records not shipped in full: ${(e as Error).message}`);
   } finally {
-    await rm(plan.dir, { recursive: true, force: true }).catch(() => undefined);
+    try {
+      rmSync(plan.dir, { recursive: true, force: true });
+    } catch {
+      // left for the dead-workspace sweep (workspaces.ts)
+    }
   }
   try {
     shipped.chunks = await out.end();
@@ -109,19 +119,24 @@ class ChunkWriter {
 }
 
 /** Files tasker wrote (`logs/*`, `tasks/*`, `result.json`), in a stable order. */
-async function listRecordFiles(dir: string): Promise<string[]> {
+function listRecordFiles(dir: string): string[] {
   const out: string[] = [];
   for (const sub of ['logs', 'tasks']) {
-    const names = await readdir(join(dir, sub)).catch(() => [] as string[]);
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(dir, sub));
+    } catch {
+      // tasker wrote nothing there
+    }
     for (const n of names.sort()) if (isShippedPath(`${sub}/${n}`)) out.push(`${sub}/${n}`);
   }
-  if (await stat(join(dir, 'result.json')).then((s) => s.isFile(), () => false)) out.push('result.json');
+  if (existsSync(join(dir, 'result.json'))) out.push('result.json');
   return out;
 }
 
 /** The file in chunks; above `cap`, its first and last `cap/2` bytes with a one-line note between them. */
-async function* readCapped(path: string, size: number, cap: number): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r');
+function* readCapped(path: string, size: number, cap: number): Generator<Buffer> {
+  const fd = openSync(path, 'r');
   try {
     const ranges: [number, number][] = size <= cap ? [[0, size]] : [[0, Math.floor(cap / 2)], [size - Math.floor(cap / 2), size]];
     for (const [i, [from, to]] of ranges.entries()) {
@@ -131,12 +146,12 @@ async function* readCapped(path: string, size: number, cap: number): AsyncGenera
       }
       for (let at = from; at < to; at += RECORD_CHUNK_BYTES) {
         const buf = Buffer.alloc(Math.min(RECORD_CHUNK_BYTES, to - at));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+        const bytesRead = readSync(fd, buf, 0, buf.length, at);
         if (bytesRead > 0) yield buf.subarray(0, bytesRead);
         if (bytesRead < buf.length) break;
       }
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
