@@ -185,3 +185,18 @@ test.serial('a log above the records cap comes back as its first and last halves
   t.is(rec!.failed_task, undefined);
   t.is(await recordsStreamMessages(fleet.server.url), 0);
 });
+
+test.serial('a task file stopped by the parallelr timeout on an agent still brings its log back, and the store is left empty', async (t) => {
+  const dir = taskDir({ 'slow.txt': 'task=0\nhostname=localhost\ncommand=sleep\narguments=30\nexec=local\ntimeout=60\n' });
+  const home = mkdtempSync(join(tmpdir(), 'tasker-records-timeout-'));
+  mkdirSync(join(home, 'agent'));
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-slow', pool: 'records-slow', max: 1, workdir: join(home, 'agent') }));
+  const r = await runParallelr(['-T', dir, '-C', TEMPLATE, '-r', '-t', '2', '--nats', fleet.server.url, '--pool', 'records-slow', '--results', join(home, 'results.jsonl')], homeEnv(home));
+  t.is(r.code, 1, r.err + r.out);
+  const [rec] = readResults(join(home, 'results.jsonl'));
+  t.like(rec, { status: 'TIMEOUT', failed_task: '0', task_exit_code: 143 });
+  t.regex(readFileSync(rec!.log_file!, 'utf8'), /Task 0: Executing \[local\] on localhost: sleep 30\n[\s\S]*Interrupted by SIGTERM during task 0/);
+  t.deepEqual(summaryRows(home).get('slow.txt')?.slice(1), [join(dir, 'slow.txt'), '0', 'localhost', 'sleep 30 [INTERRUPTED_SIGTERM]', '143', 'FAILURE', rec!.log_file]);
+  t.is(await recordsStreamMessages(fleet.server.url), 0);
+  t.deepEqual(readdirSync(join(home, 'agent')), [], 'the agent removed the records directory');
+});
