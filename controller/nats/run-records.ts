@@ -11,7 +11,7 @@ import { splitArgs, taskerArguments } from '../../shared/exec/index.js';
 import { DEFAULT_RECORDS_CAP_BYTES, type ResultMessage } from '../../shared/nats/index.js';
 import { openMainLog, openResultsWriter, openTaskOutputWriter, resolveDirs } from '../parallelr/index.js';
 import type { LogLevel, MainLog, ResultsWriter, TaskOutputWriter, TaskRecord } from '../parallelr/index.js';
-import { landRecords, purgeRunRecords } from './land-records.js';
+import { landRecords, purgeRunRecords, type Landed } from './land-records.js';
 import { toRecord } from './records.js';
 import type { RunLogging, RunState } from './run-state.js';
 
@@ -51,10 +51,14 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
     land(r, then) {
       chain = chain.then(async () => {
         const path = state.files[r.seq - 1]?.path ?? r.task_file;
-        const landed = r.records && base ? await landRecords(jsm, r, base, path) : {};
+        // Landing never throws; should it all the same, the result is still recorded (the run waits for it).
+        const landed: Landed = r.records && base ? await landRecords(jsm, r, base, path).catch((e: unknown) => ({ note: `records not landed: ${(e as Error).message}` })) : {};
         tails.set(r.seq, { stdout_tail: r.stdout_tail, stderr_tail: r.stderr_tail });
-        then(toRecord(r, state.runId, landed));
-        tails.delete(r.seq);
+        try {
+          then(toRecord(r, state.runId, landed));
+        } finally {
+          tails.delete(r.seq);
+        }
       }).catch((e: unknown) => mainLog.error(`result of seq ${r.seq} not recorded: ${(e as Error).message}`));
     },
     write(rec, seq) {
