@@ -264,7 +264,7 @@ export class JobWorker {
       }
       log.info('job finished', {
         agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
-        durationMs: Date.now() - began, delivery,
+        durationMs: Date.now() - began, delivery, ...(result.records?.note ? { records: result.records.note } : {}),
       });
       const finishedAt = Date.now();
       await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < RESULT_PATIENCE_MS);

@@ -64,12 +64,12 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
     write(rec, seq) {
       results.write(rec);
       written++;
-      const where = rec.agent === null ? '' : ` on ${rec.agent}#${rec.worker ?? '?'}`;
+      // The local line (`Worker W [i/N]: …`, run-one-task.ts) with the agent before the slot.
+      const worker = rec.agent === null ? 'Worker -' : `Worker ${rec.agent}#${rec.worker ?? '?'}`;
       const code = rec.exit_code === null ? '' : ` exit code ${rec.exit_code}`;
-      const failed = rec.failed_task === undefined ? '' : `, task ${rec.failed_task} exit code ${rec.task_exit_code ?? '-'}`;
       mainLog.log(
         rec.status === 'SUCCESS' ? 'INFO' : rec.status === 'CANCELLED' ? 'WARNING' : 'ERROR',
-        `[${seq}/${state.files.length}]${where}: ${rec.status}${code}${failed}, ${rec.duration_seconds.toFixed(2)}s${rec.error_message ? ` (${rec.error_message})` : ''}: ${rec.task_file}${rec.log_file ? ` log ${rec.log_file}` : ''}`,
+        `${worker} [${seq}/${state.files.length}]: ${rec.status}${code}, ${rec.duration_seconds.toFixed(2)}s${rec.error_message ? ` (${rec.error_message})` : ''}: ${rec.task_file}${rec.log_file ? ` log ${rec.log_file}` : ''}`,
       );
       if (rec.records_note) mainLog.warn(`[${seq}/${state.files.length}] records: ${rec.records_note}`);
       const t = tails.get(seq);

@@ -96,7 +96,7 @@ function finishTask(entry: TaskEntry, slot: number, ctx: TaskRunContext, startMs
   };
   ctx.options.log?.log(
     o.status === 'SUCCESS' ? 'INFO' : o.status === 'CANCELLED' ? 'WARNING' : 'ERROR',
-    `Worker ${slot} [${entry.index}/${ctx.total}]: ${o.status}${o.exitCode === null ? '' : ` exit code ${o.exitCode}`}, ${rec.duration_seconds.toFixed(2)}s${rec.error_message ? ` (${rec.error_message})` : ''}: ${entry.taskFile ?? entry.arguments.join(' ')}`,
+    `Worker ${slot} [${entry.index}/${ctx.total}]: ${o.status}${o.exitCode === null ? '' : ` exit code ${o.exitCode}`}, ${rec.duration_seconds.toFixed(2)}s${rec.error_message ? ` (${rec.error_message})` : ''}: ${entry.taskFile ?? entry.arguments.join(' ')}${rec.log_file ? ` log ${rec.log_file}` : ''}`,
   );
   return { record: rec, output: { stdout: o.stdout, stderr: o.stderr } };
 }

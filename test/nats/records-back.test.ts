@@ -151,7 +151,9 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
   t.regex(output, /Task: \S+fail\.txt[\s\S]*?Status: FAILED\n {2}Exit Code: 10\n/);
   t.regex(output, /Task 1: Exit code: 3/);
   const mainLog = readFileSync(join(fleetHome, 'parallelr', 'logs', readdirSync(join(fleetHome, 'parallelr', 'logs')).find((n) => /^parallelr_.+\.log$/.test(n))!), 'utf8');
-  t.regex(mainLog, /ERROR - \[\d\/5\] on rec-[ab]#\d: FAILED exit code 10, task 1 exit code 3, .*fail\.txt log \S+fail_\S+\.log/);
+  t.regex(mainLog, /ERROR - Worker rec-[ab]#\d \[\d\/5\]: FAILED exit code 10, [\d.]+s \(Exit code 10: task 1 exited 3\): \S+fail\.txt log \S+fail_\S+\.log\n/);
+  const localMain = readFileSync(join(localHome, 'parallelr', 'logs', readdirSync(join(localHome, 'parallelr', 'logs')).find((n) => /^parallelr_[^_]+_[^.]+\.log$/.test(n))!), 'utf8');
+  t.regex(localMain, /ERROR - Worker \d \[\d\/5\]: FAILED exit code 10, [\d.]+s \(Exit code 10: task 1 exited 3\): \S+fail\.txt log \S+fail_\S+\.log\n/);
   t.regex(dist.out, /- Main Log: \S+parallelr_\S+\.log\n- Results: .*\n- Output: \S+_output\.txt/);
 
   // The stored chunks were dropped once written.
