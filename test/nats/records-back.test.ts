@@ -13,7 +13,8 @@ import { basename, join } from 'node:path';
 import { connectNats, RECORDS_STREAM } from '../../shared/nats/index.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { schemaErrors } from '../helpers/json-schema.js';
-import { ROOT, readResults, startWorker, useNatsFleet } from './fleet.js';
+import { resumeDistributed } from '../../controller/nats/run-distributed.js';
+import { CONTROLLER_MAIN, ROOT, readResults, recordingIo, startWorker, useNatsFleet, waitFor } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const PARALLELR = join(ROOT, 'dist/controller/cli/parallelr.cjs');
@@ -204,4 +205,39 @@ test.serial('a task file stopped by the parallelr timeout on an agent still brin
   t.deepEqual([...row.slice(1, 5), ...row.slice(6)], [join(dir, 'slow.txt'), '0', 'localhost', 'sleep 30 [INTERRUPTED_SIGTERM]', 'FAILURE', rec!.log_file]);
   t.is(await recordsStreamMessages(fleet.server.url), 0);
   t.deepEqual(readdirSync(join(home, 'agent')), [], 'the agent removed the records directory');
+});
+
+test.serial('a controller killed mid-run: --resume lands the records of the files that finished meanwhile, none twice', async (t) => {
+  const pool = 'records-resume';
+  for (const name of ['rec-r1', 'rec-r2']) fleet.workers.push(await startWorker(fleet.server.url, { name, pool, max: 2 }));
+  const home = mkdtempSync(join(tmpdir(), 'tasker-records-resume-'));
+  const files = Array.from({ length: 12 }, (_, i) => `t${String(i + 1).padStart(2, '0')}.txt`);
+  const dir = taskDir(Object.fromEntries(files.map((f) => [f, 'task=0\nhostname=localhost\ncommand=sleep\narguments=0.3\nexec=local\n'])));
+  const runId = 'records-resume-1';
+  const resultsFile = join(home, 'results.jsonl');
+  const stateDir = join(home, 'runs');
+  const optionsFile = join(home, 'options.json');
+  writeFileSync(optionsFile, JSON.stringify({
+    files: files.map((f) => ({ taskFile: join(dir, f), path: join(dir, f) })), command: TEMPLATE, timeoutSeconds: 60, runId, resultsFile, stateDir,
+    nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 },
+  }));
+  const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { env: { ...process.env, ...homeEnv(home) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  controller.stdout!.on('data', (d) => (out += d));
+  const exited = new Promise((r) => controller.once('exit', r));
+  await waitFor(() => (out.match(/ SUCCESS:/g) ?? []).length >= 3);
+  controller.kill('SIGKILL');
+  await exited;
+  t.true(readResults(resultsFile).length < 12, 'killed before the end');
+
+  const io = recordingIo(homeEnv(home));
+  const r = await resumeDistributed({ runId, stateDir, nats: { ackWaitSec: 2 } }, io);
+  t.is(r.exitCode, 0, io.err());
+  const rows = readResults(resultsFile);
+  t.deepEqual(rows.map((x) => basename(x.task_file ?? '')).sort(), files);
+  const logs = rows.map((x) => x.log_file ?? '');
+  t.true(logs.every((l) => l.startsWith(join(home, 'TASKER', 'logs')) && existsSync(l)), logs.join('\n'));
+  t.is(new Set(logs).size, 12);
+  t.is(await recordsStreamMessages(fleet.server.url), 0);
+  for (const w of fleet.workers.splice(0)) await w.stop();
 });
