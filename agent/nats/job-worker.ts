@@ -21,6 +21,7 @@ import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '..
 import { claimJob, type HoldsReply } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
+import { attachRecords, planRecords } from './ship-records.js';
 
 /** What the worker logs through; a winston logger fits. */
 export interface WorkerLogger {
@@ -246,12 +247,14 @@ export class JobWorker {
     const began = Date.now();
     try {
       let result: ResultMessage;
+      const records = planRecords(job, this.p.workdir);
       try {
-        result = await runJob(job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
+        result = await runJob(records?.job ?? job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
       }
+      if (records) await attachRecords(this.p.js, records, result, this.p.nc.info?.max_payload ?? 1024 * 1024);
       if (claim.earlier.length) result.earlier_runs = claim.earlier;
       if (controller.signal.reason === 'AGENT_SHUTDOWN') {
         // Not the job's fault: hand it back so another agent runs it.
@@ -261,7 +264,7 @@ export class JobWorker {
       }
       log.info('job finished', {
         agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
-        durationMs: Date.now() - began, delivery,
+        durationMs: Date.now() - began, delivery, ...(result.records?.note ? { records: result.records.note } : {}),
       });
       const finishedAt = Date.now();
       await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < RESULT_PATIENCE_MS);

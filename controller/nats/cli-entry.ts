@@ -51,6 +51,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
       maxOutputCapture: req.maxOutputCapture,
       resultsFile: req.resultsFile,
       quiet: req.quiet,
+      logging: { ...req.logging, ...(settings.recordsCapBytes ? { recordsCapBytes: settings.recordsCapBytes } : {}) },
     },
     io,
   );

@@ -24,7 +24,7 @@ export interface FleetProgress {
   readonly agents: ReadonlyMap<string, AgentStats>;
 }
 
-/** The fleet's reporter: the same status line as a local run (fitted to the terminal), with each agent's done+running as its tail. */
+/** The fleet's reporter: the same status line as a local run (counts, rate, ETA; fitted to the terminal), with each agent's done/failed/running as its tail. */
 export function createFleetProgress(opts: { total: number; tty: boolean; stdout: Out; stderr: StatusStream; quiet?: boolean; alreadyDone?: number }): FleetProgress {
   const counts = newCounts(opts.total, opts.alreadyDone ?? 0);
   const agents = new Map<string, AgentStats>();
@@ -34,7 +34,8 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
     if (!s) agents.set(name, (s = { running: 0, done: 0, ok: 0, failed: 0, seconds: 0 }));
     return s;
   };
-  const tail = () => ` | agents: ${[...agents].map(([n, s]) => `${n} ${s.done}${s.running ? `+${s.running}` : ''}`).join(', ') || '(none yet)'}`;
+  // Per agent: done, failed (of those done) and running now; the run's ETA is in the counts before it.
+  const tail = () => ` | agents: ${[...agents].map(([n, s]) => `${n}: ${s.done} done, ${s.failed} failed, ${s.running} running`).join('; ') || '(none yet)'}`;
   let line: StatusLine | undefined;
   const bar = () => (line ??= createStatusLine(opts.stderr, (width) => formatProgressLine(counts, width, tail()), 200));
   const draw = (force = false) => {

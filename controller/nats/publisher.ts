@@ -51,6 +51,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
       command: o.state.command,
       timeout_sec: o.state.timeoutSeconds,
       output_tail: o.state.maxOutputCapture,
+      ...(o.state.logging ? { records_cap: o.state.logging.recordsCapBytes } : {}),
     };
     const data = encodeMessage(job);
     if (data.length > o.maxPayload) {

@@ -1,12 +1,14 @@
 /** Results from NATS as parallelr records (the local results-file format), and what a results file already holds. */
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import type { EarlierRun, ResultMessage } from '../../shared/nats/index.js';
-import { isoLocal } from '../parallelr/index.js';
 import { notStartedRecord, serializeRecord } from '../parallelr/index.js';
 import type { TaskRecord } from '../parallelr/index.js';
+import { describeTaskerFailure } from '../parallelr/index.js';
 import type { RunState } from './run-state.js';
+import type { Landed } from './land-records.js';
 
-export function toRecord(r: ResultMessage, runId: string): TaskRecord {
+/** The record of a result; times in UTC (`Z`), as the agents sent them; `landed` adds the tasker records' fields. */
+export function toRecord(r: ResultMessage, runId: string, landed: Landed = {}): TaskRecord {
   // A job an agent dropped unrun after the cancel is recorded like one that never left the queue.
   const neverRan = r.status === 'CANCELLED' && r.command_executed === '';
   return {
@@ -16,13 +18,16 @@ export function toRecord(r: ResultMessage, runId: string): TaskRecord {
     command: r.command_executed,
     status: r.status,
     exit_code: r.exit_code,
-    start_time: neverRan ? null : localTime(r.start_time),
-    end_time: neverRan ? null : localTime(r.end_time),
+    start_time: neverRan ? null : utcTime(r.start_time),
+    end_time: neverRan ? null : utcTime(r.end_time),
     duration_seconds: r.duration_seconds,
     worker: neverRan ? null : r.worker,
     agent: neverRan ? null : r.agent,
-    error_message: r.error_message,
+    error_message: describeTaskerFailure(r.error_message, r.status, landed),
     ...(r.earlier_runs?.length ? { runs: 1 + r.earlier_runs.length, rerun_cause: describeEarlierRuns(r.earlier_runs) } : {}),
+    ...(landed.logFile ? { log_file: landed.logFile } : {}),
+    ...(landed.failedTask !== undefined ? { failed_task: landed.failedTask, task_exit_code: landed.taskExitCode ?? null } : {}),
+    ...(landed.note ? { records_note: landed.note } : {}),
   };
 }
 
@@ -36,13 +41,18 @@ export function notRunRecord(state: RunState, seq: number, status: 'CANCELLED' |
   return notStartedRecord({ session_id: state.runId, task_file: file.taskFile, arguments: [], command: state.command.split('@TASK@').join(file.path) }, status, error);
 }
 
-function localTime(iso: string): string | null {
+function utcTime(iso: string): string | null {
   const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? isoLocal(ms) : null;
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
+/**
+ * A record's identity for resume: without what landing its records adds, because a resumed run
+ * finds the records of results written before the crash already landed and purged.
+ */
 export function recordKey(r: TaskRecord): string {
-  return serializeRecord(r);
+  const { log_file: _l, failed_task: _f, task_exit_code: _c, records_note: _n, ...rest } = r;
+  return serializeRecord({ ...rest, error_message: rest.error_message.replace(/: task \S+ (?:exited -?\d+|failed)$/, '') });
 }
 
 /** The records already in a results file, as a multiset of their serialised form. */
@@ -58,7 +68,7 @@ export function readWrittenKeys(path: string): Map<string, number> {
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
-      const key = serializeRecord(JSON.parse(line) as TaskRecord);
+      const key = recordKey(JSON.parse(line) as TaskRecord);
       keys.set(key, (keys.get(key) ?? 0) + 1);
     } catch {
       // a torn line from the crash: that record will be written again

@@ -11,10 +11,9 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { CliIo } from '../../shared/cli-io.js';
 import { connectNats, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/index.js';
 import { parseStarted } from '../../shared/nats/index.js';
-import { ensureStreams } from '../../shared/nats/index.js';
+import { ensureRecordsStream, ensureStreams } from '../../shared/nats/index.js';
 import { checkSubjectToken, subjects } from '../../shared/nats/index.js';
 import { resolveDirs } from '../parallelr/index.js';
-import { openResultsWriter, type ResultsWriter } from '../parallelr/index.js';
 import { createStopLimitTracker, type StopLimitSettings } from '../parallelr/index.js';
 import { countRecords, formatSummary, type RunCounts } from '../parallelr/index.js';
 import { tallyRecordsByAgent } from '../parallelr/index.js';
@@ -22,9 +21,10 @@ import type { TaskRecord } from '../parallelr/index.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { cancelRun, missingSeqs } from './queue.js';
-import { notRunRecord, readWrittenKeys, recordKey, toRecord } from './records.js';
+import { notRunRecord, readWrittenKeys, recordKey } from './records.js';
+import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
-import { newRunId, readRunState, writeRunState, type RunFile, type RunState } from './run-state.js';
+import { newRunId, readRunState, writeRunState, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
@@ -47,6 +47,8 @@ export interface DistributedOptions {
   cancelGraceMs?: number;
   /** No per-task lines or bar (summary still printed). */
   quiet?: boolean;
+  /** Main log, task output and records cap (run-records.ts); defaults where absent. */
+  logging?: Partial<RunLogging>;
 }
 
 export interface ResumeOptions {
@@ -114,6 +116,7 @@ export async function runDistributed(options: DistributedOptions, io: CliIo): Pr
     resultsFile: options.resultsFile ?? join(resolveDirs(io.env).logs, `parallelr_${runId}_results.jsonl`),
     files: options.files,
     status: 'running',
+    logging: { ...DEFAULT_RUN_LOGGING, ...options.logging },
   };
   const stateDir = options.stateDir ?? defaultStateDir(io.env);
   try {
@@ -168,6 +171,7 @@ async function connectRun(state: RunState, o: AttachOptions, where: string): Pro
     try {
       jsm = await jetStreamManagerOf(nc, where);
       await ensureStreams(jsm, { pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
+      await ensureRecordsStream(jsm);
     } catch (e) {
       await nc.close().catch(() => undefined);
       throw e;
@@ -213,7 +217,7 @@ function finishRun(f: FinishedRun): DistributedResult {
         : undefined,
       tripped: stopReason,
     },
-    files: { results: state.resultsFile, output: null },
+    files: { results: state.resultsFile, ...runLogFiles(state, io.env) },
     interrupted,
     elapsedSeconds,
     // A NATS result is one record per file: per agent is what the records allow (docs/parallelr.md).
@@ -255,12 +259,12 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   // Records already in the results file (resume): skip writing them again. Keyed so a replay in
   // stream order matches them exactly; a torn last line from the crash is dropped.
   const alreadyWritten = o.resume ? readWrittenKeys(state.resultsFile) : new Map<string, number>();
-  let writer: ResultsWriter;
+  let writer: RunRecords;
   try {
-    writer = openResultsWriter(state.resultsFile);
+    writer = openRunRecords(state, jsm, io.env);
   } catch (e) {
     await nc.close().catch(() => undefined);
-    return failed(runId, `cannot open results file ${state.resultsFile}: ${(e as Error).message}`, io);
+    return failed(runId, `cannot open the run's files (results ${state.resultsFile}): ${(e as Error).message}`, io);
   }
 
   const records = new Map<number, TaskRecord>();
@@ -289,7 +293,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     const key = recordKey(rec);
     const left = alreadyWritten.get(key);
     if (left) alreadyWritten.set(key, left - 1);
-    else writer.write(rec);
+    else writer.write(rec, seq);
     progress.finished(rec, seq);
     if (tracker) {
       const why = tracker.record(rec.status);
@@ -314,14 +318,13 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     js,
     runId,
     total,
-    onResult: (r) => {
-      const rec = toRecord(r, runId);
+    onResult: (r) => writer.land(r, (rec) => {
       if (rec.runs) {
         ranMoreThanOnce.set(r.seq, { seq: r.seq, taskFile: r.task_file, runs: rec.runs, cause: rec.rerun_cause ?? '' });
         progress.note(`parallelr: ${r.task_file} ran ${rec.runs} times: ${rec.rerun_cause}`);
       }
       record(r.seq, rec);
-    },
+    }),
     onSecondResult: ({ first, second }) => {
       const known = ranMoreThanOnce.get(second.seq);
       const cause = `agent ${second.agent} (delivery ${second.delivery}) also ran it to the end, after agent ${first.agent} (delivery ${first.delivery}); its result was ignored`;
@@ -340,7 +343,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   let published = 0;
   try {
     if (state.status === 'running' && !stop.signal.aborted) {
-      const seqs = o.resume ? await missingSeqs(jsm, state, reader) : range(total);
+      const seqs = o.resume ? await missingSeqs(jsm, state, reader) : Array.from({ length: total }, (_, i) => i + 1);
       if (o.resume) io.stdout.write(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
       published = await publishJobs({
         js,
@@ -369,8 +372,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     progress.done();
     await reader.stop();
     progSub.unsubscribe();
+    await writer.close();
     await nc.drain().catch(() => nc.close());
-    writer.close();
   }
   state.status = 'done';
   if (stopReason) state.stopReason = stopReason;
@@ -388,10 +391,6 @@ function formatRanMoreThanOnce(list: RanMoreThanOnce[]): string {
   if (!list.length) return '';
   const lines = list.sort((a, b) => a.seq - b.seq).map((r) => `\n  - ${r.taskFile} (seq ${r.seq}): ran ${r.runs} times: ${r.cause}`);
   return `\n- Ran more than once: ${list.length}${lines.join('')}`;
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i + 1);
 }
 
 function sleep(ms: number): Promise<void> {

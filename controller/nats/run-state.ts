@@ -34,6 +34,19 @@ export interface RunState {
   /** running → cancelled (stop limit / signal) → done. */
   status: 'running' | 'cancelled' | 'done';
   stopReason?: string;
+  /** Main log, task output and records settings (run-records.ts); absent in older state files. */
+  logging?: RunLogging;
+}
+
+/** How a distributed run writes its logs and lands its records. */
+export interface RunLogging {
+  level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+  maxBytes: number;
+  backups: number;
+  /** `--log-task-output` (or `logging.task_output_log`). */
+  taskOutput: boolean;
+  /** Bytes per shipped record file (`nats.records_max_mb`). */
+  recordsCapBytes: number;
 }
 
 /** `<stateDir>/<runId>.json` */

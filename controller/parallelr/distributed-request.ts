@@ -20,4 +20,6 @@ export interface DistributedCliRequest {
   /** parallelr config files, lowest precedence first (installation, user); missing ones are skipped. */
   configFiles?: readonly string[];
   quiet?: boolean;
+  /** Main log level and rotation, and `--log-task-output`, as a local run would use them. */
+  logging?: { level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL'; maxBytes: number; backups: number; taskOutput: boolean };
 }

@@ -17,3 +17,5 @@ export { TASK_RECORD_KEYS, type TaskEntry, type TaskRecord, type TaskStatus } fr
 export { tallyRecordsByAgent } from './host-recap.js';
 export { createStatusLine, terminalColumns, fitToWidth, type StatusLine, type StatusStream } from './status-line.js';
 export { newCounts, countFinished, formatProgressLine, formatFinishedLine, type ProgressCounts } from './progress-format.js';
+export { readTaskerOutcome, describeTaskerFailure, type TaskerOutcome } from './tasker-outcome.js';
+export { openMainLog, type MainLog, type LogLevel } from './main-log.js';

@@ -7,6 +7,8 @@ import type { ParallelRunOptions } from './parallel-run-options.js';
 import { durationSeconds } from './results-writer.js';
 import { runInProcessTask } from './run-in-process-task.js';
 import { runSpawnedTask } from './run-spawned-task.js';
+import { collectTaskerJson, planTaskerJson } from './tasker-json.js';
+import { describeTaskerFailure, type TaskerOutcome } from './tasker-outcome.js';
 import type { TaskOutcome } from './task-outcome.js';
 import type { OutputTail } from './task-output.js';
 import type { TaskEntry, TaskRecord } from './types.js';
@@ -60,19 +62,21 @@ export async function runOneTask(entry: TaskEntry, slot: number, ctx: TaskRunCon
     killGraceMs: options.killGraceMs ?? 2000,
     stop: ctx.stop,
   };
-  const taskerArgv = ctx.taskerMain ? taskerArguments(built.argv) : undefined;
+  const json = planTaskerJson(built.argv, cwd, options.pid ?? process.pid, entry.index);
+  const argv = json?.argv ?? built.argv;
+  const taskerArgv = ctx.taskerMain ? taskerArguments(argv) : undefined;
   let o: TaskOutcome;
   if (ctx.taskerMain && taskerArgv) {
     ctx.onInProcess();
     o = await runInProcessTask(ctx.taskerMain, taskerArgv, { ...settings, onHostTallies: ctx.onHostTallies });
   } else {
-    o = await runSpawnedTask(built.argv, settings);
+    o = await runSpawnedTask(argv, settings);
   }
-  return finish(o, built.display);
+  return finishTask(entry, slot, ctx, startMs, o, built.display, json ? collectTaskerJson(json) : {});
 }
 
 /** The task's record from its outcome, logged at a level matching its status. */
-function finishTask(entry: TaskEntry, slot: number, ctx: TaskRunContext, startMs: number, o: TaskOutcome, command: string): TaskRunResult {
+function finishTask(entry: TaskEntry, slot: number, ctx: TaskRunContext, startMs: number, o: TaskOutcome, command: string, tasker: TaskerOutcome = {}): TaskRunResult {
   const endMs = Date.now();
   const rec: TaskRecord = {
     session_id: ctx.options.sessionId,
@@ -86,11 +90,13 @@ function finishTask(entry: TaskEntry, slot: number, ctx: TaskRunContext, startMs
     start_time: new Date(startMs).toISOString(),
     end_time: new Date(endMs).toISOString(),
     duration_seconds: durationSeconds(startMs, endMs),
-    error_message: o.error,
+    error_message: describeTaskerFailure(o.error, o.status, tasker),
+    ...(tasker.logFile ? { log_file: tasker.logFile } : {}),
+    ...(tasker.failedTask !== undefined ? { failed_task: tasker.failedTask, task_exit_code: tasker.taskExitCode ?? null } : {}),
   };
   ctx.options.log?.log(
     o.status === 'SUCCESS' ? 'INFO' : o.status === 'CANCELLED' ? 'WARNING' : 'ERROR',
-    `Worker ${slot} [${entry.index}/${ctx.total}]: ${o.status}${o.exitCode === null ? '' : ` exit code ${o.exitCode}`}, ${rec.duration_seconds.toFixed(2)}s${o.error ? ` (${o.error})` : ''}: ${entry.taskFile ?? entry.arguments.join(' ')}`,
+    `Worker ${slot} [${entry.index}/${ctx.total}]: ${o.status}${o.exitCode === null ? '' : ` exit code ${o.exitCode}`}, ${rec.duration_seconds.toFixed(2)}s${rec.error_message ? ` (${rec.error_message})` : ''}: ${entry.taskFile ?? entry.arguments.join(' ')}${rec.log_file ? ` log ${rec.log_file}` : ''}`,
   );
   return { record: rec, output: { stdout: o.stdout, stderr: o.stderr } };
 }

@@ -37,6 +37,15 @@ export interface TaskRecord {
    */
   runs?: number;
   rerun_cause?: string;
+  /**
+   * Tasker commands only (docs/parallelr.md "Records"): the task file's tasker log, the task whose
+   * failure ended it and that task's own exit code, and what was capped or lost on the way back
+   * from an agent. Absent when unknown.
+   */
+  log_file?: string;
+  failed_task?: string;
+  task_exit_code?: number | null;
+  records_note?: string;
 }
 
 /** The keys of {@link TaskRecord}, in file order. */
@@ -56,4 +65,4 @@ export const TASK_RECORD_KEYS = [
 ] as const;
 
 /** Keys written after those, only when a record has them (a distributed job that ran more than once). */
-export const OPTIONAL_RECORD_KEYS = ['runs', 'rerun_cause'] as const;
+export const OPTIONAL_RECORD_KEYS = ['runs', 'rerun_cause', 'log_file', 'failed_task', 'task_exit_code', 'records_note'] as const;

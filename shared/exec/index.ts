@@ -30,3 +30,4 @@ export { FedOutput } from './fed-output.js';
 export type { AheadProcess, StartedChild } from './launcher-child.js';
 export { childPids } from './process-tree.js';
 export { spillDirOf } from './spill-dir.js';
+export { taskerArguments } from './tasker-command.js';

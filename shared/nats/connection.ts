@@ -34,6 +34,8 @@ export interface NatsSettings {
   ackWaitSec: number;
   auth?: NatsAuth;
   tls?: NatsTls;
+  /** Bytes per tasker record file shipped back from an agent (`nats.records_max_mb`); absent: the default. */
+  recordsCapBytes?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -53,7 +55,7 @@ export function natsSettingsFrom(
     throw new SetupError(`${where}: \`nats\` must be a mapping`);
   }
   const s = (section ?? {}) as Obj;
-  const known = new Set(['url', 'pool', 'ack_wait', 'user', 'pass', 'token', 'nkey_seed_file', 'tls']);
+  const known = new Set(['url', 'pool', 'ack_wait', 'user', 'pass', 'token', 'nkey_seed_file', 'tls', 'records_max_mb']);
   for (const k of Object.keys(s)) {
     if (!known.has(k)) throw new SetupError(`${where}: unknown key \`nats.${k}\` (known: ${[...known].join(', ')})`);
   }
@@ -80,6 +82,10 @@ export function natsSettingsFrom(
     ackWaitSec = parseAckWait(String(s.ack_wait), `${where}: nats.ack_wait`);
   }
   const settings: NatsSettings = { servers, pool, ackWaitSec: ackWaitSec ?? DEFAULT_ACK_WAIT_SEC };
+  const capMb = nonEmpty(env.TASKER_NATS_RECORDS_MAX_MB) !== undefined
+    ? parseRecordsMaxMb(env.TASKER_NATS_RECORDS_MAX_MB!, 'TASKER_NATS_RECORDS_MAX_MB')
+    : s.records_max_mb !== undefined && s.records_max_mb !== null ? parseRecordsMaxMb(String(s.records_max_mb), `${where}: nats.records_max_mb`) : undefined;
+  if (capMb !== undefined) settings.recordsCapBytes = Math.round(capMb * 1024 * 1024);
   const auth: NatsAuth = {};
   const user = str('user');
   const pass = str('pass');
@@ -115,6 +121,15 @@ export function parseAckWait(text: string, where: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 1 || n > 86400) {
     throw new SetupError(`${where} must be a number of seconds from 1 to 86400, got \`${text}\``);
+  }
+  return n;
+}
+
+/** MiB per shipped record file, from 0.01 to 1024 (fractions allowed). */
+export function parseRecordsMaxMb(text: string, where: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0.01 || n > 1024) {
+    throw new SetupError(`${where} must be a number of MiB from 0.01 to 1024, got \`${text}\``);
   }
   return n;
 }

@@ -4,6 +4,7 @@
  * throw.
  */
 import { isSubjectToken } from './subjects.js';
+import { parseShippedRecords, type ShippedRecords } from './records.js';
 
 export const JOB_VERSION = 1;
 
@@ -29,6 +30,8 @@ export interface JobMessage {
   timeout_sec: number;
   /** Characters of stdout/stderr kept in the result (the last ones). */
   output_tail: number;
+  /** Bytes per shipped record file (tasker commands only; records.ts). Absent: the default cap. */
+  records_cap?: number;
 }
 
 /** Outcome of one job, published on `tasker.results.<runId>` before the job is acknowledged. */
@@ -59,6 +62,8 @@ export interface ResultMessage {
    * ran 1 + this many times. Absent when it ran once.
    */
   earlier_runs?: EarlierRun[];
+  /** The tasker records shipped to TASKER_RECORDS (records.ts); absent when the command is not tasker. */
+  records?: ShippedRecords;
 }
 
 /** An execution of a job that stored no result (its agent was lost, or stopped, mid-job). */
@@ -181,6 +186,7 @@ export function parseJob(data: Uint8Array): Parsed<JobMessage> {
     timeout_sec: f.int('timeout_sec', 0, 31 * 24 * 3600),
     output_tail: f.int('output_tail', 0, 10_000_000),
   };
+  if (o.records_cap !== undefined) job.records_cap = f.int('records_cap', 1024, 2 ** 40);
   if (job.file_name.includes('/') || job.file_name === '.' || job.file_name === '..') {
     f.errors.push('`file_name` must be a plain file name');
   }
@@ -224,6 +230,8 @@ export function parseResult(data: Uint8Array): Parsed<ResultMessage> {
   };
   const earlier = parseEarlierRuns(o.earlier_runs);
   if (earlier.length) r.earlier_runs = earlier;
+  const shipped = parseShippedRecords(o.records);
+  if (shipped) r.records = shipped;
   if (f.errors.length) return fail(`invalid result: ${f.errors.join('; ')}`, o);
   return { ok: true, value: r };
 }

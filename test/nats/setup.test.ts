@@ -30,7 +30,9 @@ const badSettings = test.macro((t, section: unknown, env: NodeJS.ProcessEnv, mes
   const e = t.throws(() => natsSettingsFrom(section, env, {}, 'ctl.yaml'), { instanceOf: SetupError });
   t.is(e?.message, message);
 });
-test('settings: unknown key', badSettings, { urls: 'x' }, {}, 'ctl.yaml: unknown key `nats.urls` (known: url, pool, ack_wait, user, pass, token, nkey_seed_file, tls)');
+test('settings: unknown key', badSettings, { urls: 'x' }, {}, 'ctl.yaml: unknown key `nats.urls` (known: url, pool, ack_wait, user, pass, token, nkey_seed_file, tls, records_max_mb)');
+test('settings: bad records_max_mb in config', badSettings, { records_max_mb: '0' }, {}, 'ctl.yaml: nats.records_max_mb must be a number of MiB from 0.01 to 1024, got `0`');
+test('settings: bad TASKER_NATS_RECORDS_MAX_MB', badSettings, {}, { TASKER_NATS_RECORDS_MAX_MB: 'lots' }, 'TASKER_NATS_RECORDS_MAX_MB must be a number of MiB from 0.01 to 1024, got `lots`');
 test('settings: bad ack_wait in config', badSettings, { ack_wait: 'soon' }, {}, 'ctl.yaml: nats.ack_wait must be a number of seconds from 1 to 86400, got `soon`');
 test('settings: bad TASKER_NATS_ACK_WAIT', badSettings, {}, { TASKER_NATS_ACK_WAIT: '0' }, 'TASKER_NATS_ACK_WAIT must be a number of seconds from 1 to 86400, got `0`');
 test('settings: pool not a subject token', badSettings, { pool: 'a.b' }, {}, "NATS pool name must be 1-64 letters, digits, '_' or '-', got `a.b`");
@@ -198,4 +200,10 @@ test('deploy/nats-server.conf: its controller and agent roles run a job; an agen
     agent.kill('SIGKILL');
     await server.dispose();
   }
+});
+
+test('settings: the records cap comes from TASKER_NATS_RECORDS_MAX_MB over nats.records_max_mb, in bytes', (t) => {
+  t.is(natsSettingsFrom({ records_max_mb: 2 }, {}).recordsCapBytes, 2 * 1024 * 1024);
+  t.is(natsSettingsFrom({ records_max_mb: 2 }, { TASKER_NATS_RECORDS_MAX_MB: '0.5' }).recordsCapBytes, 512 * 1024);
+  t.is(natsSettingsFrom({}, {}).recordsCapBytes, undefined);
 });

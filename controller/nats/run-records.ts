@@ -1,0 +1,118 @@
+/**
+ * What a distributed run writes on the controller, as a local parallelr run does: the results file,
+ * the main log (`parallelr_<runId>.log`), the task output file with `--log-task-output`
+ * (`parallelr_<runId>_output.txt`), and each tasker file's own records landed from the agents
+ * (land-records.ts) — in the order the results arrive.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { splitArgs, taskerArguments } from '../../shared/exec/index.js';
+import { DEFAULT_RECORDS_CAP_BYTES, type ResultMessage } from '../../shared/nats/index.js';
+import { openMainLog, openResultsWriter, openTaskOutputWriter, resolveDirs } from '../parallelr/index.js';
+import type { LogLevel, MainLog, ResultsWriter, TaskOutputWriter, TaskRecord } from '../parallelr/index.js';
+import { landRecords, purgeRunRecords, type Landed } from './land-records.js';
+import { toRecord } from './records.js';
+import type { RunLogging, RunState } from './run-state.js';
+
+export interface RunRecords {
+  readonly resultsPath: string;
+  readonly mainLog: MainLog;
+  /** Land `r`'s shipped records, then hand its record to `then`; results are handled one at a time, in arrival order. */
+  land(r: ResultMessage, then: (rec: TaskRecord) => void): void;
+  /** One finished (or never started) task: a results row, a main-log line and a task-output block. */
+  write(rec: TaskRecord, seq: number): void;
+  /** Wait for the results being landed. */
+  settle(): Promise<void>;
+  /** Close the files and drop the run's stored records. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RUN_LOGGING: RunLogging = { level: 'INFO', maxBytes: 10 * 1024 * 1024, backups: 5, taskOutput: false, recordsCapBytes: DEFAULT_RECORDS_CAP_BYTES };
+
+/** Opens the run's files; throws (naming the file) when one cannot be opened. */
+export function openRunRecords(state: RunState, jsm: JetStreamManager, env: NodeJS.ProcessEnv): RunRecords {
+  const logging = state.logging ?? DEFAULT_RUN_LOGGING;
+  const dirs = resolveDirs(env);
+  const results: ResultsWriter = openResultsWriter(state.resultsFile);
+  const files = runLogFiles(state, env);
+  const mainLog = openMainLog(files.mainLog, { level: logging.level as LogLevel, pid: process.pid, maxBytes: logging.maxBytes, backups: logging.backups });
+  const parameters = [`-C (Command template): ${state.command}`, `NATS: ${state.servers.join(',')} pool ${state.pool} run ${state.runId}`];
+  const output: TaskOutputWriter | null = logging.taskOutput ? openTaskOutputWriter(files.output!, parameters, state.maxOutputCapture) : null;
+  const base = taskerLogBase(state.command, env, dirs.workspace);
+  const tails = new Map<number, Pick<ResultMessage, 'stdout_tail' | 'stderr_tail'>>();
+  let chain = Promise.resolve();
+  mainLog.info(`Distributed run ${state.runId}: ${state.files.length} task files via NATS ${state.servers.join(',')}, pool ${state.pool}: ${state.command}`);
+  mainLog.info(`Results: ${results.path}${output ? `; task output: ${output.path}` : ''}${base ? `; tasker records land under ${base}` : ''}`);
+  let written = 0;
+  return {
+    resultsPath: results.path,
+    mainLog,
+    land(r, then) {
+      chain = chain.then(async () => {
+        const path = state.files[r.seq - 1]?.path ?? r.task_file;
+        // Landing never throws; should it all the same, the result is still recorded (the run waits for it).
+        const landed: Landed = r.records && base ? await landRecords(jsm, r, base, path).catch((e: unknown) => ({ note: `records not landed: ${(e as Error).message}` })) : {};
+        tails.set(r.seq, { stdout_tail: r.stdout_tail, stderr_tail: r.stderr_tail });
+        try {
+          then(toRecord(r, state.runId, landed));
+        } finally {
+          tails.delete(r.seq);
+        }
+      }).catch((e: unknown) => mainLog.error(`result of seq ${r.seq} not recorded: ${(e as Error).message}`));
+    },
+    write(rec, seq) {
+      results.write(rec);
+      written++;
+      // The local line (`Worker W [i/N]: …`, run-one-task.ts) with the agent before the slot.
+      const worker = rec.agent === null ? 'Worker -' : `Worker ${rec.agent}#${rec.worker ?? '?'}`;
+      const code = rec.exit_code === null ? '' : ` exit code ${rec.exit_code}`;
+      mainLog.log(
+        rec.status === 'SUCCESS' ? 'INFO' : rec.status === 'CANCELLED' ? 'WARNING' : 'ERROR',
+        `${worker} [${seq}/${state.files.length}]: ${rec.status}${code}, ${rec.duration_seconds.toFixed(2)}s${rec.error_message ? ` (${rec.error_message})` : ''}: ${rec.task_file}${rec.log_file ? ` log ${rec.log_file}` : ''}`,
+      );
+      if (rec.records_note) mainLog.warn(`[${seq}/${state.files.length}] records: ${rec.records_note}`);
+      const t = tails.get(seq);
+      if (output && rec.start_time !== null) {
+        const tail = (text: string) => ({ text, totalBytes: Buffer.byteLength(text) });
+        output.write(rec, { stdout: tail(t?.stdout_tail ?? ''), stderr: tail(t?.stderr_tail ?? '') });
+      }
+    },
+    settle: () => chain,
+    async close() {
+      await chain;
+      await purgeRunRecords(jsm, state.runId);
+      mainLog.info(`Run ${state.runId}: ${written} records written by this controller, results in ${results.path}`);
+      results.close();
+      output?.close();
+      mainLog.close();
+    },
+  };
+}
+
+/** The run's main log and (with task output on) its task output file, for the summary. */
+export function runLogFiles(state: RunState, env: NodeJS.ProcessEnv): { mainLog: string; output: string | null } {
+  const logs = resolveDirs(env).logs;
+  const output = (state.logging ?? DEFAULT_RUN_LOGGING).taskOutput ? join(logs, `parallelr_${state.runId}_output.txt`) : null;
+  return { mainLog: join(logs, `parallelr_${state.runId}.log`), output };
+}
+
+/**
+ * Where tasker writes its logs for this command on this machine: the template's last `-l`/`--log-dir`
+ * (relative to parallelr's workspace, the cwd of local tasks), else $TASK_EXECUTOR_LOG, else ~/TASKER.
+ * Undefined when the command does not run tasker.
+ */
+export function taskerLogBase(command: string, env: NodeJS.ProcessEnv, workspace: string): string | undefined {
+  const split = splitArgs(command);
+  const args = split.error ? undefined : taskerArguments(split.args);
+  if (!args) return undefined;
+  let dir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if ((a === '-l' || a === '--log-dir') && args[i + 1] !== undefined) dir = args[++i];
+    else if (a.startsWith('--log-dir=')) dir = a.slice('--log-dir='.length);
+  }
+  dir ??= env.TASK_EXECUTOR_LOG || join(env.HOME || homedir(), 'TASKER');
+  const home = env.HOME || homedir();
+  return resolve(workspace, dir.replace(/^~(?=$|\/)/, home));
+}
