@@ -2,6 +2,10 @@
  * The NATS worker of tasker-agent: pulls jobs of one pool from JetStream with bounded concurrency,
  * runs each in its own workspace, publishes the result and only then acknowledges the job.
  *
+ * Pulling (pull-jobs.ts): pull requests ask for as many jobs as there are free slots not yet asked
+ * for, so each job starts as it arrives; one that arrives without a free slot (a miscounted
+ * request) is held with `working()` until a slot frees (job-slots.ts).
+ *
  * Delivery rules (SPEC §3 "NATS", docs/nats.md "Exactly once"):
  * - every delivery is claimed before it runs (claim-job.ts): a job whose result is stored is acked
  *   without running; one another live agent holds is handed back; one whose agent was lost runs
@@ -15,18 +19,22 @@
  * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { isSubjectToken, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
+import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { JOBS_STREAM, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { claimJob, type HoldsReply } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
+import { JobPuller, type PulledJob } from './pull-jobs.js';
+import { JobSlots } from './job-slots.js';
 
 /** What the worker logs through; a winston logger fits. */
 export interface WorkerLogger {
   info(message: string, meta?: Record<string, unknown>): unknown;
   warn(message: string, meta?: Record<string, unknown>): unknown;
   error(message: string, meta?: Record<string, unknown>): unknown;
+  /** Whether `level` is logged (winston has it): a per-job line is not built when it would be dropped. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 interface Running {
@@ -39,6 +47,8 @@ const RETRY_DELAY_MS = 500;
 const NAK_DELAY_MS = 2000;
 const CANCEL_MEMORY_MS = 6 * 3600 * 1000;
 const ACK_WAIT_REFRESH_MS = 10_000;
+/** A job still running after this long is announced live (a quicker one with its result). */
+const STARTED_NOTICE_MS = 100;
 /** A job held by another agent comes back after this long. */
 const HELD_NAK_DELAY_MS = 1000;
 /** How long a finished job's result is retried before the job is handed back (to run again). */
@@ -67,7 +77,13 @@ export interface WorkerParts {
 export class JobWorker {
   private stopping = false;
   private stopped?: Promise<void>;
-  private readonly loops: Promise<void>[] = [];
+  /** Jobs being handled (claimed, run, reported), for stop() to wait on. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private slots!: JobSlots;
+  /** Acked jobs whose slot is about to be free (asked for already). */
+  private readonly ending = new Set<PulledJob>();
+  private puller!: JobPuller;
+  private retryTimer?: NodeJS.Timeout;
   private readonly running = new Map<string, Running>();
   /** Jobs (`run:seq`) this worker claimed and has not yet acked or handed back. */
   private readonly held = new Set<string>();
@@ -112,9 +128,18 @@ export class JobWorker {
         if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
           log.warn(`nats ${s.type}`, { agent: this.p.name, server: 'server' in s ? s.server : undefined });
         }
+        if (s.type === 'reconnect') {
+          // The server has forgotten our pull requests: ask again.
+          this.puller.forget();
+          this.askForJobs();
+        }
       }
     })().catch(() => undefined);
-    for (let slot = 1; slot <= this.p.max; slot++) this.loops.push(this.slotLoop(slot));
+    this.slots = new JobSlots(this.p.max, this.p.workdir, () => this.workingEvery());
+    const next = `$JS.API.CONSUMER.MSG.NEXT.${JOBS_STREAM}.${poolConsumer(this.p.pool)}`;
+    this.puller = new JobPuller(nc, next, PULL_EXPIRES_MS, (job) => this.take(job), (problem) => this.pullEnded(problem));
+    this.puller.start();
+    this.askForJobs();
     // A controller may change the pool's ack_wait after we started: keep working() well inside it.
     this.ackWaitTimer = setInterval(() => {
       this.p.consumer.info().then(
@@ -141,33 +166,52 @@ export class JobWorker {
     this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed });
   }
 
-  private async slotLoop(slot: number): Promise<void> {
-    while (!this.stopping) {
-      let msg: JsMsg | null;
-      try {
-        msg = await this.p.consumer.next({ expires: PULL_EXPIRES_MS });
-      } catch (e) {
-        if (this.stopping || this.p.nc.isClosed()) return;
-        this.p.log.warn('pulling a job failed; retrying', { agent: this.p.name, error: (e as Error).message });
-        await sleep(RETRY_DELAY_MS);
-        continue;
-      }
-      if (!msg) continue;
-      if (this.stopping) {
-        msg.nak();
-        return;
-      }
-      try {
-        await this.handle(msg, slot);
-      } catch (e) {
+  /** Ask for as many jobs as there are free slots not yet asked for. */
+  private askForJobs(): void {
+    if (this.stopping || this.retryTimer) return;
+    const want = this.slots.available + this.ending.size - this.puller.outstanding;
+    if (want > 0) this.puller.request(want);
+  }
+
+  /** A pull request ended short: ask again, after a pause when the server refused it. */
+  private pullEnded(problem: string | undefined): void {
+    if (this.stopping || this.p.nc.isClosed()) return;
+    if (!problem) return this.askForJobs();
+    this.p.log.warn('pulling jobs failed; retrying', { agent: this.p.name, error: problem });
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.askForJobs();
+    }, RETRY_DELAY_MS);
+  }
+
+  /** A delivered job: run it in a free slot, or hold it until one frees. */
+  private take(msg: PulledJob): void {
+    if (this.stopping) return safely(() => msg.nak());
+    const slot = this.slots.assign(msg);
+    if (slot === undefined) return;
+    const task = this.handle(msg, slot)
+      .catch((e: unknown) => {
         // Never expected; the job goes back to the queue and the slot keeps working.
         this.p.log.error('job handling failed', { agent: this.p.name, subject: msg.subject, error: (e as Error).message });
         safely(() => msg.nak(NAK_DELAY_MS));
-      }
-    }
+      })
+      .finally(() => {
+        this.inFlight.delete(task);
+        this.ending.delete(msg);
+        const queued = this.slots.release(slot);
+        if (queued) this.take(queued);
+        this.askForJobs();
+      });
+    this.inFlight.add(task);
   }
 
-  private async handle(msg: JsMsg, slot: number): Promise<void> {
+  /** How often a running or held job calls working(): well inside the pool's ack_wait. */
+  private workingEvery(): number {
+    return Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
+  }
+
+  private async handle(msg: PulledJob, slot: number): Promise<void> {
     const { log, name } = this.p;
     const delivery = msg.info.deliveryCount;
     const parsed = parseJob(msg.data);
@@ -206,7 +250,7 @@ export class JobWorker {
     }
   }
 
-  private async claimAndRun(msg: JsMsg, job: JobMessage, key: string, slot: number, delivery: number): Promise<void> {
+  private async claimAndRun(msg: PulledJob, job: JobMessage, key: string, slot: number, delivery: number): Promise<void> {
     const { log, name } = this.p;
     const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
     this.pruneMemory();
@@ -239,15 +283,22 @@ export class JobWorker {
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
     this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     this.running.set(key, { runId: job.run_id, controller });
-    this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot }));
-    const every = Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
+    // The live `started` notice goes out with the result when the job ends quickly (one socket
+    // write instead of two), else once it has run STARTED_NOTICE_MS.
+    let announced = false;
+    const announce = () => {
+      if (announced) return;
+      announced = true;
+      safely(() => this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot })));
+    };
+    const notice = setTimeout(announce, STARTED_NOTICE_MS);
     // working() until the job is acked or handed back: also while its result is being stored.
-    const working = setInterval(() => safely(() => msg.working()), every);
+    const working = setInterval(() => safely(() => msg.working()), this.workingEvery());
     const began = Date.now();
     try {
       let result: ResultMessage;
       try {
-        result = await runJob(job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
+        result = await runJob(job, { workspace: this.slots.workspace(slot), agent: name, worker: slot, delivery, signal: controller.signal });
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
@@ -259,13 +310,17 @@ export class JobWorker {
         safely(() => msg.nak());
         return;
       }
-      log.info('job finished', {
-        agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
-        durationMs: Date.now() - began, delivery,
-      });
+      if (log.isLevelEnabled?.('info') ?? true) {
+        log.info('job finished', {
+          agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
+          durationMs: Date.now() - began, delivery,
+        });
+      }
       const finishedAt = Date.now();
+      announce();
       await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < RESULT_PATIENCE_MS);
     } finally {
+      clearTimeout(notice);
       clearInterval(working);
     }
   }
@@ -280,7 +335,7 @@ export class JobWorker {
   }
 
   /** Publish the result, then ack; nak with a delay when the result cannot be stored. */
-  private async finish(msg: JsMsg, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
+  private async finish(msg: PulledJob, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
     try {
       await publishResult(this.p.nc, this.p.js, result, this.p.instance, keepTrying);
     } catch (e) {
@@ -291,6 +346,9 @@ export class JobWorker {
       return;
     }
     safely(() => msg.ack());
+    // Ask for the next job now: the pull request leaves in the same socket write as the ack.
+    this.ending.add(msg);
+    this.askForJobs();
   }
 
   private publishResult(result: ResultMessage): Promise<void> {
@@ -308,6 +366,8 @@ export class JobWorker {
     this.stopped ??= (async () => {
       this.stopping = true;
       clearInterval(this.ackWaitTimer);
+      clearTimeout(this.retryTimer);
+      this.slots.handBackHeld();
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
         await waitUntil(() => this.running.size === 0 && this.held.size === 0);
@@ -315,7 +375,9 @@ export class JobWorker {
         clearTimeout(drain);
       }
       await this.p.nc.drain().catch(() => this.p.nc.close());
-      await Promise.allSettled(this.loops);
+      await Promise.allSettled(this.inFlight);
+      this.puller.forget();
+      await this.slots.dispose();
       this.p.log.info('nats worker stopped', { agent: this.p.name });
     })();
     return this.stopped;

@@ -1,18 +1,16 @@
-/** Run one NATS job: ship the file into its own workspace, run the command with runProcess, describe the outcome. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/** Run one NATS job: ship the file into its slot's workspace, run the command with runProcess, describe the outcome. */
 import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/index.js';
 import { runProcess } from '../../shared/exec/index.js';
 import { readTailText } from '../../shared/exec/index.js';
 import { splitArgs } from '../../shared/exec/index.js';
-import { workspacePrefix } from './workspaces.js';
+import type { SlotWorkspace } from './workspaces.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
 
 export interface RunJobContext {
-  /** Parent of the per-job workspaces. */
-  workdir: string;
+  /** The slot's workspace: the job's cwd, where its task file is shipped; cleaned after the job. */
+  workspace: SlotWorkspace;
   agent: string;
   worker: number;
   delivery: number;
@@ -38,7 +36,15 @@ function showArg(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Run `job`; never throws. The workspace is removed afterwards. */
+/**
+ * Whether the command can see the shipped file: it names `@TASK@` or the file's name. Otherwise
+ * the file is not written (nothing could read it but by listing the workspace).
+ */
+export function needsTaskFile(job: Pick<JobMessage, 'command' | 'file_name'>): boolean {
+  return job.command.includes(TASK_PLACEHOLDER) || job.command.includes(job.file_name);
+}
+
+/** Run `job`; never throws. The task file (and anything the job left) is cleaned up afterwards. */
 export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<ResultMessage> {
   const start = new Date();
   const base = (status: JobStatus, fields: Partial<ResultMessage>): ResultMessage => {
@@ -65,11 +71,14 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
   };
   if (ctx.signal?.aborted) return base('CANCELLED', { error_message: 'Task cancelled' });
 
-  let workspace: string | undefined;
+  let written: string | undefined;
   try {
-    workspace = await mkdtemp(workspacePrefix(ctx.workdir, job.run_id, job.seq));
-    const taskPath = join(workspace, job.file_name);
-    await writeFile(taskPath, Buffer.from(job.content, 'base64'), { mode: 0o700 });
+    const workspace = ctx.workspace.path();
+    let taskPath = '';
+    if (needsTaskFile(job)) {
+      taskPath = ctx.workspace.writeTaskFile(job.file_name, Buffer.from(job.content, 'base64'));
+      written = job.file_name;
+    }
     const { argv, error } = buildArgv(job.command, taskPath);
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');
@@ -96,7 +105,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
   } catch (e) {
     return base('ERROR', { error_message: `Error: cannot prepare workspace: ${(e as Error).message}` });
   } finally {
-    if (workspace) await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
+    ctx.workspace.clean(written);
   }
 }
 
