@@ -47,8 +47,6 @@ const RETRY_DELAY_MS = 500;
 const NAK_DELAY_MS = 2000;
 const CANCEL_MEMORY_MS = 6 * 3600 * 1000;
 const ACK_WAIT_REFRESH_MS = 10_000;
-/** A job still running after this long is announced live (a quicker one with its result). */
-const STARTED_NOTICE_MS = 100;
 /** A job held by another agent comes back after this long. */
 const HELD_NAK_DELAY_MS = 1000;
 /** How long a finished job's result is retried before the job is handed back (to run again). */
@@ -283,15 +281,8 @@ export class JobWorker {
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
     this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     this.running.set(key, { runId: job.run_id, controller });
-    // The live `started` notice goes out with the result when the job ends quickly (one socket
-    // write instead of two), else once it has run STARTED_NOTICE_MS.
-    let announced = false;
-    const announce = () => {
-      if (announced) return;
-      announced = true;
-      safely(() => this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot })));
-    };
-    const notice = setTimeout(announce, STARTED_NOTICE_MS);
+    // At once, not with the result: a cancelling controller waits for the results of the jobs it heard started.
+    safely(() => this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot })));
     // working() until the job is acked or handed back: also while its result is being stored.
     const working = setInterval(() => safely(() => msg.working()), this.workingEvery());
     const began = Date.now();
@@ -317,10 +308,8 @@ export class JobWorker {
         });
       }
       const finishedAt = Date.now();
-      announce();
       await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < RESULT_PATIENCE_MS);
     } finally {
-      clearTimeout(notice);
       clearInterval(working);
     }
   }
