@@ -1,17 +1,22 @@
 /**
  * The slots of a NATS worker: which are free, each one's reusable workspace, and the jobs that
- * arrived while none was free. Such a job is held with `working()` (well inside the pool's
- * `ack_wait`) until a slot frees, so it is not redelivered while it waits; the worker asks only
- * for as many jobs as it has free slots, so this happens only when a pull request was miscounted.
+ * arrived while none was free (the one job asked for ahead while jobs are quick, or a miscounted
+ * pull request). Such a job is held with `working()` (well inside the pool's `ack_wait`), so it is
+ * not redelivered while it waits; one held longer than HOLD_LIMIT_MS (the running jobs turned out
+ * long) is handed back (`nak`) for an idle agent to take. It has not been claimed, so it has not
+ * run here; its next delivery counts one more in the result's `delivery`.
  */
 import type { PulledJob } from './pull-jobs.js';
 import { SlotWorkspace } from './workspaces.js';
+
+/** How long a delivered job may wait here for a slot before it is handed back. */
+const HOLD_LIMIT_MS = 2000;
 
 export class JobSlots {
   /** Free slots, the next to use last. */
   private readonly free: number[] = [];
   private readonly workspaces = new Map<number, SlotWorkspace>();
-  private readonly waiting: PulledJob[] = [];
+  private readonly waiting: { job: PulledJob; since: number }[] = [];
   private holdTimer?: NodeJS.Timeout;
 
   /** @param workingEvery how often a held job calls working(), in ms (read each time: ack_wait may change) */
@@ -37,7 +42,7 @@ export class JobSlots {
   /** The slot is free again; returns a held job to run in it, if any. */
   release(slot: number): PulledJob | undefined {
     this.free.push(slot);
-    return this.waiting.shift();
+    return this.waiting.shift()?.job;
   }
 
   workspace(slot: number): SlotWorkspace {
@@ -46,7 +51,7 @@ export class JobSlots {
 
   /** Hand back every held job (stop). */
   handBackHeld(): void {
-    for (const m of this.waiting.splice(0)) safely(() => m.nak());
+    for (const w of this.waiting.splice(0)) safely(() => w.job.nak());
   }
 
   /** Remove the workspaces (after the last job). */
@@ -57,14 +62,21 @@ export class JobSlots {
   }
 
   private hold(job: PulledJob): void {
-    this.waiting.push(job);
+    this.waiting.push({ job, since: Date.now() });
     if (this.holdTimer) return;
     const tick = () => {
       this.holdTimer = undefined;
-      for (const m of this.waiting) safely(() => m.working());
-      if (this.waiting.length) this.holdTimer = setTimeout(tick, this.workingEvery());
+      const now = Date.now();
+      for (const w of this.waiting.splice(0)) {
+        if (now - w.since >= HOLD_LIMIT_MS) safely(() => w.job.nak());
+        else {
+          safely(() => w.job.working());
+          this.waiting.push(w);
+        }
+      }
+      if (this.waiting.length) this.holdTimer = setTimeout(tick, Math.min(this.workingEvery(), HOLD_LIMIT_MS));
     };
-    this.holdTimer = setTimeout(tick, this.workingEvery());
+    this.holdTimer = setTimeout(tick, Math.min(this.workingEvery(), HOLD_LIMIT_MS));
   }
 }
 

@@ -40,6 +40,7 @@ export interface WorkerLogger {
 interface Running {
   runId: string;
   controller: AbortController;
+  began: number;
 }
 
 const PULL_EXPIRES_MS = 2000;
@@ -47,6 +48,8 @@ const RETRY_DELAY_MS = 500;
 const NAK_DELAY_MS = 2000;
 const CANCEL_MEMORY_MS = 6 * 3600 * 1000;
 const ACK_WAIT_REFRESH_MS = 10_000;
+/** Jobs that end within this long are "quick": the worker then asks for one job ahead. */
+const QUICK_JOB_MS = 1000;
 /** A job held by another agent comes back after this long. */
 const HELD_NAK_DELAY_MS = 1000;
 /** How long a finished job's result is retried before the job is handed back (to run again). */
@@ -78,8 +81,8 @@ export class JobWorker {
   /** Jobs being handled (claimed, run, reported), for stop() to wait on. */
   private readonly inFlight = new Set<Promise<void>>();
   private slots!: JobSlots;
-  /** Acked jobs whose slot is about to be free (asked for already). */
-  private readonly ending = new Set<PulledJob>();
+  /** Jobs whose result is stored: acked when their slot is handed on (with the next job's claim). */
+  private readonly stored = new Set<PulledJob>();
   private puller!: JobPuller;
   private retryTimer?: NodeJS.Timeout;
   private readonly running = new Map<string, Running>();
@@ -167,7 +170,7 @@ export class JobWorker {
   /** Ask for as many jobs as there are free slots not yet asked for. */
   private askForJobs(): void {
     if (this.stopping || this.retryTimer) return;
-    const want = this.slots.available + this.ending.size - this.puller.outstanding;
+    const want = this.slots.available + this.prefetch() - this.puller.outstanding;
     if (want > 0) this.puller.request(want);
   }
 
@@ -196,12 +199,25 @@ export class JobWorker {
       })
       .finally(() => {
         this.inFlight.delete(task);
-        this.ending.delete(msg);
+        // The ack, the next job's claim (and `started`) and the next pull leave in one socket write.
+        if (this.stored.delete(msg)) safely(() => msg.ack());
         const queued = this.slots.release(slot);
         if (queued) this.take(queued);
         this.askForJobs();
       });
     this.inFlight.add(task);
+  }
+
+  /**
+   * One job more than the free slots while every running job is quick: it waits in the slots' queue
+   * (held with working()) and starts the moment a slot frees, its claim in the same write as the
+   * previous job's ack. None while a job runs long, so a long job does not keep another waiting here
+   * while other agents are idle (job-slots.ts hands back one held too long).
+   */
+  private prefetch(): number {
+    const now = Date.now();
+    for (const r of this.running.values()) if (now - r.began >= QUICK_JOB_MS) return 0;
+    return 1;
   }
 
   /** How often a running or held job calls working(): well inside the pool's ack_wait. */
@@ -252,6 +268,11 @@ export class JobWorker {
     const { log, name } = this.p;
     const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
     this.pruneMemory();
+    // The live `started` notice leaves in the same socket write as the claim's attempt (one write
+    // per job less). A claim that then fails has announced a start: the holder's or the stored
+    // result ends it on the controller's live line; a job handed back for a NATS error shows as
+    // running until it runs again (docs/nats.md, "Throughput").
+    safely(() => this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot })));
     const claim = await claimJob(job, {
       nc: this.p.nc, js: this.p.js, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery,
       lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
@@ -280,9 +301,7 @@ export class JobWorker {
     const controller = new AbortController();
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
     this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    this.running.set(key, { runId: job.run_id, controller });
-    // At once, not with the result: a cancelling controller waits for the results of the jobs it heard started.
-    safely(() => this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot })));
+    this.running.set(key, { runId: job.run_id, controller, began: Date.now() });
     // working() until the job is acked or handed back: also while its result is being stored.
     const working = setInterval(() => safely(() => msg.working()), this.workingEvery());
     const began = Date.now();
@@ -323,7 +342,7 @@ export class JobWorker {
     }
   }
 
-  /** Publish the result, then ack; nak with a delay when the result cannot be stored. */
+  /** Publish the result (the job is acked once its slot is handed on); nak with a delay when the result cannot be stored. */
   private async finish(msg: PulledJob, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
     try {
       await publishResult(this.p.nc, this.p.js, result, this.p.instance, keepTrying);
@@ -334,10 +353,7 @@ export class JobWorker {
       safely(() => msg.nak(NAK_DELAY_MS));
       return;
     }
-    safely(() => msg.ack());
-    // Ask for the next job now: the pull request leaves in the same socket write as the ack.
-    this.ending.add(msg);
-    this.askForJobs();
+    this.stored.add(msg);
   }
 
   private publishResult(result: ResultMessage): Promise<void> {

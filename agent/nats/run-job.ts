@@ -31,6 +31,13 @@ export function buildArgv(template: string, taskPath: string): { argv: string[];
   return { argv: split.args.map((w) => w.split(TASK_PLACEHOLDER).join(taskPath)) };
 }
 
+let agentEnv: NodeJS.ProcessEnv | undefined;
+
+/** The agent's environment, as its jobs get it: frozen once, so the launcher encodes it once (launcher-protocol.ts). */
+function jobEnv(): NodeJS.ProcessEnv {
+  return (agentEnv ??= Object.freeze({ ...process.env }));
+}
+
 /** Quote an argv element for display when it needs it. */
 function showArg(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
@@ -85,6 +92,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const r = await runProcess({
       argv,
       cwd: workspace,
+      env: jobEnv(),
       timeoutMs: job.timeout_sec > 0 ? job.timeout_sec * 1000 : undefined,
       signal: ctx.signal,
       captureLimit: DEFAULT_CAPTURE_LIMIT,
