@@ -84,7 +84,17 @@ async function startAgent(url, name, pool) {
   // CPU from here on: the agent's start-up (loading modules) is not part of the jobs' cost.
   const cpu0 = cpuOf(child.pid);
   const kids0 = childrenCpu(child.pid);
-  return { child, cpu: () => [cpuOf(child.pid)[0] - cpu0[0], childrenCpu(child.pid) - kids0], stop: async (sig = 'SIGTERM') => { if (child.exitCode === null) child.kill(sig); await exited; } };
+  let last = [0, 0];
+  const cpu = () => {
+    if (child.exitCode === null && child.signalCode === null) last = [cpuOf(child.pid)[0] - cpu0[0], childrenCpu(child.pid) - kids0];
+    return last;
+  };
+  const stop = async (sig = 'SIGTERM') => {
+    cpu(); // what it used until now: a killed agent's /proc entry is gone
+    if (child.exitCode === null) child.kill(sig);
+    await exited;
+  };
+  return { child, cpu, stop };
 }
 
 const TICK_MS = 1000 / 100; // USER_HZ
