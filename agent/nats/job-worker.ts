@@ -2,9 +2,9 @@
  * The NATS worker of tasker-agent: pulls jobs of one pool from JetStream with bounded concurrency,
  * runs each in its own workspace, publishes the result and only then acknowledges the job.
  *
- * Pulling (pull-jobs.ts): pull requests ask for as many jobs as there are free slots not yet asked
- * for, so each job starts as it arrives; one that arrives without a free slot (a miscounted
- * request) is held with `working()` until a slot frees (job-slots.ts).
+ * Pulling (pull-jobs.ts): pull requests ask for the free slots not yet asked for, plus one job ahead
+ * while the running jobs are quick (prefetch()); a job that arrives without a free slot is held
+ * with `working()` until one frees, or handed back when it waited too long (job-slots.ts).
  *
  * Delivery rules (SPEC §3 "NATS", docs/nats.md "Exactly once"):
  * - every delivery is claimed before it runs (claim-job.ts): a job whose result is stored is acked
@@ -22,7 +22,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { JOBS_STREAM, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
-import { claimJob, type HoldsReply } from './claim-job.js';
+import { answerHolds, claimJob } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 import { JobPuller, type PulledJob } from './pull-jobs.js';
@@ -102,21 +102,7 @@ export class JobWorker {
 
   start(): void {
     const { nc, log } = this.p;
-    // Other agents ask whether we still hold a job we claimed (claim-job.ts).
-    nc.subscribe(subjects.holds(this.p.instance), {
-      callback: (err, m) => {
-        if (err) return;
-        let q: { run_id?: unknown; seq?: unknown } = {};
-        try {
-          q = JSON.parse(new TextDecoder().decode(m.data)) as typeof q;
-        } catch {
-          // answered "not holding"
-        }
-        const key = `${String(q.run_id)}:${String(q.seq)}`;
-        const reply: HoldsReply = { holding: this.held.has(key), ran: !this.unrun.has(key) };
-        safely(() => m.respond(new TextEncoder().encode(JSON.stringify(reply))));
-      },
-    });
+    answerHolds(nc, this.p.instance, (key) => ({ holding: this.held.has(key), ran: !this.unrun.has(key) }));
     nc.subscribe(subjects.cancelAll, {
       callback: (err, m) => {
         if (err) return;
@@ -195,7 +181,7 @@ export class JobWorker {
       .catch((e: unknown) => {
         // Never expected; the job goes back to the queue and the slot keeps working.
         this.p.log.error('job handling failed', { agent: this.p.name, subject: msg.subject, error: (e as Error).message });
-        safely(() => msg.nak(NAK_DELAY_MS));
+        if (!this.stored.has(msg)) safely(() => msg.nak(NAK_DELAY_MS));
       })
       .finally(() => {
         this.inFlight.delete(task);
