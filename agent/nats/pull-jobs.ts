@@ -1,15 +1,15 @@
 /**
  * Bounded batch pulls from a pool's durable consumer over one long-lived inbox. The worker asks for
- * as many jobs as it has free slots (`request(n)`, one JetStream pull request `{batch: n}`), so a
- * delivered job finds a free slot and never waits in a client buffer while its `ack_wait` runs
- * out. nats.js's `consumer.next()` builds a new subscription, pull request and heartbeat monitor
- * for every single job; `consume()` refills its buffer as jobs arrive rather than as they are
- * processed, so it does not bound how many wait. Both cost the agent CPU per job here.
+ * exactly the jobs it can take (`request(n)`, one JetStream pull request `{batch: n}`): its free
+ * slots, plus one ahead while jobs are quick (job-worker.ts). nats.js's `consumer.next()` builds a
+ * new subscription, pull request and heartbeat monitor for every single job; `consume()` refills
+ * its buffer as jobs arrive rather than as they are processed, so it does not bound how many wait.
+ * Both cost the agent CPU per job here.
  *
  * Bookkeeping: jobs asked for and not yet delivered (`outstanding`) fall as jobs arrive, and when
  * a request ends (408 with `Nats-Pending-Messages`, 409, or its own deadline when the server lost
- * it, e.g. a restart). A miscount can only make the worker ask again early; the worker holds any
- * job that arrives without a free slot with `working()` until one frees (job-worker.ts).
+ * it, e.g. a restart). A miscount can only make the worker ask again early; any job that arrives
+ * without a free slot is held with `working()` so its `ack_wait` does not run out (job-slots.ts).
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { createInbox } from '@nats-io/transport-node';
