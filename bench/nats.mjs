@@ -1,14 +1,25 @@
 #!/usr/bin/env node
 /**
- * NATS bench: N trivial jobs (`/bin/true @TASK@`) end to end through JetStream and 1, 2, 4 agent
- * processes on loopback, against a local bounded pool (runProcess) on the same machine; then the
- * 2-agent run again with one agent killed (SIGKILL) mid-run and with nats-server restarted
- * mid-run, checking every result arrives exactly once.
+ * NATS bench, side by side with the local pool in one run (docs/benchmarks.md, "NATS"):
  *
- *   node --import tsx bench/nats.mjs [--jobs 10000] [--max 2] [--agents 1,2,4] [--no-faults] [--agent-js DIR]
+ * 1. N trivial jobs (`/bin/true @TASK@`, default 600) through JetStream and `--agents` agent
+ *    processes × `--max` slots on loopback, against the local pool (runProcess, the same number of
+ *    slots) run just before and just after; prints both times and the ratio (goal ≤ 1.4).
+ * 2. 200 one-task tasker files: local parallelr (tasker in-process) against the same files
+ *    distributed (`parallelr --nats`), both through the built bins (goal ≤ 1.5).
+ * 3. With `--faults`: the 2-agent run again with one agent killed (SIGKILL) mid-run and with
+ *    nats-server restarted mid-run, checking every result arrives exactly once.
+ *
+ *   node --import tsx bench/nats.mjs [--jobs 600] [--max 2] [--agents 2|1,2,4] [--rounds 1] [--faults]
+ *       [--no-tasker-files] [--agent-js DIR] [--profile DIR]
+ *
+ * `--rounds N` repeats local / NATS / local N times and reports the median ratio (the machine is shared).
+ *
+ * `--agent-js DIR` runs agents from compiled JavaScript (`npx tsc -p tsconfig.json --outDir DIR`);
+ * `--profile DIR` writes each agent's CPU profile there (node --cpu-prof).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +34,19 @@ const opt = (name, def) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : def;
 };
-const JOBS = Number(opt('jobs', '10000'));
+const JOBS = Number(opt('jobs', '600'));
 const MAX = Number(opt('max', '2'));
-const AGENTS = opt('agents', '1,2,4').split(',').map(Number);
-const FAULTS = !argv.includes('--no-faults');
+const AGENTS = opt('agents', '2').split(',').map(Number);
+const FAULTS = argv.includes('--faults');
+const ROUNDS = Number(opt('rounds', '1'));
+const TASKER_FILES = !argv.includes('--no-tasker-files');
 const AGENT_JS = opt('agent-js', '');
+const PROFILE_DIR = opt('profile', '');
+const PARALLELR_BIN = join(ROOT, 'dist/controller/cli/parallelr.cjs');
+const TASKER_BIN = join(ROOT, 'dist/controller/cli/tasker.cjs');
 
-const LOAD_BEFORE = loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const LOAD_BEFORE = load();
 const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-bench-'));
 const files = [];
 for (let i = 1; i <= JOBS; i++) {
@@ -47,13 +64,18 @@ const quietIo = (signal) => ({
   signal,
 });
 
+/** A bin directory holding `tasker` (the built bin), for agents running `tasker -r @TASK@`. */
+const binDir = join(dir, 'bin');
+mkdirSync(binDir);
+if (existsSync(TASKER_BIN)) symlinkSync(TASKER_BIN, join(binDir, 'tasker'));
+
 async function startAgent(url, name, pool) {
-  // --agent-js DIR: run agents from compiled JavaScript (as installed), e.g. after
-  // `npx tsc -p tsconfig.json --outDir tmp/nats-dist`; default: the TypeScript sources through tsx.
   const entry = AGENT_JS ? ['--', join(resolve(AGENT_JS), 'agent/nats/worker-main.js')] : ['--import', 'tsx', join(ROOT, 'agent/nats/worker-main.ts')];
-  const child = spawn(process.execPath, [...entry,
+  const prof = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
+  const child = spawn(process.execPath, [...prof, ...entry,
     '--nats', url, '--pool', pool, '--max', String(MAX), '--name', name, '--log-level', 'warn', '--drain-timeout', '5'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TASKER_NATS_ACK_WAIT: '3' },
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TASKER_NATS_ACK_WAIT: '3', PATH: `${binDir}:${process.env.PATH}` },
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -62,7 +84,20 @@ async function startAgent(url, name, pool) {
     if (child.exitCode !== null) throw new Error(`agent ${name} did not start`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { child, cpu: () => cpuOf(child.pid), stop: async (sig = 'SIGTERM') => { if (child.exitCode === null) child.kill(sig); await exited; } };
+  // CPU from here on: the agent's start-up (loading modules) is not part of the jobs' cost.
+  const cpu0 = cpuOf(child.pid);
+  const kids0 = childrenCpu(child.pid);
+  let last = [0, 0];
+  const cpu = () => {
+    if (child.exitCode === null && child.signalCode === null) last = [cpuOf(child.pid)[0] - cpu0[0], childrenCpu(child.pid) - kids0];
+    return last;
+  };
+  const stop = async (sig = 'SIGTERM') => {
+    cpu(); // what it used until now: a killed agent's /proc entry is gone
+    if (child.exitCode === null) child.kill(sig);
+    await exited;
+  };
+  return { child, cpu, stop };
 }
 
 const TICK_MS = 1000 / 100; // USER_HZ
@@ -79,13 +114,29 @@ function cpuOf(pid) {
   }
 }
 
+/** CPU ms of a process's children (the launcher) and what they reaped (the job processes). */
+function childrenCpu(pid) {
+  let ms = 0;
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const kid of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
+        const [self, reaped] = cpuOf(Number(kid));
+        ms += self + reaped;
+      }
+    }
+  } catch {
+    // gone
+  }
+  return ms;
+}
+
 function exactlyOnce(result) {
   const seen = new Set(result.records.map((r) => r.task_file));
   return result.records.length === JOBS && seen.size === JOBS && result.counts.succeeded === JOBS;
 }
 
-async function distributed(server, agents, label, fault) {
-  const pool = `bench${agents}${fault ? fault : ''}`;
+async function distributed(server, agents, label, fault, round = 1) {
+  const pool = `bench${agents}${fault ? fault : ''}r${round}`;
   const procs = [];
   for (let i = 1; i <= agents; i++) procs.push(await startAgent(server.url, `${pool}-a${i}`, pool));
   const t0 = performance.now();
@@ -136,7 +187,7 @@ async function distributed(server, agents, label, fault) {
 async function localPool(concurrency) {
   const t0 = performance.now();
   const self0 = process.cpuUsage();
-  const kids0 = cpuOf(process.pid)[1];
+  const kids0 = childrenCpu(process.pid);
   let next = 0;
   let ok = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -148,7 +199,7 @@ async function localPool(concurrency) {
   }));
   const secs = (performance.now() - t0) / 1000;
   const self = process.cpuUsage(self0);
-  const kids = cpuOf(process.pid)[1] - kids0;
+  const kids = childrenCpu(process.pid) - kids0;
   const per = (ms) => (ms / JOBS).toFixed(2);
   return {
     label: `local pool (runProcess), ${concurrency} at once`, agents: 0, secs, rate: JOBS / secs, ok: ok === JOBS, duplicates: 0,
@@ -156,12 +207,65 @@ async function localPool(concurrency) {
   };
 }
 
+/** Time a parallelr run through the built bin; throws when it fails. */
+async function parallelrBin(args, env) {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [PARALLELR_BIN, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PARALLELR_HOME: dir, ...env } });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`parallelr ${args.join(' ')} exited ${code}: ${err.slice(-500)}`);
+  return (performance.now() - t0) / 1000;
+}
+
+/** 200 one-task tasker files: local parallelr (tasker in-process) against the same files over NATS. */
+async function taskerFiles(server, agents) {
+  const tdir = join(dir, 'tasker-files');
+  mkdirSync(tdir);
+  for (let i = 1; i <= 200; i++) {
+    writeFileSync(join(tdir, `t${String(i).padStart(3, '0')}.txt`), 'task=0\nhostname=localhost\ncommand=/bin/true\nexec=local\n');
+  }
+  const slots = String(agents * MAX);
+  const common = ['-T', tdir, '-C', 'tasker -r @TASK@', '-r', '-q'];
+  const local = await parallelrBin([...common, '-m', slots, '--results', join(dir, 'tf-local.jsonl')], { PATH: `${binDir}:${process.env.PATH}` });
+  const pool = `taskerfiles${agents}`;
+  const procs = [];
+  for (let i = 1; i <= agents; i++) procs.push(await startAgent(server.url, `${pool}-a${i}`, pool));
+  let nats;
+  try {
+    nats = await parallelrBin([...common, '--nats', server.url, '--pool', pool, '--results', join(dir, 'tf-nats.jsonl')]);
+  } finally {
+    for (const p of procs) await p.stop();
+  }
+  const ok = (f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.includes('"SUCCESS"')).length === 200;
+  return { local, nats, ok: ok('tf-local.jsonl') && ok('tf-nats.jsonl') };
+}
+
 const rows = [];
+const ratios = [];
 const server = await startNatsServer();
 try {
-  rows.push(await localPool(MAX));
-  rows.push(await localPool(MAX * 2));
-  for (const n of AGENTS) rows.push(await distributed(server, n, `NATS, ${n} agent${n > 1 ? 's' : ''} × max ${MAX}`));
+  for (const n of AGENTS) {
+    const each = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const before = await localPool(n * MAX);
+      const nats = await distributed(server, n, `NATS, ${n} agent${n > 1 ? 's' : ''} × max ${MAX}`, undefined, round);
+      const after = await localPool(n * MAX);
+      rows.push(before, nats, after);
+      const local = (before.secs + after.secs) / 2;
+      each.push({ nats: nats.secs, local, ratio: nats.secs / local });
+    }
+    const mid = [...each].sort((a, b) => a.ratio - b.ratio)[Math.floor(each.length / 2)];
+    const all = ROUNDS > 1 ? ` (median of ${ROUNDS} rounds: ${each.map((e) => e.ratio.toFixed(2)).join(', ')})` : '';
+    ratios.push(`${JOBS} × /bin/true, ${n} agent${n > 1 ? 's' : ''} × ${MAX} vs local pool of ${n * MAX}: ${mid.nats.toFixed(2)} s vs ${mid.local.toFixed(2)} s (mean of before/after) = ${mid.ratio.toFixed(2)}×${all} (goal ≤ 1.4)`);
+  }
+  if (TASKER_FILES && existsSync(PARALLELR_BIN) && existsSync(TASKER_BIN)) {
+    const n = AGENTS.includes(2) ? 2 : AGENTS[0];
+    const t = await taskerFiles(server, n);
+    ratios.push(`200 one-task tasker files, ${n} agent${n > 1 ? 's' : ''} × ${MAX} vs local parallelr -m ${n * MAX} (tasker in-process): ${t.nats.toFixed(2)} s vs ${t.local.toFixed(2)} s = ${(t.nats / t.local).toFixed(2)}× (goal ≤ 1.5)${t.ok ? '' : ' — NOT every file succeeded'}`);
+  } else if (TASKER_FILES) {
+    ratios.push('200 one-task tasker files: skipped (bins not built: npm run build)');
+  }
   if (FAULTS) {
     rows.push(await distributed(server, 2, `NATS, 2 agents, one SIGKILLed at 30 %`, 'kill9'));
     rows.push(await distributed(server, 2, `NATS, 2 agents, nats-server restarted at 30 %`, 'restart'));
@@ -171,7 +275,9 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`\n${JOBS} jobs of /bin/true @TASK@ — ${availableParallelism()} CPUs, node ${process.version}, load average before: ${LOAD_BEFORE}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
-console.log('| run | wall s | jobs/s | every result exactly once | duplicates ignored | CPU ms per job: agent / job processes / nats-server / controller |');
+console.log(`\n${JOBS} jobs of /bin/true @TASK@ — ${availableParallelism()} CPUs, node ${process.version}, load average before: ${LOAD_BEFORE}, after: ${load()}\n`);
+console.log('| run | wall s | jobs/s | every result exactly once | duplicates ignored | CPU ms per job: agent / launcher and job processes / nats-server / controller |');
 console.log('|---|---:|---:|---|---:|---|');
 for (const r of rows) console.log(`| ${r.label} | ${r.secs.toFixed(2)} | ${r.rate.toFixed(0)} | ${r.ok ? 'yes' : 'NO'} | ${r.duplicates} | ${r.cpu} |`);
+console.log('');
+for (const r of ratios) console.log(r);

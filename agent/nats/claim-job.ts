@@ -125,6 +125,29 @@ async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise
   return `agent ${holder.agent} was lost mid-job (delivery ${holder.delivery}; it stored no result and did not answer for ${Math.round((now - since) / 1000)} s)`;
 }
 
+/**
+ * Answer other agents asking whether this worker process still holds a job it claimed;
+ * `holds(key)` tells for `<run>:<seq>`. An unreadable question is answered "not holding".
+ */
+export function answerHolds(nc: NatsConnection, instance: string, holds: (key: string) => HoldsReply): void {
+  nc.subscribe(subjects.holds(instance), {
+    callback: (err, m) => {
+      if (err) return;
+      let q: { run_id?: unknown; seq?: unknown } = {};
+      try {
+        q = JSON.parse(new TextDecoder().decode(m.data)) as typeof q;
+      } catch {
+        // answered "not holding"
+      }
+      try {
+        m.respond(new TextEncoder().encode(JSON.stringify(holds(`${String(q.run_id)}:${String(q.seq)}`))));
+      } catch {
+        // a closed connection: the asker decides on its own
+      }
+    },
+  });
+}
+
 function encodeHoldsQuery(a: AttemptMessage): Uint8Array {
   return new TextEncoder().encode(JSON.stringify({ run_id: a.run_id, seq: a.seq }));
 }

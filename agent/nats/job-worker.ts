@@ -2,6 +2,10 @@
  * The NATS worker of tasker-agent: pulls jobs of one pool from JetStream with bounded concurrency,
  * runs each in its own workspace, publishes the result and only then acknowledges the job.
  *
+ * Pulling (pull-jobs.ts): pull requests ask for the free slots not yet asked for, plus one job ahead
+ * while the running jobs are quick (prefetch()); a job that arrives without a free slot is held
+ * with `working()` until one frees, or handed back when it waited too long (job-slots.ts).
+ *
  * Delivery rules (SPEC §3 "NATS", docs/nats.md "Exactly once"):
  * - every delivery is claimed before it runs (claim-job.ts): a job whose result is stored is acked
  *   without running; one another live agent holds is handed back; one whose agent was lost runs
@@ -15,24 +19,29 @@
  * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { isSubjectToken, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
+import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { JOBS_STREAM, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
-import { claimJob, type HoldsReply } from './claim-job.js';
+import { answerHolds, claimJob } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 import { attachRecords, planRecords } from './ship-records.js';
+import { JobPuller, type PulledJob } from './pull-jobs.js';
+import { JobSlots } from './job-slots.js';
 
 /** What the worker logs through; a winston logger fits. */
 export interface WorkerLogger {
   info(message: string, meta?: Record<string, unknown>): unknown;
   warn(message: string, meta?: Record<string, unknown>): unknown;
   error(message: string, meta?: Record<string, unknown>): unknown;
+  /** Whether `level` is logged (winston has it): a per-job line is not built when it would be dropped. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 interface Running {
   runId: string;
   controller: AbortController;
+  began: number;
 }
 
 const PULL_EXPIRES_MS = 2000;
@@ -40,6 +49,8 @@ const RETRY_DELAY_MS = 500;
 const NAK_DELAY_MS = 2000;
 const CANCEL_MEMORY_MS = 6 * 3600 * 1000;
 const ACK_WAIT_REFRESH_MS = 10_000;
+/** Jobs that end within this long are "quick": the worker then asks for one job ahead. */
+const QUICK_JOB_MS = 1000;
 /** A job held by another agent comes back after this long. */
 const HELD_NAK_DELAY_MS = 1000;
 /** How long a finished job's result is retried before the job is handed back (to run again). */
@@ -68,7 +79,13 @@ export interface WorkerParts {
 export class JobWorker {
   private stopping = false;
   private stopped?: Promise<void>;
-  private readonly loops: Promise<void>[] = [];
+  /** Jobs being handled (claimed, run, reported), for stop() to wait on. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private slots!: JobSlots;
+  /** Jobs whose result is stored: acked when their slot is handed on (with the next job's claim). */
+  private readonly stored = new Set<PulledJob>();
+  private puller!: JobPuller;
+  private retryTimer?: NodeJS.Timeout;
   private readonly running = new Map<string, Running>();
   /** Jobs (`run:seq`) this worker claimed and has not yet acked or handed back. */
   private readonly held = new Set<string>();
@@ -86,21 +103,7 @@ export class JobWorker {
 
   start(): void {
     const { nc, log } = this.p;
-    // Other agents ask whether we still hold a job we claimed (claim-job.ts).
-    nc.subscribe(subjects.holds(this.p.instance), {
-      callback: (err, m) => {
-        if (err) return;
-        let q: { run_id?: unknown; seq?: unknown } = {};
-        try {
-          q = JSON.parse(new TextDecoder().decode(m.data)) as typeof q;
-        } catch {
-          // answered "not holding"
-        }
-        const key = `${String(q.run_id)}:${String(q.seq)}`;
-        const reply: HoldsReply = { holding: this.held.has(key), ran: !this.unrun.has(key) };
-        safely(() => m.respond(new TextEncoder().encode(JSON.stringify(reply))));
-      },
-    });
+    answerHolds(nc, this.p.instance, (key) => ({ holding: this.held.has(key), ran: !this.unrun.has(key) }));
     nc.subscribe(subjects.cancelAll, {
       callback: (err, m) => {
         if (err) return;
@@ -113,9 +116,18 @@ export class JobWorker {
         if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
           log.warn(`nats ${s.type}`, { agent: this.p.name, server: 'server' in s ? s.server : undefined });
         }
+        if (s.type === 'reconnect') {
+          // The server has forgotten our pull requests: ask again.
+          this.puller.forget();
+          this.askForJobs();
+        }
       }
     })().catch(() => undefined);
-    for (let slot = 1; slot <= this.p.max; slot++) this.loops.push(this.slotLoop(slot));
+    this.slots = new JobSlots(this.p.max, this.p.workdir, () => this.workingEvery());
+    const next = `$JS.API.CONSUMER.MSG.NEXT.${JOBS_STREAM}.${poolConsumer(this.p.pool)}`;
+    this.puller = new JobPuller(nc, next, PULL_EXPIRES_MS, (job) => this.take(job), (problem) => this.pullEnded(problem));
+    this.puller.start();
+    this.askForJobs();
     // A controller may change the pool's ack_wait after we started: keep working() well inside it.
     this.ackWaitTimer = setInterval(() => {
       this.p.consumer.info().then(
@@ -142,33 +154,65 @@ export class JobWorker {
     this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed });
   }
 
-  private async slotLoop(slot: number): Promise<void> {
-    while (!this.stopping) {
-      let msg: JsMsg | null;
-      try {
-        msg = await this.p.consumer.next({ expires: PULL_EXPIRES_MS });
-      } catch (e) {
-        if (this.stopping || this.p.nc.isClosed()) return;
-        this.p.log.warn('pulling a job failed; retrying', { agent: this.p.name, error: (e as Error).message });
-        await sleep(RETRY_DELAY_MS);
-        continue;
-      }
-      if (!msg) continue;
-      if (this.stopping) {
-        msg.nak();
-        return;
-      }
-      try {
-        await this.handle(msg, slot);
-      } catch (e) {
-        // Never expected; the job goes back to the queue and the slot keeps working.
-        this.p.log.error('job handling failed', { agent: this.p.name, subject: msg.subject, error: (e as Error).message });
-        safely(() => msg.nak(NAK_DELAY_MS));
-      }
-    }
+  /** Ask for as many jobs as there are free slots not yet asked for. */
+  private askForJobs(): void {
+    if (this.stopping || this.retryTimer) return;
+    const want = this.slots.available + this.prefetch() - this.puller.outstanding;
+    if (want > 0) this.puller.request(want);
   }
 
-  private async handle(msg: JsMsg, slot: number): Promise<void> {
+  /** A pull request ended short: ask again, after a pause when the server refused it. */
+  private pullEnded(problem: string | undefined): void {
+    if (this.stopping || this.p.nc.isClosed()) return;
+    if (!problem) return this.askForJobs();
+    this.p.log.warn('pulling jobs failed; retrying', { agent: this.p.name, error: problem });
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.askForJobs();
+    }, RETRY_DELAY_MS);
+  }
+
+  /** A delivered job: run it in a free slot, or hold it until one frees. */
+  private take(msg: PulledJob): void {
+    if (this.stopping) return safely(() => msg.nak());
+    const slot = this.slots.assign(msg);
+    if (slot === undefined) return;
+    const task = this.handle(msg, slot)
+      .catch((e: unknown) => {
+        // Never expected; the job goes back to the queue and the slot keeps working.
+        this.p.log.error('job handling failed', { agent: this.p.name, subject: msg.subject, error: (e as Error).message });
+        if (!this.stored.has(msg)) safely(() => msg.nak(NAK_DELAY_MS));
+      })
+      .finally(() => {
+        this.inFlight.delete(task);
+        // The ack, the next job's claim (and `started`) and the next pull leave in one socket write.
+        if (this.stored.delete(msg)) safely(() => msg.ack());
+        const queued = this.slots.release(slot);
+        if (queued) this.take(queued);
+        this.askForJobs();
+      });
+    this.inFlight.add(task);
+  }
+
+  /**
+   * One job more than the free slots while every running job is quick: it waits in the slots' queue
+   * (held with working()) and starts the moment a slot frees, its claim in the same write as the
+   * previous job's ack. None while a job runs long, so a long job does not keep another waiting here
+   * while other agents are idle (job-slots.ts hands back one held too long).
+   */
+  private prefetch(): number {
+    const now = Date.now();
+    for (const r of this.running.values()) if (now - r.began >= QUICK_JOB_MS) return 0;
+    return 1;
+  }
+
+  /** How often a running or held job calls working(): well inside the pool's ack_wait. */
+  private workingEvery(): number {
+    return Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
+  }
+
+  private async handle(msg: PulledJob, slot: number): Promise<void> {
     const { log, name } = this.p;
     const delivery = msg.info.deliveryCount;
     const parsed = parseJob(msg.data);
@@ -207,10 +251,15 @@ export class JobWorker {
     }
   }
 
-  private async claimAndRun(msg: JsMsg, job: JobMessage, key: string, slot: number, delivery: number): Promise<void> {
+  private async claimAndRun(msg: PulledJob, job: JobMessage, key: string, slot: number, delivery: number): Promise<void> {
     const { log, name } = this.p;
     const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
     this.pruneMemory();
+    // The live `started` notice leaves in the same socket write as the claim's attempt (one write
+    // per job less). A claim that then fails has announced a start: the holder's or the stored
+    // result ends it on the controller's live line; a job handed back for a NATS error shows as
+    // running until it runs again (docs/nats.md, "Throughput").
+    safely(() => this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot })));
     const claim = await claimJob(job, {
       nc: this.p.nc, js: this.p.js, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery,
       lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
@@ -239,17 +288,15 @@ export class JobWorker {
     const controller = new AbortController();
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
     this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    this.running.set(key, { runId: job.run_id, controller });
-    this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot }));
-    const every = Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
+    this.running.set(key, { runId: job.run_id, controller, began: Date.now() });
     // working() until the job is acked or handed back: also while its result is being stored.
-    const working = setInterval(() => safely(() => msg.working()), every);
+    const working = setInterval(() => safely(() => msg.working()), this.workingEvery());
     const began = Date.now();
     try {
       let result: ResultMessage;
       const records = planRecords(job, this.p.workdir);
       try {
-        result = await runJob(records?.job ?? job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
+        result = await runJob(records?.job ?? job, { workspace: this.slots.workspace(slot), agent: name, worker: slot, delivery, signal: controller.signal });
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
@@ -262,10 +309,12 @@ export class JobWorker {
         safely(() => msg.nak());
         return;
       }
-      log.info('job finished', {
-        agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
-        durationMs: Date.now() - began, delivery, ...(result.records?.note ? { records: result.records.note } : {}),
-      });
+      if (log.isLevelEnabled?.('info') ?? true) {
+        log.info('job finished', {
+          agent: name, runId: job.run_id, seq: job.seq, status: result.status, exitCode: result.exit_code,
+          durationMs: Date.now() - began, delivery, ...(result.records?.note ? { records: result.records.note } : {}),
+        });
+      }
       const finishedAt = Date.now();
       await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < RESULT_PATIENCE_MS);
     } finally {
@@ -282,8 +331,8 @@ export class JobWorker {
     }
   }
 
-  /** Publish the result, then ack; nak with a delay when the result cannot be stored. */
-  private async finish(msg: JsMsg, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
+  /** Publish the result (the job is acked once its slot is handed on); nak with a delay when the result cannot be stored. */
+  private async finish(msg: PulledJob, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
     try {
       await publishResult(this.p.nc, this.p.js, result, this.p.instance, keepTrying);
     } catch (e) {
@@ -293,7 +342,7 @@ export class JobWorker {
       safely(() => msg.nak(NAK_DELAY_MS));
       return;
     }
-    safely(() => msg.ack());
+    this.stored.add(msg);
   }
 
   private publishResult(result: ResultMessage): Promise<void> {
@@ -311,6 +360,8 @@ export class JobWorker {
     this.stopped ??= (async () => {
       this.stopping = true;
       clearInterval(this.ackWaitTimer);
+      clearTimeout(this.retryTimer);
+      this.slots.handBackHeld();
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
         await waitUntil(() => this.running.size === 0 && this.held.size === 0);
@@ -318,7 +369,9 @@ export class JobWorker {
         clearTimeout(drain);
       }
       await this.p.nc.drain().catch(() => this.p.nc.close());
-      await Promise.allSettled(this.loops);
+      await Promise.allSettled(this.inFlight);
+      this.puller.forget();
+      await this.slots.dispose();
       this.p.log.info('nats worker stopped', { agent: this.p.name });
     })();
     return this.stopped;

@@ -1,19 +1,17 @@
-/** Run one NATS job: ship the file into its own workspace, run the command with runProcess, describe the outcome. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/** Run one NATS job: ship the file into its slot's workspace, run the command with runProcess, describe the outcome. */
 import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/index.js';
 import { runProcess } from '../../shared/exec/index.js';
 import { readTailText } from '../../shared/exec/index.js';
 import { splitArgs } from '../../shared/exec/index.js';
 import { TaskExit } from '../../shared/exit-codes.js';
-import { workspacePrefix } from './workspaces.js';
+import type { SlotWorkspace } from './workspaces.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
 
 export interface RunJobContext {
-  /** Parent of the per-job workspaces. */
-  workdir: string;
+  /** The slot's workspace: the job's cwd, where its task file is shipped; cleaned after the job. */
+  workspace: SlotWorkspace;
   agent: string;
   worker: number;
   delivery: number;
@@ -34,12 +32,27 @@ export function buildArgv(template: string, taskPath: string): { argv: string[];
   return { argv: split.args.map((w) => w.split(TASK_PLACEHOLDER).join(taskPath)) };
 }
 
+let agentEnv: NodeJS.ProcessEnv | undefined;
+
+/** The agent's environment, as its jobs get it: frozen once, so the launcher encodes it once (launcher-protocol.ts). */
+function jobEnv(): NodeJS.ProcessEnv {
+  return (agentEnv ??= Object.freeze({ ...process.env }));
+}
+
 /** Quote an argv element for display when it needs it. */
 function showArg(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Run `job`; never throws. The workspace is removed afterwards. */
+/**
+ * Whether the command can see the shipped file: it names `@TASK@` or the file's name. Otherwise
+ * the file is not written (nothing could read it but by listing the workspace).
+ */
+export function needsTaskFile(job: Pick<JobMessage, 'command' | 'file_name'>): boolean {
+  return job.command.includes(TASK_PLACEHOLDER) || job.command.includes(job.file_name);
+}
+
+/** Run `job`; never throws. The task file (and anything the job left) is cleaned up afterwards. */
 export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<ResultMessage> {
   const start = new Date();
   const base = (status: JobStatus, fields: Partial<ResultMessage>): ResultMessage => {
@@ -66,17 +79,21 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
   };
   if (ctx.signal?.aborted) return base('CANCELLED', { error_message: 'Task cancelled' });
 
-  let workspace: string | undefined;
+  let written: string | undefined;
   try {
-    workspace = await mkdtemp(workspacePrefix(ctx.workdir, job.run_id, job.seq));
-    const taskPath = join(workspace, job.file_name);
-    await writeFile(taskPath, Buffer.from(job.content, 'base64'), { mode: 0o700 });
+    const workspace = ctx.workspace.path();
+    let taskPath = '';
+    if (needsTaskFile(job)) {
+      taskPath = ctx.workspace.writeTaskFile(job.file_name, Buffer.from(job.content, 'base64'));
+      written = job.file_name;
+    }
     const { argv, error } = buildArgv(job.command, taskPath);
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');
     const r = await runProcess({
       argv,
       cwd: workspace,
+      env: jobEnv(),
       timeoutMs: job.timeout_sec > 0 ? job.timeout_sec * 1000 : undefined,
       signal: ctx.signal,
       captureLimit: DEFAULT_CAPTURE_LIMIT,
@@ -97,7 +114,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
   } catch (e) {
     return base('ERROR', { error_message: `Error: cannot prepare workspace: ${(e as Error).message}` });
   } finally {
-    if (workspace) await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
+    ctx.workspace.clean(written);
   }
 }
 

@@ -1,16 +1,72 @@
 /**
- * Per-job workspaces: `<workdir>/job-<run>-<seq>-p<pid>-XXXXXX`, made by the agent process whose
- * pid is in the name and removed when the job ends. An agent killed with SIGKILL cannot remove
- * its own: the next agent that starts on the same workdir removes those whose process is gone.
+ * Job workspaces: each slot of a worker keeps one directory, `<workdir>/job-slot<N>-p<pid>-XXXXXX`
+ * (mkdtemp), and reuses it from job to job. A job's shipped task file is written there and
+ * unlinked when the job ends; a job that left anything else behind (its own files, spilled output)
+ * gets the directory removed in the background and the next job a fresh one, so no job sees
+ * another's files. The workspaces of an agent killed with SIGKILL are removed by the next agent
+ * that starts on the same workdir (the pid in the name is gone).
  */
+import { mkdtempSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const WORKSPACE = /^job-.+-p(\d+)-[^-]+$/;
 
-/** The mkdtemp prefix of a job's workspace. */
+/** mkdtemp prefix of a job's own directory (a tasker job's records): removed with the agent's other workspaces when its agent is gone. */
 export function workspacePrefix(workdir: string, runId: string, seq: number): string {
   return join(workdir, `job-${runId}-${seq}-p${process.pid}-`);
+}
+
+/**
+ * One slot's reusable workspace. Its per-job file operations are synchronous on purpose: each is
+ * one short system call on a local directory, where the promise versions cost a thread-pool round
+ * trip apiece and were a large part of an agent's per-job CPU (docs/nats.md, "Throughput").
+ */
+export class SlotWorkspace {
+  private dir?: string;
+
+  constructor(private readonly workdir: string, private readonly slot: number) {}
+
+  /** The directory, made on first use (and after a job left files behind). */
+  path(): string {
+    this.dir ??= mkdtempSync(join(this.workdir, `job-slot${this.slot}-p${process.pid}-`));
+    return this.dir;
+  }
+
+  /** Write a job's task file (mode 0700) into the workspace; returns its path. */
+  writeTaskFile(fileName: string, content: Uint8Array): string {
+    const path = join(this.path(), fileName);
+    writeFileSync(path, content, { mode: 0o700 });
+    return path;
+  }
+
+  /**
+   * After a job: remove its task file; when the job left anything else, give the directory up
+   * (removed in the background) so the next job starts in an empty one.
+   */
+  clean(fileName: string | undefined): void {
+    const dir = this.dir;
+    if (!dir) return;
+    try {
+      const left = readdirSync(dir);
+      if (left.length === 0) return;
+      if (left.length === 1 && left[0] === fileName) {
+        unlinkSync(join(dir, fileName));
+        return;
+      }
+    } catch {
+      // unreadable or gone: start afresh
+    }
+    this.dir = undefined;
+    void rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** Remove the workspace (worker stop). */
+  async remove(): Promise<void> {
+    const dir = this.dir;
+    this.dir = undefined;
+    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** Remove the workspaces of agent processes that are gone; returns their names. */

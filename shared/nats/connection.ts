@@ -163,6 +163,9 @@ export async function connectNats(opts: ConnectOptions): Promise<NatsConnection>
     timeout: 5000,
     pingInterval: 10_000,
     name: opts.name,
+    // No extra stack captured for every request and JetStream publish: a measurable part of an
+    // agent's per-job CPU (docs/nats.md, "Throughput"); errors keep their messages.
+    noAsyncTraces: true,
   };
   const auth = opts.auth;
   if (auth?.user !== undefined) {

@@ -1,0 +1,89 @@
+/**
+ * The slots of a NATS worker: which are free, each one's reusable workspace, and the jobs that
+ * arrived while none was free (the one job asked for ahead while jobs are quick, or a miscounted
+ * pull request). Such a job is held with `working()` (well inside the pool's `ack_wait`), so it is
+ * not redelivered while it waits; one held longer than HOLD_LIMIT_MS (the running jobs turned out
+ * long) is handed back (`nak`) for an idle agent to take. It has not been claimed, so it has not
+ * run here; its next delivery counts one more in the result's `delivery`.
+ */
+import type { PulledJob } from './pull-jobs.js';
+import { SlotWorkspace } from './workspaces.js';
+
+/** How long a delivered job may wait here for a slot before it is handed back. */
+const HOLD_LIMIT_MS = 2000;
+
+export class JobSlots {
+  /** Free slots, the next to use last. */
+  private readonly free: number[] = [];
+  private readonly workspaces = new Map<number, SlotWorkspace>();
+  private readonly waiting: { job: PulledJob; since: number }[] = [];
+  private holdTimer?: NodeJS.Timeout;
+
+  /** @param workingEvery how often a held job calls working(), in ms (read each time: ack_wait may change) */
+  constructor(max: number, workdir: string, private readonly workingEvery: () => number) {
+    for (let slot = max; slot >= 1; slot--) {
+      this.free.push(slot);
+      this.workspaces.set(slot, new SlotWorkspace(workdir, slot));
+    }
+  }
+
+  /** Free slots not spoken for by a held job. */
+  get available(): number {
+    return this.free.length - this.waiting.length;
+  }
+
+  /** A free slot for `job`, or undefined when none is free (the job is then held). */
+  assign(job: PulledJob): number | undefined {
+    const slot = this.free.pop();
+    if (slot === undefined) this.hold(job);
+    return slot;
+  }
+
+  /** The slot is free again; returns a held job to run in it, if any. */
+  release(slot: number): PulledJob | undefined {
+    this.free.push(slot);
+    return this.waiting.shift()?.job;
+  }
+
+  workspace(slot: number): SlotWorkspace {
+    return this.workspaces.get(slot)!;
+  }
+
+  /** Hand back every held job (stop). */
+  handBackHeld(): void {
+    for (const w of this.waiting.splice(0)) safely(() => w.job.nak());
+  }
+
+  /** Remove the workspaces (after the last job). */
+  async dispose(): Promise<void> {
+    clearTimeout(this.holdTimer);
+    this.handBackHeld();
+    await Promise.all([...this.workspaces.values()].map((w) => w.remove()));
+  }
+
+  private hold(job: PulledJob): void {
+    this.waiting.push({ job, since: Date.now() });
+    if (this.holdTimer) return;
+    const tick = () => {
+      this.holdTimer = undefined;
+      const now = Date.now();
+      for (const w of this.waiting.splice(0)) {
+        if (now - w.since >= HOLD_LIMIT_MS) safely(() => w.job.nak());
+        else {
+          safely(() => w.job.working());
+          this.waiting.push(w);
+        }
+      }
+      if (this.waiting.length) this.holdTimer = setTimeout(tick, Math.min(this.workingEvery(), HOLD_LIMIT_MS));
+    };
+    this.holdTimer = setTimeout(tick, Math.min(this.workingEvery(), HOLD_LIMIT_MS));
+  }
+}
+
+function safely(fn: () => unknown): void {
+  try {
+    fn();
+  } catch {
+    // a closed connection: the job will be redelivered
+  }
+}
