@@ -64,7 +64,8 @@ test('JetStream off: controller and agent both say so and name the URL', async (
     t.is(r.exitCode, 1);
     const expected = `JetStream is not enabled on the NATS server at ${server.url}: start nats-server with -js (or a \`jetstream {}\` block in its config)`;
     t.is(io.err(), `parallelr: ${expected}\n`);
-    const agent = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, '--nats', server.url, '--pool', 'p'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own workdir: the default one may hold workspaces of agents other tests killed, whose removal it would log.
+    const agent = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, '--nats', server.url, '--pool', 'p', '--workdir', join(dir, 'agent-work')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     agent.stderr!.on('data', (d) => (err += d));
     const code = await new Promise((r) => agent.once('exit', r));
