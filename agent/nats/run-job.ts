@@ -5,6 +5,7 @@ import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/
 import { runProcess } from '../../shared/exec/index.js';
 import { readTailText } from '../../shared/exec/index.js';
 import { splitArgs } from '../../shared/exec/index.js';
+import { runTaskerJob } from './run-tasker-job.js';
 import { workspacePrefix } from './workspaces.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
@@ -73,6 +74,9 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const { argv, error } = buildArgv(job.command, taskPath);
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');
+    // A command that runs tasker itself runs the file with the engine in this process (run-tasker-job.ts).
+    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal });
+    if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
     const r = await runProcess({
       argv,
       cwd: workspace,
@@ -90,7 +94,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const fields = { ...out, command_executed: commandExecuted, duration_seconds: round2(r.durationMs / 1000) };
     if (r.spawnError) return base('ERROR', { ...fields, error_message: `Error: ${r.spawnError}` });
     if (r.canceled) return base('CANCELLED', { ...fields, error_message: 'Task cancelled' });
-    if (r.timedOut) return base('TIMEOUT', { ...fields, error_message: `Timeout after ${job.timeout_sec}s` });
+    if (r.timedOut) return base('TIMEOUT', { ...fields, exit_code: r.exitCode, error_message: `Timeout after ${job.timeout_sec}s` });
     if (r.exitCode === 0) return base('SUCCESS', { ...fields, exit_code: 0 });
     return base('FAILED', { ...fields, exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}` });
   } catch (e) {

@@ -29,3 +29,4 @@ export { spilledOutput } from './spilled-output.js';
 export { FedOutput } from './fed-output.js';
 export type { AheadProcess, StartedChild } from './launcher-child.js';
 export { childPids } from './process-tree.js';
+export { taskerArguments } from './tasker-command.js';
