@@ -11,11 +11,14 @@
  * - The run's working directory is the job's workspace (`io.cwd`, never a chdir of this process):
  *   relative paths resolve and tasks start there, as in a started `tasker` whose cwd it is.
  * - Console output goes to the result's tails; statuses and exit codes are the started run's.
+ * - Secret names: the runs of every controller share this process, so each config's
+ *   `secrets.names` add to the others' (keepEverySecretName) instead of replacing them.
  */
 import { taskerArguments } from '../../shared/exec/index.js';
 import { runCliInProcess, type CliMain } from '../../shared/run-cli-in-process.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 import { tail, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
+import { keepEverySecretName } from '../../shared/taskfile/secret-names.js';
 
 /** What an in-process job produced: its status and the result fields run-job.ts does not set itself. */
 export interface TaskerJobOutcome {
@@ -40,6 +43,8 @@ let core: Promise<Core | undefined> | undefined;
 
 /** The engine, loaded on the first tasker job; undefined (and jobs are started as processes) when it cannot load. */
 function loadCore(): Promise<Core | undefined> {
+  // Runs of different controllers (and configs) share this process: none may drop another's secret names.
+  keepEverySecretName();
   core ??= import('../../core/run/index.js').catch(() => undefined);
   return core;
 }

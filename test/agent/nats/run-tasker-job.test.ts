@@ -97,7 +97,7 @@ function ancestry(sb: ReturnType<typeof sandbox>, mark: string): { pid: number; 
 async function startWorkers(sb: ReturnType<typeof sandbox>, pool: string, n = 2): Promise<WorkerProcess[]> {
   const started: WorkerProcess[] = [];
   for (let i = 1; i <= n; i++) {
-    const w = await startWorker(fleet.server.url, { name: `${pool}${i}`, pool, max: 2, env: { ...sb.env, MARK: 'dist' } });
+    const w = await startWorker(fleet.server.url, { name: `${pool}${i}`, pool, max: 2, env: { ...sb.env, MARK: 'dist', A_SECRET: 's3cret' } });
     fleet.workers.push(w);
     started.push(w);
   }
@@ -178,6 +178,40 @@ test.serial('a worker stopped mid-job aborts its in-process task file and leaves
   stop.abort('SIGTERM');
   await running;
 });
+
+test.serial("two runs with different configs in-process on one agent: neither drops the other's secret names", async (t) => {
+  const sb = sandbox();
+  const secA = join(sb.dir, 'a.yaml');
+  const secB = join(sb.dir, 'b.yaml');
+  writeFileSync(secA, 'secrets:\n  names: [MY_CODE]\n');
+  writeFileSync(secB, 'secrets:\n  names: [OTHER_CODE]\n');
+  const started = join(sb.marks, 'a-started');
+  // Run A (--auto-recovery: its state, written as it runs, is kept after its failure) waits until
+  // run B has read its own config, then prints its secret and fails.
+  const a = join(sb.tasks, 'a.txt');
+  const task = (id: number, command: string, args = '') => `task=${id}\nhostname=localhost\ncommand=${command}\narguments=${args}\nexec=local\n\n`;
+  writeFileSync(a, `MY_CODE=$A_SECRET\n\n${task(0, 'touch', started)}${task(1, 'sleep', '3')}${task(2, 'echo', 'value @MY_CODE@')}${task(3, 'false')}`);
+  const b = join(sb.dir, 'b.txt');
+  writeFileSync(b, local('true'));
+  const workers = await startWorkers(sb, 'secrets', 1);
+  const nats = { servers: [fleet.server.url], pool: 'secrets', ackWaitSec: 2 };
+  const runA = runDistributed({ files: [{ taskFile: a, path: a }], command: `tasker -r --auto-recovery --config ${secA} @TASK@`, timeoutSeconds: 60, nats, stateDir: join(sb.dir, 'runs') }, recordingIo(sb.env));
+  await waitFor(() => existsSync(started));
+  const rb = await runDistributed({ files: [{ taskFile: b, path: b }], command: `tasker -r --config ${secB} @TASK@`, timeoutSeconds: 60, nats, stateDir: join(sb.dir, 'runs') }, recordingIo(sb.env));
+  t.is(rb.exitCode, 0);
+  const ra = await runA;
+  t.deepEqual(readResults(ra.resultsFile!).map((x) => `${x.status} ${x.exit_code}`), ['FAILED 10']);
+  const written = filesUnder(join(sb.home, 'TASKER'));
+  t.true(written.some((f) => f.includes('recovery')), written.join('\n'));
+  t.true(written.some((f) => readFileSync(f, 'utf8').includes('value <masked len=6>')), 'the secret was printed, masked');
+  for (const f of written) t.false(readFileSync(f, 'utf8').includes('s3cret'), `the secret is in ${f}`);
+  for (const w of workers) await w.stop();
+});
+
+/** Every file below dir. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
 
 /** Gives killed processes a moment to be gone (SIGKILL follows SIGTERM after 2 s). */
 async function settle(pids: number[]): Promise<void> {
