@@ -82,17 +82,42 @@ async function timeParallelr(label, extra, command) {
   rmSync(results, { force: true });
   const t0 = performance.now();
   // Not spawnSync: the agents' stderr must keep draining while parallelr runs.
-  const child = spawn(process.execPath, [PARALLELR, '-T', tasks, '-C', command, '-r', '-q', '--no-backup-inputs', '--no-task-output-log', '--results', results, ...extra], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const others0 = [server.pid, ...agents.map((a) => a.child.pid)].map(cpuOf);
+  // /usr/bin/time reports parallelr's CPU with its children's (the tasks); the agents' and the server's come from /proc.
+  const child = spawn('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, PARALLELR, '-T', tasks, '-C', command, '-r', '-q', '--no-backup-inputs', '--no-task-output-log', '--results', results, ...extra], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
   const code = await new Promise((r) => child.once('exit', r));
   const ms = performance.now() - t0;
+  const [, user, sys] = /CPU (\S+) (\S+)/.exec(out) ?? [0, 'NaN', 'NaN'];
+  const others = [server.pid, ...agents.map((a) => a.child.pid)].map((pid, i) => cpuOf(pid) - others0[i]);
+  const agentsCpu = others.slice(1).reduce((a, b) => a + b, 0);
+  const controller = (Number(user) + Number(sys)) * 1000;
+  cpu[label] ??= [];
+  cpu[label].push(controller + others[0] + agentsCpu);
+  parts[label] ??= [];
+  parts[label].push(`${controller.toFixed(0)} / ${agentsCpu.toFixed(0)} / ${others[0].toFixed(0)}`);
   if (code !== 0) throw new Error(`${label}: parallelr exited ${code}: ${out}`);
   const rows = readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   if (rows.length !== FILES || rows.some((x) => x.status !== 'SUCCESS')) throw new Error(`${label}: ${rows.length} records, not all SUCCESS`);
   return ms;
 }
+
+const TICK_MS = 10; // USER_HZ 100
+/** CPU ms of a process and its reaped children so far (/proc/<pid>/stat). */
+function cpuOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+const cpu = {};
+/** CPU ms per round: parallelr with its children / the agents with theirs / nats-server. */
+const parts = {};
 
 const LOAD_BEFORE = loadavg().map((l) => l.toFixed(2)).join(' ');
 const variants = [
@@ -110,7 +135,9 @@ try {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`${FILES} one-task tasker files (/bin/true), ${ROUNDS} interleaved rounds, load before ${LOAD_BEFORE}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-variants.forEach(([name], k) => console.log(`  ${name.padEnd(56)} ${median(times[k]).toFixed(0).padStart(6)} ms   (${times[k].map((x) => x.toFixed(0)).join(', ')})`));
+const labels = ['local', 'nats', 'spawned'];
+variants.forEach(([name], k) => console.log(`  ${name.padEnd(56)} ${median(times[k]).toFixed(0).padStart(6)} ms wall (${times[k].map((x) => x.toFixed(0)).join(', ')}), CPU ${median(cpu[labels[k]]).toFixed(0)} ms`));
+variants.forEach(([name], k) => console.log(`  CPU ms parallelr / agents / nats-server, ${name}: ${parts[labels[k]].join(', ')}`));
 const ratio = median(times[1]) / median(times[0]);
-console.log(`  distributed / local: ${ratio.toFixed(2)}× (goal: ≤ 1.5×)`);
+console.log(`  distributed / local: ${ratio.toFixed(2)}× wall (goal: ≤ 1.5×), ${(median(cpu.nats) / median(cpu.local)).toFixed(2)}× CPU (parallelr with its tasks, agents, nats-server)`);
 if (SPAWNED) console.log(`  in-process on agents vs tasker bin per file: ${(median(times[2]) / median(times[1])).toFixed(1)}× faster`);
