@@ -9,7 +9,7 @@
  * from the task to the worker process with no tasker process in between.
  */
 import test from 'ava';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { runDistributed } from '../../../controller/nats/run-distributed.js';
@@ -39,7 +39,7 @@ function sandbox() {
   writeFileSync(config, `agents:\n  jump1:\n    address: "${grpcAgent.address}"\n`);
   // Writes "pid cmdline" of the task and each ancestor up to PID 1 into marks/ancestry-$MARK.
   const ancestry = join(dir, 'ancestry.sh');
-  writeFileSync(ancestry, `#!/bin/sh\nout="${marks}/ancestry-$MARK"\n: > "$out"\np=$$\nwhile [ "$p" -gt 1 ]; do\n  echo "$p $(tr '\\0' ' ' < /proc/$p/cmdline)" >> "$out"\n  p=$(awk '/^PPid:/{print $2}' /proc/$p/status)\ndone\n`);
+  writeFileSync(ancestry, `#!/bin/sh\npwd > "${marks}/cwd-$MARK"\nout="${marks}/ancestry-$MARK"\n: > "$out"\np=$$\nwhile [ "$p" -gt 1 ]; do\n  echo "$p $(tr '\\0' ' ' < /proc/$p/cmdline)" >> "$out"\n  p=$(awk '/^PPid:/{print $2}' /proc/$p/status)\ndone\n`);
   // Records its own pid and a background child's in marks/$MARK.pid, then waits.
   const long = join(dir, 'long.sh');
   writeFileSync(long, `#!/bin/sh\necho $$ > "${marks}/$MARK.pid"\nsleep 300 &\necho $! >> "${marks}/$MARK.pid"\nwait\n`);
@@ -130,6 +130,10 @@ test.serial('a directory of task files gives the same statuses and exit codes lo
   const worker = chain.findIndex((p) => workers.some((w) => w.pid === p.pid));
   t.true(worker > 0, chain.map((p) => `${p.pid} ${p.cmd}`).join('\n'));
   t.deepEqual(chain.slice(0, worker).filter((p) => /tasker\.(cjs|js|ts)\b/.test(p.cmd)), [], 'no tasker process between task and worker');
+  // Own workspace as the run's working directory, and the worker itself never changed directory.
+  const ran = workers.find((w) => w.pid === chain[worker]!.pid)!;
+  t.regex(readFileSync(join(sb.marks, 'cwd-dist'), 'utf8'), new RegExp(`/job-[^/]+-p${ran.pid}-[^/]+\n$`));
+  for (const w of workers) t.is(readlinkSync(`/proc/${w.pid}/cwd`), ROOT);
   // The fallback really started the bin, which placed the task on the gRPC agent.
   t.regex(grpcAgent.log(), /execute done/);
   for (const w of workers) await w.stop();
