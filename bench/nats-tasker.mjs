@@ -4,7 +4,9 @@
  * parallelr bin locally (tasker in-process, -m SLOTS) and distributed over AGENTS bundled
  * `tasker-agent serve --nats` processes × MAX slots (tasker in-process on the agents), side by
  * side in interleaved rounds on one nats-server. Both are timed as an operator sees them: the
- * parallelr command from start to exit. Prints both medians and the ratio (goal ≤ 1.5×).
+ * parallelr command from start to exit. Prints both medians and the ratio (goal ≤ 1.5×), and the
+ * CPU of parallelr (with its children), the agents (with their reaped children: not what their
+ * launcher starts) and nats-server.
  *
  *   npm run build && node --import tsx bench/nats-tasker.mjs [--files 200] [--rounds 3] [--agents 2] [--max 2] [--spawned]
  *
