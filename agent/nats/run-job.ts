@@ -5,6 +5,7 @@ import { readTailText } from '../../shared/exec/index.js';
 import { splitArgs } from '../../shared/exec/index.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 import type { SlotWorkspace } from './workspaces.js';
+import { runTaskerJob } from './run-tasker-job.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
@@ -90,6 +91,9 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const { argv, error } = buildArgv(job.command, taskPath);
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');
+    // A command that runs tasker itself runs the file with the engine in this process (run-tasker-job.ts).
+    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal });
+    if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
     const r = await runProcess({
       argv,
       cwd: workspace,
@@ -108,7 +112,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const fields = { ...out, command_executed: commandExecuted, duration_seconds: round2(r.durationMs / 1000) };
     if (r.spawnError) return base('ERROR', { ...fields, error_message: `Error: ${r.spawnError}` });
     if (r.canceled) return base('CANCELLED', { ...fields, error_message: 'Task cancelled' });
-    if (r.timedOut) return base('TIMEOUT', { ...fields, error_message: `Timeout after ${job.timeout_sec}s` });
+    if (r.timedOut) return base('TIMEOUT', { ...fields, exit_code: r.exitCode, error_message: `Timeout after ${job.timeout_sec}s` });
     if (r.exitCode === TaskExit.SUCCESS) return base('SUCCESS', { ...fields, exit_code: TaskExit.SUCCESS });
     return base('FAILED', { ...fields, exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}` });
   } catch (e) {

@@ -1,4 +1,6 @@
 import type { CliIo } from '../../shared/cli-io.js';
+
+/** The rule "this command runs tasker itself" is shared with the NATS agent (shared/exec/tasker-command.ts). */
 export { taskerArguments } from '../../shared/exec/index.js';
 
 /** The engine's in-process entry point, `runTasker(argv, io)` of the run pipeline (core/run/) with the controller's placement (controller/cli/tasker-main.ts). */

@@ -1,12 +1,18 @@
+/**
+ * The rule that decides "this command runs tasker itself", so the caller can run the task file with
+ * the engine in this process instead of starting a Node process for it: local parallelr
+ * (controller/parallelr/pool.ts), the NATS agent (agent/nats/run-tasker-job.ts) and its records
+ * (agent/nats/ship-records.ts) ask the same rule.
+ */
 import { basename } from 'node:path';
 
 const TASKER_FILES = new Set(['tasker.cjs', 'tasker.js']);
 
 /**
- * If a command runs tasker itself, the arguments to hand to the engine; otherwise undefined.
+ * If `argv` runs tasker itself, the arguments to hand to the engine; otherwise undefined.
  * Recognised: program `tasker` (bare or any path ending in /tasker), our own `tasker.cjs` bin and
- * its `tasker.js` wrapper, and `node …/tasker.cjs` / `node …/tasker.js`. One rule for local
- * parallelr (in-process engine) and agents (records shipped back).
+ * its `tasker.js` wrapper, and `node …/tasker.cjs` / `node …/tasker.js`. Anything else (`env tasker …`,
+ * a shell, a wrapper script) is started as a process.
  */
 export function taskerArguments(argv: readonly string[]): string[] | undefined {
   const [program, ...rest] = argv;

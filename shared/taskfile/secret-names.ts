@@ -22,14 +22,27 @@ function compile(patterns: readonly string[]): RegExp {
 }
 
 let matcher = compile(DEFAULT_SECRET_NAMES);
+let added: readonly string[] = [];
+let accumulate = false;
 
 /**
  * Add the config's patterns to the built-in ones, for the whole process (a run, or every run of a
  * parallelr that runs task files in-process with one config). Calling it again replaces the
- * previous additions.
+ * previous additions, unless keepEverySecretName() was called.
  */
 export function addSecretNames(patterns: readonly string[]): void {
-  matcher = compile([...DEFAULT_SECRET_NAMES, ...patterns]);
+  added = accumulate ? [...new Set([...added, ...patterns])] : [...patterns];
+  matcher = compile([...DEFAULT_SECRET_NAMES, ...added]);
+}
+
+/**
+ * For a process that runs task files of different runs at the same time, each with its own config
+ * (a NATS agent running them in-process): from now on every config's patterns add to those seen
+ * before and none are dropped, so no run's secrets go unmasked while another run's config is read.
+ * The cost is masking more: a name one run's config calls secret is masked in every run.
+ */
+export function keepEverySecretName(): void {
+  accumulate = true;
 }
 
 /** Whether a variable of this name holds a secret. */

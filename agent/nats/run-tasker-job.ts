@@ -1,0 +1,114 @@
+/**
+ * A NATS job whose command is tasker itself (the rule local parallelr uses, shared/exec/tasker-command.ts)
+ * runs the shipped task file with the engine in this process: no Node process per file.
+ *
+ * - No remote placement: an agent does not place tasks on other agents or over SSH. A file that
+ *   needs them (`needsRemotePlacement`, asked before anything is written or run) is started as a
+ *   process, the tasker bin of the job's command, as before.
+ * - The same abort rules as a started job (shared/run-cli-in-process.ts): the job's timeout,
+ *   the run's cancel and the agent's shutdown abort the run, and the engine kills the process group
+ *   of every task it started (SIGTERM, SIGKILL after the grace).
+ * - The run's working directory is the job's workspace (`io.cwd`, never a chdir of this process):
+ *   relative paths resolve and tasks start there, as in a started `tasker` whose cwd it is.
+ * - Console output goes to the result's tails; statuses and exit codes are the started run's.
+ * - Secret names: the runs of every controller share this process, so each config's
+ *   `secrets.names` add to the others' (keepEverySecretName) instead of replacing them.
+ */
+import { taskerArguments } from '../../shared/exec/index.js';
+import { runCliInProcess, type CliMain } from '../../shared/run-cli-in-process.js';
+import { TaskExit } from '../../shared/exit-codes.js';
+import { tail, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
+import { keepEverySecretName } from '../../shared/taskfile/secret-names.js';
+
+/** What an in-process job produced: its status and the result fields run-job.ts does not set itself. */
+export interface TaskerJobOutcome {
+  status: JobStatus;
+  fields: Partial<ResultMessage>;
+}
+
+export interface TaskerJobSettings {
+  /** The job's own workspace: the run's working directory. */
+  workspace: string;
+  timeoutSec: number;
+  /** Characters of stdout/stderr kept in the result. */
+  outputTail: number;
+  signal?: AbortSignal;
+}
+
+/** As for a started job (runProcess's default): SIGKILL this long after SIGTERM. */
+const KILL_GRACE_MS = 2000;
+
+type Core = typeof import('../../core/run/index.js');
+let core: Promise<Core | undefined> | undefined;
+
+/** The engine, loaded on the first tasker job; undefined (and jobs are started as processes) when it cannot load. */
+function loadCore(): Promise<Core | undefined> {
+  // Runs of different controllers (and configs) share this process: none may drop another's secret names.
+  keepEverySecretName();
+  core ??= import('../../core/run/index.js').catch(() => undefined);
+  return core;
+}
+
+let env: NodeJS.ProcessEnv | undefined;
+
+/**
+ * The environment a started job inherits, taken once: a frozen object lets the launcher encode it
+ * once for every task (shared/cli-io.ts).
+ */
+function agentEnv(): NodeJS.ProcessEnv {
+  env ??= Object.freeze({ ...process.env });
+  return env;
+}
+
+/**
+ * Runs `argv` in-process when it runs tasker and its file needs no agent or SSH; otherwise
+ * undefined, and the caller starts it as a process. Never throws.
+ */
+export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings): Promise<TaskerJobOutcome | undefined> {
+  const args = taskerArguments(argv);
+  if (!args) return undefined;
+  const run = await loadCore();
+  if (!run) return undefined;
+  const io = { env: agentEnv(), cwd: s.workspace };
+  try {
+    if ((await run.needsRemotePlacement(args, { ...io, isTTY: false, stdout: { write: () => true }, stderr: { write: () => true } })).length) return undefined;
+  } catch {
+    return undefined;
+  }
+  const out = keepTail(s.outputTail);
+  const err = keepTail(s.outputTail);
+  const main: CliMain = (a, runIo) => run.runTaskerWith(a, runIo, {});
+  const started = performance.now();
+  const fields = (): Partial<ResultMessage> => ({
+    stdout_tail: out.text(),
+    stderr_tail: err.text(),
+    duration_seconds: Math.round((performance.now() - started) / 10) / 100,
+  });
+  try {
+    const r = await runCliInProcess(main, args, {
+      ...io,
+      timeoutSeconds: s.timeoutSec,
+      stop: s.signal,
+      killGraceMs: KILL_GRACE_MS,
+      stdout: out.push,
+      stderr: err.push,
+    });
+    if (r.timedOut) return { status: 'TIMEOUT', fields: { ...fields(), exit_code: TaskExit.TIMED_OUT, error_message: `Timeout after ${s.timeoutSec}s` } };
+    if (r.stopped) return { status: 'CANCELLED', fields: { ...fields(), error_message: 'Task cancelled' } };
+    if (r.exitCode === TaskExit.SUCCESS) return { status: 'SUCCESS', fields: { ...fields(), exit_code: TaskExit.SUCCESS } };
+    return { status: 'FAILED', fields: { ...fields(), exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}` } };
+  } catch (e) {
+    return { status: 'ERROR', fields: { ...fields(), error_message: `Error: in-process tasker failed: ${(e as Error).message}` } };
+  }
+}
+
+/** The last `limit` characters of a stream, whatever it prints. */
+function keepTail(limit: number): { push: (text: string) => void; text: () => string } {
+  let kept = '';
+  return {
+    push: (text) => {
+      if (limit > 0) kept = tail(kept + text, limit);
+    },
+    text: () => kept,
+  };
+}
