@@ -15,7 +15,7 @@ import { basename, join } from 'node:path';
 import { runDistributed } from '../../../controller/nats/run-distributed.js';
 import { run } from '../../../controller/parallelr/cli.js';
 import { alive, readResults, recordingIo, ROOT, startWorker, useNatsFleet, waitFor, type WorkerProcess } from '../../nats/fleet.js';
-import { freshSocket, startAgent, type AgentProcess } from '../agent-process.js';
+import { freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
 
 const fleet = useNatsFleet(test);
 const TASKER_BIN = join(ROOT, 'dist/controller/cli/tasker.cjs');
