@@ -1,17 +1,19 @@
 /**
  * Records back (docs/nats.md "Records back"): when a job's command runs tasker, the job runs with
- * `-l DIR --output-json DIR/result.json` appended (the last -l and --output-json win in tasker's
- * argument parser), DIR being a records directory of its own next to the job's workspace. After
- * the job, every file tasker wrote there is shipped to TASKER_RECORDS in chunks — a file above the
- * job's cap as its first and last halves with a note between them — and the directory is removed.
+ * `--output-json DIR/result.json` appended (the last --output-json wins in tasker's argument
+ * parser), DIR being a records directory of its own next to the job's workspace. Tasker keeps its
+ * log, task copy, summaries and recovery state where the template says (`-l`, TASK_EXECUTOR_LOG,
+ * the config, ~/TASKER) on the agent, as a run started by hand there would. After the job, the log
+ * the JSON names and its task copy are shipped to TASKER_RECORDS in chunks, with the JSON — a file
+ * above the job's cap as its first and last halves with a note between them — and DIR is removed.
  * Shipping never fails the job: what could not be shipped is named in `records.note`.
  * The file work is synchronous: a few small local files, cheaper than promise round trips.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { quoteArg, splitArgs, taskerArguments } from '../../shared/exec/index.js';
-import { MAX_RECORD_FILES, RECORD_CHUNK_BYTES, isShippedPath, parseRecordsCap, recordSubjects } from '../../shared/nats/index.js';
+import { RECORD_CHUNK_BYTES, isShippedPath, parseRecordsCap, recordSubjects } from '../../shared/nats/index.js';
 import type { JobMessage, ResultMessage, ShippedRecords } from '../../shared/nats/index.js';
 import { workspacePrefix } from './workspaces.js';
 
@@ -33,7 +35,7 @@ export function planRecords(job: JobMessage, workdir: string): RecordsPlan | und
   } catch {
     return undefined; // the job's own workspace will fail the same way, and say so
   }
-  const appended = ` -l ${quoteArg(dir)} --output-json ${quoteArg(join(dir, 'result.json'))}`;
+  const appended = ` --output-json ${quoteArg(join(dir, 'result.json'))}`;
   return { dir, job: { ...job, command: job.command + appended }, appended };
 }
 
@@ -55,16 +57,15 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   const shipped: ShippedRecords = { delivery: result.delivery, chunks: 0, files: [] };
   const notes: string[] = [];
   try {
-    const paths = listRecordFiles(plan.dir).filter((p) => p !== 'result.json' || result.status !== 'SUCCESS');
-    if (paths.length > MAX_RECORD_FILES) notes.push(`${paths.length - MAX_RECORD_FILES} record files not shipped (at most ${MAX_RECORD_FILES})`);
-    for (const path of paths.slice(0, MAX_RECORD_FILES)) {
-      const size = statSync(join(plan.dir, path)).size;
+    const files = listRecordFiles(plan.dir, job.file_name).filter((f) => f.path !== 'result.json' || result.status !== 'SUCCESS');
+    for (const { path, abs } of files) {
+      const size = statSync(abs).size;
       if (size > cap && path === 'result.json') {
         notes.push(`result.json not shipped: ${size} bytes, above the ${cap}-byte cap`);
         continue;
       }
       let bytes = 0;
-      for (const piece of readCapped(join(plan.dir, path), size, cap)) {
+      for (const piece of readCapped(abs, size, cap)) {
         await out.write(piece);
         bytes += piece.length;
       }
@@ -118,20 +119,71 @@ class ChunkWriter {
   }
 }
 
-/** Files tasker wrote (`logs/*`, `tasks/*`, `result.json`), in a stable order. */
-function listRecordFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const sub of ['logs', 'tasks']) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(join(dir, sub));
-    } catch {
-      // tasker wrote nothing there
-    }
-    for (const n of names.sort()) if (isShippedPath(`${sub}/${n}`)) out.push(`${sub}/${n}`);
+/**
+ * What the run recorded: the log file its JSON names (`logs/NAME`), the task copy beside it
+ * (`tasks/NAME`: same stem, the task file's extension), and the JSON itself (`result.json`).
+ */
+function listRecordFiles(dir: string, taskFileName: string): { path: string; abs: string }[] {
+  const json = join(dir, 'result.json');
+  if (!existsSync(json)) return [];
+  const out: { path: string; abs: string }[] = [];
+  const log = logFileOf(json);
+  if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) {
+    out.push({ path: `logs/${basename(log)}`, abs: log });
+    const copy = join(dirname(dirname(log)), 'tasks', `${basename(log, '.log')}${extname(taskFileName) || '.txt'}`);
+    if (existsSync(copy) && isShippedPath(`tasks/${basename(copy)}`)) out.push({ path: `tasks/${basename(copy)}`, abs: copy });
+    out.push(...summaryRowsOf(log, dir));
   }
-  if (existsSync(join(dir, 'result.json'))) out.push('result.json');
+  out.push({ path: 'result.json', abs: json });
   return out;
+}
+
+/** Bytes read from the end of a project summary to find this run's row (other runs append after it meanwhile). */
+const SUMMARY_TAIL_BYTES = 256 * 1024;
+
+/**
+ * The `-p` summary rows naming this run's log, each project's written to DIR as
+ * `project_NAME_summary.log` (its header and the row) and shipped as `logs/` + that name: the
+ * agent's own summary keeps the row, the controller appends it to its own.
+ */
+function summaryRowsOf(log: string, dir: string): { path: string; abs: string }[] {
+  const logsDir = dirname(log);
+  const out: { path: string; abs: string }[] = [];
+  for (const name of readdirSync(logsDir).filter((n) => /^project_.+_summary\.log$/.test(n)).sort()) {
+    const text = readTail(join(logsDir, name), SUMMARY_TAIL_BYTES);
+    const rows = text.split('\n').filter((line) => line.endsWith(`\t${log}`));
+    if (rows.length === 0 || !isShippedPath(`logs/${name}`)) continue;
+    const header = text.startsWith('#') ? text.slice(0, text.indexOf('\n') + 1) : '';
+    const abs = join(dir, name);
+    writeFileSync(abs, `${header}${rows.join('\n')}\n`, { mode: 0o600 });
+    out.push({ path: `logs/${name}`, abs });
+  }
+  return out;
+}
+
+/** The last `bytes` of a file (all of it when shorter), from a line start. */
+function readTail(path: string, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = statSync(path).size;
+    const from = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - from);
+    readSync(fd, buf, 0, buf.length, from);
+    const text = buf.toString('utf8');
+    return from === 0 ? text : text.slice(text.indexOf('\n') + 1);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `workflow_metadata.log_file` of a tasker JSON result; undefined when it has none or cannot be read. */
+function logFileOf(jsonPath: string): string | undefined {
+  try {
+    const meta = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { workflow_metadata?: { log_file?: unknown } }).workflow_metadata;
+    return typeof meta?.log_file === 'string' ? meta.log_file : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The file in chunks; above `cap`, its first and last `cap/2` bytes with a one-line note between them. */

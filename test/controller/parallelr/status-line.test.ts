@@ -75,7 +75,7 @@ test('fleet line: same format, agents as the tail, cut to the width; running cou
   p.finished(rec(1, 'SUCCESS', names[0]!), 1);
   await settle();
   const last = term.lines().at(-1)!;
-  t.regex(last, /1\/50 ok 1 failed 0 running 29 .*\| agents: host-0 1, host-1 0/);
+  t.regex(last, /^1\/50 ok 1 failed 0 running 29 .*\| ETA \S+ \| agents: host-0: 1 done, 0 /);
   t.true(last.endsWith('…'));
   p.done();
   for (const l of term.lines()) t.true(l.length <= 79, `${l.length} columns: ${l}`);
