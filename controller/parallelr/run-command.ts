@@ -1,10 +1,10 @@
 import type { RunContext, RunTasksContext } from './run-context.js';
 import { resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
-import { buildTaskCommand, type CommandTemplate } from './command.js';
 import { loadChecked } from './config-commands.js';
 import type { ParallelrConfig } from './config.js';
 import { DAEMON_ENV } from './daemon.js';
+import { printDryRun } from './dry-run.js';
 import { ParallelrExit } from './exit-codes.js';
 import { resolveTaskEntries } from './inputs.js';
 import { launchDaemon } from './launch-daemon.js';
@@ -12,7 +12,6 @@ import { type CliOptions } from './options.js';
 import { formatTimestamp, type ParallelrDirs } from './paths.js';
 import { resolveCommandTemplate } from './resolve-command-template.js';
 import { runLocalSession } from './run-local-session.js';
-import type { TaskEntry } from './types.js';
 import { SetupError, UsageError } from '../../shared/errors/index.js';
 
 type Write = (text: string) => void;
@@ -53,10 +52,7 @@ export async function runTasks(
     ? { maxConsecutiveFailures: limits.max_consecutive_failures, maxFailureRate: limits.max_failure_rate, minTasksForRateCheck: limits.min_tasks_for_rate_check }
     : null;
 
-  if (!opts.run) {
-    printDryRun(entries, template, config, maxWorkers, timeoutSeconds, out);
-    return ParallelrExit.SUCCESS;
-  }
+  if (!opts.run) return printDryRun({ entries, template, config, maxWorkers, timeoutSeconds }, { ...io, env }, out);
 
   // Run mode.
   if (opts.nats !== undefined || opts.pool !== undefined) {
@@ -87,15 +83,6 @@ function checkLimitOverrides(opts: CliOptions, config: ParallelrConfig): void {
   }
   if (opts.timeout !== undefined && opts.timeout > limits.max_allowed_timeout) {
     throw new UsageError(`-t/--timeout must be a whole number of seconds from 1 to ${limits.max_allowed_timeout} (limits.max_allowed_timeout), got \`${opts.timeout}\``);
-  }
-}
-
-/** Lists the commands a run would start, without running anything. */
-function printDryRun(entries: TaskEntry[], template: CommandTemplate, config: ParallelrConfig, maxWorkers: number, timeoutSeconds: number, out: Write): void {
-  out(`DRY RUN: ${entries.length} task(s) would run with ${Math.min(maxWorkers, entries.length)} worker(s), timeout ${timeoutSeconds}s. Nothing is executed; add -r to run.`);
-  for (const e of entries) {
-    const built = buildTaskCommand(template, e, config.security.max_argument_length);
-    out(`[${e.index}/${entries.length}]: ${'error' in built ? `ERROR: ${built.error}` : built.display}`);
   }
 }
 

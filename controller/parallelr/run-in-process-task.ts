@@ -2,6 +2,7 @@ import type { CliIo } from '../../shared/cli-io.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 import type { HostTallies } from '../../shared/hosts/index.js';
 import type { TaskerMain } from './in-process.js';
+import { DETAIL_BYTES, describeFailure, HeadBuffer, readFailureDetail } from './failure-detail.js';
 import { cancelMessage, type TaskOutcome, type TaskRunSettings } from './task-outcome.js';
 import { TailBuffer } from './task-output.js';
 
@@ -13,6 +14,9 @@ export async function runInProcessTask(
 ): Promise<TaskOutcome> {
   const out = new TailBuffer(o.capture);
   const err = new TailBuffer(o.capture);
+  // What the run says about a failure: its stdout's end and its stderr's start (failure-detail.ts).
+  const outEnd = new TailBuffer(DETAIL_BYTES);
+  const errStart = new HeadBuffer(DETAIL_BYTES);
   const ctl = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -22,8 +26,8 @@ export async function runInProcessTask(
   const onStop = () => ctl.abort(o.stop.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
   o.stop.addEventListener('abort', onStop, { once: true });
   const taskIo: CliIo = {
-    stdout: { write: (t: string) => out.push(t) },
-    stderr: { write: (t: string) => err.push(t) },
+    stdout: { write: (t: string) => (out.push(t), outEnd.push(t)) },
+    stderr: { write: (t: string) => (err.push(t), errStart.push(t)) },
     env: o.env,
     cwd: o.cwd,
     isTTY: false,
@@ -36,7 +40,9 @@ export async function runInProcessTask(
     const code = await settleAfterAbort(main(argv, taskIo), ctl.signal, o.killGraceMs + 5000);
     if (timedOut) return { status: 'TIMEOUT', exitCode: TaskExit.TIMED_OUT, error: `Timeout after ${o.timeoutSeconds}s`, stdout: out.result(), stderr: err.result() };
     if (o.stop.aborted) return { status: 'CANCELLED', exitCode: code, error: cancelMessage(o.stop.reason), stdout: out.result(), stderr: err.result() };
-    return { status: code === 0 ? 'SUCCESS' : 'FAILED', exitCode: code, error: code === 0 ? '' : `Exit code ${code}`, stdout: out.result(), stderr: err.result() };
+    if (code === 0) return { status: 'SUCCESS', exitCode: code, error: '', stdout: out.result(), stderr: err.result() };
+    const detail = readFailureDetail(code, outEnd.result().text, errStart.result());
+    return { status: 'FAILED', exitCode: code, error: describeFailure(code, detail), detail, stdout: out.result(), stderr: err.result() };
   } catch (e) {
     return { status: 'ERROR', exitCode: null, error: `in-process tasker failed: ${(e as Error).message}`, stdout: out.result(), stderr: err.result() };
   } finally {

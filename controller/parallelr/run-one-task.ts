@@ -51,6 +51,7 @@ export async function runOneTask(entry: TaskEntry, slot: number, ctx: TaskRunCon
   }
   options.log?.info(`[${entry.index}/${total}] worker ${slot}: ${built.display}`);
   options.progress?.started(entry, slot, built.display);
+  const taskerArgv = taskerArguments(built.argv);
   const env = Object.keys(entry.envVars).length ? { ...ctx.env, ...entry.envVars } : ctx.env;
   const settings = {
     cwd,
@@ -59,8 +60,8 @@ export async function runOneTask(entry: TaskEntry, slot: number, ctx: TaskRunCon
     timeoutSeconds: options.timeoutSeconds,
     killGraceMs: options.killGraceMs ?? 2000,
     stop: ctx.stop,
+    detail: taskerArgv !== undefined,
   };
-  const taskerArgv = ctx.taskerMain ? taskerArguments(built.argv) : undefined;
   let o: TaskOutcome;
   if (ctx.taskerMain && taskerArgv) {
     ctx.onInProcess();
@@ -87,10 +88,11 @@ function finishTask(entry: TaskEntry, slot: number, ctx: TaskRunContext, startMs
     end_time: new Date(endMs).toISOString(),
     duration_seconds: durationSeconds(startMs, endMs),
     error_message: o.error,
+    ...(o.detail?.taskExitCode !== undefined ? { task_exit_code: o.detail.taskExitCode } : {}),
   };
   ctx.options.log?.log(
     o.status === 'SUCCESS' ? 'INFO' : o.status === 'CANCELLED' ? 'WARNING' : 'ERROR',
-    `Worker ${slot} [${entry.index}/${ctx.total}]: ${o.status}${o.exitCode === null ? '' : ` exit code ${o.exitCode}`}, ${rec.duration_seconds.toFixed(2)}s${o.error ? ` (${o.error})` : ''}: ${entry.taskFile ?? entry.arguments.join(' ')}`,
+    `Worker ${slot} [${entry.index}/${ctx.total}]: ${o.status}${o.exitCode === null ? '' : ` exit code ${o.exitCode}`}, ${rec.duration_seconds.toFixed(2)}s${o.error ? ` (${o.error.split('\n').join(' / ')})` : ''}: ${entry.taskFile ?? entry.arguments.join(' ')}`,
   );
   return { record: rec, output: { stdout: o.stdout, stderr: o.stderr } };
 }

@@ -37,6 +37,11 @@ export interface TaskRecord {
    */
   runs?: number;
   rerun_cause?: string;
+  /**
+   * A tasker file that failed (tasker's exit 10): the exit code of the task it stopped at, as tasker
+   * named it. Absent otherwise.
+   */
+  task_exit_code?: number;
 }
 
 /** The keys of {@link TaskRecord}, in file order. */
@@ -55,5 +60,5 @@ export const TASK_RECORD_KEYS = [
   'error_message',
 ] as const;
 
-/** Keys written after those, only when a record has them (a distributed job that ran more than once). */
-export const OPTIONAL_RECORD_KEYS = ['runs', 'rerun_cause'] as const;
+/** Keys written after those, only when a record has them (a distributed job that ran more than once; a failed tasker file's task exit code). */
+export const OPTIONAL_RECORD_KEYS = ['runs', 'rerun_cause', 'task_exit_code'] as const;
