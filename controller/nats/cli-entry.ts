@@ -29,7 +29,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     // Only an explicit choice overrides what the run was published with.
     if (req.nats !== undefined || io.env.TASKER_NATS_URL) nats.servers = settings.servers;
     if (req.pool !== undefined || io.env.TASKER_NATS_POOL) nats.pool = settings.pool;
-    return (await resumeDistributed({ runId: req.resume, nats, quiet: req.quiet }, io)).exitCode;
+    return (await resumeDistributed({ runId: req.resume, nats, quiet: req.quiet, pid: req.pid, daemon: req.daemon }, io)).exitCode;
   }
   const entries = req.entries ?? [];
   const notFiles = entries.filter((e) => e.taskPath === null || e.arguments.length > 0 || Object.keys(e.envVars).length > 0);
@@ -51,6 +51,8 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
       maxOutputCapture: req.maxOutputCapture,
       resultsFile: req.resultsFile,
       quiet: req.quiet,
+      pid: req.pid,
+      daemon: req.daemon,
     },
     io,
   );

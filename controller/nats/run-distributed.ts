@@ -19,11 +19,16 @@ import { createStopLimitTracker, type StopLimitSettings } from '../parallelr/ind
 import { countRecords, formatSummary, type RunCounts } from '../parallelr/index.js';
 import { tallyRecordsByAgent } from '../parallelr/index.js';
 import type { TaskRecord } from '../parallelr/index.js';
+import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { cancelRun, missingSeqs } from './queue.js';
 import { notRunRecord, readWrittenKeys, recordKey, toRecord } from './records.js';
 import { startResultReader } from './result-reader.js';
+export type { RanMoreThanOnce } from './run-outcome.js';
+import { formatRanMoreThanOnce, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, withTaskerDetail } from './run-outcome.js';
+import { registerDistributedRun } from './run-registration.js';
+import { serveRunWatchers } from './run-watchers.js';
 import { newRunId, readRunState, writeRunState, type RunFile, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
@@ -47,6 +52,9 @@ export interface DistributedOptions {
   cancelGraceMs?: number;
   /** No per-task lines or bar (summary still printed). */
   quiet?: boolean;
+  /** Registered for --list-workers / -k as this process (default process.pid), a daemon or not. */
+  pid?: number;
+  daemon?: boolean;
 }
 
 export interface ResumeOptions {
@@ -56,6 +64,8 @@ export interface ResumeOptions {
   stateDir?: string;
   cancelGraceMs?: number;
   quiet?: boolean;
+  pid?: number;
+  daemon?: boolean;
 }
 
 export interface DistributedResult {
@@ -77,14 +87,6 @@ export interface DistributedResult {
   elapsedSeconds: number;
   /** Set when the run could not start or attach (printed already, without a stack trace). */
   error?: string;
-}
-
-export interface RanMoreThanOnce {
-  seq: number;
-  taskFile: string;
-  /** How many executions are known (at least 2). */
-  runs: number;
-  cause: string;
 }
 
 /** Default run-state directory. */
@@ -151,6 +153,8 @@ interface AttachOptions {
   resume: boolean;
   cancelGraceMs?: number;
   quiet?: boolean;
+  pid?: number;
+  daemon?: boolean;
 }
 
 function failed(runId: string, error: string, io: CliIo): DistributedResult {
@@ -158,26 +162,6 @@ function failed(runId: string, error: string, io: CliIo): DistributedResult {
   return {
     runId, exitCode: ParallelrExit.FAILED, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
   };
-}
-
-/** Connect and make sure the run's streams exist; the message to print when that fails. */
-async function connectRun(state: RunState, o: AttachOptions, where: string): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
-  try {
-    const nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${state.runId}` });
-    let jsm: JetStreamManager;
-    try {
-      jsm = await jetStreamManagerOf(nc, where);
-      await ensureStreams(jsm, { pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
-    } catch (e) {
-      await nc.close().catch(() => undefined);
-      throw e;
-    }
-    const { jetstream } = await import('@nats-io/jetstream');
-    return { nc, jsm, js: jetstream(nc) };
-  } catch (e) {
-    if (e instanceof SetupError) return { error: e.message };
-    return { error: `NATS at ${where}: ${(e as Error).message}` };
-  }
 }
 
 interface FinishedRun {
@@ -225,7 +209,7 @@ function finishRun(f: FinishedRun): DistributedResult {
   );
   return {
     runId,
-    exitCode: interrupted === 'SIGINT' ? ParallelrExit.SIGINT : interrupted ? ParallelrExit.SIGTERM : counts.failed > 0 || counts.cancelled > 0 ? ParallelrExit.FAILED : ParallelrExit.SUCCESS,
+    exitCode: runExitCode(interrupted, counts),
     records: order,
     counts,
     resultsFile: state.resultsFile,
@@ -267,6 +251,10 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const order: TaskRecord[] = [];
   const tracker = state.stopLimits ? createStopLimitTracker(state.stopLimits) : undefined;
   const progress = createFleetProgress({ total, tty: io.isTTY, stdout: io.stdout, stderr: io.stderr, quiet: o.quiet });
+  // Seen by --list-workers and -k (as a local run is), and by parallelr --watch.
+  const registration = registerDistributedRun(state, { env: io.env, cwd: io.cwd, pid: o.pid ?? process.pid, daemon: o.daemon ?? false, where, note: progress.note });
+  const watchers = serveRunWatchers(nc, runId, total, state.resultsFile);
+  const tasker = runsTasker(state.command);
   const started = new Set<number>();
   const stop = new AbortController();
   let stopReason: string | undefined = state.stopReason;
@@ -279,6 +267,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (signal) interrupted = signal;
     else stopReason = why;
     progress.note(signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why);
+    registration.stopping();
+    watchers.stopping(signal ?? why);
     stop.abort(why);
   };
 
@@ -291,6 +281,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (left) alreadyWritten.set(key, left - 1);
     else writer.write(rec);
     progress.finished(rec, seq);
+    registration.finished(rec, records.size);
+    watchers.finished(seq, rec);
     if (tracker) {
       const why = tracker.record(rec.status);
       if (why) requestStop(why);
@@ -305,6 +297,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
       if (s && s.run_id === runId && !records.has(s.seq)) {
         started.add(s.seq);
         progress.started(s.seq, s.agent);
+        watchers.started(s.seq);
       }
     },
   });
@@ -315,7 +308,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     runId,
     total,
     onResult: (r) => {
-      const rec = toRecord(r, runId);
+      const rec = tasker ? withTaskerDetail(toRecord(r, runId), r) : toRecord(r, runId);
       if (rec.runs) {
         ranMoreThanOnce.set(r.seq, { seq: r.seq, taskFile: r.task_file, runs: rec.runs, cause: rec.rerun_cause ?? '' });
         progress.note(`parallelr: ${r.task_file} ran ${rec.runs} times: ${rec.rerun_cause}`);
@@ -369,8 +362,10 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     progress.done();
     await reader.stop();
     progSub.unsubscribe();
+    watchers.end(runExitCode(interrupted, countRecords(order)));
     await nc.drain().catch(() => nc.close());
     writer.close();
+    registration.remove();
   }
   state.status = 'done';
   if (stopReason) state.stopReason = stopReason;
@@ -381,19 +376,4 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   }
 
   return finishRun({ state, io, t0, order, agents: progress.agents, stopReason, interrupted, where, duplicates: reader.duplicates, ranMoreThanOnce, published });
-}
-
-/** The summary's lines for jobs that ran more than once (none: nothing). */
-function formatRanMoreThanOnce(list: RanMoreThanOnce[]): string {
-  if (!list.length) return '';
-  const lines = list.sort((a, b) => a.seq - b.seq).map((r) => `\n  - ${r.taskFile} (seq ${r.seq}): ran ${r.runs} times: ${r.cause}`);
-  return `\n- Ran more than once: ${list.length}${lines.join('')}`;
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i + 1);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -20,4 +20,7 @@ export interface DistributedCliRequest {
   /** parallelr config files, lowest precedence first (installation, user); missing ones are skipped. */
   configFiles?: readonly string[];
   quiet?: boolean;
+  /** This parallelr's process id and whether it is a daemon child (the registry entry --list-workers shows). */
+  pid?: number;
+  daemon?: boolean;
 }

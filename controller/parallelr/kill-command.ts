@@ -8,12 +8,13 @@ import { formatWorkerTable, stopWorkers } from './workers.js';
 
 type Write = (text: string) => void;
 
+/** A distributed controller waits up to 15 s for the results of the jobs its cancel killed (run-distributed.ts). */
+const DISTRIBUTED_STOP_GRACE_MS = 25_000;
+
 /** `-k PID` / `-k`: stop one or every registered run (confirmation for all unless -y). */
 export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: CliIo, self: number, out: Write, err: Write): Promise<number> {
   const config = loadChecked(dirs, err);
   const registry = new WorkerRegistry(dirs.pids);
-  // The manager's own group kill takes kill_grace_seconds; give it that plus room to write its records.
-  const graceMs = (config.execution.kill_grace_seconds + 3) * 1000;
   const live = registry.list().filter((e) => e.pid !== self);
   let targets: WorkerEntry[];
   if (opts.killPid !== null) {
@@ -42,6 +43,9 @@ export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: Cli
     }
     targets = live;
   }
+  // A local manager's own group kill takes kill_grace_seconds; give it that plus room to write its
+  // records. A distributed run first waits for its agents to report the cancelled jobs.
+  const graceMs = targets.some((e) => e.run_id !== undefined) ? DISTRIBUTED_STOP_GRACE_MS : (config.execution.kill_grace_seconds + 3) * 1000;
   const results = await stopWorkers(registry, targets, graceMs);
   for (const r of results) {
     out(

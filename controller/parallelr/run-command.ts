@@ -29,7 +29,8 @@ export async function runTasks(
   const limits = config.limits;
   checkLimitOverrides(opts, config);
   if (opts.resume !== undefined) {
-    return distributedRunner(ctx)({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet }, io);
+    const daemon = io.env[DAEMON_ENV] === '1';
+    return distributedRunner(ctx)({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon }, io);
   }
   const isDaemonChild = io.env[DAEMON_ENV] === '1';
   const { [DAEMON_ENV]: _daemonMarker, ...rest } = io.env;
@@ -60,7 +61,7 @@ export async function runTasks(
       nats: opts.nats, pool: opts.pool, entries, command: template.text, timeoutSeconds,
       stopLimits,
       maxOutputCapture: limits.max_output_capture, resultsFile: opts.results ? resolve(io.cwd, opts.results) : undefined,
-      configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet,
+      configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon: isDaemonChild,
     }, io);
   }
   return runLocalSession({
