@@ -21,6 +21,7 @@ import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '..
 import { claimJob, type HoldsReply } from './claim-job.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
+import { WatchOutput } from './watch-output.js';
 
 /** What the worker logs through; a winston logger fits. */
 export interface WorkerLogger {
@@ -80,11 +81,14 @@ export class JobWorker {
   /** Aborted on shutdown after the drain period. */
   private readonly shutdown = new AbortController();
   private ackWaitTimer?: NodeJS.Timeout;
+  /** Output lines for `parallelr --watch`, published only while a run is watched (watch-output.ts). */
+  private watch?: WatchOutput;
 
   constructor(private readonly p: WorkerParts) {}
 
   start(): void {
     const { nc, log } = this.p;
+    this.watch = new WatchOutput(nc, this.p.name);
     // Other agents ask whether we still hold a job we claimed (claim-job.ts).
     nc.subscribe(subjects.holds(this.p.instance), {
       callback: (err, m) => {
@@ -247,7 +251,7 @@ export class JobWorker {
     try {
       let result: ResultMessage;
       try {
-        result = await runJob(job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal });
+        result = await runJob(job, { workdir: this.p.workdir, agent: name, worker: slot, delivery, signal: controller.signal, output: this.watch?.forJob(job) });
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);

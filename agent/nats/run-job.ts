@@ -20,6 +20,8 @@ export interface RunJobContext {
   signal?: AbortSignal;
   /** Called with the child's pid once it runs. */
   onSpawn?: (pid: number) => void;
+  /** Sees the output as it comes (`parallelr --watch`, watch-output.ts). */
+  output?: { onStdout: (chunk: Buffer) => void; onStderr: (chunk: Buffer) => void };
 }
 
 /**
@@ -82,6 +84,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
       previewLimit: DEFAULT_PREVIEW_LIMIT,
       spillDir: workspace,
       onSpawn: ctx.onSpawn,
+      ...ctx.output,
     });
     // A stream past the capture limit spilled (into the workspace): its real end is in the file,
     // while r.stdout holds only its first bytes. Tails are at most the capture limit either way.

@@ -7,7 +7,10 @@ import type { CliIo } from '../../shared/cli-io.js';
 import { readNatsSections } from '../../shared/nats/index.js';
 import { natsSettingsFrom, type NatsSettings } from '../../shared/nats/index.js';
 import type { DistributedCliRequest } from '../parallelr/index.js';
-import { resumeDistributed, runDistributed } from './run-distributed.js';
+import { isSubjectToken } from '../../shared/nats/index.js';
+import { defaultStateDir, resumeDistributed, runDistributed } from './run-distributed.js';
+import { readRunState } from './run-state.js';
+import { watchRun } from './watch-run.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
@@ -23,6 +26,17 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     if (!(e instanceof SetupError)) throw e;
     io.stderr.write(`parallelr: ${e.message}\n`);
     return ParallelrExit.FAILED;
+  }
+  if (req.watch !== undefined) {
+    if (!isSubjectToken(req.watch)) {
+      io.stderr.write(`parallelr: --watch: \`${req.watch}\` is not a run id (letters, digits, '_' or '-')\n`);
+      return ParallelrExit.USAGE;
+    }
+    const stateDir = defaultStateDir(io.env);
+    // Without --nats (or TASKER_NATS_URL), the servers the run was published to, when its state is here.
+    const state = req.nats === undefined && !io.env.TASKER_NATS_URL ? readRunState(stateDir, req.watch) : undefined;
+    const servers = state && !('error' in state) ? state.servers : settings.servers;
+    return watchRun({ runId: req.watch, settings: { ...settings, servers }, stateDir }, io);
   }
   if (req.resume !== undefined) {
     const nats: Partial<NatsSettings> = { ackWaitSec: settings.ackWaitSec, auth: settings.auth, tls: settings.tls };

@@ -9,6 +9,8 @@ export interface DistributedCliRequest {
   pool?: string;
   /** `--resume RUN_ID`: re-attach instead of starting a run (entries/command are then ignored). */
   resume?: string;
+  /** `--watch RUN_ID`: follow a running run instead of starting one. */
+  watch?: string;
   entries?: readonly TaskEntry[];
   /** The `-C` template text. */
   command?: string;

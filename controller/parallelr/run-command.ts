@@ -88,7 +88,7 @@ function checkLimitOverrides(opts: CliOptions, config: ParallelrConfig): void {
 }
 
 /** The distributed runner the bin handed in; without one, --nats/--pool/--resume cannot run. */
-function distributedRunner(ctx: RunTasksContext): NonNullable<RunContext['runDistributed']> {
-  if (ctx.runDistributed === undefined) throw new SetupError('--nats, --pool and --resume need the distributed runner, which the parallelr bin provides; start parallelr through its bin');
+export function distributedRunner(ctx: RunContext): NonNullable<RunContext['runDistributed']> {
+  if (ctx.runDistributed === undefined) throw new SetupError('--nats, --pool, --resume and --watch need the distributed runner, which the parallelr bin provides; start parallelr through its bin');
   return ctx.runDistributed;
 }

@@ -29,6 +29,8 @@ export interface WatchLines {
   type: 'lines';
   run_id: string;
   seq: number;
+  /** The task file as the operator named it. */
+  task_file: string;
   agent: string;
   stream: 'stdout' | 'stderr';
   lines: string[];
@@ -75,7 +77,8 @@ export function parseWatchLines(data: Uint8Array): WatchLines | undefined {
   if (!o || o.type !== 'lines' || typeof o.run_id !== 'string' || !isSubjectToken(o.run_id)) return undefined;
   if (typeof o.seq !== 'number' || typeof o.agent !== 'string' || (o.stream !== 'stdout' && o.stream !== 'stderr')) return undefined;
   if (!Array.isArray(o.lines) || !o.lines.every((l) => typeof l === 'string')) return undefined;
-  const m: WatchLines = { type: 'lines', run_id: o.run_id, seq: o.seq, agent: o.agent, stream: o.stream, lines: o.lines as string[] };
+  const taskFile = typeof o.task_file === 'string' ? o.task_file : '';
+  const m: WatchLines = { type: 'lines', run_id: o.run_id, seq: o.seq, task_file: taskFile, agent: o.agent, stream: o.stream, lines: o.lines as string[] };
   if (typeof o.dropped === 'number' && o.dropped > 0) m.dropped = o.dropped;
   return m;
 }

@@ -1,0 +1,76 @@
+/**
+ * `parallelr --watch RUN_ID` (issue 14, item 4): a second shell follows a running distributed run:
+ * its progress and its jobs' output lines arrive live over core NATS (secrets masked), the watch ends
+ * with the run's exit code; an unknown or finished run gets a clear message.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeSandbox, startCli } from '../controller/parallelr/helpers.js';
+import { ROOT, startWorker, useNatsFleet, waitFor } from './fleet.js';
+
+const fleet = useNatsFleet(test);
+const CLI = join(ROOT, 'controller/cli/parallelr.ts');
+
+function watcher(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--watch', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const code = new Promise<number | null>((r) => child.on('close', r));
+  return { out: () => out, err: () => err, code };
+}
+
+test.serial('--watch follows a running run: progress, output lines (masked), and ends with the run\'s exit code', async (t) => {
+  const sb = makeSandbox();
+  const env = { ...sb.env, TASKER_NATS_STATE_DIR: join(sb.dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' };
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'w1', pool: 'watch', max: 2, env: { DEPLOY_PASSWORD: 'hunter2-secret' } }));
+  const dir = join(sb.dir, 'wtasks');
+  mkdirSync(dir);
+  const go = join(sb.dir, 'go');
+  const body = (name: string, exit: number) =>
+    `DB_TOKEN=tok-987654\nwhile [ ! -e ${go} ]; do sleep 0.05; done\nsleep 0.5\n` +
+    `for i in 1 2 3; do echo "${name} line $i"; sleep 0.1; done\necho "token $DB_TOKEN pass $DEPLOY_PASSWORD"\necho "${name} complains" >&2\nexit ${exit}\n`;
+  writeFileSync(join(dir, 'a.sh'), body('alpha', 0));
+  writeFileSync(join(dir, 'b.sh'), body('beta', 3));
+  const ctl = startCli(sb, ['-T', dir, '-C', '/bin/sh @TASK@', '-r', '--nats', fleet.server.url, '--pool', 'watch'], env);
+  await waitFor(() => /Distributed run (\S+):/.test(ctl.output()));
+  const runId = /Distributed run (\S+):/.exec(ctl.output())![1]!;
+
+  // No --nats: the watcher finds the servers in the run's state file.
+  const w = watcher([runId], env);
+  await waitFor(() => /Progress: /.test(w.out()));
+  t.regex(w.out(), new RegExp(`^Watching run ${runId} via ${fleet.server.url.replace(/[.]/g, '\\.')}: 2 task files`, 'm'));
+  t.regex(w.out(), /^Progress: 0\/2 done \(0 ok, 0 failed\), \d running$/m);
+  writeFileSync(go, '');
+  const code = await w.code;
+  t.is(code, 1, 'the run had a failed task: its exit code, 1');
+  const out = w.out();
+  for (const name of ['alpha', 'beta']) {
+    const file = name === 'alpha' ? 'a.sh' : 'b.sh';
+    for (let i = 1; i <= 3; i++) t.regex(out, new RegExp(`^\\[\\d ${file}@w1\\] ${name} line ${i}$`, 'm'));
+    t.regex(out, new RegExp(`^\\[\\d ${file}@w1 stderr\\] ${name} complains$`, 'm'));
+  }
+  t.regex(out, /token <masked len=10> pass <masked len=14>/, 'a global and an agent variable named as secrets are masked');
+  t.false(out.includes('tok-987654') || out.includes('hunter2-secret'));
+  t.regex(out, /^Progress: 2\/2 done \(1 ok, 1 failed\), 0 running$/m);
+  t.regex(out, new RegExp(`^Run ${runId} ended: exit code 1; results: \\S+results\\.jsonl$`, 'm'));
+  const ctlCode = await new Promise<number | null>((r) => (ctl.exitCode !== null ? r(ctl.exitCode) : ctl.on('close', r)));
+  t.is(ctlCode, 1);
+
+  const finished = watcher([runId], env);
+  t.is(await finished.code, 1);
+  t.regex(finished.err(), new RegExp(`^parallelr: run ${runId} has finished; its results are in \\S+results\\.jsonl$`, 'm'));
+});
+
+test.serial('--watch of an unknown run: one clear line, exit 1; a bad run id is a usage error', async (t) => {
+  const sb = makeSandbox();
+  const w = watcher(['20991231000000-abcdef', '--nats', fleet.server.url], sb.env);
+  t.is(await w.code, 1);
+  t.is(w.err(), `parallelr: no running distributed run 20991231000000-abcdef at ${fleet.server.url}: the id is unknown, or the run has finished (see parallelr --list-workers)\n`);
+  const bad = watcher(['a.b', '--nats', fleet.server.url], sb.env);
+  t.is(await bad.code, 2);
+  t.regex(bad.err(), /--watch: `a\.b` is not a run id/);
+});
