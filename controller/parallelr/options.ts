@@ -297,7 +297,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
   if (actions.size > 1) throw new UsageError(`choose one of ${[...actions].map(actionFlag).join(', ')}`);
   o.action = [...actions][0] ?? 'run';
   if (o.separator && !o.argumentsFile) throw new UsageError('-S/--separator needs -A/--arguments-file');
-  if (o.envVarNames.length && !o.argumentsFile) throw new UsageError('-E/--env-var needs -A/--arguments-file');
+  if (o.envVarNames.length && !o.argumentsFile && o.rerunFailed === undefined) throw new UsageError('-E/--env-var needs -A/--arguments-file (or --rerun-failed)');
   return o;
 }
 

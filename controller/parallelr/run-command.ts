@@ -39,6 +39,10 @@ export async function runTasks(
 
   const { template, envNames } = resolveCommandTemplate(opts, ctx.ptasker, isDaemonChild, out);
   const { entries, argumentsPath } = await resolveTaskEntries(opts, template, envNames, io, dirs, err);
+  if (opts.rerunFailed !== undefined && entries.length === 0) {
+    out(`Nothing to rerun: every entry of ${opts.rerunFailed} succeeded.`);
+    return ParallelrExit.SUCCESS;
+  }
 
   const stamped = formatTimestamp(new Date(), config.logging.custom_date_format);
   const stamp = 'text' in stamped ? stamped.text : String(Date.now());
