@@ -11,6 +11,8 @@ import { isSubjectToken } from '../../shared/nats/index.js';
 import { defaultStateDir, resumeDistributed, runDistributed } from './run-distributed.js';
 import { readRunState } from './run-state.js';
 import { watchRun } from './watch-run.js';
+import { connectNats, jetStreamManagerOf } from '../../shared/nats/index.js';
+import { cancelOrphanedRun } from './queue.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
@@ -27,6 +29,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     io.stderr.write(`parallelr: ${e.message}\n`);
     return ParallelrExit.FAILED;
   }
+  if (req.cancel !== undefined) return cancelFromKill(req.cancel, settings, io);
   if (req.watch !== undefined) {
     if (!isSubjectToken(req.watch)) {
       io.stderr.write(`parallelr: --watch: \`${req.watch}\` is not a run id (letters, digits, '_' or '-')\n`);
@@ -71,4 +74,21 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     io,
   );
   return result.exitCode;
+}
+
+/** `-k` of a distributed run whose controller had to be killed: the cancel it could not send. */
+async function cancelFromKill(c: NonNullable<DistributedCliRequest['cancel']>, settings: NatsSettings, io: CliIo): Promise<number> {
+  const servers = c.servers ? c.servers.split(',') : settings.servers;
+  try {
+    const nc = await connectNats({ servers, auth: settings.auth, tls: settings.tls, name: `parallelr -k ${c.runId}` });
+    try {
+      await cancelOrphanedRun(nc, await jetStreamManagerOf(nc, servers.join(',')), c.runId, c.pool || settings.pool);
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
+    return ParallelrExit.SUCCESS;
+  } catch (e) {
+    io.stderr.write(`parallelr: cannot cancel run ${c.runId} at ${servers.join(',')}: ${(e as Error).message}; its jobs may still run on the agents\n`);
+    return ParallelrExit.FAILED;
+  }
 }

@@ -48,7 +48,7 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
         out(formatWorkerTable(new WorkerRegistry(dirs.pids).list().filter((e) => e.pid !== pid)));
         return ParallelrExit.SUCCESS;
       case 'kill':
-        return await killCommand(opts, dirs, io, pid, out, err);
+        return await killCommand(opts, dirs, io, pid, out, err, context);
       case 'watch':
         return await distributedRunner(context)({ watch: opts.watch, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig] }, io);
       case 'run':

@@ -11,6 +11,11 @@ export interface DistributedCliRequest {
   resume?: string;
   /** `--watch RUN_ID`: follow a running run instead of starting one. */
   watch?: string;
+  /**
+   * `-k PID` of a distributed run whose controller had to be killed (SIGKILL): cancel the run on
+   * its agents from here (servers and pool as its registry entry names them).
+   */
+  cancel?: { runId: string; servers: string; pool: string };
   entries?: readonly TaskEntry[];
   /** The `-C` template text. */
   command?: string;

@@ -1,4 +1,5 @@
 import type { CliIo } from '../../shared/cli-io.js';
+import type { RunContext } from './run-context.js';
 import { loadChecked } from './config-commands.js';
 import { ParallelrExit } from './exit-codes.js';
 import type { CliOptions } from './options.js';
@@ -12,7 +13,7 @@ type Write = (text: string) => void;
 const DISTRIBUTED_STOP_GRACE_MS = 25_000;
 
 /** `-k PID` / `-k`: stop one or every registered run (confirmation for all unless -y). */
-export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: CliIo, self: number, out: Write, err: Write): Promise<number> {
+export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: CliIo, self: number, out: Write, err: Write, ctx: RunContext = {}): Promise<number> {
   const config = loadChecked(dirs, err);
   const registry = new WorkerRegistry(dirs.pids);
   const live = registry.list().filter((e) => e.pid !== self);
@@ -53,6 +54,17 @@ export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: Cli
       : r.how === 'killed' ? `Killed worker ${r.pid} and its task process groups (SIGKILL after ${graceMs / 1000}s).`
       : `Worker ${r.pid} had already exited.`,
     );
+  }
+  // A distributed controller that had to be killed did not cancel its run: do it from here, so no
+  // job of it goes on running on an agent.
+  for (const e of targets) {
+    if (e.run_id === undefined || results.find((r) => r.pid === e.pid)?.how !== 'killed') continue;
+    if (!ctx.runDistributed) {
+      err(`parallelr: the controller of run ${e.run_id} was killed before it cancelled the run; its jobs may still run on the agents (parallelr --resume ${e.run_id} finishes it)`);
+      continue;
+    }
+    const code = await ctx.runDistributed({ cancel: { runId: e.run_id, servers: e.nats ?? '', pool: e.pool ?? '' }, configFiles: [dirs.installationConfig, dirs.userConfig] }, io);
+    if (code === ParallelrExit.SUCCESS) out(`Cancelled run ${e.run_id} on its agents (its controller had to be killed; parallelr --resume ${e.run_id} records the rest).`);
   }
   return ParallelrExit.SUCCESS;
 }

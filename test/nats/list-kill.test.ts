@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../controller/parallelr/cli.js';
+import { runDistributedCli } from '../../controller/nats/cli-entry.js';
 import { fakeIo, makeSandbox, startCli, type Sandbox } from '../controller/parallelr/helpers.js';
 import { alive, readResults, startWorker, useNatsFleet, waitFor } from './fleet.js';
 
@@ -102,6 +103,26 @@ for (const { mode, daemon } of modes) {
     t.false(after.out().includes(`${pid} `), 'the stopped run is no longer listed');
   });
 }
+
+test.serial('-k PID of a distributed run whose controller does not stop (SIGSTOP): SIGKILL, then the cancel is sent from -k', async (t) => {
+  const pool = 'lkstop';
+  fleet.workers.push(await startWorker(fleet.server.url, { name: `${pool}-a1`, pool, max: 2 }));
+  const sb = makeSandbox();
+  const marker = `4242${process.pid}3`;
+  const dir = tasks(sb, 2, marker);
+  const env = { ...sb.env, TASKER_NATS_STATE_DIR: join(sb.dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' };
+  const cli = startCli(sb, ['-T', dir, '-C', '/bin/sh @TASK@', '-r', '--nats', fleet.server.url, '--pool', pool, '--results', join(sb.dir, 'r.jsonl')], env);
+  const closed = new Promise<void>((r) => cli.on('close', () => r()));
+  await waitFor(() => processesWith(marker).length >= 4);
+  process.kill(cli.pid!, 'SIGSTOP');
+  const kill = fakeIo(sb, { env });
+  t.is(await run(['-k', String(cli.pid)], kill, { runDistributed: runDistributedCli }), 0, kill.err());
+  t.regex(kill.out(), new RegExp(`Killed worker ${cli.pid} and its task process groups \\(SIGKILL after 25s\\)\\.`));
+  t.regex(kill.out(), /Cancelled run \S+ on its agents \(its controller had to be killed; parallelr --resume \S+ records the rest\)\./);
+  await closed;
+  await waitFor(() => processesWith(marker).length === 0);
+  t.deepEqual(processesWith(marker), [], 'no job process is left on the agent');
+});
 
 test.serial('-k PID of a pid that is no parallelr run still says so', async (t) => {
   const sb = makeSandbox();
