@@ -74,3 +74,43 @@ test.serial('--watch of an unknown run: one clear line, exit 1; a bad run id is 
   t.is(await bad.code, 2);
   t.regex(bad.err(), /--watch: `a\.b` is not a run id/);
 });
+
+test.serial('--watch works within the roles of deploy/nats-server.conf (controller/watcher user, agent user)', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { startNatsServer } = await import('../helpers/nats-server.js');
+  const { writeUserConfig } = await import('../controller/parallelr/helpers.js');
+  const sb = makeSandbox();
+  const conf = join(sb.dir, 'nats-server.conf');
+  writeFileSync(conf, readFileSync(join(ROOT, 'deploy/nats-server.conf'), 'utf8').replace(/^http: .*$/m, '').replace(/store_dir: .*/, ''));
+  const server = await startNatsServer({ args: ['-c', conf] });
+  const go = join(sb.dir, 'go');
+  let ctl: ReturnType<typeof startCli> | undefined;
+  try {
+    const agentConfig = join(sb.dir, 'agent.yaml');
+    writeFileSync(agentConfig, 'nats:\n  user: agent\n  pass: CHANGE-ME-agent\n');
+    const agent = await startWorker(server.url, { name: 'dw1', pool: 'deploywatch', max: 1, config: agentConfig });
+    fleet.workers.push(agent);
+    writeUserConfig(sb, 'nats:\n  user: parallelr\n  pass: CHANGE-ME-controller\n');
+    const env = { ...sb.env, TASKER_NATS_STATE_DIR: join(sb.dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' };
+    const dir = join(sb.dir, 'dtasks');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.sh'), `while [ ! -e ${go} ]; do sleep 0.05; done\nsleep 0.5\necho "allowed line"\n`);
+    ctl = startCli(sb, ['-T', dir, '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--pool', 'deploywatch'], env);
+    await waitFor(() => /Distributed run (\S+):/.test(ctl!.output()));
+    const runId = /Distributed run (\S+):/.exec(ctl.output())![1]!;
+    const w = watcher([runId, '--nats', server.url], env);
+    let exited = false;
+    void w.code.then(() => (exited = true));
+    await waitFor(() => /Progress: /.test(w.out()) || exited);
+    t.regex(w.out(), /Progress: /, w.err());
+    writeFileSync(go, '');
+    t.is(await w.code, 0, w.err());
+    t.regex(w.out(), /^\[1 a\.sh@dw1\] allowed line$/m);
+    t.regex(w.out(), new RegExp(`^Run ${runId} ended: exit code 0;`, 'm'));
+    t.notRegex(agent.log(), /[Pp]ermissions? [Vv]iolation/);
+  } finally {
+    writeFileSync(go, '');
+    if (ctl && ctl.exitCode === null) ctl.kill('SIGKILL');
+    await server.dispose();
+  }
+});
