@@ -18,4 +18,4 @@ export { ParallelrExit } from './exit-codes.js';
 export { TASK_RECORD_KEYS, type TaskEntry, type TaskRecord, type TaskStatus } from './types.js';
 export { tallyRecordsByAgent } from './host-recap.js';
 export { createStatusLine, terminalColumns, fitToWidth, type StatusLine, type StatusStream } from './status-line.js';
-export { newCounts, countFinished, formatProgressLine, formatFinishedLine, type ProgressCounts } from './progress-format.js';
+export { newCounts, countFinished, formatProgressLine, formatFinishedLine, hasFailureDetail, type ProgressCounts } from './progress-format.js';

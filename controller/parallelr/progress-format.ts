@@ -52,6 +52,11 @@ export function formatFinishedLine(record: TaskRecord, index: number, c: Progres
   return `[${index}/${c.total}] ${record.status}:${code} ${record.duration_seconds.toFixed(2)}s ${name}${where} (${c.done}/${c.total} done)\n${reasonLines(record)}`;
 }
 
+/** Whether a finished task's line says more than its status: a failed tasker file's task exit code or reason (shown on a terminal too). */
+export function hasFailureDetail(record: TaskRecord): boolean {
+  return record.task_exit_code !== undefined || reasonLines(record) !== '';
+}
+
 /** The diagnostics of `Exit code 20: …` (failure-detail.ts, one per line) indented under the task's line. */
 function reasonLines(record: TaskRecord): string {
   if (record.status !== 'FAILED' || record.exit_code === null) return '';
