@@ -64,8 +64,8 @@ export class WatchOutput {
     const text = s.partial[stream] + chunk.toString('utf8');
     const parts = text.split('\n');
     const rest = parts.pop()!;
-    // A line longer than MAX_LINE is sent cut; what follows it up to its newline is dropped.
-    s.partial[stream] = rest.length > MAX_LINE ? rest.slice(0, MAX_LINE) : rest;
+    // A line longer than MAX_LINE is sent cut (and marked); what follows it up to its newline is dropped.
+    s.partial[stream] = rest.length > MAX_LINE ? rest.slice(0, MAX_LINE + 1) : rest;
     if (!parts.length) return;
     const now = Date.now();
     if (now - s.windowStart >= 1000) {

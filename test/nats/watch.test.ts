@@ -65,6 +65,31 @@ test.serial('--watch follows a running run: progress, output lines (masked), and
   t.regex(finished.err(), new RegExp(`^parallelr: run ${runId} has finished; its results are in \\S+results\\.jsonl$`, 'm'));
 });
 
+test.serial('--watch is bounded: a long line is cut, a flood is rate-bounded and the lines not shown are counted', async (t) => {
+  const sb = makeSandbox();
+  const env = { ...sb.env, TASKER_NATS_STATE_DIR: join(sb.dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' };
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'b1', pool: 'bounds', max: 1 }));
+  const dir = join(sb.dir, 'btasks');
+  mkdirSync(dir);
+  const go = join(sb.dir, 'go');
+  writeFileSync(join(dir, 'flood.sh'), `while [ ! -e ${go} ]; do sleep 0.05; done\nsleep 0.5\nhead -c 5000 /dev/zero | tr '\\0' x; echo\nseq 1 1000\nsleep 1.2\necho last line\n`);
+  const ctl = startCli(sb, ['-T', dir, '-C', '/bin/sh @TASK@', '-r', '--nats', fleet.server.url, '--pool', 'bounds'], env);
+  await waitFor(() => /Distributed run (\S+):/.test(ctl.output()));
+  const runId = /Distributed run (\S+):/.exec(ctl.output())![1]!;
+  const w = watcher([runId], env);
+  await waitFor(() => /Progress: /.test(w.out()));
+  writeFileSync(go, '');
+  t.is(await w.code, 0, w.err());
+  const lines = w.out().split('\n').filter((l) => l.startsWith('[1 flood.sh@b1] '));
+  const text = lines.map((l) => l.slice('[1 flood.sh@b1] '.length));
+  t.is(text[0], `${'x'.repeat(1000)}…`, 'a line is cut at 1000 characters');
+  const numbers = text.filter((l) => /^\d+$/.test(l)).length;
+  const dropped = Number(/^… (\d+) line\(s\) not shown \(rate bound\)$/m.exec(text.join('\n'))?.[1]);
+  t.true(numbers + 1 <= 200, `at most 200 lines in a second: ${numbers + 1}`);
+  t.is(numbers + dropped, 1000, 'every line of the flood is either shown or counted');
+  t.is(text.at(-1), 'last line');
+});
+
 test.serial('--watch of an unknown run: one clear line, exit 1; a bad run id is a usage error', async (t) => {
   const sb = makeSandbox();
   const w = watcher(['20991231000000-abcdef', '--nats', fleet.server.url], sb.env);
