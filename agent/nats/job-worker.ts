@@ -28,6 +28,7 @@ import { runJob } from './run-job.js';
 import { attachRecords, planRecords } from './ship-records.js';
 import { JobPuller, type PulledJob } from './pull-jobs.js';
 import { JobSlots } from './job-slots.js';
+import { WatchOutput } from './watch-output.js';
 
 /** What the worker logs through; a winston logger fits. */
 export interface WorkerLogger {
@@ -98,11 +99,14 @@ export class JobWorker {
   /** Aborted on shutdown after the drain period. */
   private readonly shutdown = new AbortController();
   private ackWaitTimer?: NodeJS.Timeout;
+  /** Output lines for `parallelr --watch`, published only while a run is watched (watch-output.ts). */
+  private watch?: WatchOutput;
 
   constructor(private readonly p: WorkerParts) {}
 
   start(): void {
     const { nc, log } = this.p;
+    this.watch = new WatchOutput(nc, this.p.name);
     answerHolds(nc, this.p.instance, (key) => ({ holding: this.held.has(key), ran: !this.unrun.has(key) }));
     nc.subscribe(subjects.cancelAll, {
       callback: (err, m) => {
@@ -296,7 +300,7 @@ export class JobWorker {
       let result: ResultMessage;
       const records = planRecords(job, this.p.workdir);
       try {
-        result = await runJob(records?.job ?? job, { workspace: this.slots.workspace(slot), agent: name, worker: slot, delivery, signal: controller.signal });
+        result = await runJob(records?.job ?? job, { workspace: this.slots.workspace(slot), agent: name, worker: slot, delivery, signal: controller.signal, output: this.watch?.forJob(job) });
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);

@@ -20,6 +20,8 @@ export interface RunJobContext {
   signal?: AbortSignal;
   /** Called with the child's pid once it runs. */
   onSpawn?: (pid: number) => void;
+  /** Sees the output as it comes (`parallelr --watch`, watch-output.ts). */
+  output?: { onStdout: (chunk: Buffer) => void; onStderr: (chunk: Buffer) => void };
 }
 
 /**
@@ -92,7 +94,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');
     // A command that runs tasker itself runs the file with the engine in this process (run-tasker-job.ts).
-    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal });
+    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output });
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
     const r = await runProcess({
       argv,
@@ -104,6 +106,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
       previewLimit: DEFAULT_PREVIEW_LIMIT,
       spillDir: workspace,
       onSpawn: ctx.onSpawn,
+      ...ctx.output,
     });
     // A stream past the capture limit spilled (into the workspace): its real end is in the file,
     // while r.stdout holds only its first bytes. Tails are at most the capture limit either way.

@@ -33,6 +33,8 @@ export interface TaskerJobSettings {
   /** Characters of stdout/stderr kept in the result. */
   outputTail: number;
   signal?: AbortSignal;
+  /** Sees the output as it comes (`parallelr --watch`), as for a started job. */
+  output?: { onStdout: (chunk: Buffer) => void; onStderr: (chunk: Buffer) => void };
 }
 
 /** As for a started job (runProcess's default): SIGKILL this long after SIGTERM. */
@@ -90,8 +92,8 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       timeoutSeconds: s.timeoutSec,
       stop: s.signal,
       killGraceMs: KILL_GRACE_MS,
-      stdout: out.push,
-      stderr: err.push,
+      stdout: s.output ? (text) => (out.push(text), s.output!.onStdout(Buffer.from(text))) : out.push,
+      stderr: s.output ? (text) => (err.push(text), s.output!.onStderr(Buffer.from(text))) : err.push,
     });
     if (r.timedOut) return { status: 'TIMEOUT', fields: { ...fields(), exit_code: TaskExit.TIMED_OUT, error_message: `Timeout after ${s.timeoutSec}s` } };
     if (r.stopped) return { status: 'CANCELLED', fields: { ...fields(), error_message: 'Task cancelled' } };

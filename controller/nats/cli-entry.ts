@@ -7,7 +7,12 @@ import type { CliIo } from '../../shared/cli-io.js';
 import { readNatsSections } from '../../shared/nats/index.js';
 import { natsSettingsFrom, type NatsSettings } from '../../shared/nats/index.js';
 import type { DistributedCliRequest } from '../parallelr/index.js';
-import { resumeDistributed, runDistributed } from './run-distributed.js';
+import { isSubjectToken } from '../../shared/nats/index.js';
+import { defaultStateDir, resumeDistributed, runDistributed } from './run-distributed.js';
+import { readRunState } from './run-state.js';
+import { watchRun } from './watch-run.js';
+import { connectNats, jetStreamManagerOf } from '../../shared/nats/index.js';
+import { cancelOrphanedRun } from './queue.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
@@ -24,12 +29,24 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     io.stderr.write(`parallelr: ${e.message}\n`);
     return ParallelrExit.FAILED;
   }
+  if (req.cancel !== undefined) return cancelFromKill(req.cancel, settings, io);
+  if (req.watch !== undefined) {
+    if (!isSubjectToken(req.watch)) {
+      io.stderr.write(`parallelr: --watch: \`${req.watch}\` is not a run id (letters, digits, '_' or '-')\n`);
+      return ParallelrExit.USAGE;
+    }
+    const stateDir = defaultStateDir(io.env);
+    // Without --nats (or TASKER_NATS_URL), the servers the run was published to, when its state is here.
+    const state = req.nats === undefined && !io.env.TASKER_NATS_URL ? readRunState(stateDir, req.watch) : undefined;
+    const servers = state && !('error' in state) ? state.servers : settings.servers;
+    return watchRun({ runId: req.watch, settings: { ...settings, servers }, stateDir }, io);
+  }
   if (req.resume !== undefined) {
     const nats: Partial<NatsSettings> = { ackWaitSec: settings.ackWaitSec, auth: settings.auth, tls: settings.tls };
     // Only an explicit choice overrides what the run was published with.
     if (req.nats !== undefined || io.env.TASKER_NATS_URL) nats.servers = settings.servers;
     if (req.pool !== undefined || io.env.TASKER_NATS_POOL) nats.pool = settings.pool;
-    return (await resumeDistributed({ runId: req.resume, nats, quiet: req.quiet }, io)).exitCode;
+    return (await resumeDistributed({ runId: req.resume, nats, quiet: req.quiet, pid: req.pid, daemon: req.daemon }, io)).exitCode;
   }
   const entries = req.entries ?? [];
   const notFiles = entries.filter((e) => e.taskPath === null || e.arguments.length > 0 || Object.keys(e.envVars).length > 0);
@@ -52,8 +69,27 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
       resultsFile: req.resultsFile,
       quiet: req.quiet,
       logging: { ...req.logging, ...(settings.recordsCapBytes ? { recordsCapBytes: settings.recordsCapBytes } : {}) },
+      pid: req.pid,
+      daemon: req.daemon,
     },
     io,
   );
   return result.exitCode;
+}
+
+/** `-k` of a distributed run whose controller had to be killed: the cancel it could not send. */
+async function cancelFromKill(c: NonNullable<DistributedCliRequest['cancel']>, settings: NatsSettings, io: CliIo): Promise<number> {
+  const servers = c.servers ? c.servers.split(',') : settings.servers;
+  try {
+    const nc = await connectNats({ servers, auth: settings.auth, tls: settings.tls, name: `parallelr -k ${c.runId}` });
+    try {
+      await cancelOrphanedRun(nc, await jetStreamManagerOf(nc, servers.join(',')), c.runId, c.pool || settings.pool);
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
+    return ParallelrExit.SUCCESS;
+  } catch (e) {
+    io.stderr.write(`parallelr: cannot cancel run ${c.runId} at ${servers.join(',')}: ${(e as Error).message}; its jobs may still run on the agents\n`);
+    return ParallelrExit.FAILED;
+  }
 }

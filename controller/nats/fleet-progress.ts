@@ -1,5 +1,5 @@
 /** Live progress of a distributed run, per agent: a redrawn status line on a terminal, plain lines otherwise. */
-import { countFinished, formatFinishedLine, formatProgressLine, newCounts } from '../parallelr/index.js';
+import { countFinished, formatFinishedLine, formatProgressLine, hasFailureDetail, newCounts } from '../parallelr/index.js';
 import { createStatusLine, type StatusLine, type StatusStream } from '../parallelr/index.js';
 import type { TaskRecord } from '../parallelr/index.js';
 
@@ -67,6 +67,8 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
         else if (record.status !== 'CANCELLED') s.failed++;
       }
       if (opts.quiet) return;
+      // On a terminal the bar stands for the lines, except a failed tasker file's: why it failed.
+      if (opts.tty && hasFailureDetail(record)) bar().print(formatFinishedLine(record, seq, counts, ` on ${agent}#${record.worker ?? '?'}`).trimEnd());
       if (opts.tty) draw(counts.done === opts.total);
       else if (record.agent !== null) opts.stdout.write(formatFinishedLine(record, seq, counts, ` on ${agent}#${record.worker ?? '?'}`));
     },

@@ -53,6 +53,13 @@ export async function cancelRun(
   }
 }
 
+/** Cancel a run whose controller is gone (`parallelr -k` had to kill it): agents kill its jobs, its queue is purged. */
+export async function cancelOrphanedRun(nc: NatsConnection, jsm: JetStreamManager, runId: string, pool: string): Promise<void> {
+  nc.publish(subjects.cancel(runId), 'its controller was killed');
+  await nc.flush();
+  await jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(pool, runId) });
+}
+
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1);
 }

@@ -18,12 +18,17 @@ import { createStopLimitTracker, type StopLimitSettings } from '../parallelr/ind
 import { countRecords, formatSummary, type RunCounts } from '../parallelr/index.js';
 import { tallyRecordsByAgent } from '../parallelr/index.js';
 import type { TaskRecord } from '../parallelr/index.js';
+import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { cancelRun, missingSeqs } from './queue.js';
 import { notRunRecord, readWrittenKeys, recordKey } from './records.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
+export type { RanMoreThanOnce } from './run-outcome.js';
+import { formatRanMoreThanOnce, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, withTaskerDetail } from './run-outcome.js';
+import { registerDistributedRun } from './run-registration.js';
+import { serveRunWatchers } from './run-watchers.js';
 import { newRunId, readRunState, writeRunState, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
@@ -49,6 +54,9 @@ export interface DistributedOptions {
   quiet?: boolean;
   /** Main log, task output and records cap (run-records.ts); defaults where absent. */
   logging?: Partial<RunLogging>;
+  /** Registered for --list-workers / -k as this process (default process.pid), a daemon or not. */
+  pid?: number;
+  daemon?: boolean;
 }
 
 export interface ResumeOptions {
@@ -58,6 +66,8 @@ export interface ResumeOptions {
   stateDir?: string;
   cancelGraceMs?: number;
   quiet?: boolean;
+  pid?: number;
+  daemon?: boolean;
 }
 
 export interface DistributedResult {
@@ -79,14 +89,6 @@ export interface DistributedResult {
   elapsedSeconds: number;
   /** Set when the run could not start or attach (printed already, without a stack trace). */
   error?: string;
-}
-
-export interface RanMoreThanOnce {
-  seq: number;
-  taskFile: string;
-  /** How many executions are known (at least 2). */
-  runs: number;
-  cause: string;
 }
 
 /** Default run-state directory. */
@@ -154,6 +156,8 @@ interface AttachOptions {
   resume: boolean;
   cancelGraceMs?: number;
   quiet?: boolean;
+  pid?: number;
+  daemon?: boolean;
 }
 
 function failed(runId: string, error: string, io: CliIo): DistributedResult {
@@ -161,27 +165,6 @@ function failed(runId: string, error: string, io: CliIo): DistributedResult {
   return {
     runId, exitCode: ParallelrExit.FAILED, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
   };
-}
-
-/** Connect and make sure the run's streams exist; the message to print when that fails. */
-async function connectRun(state: RunState, o: AttachOptions, where: string): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
-  try {
-    const nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${state.runId}` });
-    let jsm: JetStreamManager;
-    try {
-      jsm = await jetStreamManagerOf(nc, where);
-      await ensureStreams(jsm, { pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
-      await ensureRecordsStream(jsm);
-    } catch (e) {
-      await nc.close().catch(() => undefined);
-      throw e;
-    }
-    const { jetstream } = await import('@nats-io/jetstream');
-    return { nc, jsm, js: jetstream(nc) };
-  } catch (e) {
-    if (e instanceof SetupError) return { error: e.message };
-    return { error: `NATS at ${where}: ${(e as Error).message}` };
-  }
 }
 
 interface FinishedRun {
@@ -229,7 +212,7 @@ function finishRun(f: FinishedRun): DistributedResult {
   );
   return {
     runId,
-    exitCode: interrupted === 'SIGINT' ? ParallelrExit.SIGINT : interrupted ? ParallelrExit.SIGTERM : counts.failed > 0 || counts.cancelled > 0 ? ParallelrExit.FAILED : ParallelrExit.SUCCESS,
+    exitCode: runExitCode(interrupted, counts),
     records: order,
     counts,
     resultsFile: state.resultsFile,
@@ -271,6 +254,10 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const order: TaskRecord[] = [];
   const tracker = state.stopLimits ? createStopLimitTracker(state.stopLimits) : undefined;
   const progress = createFleetProgress({ total, tty: io.isTTY, stdout: io.stdout, stderr: io.stderr, quiet: o.quiet });
+  // Seen by --list-workers and -k (as a local run is), and by parallelr --watch.
+  const registration = registerDistributedRun(state, { env: io.env, cwd: io.cwd, pid: o.pid ?? process.pid, daemon: o.daemon ?? false, where, note: progress.note });
+  const watchers = serveRunWatchers(nc, runId, total, state.resultsFile);
+  const tasker = runsTasker(state.command);
   const started = new Set<number>();
   const stop = new AbortController();
   let stopReason: string | undefined = state.stopReason;
@@ -283,6 +270,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (signal) interrupted = signal;
     else stopReason = why;
     progress.note(signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why);
+    registration.stopping();
+    watchers.stopping(signal ?? why);
     stop.abort(why);
   };
 
@@ -295,6 +284,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (left) alreadyWritten.set(key, left - 1);
     else writer.write(rec, seq);
     progress.finished(rec, seq);
+    registration.finished(rec, records.size);
+    watchers.finished(seq, rec);
     if (tracker) {
       const why = tracker.record(rec.status);
       if (why) requestStop(why);
@@ -309,6 +300,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
       if (s && s.run_id === runId && !records.has(s.seq)) {
         started.add(s.seq);
         progress.started(s.seq, s.agent);
+        watchers.started(s.seq);
       }
     },
   });
@@ -318,7 +310,9 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     js,
     runId,
     total,
-    onResult: (r) => writer.land(r, (rec) => {
+    onResult: (r) => writer.land(r, (landed) => {
+      // The run's JSON named the failing task when it came back; else what tasker printed says it.
+      const rec = tasker && landed.failed_task === undefined ? withTaskerDetail(landed, r) : landed;
       if (rec.runs) {
         ranMoreThanOnce.set(r.seq, { seq: r.seq, taskFile: r.task_file, runs: rec.runs, cause: rec.rerun_cause ?? '' });
         progress.note(`parallelr: ${r.task_file} ran ${rec.runs} times: ${rec.rerun_cause}`);
@@ -372,8 +366,10 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     progress.done();
     await reader.stop();
     progSub.unsubscribe();
+    watchers.end(runExitCode(interrupted, countRecords(order)));
     await writer.close();
     await nc.drain().catch(() => nc.close());
+    registration.remove();
   }
   state.status = 'done';
   if (stopReason) state.stopReason = stopReason;
@@ -384,15 +380,4 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   }
 
   return finishRun({ state, io, t0, order, agents: progress.agents, stopReason, interrupted, where, duplicates: reader.duplicates, ranMoreThanOnce, published });
-}
-
-/** The summary's lines for jobs that ran more than once (none: nothing). */
-function formatRanMoreThanOnce(list: RanMoreThanOnce[]): string {
-  if (!list.length) return '';
-  const lines = list.sort((a, b) => a.seq - b.seq).map((r) => `\n  - ${r.taskFile} (seq ${r.seq}): ran ${r.runs} times: ${r.cause}`);
-  return `\n- Ran more than once: ${list.length}${lines.join('')}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

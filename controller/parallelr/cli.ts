@@ -6,7 +6,7 @@ import { killCommand } from './kill-command.js';
 import { HELP, parseCliOptions, USAGE, type CliOptions } from './options.js';
 import { packageVersion, resolveDirs } from './paths.js';
 import { WorkerRegistry } from './registry.js';
-import { runTasks } from './run-command.js';
+import { distributedRunner, runTasks } from './run-command.js';
 import type { RunContext } from './run-context.js';
 import { formatWorkerTable } from './workers.js';
 import { InputError, SetupError, UsageError } from '../../shared/errors/index.js';
@@ -48,7 +48,9 @@ export async function run(argv: readonly string[], io: CliIo, context: RunContex
         out(formatWorkerTable(new WorkerRegistry(dirs.pids).list().filter((e) => e.pid !== pid)));
         return ParallelrExit.SUCCESS;
       case 'kill':
-        return await killCommand(opts, dirs, io, pid, out, err);
+        return await killCommand(opts, dirs, io, pid, out, err, context);
+      case 'watch':
+        return await distributedRunner(context)({ watch: opts.watch, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig] }, io);
       case 'run':
         return await runTasks(opts, dirs, io, { ...context, pid, ptasker, name, argv: [...argv] }, out, err);
     }

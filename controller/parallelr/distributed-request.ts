@@ -9,6 +9,13 @@ export interface DistributedCliRequest {
   pool?: string;
   /** `--resume RUN_ID`: re-attach instead of starting a run (entries/command are then ignored). */
   resume?: string;
+  /** `--watch RUN_ID`: follow a running run instead of starting one. */
+  watch?: string;
+  /**
+   * `-k PID` of a distributed run whose controller had to be killed (SIGKILL): cancel the run on
+   * its agents from here (servers and pool as its registry entry names them).
+   */
+  cancel?: { runId: string; servers: string; pool: string };
   entries?: readonly TaskEntry[];
   /** The `-C` template text. */
   command?: string;
@@ -22,4 +29,7 @@ export interface DistributedCliRequest {
   quiet?: boolean;
   /** Main log level and rotation, and `--log-task-output`, as a local run would use them. */
   logging?: { level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL'; maxBytes: number; backups: number; taskOutput: boolean };
+  /** This parallelr's process id and whether it is a daemon child (the registry entry --list-workers shows). */
+  pid?: number;
+  daemon?: boolean;
 }

@@ -5,7 +5,8 @@ import { argumentEntries, discoverTaskFiles, fileEntries, readArgumentsFile, res
 import type { CliOptions } from './options.js';
 import type { ParallelrDirs } from './paths.js';
 import type { TaskEntry } from './types.js';
-import { InputError } from '../../shared/errors/index.js';
+import { InputError, UsageError } from '../../shared/errors/index.js';
+import { readFailedEntries } from './rerun-failed.js';
 
 /** The task entries for this command line, or a InputError naming what is wrong. */
 export async function resolveTaskEntries(
@@ -16,6 +17,10 @@ export async function resolveTaskEntries(
   dirs: ParallelrDirs,
   err: (text: string) => void,
 ): Promise<{ entries: TaskEntry[]; argumentsPath?: string }> {
+  if (opts.rerunFailed !== undefined) {
+    if (opts.tasksPaths.length || opts.argumentsFile) throw new UsageError('--rerun-failed takes the place of -T and -A: the entries come from the results file');
+    return { entries: readFailedEntries(opts.rerunFailed, io.cwd, envNames).entries };
+  }
   const home = io.env.HOME || dirs.home;
   const confirmFallback = async (given: string, found: string) => {
     err(`parallelr: warning: ${given} was not found here; using ${found} from the fallback search`);

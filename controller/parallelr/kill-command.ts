@@ -1,4 +1,5 @@
 import type { CliIo } from '../../shared/cli-io.js';
+import type { RunContext } from './run-context.js';
 import { loadChecked } from './config-commands.js';
 import { ParallelrExit } from './exit-codes.js';
 import type { CliOptions } from './options.js';
@@ -8,12 +9,13 @@ import { formatWorkerTable, stopWorkers } from './workers.js';
 
 type Write = (text: string) => void;
 
+/** A distributed controller waits up to 15 s for the results of the jobs its cancel killed (run-distributed.ts). */
+const DISTRIBUTED_STOP_GRACE_MS = 25_000;
+
 /** `-k PID` / `-k`: stop one or every registered run (confirmation for all unless -y). */
-export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: CliIo, self: number, out: Write, err: Write): Promise<number> {
+export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: CliIo, self: number, out: Write, err: Write, ctx: RunContext = {}): Promise<number> {
   const config = loadChecked(dirs, err);
   const registry = new WorkerRegistry(dirs.pids);
-  // The manager's own group kill takes kill_grace_seconds; give it that plus room to write its records.
-  const graceMs = (config.execution.kill_grace_seconds + 3) * 1000;
   const live = registry.list().filter((e) => e.pid !== self);
   let targets: WorkerEntry[];
   if (opts.killPid !== null) {
@@ -42,6 +44,9 @@ export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: Cli
     }
     targets = live;
   }
+  // A local manager's own group kill takes kill_grace_seconds; give it that plus room to write its
+  // records. A distributed run first waits for its agents to report the cancelled jobs.
+  const graceMs = targets.some((e) => e.run_id !== undefined) ? DISTRIBUTED_STOP_GRACE_MS : (config.execution.kill_grace_seconds + 3) * 1000;
   const results = await stopWorkers(registry, targets, graceMs);
   for (const r of results) {
     out(
@@ -49,6 +54,17 @@ export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: Cli
       : r.how === 'killed' ? `Killed worker ${r.pid} and its task process groups (SIGKILL after ${graceMs / 1000}s).`
       : `Worker ${r.pid} had already exited.`,
     );
+  }
+  // A distributed controller that had to be killed did not cancel its run: do it from here, so no
+  // job of it goes on running on an agent.
+  for (const e of targets) {
+    if (e.run_id === undefined || results.find((r) => r.pid === e.pid)?.how !== 'killed') continue;
+    if (!ctx.runDistributed) {
+      err(`parallelr: the controller of run ${e.run_id} was killed before it cancelled the run; its jobs may still run on the agents (parallelr --resume ${e.run_id} finishes it)`);
+      continue;
+    }
+    const code = await ctx.runDistributed({ cancel: { runId: e.run_id, servers: e.nats ?? '', pool: e.pool ?? '' }, configFiles: [dirs.installationConfig, dirs.userConfig] }, io);
+    if (code === ParallelrExit.SUCCESS) out(`Cancelled run ${e.run_id} on its agents (its controller had to be killed; parallelr --resume ${e.run_id} records the rest).`);
   }
   return ParallelrExit.SUCCESS;
 }

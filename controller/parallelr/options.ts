@@ -3,7 +3,7 @@ import { UsageError } from '../../shared/errors/index.js';
 
 /** The parsed command line, before configuration is applied. */
 export interface CliOptions {
-  action: 'run' | 'help' | 'version' | 'list-workers' | 'kill' | 'validate-config' | 'show-config' | 'check-dependencies';
+  action: 'run' | 'help' | 'version' | 'list-workers' | 'kill' | 'validate-config' | 'show-config' | 'check-dependencies' | 'watch';
   /** `-k PID`; null for `-k` (all). */
   killPid: number | null;
   tasksPaths: string[];
@@ -35,6 +35,10 @@ export interface CliOptions {
   pool?: string;
   /** `--resume RUN_ID`: re-attach to a distributed run after a controller crash. */
   resume?: string;
+  /** `--watch RUN_ID`: follow a running distributed run's progress and output. */
+  watch?: string;
+  /** `--rerun-failed RESULTS.jsonl`: run again only the entries whose rows did not succeed. */
+  rerunFailed?: string;
 }
 
 export const USAGE =
@@ -42,7 +46,7 @@ export const USAGE =
   '                 [--file-extension EXT[,EXT…]] [-m MAX] [-t TIMEOUT] [-w WAIT] [-s SLEEP] [-r] [-d|-D]\n' +
   '                 [--enable-stop-limits] [--log-task-output|--no-task-output-log] [--results FILE]\n' +
   '                 [--list-workers] [-k [PID]] [-y] [--validate-config] [--show-config] [--version]\n' +
-  '                 [--nats URL] [--pool NAME] [--resume RUN_ID]';
+  '                 [--nats URL] [--pool NAME] [--resume RUN_ID] [--watch RUN_ID] [--rerun-failed RESULTS]';
 
 export const HELP = `${USAGE}
 
@@ -53,6 +57,8 @@ Tasks:
   -T, --TasksDir PATH…        task files: directories (their files, not recursive), files or globs; repeatable
   -C, --Command TEMPLATE      command per task; @TASK@ = absolute path of the task file (always one argument)
   -A, --arguments-file FILE   one task per line; @ARG@ = first field, @ARG_N@ = N-th field
+  --rerun-failed RESULTS      run again only the task files / argument lines whose rows in this
+                              results file did not succeed (instead of -T / -A)
   -S, --separator SEP         split argument lines: ${SEPARATORS.join(', ')}
   -E, --env-var NAME[,NAME…]  set these environment variables from the fields (also $NAME in -C)
   --file-extension EXT[,EXT…] only task files with these extensions
@@ -82,6 +88,8 @@ Distributed (NATS JetStream, see docs/nats.md):
   --nats URL                  publish the task files as jobs; tasker-agent serve --nats runs them
   --pool NAME                 agent pool (config nats.pool, default 'default'); alone: URL from config
   --resume RUN_ID             re-attach to a distributed run after a controller crash
+  --watch RUN_ID              follow a running distributed run: progress and its jobs' output lines, live;
+                              ends with the run's exit code (Ctrl-C stops watching, not the run)
 
 Workers:
   --list-workers              list running parallelr processes
@@ -134,6 +142,8 @@ const LONG: Record<string, Spec> = {
   '--nats': { name: 'nats', takes: 'one' },
   '--pool': { name: 'pool', takes: 'one' },
   '--resume': { name: 'resume', takes: 'one' },
+  '--watch': { name: 'watch', takes: 'one' },
+  '--rerun-failed': { name: 'rerun', takes: 'one' },
 };
 
 const SHORT: Record<string, Spec> = {
@@ -253,6 +263,8 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       case 'nats': o.nats = value(flag, inline); break;
       case 'pool': o.pool = value(flag, inline); break;
       case 'resume': o.resume = value(flag, inline); break;
+      case 'watch': actions.add('watch'); o.watch = value(flag, inline); break;
+      case 'rerun': o.rerunFailed = value(flag, inline); break;
     }
   };
   for (; i < argv.length; i++) {
@@ -285,12 +297,12 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
   if (actions.size > 1) throw new UsageError(`choose one of ${[...actions].map(actionFlag).join(', ')}`);
   o.action = [...actions][0] ?? 'run';
   if (o.separator && !o.argumentsFile) throw new UsageError('-S/--separator needs -A/--arguments-file');
-  if (o.envVarNames.length && !o.argumentsFile) throw new UsageError('-E/--env-var needs -A/--arguments-file');
+  if (o.envVarNames.length && !o.argumentsFile && o.rerunFailed === undefined) throw new UsageError('-E/--env-var needs -A/--arguments-file (or --rerun-failed)');
   return o;
 }
 
 function actionFlag(a: CliOptions['action']): string {
-  return { help: '-h', version: '--version', 'list-workers': '--list-workers', kill: '-k', 'validate-config': '--validate-config', 'show-config': '--show-config', 'check-dependencies': '--check-dependencies', run: '-r' }[a];
+  return { help: '-h', version: '--version', 'list-workers': '--list-workers', kill: '-k', 'validate-config': '--validate-config', 'show-config': '--show-config', 'check-dependencies': '--check-dependencies', watch: '--watch', run: '-r' }[a];
 }
 
 function wholeNumber(flag: string, v: string, min: number): number {

@@ -41,11 +41,28 @@ export function formatProgressLine(c: ProgressCounts, width: number, tail = ''):
   return `[${'#'.repeat(fill)}${'-'.repeat(barWidth - fill)}] ${counts}${tail}`;
 }
 
-/** The plain line for a finished task when there is no terminal. */
+/**
+ * The plain line for a finished task when there is no terminal: a failed tasker file also shows the
+ * failing task's own exit code, and a refused one the reason (the first diagnostics) below it.
+ */
 export function formatFinishedLine(record: TaskRecord, index: number, c: ProgressCounts, where = ''): string {
-  const code = record.exit_code === null ? '' : ` exit ${record.exit_code},`;
+  const task = record.task_exit_code === undefined ? '' : ` (task exit ${record.task_exit_code})`;
+  const code = record.exit_code === null ? '' : ` exit ${record.exit_code}${task},`;
   const name = record.task_file ?? record.arguments.join(' ');
-  return `[${index}/${c.total}] ${record.status}:${code} ${record.duration_seconds.toFixed(2)}s ${name}${where} (${c.done}/${c.total} done)\n`;
+  return `[${index}/${c.total}] ${record.status}:${code} ${record.duration_seconds.toFixed(2)}s ${name}${where} (${c.done}/${c.total} done)\n${reasonLines(record)}`;
+}
+
+/** Whether a finished task's line says more than its status: a failed tasker file's task exit code or reason (shown on a terminal too). */
+export function hasFailureDetail(record: TaskRecord): boolean {
+  return record.task_exit_code !== undefined || reasonLines(record) !== '';
+}
+
+/** The diagnostics of `Exit code 20: …` (failure-detail.ts, one per line) indented under the task's line. */
+function reasonLines(record: TaskRecord): string {
+  if (record.status !== 'FAILED' || record.exit_code === null) return '';
+  const prefix = `Exit code ${record.exit_code}: `;
+  if (!record.error_message.startsWith(prefix)) return '';
+  return record.error_message.slice(prefix.length).split('\n').map((l) => `    ${l}\n`).join('');
 }
 
 function formatEta(seconds: number): string {

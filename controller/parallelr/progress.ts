@@ -1,4 +1,4 @@
-import { countFinished, formatFinishedLine, formatProgressLine, newCounts } from './progress-format.js';
+import { countFinished, formatFinishedLine, formatProgressLine, hasFailureDetail, newCounts } from './progress-format.js';
 import { createStatusLine, type StatusLine, type StatusStream } from './status-line.js';
 import type { TaskEntry, TaskRecord } from './types.js';
 
@@ -38,6 +38,8 @@ export function createProgressReporter(opts: { total: number; tty: boolean; stdo
       counts.running = running.size;
       countFinished(counts, record.status);
       if (opts.quiet) return;
+      // On a terminal the bar stands for the lines, except a failed tasker file's: why it failed.
+      if (opts.tty && hasFailureDetail(record)) bar().print(formatFinishedLine(record, index, counts).trimEnd());
       if (opts.tty) bar().update(counts.done === total);
       else if (record.start_time !== null) opts.stdout.write(formatFinishedLine(record, index, counts));
     },

@@ -20,6 +20,10 @@ export interface WorkerEntry {
   main_log: string | null;
   results: string | null;
   updated: string;
+  /** A distributed run (`--nats`): its run id, the NATS servers and pool it was published to. */
+  run_id?: string;
+  nats?: string;
+  pool?: string;
 }
 
 /**

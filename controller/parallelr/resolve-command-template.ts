@@ -27,7 +27,7 @@ export function resolveCommandTemplate(
     }
   }
   if (commandText === undefined) throw new UsageError('-C/--Command is required (e.g. -C "bash @TASK@")');
-  if (opts.tasksPaths.length === 0 && !opts.argumentsFile) throw new UsageError('-T/--TasksDir or -A/--arguments-file is required');
+  if (opts.tasksPaths.length === 0 && !opts.argumentsFile && opts.rerunFailed === undefined) throw new UsageError('-T/--TasksDir, -A/--arguments-file or --rerun-failed is required');
   if (opts.daemon && !opts.run && !isDaemonChild) throw new UsageError('-d/--daemon needs -r/--run (a dry run has nothing to run in the background)');
   const parsed = parseCommandTemplate(commandText);
   if ('error' in parsed) throw new UsageError(parsed.error);

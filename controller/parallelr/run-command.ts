@@ -1,10 +1,10 @@
 import type { RunContext, RunTasksContext } from './run-context.js';
 import { resolve } from 'node:path';
 import type { CliIo } from '../../shared/cli-io.js';
-import { buildTaskCommand, type CommandTemplate } from './command.js';
 import { loadChecked } from './config-commands.js';
 import type { ParallelrConfig } from './config.js';
 import { DAEMON_ENV } from './daemon.js';
+import { printDryRun } from './dry-run.js';
 import { ParallelrExit } from './exit-codes.js';
 import { resolveTaskEntries } from './inputs.js';
 import { launchDaemon } from './launch-daemon.js';
@@ -12,7 +12,6 @@ import { type CliOptions } from './options.js';
 import { formatTimestamp, type ParallelrDirs } from './paths.js';
 import { resolveCommandTemplate } from './resolve-command-template.js';
 import { runLocalSession } from './run-local-session.js';
-import type { TaskEntry } from './types.js';
 import { SetupError, UsageError } from '../../shared/errors/index.js';
 
 type Write = (text: string) => void;
@@ -30,7 +29,8 @@ export async function runTasks(
   const limits = config.limits;
   checkLimitOverrides(opts, config);
   if (opts.resume !== undefined) {
-    return distributedRunner(ctx)({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet }, io);
+    const daemon = io.env[DAEMON_ENV] === '1';
+    return distributedRunner(ctx)({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon }, io);
   }
   const isDaemonChild = io.env[DAEMON_ENV] === '1';
   const { [DAEMON_ENV]: _daemonMarker, ...rest } = io.env;
@@ -39,6 +39,10 @@ export async function runTasks(
 
   const { template, envNames } = resolveCommandTemplate(opts, ctx.ptasker, isDaemonChild, out);
   const { entries, argumentsPath } = await resolveTaskEntries(opts, template, envNames, io, dirs, err);
+  if (opts.rerunFailed !== undefined && entries.length === 0) {
+    out(`Nothing to rerun: every entry of ${opts.rerunFailed} succeeded.`);
+    return ParallelrExit.SUCCESS;
+  }
 
   const stamped = formatTimestamp(new Date(), config.logging.custom_date_format);
   const stamp = 'text' in stamped ? stamped.text : String(Date.now());
@@ -53,10 +57,7 @@ export async function runTasks(
     ? { maxConsecutiveFailures: limits.max_consecutive_failures, maxFailureRate: limits.max_failure_rate, minTasksForRateCheck: limits.min_tasks_for_rate_check }
     : null;
 
-  if (!opts.run) {
-    printDryRun(entries, template, config, maxWorkers, timeoutSeconds, out);
-    return ParallelrExit.SUCCESS;
-  }
+  if (!opts.run) return printDryRun({ entries, template, config, maxWorkers, timeoutSeconds }, { ...io, env }, out);
 
   // Run mode.
   if (opts.nats !== undefined || opts.pool !== undefined) {
@@ -64,7 +65,7 @@ export async function runTasks(
       nats: opts.nats, pool: opts.pool, entries, command: template.text, timeoutSeconds,
       stopLimits,
       maxOutputCapture: limits.max_output_capture, resultsFile: opts.results ? resolve(io.cwd, opts.results) : undefined,
-      configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet,
+      configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon: isDaemonChild,
       logging: {
         level: opts.debug ? 'DEBUG' : (config.logging.level as 'INFO'), maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
         backups: config.logging.backup_count, taskOutput: opts.taskOutputLog ?? config.logging.task_output_log,
@@ -94,17 +95,8 @@ function checkLimitOverrides(opts: CliOptions, config: ParallelrConfig): void {
   }
 }
 
-/** Lists the commands a run would start, without running anything. */
-function printDryRun(entries: TaskEntry[], template: CommandTemplate, config: ParallelrConfig, maxWorkers: number, timeoutSeconds: number, out: Write): void {
-  out(`DRY RUN: ${entries.length} task(s) would run with ${Math.min(maxWorkers, entries.length)} worker(s), timeout ${timeoutSeconds}s. Nothing is executed; add -r to run.`);
-  for (const e of entries) {
-    const built = buildTaskCommand(template, e, config.security.max_argument_length);
-    out(`[${e.index}/${entries.length}]: ${'error' in built ? `ERROR: ${built.error}` : built.display}`);
-  }
-}
-
 /** The distributed runner the bin handed in; without one, --nats/--pool/--resume cannot run. */
-function distributedRunner(ctx: RunTasksContext): NonNullable<RunContext['runDistributed']> {
-  if (ctx.runDistributed === undefined) throw new SetupError('--nats, --pool and --resume need the distributed runner, which the parallelr bin provides; start parallelr through its bin');
+export function distributedRunner(ctx: RunContext): NonNullable<RunContext['runDistributed']> {
+  if (ctx.runDistributed === undefined) throw new SetupError('--nats, --pool, --resume and --watch need the distributed runner, which the parallelr bin provides; start parallelr through its bin');
   return ctx.runDistributed;
 }

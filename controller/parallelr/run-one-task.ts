@@ -61,6 +61,7 @@ export async function runOneTask(entry: TaskEntry, slot: number, ctx: TaskRunCon
     timeoutSeconds: options.timeoutSeconds,
     killGraceMs: options.killGraceMs ?? 2000,
     stop: ctx.stop,
+    detail: taskerArguments(built.argv) !== undefined,
   };
   const json = planTaskerJson(built.argv, cwd, options.pid ?? process.pid, entry.index);
   const argv = json?.argv ?? built.argv;
@@ -78,6 +79,8 @@ export async function runOneTask(entry: TaskEntry, slot: number, ctx: TaskRunCon
 /** The task's record from its outcome, logged at a level matching its status. */
 function finishTask(entry: TaskEntry, slot: number, ctx: TaskRunContext, startMs: number, o: TaskOutcome, command: string, tasker: TaskerOutcome = {}): TaskRunResult {
   const endMs = Date.now();
+  // The run's own JSON names the failing task and its exit code; the console text is the fallback.
+  const known = o.status === 'FAILED' && tasker.failedTask !== undefined;
   const rec: TaskRecord = {
     session_id: ctx.options.sessionId,
     task_file: entry.taskFile,
@@ -90,13 +93,13 @@ function finishTask(entry: TaskEntry, slot: number, ctx: TaskRunContext, startMs
     start_time: new Date(startMs).toISOString(),
     end_time: new Date(endMs).toISOString(),
     duration_seconds: durationSeconds(startMs, endMs),
-    error_message: describeTaskerFailure(o.error, o.status, tasker),
+    error_message: known ? describeTaskerFailure(`Exit code ${o.exitCode}`, o.status, tasker) : o.error,
     ...(tasker.logFile ? { log_file: tasker.logFile } : {}),
-    ...(tasker.failedTask !== undefined ? { failed_task: tasker.failedTask, task_exit_code: tasker.taskExitCode ?? null } : {}),
+    ...(known ? { failed_task: tasker.failedTask, task_exit_code: tasker.taskExitCode ?? null } : o.detail?.taskExitCode !== undefined ? { task_exit_code: o.detail.taskExitCode } : {}),
   };
   ctx.options.log?.log(
     o.status === 'SUCCESS' ? 'INFO' : o.status === 'CANCELLED' ? 'WARNING' : 'ERROR',
-    `Worker ${slot} [${entry.index}/${ctx.total}]: ${o.status}${o.exitCode === null ? '' : ` exit code ${o.exitCode}`}, ${rec.duration_seconds.toFixed(2)}s${rec.error_message ? ` (${rec.error_message})` : ''}: ${entry.taskFile ?? entry.arguments.join(' ')}${rec.log_file ? ` log ${rec.log_file}` : ''}`,
+    `Worker ${slot} [${entry.index}/${ctx.total}]: ${o.status}${o.exitCode === null ? '' : ` exit code ${o.exitCode}`}, ${rec.duration_seconds.toFixed(2)}s${rec.error_message ? ` (${rec.error_message.split('\n').join(' / ')})` : ''}: ${entry.taskFile ?? entry.arguments.join(' ')}${rec.log_file ? ` log ${rec.log_file}` : ''}`,
   );
   return { record: rec, output: { stdout: o.stdout, stderr: o.stderr } };
 }

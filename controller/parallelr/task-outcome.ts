@@ -1,3 +1,4 @@
+import type { FailureDetail } from './failure-detail.js';
 import type { OutputTail } from './task-output.js';
 import type { TaskStatus } from './types.js';
 
@@ -8,6 +9,8 @@ export interface TaskOutcome {
   error: string;
   stdout: OutputTail;
   stderr: OutputTail;
+  /** A tasker command's own account of its failure (failure-detail.ts). */
+  detail?: FailureDetail;
 }
 
 /** How a task is run: where, with what environment, how much output kept, and what stops it. */
@@ -20,6 +23,8 @@ export interface TaskRunSettings {
   killGraceMs: number;
   /** The run's shared stop signal (interrupt or stop limit). */
   stop: AbortSignal;
+  /** The command is tasker: keep its stdout's end and stderr's start to read its failure from. */
+  detail?: boolean;
 }
 
 /** The error message of a task cancelled because the run stopped for `reason`. */

@@ -1,5 +1,6 @@
 /** Final state of one task entry in a parallelr run. */
 export type TaskStatus = 'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED' | 'ERROR';
+export const TASK_STATUSES: readonly TaskStatus[] = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED', 'ERROR'];
 
 /** One unit of work: a task file, a line of an arguments file, or both. */
 export interface TaskEntry {

@@ -8,7 +8,7 @@ export function formatWorkerTable(entries: readonly WorkerEntry[]): string {
   const rows = entries.map((e) => [
     String(e.pid),
     e.status,
-    e.daemon ? 'daemon' : 'foreground',
+    `${e.daemon ? 'daemon' : 'foreground'}${e.run_id !== undefined ? ', nats' : ''}`,
     e.start_time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     `${e.done}/${e.total}${e.failed ? ` (${e.failed} failed)` : ''}`,
     e.main_log ?? '-',
@@ -18,7 +18,10 @@ export function formatWorkerTable(entries: readonly WorkerEntry[]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   const out = [line(head), ...rows.map(line)];
   out.push('');
-  for (const e of entries) if (e.results) out.push(`${e.pid} results: ${e.results}`);
+  for (const e of entries) {
+    if (e.run_id !== undefined) out.push(`${e.pid} distributed run ${e.run_id} via ${e.nats ?? '?'} (pool ${e.pool ?? '?'}); follow it: parallelr --watch ${e.run_id}`);
+    if (e.results) out.push(`${e.pid} results: ${e.results}`);
+  }
   out.push('', 'Stop one: parallelr -k PID    Stop all: parallelr -k');
   return out.join('\n') + '\n';
 }

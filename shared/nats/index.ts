@@ -5,3 +5,4 @@ export * from './streams.js';
 export * from './config-file.js';
 export * from './attempt.js';
 export * from './records.js';
+export * from './watch.js';

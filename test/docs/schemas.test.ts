@@ -64,5 +64,6 @@ test('parallelr results rows (succeeded and failed tasks, run in-process by the 
   const rows = readJsonl(resultsPathFrom(io.out()));
   t.is(rows.length, 2);
   t.deepEqual(rows.map((row) => row['status']).sort(), ['FAILED', 'SUCCESS']);
+  t.true(rows.some((row) => row['task_exit_code'] === 1), 'the failed tasker file carries its task exit code');
   for (const row of rows) t.deepEqual(schemaErrors('parallelr-result', row), [], JSON.stringify(row));
 });

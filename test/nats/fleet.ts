@@ -42,9 +42,10 @@ export interface WorkerProcess {
 }
 
 /** Start `node --import tsx agent/nats/worker-main.ts …` and wait for its `ready` line. */
-export async function startWorker(url: string, opts: { name: string; pool: string; max?: number; ackWaitSec?: number; env?: NodeJS.ProcessEnv; workdir?: string }): Promise<WorkerProcess> {
+export async function startWorker(url: string, opts: { name: string; pool: string; max?: number; ackWaitSec?: number; env?: NodeJS.ProcessEnv; workdir?: string; config?: string }): Promise<WorkerProcess> {
   const args = ['--import', 'tsx', WORKER_MAIN, '--nats', url, '--pool', opts.pool, '--max', String(opts.max ?? 2), '--name', opts.name, '--drain-timeout', '5'];
   if (opts.workdir) args.push('--workdir', opts.workdir);
+  if (opts.config) args.push('--config', opts.config);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...opts.env, TASKER_NATS_ACK_WAIT: String(opts.ackWaitSec ?? 2) },

@@ -33,3 +33,17 @@ test('without a terminal: one plain line per start and per finish on stdout', (t
   t.is(out, '[1/2] worker 2: run /t1\n[1/2] FAILED: exit 1, 1.00s t1 (1/2 done)\n');
   t.is(err, 'Auto-stop: something\n');
 });
+
+test('on a terminal, a failed tasker file\'s line (task exit code, first diagnostics) is printed above the bar', (t) => {
+  let out = '';
+  let err = '';
+  const p = createProgressReporter({ total: 3, tty: true, stdout: { write: (s: string) => (out += s) }, stderr: { columns: 120, write: (s: string) => (err += s) } });
+  p.finished({ ...rec(1, 'FAILED'), exit_code: 10, task_exit_code: 7, error_message: 'Exit code 10 (the failing task exited 7)' }, 1);
+  p.finished({ ...rec(2, 'FAILED'), exit_code: 20, error_message: 'Exit code 20: t2:1:1: error[MISSING_COMMAND] task 0 has no command\nt2:4:6: error[UNKNOWN_CONDITION] x' }, 2);
+  p.finished(rec(3, 'FAILED'), 3);
+  p.done();
+  t.is(out, '');
+  t.regex(err, /\[1\/3\] FAILED: exit 10 \(task exit 7\), 1\.00s t1 \(1\/3 done\)\n/);
+  t.regex(err, /\[2\/3\] FAILED: exit 20, 1\.00s t2 \(2\/3 done\)\n {4}t2:1:1: error\[MISSING_COMMAND\] task 0 has no command\n {4}t2:4:6: error\[UNKNOWN_CONDITION\] x\n/);
+  t.notRegex(err, /\[3\/3\] FAILED/, 'a plain failure stays in the bar');
+});

@@ -25,5 +25,5 @@ test('without a runner, --resume is one clear error line and exit 1, not a crash
   const sb = makeSandbox();
   const io = fakeIo(sb);
   t.is(await run(['--resume', 'r123'], io), 1);
-  t.is(io.err(), 'parallelr: error: --nats, --pool and --resume need the distributed runner, which the parallelr bin provides; start parallelr through its bin\n');
+  t.is(io.err(), 'parallelr: error: --nats, --pool, --resume and --watch need the distributed runner, which the parallelr bin provides; start parallelr through its bin\n');
 });

@@ -1,0 +1,27 @@
+/** Connect a run's controller to NATS and make sure the run's streams exist. */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureRecordsStream, ensureStreams, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/index.js';
+import { SetupError } from '../../shared/errors/index.js';
+import type { RunState } from './run-state.js';
+
+/** Connect and make sure the run's streams exist; the message to print when that fails. */
+export async function connectRun(state: RunState, o: { settings: NatsSettings }, where: string): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
+  try {
+    const nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${state.runId}` });
+    let jsm: JetStreamManager;
+    try {
+      jsm = await jetStreamManagerOf(nc, where);
+      await ensureStreams(jsm, { pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
+      await ensureRecordsStream(jsm);
+    } catch (e) {
+      await nc.close().catch(() => undefined);
+      throw e;
+    }
+    const { jetstream } = await import('@nats-io/jetstream');
+    return { nc, jsm, js: jetstream(nc) };
+  } catch (e) {
+    if (e instanceof SetupError) return { error: e.message };
+    return { error: `NATS at ${where}: ${(e as Error).message}` };
+  }
+}

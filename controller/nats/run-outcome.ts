@@ -1,0 +1,63 @@
+/** How a distributed run ended, and what its records say beyond the agent's result: its exit code, reruns, a tasker file's own failure. */
+import { splitArgs } from '../../shared/exec/index.js';
+import type { ResultMessage } from '../../shared/nats/index.js';
+import { describeFailure, readFailureDetail, taskerArguments, type RunCounts, type TaskRecord } from '../parallelr/index.js';
+import { ParallelrExit } from '../../shared/exit-codes.js';
+
+export interface RanMoreThanOnce {
+  seq: number;
+  taskFile: string;
+  /** How many executions are known (at least 2). */
+  runs: number;
+  cause: string;
+}
+
+/** As local parallelr: 130/143 after SIGINT/SIGTERM, 1 when a task failed or was cancelled, else 0. */
+export function runExitCode(interrupted: string | undefined, counts: RunCounts): number {
+  if (interrupted === 'SIGINT') return ParallelrExit.SIGINT;
+  if (interrupted) return ParallelrExit.SIGTERM;
+  return counts.failed > 0 || counts.cancelled > 0 ? ParallelrExit.FAILED : ParallelrExit.SUCCESS;
+}
+
+/** The summary's lines for jobs that ran more than once (none: nothing). */
+export function formatRanMoreThanOnce(list: RanMoreThanOnce[]): string {
+  if (!list.length) return '';
+  const lines = list.sort((a, b) => a.seq - b.seq).map((r) => `\n  - ${r.taskFile} (seq ${r.seq}): ran ${r.runs} times: ${r.cause}`);
+  return `\n- Ran more than once: ${list.length}${lines.join('')}`;
+}
+
+/** Whether the run's command template runs tasker itself (then its failures are read as tasker's). */
+export function runsTasker(command: string): boolean {
+  const split = splitArgs(command);
+  return !split.error && taskerArguments(split.args) !== undefined;
+}
+
+/**
+ * A failed tasker file's record with what tasker said about the failure, read from the result's
+ * output tails (the same reading as a local run, failure-detail.ts in parallelr): the failing task's
+ * own exit code (`task_exit_code`), or a refused file's first diagnostics in `error_message`.
+ */
+export function withTaskerDetail(record: TaskRecord, r: ResultMessage): TaskRecord {
+  if (r.status !== 'FAILED' || r.exit_code === null) return record;
+  const detail = readFailureDetail(r.exit_code, r.stdout_tail, firstWholeLines(r.stderr_tail));
+  if (detail.taskExitCode === undefined && detail.reason === undefined) return record;
+  return {
+    ...record,
+    error_message: describeFailure(r.exit_code, detail),
+    ...(detail.taskExitCode !== undefined ? { task_exit_code: detail.taskExitCode } : {}),
+  };
+}
+
+/** A tail may start mid-line: drop that partial first line. */
+function firstWholeLines(tail: string): string {
+  const nl = tail.indexOf('\n');
+  return nl === -1 || /^\S+:\d+:\d+: /.test(tail) ? tail : tail.slice(nl + 1);
+}
+
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
