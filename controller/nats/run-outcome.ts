@@ -44,7 +44,7 @@ export function withTaskerDetail(record: TaskRecord, r: ResultMessage): TaskReco
   return {
     ...record,
     error_message: describeFailure(r.exit_code, detail),
-    ...(detail.taskExitCode !== undefined ? { task_exit_code: detail.taskExitCode } : {}),
+    ...(detail.taskExitCode !== undefined ? { failed_task: detail.failedTask, task_exit_code: detail.taskExitCode } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ const REASON_CHARS = 600;
 export interface FailureDetail {
   /** The exit code of the task the run stopped at (tasker's exit 10), when tasker named it. */
   taskExitCode?: number;
+  /** That task's id, as tasker named it. */
+  failedTask?: string;
   /** The first diagnostic lines (exit 20/21): what to fix. */
   reason?: string;
 }
@@ -28,8 +30,8 @@ const DIAGNOSTIC = /^.+:\d+:\d+: error(\[[A-Z_]+\])?[: ]/;
 /** The failing task's exit code and the reason a tasker run gave, from its stdout end and stderr start. */
 export function readFailureDetail(exitCode: number | null, stdoutEnd: string, stderrStart: string): FailureDetail {
   if (exitCode === ExitCode.TASK_FAILED) {
-    const code = lastMatch(WORKFLOW_FAILED, stdoutEnd) ?? lastMatch(STOPPING, stdoutEnd);
-    return code === undefined ? {} : { taskExitCode: code };
+    const found = lastMatch(WORKFLOW_FAILED, stdoutEnd) ?? lastMatch(STOPPING, stdoutEnd);
+    return found ?? {};
   }
   if (exitCode === ExitCode.VALIDATION_FAILED || exitCode === ExitCode.HOST_VALIDATION_FAILED) {
     const reason = firstDiagnostics(stderrStart) ?? firstErrorLine(stdoutEnd);
@@ -38,17 +40,20 @@ export function readFailureDetail(exitCode: number | null, stdoutEnd: string, st
   return {};
 }
 
-/** The record's error message with the detail: `Exit code 10 (the failing task exited 7)`, `Exit code 20: f.txt:1:1: error[…] …` (one line per diagnostic). */
+/**
+ * The record's error message with the detail: `Exit code 10: task 3 exited 7` (the form the run's
+ * JSON gives too, tasker-outcome.ts), `Exit code 20: f.txt:1:1: error[…] …` (one line per diagnostic).
+ */
 export function describeFailure(exitCode: number, d: FailureDetail): string {
-  if (d.taskExitCode !== undefined) return `Exit code ${exitCode} (the failing task exited ${d.taskExitCode})`;
+  if (d.taskExitCode !== undefined) return `Exit code ${exitCode}: task ${d.failedTask ?? '?'} exited ${d.taskExitCode}`;
   if (d.reason !== undefined) return `Exit code ${exitCode}: ${d.reason}`;
   return `Exit code ${exitCode}`;
 }
 
-function lastMatch(re: RegExp, text: string): number | undefined {
-  let code: number | undefined;
-  for (const m of text.matchAll(re)) code = Number(m[2]);
-  return code;
+function lastMatch(re: RegExp, text: string): { failedTask: string; taskExitCode: number } | undefined {
+  let found: { failedTask: string; taskExitCode: number } | undefined;
+  for (const m of text.matchAll(re)) found = { failedTask: m[1]!, taskExitCode: Number(m[2]) };
+  return found;
 }
 
 /** Up to three `file:line:col: error…` lines, bounded. */

@@ -95,7 +95,7 @@ function finishTask(entry: TaskEntry, slot: number, ctx: TaskRunContext, startMs
     duration_seconds: durationSeconds(startMs, endMs),
     error_message: known ? describeTaskerFailure(`Exit code ${o.exitCode}`, o.status, tasker) : o.error,
     ...(tasker.logFile ? { log_file: tasker.logFile } : {}),
-    ...(known ? { failed_task: tasker.failedTask, task_exit_code: tasker.taskExitCode ?? null } : o.detail?.taskExitCode !== undefined ? { task_exit_code: o.detail.taskExitCode } : {}),
+    ...(known ? { failed_task: tasker.failedTask, task_exit_code: tasker.taskExitCode ?? null } : o.detail?.taskExitCode !== undefined ? { failed_task: o.detail.failedTask, task_exit_code: o.detail.taskExitCode } : {}),
   };
   ctx.options.log?.log(
     o.status === 'SUCCESS' ? 'INFO' : o.status === 'CANCELLED' ? 'WARNING' : 'ERROR',

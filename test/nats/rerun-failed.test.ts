@@ -44,7 +44,7 @@ test.serial('distributed tasker files: a failing one records its task\'s own exi
   const rows = Object.fromEntries(readResults(results).map((x) => [x.task_file!.slice(dir.length + 1), x]));
   t.is(rows['failing.txt']!.exit_code, 10);
   t.is(rows['failing.txt']!.task_exit_code, 7);
-  t.is(rows['failing.txt']!.error_message, 'Exit code 10 (the failing task exited 7)');
+  t.is(rows['failing.txt']!.error_message, 'Exit code 10: task 0 exited 7');
   t.regex(r.output, /FAILED: exit 10 \(task exit 7\), [\d.]+s \S+failing\.txt on d1#\d/);
   t.is(rows['broken.txt']!.exit_code, 20);
   t.regex(rows['broken.txt']!.error_message, /^Exit code 20: \S+broken\.txt:1:1: error\[MISSING_COMMAND\] task 0 has no command/);

@@ -64,7 +64,7 @@ for (const [mode, template, extra] of [['in-process', 'tasker -r @TASK@', []], [
     const rows = Object.fromEntries(readJsonl(resultsPathFrom(out)).map((r) => [r.task_file as string, r]));
     t.is(rows['tasks/c-failing.txt']!.exit_code, 10);
     t.is(rows['tasks/c-failing.txt']!.task_exit_code, 7);
-    t.is(rows['tasks/c-failing.txt']!.error_message, 'Exit code 10 (the failing task exited 7)');
+    t.is(rows['tasks/c-failing.txt']!.error_message, 'Exit code 10: task 1 exited 7');
     t.is(rows['tasks/b-broken.txt']!.exit_code, 20);
     t.false('task_exit_code' in rows['tasks/b-broken.txt']!);
     t.true((rows['tasks/b-broken.txt']!.error_message as string).startsWith(`Exit code 20: ${broken}:1:1: error[MISSING_COMMAND]`));
@@ -74,8 +74,8 @@ for (const [mode, template, extra] of [['in-process', 'tasker -r @TASK@', []], [
 
 test('readFailureDetail reads tasker\'s console: the stop line, the ERROR line, nothing for other codes', (t) => {
   const stdout = '[06Dec26 08:16:36] ERROR: Task 1: success → false; no route for the failure, stopping (exit code 7)\n[06Dec26 08:16:36] Workflow failed: exit code 10 (task 1 failed (exit code 7))\n';
-  t.deepEqual(readFailureDetail(10, stdout, ''), { taskExitCode: 7 });
-  t.deepEqual(readFailureDetail(10, stdout.split('\n')[0]!, ''), { taskExitCode: 7 }, 'the ERROR line alone (the tail was cut)');
+  t.deepEqual(readFailureDetail(10, stdout, ''), { failedTask: '1', taskExitCode: 7 });
+  t.deepEqual(readFailureDetail(10, stdout.split('\n')[0]!, ''), { failedTask: '1', taskExitCode: 7 }, 'the ERROR line alone (the tail was cut)');
   t.deepEqual(readFailureDetail(10, 'nothing\n', ''), {});
   t.deepEqual(readFailureDetail(21, "[t] ERROR: agent 'a1': not reachable\n[t] ERROR: Agent validation failed; no task was run\n", ''), { reason: "agent 'a1': not reachable" });
   t.deepEqual(readFailureDetail(3, stdout, 'f:1:1: error[X] y\n'), {});

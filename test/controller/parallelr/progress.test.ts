@@ -38,7 +38,7 @@ test('on a terminal, a failed tasker file\'s line (task exit code, first diagnos
   let out = '';
   let err = '';
   const p = createProgressReporter({ total: 3, tty: true, stdout: { write: (s: string) => (out += s) }, stderr: { columns: 120, write: (s: string) => (err += s) } });
-  p.finished({ ...rec(1, 'FAILED'), exit_code: 10, task_exit_code: 7, error_message: 'Exit code 10 (the failing task exited 7)' }, 1);
+  p.finished({ ...rec(1, 'FAILED'), exit_code: 10, task_exit_code: 7, error_message: 'Exit code 10: task 0 exited 7' }, 1);
   p.finished({ ...rec(2, 'FAILED'), exit_code: 20, error_message: 'Exit code 20: t2:1:1: error[MISSING_COMMAND] task 0 has no command\nt2:4:6: error[UNKNOWN_CONDITION] x' }, 2);
   p.finished(rec(3, 'FAILED'), 3);
   p.done();
