@@ -133,6 +133,7 @@ export async function resumeDistributed(options: ResumeOptions, io: CliIo): Prom
     servers: options.nats?.servers ?? state.servers,
     pool: options.nats?.pool ?? state.pool,
     ackWaitSec: options.nats?.ackWaitSec ?? 30,
+    replicas: options.nats?.replicas,
     auth: options.nats?.auth,
     tls: options.nats?.tls,
   };
@@ -167,7 +168,9 @@ async function connectRun(state: RunState, o: AttachOptions, where: string): Pro
     let jsm: JetStreamManager;
     try {
       jsm = await jetStreamManagerOf(nc, where);
-      await ensureStreams(jsm, { pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
+      await ensureStreams(jsm, {
+        pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true, replicas: o.settings.replicas, updateReplicas: true,
+      });
     } catch (e) {
       await nc.close().catch(() => undefined);
       throw e;
