@@ -34,31 +34,39 @@ async function leaders(jsm: JetStreamManager, pool: string): Promise<{ jobs: str
   return { jobs: jobs.cluster?.leader ?? '', results: results.cluster?.leader ?? '', consumer: consumer.cluster?.leader ?? '' };
 }
 
-/**
- * Move the leaders of both streams and the pool consumer onto one member (stepping down whichever
- * leads elsewhere), so killing that member takes all three at once: the worst case.
- */
-async function gatherLeaders(nc: NatsConnection, jsm: JetStreamManager, pool: string): Promise<string> {
-  for (let round = 0; round < 60; round++) {
-    const l = await leaders(jsm, pool).catch(() => undefined);
-    if (l && l.jobs && l.jobs === l.results && l.results === l.consumer) return l.results;
-    if (l?.jobs && l.jobs !== l.results) await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${JOBS_STREAM}`, undefined, { timeout: 5000 }).catch(() => undefined);
-    else if (l?.consumer && l.consumer !== l.results) {
-      await nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${JOBS_STREAM}.${poolConsumer(pool)}`, undefined, { timeout: 5000 }).catch(() => undefined);
-    }
-    await sleep(500);
+/** The member holding the controller's reader of the results (an ephemeral consumer on TASKER_RESULTS: R1, on one member). */
+async function readerHost(jsm: JetStreamManager): Promise<string> {
+  for (;;) {
+    for await (const c of jsm.consumers.list(RESULTS_STREAM)) if (c.cluster?.leader) return c.cluster.leader;
+    await sleep(100);
   }
-  throw new Error('could not gather the leaders on one member');
 }
 
-function runParallelr(args: string[], env: NodeJS.ProcessEnv): { done: Promise<{ code: number | null; out: string; err: string }>; out(): string } {
+/**
+ * Move the leaders of both streams and the pool consumer onto `target` (stepping down whichever
+ * leads elsewhere), so killing it takes them all at once, with the controller's reader: the worst case.
+ */
+async function gatherLeaders(nc: NatsConnection, jsm: JetStreamManager, pool: string, target: string): Promise<void> {
+  const stepDown = (api: string) => nc.request(`$JS.API.${api}`, undefined, { timeout: 5000 }).catch(() => undefined);
+  for (let round = 0; round < 100; round++) {
+    const l = await leaders(jsm, pool).catch(() => undefined);
+    if (l && l.jobs === target && l.results === target && l.consumer === target) return;
+    if (l?.jobs && l.jobs !== target) await stepDown(`STREAM.LEADER.STEPDOWN.${JOBS_STREAM}`);
+    if (l?.results && l.results !== target) await stepDown(`STREAM.LEADER.STEPDOWN.${RESULTS_STREAM}`);
+    if (l?.consumer && l.consumer !== target) await stepDown(`CONSUMER.LEADER.STEPDOWN.${JOBS_STREAM}.${poolConsumer(pool)}`);
+    await sleep(300);
+  }
+  throw new Error(`could not gather the leaders on ${target}`);
+}
+
+function runParallelr(args: string[], env: NodeJS.ProcessEnv): { done: Promise<{ code: number | null; out: string; err: string }>; out(): string; err(): string } {
   const child = spawn(process.execPath, ['--import', 'tsx', PARALLELR_CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
-  return { done, out: () => out };
+  return { done, out: () => out, err: () => err };
 }
 
 test.serial('R3 streams, the member leading both streams and the pool consumer SIGKILLed mid-run: every job runs exactly once and every result arrives', async (t) => {
@@ -72,20 +80,30 @@ test.serial('R3 streams, the member leading both streams and the pool consumer S
   t.teardown(() => nc.close());
   const jsm = await jetStreamManagerOf(nc, cluster.url);
   for (const name of [JOBS_STREAM, RESULTS_STREAM]) t.is((await jsm.streams.info(name)).config.num_replicas, 3, `${name} has 3 replicas`);
-  const victim = await gatherLeaders(nc, jsm, pool);
 
-  const total = 150;
-  const { dir } = makeTaskFiles(total, (i, d) => `sleep 0.1; echo ran >> '${d}/effects/${i}'\n`);
+  const total = 200;
+  const { dir } = makeTaskFiles(total, (i, d) => `sleep 0.3; echo ran >> '${d}/effects/${i}'\n`);
   mkdirSync(join(dir, 'effects'));
   const results = join(mkdtempSync(join(tmpdir(), 'tasker-nats-cluster-res-')), 'results.jsonl');
   const run = runParallelr(
     ['-T', dir, '--file-extension', 'sh', '-C', '/bin/sh @TASK@', '-r', '--nats', cluster.url, '--pool', pool, '--nats-replicas', '3', '--results', results],
     { PARALLELR_HOME: join(dir, 'home'), TASKER_NATS_STATE_DIR: join(dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' },
   );
+  const victim = await readerHost(jsm);
+  await gatherLeaders(nc, jsm, pool, victim);
   await waitFor(() => readdirSync(join(dir, 'effects')).length >= total * 0.3);
+  t.true(readdirSync(join(dir, 'effects')).length < total * 0.8, 'still mid-run');
   await cluster.node(victim).kill9();
-  t.log(`SIGKILLed ${victim}, leader of ${JOBS_STREAM}, ${RESULTS_STREAM} and ${poolConsumer(pool)}, at ${readdirSync(join(dir, 'effects')).length}/${total} jobs run`);
-  const r = await run.done;
+  t.log(`SIGKILLed ${victim}: leader of ${JOBS_STREAM}, ${RESULTS_STREAM}, ${poolConsumer(pool)}, host of the controller's reader; ${readdirSync(join(dir, 'effects')).length}/${total} jobs had run`);
+  // Bounded so a stalled controller fails here with its output instead of at ava's timeout.
+  let timer: NodeJS.Timeout | undefined;
+  const r = await Promise.race([
+    run.done,
+    new Promise<{ code: null; out: string; err: string }>((resolve) => {
+      timer = setTimeout(() => resolve({ code: null, out: run.out(), err: `still running after 180 s\n${run.err()}` }), 180_000);
+    }),
+  ]);
+  clearTimeout(timer);
   t.is(r.code, 0, `${r.out}\n${r.err}`);
 
   const effects = readdirSync(join(dir, 'effects')).map((f) => [f, readFileSync(join(dir, 'effects', f), 'utf8')] as const);
