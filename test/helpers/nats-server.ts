@@ -138,7 +138,8 @@ export interface NatsClusterOptions {
   size?: number;
   /**
    * The config file of one member, from its plan and every member's (routes). Default: JetStream
-   * on loopback, no auth. Files in `files` are written next to it (for `include`).
+   * on loopback, no auth. Files in `files` are written next to it (for `include`), after every
+   * member's config was made (so configFor may add to them).
    */
   configFor?: (node: ClusterNodePlan, all: readonly ClusterNodePlan[]) => string;
   files?: Record<string, string>;
@@ -181,8 +182,8 @@ export async function startNatsCluster(opts: NatsClusterOptions = {}): Promise<T
   for (let i = 1; i <= (opts.size ?? 3); i++) {
     plans.push({ name: `n${i}`, port: await freePort(), clusterPort: await freePort(), httpPort: await freePort(), storeDir: join(dir, `store-n${i}`) });
   }
-  for (const [name, text] of Object.entries(opts.files ?? {})) await writeFile(join(dir, name), text);
   const nodes = plans.map((plan) => clusterNode(plan, dir, (opts.configFor ?? plainClusterConfig)(plan, plans)));
+  for (const [name, text] of Object.entries(opts.files ?? {})) await writeFile(join(dir, name), text);
   try {
     await Promise.all(nodes.map((n) => n.start()));
     await waitClusterReady(nodes);
