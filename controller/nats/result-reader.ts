@@ -41,7 +41,7 @@ export interface ResultReaderOptions {
 }
 
 /** No message nor heartbeat for this long: the consumer is gone (its server died); make a new one. */
-const STALL_MS = 10_000;
+const STALL_MS = 6000;
 
 export async function startResultReader(o: ResultReaderOptions): Promise<ResultReader> {
   const firsts = new Map<number, ResultOrigin>();

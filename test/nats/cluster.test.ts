@@ -69,7 +69,7 @@ function runParallelr(args: string[], env: NodeJS.ProcessEnv): { done: Promise<{
   return { done, out: () => out, err: () => err };
 }
 
-test.serial('R3 streams, the member leading both streams and the pool consumer SIGKILLed mid-run: every job runs exactly once and every result arrives', async (t) => {
+test.serial('R3 streams, the member leading both streams and the pool consumer and holding the controller\'s reader SIGKILLed mid-run: every job runs exactly once and every result arrives', async (t) => {
   const pool = 'cluster';
   const env = { TASKER_NATS_REPLICAS: '3' };
   workers.push(
@@ -94,6 +94,19 @@ test.serial('R3 streams, the member leading both streams and the pool consumer S
   await waitFor(() => readdirSync(join(dir, 'effects')).length >= total * 0.3);
   t.true(readdirSync(join(dir, 'effects')).length < total * 0.8, 'still mid-run');
   await cluster.node(victim).kill9();
+  // For docs/nats.md: the longest time no result was recorded, from the kill on.
+  let lastCount = readResults(results).length;
+  let lastGrowth = Date.now();
+  let longestPause = 0;
+  const watch = setInterval(() => {
+    const n = readResults(results).length;
+    if (n !== lastCount) {
+      longestPause = Math.max(longestPause, Date.now() - lastGrowth);
+      lastCount = n;
+      lastGrowth = Date.now();
+    }
+  }, 100);
+  t.teardown(() => clearInterval(watch));
   t.log(`SIGKILLed ${victim}: leader of ${JOBS_STREAM}, ${RESULTS_STREAM}, ${poolConsumer(pool)}, host of the controller's reader; ${readdirSync(join(dir, 'effects')).length}/${total} jobs had run`);
   // Bounded so a stalled controller fails here with its output instead of at ava's timeout.
   let timer: NodeJS.Timeout | undefined;
@@ -104,6 +117,8 @@ test.serial('R3 streams, the member leading both streams and the pool consumer S
     }),
   ]);
   clearTimeout(timer);
+  clearInterval(watch);
+  t.log(`longest pause in recorded results after the kill: ${longestPause} ms`);
   t.is(r.code, 0, `${r.out}\n${r.err}`);
 
   const effects = readdirSync(join(dir, 'effects')).map((f) => [f, readFileSync(join(dir, 'effects', f), 'utf8')] as const);
