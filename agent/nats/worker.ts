@@ -108,7 +108,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
 const CONSUMER_POLL_MS = 2000;
 
 /**
- * An agent user of least privilege (deploy/nats-server-cluster.conf) may not create streams or
+ * An agent user of least privilege (the agent role of deploy/nats-auth.conf) may not create streams or
  * consumers: wait for a controller to create them, looking every 2 s.
  */
 async function awaitPoolConsumer(
@@ -119,7 +119,10 @@ async function awaitPoolConsumer(
     if (signal?.aborted) throw new SetupError(`stopped while waiting for a controller to create the consumer ${poolConsumer(pool)} on ${JOBS_STREAM}`);
     try {
       return await jsm.consumers.info(JOBS_STREAM, poolConsumer(pool));
-    } catch {
+    } catch (e) {
+      if (isPermissionDenied(e)) {
+        throw new SetupError(`this NATS user may not read the consumer ${poolConsumer(pool)} either; give it $JS.API.CONSUMER.INFO.${JOBS_STREAM}.* (see deploy/nats-auth.conf)`, { cause: e });
+      }
       await new Promise((r) => setTimeout(r, CONSUMER_POLL_MS));
     }
   }

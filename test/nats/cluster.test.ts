@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import { killWithTestProcess } from '../helpers/child-cleanup.js';
 import { startNatsCluster, type TestNatsCluster } from '../helpers/nats-server.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { JOBS_STREAM, RESULTS_STREAM, poolConsumer } from '../../shared/nats/subjects.js';
@@ -59,14 +60,16 @@ async function gatherLeaders(nc: NatsConnection, jsm: JetStreamManager, pool: st
   throw new Error(`could not gather the leaders on ${target}`);
 }
 
-function runParallelr(args: string[], env: NodeJS.ProcessEnv): { done: Promise<{ code: number | null; out: string; err: string }>; out(): string; err(): string } {
+/** The parallelr CLI as its own process; SIGKILLed by `kill()` (and when the test process exits). */
+function runParallelr(args: string[], env: NodeJS.ProcessEnv): { done: Promise<{ code: number | null; out: string; err: string }>; out(): string; err(): string; kill(): void } {
   const child = spawn(process.execPath, ['--import', 'tsx', PARALLELR_CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  killWithTestProcess(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
-  return { done, out: () => out, err: () => err };
+  return { done, out: () => out, err: () => err, kill: () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL') };
 }
 
 test.serial('R3 streams, the member leading both streams and the pool consumer and holding the controller\'s reader SIGKILLed mid-run: every job runs exactly once and every result arrives', async (t) => {
@@ -89,6 +92,7 @@ test.serial('R3 streams, the member leading both streams and the pool consumer a
     ['-T', dir, '--file-extension', 'sh', '-C', '/bin/sh @TASK@', '-r', '--nats', cluster.url, '--pool', pool, '--nats-replicas', '3', '--results', results],
     { PARALLELR_HOME: join(dir, 'home'), TASKER_NATS_STATE_DIR: join(dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' },
   );
+  t.teardown(() => run.kill());
   const victim = await readerHost(jsm);
   await gatherLeaders(nc, jsm, pool, victim);
   await waitFor(() => readdirSync(join(dir, 'effects')).length >= total * 0.3);
