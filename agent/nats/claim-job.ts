@@ -43,7 +43,7 @@ export interface ClaimContext {
    * What this agent would answer about an attempt of its own (it is not running the job, as it is
    * claiming it again): asking itself over NATS would find the job held, by this very claim.
    */
-  selfReply: HoldsReply;
+  selfReply?: HoldsReply;
   /** Called while a claim waits for JetStream (a leader election): the delivery's `working()`. */
   keepAlive?: () => void;
 }
@@ -138,10 +138,10 @@ const NEVER_RAN = Symbol('never ran');
 async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise<string | typeof NEVER_RAN | undefined> {
   const key = `${holder.instance}:${holder.run_id}:${holder.seq}`;
   let reply: HoldsReply | undefined;
-  if (holder.instance === ctx.instance) {
-    // Our own attempt: of this very delivery (a publish whose answer was lost), it never ran; of an
-    // earlier one (its claim failed, or we handed the job back), as we remember it.
-    if (holder.delivery === ctx.delivery) return NEVER_RAN;
+  // Our own attempt: of this very delivery (a publish whose answer was lost), it never ran; of an
+  // earlier one (its claim failed, or we handed the job back), as we remember it.
+  if (holder.instance === ctx.instance && holder.delivery === ctx.delivery) return NEVER_RAN;
+  if (holder.instance === ctx.instance && ctx.selfReply) {
     reply = ctx.selfReply;
   } else {
     try {
