@@ -185,7 +185,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       env: io.env,
     });
     if (wantNats) {
-      nats = await startNatsServe({ ...natsFlags, max, logger, drainMs: drainTimeoutMs, env: io.env }).catch(async (e: Error) => {
+      nats = await startNatsServe({ ...natsFlags, max, logger, drainMs: drainTimeoutMs, env: io.env, signal: io.signal }).catch(async (e: Error) => {
         await server?.drain(0);
         throw e;
       });

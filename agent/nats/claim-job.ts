@@ -39,6 +39,13 @@ export interface ClaimContext {
   lostAfterMs: number;
   /** When each silent holder was first found silent, by `<instance>:<run>:<seq>` (kept by the worker). */
   silentSince: Map<string, number>;
+  /**
+   * What this agent would answer about an attempt of its own (it is not running the job, as it is
+   * claiming it again): asking itself over NATS would find the job held, by this very claim.
+   */
+  selfReply?: HoldsReply;
+  /** Called while a claim waits for JetStream (a leader election): the delivery's `working()`. */
+  keepAlive?: () => void;
 }
 
 /** What an agent answers on its holds subject. */
@@ -54,6 +61,8 @@ export interface HoldsReply {
 const ATTEMPTS = 4;
 const PUBLISH_TIMEOUT_MS = 5000;
 const HOLDS_TIMEOUT_MS = 1000;
+/** How long a claim keeps trying while the results stream has no leader (a cluster electing one). */
+const CLAIM_PATIENCE_MS = 20_000;
 
 export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Claim> {
   const subject = subjects.jobResult(job.run_id, job.seq);
@@ -64,12 +73,9 @@ export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Clai
       type: 'attempt', v: JOB_VERSION, run_id: job.run_id, seq: job.seq, agent: ctx.agent, instance: ctx.instance,
       delivery: ctx.delivery, start_time: new Date().toISOString(), earlier_runs: earlier,
     };
-    try {
-      await ctx.js.publish(subject, encodeMessage(attempt), { expect: { lastSubjectSequence: expected }, timeout: PUBLISH_TIMEOUT_MS });
-      return { run: true, earlier };
-    } catch (e) {
-      if (!isWrongLastSequence(e)) return { run: false, error: `cannot store the attempt: ${(e as Error).message}` };
-    }
+    const stored = await publishAttempt(subject, attempt, expected, `${job.run_id}.${job.seq}.${ctx.instance}.${ctx.delivery}.${i}`, ctx);
+    if (stored === true) return { run: true, earlier };
+    if (stored !== WRONG_LAST_SEQUENCE) return { run: false, error: `cannot store the attempt: ${stored.message}` };
     let last;
     try {
       last = await ctx.jsm.streams.getMessage(RESULTS_STREAM, { last_by_subj: subject });
@@ -80,16 +86,46 @@ export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Clai
       expected = 0; // purged meanwhile
       continue;
     }
-    const stored = parseStoredMessage(last.data);
-    if (stored.kind === 'result') return { run: false, stored: stored.value };
-    if (stored.kind === 'bad') return { run: false, error: `the job's last stored message is unreadable: ${stored.error}` };
-    const holder = stored.value;
+    const found = parseStoredMessage(last.data);
+    if (found.kind === 'result') return { run: false, stored: found.value };
+    if (found.kind === 'bad') return { run: false, error: `the job's last stored message is unreadable: ${found.error}` };
+    const holder = found.value;
     const lost = await lostExecution(holder, ctx);
     if (!lost) return { run: false, heldBy: holder.agent || holder.instance };
     earlier = lost === NEVER_RAN ? holder.earlier_runs : [...holder.earlier_runs, { agent: holder.agent, start_time: holder.start_time, cause: lost }];
     expected = last.seq;
   }
   return { run: false, heldBy: 'other agents claiming it at the same time' };
+}
+
+const WRONG_LAST_SEQUENCE = Symbol('wrong last sequence');
+
+/**
+ * Store the attempt if the subject's last sequence is still `expected`. While the stream has no
+ * leader (no responders, a timeout: a cluster member died) the same message is sent again with the
+ * same message id, so an attempt stored by a publish whose answer was lost counts once.
+ */
+async function publishAttempt(
+  subject: string, attempt: AttemptMessage, expected: number, msgID: string, ctx: ClaimContext,
+): Promise<true | typeof WRONG_LAST_SEQUENCE | Error> {
+  const until = Date.now() + CLAIM_PATIENCE_MS;
+  for (let tries = 1; ; tries++) {
+    try {
+      await ctx.js.publish(subject, encodeMessage(attempt), { msgID, expect: { lastSubjectSequence: expected }, timeout: PUBLISH_TIMEOUT_MS });
+      return true;
+    } catch (e) {
+      if (isWrongLastSequence(e)) return WRONG_LAST_SEQUENCE;
+      if (!isTransient(e) || Date.now() >= until || ctx.nc.isClosed()) return e as Error;
+    }
+    ctx.keepAlive?.();
+    await new Promise((r) => setTimeout(r, Math.min(250 * tries, 1000)));
+  }
+}
+
+/** No stream leader to answer right now: no responders (503), a timeout, a leadership change. */
+function isTransient(e: unknown): boolean {
+  const err = e as Error & { code?: unknown };
+  return /timeout|timed out|no responders|not enabled|leader|unavailable|503/i.test(`${err?.name ?? ''} ${err?.message ?? ''} ${String(err?.code ?? '')}`);
 }
 
 /** The holder's answer: its attempt never ran the job. */
@@ -102,11 +138,18 @@ const NEVER_RAN = Symbol('never ran');
 async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise<string | typeof NEVER_RAN | undefined> {
   const key = `${holder.instance}:${holder.run_id}:${holder.seq}`;
   let reply: HoldsReply | undefined;
-  try {
-    const m = await ctx.nc.request(subjects.holds(holder.instance), encodeHoldsQuery(holder), { timeout: HOLDS_TIMEOUT_MS });
-    reply = JSON.parse(new TextDecoder().decode(m.data)) as HoldsReply;
-  } catch {
-    reply = undefined; // no responders, or no answer in time
+  // Our own attempt: of this very delivery (a publish whose answer was lost), it never ran; of an
+  // earlier one (its claim failed, or we handed the job back), as we remember it.
+  if (holder.instance === ctx.instance && holder.delivery === ctx.delivery) return NEVER_RAN;
+  if (holder.instance === ctx.instance && ctx.selfReply) {
+    reply = ctx.selfReply;
+  } else {
+    try {
+      const m = await ctx.nc.request(subjects.holds(holder.instance), encodeHoldsQuery(holder), { timeout: HOLDS_TIMEOUT_MS });
+      reply = JSON.parse(new TextDecoder().decode(m.data)) as HoldsReply;
+    } catch {
+      reply = undefined; // no responders, or no answer in time
+    }
   }
   if (reply?.holding) {
     ctx.silentSince.delete(key);

@@ -267,6 +267,7 @@ export class JobWorker {
     const claim = await claimJob(job, {
       nc: this.p.nc, js: this.p.js, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery,
       lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
+      selfReply: { holding: false, ran: !this.unrun.has(key) }, keepAlive: () => safely(() => msg.working()),
     });
     if (!claim.run) {
       if ('stored' in claim) {

@@ -22,6 +22,8 @@ export interface NatsServeFlags {
   drainMs?: number;
   env?: NodeJS.ProcessEnv;
   logger?: WorkerLogger;
+  /** Stops a start that waits for a controller to create the streams. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -37,6 +39,8 @@ export async function startNatsServe(flags: NatsServeFlags): Promise<NatsWorker>
     max: flags.max,
     name: flags.name,
     ackWaitMs: settings.ackWaitSec * 1000,
+    replicas: settings.replicas,
+    signal: flags.signal,
     auth: settings.auth,
     tls: settings.tls,
     workdir: flags.workdir,

@@ -48,6 +48,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
       drainMs: drain === undefined ? undefined : drain * 1000,
       env: io.env,
       logger,
+      signal: io.signal,
     });
   } catch (e) {
     if (e instanceof SetupError || e instanceof ConfigError) {

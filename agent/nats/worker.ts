@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { Consumer, ConsumerInfo, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import {
   connectNats,
   jetStreamManagerOf,
@@ -13,7 +13,8 @@ import {
   type NatsAuth,
   type NatsTls,
 } from '../../shared/nats/index.js';
-import { ensureStreams } from '../../shared/nats/index.js';
+import { ensureStreams, isPermissionDenied } from '../../shared/nats/index.js';
+import { SetupError } from '../../shared/errors/index.js';
 import { DEFAULT_POOL, JOBS_STREAM, checkSubjectToken, poolConsumer } from '../../shared/nats/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { makePrivateDir } from '../../shared/private-files.js';
@@ -45,6 +46,10 @@ export interface NatsWorkerOptions {
    * the job runs again. Default 5 s: long enough for an agent to reconnect after a server restart.
    */
   lostAfterMs?: number;
+  /** Replicas of the streams if this worker creates them (it never changes existing ones). */
+  replicas?: number;
+  /** Aborts the wait for a controller to create the streams (a user that may not create them). */
+  signal?: AbortSignal;
 }
 
 export interface NatsWorker {
@@ -77,7 +82,11 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   let ackWaitMs: number;
   try {
     jsm = await jetStreamManagerOf(nc, where);
-    const info = await ensureStreams(jsm, { pool, ackWaitMs: options.ackWaitMs ?? DEFAULT_ACK_WAIT_SEC * 1000 });
+    const ensure = { pool, ackWaitMs: options.ackWaitMs ?? DEFAULT_ACK_WAIT_SEC * 1000, replicas: options.replicas };
+    const info = await ensureStreams(jsm, ensure).catch((e: unknown) => {
+      if (!isPermissionDenied(e)) throw e;
+      return awaitPoolConsumer(jsm, pool, log, name, options.signal);
+    });
     ackWaitMs = (info.config.ack_wait ?? DEFAULT_ACK_WAIT_SEC * 1e9) / 1e6;
     const { jetstream } = await import('@nats-io/jetstream');
     js = jetstream(nc);
@@ -95,4 +104,27 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   worker.start();
   log.info('nats worker started', { agent: name, pool, max, servers: where, ackWaitMs });
   return { name, stop: () => worker.stop() };
+}
+
+const CONSUMER_POLL_MS = 2000;
+
+/**
+ * An agent user of least privilege (the agent role of deploy/nats-auth.conf) may not create streams or
+ * consumers: wait for a controller to create them, looking every 2 s.
+ */
+async function awaitPoolConsumer(
+  jsm: JetStreamManager, pool: string, log: WorkerLogger, name: string, signal: AbortSignal | undefined,
+): Promise<ConsumerInfo> {
+  log.info('waiting for a controller to create the TASKER streams and the pool consumer (this NATS user may not)', { agent: name, pool });
+  for (;;) {
+    if (signal?.aborted) throw new SetupError(`stopped while waiting for a controller to create the consumer ${poolConsumer(pool)} on ${JOBS_STREAM}`);
+    try {
+      return await jsm.consumers.info(JOBS_STREAM, poolConsumer(pool));
+    } catch (e) {
+      if (isPermissionDenied(e)) {
+        throw new SetupError(`this NATS user may not read the consumer ${poolConsumer(pool)} either; give it $JS.API.CONSUMER.INFO.${JOBS_STREAM}.* (see deploy/nats-auth.conf)`, { cause: e });
+      }
+      await new Promise((r) => setTimeout(r, CONSUMER_POLL_MS));
+    }
+  }
 }

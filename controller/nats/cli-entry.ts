@@ -23,7 +23,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
   let settings: NatsSettings;
   try {
     const { section, where } = await readNatsSections(req.configFiles ?? []);
-    settings = natsSettingsFrom(section, io.env, { url: req.nats, pool: req.pool }, where);
+    settings = natsSettingsFrom(section, io.env, { url: req.nats, pool: req.pool, replicas: req.replicas }, where);
   } catch (e) {
     if (!(e instanceof SetupError)) throw e;
     io.stderr.write(`parallelr: ${e.message}\n`);
@@ -42,7 +42,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     return watchRun({ runId: req.watch, settings: { ...settings, servers }, stateDir }, io);
   }
   if (req.resume !== undefined) {
-    const nats: Partial<NatsSettings> = { ackWaitSec: settings.ackWaitSec, auth: settings.auth, tls: settings.tls };
+    const nats: Partial<NatsSettings> = { ackWaitSec: settings.ackWaitSec, replicas: settings.replicas, auth: settings.auth, tls: settings.tls };
     // Only an explicit choice overrides what the run was published with.
     if (req.nats !== undefined || io.env.TASKER_NATS_URL) nats.servers = settings.servers;
     if (req.pool !== undefined || io.env.TASKER_NATS_POOL) nats.pool = settings.pool;

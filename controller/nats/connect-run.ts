@@ -12,8 +12,10 @@ export async function connectRun(state: RunState, o: { settings: NatsSettings },
     let jsm: JetStreamManager;
     try {
       jsm = await jetStreamManagerOf(nc, where);
-      await ensureStreams(jsm, { pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true });
-      await ensureRecordsStream(jsm);
+      await ensureStreams(jsm, {
+        pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true, replicas: o.settings.replicas, updateReplicas: true,
+      });
+      await ensureRecordsStream(jsm, { replicas: o.settings.replicas });
     } catch (e) {
       await nc.close().catch(() => undefined);
       throw e;

@@ -3,9 +3,10 @@
  * (an agent claimed it) and its result. Results are de-duplicated by (run id, seq); only the first
  * counts. A job that ran more than once is reported: its result names executions that were lost
  * (`earlier_runs`), or a second result arrives from another execution. An ordered consumer
- * survives nats-server restarts by re-creating itself at the last sequence it saw.
+ * survives nats-server restarts by re-creating itself at the last sequence it saw; when it stalls
+ * (its server of a cluster died) the reader makes a new one after the last message it read.
  */
-import type { ConsumerMessages, JetStreamClient } from '@nats-io/jetstream';
+import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { parseStoredMessage } from '../../shared/nats/index.js';
 import type { ResultMessage } from '../../shared/nats/index.js';
 import { RESULTS_STREAM, subjects } from '../../shared/nats/index.js';
@@ -39,38 +40,65 @@ export interface ResultReaderOptions {
   onProblem: (text: string) => void;
 }
 
+/** No message nor heartbeat for this long: the consumer is gone (its server died); make a new one. */
+const STALL_MS = 6000;
+
 export async function startResultReader(o: ResultReaderOptions): Promise<ResultReader> {
-  const consumer = await o.js.consumers.get(RESULTS_STREAM, { filter_subjects: subjects.runResults(o.runId) });
-  // Short pulls: after a server restart a lost pull is noticed (missed heartbeat) within seconds, not 30 s.
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: 1000, expires: 2000 });
   const firsts = new Map<number, ResultOrigin>();
   const seen = new Set<number>();
   let received = 0;
   let duplicates = 0;
+  let stopped = false;
+  /** Stream sequence of the last message read: a new consumer starts after it. */
+  let lastSeq = 0;
+  let messages = await consumeFrom(o.js, o.runId, 0);
+  const handle = (m: JsMsg) => {
+    received++;
+    lastSeq = m.seq;
+    const stored = parseStoredMessage(m.data);
+    if (stored.kind === 'attempt') return;
+    if (stored.kind === 'bad') {
+      o.onProblem(`ignored a bad result message (stream seq ${m.seq}): ${stored.error}`);
+      return;
+    }
+    const r = stored.value;
+    if (r.run_id !== o.runId || r.seq > o.total) {
+      o.onProblem(`ignored a result for run ${r.run_id} seq ${r.seq}: not part of this run`);
+      return;
+    }
+    const first = firsts.get(r.seq);
+    if (first) {
+      duplicates++;
+      // The same execution's result stored twice is no news; another execution's is.
+      if (first.agent !== r.agent || first.start_time !== r.start_time) o.onSecondResult?.({ first, second: r });
+      return;
+    }
+    firsts.set(r.seq, { agent: r.agent, start_time: r.start_time, delivery: r.delivery });
+    seen.add(r.seq);
+    o.onResult(r);
+  };
   const loop = (async () => {
-    for await (const m of messages) {
-      received++;
-      const stored = parseStoredMessage(m.data);
-      if (stored.kind === 'attempt') continue;
-      if (stored.kind === 'bad') {
-        o.onProblem(`ignored a bad result message (stream seq ${m.seq}): ${stored.error}`);
-        continue;
+    while (!stopped) {
+      const current = messages;
+      const watchdog = watchStall(current);
+      for await (const m of current) {
+        watchdog.touch();
+        handle(m);
       }
-      const r = stored.value;
-      if (r.run_id !== o.runId || r.seq > o.total) {
-        o.onProblem(`ignored a result for run ${r.run_id} seq ${r.seq}: not part of this run`);
-        continue;
+      watchdog.stop();
+      if (stopped) return;
+      // The ordered consumer lives on one server of a cluster; when that server dies, nats.js
+      // may wait for it forever. Start a new one after the last message read (none is lost:
+      // the stream keeps them; none is counted twice: a new consumer starts after lastSeq).
+      for (;;) {
+        try {
+          messages = await consumeFrom(o.js, o.runId, lastSeq);
+          break;
+        } catch {
+          if (stopped) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       }
-      const first = firsts.get(r.seq);
-      if (first) {
-        duplicates++;
-        // The same execution's result stored twice is no news; another execution's is.
-        if (first.agent !== r.agent || first.start_time !== r.start_time) o.onSecondResult?.({ first, second: r });
-        continue;
-      }
-      firsts.set(r.seq, { agent: r.agent, start_time: r.start_time, delivery: r.delivery });
-      seen.add(r.seq);
-      o.onResult(r);
     }
   })();
   return {
@@ -82,8 +110,39 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
     },
     seen,
     async stop() {
+      stopped = true;
       await messages.close().catch(() => undefined);
       await loop.catch(() => undefined);
     },
   };
+}
+
+/** An ordered consumer of the run's results, from the stream sequence after `afterSeq` (0: from its first). */
+async function consumeFrom(js: JetStreamClient, runId: string, afterSeq: number): Promise<ConsumerMessages> {
+  const { DeliverPolicy } = await import('@nats-io/jetstream');
+  const consumer = await js.consumers.get(RESULTS_STREAM, {
+    filter_subjects: subjects.runResults(runId),
+    ...(afterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 } : {}),
+  });
+  // Short pulls: after a server restart a lost pull is noticed (missed heartbeat) within seconds, not 30 s.
+  return consumer.consume({ max_messages: 1000, expires: 2000 });
+}
+
+/** Closes `messages` when neither a message nor a heartbeat (one a second when idle) arrives for STALL_MS. */
+function watchStall(messages: ConsumerMessages): { touch(): void; stop(): void } {
+  let last = Date.now();
+  const touch = () => {
+    last = Date.now();
+  };
+  void (async () => {
+    for await (const status of messages.status()) {
+      // Missed heartbeats are exactly what a consumer on a dead server reports, forever.
+      if (status.type === 'heartbeat' || status.type === 'ordered_consumer_recreated') touch();
+    }
+  })().catch(() => undefined);
+  const timer = setInterval(() => {
+    if (Date.now() - last > STALL_MS) void messages.close().catch(() => undefined);
+  }, 1000);
+  timer.unref();
+  return { touch, stop: () => clearInterval(timer) };
 }

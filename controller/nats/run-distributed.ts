@@ -138,6 +138,7 @@ export async function resumeDistributed(options: ResumeOptions, io: CliIo): Prom
     servers: options.nats?.servers ?? state.servers,
     pool: options.nats?.pool ?? state.pool,
     ackWaitSec: options.nats?.ackWaitSec ?? 30,
+    replicas: options.nats?.replicas,
     auth: options.nats?.auth,
     tls: options.nats?.tls,
   };

@@ -7,6 +7,8 @@ export interface DistributedCliRequest {
   nats?: string;
   /** `--pool NAME`. */
   pool?: string;
+  /** `--nats-replicas N` (text; validated with the other NATS settings). */
+  replicas?: string;
   /** `--resume RUN_ID`: re-attach instead of starting a run (entries/command are then ignored). */
   resume?: string;
   /** `--watch RUN_ID`: follow a running run instead of starting one. */

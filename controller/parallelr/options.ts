@@ -33,6 +33,8 @@ export interface CliOptions {
   /** `--nats URL` / `--pool NAME`: distribute the task files over NATS agents (docs/nats.md). */
   nats?: string;
   pool?: string;
+  /** `--nats-replicas N`: replicas of the TASKER streams (1..5, checked with the NATS settings). */
+  natsReplicas?: string;
   /** `--resume RUN_ID`: re-attach to a distributed run after a controller crash. */
   resume?: string;
   /** `--watch RUN_ID`: follow a running distributed run's progress and output. */
@@ -46,7 +48,7 @@ export const USAGE =
   '                 [--file-extension EXT[,EXT…]] [-m MAX] [-t TIMEOUT] [-w WAIT] [-s SLEEP] [-r] [-d|-D]\n' +
   '                 [--enable-stop-limits] [--log-task-output|--no-task-output-log] [--results FILE]\n' +
   '                 [--list-workers] [-k [PID]] [-y] [--validate-config] [--show-config] [--version]\n' +
-  '                 [--nats URL] [--pool NAME] [--resume RUN_ID] [--watch RUN_ID] [--rerun-failed RESULTS]';
+  '                 [--nats URL] [--pool NAME] [--nats-replicas N] [--resume RUN_ID] [--watch RUN_ID] [--rerun-failed RESULTS]';
 
 export const HELP = `${USAGE}
 
@@ -87,6 +89,7 @@ Records:
 Distributed (NATS JetStream, see docs/nats.md):
   --nats URL                  publish the task files as jobs; tasker-agent serve --nats runs them
   --pool NAME                 agent pool (config nats.pool, default 'default'); alone: URL from config
+  --nats-replicas N           stream replicas, 1-5 (config nats.replicas; 3 on a 3-node cluster)
   --resume RUN_ID             re-attach to a distributed run after a controller crash
   --watch RUN_ID              follow a running distributed run: progress and its jobs' output lines, live;
                               ends with the run's exit code (Ctrl-C stops watching, not the run)
@@ -141,6 +144,7 @@ const LONG: Record<string, Spec> = {
   '--version': { name: 'version', takes: 'none' },
   '--nats': { name: 'nats', takes: 'one' },
   '--pool': { name: 'pool', takes: 'one' },
+  '--nats-replicas': { name: 'natsreplicas', takes: 'one' },
   '--resume': { name: 'resume', takes: 'one' },
   '--watch': { name: 'watch', takes: 'one' },
   '--rerun-failed': { name: 'rerun', takes: 'one' },
@@ -262,6 +266,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       case 'q': o.quiet = true; break;
       case 'nats': o.nats = value(flag, inline); break;
       case 'pool': o.pool = value(flag, inline); break;
+      case 'natsreplicas': o.natsReplicas = value(flag, inline); break;
       case 'resume': o.resume = value(flag, inline); break;
       case 'watch': actions.add('watch'); o.watch = value(flag, inline); break;
       case 'rerun': o.rerunFailed = value(flag, inline); break;

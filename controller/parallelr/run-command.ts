@@ -30,7 +30,7 @@ export async function runTasks(
   checkLimitOverrides(opts, config);
   if (opts.resume !== undefined) {
     const daemon = io.env[DAEMON_ENV] === '1';
-    return distributedRunner(ctx)({ resume: opts.resume, nats: opts.nats, pool: opts.pool, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon }, io);
+    return distributedRunner(ctx)({ resume: opts.resume, nats: opts.nats, pool: opts.pool, replicas: opts.natsReplicas, configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon }, io);
   }
   const isDaemonChild = io.env[DAEMON_ENV] === '1';
   const { [DAEMON_ENV]: _daemonMarker, ...rest } = io.env;
@@ -60,9 +60,9 @@ export async function runTasks(
   if (!opts.run) return printDryRun({ entries, template, config, maxWorkers, timeoutSeconds }, { ...io, env }, out);
 
   // Run mode.
-  if (opts.nats !== undefined || opts.pool !== undefined) {
+  if (opts.nats !== undefined || opts.pool !== undefined || opts.natsReplicas !== undefined) {
     return distributedRunner(ctx)({
-      nats: opts.nats, pool: opts.pool, entries, command: template.text, timeoutSeconds,
+      nats: opts.nats, pool: opts.pool, replicas: opts.natsReplicas, entries, command: template.text, timeoutSeconds,
       stopLimits,
       maxOutputCapture: limits.max_output_capture, resultsFile: opts.results ? resolve(io.cwd, opts.results) : undefined,
       configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon: isDaemonChild,

@@ -32,30 +32,38 @@ export interface NatsSettings {
   servers: string[];
   pool: string;
   ackWaitSec: number;
+  /**
+   * Stream replicas (`nats.replicas`, `TASKER_NATS_REPLICAS`, `--nats-replicas`), 1..5. Undefined:
+   * new streams get one replica and existing streams are left as they are.
+   */
+  replicas?: number;
   auth?: NatsAuth;
   tls?: NatsTls;
   /** Bytes per tasker record file shipped back from an agent (`nats.records_max_mb`); absent: the default. */
   recordsCapBytes?: number;
 }
 
+/** Most replicas JetStream allows for a stream. */
+export const MAX_REPLICAS = 5;
+
 type Obj = Record<string, unknown>;
 
 /**
  * Build settings from a config `nats:` section (already parsed), the environment and CLI flags.
- * Precedence: flags > environment (`TASKER_NATS_URL`, `TASKER_NATS_POOL`, `TASKER_NATS_ACK_WAIT`)
- * > config > defaults. Throws SetupError naming the key for a bad value.
+ * Precedence: flags > environment (`TASKER_NATS_URL`, `TASKER_NATS_POOL`, `TASKER_NATS_ACK_WAIT`,
+ * `TASKER_NATS_REPLICAS`) > config > defaults. Throws SetupError naming the key for a bad value.
  */
 export function natsSettingsFrom(
   section: unknown,
   env: NodeJS.ProcessEnv = {},
-  flags: { url?: string; pool?: string; ackWaitSec?: number } = {},
+  flags: { url?: string; pool?: string; ackWaitSec?: number; replicas?: string } = {},
   where = 'config',
 ): NatsSettings {
   if (section !== undefined && section !== null && (typeof section !== 'object' || Array.isArray(section))) {
     throw new SetupError(`${where}: \`nats\` must be a mapping`);
   }
   const s = (section ?? {}) as Obj;
-  const known = new Set(['url', 'pool', 'ack_wait', 'user', 'pass', 'token', 'nkey_seed_file', 'tls', 'records_max_mb']);
+  const known = new Set(['url', 'pool', 'ack_wait', 'replicas', 'user', 'pass', 'token', 'nkey_seed_file', 'tls', 'records_max_mb']);
   for (const k of Object.keys(s)) {
     if (!known.has(k)) throw new SetupError(`${where}: unknown key \`nats.${k}\` (known: ${[...known].join(', ')})`);
   }
@@ -82,6 +90,12 @@ export function natsSettingsFrom(
     ackWaitSec = parseAckWait(String(s.ack_wait), `${where}: nats.ack_wait`);
   }
   const settings: NatsSettings = { servers, pool, ackWaitSec: ackWaitSec ?? DEFAULT_ACK_WAIT_SEC };
+  const replicas =
+    flags.replicas !== undefined ? parseReplicas(flags.replicas, '--nats-replicas')
+    : nonEmpty(env.TASKER_NATS_REPLICAS) !== undefined ? parseReplicas(env.TASKER_NATS_REPLICAS!, 'TASKER_NATS_REPLICAS')
+    : s.replicas !== undefined && s.replicas !== null ? parseReplicas(String(s.replicas), `${where}: nats.replicas`)
+    : undefined;
+  if (replicas !== undefined) settings.replicas = replicas;
   const capMb = nonEmpty(env.TASKER_NATS_RECORDS_MAX_MB) !== undefined
     ? parseRecordsMaxMb(env.TASKER_NATS_RECORDS_MAX_MB!, 'TASKER_NATS_RECORDS_MAX_MB')
     : s.records_max_mb !== undefined && s.records_max_mb !== null ? parseRecordsMaxMb(String(s.records_max_mb), `${where}: nats.records_max_mb`) : undefined;
@@ -121,6 +135,15 @@ export function parseAckWait(text: string, where: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 1 || n > 86400) {
     throw new SetupError(`${where} must be a number of seconds from 1 to 86400, got \`${text}\``);
+  }
+  return n;
+}
+
+/** Stream replicas: a whole number from 1 to 5 (JetStream's limit; 3 for a 3-node cluster). */
+export function parseReplicas(text: string, where: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || n < 1 || n > MAX_REPLICAS) {
+    throw new SetupError(`${where} must be a whole number of stream replicas from 1 to ${MAX_REPLICAS} (3 for a 3-node cluster), got \`${text}\``);
   }
   return n;
 }

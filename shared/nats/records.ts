@@ -75,9 +75,12 @@ export function parseRecordsCap(v: unknown): number {
 }
 
 /** Create TASKER_RECORDS when missing (the controller does, before publishing jobs). */
-export async function ensureRecordsStream(jsm: JetStreamManager, maxAgeMs = 7 * 24 * 3600 * 1000): Promise<void> {
+export async function ensureRecordsStream(jsm: JetStreamManager, opts: { replicas?: number; maxAgeMs?: number } = {}): Promise<void> {
+  const maxAgeMs = opts.maxAgeMs ?? 7 * 24 * 3600 * 1000;
   try {
-    await jsm.streams.info(RECORDS_STREAM);
+    const existing = await jsm.streams.info(RECORDS_STREAM);
+    // Scaled like the job streams when the replica count is set (streams.ts).
+    if (opts.replicas !== undefined && existing.config.num_replicas !== opts.replicas) await jsm.streams.update(RECORDS_STREAM, { ...existing.config, num_replicas: opts.replicas });
     return;
   } catch (e) {
     if (!/not found/i.test((e as Error).message ?? '')) throw e;
@@ -91,6 +94,7 @@ export async function ensureRecordsStream(jsm: JetStreamManager, maxAgeMs = 7 * 
       storage: js.StorageType.File,
       // A backstop only: the controller purges a job's records once written, and a run's at its end.
       max_age: maxAgeMs * 1_000_000,
+      num_replicas: opts.replicas ?? 1,
     });
   } catch (e) {
     try {

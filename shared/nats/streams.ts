@@ -1,5 +1,6 @@
 /** Create (if missing) the TASKER streams and a pool's durable consumer. Idempotent and race-safe. */
-import type { JetStreamManager, ConsumerInfo } from '@nats-io/jetstream';
+import type { JetStreamManager, ConsumerInfo, StreamInfo } from '@nats-io/jetstream';
+import { SetupError } from '../errors/index.js';
 import { JOBS_STREAM, RESULTS_STREAM, poolConsumer, subjects } from './subjects.js';
 
 export interface EnsureOptions {
@@ -10,6 +11,12 @@ export interface EnsureOptions {
   updateAckWait?: boolean;
   /** How long results are kept, ms. Default 7 days. */
   resultsMaxAgeMs?: number;
+  /**
+   * Replicas of each stream (1..5). New streams get this many (default 1); with `updateReplicas`
+   * an existing stream with another count is scaled to it (the controller does; workers don't).
+   */
+  replicas?: number;
+  updateReplicas?: boolean;
 }
 
 const NS_PER_MS = 1_000_000;
@@ -17,19 +24,22 @@ const NS_PER_MS = 1_000_000;
 /** Make sure both streams and the pool's consumer exist; returns the consumer info. */
 export async function ensureStreams(jsm: JetStreamManager, opts: EnsureOptions): Promise<ConsumerInfo> {
   const js = await import('@nats-io/jetstream');
-  await ensureStream(jsm, JOBS_STREAM, {
+  const num_replicas = opts.replicas ?? 1;
+  await ensureStream(jsm, opts, {
     name: JOBS_STREAM,
     subjects: [subjects.jobsAll],
     retention: js.RetentionPolicy.Workqueue,
     storage: js.StorageType.File,
     discard: js.DiscardPolicy.Old,
+    num_replicas,
   });
-  await ensureStream(jsm, RESULTS_STREAM, {
+  await ensureStream(jsm, opts, {
     name: RESULTS_STREAM,
     subjects: [subjects.resultsAll],
     retention: js.RetentionPolicy.Limits,
     storage: js.StorageType.File,
     max_age: (opts.resultsMaxAgeMs ?? 7 * 24 * 3600 * 1000) * NS_PER_MS,
+    num_replicas,
   });
   const durable = poolConsumer(opts.pool);
   const ackWait = Math.round(opts.ackWaitMs) * NS_PER_MS;
@@ -56,25 +66,52 @@ export async function ensureStreams(jsm: JetStreamManager, opts: EnsureOptions):
   return info;
 }
 
-async function ensureStream(
-  jsm: JetStreamManager,
-  name: string,
-  cfg: Parameters<JetStreamManager['streams']['add']>[0],
-): Promise<void> {
-  if (await streamExists(jsm, name)) return;
+type StreamConfig = Parameters<JetStreamManager['streams']['add']>[0] & { name: string; num_replicas: number };
+
+async function ensureStream(jsm: JetStreamManager, opts: EnsureOptions, cfg: StreamConfig): Promise<void> {
+  const existing = await streamInfo(jsm, cfg.name);
+  if (existing) {
+    if (opts.updateReplicas && opts.replicas !== undefined && existing.config.num_replicas !== opts.replicas) {
+      // Scaling a stream keeps its messages: the server copies them to the new peers.
+      await jsm.streams.update(cfg.name, { ...existing.config, num_replicas: opts.replicas }).catch((e: unknown) => {
+        throw replicasError(e, cfg, `scale stream ${cfg.name} from ${existing.config.num_replicas} to`);
+      });
+    }
+    return;
+  }
   try {
     await jsm.streams.add(cfg);
   } catch (e) {
-    if (!(await streamExists(jsm, name))) throw e;
+    if (await streamInfo(jsm, cfg.name)) return;
+    throw replicasError(e, cfg, `create stream ${cfg.name} with`);
   }
 }
 
-async function streamExists(jsm: JetStreamManager, name: string): Promise<boolean> {
+/** A refused stream change as one line naming the replica count and where it is set. */
+function replicasError(e: unknown, cfg: StreamConfig, what: string): unknown {
+  const msg = (e as Error)?.message ?? String(e);
+  if (isPermissionDenied(e)) return e;
+  if (/replica|clustered|insufficient resources|peers/i.test(msg)) {
+    return new SetupError(
+      `cannot ${what} ${cfg.num_replicas} replica${cfg.num_replicas === 1 ? '' : 's'}: ${msg}; ` +
+        `set nats.replicas (or --nats-replicas) to at most the number of JetStream servers in the cluster (1 for a single server)`,
+      { cause: e },
+    );
+  }
+  return e;
+}
+
+/** The server refused a JetStream API call to this user (the deploy config's agent role may not create streams). */
+export function isPermissionDenied(e: unknown): boolean {
+  const err = e as Error;
+  return err?.name === 'PermissionViolationError' || /permissions? violation/i.test(err?.message ?? '');
+}
+
+async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamInfo | undefined> {
   try {
-    await jsm.streams.info(name);
-    return true;
+    return await jsm.streams.info(name);
   } catch (e) {
-    if (isNotFound(e)) return false;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }

@@ -73,3 +73,11 @@ test.serial('parallelr --nats with an unreachable server: one line naming the UR
   t.regex(r.err, /^parallelr: cannot reach NATS at nats:\/\/127\.0\.0\.1:1: /m);
   t.notRegex(r.err, /\n\s+at /);
 });
+
+test.serial('parallelr --nats-replicas out of range: one line naming the option, the value and the range', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'tasker-nats-cli-'));
+  writeFileSync(join(home, 't.sh'), 'true\n');
+  const r = await runCli(['-T', join(home, 't.sh'), '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--nats-replicas', '9'], { HOME: home, PARALLELR_HOME: join(home, 'p') });
+  t.is(r.code, 1);
+  t.is(r.err, 'parallelr: --nats-replicas must be a whole number of stream replicas from 1 to 5 (3 for a 3-node cluster), got `9`\n');
+});

@@ -30,11 +30,37 @@ const badSettings = test.macro((t, section: unknown, env: NodeJS.ProcessEnv, mes
   const e = t.throws(() => natsSettingsFrom(section, env, {}, 'ctl.yaml'), { instanceOf: SetupError });
   t.is(e?.message, message);
 });
-test('settings: unknown key', badSettings, { urls: 'x' }, {}, 'ctl.yaml: unknown key `nats.urls` (known: url, pool, ack_wait, user, pass, token, nkey_seed_file, tls, records_max_mb)');
+test('settings: unknown key', badSettings, { urls: 'x' }, {}, 'ctl.yaml: unknown key `nats.urls` (known: url, pool, ack_wait, replicas, user, pass, token, nkey_seed_file, tls, records_max_mb)');
 test('settings: bad records_max_mb in config', badSettings, { records_max_mb: '0' }, {}, 'ctl.yaml: nats.records_max_mb must be a number of MiB from 0.01 to 1024, got `0`');
 test('settings: bad TASKER_NATS_RECORDS_MAX_MB', badSettings, {}, { TASKER_NATS_RECORDS_MAX_MB: 'lots' }, 'TASKER_NATS_RECORDS_MAX_MB must be a number of MiB from 0.01 to 1024, got `lots`');
 test('settings: bad ack_wait in config', badSettings, { ack_wait: 'soon' }, {}, 'ctl.yaml: nats.ack_wait must be a number of seconds from 1 to 86400, got `soon`');
 test('settings: bad TASKER_NATS_ACK_WAIT', badSettings, {}, { TASKER_NATS_ACK_WAIT: '0' }, 'TASKER_NATS_ACK_WAIT must be a number of seconds from 1 to 86400, got `0`');
+test('settings: replicas 0 in config', badSettings, { replicas: 0 }, {}, 'ctl.yaml: nats.replicas must be a whole number of stream replicas from 1 to 5 (3 for a 3-node cluster), got `0`');
+test('settings: replicas 6 in TASKER_NATS_REPLICAS', badSettings, {}, { TASKER_NATS_REPLICAS: '6' }, 'TASKER_NATS_REPLICAS must be a whole number of stream replicas from 1 to 5 (3 for a 3-node cluster), got `6`');
+test('settings: replicas not a number', badSettings, { replicas: 'three' }, {}, 'ctl.yaml: nats.replicas must be a whole number of stream replicas from 1 to 5 (3 for a 3-node cluster), got `three`');
+test('settings: replicas 2.5', badSettings, { replicas: 2.5 }, {}, 'ctl.yaml: nats.replicas must be a whole number of stream replicas from 1 to 5 (3 for a 3-node cluster), got `2.5`');
+
+test('settings: replicas from the flag beat the environment, which beats the config; unset by default', (t) => {
+  t.is(natsSettingsFrom({}).replicas, undefined);
+  t.is(natsSettingsFrom({ replicas: 3 }).replicas, 3);
+  t.is(natsSettingsFrom({ replicas: 3 }, { TASKER_NATS_REPLICAS: '5' }).replicas, 5);
+  t.is(natsSettingsFrom({ replicas: 3 }, { TASKER_NATS_REPLICAS: '5' }, { replicas: '1' }).replicas, 1);
+  const e = t.throws(() => natsSettingsFrom({}, {}, { replicas: '7' }), { instanceOf: SetupError });
+  t.is(e?.message, '--nats-replicas must be a whole number of stream replicas from 1 to 5 (3 for a 3-node cluster), got `7`');
+});
+
+test('replicas 3 on a single server: one line naming nats.replicas, no stack trace', async (t) => {
+  const server = await startNatsServer();
+  t.teardown(() => server.dispose());
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-r3-'));
+  const { files } = makeTaskFiles(1, () => 'true\n');
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const r = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: { servers: [server.url], pool: 'r3', ackWaitSec: 2, replicas: 3 }, stateDir: join(dir, 'runs') }, io);
+  t.is(r.exitCode, 1);
+  t.regex(io.err(), /^parallelr: cannot create stream TASKER_JOBS with 3 replicas: .*; set nats\.replicas \(or --nats-replicas\) to at most the number of JetStream servers in the cluster \(1 for a single server\)\n$/);
+  t.notRegex(io.err(), NO_STACK);
+});
+
 test('settings: pool not a subject token', badSettings, { pool: 'a.b' }, {}, "NATS pool name must be 1-64 letters, digits, '_' or '-', got `a.b`");
 const badWorker = test.macro(async (t, options: { pool?: string; max?: number }, message: string) => {
   // Refused before any connection is tried: the server named here does not exist.
@@ -161,15 +187,21 @@ test('TLS: the CA from config verifies the server', async (t) => {
   }
 });
 
-test('deploy/nats-server.conf: its controller and agent roles run a job; an agent may not publish jobs', async (t) => {
+test('deploy/nats-server.conf with nats-auth.conf: its controller and agent roles run a job; an agent may not publish jobs', async (t) => {
   const { readFileSync } = await import('node:fs');
   const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-deploy-'));
   const conf = join(dir, 'nats-server.conf');
   // Same file, minus the fixed monitoring port and store path (the harness picks free ones).
   writeFileSync(conf, readFileSync(join(ROOT, 'deploy/nats-server.conf'), 'utf8').replace(/^http: .*$/m, '').replace(/store_dir: .*/, ''));
+  writeFileSync(join(dir, 'nats-auth.conf'), readFileSync(join(ROOT, 'deploy/nats-auth.conf'), 'utf8'));
   const server = await startNatsServer({ args: ['-c', conf] });
   const agentConfig = join(dir, 'agent.yaml');
   writeFileSync(agentConfig, 'nats:\n  user: agent\n  pass: CHANGE-ME-agent\n');
+  // The agent role may not create the streams: the controller's run comes first and creates them.
+  const { files } = makeTaskFiles(4, (i) => `echo ${i}\n`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const settings = natsSettingsFrom({ url: server.url, pool: 'deploy', user: 'parallelr', pass: 'CHANGE-ME-controller', ack_wait: 2 });
+  const run = runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: settings, stateDir: join(dir, 'runs') }, io);
   const agent = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, '--nats', server.url, '--pool', 'deploy', '--config', agentConfig, '--name', 'd1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     let out = '';
@@ -180,10 +212,7 @@ test('deploy/nats-server.conf: its controller and agent roles run a job; an agen
       if (agent.exitCode !== null) throw new Error(`agent exited: ${err}`);
       await new Promise((r) => setTimeout(r, 25));
     }
-    const { files } = makeTaskFiles(4, (i) => `echo ${i}\n`);
-    const io = recordingIo({ PARALLELR_HOME: dir });
-    const settings = natsSettingsFrom({ url: server.url, pool: 'deploy', user: 'parallelr', pass: 'CHANGE-ME-controller', ack_wait: 2 });
-    const r = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: settings, stateDir: join(dir, 'runs') }, io);
+    const r = await run;
     t.is(r.exitCode, 0, io.err() + err);
     t.is(r.counts.succeeded, 4);
     const nc = await connectNats({ servers: server.url, auth: { user: 'agent', pass: 'CHANGE-ME-agent' } });

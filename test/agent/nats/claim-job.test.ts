@@ -116,3 +116,24 @@ test('two agents claiming at once: exactly one wins, the other finds it held', a
   t.is(claims.filter((c) => c.run).length, 1);
   t.is(claims.filter((c) => !c.run && 'heldBy' in c).length, 1);
 });
+
+test('its own attempt of this very delivery (stored, the answer lost in a leader election): run, nothing named as lost', async (t) => {
+  const ctx = context('a', 'inst-self1');
+  t.deepEqual(await claimJob(job('self1'), ctx), { run: true, earlier: [] });
+  // The same delivery claims again, as after a publish that timed out although it was stored.
+  t.deepEqual(await claimJob(job('self1'), { ...ctx, silentSince: new Map() }), { run: true, earlier: [] });
+});
+
+test('its own attempt of an earlier delivery: judged from its own memory, never by asking itself', async (t) => {
+  // Delivery 2 claimed; the job came back (delivery 3) to the same agent, which is now claiming it.
+  await claimJob(job('self2'), context('a', 'inst-self2'));
+  // Its own holds subject would answer "holding" (this claim holds the key): it must not be asked.
+  const sub = nc.subscribe(subjects.holds('inst-self2'), { callback: (_e, m) => m.respond(new TextEncoder().encode('{"holding":true}')) });
+  t.teardown(() => sub.unsubscribe());
+  await nc.flush();
+  const never = await claimJob(job('self2'), { ...context('a', 'inst-self2'), delivery: 3, selfReply: { holding: false, ran: false } });
+  t.deepEqual(never, { run: true, earlier: [] }, 'its claim failed before running: not an execution');
+  const ran = await claimJob(job('self2'), { ...context('a', 'inst-self2'), delivery: 4, selfReply: { holding: false, ran: true } });
+  t.true(ran.run);
+  if (ran.run) t.regex(ran.earlier[0]?.cause ?? '', /^agent a stopped holding the job \(delivery 3\) without storing a result$/);
+});
