@@ -107,14 +107,11 @@ test.serial('--watch works within the roles of deploy/nats-server.conf (controll
   const sb = makeSandbox();
   const conf = join(sb.dir, 'nats-server.conf');
   writeFileSync(conf, readFileSync(join(ROOT, 'deploy/nats-server.conf'), 'utf8').replace(/^http: .*$/m, '').replace(/store_dir: .*/, ''));
+  writeFileSync(join(sb.dir, 'nats-auth.conf'), readFileSync(join(ROOT, 'deploy/nats-auth.conf'), 'utf8'));
   const server = await startNatsServer({ args: ['-c', conf] });
   const go = join(sb.dir, 'go');
   let ctl: ReturnType<typeof startCli> | undefined;
   try {
-    const agentConfig = join(sb.dir, 'agent.yaml');
-    writeFileSync(agentConfig, 'nats:\n  user: agent\n  pass: CHANGE-ME-agent\n');
-    const agent = await startWorker(server.url, { name: 'dw1', pool: 'deploywatch', max: 1, config: agentConfig });
-    fleet.workers.push(agent);
     writeUserConfig(sb, 'nats:\n  user: parallelr\n  pass: CHANGE-ME-controller\n');
     const env = { ...sb.env, TASKER_NATS_STATE_DIR: join(sb.dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' };
     const dir = join(sb.dir, 'dtasks');
@@ -123,6 +120,11 @@ test.serial('--watch works within the roles of deploy/nats-server.conf (controll
     ctl = startCli(sb, ['-T', dir, '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--pool', 'deploywatch'], env);
     await waitFor(() => /Distributed run (\S+):/.test(ctl!.output()));
     const runId = /Distributed run (\S+):/.exec(ctl.output())![1]!;
+    // The agent role may not create the streams: the controller's run makes them, then the agent starts.
+    const agentConfig = join(sb.dir, 'agent.yaml');
+    writeFileSync(agentConfig, 'nats:\n  user: agent\n  pass: CHANGE-ME-agent\n');
+    const agent = await startWorker(server.url, { name: 'dw1', pool: 'deploywatch', max: 1, config: agentConfig, workdir: join(sb.dir, 'agent-work') });
+    fleet.workers.push(agent);
     const w = watcher([runId, '--nats', server.url], env);
     let exited = false;
     void w.code.then(() => (exited = true));
