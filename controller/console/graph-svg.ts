@@ -7,7 +7,7 @@ const W = 230;
 const H = 56;
 const ROW = 92;
 const COL = 300;
-const LEFT = 150;
+const LEFT = 190;
 const TOP = 20;
 
 interface Box { x: number; y: number }
@@ -93,6 +93,6 @@ export function renderGraphSvg(model: GraphModel, hl: Highlight, mask: (s: strin
     parts.push(`<g class="node ${isEnd ? 'end' : 'task'} ${st.state}" data-node="${n.name}"${n.taskId !== undefined ? ` data-task="${n.taskId}"` : ''} data-runs="${st.runs}">`
       + `<rect x="${b.x}" y="${b.y}" width="${W}" height="${H}" rx="${isEnd ? 26 : 8}"/><text x="${b.x + 10}" y="${b.y + 18}">${text}</text>${badge}</g>`);
   }
-  const defs = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>';
+  const defs = '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>';
   return raw(`<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="${maxX + 120}" height="${maxY + 20}" viewBox="0 0 ${maxX + 120} ${maxY + 20}">${defs}${parts.join('')}</svg>`);
 }

@@ -24,7 +24,7 @@ export function runHeader(d: RunDetail, mask: (s: string) => string): Markup {
 <dt>Status</dt><dd class="status">${statusBadge(r.status)}</dd><dt>Exit code</dt><dd class="exit">${r.exitCode ?? ''}</dd>
 <dt>Started</dt><dd>${formatTime(r.startMs)}</dd><dt>Duration</dt><dd class="duration">${formatDuration(r.durationSeconds)}</dd>
 ${r.project ? html`<dt>Project</dt><dd>${r.project}</dd>` : ''}
-${r.total !== undefined ? html`<dt>Progress</dt><dd class="progress-cell">${progressBar(r.done, r.total, r.failedTasks)}</dd>` : ''}
+${r.total !== undefined && (r.kind === 'parallelr' || r.status === 'running') ? html`<dt>Progress</dt><dd class="progress-cell">${progressBar(r.done, r.total, r.failedTasks)}</dd>` : ''}
 <dt>Records</dt><dd>${[r.logFile, r.jsonFile, r.resultsFile].filter(Boolean).map((p) => html`<code>${p}</code> `)}</dd></dl>`;
 }
 
