@@ -69,7 +69,7 @@ await build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  define: { 'import.meta.url': '__tasker_import_meta_url', '__TASKER_CONSOLE_JS__': JSON.stringify(consoleJs) },
+  define: { 'import.meta.url': '__tasker_import_meta_url', __TASKER_CONSOLE_JS__: JSON.stringify(consoleJs) },
   banner: { js: `${SHEBANG}\n"use strict";\nconst __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
   logLevel: 'warning',
 });

@@ -53,8 +53,8 @@ export function parseConsoleArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       return parseArgs({
         args: [...argv], allowPositionals: true, strict: true,
         options: {
-          'listen': { type: 'string' }, 'log-dir': { type: 'string', short: 'l' }, 'nats': { type: 'string' }, 'config': { type: 'string' },
-          'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' }, 'help': { type: 'boolean', short: 'h' },
+          listen: { type: 'string' }, 'log-dir': { type: 'string', short: 'l' }, nats: { type: 'string' }, config: { type: 'string' },
+          'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' }, help: { type: 'boolean', short: 'h' },
         },
       });
     } catch (error) {

@@ -27,7 +27,7 @@ export interface GraphModel {
   edges: GraphEdge[];
 }
 
-const KIND_OF_COLOR: Record<string, EdgeKind> = { 'black': 'seq', '#2e9d4d': 'true', '#e74c3c': 'false', '#e67e22': 'loop', '#7f8c8d': 'sub' };
+const KIND_OF_COLOR: Record<string, EdgeKind> = { black: 'seq', '#2e9d4d': 'true', '#e74c3c': 'false', '#e67e22': 'loop', '#7f8c8d': 'sub' };
 const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"';
 const NODE = new RegExp(`^  (\\w+) \\[label=${QUOTED}`);
 const EDGE = new RegExp(`^  (\\w+) -> (\\w+) \\[label=${QUOTED}, color="([^"]+)"`);

@@ -26,7 +26,7 @@ export class LiveFeed {
   constructor(private readonly index: RunIndex, private readonly opts: LiveFeedOptions = {}) {}
 
   attach(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'connection': 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 1000\n\n');
     this.clients.add(res);
     for (const state of this.currentStates()) res.write(event('run', state));
