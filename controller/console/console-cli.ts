@@ -29,7 +29,9 @@ export async function runConsole(argv: readonly string[], io: CliIo): Promise<nu
     io.stderr.write(`tasker-ui: error: ${(error as Error).message}\n`);
     return ExitCode.USAGE;
   }
-  const { server } = console;
+  const { server, index } = console;
+  // The first index of BASE is built before the first page is asked for.
+  index.refresh();
   const listening = await new Promise<Error | undefined>((resolve) => {
     server.once('error', resolve);
     server.listen(args.port, args.host, () => resolve(undefined));
