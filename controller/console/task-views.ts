@@ -49,7 +49,15 @@ function decisionsFor(doc: Record<string, unknown>, key: string, own: unknown): 
 
 export function tasksFromJson(doc: Record<string, unknown>): TaskView[] {
   const results = (doc.task_results ?? {}) as Record<string, Record<string, unknown>>;
-  return Object.entries(results).map(([key, r]) => ({
+  // A looped task has its iterations ("3.1", "3.2") and its last result again as "3": the
+  // iterations take the place of "3" in the timeline.
+  const keys = Object.keys(results);
+  const ordered = keys.flatMap((k) => {
+    if (k.includes('.')) return keys.some((x) => x === k.split('.')[0]) ? [] : [k];
+    const its = keys.filter((x) => x.startsWith(`${k}.`));
+    return its.length ? its : [k];
+  });
+  return ordered.map((key) => [key, results[key]!] as const).map(([key, r]) => ({
     key, id: idOfKey(key), command: String(r.command ?? ''), hostname: typeof r.hostname === 'string' ? r.hostname : undefined,
     exitCode: typeof r.exit_code === 'number' ? r.exit_code : undefined, success: r.success === true, timedOut: r.timed_out === true,
     skipped: r.skipped === true, durationSeconds: typeof r.duration_seconds === 'number' ? r.duration_seconds : undefined,
