@@ -119,6 +119,9 @@ async function live(page) {
     new MutationObserver(note).observe(document.querySelector('dl.facts'), { subtree: true, childList: true, characterData: true });
     note();
   });
+  // The screenshot mid-run: busy slots and the counter as they are live.
+  await page.waitForFunction(() => Number(document.querySelector('dl.facts .progress .done')?.textContent) >= 4, { timeout: 60_000 });
+  await page.screenshot({ path: join(docs, 'console-live.png') });
   await page.waitForFunction(() => document.querySelector('dl.facts')?.dataset.status === 'success', { timeout: 60_000 });
   await exited;
   const seen = await page.evaluate(() => window.seen);
@@ -129,5 +132,4 @@ async function live(page) {
   const max = lags.at(-1) ?? NaN;
   console.log(`live: ${lags.length} progress changes seen on the page; delay after the task's end: median ${lags[Math.floor(lags.length / 2)]} ms, max ${max} ms (bar ≤ ${BARS.liveMs} ms)`);
   if (!(max <= BARS.liveMs)) failed = true;
-  await page.screenshot({ path: join(docs, 'console-live.png') });
 }
