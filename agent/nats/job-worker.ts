@@ -19,6 +19,7 @@ import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-i
 import { isSubjectToken, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { claimJob, type HoldsReply } from './claim-job.js';
+import { startHeartbeat } from './heartbeat.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 
@@ -80,6 +81,7 @@ export class JobWorker {
   /** Aborted on shutdown after the drain period. */
   private readonly shutdown = new AbortController();
   private ackWaitTimer?: NodeJS.Timeout;
+  private stopHeartbeat?: () => void;
 
   constructor(private readonly p: WorkerParts) {}
 
@@ -125,6 +127,7 @@ export class JobWorker {
       );
     }, ACK_WAIT_REFRESH_MS);
     this.ackWaitTimer.unref();
+    this.stopHeartbeat = startHeartbeat(this.p, () => this.running.size);
   }
 
   private cancelRun(runId: string): void {
@@ -308,6 +311,7 @@ export class JobWorker {
     this.stopped ??= (async () => {
       this.stopping = true;
       clearInterval(this.ackWaitTimer);
+      this.stopHeartbeat?.();
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
         await waitUntil(() => this.running.size === 0 && this.held.size === 0);

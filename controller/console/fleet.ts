@@ -73,8 +73,8 @@ export class FleetView {
   }
 
   /** Adds the per-agent slots NATS reported to a distributed run's live state. */
-  decorate(state: LiveState, resultsFile?: string): LiveState {
-    return this.nats ? this.nats.decorate(state, resultsFile) : state;
+  decorate(state: LiveState, natsRunId: string | undefined): LiveState {
+    return this.nats ? this.nats.decorate(state, natsRunId) : state;
   }
 
   async close(): Promise<void> {

@@ -47,6 +47,21 @@ export function mergeRuns(files: ReadonlyMap<string, ScannedFile>): RunSummary[]
   }
   for (const [path, f] of files) {
     const r = f.record;
+    if (r.kind !== 'dist-state') continue;
+    const x = r.facts;
+    const results = files.get(x.resultsFile);
+    const t = results?.record.kind === 'results' ? results.record.tally : undefined;
+    if (results) claimedResults.add(x.resultsFile);
+    const status = x.status === 'running' ? 'running' : x.status === 'cancelled' || (t?.failed ?? 0) > 0 || (t?.done ?? 0) < x.total ? 'failed' : 'success';
+    const endMs = status === 'running' ? undefined : (t?.lastEndMs ?? f.mtimeMs);
+    runs.set(path, {
+      id: runIdOf(path), kind: 'parallelr', file: `${x.command} (NATS run ${x.runId}, pool ${x.pool})`, status, exitCode: status === 'running' ? undefined : status === 'success' ? 0 : 1,
+      startMs: x.createdMs || f.mtimeMs, endMs, durationSeconds: endMs !== undefined && x.createdMs ? Math.max(0, (endMs - x.createdMs) / 1000) : undefined,
+      resultsFile: results ? x.resultsFile : undefined, stateFile: path, natsRunId: x.runId, done: t?.done ?? 0, total: x.total, failedTasks: t?.failed ?? 0,
+    });
+  }
+  for (const [path, f] of files) {
+    const r = f.record;
     if (r.kind === 'json') {
       const x = r.facts;
       const key = x.logFile && runs.has(x.logFile) ? x.logFile : path;

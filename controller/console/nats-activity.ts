@@ -5,7 +5,7 @@
  * which also give each distributed run's busy slots per agent.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, parseResult, parseStarted } from '../../shared/nats/index.js';
+import { connectNats, heartbeatSubjects, parseHeartbeat, parseResult, parseStarted } from '../../shared/nats/index.js';
 import type { LiveState, Slot } from './live-progress.js';
 
 export interface WorkerRow {
@@ -14,12 +14,11 @@ export interface WorkerRow {
   version?: string;
   max?: number;
   running: number;
+  load?: number[];
   jobsDone: number;
   lastSeenMs: number;
   seenBy: 'heartbeat' | 'jobs';
 }
-
-const HEARTBEAT_SUBJECTS = 'tasker.heartbeat.>';
 
 export class NatsActivity {
   readonly workers = new Map<string, WorkerRow>();
@@ -33,7 +32,7 @@ export class NatsActivity {
     const a = new NatsActivity(nc);
     nc.subscribe('tasker.progress.>', { callback: (_e, m) => a.onStarted(m.data) });
     nc.subscribe('tasker.results.>', { callback: (_e, m) => a.onResult(m.data) });
-    nc.subscribe(HEARTBEAT_SUBJECTS, { callback: (_e, m) => a.onHeartbeat(m.data) });
+    nc.subscribe(heartbeatSubjects.all, { callback: (_e, m) => a.onHeartbeat(m.data) });
     return a;
   }
 
@@ -66,27 +65,16 @@ export class NatsActivity {
   }
 
   onHeartbeat(data: Uint8Array): void {
-    let hb: { agent?: unknown; pool?: unknown; version?: unknown; max?: unknown; running?: unknown };
-    try {
-      hb = JSON.parse(new TextDecoder().decode(data)) as typeof hb;
-    } catch {
-      return;
-    }
-    if (typeof hb.agent !== 'string') return;
+    const hb = parseHeartbeat(data);
+    if (!hb) return;
     const w = this.worker(hb.agent, 'heartbeat');
-    w.seenBy = 'heartbeat';
-    if (typeof hb.pool === 'string') w.pool = hb.pool;
-    if (typeof hb.version === 'string') w.version = hb.version;
-    if (typeof hb.max === 'number') w.max = hb.max;
-    if (typeof hb.running === 'number') w.running = hb.running;
+    Object.assign(w, { seenBy: 'heartbeat', pool: hb.pool, version: hb.version, max: hb.max, running: hb.running, load: hb.load });
   }
 
-  /** A distributed run's results file is `parallelr_<run id>_results.jsonl`: its live state gets that run's slots. */
-  decorate(state: LiveState, resultsFile?: string): LiveState {
-    for (const [runId, slots] of this.slots) {
-      if (resultsFile?.includes(`parallelr_${runId}_results`) && slots.size) return { ...state, slots: [...state.slots, ...slots.values()] };
-    }
-    return state;
+  /** A distributed run's live state gets its agents' busy slots. */
+  decorate(state: LiveState, runId: string | undefined): LiveState {
+    const slots = runId ? this.slots.get(runId) : undefined;
+    return slots?.size ? { ...state, slots: [...state.slots, ...slots.values()] } : state;
   }
 
   async close(): Promise<void> {

@@ -90,3 +90,28 @@ export function advanceSummary(file: SummaryFile, path: string, size: number): S
   }
   return file;
 }
+
+/** A distributed parallelr run's state file (`<parallelr home>/runs/<run id>.json`, controller/nats/run-state.ts). */
+export interface DistStateFacts {
+  runId: string;
+  createdMs: number;
+  resultsFile: string;
+  total: number;
+  status: 'running' | 'cancelled' | 'done';
+  command: string;
+  pool: string;
+}
+
+export function readDistState(path: string, size: number): DistStateFacts | undefined {
+  if (size > MAX_JSON_BYTES || !readHead(path, size, 256).join('\n').includes('"runId"')) return undefined;
+  let s: Record<string, unknown>;
+  try {
+    s = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof s.runId !== 'string' || typeof s.resultsFile !== 'string' || !Array.isArray(s.files)) return undefined;
+  const status = s.status === 'done' || s.status === 'cancelled' ? s.status : 'running';
+  const created = Date.parse(String(s.createdAt ?? ''));
+  return { runId: s.runId, createdMs: Number.isFinite(created) ? created : 0, resultsFile: s.resultsFile, total: s.files.length, status, command: String(s.command ?? ''), pool: String(s.pool ?? '') };
+}

@@ -38,7 +38,7 @@ export class RunIndex {
   refreshRunning(nowMs = Date.now()): boolean {
     let changed = false;
     for (const r of this.running()) {
-      for (const p of [r.logFile, r.resultsFile]) if (p && this.scanner.refresh(p, nowMs)) changed = true;
+      for (const p of [r.logFile, r.resultsFile, r.stateFile]) if (p && this.scanner.refresh(p, nowMs)) changed = true;
     }
     return changed ? (this.remerge(), true) : this.running().length > 0 && this.remerge();
   }

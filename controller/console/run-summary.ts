@@ -20,6 +20,10 @@ export interface RunSummary {
   logFile?: string;
   jsonFile?: string;
   resultsFile?: string;
+  /** A distributed run's state file (its status: running, cancelled, done). */
+  stateFile?: string;
+  /** A distributed run's id on NATS. */
+  natsRunId?: string;
   /** Live progress, when known: tasks done and in all. */
   done?: number;
   total?: number;

@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { advanceTally, emptyTally, isParallelrMainLog, readParallelrLog, type ParallelrLogFacts, type ResultsTally } from './read-parallelr.js';
-import { advanceSummary, projectOfSummary, readRunJson, type JsonFacts, type SummaryFile } from './read-records.js';
+import { advanceSummary, projectOfSummary, readDistState, readRunJson, type DistStateFacts, type JsonFacts, type SummaryFile } from './read-records.js';
 import { isTaskerLogName, readTaskerLog, type TaskerLogFacts } from './read-tasker-log.js';
 
 export type FileRecord =
@@ -10,6 +10,7 @@ export type FileRecord =
   | { kind: 'parallelr-log'; facts: ParallelrLogFacts }
   | { kind: 'results'; tally: ResultsTally }
   | { kind: 'json'; facts: JsonFacts }
+  | { kind: 'dist-state'; facts: DistStateFacts }
   | { kind: 'summary'; file: SummaryFile }
   | { kind: 'other' };
 
@@ -86,7 +87,9 @@ export class BaseScanner {
       }
       if (path.endsWith('.json')) {
         const facts = readRunJson(path, size);
-        return facts ? { kind: 'json', facts } : { kind: 'other' };
+        if (facts) return { kind: 'json', facts };
+        const state = readDistState(path, size);
+        return state ? { kind: 'dist-state', facts: state } : { kind: 'other' };
       }
       const project = projectOfSummary(path);
       if (project !== undefined) {

@@ -38,7 +38,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 
 export function createConsoleServer(args: ConsoleArgs, fleet?: FleetView): ConsoleServer {
   const index = new RunIndex(args.base);
-  const feed = new LiveFeed(index, { extra: fleet ? (s) => fleet.decorate(s, index.get(s.id)?.resultsFile) : undefined });
+  const feed = new LiveFeed(index, { extra: fleet ? (s) => fleet.decorate(s, index.get(s.id)?.natsRunId) : undefined });
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch(() => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'tasker-ui: this page could not be rendered\n');

@@ -4,3 +4,4 @@ export * from './connection.js';
 export * from './streams.js';
 export * from './config-file.js';
 export * from './attempt.js';
+export * from './heartbeat.js';
