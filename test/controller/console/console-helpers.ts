@@ -45,7 +45,7 @@ export async function startConsole(base: string, extra: string[] = []): Promise<
     let err = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /serving .* on (http:\/\/[^ ]+\/)/.exec(out);
+      const m = /serving .* on (https?:\/\/[^ ]+\/)/.exec(out);
       if (m) resolve(m[1]!);
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
