@@ -73,18 +73,30 @@ try {
   const page = await browser.newPage();
   await page.setViewport({ width: 1300, height: 900 });
   const rss0 = rssKiB(ui.pid);
+  // A fresh Chromium's first navigation also starts its renderer (~0.4 s here): measured apart, on
+  // the Fleet page (same stylesheet and script, which the console serves uncached).
+  let start = performance.now();
+  await page.goto(`${url}fleet`, { waitUntil: 'load' });
+  const browserStart = performance.now() - start;
   const times = [];
   for (let i = 0; i < 4; i++) {
-    const start = performance.now();
+    start = performance.now();
     await page.goto(url, { waitUntil: 'load' });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
-    times.push(performance.now() - start);
+    const nav = await page.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0];
+      return { html: n.responseEnd - n.startTime, dom: n.domContentLoadedEventEnd - n.startTime };
+    });
+    times.push({ wall: performance.now() - start, ...nav });
   }
   const rows = await page.$$eval('table.runs tbody tr', (trs) => trs.length);
-  const [cold, ...warm] = times;
-  warm.sort((a, b) => a - b);
-  console.log(`runs page, ${rows} rows: first load ${cold.toFixed(0)} ms, then median ${warm[1].toFixed(0)} ms (bar ≤ ${BARS.renderMs} ms)`);
-  if (rows < RUNS || cold > BARS.renderMs || warm[1] > BARS.renderMs) failed = true;
+  const [first, ...rest] = times;
+  rest.sort((a, b) => a.wall - b.wall);
+  const mid = rest[1];
+  const fmt = (x) => `${x.wall.toFixed(0)} ms (HTML received at ${x.html.toFixed(0)} ms, DOM ready at ${x.dom.toFixed(0)} ms)`;
+  console.log(`fresh browser, first navigation (Fleet page): ${browserStart.toFixed(0)} ms`);
+  console.log(`runs page, ${rows} rows, navigation to painted: first ${fmt(first)}; median of 3 more ${fmt(mid)} (bar ≤ ${BARS.renderMs} ms)`);
+  if (rows < RUNS || first.wall > BARS.renderMs || mid.wall > BARS.renderMs) failed = true;
   await page.screenshot({ path: join(docs, 'console-runs.png') });
   // Memory: every run page once (each reads its JSON, task file copy and a page of its log).
   const ids = await page.$$eval('table.runs tbody tr', (trs) => trs.map((tr) => tr.dataset.runId));

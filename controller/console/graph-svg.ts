@@ -6,7 +6,7 @@ import type { Highlight } from './graph-highlight.js';
 const W = 230;
 const H = 56;
 const ROW = 92;
-const COL = 300;
+const COL = 340;
 const LEFT = 190;
 const TOP = 20;
 
@@ -60,7 +60,8 @@ function edgePath(a: Box, b: Box, self: boolean): { d: string; lx: number; ly: n
   const y1 = a.y + H / 2;
   const y2 = b.y + H / 2;
   const mx = (x1 + b.x) / 2;
-  return { d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${b.x},${y2}`, lx: mx, ly: (y1 + y2) / 2 - 4 };
+  // The label sits above the edge's start, in the gap between the columns.
+  return { d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${b.x},${y2}`, lx: x1 + 6, ly: y1 - 5 };
 }
 
 /** The SVG markup; `mask` is applied to every label (commands may hold secret values). */
@@ -80,7 +81,7 @@ export function renderGraphSvg(model: GraphModel, hl: Highlight, mask: (s: strin
     const { d, lx, ly } = edgePath(a, b, e.from === e.to);
     const cls = `edge ${e.kind}${hl.taken.has(i) ? ' taken' : ''}`;
     const anchor = a.x === b.x && e.from !== e.to && !(b.y > a.y && b.y - a.y <= ROW) ? 'end' : 'start';
-    parts.push(`<g class="${cls}" data-from="${e.from}" data-to="${e.to}"><path d="${d}" marker-end="url(#arrow)"/><text x="${lx}" y="${ly}" text-anchor="${anchor}">${escapeHtml(clip(mask(e.label), 34))}</text></g>`);
+    parts.push(`<g class="${cls}" data-from="${e.from}" data-to="${e.to}"><path d="${d}" marker-end="url(#arrow)"/><text x="${lx}" y="${ly}" text-anchor="${anchor}">${escapeHtml(clip(mask(e.label), a.x === b.x ? 34 : 16))}</text></g>`);
   });
   for (const n of model.nodes) {
     const b = boxes.get(n.name);

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
+
 /** One run as the console lists it: what the runs page shows and where its records are. */
 
 export type RunKind = 'tasker' | 'parallelr';
 export type RunState = 'success' | 'failed' | 'running' | 'unknown';
 
 export interface RunSummary {
-  /** Stable id: the primary record's path under BASE, base64url. */
+  /** Stable id: a hash of the primary record's path. */
   id: string;
   kind: RunKind;
   /** The task file (tasker) or the command template / task paths (parallelr). */
@@ -30,13 +32,7 @@ export interface RunSummary {
   failedTasks?: number;
 }
 
-/** The id of a run whose primary record is `path`. */
+/** The id of a run whose primary record is `path`: short (it is in every row and link), stable across restarts. */
 export function runIdOf(path: string): string {
-  return Buffer.from(path, 'utf8').toString('base64url');
-}
-
-/** The primary record's path of an id (undefined when the id is not one of ours). */
-export function pathOfRunId(id: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]{1,2048}$/.test(id)) return undefined;
-  return Buffer.from(id, 'base64url').toString('utf8');
+  return createHash('sha256').update(path).digest('base64url').slice(0, 16);
 }

@@ -30,6 +30,12 @@ function set(root: ParentNode, selector: string, markup: string): void {
 }
 
 function applyRun(st: LiveState): void {
+  // A run page whose run just ended is shown again whole: graph, timeline and log as recorded.
+  const facts = document.querySelector<HTMLElement>(`dl.facts[data-run-id="${st.id}"]`);
+  if (facts?.dataset.status === 'running' && st.status !== 'running' && document.querySelector('svg.graph')) {
+    location.reload();
+    return;
+  }
   document.querySelectorAll(`[data-run-id="${st.id}"]`).forEach((el) => {
     (el as HTMLElement).dataset.status = st.status;
     set(el, '.status', `<span class="badge ${esc(st.status)}">${esc(st.status)}</span>`);

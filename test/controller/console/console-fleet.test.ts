@@ -35,6 +35,10 @@ test('the Fleet page shows a configured agent (Health, Info over gRPC) and a NAT
     t.is(workerRow[2], 'ui');
     t.is(workerRow[4], '0/2');
     t.is(workerRow.at(-1), 'heartbeat');
+    if (process.env.TASKER_UI_SCREENSHOTS) {
+      await page.setViewport({ width: 1150, height: 420 });
+      await page.screenshot({ path: join(import.meta.dirname, '..', '..', '..', 'docs', 'console-fleet.png') });
+    }
 
     // A distributed run: its state file and results are under BASE; its busy slots come from NATS.
     const tasks = join(base, 'jobs');
