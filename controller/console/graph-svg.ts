@@ -33,7 +33,7 @@ function place(model: GraphModel): Map<string, Box> {
     const y = from ? boxes.get(from.from)!.y : TOP + row++ * ROW;
     const k = used.get(y) ?? 0;
     used.set(y, k + 1);
-    boxes.set(n.name, { x: LEFT + endCol * COL + k * 40, y: y + k * 14 });
+    boxes.set(n.name, { x: LEFT + endCol * COL + k * (W + 40), y });
   }
   return boxes;
 }
