@@ -20,3 +20,15 @@ test('half of the TLS options is refused too', (t) => {
   t.is(r.status, ExitCode.USAGE);
   t.regex(r.stderr, /--tls-cert, --tls-key and --tls-ca must be given together/);
 });
+
+test('--help prints the usage and exits 0; no command or an unknown one is a usage error', (t) => {
+  const help = spawnSync(process.execPath, [BIN.ui, '--help'], { encoding: 'utf8' });
+  t.is(help.status, 0);
+  t.regex(help.stdout, /^usage: tasker-ui serve /);
+  const none = spawnSync(process.execPath, [BIN.ui], { encoding: 'utf8' });
+  t.is(none.status, ExitCode.USAGE);
+  t.regex(none.stderr, /tasker-ui: error: a command is needed: serve/);
+  const other = spawnSync(process.execPath, [BIN.ui, 'start'], { encoding: 'utf8' });
+  t.is(other.status, ExitCode.USAGE);
+  t.regex(other.stderr, /unknown command `start`; the command is serve/);
+});

@@ -38,3 +38,32 @@ test('a live parallelr run advances on its page without a reload (Server-Sent Ev
     await ui.stop();
   }
 });
+
+test('a running tasker run shows its progress live, then its graph once it ends', async (t) => {
+  const base = makeBase();
+  const file = join(base, 'slow.txt');
+  const task = (id: number) => `task=${id}\nhostname=localhost\ncommand=sleep\narguments=0.7\nexec=local\n`;
+  writeFileSync(file, [0, 1, 2, 3, 4].map(task).join('\n'));
+  const ui = await startConsole(base);
+  const browser = await launchBrowser();
+  const run = spawn(process.execPath, [BIN.tasker, '-r', '-l', base, file], { stdio: 'ignore' });
+  killWithTestProcess(run);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${ui.url}live`);
+    await page.waitForSelector('.card[data-status="running"] a', { timeout: 20_000 });
+    await Promise.all([page.waitForNavigation(), page.click('.card[data-status="running"] a')]);
+    const first = Number(await page.$eval('dl.facts .progress .done', (e) => e.textContent));
+    t.true(first < 5);
+    await page.waitForFunction((n) => Number(document.querySelector('dl.facts .progress .done')?.textContent) > n, { timeout: 20_000 }, first);
+    // When the run ends the page shows it again as recorded: success, every task green.
+    await page.waitForFunction(() => document.querySelector('dl.facts')?.getAttribute('data-status') === 'success', { timeout: 30_000 });
+    await page.waitForSelector('svg.graph g.node.task.ok[data-task="4"]', { timeout: 10_000 });
+    const states = await page.$$eval('svg.graph g.node.task', (gs) => gs.map((g) => g.getAttribute('class')));
+    t.true(states.every((c) => c!.endsWith(' ok')), states.join(' | '));
+  } finally {
+    run.kill('SIGTERM');
+    await browser.close();
+    await ui.stop();
+  }
+});

@@ -74,3 +74,24 @@ test('log pages are bounded: a huge line is cut, a page holds 200 lines, the nex
   t.regex(task2, /Task 2: LINE 2\n\[x\] Task 2: LINE 5\n/);
   t.notRegex(task2, /Task 1:/);
 });
+
+test('values of the config\'s extra secret names are masked on the run page even where the run itself did not mask them', async (t) => {
+  const { addSecretNames } = await import('../../../shared/taskfile/secret-names.js');
+  const { loadRunDetail } = await import('../../../controller/console/run-detail.js');
+  const { renderRunPage } = await import('../../../controller/console/pages/run-page.js');
+  const base = makeBase();
+  // Run without the config: `ROUTER_SEED` is not a secret name by default, so the log and JSON hold it.
+  runTasker(base, 'seed.txt', 'ROUTER_SEED=zebra-42-quartz\ntask=0\nhostname=localhost\ncommand=echo\narguments=@ROUTER_SEED@\nexec=local\n', ['--output-json', join(base, 'seed.json')]);
+  const index = new RunIndex(base, 0);
+  index.refresh();
+  const run = index.all()[0]!;
+  t.true(readFileSync(run.logFile!, 'utf8').includes('zebra-42-quartz'));
+  addSecretNames(['ROUTER_*']);
+  try {
+    const page = renderRunPage(loadRunDetail(run));
+    t.false(page.includes('zebra-42-quartz'));
+    t.true(page.includes('&lt;masked len=15&gt;'));
+  } finally {
+    addSecretNames([]);
+  }
+});
