@@ -10,6 +10,14 @@ export interface Slot {
   sinceMs: number;
 }
 
+export interface AgentLoad {
+  name: string;
+  busy: number;
+  max?: number;
+  /** 1-minute load average, from the agent's heartbeat. */
+  load?: number;
+}
+
 export interface LiveState {
   id: string;
   status: RunSummary['status'];
@@ -20,6 +28,8 @@ export interface LiveState {
   durationSeconds?: number;
   etaSeconds?: number;
   slots: Slot[];
+  /** A distributed run's agents: their busy slots and load (from NATS). */
+  agents?: AgentLoad[];
   /** Newest last. */
   failures: string[];
 }

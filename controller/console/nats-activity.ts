@@ -23,7 +23,7 @@ export interface WorkerRow {
 export class NatsActivity {
   readonly workers = new Map<string, WorkerRow>();
   /** run id → slot key (`agent/worker`) → what runs there. */
-  readonly slots = new Map<string, Map<string, Slot & { seq: number }>>();
+  readonly slots = new Map<string, Map<string, Slot & { seq: number; agent: string }>>();
 
   private constructor(private readonly nc: NatsConnection) {}
 
@@ -50,7 +50,7 @@ export class NatsActivity {
     w.running++;
     let run = this.slots.get(s.run_id);
     if (!run) this.slots.set(s.run_id, (run = new Map()));
-    run.set(`${s.agent}/${s.worker}`, { name: `${s.agent} slot ${s.worker}`, task: `job ${s.seq}`, sinceMs: Date.now(), seq: s.seq });
+    run.set(`${s.agent}/${s.worker}`, { name: `${s.agent} slot ${s.worker}`, task: `job ${s.seq}`, sinceMs: Date.now(), seq: s.seq, agent: s.agent });
   }
 
   onResult(data: Uint8Array): void {
@@ -74,7 +74,11 @@ export class NatsActivity {
   /** A distributed run's live state gets its agents' busy slots. */
   decorate(state: LiveState, runId: string | undefined): LiveState {
     const slots = runId ? this.slots.get(runId) : undefined;
-    return slots?.size ? { ...state, slots: [...state.slots, ...slots.values()] } : state;
+    if (!slots?.size) return state;
+    const busy = new Map<string, number>();
+    for (const s of slots.values()) busy.set(s.agent, (busy.get(s.agent) ?? 0) + 1);
+    const agents = [...busy].map(([name, n]) => ({ name, busy: n, max: this.workers.get(name)?.max, load: this.workers.get(name)?.load?.[0] }));
+    return { ...state, slots: [...state.slots, ...slots.values()], agents };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 /** The frame every page shares: title, navigation, the stylesheet and the live script. */
 import { html, type Markup } from '../html.js';
+import type { AgentLoad } from '../live-progress.js';
 
 export type Section = 'runs' | 'live' | 'fleet';
 
@@ -21,4 +22,9 @@ export function progressBar(done: number | undefined, total: number | undefined,
   const d = Math.min(done ?? 0, total);
   const pct = Math.round((d / total) * 100);
   return html`<span class="progress"><span class="bar" style="width:${pct}%"></span><span class="label"><span class="done">${d}</span>/${total}${failed ? html` · <span class="failed">${failed} failed</span>` : ''}</span></span>`;
+}
+
+/** `w1: 2/4 busy, load 0.52` (the client script writes the same text on updates). */
+export function agentLine(a: AgentLoad): string {
+  return `${a.name}: ${a.busy}${a.max ? `/${a.max}` : ''} busy${a.load !== undefined ? `, load ${a.load.toFixed(2)}` : ''}`;
 }

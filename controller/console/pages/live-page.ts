@@ -2,7 +2,7 @@
 import { formatTime, html } from '../html.js';
 import type { LiveFeed } from '../live-feed.js';
 import type { RunIndex } from '../run-index.js';
-import { layout, progressBar, statusBadge } from './layout.js';
+import { agentLine, layout, progressBar, statusBadge } from './layout.js';
 
 export function renderLivePage(index: RunIndex, feed: LiveFeed): string {
   const states = feed.currentStates();
@@ -12,6 +12,7 @@ export function renderLivePage(index: RunIndex, feed: LiveFeed): string {
 <h3><a href="/run/${st.id}">${run.file}</a></h3>
 <p><span class="status">${statusBadge(st.status)}</span> ${run.kind} · started ${formatTime(run.startMs)} · <span class="eta"></span></p>
 <p class="progress-cell">${progressBar(st.done, st.total, st.failed)}</p>
+<ul class="agents">${(st.agents ?? []).map((a) => html`<li>${agentLine(a)}</li>`)}</ul>
 <h4>Busy slots</h4><ul class="slots">${st.slots.map((s) => html`<li><b>${s.name}</b> ${s.task}</li>`)}</ul>
 <h4>Failures</h4><ul class="failures">${st.failures.map((f) => html`<li>${f}</li>`)}</ul></div>`;
   });

@@ -4,7 +4,7 @@ import type { LiveState } from '../live-progress.js';
 import type { RunSummary } from '../run-summary.js';
 import { scanLines } from '../scan-lines.js';
 import { runHeader } from './run-page.js';
-import { layout } from './layout.js';
+import { agentLine, layout } from './layout.js';
 
 const ROWS = 200;
 
@@ -33,7 +33,8 @@ export function renderSessionPage(run: RunSummary, live: LiveState | undefined, 
   const results = run.resultsFile ? resultRows(run.resultsFile, from) : undefined;
   const same = (s: string) => s;
   const body = html`${runHeader({ run, secrets: [], tasks: [], executionPath: [], skipped: [], warnings: [] }, same)}
-<section data-run-id="${run.id}"><h2>Now</h2><p class="eta"></p><h4>Busy slots</h4><ul class="slots">${(live?.slots ?? []).map((s) => html`<li><b>${s.name}</b> ${s.task}</li>`)}</ul>
+<section data-run-id="${run.id}"><h2>Now</h2><p class="eta"></p><ul class="agents">${(live?.agents ?? []).map((a) => html`<li>${agentLine(a)}</li>`)}</ul>
+<h4>Busy slots</h4><ul class="slots">${(live?.slots ?? []).map((s) => html`<li><b>${s.name}</b> ${s.task}</li>`)}</ul>
 <h4>Failures</h4><ul class="failures">${(live?.failures ?? []).map((f) => html`<li>${f}</li>`)}</ul></section>
 <section><h2>Results</h2>${results ? html`<table class="results"><thead><tr><th>Task</th><th>Status</th><th>Exit</th><th>Duration</th><th>Worker / agent</th><th>Error</th></tr></thead><tbody>
 ${results.rows.map((r) => html`<tr class="${r.status === 'SUCCESS' ? 'ok' : 'failed'}"><td class="file">${String(r.task_file || (Array.isArray(r.arguments) ? r.arguments.join(' ') : ''))}</td><td>${String(r.status ?? '')}</td><td>${String(r.exit_code ?? '')}</td>

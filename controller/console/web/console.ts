@@ -2,7 +2,9 @@
 // Plain DOM code, bundled by scripts/bundle-cli.mjs into tasker-ui; the pages work without it.
 
 interface Slot { name: string; task: string; sinceMs: number }
+interface AgentLoad { name: string; busy: number; max?: number; load?: number }
 interface LiveState {
+  agents?: AgentLoad[];
   id: string; status: string; done: number; total?: number; failed: number; exitCode?: number;
   durationSeconds?: number; etaSeconds?: number; slots: Slot[]; failures: string[];
 }
@@ -44,6 +46,7 @@ function applyRun(st: LiveState): void {
     set(el, '.progress-cell', progress(st));
     set(el, '.eta', st.etaSeconds === undefined ? '' : `ETA ${duration(st.etaSeconds)}`);
     set(el, '.slots', st.slots.map((s) => `<li><b>${esc(s.name)}</b> ${esc(s.task)}</li>`).join(''));
+    set(el, '.agents', (st.agents ?? []).map((a) => `<li>${esc(`${a.name}: ${a.busy}${a.max ? `/${a.max}` : ''} busy${a.load !== undefined ? `, load ${a.load.toFixed(2)}` : ''}`)}</li>`).join(''));
     set(el, '.failures', st.failures.map((f) => `<li>${esc(f)}</li>`).join(''));
   });
   document.body.dataset.lastEvent = String(Date.now());

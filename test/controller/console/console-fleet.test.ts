@@ -53,6 +53,8 @@ test('the Fleet page shows a configured agent (Health, Info over gRPC) and a NAT
     await page.waitForFunction(() => [...document.querySelectorAll('.card .slots li')].some((li) => li.textContent!.includes('console-w1 slot')), { timeout: 20_000 });
     const slots = await page.$$eval('.card .slots li', (lis) => lis.map((li) => li.textContent!));
     t.true(slots.some((s) => /^console-w1 slot [12] job \d+$/.test(s)), slots.join(' | '));
+    await page.waitForFunction(() => document.querySelector('.card .agents li') !== null, { timeout: 10_000 });
+    t.regex(await page.$eval('.card .agents li', (li) => li.textContent!), /^console-w1: [12]\/2 busy, load \d+\.\d\d$/);
     t.is(await exited, 0);
     await page.goto(ui.url);
     const row = await page.$eval('table.runs tbody tr', (tr) => ({ status: (tr as HTMLElement).dataset.status, file: tr.querySelector('td.file')!.textContent, progress: tr.querySelector('.progress .label')?.textContent }));
