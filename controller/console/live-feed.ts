@@ -6,6 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LiveProgress, type LiveState } from './live-progress.js';
 import type { RunIndex } from './run-index.js';
 
+/** Open live pages at most; one more gets 503 and retries. */
+export const MAX_CLIENTS = 200;
+/** Events queued for one page at most. */
+const MAX_UNSENT_BYTES = 1 << 20;
+
 export interface LiveFeedOptions {
   /** How often runs in progress are read. */
   tickMs?: number;
@@ -26,6 +31,11 @@ export class LiveFeed {
   constructor(private readonly index: RunIndex, private readonly opts: LiveFeedOptions = {}) {}
 
   attach(req: IncomingMessage, res: ServerResponse): void {
+    if (this.clients.size >= MAX_CLIENTS) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
+      res.end(`tasker-ui: at most ${MAX_CLIENTS} live pages at once\n`);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 1000\n\n');
     this.clients.add(res);
@@ -100,8 +110,16 @@ export class LiveFeed {
     }
   }
 
+  /** A page that does not read its events is dropped (its browser reconnects), so unsent events never pile up. */
   private broadcast(text: string): void {
-    for (const c of this.clients) c.write(text);
+    for (const c of this.clients) {
+      if (c.writableLength > MAX_UNSENT_BYTES) {
+        this.clients.delete(c);
+        c.destroy();
+        continue;
+      }
+      c.write(text);
+    }
   }
 }
 
