@@ -87,7 +87,8 @@ export function mergeRuns(files: ReadonlyMap<string, ScannedFile>): RunSummary[]
         continue;
       }
       const key = `${path}#${row.line}`;
-      runs.set(key, { id: runIdOf(key), kind: 'tasker', file: row.taskFile, project, status: row.status, exitCode: row.exitCode, startMs: row.timeMs, logFile: row.logFile });
+      // The row's log is not under BASE (or gone): the console reads no file a record merely names.
+      runs.set(key, { id: runIdOf(key), kind: 'tasker', file: row.taskFile, project, status: row.status, exitCode: row.exitCode, startMs: row.timeMs });
     }
   }
   return [...runs.values()].sort((a, b) => b.startMs - a.startMs);

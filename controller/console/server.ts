@@ -62,8 +62,10 @@ export function createConsoleServer(args: ConsoleArgs, fleet?: FleetView): Conso
     if (m[1] === 'row') return send(res, 200, 'text/html; charset=utf-8', runRow(run).text);
     if (m[3] && run.logFile) {
       const detail = loadRunDetail(run);
+      const task = url.searchParams.get('task') ?? undefined;
+      if (task !== undefined && !/^\d{1,9}(?:[.-]\d{1,9})?$/.test(task)) return send(res, 400, 'text/plain; charset=utf-8', 'task must be a result key: N, N.K or N-M\n');
       const from = Math.max(0, Number(url.searchParams.get('from')) || 0);
-      const page = readLogPage(run.logFile, { from, task: url.searchParams.get('task') ?? undefined, mask: (s) => maskSecrets(s, detail.secrets), href: `/run/${run.id}/log` });
+      const page = readLogPage(run.logFile, { from, task, mask: (s) => maskSecrets(s, detail.secrets), href: `/run/${run.id}/log` });
       return send(res, 200, 'text/html; charset=utf-8', layout('Log', undefined, html`<h1>Log <a href="/run/${run.id}">${run.file}</a></h1>${page}`));
     }
     if (run.kind === 'parallelr') return send(res, 200, 'text/html; charset=utf-8', renderSessionPage(run, feed.stateOf(run.id), url.searchParams));
