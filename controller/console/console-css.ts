@@ -14,7 +14,7 @@ table { border-collapse:collapse; background:#fff; width:100%; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { background:#eef1f5; font-weight:600; }
 table.runs { table-layout:fixed; } table.runs td { overflow:hidden; text-overflow:ellipsis; }
-table.runs th:nth-child(1) { width:150px; } table.runs th:nth-child(2) { width:80px; } table.runs th:nth-child(3) { width:72px; }
+table.runs th:nth-child(1) { width:170px; } table.runs td.time { white-space:nowrap; } table.runs th:nth-child(2) { width:80px; } table.runs th:nth-child(3) { width:72px; }
 table.runs th:nth-child(5) { width:90px; } table.runs th:nth-child(6) { width:90px; } table.runs th:nth-child(7) { width:48px; } table.runs th:nth-child(8) { width:200px; }
 td.file, td.cmd { font-family:ui-monospace, "Liberation Mono", monospace; word-break:break-all; }
 a { color:#1f5fa8; }
