@@ -12,8 +12,11 @@
 //   install (agent/install/package-tarball.ts) ships that bundle and proto/, no node_modules, so
 //   nothing in it is built for the controller's architecture. ssh2's optional native parts
 //   (cpu-features, sshcrypto.node) stay out; ssh2 falls back to its JavaScript code without them.
+// - the console, dist/controller/cli/tasker-ui.cjs, like tasker; its one browser script
+//   (controller/console/web/console.ts) is bundled first and inlined, so the page needs nothing
+//   but the console itself (a copy goes to dist/console/console.js for runs from the sources).
 // The rest of dist/ is tsc's output, unchanged (tests import the TypeScript).
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +40,36 @@ await build({
   // The sources are ESM: give them import.meta.url in CommonJS. "use strict" first, as ESM code
   // is strict (esbuild's own directive comes after the banner, where it no longer counts).
   define: { 'import.meta.url': '__tasker_import_meta_url' },
+  banner: { js: `${SHEBANG}\n"use strict";\nconst __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
+  logLevel: 'warning',
+});
+
+const web = await build({
+  absWorkingDir: root,
+  entryPoints: ['controller/console/web/console.ts'],
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  write: false,
+  logLevel: 'warning',
+});
+const consoleJs = web.outputFiles[0].text;
+mkdirSync(join(root, 'dist', 'console'), { recursive: true });
+writeFileSync(join(root, 'dist', 'console', 'console.js'), consoleJs);
+
+await build({
+  absWorkingDir: root,
+  entryPoints: { 'tasker-ui': 'controller/cli/tasker-ui.ts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  define: { 'import.meta.url': '__tasker_import_meta_url', __TASKER_CONSOLE_JS__: JSON.stringify(consoleJs) },
   banner: { js: `${SHEBANG}\n"use strict";\nconst __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
   logLevel: 'warning',
 });
@@ -69,7 +102,7 @@ await build({
   logLevel: 'warning',
 });
 
-for (const [dir, bin] of [[outdir, 'tasker'], [outdir, 'parallelr'], [join(root, 'dist', 'agent', 'cli'), 'tasker-agent']]) {
+for (const [dir, bin] of [[outdir, 'tasker'], [outdir, 'parallelr'], [outdir, 'tasker-ui'], [join(root, 'dist', 'agent', 'cli'), 'tasker-agent']]) {
   writeFileSync(
     join(dir, `${bin}.js`),
     `${bin === 'tasker-agent' ? '#!/usr/bin/env node' : SHEBANG}\n// Loads ${bin}.cjs, the bundled command (see scripts/bundle-cli.mjs).\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./${bin}.cjs');\n`,
@@ -77,6 +110,6 @@ for (const [dir, bin] of [[outdir, 'tasker'], [outdir, 'parallelr'], [join(root,
 }
 
 // The bins also run directly; tsc writes files without the execute bit.
-for (const bin of ['controller/cli/tasker.cjs', 'controller/cli/parallelr.cjs', 'controller/cli/tasker.js', 'controller/cli/parallelr.js', 'agent/cli/tasker-agent.js', 'agent/cli/tasker-agent.cjs']) {
+for (const bin of ['controller/cli/tasker.cjs', 'controller/cli/parallelr.cjs', 'controller/cli/tasker-ui.cjs', 'controller/cli/tasker-ui.js', 'controller/cli/tasker.js', 'controller/cli/parallelr.js', 'agent/cli/tasker-agent.js', 'agent/cli/tasker-agent.cjs']) {
   chmodSync(join(root, 'dist', bin), 0o755);
 }

@@ -23,6 +23,7 @@ import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetst
 import { JOBS_STREAM, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { answerHolds, claimJob } from './claim-job.js';
+import { startHeartbeat } from './heartbeat.js';
 import { publishResult, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 import { attachRecords, planRecords } from './ship-records.js';
@@ -101,6 +102,7 @@ export class JobWorker {
   private ackWaitTimer?: NodeJS.Timeout;
   /** Output lines for `parallelr --watch`, published only while a run is watched (watch-output.ts). */
   private watch?: WatchOutput;
+  private stopHeartbeat?: () => void;
 
   constructor(private readonly p: WorkerParts) {}
 
@@ -142,6 +144,7 @@ export class JobWorker {
       );
     }, ACK_WAIT_REFRESH_MS);
     this.ackWaitTimer.unref();
+    this.stopHeartbeat = startHeartbeat(this.p, () => this.running.size);
   }
 
   private cancelRun(runId: string): void {
@@ -367,6 +370,7 @@ export class JobWorker {
       clearInterval(this.ackWaitTimer);
       clearTimeout(this.retryTimer);
       this.slots.handBackHeld();
+      this.stopHeartbeat?.();
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
         await waitUntil(() => this.running.size === 0 && this.held.size === 0);

@@ -6,3 +6,4 @@ export * from './config-file.js';
 export * from './attempt.js';
 export * from './records.js';
 export * from './watch.js';
+export * from './heartbeat.js';

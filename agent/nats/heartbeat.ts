@@ -1,0 +1,23 @@
+/** The worker's heartbeat: its name, pool, version, slots, running jobs and load, every few seconds. */
+import { loadavg } from 'node:os';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { HEARTBEAT_INTERVAL_MS, heartbeatSubjects, type HeartbeatMessage } from '../../shared/nats/index.js';
+import { VERSION } from '../../shared/version.js';
+
+/** Starts sending (one at once, then every interval); returns the function that stops it. */
+export function startHeartbeat(p: { nc: NatsConnection; name: string; instance: string; pool: string; max: number }, running: () => number): () => void {
+  const beat = () => {
+    const m: HeartbeatMessage = {
+      type: 'heartbeat', agent: p.name, instance: p.instance, pool: p.pool, version: VERSION, max: p.max, running: running(), load: loadavg(), time: Date.now(),
+    };
+    try {
+      p.nc.publish(heartbeatSubjects.of(p.pool, p.instance), new TextEncoder().encode(JSON.stringify(m)));
+    } catch {
+      // A closed or draining connection: the worker is stopping, nobody needs the beat.
+    }
+  };
+  beat();
+  const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
