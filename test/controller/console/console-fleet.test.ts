@@ -2,7 +2,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAgent } from '../../agent/agent-process.js';
+import { startAgent } from '../../helpers/agent-process.js';
 import { killWithTestProcess } from '../../helpers/child-cleanup.js';
 import { startNatsServer } from '../../helpers/nats-server.js';
 import { startWorker } from '../../nats/fleet.js';

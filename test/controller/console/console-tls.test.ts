@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createPki } from '../../agent/agent-process.js';
+import { createPki } from '../../helpers/agent-process.js';
 import { makeBase, startConsole } from './console-helpers.js';
 
 /** GET over HTTPS with an optional client certificate: the status, or the error's code. */
