@@ -27,22 +27,27 @@ const outdir = join(root, 'dist', 'controller', 'cli');
 // The shebang that keeps Node from parsing NODE_EXTRA_CA_CERTS at start: shared/extra-ca-certs.ts.
 const SHEBANG = '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TASKER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node';
 
-await build({
-  absWorkingDir: root,
-  entryPoints: { tasker: 'controller/cli/tasker.ts', parallelr: 'controller/cli/parallelr.ts' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  // The sources are ESM: give them import.meta.url in CommonJS. "use strict" first, as ESM code
-  // is strict (esbuild's own directive comes after the banner, where it no longer counts).
-  define: { 'import.meta.url': '__tasker_import_meta_url' },
-  banner: { js: `${SHEBANG}\n"use strict";\nconst __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
-  logLevel: 'warning',
-});
+/** One CommonJS bundle per entry, with the shebang above and `extra` constants defined. */
+function bundleCli(entryPoints, extra = {}) {
+  return build({
+    absWorkingDir: root,
+    entryPoints,
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    // The sources are ESM: give them import.meta.url in CommonJS. "use strict" first, as ESM code
+    // is strict (esbuild's own directive comes after the banner, where it no longer counts).
+    define: { 'import.meta.url': '__tasker_import_meta_url', ...extra },
+    banner: { js: `${SHEBANG}\n"use strict";\nconst __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
+    logLevel: 'warning',
+  });
+}
+
+await bundleCli({ tasker: 'controller/cli/tasker.ts', parallelr: 'controller/cli/parallelr.ts' });
 
 const web = await build({
   absWorkingDir: root,
@@ -59,20 +64,7 @@ const consoleJs = web.outputFiles[0].text;
 mkdirSync(join(root, 'dist', 'console'), { recursive: true });
 writeFileSync(join(root, 'dist', 'console', 'console.js'), consoleJs);
 
-await build({
-  absWorkingDir: root,
-  entryPoints: { 'tasker-ui': 'controller/cli/tasker-ui.ts' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  define: { 'import.meta.url': '__tasker_import_meta_url', __TASKER_CONSOLE_JS__: JSON.stringify(consoleJs) },
-  banner: { js: `${SHEBANG}\n"use strict";\nconst __tasker_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
-  logLevel: 'warning',
-});
+await bundleCli({ 'tasker-ui': 'controller/cli/tasker-ui.ts' }, { __TASKER_CONSOLE_JS__: JSON.stringify(consoleJs) });
 
 // `createRequire(import.meta.url)('yaml')` (a lazy load) is opaque to esbuild; a plain require of the
 // same package is bundled and still only evaluated on first use.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { RECORDS_STREAM, recordSubjects, type ResultMessage } from '../../shared/nats/index.js';
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
-import { appendSummary, type SummaryRow } from '../../core/engine/records.js';
+import { appendSummary, writeExclusive, type SummaryRow } from '../../core/engine/records.js';
 import { readTaskerOutcome, type TaskerOutcome } from '../parallelr/index.js';
 
 /** What landing gave the record. */
@@ -42,7 +42,7 @@ export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base:
       if (project) summaries.push({ project, text: data.toString('utf8') });
       else if (file.path === 'result.json') Object.assign(landed, readTaskerOutcome(data.toString('utf8')));
       else {
-        const path = writeExclusive(join(base, file.path.slice(0, file.path.indexOf('/'))), file.path.slice(file.path.indexOf('/') + 1), data);
+        const path = writeLanded(join(base, file.path.slice(0, file.path.indexOf('/'))), file.path.slice(file.path.indexOf('/') + 1), data);
         if (file.path.startsWith('logs/') && file.path.endsWith('.log')) landed.logFile = path;
       }
     } catch (e) {
@@ -89,19 +89,9 @@ class ChunkReader {
 }
 
 /** DIR/NAME, or NAME with `_1`, `_2`… before its extension when taken (O_EXCL: never overwrite). */
-function writeExclusive(dir: string, name: string, data: Buffer): string {
-  makePrivateDir(dir, { tighten: true });
+function writeLanded(dir: string, name: string, data: Buffer): string {
   const dot = name.lastIndexOf('.');
-  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-  for (let n = 0; ; n++) {
-    const path = join(dir, `${stem}${n ? `_${n}` : ''}${ext}`);
-    try {
-      writePrivateFile(path, data, { flag: 'wx' });
-      return path;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw e;
-    }
-  }
+  return dot > 0 ? writeExclusive(dir, name.slice(0, dot), name.slice(dot), data) : writeExclusive(dir, name, '', data);
 }
 
 /** The agent's summary rows, appended here naming this side's task file and the log written here. */

@@ -32,8 +32,8 @@ export function copyTaskFile(base: string, taskFile: string, text: string, ts: s
   return writeExclusive(join(base, 'tasks'), `${fileStem(taskFile)}_${ts}`, extname(taskFile) || '.txt', text);
 }
 
-/** Create DIR/NAME.EXT (or NAME_1.EXT, …) with O_EXCL so two runs never share a file. */
-function writeExclusive(dir: string, name: string, ext: string, text: string): string {
+/** Create DIR/NAME.EXT (or NAME_1.EXT, …) with O_EXCL so two runs never share a file (nor a landed copy an existing one). */
+export function writeExclusive(dir: string, name: string, ext: string, text: string | Buffer): string {
   makePrivateDir(dir, { tighten: true });
   for (let n = 0; ; n++) {
     const path = join(dir, `${name}${n ? `_${n}` : ''}${ext}`);

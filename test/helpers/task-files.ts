@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import type { RunResult } from '../../core/run/index.js';
-import { spawnTasker, type CliRun } from './run-cli.js';
+import { FIXTURE_BIN, spawnTasker, type CliRun } from './run-cli.js';
 import { runTaskerInProcess } from './tasker.js';
 
 /** One plain task in task-file syntax. */
@@ -48,4 +48,14 @@ export async function runTaskFile(
   const r = opts.bin ? await spawnTasker(argv, { cwd: dir, onStdout: opts.onStdout }) : await runTaskerInProcess(argv, { cwd: dir, onStdout: opts.onStdout });
   if (!existsSync(join(dir, 'o.json'))) throw new Error(`no JSON result; exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
   return { r, json: readRunJson(dir) };
+}
+
+/** A local task running the fixture `fail-until STATE N [HANG]` (fails until its Nth run), plus extra lines. */
+export function flaky(id: number, state: string, n: number, ...extra: string[]): string {
+  return [`task=${id}`, 'hostname=localhost', 'exec=local', `command=${join(FIXTURE_BIN, 'fail-until')}`, `arguments=${state} ${n}`, ...extra, ''].join('\n');
+}
+
+/** A local `echo TEXT` task, plus extra lines. */
+export function echo(id: number, text: string, ...extra: string[]): string {
+  return [`task=${id}`, 'hostname=localhost', 'exec=local', 'command=echo', `arguments=${text}`, ...extra, ''].join('\n');
 }

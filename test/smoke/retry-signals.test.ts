@@ -7,21 +7,12 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { FIXTURE_BIN, spawnTasker, tempDir } from '../helpers/run-cli.js';
+import { spawnTasker, tempDir } from '../helpers/run-cli.js';
 import type { RunResult } from '../../core/run/index.js';
-
-const FAIL_UNTIL = join(FIXTURE_BIN, 'fail-until');
+import { echo, flaky } from '../helpers/task-files.js';
 
 /** The --output-json document. */
 type RunJson = RunResult;
-
-/** A local task running `fail-until STATE N`, plus extra lines. */
-function flaky(id: number, state: string, n: number, ...extra: string[]): string {
-  return [`task=${id}`, 'hostname=localhost', 'exec=local', `command=${FAIL_UNTIL}`, `arguments=${state} ${n}`, ...extra, ''].join('\n');
-}
-function echo(id: number, text: string, ...extra: string[]): string {
-  return [`task=${id}`, 'hostname=localhost', 'exec=local', 'command=echo', `arguments=${text}`, ...extra, ''].join('\n');
-}
 
 const runs = (state: string): number => Number(readFileSync(state, 'utf8').trim());
 

@@ -7,22 +7,13 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_BIN, processesWith, tempDir } from '../../helpers/run-cli.js';
+import { processesWith, tempDir } from '../../helpers/run-cli.js';
 import { runTaskerInProcess } from '../../helpers/tasker.js';
+import { echo, flaky } from '../../helpers/task-files.js';
 import type { AttemptResult as Attempt, RunResult } from '../../../core/run/index.js';
-
-const FAIL_UNTIL = join(FIXTURE_BIN, 'fail-until');
 
 /** The --output-json document. */
 type RunJson = RunResult;
-
-/** A local task running `fail-until STATE N [HANG]`, plus extra lines. */
-function flaky(id: number, state: string, n: number, ...extra: string[]): string {
-  return [`task=${id}`, 'hostname=localhost', 'exec=local', `command=${FAIL_UNTIL}`, `arguments=${state} ${n}`, ...extra, ''].join('\n');
-}
-function echo(id: number, text: string, ...extra: string[]): string {
-  return [`task=${id}`, 'hostname=localhost', 'exec=local', 'command=echo', `arguments=${text}`, ...extra, ''].join('\n');
-}
 
 async function run(dir: string, text: string, extra: string[] = []): Promise<{ code: number | null; out: string; json: RunJson; log: string }> {
   writeFileSync(join(dir, 'f.txt'), text);
