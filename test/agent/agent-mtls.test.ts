@@ -6,7 +6,7 @@ import { type AgentSpec } from '../../controller/agents/index.js';
 import { createAgentExecutor } from '../../controller/executors/agent-executor.js';
 import { checkAgents } from '../../controller/executors/check-agents.js';
 import type { ExecRequest } from '../../shared/exec/executor.js';
-import { createPki, eventually, processesMatching, runAgentCli, startAgent, uniqueSleep, type AgentProcess, type TestPki } from '../helpers/agent-process.js';
+import { createPki, eventually, killIfAlive, processesMatching, runAgentCli, startAgent, uniqueSleep, type AgentProcess, type TestPki } from '../helpers/agent-process.js';
 
 let pki: TestPki;
 let agent: AgentProcess;
@@ -278,7 +278,7 @@ test('an agent killed with SIGKILL mid-task fails that task promptly with exit 2
     t.regex(r.stderr, /tasker: agent agent1 \(127\.0\.0\.1:\d+, mTLS\) lost during the task \(remote pid \d+\)/);
     t.is(r.stdout, 'ready\n');
     // The killed agent could not clean up; its child is in its own group (systemd's cgroup would kill it).
-    for (const pid of processesMatching(`sleep ${s}`)) process.kill(pid, 'SIGKILL');
+    for (const pid of processesMatching(`sleep ${s}`)) killIfAlive(pid);
   } finally {
     await ex.close();
   }

@@ -76,7 +76,7 @@ function outcome(call: StreamingCall<{ finished?: unknown; failed?: { code: numb
       if (e.finished) resolve('finished');
       else if (e.failed) resolve(`failed ${e.failed.code}`);
     });
-    call.on('error', (e: { code: number }) => resolve(`status ${e.code}`));
+    call.on('error', (e: { status: number }) => resolve(`status ${e.status}`));
     call.on('end', () => resolve('end'));
   });
 }
@@ -85,7 +85,7 @@ function outcome(call: StreamingCall<{ finished?: unknown; failed?: { code: numb
 function streamEnd(call: StreamingCall<unknown>): Promise<string> {
   return new Promise((resolve) => {
     call.on('data', () => undefined);
-    call.on('error', (e: { code: number }) => resolve(`status ${e.code}`));
+    call.on('error', (e: { status: number }) => resolve(`status ${e.status}`));
     call.on('end', () => resolve('end'));
   });
 }

@@ -107,6 +107,15 @@ export async function createPki(): Promise<TestPki> {
   return { dir, ca: join(dir, 'ca.crt'), agent, controller, other, foreign: { ca: join(foreignDir, 'ca.crt'), ...foreign } };
 }
 
+/** SIGKILL `pid` unless it is gone already (it may exit between a listing and the kill). */
+export function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
 /** PIDs of live processes whose command line contains `marker` (zombies excluded). */
 export function processesMatching(marker: string): number[] {
   const pids: number[] = [];
