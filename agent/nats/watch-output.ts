@@ -74,20 +74,36 @@ export class WatchOutput {
     }
     const room = Math.max(0, LINES_PER_SECOND - s.sent);
     const lines = parts.slice(0, room);
-    s.dropped += parts.length - lines.length;
+    // A message's `dropped` counts lines not shown before its lines (the watcher prints the note
+    // first): earlier chunks' drops ride on this chunk's first message, this chunk's own drops
+    // (after its lines) on a note of their own right after them.
+    const droppedAfter = parts.length - lines.length;
     s.sent += lines.length;
-    if (!lines.length) return;
+    if (!lines.length) {
+      s.dropped += droppedAfter;
+      return;
+    }
     s.secrets ??= this.secretsOf(s.job);
     for (let i = 0; i < lines.length; i += MAX_BATCH) {
       const batch = lines.slice(i, i + MAX_BATCH).map((l) => maskSecrets(l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l, s.secrets!));
-      const m: WatchLines = { type: 'lines', run_id: s.job.run_id, seq: s.job.seq, task_file: s.job.task_file, agent: this.agent, stream, lines: batch };
-      if (s.dropped) m.dropped = s.dropped;
-      s.dropped = 0;
-      try {
-        this.nc.publish(watchSubjects.lines(s.job.run_id, s.job.seq), encodeWatch(m));
-      } catch {
-        return; // a closed connection: watching is best effort
-      }
+      if (!this.publish(s, stream, batch)) return;
+    }
+    if (droppedAfter) {
+      s.dropped = droppedAfter;
+      this.publish(s, stream, []);
+    }
+  }
+
+  /** One lines message (with the count of lines dropped before them); false when the connection is closed. */
+  private publish(s: JobLines, stream: 'stdout' | 'stderr', lines: string[]): boolean {
+    const m: WatchLines = { type: 'lines', run_id: s.job.run_id, seq: s.job.seq, task_file: s.job.task_file, agent: this.agent, stream, lines };
+    if (s.dropped) m.dropped = s.dropped;
+    s.dropped = 0;
+    try {
+      this.nc.publish(watchSubjects.lines(s.job.run_id, s.job.seq), encodeWatch(m));
+      return true;
+    } catch {
+      return false; // a closed connection: watching is best effort
     }
   }
 

@@ -72,16 +72,18 @@ test.serial('--watch is bounded: a long line is cut, a flood is rate-bounded and
   const dir = join(sb.dir, 'btasks');
   mkdirSync(dir);
   const go = join(sb.dir, 'go');
-  writeFileSync(join(dir, 'flood.sh'), `while [ ! -e ${go} ]; do sleep 0.05; done\nsleep 0.5\nhead -c 5000 /dev/zero | tr '\\0' x; echo\nseq 1 1000\nsleep 1.2\necho last line\n`);
+  // It says `ready` until the watcher has shown one of its lines (so the agent knows the run is watched), then floods.
+  writeFileSync(join(dir, 'flood.sh'), `while [ ! -e ${go} ]; do echo ready; sleep 0.1; done\nsleep 0.5\nhead -c 5000 /dev/zero | tr '\\0' x; echo\nseq 1 1000\nsleep 1.2\necho last line\n`);
   const ctl = startCli(sb, ['-T', dir, '-C', '/bin/sh @TASK@', '-r', '--nats', fleet.server.url, '--pool', 'bounds'], env);
   await waitFor(() => /Distributed run (\S+):/.test(ctl.output()));
   const runId = /Distributed run (\S+):/.exec(ctl.output())![1]!;
   const w = watcher([runId], env);
-  await waitFor(() => /Progress: /.test(w.out()));
+  await waitFor(() => w.out().includes('[1 flood.sh@b1] ready\n'));
   writeFileSync(go, '');
   t.is(await w.code, 0, w.err());
   const lines = w.out().split('\n').filter((l) => l.startsWith('[1 flood.sh@b1] '));
-  const text = lines.map((l) => l.slice('[1 flood.sh@b1] '.length));
+  const all = lines.map((l) => l.slice('[1 flood.sh@b1] '.length));
+  const text = all.slice(all.lastIndexOf('ready') + 1);
   t.is(text[0], `${'x'.repeat(1000)}…`, 'a line is cut at 1000 characters');
   const numbers = text.filter((l) => /^\d+$/.test(l)).length;
   const dropped = Number(/^… (\d+) line\(s\) not shown \(rate bound\)$/m.exec(text.join('\n'))?.[1]);
