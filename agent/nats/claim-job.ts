@@ -35,6 +35,8 @@ export interface ClaimContext {
   agent: string;
   instance: string;
   delivery: number;
+  /** The slot that will run the job: stored in the attempt, which tells the controller it started. */
+  worker?: number;
   /** How long an attempt's agent may stay silent before its execution counts as lost. */
   lostAfterMs: number;
   /** When each silent holder was first found silent, by `<instance>:<run>:<seq>` (kept by the worker). */
@@ -72,6 +74,7 @@ export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Clai
     const attempt: AttemptMessage = {
       type: 'attempt', v: JOB_VERSION, run_id: job.run_id, seq: job.seq, agent: ctx.agent, instance: ctx.instance,
       delivery: ctx.delivery, start_time: new Date().toISOString(), earlier_runs: earlier,
+      ...(ctx.worker !== undefined ? { worker: ctx.worker } : {}),
     };
     const stored = await publishAttempt(subject, attempt, expected, `${job.run_id}.${job.seq}.${ctx.instance}.${ctx.delivery}.${i}`, ctx);
     if (stored === true) return { run: true, earlier };

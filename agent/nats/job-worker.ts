@@ -21,7 +21,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { JOBS_STREAM, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
-import { encodeMessage, parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
+import { parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { answerHolds, claimJob } from './claim-job.js';
 import { startHeartbeat } from './heartbeat.js';
 import { publishResult, unrunResult } from './publish-result.js';
@@ -262,13 +262,10 @@ export class JobWorker {
     const { log, name } = this.p;
     const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
     this.pruneMemory();
-    // The live `started` notice leaves in the same socket write as the claim's attempt (one write
-    // per job less). A claim that then fails has announced a start: the holder's or the stored
-    // result ends it on the controller's live line; a job handed back for a NATS error shows as
-    // running until it runs again (docs/nats.md, "Throughput").
-    safely(() => this.p.nc.publish(subjects.progress(job.run_id), encodeMessage({ type: 'started', run_id: job.run_id, seq: job.seq, agent: name, worker: slot })));
+    // No separate `started` notice: the stored attempt (with the slot) is how the controller and the
+    // console learn the job started (docs/nats.md, "Throughput").
     const claim = await claimJob(job, {
-      nc: this.p.nc, js: this.p.js, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery,
+      nc: this.p.nc, js: this.p.js, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery, worker: slot,
       lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
       selfReply: { holding: false, ran: !this.unrun.has(key) }, keepAlive: () => safely(() => msg.working()),
     });

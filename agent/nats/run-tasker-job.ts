@@ -3,8 +3,9 @@
  * runs the shipped task file with the engine in this process: no Node process per file.
  *
  * - No remote placement: an agent does not place tasks on other agents or over SSH. A file that
- *   needs them (`needsRemotePlacement`, asked before anything is written or run) is started as a
- *   process, the tasker bin of the job's command, as before.
+ *   needs them is started as a process, the tasker bin of the job's command, as before: the
+ *   in-process run finds it in preflight (`onRemoteNeeds`), before it writes or runs anything, and
+ *   ends; what it printed until then (load warnings) is dropped, but a `--watch` has seen it.
  * - The same abort rules as a started job (shared/run-cli-in-process.ts): the job's timeout,
  *   the run's cancel and the agent's shutdown abort the run, and the engine kills the process group
  *   of every task it started (SIGTERM, SIGKILL after the grace).
@@ -72,14 +73,12 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   const run = await loadCore();
   if (!run) return undefined;
   const io = { env: agentEnv(), cwd: s.workspace };
-  try {
-    if ((await run.needsRemotePlacement(args, { ...io, isTTY: false, stdout: { write: () => true }, stderr: { write: () => true } })).length) return undefined;
-  } catch {
-    return undefined;
-  }
   const out = keepTail(s.outputTail);
   const err = keepTail(s.outputTail);
-  const main: CliMain = (a, runIo) => run.runTaskerWith(a, runIo, {});
+  // A file that needs agents or SSH ends the run before it writes or runs anything (preflight):
+  // the caller then starts the tasker bin for it. One read of the file decides both.
+  let handedBack = false;
+  const main: CliMain = (a, runIo) => run.runTaskerWith(a, runIo, { onRemoteNeeds: () => (handedBack = true) });
   const started = performance.now();
   const fields = (): Partial<ResultMessage> => ({
     stdout_tail: out.text(),
@@ -95,6 +94,7 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       stdout: s.output ? (text) => (out.push(text), s.output!.onStdout(Buffer.from(text))) : out.push,
       stderr: s.output ? (text) => (err.push(text), s.output!.onStderr(Buffer.from(text))) : err.push,
     });
+    if (handedBack) return undefined;
     if (r.timedOut) return { status: 'TIMEOUT', fields: { ...fields(), exit_code: TaskExit.TIMED_OUT, error_message: `Timeout after ${s.timeoutSec}s` } };
     if (r.stopped) return { status: 'CANCELLED', fields: { ...fields(), error_message: 'Task cancelled' } };
     if (r.exitCode === TaskExit.SUCCESS) return { status: 'SUCCESS', fields: { ...fields(), exit_code: TaskExit.SUCCESS } };

@@ -1,11 +1,12 @@
 /**
  * What the console learns from NATS without taking part in any run: it only listens. Workers are
  * known by their heartbeats (`tasker.heartbeat.>`, when the agents send them) and by the notices
- * of the jobs they start and finish (`tasker.progress.<run>` and `tasker.results.<run>.<seq>`),
- * which also give each distributed run's busy slots per agent.
+ * of the jobs they start and finish (a job's stored attempt and result on `tasker.results.<run>.<seq>`;
+ * older agents announce a start on `tasker.progress.<run>` instead), which also give each distributed
+ * run's busy slots per agent.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, heartbeatSubjects, parseHeartbeat, parseResult, parseStarted } from '../../shared/nats/index.js';
+import { connectNats, heartbeatSubjects, parseHeartbeat, parseStarted, parseStoredMessage } from '../../shared/nats/index.js';
 import type { LiveState, Slot } from './live-progress.js';
 
 export interface WorkerRow {
@@ -45,7 +46,11 @@ export class NatsActivity {
 
   onStarted(data: Uint8Array): void {
     const s = parseStarted(data);
-    if (!s) return;
+    if (s) this.started(s);
+  }
+
+  /** An agent started job `seq` of `run_id` in its slot `worker`. */
+  private started(s: { run_id: string; seq: number; agent: string; worker: number }): void {
     const w = this.worker(s.agent, 'jobs');
     w.running++;
     let run = this.slots.get(s.run_id);
@@ -53,9 +58,16 @@ export class NatsActivity {
     run.set(`${s.agent}/${s.worker}`, { name: `${s.agent} slot ${s.worker}`, task: `job ${s.seq}`, sinceMs: Date.now(), seq: s.seq, agent: s.agent });
   }
 
+  /** A stored attempt (with its slot: a job started) or a result. */
   onResult(data: Uint8Array): void {
-    const r = parseResult(data);
-    if (!r.ok) return;
+    const stored = parseStoredMessage(data);
+    if (stored.kind === 'attempt') {
+      const a = stored.value;
+      if (a.worker !== undefined) this.started({ run_id: a.run_id, seq: a.seq, agent: a.agent, worker: a.worker });
+      return;
+    }
+    if (stored.kind !== 'result') return;
+    const r = stored;
     const w = this.worker(r.value.agent, 'jobs');
     w.running = Math.max(0, w.running - 1);
     w.jobsDone++;

@@ -44,7 +44,10 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
   return {
     agents,
     started(seq, agent) {
-      if (runningOn.has(seq)) return;
+      const was = runningOn.get(seq);
+      if (was === agent) return;
+      // Claimed again by another agent (the first was lost): it runs there now.
+      if (was !== undefined) stats(was).running = Math.max(0, stats(was).running - 1);
       runningOn.set(seq, agent);
       stats(agent).running++;
       counts.running = runningOn.size;

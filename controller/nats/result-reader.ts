@@ -1,6 +1,6 @@
 /**
  * Reads a run's stored messages from the results stream, from its first one: each job's attempts
- * (an agent claimed it) and its result. Results are de-duplicated by (run id, seq); only the first
+ * (an agent claimed it: the job starts there) and its result. Results are de-duplicated by (run id, seq); only the first
  * counts. A job that ran more than once is reported: its result names executions that were lost
  * (`earlier_runs`), or a second result arrives from another execution. An ordered consumer
  * survives nats-server restarts by re-creating itself at the last sequence it saw; when it stalls
@@ -8,7 +8,7 @@
  */
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { parseStoredMessage } from '../../shared/nats/index.js';
-import type { ResultMessage } from '../../shared/nats/index.js';
+import type { AttemptMessage, ResultMessage } from '../../shared/nats/index.js';
 import { RESULTS_STREAM, subjects } from '../../shared/nats/index.js';
 
 export interface ResultReader {
@@ -35,6 +35,8 @@ export interface ResultReaderOptions {
   /** Number of jobs in the run: results with a seq outside 1..total are reported and ignored. */
   total: number;
   onResult: (result: ResultMessage) => void;
+  /** An agent claimed a job of this run (its stored attempt): the job starts there. */
+  onAttempt?: (attempt: AttemptMessage) => void;
   /** A second result from another execution of a job already recorded. */
   onSecondResult?: (r: SecondResult) => void;
   onProblem: (text: string) => void;
@@ -56,7 +58,10 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
     received++;
     lastSeq = m.seq;
     const stored = parseStoredMessage(m.data);
-    if (stored.kind === 'attempt') return;
+    if (stored.kind === 'attempt') {
+      if (stored.value.run_id === o.runId && !seen.has(stored.value.seq)) o.onAttempt?.(stored.value);
+      return;
+    }
     if (stored.kind === 'bad') {
       o.onProblem(`ignored a bad result message (stream seq ${m.seq}): ${stored.error}`);
       return;

@@ -294,15 +294,19 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (records.size === total) allDone();
   };
 
+  const onStarted = (seq: number, agent: string) => {
+    if (records.has(seq)) return;
+    started.add(seq);
+    progress.started(seq, agent);
+    watchers.started(seq);
+  };
+  // Agents store an attempt when they claim a job (read by the result reader below); older agents
+  // also send a live `started` notice, still read so a mixed fleet shows every start.
   const progSub = nc.subscribe(subjects.progress(runId), {
     callback: (err, m) => {
       if (err) return;
       const s = parseStarted(m.data);
-      if (s && s.run_id === runId && !records.has(s.seq)) {
-        started.add(s.seq);
-        progress.started(s.seq, s.agent);
-        watchers.started(s.seq);
-      }
+      if (s && s.run_id === runId) onStarted(s.seq, s.agent);
     },
   });
 
@@ -320,6 +324,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
       }
       record(r.seq, rec);
     }),
+    onAttempt: (a) => onStarted(a.seq, a.agent),
     onSecondResult: ({ first, second }) => {
       const known = ranMoreThanOnce.get(second.seq);
       const cause = `agent ${second.agent} (delivery ${second.delivery}) also ran it to the end, after agent ${first.agent} (delivery ${first.delivery}); its result was ignored`;

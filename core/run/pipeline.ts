@@ -52,6 +52,7 @@ async function runStages(argv: readonly string[], rawIo: CliIo, options: RunOpti
   const prepared = await preflightRun(run, options);
   if (!('run' in prepared)) {
     await prepared.executors?.close();
+    if (prepared.handedBack) return prepared.exitCode;
     const phase = prepared.exitCode === ExitCode.HOST_VALIDATION_FAILED ? 'host_validation' : 'command_validation';
     return recordWithoutRun(run, prepared.exitCode, phase, startTime, prepared.unreachable);
   }

@@ -22,6 +22,10 @@ export async function preflightRun(run: ValidatedRun, options: RunOptions): Prom
   const setup = { ...run, taskExecType: run.execTypes.ofTask };
   if (!options.remote) {
     const needs = remoteNeedsOf(setup, commandTasks);
+    if (needs.length > 0 && options.onRemoteNeeds) {
+      options.onRemoteNeeds(needs);
+      return { exitCode: ExitCode.VALIDATION_FAILED, handedBack: true };
+    }
     for (const need of needs) log.error(`${describeRemoteNeed(need)}: ${NO_REMOTE_PLACEMENT}`);
     if (needs.length > 0) {
       log.error('Validation failed; no task was run');

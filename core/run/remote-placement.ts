@@ -59,4 +59,11 @@ export interface RemotePlacement {
 export interface RunOptions {
   /** Absent: tasks run on this machine only (remote-needs.ts says which tasks cannot). */
   remote?: RemotePlacement;
+  /**
+   * Without `remote`: a run that needs agents or SSH calls this with the tasks that do and ends
+   * before it writes or runs anything (no log, no records), instead of failing validation. The
+   * caller can then start the tasker bin for the file (agent/nats/run-tasker-job.ts): one read of
+   * the file decides both, where `needsRemotePlacement` would read it a second time.
+   */
+  onRemoteNeeds?: (needs: { taskId: number; agent?: string }[]) => void;
 }

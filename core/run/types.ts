@@ -76,6 +76,8 @@ export interface PreparedRun {
 /** The pre-run checks failed: the exit code and the hosts found unreachable. */
 export interface PreflightFailure {
   exitCode: number;
+  /** The run needs agents or SSH and was handed back to the caller (RunOptions.onRemoteNeeds): record nothing. */
+  handedBack?: true;
   executors?: RunExecutors;
   unreachable?: RunOutcome['unreachableHosts'];
 }

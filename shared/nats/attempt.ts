@@ -41,6 +41,7 @@ export function parseStoredMessage(data: Uint8Array): StoredMessage {
     value: {
       type: 'attempt', v: JOB_VERSION, run_id: runId, seq, agent: str('agent') ?? '', instance,
       delivery: int('delivery') ?? 0, start_time: str('start_time') ?? '', earlier_runs: parseEarlierRuns(o.earlier_runs),
+      ...(int('worker') !== undefined ? { worker: int('worker') } : {}),
     },
   };
 }

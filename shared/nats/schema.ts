@@ -86,6 +86,12 @@ export interface AttemptMessage {
   delivery: number;
   start_time: string;
   earlier_runs: EarlierRun[];
+  /**
+   * The agent's slot that runs the job. Stored attempts are how a controller (and the console) learn
+   * a job started: agents of this version send no `started` notice (docs/nats.md, "Throughput").
+   * Absent in attempts of older agents, which send the notice instead.
+   */
+  worker?: number;
 }
 
 /** `earlier_runs` of an attempt or a result; anything malformed in it is dropped. */
@@ -96,7 +102,10 @@ export function parseEarlierRuns(v: unknown): EarlierRun[] {
     .map((e) => ({ agent: String(e.agent ?? ''), start_time: String(e.start_time ?? ''), cause: String(e.cause ?? '') }));
 }
 
-/** Live (not stored) notice that an agent started a job. */
+/**
+ * Live (not stored) notice that an agent started a job: sent by agents before issue 14's second
+ * throughput pass; newer ones store `worker` in the attempt instead. Still read, so a mixed fleet shows every start.
+ */
 export interface StartedMessage {
   type: 'started';
   run_id: string;

@@ -79,3 +79,20 @@ test('needsRemotePlacement: TASK_EXECUTOR_AGENT and config default_agent count, 
   t.deepEqual(await needsRemotePlacement(['-r', 'bad.txt'], ioIn(dir).io), [], 'an invalid file fails the same way in-process');
   t.false(existsSync(join(dir, 'logs')));
 });
+
+test('with onRemoteNeeds, a run that needs an agent hands the file back before it writes or runs anything', async (t) => {
+  const dir = tempWith({ 'f.txt': makes(0, 'made', 'next=always', 'on_success=3') + makes(3, 'also', 'agent=web1') });
+  const fake = ioIn(dir);
+  const seen: { taskId: number; agent?: string }[][] = [];
+  const code = await runTaskerWith(['-r', '-p', 'proj', 'f.txt'], fake.io, { onRemoteNeeds: (needs) => seen.push(needs) });
+  t.is(code, ExitCode.VALIDATION_FAILED);
+  t.deepEqual(seen, [[{ taskId: 3, agent: 'web1' }]]);
+  t.false(/cannot place tasks/.test(fake.stdout() + fake.stderr()), 'not refused: handed back');
+  t.false(existsSync(join(dir, 'made')), 'no task ran');
+  t.false(existsSync(join(dir, 'logs')) && readdirSync(join(dir, 'logs'), { recursive: true }).length > 0, 'no log, no summary row');
+
+  // The same run without the hook refuses it and records the refusal (the hook's run wrote none of it).
+  const refused = ioIn(dir);
+  t.is(await runTaskerWith(['-r', '-p', 'proj', 'f.txt'], refused.io, {}), ExitCode.VALIDATION_FAILED);
+  t.true(readdirSync(join(dir, 'logs'), { recursive: true }).length > 0);
+});
