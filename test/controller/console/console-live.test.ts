@@ -12,8 +12,9 @@ test('a live parallelr run advances on its page without a reload (Server-Sent Ev
   for (let i = 1; i <= 6; i++) writeFileSync(join(tasks, `t${i}.txt`), `task=0\nhostname=localhost\ncommand=true\nexec=local\n`);
   const ui = await startConsole(base);
   const browser = await launchBrowser();
-  // One worker, each task sleeps: the run takes a few seconds and finishes tasks one by one.
-  const pr = spawn(process.execPath, [BIN.parallelr, '-T', tasks, '-C', 'sleep 0.8', '-m', '1', '-r', '-q', '--no-backup-inputs'], {
+  // One worker, each task sleeps: the run takes about 10 s (long enough to still run once the page
+  // is open on a loaded machine) and finishes tasks one by one.
+  const pr = spawn(process.execPath, [BIN.parallelr, '-T', tasks, '-C', 'sleep 1.6', '-m', '1', '-r', '-q', '--no-backup-inputs'], {
     env: { ...process.env, PARALLELR_HOME: join(base, 'parallelr') }, stdio: 'ignore',
   });
   killWithTestProcess(pr);
