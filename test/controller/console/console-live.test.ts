@@ -43,7 +43,7 @@ test('a live parallelr run advances on its page without a reload (Server-Sent Ev
 test('a running tasker run shows its progress live, then its graph once it ends', async (t) => {
   const base = makeBase();
   const file = join(base, 'slow.txt');
-  const task = (id: number) => `task=${id}\nhostname=localhost\ncommand=sleep\narguments=0.7\nexec=local\n`;
+  const task = (id: number) => `task=${id}\nhostname=localhost\ncommand=sleep\narguments=1.5\nexec=local\n`;
   writeFileSync(file, [0, 1, 2, 3, 4].map(task).join('\n'));
   const ui = await startConsole(base);
   const browser = await launchBrowser();
