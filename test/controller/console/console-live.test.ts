@@ -52,8 +52,10 @@ test('a running tasker run shows its progress live, then its graph once it ends'
   try {
     const page = await browser.newPage();
     await page.goto(`${ui.url}live`);
-    await page.waitForSelector('.card[data-status="running"] a', { timeout: 20_000 });
+    // Once the index has read the run's task count (its card shows progress), open its page.
+    await page.waitForSelector('.card[data-status="running"] .progress .done', { timeout: 20_000 });
     await Promise.all([page.waitForNavigation(), page.click('.card[data-status="running"] a')]);
+    await page.waitForSelector('dl.facts .progress .done', { timeout: 10_000 });
     const first = Number(await page.$eval('dl.facts .progress .done', (e) => e.textContent));
     t.true(first < 5);
     await page.waitForFunction((n) => Number(document.querySelector('dl.facts .progress .done')?.textContent) > n, { timeout: 20_000 }, first);
