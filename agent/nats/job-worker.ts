@@ -18,8 +18,6 @@
  *   can be read), the worker carries on;
  * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
  */
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { JOBS_STREAM, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { answerHolds, claimJob } from './claim-job.js';
@@ -30,15 +28,9 @@ import { attachRecords, planRecords } from './ship-records.js';
 import { JobPuller, type PulledJob } from './pull-jobs.js';
 import { JobSlots } from './job-slots.js';
 import { WatchOutput } from './watch-output.js';
+import type { WorkerParts } from './worker-parts.js';
 
-/** What the worker logs through; a winston logger fits. */
-export interface WorkerLogger {
-  info(message: string, meta?: Record<string, unknown>): unknown;
-  warn(message: string, meta?: Record<string, unknown>): unknown;
-  error(message: string, meta?: Record<string, unknown>): unknown;
-  /** Whether `level` is logged (winston has it): a per-job line is not built when it would be dropped. */
-  isLevelEnabled?(level: string): boolean;
-}
+export type { WorkerLogger, WorkerParts } from './worker-parts.js';
 
 interface Running {
   runId: string;
@@ -57,25 +49,6 @@ const QUICK_JOB_MS = 1000;
 const HELD_NAK_DELAY_MS = 1000;
 /** How long a finished job's result is retried before the job is handed back (to run again). */
 const RESULT_PATIENCE_MS = 120_000;
-
-/** What a started worker works with (startNatsWorker in worker.ts connects and builds it). */
-export interface WorkerParts {
-  nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  consumer: Consumer;
-  name: string;
-  /** Unique per process: names its attempts and its holds subject. */
-  instance: string;
-  lostAfterMs: number;
-  pool: string;
-  max: number;
-  workdir: string;
-  log: WorkerLogger;
-  /** Current ack_wait of the pool consumer (refreshed). */
-  ackWaitMs: number;
-  drainMs: number;
-}
 
 /** Pulls, claims, runs and reports the jobs of one pool in `max` slots (the rules above). */
 export class JobWorker {

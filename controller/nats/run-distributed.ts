@@ -26,7 +26,7 @@ import { notRunRecord, readWrittenKeys, recordKey } from './records.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
 export type { RanMoreThanOnce } from './run-outcome.js';
-import { formatRanMoreThanOnce, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, withTaskerDetail } from './run-outcome.js';
+import { formatRanMoreThanOnce, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
 import { newRunId, readRunState, writeRunState, type RunFile, type RunLogging, type RunState } from './run-state.js';
@@ -310,7 +310,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     },
   });
 
-  const ranMoreThanOnce = new Map<number, RanMoreThanOnce>();
+  const reruns = trackRanMoreThanOnce(progress.note);
   const reader = await startResultReader({
     js,
     runId,
@@ -318,21 +318,11 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     onResult: (r) => writer.land(r, (landed) => {
       // The run's JSON named the failing task when it came back; else what tasker printed says it.
       const rec = tasker && landed.failed_task === undefined ? withTaskerDetail(landed, r) : landed;
-      if (rec.runs) {
-        ranMoreThanOnce.set(r.seq, { seq: r.seq, taskFile: r.task_file, runs: rec.runs, cause: rec.rerun_cause ?? '' });
-        progress.note(`parallelr: ${r.task_file} ran ${rec.runs} times: ${rec.rerun_cause}`);
-      }
+      reruns.landed(r, rec);
       record(r.seq, rec);
     }),
     onAttempt: (a) => onStarted(a.seq, a.agent),
-    onSecondResult: ({ first, second }) => {
-      const known = ranMoreThanOnce.get(second.seq);
-      const cause = `agent ${second.agent} (delivery ${second.delivery}) also ran it to the end, after agent ${first.agent} (delivery ${first.delivery}); its result was ignored`;
-      ranMoreThanOnce.set(second.seq, {
-        seq: second.seq, taskFile: second.task_file, runs: (known?.runs ?? 1) + 1, cause: known ? `${known.cause}; ${cause}` : cause,
-      });
-      progress.note(`parallelr: ${second.task_file} ran more than once: ${cause}`);
-    },
+    onSecondResult: reruns.secondResult,
     onProblem: (t) => progress.note(`parallelr: ${t}`),
   });
 
@@ -359,13 +349,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     await Promise.race([finished, new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
     if (stop.signal.aborted && records.size < total) {
       await cancelRun(nc, jsm, state, o.stateDir, stopReason, progress.note);
-      const deadline = Date.now() + (o.cancelGraceMs ?? 15_000);
-      while (Date.now() < deadline && records.size < total && [...started].some((s) => !records.has(s))) {
-        await sleep(50);
-      }
-      for (let seq = 1; seq <= total; seq++) {
-        if (!records.has(seq)) record(seq, notRunRecord(state, seq, 'CANCELLED', 'Task cancelled'));
-      }
+      await settleCancelled(state, records, started, o.cancelGraceMs ?? 15_000, record);
     }
   } finally {
     io.signal?.removeEventListener('abort', onSignal);
@@ -385,5 +369,18 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     // the run is finished; a stale state file only makes a later --resume re-read the results
   }
 
-  return finishRun({ state, io, t0, order, agents: progress.agents, stopReason, interrupted, where, duplicates: reader.duplicates, ranMoreThanOnce, published });
+  return finishRun({ state, io, t0, order, agents: progress.agents, stopReason, interrupted, where, duplicates: reader.duplicates, ranMoreThanOnce: reruns.list, published });
+}
+
+/**
+ * After a cancel: wait (up to `graceMs`) for the results of the jobs known to have started, then
+ * record every job still without a result as cancelled.
+ */
+async function settleCancelled(state: RunState, records: Map<number, TaskRecord>, started: Set<number>, graceMs: number, record: (seq: number, rec: TaskRecord) => void): Promise<void> {
+  const total = state.files.length;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && records.size < total && [...started].some((s) => !records.has(s))) await sleep(50);
+  for (let seq = 1; seq <= total; seq++) {
+    if (!records.has(seq)) record(seq, notRunRecord(state, seq, 'CANCELLED', 'Task cancelled'));
+  }
 }

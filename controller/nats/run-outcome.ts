@@ -1,6 +1,7 @@
 /** How a distributed run ended, and what its records say beyond the agent's result: its exit code, reruns, a tasker file's own failure. */
 import { splitArgs } from '../../shared/exec/index.js';
 import type { ResultMessage } from '../../shared/nats/index.js';
+import type { SecondResult } from './result-reader.js';
 import { describeFailure, readFailureDetail, taskerArguments, type RunCounts, type TaskRecord } from '../parallelr/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
@@ -13,6 +14,27 @@ export interface RanMoreThanOnce {
 }
 
 /** As local parallelr: 130/143 after SIGINT/SIGTERM, 1 when a task failed or was cancelled, else 0. */
+/** Jobs that ran more than once, as the result reader reports them (named live and in the summary). */
+export function trackRanMoreThanOnce(note: (text: string) => void) {
+  const list = new Map<number, RanMoreThanOnce>();
+  return {
+    list,
+    /** A landed result whose record says it ran more than once. */
+    landed(r: ResultMessage, rec: TaskRecord): void {
+      if (!rec.runs) return;
+      list.set(r.seq, { seq: r.seq, taskFile: r.task_file, runs: rec.runs, cause: rec.rerun_cause ?? '' });
+      note(`parallelr: ${r.task_file} ran ${rec.runs} times: ${rec.rerun_cause}`);
+    },
+    /** A second result for a job already recorded: ignored, but named. */
+    secondResult({ first, second }: SecondResult): void {
+      const known = list.get(second.seq);
+      const cause = `agent ${second.agent} (delivery ${second.delivery}) also ran it to the end, after agent ${first.agent} (delivery ${first.delivery}); its result was ignored`;
+      list.set(second.seq, { seq: second.seq, taskFile: second.task_file, runs: (known?.runs ?? 1) + 1, cause: known ? `${known.cause}; ${cause}` : cause });
+      note(`parallelr: ${second.task_file} ran more than once: ${cause}`);
+    },
+  };
+}
+
 export function runExitCode(interrupted: string | undefined, counts: RunCounts): number {
   if (interrupted === 'SIGINT') return ParallelrExit.SIGINT;
   if (interrupted) return ParallelrExit.SIGTERM;

@@ -1,0 +1,31 @@
+/** What a NATS job worker is given: its connection, consumer and settings, and what it logs through. */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+
+/** What the worker logs through; a winston logger fits. */
+export interface WorkerLogger {
+  info(message: string, meta?: Record<string, unknown>): unknown;
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+  error(message: string, meta?: Record<string, unknown>): unknown;
+  /** Whether `level` is logged (winston has it): a per-job line is not built when it would be dropped. */
+  isLevelEnabled?(level: string): boolean;
+}
+
+/** What a started worker works with (startNatsWorker in worker.ts connects and builds it). */
+export interface WorkerParts {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  consumer: Consumer;
+  name: string;
+  /** Unique per process: names its attempts and its holds subject. */
+  instance: string;
+  lostAfterMs: number;
+  pool: string;
+  max: number;
+  workdir: string;
+  log: WorkerLogger;
+  /** Current ack_wait of the pool consumer (refreshed). */
+  ackWaitMs: number;
+  drainMs: number;
+}
