@@ -10,6 +10,8 @@
  *
  *   npm run build && node --import tsx bench/nats-tasker.mjs [--files 200] [--rounds 3] [--agents 2] [--max 2] [--spawned]
  *
+ * PROF_DIR=DIR writes a CPU profile of every parallelr and agent process there.
+ *
  * --spawned adds the distributed run with the tasker bin started per file (`env tasker …` is not
  * recognised as tasker itself), the cost before agents ran task files in-process.
  */
@@ -34,6 +36,8 @@ const MAX = Number(opt('max', '2'));
 const SPAWNED = argv.includes('--spawned');
 const PARALLELR = join(ROOT, 'dist/controller/cli/parallelr.cjs');
 const AGENT = join(ROOT, 'dist/agent/cli/tasker-agent.cjs');
+/** `PROF_DIR=DIR`: every parallelr and agent process writes its CPU profile there (node --cpu-prof). */
+const PROF = process.env.PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.PROF_DIR)}`] : [];
 
 const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-tasker-bench-'));
 const tasks = join(dir, 'tasks');
@@ -61,7 +65,7 @@ for (let i = 1; i <= AGENTS; i++) agents.push(await startAgent(`b${i}`));
 
 /** A bundled `tasker-agent serve --nats` (as installed, default log level), ready once its worker started. */
 async function startAgent(name) {
-  const child = spawn(process.execPath, [AGENT, 'serve', '--nats', server.url, '--pool', pool, '--max', String(MAX)], {
+  const child = spawn(process.execPath, [...PROF, AGENT, 'serve', '--nats', server.url, '--pool', pool, '--max', String(MAX)], {
     cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -86,7 +90,7 @@ async function timeParallelr(label, extra, command) {
   // Not spawnSync: the agents' stderr must keep draining while parallelr runs.
   const others0 = [server.pid, ...agents.map((a) => a.child.pid)].map(cpuOf);
   // /usr/bin/time reports parallelr's CPU with its children's (the tasks); the agents' and the server's come from /proc.
-  const child = spawn('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, PARALLELR, '-T', tasks, '-C', command, '-r', '-q', '--no-backup-inputs', '--no-task-output-log', '--results', results, ...extra], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, ...PROF, PARALLELR, '-T', tasks, '-C', command, '-r', '-q', '--no-backup-inputs', '--no-task-output-log', '--results', results, ...extra], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
