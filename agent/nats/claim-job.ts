@@ -13,10 +13,11 @@
  * restart: it holds the job and answers once it is back.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { StoreError } from '../../shared/errors/index.js';
 import { parseStoredMessage, type AttemptMessage } from '../../shared/nats/index.js';
 import { JOB_VERSION, encodeMessage, type EarlierRun, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
-import { RESULTS_STREAM, subjects } from '../../shared/nats/index.js';
+import { RESULTS_STREAM, subjects, type StreamPublisher } from '../../shared/nats/index.js';
 
 export type Claim =
   /** Run it; `earlier` are executions that were lost (the job runs 1 + earlier.length times). */
@@ -30,7 +31,8 @@ export type Claim =
 
 export interface ClaimContext {
   nc: NatsConnection;
-  js: JetStreamClient;
+  /** Stores the attempt (shared/nats/stream-publisher.ts). */
+  store: StreamPublisher;
   jsm: JetStreamManager;
   agent: string;
   instance: string;
@@ -114,7 +116,7 @@ async function publishAttempt(
   const until = Date.now() + CLAIM_PATIENCE_MS;
   for (let tries = 1; ; tries++) {
     try {
-      await ctx.js.publish(subject, encodeMessage(attempt), { msgID, expect: { lastSubjectSequence: expected }, timeout: PUBLISH_TIMEOUT_MS });
+      await ctx.store.publish(subject, encodeMessage(attempt), { msgID, expectLastSubjectSequence: expected, timeoutMs: PUBLISH_TIMEOUT_MS });
       return true;
     } catch (e) {
       if (isWrongLastSequence(e)) return WRONG_LAST_SEQUENCE;
@@ -127,6 +129,7 @@ async function publishAttempt(
 
 /** No stream leader to answer right now: no responders (503), a timeout, a leadership change. */
 function isTransient(e: unknown): boolean {
+  if (e instanceof StoreError) return e.transient;
   const err = e as Error & { code?: unknown };
   return /timeout|timed out|no responders|not enabled|leader|unavailable|503/i.test(`${err?.name ?? ''} ${err?.message ?? ''} ${String(err?.code ?? '')}`);
 }
@@ -200,6 +203,7 @@ function encodeHoldsQuery(a: AttemptMessage): Uint8Array {
 
 /** JetStream's "wrong last sequence" (err_code 10071): the subject holds something already. */
 function isWrongLastSequence(e: unknown): boolean {
+  if (e instanceof StoreError) return e.apiCode === 10071;
   const err = e as { message?: string; api_error?: { err_code?: number }; code?: unknown };
   return err?.api_error?.err_code === 10071 || /wrong last sequence/i.test(err?.message ?? '');
 }

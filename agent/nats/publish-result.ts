@@ -1,6 +1,6 @@
 /** Storing a job's result in the results stream, and results for jobs that never ran. */
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { StreamPublisher } from '../../shared/nats/index.js';
 import { JOB_VERSION, encodeMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 import { subjects } from '../../shared/nats/index.js';
 
@@ -14,13 +14,13 @@ const MAX_RETRY_DELAY_MS = 5000;
  * makes a retry that was stored after all count once. Throws the last error when it gives up.
  */
 export async function publishResult(
-  nc: NatsConnection, js: JetStreamClient, result: ResultMessage, instance: string, keepTrying: (attempt: number) => boolean,
+  nc: NatsConnection, store: StreamPublisher, result: ResultMessage, instance: string, keepTrying: (attempt: number) => boolean,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await js.publish(subjects.jobResult(result.run_id, result.seq), encodeMessage(result), {
+      await store.publish(subjects.jobResult(result.run_id, result.seq), encodeMessage(result), {
         msgID: `${result.run_id}.${result.seq}.${instance}`,
-        timeout: 5000,
+        timeoutMs: 5000,
       });
       return;
     } catch (e) {

@@ -1,9 +1,9 @@
 /** Turn task files into job messages and publish them with a bounded number in flight. */
 import { readBoundedBytes } from '../../shared/input/index.js';
 import { basename } from 'node:path';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/index.js';
-import { subjects } from '../../shared/nats/index.js';
+import { StreamPublisher, subjects } from '../../shared/nats/index.js';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunState } from './run-state.js';
 
 /** A job that could not be published, with the reason (recorded as ERROR without running). */
@@ -13,7 +13,7 @@ export interface PublishFailure {
 }
 
 export interface PublishOptions {
-  js: JetStreamClient;
+  nc: NatsConnection;
   state: RunState;
   /** 1-based sequence numbers to publish, ascending. */
   seqs: readonly number[];
@@ -29,6 +29,7 @@ export interface PublishOptions {
 /** Publish the given jobs; returns how many were stored by JetStream. */
 export async function publishJobs(o: PublishOptions): Promise<number> {
   const window = o.window ?? 256;
+  const store = new StreamPublisher(o.nc);
   const inFlight = new Set<Promise<void>>();
   let stored = 0;
   for (const seq of o.seqs) {
@@ -58,7 +59,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
       o.onFailure({ seq, error: `Error: task file too large for NATS (${data.length} bytes as a job, server max_payload ${o.maxPayload})` });
       continue;
     }
-    const p = publishOne(o.js, subjects.job(o.state.pool, o.state.runId, seq), data, `${o.state.runId}.${seq}.job`).then(
+    const p = publishOne(store, subjects.job(o.state.pool, o.state.runId, seq), data, `${o.state.runId}.${seq}.job`).then(
       () => {
         stored++;
       },
@@ -69,15 +70,16 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
     if (inFlight.size >= window) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
+  store.close();
   return stored;
 }
 
 /** Publish with retries across a short server outage (msgID makes a retried publish idempotent). */
-async function publishOne(js: JetStreamClient, subject: string, data: Uint8Array, msgID: string): Promise<void> {
+async function publishOne(store: StreamPublisher, subject: string, data: Uint8Array, msgID: string): Promise<void> {
   let last: unknown;
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
-      await js.publish(subject, data, { msgID, timeout: 5000 });
+      await store.publish(subject, data, { msgID, timeoutMs: 5000 });
       return;
     } catch (e) {
       last = e;

@@ -336,7 +336,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
       const seqs = o.resume ? await missingSeqs(jsm, state, reader) : Array.from({ length: total }, (_, i) => i + 1);
       if (o.resume) io.stdout.write(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
       published = await publishJobs({
-        js,
+        nc,
         state,
         seqs,
         maxPayload: nc.info?.max_payload ?? 1024 * 1024,

@@ -4,7 +4,7 @@
  * structured fields its catcher needs. Messages are for the operator and are printed without a stack.
  */
 
-export type ErrorCode = 'USAGE' | 'CONFIG' | 'INPUT' | 'SETUP' | 'CONNECT' | 'CALL' | 'BUSY' | 'ABORTED' | 'START' | 'LAUNCHER';
+export type ErrorCode = 'USAGE' | 'CONFIG' | 'INPUT' | 'SETUP' | 'CONNECT' | 'CALL' | 'BUSY' | 'ABORTED' | 'START' | 'LAUNCHER' | 'STORE';
 
 export interface ErrorOptions {
   cause?: unknown;
@@ -88,4 +88,23 @@ export class StartError extends TaskerError {
 export class LauncherUnavailableError extends TaskerError {
   override name = 'LauncherUnavailableError';
   readonly code = 'LAUNCHER';
+}
+
+/**
+ * JetStream did not store a message: an API error (`apiCode`, e.g. 10071 wrong last sequence),
+ * a status (`status`, 503: no stream leader), a timeout, a closed connection. `transient` says
+ * whether the same publish may succeed later (no leader now, no answer in time).
+ */
+export class StoreError extends TaskerError {
+  override name = 'StoreError';
+  readonly code = 'STORE';
+  readonly transient: boolean;
+  readonly status?: number;
+  readonly apiCode?: number;
+  constructor(message: string, options: ErrorOptions & { transient: boolean; status?: number; apiCode?: number }) {
+    super(message, options);
+    this.transient = options.transient;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.apiCode !== undefined) this.apiCode = options.apiCode;
+  }
 }

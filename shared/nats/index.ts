@@ -7,3 +7,4 @@ export * from './attempt.js';
 export * from './records.js';
 export * from './watch.js';
 export * from './heartbeat.js';
+export * from './stream-publisher.js';

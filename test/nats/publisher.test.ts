@@ -26,9 +26,8 @@ test.serial('a FIFO and a file larger than a job can hold are refused by name; t
   const nc = await connectNats({ servers: fleet.server.url });
   t.teardown(() => nc.close());
   await ensureStreams(await jetStreamManagerOf(nc, fleet.server.url), { pool: 'pub1', ackWaitMs: 2000 });
-  const { jetstream } = await import('@nats-io/jetstream');
   const failures: PublishFailure[] = [];
-  const stored = await publishJobs({ js: jetstream(nc), state, seqs: [1, 2, 3, 4], maxPayload: 1 << 20, onFailure: (f) => failures.push(f) });
+  const stored = await publishJobs({ nc, state, seqs: [1, 2, 3, 4], maxPayload: 1 << 20, onFailure: (f) => failures.push(f) });
   t.is(stored, 2);
   t.deepEqual(failures.map((f) => f.seq), [2, 3]);
   t.regex(failures[0]!.error, /cannot read task file .*\.fifo: it is a FIFO \(named pipe\), not a regular file/);

@@ -69,8 +69,7 @@ test.serial('resume after a crash during publishing publishes exactly the jobs t
   const nc = await connectNats({ servers: fleet.server.url });
   const jsm = await jetStreamManagerOf(nc, fleet.server.url);
   await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
-  const { jetstream } = await import('@nats-io/jetstream');
-  const stored = await publishJobs({ js: jetstream(nc), state, seqs: [1, 2, 3, 4, 5], maxPayload: 1 << 20, onFailure: () => t.fail() });
+  const stored = await publishJobs({ nc, state, seqs: [1, 2, 3, 4, 5], maxPayload: 1 << 20, onFailure: () => t.fail() });
   t.is(stored, 5);
   await nc.close();
 

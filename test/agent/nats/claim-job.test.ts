@@ -8,12 +8,14 @@ import { parseStoredMessage } from '../../../shared/nats/attempt.js';
 import { JOB_VERSION, encodeMessage, type JobMessage, type ResultMessage } from '../../../shared/nats/schema.js';
 import { ensureStreams } from '../../../shared/nats/streams.js';
 import { RESULTS_STREAM, subjects } from '../../../shared/nats/subjects.js';
+import { StreamPublisher } from '../../../shared/nats/stream-publisher.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 
 let server: TestNatsServer;
 let nc: NatsConnection;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
+let store: StreamPublisher;
 
 test.before(async () => {
   server = await startNatsServer();
@@ -22,6 +24,7 @@ test.before(async () => {
   await ensureStreams(jsm, { pool: 'claims', ackWaitMs: 30_000 });
   const { jetstream } = await import('@nats-io/jetstream');
   js = jetstream(nc);
+  store = new StreamPublisher(nc);
 });
 test.after.always(async () => {
   await nc?.close();
@@ -33,7 +36,7 @@ function job(runId: string): JobMessage {
 }
 
 function context(agent: string, instance: string, lostAfterMs = 0): ClaimContext {
-  return { nc, js, jsm, agent, instance, delivery: 2, lostAfterMs, silentSince: new Map() };
+  return { nc, store, jsm, agent, instance, delivery: 2, lostAfterMs, silentSince: new Map() };
 }
 
 /** Agent `a`'s claim, then an answer on its holds subject (undefined: nobody answers). */
