@@ -27,6 +27,7 @@ import { runJob } from './run-job.js';
 import { attachRecords, planRecords } from './ship-records.js';
 import { JobPuller, type PulledJob } from './pull-jobs.js';
 import { JobSlots } from './job-slots.js';
+import { LateAcks } from './late-acks.js';
 import { WatchOutput } from './watch-output.js';
 import type { WorkerParts } from './worker-parts.js';
 
@@ -49,6 +50,8 @@ const QUICK_JOB_MS = 1000;
 const HELD_NAK_DELAY_MS = 1000;
 /** How long a finished job's result is retried before the job is handed back (to run again). */
 const RESULT_PATIENCE_MS = 120_000;
+/** A stored job's ack waits at most this long for the worker's next publish to travel with. */
+const ACK_DELAY_MS = 5;
 
 /** Pulls, claims, runs and reports the jobs of one pool in `max` slots (the rules above). */
 export class JobWorker {
@@ -57,8 +60,10 @@ export class JobWorker {
   /** Jobs being handled (claimed, run, reported), for stop() to wait on. */
   private readonly inFlight = new Set<Promise<void>>();
   private slots!: JobSlots;
-  /** Jobs whose result is stored: acked when their slot is handed on (with the next job's claim). */
+  /** Jobs whose result is stored: acked when their handling ends (ackSoon). */
   private readonly stored = new Set<PulledJob>();
+  /** Acks not sent yet: they leave with the next claim or result (late-acks.ts). */
+  private readonly acks = new LateAcks(ACK_DELAY_MS);
   private puller!: JobPuller;
   private retryTimer?: NodeJS.Timeout;
   private readonly running = new Map<string, Running>();
@@ -161,7 +166,16 @@ export class JobWorker {
     if (this.stopping) return safely(() => msg.nak());
     const slot = this.slots.assign(msg);
     if (slot === undefined) return;
-    const task = this.handle(msg, slot)
+    let freed = false;
+    // The slot is free once the job's process ended: the next job's claim leaves with this job's result.
+    const freeSlot = () => {
+      if (freed) return;
+      freed = true;
+      const queued = this.slots.release(slot);
+      if (queued) this.take(queued);
+      this.askForJobs();
+    };
+    const task = this.handle(msg, slot, freeSlot)
       .catch((e: unknown) => {
         // Never expected; the job goes back to the queue and the slot keeps working.
         this.p.log.error('job handling failed', { agent: this.p.name, subject: msg.subject, error: (e as Error).message });
@@ -169,11 +183,8 @@ export class JobWorker {
       })
       .finally(() => {
         this.inFlight.delete(task);
-        // The ack, the next job's claim (and `started`) and the next pull leave in one socket write.
-        if (this.stored.delete(msg)) safely(() => msg.ack());
-        const queued = this.slots.release(slot);
-        if (queued) this.take(queued);
-        this.askForJobs();
+        if (this.stored.delete(msg)) this.acks.add(msg);
+        freeSlot();
       });
     this.inFlight.add(task);
   }
@@ -195,7 +206,7 @@ export class JobWorker {
     return Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
   }
 
-  private async handle(msg: PulledJob, slot: number): Promise<void> {
+  private async handle(msg: PulledJob, slot: number, freeSlot: () => void): Promise<void> {
     const { log, name } = this.p;
     const delivery = msg.info.deliveryCount;
     const parsed = parseJob(msg.data);
@@ -228,18 +239,19 @@ export class JobWorker {
     }
     this.held.add(key);
     try {
-      await this.claimAndRun(msg, job, key, slot, delivery);
+      await this.claimAndRun(msg, job, key, slot, delivery, freeSlot);
     } finally {
       this.held.delete(key);
     }
   }
 
-  private async claimAndRun(msg: PulledJob, job: JobMessage, key: string, slot: number, delivery: number): Promise<void> {
+  private async claimAndRun(msg: PulledJob, job: JobMessage, key: string, slot: number, delivery: number, freeSlot: () => void): Promise<void> {
     const { log, name } = this.p;
     const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
     this.pruneMemory();
     // No separate `started` notice: the stored attempt (with the slot) is how the controller and the
     // console learn the job started (docs/nats.md, "Throughput").
+    this.acks.send();
     const claim = await claimJob(job, {
       nc: this.p.nc, store: this.store, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery, worker: slot,
       lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
@@ -281,6 +293,7 @@ export class JobWorker {
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
+        freeSlot();
       }
       if (records) await attachRecords(this.p.js, records, result, this.p.nc.info?.max_payload ?? 1024 * 1024);
       if (claim.earlier.length) result.earlier_runs = claim.earlier;
@@ -314,6 +327,7 @@ export class JobWorker {
 
   /** Publish the result (the job is acked once its slot is handed on); nak with a delay when the result cannot be stored. */
   private async finish(msg: PulledJob, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
+    this.acks.send();
     try {
       await publishResult(this.p.nc, this.store, result, this.p.instance, keepTrying);
     } catch (e) {
@@ -344,14 +358,16 @@ export class JobWorker {
       clearTimeout(this.retryTimer);
       this.slots.handBackHeld();
       this.stopHeartbeat?.();
+      this.acks.send();
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
         await waitUntil(() => this.running.size === 0 && this.held.size === 0);
       } finally {
         clearTimeout(drain);
       }
-      await this.p.nc.drain().catch(() => this.p.nc.close());
       await Promise.allSettled(this.inFlight);
+      this.acks.send();
+      await this.p.nc.drain().catch(() => this.p.nc.close());
       this.puller.forget();
       await this.slots.dispose();
       this.p.log.info('nats worker stopped', { agent: this.p.name });
