@@ -9,6 +9,10 @@
  * launcher starts) and nats-server.
  *
  *   npm run build && node --import tsx bench/nats-tasker.mjs [--files 200] [--rounds 3] [--agents 2] [--max 2] [--spawned]
+ *       [--command TEMPLATE]
+ *
+ * --command runs another template in both (default `tasker -r @TASK@`): `--command '/bin/true @TASK@'
+ * --files 600` compares parallelr's local pool with the fleet, bin against bin, as an operator runs them.
  *
  * PROF_DIR=DIR writes a CPU profile of every parallelr and agent process there.
  *
@@ -34,6 +38,9 @@ const ROUNDS = Number(opt('rounds', '3'));
 const AGENTS = Number(opt('agents', '2'));
 const MAX = Number(opt('max', '2'));
 const SPAWNED = argv.includes('--spawned');
+/** The command template both runs use: tasker itself (in-process), or e.g. `/bin/true @TASK@` for the pools' own cost. */
+const COMMAND = opt('command', 'tasker -r @TASK@');
+const TASKER = COMMAND === 'tasker -r @TASK@';
 const PARALLELR = join(ROOT, 'dist/controller/cli/parallelr.cjs');
 const AGENT = join(ROOT, 'dist/agent/cli/tasker-agent.cjs');
 /** `PROF_DIR=DIR`: every parallelr and agent process writes its CPU profile there (node --cpu-prof). */
@@ -127,8 +134,8 @@ const parts = {};
 
 const LOAD_BEFORE = loadavg().map((l) => l.toFixed(2)).join(' ');
 const variants = [
-  ['local, parallelr -m ' + AGENTS * MAX + ', tasker in-process', () => timeParallelr('local', ['-m', String(AGENTS * MAX)], 'tasker -r @TASK@')],
-  [`NATS, ${AGENTS} agents × ${MAX}, tasker in-process on the agents`, () => timeParallelr('nats', ['-m', String(AGENTS * MAX), '--nats', server.url, '--pool', pool], 'tasker -r @TASK@')],
+  ['local, parallelr -m ' + AGENTS * MAX + (TASKER ? ', tasker in-process' : ''), () => timeParallelr('local', ['-m', String(AGENTS * MAX)], COMMAND)],
+  [`NATS, ${AGENTS} agents × ${MAX}${TASKER ? ', tasker in-process on the agents' : ''}`, () => timeParallelr('nats', ['-m', String(AGENTS * MAX), '--nats', server.url, '--pool', pool], COMMAND)],
 ];
 if (SPAWNED) variants.push([`NATS, ${AGENTS} agents × ${MAX}, tasker bin per file`, () => timeParallelr('spawned', ['-m', String(AGENTS * MAX), '--nats', server.url, '--pool', pool], 'env tasker -r @TASK@')]);
 const times = variants.map(() => []);
@@ -140,10 +147,10 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`${FILES} one-task tasker files (/bin/true), ${ROUNDS} interleaved rounds, load before ${LOAD_BEFORE}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`${FILES} one-task tasker files (/bin/true), command \`${COMMAND}\`, ${ROUNDS} interleaved rounds, load before ${LOAD_BEFORE}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const labels = ['local', 'nats', 'spawned'];
 variants.forEach(([name], k) => console.log(`  ${name.padEnd(56)} ${median(times[k]).toFixed(0).padStart(6)} ms wall (${times[k].map((x) => x.toFixed(0)).join(', ')}), CPU ${median(cpu[labels[k]]).toFixed(0)} ms`));
 variants.forEach(([name], k) => console.log(`  CPU ms parallelr / agents / nats-server, ${name}: ${parts[labels[k]].join(', ')}`));
 const ratio = median(times[1]) / median(times[0]);
-console.log(`  distributed / local: ${ratio.toFixed(2)}× wall (goal: ≤ 1.5×), ${(median(cpu.nats) / median(cpu.local)).toFixed(2)}× CPU (parallelr with its tasks, agents, nats-server)`);
+console.log(`  distributed / local: ${ratio.toFixed(2)}× wall (goal: ≤ ${TASKER ? '1.5' : '1.4'}×), ${(median(cpu.nats) / median(cpu.local)).toFixed(2)}× CPU (parallelr with its tasks, agents, nats-server)`);
 if (SPAWNED) console.log(`  in-process on agents vs tasker bin per file: ${(median(times[2]) / median(times[1])).toFixed(1)}× faster`);
