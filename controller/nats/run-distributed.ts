@@ -280,7 +280,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (records.has(seq)) return;
     records.set(seq, rec);
     order.push(rec);
-    const key = recordKey(rec);
+    // A resumed run skips the rows its results file already has (alreadyWritten is empty otherwise).
+    const key = alreadyWritten.size > 0 ? recordKey(rec) : '';
     const left = alreadyWritten.get(key);
     if (left) alreadyWritten.set(key, left - 1);
     else writer.write(rec, seq);
