@@ -18,7 +18,7 @@
  *   can be read), the worker carries on;
  * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
  */
-import { JOBS_STREAM, StreamPublisher, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
+import { JOBS_STREAM, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { answerHolds, claimJob } from './claim-job.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -81,15 +81,12 @@ export class JobWorker {
   /** Output lines for `parallelr --watch`, published only while a run is watched (watch-output.ts). */
   private watch?: WatchOutput;
   private stopHeartbeat?: () => void;
-  /** Stores claims and results, waiting for JetStream's acknowledgement. */
-  private store!: StreamPublisher;
 
   constructor(private readonly p: WorkerParts) {}
 
   start(): void {
     const { nc, log } = this.p;
     this.watch = new WatchOutput(nc, this.p.name);
-    this.store = new StreamPublisher(nc);
     answerHolds(nc, this.p.instance, (key) => ({ holding: this.held.has(key), ran: !this.unrun.has(key) }));
     nc.subscribe(subjects.cancelAll, {
       callback: (err, m) => {
@@ -253,7 +250,7 @@ export class JobWorker {
     // console learn the job started (docs/nats.md, "Throughput").
     this.acks.send();
     const claim = await claimJob(job, {
-      nc: this.p.nc, store: this.store, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery, worker: slot,
+      nc: this.p.nc, store: this.p.store, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery, worker: slot,
       lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
       selfReply: { holding: false, ran: !this.unrun.has(key) }, keepAlive: () => safely(() => msg.working()),
     });
@@ -329,7 +326,7 @@ export class JobWorker {
   private async finish(msg: PulledJob, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
     this.acks.send();
     try {
-      await publishResult(this.p.nc, this.store, result, this.p.instance, keepTrying);
+      await publishResult(this.p.nc, this.p.store, result, this.p.instance, keepTrying);
     } catch (e) {
       this.p.log.warn('cannot publish result; job handed back', {
         agent: this.p.name, runId: result.run_id, seq: result.seq, error: (e as Error).message,
@@ -341,7 +338,7 @@ export class JobWorker {
   }
 
   private publishResult(result: ResultMessage): Promise<void> {
-    return publishResult(this.p.nc, this.store, result, this.p.instance, (n) => n < 3);
+    return publishResult(this.p.nc, this.p.store, result, this.p.instance, (n) => n < 3);
   }
 
   private bareResult(

@@ -1,6 +1,7 @@
 /** What a NATS job worker is given: its connection, consumer and settings, and what it logs through. */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { StreamPublisher } from '../../shared/nats/index.js';
 
 /** What the worker logs through; a winston logger fits. */
 export interface WorkerLogger {
@@ -16,6 +17,8 @@ export interface WorkerParts {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** Stores claims and results, waiting for JetStream's acknowledgement. */
+  store: StreamPublisher;
   consumer: Consumer;
   name: string;
   /** Unique per process: names its attempts and its holds subject. */

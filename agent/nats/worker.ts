@@ -13,7 +13,7 @@ import {
   type NatsAuth,
   type NatsTls,
 } from '../../shared/nats/index.js';
-import { ensureStreams, isPermissionDenied } from '../../shared/nats/index.js';
+import { ensureStreams, isPermissionDenied, openStreamPublisher } from '../../shared/nats/index.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { DEFAULT_POOL, JOBS_STREAM, checkSubjectToken, poolConsumer } from '../../shared/nats/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
@@ -97,8 +97,9 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   }
 
   const instance = randomBytes(8).toString('hex');
+  const store = await openStreamPublisher(nc);
   const worker = new JobWorker({
-    nc, js, jsm, consumer, name, instance, pool, max, workdir, log, ackWaitMs, drainMs: options.drainMs ?? 30_000,
+    nc, js, jsm, store, consumer, name, instance, pool, max, workdir, log, ackWaitMs, drainMs: options.drainMs ?? 30_000,
     lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
   });
   worker.start();

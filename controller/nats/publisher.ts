@@ -2,7 +2,7 @@
 import { readBoundedBytes } from '../../shared/input/index.js';
 import { basename } from 'node:path';
 import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/index.js';
-import { StreamPublisher, subjects } from '../../shared/nats/index.js';
+import { openStreamPublisher, subjects, type StreamPublisher } from '../../shared/nats/index.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunState } from './run-state.js';
 
@@ -29,7 +29,7 @@ export interface PublishOptions {
 /** Publish the given jobs; returns how many were stored by JetStream. */
 export async function publishJobs(o: PublishOptions): Promise<number> {
   const window = o.window ?? 256;
-  const store = new StreamPublisher(o.nc);
+  const store = await openStreamPublisher(o.nc);
   const inFlight = new Set<Promise<void>>();
   let stored = 0;
   for (const seq of o.seqs) {

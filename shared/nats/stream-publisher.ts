@@ -10,7 +10,8 @@
  * (no stream listens on the subject: no responders, a stream without a leader). Unanswered
  * publishes fail with a timeout; a closed connection fails every pending one.
  */
-import { headers, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { StoreError } from '../errors/index.js';
 
 export interface StoredAck {
@@ -39,15 +40,27 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const SWEEP_MS = 250;
 const decoder = new TextDecoder();
 
+/**
+ * A publisher on `nc`. The NATS client is loaded here, not when this module is: code that imports
+ * shared/nats without connecting (a console without --nats) does not load it.
+ */
+export async function openStreamPublisher(nc: NatsConnection): Promise<StreamPublisher> {
+  const { headers } = await import('@nats-io/transport-node');
+  return new StreamPublisher(nc, headers);
+}
+
 export class StreamPublisher {
-  private readonly prefix: string;
+  private readonly prefix = `_INBOX.${randomUUID().replaceAll('-', '')}`;
   private readonly sub: Subscription;
   private readonly pending = new Map<number, Pending>();
   private next = 0;
   private sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly nc: NatsConnection) {
-    this.prefix = `_INBOX.${nuid.next()}`;
+  /** Use openStreamPublisher; `headers` is the NATS client's header factory. */
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly headers: () => MsgHdrs,
+  ) {
     this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (err, m) => (err ? this.failAll(err.message) : this.answer(m)) });
     void nc.closed().then(() => this.failAll('connection closed'));
   }
@@ -56,7 +69,7 @@ export class StreamPublisher {
   publish(subject: string, data: Uint8Array, opts: StorePublishOptions = {}): Promise<StoredAck> {
     if (this.nc.isClosed()) return Promise.reject(new StoreError('connection closed', { transient: false }));
     const id = ++this.next;
-    const h = opts.msgID !== undefined || opts.expectLastSubjectSequence !== undefined ? headers() : undefined;
+    const h = opts.msgID !== undefined || opts.expectLastSubjectSequence !== undefined ? this.headers() : undefined;
     if (opts.msgID !== undefined) h!.set('Nats-Msg-Id', opts.msgID);
     if (opts.expectLastSubjectSequence !== undefined) h!.set('Nats-Expected-Last-Subject-Sequence', String(opts.expectLastSubjectSequence));
     return new Promise<StoredAck>((resolve, reject) => {

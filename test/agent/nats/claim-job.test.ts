@@ -8,7 +8,7 @@ import { parseStoredMessage } from '../../../shared/nats/attempt.js';
 import { JOB_VERSION, encodeMessage, type JobMessage, type ResultMessage } from '../../../shared/nats/schema.js';
 import { ensureStreams } from '../../../shared/nats/streams.js';
 import { RESULTS_STREAM, subjects } from '../../../shared/nats/subjects.js';
-import { StreamPublisher } from '../../../shared/nats/stream-publisher.js';
+import { openStreamPublisher, type StreamPublisher } from '../../../shared/nats/stream-publisher.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 
 let server: TestNatsServer;
@@ -24,7 +24,7 @@ test.before(async () => {
   await ensureStreams(jsm, { pool: 'claims', ackWaitMs: 30_000 });
   const { jetstream } = await import('@nats-io/jetstream');
   js = jetstream(nc);
-  store = new StreamPublisher(nc);
+  store = await openStreamPublisher(nc);
 });
 test.after.always(async () => {
   await nc?.close();

@@ -2,7 +2,7 @@
 import test from 'ava';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, jetStreamManagerOf } from '../../../shared/nats/connection.js';
-import { StreamPublisher } from '../../../shared/nats/stream-publisher.js';
+import { openStreamPublisher } from '../../../shared/nats/stream-publisher.js';
 import { StoreError } from '../../../shared/errors/index.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 
@@ -22,7 +22,7 @@ test.after.always(async () => {
 });
 
 test('a stored message is acknowledged with its stream and sequence; the same message id again is a duplicate', async (t) => {
-  const store = new StreamPublisher(nc);
+  const store = await openStreamPublisher(nc);
   const first = await store.publish('sp.a', data, { msgID: 'a-1' });
   t.is(first.stream, 'SP');
   t.true(first.seq > 0);
@@ -36,14 +36,14 @@ test('a stored message is acknowledged with its stream and sequence; the same me
 });
 
 test('many publishes at once are each answered with their own sequence', async (t) => {
-  const store = new StreamPublisher(nc);
+  const store = await openStreamPublisher(nc);
   const acks = await Promise.all(Array.from({ length: 50 }, (_, i) => store.publish(`sp.many.${i}`, data)));
   t.is(new Set(acks.map((a) => a.seq)).size, 50);
   store.close();
 });
 
 test('an expected last subject sequence that does not match is refused with JetStream error 10071, not transient', async (t) => {
-  const store = new StreamPublisher(nc);
+  const store = await openStreamPublisher(nc);
   const stored = await store.publish('sp.claim', data, { expectLastSubjectSequence: 0 });
   const e = await t.throwsAsync(store.publish('sp.claim', data, { expectLastSubjectSequence: 0 }), { instanceOf: StoreError });
   t.is(e?.apiCode, 10071);
@@ -55,7 +55,7 @@ test('an expected last subject sequence that does not match is refused with JetS
 });
 
 test('a subject no stream listens on: no responders (503), transient', async (t) => {
-  const store = new StreamPublisher(nc);
+  const store = await openStreamPublisher(nc);
   const e = await t.throwsAsync(store.publish('nostream.x', data), { instanceOf: StoreError });
   t.is(e?.status, 503);
   t.true(e?.transient);
@@ -64,7 +64,7 @@ test('a subject no stream listens on: no responders (503), transient', async (t)
 
 test('an answer that never comes: a timeout, transient', async (t) => {
   const silent = nc.subscribe('silent.x'); // listens, never answers: no 503 either
-  const store = new StreamPublisher(nc);
+  const store = await openStreamPublisher(nc);
   const e = await t.throwsAsync(store.publish('silent.x', data, { timeoutMs: 300 }), { instanceOf: StoreError });
   t.regex(e?.message ?? '', /^timeout/);
   t.true(e?.transient);
@@ -75,7 +75,7 @@ test('an answer that never comes: a timeout, transient', async (t) => {
 test('closing the connection fails what is pending, and later publishes, not transient', async (t) => {
   const own = await connectNats({ servers: server.url });
   own.subscribe('silent.y');
-  const store = new StreamPublisher(own);
+  const store = await openStreamPublisher(own);
   const pending = store.publish('silent.y', data, { timeoutMs: 60_000 });
   await own.flush();
   await own.close();
