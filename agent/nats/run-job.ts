@@ -6,6 +6,7 @@ import { splitArgs } from '../../shared/exec/index.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 import type { SlotWorkspace } from './workspaces.js';
 import { runTaskerJob } from './run-tasker-job.js';
+import { recordsPlanOf, takeMadeRecords } from './ship-records.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
@@ -93,9 +94,13 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const { argv, error } = buildArgv(job.command, taskPath);
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');
-    // A command that runs tasker itself runs the file with the engine in this process (run-tasker-job.ts).
-    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output });
+    // A command that runs tasker itself runs the file with the engine in this process (run-tasker-job.ts),
+    // handing its records over in memory (ship-records.ts).
+    const records = recordsPlanOf(job);
+    const onRecords = records && takeMadeRecords(records);
+    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, onRecords });
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
+    if (records) records.made = undefined; // handed back: the started tasker writes its records to files
     const r = await runProcess({
       argv,
       cwd: workspace,

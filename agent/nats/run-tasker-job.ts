@@ -20,6 +20,7 @@ import { runCliInProcess, type CliMain } from '../../shared/run-cli-in-process.j
 import { TaskExit } from '../../shared/exit-codes.js';
 import { tail, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 import { keepEverySecretName } from '../../shared/taskfile/secret-names.js';
+import type { MadeRecords } from '../../core/run/index.js';
 
 /** What an in-process job produced: its status and the result fields run-job.ts does not set itself. */
 export interface TaskerJobOutcome {
@@ -36,6 +37,8 @@ export interface TaskerJobSettings {
   signal?: AbortSignal;
   /** Sees the output as it comes (`parallelr --watch`), as for a started job. */
   output?: { onStdout: (chunk: Buffer) => void; onStderr: (chunk: Buffer) => void };
+  /** Gets the run's records from its record stage (RunOptions.onRecords; ship-records.ts). */
+  onRecords?: (made: MadeRecords) => boolean;
 }
 
 /** As for a started job (runProcess's default): SIGKILL this long after SIGTERM. */
@@ -78,7 +81,7 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   // A file that needs agents or SSH ends the run before it writes or runs anything (preflight):
   // the caller then starts the tasker bin for it. One read of the file decides both.
   let handedBack = false;
-  const main: CliMain = (a, runIo) => run.runTaskerWith(a, runIo, { onRemoteNeeds: () => (handedBack = true) });
+  const main: CliMain = (a, runIo) => run.runTaskerWith(a, runIo, { onRemoteNeeds: () => (handedBack = true), onRecords: s.onRecords });
   const started = performance.now();
   const fields = (): Partial<ResultMessage> => ({
     stdout_tail: out.text(),

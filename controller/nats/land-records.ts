@@ -3,7 +3,8 @@
  * run of the same command writes them: the tasker log in BASE/logs, the task-file copy in
  * BASE/tasks, the `-p` summary row (its log column pointing at the log written here) in
  * BASE/logs/project_NAME_summary.log; the `--output-json` document is read for the record (log
- * path, failing task and its own exit code) and not kept. Then the job's chunks are purged.
+ * path, failing task and its own exit code) and not kept. The bundle comes inline in the result
+ * or in chunks; a chunked one's subjects are purged once landed.
  */
 import { join } from 'node:path';
 import type { JetStreamManager } from '@nats-io/jetstream';
@@ -20,14 +21,16 @@ export interface Landed extends TaskerOutcome {
 
 const SUMMARY_FILE = /^logs\/project_(.+)_summary\.log$/;
 
-/** Fetch, write and purge the records `r` names; never throws (problems go to `note`). */
+/** Fetch (or take from the result), write and purge the records `r` names; never throws (problems go to `note`). */
 export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base: string, taskPath: string): Promise<Landed> {
   const shipped = r.records;
   if (!shipped) return {};
   const notes: string[] = shipped.note ? [shipped.note] : [];
   const landed: Landed = {};
   const summaries: { project: string; text: string }[] = [];
-  const bundle = new ChunkReader(jsm, (n) => recordSubjects.chunk(r.run_id, r.seq, shipped.delivery, n), shipped.chunks);
+  const bundle: BundleReader = shipped.inline !== undefined
+    ? new InlineReader(Buffer.from(shipped.inline, 'base64'))
+    : new ChunkReader(jsm, (n) => recordSubjects.chunk(r.run_id, r.seq, shipped.delivery, n), shipped.chunks);
   for (const file of shipped.files) {
     let data: Buffer;
     try {
@@ -56,7 +59,8 @@ export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base:
       notes.push(`project summary ${s.project} not written: ${(e as Error).message}`);
     }
   }
-  await jsm.streams.purge(RECORDS_STREAM, { filter: recordSubjects.job(r.run_id, r.seq) }).catch(() => undefined);
+  // Nothing stored for a bundle without chunks: no purge (an API round trip) to make.
+  if (shipped.chunks > 0) await jsm.streams.purge(RECORDS_STREAM, { filter: recordSubjects.job(r.run_id, r.seq) }).catch(() => undefined);
   if (notes.length) landed.note = notes.join('; ');
   return landed;
 }
@@ -66,8 +70,25 @@ export async function purgeRunRecords(jsm: JetStreamManager, runId: string): Pro
   await jsm.streams.purge(RECORDS_STREAM, { filter: recordSubjects.run(runId) }).catch(() => undefined);
 }
 
+/** A shipped bundle, read a file's bytes at a time. */
+interface BundleReader {
+  take(n: number): Promise<Buffer>;
+}
+
+/** A bundle that came in the result (`records.inline`). */
+class InlineReader implements BundleReader {
+  private at = 0;
+  constructor(private readonly data: Buffer) {}
+  take(n: number): Promise<Buffer> {
+    if (this.at + n > this.data.length) return Promise.reject(new Error(`the inline bundle ends after ${this.data.length} bytes`));
+    const part = this.data.subarray(this.at, this.at + n);
+    this.at += n;
+    return Promise.resolve(part);
+  }
+}
+
 /** Reads a bundle published in numbered messages, a file's bytes at a time (one chunk in memory besides). */
-class ChunkReader {
+class ChunkReader implements BundleReader {
   private rest = Buffer.alloc(0);
   private next = 0;
   constructor(private readonly jsm: JetStreamManager, private readonly subject: (n: number) => string, private readonly chunks: number) {}

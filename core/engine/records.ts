@@ -63,19 +63,28 @@ export function summaryPath(base: string, project: string): string {
   return join(base, 'logs', `project_${project.replace(/[^A-Za-z0-9._-]/g, '_')}_summary.log`);
 }
 
+/** A row appendSummary wrote: the summary file, its header line and the row (without their newlines). */
+export interface WrittenSummaryRow {
+  path: string;
+  header: string;
+  row: string;
+}
+
 /**
  * Append one row. The header is created with the file atomically (write a temp file, hard-link it into
  * place: exactly one run wins), and each row is one write(2) on an O_APPEND descriptor, so concurrent
  * runs never tear or interleave a line.
  */
-export function appendSummary(base: string, project: string, row: SummaryRow): string {
+export function appendSummary(base: string, project: string, row: SummaryRow): WrittenSummaryRow {
   const path = summaryPath(base, project);
   makePrivateDir(join(base, 'logs'), { tighten: true });
   const clean = (s: string): string => s.replace(/[\t\r\n]+/g, ' ');
-  const line = [row.timestamp, row.taskFile, row.finalTask, row.hostname, row.command, String(row.exitCode), row.status, row.logFile].map(clean).join('\t') + '\n';
+  const text = [row.timestamp, row.taskFile, row.finalTask, row.hostname, row.command, String(row.exitCode), row.status, row.logFile].map(clean).join('\t');
+  const line = text + '\n';
+  const header = `#${SUMMARY_HEADER.join('\t')}`;
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    writePrivateFile(tmp, `#${SUMMARY_HEADER.join('\t')}\n`);
+    writePrivateFile(tmp, `${header}\n`);
     linkSync(tmp, path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -88,7 +97,7 @@ export function appendSummary(base: string, project: string, row: SummaryRow): s
   } finally {
     closeSync(fd);
   }
-  return path;
+  return { path, header, row: text };
 }
 
 export interface JsonMeta {
@@ -146,11 +155,16 @@ export function buildJson(outcome: RunOutcome, meta: JsonMeta): RunResult {
   };
 }
 
+/** The text of a JSON document as tasker writes it (--output-json). */
+export function formatJson(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
 /** Write JSON through a temp file and rename, so a reader never sees half a document. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   makePrivateDir(resolve(path, '..'));
   const tmp = `${path}.${process.pid}.tmp`;
-  writePrivateFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  writePrivateFile(tmp, formatJson(value));
   renameSync(tmp, path);
 }
 

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { appendSummary, buildJson, fileStem, fileTimestamp, writeJsonAtomic } from '../engine/records.js';
+import { appendSummary, buildJson, fileStem, fileTimestamp, formatJson, writeJsonAtomic, type WrittenSummaryRow } from '../engine/records.js';
+import type { RunResult } from '../engine/run-result.js';
 import { logTimestamp } from '../engine/run-log.js';
 import { tallyHosts } from '../engine/host-recap.js';
 import type { RunOutcome } from '../engine/types.js';
@@ -16,8 +17,10 @@ export async function recordRun(run: ValidatedRun, executed: ExecutedRun, finalT
   const { args, io, log } = run;
   const { outcome, logFile } = executed;
   const endTime = new Date();
-  if (args.project) appendProjectRow(run, outcome, endTime, logFile, finalTaskOverride);
-  if (args.outputJson !== undefined) writeOutputJson(run, executed, endTime);
+  const row = args.project ? appendProjectRow(run, outcome, endTime, logFile, finalTaskOverride) : undefined;
+  const json = jsonOf(run, executed, endTime);
+  const taken = run.onRecords?.({ ...(logFile ? { logFile } : {}), summaryRows: row ? [row] : [], resultJson: () => formatJson(json()) }) === true;
+  if (args.outputJson !== undefined) writeOutputJson(run, executed.startTime, json, taken);
   io.onHostTallies?.(tallyHosts(outcome));
   if (args.alertOnFailure && outcome.exitCode !== ExitCode.SUCCESS) await fireAlert(run, outcome, logFile, executed.stateFile);
   if (logFile) {
@@ -38,34 +41,56 @@ export function recordWithoutRun(run: ValidatedRun, exitCode: number, phase: str
   return recordRun(run, { outcome, startTime }, '-1');
 }
 
-function appendProjectRow(run: ValidatedRun, outcome: RunOutcome, endTime: Date, logFile: string | undefined, finalTaskOverride: string | undefined): void {
+function appendProjectRow(
+  run: ValidatedRun, outcome: RunOutcome, endTime: Date, logFile: string | undefined, finalTaskOverride: string | undefined,
+): WrittenSummaryRow | undefined {
   const { args, io, log } = run;
   try {
     const command = outcome.interrupted ? `${outcome.finalCommand} [INTERRUPTED_${outcome.interrupted}]` : outcome.finalCommand;
-    const path = appendSummary(run.base, args.project!, {
+    const written = appendSummary(run.base, args.project!, {
       timestamp: endTime.toISOString().replace('T', ' ').slice(0, 19), taskFile: args.taskFile!,
       finalTask: finalTaskOverride ?? String(outcome.finalTask ?? -1), hostname: outcome.finalHostname || 'localhost',
       command: log.secrets.reduce((c, s) => c.split(s).join(`<masked len=${s.length}>`), command),
       exitCode: outcome.exitCode, status: outcome.status === 'success' ? 'SUCCESS' : 'FAILURE', logFile: logFile ?? '-',
     });
-    log.fileOnly(`# Project file: ${path}\n`);
+    log.fileOnly(`# Project file: ${written.path}\n`);
+    return written;
   } catch (e) {
     io.stderr.write(`tasker: warning: could not append the project summary: ${(e as Error).message}\n`);
+    return undefined;
   }
 }
 
-function writeOutputJson(run: ValidatedRun, executed: ExecutedRun, endTime: Date): void {
-  const { args, io, log } = run;
+/** The run's JSON document, built on the first call (a caller of onRecords may never need it). */
+function jsonOf(run: ValidatedRun, executed: ExecutedRun, endTime: Date): () => RunResult {
   const { outcome, startTime } = executed;
-  const path = args.outputJson !== '' ? resolvePath(io.cwd, args.outputJson!) : join(run.base, 'output', `${fileStem(run.taskFile)}_${fileTimestamp(startTime)}.json`);
-  try {
+  // What the document holds as of now: the alert stage may warn after it.
+  const warnings = [...run.log.warnings];
+  const secrets = [...run.log.secrets];
+  let built: RunResult | undefined;
+  return () => {
+    if (built) return built;
     // The engine keeps its variable store to itself: rebuild the task results' variables from the outcome.
     const store = new VariableStore(run.workflow.globals);
     for (const [key, r] of outcome.results) if (/^\d+$/.test(key)) store.byId.set(Number(key), r);
-    writeJsonAtomic(path, buildJson(outcome, {
+    built = buildJson(outcome, {
       taskFile: run.taskFile, taskText: run.text, startTime, endTime, logFile: executed.logFile, totalTasks: run.workflow.tasks.size,
-      warnings: log.warnings, secrets: log.secrets, variables: store.snapshot(),
-    }));
+      warnings, secrets, variables: store.snapshot(),
+    });
+    return built;
+  };
+}
+
+/** `taken`: the caller took the document (RunOptions.onRecords): no file, the log line as for one. */
+function writeOutputJson(run: ValidatedRun, startTime: Date, json: () => RunResult, taken: boolean): void {
+  const { args, io, log } = run;
+  const path = args.outputJson !== '' ? resolvePath(io.cwd, args.outputJson!) : join(run.base, 'output', `${fileStem(run.taskFile)}_${fileTimestamp(startTime)}.json`);
+  if (taken) {
+    log.info(`JSON result written to ${path}`);
+    return;
+  }
+  try {
+    writeJsonAtomic(path, json());
     log.info(`JSON result written to ${path}`);
   } catch (e) {
     io.stderr.write(`tasker: warning: could not write --output-json ${path}: ${(e as Error).message}\n`);

@@ -66,4 +66,22 @@ export interface RunOptions {
    * the file decides both, where `needsRemotePlacement` would read it a second time.
    */
   onRemoteNeeds?: (needs: { taskId: number; agent?: string }[]) => void;
+  /**
+   * Hands the caller what the record stage made, once per recorded run, so a caller that ships
+   * the records (agent/nats/ship-records.ts) needs no look through the logs directory and no
+   * `--output-json` file: returning true takes the document in place of the file, none is written
+   * (the log line names it as for a run that wrote it, so the log reads as a local run's). Not
+   * called when the run ends before its record stage (bad arguments, an unreadable file, handed back).
+   */
+  onRecords?: (made: MadeRecords) => boolean | void;
+}
+
+/** What a run's record stage made (RunOptions.onRecords). */
+export interface MadeRecords {
+  /** The run's log file: complete once runTaskerWith resolves. Absent when the run has none. */
+  logFile?: string;
+  /** The `-p` summary row appended (one per run, none without `-p`): the summary file, its header line and the row. */
+  summaryRows: { path: string; header: string; row: string }[];
+  /** The `--output-json` document of the run, byte for byte as tasker writes it; built on the first call. */
+  resultJson: () => string;
 }

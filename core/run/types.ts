@@ -11,7 +11,7 @@ import type { TaskFileAst } from '../../shared/taskfile/ast.js';
 import type { Inventory } from '../../shared/inventory/index.js';
 import type { RunLog } from '../engine/run-log.js';
 import type { RunOutcome } from '../engine/types.js';
-import type { RunExecutors } from './remote-placement.js';
+import type { RunExecutors, RunOptions } from './remote-placement.js';
 import type { TaskerArgs } from './tasker-args.js';
 import type { ExecTypes } from './exec-types.js';
 import type { RunConfig } from './executor-setup.js';
@@ -59,6 +59,8 @@ export interface ValidatedRun extends LoadedRun {
   hostTarget?: (hostname: string, execType: string) => string;
   /** Where host validation looks a hostname up and pings it: an inventory host's ansible_host. */
   hostAddress?: (hostname: string) => string;
+  /** RunOptions.onRecords: the record stage hands it what it made. */
+  onRecords?: RunOptions['onRecords'];
 }
 
 /** Validation failed in this phase: the run is recorded as failed without running a task. */

@@ -67,7 +67,7 @@ export async function validateRun(loaded: LoadedRun, options: RunOptions): Promi
   const secrets = inv.withSecrets(secretValues(workflow.globals));
   log.secrets = secrets;
   const run: ValidatedRun = {
-    ...loaded, workflow, registry, config, execTypes, secrets, inventory, hostTarget, hostAddress,
+    ...loaded, workflow, registry, config, execTypes, secrets, inventory, hostTarget, hostAddress, onRecords: options.onRecords,
     defaultTimeoutSec: defaultTimeout(loaded, registry.defaultTimeoutSec),
     base: resolve(io.cwd, baseRaw.replace(/^~(?=$|\/)/, home)),
   };

@@ -6,6 +6,9 @@
  * into messages on `tasker.records.<runId>.<seq>.<delivery>.<chunk>` (a typical job is one
  * message). The result names what was shipped (`records`); the controller fetches the chunks by
  * subject, writes the files where a local run writes them, and purges the job's subjects.
+ * A small bundle (at most INLINE_RECORDS_BYTES, for a controller that says it reads them:
+ * the job's `records_inline`) travels in the result itself (`records.inline`, `chunks: 0`): no
+ * chunk to publish, fetch or purge.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 
@@ -14,6 +17,11 @@ export const RECORDS_STREAM = 'TASKER_RECORDS';
 export const DEFAULT_RECORDS_CAP_BYTES = 16 * 1024 * 1024;
 /** One message's payload: well inside nats-server's default 1 MiB `max_payload`. */
 export const RECORD_CHUNK_BYTES = 128 * 1024;
+/**
+ * A bundle up to this size goes inline in the result (base64: 4/3 of it) instead of in chunks,
+ * when the result still fits the server's max_payload with room to spare (ship-records.ts).
+ */
+export const INLINE_RECORDS_BYTES = 64 * 1024;
 /** At most this many files are shipped per job (tasker writes 2 to 4). */
 export const MAX_RECORD_FILES = 16;
 
@@ -44,6 +52,8 @@ export interface ShippedRecords {
   files: ShippedFile[];
   /** Why something was not shipped (a file above the cap that cannot be cut, a failed publish). */
   note?: string;
+  /** The whole bundle, base64, when it travels in the result (then `chunks` is 0). */
+  inline?: string;
 }
 
 /** A path the controller may write under its log base: no directories of the agent's choosing. */
@@ -66,7 +76,27 @@ export function parseShippedRecords(v: unknown): ShippedRecords | undefined {
     if (typeof e.path !== 'string' || !isShippedPath(e.path) || !whole(e.size) || !whole(e.shipped)) return undefined;
     files.push({ path: e.path, size: e.size, shipped: e.shipped, capped: e.capped === true });
   }
-  return { delivery: o.delivery, chunks: o.chunks, files, ...(typeof o.note === 'string' && o.note ? { note: o.note.slice(0, 2000) } : {}) };
+  const inline = parseInline(o.inline, o.chunks, files);
+  if (inline === null) return undefined;
+  return {
+    delivery: o.delivery, chunks: o.chunks, files,
+    ...(typeof o.note === 'string' && o.note ? { note: o.note.slice(0, 2000) } : {}),
+    ...(inline !== undefined ? { inline } : {}),
+  };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * `records.inline`: absent (undefined), or base64 of exactly the files' shipped bytes with no
+ * chunks besides and at most INLINE_RECORDS_BYTES; anything else is null (the records are dropped).
+ */
+function parseInline(v: unknown, chunks: number, files: ShippedFile[]): string | undefined | null {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || chunks !== 0 || v.length % 4 !== 0 || !BASE64.test(v)) return null;
+  const bytes = (v.length / 4) * 3 - (v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0);
+  const total = files.reduce((n, f) => n + f.shipped, 0);
+  return bytes === total && bytes <= INLINE_RECORDS_BYTES ? v : null;
 }
 
 /** The cap a job asks for (bytes); the default when absent or not a positive whole number. */

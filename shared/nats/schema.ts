@@ -32,6 +32,8 @@ export interface JobMessage {
   output_tail: number;
   /** Bytes per shipped record file (tasker commands only; records.ts). Absent: the default cap. */
   records_cap?: number;
+  /** The controller reads small record bundles inline in the result (records.ts); absent for an older controller: chunks only. */
+  records_inline?: true;
 }
 
 /** Outcome of one job, published on `tasker.results.<runId>` before the job is acknowledged. */
@@ -196,6 +198,7 @@ export function parseJob(data: Uint8Array): Parsed<JobMessage> {
     output_tail: f.int('output_tail', 0, 10_000_000),
   };
   if (o.records_cap !== undefined) job.records_cap = f.int('records_cap', 1024, 2 ** 40);
+  if (o.records_inline === true) job.records_inline = true;
   if (job.file_name.includes('/') || job.file_name === '.' || job.file_name === '..') {
     f.errors.push('`file_name` must be a plain file name');
   }

@@ -1,0 +1,151 @@
+/**
+ * What a tasker job ships back (docs/nats.md "Records back"), in the bundle's order: the log, the
+ * task copy beside it, the `-p` summary row, and the `--output-json` document (only for a job that
+ * did not succeed: it is read for the failing task alone). Two origins, the same files:
+ * - an in-process run hands them over from memory (RunOptions.onRecords): the log and the task copy
+ *   are read from disk, the summary row and the JSON come as text;
+ * - a job started as a process wrote its JSON into its records directory: the log is found from it,
+ *   the summary row in the tail of each project summary of the logs directory.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { RECORD_CHUNK_BYTES, isShippedPath } from '../../shared/nats/index.js';
+import type { MadeRecords } from '../../core/run/index.js';
+
+/** One file of the bundle: its path in the records directory, its size, and its bytes (capped). */
+export interface RecordSource {
+  path: string;
+  size: number;
+  /** The bytes in pieces; above `cap`, its first and last `cap/2` bytes with a one-line note between them. */
+  read(cap: number): Iterable<Buffer>;
+}
+
+/** The files of an in-process run, from what its record stage handed over. */
+export function madeSources(made: MadeRecords, taskFileName: string, succeeded: boolean): RecordSource[] {
+  const out: RecordSource[] = [];
+  const log = made.logFile;
+  if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) {
+    out.push(...logAndCopy(log, taskFileName));
+    for (const s of made.summaryRows) {
+      const name = basename(s.path);
+      if (isShippedPath(`logs/${name}`)) out.push(textSource(`logs/${name}`, Buffer.from(`${s.header}\n${s.row}\n`)));
+    }
+  }
+  if (!succeeded) out.push(textSource('result.json', Buffer.from(made.resultJson())));
+  return out;
+}
+
+/** The files of a job started as a process with `--output-json DIR/result.json`; none when it wrote no JSON. */
+export function fileSources(dir: string, taskFileName: string, succeeded: boolean): RecordSource[] {
+  const json = join(dir, 'result.json');
+  if (!existsSync(json)) return [];
+  const out: RecordSource[] = [];
+  const log = logFileOf(json);
+  if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) {
+    out.push(...logAndCopy(log, taskFileName));
+    out.push(...summaryRowsOf(log));
+  }
+  if (!succeeded) out.push(fileSource('result.json', json));
+  return out;
+}
+
+/** The log (`logs/NAME`) and the task copy beside it (`tasks/NAME`: same stem, the task file's extension). */
+function logAndCopy(log: string, taskFileName: string): RecordSource[] {
+  const out = [fileSource(`logs/${basename(log)}`, log)];
+  const copy = join(dirname(dirname(log)), 'tasks', `${basename(log, '.log')}${extname(taskFileName) || '.txt'}`);
+  if (existsSync(copy) && isShippedPath(`tasks/${basename(copy)}`)) out.push(fileSource(`tasks/${basename(copy)}`, copy));
+  return out;
+}
+
+/** Bytes read from the end of a project summary to find this run's row (other runs append after it meanwhile). */
+const SUMMARY_TAIL_BYTES = 256 * 1024;
+
+/**
+ * The `-p` summary rows naming this run's log, each project's as `logs/project_NAME_summary.log`
+ * (its header and the row): the agent's own summary keeps the row, the controller appends it to its own.
+ */
+function summaryRowsOf(log: string): RecordSource[] {
+  const logsDir = dirname(log);
+  const out: RecordSource[] = [];
+  for (const name of readdirSync(logsDir).filter((n) => /^project_.+_summary\.log$/.test(n)).sort()) {
+    const text = readTail(join(logsDir, name), SUMMARY_TAIL_BYTES);
+    const rows = text.split('\n').filter((line) => line.endsWith(`\t${log}`));
+    if (rows.length === 0 || !isShippedPath(`logs/${name}`)) continue;
+    const header = text.startsWith('#') ? text.slice(0, text.indexOf('\n') + 1) : '';
+    out.push(textSource(`logs/${name}`, Buffer.from(`${header}${rows.join('\n')}\n`)));
+  }
+  return out;
+}
+
+/** The last `bytes` of a file (all of it when shorter), from a line start. */
+function readTail(path: string, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = statSync(path).size;
+    const from = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - from);
+    readSync(fd, buf, 0, buf.length, from);
+    const text = buf.toString('utf8');
+    return from === 0 ? text : text.slice(text.indexOf('\n') + 1);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `workflow_metadata.log_file` of a tasker JSON result; undefined when it has none or cannot be read. */
+function logFileOf(jsonPath: string): string | undefined {
+  try {
+    const meta = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { workflow_metadata?: { log_file?: unknown } }).workflow_metadata;
+    return typeof meta?.log_file === 'string' ? meta.log_file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The byte ranges kept of a file of `size` bytes under `cap`, and the note between them. */
+function cappedRanges(size: number, cap: number): { ranges: [number, number][]; note: Buffer } {
+  const half = Math.floor(cap / 2);
+  const ranges: [number, number][] = size <= cap ? [[0, size]] : [[0, half], [size - half, size]];
+  const note = Buffer.from(`\n[tasker-agent: ${size - 2 * half} bytes of this file omitted here: it has ${size} bytes, above the ${cap}-byte records cap (nats.records_max_mb)]\n`);
+  return { ranges, note };
+}
+
+function textSource(path: string, data: Buffer): RecordSource {
+  return {
+    path,
+    size: data.length,
+    *read(cap) {
+      const { ranges, note } = cappedRanges(data.length, cap);
+      for (const [i, [from, to]] of ranges.entries()) {
+        if (i > 0) yield note;
+        yield data.subarray(from, to);
+      }
+    },
+  };
+}
+
+/** A file on disk, read in chunks when shipped. */
+function fileSource(path: string, abs: string): RecordSource {
+  const size = statSync(abs).size;
+  return {
+    path,
+    size,
+    *read(cap) {
+      const fd = openSync(abs, 'r');
+      try {
+        const { ranges, note } = cappedRanges(size, cap);
+        for (const [i, [from, to]] of ranges.entries()) {
+          if (i > 0) yield note;
+          for (let at = from; at < to; at += RECORD_CHUNK_BYTES) {
+            const buf = Buffer.alloc(Math.min(RECORD_CHUNK_BYTES, to - at));
+            const bytesRead = readSync(fd, buf, 0, buf.length, at);
+            if (bytesRead > 0) yield buf.subarray(0, bytesRead);
+            if (bytesRead < buf.length) break;
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
