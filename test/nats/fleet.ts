@@ -12,6 +12,19 @@ import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js'
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WORKER_MAIN = join(ROOT, 'agent/nats/worker-main.ts');
 export const CONTROLLER_MAIN = join(ROOT, 'test/nats/fixtures/controller-main.ts');
+export const PARALLELR_BIN = join(ROOT, 'dist/controller/cli/parallelr.cjs');
+
+/** The built parallelr bin with `env` added to this process's; resolves once its output is read to the end. */
+export function runParallelrBin(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [PARALLELR_BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    child.once('close', (code) => resolve({ code, out, err }));
+  });
+}
 
 /**
  * One nats-server for a test file and the workers its tests start: the server comes up before the

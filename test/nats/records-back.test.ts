@@ -14,23 +14,11 @@ import { connectNats, RECORDS_STREAM } from '../../shared/nats/index.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { schemaErrors } from '../helpers/json-schema.js';
 import { resumeDistributed } from '../../controller/nats/run-distributed.js';
-import { CONTROLLER_MAIN, ROOT, readResults, recordingIo, startWorker, useNatsFleet, waitFor } from './fleet.js';
+import { CONTROLLER_MAIN, ROOT, readResults, recordingIo, runParallelrBin, startWorker, useNatsFleet, waitFor } from './fleet.js';
 
 const fleet = useNatsFleet(test);
-const PARALLELR = join(ROOT, 'dist/controller/cli/parallelr.cjs');
 const TASKER = join(ROOT, 'dist/controller/cli/tasker.cjs');
 const TEMPLATE = `node ${TASKER} -r @TASK@ -p proj`;
-
-function runParallelr(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [PARALLELR, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    child.once('exit', (code) => resolve({ code, out, err }));
-  });
-}
 
 function homeEnv(home: string): NodeJS.ProcessEnv {
   return { HOME: home, PARALLELR_HOME: join(home, 'parallelr'), TASKER_NATS_STATE_DIR: join(home, 'runs'), TASK_EXECUTOR_LOG: '' };
@@ -94,12 +82,12 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
   const dir = taskDir(FILES);
   const localHome = mkdtempSync(join(tmpdir(), 'tasker-records-local-'));
   const fleetHome = mkdtempSync(join(tmpdir(), 'tasker-records-fleet-'));
-  const local = await runParallelr(['-T', dir, '-C', TEMPLATE, '-r', '--log-task-output', '--results', join(localHome, 'results.jsonl')], homeEnv(localHome));
+  const local = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--log-task-output', '--results', join(localHome, 'results.jsonl')], homeEnv(localHome));
   t.is(local.code, 1, local.err + local.out);
 
   const workdir = mkdtempSync(join(tmpdir(), 'tasker-records-agent-'));
   for (const name of ['rec-a', 'rec-b']) fleet.workers.push(await startWorker(fleet.server.url, { name, pool: 'records', max: 2, workdir }));
-  const dist = await runParallelr(
+  const dist = await runParallelrBin(
     ['-T', dir, '-C', TEMPLATE, '-r', '--log-task-output', '--nats', fleet.server.url, '--pool', 'records', '--results', join(fleetHome, 'results.jsonl')],
     homeEnv(fleetHome),
   );
@@ -168,7 +156,7 @@ test.serial('a log above the records cap comes back as its first and last halves
   const home = mkdtempSync(join(tmpdir(), 'tasker-records-cap-'));
   mkdirSync(join(home, 'agent'));
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-cap', pool: 'records-cap', max: 1, workdir: join(home, 'agent') }));
-  const r = await runParallelr(
+  const r = await runParallelrBin(
     ['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-cap', '--results', join(home, 'results.jsonl')],
     { ...homeEnv(home), TASKER_NATS_RECORDS_MAX_MB: '0.05' },
   );
@@ -196,7 +184,7 @@ test.serial('a task file stopped by the parallelr timeout on an agent still brin
   const home = mkdtempSync(join(tmpdir(), 'tasker-records-timeout-'));
   mkdirSync(join(home, 'agent'));
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-slow', pool: 'records-slow', max: 1, workdir: join(home, 'agent') }));
-  const r = await runParallelr(['-T', dir, '-C', TEMPLATE, '-r', '-t', '2', '--nats', fleet.server.url, '--pool', 'records-slow', '--results', join(home, 'results.jsonl')], homeEnv(home));
+  const r = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '-t', '2', '--nats', fleet.server.url, '--pool', 'records-slow', '--results', join(home, 'results.jsonl')], homeEnv(home));
   t.is(r.code, 1, r.err + r.out);
   const [rec] = readResults(join(home, 'results.jsonl'));
   t.like(rec, { status: 'TIMEOUT', failed_task: '0' });

@@ -9,13 +9,11 @@ import test from 'ava';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { connectNats, parseResult, RECORDS_STREAM, type ResultMessage } from '../../shared/nats/index.js';
 import { freshSocket, startAgent, type AgentProcess } from '../helpers/agent-process.js';
-import { ROOT, readResults, startWorker, useNatsFleet } from './fleet.js';
+import { ROOT, readResults, runParallelrBin, startWorker, useNatsFleet } from './fleet.js';
 
 const fleet = useNatsFleet(test);
-const PARALLELR = join(ROOT, 'dist/controller/cli/parallelr.cjs');
 const TASKER = join(ROOT, 'dist/controller/cli/tasker.cjs');
 
 let grpcAgent: AgentProcess;
@@ -25,17 +23,6 @@ test.before(async () => {
 test.after.always(async () => {
   await grpcAgent?.stop();
 });
-
-function runParallelr(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [PARALLELR, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    child.once('exit', (code) => resolve({ code, out, err }));
-  });
-}
 
 /** A controller home, an agent home and workdir, the task files. */
 function sandbox(files: Record<string, string>) {
@@ -109,7 +96,7 @@ test.serial('in-process jobs: no records directory; small bundles inline in the 
   const created = watchCreated(sb.workdir);
   const wire = await watchWire(fleet.server.url);
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-inline', pool: 'records-inline', max: 2, workdir: sb.workdir, env: sb.agentEnv }));
-  const r = await runParallelr(
+  const r = await runParallelrBin(
     ['-T', sb.tasks, '-C', `node ${TASKER} -r @TASK@ -p proj`, '-r', '--nats', fleet.server.url, '--pool', 'records-inline', '--results', join(sb.home, 'results.jsonl')],
     { ...sb.env, TASKER_NATS_RECORDS_MAX_MB: '0.1' },
   );
@@ -167,7 +154,7 @@ test.serial('a file handed back to a started tasker ships its records through it
   const created = watchCreated(sb.workdir);
   const wire = await watchWire(fleet.server.url);
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-proc', pool: 'records-proc', max: 1, workdir: sb.workdir, env: sb.agentEnv }));
-  const r = await runParallelr(
+  const r = await runParallelrBin(
     ['-T', sb.tasks, '-C', `node ${TASKER} -r --config ${config} @TASK@ -p proj`, '-r', '--nats', fleet.server.url, '--pool', 'records-proc', '--results', join(sb.home, 'results.jsonl')],
     sb.env,
   );
