@@ -18,6 +18,7 @@ const CLASSES: [string, () => TaskerError][] = [
   ['AbortedError', () => new errors.AbortedError('m', { cause: 'c' })],
   ['StartError', () => new errors.StartError('ENOENT', 'exec')],
   ['LauncherUnavailableError', () => new errors.LauncherUnavailableError('m', { cause: 'c' })],
+  ['StoreError', () => new errors.StoreError('m', { cause: 'c', transient: true, status: 503 })],
 ];
 
 test('every exported error class is listed here, is a TaskerError, is named after itself and has a code of its own', (t) => {
