@@ -94,7 +94,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     if (error) return base('ERROR', { error_message: `Error: ${error}` });
     const commandExecuted = argv.map(showArg).join(' ');
     // A command that runs tasker itself runs the file with the engine in this process (run-tasker-job.ts).
-    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output });
+    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, inProcess: job.in_process });
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
     const r = await runProcess({
       argv,

@@ -52,6 +52,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
       timeout_sec: o.state.timeoutSeconds,
       output_tail: o.state.maxOutputCapture,
       ...(o.state.logging ? { records_cap: o.state.logging.recordsCapBytes } : {}),
+      ...(o.state.inProcess === false ? { in_process: false } : {}),
     };
     const data = encodeMessage(job);
     if (data.length > o.maxPayload) {

@@ -43,6 +43,8 @@ export interface DistributedOptions {
   stopLimits?: StopLimitSettings | null;
   /** Characters of stdout/stderr kept per task (last ones). Default 1000. */
   maxOutputCapture?: number;
+  /** false (`--no-in-process`): agents start tasker files as processes. Default true. */
+  inProcess?: boolean;
   /** Default `<parallelr home>/logs/parallelr_<runId>_results.jsonl`. */
   resultsFile?: string;
   /** Where run-state files live. Default `$TASKER_NATS_STATE_DIR` or `<parallelr home>/runs`. */
@@ -114,6 +116,7 @@ export async function runDistributed(options: DistributedOptions, io: CliIo): Pr
     command: options.command,
     timeoutSeconds: options.timeoutSeconds,
     maxOutputCapture: options.maxOutputCapture ?? 1000,
+    ...(options.inProcess === false ? { inProcess: false } : {}),
     stopLimits: options.stopLimits ?? null,
     resultsFile: options.resultsFile ?? join(resolveDirs(io.env).logs, `parallelr_${runId}_results.jsonl`),
     files: options.files,

@@ -34,6 +34,8 @@ export interface RunState {
   /** running → cancelled (stop limit / signal) → done. */
   status: 'running' | 'cancelled' | 'done';
   stopReason?: string;
+  /** false with `--no-in-process` (sent in every job as `in_process`); absent: agents decide as before. */
+  inProcess?: false;
   /** Main log, task output and records settings (run-records.ts); absent in older state files. */
   logging?: RunLogging;
 }
