@@ -22,7 +22,7 @@ import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { cancelRun, missingSeqs } from './queue.js';
-import { notRunRecord, readWrittenKeys, recordKey } from './records.js';
+import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey, type CancelCause } from './records.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
 export type { RanMoreThanOnce } from './run-outcome.js';
@@ -269,18 +269,22 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   let allDone!: () => void;
   const finished = new Promise<void>((r) => (allDone = r));
 
-  const requestStop = (why: string, signal?: string) => {
+  let cause: CancelCause | undefined;
+  const requestStop = (why: string, signal?: string, limit?: boolean) => {
     if (stop.signal.aborted) return;
     if (signal) interrupted = signal;
     else stopReason = why;
+    cause = limit ? 'STOP_LIMIT' : signal === 'SIGINT' || signal === 'SIGTERM' ? signal : undefined;
     progress.note(signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why);
     registration.stopping();
     watchers.stopping(signal ?? why);
     stop.abort(why);
   };
 
-  const record = (seq: number, rec: TaskRecord) => {
+  const record = (seq: number, landed: TaskRecord) => {
     if (records.has(seq)) return;
+    // Cancelled jobs as local parallelr records them for the same stop (records.ts).
+    const rec = asLocalCancel(landed, cause, tasker && state.inProcess !== false);
     records.set(seq, rec);
     order.push(rec);
     const key = recordKey(rec);
@@ -292,7 +296,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     watchers.finished(seq, rec);
     if (tracker) {
       const why = tracker.record(rec.status);
-      if (why) requestStop(why);
+      if (why) requestStop(why, undefined, true);
     }
     if (records.size === total) allDone();
   };
