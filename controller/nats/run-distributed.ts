@@ -25,6 +25,7 @@ import { cancelRun, missingSeqs } from './queue.js';
 import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey, type CancelCause } from './records.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
+import { watchJetStream } from './watch-jetstream.js';
 export type { RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
@@ -333,6 +334,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     onProblem: (t) => progress.note(`parallelr: ${t}`),
   });
 
+  // A cluster without a quorum (or no server) makes the run wait: say so, in the output and the main log.
+  const jetstream = watchJetStream(jsm, (text) => (progress.note(text), writer.mainLog.warn(text)));
   const onSignal = () => requestStop('interrupted', String(io.signal?.reason ?? 'SIGINT'));
   if (io.signal?.aborted) onSignal();
   io.signal?.addEventListener('abort', onSignal, { once: true });
@@ -360,6 +363,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     }
   } finally {
     io.signal?.removeEventListener('abort', onSignal);
+    jetstream.stop();
     progress.done();
     await reader.stop();
     progSub.unsubscribe();
