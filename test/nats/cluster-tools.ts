@@ -53,4 +53,3 @@ export function runParallelr(args: string[], env: NodeJS.ProcessEnv): { done: Pr
   const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
   return { done, out: () => out, err: () => err, kill: () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL') };
 }
-
