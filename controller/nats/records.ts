@@ -6,7 +6,7 @@ import type { TaskRecord } from '../parallelr/index.js';
 import { describeTaskerFailure } from '../parallelr/index.js';
 import { cancelMessage } from '../parallelr/index.js';
 import { CANCEL_EXIT_CODES, cancelExitCode } from '../../shared/exec/index.js';
-import type { RunState } from './run-state.js';
+import type { CancelCause, RunState } from './run-state.js';
 import type { Landed } from './land-records.js';
 
 /** The record of a result; times in UTC (`Z`), as the agents sent them; `landed` adds the tasker records' fields. */
@@ -33,16 +33,13 @@ export function toRecord(r: ResultMessage, runId: string, landed: Landed = {}): 
   };
 }
 
-/** Why a distributed run was cancelled, as local parallelr names it: the controller's signal, or a stop limit. */
-export type CancelCause = 'SIGINT' | 'SIGTERM' | 'STOP_LIMIT';
-
 /**
  * A CANCELLED record as local parallelr writes it for the same stop (run-spawned-task.ts,
  * run-in-process-task.ts): the message names the cause, and a job that was running gets the exit
  * code local gives it: 130/143 after SIGINT/SIGTERM; after a stop limit, 143 for a tasker file run
  * in-process (its engine is stopped as by SIGTERM) and 125 for a started process. Only the
  * controller knows the cause (agents get a cancel, not the signal); a job that never started keeps
- * null, as locally. An unknown cause (a resumed run that was cancelled) gives 125, "cancelled".
+ * null, as locally. A resumed run reads the cause from its state file (older ones: 125, "cancelled").
  */
 export function asLocalCancel(rec: TaskRecord, cause: CancelCause | undefined, inProcessTasker: boolean): TaskRecord {
   if (rec.status !== 'CANCELLED') return rec;

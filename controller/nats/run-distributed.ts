@@ -22,7 +22,7 @@ import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { cancelRun, missingSeqs } from './queue.js';
-import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey, type CancelCause } from './records.js';
+import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
 import { watchJetStream } from './watch-jetstream.js';
@@ -30,7 +30,7 @@ export type { RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
-import { newRunId, readRunState, writeRunState, type RunFile, type RunLogging, type RunState } from './run-state.js';
+import { newRunId, readRunState, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
@@ -270,12 +270,12 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   let allDone!: () => void;
   const finished = new Promise<void>((r) => (allDone = r));
 
-  let cause: CancelCause | undefined;
+  let cause: CancelCause | undefined = state.cancelCause;
   const requestStop = (why: string, signal?: string, limit?: boolean) => {
     if (stop.signal.aborted) return;
     if (signal) interrupted = signal;
     else stopReason = why;
-    cause = limit ? 'STOP_LIMIT' : signal === 'SIGINT' || signal === 'SIGTERM' ? signal : undefined;
+    cause = state.cancelCause = limit ? 'STOP_LIMIT' : signal === 'SIGINT' || signal === 'SIGTERM' ? signal : state.cancelCause;
     progress.note(signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why);
     registration.stopping();
     watchers.stopping(signal ?? why);

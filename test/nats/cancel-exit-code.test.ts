@@ -6,11 +6,12 @@
  * `--nats` on a real worker process (2 slots, as local `-m 2`), with a real nats-server.
  */
 import test from 'ava';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { run } from '../../controller/parallelr/cli.js';
 import { runDistributedCli } from '../../controller/nats/cli-entry.js';
+import { resumeDistributed } from '../../controller/nats/run-distributed.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { readResults, recordingIo, ROOT, startWorker, useNatsFleet, waitFor } from './fleet.js';
 
@@ -85,6 +86,29 @@ const sameAsLocal = test.macro({
 });
 
 test.serial(sameAsLocal, 'SIGINT', 'in-process', 130);
+
+test.serial('a controller that crashed while cancelling: --resume records the cancelled rows it would have, none twice', async (t) => {
+  const sb = sandbox('SIGINT');
+  const worker = await startWorker(fleet.server.url, { name: 'cancel-resume', pool: 'cancel-resume', max: 2, env: sb.env });
+  fleet.workers.push(worker);
+  const results = join(sb.dir, 'dist.jsonl');
+  const dist = await runOnce(sb, 'SIGINT', ['--nats', fleet.server.url, '--pool', 'cancel-resume'], results);
+  t.is(dist.code, 130, dist.out);
+  const runId = dist.records[0]!.session_id;
+  const stateDir = sb.env.TASKER_NATS_STATE_DIR;
+  const statePath = join(stateDir, `${runId}.json`);
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as { status: string; cancelCause?: string };
+  t.is(state.cancelCause, 'SIGINT');
+  // As if it had crashed after the cancel, with one row written.
+  writeFileSync(statePath, JSON.stringify({ ...state, status: 'cancelled' }));
+  writeFileSync(results, `${readFileSync(results, 'utf8').split('\n')[0]}\n`);
+  const io = recordingIo(sb.env);
+  const r = await resumeDistributed({ runId, stateDir, cancelGraceMs: 2000 }, io);
+  t.is(r.exitCode, 1, io.out() + io.err());
+  const byName = (records: TaskRecord[]) => records.map((x) => `${basename(x.task_file ?? '')} ${JSON.stringify(row(x))}`).sort();
+  t.deepEqual(byName(readResults(results)), byName(dist.records));
+  await worker.stop();
+});
 test.serial(sameAsLocal, 'SIGTERM', 'process', 143);
 test.serial(sameAsLocal, 'stop limit', 'in-process', 143);
 test.serial(sameAsLocal, 'stop limit', 'process', 125);
