@@ -98,7 +98,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     // handing its records over in memory (ship-records.ts).
     const records = recordsPlanOf(job);
     const onRecords = records && takeMadeRecords(records);
-    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, onRecords });
+    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, onRecords, inProcess: job.in_process });
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
     if (records) records.made = undefined; // handed back: the started tasker writes its records to files
     const r = await runProcess({

@@ -1,6 +1,7 @@
 /**
  * A NATS job whose command is tasker itself (the rule local parallelr uses, shared/exec/tasker-command.ts)
- * runs the shipped task file with the engine in this process: no Node process per file.
+ * runs the shipped task file with the engine in this process: no Node process per file. A job with
+ * `in_process: false` (`parallelr --no-in-process`) is started as a process, as local parallelr does.
  *
  * - No remote placement: an agent does not place tasks on other agents or over SSH. A file that
  *   needs them is started as a process, the tasker bin of the job's command, as before: the
@@ -39,6 +40,8 @@ export interface TaskerJobSettings {
   output?: { onStdout: (chunk: Buffer) => void; onStderr: (chunk: Buffer) => void };
   /** Gets the run's records from its record stage (RunOptions.onRecords; ship-records.ts). */
   onRecords?: (made: MadeRecords) => boolean;
+  /** The job's `in_process`: false (`parallelr --no-in-process`) starts the tasker bin as a process. */
+  inProcess?: boolean;
 }
 
 /** As for a started job (runProcess's default): SIGKILL this long after SIGTERM. */
@@ -71,6 +74,7 @@ function agentEnv(): NodeJS.ProcessEnv {
  * undefined, and the caller starts it as a process. Never throws.
  */
 export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings): Promise<TaskerJobOutcome | undefined> {
+  if (s.inProcess === false) return undefined;
   const args = taskerArguments(argv);
   if (!args) return undefined;
   const run = await loadCore();

@@ -66,6 +66,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
       nats: settings,
       stopLimits: req.stopLimits ?? null,
       maxOutputCapture: req.maxOutputCapture,
+      inProcess: req.inProcess,
       resultsFile: req.resultsFile,
       quiet: req.quiet,
       logging: { ...req.logging, ...(settings.recordsCapBytes ? { recordsCapBytes: settings.recordsCapBytes } : {}) },

@@ -54,6 +54,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
       output_tail: o.state.maxOutputCapture,
       ...(o.state.logging ? { records_cap: o.state.logging.recordsCapBytes } : {}),
       records_inline: true,
+      ...(o.state.inProcess === false ? { in_process: false } : {}),
     };
     const data = encodeMessage(job);
     if (data.length > o.maxPayload) {

@@ -4,7 +4,9 @@ import type { EarlierRun, ResultMessage } from '../../shared/nats/index.js';
 import { notStartedRecord, serializeRecord } from '../parallelr/index.js';
 import type { TaskRecord } from '../parallelr/index.js';
 import { describeTaskerFailure } from '../parallelr/index.js';
-import type { RunState } from './run-state.js';
+import { cancelMessage } from '../parallelr/index.js';
+import { CANCEL_EXIT_CODES, cancelExitCode } from '../../shared/exec/index.js';
+import type { CancelCause, RunState } from './run-state.js';
 import type { Landed } from './land-records.js';
 
 /** The record of a result; times in UTC (`Z`), as the agents sent them; `landed` adds the tasker records' fields. */
@@ -29,6 +31,23 @@ export function toRecord(r: ResultMessage, runId: string, landed: Landed = {}): 
     ...(landed.failedTask !== undefined ? { failed_task: landed.failedTask, task_exit_code: landed.taskExitCode ?? null } : {}),
     ...(landed.note ? { records_note: landed.note } : {}),
   };
+}
+
+/**
+ * A CANCELLED record as local parallelr writes it for the same stop (run-spawned-task.ts,
+ * run-in-process-task.ts): the message names the cause, and a job that was running gets the exit
+ * code local gives it: 130/143 after SIGINT/SIGTERM; after a stop limit, 143 for a tasker file run
+ * in-process (its engine is stopped as by SIGTERM) and 125 for a started process. Only the
+ * controller knows the cause (agents get a cancel, not the signal); a job that never started keeps
+ * null, as locally. A resumed run reads the cause from its state file (older ones: 125, "cancelled").
+ */
+export function asLocalCancel(rec: TaskRecord, cause: CancelCause | undefined, inProcessTasker: boolean): TaskRecord {
+  if (rec.status !== 'CANCELLED') return rec;
+  const local = { ...rec, error_message: cancelMessage(cause) };
+  if (rec.start_time !== null && rec.exit_code === null) {
+    local.exit_code = cause === 'STOP_LIMIT' && inProcessTasker ? CANCEL_EXIT_CODES.SIGTERM : cancelExitCode(cause);
+  }
+  return local;
 }
 
 /** `agent a1 was lost mid-job (…); agent a2 …`: why a job ran again, for records and the summary. */

@@ -22,14 +22,15 @@ import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { cancelRun, missingSeqs } from './queue.js';
-import { notRunRecord, readWrittenKeys, recordKey } from './records.js';
+import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
+import { watchJetStream } from './watch-jetstream.js';
 export type { RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
-import { newRunId, readRunState, writeRunState, type RunFile, type RunLogging, type RunState } from './run-state.js';
+import { newRunId, readRunState, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
@@ -43,6 +44,8 @@ export interface DistributedOptions {
   stopLimits?: StopLimitSettings | null;
   /** Characters of stdout/stderr kept per task (last ones). Default 1000. */
   maxOutputCapture?: number;
+  /** false (`--no-in-process`): agents start tasker files as processes. Default true. */
+  inProcess?: boolean;
   /** Default `<parallelr home>/logs/parallelr_<runId>_results.jsonl`. */
   resultsFile?: string;
   /** Where run-state files live. Default `$TASKER_NATS_STATE_DIR` or `<parallelr home>/runs`. */
@@ -114,6 +117,7 @@ export async function runDistributed(options: DistributedOptions, io: CliIo): Pr
     command: options.command,
     timeoutSeconds: options.timeoutSeconds,
     maxOutputCapture: options.maxOutputCapture ?? 1000,
+    ...(options.inProcess === false ? { inProcess: false } : {}),
     stopLimits: options.stopLimits ?? null,
     resultsFile: options.resultsFile ?? join(resolveDirs(io.env).logs, `parallelr_${runId}_results.jsonl`),
     files: options.files,
@@ -266,18 +270,22 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   let allDone!: () => void;
   const finished = new Promise<void>((r) => (allDone = r));
 
-  const requestStop = (why: string, signal?: string) => {
+  let cause: CancelCause | undefined = state.cancelCause;
+  const requestStop = (why: string, signal?: string, limit?: boolean) => {
     if (stop.signal.aborted) return;
     if (signal) interrupted = signal;
     else stopReason = why;
+    cause = state.cancelCause = limit ? 'STOP_LIMIT' : signal === 'SIGINT' || signal === 'SIGTERM' ? signal : state.cancelCause;
     progress.note(signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why);
     registration.stopping();
     watchers.stopping(signal ?? why);
     stop.abort(why);
   };
 
-  const record = (seq: number, rec: TaskRecord) => {
+  const record = (seq: number, landed: TaskRecord) => {
     if (records.has(seq)) return;
+    // Cancelled jobs as local parallelr records them for the same stop (records.ts).
+    const rec = asLocalCancel(landed, cause, tasker && state.inProcess !== false);
     records.set(seq, rec);
     order.push(rec);
     // A resumed run skips the rows its results file already has (alreadyWritten is empty otherwise).
@@ -290,7 +298,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     watchers.finished(seq, rec);
     if (tracker) {
       const why = tracker.record(rec.status);
-      if (why) requestStop(why);
+      if (why) requestStop(why, undefined, true);
     }
     if (records.size === total) allDone();
   };
@@ -327,6 +335,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     onProblem: (t) => progress.note(`parallelr: ${t}`),
   });
 
+  // A cluster without a quorum (or no server) makes the run wait: say so, in the output and the main log.
+  const jetstream = watchJetStream(jsm, (text) => (progress.note(text), writer.mainLog.warn(text)));
   const onSignal = () => requestStop('interrupted', String(io.signal?.reason ?? 'SIGINT'));
   if (io.signal?.aborted) onSignal();
   io.signal?.addEventListener('abort', onSignal, { once: true });
@@ -354,6 +364,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     }
   } finally {
     io.signal?.removeEventListener('abort', onSignal);
+    jetstream.stop();
     progress.done();
     await reader.stop();
     progSub.unsubscribe();

@@ -34,9 +34,16 @@ export interface RunState {
   /** running → cancelled (stop limit / signal) → done. */
   status: 'running' | 'cancelled' | 'done';
   stopReason?: string;
+  /** false with `--no-in-process` (sent in every job as `in_process`); absent: agents decide as before. */
+  inProcess?: false;
+  /** Why the run was cancelled (records.ts asLocalCancel), kept so --resume records the same rows. */
+  cancelCause?: CancelCause;
   /** Main log, task output and records settings (run-records.ts); absent in older state files. */
   logging?: RunLogging;
 }
+
+/** Why a distributed run was cancelled, as local parallelr names it: the controller's signal, or a stop limit. */
+export type CancelCause = 'SIGINT' | 'SIGTERM' | 'STOP_LIMIT';
 
 /** How a distributed run writes its logs and lands its records. */
 export interface RunLogging {

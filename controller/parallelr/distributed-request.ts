@@ -24,6 +24,8 @@ export interface DistributedCliRequest {
   timeoutSeconds?: number;
   stopLimits?: StopLimitSettings | null;
   maxOutputCapture?: number;
+  /** `--no-in-process` gives false: agents start tasker files as processes too. */
+  inProcess?: boolean;
   /** `--results FILE`, resolved. */
   resultsFile?: string;
   /** parallelr config files, lowest precedence first (installation, user); missing ones are skipped. */

@@ -20,4 +20,5 @@ export { tallyRecordsByAgent } from './host-recap.js';
 export { createStatusLine, terminalColumns, fitToWidth, type StatusLine, type StatusStream } from './status-line.js';
 export { newCounts, countFinished, formatProgressLine, formatFinishedLine, hasFailureDetail, type ProgressCounts } from './progress-format.js';
 export { readTaskerOutcome, describeTaskerFailure, type TaskerOutcome } from './tasker-outcome.js';
+export { cancelMessage } from './task-outcome.js';
 export { openMainLog, type MainLog, type LogLevel } from './main-log.js';

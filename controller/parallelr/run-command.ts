@@ -66,6 +66,7 @@ export async function runTasks(
       stopLimits,
       maxOutputCapture: limits.max_output_capture, resultsFile: opts.results ? resolve(io.cwd, opts.results) : undefined,
       configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon: isDaemonChild,
+      ...(opts.inProcess ? {} : { inProcess: false }),
       logging: {
         level: opts.debug ? 'DEBUG' : (config.logging.level as 'INFO'), maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
         backups: config.logging.backup_count, taskOutput: opts.taskOutputLog ?? config.logging.task_output_log,

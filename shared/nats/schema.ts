@@ -34,6 +34,12 @@ export interface JobMessage {
   records_cap?: number;
   /** The controller reads small record bundles inline in the result (records.ts); absent for an older controller: chunks only. */
   records_inline?: true;
+  /**
+   * false (`parallelr --no-in-process`): the agent starts a tasker command as a process instead of
+   * running the file with the engine in-process. Absent (older controllers): in-process when the
+   * command is tasker. Agents older than this field ignore it and run in-process.
+   */
+  in_process?: boolean;
 }
 
 /** Outcome of one job, published on `tasker.results.<runId>` before the job is acknowledged. */
@@ -159,6 +165,11 @@ class FieldErrors {
     }
     return v;
   }
+  bool(key: string): boolean {
+    const v = this.o[key];
+    if (typeof v !== 'boolean') this.errors.push(`\`${key}\` must be true or false`);
+    return v === true;
+  }
   num(key: string): number {
     const v = this.o[key];
     if (typeof v !== 'number' || !Number.isFinite(v)) this.errors.push(`\`${key}\` must be a number`);
@@ -199,6 +210,7 @@ export function parseJob(data: Uint8Array): Parsed<JobMessage> {
   };
   if (o.records_cap !== undefined) job.records_cap = f.int('records_cap', 1024, 2 ** 40);
   if (o.records_inline === true) job.records_inline = true;
+  if (o.in_process !== undefined) job.in_process = f.bool('in_process');
   if (job.file_name.includes('/') || job.file_name === '.' || job.file_name === '..') {
     f.errors.push('`file_name` must be a plain file name');
   }

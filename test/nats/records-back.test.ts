@@ -145,6 +145,23 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
   t.regex(localMain, /ERROR - Worker \d \[\d\/5\]: FAILED exit code 10, [\d.]+s \(Exit code 10: task 1 exited 3\): \S+fail\.txt log \S+fail_\S+\.log\n/);
   t.regex(dist.out, /- Main Log: \S+parallelr_\S+\.log\n- Results: .*\n- Output: \S+_output\.txt/);
 
+  // Paths (docs/nats.md "Paths in landed records"): every pointer on the controller names a file
+  // written here; the agent's workspace shows only in `command` (the argv the agent ran) and in the
+  // landed log's own text.
+  const onAgent = (text: string) => text.includes(workdir);
+  for (const rec of dr.values()) {
+    t.false(onAgent(JSON.stringify({ ...rec, command: '' })), JSON.stringify(rec));
+    t.true(onAgent(rec.command), rec.command);
+    t.true(rec.log_file!.startsWith(join(fleetHome, 'TASKER', 'logs')) && existsSync(rec.log_file!), rec.log_file);
+  }
+  for (const row of ds.values()) t.false(onAgent(row.join('\t')), row.join('\t'));
+  t.false(onAgent(mainLog));
+  // The task output's blocks name the controller's files; their Command and output tails are the agent's text.
+  const taskLines = output.split('\n').filter((l) => l.startsWith('Task: '));
+  t.deepEqual(taskLines.map((l) => basename(l.slice('Task: '.length))).sort(), Object.keys(FILES).sort());
+  t.true(taskLines.every((l) => l.startsWith(`Task: ${dir}/`)), taskLines.join('\n'));
+  t.true(onAgent(readFileSync(dr.get('ok.txt')!.log_file!, 'utf8')), "the landed log's text names the agent's paths");
+
   // The stored chunks were dropped once written.
   t.is(await recordsStreamMessages(fleet.server.url), 0);
   for (const w of fleet.workers.splice(0)) await w.stop();

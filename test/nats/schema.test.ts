@@ -33,7 +33,14 @@ test('file name with a slash', rejected, { ...good, file_name: '../x' }, /`file_
 test('content not base64', rejected, { ...good, content: 'no spaces allowed!' }, /`content` must be base64/);
 test('a NUL byte in the command', rejected, { ...good, command: '/bin/sh\u0000 -c evil @TASK@' }, /`command` must not contain a NUL byte/, { runId: 'r-1', seq: 3 });
 test('a NUL byte in the task file name', rejected, { ...good, task_file: 'a\u0000b', file_name: 'a\u0000b' }, /`task_file` must not contain a NUL byte.*`file_name` must not contain a NUL byte/);
+test('in_process not a boolean', rejected, { ...good, in_process: 'no' }, /`in_process` must be true or false/, { runId: 'r-1', seq: 3 });
 test('negative timeout', rejected, { ...good, timeout_sec: -1 }, /`timeout_sec` must be a whole number from 0/);
+
+test('in_process: false is kept, absent stays absent (older controllers)', (t) => {
+  t.deepEqual(parseJob(encodeMessage({ ...good, in_process: false })), { ok: true, value: { ...good, in_process: false } });
+  const r = parseJob(encodeMessage(good));
+  t.false(r.ok && 'in_process' in r.value);
+});
 
 test('a result with an unknown status is rejected', (t) => {
   const r = parseResult(enc({ run_id: 'r', seq: 1, status: 'MAYBE' }));

@@ -2,7 +2,7 @@
  * Task files in-process on NATS agents (issue 14 item 1): a job whose command is tasker itself runs
  * the file with the engine inside the worker (no tasker process), with the statuses and exit codes
  * local parallelr gives for the same directory; a file that needs an agent falls back to the bin;
- * a cancelled run and a stopped worker leave no process behind.
+ * a cancelled run and a stopped worker leave no process behind; `--no-in-process` starts the bin.
  *
  * Real nats-server, real worker processes (2 × 2 slots), a real gRPC agent for the fallback. Proof
  * of in-process: each run's task walks its own ancestry through /proc; on the agent the chain runs
@@ -13,6 +13,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { runDistributed } from '../../../controller/nats/run-distributed.js';
+import { runDistributedCli } from '../../../controller/nats/cli-entry.js';
 import { run } from '../../../controller/parallelr/cli.js';
 import { alive, readResults, recordingIo, ROOT, startWorker, useNatsFleet, waitFor, type WorkerProcess } from '../../nats/fleet.js';
 import { freshSocket, startAgent, type AgentProcess } from '../../helpers/agent-process.js';
@@ -222,3 +223,25 @@ async function settle(pids: number[]): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
+
+test.serial('parallelr --no-in-process --nats: the agent starts the tasker bin for each file; without it the file runs in-process', async (t) => {
+  const sb = sandbox();
+  writeFileSync(join(sb.tasks, 'ok.txt'), local(sb.ancestry));
+  const workers = await startWorkers(sb, 'noinproc', 1);
+  const viaCli = async (extra: string[]) => {
+    const io = { ...recordingIo(sb.env), cwd: sb.dir };
+    const args = ['-T', sb.tasks, '-C', sb.command, '-r', '--nats', fleet.server.url, '--pool', 'noinproc', '--results', join(sb.dir, `${extra.length}.jsonl`), ...extra];
+    const code = await run(args, { ...io, env: { ...io.env, TASKER_NATS_STATE_DIR: join(sb.dir, 'runs') } }, { runDistributed: runDistributedCli });
+    t.is(code, 0, io.out() + io.err());
+    t.deepEqual(outcomes(readResults(join(sb.dir, `${extra.length}.jsonl`))), ['ok.txt SUCCESS 0']);
+    const chain = ancestry(sb, 'dist');
+    const worker = chain.findIndex((p) => p.pid === workers[0]!.pid);
+    t.true(worker > 0, chain.map((p) => `${p.pid} ${p.cmd}`).join('\n'));
+    return chain.slice(0, worker).filter((p) => p.cmd.includes(TASKER_BIN));
+  };
+  const started = await viaCli(['--no-in-process']);
+  t.is(started.length, 1, 'one tasker process between the task and the worker');
+  t.regex(started[0]?.cmd ?? '', /tasker\.cjs -r --config \S+ \S+\/ok\.txt /);
+  t.deepEqual(await viaCli([]), [], 'no tasker process between the task and the worker');
+  for (const w of workers) await w.stop();
+});

@@ -1,0 +1,33 @@
+/**
+ * The controller's JetStream watch (controller/nats/watch-jetstream.ts) with a real nats-server
+ * stopped and started again: one note when JetStream has been unavailable for the quiet time, one
+ * when it is back, nothing while it answers. (Two of three cluster members lost, the other way a
+ * run loses JetStream: test/nats/cluster-quorum.test.ts.)
+ */
+import test from 'ava';
+import { connectNats, ensureStreams, jetStreamManagerOf } from '../../shared/nats/index.js';
+import { watchJetStream } from '../../controller/nats/watch-jetstream.js';
+import { startNatsServer } from '../helpers/nats-server.js';
+import { sleep, waitFor } from './fleet.js';
+
+test('a stopped server: "unavailable" after the quiet time, "available again" once it is back, silence while it answers', async (t) => {
+  const server = await startNatsServer();
+  t.teardown(() => server.dispose());
+  const nc = await connectNats({ servers: server.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, server.url);
+  await ensureStreams(jsm, { pool: 'watch-js', ackWaitMs: 30_000 });
+  const notes: string[] = [];
+  const watch = watchJetStream(jsm, (text) => notes.push(text), { probeMs: 100, quietMs: 1000, repeatMs: 60_000 });
+  t.teardown(() => watch.stop());
+
+  await sleep(1500);
+  t.deepEqual(notes, [], 'nothing while JetStream answers');
+  await server.stop();
+  await waitFor(() => notes.length > 0);
+  t.regex(notes[0]!, /^parallelr: NATS JetStream unavailable for \d+ s \(.+\): no quorum \(fewer than a majority of the cluster's members up\) or no server reachable\. .*--resume\)$/);
+  await server.restart();
+  await waitFor(() => notes.length > 1);
+  t.regex(notes[1]!, /^parallelr: NATS JetStream available again after \d+ s: the run carries on$/);
+  t.is(notes.length, 2, notes.join('\n'));
+});
