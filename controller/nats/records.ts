@@ -77,21 +77,30 @@ export function recordKey(r: TaskRecord): string {
 /** The records already in a results file, as a multiset of their serialised form. */
 export function readWrittenKeys(path: string): Map<string, number> {
   const keys = new Map<string, number>();
-  if (!existsSync(path)) return keys;
+  for (const r of readWrittenRecords(path)) {
+    const key = recordKey(r);
+    keys.set(key, (keys.get(key) ?? 0) + 1);
+  }
+  return keys;
+}
+
+/** The records in a results file, in file order (a torn last line is cut off the file and skipped). */
+export function readWrittenRecords(path: string): TaskRecord[] {
+  if (!existsSync(path)) return [];
   let text = readFileSync(path, 'utf8');
   if (text && !text.endsWith('\n')) {
     // The crash tore the last line: drop it so the next append starts on a line of its own.
     text = text.slice(0, text.lastIndexOf('\n') + 1);
     truncateSync(path, Buffer.byteLength(text));
   }
+  const records: TaskRecord[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
-      const key = recordKey(JSON.parse(line) as TaskRecord);
-      keys.set(key, (keys.get(key) ?? 0) + 1);
+      records.push(JSON.parse(line) as TaskRecord);
     } catch {
       // a torn line from the crash: that record will be written again
     }
   }
-  return keys;
+  return records;
 }

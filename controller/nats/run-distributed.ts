@@ -23,11 +23,12 @@ import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { cancelRun, missingSeqs } from './queue.js';
 import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
+import { reportFinished } from './report-finished.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
 import { watchJetStream } from './watch-jetstream.js';
-export type { RanMoreThanOnce } from './run-outcome.js';
-import { formatRanMoreThanOnce, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
+export type { DistributedResult, RanMoreThanOnce } from './run-outcome.js';
+import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
 import { newRunId, readRunState, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
@@ -71,27 +72,6 @@ export interface ResumeOptions {
   quiet?: boolean;
   pid?: number;
   daemon?: boolean;
-}
-
-export interface DistributedResult {
-  runId: string;
-  /** As local parallelr: 0 when every task succeeded, 1 when any failed or was cancelled, 130/143 after SIGINT/SIGTERM. */
-  exitCode: number;
-  /** One per task: completion order, never-started ones last. */
-  records: TaskRecord[];
-  counts: RunCounts;
-  resultsFile?: string;
-  stopReason?: string;
-  interrupted?: string;
-  /** Results that arrived twice for the same (run, seq) and were ignored. */
-  duplicates: number;
-  /** Jobs that ran more than once (an agent was lost mid-job, or two executions both finished), with the cause. */
-  ranMoreThanOnce: RanMoreThanOnce[];
-  /** Jobs (re)published by this call. */
-  published: number;
-  elapsedSeconds: number;
-  /** Set when the run could not start or attach (printed already, without a stack trace). */
-  error?: string;
 }
 
 /** Default run-state directory. */
@@ -149,9 +129,7 @@ export async function resumeDistributed(options: ResumeOptions, io: CliIo): Prom
   if (settings.pool !== state.pool) {
     return failed(state.runId, `run ${state.runId} was published to pool ${state.pool}, not ${settings.pool}`, io);
   }
-  if (state.status === 'done') {
-    io.stdout.write(`Run ${state.runId} already finished; results in ${state.resultsFile}\n`);
-  }
+  if (state.status === 'done') return reportFinished(state, io);
   return attach(state, { ...options, stateDir, settings, resume: true }, io);
 }
 

@@ -5,6 +5,27 @@ import type { SecondResult } from './result-reader.js';
 import { describeFailure, readFailureDetail, taskerArguments, type RunCounts, type TaskRecord } from '../parallelr/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
+export interface DistributedResult {
+  runId: string;
+  /** As local parallelr: 0 when every task succeeded, 1 when any failed or was cancelled, 130/143 after SIGINT/SIGTERM. */
+  exitCode: number;
+  /** One per task: completion order, never-started ones last. */
+  records: TaskRecord[];
+  counts: RunCounts;
+  resultsFile?: string;
+  stopReason?: string;
+  interrupted?: string;
+  /** Results that arrived twice for the same (run, seq) and were ignored. */
+  duplicates: number;
+  /** Jobs that ran more than once (an agent was lost mid-job, or two executions both finished), with the cause. */
+  ranMoreThanOnce: RanMoreThanOnce[];
+  /** Jobs (re)published by this call. */
+  published: number;
+  elapsedSeconds: number;
+  /** Set when the run could not start or attach (printed already, without a stack trace). */
+  error?: string;
+}
+
 export interface RanMoreThanOnce {
   seq: number;
   taskFile: string;

@@ -112,3 +112,23 @@ test.serial('a controller that crashed while cancelling: --resume records the ca
 test.serial(sameAsLocal, 'SIGTERM', 'process', 143);
 test.serial(sameAsLocal, 'stop limit', 'in-process', 143);
 test.serial(sameAsLocal, 'stop limit', 'process', 125);
+
+test.serial('--resume of a cancelled run that finished (a job never started, so it has no stored result): reports the results file at once, writes nothing', async (t) => {
+  const sb = sandbox('SIGINT');
+  const worker = await startWorker(fleet.server.url, { name: 'cancel-done', pool: 'cancel-done', max: 2, env: sb.env });
+  fleet.workers.push(worker);
+  const results = join(sb.dir, 'dist.jsonl');
+  const dist = await runOnce(sb, 'SIGINT', ['--nats', fleet.server.url, '--pool', 'cancel-done'], results);
+  t.is(dist.code, 130, dist.out);
+  t.true(dist.records.some((r) => r.status === 'CANCELLED' && r.start_time === null), 'one job never started');
+  const before = readFileSync(results, 'utf8');
+  const io = recordingIo(sb.env);
+  const resumed = resumeDistributed({ runId: dist.records[0]!.session_id, stateDir: sb.env.TASKER_NATS_STATE_DIR }, io);
+  const r = await Promise.race([resumed, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000).unref())]);
+  if (r === 'hung') return t.fail('--resume of a finished run is still waiting after 15 s');
+  t.is(r.exitCode, 130, 'the finished run\'s own exit code (it was interrupted by SIGINT)');
+  t.is(r.records.length, dist.records.length);
+  t.regex(io.out(), /already finished; results in /);
+  t.is(readFileSync(results, 'utf8'), before, 'nothing written again');
+  await worker.stop();
+});
