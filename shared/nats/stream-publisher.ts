@@ -41,12 +41,17 @@ const SWEEP_MS = 250;
 const decoder = new TextDecoder();
 
 /**
- * A publisher on `nc`. The NATS client is loaded here, not when this module is: code that imports
- * shared/nats without connecting (a console without --nats) does not load it.
+ * A publisher on `nc`, ready once its reply subscription is known to the server (a flush): in a
+ * cluster the server forwards the subscription to the stream leader's server before any publish, so
+ * no acknowledgement is sent to a subject the leader does not know yet. The NATS client is loaded
+ * here, not when this module is: code that imports shared/nats without connecting (a console
+ * without --nats) does not load it.
  */
 export async function openStreamPublisher(nc: NatsConnection): Promise<StreamPublisher> {
   const { headers } = await import('@nats-io/transport-node');
-  return new StreamPublisher(nc, headers);
+  const publisher = new StreamPublisher(nc, headers);
+  await nc.flush();
+  return publisher;
 }
 
 export class StreamPublisher {
