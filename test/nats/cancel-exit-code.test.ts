@@ -5,7 +5,7 @@
  * keeps exit_code null. The same directory runs through the parallelr CLI locally, then with
  * `--nats` on a real worker process (2 slots, as local `-m 2`), with a real nats-server.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -87,14 +87,19 @@ const sameAsLocal = test.macro({
 
 test.serial(sameAsLocal, 'SIGINT', 'in-process', 130);
 
-test.serial('a controller that crashed while cancelling: --resume records the cancelled rows it would have, none twice', async (t) => {
+/** A distributed run of the SIGINT sandbox on a worker of its own, interrupted by SIGINT (exit 130). */
+async function interruptedRun(t: ExecutionContext, pool: string) {
   const sb = sandbox('SIGINT');
-  const worker = await startWorker(fleet.server.url, { name: 'cancel-resume', pool: 'cancel-resume', max: 2, env: sb.env });
+  const worker = await startWorker(fleet.server.url, { name: pool, pool, max: 2, env: sb.env });
   fleet.workers.push(worker);
   const results = join(sb.dir, 'dist.jsonl');
-  const dist = await runOnce(sb, 'SIGINT', ['--nats', fleet.server.url, '--pool', 'cancel-resume'], results);
+  const dist = await runOnce(sb, 'SIGINT', ['--nats', fleet.server.url, '--pool', pool], results);
   t.is(dist.code, 130, dist.out);
-  const runId = dist.records[0]!.session_id;
+  return { sb, worker, results, dist, runId: dist.records[0]!.session_id };
+}
+
+test.serial('a controller that crashed while cancelling: --resume records the cancelled rows it would have, none twice', async (t) => {
+  const { sb, worker, results, dist, runId } = await interruptedRun(t, 'cancel-resume');
   const stateDir = sb.env.TASKER_NATS_STATE_DIR;
   const statePath = join(stateDir, `${runId}.json`);
   const state = JSON.parse(readFileSync(statePath, 'utf8')) as { status: string; cancelCause?: string };
@@ -114,16 +119,11 @@ test.serial(sameAsLocal, 'stop limit', 'in-process', 143);
 test.serial(sameAsLocal, 'stop limit', 'process', 125);
 
 test.serial('--resume of a cancelled run that finished (a job never started, so it has no stored result): reports the results file at once, writes nothing', async (t) => {
-  const sb = sandbox('SIGINT');
-  const worker = await startWorker(fleet.server.url, { name: 'cancel-done', pool: 'cancel-done', max: 2, env: sb.env });
-  fleet.workers.push(worker);
-  const results = join(sb.dir, 'dist.jsonl');
-  const dist = await runOnce(sb, 'SIGINT', ['--nats', fleet.server.url, '--pool', 'cancel-done'], results);
-  t.is(dist.code, 130, dist.out);
+  const { sb, worker, results, dist, runId } = await interruptedRun(t, 'cancel-done');
   t.true(dist.records.some((r) => r.status === 'CANCELLED' && r.start_time === null), 'one job never started');
   const before = readFileSync(results, 'utf8');
   const io = recordingIo(sb.env);
-  const resumed = resumeDistributed({ runId: dist.records[0]!.session_id, stateDir: sb.env.TASKER_NATS_STATE_DIR }, io);
+  const resumed = resumeDistributed({ runId, stateDir: sb.env.TASKER_NATS_STATE_DIR }, io);
   const r = await Promise.race([resumed, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000).unref())]);
   if (r === 'hung') return t.fail('--resume of a finished run is still waiting after 15 s');
   t.is(r.exitCode, 130, 'the finished run\'s own exit code (it was interrupted by SIGINT)');

@@ -1,11 +1,42 @@
 /** What the cluster tests share: who leads what, moving leaders onto one member, parallelr as its own process. */
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ExecutionContext, TestFn } from 'ava';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { killWithTestProcess } from '../helpers/child-cleanup.js';
+import { startNatsCluster, type TestNatsCluster } from '../helpers/nats-server.js';
+import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { JOBS_STREAM, RESULTS_STREAM, poolConsumer } from '../../shared/nats/subjects.js';
-import { ROOT, sleep } from './fleet.js';
+import { ROOT, makeTaskFiles, readResults, sleep, startWorker, tally, waitFor, type WorkerProcess } from './fleet.js';
+
+/** A 3-node cluster started before the file's tests and disposed after them, with the workers they start. */
+export function useCluster(test: TestFn): { cluster: () => TestNatsCluster; workers: WorkerProcess[] } {
+  let cluster: TestNatsCluster | undefined;
+  const workers: WorkerProcess[] = [];
+  test.before(async () => {
+    cluster = await startNatsCluster();
+  });
+  test.after.always(async () => {
+    for (const w of workers) await w.kill9();
+    await cluster?.dispose();
+  });
+  return { cluster: () => cluster!, workers };
+}
+
+/** Two workers of `pool` (3 slots each, R3 streams) and a connection of the test's own to the cluster. */
+export async function startClusterPool(
+  t: ExecutionContext, fixture: ReturnType<typeof useCluster>, pool: string, names: [string, string],
+): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
+  const url = fixture.cluster().url;
+  const env = { TASKER_NATS_REPLICAS: '3' };
+  for (const name of names) fixture.workers.push(await startWorker(url, { name, pool, max: 3, env }));
+  const nc = await connectNats({ servers: url });
+  t.teardown(() => nc.close());
+  return { nc, jsm: await jetStreamManagerOf(nc, url) };
+}
 
 const PARALLELR_CLI = join(ROOT, 'controller/cli/parallelr.ts');
 
@@ -50,6 +81,43 @@ export function runParallelr(args: string[], env: NodeJS.ProcessEnv): { done: Pr
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
+  // 'close': the output is read to the end before the test looks at it.
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.once('close', (code) => resolve({ code, out, err })));
   return { done, out: () => out, err: () => err, kill: () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL') };
+}
+
+/**
+ * `total` jobs through the parallelr CLI on the cluster, each appending to `effects/<i>` once it ran;
+ * jobs after the first `first` wait for a gate. Returns once the leaders of both streams, the pool
+ * consumer and the controller's reader sit on one member (`victim`) and `first` jobs ran: a kill
+ * then always finds jobs running and most of the run queued. `openGate()` lets the rest run.
+ */
+export async function startGatedRun(
+  t: ExecutionContext, c: { cluster: TestNatsCluster; nc: NatsConnection; jsm: JetStreamManager }, pool: string, total: number, first: number,
+) {
+  const { dir } = makeTaskFiles(total, (i, d) =>
+    `${i > first ? `while [ ! -e '${d}/gate' ]; do sleep 0.05; done; ` : ''}sleep 0.1; echo ran >> '${d}/effects/${i}'\n`);
+  mkdirSync(join(dir, 'effects'));
+  const results = join(mkdtempSync(join(tmpdir(), `tasker-nats-${pool}-res-`)), 'results.jsonl');
+  const run = runParallelr(
+    ['-T', dir, '--file-extension', 'sh', '-C', '/bin/sh @TASK@', '-r', '--nats', c.cluster.url, '--pool', pool, '--nats-replicas', '3', '--results', results],
+    { PARALLELR_HOME: join(dir, 'home'), TASKER_NATS_STATE_DIR: join(dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' },
+  );
+  t.teardown(() => run.kill());
+  const victim = await readerHost(c.jsm);
+  await gatherLeaders(c.nc, c.jsm, pool, victim);
+  await waitFor(() => readdirSync(join(dir, 'effects')).length >= first);
+  return { dir, results, run, victim, openGate: () => writeFileSync(join(dir, 'gate'), '') };
+}
+
+/** Every job of a gated run ran exactly once and has exactly one SUCCESS record; nothing ran twice. */
+export function checkExactlyOnce(t: ExecutionContext, run: { dir: string; results: string }, total: number, out: string): void {
+  const effects = readdirSync(join(run.dir, 'effects')).map((f) => [f, readFileSync(join(run.dir, 'effects', f), 'utf8')] as const);
+  t.is(effects.length, total, 'every job ran');
+  t.deepEqual(effects.filter(([, text]) => text !== 'ran\n').map(([f]) => f), [], 'no job ran more than once');
+  const records = readResults(run.results);
+  t.is(records.length, total, 'one record per task file');
+  t.deepEqual([...tally(records.map((rec) => rec.task_file ?? null)).values()].filter((n) => n !== 1), []);
+  t.true(records.every((rec) => rec.status === 'SUCCESS'));
+  t.notRegex(out, /Ran more than once/);
 }
