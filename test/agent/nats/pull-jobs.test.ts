@@ -5,7 +5,7 @@
  * an idle agent. Real nats-server, real worker processes.
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDistributed } from '../../../controller/nats/run-distributed.js';
 import { connectNats, jetStreamManagerOf } from '../../../shared/nats/connection.js';
@@ -43,7 +43,7 @@ test.serial('a job waiting for a slot longer than ack_wait is held with working(
   const w = await startWorker(fleet.server.url, { name: 'h1', pool, max: 1, ackWaitSec: 1 });
   fleet.workers.push(w);
   // Each job runs 1.5 s (past ack_wait) while the next one waits on the agent for the slot.
-  const { dir, files } = makeTaskFiles(3, (i, d) => `sleep 1.5; echo ${i} >> '${d}/exec.log'\n`);
+  const { dir, files } = makeTaskFiles(3, (i, d) => `echo ${i} >> '${d}/started.log'; sleep 1.5; echo ${i} >> '${d}/exec.log'\n`);
   const nc = await connectNats({ servers: fleet.server.url });
   const jsm = await jetStreamManagerOf(nc, fleet.server.url);
   const io = recordingIo({ PARALLELR_HOME: dir });
@@ -51,12 +51,15 @@ test.serial('a job waiting for a slot longer than ack_wait is held with working(
     { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [fleet.server.url], pool, ackWaitSec: 1 }, stateDir: join(dir, 'runs') },
     io,
   );
-  // While the first job runs on the agent's only slot, a second one is delivered and waits there.
+  // While the first job runs on the agent's only slot (from its start until 0.8 s later: it runs
+  // 1.5 s), a second one is delivered and waits there, and no third. (Once a job ended, its ack may
+  // follow the next job's start by a few ms: not counted here.)
+  await waitFor(() => existsSync(join(dir, 'started.log')));
   let pendingOnAgent = 0;
-  await waitFor(() => {
-    void jsm.consumers.info(JOBS_STREAM, poolConsumer(pool)).then((i) => (pendingOnAgent = Math.max(pendingOnAgent, i.num_ack_pending)), () => undefined);
-    return execLines(dir).length >= 1;
-  });
+  for (const until = Date.now() + 800; Date.now() < until; ) {
+    pendingOnAgent = Math.max(pendingOnAgent, (await jsm.consumers.info(JOBS_STREAM, poolConsumer(pool))).num_ack_pending);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const r = await run;
   t.is(r.exitCode, 0, io.err());
   t.is(pendingOnAgent, 2, 'one job running and one waiting on the agent');
