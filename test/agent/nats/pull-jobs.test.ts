@@ -45,6 +45,7 @@ test.serial('a job waiting for a slot longer than ack_wait is held with working(
   // Each job runs 1.5 s (past ack_wait) while the next one waits on the agent for the slot.
   const { dir, files } = makeTaskFiles(3, (i, d) => `echo ${i} >> '${d}/started.log'; sleep 1.5; echo ${i} >> '${d}/exec.log'\n`);
   const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close()); // also when an assertion fails (it ends the test)
   const jsm = await jetStreamManagerOf(nc, fleet.server.url);
   const io = recordingIo({ PARALLELR_HOME: dir });
   const run = runDistributed(
@@ -68,7 +69,6 @@ test.serial('a job waiting for a slot longer than ack_wait is held with working(
   t.deepEqual(finished(w).map((f) => f.delivery), [1, 1, 1]);
   t.deepEqual(execLines(dir).sort(), ['1', '2', '3']);
   t.is(readResults(r.resultsFile!).length, 3);
-  await nc.close();
   await w.stop();
   fleet.workers.splice(0);
 });
