@@ -41,20 +41,20 @@ test('the variable is back for commands, and the marker is gone', (t) => {
 
 test('tls:// without a CA of its own trusts the deferred extra certificates', async (t) => {
   const nc = await connectNats({ servers: `tls://127.0.0.1:${tlsServer.port}` });
+  t.teardown(() => nc.close()); // also when an assertion fails (it ends the test)
   t.false(nc.isClosed());
-  await nc.close();
 });
 
 test('nats:// to a server that demands TLS: the deferred certificates are offered on a second try', async (t) => {
   const nc = await connectNats({ servers: `nats://127.0.0.1:${tlsServer.port}` });
+  t.teardown(() => nc.close()); // also when an assertion fails (it ends the test)
   t.false(nc.isClosed());
-  await nc.close();
 });
 
 test('nats:// to a plain server stays plain (TLS is not forced)', async (t) => {
   const nc = await connectNats({ servers: `nats://127.0.0.1:${plainServer.port}` });
+  t.teardown(() => nc.close()); // also when an assertion fails (it ends the test)
   t.false(nc.isClosed());
-  await nc.close();
 });
 
 test('a CA of its own (nats.tls.ca) still replaces the store: the extra certificates do not widen it', async (t) => {

@@ -94,11 +94,11 @@ test.serial('malformed job messages are terminated and reported; the agent keeps
   const w = await startWorker(fleet.server.url, { name: 'm1', pool, max: 1 });
   workers.push(w);
   const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close()); // also when an assertion fails (it ends the test)
   const { jetstream } = await import('@nats-io/jetstream');
   const js = jetstream(nc);
   await js.publish(subjects.job(pool, 'junk', 1), new TextEncoder().encode('not json at all'));
   await js.publish(subjects.job(pool, 'junk', 2), new TextEncoder().encode(JSON.stringify({ v: 1, run_id: 'junk', seq: 2, command: 7 })));
-  await nc.close();
   const { dir, files } = makeTaskFiles(5, (i) => `echo ok ${i}\n`);
   const io = recordingIo({ PARALLELR_HOME: dir });
   const r = await runDistributed(

@@ -67,11 +67,11 @@ test.serial('resume after a crash during publishing publishes exactly the jobs t
   writeRunState(stateDir, state);
   // The crashed controller had published jobs 1-5 only.
   const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close()); // also when an assertion fails (it ends the test)
   const jsm = await jetStreamManagerOf(nc, fleet.server.url);
   await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
   const stored = await publishJobs({ nc, state, seqs: [1, 2, 3, 4, 5], maxPayload: 1 << 20, onFailure: () => t.fail() });
   t.is(stored, 5);
-  await nc.close();
 
   workers.push(await startWorker(fleet.server.url, { name: 'y1', pool, max: 2 }));
   const io = recordingIo({ PARALLELR_HOME: dir });
