@@ -57,7 +57,8 @@ test.serial('a job waiting for a slot longer than ack_wait is held with working(
   // follow the next job's start by a few ms: not counted here.)
   await waitFor(() => existsSync(join(dir, 'started.log')));
   let pendingOnAgent = 0;
-  for (const until = Date.now() + 800; Date.now() < until; ) {
+  const until = Date.now() + 800;
+  while (Date.now() < until) {
     pendingOnAgent = Math.max(pendingOnAgent, (await jsm.consumers.info(JOBS_STREAM, poolConsumer(pool))).num_ack_pending);
     await new Promise((r) => setTimeout(r, 50));
   }
