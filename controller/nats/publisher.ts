@@ -3,6 +3,7 @@ import { readBoundedBytes } from '../../shared/input/index.js';
 import { basename } from 'node:path';
 import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/index.js';
 import { openStreamPublisher, subjects, type StreamPublisher } from '../../shared/nats/index.js';
+import { StoreError } from '../../shared/errors/index.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunState } from './run-state.js';
 
@@ -61,9 +62,9 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
       o.onFailure({ seq, error: `Error: task file too large for NATS (${data.length} bytes as a job, server max_payload ${o.maxPayload})` });
       continue;
     }
-    const p = publishOne(store, subjects.job(o.state.pool, o.state.runId, seq), data, `${o.state.runId}.${seq}.job`).then(
-      () => {
-        stored++;
+    const p = publishOne(store, subjects.job(o.state.pool, o.state.runId, seq), data, `${o.state.runId}.${seq}.job`, o.signal).then(
+      (published) => {
+        if (published) stored++;
       },
       (e: Error) => o.onFailure({ seq, error: `Error: could not publish job to NATS: ${e.message}` }),
     );
@@ -76,17 +77,38 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   return stored;
 }
 
-/** Publish with retries across a short server outage (msgID makes a retried publish idempotent). */
-async function publishOne(store: StreamPublisher, subject: string, data: Uint8Array, msgID: string): Promise<void> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 20; attempt++) {
+/** Tries before a publish that keeps failing for a reason other than JetStream's absence counts as failed. */
+const OTHER_FAILURE_TRIES = 20;
+
+/**
+ * Publish with retries (the msgID makes a retried publish count once). While JetStream cannot store
+ * (no stream leader, no quorum, no answer: a transient StoreError) it keeps trying until it can or
+ * the run stops, as the rest of the run waits (watch-jetstream.ts says so); the job is not recorded
+ * as failed for an outage. Other failures are retried 20 times, then thrown. False when the run
+ * stopped first: the job was not published, and the run records it as cancelled.
+ */
+async function publishOne(store: StreamPublisher, subject: string, data: Uint8Array, msgID: string, signal?: AbortSignal): Promise<boolean> {
+  for (let attempt = 0, other = 0; ; attempt++) {
+    if (signal?.aborted) return false;
     try {
       await store.publish(subject, data, { msgID, timeoutMs: 5000 });
-      return;
+      return true;
     } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, Math.min(250 * (attempt + 1), 2000)));
+      if (!(e instanceof StoreError && e.transient) && ++other >= OTHER_FAILURE_TRIES) throw e;
     }
+    await sleep(Math.min(250 * (attempt + 1), 2000), signal);
   }
-  throw last;
+}
+
+/** Wait `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -7,6 +7,7 @@ import { publishJobs, type PublishFailure } from '../../controller/nats/publishe
 import type { RunState } from '../../controller/nats/run-state.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
+import { JOBS_STREAM } from '../../shared/nats/subjects.js';
 import { makeTaskFiles, useNatsFleet } from './fleet.js';
 
 const fleet = useNatsFleet(test);
@@ -32,4 +33,45 @@ test.serial('a FIFO and a file larger than a job can hold are refused by name; t
   t.deepEqual(failures.map((f) => f.seq), [2, 3]);
   t.regex(failures[0]!.error, /cannot read task file .*\.fifo: it is a FIFO \(named pipe\), not a regular file/);
   t.regex(failures[1]!.error, /task file too large for NATS/);
+});
+
+/** A run's state for publishing `files` to `pool`. */
+function stateFor(runId: string, pool: string, dir: string, files: RunState['files']): RunState {
+  return {
+    version: 1, runId, createdAt: new Date().toISOString(), servers: [fleet.server.url], pool, command: '/bin/sh @TASK@',
+    timeoutSeconds: 30, maxOutputCapture: 1000, stopLimits: null, resultsFile: join(dir, 'results.jsonl'), files, status: 'running',
+  };
+}
+
+test.serial('no jobs stream for longer than 20 tries of backoff: the jobs wait, none is recorded as failed, and all are stored once it is back', async (t) => {
+  const { dir, files } = makeTaskFiles(3, (i) => `echo ${i}\n`);
+  const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
+  await jsm.streams.delete(JOBS_STREAM).catch(() => undefined); // nothing stores tasker.jobs.>: 503, no responders
+  const failures: PublishFailure[] = [];
+  const publishing = publishJobs({ nc, state: stateFor('publisher-outage', 'pub2', dir, files), seqs: [1, 2, 3], maxPayload: 1 << 20, onFailure: (f) => failures.push(f) });
+  // 20 tries with the backoff (250 ms growing to 2 s) take about 33 s: the outage lasts longer.
+  await new Promise((r) => setTimeout(r, 36_000));
+  t.deepEqual(failures, [], 'an outage is waited out, not recorded as a failure');
+  await ensureStreams(jsm, { pool: 'pub2', ackWaitMs: 2000 });
+  t.is(await publishing, 3);
+  t.deepEqual(failures, []);
+  t.is((await jsm.streams.info(JOBS_STREAM)).state.messages, 3);
+});
+
+test.serial('stopped while JetStream cannot store the jobs: publishing ends at once, nothing stored, nothing recorded as failed', async (t) => {
+  const { dir, files } = makeTaskFiles(2, (i) => `echo ${i}\n`);
+  const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
+  await jsm.streams.delete(JOBS_STREAM).catch(() => undefined);
+  const stop = new AbortController();
+  const failures: PublishFailure[] = [];
+  const publishing = publishJobs({ nc, state: stateFor('publisher-stop', 'pub3', dir, files), seqs: [1, 2], maxPayload: 1 << 20, signal: stop.signal, onFailure: (f) => failures.push(f) });
+  await new Promise((r) => setTimeout(r, 1500));
+  stop.abort('STOP');
+  t.is(await publishing, 0, 'publishing ends (it would retry for ever without the stop)');
+  t.deepEqual(failures, [], 'the run records the unpublished jobs as cancelled, not failed');
+  await ensureStreams(jsm, { pool: 'pub3', ackWaitMs: 2000 });
 });
