@@ -1,6 +1,7 @@
 /** Turn task files into job messages and publish them with a bounded number in flight. */
 import { readBoundedBytes } from '../../shared/input/index.js';
 import { basename } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/index.js';
 import { openStreamPublisher, subjects, type StreamPublisher } from '../../shared/nats/index.js';
 import { StoreError } from '../../shared/errors/index.js';
@@ -96,19 +97,7 @@ async function publishOne(store: StreamPublisher, subject: string, data: Uint8Ar
     } catch (e) {
       if (!(e instanceof StoreError && e.transient) && ++other >= OTHER_FAILURE_TRIES) throw e;
     }
-    await sleep(Math.min(250 * (attempt + 1), 2000), signal);
+    // Shorter when the run stops (the wait then rejects: the loop's first line returns).
+    await delay(Math.min(250 * (attempt + 1), 2000), undefined, { signal }).catch(() => undefined);
   }
-}
-
-/** Wait `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
