@@ -10,16 +10,13 @@ import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAgentConnection } from '../../../controller/agents/index.js';
-import { createAgentExecutor, type AgentExecutor, type AgentExecutorOptions } from '../../../controller/executors/agent-executor.js';
-import type { ExecRequest } from '../../../shared/exec/executor.js';
-import type { ProcessResult } from '../../../shared/exec/types.js';
-import type { AheadTask, StartAheadRequest, StartedAhead } from '../../../core/executors/start-ahead.js';
 import { AgentSession } from '../../../controller/agents/agent-session.js';
 import type { ExecuteEvent__Output } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteEvent.js';
 import type { ExecuteRequest } from '../../../shared/proto/generated/tasker/agent/v1/ExecuteRequest.js';
 import { tempDir, type CliRun } from '../../helpers/run-cli.js';
 import { runTaskFile, runTracedSequence, task } from '../../helpers/task-files.js';
 import { eventually, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../../helpers/agent-process.js';
+import { execute, executeDoneLines, next, req, withProbedExecutor } from '../../helpers/start-ahead.js';
 
 let agent: AgentProcess;
 let config: string;
@@ -53,14 +50,8 @@ function childrenNamed(ppid: number, comm: string): number[] {
 /** tasker -r f.txt in `dir` against the test agent (the config makes it the default). */
 const runFile = (dir: string, opts: { onStdout?: (text: string, pid: number) => void; bin?: boolean } = {}) => runTaskFile(dir, ['--config', config], opts);
 
-/** The agent's "execute done" lines of one run (by the run's tasks' marker in the trace dir). */
-function agentLines(runId: string): { taskId: string; outcome: string; after?: string }[] {
-  return agent
-    .log()
-    .split('\n')
-    .filter((l) => l.includes('"execute done"') && l.includes(runId))
-    .map((l) => JSON.parse(l) as { taskId: string; outcome: string; after?: string });
-}
+/** The agent's "execute done" lines of one run. */
+const agentLines = (runId: string) => executeDoneLines(agent, runId);
 
 /** The run id, as the log file's name carries it (f_20261128_123558_018.log). */
 function runIdOf(r: CliRun): string {
@@ -132,122 +123,6 @@ test.serial('SIGINT while a task runs on the agent: it is killed, the tasks sent
   const outcome = Object.fromEntries(agentLines(runIdOf(r)).map((l) => [l.taskId, l.outcome]));
   t.regex(outcome['1']!, /^canceled/);
   for (const id of ['2', '3']) t.notRegex(outcome[id] ?? 'not started', /^exit/, `task ${id} never ran`);
-});
-
-// The executor and the protocol underneath, driven directly.
-/** A request with its start-ahead part (the executor's StartAheadRequest). */
-type AheadCall = ExecRequest & Partial<StartAheadRequest>;
-const req = (command: string, args: string, nextTasks: AheadTask[] = []): AheadCall => ({
-  runId: `pipe-${process.pid}-${Math.random()}`, taskId: '1', execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000, next: nextTasks,
-});
-/** Runs a call through the executor's start-ahead seam, as the engine does. */
-async function execute(ex: AgentExecutor, call: AheadCall): Promise<ProcessResult & { startedAhead: StartedAhead[] }> {
-  const { next: nextTasks = [], after, taken, ...request } = call;
-  const { result, started } = await ex.startAhead.execute(request, { next: nextTasks, after, taken });
-  return { ...result, startedAhead: started };
-}
-const next = (command: string, args: string, taskId = '2') => ({ taskId, execType: 'local', hostname: 'localhost', command, arguments: args, timeoutMs: 30_000 });
-
-/** An executor for the agent at `address` that has probed it (so it pipelines), closed after `fn`. */
-async function withProbedExecutor(address: string, fn: (ex: AgentExecutor) => Promise<void>, options: AgentExecutorOptions = {}): Promise<void> {
-  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address }, options);
-  try {
-    await ex.probe(); // the agent says it understands pipelined Executes
-    await fn(ex);
-  } finally {
-    await ex.close();
-  }
-}
-
-test.serial('executor: nothing is sent ahead before the agent said it understands it (an older agent would run it at once)', async (t) => {
-  const ex = createAgentExecutor({ name: 'jump', kind: 'plain', address: agent.address });
-  try {
-    t.is(ex.startAhead.depth, 0);
-    const dir = tempDir();
-    const r = await execute(ex, req('true', '', [next('touch', join(dir, 'ran'))]));
-    t.deepEqual(r.startedAhead, []);
-    t.is((await ex.probe()).features.includes('after_call'), true);
-    t.is(ex.startAhead.depth, 2);
-    t.false(existsSync(join(dir, 'ran')));
-  } finally {
-    await ex.close();
-  }
-});
-
-/** Both ways the executor sends tasks: messages on the agent's Session stream, or an Execute call each. */
-const BOTH_WAYS = [
-  ['on the Session stream', {}],
-  ['as Execute calls', { session: false }],
-] as const;
-
-for (const [way, options] of BOTH_WAYS) test.serial(`executor (${way}): a task sent ahead starts after a success, is taken with its output, and not after a failure`, async (t) => {
-  await withProbedExecutor(agent.address, async (ex) => {
-    const dir = tempDir();
-    const ok = await execute(ex, req('true', '', [next('sh', `-c "echo ahead; touch ${dir}/ok"`)]));
-    t.is(ok.exitCode, 0);
-    t.is(ok.startedAhead?.length, 1);
-    t.true(await ok.startedAhead![0]!.started);
-    let live = '';
-    const taken = await execute(ex, { ...req('sh', `-c "echo ahead; touch ${dir}/ok"`), taskId: '2', taken: ok.startedAhead![0], onStdout: (c) => (live += c.toString()) });
-    t.is(taken.exitCode, 0);
-    t.is(taken.stdout, 'ahead\n');
-    t.is(live, 'ahead\n', 'output that arrived before the task was taken is replayed live');
-    t.true(existsSync(join(dir, 'ok')));
-
-    const failed = await execute(ex, req('sh', '-c "exit 4"', [next('touch', join(dir, 'bad'))]));
-    t.is(failed.exitCode, 4);
-    t.false(await failed.startedAhead![0]!.started);
-    t.false(existsSync(join(dir, 'bad')));
-  }, options);
-});
-
-for (const [way, options] of BOTH_WAYS) test.serial(`executor (${way}): a task sent ahead that prints 24 MB before it is taken is held back, then delivered whole`, async (t) => {
-  await withProbedExecutor(agent.address, async (ex) => {
-    const dir = tempDir();
-    const bytes = 24 * 1024 * 1024;
-    const big = next('sh', `-c "head -c ${bytes} /dev/zero; touch ${dir}/printed"`);
-    const first = await execute(ex, req('true', '', [big]));
-    t.true(await first.startedAhead![0]!.started);
-    // Held, it may not print everything: the agent stops reading its pipe past about a MiB.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    t.false(existsSync(join(dir, 'printed')), 'held back while nobody takes it');
-    let live = 0;
-    const taken = await execute(ex, { ...req('sh', ''), taken: first.startedAhead![0], captureLimit: 1024, onStdout: (c) => (live += c.length) });
-    t.is(taken.exitCode, 0, taken.stderr);
-    t.is(taken.stdoutBytes, bytes);
-    t.is(live, bytes);
-  }, options);
-});
-
-test.serial('executor: a task sent ahead may wait for its predecessor past its own timeout plus margin without being given up on', async (t) => {
-  // A short margin makes the point quickly: the follower's 2 s timeout plus 0.3 s margin ends
-  // long before its predecessor's 3 s sleep does; its deadline counts from when it may start.
-  await withProbedExecutor(agent.address, async (ex) => {
-    const r = await execute(ex, { ...req('sleep', '3'), timeoutMs: 5000, next: [{ ...next('echo', 'after the sleep'), timeoutMs: 2000 }] });
-    t.is(r.exitCode, 0);
-    const taken = await execute(ex, { ...req('echo', 'after the sleep'), timeoutMs: 2000, taken: r.startedAhead![0] });
-    t.is(taken.exitCode, 0, taken.stderr);
-    t.is(taken.stdout, 'after the sleep\n');
-  }, { deadlineMarginMs: 300 });
-});
-
-test.serial('executor: discarding the tasks sent ahead kills the running one and the one queued behind it never starts', async (t) => {
-  await withProbedExecutor(agent.address, async (ex) => {
-    const dir = tempDir();
-    const s = uniqueSleep();
-    const first = req('true', '', [next('sleep', s, '2'), next('touch', join(dir, 'ran'), '3')]);
-    const r = await execute(ex, first);
-    t.is(r.startedAhead?.length, 2);
-    await eventually(() => processesMatching(`sleep ${s}`).length > 0);
-    // As the engine does when the run goes elsewhere or ends.
-    await Promise.all(r.startedAhead!.map((h) => h.discard()));
-    await eventually(() => processesMatching(`sleep ${s}`).length === 0);
-    await eventually(() => agentLines(first.runId).length === 3);
-    const outcome = Object.fromEntries(agentLines(first.runId).map((l) => [l.taskId, l.outcome]));
-    t.regex(outcome['2']!, /^canceled/, 'the sleep was killed');
-    t.regex(outcome['3']!, /^not started/, 'the touch never started');
-    t.false(existsSync(join(dir, 'ran')));
-  });
 });
 
 test.serial('agent: a pipelined call after a call it does not know is not started', async (t) => {
