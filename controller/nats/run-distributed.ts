@@ -6,7 +6,7 @@
  * crash and publishes only what is neither finished nor still queued.
  */
 import { join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { CliIo } from '../../shared/cli-io.js';
 import { connectNats, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/index.js';
@@ -287,15 +287,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     progress.started(seq, agent);
     watchers.started(seq);
   };
-  // Agents store an attempt when they claim a job (read by the result reader below); older agents
-  // also send a live `started` notice, still read so a mixed fleet shows every start.
-  const progSub = nc.subscribe(subjects.progress(runId), {
-    callback: (err, m) => {
-      if (err) return;
-      const s = parseStarted(m.data);
-      if (s && s.run_id === runId) onStarted(s.seq, s.agent);
-    },
-  });
+  const progSub = subscribeStartedNotices(nc, runId, onStarted);
 
   const reruns = trackRanMoreThanOnce(progress.note);
   const reader = await startResultReader({
@@ -351,14 +343,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     await nc.drain().catch(() => nc.close());
     registration.remove();
   }
-  state.status = 'done';
-  if (stopReason) state.stopReason = stopReason;
-  try {
-    writeRunState(o.stateDir, state);
-  } catch {
-    // the run is finished; a stale state file only makes a later --resume re-read the results
-  }
-
+  markDone(state, stopReason, o.stateDir);
   return finishRun({ state, io, t0, order, agents: progress.agents, stopReason, interrupted, where, duplicates: reader.duplicates, ranMoreThanOnce: reruns.list, published });
 }
 
@@ -372,5 +357,30 @@ async function settleCancelled(state: RunState, records: Map<number, TaskRecord>
   while (Date.now() < deadline && records.size < total && [...started].some((s) => !records.has(s))) await sleep(50);
   for (let seq = 1; seq <= total; seq++) {
     if (!records.has(seq)) record(seq, notRunRecord(state, seq, 'CANCELLED', 'Task cancelled'));
+  }
+}
+
+/**
+ * Agents store an attempt when they claim a job (read by the result reader); older agents also
+ * send a live `started` notice, still read so a mixed fleet shows every start.
+ */
+function subscribeStartedNotices(nc: NatsConnection, runId: string, onStarted: (seq: number, agent: string) => void): Subscription {
+  return nc.subscribe(subjects.progress(runId), {
+    callback: (err, m) => {
+      if (err) return;
+      const s = parseStarted(m.data);
+      if (s && s.run_id === runId) onStarted(s.seq, s.agent);
+    },
+  });
+}
+
+/** Record in the state file that the run finished (and why it stopped, if it did). */
+function markDone(state: RunState, stopReason: string | undefined, stateDir: string): void {
+  state.status = 'done';
+  if (stopReason) state.stopReason = stopReason;
+  try {
+    writeRunState(stateDir, state);
+  } catch {
+    // the run is finished; a stale state file only makes a later --resume re-read the results
   }
 }
