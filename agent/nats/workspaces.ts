@@ -9,6 +9,7 @@
 import { mkdtempSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processExists } from '../../shared/exec/index.js';
 
 const WORKSPACE = /^job-.+-p(\d+)-[^-]+$/;
 
@@ -80,18 +81,8 @@ export async function removeDeadWorkspaces(workdir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of names) {
     const pid = Number(WORKSPACE.exec(name)?.[1] ?? NaN);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    if (!Number.isSafeInteger(pid) || pid === process.pid || processExists(pid)) continue;
     await rm(join(workdir, name), { recursive: true, force: true }).then(() => removed.push(name), () => undefined);
   }
   return removed;
-}
-
-/** Whether a process with this pid exists (one of another user counts). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -2,19 +2,10 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ParallelrExit } from '../../shared/exit-codes.js';
+import { processExists } from '../../shared/exec/index.js';
 import { resultsOfMainLog } from './read-parallelr.js';
 import type { ScannedFile } from './scan-base.js';
 import { runIdOf, type RunSummary } from './run-summary.js';
-
-/** Whether a process of this pid exists (a parallelr session on this machine still running). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function mergeRuns(files: ReadonlyMap<string, ScannedFile>): RunSummary[] {
   const runs = new Map<string, RunSummary>();
@@ -35,7 +26,7 @@ export function mergeRuns(files: ReadonlyMap<string, ScannedFile>): RunSummary[]
       if (tally) claimedResults.add(results);
       const counts = tally?.record.kind === 'results' ? tally.record.tally : undefined;
       const c = x.completed;
-      const status = c ? (c.failed + c.cancelled > 0 || c.succeeded < c.total ? 'failed' : 'success') : isAlive(x.pid) ? 'running' : 'unknown';
+      const status = c ? (c.failed + c.cancelled > 0 || c.succeeded < c.total ? 'failed' : 'success') : processExists(x.pid) ? 'running' : 'unknown';
       const endMs = c ? f.mtimeMs : undefined;
       runs.set(path, {
         id: runIdOf(path), kind: 'parallelr', file: x.taskPaths ? `${x.template ?? ''} [${x.taskPaths}]` : (x.template ?? basename(path)), status,

@@ -28,6 +28,6 @@ export { SCAN_CHUNK_BYTES, endWithoutNewlines, endWithoutWhitespace, readTailTex
 export { spilledOutput } from './spilled-output.js';
 export { FedOutput } from './fed-output.js';
 export type { AheadProcess, StartedChild } from './launcher-child.js';
-export { childPids } from './process-tree.js';
+export { childPids, processExists } from './process-tree.js';
 export { spillDirOf } from './spill-dir.js';
 export { taskerArguments } from './tasker-command.js';

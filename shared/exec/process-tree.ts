@@ -94,3 +94,13 @@ export function treeKiller(pid: number): (signal: NodeJS.Signals) => void {
     }
   };
 }
+
+/** Whether a process with this pid exists (one of another user counts: kill(pid, 0) says EPERM). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
