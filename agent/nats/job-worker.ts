@@ -286,7 +286,7 @@ export class JobWorker {
       let result: ResultMessage;
       const records = planRecords(job, this.p.workdir);
       try {
-        result = await runJob(records?.job ?? job, { workspace: this.slots.workspace(slot), agent: name, worker: slot, delivery, signal: controller.signal, output: this.watch?.forJob(job) });
+        result = await runJob(records?.job ?? job, { workspace: this.slots.workspace(slot), agent: name, worker: slot, delivery, signal: controller.signal, output: this.watch?.forJob(job), records });
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);

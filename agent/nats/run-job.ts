@@ -6,7 +6,7 @@ import { splitArgs } from '../../shared/exec/index.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 import type { SlotWorkspace } from './workspaces.js';
 import { runTaskerJob } from './run-tasker-job.js';
-import { recordsPlanOf, takeMadeRecords } from './ship-records.js';
+import { takeMadeRecords, type RecordsPlan } from './ship-records.js';
 import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
@@ -23,6 +23,8 @@ export interface RunJobContext {
   onSpawn?: (pid: number) => void;
   /** Sees the output as it comes (`parallelr --watch`, watch-output.ts). */
   output?: { onStdout: (chunk: Buffer) => void; onStderr: (chunk: Buffer) => void };
+  /** A tasker job's records plan (ship-records.ts): an in-process run hands its records to it. */
+  records?: RecordsPlan;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const commandExecuted = argv.map(showArg).join(' ');
     // A command that runs tasker itself runs the file with the engine in this process (run-tasker-job.ts),
     // handing its records over in memory (ship-records.ts).
-    const records = recordsPlanOf(job);
+    const records = ctx.records;
     const onRecords = records && takeMadeRecords(records);
     const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, onRecords, inProcess: job.in_process });
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });

@@ -35,8 +35,6 @@ export interface RecordsPlan {
   made?: MadeRecords;
 }
 
-/** The plan of each job planRecords returned, for runJob to hand an in-process run its hook. */
-const plans = new WeakMap<JobMessage, RecordsPlan>();
 /** Makes each records directory name of this process its own (the prefix names the run, seq and pid). */
 let planned = 0;
 
@@ -46,14 +44,7 @@ export function planRecords(job: JobMessage, workdir: string): RecordsPlan | und
   if (split.error || !taskerArguments(split.args)) return undefined;
   const dir = `${workspacePrefix(workdir, job.run_id, job.seq)}r${++planned}`;
   const appended = ` --output-json ${quoteArg(join(dir, 'result.json'))}`;
-  const plan: RecordsPlan = { dir, job: { ...job, command: job.command + appended }, appended };
-  plans.set(plan.job, plan);
-  return plan;
-}
-
-/** The records plan of a job planRecords returned (its `job`); undefined for any other. */
-export function recordsPlanOf(job: JobMessage): RecordsPlan | undefined {
-  return plans.get(job);
+  return { dir, job: { ...job, command: job.command + appended }, appended };
 }
 
 /** For RunOptions.onRecords of an in-process run: keep what it made, and take its JSON (no file). */
