@@ -1,7 +1,7 @@
 /** The worker's heartbeat: its name, pool, version, slots, running jobs and load, every few seconds. */
 import { loadavg } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { HEARTBEAT_INTERVAL_MS, heartbeatSubjects, type HeartbeatMessage } from '../../shared/nats/index.js';
+import { HEARTBEAT_INTERVAL_MS, heartbeatSubjects, subjects, type FleetReply, type HeartbeatMessage } from '../../shared/nats/index.js';
 import { VERSION } from '../../shared/version.js';
 
 /** Starts sending (one at once, then every interval); returns the function that stops it. */
@@ -20,4 +20,20 @@ export function startHeartbeat(p: { nc: NatsConnection; name: string; instance: 
   const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Answer `tasker.fleet.<pool>`: a controller sizes its batches from the slots of the agents that answer. */
+export function answerFleet(p: { nc: NatsConnection; name: string; instance: string; pool: string; max: number }): void {
+  const reply: FleetReply = { agent: p.name, instance: p.instance, max: p.max, batches: true };
+  const data = new TextEncoder().encode(JSON.stringify(reply));
+  p.nc.subscribe(subjects.fleet(p.pool), {
+    callback: (err, m) => {
+      if (err) return;
+      try {
+        m.respond(data);
+      } catch {
+        // a closed connection: the controller counts this agent out
+      }
+    },
+  });
 }

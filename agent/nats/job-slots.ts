@@ -3,11 +3,19 @@
  * arrived while none was free (the one job asked for ahead while jobs are quick, or a miscounted
  * pull request). Such a job is held with `working()` (well inside the pool's `ack_wait`), so it is
  * not redelivered while it waits; one held longer than HOLD_LIMIT_MS (the running jobs turned out
- * long) is handed back (`nak`) for an idle agent to take. It has not been claimed, so it has not
- * run here; its next delivery counts one more in the result's `delivery`.
+ * long) is handed back (`nak`) for an idle agent to take, or, a part of a batch, handed off as a job
+ * of its own. It has not been claimed, so it has not run here; its next delivery counts one more in
+ * the result's `delivery`.
  */
+import type { JobMessage } from '../../shared/nats/index.js';
 import type { PulledJob } from './pull-jobs.js';
 import { SlotWorkspace } from './workspaces.js';
+
+/** A delivered job, parsed; a part of a batch can also be handed off to the pool on its own (batch-parts.ts). */
+export interface SlotJob extends PulledJob {
+  readonly job: JobMessage;
+  handOff?(): void;
+}
 
 /** How long a delivered job may wait here for a slot before it is handed back. */
 const HOLD_LIMIT_MS = 2000;
@@ -16,7 +24,7 @@ export class JobSlots {
   /** Free slots, the next to use last. */
   private readonly free: number[] = [];
   private readonly workspaces = new Map<number, SlotWorkspace>();
-  private readonly waiting: { job: PulledJob; since: number }[] = [];
+  private readonly waiting: { job: SlotJob; since: number }[] = [];
   private holdTimer?: NodeJS.Timeout;
 
   /** @param workingEvery how often a held job calls working(), in ms (read each time: ack_wait may change) */
@@ -33,14 +41,14 @@ export class JobSlots {
   }
 
   /** A free slot for `job`, or undefined when none is free (the job is then held). */
-  assign(job: PulledJob): number | undefined {
+  assign(job: SlotJob): number | undefined {
     const slot = this.free.pop();
     if (slot === undefined) this.hold(job);
     return slot;
   }
 
   /** The slot is free again; returns a held job to run in it, if any. */
-  release(slot: number): PulledJob | undefined {
+  release(slot: number): SlotJob | undefined {
     this.free.push(slot);
     return this.waiting.shift()?.job;
   }
@@ -61,14 +69,14 @@ export class JobSlots {
     await Promise.all([...this.workspaces.values()].map((w) => w.remove()));
   }
 
-  private hold(job: PulledJob): void {
+  private hold(job: SlotJob): void {
     this.waiting.push({ job, since: Date.now() });
     if (this.holdTimer) return;
     const tick = () => {
       this.holdTimer = undefined;
       const now = Date.now();
       for (const w of this.waiting.splice(0)) {
-        if (now - w.since >= HOLD_LIMIT_MS) safely(() => w.job.nak());
+        if (now - w.since >= HOLD_LIMIT_MS) safely(() => (w.job.handOff ? w.job.handOff() : w.job.nak()));
         else {
           safely(() => w.job.working());
           this.waiting.push(w);

@@ -18,15 +18,17 @@
  *   can be read), the worker carries on;
  * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
  */
-import { JOBS_STREAM, isSubjectToken, poolConsumer, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
-import { parseJob, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
+import { JOBS_STREAM, poolConsumer, subjects } from '../../shared/nats/index.js';
+import { parseJobs, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { answerHolds, claimJob } from './claim-job.js';
+import { answerFleet } from './heartbeat.js';
+import { batchParts } from './batch-parts.js';
 import { startHeartbeat } from './heartbeat.js';
-import { publishResult, unrunResult } from './publish-result.js';
+import { publishResult, reportMalformed, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 import { attachRecords, planRecords } from './ship-records.js';
 import { JobPuller, type PulledJob } from './pull-jobs.js';
-import { JobSlots } from './job-slots.js';
+import { JobSlots, type SlotJob } from './job-slots.js';
 import { LateAcks } from './late-acks.js';
 import { WatchOutput } from './watch-output.js';
 import type { WorkerParts } from './worker-parts.js';
@@ -88,6 +90,7 @@ export class JobWorker {
     const { nc, log } = this.p;
     this.watch = new WatchOutput(nc, this.p.name);
     answerHolds(nc, this.p.instance, (key) => ({ holding: this.held.has(key), ran: !this.unrun.has(key) }));
+    answerFleet(this.p);
     nc.subscribe(subjects.cancelAll, {
       callback: (err, m) => {
         if (err) return;
@@ -109,7 +112,7 @@ export class JobWorker {
     })().catch(() => undefined);
     this.slots = new JobSlots(this.p.max, this.p.workdir, () => this.workingEvery());
     const next = `$JS.API.CONSUMER.MSG.NEXT.${JOBS_STREAM}.${poolConsumer(this.p.pool)}`;
-    this.puller = new JobPuller(nc, next, PULL_EXPIRES_MS, (job) => this.take(job), (problem) => this.pullEnded(problem));
+    this.puller = new JobPuller(nc, next, PULL_EXPIRES_MS, (job) => this.receive(job), (problem) => this.pullEnded(problem));
     this.puller.start();
     this.askForJobs();
     // A controller may change the pool's ack_wait after we started: keep working() well inside it.
@@ -158,8 +161,18 @@ export class JobWorker {
     }, RETRY_DELAY_MS);
   }
 
-  /** A delivered job: run it in a free slot, or hold it until one frees. */
-  private take(msg: PulledJob): void {
+  /** A delivered message: a job, or a batch whose every job is taken on its own (batch-parts.ts). */
+  private receive(msg: PulledJob): void {
+    if (this.stopping) return safely(() => msg.nak());
+    const parsed = parseJobs(msg.data);
+    if (!parsed.ok) return this.track(msg, reportMalformed(this.p, msg, parsed));
+    const [first, ...more] = parsed.value;
+    if (!more.length) return this.take(Object.assign(msg, { job: first! }));
+    for (const part of batchParts(msg, parsed.value, this.p.pool, this.p.store)) this.take(part);
+  }
+
+  /** A job: run it in a free slot, or hold it until one frees. */
+  private take(msg: SlotJob): void {
     if (this.stopping) return safely(() => msg.nak());
     const slot = this.slots.assign(msg);
     if (slot === undefined) return;
@@ -172,7 +185,12 @@ export class JobWorker {
       if (queued) this.take(queued);
       this.askForJobs();
     };
-    const task = this.handle(msg, slot, freeSlot)
+    this.track(msg, this.handle(msg, slot, freeSlot), freeSlot);
+  }
+
+  /** Wait for a job's handling at stop; ack it once its result is stored. */
+  private track(msg: PulledJob, handling: Promise<void>, after?: () => void): void {
+    const task = handling
       .catch((e: unknown) => {
         // Never expected; the job goes back to the queue and the slot keeps working.
         this.p.log.error('job handling failed', { agent: this.p.name, subject: msg.subject, error: (e as Error).message });
@@ -181,7 +199,7 @@ export class JobWorker {
       .finally(() => {
         this.inFlight.delete(task);
         if (this.stored.delete(msg)) this.acks.add(msg);
-        freeSlot();
+        after?.();
       });
     this.inFlight.add(task);
   }
@@ -203,27 +221,10 @@ export class JobWorker {
     return Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
   }
 
-  private async handle(msg: PulledJob, slot: number, freeSlot: () => void): Promise<void> {
+  private async handle(msg: SlotJob, slot: number, freeSlot: () => void): Promise<void> {
     const { log, name } = this.p;
     const delivery = msg.info.deliveryCount;
-    const parsed = parseJob(msg.data);
-    if (!parsed.ok) {
-      log.error('malformed job terminated', {
-        agent: name, subject: msg.subject, streamSeq: msg.seq, error: parsed.error,
-      });
-      // Run and seq come from the payload when readable, else from the subject
-      // (tasker.jobs.<pool>.<runId>.<seq>), so the controller is told instead of waiting.
-      const [, , , subjectRun, subjectSeq] = msg.subject.split('.');
-      const runId = parsed.runId ?? (subjectRun && isSubjectToken(subjectRun) ? subjectRun : undefined);
-      const seq = parsed.seq ?? seqOfJobSubject(msg.subject);
-      if (runId !== undefined && seq !== undefined && subjectSeq !== undefined) {
-        const r = this.bareResult(runId, seq, parsed.taskFile ?? '', slot, delivery, 'ERROR', `Error: malformed job: ${parsed.error}`);
-        await this.publishResult(r).catch(() => undefined);
-      }
-      msg.term(parsed.error.slice(0, 200));
-      return;
-    }
-    const job = parsed.value;
+    const job = msg.job;
     if (this.cancelled.has(job.run_id)) {
       await this.finish(msg, this.bareResult(job.run_id, job.seq, job.task_file, slot, delivery, 'CANCELLED', 'Task cancelled'));
       return;

@@ -1,8 +1,10 @@
 /** Storing a job's result in the results stream, and results for jobs that never ran. */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { StreamPublisher } from '../../shared/nats/index.js';
-import { JOB_VERSION, encodeMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
-import { subjects } from '../../shared/nats/index.js';
+import { JOB_VERSION, encodeMessage, type JobMessage, type JobStatus, type Parsed, type ResultMessage } from '../../shared/nats/index.js';
+import { isSubjectToken, seqsOfJobSubject, subjects } from '../../shared/nats/index.js';
+import type { PulledJob } from './pull-jobs.js';
+import type { WorkerParts } from './worker-parts.js';
 
 const RETRY_DELAY_MS = 500;
 const MAX_RETRY_DELAY_MS = 5000;
@@ -41,4 +43,26 @@ export function unrunResult(o: {
     start_time: now, end_time: now, duration_seconds: 0, agent: o.agent, worker: o.worker,
     command_executed: '', error_message: o.error, stdout_tail: '', stderr_tail: '', delivery: o.delivery,
   };
+}
+
+/**
+ * A malformed job message is terminated and reported: an ERROR result for each job whose run and
+ * seq can be read (from the payload, else the subject `tasker.jobs.<pool>.<runId>.<seq>` or a
+ * batch's `.<first>-<last>`), so the controller is told instead of waiting.
+ */
+export async function reportMalformed(p: WorkerParts, msg: PulledJob, parsed: Parsed<JobMessage[]> & { ok: false }): Promise<void> {
+  p.log.error('malformed job terminated', { agent: p.name, subject: msg.subject, streamSeq: msg.seq, error: parsed.error });
+  const [, , , subjectRun] = msg.subject.split('.');
+  const runId = parsed.runId ?? (subjectRun && isSubjectToken(subjectRun) ? subjectRun : undefined);
+  const seqs = seqsOfJobSubject(msg.subject);
+  if (runId !== undefined) {
+    for (const seq of seqs.length === 1 && parsed.seq !== undefined ? [parsed.seq] : seqs) {
+      const r = unrunResult({
+        runId, seq, taskFile: parsed.taskFile ?? '', agent: p.name, worker: 0, delivery: msg.info.deliveryCount,
+        status: 'ERROR', error: `Error: malformed job: ${parsed.error}`,
+      });
+      await publishResult(p.nc, p.store, r, p.instance, (n) => n < 3).catch(() => undefined);
+    }
+  }
+  msg.term(parsed.error.slice(0, 200));
 }

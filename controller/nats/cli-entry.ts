@@ -7,7 +7,7 @@ import type { CliIo } from '../../shared/cli-io.js';
 import { readNatsSections } from '../../shared/nats/index.js';
 import { natsSettingsFrom, type NatsSettings } from '../../shared/nats/index.js';
 import type { DistributedCliRequest } from '../parallelr/index.js';
-import { isSubjectToken } from '../../shared/nats/index.js';
+import { MAX_BATCH, isSubjectToken } from '../../shared/nats/index.js';
 import { defaultStateDir, resumeDistributed, runDistributed } from './run-distributed.js';
 import { readRunState } from './run-state.js';
 import { watchRun } from './watch-run.js';
@@ -58,6 +58,10 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
     io.stderr.write('parallelr: --nats needs a command template (-C)\n');
     return ParallelrExit.USAGE;
   }
+  if (req.batch !== undefined && req.batch > MAX_BATCH) {
+    io.stderr.write(`parallelr: --batch ${req.batch}: at most ${MAX_BATCH} task files go in one job message\n`);
+    return ParallelrExit.USAGE;
+  }
   const result = await runDistributed(
     {
       files: entries.map((e) => ({ taskFile: e.taskFile ?? e.taskPath!, path: e.taskPath! })),
@@ -67,6 +71,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
       stopLimits: req.stopLimits ?? null,
       maxOutputCapture: req.maxOutputCapture,
       inProcess: req.inProcess,
+      ...(req.batch !== undefined ? { batch: req.batch } : {}),
       resultsFile: req.resultsFile,
       quiet: req.quiet,
       logging: { ...req.logging, ...(settings.recordsCapBytes ? { recordsCapBytes: settings.recordsCapBytes } : {}) },

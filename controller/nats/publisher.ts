@@ -2,7 +2,7 @@
 import { readBoundedBytes } from '../../shared/input/index.js';
 import { basename } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { JOB_VERSION, encodeMessage, type JobMessage } from '../../shared/nats/index.js';
+import { JOB_VERSION, batchOverhead, encodeBatch, type JobMessage } from '../../shared/nats/index.js';
 import { openStreamPublisher, subjects, type StreamPublisher } from '../../shared/nats/index.js';
 import { StoreError } from '../../shared/errors/index.js';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -21,6 +21,8 @@ export interface PublishOptions {
   seqs: readonly number[];
   /** Largest message the server accepts (`nc.info.max_payload`). */
   maxPayload: number;
+  /** Task files per job message (shared/nats/job-batch.ts); 1 or absent: one message per file. */
+  batch?: number;
   /** Publishes in flight at once. Default 256. */
   window?: number;
   /** Stop publishing when aborted (stop limit, signal). */
@@ -33,49 +35,102 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   const window = o.window ?? 256;
   const store = await openStreamPublisher(o.nc);
   const inFlight = new Set<Promise<void>>();
+  const batch = new PendingBatch(o.state.runId, Math.max(1, o.batch ?? 1), o.maxPayload);
   let stored = 0;
-  for (const seq of o.seqs) {
-    if (o.signal?.aborted) break;
-    const file = o.state.files[seq - 1]!;
-    // Bounded: a file that cannot fit in a job is never read whole (base64 makes it 4/3 larger).
-    const read = readBoundedBytes(file.path, Math.floor((o.maxPayload * 3) / 4) + 1);
-    if (!read.ok) {
-      o.onFailure({ seq, error: `Error: cannot read task file ${file.path}: it ${read.problem.reason}` });
-      continue;
-    }
-    const content = read.bytes;
-    const job: JobMessage = {
-      v: JOB_VERSION,
-      run_id: o.state.runId,
-      seq,
-      task_file: file.taskFile,
-      file_name: basename(file.path) || `task-${seq}`,
-      content: content.toString('base64'),
-      command: o.state.command,
-      timeout_sec: o.state.timeoutSeconds,
-      output_tail: o.state.maxOutputCapture,
-      ...(o.state.logging ? { records_cap: o.state.logging.recordsCapBytes } : {}),
-      records_inline: true,
-      ...(o.state.inProcess === false ? { in_process: false } : {}),
-    };
-    const data = encodeMessage(job);
-    if (data.length > o.maxPayload) {
-      o.onFailure({ seq, error: `Error: task file too large for NATS (${data.length} bytes as a job, server max_payload ${o.maxPayload})` });
-      continue;
-    }
-    const p = publishOne(store, subjects.job(o.state.pool, o.state.runId, seq), data, `${o.state.runId}.${seq}.job`, o.signal).then(
+  const send = async (b: { seqs: number[]; data: Uint8Array } | undefined) => {
+    if (!b) return;
+    const first = b.seqs[0]!;
+    const last = b.seqs[b.seqs.length - 1]!;
+    const [subject, msgID] = b.seqs.length === 1
+      ? [subjects.job(o.state.pool, o.state.runId, first), `${o.state.runId}.${first}.job`]
+      : [subjects.jobBatch(o.state.pool, o.state.runId, first, last), `${o.state.runId}.${first}-${last}.job`];
+    const p = publishOne(store, subject, b.data, msgID, o.signal).then(
       (published) => {
-        if (published) stored++;
+        if (published) stored += b.seqs.length;
       },
-      (e: Error) => o.onFailure({ seq, error: `Error: could not publish job to NATS: ${e.message}` }),
+      (e: Error) => {
+        for (const seq of b.seqs) o.onFailure({ seq, error: `Error: could not publish job to NATS: ${e.message}` });
+      },
     );
     const tracked = p.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
     if (inFlight.size >= window) await Promise.race(inFlight);
+  };
+  for (const seq of o.seqs) {
+    if (o.signal?.aborted) break;
+    const text = jobText(o, seq);
+    if (typeof text !== 'string') {
+      o.onFailure(text);
+      continue;
+    }
+    await send(batch.add(seq, text));
   }
+  if (!o.signal?.aborted) await send(batch.flush());
   await Promise.all(inFlight);
   store.close();
   return stored;
+}
+
+/** A job's JSON text, or why it cannot be sent (an unreadable file, one too large for a message). */
+function jobText(o: PublishOptions, seq: number): string | PublishFailure {
+  const file = o.state.files[seq - 1]!;
+  // Bounded: a file that cannot fit in a job is never read whole (base64 makes it 4/3 larger).
+  const read = readBoundedBytes(file.path, Math.floor((o.maxPayload * 3) / 4) + 1);
+  if (!read.ok) return { seq, error: `Error: cannot read task file ${file.path}: it ${read.problem.reason}` };
+  const job: JobMessage = {
+    v: JOB_VERSION,
+    run_id: o.state.runId,
+    seq,
+    task_file: file.taskFile,
+    file_name: basename(file.path) || `task-${seq}`,
+    content: read.bytes.toString('base64'),
+    command: o.state.command,
+    timeout_sec: o.state.timeoutSeconds,
+    output_tail: o.state.maxOutputCapture,
+    ...(o.state.logging ? { records_cap: o.state.logging.recordsCapBytes } : {}),
+    records_inline: true,
+    ...(o.state.inProcess === false ? { in_process: false } : {}),
+  };
+  const text = JSON.stringify(job);
+  const size = Buffer.byteLength(text);
+  if (size > o.maxPayload) return { seq, error: `Error: task file too large for NATS (${size} bytes as a job, server max_payload ${o.maxPayload})` };
+  return text;
+}
+
+/**
+ * Jobs gathered into one message (shared/nats/job-batch.ts): consecutive seqs, at most `size` of
+ * them, within the server's max_payload. `add` returns the batch it completed, if any.
+ */
+class PendingBatch {
+  private seqs: number[] = [];
+  private texts: string[] = [];
+  private bytes = 0;
+  private readonly overhead: number;
+
+  constructor(private readonly runId: string, private readonly size: number, private readonly maxPayload: number) {
+    this.overhead = batchOverhead(runId);
+  }
+
+  add(seq: number, text: string): { seqs: number[]; data: Uint8Array } | undefined {
+    const bytes = Buffer.byteLength(text) + 1;
+    const last = this.seqs[this.seqs.length - 1];
+    const fits = last === seq - 1 && this.seqs.length < this.size && this.overhead + this.bytes + bytes <= this.maxPayload;
+    const done = fits ? undefined : this.flush();
+    this.seqs.push(seq);
+    this.texts.push(text);
+    this.bytes += bytes;
+    return done ?? (this.seqs.length >= this.size ? this.flush() : undefined);
+  }
+
+  flush(): { seqs: number[]; data: Uint8Array } | undefined {
+    if (!this.seqs.length) return undefined;
+    const seqs = this.seqs;
+    const data = seqs.length === 1 ? new TextEncoder().encode(this.texts[0]) : encodeBatch(this.runId, this.texts);
+    this.seqs = [];
+    this.texts = [];
+    this.bytes = 0;
+    return { seqs, data };
+  }
 }
 
 /** Tries before a publish that keeps failing for a reason other than JetStream's absence counts as failed. */

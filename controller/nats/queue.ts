@@ -1,7 +1,7 @@
 /** What the server knows about a run's queue: which jobs are still there, and dropping them on a cancel. */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { JOBS_STREAM, RESULTS_STREAM, seqOfJobSubject, subjects } from '../../shared/nats/index.js';
+import { JOBS_STREAM, RESULTS_STREAM, seqsOfJobSubject, subjects } from '../../shared/nats/index.js';
 import { writeRunState, type RunState } from './run-state.js';
 
 /**
@@ -16,10 +16,8 @@ export async function missingSeqs(
 ): Promise<number[]> {
   const queued = new Set<number>();
   const jobs = await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(state.pool, state.runId) });
-  for (const subject of Object.keys(jobs.state.subjects ?? {})) {
-    const seq = seqOfJobSubject(subject);
-    if (seq !== undefined) queued.add(seq);
-  }
+  // A batch's subject names its range (shared/nats/job-batch.ts): all its files count as queued.
+  for (const subject of Object.keys(jobs.state.subjects ?? {})) for (const seq of seqsOfJobSubject(subject)) queued.add(seq);
   // Attempts and results of every job: the reader counts both.
   const res = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subjects.runResults(state.runId) });
   const stored = Object.values(res.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);

@@ -21,6 +21,7 @@ import type { TaskRecord } from '../parallelr/index.js';
 import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
+import { chooseBatch } from './fleet-probe.js';
 import { cancelRun, missingSeqs } from './queue.js';
 import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
 import { reportFinished } from './report-finished.js';
@@ -47,6 +48,8 @@ export interface DistributedOptions {
   maxOutputCapture?: number;
   /** false (`--no-in-process`): agents start tasker files as processes. Default true. */
   inProcess?: boolean;
+  /** Task files per job message (`--batch N`); absent: chosen from the pool's agents (fleet-probe.ts). */
+  batch?: number;
   /** Default `<parallelr home>/logs/parallelr_<runId>_results.jsonl`. */
   resultsFile?: string;
   /** Where run-state files live. Default `$TASKER_NATS_STATE_DIR` or `<parallelr home>/runs`. */
@@ -98,6 +101,7 @@ export async function runDistributed(options: DistributedOptions, io: CliIo): Pr
     timeoutSeconds: options.timeoutSeconds,
     maxOutputCapture: options.maxOutputCapture ?? 1000,
     ...(options.inProcess === false ? { inProcess: false } : {}),
+    ...(options.batch !== undefined ? { batch: options.batch } : {}),
     stopLimits: options.stopLimits ?? null,
     resultsFile: options.resultsFile ?? join(resolveDirs(io.env).logs, `parallelr_${runId}_results.jsonl`),
     files: options.files,
@@ -320,6 +324,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
         nc,
         state,
         seqs,
+        batch: await chooseBatch(nc, state.pool, seqs.length, state.batch),
         maxPayload: nc.info?.max_payload ?? 1024 * 1024,
         signal: stop.signal,
         onFailure: (f) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)),

@@ -36,6 +36,8 @@ export interface RunState {
   stopReason?: string;
   /** false with `--no-in-process` (sent in every job as `in_process`); absent: agents decide as before. */
   inProcess?: false;
+  /** `--batch N`: task files per job message; absent: chosen from the pool's agents (fleet-probe.ts). */
+  batch?: number;
   /** Why the run was cancelled (records.ts asLocalCancel), kept so --resume records the same rows. */
   cancelCause?: CancelCause;
   /** Main log, task output and records settings (run-records.ts); absent in older state files. */

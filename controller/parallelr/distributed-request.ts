@@ -26,6 +26,8 @@ export interface DistributedCliRequest {
   maxOutputCapture?: number;
   /** `--no-in-process` gives false: agents start tasker files as processes too. */
   inProcess?: boolean;
+  /** `--batch N`: task files per job message (absent: chosen from the pool's agents). */
+  batch?: number;
   /** `--results FILE`, resolved. */
   resultsFile?: string;
   /** parallelr config files, lowest precedence first (installation, user); missing ones are skipped. */

@@ -35,6 +35,8 @@ export interface CliOptions {
   pool?: string;
   /** `--nats-replicas N`: replicas of the TASKER streams (1..5, checked with the NATS settings). */
   natsReplicas?: string;
+  /** `--batch N`: task files per job message of a distributed run (absent: chosen from the pool). */
+  batch?: number;
   /** `--resume RUN_ID`: re-attach to a distributed run after a controller crash. */
   resume?: string;
   /** `--watch RUN_ID`: follow a running distributed run's progress and output. */
@@ -90,6 +92,8 @@ Distributed (NATS JetStream, see docs/nats.md):
   --nats URL                  publish the task files as jobs; tasker-agent serve --nats runs them
   --pool NAME                 agent pool (config nats.pool, default 'default'); alone: URL from config
   --nats-replicas N           stream replicas, 1-5 (config nats.replicas; 3 on a 3-node cluster)
+  --batch N                   task files per job message, 1-64 (default: chosen from the run's size and
+                              the pool's slots; 1 sends one message per file)
   --resume RUN_ID             re-attach to a distributed run after a controller crash
   --watch RUN_ID              follow a running distributed run: progress and its jobs' output lines, live;
                               ends with the run's exit code (Ctrl-C stops watching, not the run)
@@ -145,6 +149,7 @@ const LONG: Record<string, Spec> = {
   '--nats': { name: 'nats', takes: 'one' },
   '--pool': { name: 'pool', takes: 'one' },
   '--nats-replicas': { name: 'natsreplicas', takes: 'one' },
+  '--batch': { name: 'batch', takes: 'one' },
   '--resume': { name: 'resume', takes: 'one' },
   '--watch': { name: 'watch', takes: 'one' },
   '--rerun-failed': { name: 'rerun', takes: 'one' },
@@ -267,6 +272,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
       case 'nats': o.nats = value(flag, inline); break;
       case 'pool': o.pool = value(flag, inline); break;
       case 'natsreplicas': o.natsReplicas = value(flag, inline); break;
+      case 'batch': o.batch = wholeNumber(flag, value(flag, inline), 1); break;
       case 'resume': o.resume = value(flag, inline); break;
       case 'watch': actions.add('watch'); o.watch = value(flag, inline); break;
       case 'rerun': o.rerunFailed = value(flag, inline); break;

@@ -60,13 +60,14 @@ export async function runTasks(
   if (!opts.run) return printDryRun({ entries, template, config, maxWorkers, timeoutSeconds }, { ...io, env }, out);
 
   // Run mode.
-  if (opts.nats !== undefined || opts.pool !== undefined || opts.natsReplicas !== undefined) {
+  if (opts.nats !== undefined || opts.pool !== undefined || opts.natsReplicas !== undefined || opts.batch !== undefined) {
     return distributedRunner(ctx)({
       nats: opts.nats, pool: opts.pool, replicas: opts.natsReplicas, entries, command: template.text, timeoutSeconds,
       stopLimits,
       maxOutputCapture: limits.max_output_capture, resultsFile: opts.results ? resolve(io.cwd, opts.results) : undefined,
       configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon: isDaemonChild,
       ...(opts.inProcess ? {} : { inProcess: false }),
+      ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
       logging: {
         level: opts.debug ? 'DEBUG' : (config.logging.level as 'INFO'), maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
         backups: config.logging.backup_count, taskOutput: opts.taskOutputLog ?? config.logging.task_output_log,

@@ -8,3 +8,4 @@ export * from './records.js';
 export * from './watch.js';
 export * from './heartbeat.js';
 export * from './stream-publisher.js';
+export * from './job-batch.js';

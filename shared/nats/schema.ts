@@ -128,7 +128,7 @@ export type Parsed<T> =
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function decodeJson(data: Uint8Array): { ok: true; value: unknown } | { ok: false; error: string } {
+export function decodeJson(data: Uint8Array): { ok: true; value: unknown } | { ok: false; error: string } {
   let text: string;
   try {
     text = decoder.decode(data);
@@ -191,10 +191,15 @@ function fail<T>(error: string, o?: Obj): Parsed<T> {
 export function parseJob(data: Uint8Array): Parsed<JobMessage> {
   const j = decodeJson(data);
   if (!j.ok) return fail(j.error);
-  if (typeof j.value !== 'object' || j.value === null || Array.isArray(j.value)) {
+  return parseJobValue(j.value);
+}
+
+/** Validate a decoded job (a message, or one of a batch's jobs: shared/nats/job-batch.ts). */
+export function parseJobValue(value: unknown): Parsed<JobMessage> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail('payload is not a JSON object');
   }
-  const o = j.value as Obj;
+  const o = value as Obj;
   if (o.v !== JOB_VERSION) return fail(`unsupported job version \`${String(o.v)}\` (expected ${JOB_VERSION})`, o);
   const f = new FieldErrors(o);
   const job: JobMessage = {

@@ -42,6 +42,8 @@ export const subjects = {
   resultsAll: 'tasker.results.>',
   cancelAll: 'tasker.cancel.*',
   job: (pool: string, runId: string, seq: number) => `tasker.jobs.${pool}.${runId}.${seq}`,
+  /** A batch of the task files `first`..`last` in one message (shared/nats/job-batch.ts). */
+  jobBatch: (pool: string, runId: string, first: number, last: number) => `tasker.jobs.${pool}.${runId}.${first}-${last}`,
   poolJobs: (pool: string) => `tasker.jobs.${pool}.>`,
   runJobs: (pool: string, runId: string) => `tasker.jobs.${pool}.${runId}.>`,
   /** Every stored message of a run's jobs (attempts and results). */
@@ -51,6 +53,8 @@ export const subjects = {
   holds: (instance: string) => `tasker.holds.${instance}`,
   cancel: (runId: string) => `tasker.cancel.${runId}`,
   progress: (runId: string) => `tasker.progress.${runId}`,
+  /** Agents of a pool answer who they are and how many slots they have (the batch size is chosen from it). */
+  fleet: (pool: string) => `tasker.fleet.${pool}`,
 } as const;
 
 /** Durable consumer name of a pool. */
@@ -58,9 +62,20 @@ export function poolConsumer(pool: string): string {
   return `pool_${pool}`;
 }
 
-/** The seq encoded in a job subject, or undefined. */
+/** The seq encoded in a job subject (the first of a batch's), or undefined. */
 export function seqOfJobSubject(subject: string): number | undefined {
+  return seqsOfJobSubject(subject)[0];
+}
+
+/** The most task files one batch subject may name (a larger range is not ours). */
+export const MAX_BATCH = 64;
+
+/** The seqs a job subject names: one (`.<seq>`), a batch's range (`.<first>-<last>`), or none. */
+export function seqsOfJobSubject(subject: string): number[] {
   const last = subject.slice(subject.lastIndexOf('.') + 1);
-  const n = Number(last);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  const [a, b, extra] = last.split('-');
+  const first = Number(a);
+  const end = b === undefined ? first : Number(b);
+  if (extra !== undefined || !Number.isSafeInteger(first) || !Number.isSafeInteger(end) || first < 1 || end < first || end - first >= MAX_BATCH) return [];
+  return Array.from({ length: end - first + 1 }, (_, i) => first + i);
 }

@@ -1,0 +1,71 @@
+/**
+ * A delivered batch (shared/nats/job-batch.ts) as one job per task file: each part goes through
+ * the worker exactly as a job alone (claim, run, result, ack), and the batch message is settled
+ * once every part is:
+ * - every part acked: the batch is acked;
+ * - any part handed back (`nak`: held by another agent, a failed claim, a shutdown): the batch is
+ *   handed back with the longest delay asked, once the other parts are done. Its next delivery
+ *   finds the finished parts' results at their claims and runs only the others;
+ * - a part that waited too long for a slot here (job-slots.ts: the running files turned out long)
+ *   is handed off: published to the pool as a job of its own, for an idle agent to take. It was
+ *   not claimed here, so it runs once, wherever its claim succeeds.
+ * `working()` of any part keeps the whole batch from being redelivered.
+ */
+import { encodeMessage, subjects, type JobMessage, type StreamPublisher } from '../../shared/nats/index.js';
+import type { PulledJob } from './pull-jobs.js';
+
+/** A part of a batch: a job with its message already parsed, that can be handed off on its own. */
+export interface BatchPart extends PulledJob {
+  readonly job: JobMessage;
+  /** Publish the part as a job of its own and count it done here; a failed publish hands the batch back. */
+  handOff(): void;
+}
+
+const HANDOFF_TIMEOUT_MS = 5000;
+
+/** Split a delivered batch into its parts; `store` publishes handed-off parts to the pool's queue. */
+export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: string, store: StreamPublisher): BatchPart[] {
+  let open = jobs.length;
+  let nakDelay: number | undefined;
+  const settle = (nak?: number) => {
+    if (nak !== undefined) nakDelay = Math.max(nakDelay ?? 0, nak);
+    if (--open > 0) return;
+    safely(() => (nakDelay === undefined ? msg.ack() : msg.nak(nakDelay || undefined)));
+  };
+  return jobs.map((job) => {
+    let settled = false;
+    const once = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+    };
+    return {
+      job,
+      subject: subjects.job(pool, job.run_id, job.seq),
+      data: msg.data,
+      seq: msg.seq,
+      info: msg.info,
+      ack: () => once(() => settle()),
+      nak: (delayMs?: number) => once(() => settle(delayMs ?? 0)),
+      working: () => msg.working(),
+      term: () => once(() => settle()),
+      handOff: () =>
+        once(() => {
+          // The message id makes a repeated hand-off (a redelivered batch) count once.
+          const msgID = `${job.run_id}.${job.seq}.handoff.${msg.seq}.${msg.info.deliveryCount}`;
+          store.publish(subjects.job(pool, job.run_id, job.seq), encodeMessage(job), { msgID, timeoutMs: HANDOFF_TIMEOUT_MS }).then(
+            () => settle(),
+            () => settle(0),
+          );
+        }),
+    };
+  });
+}
+
+function safely(fn: () => unknown): void {
+  try {
+    fn();
+  } catch {
+    // a closed connection: the batch is redelivered, and its finished parts found stored at their claims
+  }
+}
