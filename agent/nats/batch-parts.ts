@@ -7,24 +7,27 @@
  *   handed back with the longest delay asked, once the other parts are done. Its next delivery
  *   finds the finished parts' results at their claims and runs only the others;
  * - a part that waited too long for a slot here (job-slots.ts: the running files turned out long)
- *   is handed off: published to the pool as a job of its own, for an idle agent to take. It was
- *   not claimed here, so it runs once, wherever its claim succeeds.
+ *   is handed off: the run's controller publishes it to the pool as a job of its own (agents never
+ *   publish jobs), for an idle agent to take. It was not claimed here, so it runs once, wherever
+ *   its claim succeeds. Without an answer (no controller: it crashed and waits for --resume) the
+ *   batch is handed back instead, once its other parts are done.
  * `working()` of any part keeps the whole batch from being redelivered.
  */
-import { encodeMessage, subjects, type JobMessage, type StreamPublisher } from '../../shared/nats/index.js';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { subjects, type HandOffReply, type HandOffRequest, type JobMessage } from '../../shared/nats/index.js';
 import type { PulledJob } from './pull-jobs.js';
 
 /** A part of a batch: a job with its message already parsed, that can be handed off on its own. */
 export interface BatchPart extends PulledJob {
   readonly job: JobMessage;
-  /** Publish the part as a job of its own and count it done here; a failed publish hands the batch back. */
+  /** Have the controller publish the part as a job of its own, and count it done here; a failure hands the batch back. */
   handOff(): void;
 }
 
 const HANDOFF_TIMEOUT_MS = 5000;
 
-/** Split a delivered batch into its parts; `store` publishes handed-off parts to the pool's queue. */
-export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: string, store: StreamPublisher): BatchPart[] {
+/** Split a delivered batch into its parts; handed-off parts are sent to the controller over `nc`. */
+export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: string, nc: NatsConnection): BatchPart[] {
   let open = jobs.length;
   let nakDelay: number | undefined;
   const settle = (nak?: number) => {
@@ -51,15 +54,24 @@ export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: st
       term: () => once(() => settle()),
       handOff: () =>
         once(() => {
-          // The message id makes a repeated hand-off (a redelivered batch) count once.
-          const msgID = `${job.run_id}.${job.seq}.handoff.${msg.seq}.${msg.info.deliveryCount}`;
-          store.publish(subjects.job(pool, job.run_id, job.seq), encodeMessage(job), { msgID, timeoutMs: HANDOFF_TIMEOUT_MS }).then(
-            () => settle(),
+          const req: HandOffRequest = { seqs: [job.seq], stream_seq: msg.seq, delivery: msg.info.deliveryCount };
+          nc.request(subjects.handOff(job.run_id), encoder.encode(JSON.stringify(req)), { timeout: HANDOFF_TIMEOUT_MS }).then(
+            (m) => settle(handedOff(m.data) ? undefined : 0),
             () => settle(0),
           );
         }),
     };
   });
+}
+
+const encoder = new TextEncoder();
+
+function handedOff(data: Uint8Array): boolean {
+  try {
+    return (JSON.parse(new TextDecoder().decode(data)) as HandOffReply).ok === true;
+  } catch {
+    return false;
+  }
 }
 
 function safely(fn: () => unknown): void {

@@ -23,6 +23,8 @@ export interface PublishOptions {
   maxPayload: number;
   /** Task files per job message (shared/nats/job-batch.ts); 1 or absent: one message per file. */
   batch?: number;
+  /** Ends each message id (`<run>.<seqs>.<idTag>`); default `job`. Files published again (hand-offs.ts) get their own. */
+  idTag?: string;
   /** Publishes in flight at once. Default 256. */
   window?: number;
   /** Stop publishing when aborted (stop limit, signal). */
@@ -42,8 +44,8 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
     const first = b.seqs[0]!;
     const last = b.seqs[b.seqs.length - 1]!;
     const [subject, msgID] = b.seqs.length === 1
-      ? [subjects.job(o.state.pool, o.state.runId, first), `${o.state.runId}.${first}.job`]
-      : [subjects.jobBatch(o.state.pool, o.state.runId, first, last), `${o.state.runId}.${first}-${last}.job`];
+      ? [subjects.job(o.state.pool, o.state.runId, first), `${o.state.runId}.${first}.${o.idTag ?? 'job'}`]
+      : [subjects.jobBatch(o.state.pool, o.state.runId, first, last), `${o.state.runId}.${first}-${last}.${o.idTag ?? 'job'}`];
     const p = publishOne(store, subject, b.data, msgID, o.signal).then(
       (published) => {
         if (published) stored += b.seqs.length;

@@ -22,6 +22,7 @@ import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
 import { chooseBatch } from './fleet-probe.js';
+import { serveHandOffs } from './hand-offs.js';
 import { cancelRun, missingSeqs } from './queue.js';
 import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
 import { reportFinished } from './report-finished.js';
@@ -292,6 +293,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     watchers.started(seq);
   };
   const progSub = subscribeStartedNotices(nc, runId, onStarted);
+  const handOffs = serveHandOffs(nc, state, nc.info?.max_payload ?? 1024 * 1024, stop.signal);
 
   const reruns = trackRanMoreThanOnce(progress.note);
   const reader = await startResultReader({
@@ -343,6 +345,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     progress.done();
     await reader.stop();
     progSub.unsubscribe();
+    handOffs.unsubscribe();
     watchers.end(runExitCode(interrupted, countRecords(order)));
     await writer.close();
     await nc.drain().catch(() => nc.close());

@@ -89,3 +89,31 @@ export function parseFleetReply(data: Uint8Array): FleetReply | undefined {
   if (typeof o.instance !== 'string' || typeof o.max !== 'number' || !Number.isInteger(o.max) || o.max < 1) return undefined;
   return { agent: String(o.agent ?? ''), instance: o.instance, max: o.max, batches: o.batches === true };
 }
+
+/**
+ * An agent hands files of a batch back to the run's controller (`tasker.handoff.<runId>`), which
+ * publishes them as jobs of their own: agents never publish jobs (docs/nats.md, "Permissions").
+ * `stream_seq` and `delivery` name the batch delivery, so a repeated hand-off is stored once.
+ */
+export interface HandOffRequest {
+  seqs: number[];
+  stream_seq: number;
+  delivery: number;
+}
+
+/** The controller's answer: `ok`, or why the files could not be published. */
+export interface HandOffReply {
+  ok: boolean;
+  error?: string;
+}
+
+/** A hand-off request naming files 1..`files` of the run, or undefined. */
+export function parseHandOff(data: Uint8Array, files: number): HandOffRequest | undefined {
+  const j = decodeJson(data);
+  if (!j.ok || typeof j.value !== 'object' || j.value === null) return undefined;
+  const o = j.value as Record<string, unknown>;
+  const whole = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  if (!Array.isArray(o.seqs) || o.seqs.length < 1 || o.seqs.length > MAX_BATCH || !o.seqs.every((s) => whole(s, 1, files))) return undefined;
+  if (!whole(o.stream_seq, 0) || !whole(o.delivery, 1)) return undefined;
+  return { seqs: [...new Set(o.seqs as number[])].sort((a, b) => a - b), stream_seq: o.stream_seq, delivery: o.delivery };
+}

@@ -55,6 +55,8 @@ export const subjects = {
   progress: (runId: string) => `tasker.progress.${runId}`,
   /** Agents of a pool answer who they are and how many slots they have (the batch size is chosen from it). */
   fleet: (pool: string) => `tasker.fleet.${pool}`,
+  /** Agents hand files of a batch back to the run's controller, which publishes them as jobs of their own. */
+  handOff: (runId: string) => `tasker.handoff.${runId}`,
 } as const;
 
 /** Durable consumer name of a pool. */
