@@ -24,13 +24,20 @@ export async function probeFleet(nc: NatsConnection, pool: string): Promise<Flee
 }
 
 /**
- * Files per job message: `requested` (`parallelr --batch N`) when given, else automatic: batches
- * only when every agent of the pool that answers reads them, sized from their slots (batchSize).
+ * Ask the pool's agents, when the batch size depends on them (no `--batch`, enough files): started
+ * as soon as the controller is connected, so the wait overlaps the rest of its start.
  */
-export async function chooseBatch(nc: NatsConnection, pool: string, files: number, requested?: number): Promise<number> {
+export function askFleet(nc: NatsConnection, pool: string, files: number, requested?: number): Promise<FleetReply[] | undefined> {
+  if (requested !== undefined || files < MIN_FILES_FOR_BATCHES) return Promise.resolve(undefined);
+  return probeFleet(nc, pool);
+}
+
+/**
+ * Files per job message: `requested` (`parallelr --batch N`) when given, else automatic: batches
+ * only when every agent of the pool that answered reads them, sized from their slots (batchSize).
+ */
+export function chooseBatch(files: number, agents: FleetReply[] | undefined, requested?: number): number {
   if (requested !== undefined) return Math.max(1, Math.min(MAX_BATCH, requested));
-  if (files < MIN_FILES_FOR_BATCHES) return 1;
-  const agents = await probeFleet(nc, pool);
-  if (!agents.length || agents.some((a) => !a.batches)) return 1;
+  if (!agents?.length || agents.some((a) => !a.batches)) return 1;
   return batchSize(files, agents.reduce((n, a) => n + a.max, 0));
 }

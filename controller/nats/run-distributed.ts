@@ -21,7 +21,7 @@ import type { TaskRecord } from '../parallelr/index.js';
 import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishJobs } from './publisher.js';
-import { chooseBatch } from './fleet-probe.js';
+import { askFleet, chooseBatch } from './fleet-probe.js';
 import { serveHandOffs } from './hand-offs.js';
 import { cancelRun, missingSeqs } from './queue.js';
 import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
@@ -221,6 +221,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const connected = await connectRun(state, o, where);
   if ('error' in connected) return failed(runId, connected.error, io);
   const { nc, jsm, js } = connected;
+  const fleet = askFleet(nc, pool, total, state.batch);
 
   io.stdout.write(
     `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +
@@ -326,7 +327,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
         nc,
         state,
         seqs,
-        batch: await chooseBatch(nc, state.pool, seqs.length, state.batch),
+        batch: chooseBatch(seqs.length, await fleet, state.batch),
         maxPayload: nc.info?.max_payload ?? 1024 * 1024,
         signal: stop.signal,
         onFailure: (f) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)),
