@@ -5,10 +5,16 @@ import { connectNats, ensureRecordsStream, ensureStreams, jetStreamManagerOf, ty
 import { SetupError } from '../../shared/errors/index.js';
 import type { RunState } from './run-state.js';
 
-/** Connect and make sure the run's streams exist; the message to print when that fails. */
-export async function connectRun(state: RunState, o: { settings: NatsSettings }, where: string): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
+/**
+ * Connect and make sure the run's streams exist; the message to print when that fails.
+ * `onConnected` is called as soon as the connection is up (what can start before the streams are checked).
+ */
+export async function connectRun(
+  state: RunState, o: { settings: NatsSettings }, where: string, onConnected?: (nc: NatsConnection) => void,
+): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
   try {
     const nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${state.runId}` });
+    onConnected?.(nc);
     let jsm: JetStreamManager;
     try {
       jsm = await jetStreamManagerOf(nc, where);

@@ -218,10 +218,11 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const { runId, pool } = state;
   const total = state.files.length;
   const where = o.settings.servers.join(',');
-  const connected = await connectRun(state, o, where);
+  // The pool's agents are asked for the batch size while the streams are checked (fleet-probe.ts).
+  let fleet: ReturnType<typeof askFleet> = Promise.resolve(undefined);
+  const connected = await connectRun(state, o, where, (c) => (fleet = askFleet(c, pool, total, state.batch)));
   if ('error' in connected) return failed(runId, connected.error, io);
   const { nc, jsm, js } = connected;
-  const fleet = askFleet(nc, pool, total, state.batch);
 
   io.stdout.write(
     `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +
