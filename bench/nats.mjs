@@ -14,7 +14,7 @@
  *    nats-server restarted mid-run, checking every result arrives exactly once.
  *
  *   node --import tsx bench/nats.mjs [--jobs 600] [--max 2] [--agents 2|1,2,4] [--rounds 1] [--faults]
- *       [--no-tasker-files] [--agent-js DIR] [--profile DIR]
+ *       [--no-tasker-files] [--agent-js DIR] [--profile DIR] [--batch N]
  *
  * `--rounds N` repeats local / NATS / local N times and reports the median ratio (the machine is shared);
  * the bin pairs run N times with the same agents (the first with agents just started).
@@ -46,6 +46,8 @@ const ROUNDS = Number(opt('rounds', '1'));
 const TASKER_FILES = !argv.includes('--no-tasker-files');
 const AGENT_JS = opt('agent-js', '');
 const PROFILE_DIR = opt('profile', '');
+/** `--batch N`: task files per job message in every distributed run (default: chosen from the pool, docs/nats.md "Batches"). */
+const BATCH = opt('batch', '');
 const PARALLELR_BIN = join(ROOT, 'dist/controller/cli/parallelr.cjs');
 const TASKER_BIN = join(ROOT, 'dist/controller/cli/tasker.cjs');
 
@@ -153,7 +155,7 @@ async function distributed(server, agents, label, fault, round = 1) {
   const run = runDistributed({
     files, command: '/bin/true @TASK@', timeoutSeconds: 60, quiet: true,
     nats: { servers: [server.url], pool, ackWaitSec: 3 }, stateDir: join(dir, 'runs'),
-    resultsFile: join(dir, `${pool}.jsonl`),
+    resultsFile: join(dir, `${pool}.jsonl`), ...(BATCH ? { batch: Number(BATCH) } : {}),
   }, io);
   if (fault) {
     // watch the results file grow; fault at 30 %
@@ -245,7 +247,7 @@ async function binPair(server, agents, { name, count, content, command }) {
     for (let round = 1; round <= ROUNDS; round++) {
       const local = await parallelrBin([...common, '-m', slots, '--results', join(dir, `${name}-local-${round}.jsonl`)], { PATH: `${binDir}:${process.env.PATH}` });
       if (!procs.length) for (let i = 1; i <= agents; i++) procs.push(await startAgent(server.url, `${pool}-a${i}`, pool));
-      const nats = await parallelrBin([...common, '--nats', server.url, '--pool', pool, '--results', join(dir, `${name}-nats-${round}.jsonl`)]);
+      const nats = await parallelrBin([...common, '--nats', server.url, '--pool', pool, ...(BATCH ? ['--batch', BATCH] : []), '--results', join(dir, `${name}-nats-${round}.jsonl`)]);
       pairs.push({ local, nats, ratio: nats / local });
       ok &&= succeeded(`${name}-local-${round}.jsonl`) && succeeded(`${name}-nats-${round}.jsonl`);
     }
