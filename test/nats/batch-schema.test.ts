@@ -33,14 +33,16 @@ const refused = test.macro({
     t.false(r.ok);
     if (r.ok) return;
     t.regex(r.error, error);
-    if (runId !== undefined) t.is(r.runId, runId);
+    t.is(r.runId, runId, 'the batch\'s run, never a job\'s');
+    t.deepEqual([r.seq, r.taskFile], [undefined, undefined], 'no seq or file of one job: the refusal is every file\'s');
   },
   title: (name) => `a batch is refused whole: ${name}`,
 });
 test('an invalid job is named by its place', refused, batchOf([job(1), { ...job(2), timeout_sec: -1 }, job(3)]), /^job 2 of the batch: .*`timeout_sec` must be a whole number from 0/, 'run-b');
-test('a job that is not an object', refused, batchOf([job(1), 'job']), /^job 2 of the batch: payload is not a JSON object$/);
-test('a job of another run', refused, batchOf([job(1), job(2, { run_id: 'other' })]), /^job 2 of the batch belongs to run `other`, not the batch's `run-b`$/, 'other');
+test('a job that is not an object', refused, batchOf([job(1), 'job']), /^job 2 of the batch: payload is not a JSON object$/, 'run-b');
+test('a job of another run', refused, batchOf([job(1), job(2, { run_id: 'other' })]), /^job 2 of the batch belongs to run `other`, not the batch's `run-b`$/, 'run-b');
 test('a repeated seq', refused, batchOf([job(4), job(5), job(4)]), /^job 3 of the batch repeats seq 4$/, 'run-b');
+test('an invalid job in a batch whose run id is not a subject token', refused, batchOf([job(1, { run_id: 'a.b' })], { run_id: 'a.b' }), /^job 1 of the batch: .*`run_id` must be letters/);
 test('no jobs', refused, batchOf([]), /^`jobs` of a batch must be a list of 1 to 64 jobs$/);
 test('more than 64 jobs', refused, batchOf(Array.from({ length: MAX_BATCH + 1 }, (_, i) => job(i + 1))), /^`jobs` of a batch must be a list of 1 to 64 jobs$/);
 test('jobs not a list', refused, batchOf([], { jobs: { 1: job(1) } }), /^`jobs` of a batch must be a list/);
