@@ -165,7 +165,7 @@ export class JobWorker {
   private receive(msg: PulledJob): void {
     if (this.stopping) return safely(() => msg.nak());
     const parsed = parseJobs(msg.data);
-    if (!parsed.ok) return this.track(msg, reportMalformed(this.p, msg, parsed));
+    if (!parsed.ok) return this.track(msg, reportMalformed(this.p, msg, parsed), () => this.askForJobs());
     const [first, ...more] = parsed.value;
     if (!more.length) return this.take(Object.assign(msg, { job: first! }));
     for (const part of batchParts(msg, parsed.value, this.p.pool, this.p.store)) this.take(part);
