@@ -23,8 +23,11 @@ export interface BatchPart extends PulledJob {
 
 const HANDOFF_TIMEOUT_MS = 5000;
 
-/** Split a delivered batch into its parts; `store` publishes handed-off parts to the pool's queue. */
-export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: string, store: StreamPublisher): BatchPart[] {
+/**
+ * Split a delivered batch into its parts; `store` publishes handed-off parts to the pool's queue.
+ * A part of a run cancelled meanwhile (`cancelled`) is handed back instead: its run's queue was purged.
+ */
+export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: string, store: StreamPublisher, cancelled: (runId: string) => boolean): BatchPart[] {
   let open = jobs.length;
   let nakDelay: number | undefined;
   const settle = (nak?: number) => {
@@ -51,6 +54,7 @@ export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: st
       term: () => once(() => settle()),
       handOff: () =>
         once(() => {
+          if (cancelled(job.run_id)) return settle(0);
           // The message id makes a repeated hand-off (a redelivered batch) count once.
           const msgID = `${job.run_id}.${job.seq}.handoff.${msg.seq}.${msg.info.deliveryCount}`;
           store.publish(subjects.job(pool, job.run_id, job.seq), encodeMessage(job), { msgID, timeoutMs: HANDOFF_TIMEOUT_MS }).then(
