@@ -9,7 +9,7 @@ import { publishJobs, type PublishFailure } from '../../controller/nats/publishe
 import { missingSeqs } from '../../controller/nats/queue.js';
 import type { RunState } from '../../controller/nats/run-state.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
-import { parseJobs } from '../../shared/nats/job-batch.js';
+import { batchOverhead, parseJobs } from '../../shared/nats/job-batch.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { JOBS_STREAM, seqsOfJobSubject, subjects } from '../../shared/nats/subjects.js';
 import { makeTaskFiles, useNatsFleet } from './fleet.js';
@@ -118,4 +118,30 @@ test.serial('missingSeqs: every file of a queued batch counts as queued; only fi
   t.deepEqual((await queuedMessages(jsm, state)).map((m) => tail(m.subject)), ['1-4', '7-9', '11']);
   t.deepEqual(await missingSeqs(jsm, state, { received: 0, seen: new Set() }), [5, 6, 10, 12]);
   t.deepEqual(await missingSeqs(jsm, state, { received: 0, seen: new Set([5, 12]) }), [6, 10], 'files with a result are not missing either');
+});
+
+test.serial('a batch that fills max_payload to within its header\'s size is still published (the client counts headers in max_payload)', async (t) => {
+  const maxPayload = 1024 * 1024;
+  // One file of L bytes travels as a job of C + 4⌈L/3⌉ bytes (base64); C is read from a job stored alone.
+  const probe = await setUp(t, 'batch-pub-7a', 'bp7', 1, () => 'abc');
+  t.is(probe.nc.info!.max_payload, maxPayload);
+  t.is(await publishJobs({ nc: probe.nc, state: probe.state, seqs: [1], maxPayload, batch: 1, onFailure: () => t.fail() }), 1);
+  const [alone] = await queuedMessages(probe.jsm, probe.state);
+  // Paths of the same length (a temporary directory, task0001.sh) and run ids of the same length: the same C.
+  const c = alone!.data.length - 4;
+  // Two files of L bytes each: a batch of overhead + 2 jobs + a comma, 20 to 40 bytes short of max_payload,
+  // less than its Nats-Msg-Id header (NATS/1.0, the header line and CRLFs: 47 bytes here).
+  const runId = 'batch-pub-7b';
+  let l = 3 * Math.floor((maxPayload - 40 - batchOverhead(runId) - 1 - 2 * c) / 8);
+  const batchBytes = (len: number) => batchOverhead(runId) + 2 * (c + 4 * Math.ceil(len / 3)) + 1;
+  while (batchBytes(l + 3) <= maxPayload - 20) l += 3;
+  while (batchBytes(l) > maxPayload - 20) l -= 3;
+  t.true(batchBytes(l) >= maxPayload - 40 && batchBytes(l) <= maxPayload - 20, String(batchBytes(l)));
+  const { state, nc, jsm } = await setUp(t, runId, 'bp7', 2, () => 'x'.repeat(l));
+  const failures: PublishFailure[] = [];
+  // A message the client refuses is retried as long as the run goes on: the stop ends that, so a regression fails here.
+  const stop = AbortSignal.timeout(30_000);
+  t.is(await publishJobs({ nc, state, seqs: [1, 2], maxPayload, batch: 2, signal: stop, onFailure: (f) => failures.push(f) }), 2, failures.map((f) => f.error).join('; '));
+  const msgs = await queuedMessages(jsm, state);
+  t.deepEqual(msgs.map((m) => seqsOfJobSubject(m.subject)).flat(), [1, 2]);
 });
