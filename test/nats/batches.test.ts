@@ -5,16 +5,16 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDistributed, type DistributedResult } from '../../controller/nats/run-distributed.js';
+import { resumeDistributed, runDistributed, type DistributedResult } from '../../controller/nats/run-distributed.js';
 import { chooseBatch, probeFleet } from '../../controller/nats/fleet-probe.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { connectNats } from '../../shared/nats/connection.js';
 import { batchSize } from '../../shared/nats/job-batch.js';
 import { subjects } from '../../shared/nats/subjects.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
-import { ROOT, makeTaskFiles, readResults, recordingIo, startWorker, tally, useNatsFleet, type WorkerProcess } from './fleet.js';
+import { CONTROLLER_MAIN, ROOT, makeTaskFiles, readResults, recordingIo, startWorker, tally, useNatsFleet, waitFor, type WorkerProcess } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const workers = fleet.workers;
@@ -135,6 +135,38 @@ test.serial('a run without --batch on 2 one-slot agents sends automatic batches 
   const records = readResults(r.resultsFile!);
   t.is(records.length, 48);
   t.is(new Set(records.map((x) => x.task_file)).size, 48);
+});
+
+test.serial('a batched run whose controller is SIGKILLed: --resume publishes nothing (every file is done or in a queued batch), each file runs once', async (t) => {
+  const pool = 'batchresume';
+  await agents(t, pool, [2, 2]);
+  const { dir, files } = makeTaskFiles(40, (i, d) => `sleep 0.1; echo ${i} >> '${d}/exec.log'\n`);
+  const runId = 'batch-resume';
+  const stateDir = join(dir, 'runs');
+  const resultsFile = join(dir, 'results.jsonl');
+  const optionsFile = join(dir, 'options.json');
+  writeFileSync(optionsFile, JSON.stringify({
+    files, command: '/bin/sh @TASK@', timeoutSeconds: 30, runId, resultsFile, stateDir, batch: 4, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 },
+  }));
+  const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => controller.kill('SIGKILL'));
+  let out = '';
+  controller.stdout!.on('data', (d) => (out += d));
+  const exited = new Promise((r) => controller.once('exit', r));
+  await waitFor(() => (out.match(/ SUCCESS:/g) ?? []).length >= 8);
+  controller.kill('SIGKILL');
+  await exited;
+  const before = readResults(resultsFile).length;
+  t.true(before >= 8 && before < 40, `killed after ${before} records`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const r = await resumeDistributed({ runId, stateDir, nats: { ackWaitSec: 2 } }, io);
+  t.is(r.exitCode, 0, io.err());
+  t.is(r.published, 0, 'every file was in a batch that reached the queue');
+  t.is(readResults(resultsFile).length, 40);
+  t.deepEqual([...tally(readResults(resultsFile).map((x) => x.task_file))].filter(([, n]) => n !== 1), []);
+  const exec = tally(readFileSync(join(dir, 'exec.log'), 'utf8').split('\n').filter(Boolean));
+  t.is(exec.size, 40);
+  t.deepEqual([...exec].filter(([, n]) => n !== 1), [], 'no file ran twice');
 });
 
 /** `parallelr ARGS` from the sources; resolves with its exit code and output once it ends. */
