@@ -89,3 +89,27 @@ test.serial('parts held behind a file slow to die are not handed off after the r
   t.deepEqual(seen(), ['1-3'], 'nothing of the run published after its cancel');
   t.is(first.child.exitCode, null);
 });
+
+test.serial('an agent stopped (SIGTERM) mid-batch finishes its running file and hands the rest back: another agent runs them, each file once', async (t) => {
+  const pool = 'batchdrain';
+  const first = await agent(t, 'first', pool, 1);
+  const { dir, files } = makeTaskFiles(3, (i, d) => `echo ran >> '${d}/ran-${i}'${i === 1 ? '; sleep 1' : ''}\n`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const run = runDistributed(
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, batch: 3, runId: 'batch-drain', stateDir: join(dir, 'runs'), quiet: true, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 } },
+    io,
+  );
+  await waitFor(() => existsSync(join(dir, 'ran-1')));
+  const stopped = first.stop();
+  await agent(t, 'second', pool, 2);
+  await stopped;
+  t.is(first.child.exitCode, 0, first.log());
+  const r = await run;
+  t.is(r.exitCode, 0, io.err());
+  const records = readResults(r.resultsFile!);
+  t.deepEqual(records.map((x) => [x.task_file, x.status, x.agent]).sort(), [
+    [files[0]!.taskFile, 'SUCCESS', 'first'], [files[1]!.taskFile, 'SUCCESS', 'second'], [files[2]!.taskFile, 'SUCCESS', 'second'],
+  ]);
+  t.deepEqual([1, 2, 3].map((i) => readFileSync(join(dir, `ran-${i}`), 'utf8')), ['ran\n', 'ran\n', 'ran\n'], 'each file ran once');
+  t.deepEqual(r.ranMoreThanOnce, []);
+});
