@@ -26,8 +26,11 @@ export interface BatchPart extends PulledJob {
 
 const HANDOFF_TIMEOUT_MS = 5000;
 
-/** Split a delivered batch into its parts; handed-off parts are sent to the controller over `nc`. */
-export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: string, nc: NatsConnection): BatchPart[] {
+/**
+ * Split a delivered batch into its parts; handed-off parts are sent to the controller over `nc`.
+ * A part of a run cancelled meanwhile (`cancelled`) is handed back instead: its run's queue was purged.
+ */
+export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: string, nc: NatsConnection, cancelled: (runId: string) => boolean): BatchPart[] {
   let open = jobs.length;
   let nakDelay: number | undefined;
   const settle = (nak?: number) => {
@@ -54,6 +57,7 @@ export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: st
       term: () => once(() => settle()),
       handOff: () =>
         once(() => {
+          if (cancelled(job.run_id)) return settle(0);
           const req: HandOffRequest = { seqs: [job.seq], stream_seq: msg.seq, delivery: msg.info.deliveryCount };
           nc.request(subjects.handOff(job.run_id), encoder.encode(JSON.stringify(req)), { timeout: HANDOFF_TIMEOUT_MS }).then(
             (m) => settle(handedOff(m.data) ? undefined : 0),

@@ -168,7 +168,7 @@ export class JobWorker {
     if (!parsed.ok) return this.track(msg, reportMalformed(this.p, msg, parsed), () => this.askForJobs());
     const [first, ...more] = parsed.value;
     if (!more.length) return this.take(Object.assign(msg, { job: first! }));
-    for (const part of batchParts(msg, parsed.value, this.p.pool, this.p.nc)) this.take(part);
+    for (const part of batchParts(msg, parsed.value, this.p.pool, this.p.nc, (runId) => this.cancelled.has(runId))) this.take(part);
   }
 
   /** A job: run it in a free slot, or hold it until one frees. */

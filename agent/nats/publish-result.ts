@@ -64,5 +64,5 @@ export async function reportMalformed(p: WorkerParts, msg: PulledJob, parsed: Pa
       await publishResult(p.nc, p.store, r, p.instance, (n) => n < 3).catch(() => undefined);
     }
   }
-  msg.term(parsed.error.slice(0, 200));
+  msg.term();
 }

@@ -8,6 +8,9 @@ import { StoreError } from '../../shared/errors/index.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunState } from './run-state.js';
 
+/** Bytes of a job message kept for its `Nats-Msg-Id` header: the client counts headers within max_payload. */
+const HEADER_ROOM = 256;
+
 /** A job that could not be published, with the reason (recorded as ERROR without running). */
 export interface PublishFailure {
   seq: number;
@@ -37,7 +40,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   const window = o.window ?? 256;
   const store = await openStreamPublisher(o.nc);
   const inFlight = new Set<Promise<void>>();
-  const batch = new PendingBatch(o.state.runId, Math.max(1, o.batch ?? 1), o.maxPayload);
+  const batch = new PendingBatch(o.state.runId, Math.max(1, o.batch ?? 1), o.maxPayload - HEADER_ROOM);
   let stored = 0;
   const send = async (b: { seqs: number[]; data: Uint8Array } | undefined) => {
     if (!b) return;
@@ -95,7 +98,7 @@ function jobText(o: PublishOptions, seq: number): string | PublishFailure {
   };
   const text = JSON.stringify(job);
   const size = Buffer.byteLength(text);
-  if (size > o.maxPayload) return { seq, error: `Error: task file too large for NATS (${size} bytes as a job, server max_payload ${o.maxPayload})` };
+  if (size > o.maxPayload - HEADER_ROOM) return { seq, error: `Error: task file too large for NATS (${size} bytes as a job, server max_payload ${o.maxPayload} with its headers)` };
   return text;
 }
 

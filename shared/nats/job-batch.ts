@@ -10,7 +10,7 @@
  * (`tasker.fleet.<pool>`), and sizes them from the files and the pool's slots (`batchSize`).
  */
 import { JOB_VERSION, decodeJson, parseJobValue, type JobMessage, type Parsed } from './schema.js';
-import { MAX_BATCH } from './subjects.js';
+import { MAX_BATCH, isSubjectToken } from './subjects.js';
 
 /** What an agent answers on `tasker.fleet.<pool>`. */
 export interface FleetReply {
@@ -70,11 +70,14 @@ export function parseJobs(data: Uint8Array): Parsed<JobMessage[]> {
   }
   const jobs: JobMessage[] = [];
   const seqs = new Set<number>();
+  // A refusal names the batch's run only: not one job's run, seq or file, which are not every file's.
+  const refuse = (error: string): Parsed<JobMessage[]> =>
+    typeof o.run_id === 'string' && isSubjectToken(o.run_id) ? { ok: false, error, runId: o.run_id } : { ok: false, error };
   for (const [i, value] of o.jobs.entries()) {
     const one = parseJobValue(value);
-    if (!one.ok) return { ...one, error: `job ${i + 1} of the batch: ${one.error}` };
-    if (one.value.run_id !== o.run_id) return { ok: false, error: `job ${i + 1} of the batch belongs to run \`${one.value.run_id}\`, not the batch's \`${String(o.run_id)}\``, runId: one.value.run_id };
-    if (seqs.has(one.value.seq)) return { ok: false, error: `job ${i + 1} of the batch repeats seq ${one.value.seq}`, runId: one.value.run_id };
+    if (!one.ok) return refuse(`job ${i + 1} of the batch: ${one.error}`);
+    if (one.value.run_id !== o.run_id) return refuse(`job ${i + 1} of the batch belongs to run \`${one.value.run_id}\`, not the batch's \`${String(o.run_id)}\``);
+    if (seqs.has(one.value.seq)) return refuse(`job ${i + 1} of the batch repeats seq ${one.value.seq}`);
     seqs.add(one.value.seq);
     jobs.push(one.value);
   }

@@ -74,10 +74,10 @@ export const MAX_BATCH = 64;
 
 /** The seqs a job subject names: one (`.<seq>`), a batch's range (`.<first>-<last>`), or none. */
 export function seqsOfJobSubject(subject: string): number[] {
-  const last = subject.slice(subject.lastIndexOf('.') + 1);
-  const [a, b, extra] = last.split('-');
-  const first = Number(a);
-  const end = b === undefined ? first : Number(b);
-  if (extra !== undefined || !Number.isSafeInteger(first) || !Number.isSafeInteger(end) || first < 1 || end < first || end - first >= MAX_BATCH) return [];
+  const m = /^(\d+)(?:-(\d+))?$/.exec(subject.slice(subject.lastIndexOf('.') + 1));
+  if (!m) return [];
+  const first = Number(m[1]);
+  const end = m[2] === undefined ? first : Number(m[2]);
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(end) || first < 1 || end < first || end - first >= MAX_BATCH) return [];
   return Array.from({ length: end - first + 1 }, (_, i) => first + i);
 }
