@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resumeDistributed, runDistributed, type DistributedResult } from '../../controller/nats/run-distributed.js';
-import { chooseBatch, probeFleet } from '../../controller/nats/fleet-probe.js';
+import { askFleet, chooseBatch, probeFleet } from '../../controller/nats/fleet-probe.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { connectNats } from '../../shared/nats/connection.js';
 import { batchSize } from '../../shared/nats/job-batch.js';
@@ -105,19 +105,24 @@ test.serial('the automatic size: the agents that answer with their slots; 1 with
   const nc = await connectNats({ servers: fleet.server.url });
   t.teardown(() => nc.close());
   t.deepEqual(await probeFleet(nc, pool), [], 'no agent yet');
-  t.is(await chooseBatch(nc, pool, 600), 1, 'no agent answers: no batches');
+  // The size the controller uses: askFleet (when it depends on the pool) then chooseBatch.
+  const size = async (p: string, files: number, asked?: number) => chooseBatch(files, await askFleet(nc, p, files, asked), asked);
+  t.is(await size(pool, 600), 1, 'no agent answers: no batches');
   const started = await agents(t, pool, [2, 3]);
   const fleetNow = await probeFleet(nc, pool);
   t.deepEqual(fleetNow.map((a) => [a.agent, a.max, a.batches]).sort(), [[started[0]!.name, 2, true], [started[1]!.name, 3, true]]);
   t.is(new Set(fleetNow.map((a) => a.instance)).size, 2, 'one answer per agent instance');
-  t.is(await chooseBatch(nc, pool, 15), 1, 'fewer than 16 files');
-  t.is(await chooseBatch(nc, pool, 600), batchSize(600, 5));
+  t.is(await askFleet(nc, pool, 15), undefined, 'fewer than 16 files: the pool is not asked');
+  t.is(await size(pool, 15), 1, 'fewer than 16 files');
+  t.is(await size(pool, 600), batchSize(600, 5));
   t.is(batchSize(600, 5), 15);
-  t.is(await chooseBatch(nc, pool, 120), batchSize(120, 5));
-  t.is(await chooseBatch(nc, pool, 100_000), 16);
-  t.is(await chooseBatch(nc, pool, 10, 7), 7, 'asked: used as given, even for a small run');
-  t.is(await chooseBatch(nc, 'batchauto-empty', 600, 5), 5, 'asked: used without asking the pool');
-  t.is(await chooseBatch(nc, pool, 600, 1), 1);
+  t.is(await size(pool, 120), batchSize(120, 5));
+  t.is(await size(pool, 100_000), 16);
+  t.is(await askFleet(nc, pool, 600, 7), undefined, 'a size asked: the pool is not asked');
+  t.is(await size(pool, 10, 7), 7, 'asked: used as given, even for a small run');
+  t.is(await size('batchauto-empty', 600, 5), 5, 'asked: used without asking the pool');
+  t.is(await size(pool, 600, 1), 1);
+  t.is(chooseBatch(600, [...fleetNow, { agent: 'old', instance: 'x', max: 4, batches: false }]), 1, 'an agent that does not read batches: none');
 });
 
 test.serial('a run without --batch on 2 one-slot agents sends automatic batches and records every file once', async (t) => {
