@@ -83,7 +83,9 @@ export class StreamPublisher {
       try {
         this.nc.publish(subject, data, { reply: `${this.prefix}.${id}`, ...(h ? { headers: h } : {}) });
       } catch (e) {
-        this.settle(id)?.reject(new StoreError(`cannot publish: ${(e as Error).message}`, { transient: true, cause: e }));
+        // The client refuses before sending: a message over max_payload, a bad subject, a closed or
+        // draining connection. None goes away by trying again (while reconnecting, it buffers instead).
+        this.settle(id)?.reject(new StoreError(`cannot publish: ${(e as Error).message}`, { transient: false, cause: e }));
       }
     });
   }
