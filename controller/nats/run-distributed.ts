@@ -20,7 +20,8 @@ import { tallyRecordsByAgent } from '../parallelr/index.js';
 import type { TaskRecord } from '../parallelr/index.js';
 import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
-import { publishJobs } from './publisher.js';
+import { publishJobs, type PublishFailure } from './publisher.js';
+import { watchLostJobs } from './lost-jobs.js';
 import { askFleet, chooseBatch } from './fleet-probe.js';
 import { serveHandOffs } from './hand-offs.js';
 import { cancelRun, missingSeqs } from './queue.js';
@@ -320,18 +321,16 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   io.signal?.addEventListener('abort', onSignal, { once: true });
 
   let published = 0;
+  let stopWatchingLost: (() => Promise<void>) | undefined;
   try {
     if (state.status === 'running' && !stop.signal.aborted) {
       const seqs = o.resume ? await missingSeqs(jsm, state, reader) : Array.from({ length: total }, (_, i) => i + 1);
       if (o.resume) io.stdout.write(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
-      published = await publishJobs({
-        nc,
-        state,
-        seqs,
-        batch: chooseBatch(seqs.length, await fleet, state.batch),
-        maxPayload: nc.info?.max_payload ?? 1024 * 1024,
-        signal: stop.signal,
-        onFailure: (f) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)),
+      const publish = { nc, state, maxPayload: nc.info?.max_payload ?? 1024 * 1024, signal: stop.signal, onFailure: (f: PublishFailure) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)) };
+      published = await publishJobs({ ...publish, seqs, batch: chooseBatch(seqs.length, await fleet, state.batch) });
+      stopWatchingLost = watchLostJobs({
+        jsm, state, reader, recorded: (seq) => records.has(seq), note: (t) => (progress.note(t), writer.mainLog.warn(t)),
+        republish: async (again, round) => void (await publishJobs({ ...publish, seqs: again, batch: 1, idTag: `again${round}` })),
       });
     } else if (state.status === 'cancelled') {
       requestStop(state.stopReason ?? 'run was cancelled before the controller stopped');
@@ -343,6 +342,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     }
   } finally {
     io.signal?.removeEventListener('abort', onSignal);
+    await stopWatchingLost?.();
     jetstream.stop();
     progress.done();
     await reader.stop();
