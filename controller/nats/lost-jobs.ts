@@ -4,12 +4,12 @@
  * terminates it: an agent older than batches cannot read a batch (shared/nats/job-batch.ts) and
  * terminates it as malformed without a result it could name; an operator may purge a queue by hand.
  * Without this the run would wait for those files for ever. Every `everyMs` the controller looks for
- * files that are neither queued nor stored (the same check as `--resume`, queue.ts `missingSeqs`),
+ * files that are neither queued nor stored (the check `--resume` makes, queue.ts `missingSeqs`),
  * and publishes them again, each as a job of its own (which any agent reads). A file found so is not
  * running anywhere: an agent holds its job message, unacknowledged, until the result is stored.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { missingSeqs } from './queue.js';
+import { missingSeqsOnceRead } from './queue.js';
 import type { RunState } from './run-state.js';
 
 export interface LostJobsOptions {
@@ -22,6 +22,8 @@ export interface LostJobsOptions {
   /** Publish `seqs` again, one file per message; `round` names the message ids (1, 2, …). */
   republish: (seqs: number[], round: number) => Promise<void>;
   note: (text: string) => void;
+  /** The run is stopping: a cancel purges the queue, which is not a loss. */
+  signal: AbortSignal;
   everyMs?: number;
 }
 
@@ -33,13 +35,17 @@ export function watchLostJobs(o: LostJobsOptions): () => Promise<void> {
   let round = 0;
   let looking: Promise<void> = Promise.resolve();
   const look = async () => {
+    if (stopped || o.signal.aborted) return;
     let lost: number[];
     try {
-      lost = (await missingSeqs(o.jsm, o.state, o.reader)).filter((seq) => !o.recorded(seq));
+      // Only when the results read so far are all that is stored: else a file could look lost while its result is on its way.
+      const missing = await missingSeqsOnceRead(o.jsm, o.state, o.reader, 5000);
+      if (!missing) return;
+      lost = missing.filter((seq) => !o.recorded(seq));
     } catch {
       return; // JetStream cannot be asked now: look again next time
     }
-    if (!lost.length || stopped) return;
+    if (!lost.length || stopped || o.signal.aborted) return;
     o.note(`parallelr: ${lost.length} task file${lost.length > 1 ? 's' : ''} left the queue without a result (${describe(lost)}): ` +
       'an agent older than this controller cannot read batches, or the queue was purged; published again, one file per message');
     await o.republish(lost, ++round);

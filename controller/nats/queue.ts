@@ -14,6 +14,30 @@ export async function missingSeqs(
   state: RunState,
   reader: { received: number; seen: ReadonlySet<number> },
 ): Promise<number[]> {
+  return (await findMissing(jsm, state, reader, 60_000)).missing;
+}
+
+/**
+ * The same while the run goes on (lost-jobs.ts), but only when the reader has read every message
+ * stored for the run within `patienceMs`: else undefined, as a file could look missing while its
+ * result is on its way.
+ */
+export async function missingSeqsOnceRead(
+  jsm: JetStreamManager,
+  state: RunState,
+  reader: { received: number; seen: ReadonlySet<number> },
+  patienceMs: number,
+): Promise<number[] | undefined> {
+  const found = await findMissing(jsm, state, reader, patienceMs);
+  return found.read ? found.missing : undefined;
+}
+
+async function findMissing(
+  jsm: JetStreamManager,
+  state: RunState,
+  reader: { received: number; seen: ReadonlySet<number> },
+  patienceMs: number,
+): Promise<{ missing: number[]; read: boolean }> {
   const queued = new Set<number>();
   const jobs = await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(state.pool, state.runId) });
   // A batch's subject names its range (shared/nats/job-batch.ts): all its files count as queued.
@@ -21,9 +45,9 @@ export async function missingSeqs(
   // Attempts and results of every job: the reader counts both.
   const res = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subjects.runResults(state.runId) });
   const stored = Object.values(res.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + patienceMs;
   while (reader.received < stored && Date.now() < deadline) await sleep(20);
-  return range(state.files.length).filter((seq) => !reader.seen.has(seq) && !queued.has(seq));
+  return { missing: range(state.files.length).filter((seq) => !reader.seen.has(seq) && !queued.has(seq)), read: reader.received >= stored };
 }
 
 /** Fleet-wide stop: every agent kills the run's jobs, and the queue of the run is purged. */

@@ -329,7 +329,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
       const publish = { nc, state, maxPayload: nc.info?.max_payload ?? 1024 * 1024, signal: stop.signal, onFailure: (f: PublishFailure) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)) };
       published = await publishJobs({ ...publish, seqs, batch: chooseBatch(seqs.length, await fleet, state.batch) });
       stopWatchingLost = watchLostJobs({
-        jsm, state, reader, recorded: (seq) => records.has(seq), note: (t) => (progress.note(t), writer.mainLog.warn(t)),
+        jsm, state, reader, recorded: (seq) => records.has(seq), note: (t) => (progress.note(t), writer.mainLog.warn(t)), signal: stop.signal,
         republish: async (again, round) => void (await publishJobs({ ...publish, seqs: again, batch: 1, idTag: `again${round}` })),
       });
     } else if (state.status === 'cancelled') {

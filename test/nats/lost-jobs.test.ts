@@ -54,3 +54,41 @@ test.serial('a batch terminated unread (an older agent) is published again file 
   t.deepEqual(seen.slice(2).sort(), ['1', '2', '3', '4'], 'files 1-4 published again, one per message');
   t.regex(io.err() + io.out(), /4 task files left the queue without a result \(#1, #2, #3 … and 1 more\).*published again, one file per message/);
 });
+
+test.serial('the look for lost jobs: files neither queued nor stored are named once the reader has read all; never while the run stops', async (t) => {
+  const { watchLostJobs } = await import('../../controller/nats/lost-jobs.js');
+  const { jetStreamManagerOf } = await import('../../shared/nats/connection.js');
+  const { ensureStreams } = await import('../../shared/nats/streams.js');
+  const pool = 'lostlook';
+  const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
+  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
+  // Run "look-1": file 2 is queued, file 3 has a result the reader has read, file 1 is lost.
+  const runId = 'look-1';
+  await jetstream(nc).publish(subjects.job(pool, runId, 2), new TextEncoder().encode('{}'));
+  const state = { runId, pool, files: [1, 2, 3].map((i) => ({ taskFile: `f${i}`, path: `/nonexistent/f${i}` })) } as Parameters<typeof watchLostJobs>[0]['state'];
+  const reader = { received: 0, seen: new Set<number>([3]) };
+  const calls: number[][] = [];
+  const notes: string[] = [];
+  const stopping = new AbortController();
+  const stop = watchLostJobs({ jsm, state, reader, recorded: () => false, note: (n) => notes.push(n), signal: stopping.signal, everyMs: 50, republish: async (seqs) => void calls.push(seqs) });
+  t.teardown(() => stop());
+  await waitFor(() => calls.length > 0);
+  t.deepEqual(calls[0], [1]);
+  t.regex(notes[0]!, /1 task file left the queue without a result \(#1\)/);
+  stopping.abort();
+  const after = calls.length;
+  await new Promise((r) => setTimeout(r, 300));
+  t.is(calls.length, after, 'nothing while the run stops');
+  await stop();
+
+  // Run "look-2": a stored attempt the reader has not read yet: no answer at all (its file could be running).
+  const run2 = 'look-2';
+  await jetstream(nc).publish(subjects.jobResult(run2, 1), new TextEncoder().encode('{"type":"attempt"}'));
+  const calls2: number[][] = [];
+  const stop2 = watchLostJobs({ jsm, state: { ...state, runId: run2 }, reader: { received: 0, seen: new Set() }, recorded: () => false, note: () => undefined, signal: new AbortController().signal, everyMs: 50, republish: async (seqs) => void calls2.push(seqs) });
+  await new Promise((r) => setTimeout(r, 6000));
+  await stop2();
+  t.deepEqual(calls2, [], 'the reader is behind what is stored: nothing is named lost');
+});
