@@ -14,22 +14,14 @@ import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js
 import { JOB_VERSION, encodeMessage, parseResult, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { JOBS_STREAM, RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, sleep, startWorker, tally, useNatsFleet, waitFor, type WorkerProcess } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest } from './fleet.js';
 
 const fleet = useNatsFleet(test);
-const workers = fleet.workers;
 
-type Teardown = { teardown(fn: () => unknown): void };
-
-async function agent(t: Teardown, name: string, pool: string, max: number): Promise<WorkerProcess> {
-  const w = await startWorker(fleet.server.url, { name, pool, max });
-  workers.push(w);
-  t.teardown(() => w.kill9());
-  return w;
-}
+const agent = (t: Parameters<typeof agentForTest>[0], name: string, pool: string, max: number) => agentForTest(t, fleet, name, pool, max);
 
 /** A connection (closed in teardown), its JetStream manager, and the pool's streams. */
-async function connect(t: Teardown, pool: string) {
+async function connect(t: Parameters<typeof agentForTest>[0], pool: string) {
   const nc = await connectNats({ servers: fleet.server.url });
   t.teardown(() => nc.close());
   const jsm = await jetStreamManagerOf(nc, fleet.server.url);

@@ -3,31 +3,13 @@ import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
-import { connectNats } from '../../shared/nats/connection.js';
-import { subjects } from '../../shared/nats/subjects.js';
-import { alive, makeTaskFiles, procState, readResults, recordingIo, sleep, startWorker, tally, useNatsFleet, waitFor, type WorkerProcess } from './fleet.js';
+import { alive, makeTaskFiles, procState, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, watchJobSubjects } from './fleet.js';
 
 const fleet = useNatsFleet(test);
-const workers = fleet.workers;
 
-type Teardown = { teardown(fn: () => unknown): void };
+const agent = (t: Parameters<typeof agentForTest>[0], name: string, pool: string, max: number) => agentForTest(t, fleet, name, pool, max);
 
-async function agent(t: Teardown, name: string, pool: string, max: number): Promise<WorkerProcess> {
-  const w = await startWorker(fleet.server.url, { name, pool, max });
-  workers.push(w);
-  t.teardown(() => w.kill9());
-  return w;
-}
-
-/** The last token of every job subject of the run published from now on (batches and hand-offs). */
-async function watchJobSubjects(t: Teardown, pool: string, runId: string): Promise<() => string[]> {
-  const nc = await connectNats({ servers: fleet.server.url });
-  t.teardown(() => nc.close());
-  const seen: string[] = [];
-  nc.subscribe(subjects.runJobs(pool, runId), { callback: (_e, m) => seen.push(m.subject.slice(m.subject.lastIndexOf('.') + 1)) });
-  await nc.flush();
-  return () => [...seen];
-}
+const watchRun = (t: Parameters<typeof watchJobSubjects>[0], pool: string, runId: string) => watchJobSubjects(t, fleet.server.url, pool, runId);
 
 test.serial('a stop limit in a batched run: each file recorded once, running files killed with their children, the rest cancelled', async (t) => {
   const pool = 'batchstop';
@@ -67,7 +49,7 @@ test.serial('parts held behind a file slow to die are not handed off after the r
   // File 1 ignores SIGTERM (so its kill waits the grace period, longer than a part may be held); 2 and 3 wait in the batch.
   const { dir, files } = makeTaskFiles(3, (i, d) => (i === 1 ? `trap '' TERM; echo ran >> '${d}/ran-1'; sleep 300\n` : `echo ran >> '${d}/ran-${i}'\n`));
   const runId = 'batch-cancel';
-  const seen = await watchJobSubjects(t, pool, runId);
+  const seen = await watchRun(t, pool, runId);
   const abort = new AbortController();
   const io = recordingIo({ PARALLELR_HOME: dir }, abort.signal);
   const run = runDistributed(

@@ -12,9 +12,8 @@ import { askFleet, chooseBatch, probeFleet } from '../../controller/nats/fleet-p
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { connectNats } from '../../shared/nats/connection.js';
 import { batchSize } from '../../shared/nats/job-batch.js';
-import { subjects } from '../../shared/nats/subjects.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
-import { CONTROLLER_MAIN, ROOT, makeTaskFiles, readResults, recordingIo, startWorker, tally, useNatsFleet, waitFor, type WorkerProcess } from './fleet.js';
+import { CONTROLLER_MAIN, ROOT, makeTaskFiles, readResults, recordingIo, startWorker, tally, useNatsFleet, waitFor, type WorkerProcess, watchJobSubjects } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const workers = fleet.workers;
@@ -33,15 +32,7 @@ async function agents(t: { teardown(fn: () => unknown): void }, pool: string, ma
   return started;
 }
 
-/** The job subjects a run publishes (a core subscription sees every JetStream publish), by their last token. */
-async function watchJobSubjects(t: { teardown(fn: () => unknown): void }, pool: string, runId: string): Promise<() => string[]> {
-  const nc = await connectNats({ servers: fleet.server.url });
-  t.teardown(() => nc.close());
-  const seen: string[] = [];
-  nc.subscribe(subjects.runJobs(pool, runId), { callback: (_e, m) => seen.push(m.subject.slice(m.subject.lastIndexOf('.') + 1)) });
-  await nc.flush();
-  return () => [...seen];
-}
+const watchRun = (t: Parameters<typeof watchJobSubjects>[0], pool: string, runId: string) => watchJobSubjects(t, fleet.server.url, pool, runId);
 
 /** Exit code of file `i`: 0, 1 or another code, so every status and code travels. */
 const codeOf = (i: number) => [0, 1, 0, 7, 0, 42][i % 6]!;
@@ -65,7 +56,7 @@ test.serial('batch 4 over 2 agents: 24 files in 6 messages, each file run and re
   const pool = 'batchrun';
   await agents(t, pool, [2, 2]);
   const { dir, files } = makeTaskFiles(24, (i) => `echo out ${i}; echo err ${i} >&2; exit ${codeOf(i)}\n`);
-  const subjectsOf = await watchJobSubjects(t, pool, 'batched-24');
+  const subjectsOf = await watchRun(t, pool, 'batched-24');
   const batched = await runFiles(files, dir, pool, 'batched-24', 4);
   t.is(batched.r.exitCode, ParallelrExit.FAILED, batched.err);
   t.deepEqual(subjectsOf(), ['1-4', '5-8', '9-12', '13-16', '17-20', '21-24'], 'six batches of four, no part handed off');
@@ -130,7 +121,7 @@ test.serial('a run without --batch on 2 one-slot agents sends automatic batches 
   await agents(t, pool, [1, 1]);
   const { dir, files } = makeTaskFiles(48, (i) => `exit ${codeOf(i)}\n`);
   const runId = 'auto-48';
-  const subjectsOf = await watchJobSubjects(t, pool, runId);
+  const subjectsOf = await watchRun(t, pool, runId);
   const io = recordingIo({ PARALLELR_HOME: dir });
   const r = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 30, runId, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs'), quiet: true }, io);
   t.is(r.exitCode, ParallelrExit.FAILED, io.err());

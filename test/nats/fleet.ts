@@ -8,6 +8,8 @@ import type { CliIo } from '../../shared/cli-io.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import type { TestFn } from 'ava';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
+import { connectNats } from '../../shared/nats/connection.js';
+import { subjects } from '../../shared/nats/subjects.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WORKER_MAIN = join(ROOT, 'agent/nats/worker-main.ts');
@@ -156,4 +158,27 @@ export function procState(pid: number): string {
   } catch {
     return 'gone';
   }
+}
+
+type Teardown = { teardown(fn: () => unknown): void };
+
+/** A worker for one test: SIGKILLed in the test's teardown (and at the end of the file, as every fleet worker). */
+export async function agentForTest(t: Teardown, fleet: { server: TestNatsServer; workers: WorkerProcess[] }, name: string, pool: string, max: number): Promise<WorkerProcess> {
+  const w = await startWorker(fleet.server.url, { name, pool, max });
+  fleet.workers.push(w);
+  t.teardown(() => w.kill9());
+  return w;
+}
+
+/**
+ * The last token of every job subject a run publishes from now on (`3`, a batch's `1-4`, files
+ * handed off or published again): a core subscription sees every JetStream publish.
+ */
+export async function watchJobSubjects(t: Teardown, url: string, pool: string, runId: string): Promise<() => string[]> {
+  const nc = await connectNats({ servers: url });
+  t.teardown(() => nc.close());
+  const seen: string[] = [];
+  nc.subscribe(subjects.runJobs(pool, runId), { callback: (_e, m) => seen.push(m.subject.slice(m.subject.lastIndexOf('.') + 1)) });
+  await nc.flush();
+  return () => [...seen];
 }

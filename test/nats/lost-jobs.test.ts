@@ -11,7 +11,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import { connectNats } from '../../shared/nats/connection.js';
 import { JOBS_STREAM, poolConsumer, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, startWorker, useNatsFleet, waitFor } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, startWorker, useNatsFleet, waitFor, watchJobSubjects } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
@@ -20,9 +20,7 @@ test.serial('a batch terminated unread (an older agent) is published again file 
   const runId = 'lost-8';
   const nc = await connectNats({ servers: fleet.server.url });
   t.teardown(() => nc.close());
-  const seen: string[] = [];
-  nc.subscribe(subjects.runJobs(pool, runId), { callback: (_e, m) => seen.push(m.subject.slice(m.subject.lastIndexOf('.') + 1)) });
-  await nc.flush();
+  const seenNow = await watchJobSubjects(t, fleet.server.url, pool, runId);
   const { dir, files } = makeTaskFiles(8, (i, d) => `echo ran >> '${d}/ran-${i}'\n`);
   const io = recordingIo({ PARALLELR_HOME: dir });
   const run = runDistributed(
@@ -30,8 +28,8 @@ test.serial('a batch terminated unread (an older agent) is published again file 
     io,
   );
   t.teardown(() => run.catch(() => undefined));
-  await waitFor(() => seen.length === 2);
-  t.deepEqual(seen, ['1-4', '5-8'], 'two batches published');
+  await waitFor(() => seenNow().length === 2);
+  t.deepEqual(seenNow(), ['1-4', '5-8'], 'two batches published');
 
   // An agent older than batches: it cannot read the first batch, has no seq to report, and terminates it.
   const consumer = await jetstream(nc).consumers.get(JOBS_STREAM, poolConsumer(pool));
@@ -51,7 +49,7 @@ test.serial('a batch terminated unread (an older agent) is published again file 
   t.deepEqual(new Set(records.map((x) => x.task_file)).size, 8, 'each file recorded once');
   const ran = (i: number) => (existsSync(join(dir, `ran-${i}`)) ? readFileSync(join(dir, `ran-${i}`), 'utf8').split('\n').filter(Boolean).length : 0);
   t.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map(ran), Array(8).fill(1), 'each file ran once');
-  t.deepEqual(seen.slice(2).sort(), ['1', '2', '3', '4'], 'files 1-4 published again, one per message');
+  t.deepEqual(seenNow().slice(2).sort(), ['1', '2', '3', '4'], 'files 1-4 published again, one per message');
   t.regex(io.err() + io.out(), /4 task files left the queue without a result \(#1, #2, #3 … and 1 more\).*published again, one file per message/);
 });
 
