@@ -50,8 +50,6 @@ const ACK_WAIT_REFRESH_MS = 10_000;
 const QUICK_JOB_MS = 1000;
 /** A job held by another agent comes back after this long. */
 const HELD_NAK_DELAY_MS = 1000;
-/** How long a finished job's result is retried before the job is handed back (to run again). */
-const RESULT_PATIENCE_MS = 120_000;
 /** A stored job's ack waits at most this long for the worker's next publish to travel with. */
 const ACK_DELAY_MS = 5;
 
@@ -308,7 +306,7 @@ export class JobWorker {
         });
       }
       const finishedAt = Date.now();
-      await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < RESULT_PATIENCE_MS);
+      await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < this.p.resultPatienceMs);
     } finally {
       clearInterval(working);
     }

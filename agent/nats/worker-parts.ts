@@ -24,6 +24,8 @@ export interface WorkerParts {
   /** Unique per process: names its attempts and its holds subject. */
   instance: string;
   lostAfterMs: number;
+  /** How long a finished job's result is retried before the job is handed back. */
+  resultPatienceMs: number;
   pool: string;
   max: number;
   workdir: string;

@@ -46,6 +46,11 @@ export interface NatsWorkerOptions {
    * the job runs again. Default 5 s: long enough for an agent to reconnect after a server restart.
    */
   lostAfterMs?: number;
+  /**
+   * How long a finished job's result is retried (a server restart, a cluster without a quorum)
+   * before the job is handed back, to run again. Default 120 s (docs/nats.md "Exactly once").
+   */
+  resultPatienceMs?: number;
   /** Replicas of the streams if this worker creates them (it never changes existing ones). */
   replicas?: number;
   /** Aborts the wait for a controller to create the streams (a user that may not create them). */
@@ -59,6 +64,7 @@ export interface NatsWorker {
 }
 
 const DEFAULT_LOST_AFTER_MS = 5000;
+const DEFAULT_RESULT_PATIENCE_MS = 120_000;
 
 const silentLogger: WorkerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -100,7 +106,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   const store = await openStreamPublisher(nc);
   const worker = new JobWorker({
     nc, js, jsm, store, consumer, name, instance, pool, max, workdir, log, ackWaitMs, drainMs: options.drainMs ?? 30_000,
-    lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
+    lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS, resultPatienceMs: options.resultPatienceMs ?? DEFAULT_RESULT_PATIENCE_MS,
   });
   worker.start();
   log.info('nats worker started', { agent: name, pool, max, servers: where, ackWaitMs });
