@@ -5,7 +5,8 @@
 //   `import … from 'node:fs'` it builds a facade that loads the whole streams stack); ~45 ESM
 //   modules cost ~35 ms, one ESM bundle ~20 ms more than the same code as CommonJS. Code a run
 //   may not need (agents, ssh, recovery, graph, NATS, the engine for parallelr's in-process runs)
-//   is still only evaluated on first use; npm packages stay external and load when needed.
+//   is still only evaluated on first use; npm packages stay external and load when needed, but
+//   the NATS client, which is one file beside the bins (nats-vendor.cjs, below).
 // - dist/controller/cli/{tasker,parallelr}.js, tsc's copies, become two-line ESM wrappers that
 //   load the bundles, so `node dist/controller/cli/tasker.js …` keeps working everywhere.
 // - the agent, dist/agent/cli/tasker-agent.cjs, is one file with its npm packages in it: an SSH
@@ -27,6 +28,41 @@ const outdir = join(root, 'dist', 'controller', 'cli');
 // The shebang that keeps Node from parsing NODE_EXTRA_CA_CERTS at start: shared/extra-ca-certs.ts.
 const SHEBANG = '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TASKER_NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node';
 
+/**
+ * The NATS client (`@nats-io/transport-node` and `@nats-io/jetstream`, sharing one `nats-core`) as
+ * one CommonJS file beside the bins, loaded when a command first uses NATS: from node_modules it is
+ * ~50 modules to resolve and read (≈ 30 ms of a distributed run's start), as one file ≈ 17 ms
+ * (docs/benchmarks.md, "Batches"). Kept out of the bins themselves, which every local run parses.
+ */
+const NATS_VENDOR = 'nats-vendor.cjs';
+await build({
+  absWorkingDir: root,
+  stdin: {
+    contents: "export * as transport from '@nats-io/transport-node';\nexport * as jetstream from '@nats-io/jetstream';\n",
+    resolveDir: root,
+    sourcefile: 'nats-vendor.js',
+  },
+  outfile: join(outdir, NATS_VENDOR),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
+
+/** In the bins, the two NATS packages come from the vendor file above (required at first use). */
+const natsFromVendor = {
+  name: 'nats-from-vendor',
+  setup(b) {
+    b.onResolve({ filter: /^@nats-io\/(transport-node|jetstream)$/ }, (args) => ({ path: args.path, namespace: 'nats-vendor' }));
+    b.onLoad({ filter: /.*/, namespace: 'nats-vendor' }, (args) => ({
+      contents: `module.exports = require('./${NATS_VENDOR}').${args.path.endsWith('jetstream') ? 'jetstream' : 'transport'};`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: new RegExp(`^\\./${NATS_VENDOR.replace('.', '\\.')}$`) }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 /** One CommonJS bundle per entry, with the shebang above and `extra` constants defined. */
 function bundleCli(entryPoints, extra = {}) {
   return build({
@@ -39,6 +75,7 @@ function bundleCli(entryPoints, extra = {}) {
     platform: 'node',
     target: 'node20',
     packages: 'external',
+    plugins: [natsFromVendor],
     // The sources are ESM: give them import.meta.url in CommonJS. "use strict" first, as ESM code
     // is strict (esbuild's own directive comes after the banner, where it no longer counts).
     define: { 'import.meta.url': '__tasker_import_meta_url', ...extra },

@@ -4,7 +4,7 @@ import { MAX_BATCH, batchSize, parseFleetReply, subjects, type FleetReply } from
 
 /** How long the agents' answers are awaited: until none came for STALL_MS, at most MAX_WAIT_MS. */
 const MAX_WAIT_MS = 250;
-const STALL_MS = 25;
+const STALL_MS = 10;
 /** Fewer files than this never make batches (batchSize gives 1), so the pool is not asked. */
 const MIN_FILES_FOR_BATCHES = 16;
 
