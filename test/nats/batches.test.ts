@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resumeDistributed, runDistributed, type DistributedResult } from '../../controller/nats/run-distributed.js';
 import { askFleet, chooseBatch, probeFleet } from '../../controller/nats/fleet-probe.js';
@@ -13,7 +13,7 @@ import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { connectNats } from '../../shared/nats/connection.js';
 import { batchSize } from '../../shared/nats/job-batch.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
-import { CONTROLLER_MAIN, ROOT, makeTaskFiles, readResults, recordingIo, startWorker, tally, useNatsFleet, waitFor, type WorkerProcess, watchJobSubjects } from './fleet.js';
+import { ROOT, makeTaskFiles, readResults, recordingIo, runAndKillController, startWorker, tally, useNatsFleet, type WorkerProcess, watchJobSubjects } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const workers = fleet.workers;
@@ -141,17 +141,9 @@ test.serial('a batched run whose controller is SIGKILLed: --resume publishes not
   const stateDir = join(dir, 'runs');
   const resultsFile = join(dir, 'results.jsonl');
   const optionsFile = join(dir, 'options.json');
-  writeFileSync(optionsFile, JSON.stringify({
+  await runAndKillController(t, {
     files, command: '/bin/sh @TASK@', timeoutSeconds: 30, runId, resultsFile, stateDir, batch: 4, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 },
-  }));
-  const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => controller.kill('SIGKILL'));
-  let out = '';
-  controller.stdout!.on('data', (d) => (out += d));
-  const exited = new Promise((r) => controller.once('exit', r));
-  await waitFor(() => (out.match(/ SUCCESS:/g) ?? []).length >= 8);
-  controller.kill('SIGKILL');
-  await exited;
+  }, optionsFile, 8);
   const before = readResults(resultsFile).length;
   t.true(before >= 8 && before < 40, `killed after ${before} records`);
   const io = recordingIo({ PARALLELR_HOME: dir });

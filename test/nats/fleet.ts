@@ -182,3 +182,19 @@ export async function watchJobSubjects(t: Teardown, url: string, pool: string, r
   await nc.flush();
   return () => [...seen];
 }
+
+/**
+ * Start a distributed run in a controller process of its own (`CONTROLLER_MAIN` with its options
+ * as JSON) and SIGKILL it once it has printed `successes` SUCCESS lines: a controller crash mid-run.
+ */
+export async function runAndKillController(t: Teardown, options: Record<string, unknown>, optionsFile: string, successes: number): Promise<void> {
+  writeFileSync(optionsFile, JSON.stringify(options));
+  const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => controller.kill('SIGKILL'));
+  let out = '';
+  controller.stdout!.on('data', (d) => (out += d));
+  const exited = new Promise((r) => controller.once('exit', r));
+  await waitFor(() => (out.match(/ SUCCESS:/g) ?? []).length >= successes);
+  controller.kill('SIGKILL');
+  await exited;
+}

@@ -1,14 +1,13 @@
 /** A controller killed mid-run: `--resume RUN_ID` re-attaches and finishes only what is missing. */
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resumeDistributed } from '../../controller/nats/run-distributed.js';
 import { publishJobs } from '../../controller/nats/publisher.js';
 import { readRunState, writeRunState, type RunState } from '../../controller/nats/run-state.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
-import { CONTROLLER_MAIN, makeTaskFiles, readResults, recordingIo, startWorker, tally, waitFor, useNatsFleet } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, runAndKillController, startWorker, tally, useNatsFleet } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const workers = fleet.workers;
@@ -25,17 +24,10 @@ test.serial('controller killed with SIGKILL mid-run: --resume completes the run,
   const resultsFile = join(dir, 'results.jsonl');
   const stateDir = join(dir, 'runs');
   const optionsFile = join(dir, 'options.json');
-  writeFileSync(optionsFile, JSON.stringify({
+  await runAndKillController(t, {
     files, command: '/bin/sh @TASK@', timeoutSeconds: 30, runId, resultsFile, stateDir,
     nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 },
-  }));
-  const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  controller.stdout!.on('data', (d) => (out += d));
-  const exited = new Promise((r) => controller.once('exit', r));
-  await waitFor(() => (out.match(/ SUCCESS:/g) ?? []).length >= 8);
-  controller.kill('SIGKILL');
-  await exited;
+  }, optionsFile, 8);
   const before = readResults(resultsFile).length;
   t.true(before >= 8 && before < 40, `killed after ${before} records`);
 
