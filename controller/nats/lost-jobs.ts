@@ -51,7 +51,8 @@ export function watchLostJobs(o: LostJobsOptions): () => Promise<void> {
     await o.republish(lost, ++round);
   };
   const timer = setInterval(() => {
-    looking = looking.then(look);
+    // A look that fails (the connection closed under it) is simply over: the next one tries again.
+    looking = looking.then(look).catch(() => undefined);
   }, o.everyMs ?? EVERY_MS);
   timer.unref();
   return async () => {
