@@ -6,10 +6,11 @@
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { parseHandOff, subjects, type HandOffReply } from '../../shared/nats/index.js';
-import { publishJobs } from './publisher.js';
-import type { RunState } from './run-state.js';
+import { publishJobs, type PublishOptions } from './publisher.js';
 
-export function serveHandOffs(nc: NatsConnection, state: RunState, maxPayload: number, signal: AbortSignal): Subscription {
+/** `publish`: how the run publishes its jobs (its publisher, state, max_payload, stop signal). */
+export function serveHandOffs(nc: NatsConnection, publish: Omit<PublishOptions, 'seqs' | 'onFailure'>): Subscription {
+  const { state } = publish;
   const encoder = new TextEncoder();
   const reply = (m: { respond(data: Uint8Array): boolean }, r: HandOffReply) => {
     try {
@@ -25,8 +26,7 @@ export function serveHandOffs(nc: NatsConnection, state: RunState, maxPayload: n
       if (!req) return reply(m, { ok: false, error: 'not a hand-off request of this run' });
       const errors: string[] = [];
       void publishJobs({
-        nc, state, seqs: req.seqs, batch: 1, maxPayload, signal, idTag: `handoff.${req.stream_seq}.${req.delivery}`,
-        onFailure: (f) => errors.push(f.error),
+        ...publish, seqs: req.seqs, batch: 1, idTag: `handoff.${req.stream_seq}.${req.delivery}`, onFailure: (f) => errors.push(f.error),
       }).then(
         (stored) => reply(m, stored === req.seqs.length ? { ok: true } : { ok: false, error: errors[0] ?? 'the run is stopping' }),
         (e: Error) => reply(m, { ok: false, error: e.message }),

@@ -3,10 +3,11 @@ import { readBoundedBytes } from '../../shared/input/index.js';
 import { basename } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JOB_VERSION, batchOverhead, encodeBatch, type JobMessage } from '../../shared/nats/index.js';
-import { openStreamPublisher, subjects, type StreamPublisher } from '../../shared/nats/index.js';
+import { subjects, type StreamPublisher } from '../../shared/nats/index.js';
 import { StoreError } from '../../shared/errors/index.js';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunState } from './run-state.js';
+
+const encoder = new TextEncoder();
 
 /** Bytes of a job message kept for its `Nats-Msg-Id` header: the client counts headers within max_payload. */
 const HEADER_ROOM = 256;
@@ -18,7 +19,8 @@ export interface PublishFailure {
 }
 
 export interface PublishOptions {
-  nc: NatsConnection;
+  /** The run's publisher (openStreamPublisher): one reply subscription for all its publishing. */
+  store: StreamPublisher;
   state: RunState;
   /** 1-based sequence numbers to publish, ascending. */
   seqs: readonly number[];
@@ -38,7 +40,6 @@ export interface PublishOptions {
 /** Publish the given jobs; returns how many were stored by JetStream. */
 export async function publishJobs(o: PublishOptions): Promise<number> {
   const window = o.window ?? 256;
-  const store = await openStreamPublisher(o.nc);
   const inFlight = new Set<Promise<void>>();
   const batch = new PendingBatch(o.state.runId, Math.max(1, o.batch ?? 1), o.maxPayload - HEADER_ROOM);
   let stored = 0;
@@ -49,7 +50,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
     const [subject, msgID] = b.seqs.length === 1
       ? [subjects.job(o.state.pool, o.state.runId, first), `${o.state.runId}.${first}.${o.idTag ?? 'job'}`]
       : [subjects.jobBatch(o.state.pool, o.state.runId, first, last), `${o.state.runId}.${first}-${last}.${o.idTag ?? 'job'}`];
-    const p = publishOne(store, subject, b.data, msgID, o.signal).then(
+    const p = publishOne(o.store, subject, b.data, msgID, o.signal).then(
       (published) => {
         if (published) stored += b.seqs.length;
       },
@@ -72,7 +73,6 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   }
   if (!o.signal?.aborted) await send(batch.flush());
   await Promise.all(inFlight);
-  store.close();
   return stored;
 }
 
@@ -130,7 +130,7 @@ class PendingBatch {
   flush(): { seqs: number[]; data: Uint8Array } | undefined {
     if (!this.seqs.length) return undefined;
     const seqs = this.seqs;
-    const data = seqs.length === 1 ? new TextEncoder().encode(this.texts[0]) : encodeBatch(this.runId, this.texts);
+    const data = seqs.length === 1 ? encoder.encode(this.texts[0]) : encodeBatch(this.runId, this.texts);
     this.seqs = [];
     this.texts = [];
     this.bytes = 0;

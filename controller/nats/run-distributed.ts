@@ -12,7 +12,7 @@ import type { CliIo } from '../../shared/cli-io.js';
 import { connectNats, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/index.js';
 import { parseStarted } from '../../shared/nats/index.js';
 import { ensureRecordsStream, ensureStreams } from '../../shared/nats/index.js';
-import { checkSubjectToken, subjects } from '../../shared/nats/index.js';
+import { checkSubjectToken, openStreamPublisher, subjects } from '../../shared/nats/index.js';
 import { resolveDirs } from '../parallelr/index.js';
 import { createStopLimitTracker, type StopLimitSettings } from '../parallelr/index.js';
 import { countRecords, formatSummary, type RunCounts } from '../parallelr/index.js';
@@ -20,11 +20,10 @@ import { tallyRecordsByAgent } from '../parallelr/index.js';
 import type { TaskRecord } from '../parallelr/index.js';
 import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
-import { publishJobs, type PublishFailure } from './publisher.js';
-import { watchLostJobs } from './lost-jobs.js';
-import { askFleet, chooseBatch } from './fleet-probe.js';
+import { publishRun } from './publish-run.js';
+import { askFleet } from './fleet-probe.js';
 import { serveHandOffs } from './hand-offs.js';
-import { cancelRun, missingSeqs } from './queue.js';
+import { cancelRun } from './queue.js';
 import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
 import { reportFinished } from './report-finished.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
@@ -34,7 +33,7 @@ export type { DistributedResult, RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
-import { newRunId, readRunState, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
+import { markRunDone, newRunId, readRunState, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
@@ -296,7 +295,10 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     watchers.started(seq);
   };
   const progSub = subscribeStartedNotices(nc, runId, onStarted);
-  const handOffs = serveHandOffs(nc, state, nc.info?.max_payload ?? 1024 * 1024, stop.signal);
+  // One publisher for the run's jobs: its files, the files agents hand off, the lost ones published again.
+  const store = await openStreamPublisher(nc);
+  const publish = { store, state, maxPayload: nc.info?.max_payload ?? 1024 * 1024, signal: stop.signal };
+  const handOffs = serveHandOffs(nc, publish);
 
   const reruns = trackRanMoreThanOnce(progress.note);
   const reader = await startResultReader({
@@ -324,14 +326,10 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   let stopWatchingLost: (() => Promise<void>) | undefined;
   try {
     if (state.status === 'running' && !stop.signal.aborted) {
-      const seqs = o.resume ? await missingSeqs(jsm, state, reader) : Array.from({ length: total }, (_, i) => i + 1);
-      if (o.resume) io.stdout.write(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
-      const publish = { nc, state, maxPayload: nc.info?.max_payload ?? 1024 * 1024, signal: stop.signal, onFailure: (f: PublishFailure) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)) };
-      published = await publishJobs({ ...publish, seqs, batch: chooseBatch(seqs.length, await fleet, state.batch) });
-      stopWatchingLost = watchLostJobs({
-        jsm, state, reader, recorded: (seq) => records.has(seq), note: (t) => (progress.note(t), writer.mainLog.warn(t)), signal: stop.signal,
-        republish: async (again, round) => void (await publishJobs({ ...publish, seqs: again, batch: 1, idTag: `again${round}` })),
-      });
+      ({ published, stopWatchingLost } = await publishRun({
+        publish: { ...publish, onFailure: (f) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)) },
+        jsm, reader, resume: o.resume, fleet, recorded: (seq) => records.has(seq), say: (t) => io.stdout.write(t), note: (t) => (progress.note(t), writer.mainLog.warn(t)),
+      }));
     } else if (state.status === 'cancelled') {
       requestStop(state.stopReason ?? 'run was cancelled before the controller stopped');
     }
@@ -348,12 +346,13 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     await reader.stop();
     progSub.unsubscribe();
     handOffs.unsubscribe();
+    store.close();
     watchers.end(runExitCode(interrupted, countRecords(order)));
     await writer.close();
     await nc.drain().catch(() => nc.close());
     registration.remove();
   }
-  markDone(state, stopReason, o.stateDir);
+  markRunDone(o.stateDir, state, stopReason);
   return finishRun({ state, io, t0, order, agents: progress.agents, stopReason, interrupted, where, duplicates: reader.duplicates, ranMoreThanOnce: reruns.list, published });
 }
 
@@ -382,15 +381,4 @@ function subscribeStartedNotices(nc: NatsConnection, runId: string, onStarted: (
       if (s && s.run_id === runId) onStarted(s.seq, s.agent);
     },
   });
-}
-
-/** Record in the state file that the run finished (and why it stopped, if it did). */
-function markDone(state: RunState, stopReason: string | undefined, stateDir: string): void {
-  state.status = 'done';
-  if (stopReason) state.stopReason = stopReason;
-  try {
-    writeRunState(stateDir, state);
-  } catch {
-    // the run is finished; a stale state file only makes a later --resume re-read the results
-  }
 }

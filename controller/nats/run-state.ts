@@ -101,3 +101,14 @@ export function newRunId(now = new Date()): string {
   const rand = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
   return `${stamp}-${rand}`;
 }
+
+/** Record in the state file that the run finished (and why it stopped, if it did). */
+export function markRunDone(stateDir: string, state: RunState, stopReason: string | undefined): void {
+  state.status = 'done';
+  if (stopReason) state.stopReason = stopReason;
+  try {
+    writeRunState(stateDir, state);
+  } catch {
+    // the run is finished; a stale state file only makes a later --resume re-read the results
+  }
+}

@@ -9,6 +9,7 @@ import { publishJobs, type PublishFailure } from '../../controller/nats/publishe
 import { missingSeqs } from '../../controller/nats/queue.js';
 import type { RunState } from '../../controller/nats/run-state.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
+import { openStreamPublisher } from '../../shared/nats/stream-publisher.js';
 import { batchOverhead, parseJobs } from '../../shared/nats/job-batch.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { JOBS_STREAM, seqsOfJobSubject, subjects } from '../../shared/nats/subjects.js';
@@ -46,7 +47,7 @@ const tail = (subject: string) => subject.slice(subject.lastIndexOf('.') + 1);
 test.serial('batch 4 over seqs 1..10: subjects 1-4, 5-8, 9-10, each message holding exactly its range\'s jobs', async (t) => {
   const { state, nc, jsm } = await setUp(t, 'batch-pub-1', 'bp1', 10);
   const failures: PublishFailure[] = [];
-  const stored = await publishJobs({ nc, state, seqs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], maxPayload: nc.info!.max_payload, batch: 4, onFailure: (f) => failures.push(f) });
+  const stored = await publishJobs({ store: await openStreamPublisher(nc), state, seqs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], maxPayload: nc.info!.max_payload, batch: 4, onFailure: (f) => failures.push(f) });
   t.is(stored, 10, 'stored counts files, not messages');
   t.deepEqual(failures, []);
   const msgs = await queuedMessages(jsm, state);
@@ -67,7 +68,7 @@ test.serial('batch 4 over seqs 1..10: subjects 1-4, 5-8, 9-10, each message hold
 
 test.serial('a gap in the seqs (resume) ends a batch: 1-3, 5-8, 9', async (t) => {
   const { state, nc, jsm } = await setUp(t, 'batch-pub-2', 'bp2', 9);
-  const stored = await publishJobs({ nc, state, seqs: [1, 2, 3, 5, 6, 7, 8, 9], maxPayload: nc.info!.max_payload, batch: 4, onFailure: () => t.fail() });
+  const stored = await publishJobs({ store: await openStreamPublisher(nc), state, seqs: [1, 2, 3, 5, 6, 7, 8, 9], maxPayload: nc.info!.max_payload, batch: 4, onFailure: () => t.fail() });
   t.is(stored, 8);
   t.deepEqual((await queuedMessages(jsm, state)).map((m) => tail(m.subject)), ['1-3', '5-8', '9']);
 });
@@ -77,7 +78,7 @@ test.serial('a small max_payload splits batches so that every message fits, ever
   const { state, nc, jsm } = await setUp(t, 'batch-pub-3', 'bp3', 11, (i) => `echo ${i} ${'x'.repeat(300)}\n`);
   const maxPayload = 1600;
   const failures: PublishFailure[] = [];
-  const stored = await publishJobs({ nc, state, seqs: Array.from({ length: 11 }, (_, i) => i + 1), maxPayload, batch: 8, onFailure: (f) => failures.push(f) });
+  const stored = await publishJobs({ store: await openStreamPublisher(nc), state, seqs: Array.from({ length: 11 }, (_, i) => i + 1), maxPayload, batch: 8, onFailure: (f) => failures.push(f) });
   t.deepEqual(failures, []);
   t.is(stored, 11);
   const msgs = await queuedMessages(jsm, state);
@@ -96,7 +97,7 @@ test.serial('a small max_payload splits batches so that every message fits, ever
 
 test.serial('batch 1 publishes one subject per file, each a job alone', async (t) => {
   const { state, nc, jsm } = await setUp(t, 'batch-pub-4', 'bp4', 5);
-  t.is(await publishJobs({ nc, state, seqs: [1, 2, 3, 4, 5], maxPayload: nc.info!.max_payload, batch: 1, onFailure: () => t.fail() }), 5);
+  t.is(await publishJobs({ store: await openStreamPublisher(nc), state, seqs: [1, 2, 3, 4, 5], maxPayload: nc.info!.max_payload, batch: 1, onFailure: () => t.fail() }), 5);
   const msgs = await queuedMessages(jsm, state);
   t.deepEqual(msgs.map((m) => tail(m.subject)), ['1', '2', '3', '4', '5']);
   for (const m of msgs) t.false(new TextDecoder().decode(m.data).includes('"type":"batch"'), m.subject);
@@ -106,7 +107,7 @@ test.serial('an unreadable file in the middle of a batch is a named failure; the
   const { state, nc, jsm } = await setUp(t, 'batch-pub-5', 'bp5', 6);
   state.files[2] = { ...state.files[2]!, path: join(state.files[2]!.path, 'missing') };
   const failures: PublishFailure[] = [];
-  t.is(await publishJobs({ nc, state, seqs: [1, 2, 3, 4, 5, 6], maxPayload: nc.info!.max_payload, batch: 4, onFailure: (f) => failures.push(f) }), 5);
+  t.is(await publishJobs({ store: await openStreamPublisher(nc), state, seqs: [1, 2, 3, 4, 5, 6], maxPayload: nc.info!.max_payload, batch: 4, onFailure: (f) => failures.push(f) }), 5);
   t.deepEqual(failures.map((f) => f.seq), [3]);
   t.deepEqual((await queuedMessages(jsm, state)).map((m) => tail(m.subject)), ['1-2', '4-6']);
 });
@@ -114,7 +115,7 @@ test.serial('an unreadable file in the middle of a batch is a named failure; the
 test.serial('missingSeqs: every file of a queued batch counts as queued; only files in no message are missing', async (t) => {
   const { state, nc, jsm } = await setUp(t, 'batch-pub-6', 'bp6', 12);
   // A controller that crashed while publishing: files 1-4 and 7-9 reached the queue in batches, 11 alone.
-  t.is(await publishJobs({ nc, state, seqs: [1, 2, 3, 4, 7, 8, 9, 11], maxPayload: nc.info!.max_payload, batch: 4, onFailure: () => t.fail() }), 8);
+  t.is(await publishJobs({ store: await openStreamPublisher(nc), state, seqs: [1, 2, 3, 4, 7, 8, 9, 11], maxPayload: nc.info!.max_payload, batch: 4, onFailure: () => t.fail() }), 8);
   t.deepEqual((await queuedMessages(jsm, state)).map((m) => tail(m.subject)), ['1-4', '7-9', '11']);
   t.deepEqual(await missingSeqs(jsm, state, { received: 0, seen: new Set() }), [5, 6, 10, 12]);
   t.deepEqual(await missingSeqs(jsm, state, { received: 0, seen: new Set([5, 12]) }), [6, 10], 'files with a result are not missing either');
@@ -125,7 +126,7 @@ test.serial('a batch that fills max_payload to within its header\'s size is stil
   // One file of L bytes travels as a job of C + 4⌈L/3⌉ bytes (base64); C is read from a job stored alone.
   const probe = await setUp(t, 'batch-pub-7a', 'bp7', 1, () => 'abc');
   t.is(probe.nc.info!.max_payload, maxPayload);
-  t.is(await publishJobs({ nc: probe.nc, state: probe.state, seqs: [1], maxPayload, batch: 1, onFailure: () => t.fail() }), 1);
+  t.is(await publishJobs({ store: await openStreamPublisher(probe.nc), state: probe.state, seqs: [1], maxPayload, batch: 1, onFailure: () => t.fail() }), 1);
   const [alone] = await queuedMessages(probe.jsm, probe.state);
   // Paths of the same length (a temporary directory, task0001.sh) and run ids of the same length: the same C.
   const c = alone!.data.length - 4;
@@ -141,7 +142,7 @@ test.serial('a batch that fills max_payload to within its header\'s size is stil
   const failures: PublishFailure[] = [];
   // A message the client refuses is retried as long as the run goes on: the stop ends that, so a regression fails here.
   const stop = AbortSignal.timeout(30_000);
-  t.is(await publishJobs({ nc, state, seqs: [1, 2], maxPayload, batch: 2, signal: stop, onFailure: (f) => failures.push(f) }), 2, failures.map((f) => f.error).join('; '));
+  t.is(await publishJobs({ store: await openStreamPublisher(nc), state, seqs: [1, 2], maxPayload, batch: 2, signal: stop, onFailure: (f) => failures.push(f) }), 2, failures.map((f) => f.error).join('; '));
   const msgs = await queuedMessages(jsm, state);
   t.deepEqual(msgs.map((m) => seqsOfJobSubject(m.subject)).flat(), [1, 2]);
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { publishJobs, type PublishFailure } from '../../controller/nats/publisher.js';
 import type { RunState } from '../../controller/nats/run-state.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
+import { openStreamPublisher } from '../../shared/nats/stream-publisher.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { JOBS_STREAM } from '../../shared/nats/subjects.js';
 import { makeTaskFiles, useNatsFleet } from './fleet.js';
@@ -28,7 +29,7 @@ test.serial('a FIFO and a file larger than a job can hold are refused by name; t
   t.teardown(() => nc.close());
   await ensureStreams(await jetStreamManagerOf(nc, fleet.server.url), { pool: 'pub1', ackWaitMs: 2000 });
   const failures: PublishFailure[] = [];
-  const stored = await publishJobs({ nc, state, seqs: [1, 2, 3, 4], maxPayload: 1 << 20, onFailure: (f) => failures.push(f) });
+  const stored = await publishJobs({ store: await openStreamPublisher(nc), state, seqs: [1, 2, 3, 4], maxPayload: 1 << 20, onFailure: (f) => failures.push(f) });
   t.is(stored, 2);
   t.deepEqual(failures.map((f) => f.seq), [2, 3]);
   t.regex(failures[0]!.error, /cannot read task file .*\.fifo: it is a FIFO \(named pipe\), not a regular file/);
@@ -50,7 +51,7 @@ test.serial('no jobs stream for longer than 20 tries of backoff: the jobs wait, 
   const jsm = await jetStreamManagerOf(nc, fleet.server.url);
   await jsm.streams.delete(JOBS_STREAM).catch(() => undefined); // nothing stores tasker.jobs.>: 503, no responders
   const failures: PublishFailure[] = [];
-  const publishing = publishJobs({ nc, state: stateFor('publisher-outage', 'pub2', dir, files), seqs: [1, 2, 3], maxPayload: 1 << 20, onFailure: (f) => failures.push(f) });
+  const publishing = publishJobs({ store: await openStreamPublisher(nc), state: stateFor('publisher-outage', 'pub2', dir, files), seqs: [1, 2, 3], maxPayload: 1 << 20, onFailure: (f) => failures.push(f) });
   // 20 tries with the backoff (250 ms growing to 2 s) take about 33 s: the outage lasts longer.
   await new Promise((r) => setTimeout(r, 36_000));
   t.deepEqual(failures, [], 'an outage is waited out, not recorded as a failure');
@@ -68,7 +69,7 @@ test.serial('stopped while JetStream cannot store the jobs: publishing ends at o
   await jsm.streams.delete(JOBS_STREAM).catch(() => undefined);
   const stop = new AbortController();
   const failures: PublishFailure[] = [];
-  const publishing = publishJobs({ nc, state: stateFor('publisher-stop', 'pub3', dir, files), seqs: [1, 2], maxPayload: 1 << 20, signal: stop.signal, onFailure: (f) => failures.push(f) });
+  const publishing = publishJobs({ store: await openStreamPublisher(nc), state: stateFor('publisher-stop', 'pub3', dir, files), seqs: [1, 2], maxPayload: 1 << 20, signal: stop.signal, onFailure: (f) => failures.push(f) });
   await new Promise((r) => setTimeout(r, 1500));
   stop.abort('STOP');
   t.is(await publishing, 0, 'publishing ends (it would retry for ever without the stop)');

@@ -6,6 +6,7 @@ import { resumeDistributed } from '../../controller/nats/run-distributed.js';
 import { publishJobs } from '../../controller/nats/publisher.js';
 import { readRunState, writeRunState, type RunState } from '../../controller/nats/run-state.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
+import { openStreamPublisher } from '../../shared/nats/stream-publisher.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { makeTaskFiles, readResults, recordingIo, runAndKillController, startWorker, tally, useNatsFleet } from './fleet.js';
 
@@ -62,7 +63,7 @@ test.serial('resume after a crash during publishing publishes exactly the jobs t
   t.teardown(() => nc.close()); // also when an assertion fails (it ends the test)
   const jsm = await jetStreamManagerOf(nc, fleet.server.url);
   await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
-  const stored = await publishJobs({ nc, state, seqs: [1, 2, 3, 4, 5], maxPayload: 1 << 20, onFailure: () => t.fail() });
+  const stored = await publishJobs({ store: await openStreamPublisher(nc), state, seqs: [1, 2, 3, 4, 5], maxPayload: 1 << 20, onFailure: () => t.fail() });
   t.is(stored, 5);
 
   workers.push(await startWorker(fleet.server.url, { name: 'y1', pool, max: 2 }));
