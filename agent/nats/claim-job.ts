@@ -127,11 +127,9 @@ async function publishAttempt(
   }
 }
 
-/** No stream leader to answer right now: no responders (503), a timeout, a leadership change. */
+/** No stream leader to answer right now: no responders (503), a timeout, a leadership change (the publisher says which). */
 function isTransient(e: unknown): boolean {
-  if (e instanceof StoreError) return e.transient;
-  const err = e as Error & { code?: unknown };
-  return /timeout|timed out|no responders|not enabled|leader|unavailable|503/i.test(`${err?.name ?? ''} ${err?.message ?? ''} ${String(err?.code ?? '')}`);
+  return e instanceof StoreError && e.transient;
 }
 
 /** The holder's answer: its attempt never ran the job. */
@@ -203,7 +201,5 @@ function encodeHoldsQuery(a: AttemptMessage): Uint8Array {
 
 /** JetStream's "wrong last sequence" (err_code 10071): the subject holds something already. */
 function isWrongLastSequence(e: unknown): boolean {
-  if (e instanceof StoreError) return e.apiCode === 10071;
-  const err = e as { message?: string; api_error?: { err_code?: number }; code?: unknown };
-  return err?.api_error?.err_code === 10071 || /wrong last sequence/i.test(err?.message ?? '');
+  return e instanceof StoreError && e.apiCode === 10071;
 }

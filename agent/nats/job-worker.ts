@@ -21,9 +21,8 @@
 import { JOBS_STREAM, poolConsumer, subjects } from '../../shared/nats/index.js';
 import { parseJobs, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { answerHolds, claimJob } from './claim-job.js';
-import { answerFleet } from './heartbeat.js';
+import { answerFleet, startHeartbeat } from './heartbeat.js';
 import { batchParts } from './batch-parts.js';
-import { startHeartbeat } from './heartbeat.js';
 import { publishResult, reportMalformed, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 import { attachRecords, planRecords } from './ship-records.js';
@@ -60,7 +59,7 @@ export class JobWorker {
   /** Jobs being handled (claimed, run, reported), for stop() to wait on. */
   private readonly inFlight = new Set<Promise<void>>();
   private slots!: JobSlots;
-  /** Jobs whose result is stored: acked when their handling ends (ackSoon). */
+  /** Jobs whose result is stored: acked (late-acks.ts) when their handling ends. */
   private readonly stored = new Set<PulledJob>();
   /** Acks not sent yet: they leave with the next claim or result (late-acks.ts). */
   private readonly acks = new LateAcks(ACK_DELAY_MS);
@@ -334,10 +333,6 @@ export class JobWorker {
       return;
     }
     this.stored.add(msg);
-  }
-
-  private publishResult(result: ResultMessage): Promise<void> {
-    return publishResult(this.p.nc, this.p.store, result, this.p.instance, (n) => n < 3);
   }
 
   private bareResult(

@@ -64,11 +64,6 @@ export function poolConsumer(pool: string): string {
   return `pool_${pool}`;
 }
 
-/** The seq encoded in a job subject (the first of a batch's), or undefined. */
-export function seqOfJobSubject(subject: string): number | undefined {
-  return seqsOfJobSubject(subject)[0];
-}
-
 /** The most task files one batch subject may name (a larger range is not ours). */
 export const MAX_BATCH = 64;
 

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { AUTO_BATCH_MAX, batchSize, encodeBatch, parseFleetReply, parseJobs } from '../../shared/nats/job-batch.js';
 import { encodeMessage, type JobMessage } from '../../shared/nats/schema.js';
-import { MAX_BATCH, seqOfJobSubject, seqsOfJobSubject, subjects } from '../../shared/nats/subjects.js';
+import { MAX_BATCH, seqsOfJobSubject, subjects } from '../../shared/nats/subjects.js';
 
 const job = (seq: number, over: Partial<JobMessage> = {}): JobMessage => ({
   v: 1, run_id: 'run-b', seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
@@ -59,13 +59,13 @@ test('a job subject names one seq, a batch subject its range, anything else none
   t.deepEqual(seqsOfJobSubject(subjects.job('p', 'r', 7)), [7]);
   t.deepEqual(seqsOfJobSubject(subjects.jobBatch('p', 'r', 3, 5)), [3, 4, 5]);
   t.deepEqual(seqsOfJobSubject(subjects.jobBatch('p', 'r', 1, 64)), Array.from({ length: 64 }, (_, i) => i + 1));
-  t.is(seqOfJobSubject(subjects.jobBatch('p', 'r', 9, 12)), 9);
+  t.is(seqsOfJobSubject(subjects.jobBatch('p', 'r', 9, 12))[0], 9);
   for (const junk of ['tasker.jobs.p.r.x', 'tasker.jobs.p.r.', 'tasker.jobs.p.r.0', 'tasker.jobs.p.r.-3', 'tasker.jobs.p.r.3-', 'tasker.jobs.p.r.3-4-5', 'tasker.jobs.p.r.2e3', 'tasker.jobs.p.r.0x10', 'tasker.jobs.p.r.+3', 'tasker.jobs.p.r. 3', 'tasker.jobs.p.r.1e1-1e1']) {
     t.deepEqual(seqsOfJobSubject(junk), [], junk);
   }
   t.deepEqual(seqsOfJobSubject(subjects.jobBatch('p', 'r', 5, 3)), [], 'reversed');
   t.deepEqual(seqsOfJobSubject(subjects.jobBatch('p', 'r', 1, 65)), [], 'wider than 64');
-  t.is(seqOfJobSubject('tasker.jobs.p.r.junk'), undefined);
+  t.is(seqsOfJobSubject('tasker.jobs.p.r.junk')[0], undefined);
 });
 
 test('batch size: 1 for small runs and no slots, an eighth of a slot\'s share, at most 16', (t) => {
