@@ -16,10 +16,14 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects, type HandOffReply, type HandOffRequest, type JobMessage } from '../../shared/nats/index.js';
 import type { PulledJob } from './pull-jobs.js';
+import { safely } from './safely.js';
+import type { BatchClaim } from './batch-claim.js';
 
 /** A part of a batch: a job with its message already parsed, that can be handed off on its own. */
 export interface BatchPart extends PulledJob {
   readonly job: JobMessage;
+  /** The batch's claim as a whole, when its controller reads batch claims (batch-claim.ts). */
+  readonly batch?: BatchClaim;
   /** Have the controller publish the part as a job of its own, and count it done here; a failure hands the batch back. */
   handOff(): void;
 }
@@ -29,13 +33,17 @@ const HANDOFF_TIMEOUT_MS = 5000;
 /**
  * Split a delivered batch into its parts; handed-off parts are sent to the controller over `nc`.
  * A part of a run cancelled meanwhile (`cancelled`) is handed back instead: its run's queue was purged.
+ * `batch`, the batch's claim, is released once every part is settled.
  */
-export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: string, nc: NatsConnection, cancelled: (runId: string) => boolean): BatchPart[] {
+export function batchParts(
+  msg: PulledJob, jobs: readonly JobMessage[], pool: string, nc: NatsConnection, cancelled: (runId: string) => boolean, batch?: BatchClaim,
+): BatchPart[] {
   let open = jobs.length;
   let nakDelay: number | undefined;
   const settle = (nak?: number) => {
     if (nak !== undefined) nakDelay = Math.max(nakDelay ?? 0, nak);
     if (--open > 0) return;
+    batch?.release();
     safely(() => (nakDelay === undefined ? msg.ack() : msg.nak(nakDelay || undefined)));
   };
   return jobs.map((job) => {
@@ -47,6 +55,7 @@ export function batchParts(msg: PulledJob, jobs: readonly JobMessage[], pool: st
     };
     return {
       job,
+      ...(batch ? { batch } : {}),
       subject: subjects.job(pool, job.run_id, job.seq),
       data: msg.data,
       seq: msg.seq,
@@ -75,13 +84,5 @@ function handedOff(data: Uint8Array): boolean {
     return (JSON.parse(new TextDecoder().decode(data)) as HandOffReply).ok === true;
   } catch {
     return false;
-  }
-}
-
-function safely(fn: () => unknown): void {
-  try {
-    fn();
-  } catch {
-    // a closed connection: the batch is redelivered, and its finished parts found stored at their claims
   }
 }

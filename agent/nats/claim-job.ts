@@ -50,6 +50,11 @@ export interface ClaimContext {
   selfReply?: HoldsReply;
   /** Called while a claim waits for JetStream (a leader election): the delivery's `working()`. */
   keepAlive?: () => void;
+  /**
+   * The lost executions of this job when its subject holds nothing yet: it was started under a
+   * batch claim whose agent was lost or released the batch without its result (batch-claim.ts).
+   */
+  earlierIfNew?: EarlierRun[];
 }
 
 /** What an agent answers on its holds subject. */
@@ -71,14 +76,14 @@ const CLAIM_PATIENCE_MS = 20_000;
 export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Claim> {
   const subject = subjects.jobResult(job.run_id, job.seq);
   let expected = 0;
-  let earlier: EarlierRun[] = [];
+  let earlier: EarlierRun[] = ctx.earlierIfNew ?? [];
   for (let i = 0; i < ATTEMPTS; i++) {
     const attempt: AttemptMessage = {
       type: 'attempt', v: JOB_VERSION, run_id: job.run_id, seq: job.seq, agent: ctx.agent, instance: ctx.instance,
       delivery: ctx.delivery, start_time: new Date().toISOString(), earlier_runs: earlier,
       ...(ctx.worker !== undefined ? { worker: ctx.worker } : {}),
     };
-    const stored = await publishAttempt(subject, attempt, expected, `${job.run_id}.${job.seq}.${ctx.instance}.${ctx.delivery}.${i}`, ctx);
+    const stored = await publishAttempt(subject, encodeMessage(attempt), expected, `${job.run_id}.${job.seq}.${ctx.instance}.${ctx.delivery}.${i}`, ctx);
     if (stored === true) return { run: true, earlier };
     if (stored !== WRONG_LAST_SEQUENCE) return { run: false, error: `cannot store the attempt: ${stored.message}` };
     let last;
@@ -94,6 +99,7 @@ export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Clai
     const found = parseStoredMessage(last.data);
     if (found.kind === 'result') return { run: false, stored: found.value };
     if (found.kind === 'bad') return { run: false, error: `the job's last stored message is unreadable: ${found.error}` };
+    if (found.kind === 'batch-attempt') return { run: false, error: "the job's subject holds a batch claim" };
     const holder = found.value;
     const lost = await lostExecution(holder, ctx);
     if (!lost) return { run: false, heldBy: holder.agent || holder.instance };
@@ -103,20 +109,20 @@ export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Clai
   return { run: false, heldBy: 'other agents claiming it at the same time' };
 }
 
-const WRONG_LAST_SEQUENCE = Symbol('wrong last sequence');
+export const WRONG_LAST_SEQUENCE = Symbol('wrong last sequence');
 
 /**
- * Store the attempt if the subject's last sequence is still `expected`. While the stream has no
+ * Store an attempt (`data`) if the subject's last sequence is still `expected`. While the stream has no
  * leader (no responders, a timeout: a cluster member died) the same message is sent again with the
  * same message id, so an attempt stored by a publish whose answer was lost counts once.
  */
-async function publishAttempt(
-  subject: string, attempt: AttemptMessage, expected: number, msgID: string, ctx: ClaimContext,
+export async function publishAttempt(
+  subject: string, data: Uint8Array, expected: number, msgID: string, ctx: Pick<ClaimContext, 'nc' | 'store' | 'keepAlive'>,
 ): Promise<true | typeof WRONG_LAST_SEQUENCE | Error> {
   const until = Date.now() + CLAIM_PATIENCE_MS;
   for (let tries = 1; ; tries++) {
     try {
-      await ctx.store.publish(subject, encodeMessage(attempt), { msgID, expectLastSubjectSequence: expected, timeoutMs: PUBLISH_TIMEOUT_MS });
+      await ctx.store.publish(subject, data, { msgID, expectLastSubjectSequence: expected, timeoutMs: PUBLISH_TIMEOUT_MS });
       return true;
     } catch (e) {
       if (isWrongLastSequence(e)) return WRONG_LAST_SEQUENCE;
@@ -148,12 +154,7 @@ async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise
   if (holder.instance === ctx.instance && ctx.selfReply) {
     reply = ctx.selfReply;
   } else {
-    try {
-      const m = await ctx.nc.request(subjects.holds(holder.instance), encodeHoldsQuery(holder), { timeout: HOLDS_TIMEOUT_MS });
-      reply = JSON.parse(new TextDecoder().decode(m.data)) as HoldsReply;
-    } catch {
-      reply = undefined; // no responders, or no answer in time
-    }
+    reply = await askHolder(ctx.nc, holder.instance, { run_id: holder.run_id, seq: holder.seq });
   }
   if (reply?.holding) {
     ctx.silentSince.delete(key);
@@ -172,31 +173,42 @@ async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise
   return `agent ${holder.agent} was lost mid-job (delivery ${holder.delivery}; it stored no result and did not answer for ${Math.round((now - since) / 1000)} s)`;
 }
 
+/** A question to an attempt's agent: about one job, or about a batch it claimed whole. */
+export type HoldsQuery = { run_id: string; seq: number } | { run_id: string; first: number; last: number };
+
+/** Ask an agent whether it still holds a job or a batch; undefined when it does not answer in time. */
+export async function askHolder(nc: NatsConnection, instance: string, q: HoldsQuery): Promise<HoldsReply | undefined> {
+  try {
+    const m = await nc.request(subjects.holds(instance), new TextEncoder().encode(JSON.stringify(q)), { timeout: HOLDS_TIMEOUT_MS });
+    return JSON.parse(new TextDecoder().decode(m.data)) as HoldsReply;
+  } catch {
+    return undefined; // no responders, or no answer in time
+  }
+}
+
 /**
- * Answer other agents asking whether this worker process still holds a job it claimed;
- * `holds(key)` tells for `<run>:<seq>`. An unreadable question is answered "not holding".
+ * Answer other agents asking whether this worker process still holds a job it claimed or a batch
+ * it claimed whole; `holds(key)` tells for `<run>:<seq>` and `<run>:<first>-<last>`. An unreadable
+ * question is answered "not holding".
  */
 export function answerHolds(nc: NatsConnection, instance: string, holds: (key: string) => HoldsReply): void {
   nc.subscribe(subjects.holds(instance), {
     callback: (err, m) => {
       if (err) return;
-      let q: { run_id?: unknown; seq?: unknown } = {};
+      let q: { run_id?: unknown; seq?: unknown; first?: unknown; last?: unknown } = {};
       try {
         q = JSON.parse(new TextDecoder().decode(m.data)) as typeof q;
       } catch {
         // answered "not holding"
       }
+      const what = q.first !== undefined ? `${String(q.first)}-${String(q.last)}` : String(q.seq);
       try {
-        m.respond(new TextEncoder().encode(JSON.stringify(holds(`${String(q.run_id)}:${String(q.seq)}`))));
+        m.respond(new TextEncoder().encode(JSON.stringify(holds(`${String(q.run_id)}:${what}`))));
       } catch {
         // a closed connection: the asker decides on its own
       }
     },
   });
-}
-
-function encodeHoldsQuery(a: AttemptMessage): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ run_id: a.run_id, seq: a.seq }));
 }
 
 /** JetStream's "wrong last sequence" (err_code 10071): the subject holds something already. */

@@ -9,11 +9,15 @@
  */
 import type { JobMessage } from '../../shared/nats/index.js';
 import type { PulledJob } from './pull-jobs.js';
+import { safely } from './safely.js';
+import type { BatchClaim } from './batch-claim.js';
 import { SlotWorkspace } from './workspaces.js';
 
 /** A delivered job, parsed; a part of a batch can also be handed off to the pool on its own (batch-parts.ts). */
 export interface SlotJob extends PulledJob {
   readonly job: JobMessage;
+  /** A part of a batch claimed whole (batch-claim.ts). */
+  readonly batch?: BatchClaim;
   handOff?(): void;
 }
 
@@ -85,13 +89,5 @@ export class JobSlots {
       if (this.waiting.length) this.holdTimer = setTimeout(tick, Math.min(this.workingEvery(), HOLD_LIMIT_MS));
     };
     this.holdTimer = setTimeout(tick, Math.min(this.workingEvery(), HOLD_LIMIT_MS));
-  }
-}
-
-function safely(fn: () => unknown): void {
-  try {
-    fn();
-  } catch {
-    // a closed connection: the job will be redelivered
   }
 }

@@ -7,9 +7,9 @@
  * with `working()` until one frees, or handed back when it waited too long (job-slots.ts).
  *
  * Delivery rules (SPEC §3 "NATS", docs/nats.md "Exactly once"):
- * - every delivery is claimed before it runs (claim-job.ts): a job whose result is stored is acked
- *   without running; one another live agent holds is handed back; one whose agent was lost runs
- *   again and its result names the lost execution (`earlier_runs`);
+ * - every delivery is claimed before it runs (claim-job.ts), a batch as a whole (batch-claim.ts):
+ *   a job whose result is stored is acked without running; one another live agent holds is handed
+ *   back; one whose agent was lost runs again and its result names the lost execution (`earlier_runs`);
  * - result stored first, ack second: a worker that dies between the two leaves the job to be
  *   redelivered after `ack_wait`, and the next claim finds the result;
  * - a result that cannot be stored is retried (through a server restart) while the job is held
@@ -18,11 +18,13 @@
  *   can be read), the worker carries on;
  * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { JOBS_STREAM, poolConsumer, subjects } from '../../shared/nats/index.js';
 import { parseJobs, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { answerHolds, claimJob } from './claim-job.js';
 import { answerFleet, startHeartbeat } from './heartbeat.js';
 import { batchParts } from './batch-parts.js';
+import { BatchClaims, JetStreamContact, Ride } from './batch-claim.js';
 import { publishResult, reportMalformed, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 import { attachRecords, planRecords } from './ship-records.js';
@@ -31,6 +33,7 @@ import { JobSlots, type SlotJob } from './job-slots.js';
 import { LateAcks } from './late-acks.js';
 import { WatchOutput } from './watch-output.js';
 import type { WorkerParts } from './worker-parts.js';
+import { safely } from './safely.js';
 
 export type { WorkerLogger, WorkerParts } from './worker-parts.js';
 
@@ -72,6 +75,9 @@ export class JobWorker {
   private readonly unrun = new Map<string, number>();
   /** Holders found silent, and since when (claim-job.ts). */
   private readonly silentSince = new Map<string, number>();
+  /** Batches claimed whole (batch-claim.ts), and the contact with JetStream their claims depend on. */
+  private readonly batchClaims = new BatchClaims();
+  private readonly contact = new JetStreamContact(() => Math.min(this.p.lostAfterMs / 2, this.p.ackWaitMs / 3));
   /** Run ids cancelled by their controller, with the time we heard it. */
   private readonly cancelled = new Map<string, number>();
   /** Aborted on shutdown after the drain period. */
@@ -86,7 +92,8 @@ export class JobWorker {
   start(): void {
     const { nc, log } = this.p;
     this.watch = new WatchOutput(nc, this.p.name);
-    answerHolds(nc, this.p.instance, (key) => ({ holding: this.held.has(key), ran: !this.unrun.has(key) }));
+    answerHolds(nc, this.p.instance, (key) => (/-\d+$/.test(key) ? this.batchClaims.answer(key) : { holding: this.held.has(key), ran: !this.unrun.has(key) }));
+    this.p.store.onAnswer = () => this.contact.heard();
     answerFleet(this.p);
     nc.subscribe(subjects.cancelAll, {
       callback: (err, m) => {
@@ -100,6 +107,7 @@ export class JobWorker {
         if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
           log.warn(`nats ${s.type}`, { agent: this.p.name, server: 'server' in s ? s.server : undefined });
         }
+        if (s.type === 'disconnect' || s.type === 'reconnect') this.contact.lost();
         if (s.type === 'reconnect') {
           // The server has forgotten our pull requests: ask again.
           this.puller.forget();
@@ -109,7 +117,7 @@ export class JobWorker {
     })().catch(() => undefined);
     this.slots = new JobSlots(this.p.max, this.p.workdir, () => this.workingEvery());
     const next = `$JS.API.CONSUMER.MSG.NEXT.${JOBS_STREAM}.${poolConsumer(this.p.pool)}`;
-    this.puller = new JobPuller(nc, next, PULL_EXPIRES_MS, (job) => this.receive(job), (problem) => this.pullEnded(problem));
+    this.puller = new JobPuller(nc, next, PULL_EXPIRES_MS, (job) => this.receive(job), (problem) => this.pullEnded(problem), () => this.contact.heard());
     this.puller.start();
     this.askForJobs();
     // A controller may change the pool's ack_wait after we started: keep working() well inside it.
@@ -165,24 +173,33 @@ export class JobWorker {
     if (!parsed.ok) return this.track(msg, reportMalformed(this.p, msg, parsed), () => this.askForJobs());
     const [first, ...more] = parsed.value;
     if (!more.length) return this.take(Object.assign(msg, { job: first! }));
-    for (const part of batchParts(msg, parsed.value, this.p.pool, this.p.nc, (runId) => this.cancelled.has(runId))) this.take(part);
+    const batch = parsed.batchClaim ? this.batchClaims.open(this.p, msg, parsed.value, this.contact, this.silentSince) : undefined;
+    for (const part of batchParts(msg, parsed.value, this.p.pool, this.p.nc, (runId) => this.cancelled.has(runId), batch)) this.take(part);
   }
 
-  /** A job: run it in a free slot, or hold it until one frees. */
-  private take(msg: SlotJob): void {
+  /**
+   * A job: run it in a free slot, or hold it until one frees. `ride` carries its start mark when it
+   * takes the slot of a finished part of its batch (batch-claim.ts).
+   */
+  private take(msg: SlotJob, ride?: Ride): void {
     if (this.stopping) return safely(() => msg.nak());
     const slot = this.slots.assign(msg);
     if (slot === undefined) return;
     let freed = false;
-    // The slot is free once the job's process ended: the next job's claim leaves with this job's result.
-    const freeSlot = () => {
-      if (freed) return;
+    // The slot is free once the job's process ended: the next job's claim leaves with this job's
+    // result, or the next part of the same batch is marked in it (the ride returned).
+    const freeSlot = (): Ride | undefined => {
+      if (freed) return undefined;
       freed = true;
       const queued = this.slots.release(slot);
-      if (queued) this.take(queued);
+      const next = queued?.batch && queued.batch === msg.batch ? new Ride(queued.batch) : undefined;
+      if (queued) this.take(queued, next);
       this.askForJobs();
+      if (next?.marks.length) return next;
+      next?.settle(false);
+      return undefined;
     };
-    this.track(msg, this.handle(msg, slot, freeSlot), freeSlot);
+    this.track(msg, this.handle(msg, slot, freeSlot, ride), () => freeSlot()?.settle(false));
   }
 
   /** Wait for a job's handling at stop; ack it once its result is stored. */
@@ -218,7 +235,7 @@ export class JobWorker {
     return Math.max(200, Math.min(this.p.ackWaitMs / 3, 1000));
   }
 
-  private async handle(msg: SlotJob, slot: number, freeSlot: () => void): Promise<void> {
+  private async handle(msg: SlotJob, slot: number, freeSlot: () => Ride | undefined, ride: Ride | undefined): Promise<void> {
     const { log, name } = this.p;
     const delivery = msg.info.deliveryCount;
     const job = msg.job;
@@ -234,24 +251,29 @@ export class JobWorker {
     }
     this.held.add(key);
     try {
-      await this.claimAndRun(msg, job, key, slot, delivery, freeSlot);
+      await this.claimAndRun(msg, job, key, slot, delivery, freeSlot, ride);
     } finally {
       this.held.delete(key);
     }
   }
 
-  private async claimAndRun(msg: PulledJob, job: JobMessage, key: string, slot: number, delivery: number, freeSlot: () => void): Promise<void> {
+  private async claimAndRun(
+    msg: SlotJob, job: JobMessage, key: string, slot: number, delivery: number, freeSlot: () => Ride | undefined, ride: Ride | undefined,
+  ): Promise<void> {
     const { log, name } = this.p;
     const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
     this.pruneMemory();
-    // No separate `started` notice: the stored attempt (with the slot) is how the controller and the
-    // console learn the job started (docs/nats.md, "Throughput").
+    // No separate `started` notice: the stored attempt (with the slot), or the start mark of a batch
+    // claim, is how the controller and the console learn the job started (docs/nats.md, "Throughput").
     this.acks.send();
-    const claim = await claimJob(job, {
+    const ctx = {
       nc: this.p.nc, store: this.p.store, jsm: this.p.jsm, agent: name, instance: this.p.instance, delivery, worker: slot,
       lostAfterMs: this.p.lostAfterMs, silentSince: this.silentSince,
       selfReply: { holding: false, ran: !this.unrun.has(key) }, keepAlive: () => safely(() => msg.working()),
-    });
+    };
+    const claim = msg.batch
+      ? await msg.batch.claim(job, slot, ride, (earlierIfNew) => claimJob(job, { ...ctx, ...(earlierIfNew ? { earlierIfNew } : {}) }))
+      : await claimJob(job, ctx);
     if (!claim.run) {
       if ('stored' in claim) {
         log.info('job already has a stored result; acknowledged without running', { ...ids, status: claim.stored.status, ranOn: claim.stored.agent });
@@ -280,6 +302,8 @@ export class JobWorker {
     // working() until the job is acked or handed back: also while its result is being stored.
     const working = setInterval(() => safely(() => msg.working()), this.workingEvery());
     const began = Date.now();
+    /** The parts of this job's batch that took its slot: marked in its result (batch-claim.ts). */
+    let next: Ride | undefined;
     try {
       let result: ResultMessage;
       const records = planRecords(job, this.p.workdir);
@@ -288,7 +312,7 @@ export class JobWorker {
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
-        freeSlot();
+        next = freeSlot();
       }
       if (records) await attachRecords(this.p.js, records, result, this.p.nc.info?.max_payload ?? 1024 * 1024);
       if (claim.earlier.length) result.earlier_runs = claim.earlier;
@@ -305,9 +329,12 @@ export class JobWorker {
         });
       }
       const finishedAt = Date.now();
-      await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < this.p.resultPatienceMs);
+      if (next) result.started = next.marks;
+      const stored = await this.finish(msg, result, () => !this.shutdown.signal.aborted && Date.now() - finishedAt < this.p.resultPatienceMs);
+      next?.settle(stored);
     } finally {
       clearInterval(working);
+      next?.settle(false);
     }
   }
 
@@ -320,8 +347,11 @@ export class JobWorker {
     }
   }
 
-  /** Publish the result (the job is acked once its slot is handed on); nak with a delay when the result cannot be stored. */
-  private async finish(msg: PulledJob, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<void> {
+  /**
+   * Publish the result (the job is acked once its slot is handed on); nak with a delay when the
+   * result cannot be stored. True when it is stored.
+   */
+  private async finish(msg: PulledJob, result: ResultMessage, keepTrying: (attempt: number) => boolean = (n) => n < 3): Promise<boolean> {
     this.acks.send();
     try {
       await publishResult(this.p.nc, this.p.store, result, this.p.instance, keepTrying);
@@ -330,9 +360,10 @@ export class JobWorker {
         agent: this.p.name, runId: result.run_id, seq: result.seq, error: (e as Error).message,
       });
       safely(() => msg.nak(NAK_DELAY_MS));
-      return;
+      return false;
     }
     this.stored.add(msg);
+    return true;
   }
 
   private bareResult(
@@ -352,7 +383,7 @@ export class JobWorker {
       this.acks.send();
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
-        await waitUntil(() => this.running.size === 0 && this.held.size === 0);
+        while (this.running.size > 0 || this.held.size > 0) await delay(50);
       } finally {
         clearTimeout(drain);
       }
@@ -365,20 +396,4 @@ export class JobWorker {
     })();
     return this.stopped;
   }
-}
-
-function safely(fn: () => unknown): void {
-  try {
-    fn();
-  } catch {
-    // a closed connection: the job will be redelivered
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitUntil(cond: () => boolean): Promise<void> {
-  while (!cond()) await sleep(50);
 }

@@ -50,6 +50,7 @@ export class JobPuller {
    * @param onJob called with every delivered job
    * @param onEnded called when a request ends before all its jobs came (expired, lost, or refused:
    *   then with the reason, and the worker should wait a little before asking again)
+   * @param onAnswer called on every message from the server on our inbox: a round trip completed
    */
   constructor(
     private readonly nc: NatsConnection,
@@ -57,6 +58,7 @@ export class JobPuller {
     private readonly expiresMs: number,
     private readonly onJob: (job: PulledJob) => void,
     private readonly onEnded: (problem?: string) => void,
+    private readonly onAnswer?: () => void,
   ) {}
 
   start(): void {
@@ -102,6 +104,7 @@ export class JobPuller {
   }
 
   private receive(m: Msg): void {
+    this.onAnswer?.();
     if (m.subject === this.inbox) return this.status(m);
     const oldest = this.requests[0];
     if (oldest && --oldest.left <= 0) this.end(oldest);

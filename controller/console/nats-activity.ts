@@ -6,7 +6,7 @@
  * run's busy slots per agent.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, heartbeatSubjects, parseHeartbeat, parseStarted, parseStoredMessage } from '../../shared/nats/index.js';
+import { connectNats, heartbeatSubjects, parseHeartbeat, parseStarted, parseStoredMessage, startsOf } from '../../shared/nats/index.js';
 import type { LiveState, Slot } from './live-progress.js';
 
 export interface WorkerRow {
@@ -58,15 +58,13 @@ export class NatsActivity {
     run.set(`${s.agent}/${s.worker}`, { name: `${s.agent} slot ${s.worker}`, task: `job ${s.seq}`, sinceMs: Date.now(), seq: s.seq, agent: s.agent });
   }
 
-  /** A stored attempt (with its slot: a job started) or a result. */
+  /** A stored attempt or batch attempt (jobs started, with their slots) or a result (which may mark more). */
   onResult(data: Uint8Array): void {
     const stored = parseStoredMessage(data);
-    if (stored.kind === 'attempt') {
-      const a = stored.value;
-      if (a.worker !== undefined) this.started({ run_id: a.run_id, seq: a.seq, agent: a.agent, worker: a.worker });
+    if (stored.kind !== 'result') {
+      for (const s of startsOf(stored)) if (s.worker !== undefined) this.started({ ...s, worker: s.worker });
       return;
     }
-    if (stored.kind !== 'result') return;
     const r = stored;
     const w = this.worker(r.value.agent, 'jobs');
     w.running = Math.max(0, w.running - 1);
@@ -74,6 +72,7 @@ export class NatsActivity {
     const run = this.slots.get(r.value.run_id);
     const key = `${r.value.agent}/${r.value.worker}`;
     if (run?.get(key)?.seq === r.value.seq) run.delete(key);
+    for (const s of startsOf(stored)) if (s.worker !== undefined) this.started({ ...s, worker: s.worker });
   }
 
   onHeartbeat(data: Uint8Array): void {

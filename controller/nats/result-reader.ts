@@ -1,14 +1,14 @@
 /**
  * Reads a run's stored messages from the results stream, from its first one: each job's attempts
- * (an agent claimed it: the job starts there) and its result. Results are de-duplicated by (run id, seq); only the first
+ * and batch attempts (an agent claimed it: the job starts there) and its result. Results are de-duplicated by (run id, seq); only the first
  * counts. A job that ran more than once is reported: its result names executions that were lost
  * (`earlier_runs`), or a second result arrives from another execution. An ordered consumer
  * survives nats-server restarts by re-creating itself at the last sequence it saw; when it stalls
  * (its server of a cluster died) the reader makes a new one after the last message it read.
  */
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { parseStoredMessage } from '../../shared/nats/index.js';
-import type { AttemptMessage, ResultMessage } from '../../shared/nats/index.js';
+import { parseStoredMessage, startsOf } from '../../shared/nats/index.js';
+import type { ResultMessage, StartNotice } from '../../shared/nats/index.js';
 import { RESULTS_STREAM, subjects } from '../../shared/nats/index.js';
 
 export interface ResultReader {
@@ -35,8 +35,11 @@ export interface ResultReaderOptions {
   /** Number of jobs in the run: results with a seq outside 1..total are reported and ignored. */
   total: number;
   onResult: (result: ResultMessage) => void;
-  /** An agent claimed a job of this run (its stored attempt): the job starts there. */
-  onAttempt?: (attempt: AttemptMessage) => void;
+  /**
+   * An agent started a job of this run: its stored attempt, or its start marked in a batch attempt
+   * or in the result of the job whose slot it took (shared/nats/attempt.ts, `startsOf`).
+   */
+  onStart?: (start: StartNotice) => void;
   /** A second result from another execution of a job already recorded. */
   onSecondResult?: (r: SecondResult) => void;
   onProblem: (text: string) => void;
@@ -58,10 +61,8 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
     received++;
     lastSeq = m.seq;
     const stored = parseStoredMessage(m.data);
-    if (stored.kind === 'attempt') {
-      if (stored.value.run_id === o.runId && !seen.has(stored.value.seq)) o.onAttempt?.(stored.value);
-      return;
-    }
+    for (const s of startsOf(stored)) if (s.run_id === o.runId && !seen.has(s.seq)) o.onStart?.(s);
+    if (stored.kind === 'attempt' || stored.kind === 'batch-attempt') return;
     if (stored.kind === 'bad') {
       o.onProblem(`ignored a bad result message (stream seq ${m.seq}): ${stored.error}`);
       return;

@@ -311,7 +311,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
       reruns.landed(r, rec);
       record(r.seq, rec);
     }),
-    onAttempt: (a) => onStarted(a.seq, a.agent),
+    onStart: (a) => onStarted(a.seq, a.agent),
     onSecondResult: reruns.secondResult,
     onProblem: (t) => progress.note(`parallelr: ${t}`),
   });

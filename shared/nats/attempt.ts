@@ -6,12 +6,16 @@
  * and lost without storing a result runs again; the new attempt and the result carry the lost
  * ones as `earlier_runs`, so the operator is told the job ran more than once, and why.
  */
-import { parseEarlierRuns, parseResult, JOB_VERSION, type AttemptMessage, type EarlierRun, type ResultMessage } from './schema.js';
-import { isSubjectToken } from './subjects.js';
+import { parseEarlierRuns, parseResult, parseStartMarks, JOB_VERSION, type AttemptMessage, type BatchAttemptMessage, type EarlierRun, type ResultMessage } from './schema.js';
+import { MAX_BATCH, isSubjectToken } from './subjects.js';
 
-export type { AttemptMessage } from './schema.js';
+export type { AttemptMessage, BatchAttemptMessage } from './schema.js';
 
-export type StoredMessage = { kind: 'attempt'; value: AttemptMessage } | { kind: 'result'; value: ResultMessage } | { kind: 'bad'; error: string };
+export type StoredMessage =
+  | { kind: 'attempt'; value: AttemptMessage }
+  | { kind: 'batch-attempt'; value: BatchAttemptMessage }
+  | { kind: 'result'; value: ResultMessage }
+  | { kind: 'bad'; error: string };
 
 const decoder = new TextDecoder();
 
@@ -24,12 +28,13 @@ export function parseStoredMessage(data: Uint8Array): StoredMessage {
   } catch {
     // not JSON: parseResult names the problem
   }
-  if (o?.type !== 'attempt') {
+  if (o?.type !== 'attempt' && o?.type !== 'batch-attempt') {
     const r = parseResult(data);
     return r.ok ? { kind: 'result', value: r.value } : { kind: 'bad', error: r.error };
   }
   const str = (k: string): string | undefined => (typeof o![k] === 'string' ? (o![k] as string) : undefined);
   const int = (k: string): number | undefined => (Number.isSafeInteger(o![k]) && (o![k] as number) >= 0 ? (o![k] as number) : undefined);
+  if (o.type === 'batch-attempt') return parseBatchAttempt(o, str, int);
   const runId = str('run_id');
   const seq = int('seq');
   const instance = str('instance');
@@ -44,4 +49,53 @@ export function parseStoredMessage(data: Uint8Array): StoredMessage {
       ...(int('worker') !== undefined ? { worker: int('worker') } : {}),
     },
   };
+}
+
+function parseBatchAttempt(
+  o: Record<string, unknown>, str: (k: string) => string | undefined, int: (k: string) => number | undefined,
+): StoredMessage {
+  const runId = str('run_id');
+  const first = int('first');
+  const last = int('last');
+  const instance = str('instance');
+  if (!runId || !isSubjectToken(runId) || !first || !last || last < first || last - first >= MAX_BATCH || !instance || !isSubjectToken(instance)) {
+    return { kind: 'bad', error: 'invalid batch attempt: `run_id`, `first`, `last` (a range of at most 64) and `instance` are required' };
+  }
+  return {
+    kind: 'batch-attempt',
+    value: {
+      type: 'batch-attempt', v: JOB_VERSION, run_id: runId, first, last, agent: str('agent') ?? '', instance,
+      delivery: int('delivery') ?? 0, start_time: str('start_time') ?? '',
+      started: parseStartMarks(o.started).filter((m) => m.seq >= first && m.seq <= last),
+    },
+  };
+}
+
+/** A job an agent started, as a stored message tells it (the controller's and the console's live view). */
+export interface StartNotice {
+  run_id: string;
+  seq: number;
+  agent: string;
+  /** Absent in attempts of agents older than issue 14's second throughput pass. */
+  worker?: number;
+}
+
+/**
+ * The jobs a stored message says were started: an attempt's job, the files a batch attempt starts at
+ * once, and the files a result's job handed its slot to.
+ */
+export function startsOf(stored: StoredMessage): StartNotice[] {
+  switch (stored.kind) {
+    case 'attempt': {
+      const a = stored.value;
+      return [{ run_id: a.run_id, seq: a.seq, agent: a.agent, ...(a.worker !== undefined ? { worker: a.worker } : {}) }];
+    }
+    case 'batch-attempt':
+    case 'result': {
+      const v = stored.value;
+      return (v.started ?? []).map((m) => ({ run_id: v.run_id, seq: m.seq, agent: v.agent, worker: m.worker }));
+    }
+    default:
+      return [];
+  }
 }

@@ -5,7 +5,7 @@
  * exactly as a job of one file: a batch only changes how files travel to an agent.
  *
  * A batch is published on `tasker.jobs.<pool>.<runId>.<first>-<last>` (subjects.ts) as
- * `{"type":"batch","v":1,"run_id":…,"jobs":[<job>,…]}`, each job the JobMessage it would be alone.
+ * `{"type":"batch","v":1,"run_id":…,"claims":"batch","jobs":[<job>,…]}`, each job the JobMessage it would be alone.
  * The controller sends batches only to a pool whose agents all said they read them
  * (`tasker.fleet.<pool>`), and sizes them from the files and the pool's slots (`batchSize`).
  */
@@ -42,9 +42,11 @@ const encoder = new TextEncoder();
 /**
  * One message of `jobs` (consecutive seqs of one run), built from each job's own JSON text so the
  * size of each part is known before it is added (publisher.ts keeps a batch within max_payload).
+ * `"claims":"batch"` says this controller reads batch claims (attempt.ts): an agent may claim the
+ * whole batch at once. Agents older than batch claims ignore it and claim each file.
  */
 export function encodeBatch(runId: string, jobTexts: readonly string[]): Uint8Array {
-  return encoder.encode(`{"type":"batch","v":${JOB_VERSION},"run_id":${JSON.stringify(runId)},"jobs":[${jobTexts.join(',')}]}`);
+  return encoder.encode(`{"type":"batch","v":${JOB_VERSION},"run_id":${JSON.stringify(runId)},"claims":"batch","jobs":[${jobTexts.join(',')}]}`);
 }
 
 /** Bytes a batch adds around its jobs' texts (see encodeBatch). */
@@ -56,7 +58,7 @@ export function batchOverhead(runId: string): number {
  * The jobs of a job message: one for a job alone, every job of a batch. A batch is refused whole
  * when any of its jobs is invalid, belongs to another run, or repeats a seq; the error names the job.
  */
-export function parseJobs(data: Uint8Array): Parsed<JobMessage[]> {
+export function parseJobs(data: Uint8Array): Parsed<JobMessage[]> & { batchClaim?: boolean } {
   const j = decodeJson(data);
   if (!j.ok) return { ok: false, error: j.error };
   const o = j.value as Record<string, unknown> | null;
@@ -81,7 +83,7 @@ export function parseJobs(data: Uint8Array): Parsed<JobMessage[]> {
     seqs.add(one.value.seq);
     jobs.push(one.value);
   }
-  return { ok: true, value: jobs };
+  return o.claims === 'batch' ? { ok: true, value: jobs, batchClaim: true } : { ok: true, value: jobs };
 }
 
 /** An agent's answer on the fleet subject, or undefined for anything else. */

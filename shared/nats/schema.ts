@@ -72,6 +72,17 @@ export interface ResultMessage {
   earlier_runs?: EarlierRun[];
   /** The tasker records shipped to TASKER_RECORDS (records.ts); absent when the command is not tasker. */
   records?: ShippedRecords;
+  /**
+   * Files of the same batch this agent started in the slot this job freed, under its batch claim
+   * (shared/nats/attempt.ts): they start only once this result is stored. Absent for none.
+   */
+  started?: StartMark[];
+}
+
+/** A file an agent starts under its batch claim, and the slot it runs in. */
+export interface StartMark {
+  seq: number;
+  worker: number;
 }
 
 /** An execution of a job that stored no result (its agent was lost, or stopped, mid-job). */
@@ -100,6 +111,34 @@ export interface AttemptMessage {
    * Absent in attempts of older agents, which send the notice instead.
    */
   worker?: number;
+}
+
+/**
+ * Stored once on a batch's results subject (`tasker.results.<run>.<first>-<last>`) by the agent
+ * that claims the whole batch on its delivery (shared/nats/attempt.ts): the files it starts at
+ * once are in `started`; each later one is marked in the stored result of the file whose slot it
+ * takes (`ResultMessage.started`) or claimed on its own.
+ */
+export interface BatchAttemptMessage {
+  type: 'batch-attempt';
+  v: typeof JOB_VERSION;
+  run_id: string;
+  first: number;
+  last: number;
+  agent: string;
+  instance: string;
+  delivery: number;
+  start_time: string;
+  started: StartMark[];
+}
+
+/** `started` of a result or a batch attempt; anything malformed in it is dropped. */
+export function parseStartMarks(v: unknown): StartMark[] {
+  if (!Array.isArray(v)) return [];
+  const whole = (n: unknown, min: number): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= min;
+  return v
+    .filter((e): e is { seq: number; worker: number } => typeof e === 'object' && e !== null && whole((e as StartMark).seq, 1) && whole((e as StartMark).worker, 0))
+    .map((e) => ({ seq: e.seq, worker: e.worker }));
 }
 
 /** `earlier_runs` of an attempt or a result; anything malformed in it is dropped. */
@@ -261,6 +300,8 @@ export function parseResult(data: Uint8Array): Parsed<ResultMessage> {
   if (earlier.length) r.earlier_runs = earlier;
   const shipped = parseShippedRecords(o.records);
   if (shipped) r.records = shipped;
+  const started = parseStartMarks(o.started);
+  if (started.length) r.started = started;
   if (f.errors.length) return fail(`invalid result: ${f.errors.join('; ')}`, o);
   return { ok: true, value: r };
 }
@@ -278,7 +319,7 @@ export function parseStarted(data: Uint8Array): StartedMessage | undefined {
 const encoder = new TextEncoder();
 
 /** Serialise any TASKER NATS message. */
-export function encodeMessage(m: JobMessage | ResultMessage | StartedMessage | AttemptMessage): Uint8Array {
+export function encodeMessage(m: JobMessage | ResultMessage | StartedMessage | AttemptMessage | BatchAttemptMessage): Uint8Array {
   return encoder.encode(JSON.stringify(m));
 }
 

@@ -60,6 +60,8 @@ export class StreamPublisher {
   private readonly pending = new Map<number, Pending>();
   private next = 0;
   private sweeper?: NodeJS.Timeout;
+  /** Called on every answer from JetStream, an error too: a round trip to the server completed. */
+  onAnswer?: () => void;
 
   /** Use openStreamPublisher; `headers` is the NATS client's header factory. */
   constructor(
@@ -97,6 +99,7 @@ export class StreamPublisher {
   }
 
   private answer(m: Msg): void {
+    this.onAnswer?.();
     const id = Number(m.subject.slice(this.prefix.length + 1));
     const p = this.settle(id);
     if (!p) return; // answered after its timeout

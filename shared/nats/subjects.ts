@@ -4,7 +4,8 @@
  *
  * Jobs:     stream TASKER_JOBS (work queue),  subject tasker.jobs.<pool>.<runId>.<seq>
  * Results:  stream TASKER_RESULTS (limits),   subject tasker.results.<runId>.<seq>
- *           (a job's attempts, then its result: the last message says whether it is done)
+ *           (a job's attempts, then its result: the last message says whether it is done),
+ *           and tasker.results.<runId>.<first>-<last> (a batch's claim, stored once)
  * Cancel:   core NATS,                        subject tasker.cancel.<runId>
  * Progress: core NATS (not stored),           subject tasker.progress.<runId>
  * Holds:    core NATS, request/reply,         subject tasker.holds.<agent instance>
@@ -50,6 +51,8 @@ export const subjects = {
   runResults: (runId: string) => `tasker.results.${runId}.>`,
   /** One job's attempts and result, in order; read last-by-subject before running it. */
   jobResult: (runId: string, seq: number) => `tasker.results.${runId}.${seq}`,
+  /** A batch's claim (its batch attempt), stored once by the agent that claimed the whole batch. */
+  batchResult: (runId: string, first: number, last: number) => `tasker.results.${runId}.${first}-${last}`,
   holds: (instance: string) => `tasker.holds.${instance}`,
   cancel: (runId: string) => `tasker.cancel.${runId}`,
   progress: (runId: string) => `tasker.progress.${runId}`,

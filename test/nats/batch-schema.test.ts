@@ -1,5 +1,11 @@
-/** Batches on the wire: a job message of one job or of several (parseJobs), batch subjects, the automatic size, the fleet reply. */
+/**
+ * Batches on the wire: a job message of one job or of several (parseJobs), batch subjects, the
+ * automatic size, the fleet reply; batch attempts and start marks (attempt.ts), and the agent's
+ * contact with JetStream that batch claims depend on.
+ */
 import test from 'ava';
+import { JetStreamContact } from '../../agent/nats/batch-claim.js';
+import { parseStoredMessage, startsOf } from '../../shared/nats/attempt.js';
 import { AUTO_BATCH_MAX, batchSize, encodeBatch, parseFleetReply, parseJobs } from '../../shared/nats/job-batch.js';
 import { encodeMessage, type JobMessage } from '../../shared/nats/schema.js';
 import { MAX_BATCH, seqsOfJobSubject, subjects } from '../../shared/nats/subjects.js';
@@ -15,10 +21,10 @@ test('a job alone is a list of that one job', (t) => {
   t.deepEqual(parseJobs(encodeMessage(job(7))), { ok: true, value: [job(7)] });
 });
 
-test('a valid batch gives its jobs in order; encodeBatch writes what parseJobs reads', (t) => {
+test('a valid batch gives its jobs in order; encodeBatch writes what parseJobs reads, saying the controller reads batch claims', (t) => {
   const jobs = [job(3), job(4), job(5)];
   t.deepEqual(parseJobs(batchOf(jobs)), { ok: true, value: jobs });
-  t.deepEqual(parseJobs(encodeBatch('run-b', jobs.map((j) => JSON.stringify(j)))), { ok: true, value: jobs });
+  t.deepEqual(parseJobs(encodeBatch('run-b', jobs.map((j) => JSON.stringify(j)))), { ok: true, value: jobs, batchClaim: true });
 });
 
 test('a job alone that is invalid is refused with the job\'s own error', (t) => {
@@ -87,4 +93,41 @@ test('an agent\'s fleet reply is read; anything else is not one', (t) => {
     t.is(parseFleetReply(enc(bad)), undefined, JSON.stringify(bad));
   }
   t.is(parseFleetReply(new TextEncoder().encode('not json')), undefined);
+});
+
+test('a batch attempt is read with its range and the files it started; a start outside the range is dropped; a bad one is refused', (t) => {
+  const claim = { type: 'batch-attempt', v: 1, run_id: 'run-b', first: 3, last: 6, agent: 'a1', instance: 'i1', delivery: 1, start_time: 'T', started: [{ seq: 3, worker: 1 }, { seq: 9, worker: 2 }, { seq: 4 }] };
+  const read = parseStoredMessage(enc(claim));
+  t.deepEqual(read, { kind: 'batch-attempt', value: { ...claim, started: [{ seq: 3, worker: 1 }] } });
+  t.deepEqual(startsOf(read), [{ run_id: 'run-b', seq: 3, agent: 'a1', worker: 1 }]);
+  for (const bad of [{ first: 0 }, { last: 2 }, { last: 3 + 64 }, { instance: 'a.b' }, { run_id: undefined }]) {
+    const r = parseStoredMessage(enc({ ...claim, ...bad }));
+    t.is(r.kind, 'bad', JSON.stringify(bad));
+  }
+});
+
+test('the starts a stored message tells: an attempt its job, a result the files that took its slot', (t) => {
+  const attempt = { type: 'attempt', v: 1, run_id: 'run-b', seq: 5, agent: 'a2', instance: 'i2', delivery: 2, start_time: 'T', earlier_runs: [], worker: 2 };
+  t.deepEqual(startsOf(parseStoredMessage(enc(attempt))), [{ run_id: 'run-b', seq: 5, agent: 'a2', worker: 2 }]);
+  const result = {
+    v: 1, run_id: 'run-b', seq: 5, task_file: 't5', status: 'SUCCESS', exit_code: 0, start_time: 'T', end_time: 'T', duration_seconds: 0,
+    agent: 'a2', worker: 2, command_executed: '', error_message: '', stdout_tail: '', stderr_tail: '', delivery: 1,
+  };
+  t.deepEqual(startsOf(parseStoredMessage(enc({ ...result, started: [{ seq: 6, worker: 2 }, { seq: 'x', worker: 1 }] }))), [{ run_id: 'run-b', seq: 6, agent: 'a2', worker: 2 }]);
+  t.deepEqual(startsOf(parseStoredMessage(enc(result))), []);
+  t.deepEqual(startsOf(parseStoredMessage(enc({ nonsense: true }))), []);
+});
+
+test('the contact with JetStream moves to a new epoch after a silence longer than the gap, and at a disconnect', async (t) => {
+  const contact = new JetStreamContact(() => 100);
+  contact.heard();
+  const start = contact.epoch;
+  await new Promise((r) => setTimeout(r, 20));
+  contact.heard();
+  t.is(contact.epoch, start, 'round trips close together: same epoch');
+  await new Promise((r) => setTimeout(r, 150));
+  contact.heard();
+  t.is(contact.epoch, start + 1, 'a round trip after a silence longer than the gap');
+  contact.lost();
+  t.is(contact.epoch, start + 2, 'a disconnect');
 });

@@ -1,0 +1,133 @@
+/**
+ * Batch claims (agent/nats/batch-claim.ts) with a real nats-server and real agent processes: one
+ * stored batch attempt per batch, every start marked durably (in the batch attempt or in the result
+ * of the file whose slot it took), and a later delivery that reads those marks to tell exactly which
+ * files of a lost agent may have run.
+ */
+import test from 'ava';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { runDistributed } from '../../controller/nats/run-distributed.js';
+import type { TaskRecord } from '../../controller/parallelr/types.js';
+import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
+import { parseStoredMessage, type StoredMessage } from '../../shared/nats/attempt.js';
+import { ensureStreams } from '../../shared/nats/streams.js';
+import { RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
+import { makeTaskFiles, readResults, recordingIo, tally, useNatsFleet, waitFor, agentForTest } from './fleet.js';
+
+const fleet = useNatsFleet(test);
+
+const agent = (t: Parameters<typeof agentForTest>[0], name: string, pool: string, max: number) => agentForTest(t, fleet, name, pool, max);
+
+async function connect(t: Parameters<typeof agentForTest>[0], pool: string) {
+  const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
+  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
+  return { nc, jsm };
+}
+
+/** Every message stored for a run on the results stream, in order, with its subject's last token. */
+async function storedMessages(jsm: JetStreamManager, runId: string): Promise<{ token: string; stored: StoredMessage }[]> {
+  const info = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subjects.runResults(runId) });
+  const out: { token: string; stored: StoredMessage }[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(RESULTS_STREAM, { seq }).catch(() => undefined);
+    if (!m || !m.subject.startsWith(`tasker.results.${runId}.`)) continue;
+    out.push({ token: m.subject.slice(m.subject.lastIndexOf('.') + 1), stored: parseStoredMessage(m.data) });
+  }
+  return out;
+}
+
+const ranTimes = (dir: string, i: number) => (existsSync(join(dir, `ran-${i}`)) ? readFileSync(join(dir, `ran-${i}`), 'utf8').split('\n').filter(Boolean).length : 0);
+const recordOf = (records: TaskRecord[], file: string) => records.find((x) => x.task_file === file)!;
+
+test.serial('a batch is claimed once: one batch attempt listing the files started at once, every other start marked once in a result or claimed alone', async (t) => {
+  const pool = 'bclaim';
+  const { jsm } = await connect(t, pool);
+  await agent(t, 'solo', pool, 2);
+  const { dir, files } = makeTaskFiles(8, (i, d) => `echo ran >> '${d}/ran-${i}'\n`);
+  const runId = 'bclaim-8';
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const r = await runDistributed(
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, batch: 8, runId, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs'), quiet: true },
+    io,
+  );
+  t.is(r.exitCode, 0, io.err());
+  const records = readResults(r.resultsFile!);
+  t.deepEqual([...tally(records.map((x) => x.task_file))].filter(([, n]) => n !== 1), [], 'each file recorded once');
+  t.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => ranTimes(dir, i)), [1, 1, 1, 1, 1, 1, 1, 1]);
+
+  const stored = await storedMessages(jsm, runId);
+  const batchAttempts = stored.filter((m) => m.stored.kind === 'batch-attempt');
+  t.is(batchAttempts.length, 1, 'one batch attempt');
+  t.is(batchAttempts[0]!.token, '1-8', 'stored on the batch subject');
+  const claim = batchAttempts[0]!.stored.kind === 'batch-attempt' ? batchAttempts[0]!.stored.value : undefined;
+  t.like(claim, { run_id: runId, first: 1, last: 8, agent: 'solo', delivery: 1 });
+  t.deepEqual(claim!.started.map((m) => m.seq).sort(), [1, 2], 'the two files that started at once, in the two free slots');
+  t.deepEqual(claim!.started.map((m) => m.worker).sort(), [1, 2]);
+  // Every other file: marked in exactly one stored result, or claimed with an attempt of its own (never both, never neither).
+  const marks = stored.flatMap((m) => (m.stored.kind === 'result' ? (m.stored.value.started ?? []).map((s) => s.seq) : []));
+  const ownAttempts = stored.filter((m) => m.stored.kind === 'attempt').map((m) => Number(m.token));
+  t.deepEqual([...marks, ...ownAttempts].sort((a, b) => a - b), [3, 4, 5, 6, 7, 8]);
+  t.true(marks.length >= 3, `most starts ride on a result (marks ${marks.join(',')}, own attempts ${ownAttempts.join(',')})`);
+  t.is(stored.filter((m) => m.stored.kind === 'result').length, 8, 'one result per file');
+  t.true(records.every((x) => x.runs === undefined));
+});
+
+test.serial('an agent SIGKILLed mid-batch after a ride: the file marked in a result ran twice and is named; unmarked files run once', async (t) => {
+  const pool = 'bclaimkill';
+  await connect(t, pool);
+  const victim = await agent(t, 'victim', pool, 1);
+  // One slot: file 1 (quick) starts at once; file 2 takes its slot, marked in file 1's result, and runs long.
+  const { dir, files } = makeTaskFiles(4, (i, d) => `echo ran >> '${d}/ran-${i}'${i === 2 ? '; sleep 3' : ''}\n`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const run = runDistributed(
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, batch: 4, runId: 'bclaim-kill', nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs'), quiet: true },
+    io,
+  );
+  await waitFor(() => ranTimes(dir, 2) === 1);
+  await victim.kill9();
+  await agent(t, 'survivor', pool, 2);
+  const r = await run;
+  t.is(r.exitCode, 0, io.err());
+  const records = readResults(r.resultsFile!);
+  t.deepEqual([...tally(records.map((x) => x.task_file))].filter(([, n]) => n !== 1), [], 'each file recorded once');
+  t.like(recordOf(records, files[0]!.taskFile), { status: 'SUCCESS', agent: 'victim' });
+  t.is(recordOf(records, files[0]!.taskFile).runs, undefined);
+  t.like(recordOf(records, files[1]!.taskFile), { status: 'SUCCESS', agent: 'survivor', runs: 2 });
+  t.regex(String(recordOf(records, files[1]!.taskFile).rerun_cause), /^agent victim was lost mid-job \(batch claim, delivery 1;/);
+  t.is(ranTimes(dir, 2), 2, 'file 2 really ran on both agents');
+  for (const i of [3, 4]) {
+    t.like(recordOf(records, files[i - 1]!.taskFile), { status: 'SUCCESS', agent: 'survivor' });
+    t.is(recordOf(records, files[i - 1]!.taskFile).runs, undefined, `file ${i} never started on the victim`);
+    t.is(ranTimes(dir, i), 1, `file ${i} ran once`);
+  }
+  t.deepEqual(r.ranMoreThanOnce.map((x) => x.seq), [2]);
+});
+
+test.serial('an agent stopped mid-batch hands the batch back; the next agent runs only the files without a result, none reported twice', async (t) => {
+  const pool = 'bclaimstop';
+  await connect(t, pool);
+  const first = await agent(t, 'first', pool, 1);
+  // File 1 runs 1.5 s; the others wait in the batch. The stop drains file 1 and hands the rest back.
+  const { dir, files } = makeTaskFiles(4, (i, d) => `echo ran >> '${d}/ran-${i}'${i === 1 ? '; sleep 1.5' : ''}\n`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const run = runDistributed(
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, batch: 4, runId: 'bclaim-stop', nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs'), quiet: true },
+    io,
+  );
+  await waitFor(() => ranTimes(dir, 1) === 1);
+  const stopped = first.stop();
+  await agent(t, 'second', pool, 2);
+  await stopped;
+  const r = await run;
+  t.is(r.exitCode, 0, io.err());
+  const records = readResults(r.resultsFile!);
+  t.deepEqual([...tally(records.map((x) => x.task_file))].filter(([, n]) => n !== 1), [], 'each file recorded once');
+  t.like(recordOf(records, files[0]!.taskFile), { status: 'SUCCESS', agent: 'first' });
+  t.deepEqual([1, 2, 3, 4].map((i) => ranTimes(dir, i)), [1, 1, 1, 1], 'each file ran once');
+  t.true(records.every((x) => x.runs === undefined), 'nothing reported as run twice');
+  t.deepEqual(r.ranMoreThanOnce, []);
+});
