@@ -37,11 +37,7 @@ import { safely } from './safely.js';
 
 export type { WorkerLogger, WorkerParts } from './worker-parts.js';
 
-interface Running {
-  runId: string;
-  controller: AbortController;
-  began: number;
-}
+interface Running { runId: string; controller: AbortController; began: number }
 
 const PULL_EXPIRES_MS = 2000;
 const RETRY_DELAY_MS = 500;
@@ -245,8 +241,10 @@ export class JobWorker {
     }
     const key = `${job.run_id}:${job.seq}`;
     if (this.held.has(key)) {
-      // Redelivered while this worker still runs it or stores its result: that copy acks it.
+      // Redelivered while this worker still runs it or stores its result: that copy acks it. A batch
+      // part is settled all the same, or its delivery's claim would answer "holding" for ever.
       log.info('redelivered job is still held here; left to the running copy', { agent: name, runId: job.run_id, seq: job.seq, delivery });
+      if (msg.batch) safely(() => msg.nak(HELD_NAK_DELAY_MS));
       return;
     }
     this.held.add(key);
