@@ -10,24 +10,15 @@ import { jetstream } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
-import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { JOB_VERSION, encodeMessage, parseResult, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
-import { ensureStreams } from '../../shared/nats/streams.js';
 import { JOBS_STREAM, RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
 const agent = (t: Parameters<typeof agentForTest>[0], name: string, pool: string, max: number) => agentForTest(t, fleet, name, pool, max);
 
-/** A connection (closed in teardown), its JetStream manager, and the pool's streams. */
-async function connect(t: Parameters<typeof agentForTest>[0], pool: string) {
-  const nc = await connectNats({ servers: fleet.server.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
-  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
-  return { nc, jsm };
-}
+const connect = (t: Parameters<typeof agentForTest>[0], pool: string) => connectPool(t, fleet.server.url, pool);
 
 /** How many lines file `i`'s side-effect file holds (0 when it never ran). */
 const ranTimes = (dir: string, i: number) => (existsSync(join(dir, `ran-${i}`)) ? readFileSync(join(dir, `ran-${i}`), 'utf8').split('\n').filter(Boolean).length : 0);

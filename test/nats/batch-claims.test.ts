@@ -10,23 +10,15 @@ import { join } from 'node:path';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
-import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { parseStoredMessage, type StoredMessage } from '../../shared/nats/attempt.js';
-import { ensureStreams } from '../../shared/nats/streams.js';
 import { RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, tally, useNatsFleet, waitFor, agentForTest } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, tally, useNatsFleet, waitFor, agentForTest, connectPool } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
 const agent = (t: Parameters<typeof agentForTest>[0], name: string, pool: string, max: number) => agentForTest(t, fleet, name, pool, max);
 
-async function connect(t: Parameters<typeof agentForTest>[0], pool: string) {
-  const nc = await connectNats({ servers: fleet.server.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
-  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
-  return { nc, jsm };
-}
+const connect = (t: Parameters<typeof agentForTest>[0], pool: string) => connectPool(t, fleet.server.url, pool);
 
 /** Every message stored for a run on the results stream, in order, with its subject's last token. */
 async function storedMessages(jsm: JetStreamManager, runId: string): Promise<{ token: string; stored: StoredMessage }[]> {

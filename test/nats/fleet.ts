@@ -8,7 +8,8 @@ import type { CliIo } from '../../shared/cli-io.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import type { TestFn } from 'ava';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
-import { connectNats } from '../../shared/nats/connection.js';
+import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
+import { ensureStreams } from '../../shared/nats/streams.js';
 import { subjects } from '../../shared/nats/subjects.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -197,4 +198,13 @@ export async function runAndKillController(t: Teardown, options: Record<string, 
   await waitFor(() => (out.match(/ SUCCESS:/g) ?? []).length >= successes);
   controller.kill('SIGKILL');
   await exited;
+}
+
+/** A connection to `url` (closed in teardown), its JetStream manager, and the streams of `pool` (ack_wait 2 s). */
+export async function connectPool(t: Teardown, url: string, pool: string) {
+  const nc = await connectNats({ servers: url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, url);
+  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
+  return { nc, jsm };
 }
