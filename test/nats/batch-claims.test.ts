@@ -7,12 +7,15 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { parseStoredMessage, type StoredMessage } from '../../shared/nats/attempt.js';
 import { RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, tally, useNatsFleet, waitFor, agentForTest, connectPool } from './fleet.js';
+import { encodeBatch } from '../../shared/nats/job-batch.js';
+import { JOB_VERSION, type JobMessage } from '../../shared/nats/schema.js';
+import { askHolder } from '../../agent/nats/claim-job.js';
+import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
@@ -122,4 +125,34 @@ test.serial('an agent stopped mid-batch hands the batch back; the next agent run
   t.deepEqual([1, 2, 3, 4].map((i) => ranTimes(dir, i)), [1, 1, 1, 1], 'each file ran once');
   t.true(records.every((x) => x.runs === undefined), 'nothing reported as run twice');
   t.deepEqual(r.ranMoreThanOnce, []);
+});
+
+test.serial('a batch redelivered to the agent that still runs its files: that delivery is handed back and its claim released, each file runs once', async (t) => {
+  const pool = 'bclaimheld';
+  const { nc, jsm } = await connect(t, pool);
+  // Three slots: both files run, and a pull stays open for the batch's redelivery.
+  const w = await agent(t, 'held', pool, 3);
+  const { dir } = makeTaskFiles(0, () => '');
+  const runId = 'bclaim-held';
+  const job = (seq: number): JobMessage => ({
+    v: JOB_VERSION, run_id: runId, seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
+    content: Buffer.from(`echo ran >> '${dir}/ran-${seq}'; sleep 7\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
+  });
+  await jetstream(nc).publish(subjects.jobBatch(pool, runId, 1, 2), encodeBatch(runId, [job(1), job(2)].map((j) => JSON.stringify(j))));
+  await waitFor(() => ranTimes(dir, 1) === 1 && ranTimes(dir, 2) === 1);
+  // Frozen for twice ack_wait: its working() stops, and the server redelivers the batch to it once it wakes.
+  process.kill(w.pid, 'SIGSTOP');
+  await sleep(4000);
+  process.kill(w.pid, 'SIGCONT');
+  await waitFor(() => /redelivered job is still held here/.test(w.log()));
+  const results = async () => (await storedMessages(jsm, runId)).filter((m) => m.stored.kind === 'result').length;
+  while ((await results()) < 2) await sleep(100);
+  const claim = (await storedMessages(jsm, runId)).find((m) => m.stored.kind === 'batch-attempt')!.stored;
+  const instance = claim.kind === 'batch-attempt' ? claim.value.instance : '';
+  // Every delivery here is settled once the files are done: the agent no longer says it holds the batch.
+  let reply;
+  for (let i = 0; i < 50 && (reply = await askHolder(nc, instance, { run_id: runId, first: 1, last: 2 }))?.holding !== false; i++) await sleep(100);
+  t.like(reply, { holding: false, ran: true });
+  t.deepEqual([ranTimes(dir, 1), ranTimes(dir, 2)], [1, 1], 'each file ran once');
+  t.is((await results()), 2, 'one result per file');
 });
