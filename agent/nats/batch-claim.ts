@@ -86,21 +86,37 @@ export interface BatchClaimContext extends Pick<ClaimContext, 'nc' | 'store' | '
 /** How long a released batch claim is remembered, to answer for it. */
 const MEMORY_MS = 10 * 60_000;
 
-/** A worker's batch claims, to answer other agents (and itself) about a batch: does it hold it, did it run any of it? */
+/**
+ * A worker's batch claims, to answer other agents (and itself) about a batch: does it hold it, did
+ * it run any of it? Claims not yet released are kept whole; a released one only as its key, when
+ * and whether it was stored, for MEMORY_MS (in release order, so forgetting costs only what it drops).
+ */
 export class BatchClaims {
-  private readonly claims = new Set<BatchClaim>();
+  private readonly active = new Set<BatchClaim>();
+  private readonly released = new Map<string, { at: number; stored: boolean }>();
 
   /** The claim of a delivered batch (`msg`), shared by its parts. */
   open(p: WorkerParts, msg: PulledJob, jobs: readonly JobMessage[], contact: JetStreamContact, silentSince: Map<string, number>): BatchClaim {
-    const old = Date.now() - MEMORY_MS;
-    for (const c of this.claims) if (c.releasedAt !== undefined && c.releasedAt < old) this.claims.delete(c);
     const { nc, store, jsm, name, instance, lostAfterMs } = p;
     const claim = new BatchClaim({
       nc, store, jsm, agent: name, instance, lostAfterMs, silentSince, contact, delivery: msg.info.deliveryCount, claims: this,
       keepAlive: () => safely(() => msg.working()),
     }, jobs[0]!.run_id, jobs);
-    this.claims.add(claim);
+    this.active.add(claim);
     return claim;
+  }
+
+  /** Every part of `claim`'s delivery is settled. */
+  release(claim: BatchClaim): void {
+    this.active.delete(claim);
+    const now = Date.now();
+    const known = this.released.get(claim.key);
+    this.released.delete(claim.key); // re-inserted last: the map stays in release order
+    this.released.set(claim.key, { at: now, stored: claim.stored || known?.stored === true });
+    for (const [key, r] of this.released) {
+      if (r.at >= now - MEMORY_MS) break;
+      this.released.delete(key);
+    }
   }
 
   /**
@@ -110,9 +126,11 @@ export class BatchClaims {
    * same, listing files that never started); unknown when it was forgotten.
    */
   answer(key: string, asking?: BatchClaim): HoldsReply {
-    const mine = [...this.claims].filter((c) => c.key === key && c !== asking);
+    const mine = [...this.active].filter((c) => c.key === key && c !== asking);
     if (mine.some((c) => c.holding)) return { holding: true };
-    return mine.length ? { holding: false, ran: mine.some((c) => c.stored) } : { holding: false };
+    const released = this.released.get(key);
+    if (!mine.length && !released) return { holding: false };
+    return { holding: false, ran: mine.some((c) => c.stored) || released?.stored === true };
   }
 }
 
@@ -136,7 +154,7 @@ export class BatchClaim {
   private won?: { epoch: number };
   /** The batch was claimed before, or the claim failed: this delivery covers no start. */
   private claimedBefore = false;
-  releasedAt?: number;
+  private released = false;
 
   constructor(private readonly c: BatchClaimContext, readonly runId: string, jobs: readonly JobMessage[]) {
     this.first = jobs[0]!.seq;
@@ -146,7 +164,7 @@ export class BatchClaim {
 
   /** What this worker answers about the batch: it holds it from delivery until its parts are settled, unless it was claimed before. */
   get holding(): boolean {
-    return this.releasedAt === undefined && !this.claimedBefore;
+    return !this.released && !this.claimedBefore;
   }
 
   /** Its batch attempt is stored: files of the batch may have started under it. */
@@ -156,7 +174,8 @@ export class BatchClaim {
 
   /** Every part is settled (acked, handed back or off): the batch is no longer held here. */
   release(): void {
-    this.releasedAt = Date.now();
+    this.released = true;
+    this.c.claims.release(this);
   }
 
   /**
