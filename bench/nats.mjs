@@ -78,7 +78,7 @@ if (existsSync(TASKER_BIN)) symlinkSync(TASKER_BIN, join(binDir, 'tasker'));
 async function startAgent(url, name, pool) {
   const entry = AGENT_JS ? ['--', join(resolve(AGENT_JS), 'agent/nats/worker-main.js')] : ['--import', 'tsx', join(ROOT, 'agent/nats/worker-main.ts')];
   const prof = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
-  const child = spawn(process.execPath, [...(process.env.AGENT_NODE_FLAGS ? process.env.AGENT_NODE_FLAGS.split(' ') : []), ...prof, ...entry,
+  const child = spawn(process.execPath, [...prof, ...entry,
     '--nats', url, '--pool', pool, '--max', String(MAX), '--name', name, '--log-level', 'warn', '--drain-timeout', '5'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, TASKER_NATS_ACK_WAIT: '3', PATH: `${binDir}:${process.env.PATH}` },

@@ -83,6 +83,11 @@ export interface BatchClaimContext extends Pick<ClaimContext, 'nc' | 'store' | '
   claims: BatchClaims;
 }
 
+/** How a worker names a batch among its claims: `<run>:<first>-<last>`. */
+export function batchKey(runId: string, first: number, last: number): string {
+  return `${runId}:${first}-${last}`;
+}
+
 /** How long a released batch claim is remembered, to answer for it. */
 const MEMORY_MS = 10 * 60_000;
 
@@ -95,12 +100,19 @@ export class BatchClaims {
   private readonly active = new Set<BatchClaim>();
   private readonly released = new Map<string, { at: number; stored: boolean }>();
 
+  /** `silentSince`: holders found silent, shared with the worker's claims of single jobs (claim-job.ts). */
+  constructor(
+    private readonly p: WorkerParts,
+    private readonly contact: JetStreamContact,
+    private readonly silentSince: Map<string, number>,
+  ) {}
+
   /** The claim of a delivered batch (`msg`), shared by its parts. */
-  open(p: WorkerParts, msg: PulledJob, jobs: readonly JobMessage[], contact: JetStreamContact, silentSince: Map<string, number>): BatchClaim {
-    const { nc, store, jsm, name, instance, lostAfterMs } = p;
+  open(msg: PulledJob, jobs: readonly JobMessage[]): BatchClaim {
+    const { nc, store, jsm, name, instance, lostAfterMs } = this.p;
     const claim = new BatchClaim({
-      nc, store, jsm, agent: name, instance, lostAfterMs, silentSince, contact, delivery: msg.info.deliveryCount, claims: this,
-      keepAlive: () => safely(() => msg.working()),
+      nc, store, jsm, agent: name, instance, lostAfterMs, silentSince: this.silentSince, contact: this.contact,
+      delivery: msg.info.deliveryCount, claims: this, keepAlive: () => safely(() => msg.working()),
     }, jobs[0]!.run_id, jobs);
     this.active.add(claim);
     return claim;
@@ -120,7 +132,7 @@ export class BatchClaims {
   }
 
   /**
-   * The answer about batch `key` (`<run>:<first>-<last>`), leaving out `asking` (a delivery of
+   * The answer about batch `key` (batchKey), leaving out `asking` (a delivery of
    * this worker that is asking): holding while a delivery holds it; `ran` false when none of
    * this worker's claims of it was stored (a batch attempt whose publish failed may be stored all the
    * same, listing files that never started); unknown when it was forgotten.
@@ -159,7 +171,7 @@ export class BatchClaim {
   constructor(private readonly c: BatchClaimContext, readonly runId: string, jobs: readonly JobMessage[]) {
     this.first = jobs[0]!.seq;
     this.last = jobs[jobs.length - 1]!.seq;
-    this.key = `${runId}:${this.first}-${this.last}`;
+    this.key = batchKey(runId, this.first, this.last);
   }
 
   /** What this worker answers about the batch: it holds it from delivery until its parts are settled, unless it was claimed before. */

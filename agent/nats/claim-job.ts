@@ -188,27 +188,32 @@ export async function askHolder(nc: NatsConnection, instance: string, q: HoldsQu
 
 /**
  * Answer other agents asking whether this worker process still holds a job it claimed or a batch
- * it claimed whole; `holds(key)` tells for `<run>:<seq>` and `<run>:<first>-<last>`. An unreadable
- * question is answered "not holding".
+ * it claimed whole. An unreadable question is answered "not holding".
  */
-export function answerHolds(nc: NatsConnection, instance: string, holds: (key: string) => HoldsReply): void {
+export function answerHolds(nc: NatsConnection, instance: string, holds: (q: HoldsQuery) => HoldsReply): void {
   nc.subscribe(subjects.holds(instance), {
     callback: (err, m) => {
       if (err) return;
-      let q: { run_id?: unknown; seq?: unknown; first?: unknown; last?: unknown } = {};
+      const q = parseHoldsQuery(m.data);
       try {
-        q = JSON.parse(new TextDecoder().decode(m.data)) as typeof q;
-      } catch {
-        // answered "not holding"
-      }
-      const what = q.first !== undefined ? `${String(q.first)}-${String(q.last)}` : String(q.seq);
-      try {
-        m.respond(new TextEncoder().encode(JSON.stringify(holds(`${String(q.run_id)}:${what}`))));
+        m.respond(new TextEncoder().encode(JSON.stringify(q ? holds(q) : { holding: false })));
       } catch {
         // a closed connection: the asker decides on its own
       }
     },
   });
+}
+
+function parseHoldsQuery(data: Uint8Array): HoldsQuery | undefined {
+  let q: Record<string, unknown>;
+  try {
+    q = JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof q !== 'object' || q === null || typeof q.run_id !== 'string') return undefined;
+  if (typeof q.first === 'number' && typeof q.last === 'number') return { run_id: q.run_id, first: q.first, last: q.last };
+  return typeof q.seq === 'number' ? { run_id: q.run_id, seq: q.seq } : undefined;
 }
 
 /** JetStream's "wrong last sequence" (err_code 10071): the subject holds something already. */

@@ -24,7 +24,7 @@ import { parseJobs, type JobMessage, type ResultMessage } from '../../shared/nat
 import { answerHolds, claimJob } from './claim-job.js';
 import { answerFleet, startHeartbeat } from './heartbeat.js';
 import { batchParts } from './batch-parts.js';
-import { BatchClaims, JetStreamContact, Ride } from './batch-claim.js';
+import { BatchClaims, JetStreamContact, Ride, batchKey } from './batch-claim.js';
 import { publishResult, reportMalformed, unrunResult } from './publish-result.js';
 import { runJob } from './run-job.js';
 import { attachRecords, planRecords } from './ship-records.js';
@@ -72,8 +72,8 @@ export class JobWorker {
   /** Holders found silent, and since when (claim-job.ts). */
   private readonly silentSince = new Map<string, number>();
   /** Batches claimed whole (batch-claim.ts), and the contact with JetStream their claims depend on. */
-  private readonly batchClaims = new BatchClaims();
   private readonly contact = new JetStreamContact(() => Math.min(this.p.lostAfterMs / 2, this.p.ackWaitMs / 3));
+  private batchClaims!: BatchClaims;
   /** Run ids cancelled by their controller, with the time we heard it. */
   private readonly cancelled = new Map<string, number>();
   /** Aborted on shutdown after the drain period. */
@@ -88,7 +88,10 @@ export class JobWorker {
   start(): void {
     const { nc, log } = this.p;
     this.watch = new WatchOutput(nc, this.p.name);
-    answerHolds(nc, this.p.instance, (key) => (/-\d+$/.test(key) ? this.batchClaims.answer(key) : { holding: this.held.has(key), ran: !this.unrun.has(key) }));
+    this.batchClaims = new BatchClaims(this.p, this.contact, this.silentSince);
+    const job = (q: { run_id: string; seq: number }) => `${q.run_id}:${q.seq}`;
+    answerHolds(nc, this.p.instance, (q) =>
+      'first' in q ? this.batchClaims.answer(batchKey(q.run_id, q.first, q.last)) : { holding: this.held.has(job(q)), ran: !this.unrun.has(job(q)) });
     this.p.store.onAnswer = () => this.contact.heard();
     answerFleet(this.p);
     nc.subscribe(subjects.cancelAll, {
@@ -169,7 +172,7 @@ export class JobWorker {
     if (!parsed.ok) return this.track(msg, reportMalformed(this.p, msg, parsed), () => this.askForJobs());
     const [first, ...more] = parsed.value;
     if (!more.length) return this.take(Object.assign(msg, { job: first! }));
-    const batch = parsed.batchClaim ? this.batchClaims.open(this.p, msg, parsed.value, this.contact, this.silentSince) : undefined;
+    const batch = parsed.batchClaim ? this.batchClaims.open(msg, parsed.value) : undefined;
     for (const part of batchParts(msg, parsed.value, this.p.pool, this.p.nc, (runId) => this.cancelled.has(runId), batch)) this.take(part);
   }
 

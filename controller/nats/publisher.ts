@@ -64,20 +64,20 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   };
   for (const seq of o.seqs) {
     if (o.signal?.aborted) break;
-    const text = jobText(o, seq);
-    if (typeof text !== 'string') {
-      o.onFailure(text);
+    const job = jobText(o, seq);
+    if ('error' in job) {
+      o.onFailure(job);
       continue;
     }
-    await send(batch.add(seq, text));
+    await send(batch.add(seq, job.text, job.bytes));
   }
   if (!o.signal?.aborted) await send(batch.flush());
   await Promise.all(inFlight);
   return stored;
 }
 
-/** A job's JSON text, or why it cannot be sent (an unreadable file, one too large for a message). */
-function jobText(o: PublishOptions, seq: number): string | PublishFailure {
+/** A job's JSON text and its size in bytes, or why it cannot be sent (an unreadable file, one too large for a message). */
+function jobText(o: PublishOptions, seq: number): { text: string; bytes: number } | PublishFailure {
   const file = o.state.files[seq - 1]!;
   // Bounded: a file that cannot fit in a job is never read whole (base64 makes it 4/3 larger).
   const read = readBoundedBytes(file.path, Math.floor((o.maxPayload * 3) / 4) + 1);
@@ -97,9 +97,9 @@ function jobText(o: PublishOptions, seq: number): string | PublishFailure {
     ...(o.state.inProcess === false ? { in_process: false } : {}),
   };
   const text = JSON.stringify(job);
-  const size = Buffer.byteLength(text);
-  if (size > o.maxPayload - HEADER_ROOM) return { seq, error: `Error: task file too large for NATS (${size} bytes as a job, server max_payload ${o.maxPayload} with its headers)` };
-  return text;
+  const bytes = Buffer.byteLength(text);
+  if (bytes > o.maxPayload - HEADER_ROOM) return { seq, error: `Error: task file too large for NATS (${bytes} bytes as a job, server max_payload ${o.maxPayload} with its headers)` };
+  return { text, bytes };
 }
 
 /**
@@ -116,8 +116,9 @@ class PendingBatch {
     this.overhead = batchOverhead(runId);
   }
 
-  add(seq: number, text: string): { seqs: number[]; data: Uint8Array } | undefined {
-    const bytes = Buffer.byteLength(text) + 1;
+  /** Add job `seq` (its JSON `text`, of `textBytes` bytes). */
+  add(seq: number, text: string, textBytes: number): { seqs: number[]; data: Uint8Array } | undefined {
+    const bytes = textBytes + 1; // and its comma
     const last = this.seqs[this.seqs.length - 1];
     const fits = last === seq - 1 && this.seqs.length < this.size && this.overhead + this.bytes + bytes <= this.maxPayload;
     const done = fits ? undefined : this.flush();

@@ -8,12 +8,10 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { publishJobs, type PublishFailure } from '../../controller/nats/publisher.js';
 import { missingSeqs } from '../../controller/nats/queue.js';
 import type { RunState } from '../../controller/nats/run-state.js';
-import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { openStreamPublisher } from '../../shared/nats/stream-publisher.js';
 import { batchOverhead, parseJobs } from '../../shared/nats/job-batch.js';
-import { ensureStreams } from '../../shared/nats/streams.js';
 import { JOBS_STREAM, seqsOfJobSubject, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, useNatsFleet } from './fleet.js';
+import { connectPool, makeTaskFiles, useNatsFleet } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
@@ -24,10 +22,7 @@ async function setUp(t: { teardown(fn: () => unknown): void }, runId: string, po
     version: 1, runId, createdAt: new Date().toISOString(), servers: [fleet.server.url], pool, command: '/bin/sh @TASK@',
     timeoutSeconds: 30, maxOutputCapture: 1000, stopLimits: null, resultsFile: join(dir, 'results.jsonl'), files, status: 'running',
   };
-  const nc = await connectNats({ servers: fleet.server.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
-  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
+  const { nc, jsm } = await connectPool(t, fleet.server.url, pool);
   return { state, nc, jsm };
 }
 

@@ -4,7 +4,6 @@
  * on the fleet subject; `--batch` out of range refused by the CLI.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resumeDistributed, runDistributed, type DistributedResult } from '../../controller/nats/run-distributed.js';
@@ -13,7 +12,7 @@ import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { connectNats } from '../../shared/nats/connection.js';
 import { batchSize } from '../../shared/nats/job-batch.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
-import { ROOT, makeTaskFiles, readResults, recordingIo, runAndKillController, startWorker, tally, useNatsFleet, type WorkerProcess, watchJobSubjects } from './fleet.js';
+import { makeTaskFiles, runParallelr, readResults, recordingIo, runAndKillController, startWorker, tally, useNatsFleet, type WorkerProcess, watchJobSubjects } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const workers = fleet.workers;
@@ -157,19 +156,8 @@ test.serial('a batched run whose controller is SIGKILLed: --resume publishes not
   t.deepEqual([...exec].filter(([, n]) => n !== 1), [], 'no file ran twice');
 });
 
-/** `parallelr ARGS` from the sources; resolves with its exit code and output once it ends. */
-function parallelr(args: string[], home: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'controller/cli/parallelr.ts'), ...args], {
-      cwd: ROOT, env: { ...process.env, HOME: home, PARALLELR_HOME: join(home, 'p') }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    child.once('close', (code) => resolve({ code, out, err }));
-  });
-}
+/** `parallelr ARGS` with `home` as HOME (and its `p` as PARALLELR_HOME). */
+const parallelr = (args: string[], home: string) => runParallelr(args, { HOME: home, PARALLELR_HOME: join(home, 'p') });
 
 test.serial('parallelr --batch 0 and --batch 65: a usage error naming the flag, no stack trace, nothing published', async (t) => {
   const { dir } = makeTaskFiles(2, () => 'true\n');

@@ -5,10 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
-import { ROOT, readResults, waitFor } from './fleet.js';
+import { ROOT, readResults, runParallelr, waitFor } from './fleet.js';
 
 const AGENT_CLI = join(ROOT, 'agent/cli/tasker-agent.ts');
-const PARALLELR_CLI = join(ROOT, 'controller/cli/parallelr.ts');
 
 let server: TestNatsServer;
 const agents: ReturnType<typeof spawn>[] = [];
@@ -19,17 +18,6 @@ test.after.always(async () => {
   for (const a of agents) if (a.exitCode === null) a.kill('SIGKILL');
   await server.dispose();
 });
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', PARALLELR_CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    child.once('exit', (code) => resolve({ code, out, err }));
-  });
-}
 
 test.serial('tasker-agent serve --nats (no --listen) and parallelr --nats --pool run a directory; --resume re-reads the run', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'tasker-nats-cli-'));
@@ -47,7 +35,7 @@ test.serial('tasker-agent serve --nats (no --listen) and parallelr --nats --pool
   t.is(agent.exitCode, null, agentErr);
 
   const results = join(home, 'results.jsonl');
-  const r = await runCli(['-T', tasks, '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--pool', 'cli', '--results', results], env);
+  const r = await runParallelr(['-T', tasks, '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--pool', 'cli', '--results', results], env);
   t.is(r.code, 0, r.err + r.out);
   const records = readResults(results);
   t.is(records.length, 8);
@@ -55,7 +43,7 @@ test.serial('tasker-agent serve --nats (no --listen) and parallelr --nats --pool
   const runId = /Distributed run (\S+):/.exec(r.out)?.[1];
   t.truthy(runId, r.out);
 
-  const again = await runCli(['--resume', runId!], env);
+  const again = await runParallelr(['--resume', runId!], env);
   t.is(again.code, 0, again.err);
   t.regex(again.out, /already finished/);
   t.is(readResults(results).length, 8);
@@ -68,7 +56,7 @@ test.serial('tasker-agent serve --nats (no --listen) and parallelr --nats --pool
 test.serial('parallelr --nats with an unreachable server: one line naming the URL', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'tasker-nats-cli-'));
   writeFileSync(join(home, 't.sh'), 'true\n');
-  const r = await runCli(['-T', join(home, 't.sh'), '-C', '/bin/sh @TASK@', '-r', '--nats', 'nats://127.0.0.1:1'], { HOME: home, PARALLELR_HOME: join(home, 'p') });
+  const r = await runParallelr(['-T', join(home, 't.sh'), '-C', '/bin/sh @TASK@', '-r', '--nats', 'nats://127.0.0.1:1'], { HOME: home, PARALLELR_HOME: join(home, 'p') });
   t.is(r.code, 1);
   t.regex(r.err, /^parallelr: cannot reach NATS at nats:\/\/127\.0\.0\.1:1: /m);
   t.notRegex(r.err, /\n\s+at /);
@@ -77,7 +65,7 @@ test.serial('parallelr --nats with an unreachable server: one line naming the UR
 test.serial('parallelr --nats-replicas out of range: one line naming the option, the value and the range', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'tasker-nats-cli-'));
   writeFileSync(join(home, 't.sh'), 'true\n');
-  const r = await runCli(['-T', join(home, 't.sh'), '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--nats-replicas', '9'], { HOME: home, PARALLELR_HOME: join(home, 'p') });
+  const r = await runParallelr(['-T', join(home, 't.sh'), '-C', '/bin/sh @TASK@', '-r', '--nats', server.url, '--nats-replicas', '9'], { HOME: home, PARALLELR_HOME: join(home, 'p') });
   t.is(r.code, 1);
   t.is(r.err, 'parallelr: --nats-replicas must be a whole number of stream replicas from 1 to 5 (3 for a 3-node cluster), got `9`\n');
 });

@@ -208,3 +208,17 @@ export async function connectPool(t: Teardown, url: string, pool: string) {
   await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
   return { nc, jsm };
 }
+
+/** `parallelr ARGS` from the sources with `env` added; resolves with its exit code and output once it ends. */
+export function runParallelr(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'controller/cli/parallelr.ts'), ...args], {
+      cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    child.once('close', (code) => resolve({ code, out, err }));
+  });
+}

@@ -11,7 +11,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import { connectNats } from '../../shared/nats/connection.js';
 import { JOBS_STREAM, poolConsumer, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, startWorker, useNatsFleet, waitFor, watchJobSubjects } from './fleet.js';
+import { connectPool, makeTaskFiles, readResults, recordingIo, startWorker, useNatsFleet, waitFor, watchJobSubjects } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
@@ -55,13 +55,8 @@ test.serial('a batch terminated unread (an older agent) is published again file 
 
 test.serial('the look for lost jobs: files neither queued nor stored are named once the reader has read all; never while the run stops', async (t) => {
   const { watchLostJobs } = await import('../../controller/nats/lost-jobs.js');
-  const { jetStreamManagerOf } = await import('../../shared/nats/connection.js');
-  const { ensureStreams } = await import('../../shared/nats/streams.js');
   const pool = 'lostlook';
-  const nc = await connectNats({ servers: fleet.server.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
-  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
+  const { nc, jsm } = await connectPool(t, fleet.server.url, pool);
   // Run "look-1": file 2 is queued, file 3 has a result the reader has read, file 1 is lost.
   const runId = 'look-1';
   await jetstream(nc).publish(subjects.job(pool, runId, 2), new TextEncoder().encode('{}'));
