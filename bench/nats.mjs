@@ -14,10 +14,11 @@
  *    nats-server restarted mid-run, checking every result arrives exactly once.
  *
  *   node --import tsx bench/nats.mjs [--jobs 600] [--max 2] [--agents 2|1,2,4] [--rounds 1] [--faults]
- *       [--no-tasker-files] [--agent-js DIR] [--profile DIR] [--batch N]
+ *       [--no-tasker-files] [--agent-js DIR] [--profile DIR] [--batch N] [--warm-up 4]
  *
  * `--rounds N` repeats local / NATS / local N times and reports the median ratio (the machine is shared);
- * the bin pairs run N times with the same agents (the first with agents just started).
+ * the bin pairs run N times with the same agents (the first with agents just started, the others
+ * after `--warm-up` unmeasured runs).
  *
  * `--agent-js DIR` runs agents from compiled JavaScript (`npx tsc -p tsconfig.json --outDir DIR`);
  * `--profile DIR` writes each agent's CPU profile there (node --cpu-prof).
@@ -48,6 +49,8 @@ const AGENT_JS = opt('agent-js', '');
 const PROFILE_DIR = opt('profile', '');
 /** `--batch N`: task files per job message in every distributed run (default: chosen from the pool, docs/nats.md "Batches"). */
 const BATCH = opt('batch', '');
+/** `--warm-up N`: unmeasured distributed runs between a bin pair's first round and the later ones. */
+const WARM_UP = Number(opt('warm-up', '4'));
 const PARALLELR_BIN = join(ROOT, 'dist/controller/cli/parallelr.cjs');
 const TASKER_BIN = join(ROOT, 'dist/controller/cli/tasker.cjs');
 
@@ -229,8 +232,8 @@ async function parallelrBin(args, env) {
  * distributed over `agents` agents; both times include the bin's start. With `tasker -r @TASK@`
  * local parallelr runs the engine in-process, and so do the agents. `--rounds N` runs the pair N
  * times, alternating, with the same agents: the first distributed run meets agents just started
- * (their code not yet optimized by V8), the later ones agents that ran the earlier rounds, as
- * long-running agents are.
+ * (their code not yet optimized by V8); then `--warm-up N` distributed runs that are not measured
+ * (default 4), and the later rounds meet agents warmed by those runs, as long-running agents are.
  */
 async function binPair(server, agents, { name, count, content, command }) {
   const tdir = join(dir, name);
@@ -247,9 +250,16 @@ async function binPair(server, agents, { name, count, content, command }) {
     for (let round = 1; round <= ROUNDS; round++) {
       const local = await parallelrBin([...common, '-m', slots, '--results', join(dir, `${name}-local-${round}.jsonl`)], { PATH: `${binDir}:${process.env.PATH}` });
       if (!procs.length) for (let i = 1; i <= agents; i++) procs.push(await startAgent(server.url, `${pool}-a${i}`, pool));
-      const nats = await parallelrBin([...common, '--nats', server.url, '--pool', pool, ...(BATCH ? ['--batch', BATCH] : []), '--results', join(dir, `${name}-nats-${round}.jsonl`)]);
+      const distributedRun = (label) => parallelrBin([...common, '--nats', server.url, '--pool', pool, ...(BATCH ? ['--batch', BATCH] : []), '--results', join(dir, `${name}-nats-${label}.jsonl`)]);
+      const nats = await distributedRun(round);
       pairs.push({ local, nats, ratio: nats / local });
       ok &&= succeeded(`${name}-local-${round}.jsonl`) && succeeded(`${name}-nats-${round}.jsonl`);
+      if (round === 1 && ROUNDS > 1) {
+        for (let w = 1; w <= WARM_UP; w++) {
+          await distributedRun(`warm-up-${w}`);
+          ok &&= succeeded(`${name}-nats-warm-up-${w}.jsonl`);
+        }
+      }
     }
   } finally {
     for (const p of procs) await p.stop();
@@ -261,7 +271,7 @@ async function binPair(server, agents, { name, count, content, command }) {
 /** One line for a bin pair: the first run (agents just started), then the median of the later ones. */
 function binRatio(what, b, goal) {
   const f = (p) => `${p.nats.toFixed(2)} s vs ${p.local.toFixed(2)} s = ${p.ratio.toFixed(2)}×`;
-  const warm = b.warm ? `; with agents that ran the earlier rounds (median of ${b.warmRounds}): ${f(b.warm)}` : '';
+  const warm = b.warm ? `; agents warmed by ${WARM_UP + 1} earlier runs, as long-running agents are (median of ${b.warmRounds}): ${f(b.warm)}` : '';
   return `${what}: agents just started: ${f(b.cold)}${warm} (goal ≤ ${goal})${b.ok ? '' : ' — NOT every file succeeded'}`;
 }
 

@@ -3,6 +3,7 @@ import { natsSettingsFrom } from '../../shared/nats/index.js';
 import { readNatsSection } from '../../shared/nats/index.js';
 import { startNatsWorker, type NatsWorker, type WorkerLogger } from './worker.js';
 import { SetupError } from '../../shared/errors/index.js';
+import { tierUpSooner } from './tier-up.js';
 
 export { readNatsSection };
 
@@ -33,6 +34,7 @@ export interface NatsServeFlags {
 export async function startNatsServe(flags: NatsServeFlags): Promise<NatsWorker> {
   const section = flags.configPath ? await readNatsSection(flags.configPath) : undefined;
   const settings = natsSettingsFrom(section, flags.env ?? process.env, { url: flags.nats, pool: flags.pool }, flags.configPath ?? 'config');
+  tierUpSooner();
   return startNatsWorker({
     servers: settings.servers,
     pool: settings.pool,
