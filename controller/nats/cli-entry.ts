@@ -77,6 +77,7 @@ export async function runDistributedCli(req: DistributedCliRequest, io: CliIo): 
       logging: { ...req.logging, ...(settings.recordsCapBytes ? { recordsCapBytes: settings.recordsCapBytes } : {}) },
       pid: req.pid,
       daemon: req.daemon,
+      ...(req.backupInputs ? { backupInputs: req.backupInputs } : {}),
     },
     io,
   );

@@ -23,6 +23,8 @@ export interface PublishRunOptions {
   /** Says what was published on resume, and which files were lost. */
   say: (text: string) => void;
   note: (text: string) => void;
+  /** Awaited before a file of the run is published: the input backup holds it until its copy is saved. */
+  before?: (path: string) => Promise<void>;
 }
 
 /** Publish the run's files; how many were stored, and the function that stops the watch for lost jobs. */
@@ -31,7 +33,7 @@ export async function publishRun(o: PublishRunOptions): Promise<{ published: num
   const total = state.files.length;
   const seqs = o.resume ? await missingSeqs(o.jsm, state, o.reader) : Array.from({ length: total }, (_, i) => i + 1);
   if (o.resume) o.say(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
-  const published = await publishJobs({ ...o.publish, seqs, batch: chooseBatch(seqs.length, await o.fleet, state.batch) });
+  const published = await publishJobs({ ...o.publish, seqs, batch: chooseBatch(seqs.length, await o.fleet, state.batch), before: o.before });
   const stopWatchingLost = watchLostJobs({
     jsm: o.jsm, state, reader: o.reader, recorded: o.recorded, note: o.note, signal: o.publish.signal,
     republish: async (again, round) => void (await publishJobs({ ...o.publish, seqs: again, batch: 1, idTag: `again${round}` })),

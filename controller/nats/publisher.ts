@@ -34,6 +34,8 @@ export interface PublishOptions {
   window?: number;
   /** Stop publishing when aborted (stop limit, signal). */
   signal?: AbortSignal;
+  /** Awaited before a file is read for its job (the input backup: publish-run.ts). */
+  before?: (path: string) => Promise<void>;
   onFailure: (f: PublishFailure) => void;
 }
 
@@ -64,6 +66,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   };
   for (const seq of o.seqs) {
     if (o.signal?.aborted) break;
+    await o.before?.(o.state.files[seq - 1]!.path);
     const job = jobText(o, seq);
     if ('error' in job) {
       o.onFailure(job);

@@ -29,6 +29,7 @@ import { reportFinished } from './report-finished.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
 import { watchJetStream } from './watch-jetstream.js';
+import { startRunBackup } from './input-backup.js';
 export type { DistributedResult, RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
@@ -65,6 +66,8 @@ export interface DistributedOptions {
   /** Registered for --list-workers / -k as this process (default process.pid), a daemon or not. */
   pid?: number;
   daemon?: boolean;
+  /** Copy the task files to `~/parallelr/backups/parallelr_<runId>/` first (input-backup.ts); `argv` goes in its session.json. */
+  backupInputs?: { argv: readonly string[] };
 }
 
 export interface ResumeOptions {
@@ -146,6 +149,7 @@ interface AttachOptions {
   quiet?: boolean;
   pid?: number;
   daemon?: boolean;
+  backupInputs?: { argv: readonly string[] };
 }
 
 function failed(runId: string, error: string, io: CliIo): DistributedResult {
@@ -224,9 +228,11 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   if ('error' in connected) return failed(runId, connected.error, io);
   const { nc, jsm, js } = connected;
 
+  const backupWarnings: string[] = [];
+  const backup = !o.resume && o.backupInputs ? startRunBackup(state, o.backupInputs.argv, o.pid ?? process.pid, io, (m) => backupWarnings.push(m)) : undefined;
   io.stdout.write(
     `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +
-      `Resume after a controller crash with: parallelr --resume ${runId}\n`,
+      `${backup ? `Input backup: ${backup.dir}\n` : ''}Resume after a controller crash with: parallelr --resume ${runId}\n`,
   );
 
   // Records already in the results file (resume): skip writing them again. Keyed so a replay in
@@ -239,6 +245,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     await nc.close().catch(() => undefined);
     return failed(runId, `cannot open the run's files (results ${state.resultsFile}): ${(e as Error).message}`, io);
   }
+  if (backup) writer.mainLog.info(`Input backup: ${backup.dir}`);
 
   const records = new Map<number, TaskRecord>();
   const order: TaskRecord[] = [];
@@ -328,7 +335,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (state.status === 'running' && !stop.signal.aborted) {
       ({ published, stopWatchingLost } = await publishRun({
         publish: { ...publish, onFailure: (f) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)) },
-        jsm, reader, resume: o.resume, fleet, recorded: (seq) => records.has(seq), say: (t) => io.stdout.write(t), note: (t) => (progress.note(t), writer.mainLog.warn(t)),
+        jsm, reader, resume: o.resume, fleet, recorded: (seq) => records.has(seq), before: backup?.before, say: (t) => io.stdout.write(t), note: (t) => (progress.note(t), writer.mainLog.warn(t)),
       }));
     } else if (state.status === 'cancelled') {
       requestStop(state.stopReason ?? 'run was cancelled before the controller stopped');
@@ -348,6 +355,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     handOffs.unsubscribe();
     store.close();
     watchers.end(runExitCode(interrupted, countRecords(order)));
+    await backup?.finished;
+    for (const m of backupWarnings) writer.mainLog.warn(m);
     await writer.close();
     await nc.drain().catch(() => nc.close());
     registration.remove();

@@ -38,4 +38,6 @@ export interface DistributedCliRequest {
   /** This parallelr's process id and whether it is a daemon child (the registry entry --list-workers shows). */
   pid?: number;
   daemon?: boolean;
+  /** Back up the task files as a local run does (absent with `--no-backup-inputs`); `argv` goes in the backup's session.json. */
+  backupInputs?: { argv: readonly string[] };
 }

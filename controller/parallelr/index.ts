@@ -14,6 +14,7 @@ export { WorkerRegistry, processStartTime, type WorkerEntry } from './registry.j
 export { readFailureDetail, describeFailure, type FailureDetail } from './failure-detail.js';
 export { taskerArguments } from './in-process.js';
 export { resolveDirs, sessionFiles, isoLocal, type ParallelrDirs } from './paths.js';
+export { startInputBackup, type InputBackup } from './backup.js';
 export { ParallelrExit } from './exit-codes.js';
 export { TASK_RECORD_KEYS, type TaskEntry, type TaskRecord, type TaskStatus } from './types.js';
 export { tallyRecordsByAgent } from './host-recap.js';

@@ -68,6 +68,7 @@ export async function runTasks(
       configFiles: [dirs.installationConfig, dirs.userConfig], quiet: opts.quiet, pid: ctx.pid, daemon: isDaemonChild,
       ...(opts.inProcess ? {} : { inProcess: false }),
       ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+      ...(opts.backup ? { backupInputs: { argv: ctx.argv } } : {}),
       logging: {
         level: opts.debug ? 'DEBUG' : (config.logging.level as 'INFO'), maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
         backups: config.logging.backup_count, taskOutput: opts.taskOutputLog ?? config.logging.task_output_log,

@@ -162,8 +162,36 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
   t.true(taskLines.every((l) => l.startsWith(`Task: ${dir}/`)), taskLines.join('\n'));
   t.true(onAgent(readFileSync(dr.get('ok.txt')!.log_file!, 'utf8')), "the landed log's text names the agent's paths");
 
+  // The input backup: the same task files, byte for byte, and a session.json naming the run.
+  const backupOf = (home: string) => {
+    const root = join(home, 'parallelr', 'backups');
+    const dirs = readdirSync(root);
+    if (dirs.length !== 1) throw new Error(`expected one backup in ${root}, got ${dirs.join(', ')}`);
+    return join(root, dirs[0]!);
+  };
+  const lb = backupOf(localHome);
+  const db = backupOf(fleetHome);
+  t.deepEqual(readdirSync(join(db, 'tasks')).sort(), readdirSync(join(lb, 'tasks')).sort());
+  for (const name of Object.keys(FILES)) t.is(readFileSync(join(db, 'tasks', name), 'utf8'), FILES[name], name);
+  const session = JSON.parse(readFileSync(join(db, 'session.json'), 'utf8')) as Record<string, unknown>;
+  t.like(session, { command_template: TEMPLATE, tasks: Object.keys(FILES).length, results: join(fleetHome, 'results.jsonl'), nats: { pool: 'records' } });
+  t.is(db, join(fleetHome, 'parallelr', 'backups', `parallelr_${String(session.run_id)}`));
+  t.true(dist.out.includes(`Input backup: ${db}\n`), dist.out);
+  t.regex(mainLog, new RegExp(`INFO - Input backup: ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
+
   // The stored chunks were dropped once written.
   t.is(await recordsStreamMessages(fleet.server.url), 0);
+  for (const w of fleet.workers.splice(0)) await w.stop();
+});
+
+test.serial('--no-backup-inputs: a distributed run makes no input backup, as a local run makes none', async (t) => {
+  const dir = taskDir({ 'ok.txt': FILES['ok.txt']! });
+  const home = mkdtempSync(join(tmpdir(), 'tasker-records-nobackup-'));
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-nb', pool: 'records-nb', max: 1 }));
+  const run = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--no-backup-inputs', '--nats', fleet.server.url, '--pool', 'records-nb'], homeEnv(home));
+  t.is(run.code, 0, run.err + run.out);
+  t.false(existsSync(join(home, 'parallelr', 'backups')));
+  t.false(run.out.includes('Input backup'), run.out);
   for (const w of fleet.workers.splice(0)) await w.stop();
 });
 
