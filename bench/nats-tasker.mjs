@@ -9,7 +9,11 @@
  * launcher starts) and nats-server.
  *
  *   npm run build && node --import tsx bench/nats-tasker.mjs [--files 200] [--rounds 3] [--agents 2] [--max 2] [--spawned]
- *       [--command TEMPLATE]
+ *       [--command TEMPLATE] [--warm-up 4]
+ *
+ * The agents first run the files `--warm-up` times (default 4, not measured), as long-running agents
+ * have: V8 optimizes an agent's per-job code only after some hundred jobs (docs/benchmarks.md,
+ * "Warmed agents"). `--warm-up 0` measures agents just started.
  *
  * --command runs another template in both (default `tasker -r @TASK@`): `--command '/bin/true @TASK@'
  * --files 600` compares parallelr's local pool with the fleet, bin against bin, as an operator runs them.
@@ -38,6 +42,8 @@ const ROUNDS = Number(opt('rounds', '3'));
 const AGENTS = Number(opt('agents', '2'));
 const MAX = Number(opt('max', '2'));
 const SPAWNED = argv.includes('--spawned');
+/** `--warm-up N`: distributed runs before the measured rounds, not measured: agents warmed as long-running agents are. */
+const WARM_UP = Number(opt('warm-up', '4'));
 /** The command template both runs use: tasker itself (in-process), or e.g. `/bin/true @TASK@` for the pools' own cost. */
 const COMMAND = opt('command', 'tasker -r @TASK@');
 const TASKER = COMMAND === 'tasker -r @TASK@';
@@ -140,6 +146,7 @@ const variants = [
 if (SPAWNED) variants.push([`NATS, ${AGENTS} agents × ${MAX}, tasker bin per file`, () => timeParallelr('spawned', ['-m', String(AGENTS * MAX), '--nats', server.url, '--pool', pool], 'env tasker -r @TASK@')]);
 const times = variants.map(() => []);
 try {
+  for (let w = 0; w < WARM_UP; w++) await timeParallelr('warm-up', ['-m', String(AGENTS * MAX), '--nats', server.url, '--pool', pool], COMMAND);
   for (let round = 0; round < ROUNDS; round++) for (const [k, [, fn]] of variants.entries()) times[k].push(await fn());
 } finally {
   for (const a of agents) await a.stop();
@@ -147,7 +154,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`${FILES} one-task tasker files (/bin/true), command \`${COMMAND}\`, ${ROUNDS} interleaved rounds, load before ${LOAD_BEFORE}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`${FILES} one-task tasker files (/bin/true), command \`${COMMAND}\`, agents warmed by ${WARM_UP} runs, ${ROUNDS} interleaved rounds, load before ${LOAD_BEFORE}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const labels = ['local', 'nats', 'spawned'];
 variants.forEach(([name], k) => console.log(`  ${name.padEnd(56)} ${median(times[k]).toFixed(0).padStart(6)} ms wall (${times[k].map((x) => x.toFixed(0)).join(', ')}), CPU ${median(cpu[labels[k]]).toFixed(0)} ms`));
 variants.forEach(([name], k) => console.log(`  CPU ms parallelr / agents / nats-server, ${name}: ${parts[labels[k]].join(', ')}`));
