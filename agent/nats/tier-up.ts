@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
  * thousands of times, but each function only a few times per job, so with V8's defaults a just
  * started agent runs mostly unoptimized code for its first thousand jobs or more. Sooner, its first
  * few hundred jobs cost more CPU (more functions compiled, on V8's background threads) and every
- * later job less. The measured reason and the figures: docs/benchmarks.md, "Agents optimize sooner".
+ * later job less. The measured reason and the figures: docs/benchmarks.md, "Warmed agents, and agents that optimize sooner".
  *
  * Process-wide and set once, when the worker starts; the flags only move when V8 optimizes, never
  * what the code does.

@@ -228,13 +228,6 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   if ('error' in connected) return failed(runId, connected.error, io);
   const { nc, jsm, js } = connected;
 
-  const backupWarnings: string[] = [];
-  const backup = !o.resume && o.backupInputs ? startRunBackup(state, o.backupInputs.argv, o.pid ?? process.pid, io, (m) => backupWarnings.push(m)) : undefined;
-  io.stdout.write(
-    `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +
-      `${backup ? `Input backup: ${backup.dir}\n` : ''}Resume after a controller crash with: parallelr --resume ${runId}\n`,
-  );
-
   // Records already in the results file (resume): skip writing them again. Keyed so a replay in
   // stream order matches them exactly; a torn last line from the crash is dropped.
   const alreadyWritten = o.resume ? readWrittenKeys(state.resultsFile) : new Map<string, number>();
@@ -245,7 +238,12 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     await nc.close().catch(() => undefined);
     return failed(runId, `cannot open the run's files (results ${state.resultsFile}): ${(e as Error).message}`, io);
   }
+  const backup = !o.resume && o.backupInputs ? startRunBackup(state, o.backupInputs.argv, o.pid ?? process.pid, io, (m) => writer.mainLog.warn(m)) : undefined;
   if (backup) writer.mainLog.info(`Input backup: ${backup.dir}`);
+  io.stdout.write(
+    `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +
+      `${backup ? `Input backup: ${backup.dir}\n` : ''}Resume after a controller crash with: parallelr --resume ${runId}\n`,
+  );
 
   const records = new Map<number, TaskRecord>();
   const order: TaskRecord[] = [];
@@ -356,7 +354,6 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     store.close();
     watchers.end(runExitCode(interrupted, countRecords(order)));
     await backup?.finished;
-    for (const m of backupWarnings) writer.mainLog.warn(m);
     await writer.close();
     await nc.drain().catch(() => nc.close());
     registration.remove();

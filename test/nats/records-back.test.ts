@@ -195,6 +195,20 @@ test.serial('--no-backup-inputs: a distributed run makes no input backup, as a l
   for (const w of fleet.workers.splice(0)) await w.stop();
 });
 
+test.serial('an input backup that cannot be made is a warning: the distributed run goes on and completes', async (t) => {
+  const dir = taskDir({ 'ok.txt': FILES['ok.txt']! });
+  const home = mkdtempSync(join(tmpdir(), 'tasker-records-badbackup-'));
+  mkdirSync(join(home, 'parallelr'));
+  writeFileSync(join(home, 'parallelr', 'backups'), 'a file where the backups directory goes\n');
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-bb', pool: 'records-bb', max: 1 }));
+  const run = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-bb', '--results', join(home, 'results.jsonl')], homeEnv(home));
+  t.is(run.code, 0, run.err + run.out);
+  t.regex(run.err, /parallelr: warning: input backup failed \(the run continues\): /);
+  t.false(run.out.includes('Input backup'), run.out);
+  t.deepEqual(readResults(join(home, 'results.jsonl')).map((r) => r.status), ['SUCCESS']);
+  for (const w of fleet.workers.splice(0)) await w.stop();
+});
+
 test.serial('a log above the records cap comes back as its first and last halves with a note, in the record too', async (t) => {
   const big = 'task=0\nhostname=localhost\ncommand=seq\narguments=1 60000\nexec=local\n\ntask=1\nhostname=localhost\ncommand=sh\narguments=-c "exit 5"\nexec=local\n';
   const dir = taskDir({ 'big.txt': big });
