@@ -69,9 +69,15 @@ test.serial('a gap in the seqs (resume) ends a batch: 1-3, 5-8, 9', async (t) =>
 });
 
 test.serial('a small max_payload splits batches so that every message fits, every file in exactly one', async (t) => {
-  // Files of ~300 bytes: a job is about 700 bytes of JSON, so 2 fit in 1600 bytes and 3 do not.
-  const { state, nc, jsm } = await setUp(t, 'batch-pub-3', 'bp3', 11, (i) => `echo ${i} ${'x'.repeat(300)}\n`);
-  const maxPayload = 1600;
+  // Files of ~300 bytes. A job's size depends on its path (in TMPDIR): measured here, one job per
+  // message, then max_payload is set so that 2 jobs fit in a batch and 3 do not (the publisher keeps
+  // 256 bytes for headers, publisher.ts HEADER_ROOM).
+  const body = (i: number) => `echo ${i} ${'x'.repeat(300)}\n`;
+  const alone = await setUp(t, 'batch-pub-3-alone', 'bp3a', 11, body);
+  await publishJobs({ store: await openStreamPublisher(alone.nc), state: alone.state, seqs: Array.from({ length: 11 }, (_, i) => i + 1), maxPayload: alone.nc.info!.max_payload, batch: 1, onFailure: () => t.fail() });
+  const job = Math.max(...(await queuedMessages(alone.jsm, alone.state)).map((m) => m.data.length));
+  const { state, nc, jsm } = await setUp(t, 'batch-pub-3', 'bp3', 11, body);
+  const maxPayload = 256 + batchOverhead(state.runId) + Math.floor(2.5 * (job + 1));
   const failures: PublishFailure[] = [];
   const stored = await publishJobs({ store: await openStreamPublisher(nc), state, seqs: Array.from({ length: 11 }, (_, i) => i + 1), maxPayload, batch: 8, onFailure: (f) => failures.push(f) });
   t.deepEqual(failures, []);
