@@ -154,7 +154,8 @@ async function reportDiagnostics(run: ValidatedRun): Promise<ValidationFailure |
 async function hasRecoveryState(base: string, taskFile: string): Promise<boolean> {
   const { recoveryPath } = await import('../recovery/index.js');
   try {
-    return statSync(recoveryPath(base, taskFile)).isFile();
+    // Usually there is none: no error (and its stack) is built for it.
+    return statSync(recoveryPath(base, taskFile), { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }

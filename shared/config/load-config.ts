@@ -135,7 +135,8 @@ export function parseConfigText(text: string): Omit<LoadedConfig, 'path'> {
 
 function isFile(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    // Most candidates do not exist: no error (and its stack) is built for them.
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }

@@ -22,7 +22,8 @@ export function findBinary(name: string, envPath: string | undefined, cwd = proc
 
 function isExecutableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // Most PATH entries do not hold the program: no error (and its stack) is built for them.
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {
