@@ -60,7 +60,7 @@ function canConnect(port: number): Promise<boolean> {
 
 /** Start `nats-server -js -p <free port> -sd <temp store>` and wait until it accepts connections. */
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<TestNatsServer> {
-  const port = await freePort();
+  let port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), 'tasker-nats-store-'));
   let child: ChildProcess | undefined;
   let log = '';
@@ -93,7 +93,17 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Tes
     clearTimeout(t);
   };
 
-  await launch();
+  // The port was free a moment before nats-server binds it; should another process take it
+  // meanwhile, the server starts on another (a restart later keeps the port it has).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test((e as Error).message)) throw e;
+      port = await freePort();
+    }
+  }
   return {
     port,
     url: `nats://127.0.0.1:${port}`,
@@ -178,19 +188,33 @@ export function plainClusterConfig(node: ClusterNodePlan, all: readonly ClusterN
  */
 export async function startNatsCluster(opts: NatsClusterOptions = {}): Promise<TestNatsCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'tasker-nats-cluster-'));
+  // The ports were free a moment before nats-server binds them; another process (a connection's
+  // ephemeral port) may take one meanwhile. Then the cluster starts again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    const nodes = await planClusterNodes(dir, opts);
+    // Written once the members are planned: a configFor may add the files its configs include.
+    for (const [name, text] of Object.entries(opts.files ?? {})) await writeFile(join(dir, name), text);
+    try {
+      await Promise.all(nodes.map((n) => n.start()));
+      await waitClusterReady(nodes);
+      return clusterOf(nodes, dir);
+    } catch (e) {
+      await Promise.all(nodes.map((n) => n.stop()));
+      if (attempt >= 3 || !/address already in use/.test((e as Error).message)) throw e;
+      await Promise.all(nodes.map((n) => rm(n.storeDir, { recursive: true, force: true })));
+    }
+  }
+}
+
+async function planClusterNodes(dir: string, opts: NatsClusterOptions): Promise<(ClusterNode & { stop(): Promise<void> })[]> {
   const plans: ClusterNodePlan[] = [];
   for (let i = 1; i <= (opts.size ?? 3); i++) {
     plans.push({ name: `n${i}`, port: await freePort(), clusterPort: await freePort(), httpPort: await freePort(), storeDir: join(dir, `store-n${i}`) });
   }
-  const nodes = plans.map((plan) => clusterNode(plan, dir, (opts.configFor ?? plainClusterConfig)(plan, plans)));
-  for (const [name, text] of Object.entries(opts.files ?? {})) await writeFile(join(dir, name), text);
-  try {
-    await Promise.all(nodes.map((n) => n.start()));
-    await waitClusterReady(nodes);
-  } catch (e) {
-    await Promise.all(nodes.map((n) => n.stop()));
-    throw e;
-  }
+  return plans.map((plan) => clusterNode(plan, dir, (opts.configFor ?? plainClusterConfig)(plan, plans)));
+}
+
+function clusterOf(nodes: (ClusterNode & { stop(): Promise<void> })[], dir: string): TestNatsCluster {
   return {
     nodes,
     url: nodes.map((n) => n.url).join(','),
