@@ -39,6 +39,9 @@ export type { WorkerLogger, WorkerParts } from './worker-parts.js';
 
 interface Running { runId: string; controller: AbortController; began: number }
 
+/** A job's key in `held`, `running` and `unrun`. */
+const jobKey = (j: { run_id: string; seq: number }) => `${j.run_id}:${j.seq}`;
+
 const PULL_EXPIRES_MS = 2000;
 const RETRY_DELAY_MS = 500;
 const NAK_DELAY_MS = 2000;
@@ -89,9 +92,8 @@ export class JobWorker {
     const { nc, log } = this.p;
     this.watch = new WatchOutput(nc, this.p.name);
     this.batchClaims = new BatchClaims(this.p, this.contact, this.silentSince);
-    const job = (q: { run_id: string; seq: number }) => `${q.run_id}:${q.seq}`;
     answerHolds(nc, this.p.instance, (q) =>
-      'first' in q ? this.batchClaims.answer(batchKey(q.run_id, q.first, q.last)) : { holding: this.held.has(job(q)), ran: !this.unrun.has(job(q)) });
+      'first' in q ? this.batchClaims.answer(batchKey(q.run_id, q.first, q.last)) : { holding: this.held.has(jobKey(q)), ran: !this.unrun.has(jobKey(q)) });
     this.p.store.onAnswer = () => this.contact.heard();
     answerFleet(this.p);
     nc.subscribe(subjects.cancelAll, {
@@ -238,11 +240,8 @@ export class JobWorker {
     const { log, name } = this.p;
     const delivery = msg.info.deliveryCount;
     const job = msg.job;
-    if (this.cancelled.has(job.run_id)) {
-      await this.finish(msg, this.bareResult(job.run_id, job.seq, job.task_file, slot, delivery, 'CANCELLED', 'Task cancelled'));
-      return;
-    }
-    const key = `${job.run_id}:${job.seq}`;
+    if (this.cancelled.has(job.run_id)) return void (await this.finishCancelled(msg, job, slot, delivery));
+    const key = jobKey(job);
     if (this.held.has(key)) {
       // Redelivered while this worker still runs it or stores its result: that copy acks it. A batch
       // part is settled all the same, or its delivery's claim would answer "holding" for ever.
@@ -290,11 +289,8 @@ export class JobWorker {
       return;
     }
     this.unrun.delete(key);
-    if (this.cancelled.has(job.run_id)) {
-      // The run was cancelled while we claimed the job: record it cancelled, never start it.
-      await this.finish(msg, this.bareResult(job.run_id, job.seq, job.task_file, slot, delivery, 'CANCELLED', 'Task cancelled'));
-      return;
-    }
+    // The run was cancelled while we claimed the job: record it cancelled, never start it.
+    if (this.cancelled.has(job.run_id)) return void (await this.finishCancelled(msg, job, slot, delivery));
     if (claim.earlier.length) log.warn('job runs again: an earlier execution stored no result', { ...ids, earlier: claim.earlier });
     const controller = new AbortController();
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
@@ -367,11 +363,10 @@ export class JobWorker {
     return true;
   }
 
-  private bareResult(
-    runId: string, seq: number, taskFile: string, worker: number, delivery: number,
-    status: ResultMessage['status'], error: string,
-  ): ResultMessage {
-    return unrunResult({ runId, seq, taskFile, agent: this.p.name, worker, delivery, status, error });
+  /** A job of a cancelled run, recorded CANCELLED without running. */
+  private finishCancelled(msg: PulledJob, job: JobMessage, worker: number, delivery: number): Promise<boolean> {
+    const { run_id: runId, seq, task_file: taskFile } = job;
+    return this.finish(msg, unrunResult({ runId, seq, taskFile, agent: this.p.name, worker, delivery, status: 'CANCELLED', error: 'Task cancelled' }));
   }
 
   stop(): Promise<void> {
