@@ -71,17 +71,23 @@ test.serial('a batch is claimed once: one batch attempt listing the files starte
   t.true(records.every((x) => x.runs === undefined));
 });
 
+/** Four files in one batch, each appending to `ran-<i>` in its directory; file `slow` then sleeps `seconds`. */
+function batchOfFour(pool: string, runId: string, slow: number, seconds: string) {
+  const { dir, files } = makeTaskFiles(4, (i, d) => `echo ran >> '${d}/ran-${i}'${i === slow ? `; sleep ${seconds}` : ''}\n`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const run = runDistributed(
+    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, batch: 4, runId, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs'), quiet: true },
+    io,
+  );
+  return { dir, files, io, run };
+}
+
 test.serial('an agent SIGKILLed mid-batch after a ride: the file marked in a result ran twice and is named; unmarked files run once', async (t) => {
   const pool = 'bclaimkill';
   await connect(t, pool);
   const victim = await agent(t, 'victim', pool, 1);
   // One slot: file 1 (quick) starts at once; file 2 takes its slot, marked in file 1's result, and runs long.
-  const { dir, files } = makeTaskFiles(4, (i, d) => `echo ran >> '${d}/ran-${i}'${i === 2 ? '; sleep 3' : ''}\n`);
-  const io = recordingIo({ PARALLELR_HOME: dir });
-  const run = runDistributed(
-    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, batch: 4, runId: 'bclaim-kill', nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs'), quiet: true },
-    io,
-  );
+  const { dir, files, io, run } = batchOfFour(pool, 'bclaim-kill', 2, '3');
   await waitFor(() => ranTimes(dir, 2) === 1);
   await victim.kill9();
   await agent(t, 'survivor', pool, 2);
@@ -107,12 +113,7 @@ test.serial('an agent stopped mid-batch hands the batch back; the next agent run
   await connect(t, pool);
   const first = await agent(t, 'first', pool, 1);
   // File 1 runs 1.5 s; the others wait in the batch. The stop drains file 1 and hands the rest back.
-  const { dir, files } = makeTaskFiles(4, (i, d) => `echo ran >> '${d}/ran-${i}'${i === 1 ? '; sleep 1.5' : ''}\n`);
-  const io = recordingIo({ PARALLELR_HOME: dir });
-  const run = runDistributed(
-    { files, command: '/bin/sh @TASK@', timeoutSeconds: 30, batch: 4, runId: 'bclaim-stop', nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs'), quiet: true },
-    io,
-  );
+  const { dir, files, io, run } = batchOfFour(pool, 'bclaim-stop', 1, '1.5');
   await waitFor(() => ranTimes(dir, 1) === 1);
   const stopped = first.stop();
   await agent(t, 'second', pool, 2);
