@@ -43,6 +43,8 @@ export interface ResultReaderOptions {
   /** A second result from another execution of a job already recorded. */
   onSecondResult?: (r: SecondResult) => void;
   onProblem: (text: string) => void;
+  /** Any message read: JetStream answers (the controller's watch says it is back at once). */
+  onRead?: () => void;
 }
 
 /** No message nor heartbeat for this long: the consumer is gone (its server died); make a new one. */
@@ -60,6 +62,7 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
   const handle = (m: JsMsg) => {
     received++;
     lastSeq = m.seq;
+    o.onRead?.();
     const stored = parseStoredMessage(m.data);
     for (const s of startsOf(stored)) if (s.run_id === o.runId && !seen.has(s.seq)) o.onStart?.(s);
     if (stored.kind === 'attempt' || stored.kind === 'batch-attempt') return;

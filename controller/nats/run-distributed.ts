@@ -305,6 +305,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const publish = { store, state, maxPayload: nc.info?.max_payload ?? 1024 * 1024, signal: stop.signal };
   const handOffs = serveHandOffs(nc, publish);
 
+  // A cluster without a quorum (or no server) makes the run wait: say so, in the output and the main log.
+  const jetstream = watchJetStream(jsm, (text) => (progress.note(text), writer.mainLog.warn(text)));
   const reruns = trackRanMoreThanOnce(progress.note);
   const reader = await startResultReader({
     js,
@@ -319,10 +321,9 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     onStart: (a) => onStarted(a.seq, a.agent),
     onSecondResult: reruns.secondResult,
     onProblem: (t) => progress.note(`parallelr: ${t}`),
+    onRead: () => jetstream.answered(),
   });
 
-  // A cluster without a quorum (or no server) makes the run wait: say so, in the output and the main log.
-  const jetstream = watchJetStream(jsm, (text) => (progress.note(text), writer.mainLog.warn(text)));
   const onSignal = () => requestStop('interrupted', String(io.signal?.reason ?? 'SIGINT'));
   if (io.signal?.aborted) onSignal();
   io.signal?.addEventListener('abort', onSignal, { once: true });

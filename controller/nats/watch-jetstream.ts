@@ -22,8 +22,18 @@ export interface JetStreamWatchOptions {
   repeatMs?: number;
 }
 
+export interface JetStreamWatch {
+  /**
+   * JetStream just delivered something the run needed (a result read): it answers. Said back at
+   * once, not at the next probe, which may still be waiting out a request sent during the outage;
+   * the run may even finish before that probe returns.
+   */
+  answered(): void;
+  stop(): void;
+}
+
 /** Probe JetStream until `stop()`; `note` gets one line when it goes quiet (repeated while it stays so) and one when it is back. */
-export function watchJetStream(jsm: JetStreamManager, note: (text: string) => void, o: JetStreamWatchOptions = {}): { stop(): void } {
+export function watchJetStream(jsm: JetStreamManager, note: (text: string) => void, o: JetStreamWatchOptions = {}): JetStreamWatch {
   const probeMs = o.probeMs ?? 2000;
   const quietMs = o.quietMs ?? 10_000;
   const repeatMs = o.repeatMs ?? 60_000;
@@ -33,6 +43,11 @@ export function watchJetStream(jsm: JetStreamManager, note: (text: string) => vo
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
+  const answered = (now: number) => {
+    if (quiet) note(`parallelr: NATS JetStream available again after ${seconds(now - lastAnswer)} s: the run carries on`);
+    quiet = false;
+    lastAnswer = now;
+  };
   const probe = async () => {
     let error: string | undefined;
     try {
@@ -45,9 +60,7 @@ export function watchJetStream(jsm: JetStreamManager, note: (text: string) => vo
     if (stopped) return;
     const now = Date.now();
     if (error === undefined) {
-      if (quiet) note(`parallelr: NATS JetStream available again after ${seconds(now - lastAnswer)} s: the run carries on`);
-      quiet = false;
-      lastAnswer = now;
+      answered(now);
     } else if (now - lastAnswer >= quietMs && (!quiet || now - lastNote >= repeatMs)) {
       quiet = true;
       lastNote = now;
@@ -63,6 +76,9 @@ export function watchJetStream(jsm: JetStreamManager, note: (text: string) => vo
   timer = setTimeout(() => void probe(), probeMs);
   timer.unref();
   return {
+    answered() {
+      if (!stopped) answered(Date.now());
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);

@@ -31,3 +31,28 @@ test('a stopped server: "unavailable" after the quiet time, "available again" on
   t.regex(notes[1]!, /^parallelr: NATS JetStream available again after \d+ s: the run carries on$/);
   t.is(notes.length, 2, notes.join('\n'));
 });
+
+test('a result read while the watch has JetStream quiet says it is back at once, without waiting for a probe', async (t) => {
+  const server = await startNatsServer();
+  t.teardown(() => server.dispose());
+  const nc = await connectNats({ servers: server.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, server.url);
+  await ensureStreams(jsm, { pool: 'watch-js-read', ackWaitMs: 30_000 });
+  const notes: string[] = [];
+  const watch = watchJetStream(jsm, (text) => notes.push(text), { probeMs: 100, quietMs: 1000, repeatMs: 60_000 });
+  t.teardown(() => watch.stop());
+
+  await server.stop();
+  await waitFor(() => notes.length > 0);
+  t.regex(notes[0]!, /^parallelr: NATS JetStream unavailable for \d+ s/);
+  // The server is still down, so no probe can answer: only answered() can say it is back.
+  watch.answered();
+  t.is(notes.length, 2, notes.join('\n'));
+  t.regex(notes[1]!, /^parallelr: NATS JetStream available again after \d+ s: the run carries on$/);
+  watch.answered();
+  t.is(notes.length, 2, 'said once');
+  watch.stop();
+  watch.answered();
+  t.is(notes.length, 2, 'nothing after stop');
+});
