@@ -38,8 +38,20 @@ export function failInternally(program: string, error: unknown): never {
   process.exit(ExitCode.INTERNAL_ERROR);
 }
 
-/** Install the handlers; call first thing in a bin. */
+/**
+ * Install the handlers; call first thing in a bin.
+ *
+ * A reader of stdout or stderr that goes away (`tasker -r f | head`, a pager quit, a closed
+ * terminal) is no defect: what would have been printed is dropped and the program carries on.
+ * A run half done is never abandoned because nobody reads its screen; its logs, results and exit
+ * code are as they would have been (docs/hostile-input.md, "Output nobody reads").
+ */
 export function installLastResortHandler(program: string): void {
   process.on('uncaughtException', (error) => failInternally(program, error));
   process.on('unhandledRejection', (reason) => failInternally(program, reason));
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') failInternally(program, error);
+    });
+  }
 }

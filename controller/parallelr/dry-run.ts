@@ -19,6 +19,8 @@ export interface DryRun {
   config: ParallelrConfig;
   maxWorkers: number;
   timeoutSeconds: number;
+  /** A distributed run's servers and pool: its jobs would go to the pool's agents, not to local workers. */
+  nats?: { servers: readonly string[]; pool: string };
 }
 
 /** Options of a run's command line that a validation must not act on: running, and writing records or alerts. */
@@ -28,7 +30,10 @@ const DROPPED_VALUED = new Set(['-p', '--project', '--output-json', '--alert-on-
 /** Lists the commands, validates tasker files; exit 1 when a command cannot be built or a file is invalid. */
 export async function printDryRun(d: DryRun, io: CliIo, out: Write): Promise<number> {
   const { entries, template, config } = d;
-  out(`DRY RUN: ${entries.length} task(s) would run with ${Math.min(d.maxWorkers, entries.length)} worker(s), timeout ${d.timeoutSeconds}s. Nothing is executed; add -r to run.`);
+  const where = d.nats
+    ? `distributed via NATS ${d.nats.servers.join(',')} on the agents of pool ${d.nats.pool} (each runs up to its own --max at once)`
+    : `with ${Math.min(d.maxWorkers, entries.length)} worker(s)`;
+  out(`DRY RUN: ${entries.length} task(s) would run ${where}, timeout ${d.timeoutSeconds}s. Nothing is executed; add -r to run.`);
   let unbuilt = 0;
   const invalid: string[] = [];
   let validated = 0;

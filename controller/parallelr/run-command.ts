@@ -13,6 +13,8 @@ import { formatTimestamp, type ParallelrDirs } from './paths.js';
 import { resolveCommandTemplate } from './resolve-command-template.js';
 import { runLocalSession } from './run-local-session.js';
 import { SetupError, UsageError } from '../../shared/errors/index.js';
+import { natsSettingsFrom } from '../../shared/nats/connection.js';
+import { readNatsSections } from '../../shared/nats/config-file.js';
 
 type Write = (text: string) => void;
 
@@ -57,10 +59,15 @@ export async function runTasks(
     ? { maxConsecutiveFailures: limits.max_consecutive_failures, maxFailureRate: limits.max_failure_rate, minTasksForRateCheck: limits.min_tasks_for_rate_check }
     : null;
 
-  if (!opts.run) return printDryRun({ entries, template, config, maxWorkers, timeoutSeconds }, { ...io, env }, out);
+  const distributed = opts.nats !== undefined || opts.pool !== undefined || opts.natsReplicas !== undefined || opts.batch !== undefined;
+  if (!opts.run) {
+    // Where a distributed run would go, resolved as the run resolves it (no connection is made).
+    const nats = distributed ? await natsTarget(opts, dirs, io.env) : undefined;
+    return printDryRun({ entries, template, config, maxWorkers, timeoutSeconds, ...(nats ? { nats } : {}) }, { ...io, env }, out);
+  }
 
   // Run mode.
-  if (opts.nats !== undefined || opts.pool !== undefined || opts.natsReplicas !== undefined || opts.batch !== undefined) {
+  if (distributed) {
     return distributedRunner(ctx)({
       nats: opts.nats, pool: opts.pool, replicas: opts.natsReplicas, entries, command: template.text, timeoutSeconds,
       stopLimits,
@@ -96,6 +103,13 @@ function checkLimitOverrides(opts: CliOptions, config: ParallelrConfig): void {
   if (opts.timeout !== undefined && opts.timeout > limits.max_allowed_timeout) {
     throw new UsageError(`-t/--timeout must be a whole number of seconds from 1 to ${limits.max_allowed_timeout} (limits.max_allowed_timeout), got \`${opts.timeout}\``);
   }
+}
+
+/** The servers and pool a distributed run of these options would use: flags, then environment, then config files. */
+async function natsTarget(opts: CliOptions, dirs: ParallelrDirs, env: NodeJS.ProcessEnv): Promise<{ servers: string[]; pool: string }> {
+  const { section, where } = await readNatsSections([dirs.installationConfig, dirs.userConfig]);
+  const { servers, pool } = natsSettingsFrom(section, env, { url: opts.nats, pool: opts.pool, replicas: opts.natsReplicas }, where);
+  return { servers, pool };
 }
 
 /** The distributed runner the bin handed in; without one, --nats/--pool/--resume cannot run. */

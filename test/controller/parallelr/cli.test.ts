@@ -23,6 +23,21 @@ test('dry run (no -r) lists every command and runs nothing', async (t) => {
   t.false(existsSync(join(sb.state, 'logs')), 'no log, results or output file in a dry run');
 });
 
+test('a distributed dry run says where its jobs would go (servers and pool, as the run resolves them) and connects to nothing', async (t) => {
+  const sb = makeSandbox();
+  writeFiles(sb.tasks, { 'a.task': '', 'b.task': '' });
+  writeUserConfig(sb, 'nats:\n  url: nats://nats-a.example:4222,nats://nats-b.example:4222\n  pool: from-config\n');
+  const fromFlags = fakeIo(sb);
+  t.is(await run(['-T', sb.tasks, '-C', 'true @TASK@', '--nats', 'nats://127.0.0.1:1', '--pool', 'blue'], fromFlags), 0);
+  t.is(fromFlags.out().split('\n')[0], 'DRY RUN: 2 task(s) would run distributed via NATS nats://127.0.0.1:1 on the agents of pool blue (each runs up to its own --max at once), timeout 600s. Nothing is executed; add -r to run.');
+  const fromConfig = fakeIo(sb);
+  t.is(await run(['-T', sb.tasks, '-C', 'true @TASK@', '--batch', '2'], fromConfig), 0);
+  t.regex(fromConfig.out().split('\n')[0]!, /^DRY RUN: 2 task\(s\) would run distributed via NATS nats:\/\/nats-a\.example:4222,nats:\/\/nats-b\.example:4222 on the agents of pool from-config /);
+  const badPool = fakeIo(sb);
+  t.not(await run(['-T', sb.tasks, '-C', 'true @TASK@', '--pool', 'no spaces'], badPool), 0);
+  t.regex(badPool.err(), /NATS pool name must be 1-64 letters, digits, '_' or '-', got `no spaces`/, 'a pool the run would refuse is refused in the dry run too');
+});
+
 test('results file: one line per task file, exactly the documented keys, status per outcome', async (t) => {
   const sb = makeSandbox();
   writeFiles(sb.tasks, { '1-ok.sh': 'exit 0\n', '2-fail.sh': 'exit 3\n', '3-ok.sh': 'echo fine\n', '4-big.sh': 'x'.repeat(200) });
