@@ -13,8 +13,7 @@ import { formatTimestamp, type ParallelrDirs } from './paths.js';
 import { resolveCommandTemplate } from './resolve-command-template.js';
 import { runLocalSession } from './run-local-session.js';
 import { SetupError, UsageError } from '../../shared/errors/index.js';
-import { natsSettingsFrom } from '../../shared/nats/connection.js';
-import { readNatsSections } from '../../shared/nats/config-file.js';
+import { natsSettingsFrom, readNatsSections } from '../../shared/nats/index.js';
 
 type Write = (text: string) => void;
 
