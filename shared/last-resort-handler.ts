@@ -41,17 +41,32 @@ export function failInternally(program: string, error: unknown): never {
 /**
  * Install the handlers; call first thing in a bin.
  *
- * A reader of stdout or stderr that goes away (`tasker -r f | head`, a pager quit, a closed
- * terminal) is no defect: what would have been printed is dropped and the program carries on.
- * A run half done is never abandoned because nobody reads its screen; its logs, results and exit
- * code are as they would have been (docs/hostile-input.md, "Output nobody reads").
+ * Output that cannot be written is no defect: a reader of stdout or stderr that went away
+ * (`tasker -r f | head`, a pager quit, EPIPE), or a file it is redirected to on a full disk
+ * (ENOSPC). What would have been printed is dropped and the program carries on: a run half done is
+ * never abandoned because nobody can read its screen; its logs, results and exit code are as they
+ * would have been (docs/hostile-input.md, "Output nobody reads"). A stdout that fails for another
+ * reason than a closed pipe is said once on stderr.
  */
 export function installLastResortHandler(program: string): void {
   process.on('uncaughtException', (error) => failInternally(program, error));
   process.on('unhandledRejection', (reason) => failInternally(program, reason));
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') failInternally(program, error);
-    });
-  }
+  dropOutputThatCannotBeWritten(program);
+}
+
+function dropOutputThatCannotBeWritten(program: string): void {
+  let stdoutLost = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (stdoutLost) return;
+    stdoutLost = true;
+    if (error.code === 'EPIPE') return;
+    try {
+      writeSync(2, `${program}: cannot write to stdout (${escapeControlChars(error.message.split('\n', 1)[0]!)}): its output is dropped; the run carries on\n`);
+    } catch {
+      // stderr cannot be written either.
+    }
+  });
+  process.stderr.on('error', () => {
+    // Nowhere left to say it.
+  });
 }

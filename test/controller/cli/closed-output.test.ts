@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from '../../helpers/run-cli.js';
 
@@ -34,6 +34,22 @@ test('tasker -r with nobody reading its output runs every task, writes its JSON 
   t.notThrows(() => readFileSync(join(dir, 'last-task-ran')), 'the last task ran');
   const result = JSON.parse(readFileSync(json, 'utf8')) as { task_results: Record<string, { success: boolean }> };
   t.is(Object.values(result.task_results).filter((r) => r.success).length, 31, 'every task succeeded in the JSON result');
+});
+
+test('tasker -r with stdout on a full disk (/dev/full): one line on stderr says so, and the run carries on to its end', async (t) => {
+  t.true(existsSync('/dev/full'), 'Linux has /dev/full');
+  const dir = tempDir('closed-output-');
+  const file = join(dir, 'two.txt');
+  writeFileSync(file, `task=0\nhostname=localhost\nexec=local\ncommand=echo\narguments=first\n\ntask=1\nhostname=localhost\nexec=local\ncommand=touch\narguments=${join(dir, 'last-task-ran')}\n`);
+  const full = openSync('/dev/full', 'w');
+  t.teardown(() => closeSync(full));
+  const child = spawn(TASKER, ['-r', file], { stdio: ['ignore', full, 'pipe'], env: { ...process.env, HOME: dir } });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  t.is(code, 0, err);
+  t.true(existsSync(join(dir, 'last-task-ran')), 'the last task ran');
+  t.is(err, 'tasker: cannot write to stdout (ENOSPC: no space left on device, write): its output is dropped; the run carries on\n');
 });
 
 test('tasker with a failing run and nobody reading: the run\'s own exit code, not 70', async (t) => {
