@@ -1,4 +1,5 @@
 import { isatty } from 'node:tty';
+import { carryOnAfterHangup, exitCleanlyFromDeadTerminal } from './hangup.js';
 import type { HostTallies } from './hosts/index.js';
 
 /**
@@ -20,13 +21,20 @@ export interface CliIo {
   onHostTallies?: (hosts: HostTallies) => void;
 }
 
+export interface ProcessIoOptions {
+  /** A hangup (the terminal or SSH session went away) does not stop the program (shared/hangup.ts). */
+  carryOnAfterHangup?: boolean;
+}
+
 /** The real process as a CliIo, with SIGINT/SIGTERM turned into an abort. */
-export function processIo(): CliIo & { dispose(): void } {
+export function processIo(o: ProcessIoOptions = {}): CliIo & { dispose(): void } {
   const controller = new AbortController();
   const onInt = () => controller.abort('SIGINT');
   const onTerm = () => controller.abort('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  const undoHangup = o.carryOnAfterHangup ? carryOnAfterHangup() : undefined;
+  exitCleanlyFromDeadTerminal();
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -50,6 +58,7 @@ export function processIo(): CliIo & { dispose(): void } {
     dispose: () => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      undoHangup?.();
     },
   };
 }
