@@ -233,7 +233,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const alreadyWritten = o.resume ? readWrittenKeys(state.resultsFile) : new Map<string, number>();
   let writer: RunRecords;
   try {
-    writer = openRunRecords(state, jsm, io.env);
+    writer = openRunRecords(state, jsm, io.env, (problem) => io.stderr.write(`parallelr: warning: ${problem}\n`));
   } catch (e) {
     await nc.close().catch(() => undefined);
     return failed(runId, `cannot open the run's files (results ${state.resultsFile}): ${(e as Error).message}`, io);

@@ -30,15 +30,22 @@ export interface RunRecords {
 
 export const DEFAULT_RUN_LOGGING: RunLogging = { level: 'INFO', maxBytes: 10 * 1024 * 1024, backups: 5, taskOutput: false, recordsCapBytes: DEFAULT_RECORDS_CAP_BYTES };
 
-/** Opens the run's files; throws (naming the file) when one cannot be opened. */
-export function openRunRecords(state: RunState, jsm: JetStreamManager, env: NodeJS.ProcessEnv): RunRecords {
+/**
+ * Opens the run's files; throws (naming the file) when one cannot be opened. One that can no longer
+ * be written later (a full disk) is said through `warn` and in the main log while it lasts.
+ */
+export function openRunRecords(state: RunState, jsm: JetStreamManager, env: NodeJS.ProcessEnv, warn: (text: string) => void): RunRecords {
   const logging = state.logging ?? DEFAULT_RUN_LOGGING;
   const dirs = resolveDirs(env);
-  const results: ResultsWriter = openResultsWriter(state.resultsFile);
+  const lost = (problem: string) => {
+    warn(problem);
+    mainLog.warn(problem);
+  };
+  const results: ResultsWriter = openResultsWriter(state.resultsFile, lost);
   const files = runLogFiles(state, env);
-  const mainLog = openMainLog(files.mainLog, { level: logging.level as LogLevel, pid: process.pid, maxBytes: logging.maxBytes, backups: logging.backups });
+  const mainLog: MainLog = openMainLog(files.mainLog, { level: logging.level as LogLevel, pid: process.pid, maxBytes: logging.maxBytes, backups: logging.backups, onLost: lost });
   const parameters = [`-C (Command template): ${state.command}`, `NATS: ${state.servers.join(',')} pool ${state.pool} run ${state.runId}`];
-  const output: TaskOutputWriter | null = logging.taskOutput ? openTaskOutputWriter(files.output!, parameters, state.maxOutputCapture) : null;
+  const output: TaskOutputWriter | null = logging.taskOutput ? openTaskOutputWriter(files.output!, parameters, state.maxOutputCapture, lost) : null;
   const base = taskerLogBase(state.command, env, dirs.workspace);
   const tails = new Map<number, Pick<ResultMessage, 'stdout_tail' | 'stderr_tail'>>();
   let chain = Promise.resolve();

@@ -3,7 +3,7 @@
  * `parallelr --list-workers` shows it (run id, NATS servers, progress) and `parallelr -k PID` stops
  * it. The SIGTERM that -k sends cancels the run on every agent (run-distributed.ts).
  */
-import { processStartTime, resolveDirs, WorkerRegistry, type TaskRecord, type WorkerEntry } from '../parallelr/index.js';
+import { entryWriter, processStartTime, resolveDirs, WorkerRegistry, type TaskRecord, type WorkerEntry } from '../parallelr/index.js';
 import type { RunState } from './run-state.js';
 
 /** The registry is rewritten at most this often while results arrive (and on the last one). */
@@ -40,20 +40,16 @@ export function registerDistributedRun(
     nats: o.where,
     pool: state.pool,
   };
-  let broken = false;
+  let removed = false;
   let last = 0;
   let pending: NodeJS.Timeout | undefined;
+  const writeEntry = entryWriter(registry, entry, (problem) => o.note(`parallelr: warning: ${problem}`));
   const write = () => {
     clearTimeout(pending);
     pending = undefined;
-    if (broken) return;
-    try {
-      registry.write(entry);
-      last = Date.now();
-    } catch (e) {
-      broken = true;
-      o.note(`parallelr: warning: cannot register the run in ${registry.dir} (--list-workers and -k will not see it): ${(e as Error).message}`);
-    }
+    if (removed) return;
+    writeEntry();
+    last = Date.now();
   };
   registry.list(); // removes stale entries
   write();
@@ -71,7 +67,7 @@ export function registerDistributedRun(
     },
     remove() {
       clearTimeout(pending);
-      broken = true;
+      removed = true;
       registry.remove(o.pid);
     },
   };

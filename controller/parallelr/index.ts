@@ -10,7 +10,7 @@ export { createProgressReporter, type ProgressReporter } from './progress.js';
 export { parseCommandTemplate, buildTaskCommand, shellQuote, type CommandTemplate, type BuiltCommand } from './command.js';
 export { discoverTaskFiles, readArgumentsFile, fileEntries, argumentEntries, type ArgumentRow, type Separator } from './discover.js';
 export { loadConfig, defaultConfig, formatConfigDiagnostic, type ParallelrConfig, type LoadedConfig } from './config.js';
-export { WorkerRegistry, processStartTime, type WorkerEntry } from './registry.js';
+export { WorkerRegistry, entryWriter, processStartTime, type WorkerEntry } from './registry.js';
 export { readFailureDetail, describeFailure, type FailureDetail } from './failure-detail.js';
 export { taskerArguments } from './in-process.js';
 export { resolveDirs, sessionFiles, isoLocal, type ParallelrDirs } from './paths.js';

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
+import { makePrivateDir } from '../../shared/private-files.js';
+import { openRecordFile, type RecordFile } from '../../shared/record-file.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
@@ -21,6 +22,8 @@ export interface MainLogOptions {
   pid: number;
   maxBytes: number;
   backups: number;
+  /** The log can no longer be written (a full disk): told once; the run carries on without it (shared/record-file.ts). */
+  onLost: (problem: string) => void;
 }
 
 /**
@@ -28,25 +31,30 @@ export interface MainLogOptions {
  * of one event-loop turn in one write at its end, and at once on close().
  */
 export function openMainLog(path: string | null, opts: MainLogOptions): MainLog {
-  let fd: number | undefined;
+  let file: RecordFile | undefined;
   let size = 0;
   if (path) {
     makePrivateDir(dirname(path), { tighten: true });
-    fd = openPrivateFile(path, 'a');
+    file = openRecordFile(path, opts.onLost);
     size = statSync(path).size;
   }
   const rotate = () => {
-    if (!path || fd === undefined) return;
-    closeSync(fd);
-    if (opts.backups > 0) {
-      const oldest = `${path}.${opts.backups}`;
-      if (existsSync(oldest)) unlinkSync(oldest);
-      for (let i = opts.backups - 1; i >= 1; i--) if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
-      renameSync(path, `${path}.1`);
-    } else {
-      unlinkSync(path);
+    if (!path || file === undefined) return;
+    file.close();
+    try {
+      if (opts.backups > 0) {
+        const oldest = `${path}.${opts.backups}`;
+        if (existsSync(oldest)) unlinkSync(oldest);
+        for (let i = opts.backups - 1; i >= 1; i--) if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+        renameSync(path, `${path}.1`);
+      } else {
+        unlinkSync(path);
+      }
+      file = openRecordFile(path, opts.onLost);
+    } catch (e) {
+      file = undefined;
+      opts.onLost(`cannot rotate ${path} (${(e as Error).message.split('\n', 1)[0]}): the log ends here; the run carries on`);
     }
-    fd = openPrivateFile(path, 'a');
     size = 0;
   };
   // Lines of one event-loop turn go out in one write at its end (two per task file otherwise).
@@ -54,11 +62,11 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
   let flushQueued = false;
   const flush = () => {
     flushQueued = false;
-    if (pending && fd !== undefined) writeSync(fd, pending);
+    if (pending) file?.write(pending);
     pending = '';
   };
   const log = (level: LogLevel, message: string) => {
-    if (fd === undefined || RANK[level] < RANK[opts.level]) return;
+    if (file === undefined || file.lost || RANK[level] < RANK[opts.level]) return;
     const line = `${logTime(Date.now())} - P${opts.pid} - ${level} - ${message}\n`;
     const bytes = Buffer.byteLength(line);
     if (size > 0 && size + bytes > opts.maxBytes) {
@@ -80,11 +88,9 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
     warn: (m) => log('WARNING', m),
     error: (m) => log('ERROR', m),
     close() {
-      if (fd !== undefined) {
-        flush();
-        closeSync(fd);
-      }
-      fd = undefined;
+      flush();
+      file?.close();
+      file = undefined;
     },
   };
 }

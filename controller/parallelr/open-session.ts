@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { LocalRunPlan } from './local-run-plan.js';
 import { openMainLog, type LogLevel, type MainLog } from './main-log.js';
 import { sessionFiles } from './paths.js';
-import { processStartTime, WorkerRegistry, type WorkerEntry } from './registry.js';
+import { entryWriter, processStartTime, WorkerRegistry, type WorkerEntry } from './registry.js';
 import { openResultsWriter, type ResultsWriter } from './results-writer.js';
 import { openTaskOutputWriter, type TaskOutputWriter } from './task-output.js';
 
@@ -17,6 +17,8 @@ export interface OpenSession {
   taskOutput: TaskOutputWriter | null;
   registry: WorkerRegistry;
   entry: WorkerEntry;
+  /** Write `entry` as it is now; a failure is said once and the run goes on. */
+  updateEntry: () => void;
 }
 
 /** Picks a free session id, opens the main log, results and task output files, and registers the run. */
@@ -31,18 +33,24 @@ export function openSession(plan: LocalRunPlan): OpenSession {
   const resultsPath = opts.results ? resolve(io.cwd, opts.results) : files.results;
   const outputOn = opts.taskOutputLog ?? config.logging.task_output_log;
   const level: LogLevel = opts.debug ? 'DEBUG' : (config.logging.level as LogLevel);
-  const log = openMainLog(files.mainLog, {
+  // A record that can no longer be written (a full disk) is said on stderr and in the main log while it lasts.
+  const lost = (problem: string) => {
+    plan.err(`parallelr: warning: ${problem}\n`);
+    log.warn(problem);
+  };
+  const log: MainLog = openMainLog(files.mainLog, {
     level,
     pid: ctx.pid,
     maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
     backups: config.logging.backup_count,
+    onLost: lost,
   });
-  const results = openResultsWriter(resultsPath);
+  const results = openResultsWriter(resultsPath, lost);
   const parameters = [`-C (Command template): ${template.text}`];
   if (opts.tasksPaths.length) parameters.push(`-T (Task paths): ${opts.tasksPaths.join(' ')}`);
   if (opts.argumentsFile) parameters.push(`-A (Arguments file): ${opts.argumentsFile}`);
   if (envNames.length) parameters.push(`-E (Environment variables): ${envNames.join(',')}`);
-  const taskOutput = outputOn ? openTaskOutputWriter(files.output, parameters, config.limits.max_output_capture) : null;
+  const taskOutput = outputOn ? openTaskOutputWriter(files.output, parameters, config.limits.max_output_capture, lost) : null;
 
   const registry = new WorkerRegistry(dirs.pids);
   const entry: WorkerEntry = {
@@ -62,6 +70,7 @@ export function openSession(plan: LocalRunPlan): OpenSession {
     updated: '',
   };
   registry.list(); // removes stale entries
-  registry.write(entry);
-  return { sessionId, mainLogPath: files.mainLog, resultsPath, log, results, taskOutput, registry, entry };
+  const updateEntry = entryWriter(registry, entry, lost);
+  updateEntry();
+  return { sessionId, mainLogPath: files.mainLog, resultsPath, log, results, taskOutput, registry, entry, updateEntry };
 }

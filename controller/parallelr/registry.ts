@@ -27,6 +27,24 @@ export interface WorkerEntry {
 }
 
 /**
+ * `write()` puts `entry` in the registry as it is now. One that fails (a full disk) is said once
+ * through `note`, and later writes are skipped: the run goes on, and `--list-workers` and `-k`
+ * see it as of its last written state (or not at all).
+ */
+export function entryWriter(registry: WorkerRegistry, entry: WorkerEntry, note: (text: string) => void): () => void {
+  let broken = false;
+  return () => {
+    if (broken) return;
+    try {
+      registry.write(entry);
+    } catch (e) {
+      broken = true;
+      note(`cannot write the run's entry in ${registry.dir} (${(e as Error).message.split('\n', 1)[0]}): --list-workers and -k see it as of its last update, or not at all; the run carries on`);
+    }
+  };
+}
+
+/**
  * The PID registry: a directory of per-PID JSON files. Each file has one writer (its manager) and is
  * replaced atomically, so readers never see a torn entry and two managers never contend. Operations
  * that touch other managers' entries (stale cleanup, kill all) take a directory lock (mkdir is atomic).

@@ -1,7 +1,7 @@
-import { closeSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OPTIONAL_RECORD_KEYS, TASK_RECORD_KEYS, type TaskRecord } from './types.js';
-import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
+import { makePrivateDir } from '../../shared/private-files.js';
+import { openRecordFile } from '../../shared/record-file.js';
 
 /** The record of a task that never started (cancelled by a stop, or refused before it ran). */
 export function notStartedRecord(base: Pick<TaskRecord, 'session_id' | 'task_file' | 'arguments' | 'command'>, status: 'CANCELLED' | 'ERROR', error: string): TaskRecord {
@@ -15,21 +15,24 @@ export interface ResultsWriter {
   close(): void;
 }
 
-/** Opens (creating directories) a results file for appending. */
-export function openResultsWriter(path: string): ResultsWriter {
+/**
+ * Opens (creating directories) a results file for appending. Should a write fail (a full disk),
+ * `onLost` is told once and the run carries on without the file (shared/record-file.ts).
+ */
+export function openResultsWriter(path: string, onLost: (problem: string) => void): ResultsWriter {
   makePrivateDir(dirname(path));
-  const fd = openPrivateFile(path, 'a');
+  const file = openRecordFile(path, onLost);
   let closed = false;
   return {
     path,
     write(record) {
       if (closed) throw new Error(`results file ${path} is closed`);
-      writeSync(fd, serializeRecord(record) + '\n');
+      file.write(serializeRecord(record) + '\n');
     },
     close() {
       if (closed) return;
       closed = true;
-      closeSync(fd);
+      file.close();
     },
   };
 }

@@ -21,7 +21,7 @@ export async function runLocalSession(plan: LocalRunPlan): Promise<number> {
   // Tasks' shared working directory: what they leave there may hold secrets, as their logs do.
   makePrivateDir(workspace.dir);
   const session = openSession(plan);
-  const { log, results, taskOutput, registry, entry } = session;
+  const { log, results, taskOutput, registry, entry, updateEntry } = session;
 
   const banner = formatRunBanner(plan, session, workspace);
   const backup = opts.backup ? startBackup(plan, session) : undefined;
@@ -33,7 +33,7 @@ export async function runLocalSession(plan: LocalRunPlan): Promise<number> {
 
   const markStopping = () => {
     entry.status = 'stopping';
-    registry.write(entry);
+    updateEntry();
   };
   io.signal?.addEventListener('abort', markStopping, { once: true });
   let lastRegistryWrite = 0;
@@ -67,7 +67,7 @@ export async function runLocalSession(plan: LocalRunPlan): Promise<number> {
           const now = Date.now();
           if (now - lastRegistryWrite >= 500 || c.done === c.total) {
             lastRegistryWrite = now;
-            registry.write(entry);
+            updateEntry();
           }
         },
       },

@@ -1,7 +1,7 @@
-import { closeSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TaskRecord } from './types.js';
-import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
+import { makePrivateDir } from '../../shared/private-files.js';
+import { openRecordFile } from '../../shared/record-file.js';
 
 /** The last `limit` characters of a stream plus how many bytes it had in all. */
 export interface OutputTail {
@@ -33,9 +33,9 @@ export interface TaskOutputWriter {
 }
 
 /** Opens the TaskResults file; `parameters` are the command-line lines repeated in every block. */
-export function openTaskOutputWriter(path: string, parameters: string[], capture: number): TaskOutputWriter {
+export function openTaskOutputWriter(path: string, parameters: string[], capture: number, onLost: (problem: string) => void): TaskOutputWriter {
   makePrivateDir(dirname(path));
-  const fd = openPrivateFile(path, 'a');
+  const file = openRecordFile(path, onLost);
   const stream = (name: string, tail: OutputTail) => {
     if (tail.totalBytes === 0) return `${name} (no output)\n`;
     const shown = tail.totalBytes > Buffer.byteLength(tail.text) ? `showing last ${capture} characters of ${tail.totalBytes} bytes` : `${tail.text.length} characters`;
@@ -61,10 +61,10 @@ export function openTaskOutputWriter(path: string, parameters: string[], capture
         stream('STDERR', out.stderr) +
         (r.error_message ? `\nERROR: ${r.error_message}\n` : '') +
         '\n';
-      writeSync(fd, block);
+      file.write(block);
     },
     close() {
-      closeSync(fd);
+      file.close();
     },
   };
 }

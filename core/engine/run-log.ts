@@ -11,8 +11,7 @@
  * in progress. (winston's import would cost a large part of the cold-start budget, see
  * docs/performance.md; it is used by the long-running services, not by this per-run hot path.)
  */
-import { closeSync, writeSync } from 'node:fs';
-import { openPrivateFile } from '../../shared/private-files.js';
+import { openRecordFile, type RecordFile } from '../../shared/record-file.js';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
 import { escapeControlChars } from '../../shared/text/index.js';
 
@@ -38,7 +37,7 @@ export interface RunLogOptions {
 }
 
 export class RunLog {
-  private fd: number | undefined;
+  private file: RecordFile | undefined;
   private pendingLog = '';
   private pendingConsole = '';
   private flushQueued = false;
@@ -53,11 +52,15 @@ export class RunLog {
     this.secrets = opts.secrets ?? [];
   }
 
-  /** Start writing to a log file (append). Lines logged before this are not in the file. */
+  /**
+   * Start writing to a log file (append); failing to open it throws. Lines logged before this are
+   * not in the file. Should a later write fail (a full disk), the run is told once with a warning
+   * (on the console and in the JSON's warnings) and goes on without its log file.
+   */
   openFile(path: string): void {
-    this.fd = openPrivateFile(path, 'a');
+    this.file = openRecordFile(path, (problem) => this.warn(`log file: ${problem}`));
     this.filePath = path;
-    for (const line of this.pendingFile) writeSync(this.fd, `[${logTimestamp()}] ${maskSecrets(line, this.secrets)}\n`);
+    this.file.write(this.pendingFile.map((line) => `[${logTimestamp()}] ${maskSecrets(line, this.secrets)}\n`).join(''));
     this.pendingFile = [];
   }
 
@@ -97,9 +100,13 @@ export class RunLog {
 
   /** Text to the log file only (full task output streams). */
   fileOnly(text: string): void {
-    if (this.fd === undefined) return;
+    if (!this.writingFile) return;
     this.flush();
-    writeSync(this.fd, maskSecrets(text, this.secrets));
+    this.file!.write(maskSecrets(text, this.secrets));
+  }
+
+  private get writingFile(): boolean {
+    return this.file !== undefined && !this.file.lost;
   }
 
   private line(level: LogLevel, message: string): void {
@@ -110,7 +117,7 @@ export class RunLog {
       this.stamp = logTimestamp(new Date(now));
     }
     const text = `[${this.stamp}] ${level === 'INFO' ? '' : `${level}: `}${maskSecrets(message, this.secrets)}\n`;
-    if (this.fd !== undefined) this.pendingLog += text;
+    if (this.writingFile) this.pendingLog += text;
     if (RANK[level] <= RANK[this.opts.level]) this.pendingConsole += this.opts.rawConsole ? text : escapeControlChars(text);
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -124,7 +131,7 @@ export class RunLog {
     if (this.pendingLog) {
       const text = this.pendingLog;
       this.pendingLog = '';
-      if (this.fd !== undefined) writeSync(this.fd, text);
+      this.file?.write(text);
     }
     if (this.pendingConsole) {
       const text = this.pendingConsole;
@@ -135,7 +142,7 @@ export class RunLog {
 
   close(): void {
     this.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.file?.close();
+    this.file = undefined;
   }
 }

@@ -62,7 +62,7 @@ export async function executeRun(prepared: PreparedRun, startTime: Date): Promis
         saved.lastStore = state.store;
         const state_ = stateOf(state.outcome, state.store, next);
         saved.created ??= state_.created;
-        recovery.mod.saveRecovery(recovery.path, state_);
+        saveOrWarn(run, recovery, state_);
       }
       : undefined,
     defaultExecType: run.execTypes.defaultName, defaultTimeoutSec: run.defaultTimeoutSec,
@@ -97,6 +97,20 @@ function warnSkippedBeforeStart(run: ValidatedRun, startFrom: number): void {
   }
 }
 
+/**
+ * Save the recovery state; one that cannot be saved (a full disk) does not end the run: it is
+ * said once, and a resume would start from the last state saved (shared/record-file.ts).
+ */
+function saveOrWarn(run: ValidatedRun, recovery: PreparedRecovery, state: ReturnType<PreparedRecovery['mod']['stateFromOutcome']>): void {
+  try {
+    recovery.mod.saveRecovery(recovery.path, state);
+  } catch (e) {
+    if (recovery.saveFailed) return;
+    recovery.saveFailed = true;
+    run.log.warn(`Cannot save the recovery state ${recovery.path} (${(e as Error).message.split('\n', 1)[0]}): --auto-recovery would resume from the last state saved; the run carries on`);
+  }
+}
+
 /** Keep the state only when a resume makes sense: an unrouted failure or an interrupt. */
 function keepOrDropRecovery(run: ValidatedRun, recovery: PreparedRecovery, outcome: RunOutcome, failedState: () => ReturnType<PreparedRecovery['mod']['stateFromOutcome']> | undefined): void {
   if (!outcome.interrupted && outcome.exitCode !== ExitCode.TASK_FAILED) {
@@ -106,7 +120,7 @@ function keepOrDropRecovery(run: ValidatedRun, recovery: PreparedRecovery, outco
   // An unrouted failure: a resume retries the failed task (an interrupt's last checkpoint already points at it).
   if (!outcome.interrupted && outcome.failedTask !== undefined) {
     const state = failedState();
-    if (state) recovery.mod.saveRecovery(recovery.path, state);
+    if (state) saveOrWarn(run, recovery, state);
   }
   run.log.info(`Recovery state kept in ${recovery.path}; rerun with --auto-recovery to resume at task ${outcome.failedTask ?? outcome.finalTask}`);
 }

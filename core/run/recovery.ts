@@ -6,6 +6,8 @@ export interface PreparedRecovery {
   path: string;
   mod: typeof import('../recovery/index.js');
   resume?: ReturnType<typeof import('../recovery/index.js').restoreResume>;
+  /** A save failed (a full disk): said once, the later ones are tried but not said again. */
+  saveFailed?: boolean;
 }
 
 export async function prepareRecovery(run: ValidatedRun): Promise<PreparedRecovery | RunExit> {

@@ -11,7 +11,7 @@ const messages = (text: string) => text.trimEnd().split('\n').filter(Boolean).ma
 
 test('lines reach the file by the end of the turn, in order, below the level filtered out', async (t) => {
   const path = join(mkdtempSync(join(tmpdir(), 'main-log-')), 'p.log');
-  const log = openMainLog(path, { level: 'INFO', pid: 4242, maxBytes: 1 << 20, backups: 3 });
+  const log = openMainLog(path, { level: 'INFO', pid: 4242, maxBytes: 1 << 20, backups: 3, onLost: (p) => t.fail(p) });
   log.info('one');
   log.debug('hidden');
   log.warn('two');
@@ -25,7 +25,7 @@ test('lines reach the file by the end of the turn, in order, below the level fil
 
 test('rotation: the file never grows past maxBytes, older lines move to .1 … .N, the oldest are dropped', async (t) => {
   const path = join(mkdtempSync(join(tmpdir(), 'main-log-')), 'p.log');
-  const log = openMainLog(path, { level: 'INFO', pid: 4242, maxBytes: 300, backups: 2 });
+  const log = openMainLog(path, { level: 'INFO', pid: 4242, maxBytes: 300, backups: 2, onLost: (p) => t.fail(p) });
   const lineBytes = Buffer.byteLength(`2026-11-28 09:00:00,000 - P4242 - INFO - m00\n`);
   for (let i = 0; i < 30; i++) log.info(`m${String(i).padStart(2, '0')}`); // one turn, several rotations
   log.close();
