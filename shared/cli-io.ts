@@ -1,4 +1,6 @@
+import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { ExitCode } from './exit-codes.js';
 import { carryOnAfterHangup, exitCleanlyFromDeadTerminal } from './hangup.js';
 import type { HostTallies } from './hosts/index.js';
 
@@ -22,12 +24,14 @@ export interface CliIo {
 }
 
 export interface ProcessIoOptions {
+  /** The bin's name, for the one line that says its working directory is gone. */
+  program: string;
   /** A hangup (the terminal or SSH session went away) does not stop the program (shared/hangup.ts). */
   carryOnAfterHangup?: boolean;
 }
 
 /** The real process as a CliIo, with SIGINT/SIGTERM turned into an abort. */
-export function processIo(o: ProcessIoOptions = {}): CliIo & { dispose(): void } {
+export function processIo(o: ProcessIoOptions): CliIo & { dispose(): void } {
   const controller = new AbortController();
   const onInt = () => controller.abort('SIGINT');
   const onTerm = () => controller.abort('SIGTERM');
@@ -41,7 +45,7 @@ export function processIo(o: ProcessIoOptions = {}): CliIo & { dispose(): void }
     // A frozen snapshot: reading process.env goes through a native interceptor on every access,
     // and a frozen environment lets the launcher encode it once for all the children of a run.
     env: Object.freeze({ ...process.env }),
-    cwd: process.cwd(),
+    cwd: currentDirectory(o.program),
     // isatty(0) rather than process.stdin.isTTY: touching process.stdin builds a stream (~5 ms).
     isTTY: isatty(0) && Boolean(process.stdout.isTTY),
     readLine: async (prompt: string) => {
@@ -61,4 +65,18 @@ export function processIo(o: ProcessIoOptions = {}): CliIo & { dispose(): void }
       undoHangup?.();
     },
   };
+}
+
+/**
+ * The working directory; one removed under the shell (`cd x; rm -rf ../x`) cannot be worked
+ * from (relative paths mean nothing there): one clear line and exit 1, before anything runs.
+ */
+function currentDirectory(program: string): string {
+  try {
+    return process.cwd();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    writeSync(2, `${program}: error: the current directory no longer exists (${code}): cd to a directory that exists and run again\n`);
+    process.exit(ExitCode.ERROR);
+  }
 }

@@ -4,7 +4,7 @@ import { failInternally, installLastResortHandler } from '../../shared/last-reso
 import { run } from './run.js';
 
 installLastResortHandler('tasker-agent');
-const io = processIo();
+const io = processIo({ program: 'tasker-agent' });
 run(process.argv.slice(2), io).then(
   (code) => {
     io.dispose();

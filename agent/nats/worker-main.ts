@@ -66,7 +66,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
   return ParallelrExit.SUCCESS;
 }
 
-const io = processIo();
+const io = processIo({ program: 'worker-main' });
 runWorkerMain(process.argv.slice(2), io).then(
   (code) => {
     io.dispose();

@@ -7,7 +7,7 @@ import { failInternally, installLastResortHandler } from '../../shared/last-reso
 import { run, type RunContext } from '../parallelr/index.js';
 
 installLastResortHandler('parallelr');
-const io = processIo({ carryOnAfterHangup: true });
+const io = processIo({ program: 'parallelr', carryOnAfterHangup: true });
 // Loaded only for --nats/--pool/--resume, so a local run does not load the NATS client.
 const runDistributed: RunContext['runDistributed'] = async (req, cliIo) => (await import('../nats/index.js')).runDistributedCli(req, cliIo);
 run(process.argv.slice(2), io, { programName: basename(process.argv[1] ?? 'parallelr'), runDistributed }).then(

@@ -5,7 +5,7 @@ import { failInternally, installLastResortHandler } from '../../shared/last-reso
 import { runConsole } from '../console/index.js';
 
 installLastResortHandler('tasker-ui');
-const io = processIo();
+const io = processIo({ program: 'tasker-ui' });
 runConsole(process.argv.slice(2), io).then(
   (code) => {
     io.dispose();

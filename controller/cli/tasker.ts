@@ -6,7 +6,7 @@ import { failInternally, installLastResortHandler } from '../../shared/last-reso
 import { runTasker } from './tasker-main.js';
 
 installLastResortHandler('tasker');
-const io = processIo({ carryOnAfterHangup: true });
+const io = processIo({ program: 'tasker', carryOnAfterHangup: true });
 runTasker(process.argv.slice(2), io).then(
   (code) => {
     io.dispose();
