@@ -17,6 +17,8 @@ export async function recordRun(run: ValidatedRun, executed: ExecutedRun, finalT
   const { args, io, log } = run;
   const { outcome, logFile } = executed;
   const endTime = new Date();
+  // Write what the run logged, so a log lost to a full disk is among the warnings the JSON records.
+  log.flush();
   const row = args.project ? appendProjectRow(run, outcome, endTime, logFile, finalTaskOverride) : undefined;
   const json = jsonOf(run, executed, endTime);
   const taken = run.onRecords?.({ ...(logFile ? { logFile } : {}), summaryRows: row ? [row] : [], resultJson: () => formatJson(json()) }) === true;

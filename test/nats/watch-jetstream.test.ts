@@ -4,22 +4,28 @@
  * when it is back, nothing while it answers. (Two of three cluster members lost, the other way a
  * run loses JetStream: test/nats/cluster-quorum.test.ts.)
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { connectNats, ensureStreams, jetStreamManagerOf } from '../../shared/nats/index.js';
 import { watchJetStream } from '../../controller/nats/watch-jetstream.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { sleep, waitFor } from './fleet.js';
 
-test('a stopped server: "unavailable" after the quiet time, "available again" once it is back, silence while it answers', async (t) => {
+/** A real nats-server with the streams, and a watch on it that probes every 100 ms and goes quiet after 1 s. */
+async function watched(t: ExecutionContext, pool: string) {
   const server = await startNatsServer();
   t.teardown(() => server.dispose());
   const nc = await connectNats({ servers: server.url });
   t.teardown(() => nc.close());
   const jsm = await jetStreamManagerOf(nc, server.url);
-  await ensureStreams(jsm, { pool: 'watch-js', ackWaitMs: 30_000 });
+  await ensureStreams(jsm, { pool, ackWaitMs: 30_000 });
   const notes: string[] = [];
   const watch = watchJetStream(jsm, (text) => notes.push(text), { probeMs: 100, quietMs: 1000, repeatMs: 60_000 });
   t.teardown(() => watch.stop());
+  return { server, notes, watch };
+}
+
+test('a stopped server: "unavailable" after the quiet time, "available again" once it is back, silence while it answers', async (t) => {
+  const { server, notes, watch } = await watched(t, 'watch-js');
 
   await sleep(1500);
   t.deepEqual(notes, [], 'nothing while JetStream answers');
@@ -33,15 +39,7 @@ test('a stopped server: "unavailable" after the quiet time, "available again" on
 });
 
 test('a result read while the watch has JetStream quiet says it is back at once, without waiting for a probe', async (t) => {
-  const server = await startNatsServer();
-  t.teardown(() => server.dispose());
-  const nc = await connectNats({ servers: server.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, server.url);
-  await ensureStreams(jsm, { pool: 'watch-js-read', ackWaitMs: 30_000 });
-  const notes: string[] = [];
-  const watch = watchJetStream(jsm, (text) => notes.push(text), { probeMs: 100, quietMs: 1000, repeatMs: 60_000 });
-  t.teardown(() => watch.stop());
+  const { server, notes, watch } = await watched(t, 'watch-js-read');
 
   await server.stop();
   await waitFor(() => notes.length > 0);

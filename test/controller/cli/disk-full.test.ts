@@ -25,17 +25,27 @@ function smallDisk(t: { teardown(fn: () => void): void }): string {
 /** A task (exec=shell) that fills `disk` up; it succeeds. */
 const fillUp = (disk: string) => `exec=shell\nhostname=localhost\ncommand=head -c 1000000 /dev/zero > ${disk}/filler ; true\n`;
 
-test('tasker -r whose log disk fills up mid-run runs every task, warns once naming the log, and exits with the run\'s code', (t) => {
-  const disk = smallDisk(t);
-  const work = tempDir('disk-full-work-');
+/**
+ * A task file whose task 1 fills `disk` up; tasks 2–4 then log more than a memory page (a tmpfs
+ * file still grows into its last page when the disk is full), and task 5 touches `last`.
+ */
+function fillingChange(disk: string, work: string): { file: string; last: string } {
   const file = join(work, 'change.txt');
   const last = join(work, 'last-task-ran');
+  const after = [2, 3, 4].map((id) => `task=${id}\nhostname=localhost\nexec=local\ncommand=echo\narguments=after ${'x'.repeat(1500)}\n`);
   writeFileSync(file, [
     'task=0\nhostname=localhost\nexec=local\ncommand=echo\narguments=before the disk filled up\n',
     `task=1\n${fillUp(disk)}`,
-    `task=2\nhostname=localhost\nexec=local\ncommand=echo\narguments=after ${'x'.repeat(1500)}\n`,
-    `task=3\nhostname=localhost\nexec=local\ncommand=touch\narguments=${last}\n`,
+    ...after,
+    `task=5\nhostname=localhost\nexec=local\ncommand=touch\narguments=${last}\n`,
   ].join('\n'));
+  return { file, last };
+}
+
+test('tasker -r whose log disk fills up mid-run runs every task, warns once naming the log, and exits with the run\'s code', (t) => {
+  const disk = smallDisk(t);
+  const work = tempDir('disk-full-work-');
+  const { file, last } = fillingChange(disk, work);
   const json = join(work, 'result.json');
   const r = spawnSync(TASKER, ['-r', file, '-l', join(disk, 'logs'), '--output-json', json], { encoding: 'utf8', env: { ...process.env, HOME: work } });
   t.is(r.status, 0, r.stderr);
@@ -45,7 +55,7 @@ test('tasker -r whose log disk fills up mid-run runs every task, warns once nami
   t.is(warnings.length, 1, r.stdout);
   t.regex(warnings[0]!, /WARN: log file: cannot write \/.+\.log \(ENOSPC: no space left on device, write\): the file ends here; the run carries on$/);
   const result = JSON.parse(readFileSync(json, 'utf8')) as { task_results: Record<string, { success: boolean }>; warnings: string[] };
-  t.deepEqual(Object.keys(result.task_results), ['0', '1', '2', '3']);
+  t.deepEqual(Object.keys(result.task_results), ['0', '1', '2', '3', '4', '5']);
   t.true(result.warnings.some((w) => /log file: cannot write .*ENOSPC/.test(w)), 'the JSON result lists the loss');
   const log = /Log file: (\S+)/.exec(r.stdout)?.[1];
   t.true(log?.startsWith(disk), r.stdout);
@@ -79,14 +89,7 @@ test('parallelr -r whose results disk fills up mid-run runs every file, warns on
 test('tasker -r --auto-recovery whose state disk fills up mid-run warns once and runs every task', (t) => {
   const disk = smallDisk(t);
   const work = tempDir('disk-full-work-');
-  const file = join(work, 'change.txt');
-  const last = join(work, 'last-task-ran');
-  writeFileSync(file, [
-    'task=0\nhostname=localhost\nexec=local\ncommand=echo\narguments=before\n',
-    `task=1\n${fillUp(disk)}`,
-    'task=2\nhostname=localhost\nexec=local\ncommand=echo\narguments=after\n',
-    `task=3\nhostname=localhost\nexec=local\ncommand=touch\narguments=${last}\n`,
-  ].join('\n'));
+  const { file, last } = fillingChange(disk, work);
   // HOME on the small disk: the recovery state (and the log) live there.
   const r = spawnSync(TASKER, ['-r', file, '--auto-recovery'], { encoding: 'utf8', env: { ...process.env, HOME: disk } });
   t.is(r.status, 0, r.stderr);
