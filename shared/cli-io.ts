@@ -48,16 +48,7 @@ export function processIo(o: ProcessIoOptions): CliIo & { dispose(): void } {
     cwd: currentDirectory(o.program),
     // isatty(0) rather than process.stdin.isTTY: touching process.stdin builds a stream (~5 ms).
     isTTY: isatty(0) && Boolean(process.stdout.isTTY),
-    readLine: async (prompt: string) => {
-      if (!process.stdin.isTTY) return undefined;
-      const { createInterface } = await import('node:readline/promises');
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      try {
-        return await rl.question(prompt);
-      } finally {
-        rl.close();
-      }
-    },
+    readLine: readTerminalLine,
     signal: controller.signal,
     dispose: () => {
       process.off('SIGINT', onInt);
@@ -78,5 +69,26 @@ function currentDirectory(program: string): string {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     writeSync(2, `${program}: error: the current directory no longer exists (${code}): cd to a directory that exists and run again\n`);
     process.exit(ExitCode.ERROR);
+  }
+}
+
+/**
+ * One line typed on the terminal, or undefined when there is none: no terminal, or the terminal
+ * hung up (or stdin ended) before a line came. The terminal edits the line itself (its cooked
+ * mode): readline's own editing would switch the terminal to raw mode and back, and switching
+ * back on a hung-up terminal throws from inside readline, beyond any catch.
+ */
+async function readTerminalLine(prompt: string): Promise<string | undefined> {
+  if (!process.stdin.isTTY) return undefined;
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+  try {
+    return await new Promise<string | undefined>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(undefined));
+      process.stdout.write(prompt);
+    });
+  } finally {
+    rl.close();
   }
 }

@@ -92,3 +92,49 @@ test('parallelr -r that gets SIGHUP mid-run runs every file and writes every res
   for (let i = 1; i <= 4; i++) t.true(existsSync(join(dir, `done${i}`)), `file ${i} ran`);
   t.notRegex(r.stderr(), /Assertion|internal error/);
 });
+
+/** `argv` on a new pseudo-terminal; the answer is typed once the prompt shows. */
+async function answerPrompt(argv: string[], prompt: string, answer: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const term = spawn('script', ['-qfec', argv.map(q).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', ...env } });
+  let out = '';
+  term.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes(prompt) && answer) {
+      term.stdin.write(answer);
+      answer = '';
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => term.on('close', resolve));
+  return { code, out };
+}
+
+test('tasker --show-plan asks on the terminal: "y" runs the file, "n" cancels it', async (t) => {
+  const dir = tempDir('hangup-');
+  const started = join(dir, 'task-0-started');
+  const file = changeFile(dir, started);
+  const no = await answerPrompt([TASKER, '-r', file, '--show-plan'], 'Proceed with execution? [y/N] ', 'n\n', { HOME: dir });
+  t.is(no.code, 0, no.out);
+  t.regex(no.out, /Execution cancelled\./);
+  t.false(existsSync(started), 'nothing ran');
+  const yes = await answerPrompt([TASKER, '-r', file, '--show-plan'], 'Proceed with execution? [y/N] ', 'y\n', { HOME: dir });
+  t.is(yes.code, 0, yes.out);
+  t.true(existsSync(join(dir, 'last-task-ran')), 'the file ran');
+});
+
+test('tasker --show-plan whose terminal hangs up at the prompt: no answer, so nothing runs, and no internal error', async (t) => {
+  const dir = tempDir('hangup-');
+  const started = join(dir, 'task-0-started');
+  const file = changeFile(dir, started);
+  const errFile = join(dir, 'stderr');
+  const codeFile = join(dir, 'exit-code');
+  const line = `trap "" HUP; ${[TASKER, '-r', file, '--show-plan'].map(q).join(' ')} 2>${q(errFile)}; echo $? > ${q(codeFile)}`;
+  const term = spawn('script', ['-qfc', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', HOME: dir } });
+  let out = '';
+  term.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor(() => out.includes('Proceed with execution? [y/N] '), 30_000);
+  term.kill('SIGKILL');
+  await waitFor(() => existsSync(codeFile) && readFileSync(codeFile, 'utf8').endsWith('\n'), 30_000);
+  t.is(readFileSync(codeFile, 'utf8').trim(), '0');
+  t.notRegex(readFileSync(errFile, 'utf8'), /internal error|Error:/);
+  t.false(existsSync(started), 'nothing ran');
+});
