@@ -39,11 +39,11 @@ async function hangUpDuring(dir: string, argv: string[], started: string, env: N
   const term = spawn('script', ['-qfc', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', ...env } });
   term.stdout.resume();
   const exited = new Promise((resolve) => term.on('close', resolve));
-  await waitFor(() => existsSync(started), 30_000);
+  await waitFor(() => existsSync(started));
   term.kill('SIGKILL');
   await exited;
   if (!leader) {
-    await waitFor(() => existsSync(codeFile) && readFileSync(codeFile, 'utf8').endsWith('\n'), 60_000);
+    await waitFor(() => existsSync(codeFile) && readFileSync(codeFile, 'utf8').endsWith('\n'));
     return { code: readFileSync(codeFile, 'utf8').trim(), stderr: () => readFileSync(errFile, 'utf8') };
   }
   return { stderr: () => readFileSync(errFile, 'utf8') };
@@ -64,7 +64,7 @@ test('tasker -r that gets SIGHUP (its terminal hung up, it leads the session) ca
   const started = join(dir, 'task-0-started');
   const json = join(dir, 'result.json');
   const r = await hangUpDuring(dir, [TASKER, '-r', changeFile(dir, started), '--output-json', json], started, { HOME: dir }, true);
-  await waitFor(() => existsSync(json), 60_000);
+  await waitFor(() => existsSync(json));
   t.true(existsSync(join(dir, 'last-task-ran')), 'the task after the hangup ran');
   const result = JSON.parse(readFileSync(json, 'utf8')) as { task_results: Record<string, { success: boolean }> };
   t.deepEqual(Object.entries(result.task_results).map(([id, v]) => [id, v.success]), [['0', true], ['1', true], ['2', true]]);
@@ -88,7 +88,7 @@ test('parallelr -r that gets SIGHUP mid-run runs every file and writes every res
   for (let i = 1; i <= 4; i++) writeFileSync(join(files, `j${i}.sh`), `touch ${started}; sleep 1; touch ${join(dir, `done${i}`)}\n`);
   const results = join(dir, 'results.jsonl');
   const r = await hangUpDuring(dir, [PARALLELR, '-T', files, '-C', 'sh @TASK@', '-r', '-m', '2', '--results', results], started, { HOME: dir, PARALLELR_HOME: join(dir, 'home') }, true);
-  await waitFor(() => existsSync(results) && readFileSync(results, 'utf8').trim().split('\n').length === 4, 60_000);
+  await waitFor(() => existsSync(results) && readFileSync(results, 'utf8').trim().split('\n').length === 4);
   for (let i = 1; i <= 4; i++) t.true(existsSync(join(dir, `done${i}`)), `file ${i} ran`);
   t.notRegex(r.stderr(), /Assertion|internal error/);
 });
@@ -131,9 +131,9 @@ test('tasker --show-plan whose terminal hangs up at the prompt: no answer, so no
   const term = spawn('script', ['-qfc', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', HOME: dir } });
   let out = '';
   term.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => out.includes('Proceed with execution? [y/N] '), 30_000);
+  await waitFor(() => out.includes('Proceed with execution? [y/N] '));
   term.kill('SIGKILL');
-  await waitFor(() => existsSync(codeFile) && readFileSync(codeFile, 'utf8').endsWith('\n'), 30_000);
+  await waitFor(() => existsSync(codeFile) && readFileSync(codeFile, 'utf8').endsWith('\n'));
   t.is(readFileSync(codeFile, 'utf8').trim(), '0');
   t.notRegex(readFileSync(errFile, 'utf8'), /internal error|Error:/);
   t.false(existsSync(started), 'nothing ran');
