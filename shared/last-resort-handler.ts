@@ -8,6 +8,7 @@
  * it by bounding what they read and keep (shared/input/read-bounded-file.ts, capped captures).
  */
 import { writeSync } from 'node:fs';
+import { firstLineOf } from './errors/index.js';
 import { ExitCode } from './exit-codes.js';
 import { escapeControlChars } from './text/index.js';
 
@@ -61,7 +62,7 @@ function dropOutputThatCannotBeWritten(program: string): void {
     stdoutLost = true;
     if (error.code === 'EPIPE') return;
     try {
-      writeSync(2, `${program}: cannot write to stdout (${escapeControlChars(error.message.split('\n', 1)[0]!)}): its output is dropped; the run carries on\n`);
+      writeSync(2, `${program}: cannot write to stdout (${escapeControlChars(firstLineOf(error))}): its output is dropped; the run carries on\n`);
     } catch {
       // stderr cannot be written either.
     }

@@ -6,6 +6,7 @@
  * (docs/hostile-input.md, "Records that cannot be written").
  */
 import { closeSync, writeSync } from 'node:fs';
+import { firstLineOf } from './errors/index.js';
 import { openPrivateFile } from './private-files.js';
 
 export interface RecordFile {
@@ -37,7 +38,7 @@ export function openRecordFile(path: string, onLost: (problem: string) => void):
         lost = true;
         closeQuietly(fd);
         fd = undefined;
-        onLost(`cannot write ${path} (${(e as Error).message.split('\n', 1)[0]}): the file ends here; the run carries on`);
+        onLost(`cannot write ${path} (${firstLineOf(e)}): the file ends here; the run carries on`);
       }
     },
     close() {

@@ -9,8 +9,11 @@ import type { CliIo } from '../../shared/cli-io.js';
 import { resolveDirs, startInputBackup, type InputBackup } from '../parallelr/index.js';
 import type { RunState } from './run-state.js';
 
-/** Starts copying the run's task files; undefined (after a warning on stderr) when the backup cannot be made. */
-export function startRunBackup(state: RunState, argv: readonly string[], pid: number, io: CliIo, onWarning: (message: string) => void): InputBackup | undefined {
+/**
+ * Starts copying the run's task files; undefined (after a warning on stderr) when the backup cannot
+ * be made. A copy that fails later is said through `warn` (the run's warning: stderr and main log).
+ */
+export function startRunBackup(state: RunState, argv: readonly string[], pid: number, io: CliIo, warn: (message: string) => void): InputBackup | undefined {
   const b = startInputBackup({
     dir: join(resolveDirs(io.env).backups, `parallelr_${state.runId}`),
     taskFiles: state.files.map((f) => f.path),
@@ -18,10 +21,7 @@ export function startRunBackup(state: RunState, argv: readonly string[], pid: nu
       session_id: state.runId, run_id: state.runId, pid, start_time: state.createdAt, cwd: io.cwd, argv,
       command_template: state.command, tasks: state.files.length, results: state.resultsFile, nats: { servers: state.servers, pool: state.pool },
     },
-    onWarning: (message) => {
-      io.stderr.write(`parallelr: warning: ${message}\n`);
-      onWarning(message);
-    },
+    onWarning: warn,
   });
   if (!('warning' in b)) return b;
   io.stderr.write(`parallelr: warning: ${b.warning}\n`);

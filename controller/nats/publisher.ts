@@ -66,7 +66,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   };
   for (const seq of o.seqs) {
     if (o.signal?.aborted) break;
-    await o.before?.(o.state.files[seq - 1]!.path);
+    if (o.before) await o.before(o.state.files[seq - 1]!.path);
     const job = jobText(o, seq);
     if ('error' in job) {
       o.onFailure(job);

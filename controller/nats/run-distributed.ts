@@ -233,12 +233,12 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const alreadyWritten = o.resume ? readWrittenKeys(state.resultsFile) : new Map<string, number>();
   let writer: RunRecords;
   try {
-    writer = openRunRecords(state, jsm, io.env, (problem) => io.stderr.write(`parallelr: warning: ${problem}\n`));
+    writer = openRunRecords(state, jsm, io.env, (text) => io.stderr.write(text));
   } catch (e) {
     await nc.close().catch(() => undefined);
     return failed(runId, `cannot open the run's files (results ${state.resultsFile}): ${(e as Error).message}`, io);
   }
-  const backup = !o.resume && o.backupInputs ? startRunBackup(state, o.backupInputs.argv, o.pid ?? process.pid, io, (m) => writer.mainLog.warn(m)) : undefined;
+  const backup = !o.resume && o.backupInputs ? startRunBackup(state, o.backupInputs.argv, o.pid ?? process.pid, io, writer.warn) : undefined;
   if (backup) writer.mainLog.info(`Input backup: ${backup.dir}`);
   io.stdout.write(
     `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { splitArgs, taskerArguments } from '../../shared/exec/index.js';
 import { DEFAULT_RECORDS_CAP_BYTES, type ResultMessage } from '../../shared/nats/index.js';
-import { openMainLog, openResultsWriter, openTaskOutputWriter, resolveDirs } from '../parallelr/index.js';
+import { openMainLog, openResultsWriter, openTaskOutputWriter, resolveDirs, runWarning } from '../parallelr/index.js';
 import type { LogLevel, MainLog, ResultsWriter, TaskOutputWriter, TaskRecord } from '../parallelr/index.js';
 import { landRecords, purgeRunRecords, type Landed } from './land-records.js';
 import { toRecord } from './records.js';
@@ -18,6 +18,8 @@ import type { RunLogging, RunState } from './run-state.js';
 export interface RunRecords {
   readonly resultsPath: string;
   readonly mainLog: MainLog;
+  /** A warning of the run, on stderr and in the main log (`runWarning`). */
+  warn(message: string): void;
   /** Land `r`'s shipped records, then hand its record to `then`; results are handled one at a time, in arrival order. */
   land(r: ResultMessage, then: (rec: TaskRecord) => void): void;
   /** One finished (or never started) task: a results row, a main-log line and a task-output block. */
@@ -32,15 +34,12 @@ export const DEFAULT_RUN_LOGGING: RunLogging = { level: 'INFO', maxBytes: 10 * 1
 
 /**
  * Opens the run's files; throws (naming the file) when one cannot be opened. One that can no longer
- * be written later (a full disk) is said through `warn` and in the main log while it lasts.
+ * be written later (a full disk) is said on `stderr` and in the main log while it lasts.
  */
-export function openRunRecords(state: RunState, jsm: JetStreamManager, env: NodeJS.ProcessEnv, warn: (text: string) => void): RunRecords {
+export function openRunRecords(state: RunState, jsm: JetStreamManager, env: NodeJS.ProcessEnv, stderr: (text: string) => void): RunRecords {
   const logging = state.logging ?? DEFAULT_RUN_LOGGING;
   const dirs = resolveDirs(env);
-  const lost = (problem: string) => {
-    warn(problem);
-    mainLog.warn(problem);
-  };
+  const lost = runWarning(stderr, () => mainLog);
   const results: ResultsWriter = openResultsWriter(state.resultsFile, lost);
   const files = runLogFiles(state, env);
   const mainLog: MainLog = openMainLog(files.mainLog, { level: logging.level as LogLevel, pid: process.pid, maxBytes: logging.maxBytes, backups: logging.backups, onLost: lost });
@@ -55,6 +54,7 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
   return {
     resultsPath: results.path,
     mainLog,
+    warn: lost,
     land(r, then) {
       chain = chain.then(async () => {
         const path = state.files[r.seq - 1]?.path ?? r.task_file;

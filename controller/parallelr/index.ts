@@ -22,4 +22,4 @@ export { createStatusLine, terminalColumns, fitToWidth, type StatusLine, type St
 export { newCounts, countFinished, formatProgressLine, formatFinishedLine, hasFailureDetail, type ProgressCounts } from './progress-format.js';
 export { readTaskerOutcome, describeTaskerFailure, type TaskerOutcome } from './tasker-outcome.js';
 export { cancelMessage } from './task-outcome.js';
-export { openMainLog, type MainLog, type LogLevel } from './main-log.js';
+export { openMainLog, runWarning, type MainLog, type LogLevel } from './main-log.js';

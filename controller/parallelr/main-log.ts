@@ -1,5 +1,6 @@
 import { existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { firstLineOf } from '../../shared/errors/index.js';
 import { makePrivateDir } from '../../shared/private-files.js';
 import { openRecordFile, type RecordFile } from '../../shared/record-file.js';
 
@@ -53,7 +54,7 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
       file = openRecordFile(path, opts.onLost);
     } catch (e) {
       file = undefined;
-      opts.onLost(`cannot rotate ${path} (${(e as Error).message.split('\n', 1)[0]}): the log ends here; the run carries on`);
+      opts.onLost(`cannot rotate ${path} (${firstLineOf(e)}): the log ends here; the run carries on`);
     }
     size = 0;
   };
@@ -92,6 +93,18 @@ export function openMainLog(path: string | null, opts: MainLogOptions): MainLog 
       file?.close();
       file = undefined;
     },
+  };
+}
+
+/**
+ * A warning of the run — a record file lost to a full disk, an input backup that failed —:
+ * `parallelr: warning: …` on stderr, and in the main log while that can be written. `mainLog` is
+ * read when a warning comes: the main log is itself one of the files that can be lost.
+ */
+export function runWarning(stderr: (text: string) => void, mainLog: () => MainLog): (message: string) => void {
+  return (message) => {
+    stderr(`parallelr: warning: ${message}\n`);
+    mainLog().warn(message);
   };
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LocalRunPlan } from './local-run-plan.js';
-import { openMainLog, type LogLevel, type MainLog } from './main-log.js';
+import { openMainLog, runWarning, type LogLevel, type MainLog } from './main-log.js';
 import { sessionFiles } from './paths.js';
 import { entryWriter, processStartTime, WorkerRegistry, type WorkerEntry } from './registry.js';
 import { openResultsWriter, type ResultsWriter } from './results-writer.js';
@@ -19,6 +19,8 @@ export interface OpenSession {
   entry: WorkerEntry;
   /** Write `entry` as it is now; a failure is said once and the run goes on. */
   updateEntry: () => void;
+  /** A warning of the run, on stderr and in the main log (main-log.ts, `runWarning`). */
+  warn: (message: string) => void;
 }
 
 /** Picks a free session id, opens the main log, results and task output files, and registers the run. */
@@ -34,23 +36,20 @@ export function openSession(plan: LocalRunPlan): OpenSession {
   const outputOn = opts.taskOutputLog ?? config.logging.task_output_log;
   const level: LogLevel = opts.debug ? 'DEBUG' : (config.logging.level as LogLevel);
   // A record that can no longer be written (a full disk) is said on stderr and in the main log while it lasts.
-  const lost = (problem: string) => {
-    plan.err(`parallelr: warning: ${problem}\n`);
-    log.warn(problem);
-  };
+  const warn = runWarning(plan.err, () => log);
   const log: MainLog = openMainLog(files.mainLog, {
     level,
     pid: ctx.pid,
     maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
     backups: config.logging.backup_count,
-    onLost: lost,
+    onLost: warn,
   });
-  const results = openResultsWriter(resultsPath, lost);
+  const results = openResultsWriter(resultsPath, warn);
   const parameters = [`-C (Command template): ${template.text}`];
   if (opts.tasksPaths.length) parameters.push(`-T (Task paths): ${opts.tasksPaths.join(' ')}`);
   if (opts.argumentsFile) parameters.push(`-A (Arguments file): ${opts.argumentsFile}`);
   if (envNames.length) parameters.push(`-E (Environment variables): ${envNames.join(',')}`);
-  const taskOutput = outputOn ? openTaskOutputWriter(files.output, parameters, config.limits.max_output_capture, lost) : null;
+  const taskOutput = outputOn ? openTaskOutputWriter(files.output, parameters, config.limits.max_output_capture, warn) : null;
 
   const registry = new WorkerRegistry(dirs.pids);
   const entry: WorkerEntry = {
@@ -70,7 +69,7 @@ export function openSession(plan: LocalRunPlan): OpenSession {
     updated: '',
   };
   registry.list(); // removes stale entries
-  const updateEntry = entryWriter(registry, entry, lost);
+  const updateEntry = entryWriter(registry, entry, warn);
   updateEntry();
-  return { sessionId, mainLogPath: files.mainLog, resultsPath, log, results, taskOutput, registry, entry, updateEntry };
+  return { sessionId, mainLogPath: files.mainLog, resultsPath, log, results, taskOutput, registry, entry, updateEntry, warn };
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BusyError } from '../../shared/errors/index.js';
+import { BusyError, firstLineOf } from '../../shared/errors/index.js';
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 
 /** One running parallelr manager, as `pids/<PID>.json`. Only its owner writes it (atomically, by rename). */
@@ -39,7 +39,7 @@ export function entryWriter(registry: WorkerRegistry, entry: WorkerEntry, note: 
       registry.write(entry);
     } catch (e) {
       broken = true;
-      note(`cannot write the run's entry in ${registry.dir} (${(e as Error).message.split('\n', 1)[0]}): --list-workers and -k see it as of its last update, or not at all; the run carries on`);
+      note(`cannot write the run's entry in ${registry.dir} (${firstLineOf(e)}): --list-workers and -k see it as of its last update, or not at all; the run carries on`);
     }
   };
 }

@@ -87,16 +87,13 @@ export async function runLocalSession(plan: LocalRunPlan): Promise<number> {
 /** Starts copying the run's input files, or warns and runs without a backup. */
 function startBackup(plan: LocalRunPlan, session: OpenSession): InputBackup | undefined {
   const { dirs, io, ctx, entries, err } = plan;
-  const { sessionId, log } = session;
+  const { sessionId } = session;
   const b = startInputBackup({
     dir: join(dirs.backups, `parallelr_${sessionId}`),
     taskFiles: entries.flatMap((e) => (e.taskPath ? [e.taskPath] : [])),
     argumentsFile: plan.argumentsPath,
     session: { session_id: sessionId, pid: ctx.pid, start_time: session.entry.start_time, cwd: io.cwd, argv: ctx.argv, command_template: plan.template.text, tasks: entries.length, results: session.resultsPath },
-    onWarning: (message) => {
-      err(`parallelr: warning: ${message}`);
-      log.warn(message);
-    },
+    onWarning: session.warn,
   });
   if ('warning' in b) {
     err(`parallelr: warning: ${b.warning}`);

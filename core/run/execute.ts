@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { firstLineOf } from '../../shared/errors/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { copyTaskFile, createLogFile, fileTimestamp } from '../engine/records.js';
 import { logTimestamp } from '../engine/run-log.js';
@@ -107,7 +108,7 @@ function saveOrWarn(run: ValidatedRun, recovery: PreparedRecovery, state: Return
   } catch (e) {
     if (recovery.saveFailed) return;
     recovery.saveFailed = true;
-    run.log.warn(`Cannot save the recovery state ${recovery.path} (${(e as Error).message.split('\n', 1)[0]}): --auto-recovery would resume from the last state saved; the run carries on`);
+    run.log.warn(`Cannot save the recovery state ${recovery.path} (${firstLineOf(e)}): --auto-recovery would resume from the last state saved; the run carries on`);
   }
 }
 
