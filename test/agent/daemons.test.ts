@@ -12,8 +12,7 @@ import type { Finished__Output } from '../../shared/proto/generated/tasker/agent
 import { loadProtos } from '../../shared/proto/load-proto.js';
 import { ALL_DAEMONS, START_DAEMONS, killAll, readDaemons } from '../helpers/daemons.js';
 import { survivors } from '../helpers/group-members.js';
-import { freshSocket, startAgent, type AgentProcess } from '../helpers/agent-process.js';
-import { waitFor } from '../nats/fleet.js';
+import { eventually, freshSocket, startAgent, type AgentProcess } from '../helpers/agent-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tasker-agent-daemons-'));
 const started = new Set<number>();
@@ -68,7 +67,7 @@ test.serial('a task whose call the controller cancels leaves no survivor, setsid
   for (const p of pids!.values()) started.add(p);
   // The daemons can be seen before the agent's \`started\` event reaches this client (CI's clean
   // run of 5af42d6 did): wait for it, as a controller cancels only a call it knows started.
-  await waitFor(() => cancel !== undefined);
+  await eventually(() => cancel !== undefined);
   cancel!();
   await ended;
   t.deepEqual(await survivors([...pids!.values()], 10_000), []);

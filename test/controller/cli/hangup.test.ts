@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from '../../helpers/run-cli.js';
-import { waitFor } from '../../nats/fleet.js';
+import { eventually } from '../../helpers/agent-process.js';
 
 const TASKER = join(ROOT, 'dist', 'controller', 'cli', 'tasker.cjs');
 const PARALLELR = join(ROOT, 'dist', 'controller', 'cli', 'parallelr.cjs');
@@ -26,24 +26,31 @@ interface HangUp {
   stderr(): string;
 }
 
+/** `line`, run by /bin/sh on a new pseudo-terminal (`script`): the terminal, what it has shown so far, and its end. */
+function onTerminal(line: string, env: NodeJS.ProcessEnv, scriptFlags = '-qfc') {
+  const term = spawn('script', [scriptFlags, line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', ...env } });
+  let out = '';
+  term.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const closed = new Promise<number | null>((resolve) => term.on('close', resolve));
+  return { term, out: () => out, closed };
+}
+
 /**
- * Run `argv` on a new pseudo-terminal and hang the terminal up once `started` exists. As the
- * session leader the bin itself gets SIGHUP (`exec`, as a login shell's last command); else it
- * runs under a shell that ignores the hangup, waits for it and writes its exit code down.
+ * Run `argv` on a new pseudo-terminal and hang the terminal up once `ready` (given what the
+ * terminal shows) holds. As the session leader the bin itself gets SIGHUP (`exec`, as a login
+ * shell's last command); else it runs under a shell that ignores the hangup, waits for it and
+ * writes its exit code down.
  */
-async function hangUpDuring(dir: string, argv: string[], started: string, env: NodeJS.ProcessEnv, leader: boolean): Promise<HangUp> {
+async function hangUpDuring(dir: string, argv: string[], ready: (shown: string) => boolean, env: NodeJS.ProcessEnv, leader: boolean): Promise<HangUp> {
   const codeFile = join(dir, 'exit-code');
   const errFile = join(dir, 'stderr');
   const command = `${argv.map(q).join(' ')} 2>${q(errFile)}`;
-  const line = leader ? `exec ${command}` : `trap "" HUP; ${command}; echo $? > ${q(codeFile)}`;
-  const term = spawn('script', ['-qfc', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', ...env } });
-  term.stdout.resume();
-  const exited = new Promise((resolve) => term.on('close', resolve));
-  await waitFor(() => existsSync(started));
+  const { term, out, closed } = onTerminal(leader ? `exec ${command}` : `trap "" HUP; ${command}; echo $? > ${q(codeFile)}`, env);
+  await eventually(() => ready(out()));
   term.kill('SIGKILL');
-  await exited;
+  await closed;
   if (!leader) {
-    await waitFor(() => existsSync(codeFile) && readFileSync(codeFile, 'utf8').endsWith('\n'));
+    await eventually(() => existsSync(codeFile) && readFileSync(codeFile, 'utf8').endsWith('\n'));
     return { code: readFileSync(codeFile, 'utf8').trim(), stderr: () => readFileSync(errFile, 'utf8') };
   }
   return { stderr: () => readFileSync(errFile, 'utf8') };
@@ -63,8 +70,8 @@ test('tasker -r that gets SIGHUP (its terminal hung up, it leads the session) ca
   const dir = tempDir('hangup-');
   const started = join(dir, 'task-0-started');
   const json = join(dir, 'result.json');
-  const r = await hangUpDuring(dir, [TASKER, '-r', changeFile(dir, started), '--output-json', json], started, { HOME: dir }, true);
-  await waitFor(() => existsSync(json));
+  const r = await hangUpDuring(dir, [TASKER, '-r', changeFile(dir, started), '--output-json', json], () => existsSync(started), { HOME: dir }, true);
+  await eventually(() => existsSync(json));
   t.true(existsSync(join(dir, 'last-task-ran')), 'the task after the hangup ran');
   const result = JSON.parse(readFileSync(json, 'utf8')) as { task_results: Record<string, { success: boolean }> };
   t.deepEqual(Object.entries(result.task_results).map(([id, v]) => [id, v.success]), [['0', true], ['1', true], ['2', true]]);
@@ -74,7 +81,7 @@ test('tasker -r that gets SIGHUP (its terminal hung up, it leads the session) ca
 test('tasker -r under a shell that ignores the hangup: the terminal is gone, yet the exit code is the run\'s (not an abort as Node restores the terminal)', async (t) => {
   const dir = tempDir('hangup-');
   const started = join(dir, 'task-0-started');
-  const r = await hangUpDuring(dir, [TASKER, '-r', changeFile(dir, started)], started, { HOME: dir }, false);
+  const r = await hangUpDuring(dir, [TASKER, '-r', changeFile(dir, started)], () => existsSync(started), { HOME: dir }, false);
   t.is(r.code, '0', r.stderr());
   t.true(existsSync(join(dir, 'last-task-ran')), 'the task after the hangup ran');
   t.notRegex(r.stderr(), /Assertion|internal error/);
@@ -87,25 +94,18 @@ test('parallelr -r that gets SIGHUP mid-run runs every file and writes every res
   const started = join(dir, 'first-started');
   for (let i = 1; i <= 4; i++) writeFileSync(join(files, `j${i}.sh`), `touch ${started}; sleep 1; touch ${join(dir, `done${i}`)}\n`);
   const results = join(dir, 'results.jsonl');
-  const r = await hangUpDuring(dir, [PARALLELR, '-T', files, '-C', 'sh @TASK@', '-r', '-m', '2', '--results', results], started, { HOME: dir, PARALLELR_HOME: join(dir, 'home') }, true);
-  await waitFor(() => existsSync(results) && readFileSync(results, 'utf8').trim().split('\n').length === 4);
+  const r = await hangUpDuring(dir, [PARALLELR, '-T', files, '-C', 'sh @TASK@', '-r', '-m', '2', '--results', results], () => existsSync(started), { HOME: dir, PARALLELR_HOME: join(dir, 'home') }, true);
+  await eventually(() => existsSync(results) && readFileSync(results, 'utf8').trim().split('\n').length === 4);
   for (let i = 1; i <= 4; i++) t.true(existsSync(join(dir, `done${i}`)), `file ${i} ran`);
   t.notRegex(r.stderr(), /Assertion|internal error/);
 });
 
 /** `argv` on a new pseudo-terminal; the answer is typed once the prompt shows. */
 async function answerPrompt(argv: string[], prompt: string, answer: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  const term = spawn('script', ['-qfec', argv.map(q).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', ...env } });
-  let out = '';
-  term.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes(prompt) && answer) {
-      term.stdin.write(answer);
-      answer = '';
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => term.on('close', resolve));
-  return { code, out };
+  const { term, out, closed } = onTerminal(argv.map(q).join(' '), env, '-qfec');
+  await eventually(() => out().includes(prompt));
+  term.stdin.write(answer);
+  return { code: await closed, out: out() };
 }
 
 test('tasker --show-plan asks on the terminal: "y" runs the file, "n" cancels it', async (t) => {
@@ -124,17 +124,8 @@ test('tasker --show-plan asks on the terminal: "y" runs the file, "n" cancels it
 test('tasker --show-plan whose terminal hangs up at the prompt: no answer, so nothing runs, and no internal error', async (t) => {
   const dir = tempDir('hangup-');
   const started = join(dir, 'task-0-started');
-  const file = changeFile(dir, started);
-  const errFile = join(dir, 'stderr');
-  const codeFile = join(dir, 'exit-code');
-  const line = `trap "" HUP; ${[TASKER, '-r', file, '--show-plan'].map(q).join(' ')} 2>${q(errFile)}; echo $? > ${q(codeFile)}`;
-  const term = spawn('script', ['-qfc', line, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', HOME: dir } });
-  let out = '';
-  term.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => out.includes('Proceed with execution? [y/N] '));
-  term.kill('SIGKILL');
-  await waitFor(() => existsSync(codeFile) && readFileSync(codeFile, 'utf8').endsWith('\n'));
-  t.is(readFileSync(codeFile, 'utf8').trim(), '0');
-  t.notRegex(readFileSync(errFile, 'utf8'), /internal error|Error:/);
+  const r = await hangUpDuring(dir, [TASKER, '-r', changeFile(dir, started), '--show-plan'], (shown) => shown.includes('Proceed with execution? [y/N] '), { HOME: dir }, false);
+  t.is(r.code, '0');
+  t.notRegex(r.stderr(), /internal error|Error:/);
   t.false(existsSync(started), 'nothing ran');
 });
