@@ -8,9 +8,8 @@
  * it by bounding what they read and keep (shared/input/read-bounded-file.ts, capped captures).
  */
 import { writeSync } from 'node:fs';
-import { firstLineOf } from './errors/index.js';
 import { ExitCode } from './exit-codes.js';
-import { escapeControlChars } from './text/index.js';
+import { escapeControlChars, firstLineOf } from './text/index.js';
 
 const MESSAGE_MAX = 300;
 

@@ -6,7 +6,7 @@
  * (docs/hostile-input.md, "Records that cannot be written").
  */
 import { closeSync, writeSync } from 'node:fs';
-import { firstLineOf } from './errors/index.js';
+import { firstLineOf } from './text/index.js';
 import { openPrivateFile } from './private-files.js';
 
 export interface RecordFile {

@@ -1,6 +1,6 @@
 import { existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { firstLineOf } from '../../shared/errors/index.js';
+import { firstLineOf } from '../../shared/text/index.js';
 import { makePrivateDir } from '../../shared/private-files.js';
 import { openRecordFile, type RecordFile } from '../../shared/record-file.js';
 

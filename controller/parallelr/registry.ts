@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BusyError, firstLineOf } from '../../shared/errors/index.js';
+import { BusyError } from '../../shared/errors/index.js';
+import { firstLineOf } from '../../shared/text/index.js';
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 
 /** One running parallelr manager, as `pids/<PID>.json`. Only its owner writes it (atomically, by rename). */

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { firstLineOf } from '../../shared/errors/index.js';
+import { firstLineOf } from '../../shared/text/index.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { copyTaskFile, createLogFile, fileTimestamp } from '../engine/records.js';
 import { logTimestamp } from '../engine/run-log.js';

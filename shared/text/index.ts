@@ -1,1 +1,2 @@
 export { escapeControlChars, escapeControlChar } from './escape-control-chars.js';
+export { firstLineOf } from './first-line.js';
