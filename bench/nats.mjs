@@ -57,6 +57,9 @@ const TASKER_BIN = join(ROOT, 'dist/controller/cli/tasker.cjs');
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const LOAD_BEFORE = load();
 const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-bench-'));
+/** HOME of every process the bench starts: tasker's logs (~/TASKER) stay in the bench's directory and go with it. */
+const home = join(dir, 'home');
+mkdirSync(home);
 const files = [];
 for (let i = 1; i <= JOBS; i++) {
   const path = join(dir, `t${String(i).padStart(5, '0')}.txt`);
@@ -67,7 +70,7 @@ for (let i = 1; i <= JOBS; i++) {
 const quietIo = (signal) => ({
   stdout: { write: () => true },
   stderr: { write: (t) => process.stderr.write(t) },
-  env: { ...process.env, PARALLELR_HOME: dir },
+  env: { ...process.env, HOME: home, PARALLELR_HOME: dir },
   cwd: dir,
   isTTY: false,
   signal,
@@ -84,7 +87,7 @@ async function startAgent(url, name, pool) {
   const child = spawn(process.execPath, [...prof, ...entry,
     '--nats', url, '--pool', pool, '--max', String(MAX), '--name', name, '--log-level', 'warn', '--drain-timeout', '5'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TASKER_NATS_ACK_WAIT: '3', PATH: `${binDir}:${process.env.PATH}` },
+    env: { ...process.env, HOME: home, TASKER_NATS_ACK_WAIT: '3', PATH: `${binDir}:${process.env.PATH}` },
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -219,7 +222,7 @@ async function localPool(concurrency) {
 /** Time a parallelr run through the built bin; throws when it fails. */
 async function parallelrBin(args, env) {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [PARALLELR_BIN, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PARALLELR_HOME: dir, ...env } });
+  const child = spawn(process.execPath, [PARALLELR_BIN, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home, PARALLELR_HOME: dir, ...env } });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const code = await new Promise((r) => child.once('exit', r));
