@@ -22,6 +22,8 @@ export interface FleetProgress {
   note(text: string): void;
   done(): void;
   readonly agents: ReadonlyMap<string, AgentStats>;
+  /** The run's jobs running now, and the agents they run on. */
+  running(): { jobs: number; agents: string[] };
 }
 
 /** The fleet's reporter: the same status line as a local run (counts, rate, ETA; fitted to the terminal), with each agent's done/failed/running as its tail. */
@@ -43,6 +45,10 @@ export function createFleetProgress(opts: { total: number; tty: boolean; stdout:
   };
   return {
     agents,
+    running() {
+      const on = [...agents].filter(([, s]) => s.running > 0);
+      return { jobs: on.reduce((n, [, s]) => n + s.running, 0), agents: on.map(([name]) => name) };
+    },
     started(seq, agent) {
       const was = runningOn.get(seq);
       if (was === agent) return;

@@ -9,15 +9,10 @@ import { join } from 'node:path';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { CliIo } from '../../shared/cli-io.js';
-import { connectNats, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/index.js';
-import { parseStarted } from '../../shared/nats/index.js';
-import { ensureRecordsStream, ensureStreams } from '../../shared/nats/index.js';
-import { checkSubjectToken, openStreamPublisher, subjects } from '../../shared/nats/index.js';
-import { resolveDirs } from '../parallelr/index.js';
-import { createStopLimitTracker, type StopLimitSettings } from '../parallelr/index.js';
-import { countRecords, formatSummary, type RunCounts } from '../parallelr/index.js';
-import { tallyRecordsByAgent } from '../parallelr/index.js';
-import type { TaskRecord } from '../parallelr/index.js';
+import { checkSubjectToken, connectNats, ensureRecordsStream, ensureStreams, jetStreamManagerOf, openStreamPublisher, parseStarted, subjects } from '../../shared/nats/index.js';
+import type { NatsSettings } from '../../shared/nats/index.js';
+import { countRecords, createStopLimitTracker, formatSummary, resolveDirs, tallyRecordsByAgent } from '../parallelr/index.js';
+import type { RunCounts, StopLimitSettings, TaskRecord } from '../parallelr/index.js';
 import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishRun } from './publish-run.js';
@@ -29,6 +24,7 @@ import { reportFinished } from './report-finished.js';
 import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
 import { startResultReader } from './result-reader.js';
 import { watchJetStream } from './watch-jetstream.js';
+import { watchTakers, type TakersWatchOptions } from './watch-takers.js';
 import { startRunBackup } from './input-backup.js';
 export type { DistributedResult, RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
@@ -68,6 +64,8 @@ export interface DistributedOptions {
   daemon?: boolean;
   /** Copy the task files to `~/parallelr/backups/parallelr_<runId>/` first (input-backup.ts); `argv` goes in its session.json. */
   backupInputs?: { argv: readonly string[] };
+  /** When nobody takes the run's jobs (watch-takers.ts); its defaults where absent. */
+  takers?: TakersWatchOptions;
 }
 
 export interface ResumeOptions {
@@ -150,6 +148,7 @@ interface AttachOptions {
   pid?: number;
   daemon?: boolean;
   backupInputs?: { argv: readonly string[] };
+  takers?: TakersWatchOptions;
 }
 
 function failed(runId: string, error: string, io: CliIo): DistributedResult {
@@ -267,6 +266,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     else stopReason = why;
     cause = state.cancelCause = limit ? 'STOP_LIMIT' : signal === 'SIGINT' || signal === 'SIGTERM' ? signal : state.cancelCause;
     progress.note(signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why);
+    takers.stop();
     registration.stopping();
     watchers.stopping(signal ?? why);
     stop.abort(why);
@@ -284,6 +284,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (left) alreadyWritten.set(key, left - 1);
     else writer.write(rec, seq);
     progress.finished(rec, seq);
+    takers.progressed(rec.agent ?? undefined);
     registration.finished(rec, records.size);
     watchers.finished(seq, rec);
     if (tracker) {
@@ -297,16 +298,23 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (records.has(seq)) return;
     started.add(seq);
     progress.started(seq, agent);
+    takers.progressed(agent);
     watchers.started(seq);
   };
+  // A cluster without a quorum (or no server), or a pool nobody takes jobs from (mistyped, its agents
+  // down, busy with other runs), makes the run wait: say why, in the output and the main log.
+  const warn = (text: string) => (progress.note(text), writer.mainLog.warn(text));
+  const jetstream = watchJetStream(jsm, warn);
+  const takers = watchTakers(nc, pool, () => {
+    const on = progress.running();
+    return { waiting: total - records.size - on.jobs, running: on.jobs, runningOn: on.agents, jetStreamDown: jetstream.down };
+  }, warn, o.takers);
   const progSub = subscribeStartedNotices(nc, runId, onStarted);
   // One publisher for the run's jobs: its files, the files agents hand off, the lost ones published again.
   const store = await openStreamPublisher(nc);
   const publish = { store, state, maxPayload: nc.info?.max_payload ?? 1024 * 1024, signal: stop.signal };
   const handOffs = serveHandOffs(nc, publish);
 
-  // A cluster without a quorum (or no server) makes the run wait: say so, in the output and the main log.
-  const jetstream = watchJetStream(jsm, (text) => (progress.note(text), writer.mainLog.warn(text)));
   const reruns = trackRanMoreThanOnce(progress.note);
   const reader = await startResultReader({
     js,
@@ -334,7 +342,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (state.status === 'running' && !stop.signal.aborted) {
       ({ published, stopWatchingLost } = await publishRun({
         publish: { ...publish, onFailure: (f) => record(f.seq, notRunRecord(state, f.seq, 'ERROR', f.error)) },
-        jsm, reader, resume: o.resume, fleet, recorded: (seq) => records.has(seq), before: backup?.before, say: (t) => io.stdout.write(t), note: (t) => (progress.note(t), writer.mainLog.warn(t)),
+        jsm, reader, resume: o.resume, fleet, recorded: (seq) => records.has(seq), before: backup?.before, say: (t) => io.stdout.write(t), note: warn,
       }));
     } else if (state.status === 'cancelled') {
       requestStop(state.stopReason ?? 'run was cancelled before the controller stopped');
@@ -348,6 +356,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     io.signal?.removeEventListener('abort', onSignal);
     await stopWatchingLost?.();
     jetstream.stop();
+    takers.stop();
     progress.done();
     await reader.stop();
     progSub.unsubscribe();

@@ -29,6 +29,11 @@ export interface JetStreamWatch {
    * the run may even finish before that probe returns.
    */
   answered(): void;
+  /**
+   * JetStream does not answer now: its last answer is more than two probes old (or it was said to
+   * be unavailable). Other watches keep quiet then: nothing can be claimed or stored meanwhile.
+   */
+  readonly down: boolean;
   stop(): void;
 }
 
@@ -78,6 +83,9 @@ export function watchJetStream(jsm: JetStreamManager, note: (text: string) => vo
   return {
     answered() {
       if (!stopped) answered(Date.now());
+    },
+    get down() {
+      return quiet || Date.now() - lastAnswer > 2 * probeMs + 500;
     },
     stop() {
       stopped = true;
