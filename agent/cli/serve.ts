@@ -3,10 +3,10 @@ import { cpus } from 'node:os';
 import type { CliIo } from '../../shared/cli-io.js';
 import { defaultRegistry, type ExecTypeRegistry } from '../../shared/exec/index.js';
 import { spawnFallbackWarning } from '../../shared/exec/index.js';
-import { parseConfigFile } from '../../shared/config/index.js';
+import { parseConfigFile, SchemaReport } from '../../shared/config/index.js';
 import { execTypesFromConfig } from '../../shared/config/index.js';
 import { DEFAULT_HOST_VALIDATION, hostValidationFromConfig, type HostValidationConfig } from '../../shared/config/index.js';
-import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../../shared/taskfile/diagnostics.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { createAgentLogger } from '../logger.js';
 import { startAgentServer, type AgentTls } from '../server/agent-server.js';
@@ -19,7 +19,7 @@ import { ConfigError, SetupError, UsageError } from '../../shared/errors/index.j
 export const SERVE_USAGE =
   'usage: tasker-agent serve --listen unix:PATH|HOST:PORT [--config FILE] [--tls-ca F --tls-cert F --tls-key F]\n' +
   '                          [--insecure-loopback]   (plaintext TCP on loopback; any local user can run tasks)\n' +
-  '                          [--nats URL [--pool NAME] [--max N]]   (--listen optional with --nats; docs/nats.md)\n' +
+  '                          [--nats URL [--pool NAME] [--max N] [--workdir DIR]]   (--listen optional with --nats; docs/nats.md)\n' +
   '                          [--allow-client NAME…] [--allow-exec TYPE…] [--max-concurrent N] [--max-queue N]\n' +
   '                          [--drain-timeout SECONDS] [--log-level LEVEL]';
 
@@ -39,6 +39,7 @@ const SERVE_FLAGS = {
   nats: 'string',
   pool: 'string',
   max: 'string',
+  workdir: 'string',
 } as const;
 
 /** The `agent:` section of the agent's config file; command-line flags win over it. */
@@ -53,10 +54,16 @@ interface AgentFileConfig {
   max_queue?: number;
   drain_timeout?: number;
   log_level?: string;
+  /** As --workdir: where the NATS worker makes its job workspaces. */
+  workdir?: string;
 }
+
+const AGENT_KEYS = ['listen', 'insecure_loopback', 'tls', 'allow_clients', 'allow_exec', 'max_concurrent', 'max_queue', 'drain_timeout', 'log_level', 'workdir'];
 
 interface AgentConfigFile {
   agent: AgentFileConfig;
+  /** Unknown keys of the `agent:` section (ignored), with their places. */
+  warnings: Diagnostic[];
   registry: ExecTypeRegistry;
   hostValidation: HostValidationConfig;
 }
@@ -66,7 +73,7 @@ interface AgentConfigFile {
  * the same `exec_types`/`host_validation` sections tasker reads, so templates match the controller.
  */
 function readAgentConfig(path: string | undefined): AgentConfigFile {
-  if (!path) return { agent: {}, registry: defaultRegistry(), hostValidation: { ...DEFAULT_HOST_VALIDATION } };
+  if (!path) return { agent: {}, warnings: [], registry: defaultRegistry(), hostValidation: { ...DEFAULT_HOST_VALIDATION } };
   const loaded = parseConfigFile(path);
   const exec = execTypesFromConfig(loaded.data, loaded.positionOf);
   const hv = hostValidationFromConfig(loaded.data, loaded.positionOf);
@@ -78,7 +85,9 @@ function readAgentConfig(path: string | undefined): AgentConfigFile {
   if (typeof section !== 'object' || section === null || Array.isArray(section)) {
     throw new UsageError(`${path}: \`agent\` must be a mapping`);
   }
-  return { agent: section as AgentFileConfig, registry: exec.registry, hostValidation: hv.config };
+  const report = new SchemaReport(loaded.positionOf);
+  report.unknownKeys(['agent'], section as Record<string, unknown>, AGENT_KEYS);
+  return { agent: section as AgentFileConfig, warnings: report.diagnostics, registry: exec.registry, hostValidation: hv.config };
 }
 
 /** The listen address, or a UsageError naming where the value came from. */
@@ -133,13 +142,14 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     if (positional.length) throw new UsageError(`unexpected argument \`${positional[0]}\``);
     const configPath = flags.config as string | undefined;
     const loaded = readAgentConfig(configPath);
+    for (const d of loaded.warnings) io.stderr.write(`tasker-agent serve: ${formatDiagnostic(d, configPath ?? 'config')}\n`);
     const file = loaded.agent;
     logger = createAgentLogger(
       pick(flags, 'log-level', file.log_level) ?? io.env.TASKER_AGENT_LOG_LEVEL ?? 'info',
       io.stderr as NodeJS.WritableStream,
     );
     const listen = pick(flags, 'listen', file.listen);
-    const natsFlags = { nats: flags.nats as string | undefined, pool: flags.pool as string | undefined, configPath };
+    const natsFlags = { nats: flags.nats as string | undefined, pool: flags.pool as string | undefined, configPath, workdir: pick(flags, 'workdir', file.workdir) };
     const { natsRequested, startNatsServe } = await import('../nats/index.js');
     const wantNats = await natsRequested(natsFlags);
     if (!listen && !wantNats) throw new UsageError('--listen unix:PATH|HOST:PORT or --nats URL is required (or agent.listen / nats.url in --config)');

@@ -23,6 +23,8 @@ export interface SlotJob extends PulledJob {
 
 /** How long a delivered job may wait here for a slot before it is handed back. */
 const HOLD_LIMIT_MS = 2000;
+/** A workspace that cannot be made is logged at most this often. */
+const WORKSPACE_SAY_EVERY_MS = 60_000;
 
 export class JobSlots {
   /** Free slots, the next to use last. */
@@ -30,6 +32,7 @@ export class JobSlots {
   private readonly workspaces = new Map<number, SlotWorkspace>();
   private readonly waiting: { job: SlotJob; since: number }[] = [];
   private holdTimer?: NodeJS.Timeout;
+  private workspaceSaid = 0;
 
   /** @param workingEvery how often a held job calls working(), in ms (read each time: ack_wait may change) */
   constructor(max: number, workdir: string, private readonly workingEvery: () => number) {
@@ -59,6 +62,23 @@ export class JobSlots {
 
   workspace(slot: number): SlotWorkspace {
     return this.workspaces.get(slot)!;
+  }
+
+  /**
+   * Whether the slot's workspace is there or can be made; when not, `say` gets the error, at most
+   * once a minute (every job pulled meanwhile goes back, and would say it again).
+   */
+  workspaceReady(slot: number, say: (error: string) => void): boolean {
+    try {
+      this.workspace(slot).path();
+      return true;
+    } catch (e) {
+      if (Date.now() - this.workspaceSaid >= WORKSPACE_SAY_EVERY_MS) {
+        this.workspaceSaid = Date.now();
+        say((e as Error).message);
+      }
+      return false;
+    }
   }
 
   /** Hand back every held job (stop). */

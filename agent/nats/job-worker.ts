@@ -263,6 +263,11 @@ export class JobWorker {
     const { log, name } = this.p;
     const ids = { agent: name, runId: job.run_id, seq: job.seq, delivery };
     this.pruneMemory();
+    // A workspace first: an agent that cannot make one (disk full, workdir taken away) hands the
+    // job back unclaimed, to run on another agent, instead of failing it.
+    if (!this.slots.workspaceReady(slot, (error) => log.error('cannot make a job workspace: jobs go back unclaimed until one can be made', { ...ids, workdir: this.p.workdir, error }))) {
+      return safely(() => (msg.handOff ? msg.handOff() : msg.nak(NAK_DELAY_MS)));
+    }
     // No separate `started` notice: the stored attempt (with the slot), or the start mark of a batch
     // claim, is how the controller and the console learn the job started (docs/nats.md, "Throughput").
     this.acks.send();

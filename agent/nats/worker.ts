@@ -3,8 +3,8 @@
  * JobWorker (job-worker.ts, which states the delivery rules) pulling its jobs.
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, hostname } from 'node:os';
+import { resolve } from 'node:path';
 import type { Consumer, ConsumerInfo, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import {
   connectNats,
@@ -17,9 +17,8 @@ import { ensureStreams, isPermissionDenied, openStreamPublisher } from '../../sh
 import { SetupError } from '../../shared/errors/index.js';
 import { DEFAULT_POOL, JOBS_STREAM, checkSubjectToken, poolConsumer } from '../../shared/nats/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
-import { makePrivateDir } from '../../shared/private-files.js';
 import { JobWorker, type WorkerLogger } from './job-worker.js';
-import { removeDeadWorkspaces } from './workspaces.js';
+import { defaultWorkdir, prepareWorkdir, removeDeadWorkspaces } from './workspaces.js';
 
 export type { WorkerLogger } from './job-worker.js';
 
@@ -36,7 +35,7 @@ export interface NatsWorkerOptions {
   ackWaitMs?: number;
   auth?: NatsAuth;
   tls?: NatsTls;
-  /** Parent directory of the per-job workspaces. Default `<tmpdir>/tasker-nats`. */
+  /** Parent directory of the per-job workspaces. Default `<tmpdir>/tasker-nats-<uid>` (workspaces.ts). */
   workdir?: string;
   logger?: WorkerLogger;
   /** On stop(), how long running jobs may finish before they are killed and handed back. Default 30 s. */
@@ -75,8 +74,8 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   if (!Number.isInteger(max) || max < 1) throw new ConfigError(`max must be a whole number of at least 1, got ${max}`);
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const log = options.logger ?? silentLogger;
-  const workdir = options.workdir ?? join(tmpdir(), 'tasker-nats');
-  makePrivateDir(workdir, { tighten: true });
+  const workdir = resolve(options.workdir ?? defaultWorkdir());
+  prepareWorkdir(workdir);
   const cleaned = await removeDeadWorkspaces(workdir);
   if (cleaned.length) log.info('removed the workspaces of agents that are gone', { agent: name, workdir, removed: cleaned.length });
   const where = (Array.isArray(options.servers) ? options.servers : [options.servers]).join(',');

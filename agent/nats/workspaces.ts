@@ -5,11 +5,50 @@
  * gets the directory removed in the background and the next job a fresh one, so no job sees
  * another's files. The workspaces of an agent killed with SIGKILL are removed by the next agent
  * that starts on the same workdir (the pid in the name is gone).
+ *
+ * The workdir (docs/nats.md, "Workspaces"): `--workdir` / `agent.workdir`, else one per user in the
+ * temporary directory (`tasker-nats-<uid>`), never shared between users. It is checked at start
+ * (prepareWorkdir), and made again when something removed it while the agent runs (a /tmp cleaner).
  */
-import { mkdtempSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processExists } from '../../shared/exec/index.js';
+import { makePrivateDir } from '../../shared/private-files.js';
+import { SetupError } from '../../shared/errors/index.js';
+
+/** The default workdir: this user's own in the temporary directory. */
+export function defaultWorkdir(): string {
+  return join(tmpdir(), `tasker-nats-${process.getuid?.() ?? 'user'}`);
+}
+
+/**
+ * Make `dir` (0700) and check it can hold job workspaces: a directory of this user's own (not a
+ * symbolic link, not another user's, closed to others) where one can be made. Throws SetupError
+ * saying what is wrong and how to choose another; an agent must not start and then fail every job.
+ */
+export function prepareWorkdir(dir: string): void {
+  const refuse = (why: string): never => {
+    throw new SetupError(`cannot keep job workspaces in ${dir}: ${why}; choose another with --workdir DIR (or agent.workdir in --config)`);
+  };
+  try {
+    makePrivateDir(dir, { tighten: true });
+  } catch (e) {
+    refuse((e as Error).message);
+  }
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink()) refuse('it is a symbolic link (another user could point it anywhere)');
+  if (!st.isDirectory()) refuse('it is not a directory');
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) refuse(`it belongs to uid ${st.uid}, not to this agent's user (uid ${uid}): another user made it`);
+  if ((st.mode & 0o077) !== 0) refuse(`it is open to other users (mode ${(st.mode & 0o777).toString(8)})`);
+  try {
+    rmdirSync(mkdtempSync(join(dir, `job-probe-p${process.pid}-`)));
+  } catch (e) {
+    refuse(`a workspace cannot be made there (${(e as Error).message})`);
+  }
+}
 
 const WORKSPACE = /^job-.+-p(\d+)-[^-]+$/;
 
@@ -28,9 +67,21 @@ export class SlotWorkspace {
 
   constructor(private readonly workdir: string, private readonly slot: number) {}
 
-  /** The directory, made on first use (and after a job left files behind). */
+  /**
+   * The directory, made on first use (and after a job left files behind). The workdir itself is
+   * made again when it is gone (removed by a cleaner of old files in /tmp). Throws when no
+   * workspace can be made: the job is handed back unclaimed (job-worker.ts).
+   */
   path(): string {
-    this.dir ??= mkdtempSync(join(this.workdir, `job-slot${this.slot}-p${process.pid}-`));
+    if (this.dir) return this.dir;
+    const prefix = join(this.workdir, `job-slot${this.slot}-p${process.pid}-`);
+    try {
+      this.dir = mkdtempSync(prefix);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      makePrivateDir(this.workdir, { tighten: true });
+      this.dir = mkdtempSync(prefix);
+    }
     return this.dir;
   }
 

@@ -5,6 +5,7 @@
  */
 import { entryWriter, processStartTime, resolveDirs, WorkerRegistry, type TaskRecord, type WorkerEntry } from '../parallelr/index.js';
 import type { RunState } from './run-state.js';
+import { runLogFiles } from './run-records.js';
 
 /** The registry is rewritten at most this often while results arrive (and on the last one). */
 const WRITE_EVERY_MS = 500;
@@ -33,7 +34,7 @@ export function registerDistributedRun(
     total: state.files.length,
     done: 0,
     failed: 0,
-    main_log: null,
+    main_log: runLogFiles(state, o.env).mainLog,
     results: state.resultsFile,
     updated: '',
     run_id: state.runId,

@@ -81,6 +81,7 @@ for (const { mode, daemon } of modes) {
     t.regex(row!, new RegExp(`^${pid} +running +${daemon ? 'daemon' : 'foreground'}, nats +\\S+ \\S+ +2/5 `));
     const runId = new RegExp(`^${pid} distributed run (\\S+) via ${fleet.server.url.replace(/[.]/g, '\\.')} \\(pool ${pool}\\); follow it: parallelr --watch \\1$`, 'm').exec(list.out())?.[1];
     t.truthy(runId, list.out());
+    t.true(row!.trimEnd().endsWith(`/parallelr_${runId}.log`), `its main log in the LOG column: ${row}`);
     t.true(list.out().includes(`${pid} results: ${results}`));
 
     const kill = fakeIo(sb, { env });

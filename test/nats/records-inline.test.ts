@@ -93,9 +93,10 @@ const BIG = 'task=0\nhostname=localhost\ncommand=seq\narguments=1 60000\nexec=lo
 
 test.serial('in-process jobs: no records directory; small bundles inline in the result, a big one in capped chunks; all land as the agent wrote them', async (t) => {
   const sb = sandbox({ 'ok.txt': OK, 'fail.txt': FAIL, 'big.txt': BIG });
-  const created = watchCreated(sb.workdir);
   const wire = await watchWire(fleet.server.url);
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-inline', pool: 'records-inline', max: 2, workdir: sb.workdir, env: sb.agentEnv }));
+  // From the start of the run on (the worker made and removed a probe when it checked its workdir).
+  const created = watchCreated(sb.workdir);
   const r = await runParallelrBin(
     ['-T', sb.tasks, '-C', `node ${TASKER} -r @TASK@ -p proj`, '-r', '--nats', fleet.server.url, '--pool', 'records-inline', '--results', join(sb.home, 'results.jsonl')],
     { ...sb.env, TASKER_NATS_RECORDS_MAX_MB: '0.1' },
@@ -151,9 +152,9 @@ test.serial('a file handed back to a started tasker ships its records through it
   const sb = sandbox({ 'agent.txt': 'task=0\nhostname=localhost\ncommand=echo\narguments=on the grpc agent\nexec=local\nagent=jump1\n', 'ok.txt': OK });
   const config = join(sb.root, 'tasker.yaml');
   writeFileSync(config, `agents:\n  jump1:\n    address: "${grpcAgent.address}"\n`);
-  const created = watchCreated(sb.workdir);
   const wire = await watchWire(fleet.server.url);
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-proc', pool: 'records-proc', max: 1, workdir: sb.workdir, env: sb.agentEnv }));
+  const created = watchCreated(sb.workdir);
   const r = await runParallelrBin(
     ['-T', sb.tasks, '-C', `node ${TASKER} -r --config ${config} @TASK@ -p proj`, '-r', '--nats', fleet.server.url, '--pool', 'records-proc', '--results', join(sb.home, 'results.jsonl')],
     sb.env,
