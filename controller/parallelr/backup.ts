@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { makeFilePrivate, makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
+import { hideUrlCredentials } from '../../shared/text/index.js';
 
 /** Files up to this size are copied by a plain read and write; larger ones by copyFile, in the thread pool. */
 const SMALL_FILE = 1024 * 1024;
@@ -47,7 +48,9 @@ export function startInputBackup(opts: {
     makePrivateDir(opts.dir, { tighten: true });
     makePrivateDir(tasks, { tighten: true });
     if (opts.argumentsFile) writePrivateFile(join(opts.dir, 'arguments.txt'), readFileSync(opts.argumentsFile));
-    writePrivateFile(join(opts.dir, 'session.json'), JSON.stringify(opts.session, null, 2) + '\n');
+    // A password written in a URL of the command line (`--nats nats://user:pass@host`) is not kept.
+    const argv = Array.isArray(opts.session.argv) ? { argv: opts.session.argv.map((a) => (typeof a === 'string' ? hideUrlCredentials(a) : a)) } : {};
+    writePrivateFile(join(opts.dir, 'session.json'), JSON.stringify({ ...opts.session, ...argv }, null, 2) + '\n');
   } catch (err) {
     return { warning: failure(err) };
   }

@@ -74,7 +74,8 @@ export function natsSettingsFrom(
     return v;
   };
   const url = flags.url ?? nonEmpty(env.TASKER_NATS_URL) ?? str('url') ?? DEFAULT_NATS_URL;
-  const servers = url.split(',').map((u) => u.trim()).filter(Boolean);
+  const written = takeUrlCredentials(url.split(',').map((u) => u.trim()).filter(Boolean));
+  const servers = written.servers;
   if (!servers.length) throw new SetupError(`NATS URL is empty`);
   const pool = flags.pool ?? nonEmpty(env.TASKER_NATS_POOL) ?? str('pool') ?? DEFAULT_POOL;
   try {
@@ -111,6 +112,13 @@ export function natsSettingsFrom(
   if (nkey !== undefined) auth.nkeySeedFile = nkey;
   if ((user === undefined) !== (pass === undefined)) {
     throw new SetupError(`${where}: \`nats.user\` and \`nats.pass\` go together`);
+  }
+  // Credentials written in the URL come with it, from wherever it came: they win over the config's.
+  if (written.auth) {
+    delete auth.user;
+    delete auth.pass;
+    delete auth.token;
+    Object.assign(auth, written.auth);
   }
   if (Object.keys(auth).length) settings.auth = auth;
   if (s.tls !== undefined && s.tls !== null) {
@@ -161,6 +169,40 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/**
+ * Credentials written in server URLs (`nats://user:pass@host:4222`, `nats://token@host`, encoded as
+ * URLs encode them), taken out: the servers without them — what is shown, logged and saved with a
+ * run, so a password never reaches a screen, a log or a state file — and the auth they give.
+ * Different credentials in two URLs of one list are refused.
+ */
+export function takeUrlCredentials(urls: readonly string[]): { servers: string[]; auth?: NatsAuth } {
+  let auth: NatsAuth | undefined;
+  const servers = urls.map((url) => {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+    const rest = url.slice(scheme.length);
+    const authorityEnd = rest.search(/[/?#]|$/);
+    const at = rest.lastIndexOf('@', authorityEnd - 1);
+    if (at < 0) return url;
+    const info = rest.slice(0, at);
+    const colon = info.indexOf(':');
+    const got: NatsAuth = colon >= 0 ? { user: decoded(info.slice(0, colon)), pass: decoded(info.slice(colon + 1)) } : { token: decoded(info) };
+    if (auth && JSON.stringify(auth) !== JSON.stringify(got)) {
+      throw new SetupError('the NATS server URLs carry different credentials: write them in one form for all (or give nats.user/pass or nats.token)');
+    }
+    auth = got;
+    return scheme + rest.slice(at + 1);
+  });
+  return auth ? { servers, auth } : { servers };
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Options for {@link connectNats}. */
 export interface ConnectOptions {
   servers: string | string[];
@@ -175,7 +217,8 @@ export interface ConnectOptions {
  * again). Throws SetupError naming the URL when the server cannot be reached or refuses us.
  */
 export async function connectNats(opts: ConnectOptions): Promise<NatsConnection> {
-  const servers = Array.isArray(opts.servers) ? opts.servers : opts.servers.split(',');
+  const written = takeUrlCredentials(Array.isArray(opts.servers) ? opts.servers : opts.servers.split(','));
+  const servers = written.servers;
   const where = servers.join(',');
   const nats = await import('@nats-io/transport-node');
   const options: Parameters<typeof nats.connect>[0] = {
@@ -190,7 +233,7 @@ export async function connectNats(opts: ConnectOptions): Promise<NatsConnection>
     // agent's per-job CPU (docs/nats.md, "Throughput"); errors keep their messages.
     noAsyncTraces: true,
   };
-  const auth = opts.auth;
+  const auth = written.auth ? { ...opts.auth, ...written.auth } : opts.auth;
   if (auth?.user !== undefined) {
     options.user = auth.user;
     options.pass = auth.pass;

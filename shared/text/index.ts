@@ -1,2 +1,3 @@
 export { escapeControlChars, escapeControlChar } from './escape-control-chars.js';
 export { firstLineOf } from './first-line.js';
+export { hideUrlCredentials } from './hide-url-credentials.js';
