@@ -1,4 +1,5 @@
 import { AbortedError, BusyError } from '../../shared/errors/index.js';
+import { whenAborted } from '../../shared/when-aborted.js';
 
 interface Waiter {
   grant: (release: () => void) => void;
@@ -43,23 +44,24 @@ export class ConcurrencyLimiter {
       );
     }
     return new Promise((resolve, reject) => {
+      let unlisten = () => undefined as void;
       const waiter: Waiter = {
         grant: (release) => {
-          signal?.removeEventListener('abort', onAbort);
+          unlisten();
           resolve(release);
         },
         reject: (err) => {
-          signal?.removeEventListener('abort', onAbort);
+          unlisten();
           reject(err);
         },
       };
-      const onAbort = () => {
+      this.waiters.push(waiter);
+      // Queued first, so a call cancelled before it got here leaves the queue at once.
+      unlisten = whenAborted(signal, () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
         reject(new AbortedError('canceled while queued'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
+      });
     });
   }
 

@@ -15,6 +15,7 @@ import { sshTargetFor, type SshExecutorOptions } from '../ssh/index.js';
 
 export type { SshExecutorOptions };
 import { TaskExit, signalExitCode } from '../../shared/exit-codes.js';
+import { whenAborted } from '../../shared/when-aborted.js';
 
 /** Exit code when the SSH connection cannot be made or is lost (as OpenSSH's `ssh` does). */
 export const SSH_FAILURE_EXIT_CODE = TaskExit.UNREACHABLE;
@@ -104,7 +105,8 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
       cancelReason = req.signal!.reason;
       startKill('cancel');
     };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+    // Also a cancel that came while connecting or starting the command: killed once its PGID is known.
+    const unlisten = whenAborted(req.signal, onAbort);
 
     channel.on('data', (chunk: Buffer) => outSrc.write(chunk));
     channel.stderr.on('data', (chunk: Buffer) => {
@@ -132,7 +134,7 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
       if (settled) return;
       settled = true;
       for (const t of timers) clearTimeout(t);
-      req.signal?.removeEventListener('abort', onAbort);
+      unlisten();
       release();
       const r = base();
       if (pgid !== undefined) r.pid = pgid;

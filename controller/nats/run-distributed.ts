@@ -33,6 +33,7 @@ import { serveRunWatchers } from './run-watchers.js';
 import { markRunDone, newRunId, readRunState, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
+import { whenAborted } from '../../shared/when-aborted.js';
 
 export interface DistributedOptions {
   /** Task files in run order; seq = position + 1. */
@@ -332,9 +333,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     onRead: () => jetstream.answered(),
   });
 
-  const onSignal = () => requestStop('interrupted', String(io.signal?.reason ?? 'SIGINT'));
-  if (io.signal?.aborted) onSignal();
-  io.signal?.addEventListener('abort', onSignal, { once: true });
+  const unlistenSignal = whenAborted(io.signal, () => requestStop('interrupted', String(io.signal?.reason ?? 'SIGINT')));
 
   let published = 0;
   let stopWatchingLost: (() => Promise<void>) | undefined;
@@ -347,13 +346,13 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     } else if (state.status === 'cancelled') {
       requestStop(state.stopReason ?? 'run was cancelled before the controller stopped');
     }
-    await Promise.race([finished, new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
+    await Promise.race([finished, new Promise<void>((r) => whenAborted(stop.signal, r))]);
     if (stop.signal.aborted && records.size < total) {
       await cancelRun(nc, jsm, state, o.stateDir, stopReason, progress.note);
       await settleCancelled(state, records, started, o.cancelGraceMs ?? 15_000, record);
     }
   } finally {
-    io.signal?.removeEventListener('abort', onSignal);
+    unlistenSignal();
     await stopWatchingLost?.();
     jetstream.stop();
     takers.stop();

@@ -9,6 +9,7 @@ import { connectNats, parseRunStatus, parseWatchLines, WATCH_ANNOUNCE_MS, watchS
 import { escapeControlChars } from '../../shared/text/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 import { readRunState } from './run-state.js';
+import { whenAborted } from '../../shared/when-aborted.js';
 
 /** How long the first answer may take, and how long a silent controller is believed alive. */
 const ASK_TIMEOUT_MS = 3000;
@@ -90,12 +91,13 @@ async function follow(nc: NatsConnection, o: WatchOptions, where: string, io: Cl
   }, WATCH_ANNOUNCE_MS);
   show(first);
   const onSignal = () => ended(io.signal?.reason === 'SIGTERM' ? ParallelrExit.SIGTERM : ParallelrExit.SIGINT);
-  io.signal?.addEventListener('abort', onSignal, { once: true });
+  // Also a Ctrl-C that came while connecting and asking.
+  const unlisten = whenAborted(io.signal, onSignal);
   try {
     return await done;
   } finally {
     clearInterval(heartbeat);
-    io.signal?.removeEventListener('abort', onSignal);
+    unlisten();
   }
 }
 

@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSandbox, startCli } from '../controller/parallelr/helpers.js';
-import { ROOT, startWorker, useNatsFleet, waitFor } from './fleet.js';
+import { ROOT, makeTaskFiles, recordingIo, startWorker, useNatsFleet, waitFor } from './fleet.js';
+import { runDistributed } from '../../controller/nats/run-distributed.js';
+import { watchRun } from '../../controller/nats/watch-run.js';
 
 const fleet = useNatsFleet(test);
 const CLI = join(ROOT, 'controller/cli/parallelr.ts');
@@ -63,6 +65,30 @@ test.serial('--watch follows a running run: progress, output lines (masked), and
   const finished = watcher([runId], env);
   t.is(await finished.code, 1);
   t.regex(finished.err(), new RegExp(`^parallelr: run ${runId} has finished; its results are in \\S+results\\.jsonl$`, 'm'));
+});
+
+test.serial('a Ctrl-C that comes while --watch connects ends the watch, not the run', async (t) => {
+  const sb = makeSandbox();
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'w2', pool: 'watch-int', max: 1 }));
+  const go = join(sb.dir, 'go-int');
+  const { files } = makeTaskFiles(1, () => `while [ ! -e ${go} ]; do sleep 0.05; done\n`);
+  const runIo = recordingIo({ HOME: sb.dir, PARALLELR_HOME: join(sb.dir, 'parallelr') });
+  const nats = { servers: [fleet.server.url], pool: 'watch-int', ackWaitSec: 2 };
+  const run = runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 60, nats, stateDir: join(sb.dir, 'runs') }, runIo);
+  await waitFor(() => /Distributed run (\S+):/.test(runIo.out()));
+  const runId = /Distributed run (\S+):/.exec(runIo.out())![1]!;
+
+  const interrupted = new AbortController();
+  const watchIo = recordingIo({}, interrupted.signal);
+  const watching = watchRun({ runId, settings: nats, stateDir: join(sb.dir, 'runs') }, watchIo);
+  interrupted.abort('SIGINT'); // watchRun is connecting now
+  t.is(await watching, 130, watchIo.out() + watchIo.err());
+  t.regex(watchIo.out(), new RegExp(`^Watching run ${runId} `, 'm'));
+
+  writeFileSync(go, '');
+  const r = await run;
+  t.is(r.exitCode, 0, 'the run went on to its end');
+  t.is(r.counts.succeeded, 1);
 });
 
 test.serial('--watch is bounded: a long line is cut, a flood is rate-bounded and the lines not shown are counted', async (t) => {

@@ -77,6 +77,21 @@ test('cancel kills the remote process group', async (t) => {
   t.deepEqual(processesMatching(`sleep ${s}`), []);
 });
 
+test('a cancel that comes while the connection is being made still kills the command, once it starts', async (t) => {
+  // A fresh executor: its first command has to connect first.
+  const fresh = createSshExecutor({ user: sshd.user, identity: sshd.identity, knownHosts: sshd.knownHosts });
+  t.teardown(() => fresh.close());
+  const s = uniqueSleep();
+  const abort = new AbortController();
+  const running = fresh.execute(req('sh', `-c 'sleep ${s} & sleep ${s}'`, { signal: abort.signal }));
+  abort.abort('SIGTERM'); // execute() is connecting now
+  const r = await running;
+  t.true(r.canceled);
+  t.is(r.exitCode, 143);
+  await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+  t.deepEqual(processesMatching(`sleep ${s}`), []);
+});
+
 test('a missing program gives 127 from the remote side', async (t) => {
   const r = await ex.execute(req('no-such-program-xyz', ''));
   t.is(r.exitCode, 127);
