@@ -33,10 +33,10 @@ export async function publishRun(o: PublishRunOptions): Promise<{ published: num
   const total = state.files.length;
   const seqs = o.resume ? await missingSeqs(o.jsm, state, o.reader) : Array.from({ length: total }, (_, i) => i + 1);
   if (o.resume) o.say(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
-  const published = await publishJobs({ ...o.publish, seqs, batch: chooseBatch(seqs.length, await o.fleet, state.batch), before: o.before });
+  const published = await publishJobs({ ...o.publish, seqs, batch: chooseBatch(seqs.length, await o.fleet, state.batch), before: o.before, note: o.note });
   const stopWatchingLost = watchLostJobs({
     jsm: o.jsm, state, reader: o.reader, recorded: o.recorded, note: o.note, signal: o.publish.signal,
-    republish: async (again, round) => void (await publishJobs({ ...o.publish, seqs: again, batch: 1, idTag: `again${round}` })),
+    republish: async (again, round) => void (await publishJobs({ ...o.publish, seqs: again, batch: 1, idTag: `again${round}`, note: o.note })),
   });
   return { published, stopWatchingLost };
 }

@@ -37,6 +37,8 @@ export interface PublishOptions {
   /** Awaited before a file is read for its job (the input backup: publish-run.ts). */
   before?: (path: string) => Promise<void>;
   onFailure: (f: PublishFailure) => void;
+  /** Told when JetStream keeps refusing the jobs with an error of its own (its storage full), and when it takes them again. */
+  note?: (text: string) => void;
 }
 
 /** Publish the given jobs; returns how many were stored by JetStream. */
@@ -45,6 +47,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
   const inFlight = new Set<Promise<void>>();
   const batch = new PendingBatch(o.state.runId, Math.max(1, o.batch ?? 1), o.maxPayload - HEADER_ROOM);
   let stored = 0;
+  const refusals = new Refusals(o.note);
   const send = async (b: { seqs: number[]; data: Uint8Array } | undefined) => {
     if (!b) return;
     const first = b.seqs[0]!;
@@ -52,7 +55,7 @@ export async function publishJobs(o: PublishOptions): Promise<number> {
     const [subject, msgID] = b.seqs.length === 1
       ? [subjects.job(o.state.pool, o.state.runId, first), `${o.state.runId}.${first}.${o.idTag ?? 'job'}`]
       : [subjects.jobBatch(o.state.pool, o.state.runId, first, last), `${o.state.runId}.${first}-${last}.${o.idTag ?? 'job'}`];
-    const p = publishOne(o.store, subject, b.data, msgID, o.signal).then(
+    const p = publishOne(o.store, subject, b.data, msgID, refusals, o.signal).then(
       (published) => {
         if (published) stored += b.seqs.length;
       },
@@ -152,16 +155,50 @@ const OTHER_FAILURE_TRIES = 20;
  * as failed for an outage. Other failures are retried 20 times, then thrown. False when the run
  * stopped first: the job was not published, and the run records it as cancelled.
  */
-async function publishOne(store: StreamPublisher, subject: string, data: Uint8Array, msgID: string, signal?: AbortSignal): Promise<boolean> {
+async function publishOne(store: StreamPublisher, subject: string, data: Uint8Array, msgID: string, refusals: Refusals, signal?: AbortSignal): Promise<boolean> {
   for (let attempt = 0, other = 0; ; attempt++) {
     if (signal?.aborted) return false;
     try {
       await store.publish(subject, data, { msgID, timeoutMs: 5000 });
+      refusals.stored();
       return true;
     } catch (e) {
       if (!(e instanceof StoreError && e.transient) && ++other >= OTHER_FAILURE_TRIES) throw e;
+      refusals.refused(e as Error);
     }
     // Shorter when the run stops (the wait then rejects: the loop's first line returns).
     await delay(Math.min(250 * (attempt + 1), 2000), undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/** Refused this long by JetStream itself before the operator is told. */
+const REFUSED_NOTE_MS = 10_000;
+
+/**
+ * JetStream answering a job with an error of its own (`insufficient resources`: its storage is full)
+ * keeps the run waiting as an outage does, but its watch (watch-jetstream.ts) sees JetStream
+ * answer: say it here, once, and again when the jobs are taken. Outages (no answer, no leader) are
+ * the watch's to tell.
+ */
+class Refusals {
+  private since?: number;
+  private said = false;
+
+  constructor(private readonly note?: (text: string) => void) {}
+
+  refused(e: Error): void {
+    if (!(e instanceof StoreError) || e.apiCode === undefined) return;
+    const now = Date.now();
+    this.since ??= now;
+    if (this.said || now - this.since < REFUSED_NOTE_MS) return;
+    this.said = true;
+    const full = /insufficient resources|storage|limit/i.test(e.message) ? ": its storage is full (the server's max_file_store or max_memory_store, or its disk); make room or raise the limit" : '';
+    this.note?.(`parallelr: NATS JetStream refuses the run's jobs (${e.message}) for ${Math.round((now - this.since) / 1000)} s${full}. The run waits and publishes them when JetStream takes them (stop it with Ctrl-C or parallelr -k)`);
+  }
+
+  stored(): void {
+    if (this.said) this.note?.(`parallelr: NATS JetStream takes the run's jobs again after ${Math.round((Date.now() - this.since!) / 1000)} s: the run carries on`);
+    this.since = undefined;
+    this.said = false;
   }
 }
