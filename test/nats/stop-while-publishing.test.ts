@@ -3,7 +3,7 @@
  * publisher keeps trying, as it does through an outage, and says why after 10 s) ends the run: the cancel is not lost
  * because it came before the run started waiting for its results (shared/when-aborted.ts).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,18 @@ import { runDistributed } from '../../controller/nats/run-distributed.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { makeTaskFiles, recordingIo, startWorker, waitFor } from './fleet.js';
 
-test('SIGTERM while JetStream is too full to take the jobs: the run is cancelled and ends, nothing recorded as run', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tasker-stop-publishing-'));
+/** A nats-server whose JetStream may store only `fileStore` (and 1 MB in memory), and a directory for the run. */
+async function smallStore(t: ExecutionContext, fileStore: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-full-store-'));
   const conf = join(dir, 'server.conf');
-  writeFileSync(conf, 'jetstream { max_file_store: 1MB, max_memory_store: 1MB }\n');
+  writeFileSync(conf, `jetstream { max_file_store: ${fileStore}, max_memory_store: 1MB }\n`);
   const server = await startNatsServer({ args: ['-c', conf] });
   t.teardown(() => server.dispose());
+  return { dir, server };
+}
+
+test('SIGTERM while JetStream is too full to take the jobs: the run is cancelled and ends, nothing recorded as run', async (t) => {
+  const { dir, server } = await smallStore(t, '1MB');
   // Six files of 300 KB: the store takes the first two or three, then refuses with "insufficient resources".
   const filler = `# ${'x'.repeat(299_000)}\n`;
   const { files } = makeTaskFiles(6, (i) => `#!/bin/sh\necho ${i}\n${filler}`);
@@ -45,11 +51,7 @@ test('SIGTERM while JetStream is too full to take the jobs: the run is cancelled
 });
 
 test('JetStream full of other data: the run says so, and carries on to its end once room is made', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tasker-room-'));
-  const conf = join(dir, 'server.conf');
-  writeFileSync(conf, 'jetstream { max_file_store: 2MB, max_memory_store: 1MB }\n');
-  const server = await startNatsServer({ args: ['-c', conf] });
-  t.teardown(() => server.dispose());
+  const { dir, server } = await smallStore(t, '2MB');
   const nc = await connectNats({ servers: server.url });
   t.teardown(() => nc.close());
   const jsm = await jetStreamManagerOf(nc, server.url);
