@@ -285,7 +285,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (left) alreadyWritten.set(key, left - 1);
     else writer.write(rec, seq);
     progress.finished(rec, seq);
-    takers.progressed(rec.agent ?? undefined);
+    takers.progressed(rec.agent ?? undefined, 'finished');
     registration.finished(rec, records.size);
     watchers.finished(seq, rec);
     if (tracker) {
@@ -299,7 +299,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     if (records.has(seq)) return;
     started.add(seq);
     progress.started(seq, agent);
-    takers.progressed(agent);
+    takers.progressed(agent, 'took');
     watchers.started(seq);
   };
   // A cluster without a quorum (or no server), or a pool nobody takes jobs from (mistyped, its agents

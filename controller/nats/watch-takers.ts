@@ -41,8 +41,8 @@ export interface TakersState {
 }
 
 export interface TakersWatch {
-  /** A job of the run started or finished. */
-  progressed(agent?: string): void;
+  /** A job of the run started (`took`) or finished on `agent`. */
+  progressed(agent: string | undefined, what: 'took' | 'finished'): void;
   stop(): void;
 }
 
@@ -78,9 +78,9 @@ export function watchTakers(nc: NatsConnection, pool: string, state: () => Taker
   const timer = setInterval(tick, o.tickMs ?? 1000);
   timer.unref();
   return {
-    progressed(agent) {
+    progressed(agent, what) {
       const now = Date.now();
-      if (stalled) note(`parallelr: ${agent ? `agent ${agent}` : 'an agent'} took a job after ${seconds(now - last)} s: the run carries on`);
+      if (stalled) note(`parallelr: ${agent ? `agent ${agent}` : 'an agent'} ${what} a job after ${seconds(now - last)} s: the run carries on`);
       stalled = false;
       last = now;
       heard = heard?.close();

@@ -60,7 +60,7 @@ test.serial('the agents of the pool are all busy with another run: said so, with
   t.teardown(() => watch.stop());
   await waitFor(() => notes.length > 0);
   t.regex(notes[0]!, /^parallelr: no agent has taken a job of this run for [67] s \(3 waiting\): the 1 agent of pool "busy" \(busy-1\) is busy with other work: 1 of 1 slots running\./);
-  watch.progressed('busy-1');
+  watch.progressed('busy-1', 'took');
   t.regex(notes[1]!, /^parallelr: agent busy-1 took a job after \d+ s: the run carries on$/);
   watch.stop();
   await sleep(1000);
