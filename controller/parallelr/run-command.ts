@@ -48,6 +48,8 @@ export async function runTasks(
   const stamped = formatTimestamp(new Date(), config.logging.custom_date_format);
   const stamp = 'text' in stamped ? stamped.text : String(Date.now());
 
+  const distributed = opts.nats !== undefined || opts.pool !== undefined || opts.natsReplicas !== undefined || opts.batch !== undefined;
+  if (distributed) noteLocalOnly(opts, err);
   if (opts.daemon && !isDaemonChild) {
     return launchDaemon({ taskCount: entries.length, commandText: template.text, stamp }, dirs, io, ctx, out, err);
   }
@@ -58,7 +60,6 @@ export async function runTasks(
     ? { maxConsecutiveFailures: limits.max_consecutive_failures, maxFailureRate: limits.max_failure_rate, minTasksForRateCheck: limits.min_tasks_for_rate_check }
     : null;
 
-  const distributed = opts.nats !== undefined || opts.pool !== undefined || opts.natsReplicas !== undefined || opts.batch !== undefined;
   if (!opts.run) {
     // Where a distributed run would go, resolved as the run resolves it (no connection is made).
     const nats = distributed ? await natsTarget(opts, dirs, io.env) : undefined;
@@ -115,4 +116,15 @@ async function natsTarget(opts: CliOptions, dirs: ParallelrDirs, env: NodeJS.Pro
 export function distributedRunner(ctx: RunContext): NonNullable<RunContext['runDistributed']> {
   if (ctx.runDistributed === undefined) throw new SetupError('--nats, --pool, --resume and --watch need the distributed runner, which the parallelr bin provides; start parallelr through its bin');
   return ctx.runDistributed;
+}
+
+/**
+ * `-m` and `-s` shape the local pool only; a distributed run's agents each run up to their own
+ * `--max` and start a job as soon as a slot frees. Said once (dry run too), so an operator does not
+ * count on them.
+ */
+function noteLocalOnly(opts: CliOptions, err: Write): void {
+  const given = [opts.maxWorkers !== undefined ? `-m ${opts.maxWorkers}` : '', opts.sleep !== undefined ? `-s ${opts.sleep}` : ''].filter(Boolean);
+  if (!given.length) return;
+  err(`parallelr: note: ${given.join(' and ')} ${given.length > 1 ? 'do' : 'does'} not apply to a distributed run: each agent runs up to its own --max at once and starts a job as soon as a slot frees`);
 }

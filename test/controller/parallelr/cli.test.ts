@@ -36,6 +36,13 @@ test('a distributed dry run says where its jobs would go (servers and pool, as t
   const badPool = fakeIo(sb);
   t.not(await run(['-T', sb.tasks, '-C', 'true @TASK@', '--pool', 'no spaces'], badPool), 0);
   t.regex(badPool.err(), /NATS pool name must be 1-64 letters, digits, '_' or '-', got `no spaces`/, 'a pool the run would refuse is refused in the dry run too');
+  t.is(fromFlags.err(), '', 'no note without -m or -s');
+  const localOnly = fakeIo(sb);
+  t.is(await run(['-T', sb.tasks, '-C', 'true @TASK@', '--nats', 'nats://127.0.0.1:1', '-m', '8', '-s', '2'], localOnly), 0);
+  t.is(localOnly.err(), 'parallelr: note: -m 8 and -s 2 do not apply to a distributed run: each agent runs up to its own --max at once and starts a job as soon as a slot frees\n');
+  const local = fakeIo(sb);
+  t.is(await run(['-T', sb.tasks, '-C', 'true @TASK@', '-m', '8'], local), 0);
+  t.is(local.err(), '', 'a local run takes -m as it is');
 });
 
 test('results file: one line per task file, exactly the documented keys, status per outcome', async (t) => {
