@@ -84,7 +84,7 @@ export class JobWorker {
   private ackWaitTimer?: NodeJS.Timeout;
   /** Output lines for `parallelr --watch`, published only while a run is watched (watch-output.ts). */
   private watch?: WatchOutput;
-  private stopHeartbeat?: () => void;
+  private heartbeat?: { beat(): void; stop(): void };
 
   constructor(private readonly p: WorkerParts) {}
 
@@ -123,15 +123,12 @@ export class JobWorker {
     this.askForJobs();
     // A controller may change the pool's ack_wait after we started: keep working() well inside it.
     this.ackWaitTimer = setInterval(() => {
-      this.p.consumer.info().then(
-        (info) => {
-          if (info.config.ack_wait) this.p.ackWaitMs = info.config.ack_wait / 1e6;
-        },
-        () => undefined,
-      );
+      this.p.consumer.info().then((info) => {
+        if (info.config.ack_wait) this.p.ackWaitMs = info.config.ack_wait / 1e6;
+      }, () => undefined);
     }, ACK_WAIT_REFRESH_MS);
     this.ackWaitTimer.unref();
-    this.stopHeartbeat = startHeartbeat(this.p, () => this.running.size);
+    this.heartbeat = startHeartbeat(this.p, () => ({ running: this.running.size, draining: this.stopping }));
   }
 
   private cancelRun(runId: string): void {
@@ -380,7 +377,7 @@ export class JobWorker {
       clearInterval(this.ackWaitTimer);
       clearTimeout(this.retryTimer);
       this.slots.handBackHeld();
-      this.stopHeartbeat?.();
+      this.heartbeat?.beat(); // draining, heard until its jobs end
       this.acks.send();
       const drain = setTimeout(() => this.shutdown.abort('AGENT_SHUTDOWN'), this.p.drainMs);
       try {
@@ -389,6 +386,7 @@ export class JobWorker {
         clearTimeout(drain);
       }
       await Promise.allSettled(this.inFlight);
+      this.heartbeat?.stop();
       this.acks.send();
       await this.p.nc.drain().catch(() => this.p.nc.close());
       this.puller.forget();

@@ -19,6 +19,8 @@ export interface WorkerRow {
   jobsDone: number;
   lastSeenMs: number;
   seenBy: 'heartbeat' | 'jobs';
+  /** Its last heartbeat said it is stopping (finishing its jobs, taking none). */
+  draining?: boolean;
 }
 
 export class NatsActivity {
@@ -79,7 +81,7 @@ export class NatsActivity {
     const hb = parseHeartbeat(data);
     if (!hb) return;
     const w = this.worker(hb.agent, 'heartbeat');
-    Object.assign(w, { seenBy: 'heartbeat', pool: hb.pool, version: hb.version, max: hb.max, running: hb.running, load: hb.load });
+    Object.assign(w, { seenBy: 'heartbeat', pool: hb.pool, version: hb.version, max: hb.max, running: hb.running, load: hb.load, draining: hb.draining === true });
   }
 
   /** A distributed run's live state gets its agents' busy slots. */

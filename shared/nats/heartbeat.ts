@@ -20,6 +20,8 @@ export interface HeartbeatMessage {
   load: number[];
   /** Epoch milliseconds when it was sent. */
   time: number;
+  /** Stopping: it takes no new job and finishes the ones it runs (absent otherwise, and from older agents). */
+  draining?: boolean;
 }
 
 export const heartbeatSubjects = {
@@ -40,5 +42,6 @@ export function parseHeartbeat(data: Uint8Array): HeartbeatMessage | undefined {
   return {
     type: 'heartbeat', agent: v.agent, instance: v.instance, pool: String(v.pool ?? ''), version: String(v.version ?? ''),
     max: num(v.max), running: num(v.running), load: Array.isArray(v.load) ? v.load.map(num) : [], time: num(v.time),
+    ...(v.draining === true ? { draining: true } : {}),
   };
 }

@@ -124,3 +124,27 @@ test('a NATS user that may not read the heartbeats: the note says what it cannot
   await waitFor(() => notes.length > 0);
   t.regex(notes[0]!, /^parallelr: no agent has taken a job of this run for 2 s \(1 waiting\): no agent of pool "p" took one \(which agents are up is unknown: this NATS user may not read their heartbeats, tasker\.heartbeat\.>: .*[Pp]ermissions? [Vv]iolation.*\)\. The run waits/);
 });
+
+test.serial('a draining agent (SIGTERM) says so at once and is heard until its jobs end, so nobody takes it for lost', async (t) => {
+  const agent = await agentForTest(t, fleet, 'drain-1', 'drain', 1);
+  const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close());
+  const beats: { draining?: boolean; running: number }[] = [];
+  nc.subscribe('tasker.heartbeat.drain.>', { callback: (_e, m) => beats.push(JSON.parse(new TextDecoder().decode(m.data))) });
+  const home = mkdtempSync(join(tmpdir(), 'tasker-takers-home-'));
+  const { dir, files } = makeTaskFiles(1, (i, at) => `#!/bin/sh\ntouch ${at}/started.${i}\nsleep 3\n`);
+  const io = recordingIo({ HOME: home, PARALLELR_HOME: join(home, 'parallelr') });
+  const run = runDistributed({ files, command: 'sh @TASK@', timeoutSeconds: 30, nats: { servers: [fleet.server.url], pool: 'drain', ackWaitSec: 5 }, stateDir: join(home, 'runs') }, io);
+  await waitFor(() => existsSync(join(dir, 'started.1')));
+  const before = beats.length;
+  agent.child.kill('SIGTERM');
+  await waitFor(() => beats.slice(before).some((b) => b.draining === true));
+  t.like(beats.slice(before).find((b) => b.draining === true), { running: 1 }, 'draining, its job still running');
+  const r = await run;
+  t.is(r.counts.succeeded, 1, 'the job it was running finished');
+  await new Promise((resolve) => (agent.child.exitCode !== null ? resolve(undefined) : agent.child.once('exit', resolve)));
+  const after = beats.length;
+  await sleep(5500);
+  t.is(beats.length, after, 'no heartbeat once it is gone');
+  t.false(io.err().includes('sent no heartbeat'));
+});

@@ -8,7 +8,8 @@ import { layout } from './layout.js';
 /** A worker that sends heartbeats is `alive` while they come, `silent` after three missed beats. */
 function workerState(w: WorkerRow): string {
   if (w.seenBy !== 'heartbeat') return 'seen';
-  return Date.now() - w.lastSeenMs <= 3 * HEARTBEAT_INTERVAL_MS ? 'alive' : 'silent';
+  if (Date.now() - w.lastSeenMs > 3 * HEARTBEAT_INTERVAL_MS) return 'silent';
+  return w.draining ? 'draining' : 'alive';
 }
 
 export async function renderFleetPage(fleet: FleetView | undefined): Promise<string> {
