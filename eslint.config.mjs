@@ -75,6 +75,10 @@ export function createConfig(root) {
         'tasker/no-import-cycle': ['error', { root }],
         'tasker/import-through-index': ['error', { root }],
         'tasker/no-bare-exit-code': 'error',
+        'no-restricted-syntax': ['error', {
+          selector: "CallExpression:matches([callee.name=/^mkdir(Sync)?$/], [callee.property.name=/^mkdir(Sync)?$/]) > ObjectExpression > Property[key.name='recursive'][value.value=true]",
+          message: 'a recursive mkdir loops for ever where a filesystem refuses new directories with ENOENT (/proc, automounts): use makeDirs (shared/make-dirs.ts)',
+        }],
       },
     },
   ];

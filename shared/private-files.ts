@@ -6,6 +6,7 @@
  */
 import { chmodSync, fchmodSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { makeDirs } from './make-dirs.js';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
@@ -16,7 +17,7 @@ export const PRIVATE_DIR_MODE = 0o700;
  * for one file (a `--output-json ./out.json` must not change the mode of the current directory).
  */
 export function makePrivateDir(dir: string, opts: { tighten?: boolean } = {}): void {
-  const first = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const first = makeDirs(dir, PRIVATE_DIR_MODE);
   if (first !== undefined) {
     // Every component from the first one created down to `dir` is ours.
     let path = first;

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { chmod, unlink, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SetupError } from '../../shared/errors/index.js';
+import { makeDirs } from '../../shared/make-dirs.js';
 
 const run = promisify(execFile);
 
@@ -36,7 +37,7 @@ export async function initCa(dir: string, days = 3650): Promise<{ cert: string; 
   const key = join(dir, 'ca.key');
   const cert = join(dir, 'ca.crt');
   if (existsSync(key) || existsSync(cert)) throw new SetupError(`${dir} already holds a CA (ca.key/ca.crt); not overwriting`);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir, 0o700);
   await openssl([
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', key, '-out', cert, '-days', String(days), '-subj', '/CN=tasker-ca',

@@ -1,7 +1,8 @@
 /**
  * What a failed `tasker` run says about itself on its console, for parallelr's records and lines:
- * the failing task's own exit code (tasker exits 10 and names it) and the first diagnostics of a
- * refused task file (exit 20/21). Read from the run's output, so it works the same for a file run
+ * the failing task's own exit code (tasker exits 10 and names it), the first diagnostics of a
+ * refused task file (exit 20/21/31), or the `tasker: error:` line of any other failure (exit 1, 2,
+ * 25, 30 …). Read from the run's output, so it works the same for a file run
  * in-process, as a process, or on an agent (from the result's output tails).
  */
 import { ExitCode } from '../../shared/exit-codes.js';
@@ -17,7 +18,7 @@ export interface FailureDetail {
   taskExitCode?: number;
   /** That task's id, as tasker named it. */
   failedTask?: string;
-  /** The first diagnostic lines (exit 20/21): what to fix. */
+  /** The first diagnostic lines (exit 20/21/31), or tasker's error line: what to fix. */
   reason?: string;
 }
 
@@ -33,11 +34,11 @@ export function readFailureDetail(exitCode: number | null, stdoutEnd: string, st
     const found = lastMatch(WORKFLOW_FAILED, stdoutEnd) ?? lastMatch(STOPPING, stdoutEnd);
     return found ?? {};
   }
-  if (exitCode === ExitCode.VALIDATION_FAILED || exitCode === ExitCode.HOST_VALIDATION_FAILED) {
-    const reason = firstDiagnostics(stderrStart) ?? firstErrorLine(stdoutEnd);
-    return reason === undefined ? {} : { reason };
-  }
-  return {};
+  if (exitCode === null || exitCode === ExitCode.SUCCESS) return {};
+  // A refused file (20, 21, 31) names its diagnostics; any other failure of tasker itself (logs that
+  // cannot be written, a usage error, a missing file, a run already going on) its `tasker: error:` line.
+  const reason = firstDiagnostics(stderrStart) ?? firstTaskerError(stderrStart) ?? firstErrorLine(stdoutEnd);
+  return reason === undefined ? {} : { reason };
 }
 
 /**
@@ -62,6 +63,14 @@ function firstDiagnostics(stderr: string): string | undefined {
   if (!lines.length) return undefined;
   return lines.map((l) => (l.length > REASON_CHARS / REASON_LINES ? `${l.slice(0, REASON_CHARS / REASON_LINES)}…` : l)).join('\n');
 }
+
+/** tasker's first `tasker: error: …` line on stderr, without that prefix. */
+function firstTaskerError(stderr: string): string | undefined {
+  const line = stderr.split('\n').find((l) => l.startsWith(TASKER_ERROR));
+  return line === undefined ? undefined : line.slice(TASKER_ERROR.length, TASKER_ERROR.length + REASON_CHARS);
+}
+
+const TASKER_ERROR = 'tasker: error: ';
 
 /** tasker's first `ERROR: …` line (agent or host checks), without the timestamp. */
 function firstErrorLine(stdout: string): string | undefined {

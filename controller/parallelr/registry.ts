@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BusyError } from '../../shared/errors/index.js';
 import { firstLineOf } from '../../shared/text/index.js';
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
+import { makeDirs } from '../../shared/make-dirs.js';
 
 /** One running parallelr manager, as `pids/<PID>.json`. Only its owner writes it (atomically, by rename). */
 export interface WorkerEntry {
@@ -102,7 +103,7 @@ export class WorkerRegistry {
 
   /** Runs fn holding the registry lock; a lock older than 10 s is considered abandoned and broken. */
   withLock<T>(fn: () => T): T {
-    mkdirSync(this.dir, { recursive: true });
+    makeDirs(this.dir);
     const lock = join(this.dir, '.lock');
     const deadline = Date.now() + 5000;
     for (;;) {

@@ -12,6 +12,7 @@ import { describeTaskerFailure, type TaskerOutcome } from './tasker-outcome.js';
 import type { TaskOutcome } from './task-outcome.js';
 import type { OutputTail } from './task-output.js';
 import type { TaskEntry, TaskRecord } from './types.js';
+import { makeDirs } from '../../shared/make-dirs.js';
 
 /** What every task of one parallel run shares. */
 export interface TaskRunContext {
@@ -49,7 +50,7 @@ export async function runOneTask(entry: TaskEntry, slot: number, ctx: TaskRunCon
   let cwd = options.workspace.dir;
   if (options.workspace.isolated) {
     cwd = join(options.workspace.dir, `pid${options.pid ?? process.pid}_task${entry.index}`);
-    mkdirSync(cwd, { recursive: true });
+    makeDirs(cwd);
   }
   options.log?.info(`[${entry.index}/${total}] worker ${slot}: ${built.display}`);
   options.progress?.started(entry, slot, built.display);

@@ -18,6 +18,7 @@ import { hostname as osHostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isSecretName } from '../../shared/taskfile/keys.js';
 import { maskValue } from '../../shared/taskfile/variables.js';
+import { makeDirs } from '../../shared/make-dirs.js';
 
 export interface LockHolder {
   pid: number;
@@ -68,7 +69,7 @@ const MAX_ATTEMPTS = 20;
 export async function acquireInstanceLock(opts: AcquireOptions): Promise<AcquireResult> {
   const hash = workflowHash(opts.taskText, opts.globals);
   const dir = join(opts.home, 'TASKER', 'locks');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir, 0o700);
   try {
     chmodSync(dir, 0o700);
   } catch {

@@ -72,11 +72,31 @@ for (const [mode, template, extra] of [['in-process', 'tasker -r @TASK@', []], [
   });
 }
 
-test('readFailureDetail reads tasker\'s console: the stop line, the ERROR line, nothing for other codes', (t) => {
+test('readFailureDetail reads tasker\'s console: the stop line, the diagnostics, the ERROR line, tasker\'s error line', (t) => {
   const stdout = '[06Dec26 08:16:36] ERROR: Task 1: success → false; no route for the failure, stopping (exit code 7)\n[06Dec26 08:16:36] Workflow failed: exit code 10 (task 1 failed (exit code 7))\n';
   t.deepEqual(readFailureDetail(10, stdout, ''), { failedTask: '1', taskExitCode: 7 });
   t.deepEqual(readFailureDetail(10, stdout.split('\n')[0]!, ''), { failedTask: '1', taskExitCode: 7 }, 'the ERROR line alone (the tail was cut)');
   t.deepEqual(readFailureDetail(10, 'nothing\n', ''), {});
   t.deepEqual(readFailureDetail(21, "[t] ERROR: agent 'a1': not reachable\n[t] ERROR: Agent validation failed; no task was run\n", ''), { reason: "agent 'a1': not reachable" });
-  t.deepEqual(readFailureDetail(3, stdout, 'f:1:1: error[X] y\n'), {});
+  t.deepEqual(readFailureDetail(1, '', 'tasker: error: cannot write logs under /x: EACCES; use -l DIR or TASK_EXECUTOR_LOG\n'), { reason: 'cannot write logs under /x: EACCES; use -l DIR or TASK_EXECUTOR_LOG' });
+  t.deepEqual(readFailureDetail(2, '', 'usage: tasker [options] TASK_FILE\n  -r  run\ntasker: error: unknown option --bogus\n'), { reason: 'unknown option --bogus' });
+  t.deepEqual(readFailureDetail(31, '', 'f.txt:1:1: error[FILE_TOO_LARGE] too big\ntasker: error: the task file was not read; nothing was run\n'), { reason: 'f.txt:1:1: error[FILE_TOO_LARGE] too big' }, 'the diagnostic first');
+  t.deepEqual(readFailureDetail(1, 'plain\n', 'plain\n'), {}, 'nothing said: nothing made up');
+  t.deepEqual(readFailureDetail(0, stdout, 'tasker: error: x\n'), {});
+  t.deepEqual(readFailureDetail(null, stdout, 'tasker: error: x\n'), {});
 });
+
+for (const [mode, template, extra] of [['in-process', 'tasker -r @TASK@', []], ['spawned', `${SPAWNED} -r @TASK@`, ['--no-in-process']]] as const) {
+  test(`-r (${mode}): a file whose run fails before its first task (logs that cannot be written) shows tasker's own reason`, async (t) => {
+    const sb = makeSandbox();
+    writeFiles(sb.tasks, { 'a.txt': GOOD });
+    const io = fakeIo(sb);
+    // /proc takes no new directory: tasker cannot make its log directory there.
+    const code = await run(['-T', 'tasks', '-C', `${template} -l /proc/tasker-forbidden/logs`, '-r', '-m', '1', ...extra], io);
+    t.is(code, 1, io.out() + io.err());
+    const why = "cannot write logs under /proc/tasker-forbidden/logs: ENOENT: this filesystem does not take new directories, mkdir '/proc/tasker-forbidden'; use -l DIR or TASK_EXECUTOR_LOG";
+    t.true(io.out().includes(`FAILED: exit 1, `) && io.out().includes(why), io.out());
+    const [row] = readJsonl(resultsPathFrom(io.out()));
+    t.is(row!.error_message, `Exit code 1: ${why}`);
+  });
+}
