@@ -35,6 +35,7 @@ function tryMkdir(path: string, mode: number): string | undefined | 'missing-par
     if (code === 'EEXIST' && isSymbolicLink(path)) {
       throw Object.assign(new Error(`ENOENT: a symbolic link to a missing directory, '${path}'`), { code: 'ENOENT', path, syscall: 'mkdir' });
     }
+    if (code === 'EEXIST') throw Object.assign(new Error(`ENOTDIR: not a directory, '${path}'`), { code: 'ENOTDIR', path, syscall: 'mkdir' });
     throw e;
   }
 }

@@ -4,7 +4,7 @@
  * modes are filtered by the umask (0002 gives 0664, 0200 even takes the owner's write bit), so the
  * mode is set explicitly after creating. A file or directory owned by someone else is left as it is.
  */
-import { chmodSync, fchmodSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { makeDirs } from './make-dirs.js';
 
@@ -31,6 +31,7 @@ export function makePrivateDir(dir: string, opts: { tighten?: boolean } = {}): v
 
 /** `openSync(path, flags)` of a private file: 0600 also when it existed with a wider mode. */
 export function openPrivateFile(path: string, flags: string): number {
+  refuseUnreadFifo(path);
   const fd = openSync(path, flags, PRIVATE_FILE_MODE);
   try {
     fchmodSync(fd, PRIVATE_FILE_MODE);
@@ -59,5 +60,26 @@ function chmodOwned(path: string, mode: number): void {
     chmodSync(path, mode);
   } catch {
     /* gone or not ours */
+  }
+}
+
+/**
+ * Opening a FIFO for writing waits for a reader, inside a synchronous call that no signal can
+ * interrupt (`--results` on a FIFO nobody read: parallelr ignored SIGTERM for ever). A FIFO nobody
+ * reads is refused at once (ENXIO); anything else passes.
+ */
+export function refuseUnreadFifo(path: string): void {
+  let fifo = false;
+  try {
+    fifo = statSync(path).isFIFO();
+  } catch {
+    return; // not there (yet): nothing can block
+  }
+  if (!fifo) return;
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e;
+    throw Object.assign(new Error(`ENXIO: a FIFO nobody reads, '${path}'`), { code: 'ENXIO' });
   }
 }

@@ -6,6 +6,8 @@ import { sessionFiles } from './paths.js';
 import { entryWriter, processStartTime, WorkerRegistry, type WorkerEntry } from './registry.js';
 import { openResultsWriter, type ResultsWriter } from './results-writer.js';
 import { openTaskOutputWriter, type TaskOutputWriter } from './task-output.js';
+import { SetupError } from '../../shared/errors/index.js';
+import { firstLineOf } from '../../shared/text/index.js';
 
 /** A run's session: its id, its open files, and its entry in the worker registry. */
 export interface OpenSession {
@@ -37,19 +39,19 @@ export function openSession(plan: LocalRunPlan): OpenSession {
   const level: LogLevel = opts.debug ? 'DEBUG' : (config.logging.level as LogLevel);
   // A record that can no longer be written (a full disk) is said on stderr and in the main log while it lasts.
   const warn = runWarning(plan.err, () => log);
-  const log: MainLog = openMainLog(files.mainLog, {
+  const log: MainLog = opening(`the main log ${files.mainLog}`, 'set PARALLELR_HOME to a directory you can write', () => openMainLog(files.mainLog, {
     level,
     pid: ctx.pid,
     maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
     backups: config.logging.backup_count,
     onLost: warn,
-  });
-  const results = openResultsWriter(resultsPath, warn);
+  }));
+  const results = opening(`the results file ${resultsPath}`, 'choose another with --results FILE', () => openResultsWriter(resultsPath, warn));
   const parameters = [`-C (Command template): ${template.text}`];
   if (opts.tasksPaths.length) parameters.push(`-T (Task paths): ${opts.tasksPaths.join(' ')}`);
   if (opts.argumentsFile) parameters.push(`-A (Arguments file): ${opts.argumentsFile}`);
   if (envNames.length) parameters.push(`-E (Environment variables): ${envNames.join(',')}`);
-  const taskOutput = outputOn ? openTaskOutputWriter(files.output, parameters, config.limits.max_output_capture, warn) : null;
+  const taskOutput = outputOn ? opening(`the task output file ${files.output}`, 'set PARALLELR_HOME to a directory you can write', () => openTaskOutputWriter(files.output, parameters, config.limits.max_output_capture, warn)) : null;
 
   const registry = new WorkerRegistry(dirs.pids);
   const entry: WorkerEntry = {
@@ -72,4 +74,13 @@ export function openSession(plan: LocalRunPlan): OpenSession {
   const updateEntry = entryWriter(registry, entry, warn);
   updateEntry();
   return { sessionId, mainLogPath: files.mainLog, resultsPath, log, results, taskOutput, registry, entry, updateEntry, warn };
+}
+
+/** Open one of the run's files before any task starts; one that cannot be opened stops the run with a line naming it and what to do. */
+function opening<T>(what: string, fix: string, open: () => T): T {
+  try {
+    return open();
+  } catch (e) {
+    throw new SetupError(`cannot open ${what} (${firstLineOf(e)}): ${fix}; nothing was run`);
+  }
 }

@@ -7,6 +7,7 @@ import { closeSync, linkSync, readFileSync, renameSync, rmSync, writeSync } from
 import { basename, extname, join, resolve } from 'node:path';
 import { maskSecrets } from '../../shared/taskfile/variables.js';
 import { makePrivateDir, openPrivateFile, writePrivateFile } from '../../shared/private-files.js';
+import { writeDocument } from '../../shared/write-document.js';
 import type { RunOutcome } from './types.js';
 import type { RunResult, TaskResultJson } from './run-result.js';
 import { tallyHosts } from './host-recap.js';
@@ -160,12 +161,9 @@ export function formatJson(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
-/** Write JSON through a temp file and rename, so a reader never sees half a document. */
+/** Write JSON where the operator says: atomically into a file, in place into a device or FIFO (shared/write-document.ts). */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  makePrivateDir(resolve(path, '..'));
-  const tmp = `${path}.${process.pid}.tmp`;
-  writePrivateFile(tmp, formatJson(value));
-  renameSync(tmp, path);
+  writeDocument(resolve(path), formatJson(value));
 }
 
 export function readText(path: string): string {
