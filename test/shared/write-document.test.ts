@@ -83,3 +83,19 @@ test('through a link to /proc/self/fd/1 (what /dev/stdout is), the document goes
   t.is(out, '{"to":"stdout"}\n');
   t.true(lstatSync(link).isSymbolicLink());
 });
+
+test('tasker --output-json onto a full device (the built bin): a warning, the device left a device, the run\'s own exit code', async (t) => {
+  if (needsRoot(t)) return;
+  const dir = scratch();
+  const full = join(dir, 'full');
+  execFileSync('mknod', ['-m', '666', full, 'c', '1', '7']);
+  writeFileSync(join(dir, 'one.txt'), 'task=0\nhostname=localhost\ncommand=true\nexec=local\n');
+  const tasker = join(import.meta.dirname, '../../dist/controller/cli/tasker.cjs');
+  const child = spawn(tasker, ['-r', 'one.txt', '-l', join(dir, 'logs'), '--output-json', full], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  const code = await new Promise((r) => child.once('close', r));
+  t.is(code, 0);
+  t.regex(err, new RegExp(`tasker: warning: could not write --output-json ${full}: ENOSPC`));
+  t.true(lstatSync(full).isCharacterDevice());
+});
