@@ -21,11 +21,11 @@ import { serveHandOffs } from './hand-offs.js';
 import { cancelRun } from './queue.js';
 import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
 import { reportFinished } from './report-finished.js';
-import { DEFAULT_RUN_LOGGING, openRunRecords, runLogFiles, type RunRecords } from './run-records.js';
+import { DEFAULT_RUN_LOGGING, runLogFiles } from './run-records.js';
+import { openRun } from './open-run.js';
 import { startResultReader } from './result-reader.js';
 import { watchJetStream } from './watch-jetstream.js';
 import { watchTakers, type TakersWatchOptions } from './watch-takers.js';
-import { startRunBackup } from './input-backup.js';
 export type { DistributedResult, RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
@@ -231,19 +231,12 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   // Records already in the results file (resume): skip writing them again. Keyed so a replay in
   // stream order matches them exactly; a torn last line from the crash is dropped.
   const alreadyWritten = o.resume ? readWrittenKeys(state.resultsFile) : new Map<string, number>();
-  let writer: RunRecords;
-  try {
-    writer = openRunRecords(state, jsm, io.env, (text) => io.stderr.write(text));
-  } catch (e) {
+  const opened = openRun(state, o, io, jsm, where);
+  if ('error' in opened) {
     await nc.close().catch(() => undefined);
-    return failed(runId, `cannot open the run's files (results ${state.resultsFile}): ${(e as Error).message}`, io);
+    return failed(runId, opened.error, io);
   }
-  const backup = !o.resume && o.backupInputs ? startRunBackup(state, o.backupInputs.argv, o.pid ?? process.pid, io, writer.warn) : undefined;
-  if (backup) writer.mainLog.info(`Input backup: ${backup.dir}`);
-  io.stdout.write(
-    `${o.resume ? 'Resuming' : 'Distributed'} run ${runId}: ${total} task files via NATS ${where}, pool ${pool}\n` +
-      `${backup ? `Input backup: ${backup.dir}\n` : ''}Resume after a controller crash with: parallelr --resume ${runId}\n`,
-  );
+  const { writer, backup } = opened;
 
   const records = new Map<number, TaskRecord>();
   const order: TaskRecord[] = [];
