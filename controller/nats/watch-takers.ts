@@ -175,7 +175,7 @@ function silentAgents(pool: string, heard: HeartbeatListener, s: TakersState, st
   const lastBeat = (name: string) => Math.max(heard.since, ...[...heard.agents.values()].filter((a) => a.agent === name).map((a) => a.heardAt));
   const silentFor = Math.min(...silent.map((name) => now - lastBeat(name)));
   const others = beats.filter((a) => a.pool === pool);
-  const list = silent.length > 4 ? `${silent.slice(0, 4).join(', ')} and ${silent.length - 4} more` : silent.join(', ');
+  const list = firstFew(silent);
   return `no job of this run started or finished for ${seconds(stalledMs)} s, and ${silent.length > 1 ? 'agents' : 'agent'} ${list}, ` +
     `running ${s.running} of its jobs, sent no heartbeat for ${seconds(silentFor)} s: if gone, those jobs go back to the queue ` +
     `after the pool's ack_wait and run again on another agent of pool "${pool}"` +
@@ -184,7 +184,11 @@ function silentAgents(pool: string, heard: HeartbeatListener, s: TakersState, st
 
 /** Agent names, the first few. */
 function names(agents: readonly HeartbeatMessage[]): string {
-  const list = [...new Set(agents.map((a) => a.agent))].sort();
+  return firstFew([...new Set(agents.map((a) => a.agent))].sort());
+}
+
+/** The first four of a list, and how many more. */
+function firstFew(list: readonly string[]): string {
   return list.length > 4 ? `${list.slice(0, 4).join(', ')} and ${list.length - 4} more` : list.join(', ');
 }
 
