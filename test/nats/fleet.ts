@@ -113,10 +113,14 @@ export function recordingIo(env: NodeJS.ProcessEnv = {}, signal?: AbortSignal): 
   };
 }
 
-/** The records of a JSON-lines results file. */
+/**
+ * The records of a JSON-lines results file: its complete lines only. Read while the run writes, the
+ * last line may be half written yet (a poller read one and threw in CI).
+ */
 export function readResults(path: string): TaskRecord[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TaskRecord);
+  const text = readFileSync(path, 'utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l) as TaskRecord);
 }
 
 /** How many times each value occurs. */
