@@ -31,8 +31,7 @@ export function makePrivateDir(dir: string, opts: { tighten?: boolean } = {}): v
 
 /** `openSync(path, flags)` of a private file: 0600 also when it existed with a wider mode. */
 export function openPrivateFile(path: string, flags: string): number {
-  refuseUnreadFifo(path);
-  const fd = openSync(path, flags, PRIVATE_FILE_MODE);
+  const fd = openForWriting(path, flags, PRIVATE_FILE_MODE);
   try {
     fchmodSync(fd, PRIVATE_FILE_MODE);
   } catch {
@@ -64,22 +63,32 @@ function chmodOwned(path: string, mode: number): void {
 }
 
 /**
- * Opening a FIFO for writing waits for a reader, inside a synchronous call that no signal can
- * interrupt (`--results` on a FIFO nobody read: parallelr ignored SIGTERM for ever). A FIFO nobody
- * reads is refused at once (ENXIO); anything else passes.
+ * `openSync` for writing that never waits for a FIFO's reader. Opening a FIFO for writing waits for
+ * a reader inside a synchronous call that no signal can interrupt (`--results` on a FIFO nobody
+ * read: parallelr ignored SIGTERM for ever), so a FIFO nobody reads is refused at once (ENXIO).
+ * The probe that finds the reader stays open until the real descriptor is: closing it first was
+ * the reader's end of file, and `cat FIFO` left before the document came.
  */
-export function refuseUnreadFifo(path: string): void {
-  let fifo = false;
+export function openForWriting(path: string, flags: string | number, mode?: number): number {
+  if (!isFifo(path)) return openSync(path, flags, mode);
+  let probe: number;
   try {
-    fifo = statSync(path).isFIFO();
-  } catch {
-    return; // not there (yet): nothing can block
-  }
-  if (!fifo) return;
-  try {
-    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    probe = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e;
     throw Object.assign(new Error(`ENXIO: a FIFO nobody reads, '${path}'`), { code: 'ENXIO' });
+  }
+  try {
+    return openSync(path, flags, mode);
+  } finally {
+    closeSync(probe);
+  }
+}
+
+function isFifo(path: string): boolean {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false; // not there (yet): nothing can block
   }
 }

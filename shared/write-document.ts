@@ -9,9 +9,9 @@
  *   been replaced for the whole machine.
  * A FIFO nobody reads is refused (ENXIO) instead of blocking for ever.
  */
-import { closeSync, constants, lstatSync, openSync, renameSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, renameSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { makePrivateDir, refuseUnreadFifo, writePrivateFile } from './private-files.js';
+import { makePrivateDir, openForWriting, writePrivateFile } from './private-files.js';
 
 export function writeDocument(path: string, text: string): void {
   const here = lstatOrNothing(path);
@@ -23,8 +23,7 @@ export function writeDocument(path: string, text: string): void {
 }
 
 function writeInPlace(path: string, text: string): void {
-  refuseUnreadFifo(path);
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  const fd = openForWriting(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
   try {
     const data = Buffer.from(text);
     for (let at = 0; at < data.length;) at += writeSync(fd, data, at);
