@@ -19,6 +19,12 @@ export interface CliIo {
   readLine?: (prompt: string) => Promise<string | undefined>;
   /** Aborted with reason 'SIGINT' or 'SIGTERM' when the run must stop. */
   signal?: AbortSignal;
+  /**
+   * Aborted by a second SIGINT/SIGTERM, once `signal` has: the operator will not wait for a graceful
+   * end. Only waits with a bound of their own listen (a distributed run's wait for its agents'
+   * reports); what was recorded stays.
+   */
+  hurry?: AbortSignal;
   /** A tasker run's per-host counts (its JSON `hosts`), handed over at its end: parallelr sums them across files. */
   onHostTallies?: (hosts: HostTallies) => void;
 }
@@ -33,8 +39,10 @@ export interface ProcessIoOptions {
 /** The real process as a CliIo, with SIGINT/SIGTERM turned into an abort. */
 export function processIo(o: ProcessIoOptions): CliIo & { dispose(): void } {
   const controller = new AbortController();
-  const onInt = () => controller.abort('SIGINT');
-  const onTerm = () => controller.abort('SIGTERM');
+  const hurry = new AbortController();
+  const stop = (reason: 'SIGINT' | 'SIGTERM') => (controller.signal.aborted ? hurry.abort(reason) : controller.abort(reason));
+  const onInt = () => stop('SIGINT');
+  const onTerm = () => stop('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   const undoHangup = o.carryOnAfterHangup ? carryOnAfterHangup() : undefined;
@@ -50,6 +58,7 @@ export function processIo(o: ProcessIoOptions): CliIo & { dispose(): void } {
     isTTY: isatty(0) && Boolean(process.stdout.isTTY),
     readLine: readTerminalLine,
     signal: controller.signal,
+    hurry: hurry.signal,
     dispose: () => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);

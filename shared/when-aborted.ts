@@ -12,3 +12,23 @@ export function whenAborted(signal: AbortSignal | undefined, fn: () => void): ()
   signal.addEventListener('abort', fn, { once: true });
   return () => signal.removeEventListener('abort', fn);
 }
+
+/**
+ * Wait for `p` at most `ms`, and not at all once `signal` aborts: 'done', or why not (its error's
+ * message, `no answer within N s`, or `stopped waiting`). For best-effort steps against a server
+ * that may be gone: a stop must not hang on them.
+ */
+export async function waitAtMost(p: Promise<unknown>, ms: number, signal?: AbortSignal): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  let unlisten = (): void => undefined;
+  try {
+    return await Promise.race([
+      p.then(() => 'done', (e: unknown) => (e instanceof Error && e.message) || String(e)),
+      new Promise<string>((r) => (timer = setTimeout(() => r(`no answer within ${ms / 1000} s`), ms))),
+      new Promise<string>((r) => (unlisten = whenAborted(signal, () => r('stopped waiting')))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    unlisten();
+  }
+}

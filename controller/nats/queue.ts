@@ -2,7 +2,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JOBS_STREAM, RESULTS_STREAM, seqsOfJobSubject, subjects } from '../../shared/nats/index.js';
-import { writeRunState, type RunState } from './run-state.js';
+import type { RunState } from './run-state.js';
 
 /**
  * Seqs to publish on resume: those with no result that are not in the jobs stream. The stream is
@@ -48,31 +48,6 @@ async function findMissing(
   const deadline = Date.now() + patienceMs;
   while (reader.received < stored && Date.now() < deadline) await sleep(20);
   return { missing: range(state.files.length).filter((seq) => !reader.seen.has(seq) && !queued.has(seq)), read: reader.received >= stored };
-}
-
-/** Fleet-wide stop: every agent kills the run's jobs, and the queue of the run is purged. */
-export async function cancelRun(
-  nc: NatsConnection,
-  jsm: JetStreamManager,
-  state: RunState,
-  stateDir: string,
-  reason: string | undefined,
-  note: (t: string) => void,
-): Promise<void> {
-  state.status = 'cancelled';
-  if (reason) state.stopReason = reason;
-  try {
-    writeRunState(stateDir, state);
-  } catch {
-    // best effort: the cancel itself matters more
-  }
-  nc.publish(subjects.cancel(state.runId), reason ?? 'cancelled');
-  await nc.flush().catch(() => undefined);
-  try {
-    await jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(state.pool, state.runId) });
-  } catch (e) {
-    note(`parallelr: could not purge the queued jobs of run ${state.runId}: ${(e as Error).message}`);
-  }
 }
 
 /** Cancel a run whose controller is gone (`parallelr -k` had to kill it): agents kill its jobs, its queue is purged. */

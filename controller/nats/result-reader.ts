@@ -10,6 +10,10 @@ import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstrea
 import { parseStoredMessage, startsOf } from '../../shared/nats/index.js';
 import type { ResultMessage, StartNotice } from '../../shared/nats/index.js';
 import { RESULTS_STREAM, subjects } from '../../shared/nats/index.js';
+import { waitAtMost } from '../../shared/when-aborted.js';
+
+/** How long stopping waits for the server to close the reader's consumer. */
+const STOP_WAIT_MS = 2000;
 
 export interface ResultReader {
   /** Raw messages read (attempts, duplicates and bad ones included): compare with the stream's count to know we caught up. */
@@ -17,7 +21,8 @@ export interface ResultReader {
   readonly duplicates: number;
   /** Seqs that have a result. */
   readonly seen: ReadonlySet<number>;
-  stop(): Promise<void>;
+  /** Not waiting for the server longer than a moment, and not at all once `hurry` aborts. */
+  stop(hurry?: AbortSignal): Promise<void>;
 }
 
 /** Which execution made a result. */
@@ -118,10 +123,11 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
       return duplicates;
     },
     seen,
-    async stop() {
+    async stop(hurry) {
       stopped = true;
-      await messages.close().catch(() => undefined);
-      await loop.catch(() => undefined);
+      // Best effort: with no server to answer, closing waits for a request timeout; the loop ends
+      // with the connection anyway.
+      await waitAtMost(messages.close().then(() => loop), STOP_WAIT_MS, hurry);
     },
   };
 }

@@ -18,8 +18,8 @@ import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishRun } from './publish-run.js';
 import { askFleet } from './fleet-probe.js';
 import { serveHandOffs } from './hand-offs.js';
-import { cancelRun } from './queue.js';
 import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
+import { stopRun, type RunningJob } from './stop-run.js';
 import { reportFinished } from './report-finished.js';
 import { DEFAULT_RUN_LOGGING, runLogFiles } from './run-records.js';
 import { openRun } from './open-run.js';
@@ -246,7 +246,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const registration = registerDistributedRun(state, { env: io.env, cwd: io.cwd, pid: o.pid ?? process.pid, daemon: o.daemon ?? false, where, note: progress.note });
   const watchers = serveRunWatchers(nc, runId, total, state.resultsFile);
   const tasker = runsTasker(state.command);
-  const started = new Set<number>();
+  const running = new Map<number, RunningJob>();
   const stop = new AbortController();
   let stopReason: string | undefined = state.stopReason;
   let interrupted: string | undefined;
@@ -254,22 +254,24 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const finished = new Promise<void>((r) => (allDone = r));
 
   let cause: CancelCause | undefined = state.cancelCause;
-  const requestStop = (why: string, signal?: string, limit?: boolean) => {
+  /** Stop the run on the fleet: a stop limit tripped (`limit`), a signal came, or a resumed run's cancel is finished (`say`). */
+  const requestStop = (why: string, o: { signal?: string; limit?: boolean; say?: string } = {}) => {
     if (stop.signal.aborted) return;
+    const { signal } = o;
     if (signal) interrupted = signal;
     else stopReason = why;
-    cause = state.cancelCause = limit ? 'STOP_LIMIT' : signal === 'SIGINT' || signal === 'SIGTERM' ? signal : state.cancelCause;
-    progress.note(signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why);
+    cause = state.cancelCause = o.limit ? 'STOP_LIMIT' : signal === 'SIGINT' || signal === 'SIGTERM' ? signal : state.cancelCause;
+    progress.note(o.say ?? (signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why));
+    // Stopping now: the JetStream and takers notices ("the run waits and carries on…") no longer hold.
+    jetstream.stop();
     takers.stop();
     registration.stopping();
     watchers.stopping(signal ?? why);
     stop.abort(why);
   };
 
-  const record = (seq: number, landed: TaskRecord) => {
+  const record = (seq: number, rec: TaskRecord) => {
     if (records.has(seq)) return;
-    // Cancelled jobs as local parallelr records them for the same stop (records.ts).
-    const rec = asLocalCancel(landed, cause, tasker && state.inProcess !== false);
     records.set(seq, rec);
     order.push(rec);
     // A resumed run skips the rows its results file already has (alreadyWritten is empty otherwise).
@@ -283,14 +285,14 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     watchers.finished(seq, rec);
     if (tracker) {
       const why = tracker.record(rec.status);
-      if (why) requestStop(why, undefined, true);
+      if (why) requestStop(why, { limit: true });
     }
     if (records.size === total) allDone();
   };
 
-  const onStarted = (seq: number, agent: string) => {
+  const onStarted = (seq: number, agent: string, worker?: number) => {
     if (records.has(seq)) return;
-    started.add(seq);
+    if (!running.has(seq)) running.set(seq, { agent, ...(worker !== undefined ? { worker } : {}), since: new Date().toISOString() });
     progress.started(seq, agent);
     takers.progressed(agent, 'took');
     watchers.started(seq);
@@ -318,17 +320,19 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
       // The run's JSON named the failing task when it came back; else what tasker printed says it.
       const rec = tasker && landed.failed_task === undefined ? withTaskerDetail(landed, r) : landed;
       reruns.landed(r, rec);
-      record(r.seq, rec);
+      // Cancelled jobs as local parallelr records them for the same stop (records.ts).
+      record(r.seq, asLocalCancel(rec, cause, tasker && state.inProcess !== false));
     }),
-    onStart: (a) => onStarted(a.seq, a.agent),
+    onStart: (a) => onStarted(a.seq, a.agent, a.worker),
     onSecondResult: reruns.secondResult,
     onProblem: (t) => progress.note(`parallelr: ${t}`),
     onRead: () => jetstream.answered(),
   });
 
-  const unlistenSignal = whenAborted(io.signal, () => requestStop('interrupted', String(io.signal?.reason ?? 'SIGINT')));
+  const unlistenSignal = whenAborted(io.signal, () => requestStop('interrupted', { signal: String(io.signal?.reason ?? 'SIGINT') }));
 
   let published = 0;
+  let cancelComplete = true;
   let stopWatchingLost: (() => Promise<void>) | undefined;
   try {
     if (state.status === 'running' && !stop.signal.aborted) {
@@ -337,12 +341,17 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
         jsm, reader, resume: o.resume, fleet, recorded: (seq) => records.has(seq), before: backup?.before, say: (t) => io.stdout.write(t), note: warn,
       }));
     } else if (state.status === 'cancelled') {
-      requestStop(state.stopReason ?? 'run was cancelled before the controller stopped');
+      // Stopped before: by a signal (its cancel may not have got through), a stop limit, or a crash mid-cancel.
+      const signal = state.cancelCause === 'SIGINT' || state.cancelCause === 'SIGTERM' ? state.cancelCause : undefined;
+      const by = signal ?? state.stopReason ?? 'a stop';
+      requestStop(state.stopReason ?? 'the run was cancelled before its controller stopped', { signal, say: `Run ${runId} was stopped before (${by}): cancelling it on every agent` });
     }
     await Promise.race([finished, new Promise<void>((r) => whenAborted(stop.signal, r))]);
     if (stop.signal.aborted && records.size < total) {
-      await cancelRun(nc, jsm, state, o.stateDir, stopReason, progress.note);
-      await settleCancelled(state, records, started, o.cancelGraceMs ?? 15_000, record);
+      ({ complete: cancelComplete } = await stopRun({
+        nc, jsm, state, stateDir: o.stateDir, reason: stopReason, cause, running, recorded: (seq) => records.has(seq), record,
+        graceMs: o.cancelGraceMs ?? 15_000, hurry: io.hurry, note: warn,
+      }));
     }
   } finally {
     unlistenSignal();
@@ -350,31 +359,19 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     jetstream.stop();
     takers.stop();
     progress.done();
-    await reader.stop();
+    await reader.stop(io.hurry);
     progSub.unsubscribe();
     handOffs.unsubscribe();
     store.close();
     watchers.end(runExitCode(interrupted, countRecords(order)));
     await backup?.finished;
-    await writer.close();
-    await nc.drain().catch(() => nc.close());
+    await writer.close(io.hurry);
+    await (io.hurry?.aborted ? nc.close() : nc.drain()).catch(() => nc.close());
     registration.remove();
   }
-  markRunDone(o.stateDir, state, stopReason);
+  // A cancel that did not get through leaves the run `cancelled`: `--resume` sends it again.
+  if (cancelComplete) markRunDone(o.stateDir, state, stopReason);
   return finishRun({ state, io, t0, order, agents: progress.agents, stopReason, interrupted, where, duplicates: reader.duplicates, ranMoreThanOnce: reruns.list, published });
-}
-
-/**
- * After a cancel: wait (up to `graceMs`) for the results of the jobs known to have started, then
- * record every job still without a result as cancelled.
- */
-async function settleCancelled(state: RunState, records: Map<number, TaskRecord>, started: Set<number>, graceMs: number, record: (seq: number, rec: TaskRecord) => void): Promise<void> {
-  const total = state.files.length;
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && records.size < total && [...started].some((s) => !records.has(s))) await sleep(50);
-  for (let seq = 1; seq <= total; seq++) {
-    if (!records.has(seq)) record(seq, notRunRecord(state, seq, 'CANCELLED', 'Task cancelled'));
-  }
 }
 
 /**

@@ -14,6 +14,10 @@ import type { LogLevel, MainLog, ResultsWriter, TaskOutputWriter, TaskRecord } f
 import { landRecords, purgeRunRecords, type Landed } from './land-records.js';
 import { toRecord } from './records.js';
 import type { RunLogging, RunState } from './run-state.js';
+import { waitAtMost } from '../../shared/when-aborted.js';
+
+/** How long closing waits for the server to purge the run's landed records. */
+const PURGE_WAIT_MS = 3000;
 
 export interface RunRecords {
   readonly resultsPath: string;
@@ -27,7 +31,8 @@ export interface RunRecords {
   /** Wait for the results being landed. */
   settle(): Promise<void>;
   /** Close the files and drop the run's stored records. */
-  close(): Promise<void>;
+  /** Not waiting for the server longer than a moment, and not at all once `hurry` aborts. */
+  close(hurry?: AbortSignal): Promise<void>;
 }
 
 export const DEFAULT_RUN_LOGGING: RunLogging = { level: 'INFO', maxBytes: 10 * 1024 * 1024, backups: 5, taskOutput: false, recordsCapBytes: DEFAULT_RECORDS_CAP_BYTES };
@@ -86,9 +91,10 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
       }
     },
     settle: () => chain,
-    async close() {
+    async close(hurry) {
       await chain;
-      await purgeRunRecords(jsm, state.runId);
+      // Best effort (the stream's age limit drops what is left): a stop must not wait on a server that is gone.
+      await waitAtMost(purgeRunRecords(jsm, state.runId), PURGE_WAIT_MS, hurry);
       mainLog.info(`Run ${state.runId}: ${written} records written by this controller, results in ${results.path}`);
       results.close();
       output?.close();
