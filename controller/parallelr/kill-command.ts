@@ -9,8 +9,14 @@ import { formatWorkerTable, stopWorkers } from './workers.js';
 
 type Write = (text: string) => void;
 
-/** A distributed controller waits up to 15 s for the results of the jobs its cancel killed (run-distributed.ts). */
-const DISTRIBUTED_STOP_GRACE_MS = 25_000;
+/**
+ * A distributed controller's stop (controller/nats/stop-run.ts) waits up to 3 s for the cancel to
+ * reach NATS and 15 s for the results of the jobs it killed, then closes (a few seconds at most
+ * with no server): after 20 s it gets a second SIGTERM, which ends its waits, and it is killed
+ * only after 30 s, so it writes its records even when NATS is gone.
+ */
+const DISTRIBUTED_STOP_GRACE_MS = 30_000;
+const DISTRIBUTED_HURRY_AFTER_MS = 20_000;
 
 /** `-k PID` / `-k`: stop one or every registered run (confirmation for all unless -y). */
 export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: CliIo, self: number, out: Write, err: Write, ctx: RunContext = {}): Promise<number> {
@@ -46,8 +52,9 @@ export async function killCommand(opts: CliOptions, dirs: ParallelrDirs, io: Cli
   }
   // A local manager's own group kill takes kill_grace_seconds; give it that plus room to write its
   // records. A distributed run first waits for its agents to report the cancelled jobs.
-  const graceMs = targets.some((e) => e.run_id !== undefined) ? DISTRIBUTED_STOP_GRACE_MS : (config.execution.kill_grace_seconds + 3) * 1000;
-  const results = await stopWorkers(registry, targets, graceMs);
+  const distributed = targets.some((e) => e.run_id !== undefined);
+  const graceMs = distributed ? DISTRIBUTED_STOP_GRACE_MS : (config.execution.kill_grace_seconds + 3) * 1000;
+  const results = await stopWorkers(registry, targets, graceMs, distributed ? DISTRIBUTED_HURRY_AFTER_MS : undefined);
   for (const r of results) {
     out(
       r.how === 'terminated' ? `Stopped worker ${r.pid} (SIGTERM).`

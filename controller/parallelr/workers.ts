@@ -35,8 +35,10 @@ export interface KillOutcome {
 /**
  * Stops managers: SIGTERM (a manager then kills its task groups and records the rest CANCELLED), wait up
  * to graceMs, then SIGKILL the manager and every process group it had started, so nothing is orphaned.
+ * `hurryAfterMs`: a second SIGTERM then to those still running — a distributed controller stops
+ * waiting for its agents' reports and writes its records before the SIGKILL would lose them.
  */
-export async function stopWorkers(registry: WorkerRegistry, entries: readonly WorkerEntry[], graceMs: number): Promise<KillOutcome[]> {
+export async function stopWorkers(registry: WorkerRegistry, entries: readonly WorkerEntry[], graceMs: number, hurryAfterMs?: number): Promise<KillOutcome[]> {
   const outcomes = new Map<number, KillOutcome>();
   for (const e of entries) {
     if (!isSameProcessAlive(e.pid, e.proc_start)) {
@@ -50,11 +52,14 @@ export async function stopWorkers(registry: WorkerRegistry, entries: readonly Wo
     }
   }
   const deadline = Date.now() + graceMs;
+  let hurryAt = hurryAfterMs === undefined ? Infinity : Date.now() + hurryAfterMs;
   for (;;) {
     const waiting = entries.filter((e) => !outcomes.has(e.pid));
     for (const e of waiting) {
       if (!isSameProcessAlive(e.pid, e.proc_start)) outcomes.set(e.pid, { pid: e.pid, how: 'terminated' });
+      else if (Date.now() >= hurryAt) signal(e.pid, 'SIGTERM');
     }
+    if (Date.now() >= hurryAt) hurryAt = Infinity;
     if (entries.every((e) => outcomes.has(e.pid)) || Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -71,4 +76,12 @@ export async function stopWorkers(registry: WorkerRegistry, entries: readonly Wo
   }
   registry.withLock(() => entries.forEach((e) => registry.remove(e.pid)));
   return entries.map((e) => outcomes.get(e.pid)!);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* exited just now */
+  }
 }

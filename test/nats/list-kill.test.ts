@@ -118,7 +118,7 @@ test.serial('-k PID of a distributed run whose controller does not stop (SIGSTOP
   process.kill(cli.pid!, 'SIGSTOP');
   const kill = fakeIo(sb, { env });
   t.is(await run(['-k', String(cli.pid)], kill, { runDistributed: runDistributedCli }), 0, kill.err());
-  t.regex(kill.out(), new RegExp(`Killed worker ${cli.pid} and its task process groups \\(SIGKILL after 25s\\)\\.`));
+  t.regex(kill.out(), new RegExp(`Killed worker ${cli.pid} and its task process groups \\(SIGKILL after 30s\\)\\.`));
   t.regex(kill.out(), /Cancelled run \S+ on its agents \(its controller had to be killed; parallelr --resume \S+ records the rest\)\./);
   await closed;
   await waitFor(() => processesWith(marker).length === 0);
@@ -130,4 +130,35 @@ test.serial('-k PID of a pid that is no parallelr run still says so', async (t) 
   const io = fakeIo(sb);
   t.is(await run(['-k', '999999'], io), 1);
   t.regex(io.err(), /PID 999999 is not a running parallelr worker/);
+});
+
+test.serial('-k PID of a distributed run whose agent does not answer (SIGSTOP): after 20 s a second SIGTERM ends the controller\'s wait, and it exits by itself with every row written', async (t) => {
+  const pool = 'lkhurry';
+  const agent = await startWorker(fleet.server.url, { name: `${pool}-a1`, pool, max: 2 });
+  fleet.workers.push(agent);
+  t.teardown(() => agent.child.kill('SIGCONT'));
+  const sb = makeSandbox();
+  const marker = `4343${process.pid}3`;
+  const dir = tasks(sb, 2, marker);
+  const results = join(sb.dir, 'r.jsonl');
+  const env = { ...sb.env, TASKER_NATS_STATE_DIR: join(sb.dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' };
+  const cli = startCli(sb, ['-T', dir, '-C', '/bin/sh @TASK@', '-r', '--nats', fleet.server.url, '--pool', pool, '--results', results], env);
+  const closed = new Promise<number | null>((r) => cli.on('close', (code) => r(code)));
+  await waitFor(() => processesWith(marker).length >= 4);
+  // The agent hangs: the cancel reaches NATS, but no result of the two running jobs comes back.
+  agent.child.kill('SIGSTOP');
+  const kill = fakeIo(sb, { env });
+  t.is(await run(['-k', String(cli.pid)], kill, { runDistributed: runDistributedCli }), 0, kill.err());
+  t.regex(kill.out(), new RegExp(`Stopped worker ${cli.pid} \\(SIGTERM\\)\\.`), 'not SIGKILLed: the second SIGTERM ended its wait');
+  t.is(await closed, 143);
+  const rows = readResults(results);
+  t.is(rows.length, 4, 'a row for every file');
+  const unconfirmed = rows.filter((r) => /no result came back from agent lkhurry-a1/.test(r.error_message));
+  t.is(unconfirmed.length, 2, JSON.stringify(rows));
+  for (const r of unconfirmed) {
+    t.is(r.status, 'CANCELLED');
+    t.is(r.exit_code, null);
+  }
+  agent.child.kill('SIGCONT');
+  await waitFor(() => processesWith(marker).length === 0);
 });
