@@ -109,7 +109,7 @@ function unconfirmedRecord(o: StopRunOptions, seq: number, job: RunningJob, c: C
 
 /**
  * Mark the run cancelled in its state file, tell every agent (core NATS, `tasker.cancel.<runId>`)
- * and purge its queued jobs; each step waits a bounded time, and not at all once hurried.
+ * and purge its queued jobs; each step waits a bounded time, the purge not at all once hurried.
  */
 async function cancelOnFleet(o: StopRunOptions): Promise<Cancelled> {
   const { nc, jsm, state } = o;
@@ -121,7 +121,8 @@ async function cancelOnFleet(o: StopRunOptions): Promise<Cancelled> {
     // best effort: the cancel itself matters more
   }
   nc.publish(subjects.cancel(state.runId), o.reason ?? 'cancelled');
-  const flushed = await waitAtMost(nc.flush(), DELIVERY_MS, o.hurry);
+  // Not cut short by a second Ctrl-C: whether the agents were told is what every record depends on.
+  const flushed = await waitAtMost(nc.flush(), DELIVERY_MS);
   if (flushed !== 'done') return { delivered: false, purged: false, why: flushed };
   const purged = await waitAtMost(jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(state.pool, state.runId) }), PURGE_MS, o.hurry);
   return purged === 'done' ? { delivered: true, purged: true } : { delivered: true, purged: false, why: purged };
