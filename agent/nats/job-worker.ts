@@ -133,6 +133,8 @@ export class JobWorker {
 
   private cancelRun(runId: string): void {
     const now = Date.now();
+    // A stopping controller sends its cancel again while it waits (agents that were disconnected hear it then).
+    const heard = this.cancelled.has(runId);
     this.cancelled.set(runId, now);
     for (const [id, t] of this.cancelled) if (now - t > CANCEL_MEMORY_MS) this.cancelled.delete(id);
     let killed = 0;
@@ -142,7 +144,7 @@ export class JobWorker {
         killed++;
       }
     }
-    this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed });
+    if (!heard || killed > 0) this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed });
   }
 
   /** Ask for as many jobs as there are free slots not yet asked for. */

@@ -54,8 +54,10 @@ interface Cancelled {
 }
 
 /** How long the cancel may take to reach a server, and the purge to be answered. */
-const DELIVERY_MS = 3000;
-const PURGE_MS = 10_000;
+const FIRST_TELL = { flushMs: 3000, purgeMs: 10_000 };
+/** While waiting for reports, the cancel is sent again this often, each time waiting at most RETELL for a server. */
+const RETELL_MS = 1000;
+const RETELL = { flushMs: 1000, purgeMs: 1000 };
 
 /** Whether the cancel reached NATS and the queue was purged: if not, the run stays `cancelled` (not done) for `--resume`. */
 export async function stopRun(o: StopRunOptions): Promise<{ complete: boolean }> {
@@ -64,9 +66,18 @@ export async function stopRun(o: StopRunOptions): Promise<{ complete: boolean }>
     o.note(`Waiting up to ${Math.round(o.graceMs / 1000)} s for the ${unreported().length} running job(s) to report${o.hurry ? ' (Ctrl-C again to stop waiting)' : ''}`);
   }
   const unlisten = whenAborted(o.hurry, () => o.note(`Stopped waiting: ${unreported().length} running job(s) are recorded without their result`));
-  const cancelled = await cancelOnFleet(o);
+  markCancelled(o);
+  let cancelled = await tell(o, undefined, FIRST_TELL);
   const deadline = Date.now() + o.graceMs;
-  while (!o.hurry?.aborted && Date.now() < deadline && unreported().length > 0) await sleep(50);
+  let again = Date.now() + RETELL_MS;
+  while (!o.hurry?.aborted && Date.now() < deadline && unreported().length > 0) {
+    await sleep(50);
+    if (Date.now() < again) continue;
+    // Core NATS keeps nothing: an agent that was disconnected when the cancel went out (NATS just
+    // back, a network blip) hears it now; a cancel that did not get through may get through now.
+    cancelled = await tell(o, cancelled, RETELL);
+    again = Date.now() + RETELL_MS;
+  }
   unlisten();
 
   const notTold = cancelled.delivered ? [] : unreported();
@@ -107,24 +118,33 @@ function unconfirmedRecord(o: StopRunOptions, seq: number, job: RunningJob, c: C
   };
 }
 
-/**
- * Mark the run cancelled in its state file, tell every agent (core NATS, `tasker.cancel.<runId>`)
- * and purge its queued jobs; each step waits a bounded time, the purge not at all once hurried.
- */
-async function cancelOnFleet(o: StopRunOptions): Promise<Cancelled> {
-  const { nc, jsm, state } = o;
-  state.status = 'cancelled';
-  if (o.reason) state.stopReason = o.reason;
+/** Mark the run cancelled in its state file (best effort: the cancel itself matters more). */
+function markCancelled(o: StopRunOptions): void {
+  o.state.status = 'cancelled';
+  if (o.reason) o.state.stopReason = o.reason;
   try {
-    writeRunState(o.stateDir, state);
+    writeRunState(o.stateDir, o.state);
   } catch {
-    // best effort: the cancel itself matters more
+    // a later --resume then finds the run `running` and cancels nothing: it is told below what may still run
   }
+}
+
+/**
+ * Tell every agent (core NATS, `tasker.cancel.<runId>`), and purge the run's queued jobs once the
+ * cancel got through and they are not purged yet. Each step waits a bounded time; the flush is not
+ * cut short by a second Ctrl-C (whether the agents were told is what every record depends on), the
+ * purge is.
+ */
+async function tell(o: StopRunOptions, was: Cancelled | undefined, bound: { flushMs: number; purgeMs: number }): Promise<Cancelled> {
+  const { nc, jsm, state } = o;
   nc.publish(subjects.cancel(state.runId), o.reason ?? 'cancelled');
-  // Not cut short by a second Ctrl-C: whether the agents were told is what every record depends on.
-  const flushed = await waitAtMost(nc.flush(), DELIVERY_MS);
-  if (flushed !== 'done') return { delivered: false, purged: false, why: flushed };
-  const purged = await waitAtMost(jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(state.pool, state.runId) }), PURGE_MS, o.hurry);
+  if (was?.delivered && was.purged) return was;
+  if (!was?.delivered) {
+    const flushed = await waitAtMost(nc.flush(), bound.flushMs);
+    if (flushed !== 'done') return { delivered: false, purged: false, why: was?.why ?? flushed };
+  }
+  if (o.hurry?.aborted && was) return was.delivered ? was : { delivered: true, purged: false, why: 'stopped waiting' };
+  const purged = await waitAtMost(jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(state.pool, state.runId) }), bound.purgeMs, o.hurry);
   return purged === 'done' ? { delivered: true, purged: true } : { delivered: true, purged: false, why: purged };
 }
 

@@ -134,9 +134,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Poll `cond` every 25 ms until true (ava's test timeout bounds the wait). */
-export async function waitFor(cond: () => boolean): Promise<void> {
-  while (!cond()) await sleep(25);
+/**
+ * Poll `cond` every 25 ms until true; throws after `ms`. ava's own timeout does not bound it: other
+ * test files printing meanwhile kept a CI run waiting on one that never came true.
+ */
+export async function waitFor(cond: () => boolean, what = 'a condition', ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`waited ${ms / 1000} s for ${what}`);
+    await sleep(25);
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { resumeDistributed, runDistributed } from '../../controller/nats/run-dis
 import { readRunState, type RunState } from '../../controller/nats/run-state.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { startNatsServer } from '../helpers/nats-server.js';
-import { PARALLELR_BIN, readResults, recordingIo, ROOT, startWorker, waitFor } from './fleet.js';
+import { PARALLELR_BIN, readResults, recordingIo, ROOT, sleep, startWorker, waitFor } from './fleet.js';
 
 /** `long1`, `long2` touch their mark and run until killed; `later*` only touch their mark. */
 function sandbox(laters: number) {
@@ -80,12 +80,20 @@ test.serial('nats-server gone at the stop: running jobs are ERROR on their agent
   t.is((readRunState(stateDir, 'unconfirmed-1') as RunState).status, 'cancelled', 'not done: --resume sends the cancel again');
 
   // NATS back: the agent still runs both long jobs; --resume tells it to stop them and drops the rest.
+  // The agent is frozen until --resume has sent its first cancel, so it reconnects only after it
+  // (as an agent slower to reconnect than the operator is to resume): it hears the cancel sent again.
+  agent.child.kill('SIGSTOP');
+  t.teardown(() => agent.child.kill('SIGCONT'));
   await server.restart();
   const io2 = recordingIo({ PARALLELR_HOME: join(sb.dir, 'home') });
-  const again = await resumeDistributed({ runId: 'unconfirmed-1', stateDir, cancelGraceMs: 20_000 }, io2);
+  const resuming = resumeDistributed({ runId: 'unconfirmed-1', stateDir, cancelGraceMs: 20_000 }, io2);
+  await waitFor(() => /cancelling it on every agent/.test(io2.out() + io2.err()), 'the resumed run to cancel', 30_000);
+  await sleep(300);
+  agent.child.kill('SIGCONT');
+  const again = await resuming;
   t.is(again.exitCode, 130, io2.err());
   t.regex(io2.out() + io2.err(), /Run unconfirmed-1 was stopped before \(SIGINT\): cancelling it on every agent/);
-  await waitFor(() => agent.log().includes('"message":"run cancelled by its controller"'));
+  await waitFor(() => agent.log().includes('"message":"run cancelled by its controller"'), 'the agent to hear the cancel', 30_000);
   const after = lastByFile(readResults(resultsFile));
   for (const name of ['long1', 'long2']) {
     t.is(after.get(name)!.status, 'CANCELLED', name);

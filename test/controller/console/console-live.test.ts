@@ -9,12 +9,13 @@ test('a live parallelr run advances on its page without a reload (Server-Sent Ev
   const base = makeBase();
   const tasks = join(base, 'src');
   mkdirSync(tasks);
-  for (let i = 1; i <= 6; i++) writeFileSync(join(tasks, `t${i}.txt`), `task=0\nhostname=localhost\ncommand=true\nexec=local\n`);
+  // Each task waits for its own gate: the run is still running when the page opens, however loaded
+  // the machine (a run of fixed length once finished first in CI), and advances when the test says.
+  const gate = gates(base);
+  for (let i = 1; i <= 6; i++) writeFileSync(join(tasks, `t${i}.sh`), gate.waitFor(`t${i}`));
   const ui = await startConsole(base);
   const browser = await launchBrowser();
-  // One worker, each task sleeps: the run takes about 10 s (long enough to still run once the page
-  // is open on a loaded machine) and finishes tasks one by one.
-  const pr = spawn(process.execPath, [BIN.parallelr, '-T', tasks, '-C', 'sleep 1.6', '-m', '1', '-r', '-q', '--no-backup-inputs'], {
+  const pr = spawn(process.execPath, [BIN.parallelr, '-T', tasks, '--file-extension', 'sh', '-C', '/bin/sh @TASK@', '-m', '1', '-r', '-q', '--no-backup-inputs'], {
     env: { ...process.env, PARALLELR_HOME: join(base, 'parallelr') }, stdio: 'ignore',
   });
   killWithTestProcess(pr);
@@ -27,7 +28,10 @@ test('a live parallelr run advances on its page without a reload (Server-Sent Ev
     await page.waitForSelector('dl.facts[data-status="running"] .progress .done', { timeout: 10_000 });
     const marker = await page.evaluate(() => ((window as unknown as { marker: number }).marker = Math.random()));
     const first = Number(await page.$eval('dl.facts .progress .done', (e) => e.textContent));
+    t.is(first, 0);
+    gate.open('t1');
     await page.waitForFunction((n) => Number(document.querySelector('dl.facts .progress .done')?.textContent) > n, { timeout: 20_000 }, first);
+    for (let i = 2; i <= 6; i++) gate.open(`t${i}`);
     await page.waitForFunction(() => document.querySelector('dl.facts')?.getAttribute('data-status') === 'success', { timeout: 30_000 });
     const last = await page.$eval('dl.facts .progress .label', (e) => e.textContent);
     t.is(last, '6/6');
@@ -43,7 +47,8 @@ test('a live parallelr run advances on its page without a reload (Server-Sent Ev
 test('a running tasker run shows its progress live, then its graph once it ends', async (t) => {
   const base = makeBase();
   const file = join(base, 'slow.txt');
-  const task = (id: number) => `task=${id}\nhostname=localhost\ncommand=sleep\narguments=1.5\nexec=local\n`;
+  const gate = gates(base);
+  const task = (id: number) => `task=${id}\nhostname=localhost\ncommand=/bin/sh\narguments=${gate.script} g${id}\nexec=local\n`;
   writeFileSync(file, [0, 1, 2, 3, 4].map(task).join('\n'));
   const ui = await startConsole(base);
   const browser = await launchBrowser();
@@ -57,8 +62,10 @@ test('a running tasker run shows its progress live, then its graph once it ends'
     await Promise.all([page.waitForNavigation(), page.click('.card[data-status="running"] a')]);
     await page.waitForSelector('dl.facts .progress .done', { timeout: 10_000 });
     const first = Number(await page.$eval('dl.facts .progress .done', (e) => e.textContent));
-    t.true(first < 5);
+    t.is(first, 0);
+    gate.open('g0');
     await page.waitForFunction((n) => Number(document.querySelector('dl.facts .progress .done')?.textContent) > n, { timeout: 20_000 }, first);
+    for (let i = 1; i <= 4; i++) gate.open(`g${i}`);
     // When the run ends the page shows it again as recorded: success, every task green.
     await page.waitForFunction(() => document.querySelector('dl.facts')?.getAttribute('data-status') === 'success', { timeout: 30_000 });
     await page.waitForSelector('svg.graph g.node.task.ok[data-task="4"]', { timeout: 10_000 });
@@ -70,3 +77,16 @@ test('a running tasker run shows its progress live, then its graph once it ends'
     await ui.stop();
   }
 });
+
+/** Gates for tasks: `waitFor(name)` is a script body that waits until `open(name)`; `script` takes the name as $1. */
+function gates(base: string) {
+  const dir = join(base, 'gates');
+  mkdirSync(dir);
+  const script = join(base, 'wait-gate.sh');
+  writeFileSync(script, `while [ ! -e '${dir}'/"$1" ]; do sleep 0.05; done\n`);
+  return {
+    script,
+    waitFor: (name: string) => `while [ ! -e '${dir}/${name}' ]; do sleep 0.05; done\n`,
+    open: (name: string) => writeFileSync(join(dir, name), ''),
+  };
+}
