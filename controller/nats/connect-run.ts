@@ -4,16 +4,27 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { connectNats, ensureRecordsStream, ensureStreams, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/index.js';
 import { SetupError } from '../../shared/errors/index.js';
 import type { RunState } from './run-state.js';
+import { askRunController, formatStatus } from './watch-run.js';
 
 /**
  * Connect and make sure the run's streams exist; the message to print when that fails.
  * `onConnected` is called as soon as the connection is up (what can start before the streams are checked).
+ * A resume (`o.resume`) is refused while the run's controller still answers, wherever it runs: two
+ * controllers of one run would write every row twice and take each other's records.
  */
 export async function connectRun(
-  state: RunState, o: { settings: NatsSettings }, where: string, onConnected?: (nc: NatsConnection) => void,
+  state: RunState, o: { settings: NatsSettings; resume?: boolean }, where: string, onConnected?: (nc: NatsConnection) => void,
 ): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
   try {
     const nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${state.runId}` });
+    const owner = o.resume ? await askRunController(nc, state.runId) : undefined;
+    if (owner && owner.state !== 'ended') {
+      await nc.close().catch(() => undefined);
+      throw new SetupError(
+        `run ${state.runId} still has a controller (${formatStatus(owner)}): --resume is for a run whose controller is gone. ` +
+          `Follow this one with: parallelr --watch ${state.runId}; stop it with parallelr -k PID on its host (see parallelr --list-workers there)`,
+      );
+    }
     onConnected?.(nc);
     let jsm: JetStreamManager;
     try {

@@ -73,7 +73,7 @@ async function follow(nc: NatsConnection, o: WatchOptions, where: string, io: Cl
       for (const line of l.lines) out(`${tag} ${escapeControlChars(line)}`);
     },
   });
-  const first = await ask(nc, runId);
+  const first = await askRunController(nc, runId);
   if (first === undefined) {
     io.stderr.write(`parallelr: ${notRunning(o, where)}\n`);
     return ParallelrExit.FAILED;
@@ -84,7 +84,7 @@ async function follow(nc: NatsConnection, o: WatchOptions, where: string, io: Cl
   const heartbeat = setInterval(async () => {
     announce();
     // The controller answers every announcement: a long silence means it is gone.
-    if (Date.now() - lastHeard > SILENCE_MS && (await ask(nc, runId)) === undefined) {
+    if (Date.now() - lastHeard > SILENCE_MS && (await askRunController(nc, runId)) === undefined) {
       io.stderr.write(`parallelr: the controller of run ${runId} stopped answering (crashed?); resume the run with parallelr --resume ${runId}\n`);
       ended(ParallelrExit.FAILED);
     }
@@ -102,7 +102,7 @@ async function follow(nc: NatsConnection, o: WatchOptions, where: string, io: Cl
 }
 
 /** The run's status from its controller, or undefined when no controller answers. */
-async function ask(nc: NatsConnection, runId: string): Promise<RunStatus | undefined> {
+export async function askRunController(nc: NatsConnection, runId: string): Promise<RunStatus | undefined> {
   try {
     const m = await nc.request(watchSubjects.runInfo(runId), undefined, { timeout: ASK_TIMEOUT_MS });
     return parseRunStatus(m.data);

@@ -1,14 +1,14 @@
 /** A controller killed mid-run: `--resume RUN_ID` re-attaches and finishes only what is missing. */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resumeDistributed } from '../../controller/nats/run-distributed.js';
+import { resumeDistributed, runDistributed } from '../../controller/nats/run-distributed.js';
 import { publishJobs } from '../../controller/nats/publisher.js';
 import { readRunState, writeRunState, type RunState } from '../../controller/nats/run-state.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { openStreamPublisher } from '../../shared/nats/stream-publisher.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
-import { makeTaskFiles, readResults, recordingIo, runAndKillController, startWorker, tally, useNatsFleet } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, runAndKillController, startWorker, tally, useNatsFleet, waitFor } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const workers = fleet.workers;
@@ -85,4 +85,30 @@ test.serial('resume of an unknown run id says so without a stack trace', async (
   const r = await resumeDistributed({ runId: 'no-such-run', stateDir: join(dir, 'runs') }, io);
   t.is(r.exitCode, 1);
   t.regex(io.err(), /^parallelr: no run no-such-run: .*no-such-run\.json does not exist\n$/);
+});
+
+test.serial('--resume while the run\'s controller still runs is refused, naming its progress; the run goes on and records each file once', async (t) => {
+  const pool = 'resume-owned';
+  workers.push(await startWorker(fleet.server.url, { name: 'o1', pool, max: 2 }));
+  const { dir, files } = makeTaskFiles(4, (i, d) => `${i === 4 ? `touch '${d}/waiting'; while [ ! -e '${d}/gate' ]; do sleep 0.05; done; ` : ''}echo ${i} >> '${d}/exec.log'\n`);
+  const runId = 'resume-owned-1';
+  const resultsFile = join(dir, 'results.jsonl');
+  const stateDir = join(dir, 'runs');
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const running = runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 60, runId, resultsFile, stateDir, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 } }, io);
+  await waitFor(() => existsSync(join(dir, 'waiting')), 'the last job to start');
+
+  const second = recordingIo({ PARALLELR_HOME: dir });
+  const r = await resumeDistributed({ runId, stateDir }, second);
+  t.is(r.exitCode, 1);
+  t.regex(second.err(), /^parallelr: run resume-owned-1 still has a controller \(Progress: \d\/4 done \(\d ok, 0 failed\), \d running\): --resume is for a run whose controller is gone\. Follow this one with: parallelr --watch resume-owned-1; stop it with parallelr -k PID on its host \(see parallelr --list-workers there\)\n$/);
+  t.is(second.out(), '');
+
+  writeFileSync(join(dir, 'gate'), '');
+  const done = await running;
+  t.is(done.exitCode, 0, io.err());
+  const records = readResults(resultsFile);
+  t.is(records.length, 4, 'each file recorded once: the refused resume wrote nothing');
+  t.is((readRunState(stateDir, runId) as RunState).status, 'done');
+  for (const w of workers.splice(0)) await w.stop();
 });
