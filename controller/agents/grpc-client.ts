@@ -13,6 +13,9 @@ import { Status, GrpcCallError, type BidiCall, type MethodDefinition, type Strea
 
 export { Status, GrpcCallError, statusName, timeoutSeconds, type BidiCall, type MethodDefinition, type StreamingCall } from './call-types.js';
 
+/** How long close() lets the calls still open end on their own. */
+const CLOSE_GRACE_MS = 2000;
+
 export interface GrpcClientOptions {
   /** grpc-js target: `HOST:PORT` or `unix:/path`. */
   target: string;
@@ -34,6 +37,9 @@ export class GrpcClient {
   private readonly client: Grpc.Client;
   /** Calls that count as activity (a Session counts only while it carries tasks). */
   private readonly active = new Set<JsCall<unknown, unknown>>();
+  /** Every call not ended yet: close() ends those the agent leaves open. */
+  private readonly open = new Set<JsCall<unknown, unknown>>();
+  private closeTimer: NodeJS.Timeout | undefined;
   private keepalive: NodeJS.Timeout | undefined;
   /** A keepalive check went unanswered: the link is taken as dead. */
   private stalled = false;
@@ -87,11 +93,28 @@ export class GrpcClient {
     return this.stalled || this.client.getChannel().getConnectivityState(false) === this.grpc.connectivityState.TRANSIENT_FAILURE;
   }
 
+  /**
+   * No new calls. A call still open (a Session the caller half-closed) gets CLOSE_GRACE_MS to end,
+   * then is cancelled: grpc-js keeps the process alive while a call is open, and an agent that
+   * hangs (its host frozen, SIGSTOP) never ends it — `tasker` stayed alive for good after its run.
+   */
   close(): void {
     this.closed = true;
     clearInterval(this.keepalive);
     this.keepalive = undefined;
     this.client.close();
+    if (this.open.size > 0 && !this.closeTimer) {
+      this.closeTimer = setTimeout(() => {
+        for (const call of [...this.open]) call.fail(Status.CANCELLED, `the agent did not end the call within ${CLOSE_GRACE_MS / 1000} s of the run's end`);
+      }, CLOSE_GRACE_MS);
+    }
+  }
+
+  /** @internal A call began or ended. */
+  setOpen(call: JsCall<unknown, unknown>, open: boolean): void {
+    if (open) this.open.add(call);
+    else this.open.delete(call);
+    if (this.open.size === 0) clearTimeout(this.closeTimer);
   }
 
   /** @internal A call counts as activity or no longer does. */
@@ -140,6 +163,7 @@ class JsCall<Res, Req> extends EventEmitter implements BidiCall<Req, Res> {
     private readonly call: AnyCall<Req, Res>,
   ) {
     super();
+    owner.setOpen(this as JsCall<unknown, unknown>, true);
     call.on('metadata', () => (this.answered = true));
     call.on('data', (m: Res) => {
       this.answered = true;
@@ -207,5 +231,6 @@ class JsCall<Res, Req> extends EventEmitter implements BidiCall<Req, Res> {
   private finish(): void {
     this.done = true;
     this.owner.setActive(this as JsCall<unknown, unknown>, false);
+    this.owner.setOpen(this as JsCall<unknown, unknown>, false);
   }
 }

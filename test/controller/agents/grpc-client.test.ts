@@ -3,6 +3,10 @@
  * silently stalled agent (keepalive), statuses, and messages split across HTTP/2 frames.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openAgentConnection } from '../../../controller/agents/index.js';
 import { createAgentExecutor } from '../../../controller/executors/agent-executor.js';
 import { AgentSession } from '../../../controller/agents/agent-session.js';
@@ -219,5 +223,42 @@ test('many tasks at once on one Session: each gets its own output and exit code;
     t.deepEqual(processesMatching(`sleep ${s}`), []);
   } finally {
     await ex.close();
+  }
+});
+
+test('tasker -r --agent (the built bin) interrupted while its agent hangs (SIGSTOP) exits with its records, and the resumed agent kills the task', async (t) => {
+  const a = await agent();
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-hung-agent-'));
+  const s = uniqueSleep();
+  writeFileSync(join(dir, 'one.txt'), `task=0\nhostname=localhost\ncommand=sleep\narguments=${s}\nexec=local\ntimeout=3600\n`);
+  const tasker = join(import.meta.dirname, '../../../dist/controller/cli/tasker.cjs');
+  const child = spawn(tasker, ['-r', '--agent', a.address, '-l', join(dir, 'logs'), 'one.txt'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('close', r));
+  try {
+    await eventually(() => processesMatching(`sleep ${s}`).length > 0);
+    a.child.kill('SIGSTOP'); // the host hangs: no FIN, no RST
+    child.kill('SIGINT');
+    // Bounded here so a hang fails with its output: before, the open Session kept tasker alive for good.
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r('still running 30 s after SIGINT'), 30_000)))]);
+    clearTimeout(timer);
+    t.is(code, 130, out);
+    t.regex(out, /Interrupted by SIGINT during task 0/);
+    a.child.kill('SIGCONT');
+    await eventually(() => processesMatching(`sleep ${s}`).length === 0);
+    t.deepEqual(processesMatching(`sleep ${s}`), []);
+  } finally {
+    a.child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    for (const pid of processesMatching(`sleep ${s}`)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 });
