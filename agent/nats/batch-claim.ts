@@ -98,7 +98,7 @@ const MEMORY_MS = 10 * 60_000;
  */
 export class BatchClaims {
   private readonly active = new Set<BatchClaim>();
-  private readonly released = new Map<string, { at: number; stored: boolean }>();
+  private readonly released = new Map<string, { at: number; stored: boolean; started: ReadonlySet<number> }>();
 
   /** `silentSince`: holders found silent, shared with the worker's claims of single jobs (claim-job.ts). */
   constructor(
@@ -124,7 +124,7 @@ export class BatchClaims {
     const now = Date.now();
     const known = this.released.get(claim.key);
     this.released.delete(claim.key); // re-inserted last: the map stays in release order
-    this.released.set(claim.key, { at: now, stored: claim.stored || known?.stored === true });
+    this.released.set(claim.key, { at: now, stored: claim.stored || known?.stored === true, started: new Set([...(known?.started ?? []), ...claim.started]) });
     for (const [key, r] of this.released) {
       if (r.at >= now - MEMORY_MS) break;
       this.released.delete(key);
@@ -142,7 +142,8 @@ export class BatchClaims {
     if (mine.some((c) => c.holding)) return { holding: true };
     const released = this.released.get(key);
     if (!mine.length && !released) return { holding: false };
-    return { holding: false, ran: mine.some((c) => c.stored) || released?.stored === true };
+    const started = new Set([...(released?.started ?? []), ...mine.flatMap((c) => [...c.started])]);
+    return { holding: false, ran: mine.some((c) => c.stored) || released?.stored === true, started: [...started].sort((a, b) => a - b) };
   }
 }
 
@@ -163,6 +164,8 @@ export class BatchClaim {
   /** Set once the batch attempt is built: later parts are not in it. */
   private sealed = false;
   private readonly initial: StartMark[] = [];
+  /** The files started under this claim (not those its parts claimed each on their own). */
+  readonly started = new Set<number>();
   private won?: { epoch: number };
   /** The batch was claimed before, or the claim failed: this delivery covers no start. */
   private claimedBefore = false;
@@ -213,7 +216,10 @@ export class BatchClaim {
       return claimEach(lost ? [lost] : undefined);
     }
     const covered = riding ? await storedSoon(ride!) : this.initial.some((m) => m.seq === job.seq);
-    if (covered && d.epoch === this.c.contact.epoch) return { run: true, earlier: [] };
+    if (covered && d.epoch === this.c.contact.epoch) {
+      this.started.add(job.seq);
+      return { run: true, earlier: [] };
+    }
     return claimEach();
   }
 
@@ -257,9 +263,10 @@ export class BatchClaim {
     const state = await this.holderState(holder);
     if (state.holding) return { kind: 'held', by: holder.agent || holder.instance };
     if (state.ran === false) return { kind: 'each', earlier: new Map() };
+    // The holder's own word on what it started; its marks only when it cannot say (lost, or older).
     let started: Set<number>;
     try {
-      started = await this.startedUnder(holder);
+      started = state.started ? new Set(state.started) : await this.startedUnder(holder);
     } catch (e) {
       return { kind: 'error', error: `cannot read the batch's stored results: ${(e as Error).message}` };
     }
@@ -269,7 +276,7 @@ export class BatchClaim {
   }
 
   /** Whether the batch attempt's agent holds the batch, and else why its unfinished files count as lost executions. */
-  private async holderState(holder: BatchAttemptMessage): Promise<{ holding: true } | { holding: false; ran?: boolean; cause: string }> {
+  private async holderState(holder: BatchAttemptMessage): Promise<{ holding: true } | { holding: false; ran?: boolean; started?: number[]; cause: string }> {
     const { c } = this;
     const cause = `agent ${holder.agent} stopped holding the job's batch (delivery ${holder.delivery}) without storing a result`;
     const reply = holder.instance === c.instance
@@ -278,7 +285,9 @@ export class BatchClaim {
     const key = `${holder.instance}:${this.key}`;
     if (reply) {
       c.silentSince.delete(key);
-      return reply.holding ? { holding: true } : { holding: false, ...(reply.ran === false ? { ran: false } : {}), cause };
+      if (reply.holding) return { holding: true };
+      const started = Array.isArray(reply.started) ? reply.started.filter((n) => Number.isSafeInteger(n) && n >= this.first && n <= this.last) : undefined;
+      return { holding: false, ...(reply.ran === false ? { ran: false } : {}), ...(started ? { started } : {}), cause };
     }
     const now = Date.now();
     const since = c.silentSince.get(key) ?? now;

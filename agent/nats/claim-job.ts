@@ -65,6 +65,12 @@ export interface HoldsReply {
    * publish reported an error): that attempt is not an execution.
    */
   ran?: boolean;
+  /**
+   * About a batch: the files this agent started under its claims of it. A start mark is stored just
+   * before the file would start; a file whose start was then called off (its agent lost contact with
+   * JetStream meanwhile) is marked but never ran. Absent in answers of older agents: the marks count.
+   */
+  started?: number[];
 }
 
 const ATTEMPTS = 4;

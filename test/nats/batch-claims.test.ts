@@ -13,8 +13,13 @@ import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { parseStoredMessage, type StoredMessage } from '../../shared/nats/attempt.js';
 import { RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
 import { encodeBatch } from '../../shared/nats/job-batch.js';
-import { JOB_VERSION, type JobMessage } from '../../shared/nats/schema.js';
-import { askHolder } from '../../agent/nats/claim-job.js';
+import { JOB_VERSION, encodeMessage, type EarlierRun, type JobMessage } from '../../shared/nats/schema.js';
+import { unrunResult } from '../../agent/nats/publish-result.js';
+import { answerHolds, askHolder, type Claim } from '../../agent/nats/claim-job.js';
+import { BatchClaims, JetStreamContact, Ride, batchKey } from '../../agent/nats/batch-claim.js';
+import type { PulledJob } from '../../agent/nats/pull-jobs.js';
+import type { WorkerParts } from '../../agent/nats/worker-parts.js';
+import { openStreamPublisher } from '../../shared/nats/stream-publisher.js';
 import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool } from './fleet.js';
 
 const fleet = useNatsFleet(test);
@@ -156,4 +161,45 @@ test.serial('a batch redelivered to the agent that still runs its files: that de
   t.like(reply, { holding: false, ran: true });
   t.deepEqual([ranTimes(dir, 1), ranTimes(dir, 2)], [1, 1], 'each file ran once');
   t.is((await results()), 2, 'one result per file');
+});
+
+test.serial('a file marked started whose start was called off (the agent lost JetStream after the mark was stored) is not counted as run: its holder names only the files it started', async (t) => {
+  const pool = 'bclaimoff';
+  const { nc, jsm } = await connect(t, pool);
+  const store = await openStreamPublisher(nc);
+  t.teardown(() => store.close());
+  const contact = new JetStreamContact(() => 60_000);
+  const parts = { nc, jsm, store, name: 'holder', instance: `holder-${process.pid}`, lostAfterMs: 5000 } as unknown as WorkerParts;
+  const claims = new BatchClaims(parts, contact, new Map());
+  const runId = 'bclaim-off';
+  const job = (seq: number): JobMessage => ({
+    v: JOB_VERSION, run_id: runId, seq, task_file: `f${seq}`, file_name: `f${seq}`, content: '', command: 'true', timeout_sec: 0, output_tail: 0,
+  });
+  const msg = { subject: '', data: new Uint8Array(), seq: 1, info: { deliveryCount: 1 }, ack() {}, nak() {}, working() {} } as unknown as PulledJob;
+  const claim = claims.open(msg, [job(1), job(2)]);
+  const alone = async (): Promise<Claim> => ({ run: false, error: 'cannot store the attempt: no quorum' });
+  t.like(await claim.claim(job(1), 1, undefined, alone), { run: true }, 'file 1 starts under the stored batch attempt');
+  // File 2 takes file 1's slot: its mark rides on file 1's result, which is stored...
+  const ride = new Ride(claim);
+  const second = claim.claim(job(2), 1, ride, alone);
+  // ...but the agent lost JetStream in between: the batch claim no longer covers the start, and the
+  // claim of file 2 on its own fails. File 2 never ran.
+  contact.lost();
+  const result = { ...unrunResult({ runId, seq: 1, taskFile: 'f1', agent: 'holder', worker: 1, delivery: 1, status: 'SUCCESS', error: '' }), started: [{ seq: 2, worker: 1 }] };
+  await jetstream(nc).publish(subjects.jobResult(runId, 1), encodeMessage(result));
+  ride.settle(true);
+  t.like(await second, { run: false });
+  claim.release();
+  t.deepEqual(claims.answer(batchKey(runId, 1, 2)), { holding: false, ran: true, started: [1] });
+  // Over NATS, as the agent that gets the batch next asks it.
+  answerHolds(nc, parts.instance, (q) => ('first' in q ? claims.answer(batchKey(q.run_id, q.first, q.last)) : { holding: false }));
+  t.deepEqual(await askHolder(nc, parts.instance, { run_id: runId, first: 1, last: 2 }), { holding: false, ran: true, started: [1] });
+
+  // The batch redelivered to another agent: file 2 is no earlier execution, although file 1's stored result marks it started.
+  const next = new BatchClaims({ ...parts, name: 'next', instance: `next-${process.pid}` } as WorkerParts, new JetStreamContact(() => 60_000), new Map());
+  const redelivered = next.open({ ...msg, info: { deliveryCount: 2 } } as PulledJob, [job(1), job(2)]);
+  const earlier = new Map<number, EarlierRun[] | undefined>();
+  const each = (seq: number) => async (e?: EarlierRun[]): Promise<Claim> => (earlier.set(seq, e), { run: false, error: 'not run in this test' });
+  await Promise.all([redelivered.claim(job(1), 1, undefined, each(1)), redelivered.claim(job(2), 2, undefined, each(2))]);
+  t.is(earlier.get(2), undefined, 'file 2 never ran: not an earlier execution');
 });
