@@ -137,14 +137,9 @@ export class JobWorker {
     const heard = this.cancelled.has(runId);
     this.cancelled.set(runId, now);
     for (const [id, t] of this.cancelled) if (now - t > CANCEL_MEMORY_MS) this.cancelled.delete(id);
-    let killed = 0;
-    for (const r of this.running.values()) {
-      if (r.runId === runId) {
-        r.controller.abort('CANCELED');
-        killed++;
-      }
-    }
-    if (!heard || killed > 0) this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed });
+    const killed = [...this.running.values()].filter((r) => r.runId === runId);
+    for (const r of killed) r.controller.abort('CANCELED');
+    if (!heard || killed.length > 0) this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed: killed.length });
   }
 
   /** Ask for as many jobs as there are free slots not yet asked for. */

@@ -74,6 +74,15 @@ export function recordKey(r: TaskRecord): string {
   return serializeRecord({ ...rest, error_message: rest.error_message.replace(/: task \S+ (?:exited -?\d+|failed)$/, '') });
 }
 
+/** Whether `rec` is one of the rows `written` still holds (readWrittenKeys); if so, that row is used up. */
+export function takeWritten(written: Map<string, number>, rec: TaskRecord): boolean {
+  if (written.size === 0) return false;
+  const key = recordKey(rec);
+  const left = written.get(key);
+  if (left) written.set(key, left - 1);
+  return Boolean(left);
+}
+
 /** The records already in a results file, as a multiset of their serialised form. */
 export function readWrittenKeys(path: string): Map<string, number> {
   const keys = new Map<string, number>();

@@ -3,7 +3,7 @@ import type { CliIo } from '../../shared/cli-io.js';
 import { countRecords } from '../parallelr/index.js';
 import { readWrittenRecords } from './records.js';
 import { runExitCode, type DistributedResult } from './run-outcome.js';
-import type { RunState } from './run-state.js';
+import { stopSignal, type RunState } from './run-state.js';
 
 /**
  * `--resume` of a run that finished: its results file is its record (jobs cancelled before they
@@ -12,7 +12,7 @@ import type { RunState } from './run-state.js';
 export function reportFinished(state: RunState, io: CliIo): DistributedResult {
   const records = readWrittenRecords(state.resultsFile);
   const counts = countRecords(records);
-  const interrupted = state.cancelCause === 'SIGINT' || state.cancelCause === 'SIGTERM' ? state.cancelCause : undefined;
+  const interrupted = stopSignal(state.cancelCause);
   io.stdout.write(
     `Run ${state.runId} already finished; results in ${state.resultsFile}: ${records.length} of ${state.files.length} task files recorded, ` +
       `${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.cancelled} cancelled${state.stopReason ? ` (stopped: ${state.stopReason})` : ''}\n`,

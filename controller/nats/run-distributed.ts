@@ -18,8 +18,8 @@ import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishRun } from './publish-run.js';
 import { askFleet } from './fleet-probe.js';
 import { serveHandOffs } from './hand-offs.js';
-import { asLocalCancel, notRunRecord, readWrittenKeys, recordKey } from './records.js';
-import { stopRun, type RunningJob } from './stop-run.js';
+import { asLocalCancel, notRunRecord, readWrittenKeys, takeWritten } from './records.js';
+import { earlierStop, stopRun, type RunningJob } from './stop-run.js';
 import { reportFinished } from './report-finished.js';
 import { DEFAULT_RUN_LOGGING, runLogFiles } from './run-records.js';
 import { openRun } from './open-run.js';
@@ -30,7 +30,7 @@ export type { DistributedResult, RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
-import { markRunDone, newRunId, readRunState, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
+import { markRunDone, newRunId, readRunState, stopSignal, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 import { whenAborted } from '../../shared/when-aborted.js';
@@ -260,7 +260,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     const { signal } = o;
     if (signal) interrupted = signal;
     else stopReason = why;
-    cause = state.cancelCause = o.limit ? 'STOP_LIMIT' : signal === 'SIGINT' || signal === 'SIGTERM' ? signal : state.cancelCause;
+    cause = state.cancelCause = o.limit ? 'STOP_LIMIT' : stopSignal(signal) ?? state.cancelCause;
     progress.note(o.say ?? (signal ? `Interrupted by ${signal}: cancelling the run on every agent` : why));
     // Stopping now: the JetStream and takers notices ("the run waits and carries on…") no longer hold.
     jetstream.stop();
@@ -275,10 +275,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     records.set(seq, rec);
     order.push(rec);
     // A resumed run skips the rows its results file already has (alreadyWritten is empty otherwise).
-    const key = alreadyWritten.size > 0 ? recordKey(rec) : '';
-    const left = alreadyWritten.get(key);
-    if (left) alreadyWritten.set(key, left - 1);
-    else writer.write(rec, seq);
+    if (!takeWritten(alreadyWritten, rec)) writer.write(rec, seq);
     progress.finished(rec, seq);
     takers.progressed(rec.agent ?? undefined, 'finished');
     registration.finished(rec, records.size);
@@ -313,9 +310,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
 
   const reruns = trackRanMoreThanOnce(progress.note);
   const reader = await startResultReader({
-    js,
-    runId,
-    total,
+    js, runId, total,
     onResult: (r) => writer.land(r, (landed) => {
       // The run's JSON named the failing task when it came back; else what tasker printed says it.
       const rec = tasker && landed.failed_task === undefined ? withTaskerDetail(landed, r) : landed;
@@ -341,10 +336,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
         jsm, reader, resume: o.resume, fleet, recorded: (seq) => records.has(seq), before: backup?.before, say: (t) => io.stdout.write(t), note: warn,
       }));
     } else if (state.status === 'cancelled') {
-      // Stopped before: by a signal (its cancel may not have got through), a stop limit, or a crash mid-cancel.
-      const signal = state.cancelCause === 'SIGINT' || state.cancelCause === 'SIGTERM' ? state.cancelCause : undefined;
-      const by = signal ?? state.stopReason ?? 'a stop';
-      requestStop(state.stopReason ?? 'the run was cancelled before its controller stopped', { signal, say: `Run ${runId} was stopped before (${by}): cancelling it on every agent` });
+      const earlier = earlierStop(state);
+      requestStop(earlier.why, earlier);
     }
     await Promise.race([finished, new Promise<void>((r) => whenAborted(stop.signal, r))]);
     if (stop.signal.aborted && records.size < total) {

@@ -47,6 +47,11 @@ export interface RunState {
 /** Why a distributed run was cancelled, as local parallelr names it: the controller's signal, or a stop limit. */
 export type CancelCause = 'SIGINT' | 'SIGTERM' | 'STOP_LIMIT';
 
+/** The signal that stopped a run (a cause or a signal name), or undefined when none did. */
+export function stopSignal(cause: string | undefined): 'SIGINT' | 'SIGTERM' | undefined {
+  return cause === 'SIGINT' || cause === 'SIGTERM' ? cause : undefined;
+}
+
 /** How a distributed run writes its logs and lands its records. */
 export interface RunLogging {
   level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';

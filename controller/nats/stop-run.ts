@@ -19,7 +19,8 @@ import { JOBS_STREAM, subjects } from '../../shared/nats/index.js';
 import { waitAtMost, whenAborted } from '../../shared/when-aborted.js';
 import { cancelMessage, type TaskRecord } from '../parallelr/index.js';
 import { notRunRecord } from './records.js';
-import { writeRunState, type CancelCause, type RunState } from './run-state.js';
+import { sleep } from './run-outcome.js';
+import { stopSignal, writeRunState, type CancelCause, type RunState } from './run-state.js';
 
 /** A job an agent was known to run: which agent and slot, since when (as the controller learned it). */
 export interface RunningJob {
@@ -58,6 +59,16 @@ const FIRST_TELL = { flushMs: 3000, purgeMs: 10_000 };
 /** While waiting for reports, the cancel is sent again this often, each time waiting at most RETELL for a server. */
 const RETELL_MS = 1000;
 const RETELL = { flushMs: 1000, purgeMs: 1000 };
+
+/**
+ * A resumed run found `cancelled`: stopped before by a signal (its cancel may not have got through),
+ * a stop limit, or a crash mid-cancel. Why, the signal, and what to say as the cancel is sent again.
+ */
+export function earlierStop(state: RunState): { why: string; signal?: 'SIGINT' | 'SIGTERM'; say: string } {
+  const signal = stopSignal(state.cancelCause);
+  const say = `Run ${state.runId} was stopped before (${signal ?? state.stopReason ?? 'a stop'}): cancelling it on every agent`;
+  return { why: state.stopReason ?? 'the run was cancelled before its controller stopped', ...(signal ? { signal } : {}), say };
+}
 
 /** Whether the cancel reached NATS and the queue was purged: if not, the run stays `cancelled` (not done) for `--resume`. */
 export async function stopRun(o: StopRunOptions): Promise<{ complete: boolean }> {
@@ -146,8 +157,4 @@ async function tell(o: StopRunOptions, was: Cancelled | undefined, bound: { flus
   if (o.hurry?.aborted && was) return was.delivered ? was : { delivered: true, purged: false, why: 'stopped waiting' };
   const purged = await waitAtMost(jsm.streams.purge(JOBS_STREAM, { filter: subjects.runJobs(state.pool, state.runId) }), bound.purgeMs, o.hurry);
   return purged === 'done' ? { delivered: true, purged: true } : { delivered: true, purged: false, why: purged };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
