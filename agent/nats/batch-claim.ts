@@ -17,6 +17,12 @@
  * every file is claimed on its own, and a file marked started that stored no result names the lost
  * execution in `earlier_runs`, exactly as a lost attempt would.
  *
+ * Only a first delivery claims whole. A file of a batch may run on its own before the batch's next
+ * delivery: handed off by an earlier delivery whose hand-off answer was lost (that delivery then
+ * hands the batch back), or published again by a controller that found it lost. So a redelivery
+ * that finds no batch attempt stores one listing no file (later deliveries ask its agent, as above)
+ * and claims each file on its own, against the file's own subject.
+ *
  * A batch claim covers starts only while the agent is in touch with JetStream (`JetStreamContact`):
  * after a silence long enough that the batch might have been redelivered elsewhere and its agent
  * taken for lost, the rest of the batch's files are claimed one by one.
@@ -166,7 +172,10 @@ export class BatchClaim {
   private readonly initial: StartMark[] = [];
   /** The files started under this claim (not those its parts claimed each on their own). */
   readonly started = new Set<number>();
-  private won?: { epoch: number };
+  /** Our batch attempt is stored. */
+  private storedHere = false;
+  /** It covers starts (a first delivery's claim), within the contact's epoch it was stored in. */
+  private covers?: { epoch: number };
   /** The batch was claimed before, or the claim failed: this delivery covers no start. */
   private claimedBefore = false;
   private released = false;
@@ -184,7 +193,7 @@ export class BatchClaim {
 
   /** Its batch attempt is stored: files of the batch may have started under it. */
   get stored(): boolean {
-    return this.won !== undefined;
+    return this.storedHere;
   }
 
   /** Every part is settled (acked, handed back or off): the batch is no longer held here. */
@@ -204,7 +213,7 @@ export class BatchClaim {
     if (!this.sealed) {
       this.initial.push({ seq: job.seq, worker });
       this.decision ??= Promise.resolve().then(() => this.decide());
-    } else if (ride?.batch === this && this.won?.epoch === this.c.contact.epoch) {
+    } else if (ride?.batch === this && this.covers?.epoch === this.c.contact.epoch) {
       ride.marks.push({ seq: job.seq, worker });
       riding = true;
     }
@@ -226,20 +235,32 @@ export class BatchClaim {
   private async decide(): Promise<Decision> {
     this.sealed = true;
     const { c } = this;
+    // A redelivery may find files that ran on their own meanwhile (handed off by an earlier delivery
+    // whose answer was lost, or published again as lost): its claim marks nothing, each file is claimed alone.
+    const whole = c.delivery === 1;
     const attempt: BatchAttemptMessage = {
       type: 'batch-attempt', v: JOB_VERSION, run_id: this.runId, first: this.first, last: this.last, agent: c.agent,
-      instance: c.instance, delivery: c.delivery, start_time: new Date().toISOString(), started: this.initial,
+      instance: c.instance, delivery: c.delivery, start_time: new Date().toISOString(), started: whole ? this.initial : [],
     };
     const epoch = c.contact.epoch;
     const subject = subjects.batchResult(this.runId, this.first, this.last);
     const stored = await publishAttempt(subject, encodeMessage(attempt), 0, `${this.runId}.${this.first}-${this.last}.${c.instance}.${c.delivery}`, c);
-    if (stored === true) {
-      this.won = { epoch };
-      return { kind: 'won', epoch };
-    }
+    if (stored === true) return this.ownClaim(whole, epoch);
     this.claimedBefore = true;
     if (stored !== WRONG_LAST_SEQUENCE) return { kind: 'error', error: `cannot store the batch attempt: ${stored.message}` };
     return this.afterEarlierClaim(subject);
+  }
+
+  /**
+   * The batch attempt stored is ours. On a first delivery it covers the files it lists, while the
+   * contact's epoch is `epoch` (the one before it was stored); on a redelivery it only tells later deliveries to
+   * ask us, and every file is claimed on its own, against its own subject.
+   */
+  private ownClaim(whole: boolean, epoch: number): Decision {
+    this.storedHere = true;
+    if (!whole) return { kind: 'each', earlier: new Map() };
+    this.covers = { epoch };
+    return { kind: 'won', epoch };
   }
 
   /** The batch was claimed whole before: its agent decides whether this delivery runs anything, and which files ran there. */
@@ -257,8 +278,7 @@ export class BatchClaim {
     if (holder.instance === c.instance && holder.delivery === c.delivery) {
       // Our own attempt of this very delivery, stored although its publish reported an error.
       this.claimedBefore = false;
-      this.won = { epoch: c.contact.epoch };
-      return { kind: 'won', epoch: this.won.epoch };
+      return this.ownClaim(c.delivery === 1, c.contact.epoch);
     }
     const state = await this.holderState(holder);
     if (state.holding) return { kind: 'held', by: holder.agent || holder.instance };

@@ -11,7 +11,7 @@ import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { parseStoredMessage, type StoredMessage } from '../../shared/nats/attempt.js';
-import { RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
+import { JOBS_STREAM, RESULTS_STREAM, poolConsumer, subjects } from '../../shared/nats/subjects.js';
 import { encodeBatch } from '../../shared/nats/job-batch.js';
 import { JOB_VERSION, encodeMessage, type EarlierRun, type JobMessage } from '../../shared/nats/schema.js';
 import { unrunResult } from '../../agent/nats/publish-result.js';
@@ -202,4 +202,37 @@ test.serial('a file marked started whose start was called off (the agent lost Je
   const each = (seq: number) => async (e?: EarlierRun[]): Promise<Claim> => (earlier.set(seq, e), { run: false, error: 'not run in this test' });
   await Promise.all([redelivered.claim(job(1), 1, undefined, each(1)), redelivered.claim(job(2), 2, undefined, each(2))]);
   t.is(earlier.get(2), undefined, 'file 2 never ran: not an earlier execution');
+});
+
+test.serial('a batch redelivered after one of its files ran on its own (a hand-off whose answer was lost): that file is not run again, the others run once', async (t) => {
+  const pool = 'bclaimalone';
+  const { nc, jsm } = await connect(t, pool);
+  const js = jetstream(nc);
+  const { dir } = makeTaskFiles(0, () => '');
+  const runId = 'bclaim-alone';
+  const job = (seq: number): JobMessage => ({
+    v: JOB_VERSION, run_id: runId, seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
+    content: Buffer.from(`echo ran >> '${dir}/ran-${seq}'\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
+  });
+  await js.publish(subjects.jobBatch(pool, runId, 1, 3), encodeBatch(runId, [1, 2, 3].map((seq) => JSON.stringify(job(seq)))));
+  // The batch's first delivery: no file got a slot; file 2 was handed off and ran on its own
+  // (its attempt and result are stored), but the answer to the hand-off was lost, so the batch
+  // was handed back unclaimed.
+  const first = await (await js.consumers.get(JOBS_STREAM, poolConsumer(pool))).next({ expires: 5000 });
+  t.is(first?.info.deliveryCount, 1);
+  const ranAlone = { ...unrunResult({ runId, seq: 2, taskFile: 'tasks/t2.sh', agent: 'elsewhere', worker: 1, delivery: 1, status: 'SUCCESS', error: '' }), exit_code: 0 };
+  await js.publish(subjects.jobResult(runId, 2), encodeMessage(ranAlone));
+  first!.nak();
+  const w = await agent(t, 'next', pool, 3);
+  const results = async () => (await storedMessages(jsm, runId)).filter((m) => m.stored.kind === 'result').length;
+  const queued = async () => (await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(pool, runId) })).state.messages;
+  for (let i = 0; (await results()) < 3 || (await queued()) > 0; i++) {
+    if (i > 600) throw new Error('waited 60 s for a result of every file and the batch acked');
+    await sleep(100);
+  }
+  t.deepEqual([1, 2, 3].map((i) => ranTimes(dir, i)), [1, 0, 1], 'file 2 did not run again; files 1 and 3 ran once');
+  const lines = w.log().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.like(lines.find((l) => l.message === 'job already has a stored result; acknowledged without running'), { runId, seq: 2, ranOn: 'elsewhere' });
+  const claim = (await storedMessages(jsm, runId)).find((m) => m.stored.kind === 'batch-attempt')?.stored;
+  t.like(claim?.kind === 'batch-attempt' ? claim.value : undefined, { delivery: 2, started: [] }, 'the redelivery\'s batch attempt marks no file started');
 });
