@@ -62,7 +62,8 @@ test.serial('SIGINT to the controller cancels the run on the fleet and exits 130
     { files, command: '/bin/sh @TASK@', timeoutSeconds: 600, stateDir: join(dir, 'runs'), nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 } },
     io,
   );
-  await waitFor(() => readdirSync(dir).filter((f) => f.startsWith('pids-')).length === 2);
+  // Both pids written (a file is created empty, then written: a stop in between would leave no pid to check).
+  await waitFor(() => readdirSync(dir).filter((f) => f.startsWith('pids-') && /^\d+ \d+\n$/.test(readFileSync(join(dir, f), 'utf8'))).length === 2);
   abort.abort('SIGINT');
   const r = await run;
   t.is(r.exitCode, 130);
