@@ -30,7 +30,7 @@
 import { RESULTS_STREAM, encodeMessage, parseStoredMessage, subjects } from '../../shared/nats/index.js';
 import type { BatchAttemptMessage, EarlierRun, JobMessage, StartMark } from '../../shared/nats/index.js';
 import { JOB_VERSION } from '../../shared/nats/index.js';
-import { WRONG_LAST_SEQUENCE, askHolder, publishAttempt, type Claim, type ClaimContext, type HoldsReply } from './claim-job.js';
+import { WRONG_LAST_SEQUENCE, askHolder, nextClaim, publishAttempt, type Claim, type ClaimContext, type HoldsReply } from './claim-job.js';
 import type { PulledJob } from './pull-jobs.js';
 import type { WorkerParts } from './worker-parts.js';
 import { safely } from './safely.js';
@@ -179,6 +179,8 @@ export class BatchClaim {
   /** The batch was claimed before, or the claim failed: this delivery covers no start. */
   private claimedBefore = false;
   private released = false;
+  /** Names this claim in its batch attempt (claim-job.ts, nextClaim). */
+  private readonly claimNo = nextClaim();
 
   constructor(private readonly c: BatchClaimContext, readonly runId: string, jobs: readonly JobMessage[]) {
     this.first = jobs[0]!.seq;
@@ -240,11 +242,11 @@ export class BatchClaim {
     const whole = c.delivery === 1;
     const attempt: BatchAttemptMessage = {
       type: 'batch-attempt', v: JOB_VERSION, run_id: this.runId, first: this.first, last: this.last, agent: c.agent,
-      instance: c.instance, delivery: c.delivery, start_time: new Date().toISOString(), started: whole ? this.initial : [],
+      instance: c.instance, delivery: c.delivery, claim: this.claimNo, start_time: new Date().toISOString(), started: whole ? this.initial : [],
     };
     const epoch = c.contact.epoch;
     const subject = subjects.batchResult(this.runId, this.first, this.last);
-    const stored = await publishAttempt(subject, encodeMessage(attempt), 0, `${this.runId}.${this.first}-${this.last}.${c.instance}.${c.delivery}`, c);
+    const stored = await publishAttempt(subject, encodeMessage(attempt), 0, `${this.runId}.${this.first}-${this.last}.${c.instance}.c${this.claimNo}`, c);
     if (stored === true) return this.ownClaim(whole, epoch);
     this.claimedBefore = true;
     if (stored !== WRONG_LAST_SEQUENCE) return { kind: 'error', error: `cannot store the batch attempt: ${stored.message}` };
@@ -275,8 +277,8 @@ export class BatchClaim {
     } catch (e) {
       return { kind: 'error', error: `cannot read the batch's claim: ${(e as Error).message}` };
     }
-    if (holder.instance === c.instance && holder.delivery === c.delivery) {
-      // Our own attempt of this very delivery, stored although its publish reported an error.
+    if (holder.instance === c.instance && holder.claim === this.claimNo) {
+      // Our own attempt of this very claim, stored although its publish reported an error.
       this.claimedBefore = false;
       return this.ownClaim(c.delivery === 1, c.contact.epoch);
     }

@@ -79,17 +79,31 @@ const HOLDS_TIMEOUT_MS = 1000;
 /** How long a claim keeps trying while the results stream has no leader (a cluster electing one). */
 const CLAIM_PATIENCE_MS = 20_000;
 
+let claims = 0;
+
+/**
+ * A new number for a claim of this worker process: with its instance it names the claim in the
+ * attempt it stores (`claim`) and in the attempt's message id. Not the delivery count: that is per
+ * message, and one file can be queued in several (handed off, published again), so two claims of the
+ * same file on one agent can have the same delivery count, and the second attempt would be taken
+ * for a resend of the first (JetStream's de-duplication) and stored nowhere.
+ */
+export function nextClaim(): number {
+  return ++claims;
+}
+
 export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Claim> {
   const subject = subjects.jobResult(job.run_id, job.seq);
+  const claim = nextClaim();
   let expected = 0;
   let earlier: EarlierRun[] = ctx.earlierIfNew ?? [];
   for (let i = 0; i < ATTEMPTS; i++) {
     const attempt: AttemptMessage = {
       type: 'attempt', v: JOB_VERSION, run_id: job.run_id, seq: job.seq, agent: ctx.agent, instance: ctx.instance,
-      delivery: ctx.delivery, start_time: new Date().toISOString(), earlier_runs: earlier,
+      delivery: ctx.delivery, claim, start_time: new Date().toISOString(), earlier_runs: earlier,
       ...(ctx.worker !== undefined ? { worker: ctx.worker } : {}),
     };
-    const stored = await publishAttempt(subject, encodeMessage(attempt), expected, `${job.run_id}.${job.seq}.${ctx.instance}.${ctx.delivery}.${i}`, ctx);
+    const stored = await publishAttempt(subject, encodeMessage(attempt), expected, `${job.run_id}.${job.seq}.${ctx.instance}.c${claim}.${i}`, ctx);
     if (stored === true) return { run: true, earlier };
     if (stored !== WRONG_LAST_SEQUENCE) return { run: false, error: `cannot store the attempt: ${stored.message}` };
     let last;
@@ -107,7 +121,7 @@ export async function claimJob(job: JobMessage, ctx: ClaimContext): Promise<Clai
     if (found.kind === 'bad') return { run: false, error: `the job's last stored message is unreadable: ${found.error}` };
     if (found.kind === 'batch-attempt') return { run: false, error: "the job's subject holds a batch claim" };
     const holder = found.value;
-    const lost = await lostExecution(holder, ctx);
+    const lost = await lostExecution(holder, claim, ctx);
     if (!lost) return { run: false, heldBy: holder.agent || holder.instance };
     earlier = lost === NEVER_RAN ? holder.earlier_runs : [...holder.earlier_runs, { agent: holder.agent, start_time: holder.start_time, cause: lost }];
     expected = last.seq;
@@ -151,12 +165,12 @@ const NEVER_RAN = Symbol('never ran');
  * Why the holder's execution is lost, NEVER_RAN when that attempt did not run the job, or
  * undefined while it holds the job (or may still).
  */
-async function lostExecution(holder: AttemptMessage, ctx: ClaimContext): Promise<string | typeof NEVER_RAN | undefined> {
+async function lostExecution(holder: AttemptMessage, claim: number, ctx: ClaimContext): Promise<string | typeof NEVER_RAN | undefined> {
   const key = `${holder.instance}:${holder.run_id}:${holder.seq}`;
   let reply: HoldsReply | undefined;
-  // Our own attempt: of this very delivery (a publish whose answer was lost), it never ran; of an
+  // Our own attempt: of this very claim (a publish whose answer was lost), it never ran; of an
   // earlier one (its claim failed, or we handed the job back), as we remember it.
-  if (holder.instance === ctx.instance && holder.delivery === ctx.delivery) return NEVER_RAN;
+  if (holder.instance === ctx.instance && holder.claim === claim) return NEVER_RAN;
   if (holder.instance === ctx.instance && ctx.selfReply) {
     reply = ctx.selfReply;
   } else {

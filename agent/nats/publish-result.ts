@@ -9,19 +9,24 @@ import type { WorkerParts } from './worker-parts.js';
 const RETRY_DELAY_MS = 500;
 const MAX_RETRY_DELAY_MS = 5000;
 
+let published = 0;
+
 /**
  * Publish a result on the job's results subject and wait for JetStream to store it, retrying
  * while `keepTrying()` says so (the worker keeps trying through a nats-server restart, so a job
- * that ran is not run again for want of its result). The message id `<run>.<seq>.<instance>`
- * makes a retry that was stored after all count once. Throws the last error when it gives up.
+ * that ran is not run again for want of its result). The message id `<run>.<seq>.<instance>.r<n>`,
+ * `n` new for each result, makes a retry that was stored after all count once, and never hides
+ * another result of the same file (one that ran twice here must show as such).
+ * Throws the last error when it gives up.
  */
 export async function publishResult(
   nc: NatsConnection, store: StreamPublisher, result: ResultMessage, instance: string, keepTrying: (attempt: number) => boolean,
 ): Promise<void> {
+  const msgID = `${result.run_id}.${result.seq}.${instance}.r${++published}`;
   for (let attempt = 0; ; attempt++) {
     try {
       await store.publish(subjects.jobResult(result.run_id, result.seq), encodeMessage(result), {
-        msgID: `${result.run_id}.${result.seq}.${instance}`,
+        msgID,
         timeoutMs: 5000,
       });
       return;

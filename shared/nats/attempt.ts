@@ -45,10 +45,15 @@ export function parseStoredMessage(data: Uint8Array): StoredMessage {
     kind: 'attempt',
     value: {
       type: 'attempt', v: JOB_VERSION, run_id: runId, seq, agent: str('agent') ?? '', instance,
-      delivery: int('delivery') ?? 0, start_time: str('start_time') ?? '', earlier_runs: parseEarlierRuns(o.earlier_runs),
+      delivery: int('delivery') ?? 0, ...claimOf(int), start_time: str('start_time') ?? '', earlier_runs: parseEarlierRuns(o.earlier_runs),
       ...(int('worker') !== undefined ? { worker: int('worker') } : {}),
     },
   };
+}
+
+function claimOf(int: (k: string) => number | undefined): { claim?: number } {
+  const claim = int('claim');
+  return claim !== undefined ? { claim } : {};
 }
 
 function parseBatchAttempt(
@@ -65,7 +70,7 @@ function parseBatchAttempt(
     kind: 'batch-attempt',
     value: {
       type: 'batch-attempt', v: JOB_VERSION, run_id: runId, first, last, agent: str('agent') ?? '', instance,
-      delivery: int('delivery') ?? 0, start_time: str('start_time') ?? '',
+      delivery: int('delivery') ?? 0, ...claimOf(int), start_time: str('start_time') ?? '',
       started: parseStartMarks(o.started).filter((m) => m.seq >= first && m.seq <= last),
     },
   };

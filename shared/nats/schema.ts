@@ -103,6 +103,12 @@ export interface AttemptMessage {
   /** The worker process's unique id: its `tasker.holds.<instance>` subject answers for it. */
   instance: string;
   delivery: number;
+  /**
+   * With `instance`, names the claim that stored it. Delivery counts are per message and the same
+   * file can be queued in several messages (handed off, published again), so an agent numbers its
+   * claims itself. Absent in attempts of older agents.
+   */
+  claim?: number;
   start_time: string;
   earlier_runs: EarlierRun[];
   /**
@@ -128,6 +134,8 @@ export interface BatchAttemptMessage {
   agent: string;
   instance: string;
   delivery: number;
+  /** As AttemptMessage.claim. */
+  claim?: number;
   start_time: string;
   started: StartMark[];
 }

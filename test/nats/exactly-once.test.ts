@@ -10,7 +10,7 @@ import { runDistributed } from '../../controller/nats/run-distributed.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { JOB_VERSION, encodeMessage, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
-import { JOBS_STREAM, subjects } from '../../shared/nats/subjects.js';
+import { JOBS_STREAM, RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
 import { makeTaskFiles, readResults, recordingIo, sleep, startWorker, useNatsFleet, waitFor } from './fleet.js';
 
 const fleet = useNatsFleet(test);
@@ -78,6 +78,46 @@ test.serial('a redelivered job whose result is stored is acknowledged without ru
   // Acknowledged: the work queue is empty; and nothing ran.
   while ((await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(pool, runId) })).state.messages > 0) await sleep(50);
   t.false(existsSync(ranFile));
+  await w.stop();
+  workers.splice(workers.indexOf(w), 1);
+});
+
+test.serial('a file queued again in a second message (a hand-off sent twice) that reaches the agent that ran it, also as delivery 1: acknowledged without running, not hidden as a resend', async (t) => {
+  const pool = 'twice';
+  const runId = 'twicerun1';
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-twice-'));
+  const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
+  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
+  const { jetstream } = await import('@nats-io/jetstream');
+  const js = jetstream(nc);
+  const ranFile = join(dir, 'ran.txt');
+  const job: JobMessage = {
+    v: JOB_VERSION, run_id: runId, seq: 1, task_file: 'job1.sh', file_name: 'job1.sh',
+    content: Buffer.from(`echo ran >> '${ranFile}'\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
+  };
+  const w = await startWorker(fleet.server.url, { name: 'tw1', pool, max: 1 });
+  workers.push(w);
+  // Messages on the subjects (`state.messages` would count the whole stream).
+  const count = async (stream: string, filter: string) => Object.values((await jsm.streams.info(stream, { subjects_filter: filter })).state.subjects ?? {}).reduce((a, b) => a + b, 0);
+  const queued = () => count(JOBS_STREAM, subjects.runJobs(pool, runId));
+  const stored = () => count(RESULTS_STREAM, subjects.jobResult(runId, 1));
+  const acked = async () => {
+    for (let i = 0; (await queued()) > 0; i++) {
+      if (i > 600) throw new Error('waited 30 s for the job to be acknowledged');
+      await sleep(50);
+    }
+  };
+  await js.publish(subjects.job(pool, runId, 1), encodeMessage(job));
+  await acked();
+  t.is(readFileSync(ranFile, 'utf8'), 'ran\n');
+  // The same file queued again as a message of its own: its first delivery, on the same agent.
+  await js.publish(subjects.job(pool, runId, 1), encodeMessage(job));
+  await acked();
+  t.is(readFileSync(ranFile, 'utf8'), 'ran\n', 'it ran once');
+  t.true(w.log().includes('job already has a stored result; acknowledged without running'));
+  t.is(await stored(), 2, 'one attempt and one result: no second claim, no second result');
   await w.stop();
   workers.splice(workers.indexOf(w), 1);
 });
