@@ -26,7 +26,8 @@ test.serial('batches, hand-offs, two server restarts, an agent killed and one fr
   const frozen = await add();
   await add();
   // Every fourth file is long (2.5–3.4 s): files of its batch wait for a slot and are handed off.
-  const { dir, files } = makeTaskFiles(n, (i, d) => `sleep ${i % 4 === 0 ? 2.5 + (i % 10) / 10 : 0.05 + (i % 5) / 20}; echo ran >> '${d}/effect-${i}'\n`);
+  // Each file marks its start and its end.
+  const { dir, files } = makeTaskFiles(n, (i, d) => `echo >> '${d}/start-${i}'; sleep ${i % 4 === 0 ? 2.5 + (i % 10) / 10 : 0.05 + (i % 5) / 20}; echo >> '${d}/end-${i}'\n`);
   const subjectsSeen = await watchJobSubjects(t, fleet.server.url, pool, runId);
   const io = recordingIo({ PARALLELR_HOME: dir });
   let over = false;
@@ -34,7 +35,7 @@ test.serial('batches, hand-offs, two server restarts, an agent killed and one fr
     { runId, files, command: '/bin/sh @TASK@', timeoutSeconds: 60, batch: 6, nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 }, stateDir: join(dir, 'runs'), quiet: true },
     io,
   ).finally(() => (over = true));
-  const ran = () => readdirSync(dir).filter((f) => f.startsWith('effect-')).length;
+  const ran = () => readdirSync(dir).filter((f) => f.startsWith('end-')).length;
   const when = async (share: number) => {
     while (!over && ran() < n * share) await sleep(25);
     return !over;
@@ -61,11 +62,11 @@ test.serial('batches, hand-offs, two server restarts, an agent killed and one fr
   t.true(subjectsSeen().some((s) => !s.includes('-')), 'some files were handed off (published alone)');
   const reported = new Map(r.ranMoreThanOnce.map((m) => [m.seq, m.runs]));
   const unreported: string[] = [];
+  const lines = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').length : 0);
   for (let i = 1; i <= n; i++) {
-    const effect = join(dir, `effect-${i}`);
-    const times = existsSync(effect) ? readFileSync(effect, 'utf8').split('\n').filter(Boolean).length : 0;
-    if (times === 0 || times > (reported.get(i) ?? 1)) unreported.push(`file ${i}: ran ${times}×, reported ${reported.get(i) ?? 1}`);
+    const starts = lines(`start-${i}`);
+    if (lines(`end-${i}`) === 0 || starts > (reported.get(i) ?? 1)) unreported.push(`file ${i}: started ${starts}×, ended ${lines(`end-${i}`)}×, reported ${reported.get(i) ?? 1}`);
   }
-  t.deepEqual(unreported, [], 'every file ran, and none more often than the run reports');
+  t.deepEqual(unreported, [], 'every file ran to its end, and none started more often than the run reports');
   for (const w of workers.splice(0)) await w.kill9();
 });
