@@ -236,3 +236,36 @@ test.serial('a batch redelivered after one of its files ran on its own (a hand-o
   const claim = (await storedMessages(jsm, runId)).find((m) => m.stored.kind === 'batch-attempt')?.stored;
   t.like(claim?.kind === 'batch-attempt' ? claim.value : undefined, { delivery: 2, started: [] }, 'the redelivery\'s batch attempt marks no file started');
 });
+
+test.serial('a redelivered batch does not hand off a file waiting for a slot: it may have started under the earlier claim (a mark only), which a job of its own would not know', async (t) => {
+  const pool = 'bclaimnohand';
+  const { nc, jsm } = await connect(t, pool);
+  const js = jetstream(nc);
+  const { dir } = makeTaskFiles(0, () => '');
+  const runId = 'bclaim-nohand';
+  const job = (seq: number, body: string): JobMessage => ({
+    v: JOB_VERSION, run_id: runId, seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
+    content: Buffer.from(`echo ran >> '${dir}/ran-${seq}'; ${body}\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
+  });
+  // An agent that claimed the batch whole, started both files and was lost (it never answers).
+  const ghost = { type: 'batch-attempt', v: JOB_VERSION, run_id: runId, first: 1, last: 2, agent: 'ghost', instance: 'ghost0', delivery: 1, start_time: new Date().toISOString(), started: [{ seq: 1, worker: 1 }, { seq: 2, worker: 2 }] };
+  await js.publish(subjects.batchResult(runId, 1, 2), new TextEncoder().encode(JSON.stringify(ghost)));
+  await js.publish(subjects.jobBatch(pool, runId, 1, 2), encodeBatch(runId, [job(1, 'sleep 3'), job(2, 'true')].map((j) => JSON.stringify(j))));
+  const first = await (await js.consumers.get(JOBS_STREAM, poolConsumer(pool))).next({ expires: 5000 });
+  first!.nak(); // the ghost's delivery: the next one counts 2
+  // The run's controller, as far as hand-offs go: it would publish the file as a job of its own.
+  const handOffs: string[] = [];
+  nc.subscribe(subjects.handOff(runId), { callback: (_e, m) => (handOffs.push(new TextDecoder().decode(m.data)), m.respond(new TextEncoder().encode('{"ok":false}'))) });
+  // One slot: file 1 runs 3 s while file 2 waits for the slot longer than the 2 s an agent holds a file.
+  await agent(t, 'single', pool, 1);
+  const results = async () => (await storedMessages(jsm, runId)).filter((m) => m.stored.kind === 'result');
+  for (let i = 0; (await results()).length < 2; i++) {
+    if (i > 600) throw new Error('waited 60 s for both results');
+    await sleep(100);
+  }
+  t.deepEqual(handOffs, [], 'no file of the redelivered batch was handed off');
+  t.deepEqual([ranTimes(dir, 1), ranTimes(dir, 2)], [1, 1]);
+  for (const { stored } of await results()) {
+    t.like(stored.kind === 'result' ? stored.value.earlier_runs?.[0] : undefined, { agent: 'ghost' }, 'each file names the lost start under the ghost\'s claim');
+  }
+});
