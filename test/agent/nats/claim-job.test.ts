@@ -9,6 +9,7 @@ import { JOB_VERSION, encodeMessage, type JobMessage, type ResultMessage } from 
 import { ensureStreams } from '../../../shared/nats/streams.js';
 import { RESULTS_STREAM, subjects } from '../../../shared/nats/subjects.js';
 import { openStreamPublisher, type StreamPublisher } from '../../../shared/nats/stream-publisher.js';
+import { StoreError } from '../../../shared/errors/index.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 
 let server: TestNatsServer;
@@ -120,11 +121,32 @@ test('two agents claiming at once: exactly one wins, the other finds it held', a
   t.is(claims.filter((c) => !c.run && 'heldBy' in c).length, 1);
 });
 
-test('its own attempt of this very delivery (stored, the answer lost in a leader election): run, nothing named as lost', async (t) => {
-  const ctx = context('a', 'inst-self1');
-  t.deepEqual(await claimJob(job('self1'), ctx), { run: true, earlier: [] });
-  // The same delivery claims again, as after a publish that timed out although it was stored.
-  t.deepEqual(await claimJob(job('self1'), { ...ctx, silentSince: new Map() }), { run: true, earlier: [] });
+test('its own attempt of this very claim (stored, the answer lost in a leader election): run, nothing named as lost', async (t) => {
+  // The server stores the first publish, but its answer is lost (a timeout): the claim sends it again.
+  let publishes = 0;
+  const answerLost: StreamPublisher = {
+    ...store,
+    publish: async (...args: Parameters<StreamPublisher['publish']>) => {
+      const ack = await store.publish(...args);
+      if (++publishes === 1) throw new StoreError('no answer from JetStream in time', { transient: true });
+      return ack;
+    },
+  };
+  t.deepEqual(await claimJob(job('self1'), { ...context('a', 'inst-self1'), store: answerLost }), { run: true, earlier: [] });
+  t.is(publishes, 2);
+  const info = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subjects.jobResult('self1', 1) });
+  t.is(Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0), 1, 'one attempt stored');
+});
+
+test('a second claim of the job by the same agent with the same delivery count (a second message of the file) is not taken for a resend of the first', async (t) => {
+  const ctx = context('a', 'inst-self3');
+  t.deepEqual(await claimJob(job('self3'), ctx), { run: true, earlier: [] });
+  const result: ResultMessage = {
+    v: JOB_VERSION, run_id: 'self3', seq: 1, task_file: 't.sh', status: 'SUCCESS', exit_code: 0, start_time: new Date().toISOString(),
+    end_time: new Date().toISOString(), duration_seconds: 0, agent: 'a', worker: 1, command_executed: 'true', error_message: '', stdout_tail: '', stderr_tail: '', delivery: 2,
+  };
+  await js.publish(subjects.jobResult('self3', 1), encodeMessage(result));
+  t.like(await claimJob(job('self3'), { ...ctx, silentSince: new Map() }), { run: false, stored: { agent: 'a', status: 'SUCCESS' } });
 });
 
 test('its own attempt of an earlier delivery: judged from its own memory, never by asking itself', async (t) => {
