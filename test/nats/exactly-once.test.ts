@@ -23,6 +23,23 @@ function sideEffects(dir: string): Map<string, number> {
   return counts;
 }
 
+/** A connection to the pool's streams (closed in teardown), and a job of `runId` that appends a line to `ranFile` each time it runs. */
+async function lineJob(t: { teardown(fn: () => unknown): void }, pool: string, runId: string) {
+  const dir = mkdtempSync(join(tmpdir(), `tasker-nats-${pool}-`));
+  const nc = await connectNats({ servers: fleet.server.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
+  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
+  const { jetstream } = await import('@nats-io/jetstream');
+  const js = jetstream(nc);
+  const ranFile = join(dir, 'ran.txt');
+  const job: JobMessage = {
+    v: JOB_VERSION, run_id: runId, seq: 1, task_file: 'job1.sh', file_name: 'job1.sh',
+    content: Buffer.from(`echo ran >> '${ranFile}'\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
+  };
+  return { jsm, js, ranFile, job };
+}
+
 test.serial('120 jobs, nats-server restarted twice mid-run: each job\'s side effect happens exactly once', async (t) => {
   const pool = 'once';
   workers.push(await startWorker(fleet.server.url, { name: 'o1', pool, max: 3 }), await startWorker(fleet.server.url, { name: 'o2', pool, max: 3 }));
@@ -50,19 +67,8 @@ test.serial('120 jobs, nats-server restarted twice mid-run: each job\'s side eff
 test.serial('a redelivered job whose result is stored is acknowledged without running', async (t) => {
   const pool = 'stored';
   const runId = 'storedrun1';
-  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-stored-'));
-  const nc = await connectNats({ servers: fleet.server.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
-  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
-  const { jetstream } = await import('@nats-io/jetstream');
-  const js = jetstream(nc);
+  const { jsm, js, ranFile, job } = await lineJob(t, pool, runId);
   // The state a lost ack leaves: the job is back in the queue, its result is stored.
-  const ranFile = join(dir, 'ran.txt');
-  const job: JobMessage = {
-    v: JOB_VERSION, run_id: runId, seq: 1, task_file: 'job1.sh', file_name: 'job1.sh',
-    content: Buffer.from(`echo ran >> '${ranFile}'\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
-  };
   const stored: ResultMessage = {
     v: JOB_VERSION, run_id: runId, seq: 1, task_file: 'job1.sh', status: 'SUCCESS', exit_code: 0, start_time: new Date().toISOString(),
     end_time: new Date().toISOString(), duration_seconds: 0.1, agent: 'earlier-agent', worker: 1, command_executed: '/bin/sh job1.sh',
@@ -85,18 +91,7 @@ test.serial('a redelivered job whose result is stored is acknowledged without ru
 test.serial('a file queued again in a second message (a hand-off sent twice) that reaches the agent that ran it, also as delivery 1: acknowledged without running, not hidden as a resend', async (t) => {
   const pool = 'twice';
   const runId = 'twicerun1';
-  const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-twice-'));
-  const nc = await connectNats({ servers: fleet.server.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, fleet.server.url);
-  await ensureStreams(jsm, { pool, ackWaitMs: 2000 });
-  const { jetstream } = await import('@nats-io/jetstream');
-  const js = jetstream(nc);
-  const ranFile = join(dir, 'ran.txt');
-  const job: JobMessage = {
-    v: JOB_VERSION, run_id: runId, seq: 1, task_file: 'job1.sh', file_name: 'job1.sh',
-    content: Buffer.from(`echo ran >> '${ranFile}'\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
-  };
+  const { jsm, js, ranFile, job } = await lineJob(t, pool, runId);
   const w = await startWorker(fleet.server.url, { name: 'tw1', pool, max: 1 });
   workers.push(w);
   // Messages on the subjects (`state.messages` would count the whole stream).
