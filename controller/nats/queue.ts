@@ -1,4 +1,5 @@
 /** What the server knows about a run's queue: which jobs are still there, and dropping them on a cancel. */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JOBS_STREAM, RESULTS_STREAM, seqsOfJobSubject, subjects } from '../../shared/nats/index.js';
@@ -46,7 +47,7 @@ async function findMissing(
   const res = await jsm.streams.info(RESULTS_STREAM, { subjects_filter: subjects.runResults(state.runId) });
   const stored = Object.values(res.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
   const deadline = Date.now() + patienceMs;
-  while (reader.received < stored && Date.now() < deadline) await sleep(20);
+  while (reader.received < stored && Date.now() < deadline) await delay(20);
   return { missing: range(state.files.length).filter((seq) => !reader.seen.has(seq) && !queued.has(seq)), read: reader.received >= stored };
 }
 
@@ -59,8 +60,4 @@ export async function cancelOrphanedRun(nc: NatsConnection, jsm: JetStreamManage
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -7,12 +7,11 @@
  */
 import { join } from 'node:path';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { CliIo } from '../../shared/cli-io.js';
-import { checkSubjectToken, connectNats, ensureRecordsStream, ensureStreams, jetStreamManagerOf, openStreamPublisher, parseStarted, subjects } from '../../shared/nats/index.js';
+import { checkSubjectToken, openStreamPublisher, parseStarted, subjects } from '../../shared/nats/index.js';
 import type { NatsSettings } from '../../shared/nats/index.js';
 import { countRecords, createStopLimitTracker, formatSummary, resolveDirs, tallyRecordsByAgent } from '../parallelr/index.js';
-import type { RunCounts, StopLimitSettings, TaskRecord } from '../parallelr/index.js';
+import type { StopLimitSettings, TaskRecord } from '../parallelr/index.js';
 import { connectRun } from './connect-run.js';
 import { createFleetProgress, formatAgentTable } from './fleet-progress.js';
 import { publishRun } from './publish-run.js';
@@ -27,11 +26,10 @@ import { startResultReader } from './result-reader.js';
 import { watchJetStream } from './watch-jetstream.js';
 import { watchTakers, type TakersWatchOptions } from './watch-takers.js';
 export type { DistributedResult, RanMoreThanOnce } from './run-outcome.js';
-import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, range, runExitCode, runsTasker, sleep, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
+import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, runExitCode, runsTasker, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
 import { markRunDone, newRunId, readRunState, stopSignal, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
-import { SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 import { whenAborted } from '../../shared/when-aborted.js';
 

@@ -96,11 +96,3 @@ function firstWholeLines(tail: string): string {
   const nl = tail.indexOf('\n');
   return nl === -1 || /^\S+:\d+:\d+: /.test(tail) ? tail : tail.slice(nl + 1);
 }
-
-export function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i + 1);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -15,11 +15,11 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { JOBS_STREAM, subjects } from '../../shared/nats/index.js';
 import { waitAtMost, whenAborted } from '../../shared/when-aborted.js';
 import { cancelMessage, type TaskRecord } from '../parallelr/index.js';
 import { notRunRecord } from './records.js';
-import { sleep } from './run-outcome.js';
 import { stopSignal, writeRunState, type CancelCause, type RunState } from './run-state.js';
 
 /** A job an agent was known to run: which agent and slot, since when (as the controller learned it). */
@@ -82,7 +82,7 @@ export async function stopRun(o: StopRunOptions): Promise<{ complete: boolean }>
   const deadline = Date.now() + o.graceMs;
   let again = Date.now() + RETELL_MS;
   while (!o.hurry?.aborted && Date.now() < deadline && unreported().length > 0) {
-    await sleep(50);
+    await delay(50);
     if (Date.now() < again) continue;
     // Core NATS keeps nothing: an agent that was disconnected when the cancel went out (NATS just
     // back, a network blip) hears it now; a cancel that did not get through may get through now.

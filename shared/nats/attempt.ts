@@ -6,7 +6,7 @@
  * and lost without storing a result runs again; the new attempt and the result carry the lost
  * ones as `earlier_runs`, so the operator is told the job ran more than once, and why.
  */
-import { parseEarlierRuns, parseResult, parseStartMarks, JOB_VERSION, type AttemptMessage, type BatchAttemptMessage, type EarlierRun, type ResultMessage } from './schema.js';
+import { parseEarlierRuns, parseResult, parseStartMarks, JOB_VERSION, type AttemptMessage, type BatchAttemptMessage, type ResultMessage } from './schema.js';
 import { MAX_BATCH, isSubjectToken } from './subjects.js';
 
 export type { AttemptMessage, BatchAttemptMessage } from './schema.js';
