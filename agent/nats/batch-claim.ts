@@ -181,8 +181,15 @@ export class BatchClaim {
   private released = false;
   /** Names this claim in its batch attempt (claim-job.ts, nextClaim). */
   private readonly claimNo = nextClaim();
+  /**
+   * A first delivery: it may claim the batch whole and hand files off. A redelivery may find files
+   * that ran on their own meanwhile, or that started under an earlier delivery's claim (marked only
+   * there): it claims each file on its own and hands none off.
+   */
+  readonly whole: boolean;
 
   constructor(private readonly c: BatchClaimContext, readonly runId: string, jobs: readonly JobMessage[]) {
+    this.whole = c.delivery === 1;
     this.first = jobs[0]!.seq;
     this.last = jobs[jobs.length - 1]!.seq;
     this.key = batchKey(runId, this.first, this.last);
@@ -237,9 +244,7 @@ export class BatchClaim {
   private async decide(): Promise<Decision> {
     this.sealed = true;
     const { c } = this;
-    // A redelivery may find files that ran on their own meanwhile (handed off by an earlier delivery
-    // whose answer was lost, or published again as lost): its claim marks nothing, each file is claimed alone.
-    const whole = c.delivery === 1;
+    const { whole } = this;
     const attempt: BatchAttemptMessage = {
       type: 'batch-attempt', v: JOB_VERSION, run_id: this.runId, first: this.first, last: this.last, agent: c.agent,
       instance: c.instance, delivery: c.delivery, claim: this.claimNo, start_time: new Date().toISOString(), started: whole ? this.initial : [],
@@ -247,7 +252,7 @@ export class BatchClaim {
     const epoch = c.contact.epoch;
     const subject = subjects.batchResult(this.runId, this.first, this.last);
     const stored = await publishAttempt(subject, encodeMessage(attempt), 0, `${this.runId}.${this.first}-${this.last}.${c.instance}.c${this.claimNo}`, c);
-    if (stored === true) return this.ownClaim(whole, epoch);
+    if (stored === true) return this.ownClaim(epoch);
     this.claimedBefore = true;
     if (stored !== WRONG_LAST_SEQUENCE) return { kind: 'error', error: `cannot store the batch attempt: ${stored.message}` };
     return this.afterEarlierClaim(subject);
@@ -258,9 +263,9 @@ export class BatchClaim {
    * contact's epoch is `epoch` (the one before it was stored); on a redelivery it only tells later deliveries to
    * ask us, and every file is claimed on its own, against its own subject.
    */
-  private ownClaim(whole: boolean, epoch: number): Decision {
+  private ownClaim(epoch: number): Decision {
     this.storedHere = true;
-    if (!whole) return { kind: 'each', earlier: new Map() };
+    if (!this.whole) return { kind: 'each', earlier: new Map() };
     this.covers = { epoch };
     return { kind: 'won', epoch };
   }
@@ -280,7 +285,7 @@ export class BatchClaim {
     if (holder.instance === c.instance && holder.claim === this.claimNo) {
       // Our own attempt of this very claim, stored although its publish reported an error.
       this.claimedBefore = false;
-      return this.ownClaim(c.delivery === 1, c.contact.epoch);
+      return this.ownClaim(c.contact.epoch);
     }
     const state = await this.holderState(holder);
     if (state.holding) return { kind: 'held', by: holder.agent || holder.instance };

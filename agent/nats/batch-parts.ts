@@ -10,10 +10,12 @@
  *   is handed off: the run's controller publishes it to the pool as a job of its own (agents never
  *   publish jobs), for an idle agent to take. It was not claimed here, so it runs once, wherever
  *   its claim succeeds. Without an answer (no controller: it crashed and waits for --resume) the
- *   batch is handed back instead, once its other parts are done. Only a first delivery hands
- *   parts off: in a redelivered batch a file may have started under an earlier delivery's claim
- *   (a start mark in the batch attempt or in another file's result, nothing on its own subject),
- *   which only the batch's claim reads, so such a part is handed back with the batch.
+ *   batch is handed back instead, once its other parts are done. A batch claimed whole
+ *   hands parts off on its first delivery only (BatchClaim.whole): in a redelivery a file may have
+ *   started under an earlier delivery's claim (a start mark in the batch attempt or in another
+ *   file's result, nothing on its own subject), which only the batch's claim reads, so such a part
+ *   is handed back with the batch. Without batch claims each file is claimed on its own subject,
+ *   handed off or not.
  * `working()` of any part keeps the whole batch from being redelivered.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -70,9 +72,8 @@ export function batchParts(
       handOff: () =>
         once(() => {
           if (cancelled(job.run_id)) return settle(0);
-          // A redelivered batch's file may have started under an earlier delivery's claim, marked
-          // there and not on its own subject: only a claim of the batch can tell, so it goes back with the batch.
-          if (msg.info.deliveryCount > 1) return settle(0);
+          // Only the batch's claim can tell whether a file of a redelivery started before: it goes back with the batch.
+          if (batch && !batch.whole) return settle(0);
           const req: HandOffRequest = { seqs: [job.seq], stream_seq: msg.seq, delivery: msg.info.deliveryCount };
           nc.request(subjects.handOff(job.run_id), encoder.encode(JSON.stringify(req)), { timeout: HANDOFF_TIMEOUT_MS }).then(
             (m) => settle(handedOff(m.data) ? undefined : 0),
