@@ -10,9 +10,9 @@ import { jetstream } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
-import { JOB_VERSION, encodeMessage, parseResult, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
+import { encodeMessage, parseResult, type ResultMessage } from '../../shared/nats/schema.js';
 import { JOBS_STREAM, RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool, shellJob } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
@@ -68,10 +68,6 @@ async function storedResults(jsm: JetStreamManager, runId: string, seqs: number[
   }));
 }
 
-const job = (runId: string, seq: number, body: string, over: Partial<JobMessage> = {}): JobMessage => ({
-  v: JOB_VERSION, run_id: runId, seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
-  content: Buffer.from(body).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100, ...over,
-});
 const batchMessage = (runId: string, jobs: unknown[]) => new TextEncoder().encode(JSON.stringify({ type: 'batch', v: 1, run_id: runId, jobs }));
 
 test.serial('a malformed batch: terminated, an ERROR result for each of its files naming the bad job, and the agent serves the next job', async (t) => {
@@ -81,7 +77,7 @@ test.serial('a malformed batch: terminated, an ERROR result for each of its file
   const { dir } = makeTaskFiles(0, () => '');
   const runId = 'malformed-1';
   await js.publish(subjects.jobBatch(pool, runId, 1, 3), batchMessage(runId, [
-    job(runId, 1, `echo ran >> '${dir}/ran-1'\n`), job(runId, 2, 'true\n', { command: 5 as unknown as string }), job(runId, 3, `echo ran >> '${dir}/ran-3'\n`),
+    shellJob(runId, 1, `echo ran >> '${dir}/ran-1'\n`), shellJob(runId, 2, 'true\n', { command: 5 as unknown as string }), shellJob(runId, 3, `echo ran >> '${dir}/ran-3'\n`),
   ]));
   const w = await agent(t, 'm1', pool, 2);
   let results: (ResultMessage | undefined)[] = [];
@@ -99,14 +95,14 @@ test.serial('a malformed batch: terminated, an ERROR result for each of its file
 
   // A batch with a job of another run: the ERROR results go to the batch's run, never to the other run.
   const other = 'malformed-other';
-  await js.publish(subjects.jobBatch(pool, runId, 4, 5), batchMessage(runId, [job(runId, 4, 'true\n'), job(other, 5, 'true\n')]));
+  await js.publish(subjects.jobBatch(pool, runId, 4, 5), batchMessage(runId, [shellJob(runId, 4, 'true\n'), shellJob(other, 5, 'true\n')]));
   while ((results = await storedResults(jsm, runId, [4, 5])).some((r) => !r)) await sleep(50);
   t.regex(results[0]!.error_message, /job 2 of the batch belongs to run `malformed-other`/);
   t.deepEqual(await storedResults(jsm, other, [4, 5]), [undefined, undefined]);
 
   // The agent carries on: the next job runs.
   const next = 'malformed-next';
-  await js.publish(subjects.job(pool, next, 1), encodeMessage(job(next, 1, `echo ran >> '${dir}/ran-9'\n`)));
+  await js.publish(subjects.job(pool, next, 1), encodeMessage(shellJob(next, 1, `echo ran >> '${dir}/ran-9'\n`)));
   let after: (ResultMessage | undefined)[] = [];
   while (!(after = await storedResults(jsm, next, [1]))[0]) await sleep(50);
   t.like(after[0], { status: 'SUCCESS', exit_code: 0, agent: 'm1' });

@@ -20,7 +20,7 @@ import { BatchClaims, JetStreamContact, Ride, batchKey } from '../../agent/nats/
 import type { PulledJob } from '../../agent/nats/pull-jobs.js';
 import type { WorkerParts } from '../../agent/nats/worker-parts.js';
 import { openStreamPublisher } from '../../shared/nats/stream-publisher.js';
-import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool } from './fleet.js';
+import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool, messagesOn, shellJob } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
@@ -140,10 +140,7 @@ test.serial('a batch redelivered to the agent that still runs its files: that de
   const w = await agent(t, 'held', pool, 3);
   const { dir } = makeTaskFiles(0, () => '');
   const runId = 'bclaim-held';
-  const job = (seq: number): JobMessage => ({
-    v: JOB_VERSION, run_id: runId, seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
-    content: Buffer.from(`echo ran >> '${dir}/ran-${seq}'; sleep 7\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
-  });
+  const job = (seq: number) => shellJob(runId, seq, `echo ran >> '${dir}/ran-${seq}'; sleep 7\n`);
   await jetstream(nc).publish(subjects.jobBatch(pool, runId, 1, 2), encodeBatch(runId, [job(1), job(2)].map((j) => JSON.stringify(j))));
   await waitFor(() => ranTimes(dir, 1) === 1 && ranTimes(dir, 2) === 1);
   // Frozen for twice ack_wait: its working() stops, and the server redelivers the batch to it once it wakes.
@@ -210,10 +207,7 @@ test.serial('a batch redelivered after one of its files ran on its own (a hand-o
   const js = jetstream(nc);
   const { dir } = makeTaskFiles(0, () => '');
   const runId = 'bclaim-alone';
-  const job = (seq: number): JobMessage => ({
-    v: JOB_VERSION, run_id: runId, seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
-    content: Buffer.from(`echo ran >> '${dir}/ran-${seq}'\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
-  });
+  const job = (seq: number) => shellJob(runId, seq, `echo ran >> '${dir}/ran-${seq}'\n`);
   await js.publish(subjects.jobBatch(pool, runId, 1, 3), encodeBatch(runId, [1, 2, 3].map((seq) => JSON.stringify(job(seq)))));
   // The batch's first delivery: no file got a slot; file 2 was handed off and ran on its own
   // (its attempt and result are stored), but the answer to the hand-off was lost, so the batch
@@ -225,11 +219,8 @@ test.serial('a batch redelivered after one of its files ran on its own (a hand-o
   first!.nak();
   const w = await agent(t, 'next', pool, 3);
   const results = async () => (await storedMessages(jsm, runId)).filter((m) => m.stored.kind === 'result').length;
-  const queued = async () => (await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(pool, runId) })).state.messages;
-  for (let i = 0; (await results()) < 3 || (await queued()) > 0; i++) {
-    if (i > 600) throw new Error('waited 60 s for a result of every file and the batch acked');
-    await sleep(100);
-  }
+  const queued = () => messagesOn(jsm, JOBS_STREAM, subjects.runJobs(pool, runId));
+  await waitFor(async () => (await results()) === 3 && (await queued()) === 0, 'a result of every file and the batch acked', 60_000);
   t.deepEqual([1, 2, 3].map((i) => ranTimes(dir, i)), [1, 0, 1], 'file 2 did not run again; files 1 and 3 ran once');
   const lines = w.log().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   t.like(lines.find((l) => l.message === 'job already has a stored result; acknowledged without running'), { runId, seq: 2, ranOn: 'elsewhere' });
@@ -243,10 +234,7 @@ test.serial('a redelivered batch does not hand off a file waiting for a slot: it
   const js = jetstream(nc);
   const { dir } = makeTaskFiles(0, () => '');
   const runId = 'bclaim-nohand';
-  const job = (seq: number, body: string): JobMessage => ({
-    v: JOB_VERSION, run_id: runId, seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
-    content: Buffer.from(`echo ran >> '${dir}/ran-${seq}'; ${body}\n`).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100,
-  });
+  const job = (seq: number, body: string) => shellJob(runId, seq, `echo ran >> '${dir}/ran-${seq}'; ${body}\n`);
   // An agent that claimed the batch whole, started both files and was lost (it never answers).
   const ghost = { type: 'batch-attempt', v: JOB_VERSION, run_id: runId, first: 1, last: 2, agent: 'ghost', instance: 'ghost0', delivery: 1, start_time: new Date().toISOString(), started: [{ seq: 1, worker: 1 }, { seq: 2, worker: 2 }] };
   await js.publish(subjects.batchResult(runId, 1, 2), new TextEncoder().encode(JSON.stringify(ghost)));
@@ -259,10 +247,7 @@ test.serial('a redelivered batch does not hand off a file waiting for a slot: it
   // One slot: file 1 runs 3 s while file 2 waits for the slot longer than the 2 s an agent holds a file.
   await agent(t, 'single', pool, 1);
   const results = async () => (await storedMessages(jsm, runId)).filter((m) => m.stored.kind === 'result');
-  for (let i = 0; (await results()).length < 2; i++) {
-    if (i > 600) throw new Error('waited 60 s for both results');
-    await sleep(100);
-  }
+  await waitFor(async () => (await results()).length === 2, 'both results', 60_000);
   t.deepEqual(handOffs, [], 'no file of the redelivered batch was handed off');
   t.deepEqual([ranTimes(dir, 1), ranTimes(dir, 2)], [1, 1]);
   for (const { stored } of await results()) {

@@ -11,7 +11,7 @@ import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js
 import { JOB_VERSION, encodeMessage, type JobMessage, type ResultMessage } from '../../shared/nats/schema.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { JOBS_STREAM, RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, sleep, startWorker, useNatsFleet, waitFor } from './fleet.js';
+import { makeTaskFiles, messagesOn, readResults, recordingIo, sleep, startWorker, useNatsFleet, waitFor } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const workers = fleet.workers;
@@ -94,16 +94,9 @@ test.serial('a file queued again in a second message (a hand-off sent twice) tha
   const { jsm, js, ranFile, job } = await lineJob(t, pool, runId);
   const w = await startWorker(fleet.server.url, { name: 'tw1', pool, max: 1 });
   workers.push(w);
-  // Messages on the subjects (`state.messages` would count the whole stream).
-  const count = async (stream: string, filter: string) => Object.values((await jsm.streams.info(stream, { subjects_filter: filter })).state.subjects ?? {}).reduce((a, b) => a + b, 0);
-  const queued = () => count(JOBS_STREAM, subjects.runJobs(pool, runId));
-  const stored = () => count(RESULTS_STREAM, subjects.jobResult(runId, 1));
-  const acked = async () => {
-    for (let i = 0; (await queued()) > 0; i++) {
-      if (i > 600) throw new Error('waited 30 s for the job to be acknowledged');
-      await sleep(50);
-    }
-  };
+  const queued = () => messagesOn(jsm, JOBS_STREAM, subjects.runJobs(pool, runId));
+  const stored = () => messagesOn(jsm, RESULTS_STREAM, subjects.jobResult(runId, 1));
+  const acked = () => waitFor(async () => (await queued()) === 0, 'the job to be acknowledged', 30_000);
   await js.publish(subjects.job(pool, runId, 1), encodeMessage(job));
   await acked();
   t.is(readFileSync(ranFile, 'utf8'), 'ran\n');

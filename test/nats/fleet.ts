@@ -7,10 +7,12 @@ import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../../shared/cli-io.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import type { TestFn } from 'ava';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
 import { ensureStreams } from '../../shared/nats/streams.js';
 import { subjects } from '../../shared/nats/subjects.js';
+import { JOB_VERSION, type JobMessage } from '../../shared/nats/schema.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WORKER_MAIN = join(ROOT, 'agent/nats/worker-main.ts');
@@ -85,6 +87,19 @@ export async function startWorker(url: string, opts: { name: string; pool: strin
   return { name: opts.name, child, pid: child.pid!, log: () => err, kill9: () => end('SIGKILL'), stop: () => end('SIGTERM') };
 }
 
+/** How many messages `stream` holds on the subjects `filter` matches (`state.messages` would count the whole stream). */
+export async function messagesOn(jsm: JetStreamManager, stream: string, filter: string): Promise<number> {
+  return Object.values((await jsm.streams.info(stream, { subjects_filter: filter })).state.subjects ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/** A job message of `runId` that runs `body` with /bin/sh (`over` replaces fields, e.g. to make it malformed). */
+export function shellJob(runId: string, seq: number, body: string, over: Partial<JobMessage> = {}): JobMessage {
+  return {
+    v: JOB_VERSION, run_id: runId, seq, task_file: `tasks/t${seq}.sh`, file_name: `t${seq}.sh`,
+    content: Buffer.from(body).toString('base64'), command: '/bin/sh @TASK@', timeout_sec: 30, output_tail: 100, ...over,
+  };
+}
+
 /** A temp dir with `n` task files made by `body(i)`; returns dir and the RunFile list. */
 export function makeTaskFiles(n: number, body: (i: number, dir: string) => string): { dir: string; files: { taskFile: string; path: string }[] } {
   const dir = mkdtempSync(join(tmpdir(), 'tasker-nats-tasks-'));
@@ -135,12 +150,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Poll `cond` every 25 ms until true; throws after `ms`. ava's own timeout does not bound it: other
+ * Poll `cond` (it may ask the server) every 25 ms until true; throws after `ms`. ava's own timeout does not bound it: other
  * test files printing meanwhile kept a CI run waiting on one that never came true.
  */
-export async function waitFor(cond: () => boolean, what = 'a condition', ms = 120_000): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, what = 'a condition', ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`waited ${ms / 1000} s for ${what}`);
     await sleep(25);
   }
