@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { ExitCode } from './exit-codes.js';
 import { carryOnAfterHangup, exitCleanlyFromDeadTerminal } from './hangup.js';
+import { fanOutAbortController } from './when-aborted.js';
 import type { HostTallies } from './hosts/index.js';
 
 /**
@@ -38,8 +39,8 @@ export interface ProcessIoOptions {
 
 /** The real process as a CliIo, with SIGINT/SIGTERM turned into an abort. */
 export function processIo(o: ProcessIoOptions): CliIo & { dispose(): void } {
-  const controller = new AbortController();
-  const hurry = new AbortController();
+  const controller = fanOutAbortController();
+  const hurry = fanOutAbortController();
   const stop = (reason: 'SIGINT' | 'SIGTERM') => (controller.signal.aborted ? hurry.abort(reason) : controller.abort(reason));
   const onInt = () => stop('SIGINT');
   const onTerm = () => stop('SIGTERM');

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Run `fn` once when `signal` aborts — at once when it already has. A listener added to a signal
  * that aborted before (while the caller awaited something) never fires: a stop asked for meanwhile
@@ -31,4 +33,16 @@ export async function waitAtMost(p: Promise<unknown>, ms: number, signal?: Abort
     clearTimeout(timer);
     unlisten();
   }
+}
+
+/**
+ * An AbortController whose signal any number of waits listen to at once: one per slot, job, thread
+ * or publish of a run (`parallelr -m 25`, an agent's `--max 16`, a parallel block of 20 threads). Node
+ * warns past 10 listeners on one signal ("Possible EventTarget memory leak detected"), a limit meant to
+ * catch leaks, not fan-out: each of these listeners is taken off when its wait ends.
+ */
+export function fanOutAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -34,6 +34,7 @@ import { LateAcks } from './late-acks.js';
 import { WatchOutput } from './watch-output.js';
 import type { WorkerParts } from './worker-parts.js';
 import { safely } from './safely.js';
+import { fanOutAbortController } from '../../shared/when-aborted.js';
 
 export type { WorkerLogger, WorkerParts } from './worker-parts.js';
 
@@ -80,7 +81,7 @@ export class JobWorker {
   /** Run ids cancelled by their controller, with the time we heard it. */
   private readonly cancelled = new Map<string, number>();
   /** Aborted on shutdown after the drain period. */
-  private readonly shutdown = new AbortController();
+  private readonly shutdown = fanOutAbortController();
   private ackWaitTimer?: NodeJS.Timeout;
   /** Output lines for `parallelr --watch`, published only while a run is watched (watch-output.ts). */
   private watch?: WatchOutput;

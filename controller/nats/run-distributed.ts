@@ -31,7 +31,7 @@ import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
 import { markRunDone, newRunId, readRunState, stopSignal, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
-import { whenAborted } from '../../shared/when-aborted.js';
+import { fanOutAbortController, whenAborted } from '../../shared/when-aborted.js';
 
 export interface DistributedOptions {
   /** Task files in run order; seq = position + 1. */
@@ -245,7 +245,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const watchers = serveRunWatchers(nc, runId, total, state.resultsFile);
   const tasker = runsTasker(state.command);
   const running = new Map<number, RunningJob>();
-  const stop = new AbortController();
+  const stop = fanOutAbortController();
   let stopReason: string | undefined = state.stopReason;
   let interrupted: string | undefined;
   let allDone!: () => void;

@@ -9,6 +9,7 @@ import { createStopLimitTracker } from './stop-limits.js';
 import { cancelMessage } from './task-outcome.js';
 import type { OutputTail } from './task-output.js';
 import type { TaskRecord } from './types.js';
+import { fanOutAbortController } from '../../shared/when-aborted.js';
 
 /**
  * Runs every entry on a bounded async pool and records one result per entry.
@@ -21,7 +22,7 @@ export async function runParallel(options: ParallelRunOptions, io: CliIo): Promi
   const t0 = Date.now();
   const entries = options.entries;
   const total = entries.length;
-  const stop = new AbortController();
+  const stop = fanOutAbortController();
   let interrupted: string | undefined;
   const onAbort = () => {
     interrupted = String(io.signal?.reason ?? 'SIGTERM');

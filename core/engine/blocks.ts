@@ -10,6 +10,7 @@ import type { BlockContext, BlockOutcome } from './engine-types.js';
 import type { TaskResult } from './types.js';
 import { fanOutSubTasks } from './host-fan-out.js';
 import { explainRule } from './block-rules.js';
+import { fanOutAbortController } from '../../shared/when-aborted.js';
 
 const DEFAULT_MAX_PARALLEL = 8;
 
@@ -56,7 +57,7 @@ async function runParallel(task: Task, ctx: BlockContext): Promise<BlockOutcome>
   const subs = expandParallel(task, ctx);
   const limit = Math.max(1, Math.min(task.maxParallel ?? DEFAULT_MAX_PARALLEL, subs.length || 1));
   // The block's own timeout is a master timeout: when it expires every running sub-task's group is killed.
-  const master = new AbortController();
+  const master = fanOutAbortController();
   const onAbort = (): void => master.abort(ctx.signal?.reason);
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   const masterSec = task.timeout !== undefined ? Number(ctx.store.resolve(task.timeout)) : undefined;
