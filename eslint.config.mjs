@@ -56,7 +56,8 @@ const layers = [
 /** The config for the tree at `root` (tests lint small trees of their own with it). */
 export function createConfig(root) {
   return [
-    { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', ...GENERATED] },
+    // tmp/: scratch, not in git.
+    { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'tmp/**', ...GENERATED] },
     {
       files: ['**/*.ts', 'scripts/**/*.mjs', 'eslint.config.mjs'],
       languageOptions: { parser: tseslint.parser },

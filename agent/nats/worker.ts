@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Consumer, ConsumerInfo, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import {
   connectNats,
-  jetStreamManagerOf,
+  setUpJetStream,
   DEFAULT_ACK_WAIT_SEC,
   type NatsAuth,
   type NatsTls,
@@ -86,12 +86,15 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   let jsm: JetStreamManager;
   let ackWaitMs: number;
   try {
-    jsm = await jetStreamManagerOf(nc, where);
     const ensure = { pool, ackWaitMs: options.ackWaitMs ?? DEFAULT_ACK_WAIT_SEC * 1000, replicas: options.replicas };
-    const info = await ensureStreams(jsm, ensure).catch((e: unknown) => {
-      if (!isPermissionDenied(e)) throw e;
-      return awaitPoolConsumer(jsm, pool, log, name, options.signal);
-    });
+    let info: ConsumerInfo;
+    ({ jsm, info } = await setUpJetStream(nc, where, async (m) => ({
+      jsm: m,
+      info: await ensureStreams(m, ensure).catch((e: unknown) => {
+        if (!isPermissionDenied(e)) throw e;
+        return awaitPoolConsumer(m, pool, log, name, options.signal);
+      }),
+    }), { note: (text) => log.warn(text, { agent: name }), signal: options.signal }));
     ackWaitMs = (info.config.ack_wait ?? DEFAULT_ACK_WAIT_SEC * 1e9) / 1e6;
     const { jetstream } = await import('@nats-io/jetstream');
     js = jetstream(nc);

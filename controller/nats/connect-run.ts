@@ -1,7 +1,7 @@
 /** Connect a run's controller to NATS and make sure the run's streams exist. */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureRecordsStream, ensureStreams, jetStreamManagerOf, type NatsSettings } from '../../shared/nats/index.js';
+import { connectNats, ensureRecordsStream, ensureStreams, setUpJetStream, type NatsSettings, type SetupPatience } from '../../shared/nats/index.js';
 import { SetupError } from '../../shared/errors/index.js';
 import type { RunState } from './run-state.js';
 import { askRunController, formatStatus } from './watch-run.js';
@@ -9,11 +9,12 @@ import { askRunController, formatStatus } from './watch-run.js';
 /**
  * Connect and make sure the run's streams exist; the message to print when that fails.
  * `onConnected` is called as soon as the connection is up (what can start before the streams are checked).
+ * A JetStream that does not answer yet (a member restarting, a leader election) is waited for (`o.patience`, setup-patience.ts).
  * A resume (`o.resume`) is refused while the run's controller still answers, wherever it runs: two
  * controllers of one run would write every row twice and take each other's records.
  */
 export async function connectRun(
-  state: RunState, o: { settings: NatsSettings; resume?: boolean }, where: string, onConnected?: (nc: NatsConnection) => void,
+  state: RunState, o: { settings: NatsSettings; resume?: boolean; patience?: SetupPatience }, where: string, onConnected?: (nc: NatsConnection) => void,
 ): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
   try {
     const nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${state.runId}` });
@@ -28,11 +29,13 @@ export async function connectRun(
     onConnected?.(nc);
     let jsm: JetStreamManager;
     try {
-      jsm = await jetStreamManagerOf(nc, where);
-      await ensureStreams(jsm, {
-        pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true, replicas: o.settings.replicas, updateReplicas: true,
-      });
-      await ensureRecordsStream(jsm, { replicas: o.settings.replicas });
+      jsm = await setUpJetStream(nc, where, async (m) => {
+        await ensureStreams(m, {
+          pool: state.pool, ackWaitMs: o.settings.ackWaitSec * 1000, updateAckWait: true, replicas: o.settings.replicas, updateReplicas: true,
+        });
+        await ensureRecordsStream(m, { replicas: o.settings.replicas });
+        return m;
+      }, o.patience);
     } catch (e) {
       await nc.close().catch(() => undefined);
       throw e;

@@ -6,8 +6,9 @@
  * survives nats-server restarts by re-creating itself at the last sequence it saw; when it stalls
  * (its server of a cluster died) the reader makes a new one after the last message it read.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { parseStoredMessage, startsOf } from '../../shared/nats/index.js';
+import { jetStreamOutage, parseStoredMessage, startsOf } from '../../shared/nats/index.js';
 import type { ResultMessage, StartNotice } from '../../shared/nats/index.js';
 import { RESULTS_STREAM, subjects } from '../../shared/nats/index.js';
 import { waitAtMost } from '../../shared/when-aborted.js';
@@ -63,7 +64,7 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
   let stopped = false;
   /** Stream sequence of the last message read: a new consumer starts after it. */
   let lastSeq = 0;
-  let messages = await consumeFrom(o.js, o.runId, 0);
+  let messages: ConsumerMessages | undefined;
   const handle = (m: JsMsg) => {
     received++;
     lastSeq = m.seq;
@@ -91,28 +92,38 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
     seen.add(r.seq);
     o.onResult(r);
   };
-  const loop = (async () => {
+  /**
+   * An ordered consumer from after the last message read (none is lost: the stream keeps them; none
+   * is counted twice), tried again every second while JetStream does not answer (the run's watch
+   * says so) or refuses; undefined once the reader is stopped.
+   */
+  const connect = async (): Promise<ConsumerMessages | undefined> => {
+    let said = false;
     while (!stopped) {
-      const current = messages;
-      const watchdog = watchStall(current);
-      for await (const m of current) {
+      try {
+        const made = await consumeFrom(o.js, o.runId, lastSeq);
+        if (!stopped) return made;
+        void made.close().catch(() => undefined);
+      } catch (e) {
+        if (!said && jetStreamOutage(e) === undefined) {
+          said = true;
+          o.onProblem(`cannot read the run's results: ${(e as Error).message}; trying again every second`);
+        }
+        await delay(1000);
+      }
+    }
+    return undefined;
+  };
+  const loop = (async () => {
+    // The ordered consumer lives on one server of a cluster; when that server dies, nats.js may
+    // wait for it forever: the watchdog ends it, and a new one is made.
+    while ((messages = await connect())) {
+      const watchdog = watchStall(messages);
+      for await (const m of messages) {
         watchdog.touch();
         handle(m);
       }
       watchdog.stop();
-      if (stopped) return;
-      // The ordered consumer lives on one server of a cluster; when that server dies, nats.js
-      // may wait for it forever. Start a new one after the last message read (none is lost:
-      // the stream keeps them; none is counted twice: a new consumer starts after lastSeq).
-      for (;;) {
-        try {
-          messages = await consumeFrom(o.js, o.runId, lastSeq);
-          break;
-        } catch {
-          if (stopped) return;
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      }
     }
   })();
   return {
@@ -127,7 +138,7 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
       stopped = true;
       // Best effort: with no server to answer, closing waits for a request timeout; the loop ends
       // with the connection anyway.
-      await waitAtMost(messages.close().then(() => loop), STOP_WAIT_MS, hurry);
+      await waitAtMost((messages?.close() ?? Promise.resolve()).then(() => loop), STOP_WAIT_MS, hurry);
     },
   };
 }

@@ -150,10 +150,10 @@ interface AttachOptions {
   takers?: TakersWatchOptions;
 }
 
-function failed(runId: string, error: string, io: CliIo): DistributedResult {
+function failed(runId: string, error: string, io: CliIo, exitCode: number = ParallelrExit.FAILED): DistributedResult {
   io.stderr.write(`parallelr: ${error}\n`);
   return {
-    runId, exitCode: ParallelrExit.FAILED, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
+    runId, exitCode, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
   };
 }
 
@@ -222,8 +222,13 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const where = o.settings.servers.join(',');
   // The pool's agents are asked for the batch size while the streams are checked (fleet-probe.ts).
   let fleet: ReturnType<typeof askFleet> = Promise.resolve(undefined);
-  const connected = await connectRun(state, o, where, (c) => (fleet = askFleet(c, pool, total, state.batch)));
-  if ('error' in connected) return failed(runId, connected.error, io);
+  const patience = { note: (text: string) => io.stderr.write(`parallelr: ${text}\n`), signal: io.signal };
+  const connected = await connectRun(state, { ...o, patience }, where, (c) => (fleet = askFleet(c, pool, total, state.batch)));
+  if ('error' in connected) {
+    // Stopped while JetStream did not answer yet: the exit code of an interrupted run (nothing was published).
+    const signal = io.signal?.aborted ? (io.signal.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM') : undefined;
+    return failed(runId, connected.error, io, signal && ParallelrExit[signal]);
+  }
   const { nc, jsm, js } = connected;
 
   // Records already in the results file (resume): skip writing them again. Keyed so a replay in

@@ -9,3 +9,4 @@ export * from './watch.js';
 export * from './heartbeat.js';
 export * from './stream-publisher.js';
 export * from './job-batch.js';
+export * from './setup-patience.js';

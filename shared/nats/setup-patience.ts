@@ -1,0 +1,74 @@
+/**
+ * JetStream set-up (the manager, the streams, the pool's consumer) that waits out a short outage.
+ *
+ * A controller or an agent starting while a cluster member restarts or the cluster elects a leader
+ * (a rolling upgrade, a member lost) gets no answer, then "JetStream system temporarily unavailable",
+ * for a few seconds (docs/nats.md, "Running a cluster"). A run already going waits such an outage
+ * out; one starting waits too, for at most {@link SETUP_PATIENCE_MS}, saying so once, and a stop
+ * (Ctrl-C) ends the wait at once. Anything else
+ * (no JetStream at all, refused credentials or permissions, too many replicas) fails at once.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { SetupError } from '../errors/index.js';
+import { whenAborted } from '../when-aborted.js';
+import { jetStreamManagerOf } from './connection.js';
+
+/** How long a starting controller or agent waits for JetStream to answer. */
+export const SETUP_PATIENCE_MS = 60_000;
+const RETRY_MS = 1000;
+
+export interface SetupPatience {
+  /** Said once, when JetStream first fails to answer. */
+  note?: (text: string) => void;
+  /** Stops the waiting: the last failure is thrown. */
+  signal?: AbortSignal;
+  patienceMs?: number;
+}
+
+/** `setup(jsm)`, tried again through a transient outage for up to the patience; then its last error, saying how long it waited. */
+export async function setUpJetStream<T>(nc: NatsConnection, where: string, setup: (jsm: JetStreamManager) => Promise<T>, o: SetupPatience = {}): Promise<T> {
+  const patienceMs = o.patienceMs ?? SETUP_PATIENCE_MS;
+  const since = Date.now();
+  let noted = false;
+  let outage: string | undefined;
+  for (;;) {
+    try {
+      return await untilStopped((async () => setup(await jetStreamManagerOf(nc, where)))(), o.signal, () =>
+        new SetupError(`stopped while waiting for NATS JetStream at ${where}${outage ? ` (${outage})` : ''}`));
+    } catch (e) {
+      outage = jetStreamOutage(e);
+      if (!outage || o.signal?.aborted) throw e;
+      const waited = Date.now() - since;
+      if (waited >= patienceMs) {
+        throw new SetupError(`JetStream at ${where} did not answer for ${Math.round(waited / 1000)} s (${outage}): no quorum (fewer than a majority of the cluster's members up) or no server reachable`, { cause: e });
+      }
+      if (!noted) {
+        noted = true;
+        o.note?.(`NATS JetStream at ${where} does not answer yet (${outage}): trying again for up to ${patienceMs / 1000} s (a cluster member restarting or electing a leader answers within seconds)`);
+      }
+      await delay(RETRY_MS, undefined, { signal: o.signal }).catch(() => undefined);
+    }
+  }
+}
+
+/** `p`, or `stopped()` thrown as soon as `signal` aborts (a JetStream call may wait 5 s for its answer). */
+async function untilStopped<T>(p: Promise<T>, signal: AbortSignal | undefined, stopped: () => Error): Promise<T> {
+  let unlisten = (): void => undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (unlisten = whenAborted(signal, () => reject(stopped()))))]);
+  } finally {
+    unlisten();
+    p.catch(() => undefined);
+  }
+}
+
+/** What makes `e` a transient outage (`no answer`, `JetStream system temporarily unavailable`), or undefined. */
+export function jetStreamOutage(e: unknown): string | undefined {
+  for (let err = e as (Error & { status?: unknown; cause?: unknown }) | undefined; err; err = err.cause as typeof err) {
+    if (err.name === 'TimeoutError') return 'no answer';
+    if (err.name === 'JetStreamApiError' && err.status === 503) return err.message;
+  }
+  return undefined;
+}

@@ -1,0 +1,70 @@
+/**
+ * Starting while a 3-node cluster has no quorum (two members down: JetStream gives no answer, then
+ * "temporarily unavailable"): a controller and an agent wait for it, say so once, and carry on when
+ * a member comes back; past the patience they fail naming the outage (shared/nats/setup-patience.ts).
+ */
+import test from 'ava';
+import { join } from 'node:path';
+import { runDistributed } from '../../controller/nats/run-distributed.js';
+import { connectNats, setUpJetStream } from '../../shared/nats/index.js';
+import { makeTaskFiles, readResults, recordingIo, sleep, startWorker, waitFor } from './fleet.js';
+import { startClusterPool, useCluster } from './cluster-tools.js';
+
+const fixture = useCluster(test);
+
+test.serial('a run and an agent started without a quorum wait, say so, and carry on when a member comes back', async (t) => {
+  const pool = 'start';
+  const cluster = fixture.cluster();
+  await startClusterPool(t, fixture, pool, ['s1', 's2']);
+  const [, second, third] = cluster.nodes;
+  await Promise.all([second!.kill9(), third!.kill9()]);
+
+  const { dir, files } = makeTaskFiles(12, (i) => `echo ${i}\n`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  let ended = false;
+  const run = runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: cluster.url.split(','), pool, ackWaitSec: 2, replicas: 3 }, stateDir: join(dir, 'runs') }, io)
+    .finally(() => (ended = true));
+  const agent = startWorker(cluster.url, { name: 's3', pool, max: 2, env: { TASKER_NATS_REPLICAS: '3' } });
+  void agent.then((w) => fixture.workers.push(w), () => undefined);
+
+  await sleep(8000);
+  t.false(ended, `the run waits for JetStream: ${io.err()}`);
+  t.regex(io.err(), /^parallelr: NATS JetStream at \S+ does not answer yet \((?:no answer|JetStream system temporarily unavailable)\): trying again for up to 60 s \(a cluster member restarting or electing a leader answers within seconds\)\n$/);
+
+  await second!.start();
+  const r = await run;
+  t.is(r.exitCode, 0, io.err());
+  t.is(readResults(r.resultsFile!).filter((rec) => rec.status === 'SUCCESS').length, 12);
+  t.is(io.err().match(/does not answer yet/g)?.length, 1, 'said once');
+  const s3 = await agent;
+  t.regex(s3.log(), /"level":"warn","message":"NATS JetStream at \S+ does not answer yet/, 'the agent waited too, and said so');
+  await third!.start();
+});
+
+test.serial('JetStream without a quorum for longer than the patience: the set-up fails naming the outage and how long it waited; a run interrupted meanwhile ends with 130', async (t) => {
+  const cluster = fixture.cluster();
+  const [first, second, third] = cluster.nodes;
+  await cluster.waitReady();
+  await Promise.all([second!.kill9(), third!.kill9()]);
+  t.teardown(() => Promise.all([second!.start(), third!.start()]));
+  const nc = await connectNats({ servers: first!.url });
+  t.teardown(() => nc.close());
+  // Until the survivor sees the quorum gone (a leader keeps answering for a moment).
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  await waitFor(async () => jetstreamManager(nc, { timeout: 1000 }).then((m) => m.getAccountInfo()).then(() => false, () => true), 'the quorum loss to show');
+  const notes: string[] = [];
+  const error = await t.throwsAsync(setUpJetStream(nc, first!.url, (jsm) => jsm.getAccountInfo(), { patienceMs: 3000, note: (n) => notes.push(n) }));
+  t.regex(error!.message, /^JetStream at \S+ did not answer for [3-9] s \((?:no answer|JetStream system temporarily unavailable)\): no quorum \(fewer than a majority of the cluster's members up\) or no server reachable$/);
+  t.is(notes.length, 1);
+
+  const { dir, files } = makeTaskFiles(2, (i) => `echo ${i}\n`);
+  const stop = new AbortController();
+  const io = recordingIo({ PARALLELR_HOME: dir }, stop.signal);
+  const run = runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: [first!.url], pool: 'start-stop', ackWaitSec: 2 }, stateDir: join(dir, 'runs') }, io);
+  await waitFor(() => io.err().includes('does not answer yet'));
+  stop.abort('SIGINT');
+  const r = await run;
+  t.is(r.exitCode, 130, io.err());
+  t.is(r.published, 0);
+  t.regex(io.err(), /\nparallelr: stopped while waiting for NATS JetStream at \S+ \((?:no answer|JetStream system temporarily unavailable)\)\n$/);
+});
