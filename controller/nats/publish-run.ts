@@ -4,7 +4,7 @@
  * the files whose job left the queue without a result (lost-jobs.ts).
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { FleetReply } from '../../shared/nats/index.js';
+import { askThroughOutage, type FleetReply } from '../../shared/nats/index.js';
 import { chooseBatch } from './fleet-probe.js';
 import { watchLostJobs } from './lost-jobs.js';
 import { publishJobs, type PublishOptions } from './publisher.js';
@@ -31,8 +31,10 @@ export interface PublishRunOptions {
 export async function publishRun(o: PublishRunOptions): Promise<{ published: number; stopWatchingLost: () => Promise<void> }> {
   const { state } = o.publish;
   const total = state.files.length;
-  const seqs = o.resume ? await missingSeqs(o.jsm, state, o.reader) : Array.from({ length: total }, (_, i) => i + 1);
-  if (o.resume) o.say(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
+  // A resume during an outage waits for JetStream to say what is missing; stopped meanwhile, it publishes nothing.
+  const missing = o.resume ? await askThroughOutage(() => missingSeqs(o.jsm, state, o.reader), o.publish.signal) : undefined;
+  const seqs = o.resume ? missing ?? [] : Array.from({ length: total }, (_, i) => i + 1);
+  if (missing) o.say(`${total - seqs.length} of ${total} jobs are finished or still queued; publishing ${seqs.length}\n`);
   const published = await publishJobs({ ...o.publish, seqs, batch: chooseBatch(seqs.length, await o.fleet, state.batch), before: o.before, note: o.note });
   const stopWatchingLost = watchLostJobs({
     jsm: o.jsm, state, reader: o.reader, recorded: o.recorded, note: o.note, signal: o.publish.signal,

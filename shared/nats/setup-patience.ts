@@ -53,6 +53,23 @@ export async function setUpJetStream<T>(nc: NatsConnection, where: string, setup
   }
 }
 
+/**
+ * `ask()`, tried again every second for as long as JetStream does not answer, as a run under way
+ * waits an outage out (its watch says so); undefined when `signal` aborts first. Other errors are thrown.
+ */
+export async function askThroughOutage<T>(ask: () => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  for (;;) {
+    if (signal.aborted) return undefined;
+    try {
+      return await untilStopped(ask(), signal, () => new Error('stopped'));
+    } catch (e) {
+      if (signal.aborted) return undefined;
+      if (jetStreamOutage(e) === undefined) throw e;
+      await delay(RETRY_MS, undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
+
 /** `p`, or `stopped()` thrown as soon as `signal` aborts (a JetStream call may wait 5 s for its answer). */
 async function untilStopped<T>(p: Promise<T>, signal: AbortSignal | undefined, stopped: () => Error): Promise<T> {
   let unlisten = (): void => undefined;
