@@ -3,6 +3,7 @@ import { isatty } from 'node:tty';
 import { ExitCode } from './exit-codes.js';
 import { carryOnAfterHangup, exitCleanlyFromDeadTerminal } from './hangup.js';
 import { fanOutAbortController } from './when-aborted.js';
+import { endKillGraces } from './exec/kill-grace.js';
 import type { HostTallies } from './hosts/index.js';
 
 /**
@@ -23,7 +24,8 @@ export interface CliIo {
   /**
    * Aborted by a second SIGINT/SIGTERM, once `signal` has: the operator will not wait for a graceful
    * end. Only waits with a bound of their own listen (a distributed run's wait for its agents'
-   * reports); what was recorded stays.
+   * reports); what was recorded stays. The process groups still in their kill grace get SIGKILL
+   * at the same moment (shared/exec/kill-grace.ts).
    */
   hurry?: AbortSignal;
   /** A tasker run's per-host counts (its JSON `hosts`), handed over at its end: parallelr sums them across files. */
@@ -41,7 +43,11 @@ export interface ProcessIoOptions {
 export function processIo(o: ProcessIoOptions): CliIo & { dispose(): void } {
   const controller = fanOutAbortController();
   const hurry = fanOutAbortController();
-  const stop = (reason: 'SIGINT' | 'SIGTERM') => (controller.signal.aborted ? hurry.abort(reason) : controller.abort(reason));
+  const stop = (reason: 'SIGINT' | 'SIGTERM') => {
+    if (!controller.signal.aborted) return controller.abort(reason);
+    hurry.abort(reason);
+    endKillGraces();
+  };
   const onInt = () => stop('SIGINT');
   const onTerm = () => stop('SIGTERM');
   process.on('SIGINT', onInt);

@@ -11,6 +11,7 @@ import { releaseFromWatchdog, watchOverChild } from './spawn-watchdog.js';
 import type { ProcessResult, RunOptions } from './types.js';
 import { ExitCode, TaskExit, signalExitCode } from '../exit-codes.js';
 import { LauncherUnavailableError, StartError } from '../errors/index.js';
+import { duringKillGrace } from './kill-grace.js';
 
 const DEFAULT_KILL_GRACE_MS = 2000;
 /** How long we wait for pipe EOF after the direct child exited before killing what is left. */
@@ -223,7 +224,13 @@ function supervise(
       // own `ahead.next` and any program started ahead after it since, by an agent's Execute sent ahead).
       aheadStarted = child.stopStartingAhead?.();
       child.kill('SIGTERM');
-      later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, () => child.kill('SIGKILL'));
+      const killNow = () => {
+        forgetGrace();
+        child.kill('SIGKILL');
+      };
+      const forgetGrace = duringKillGrace(killNow);
+      later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, killNow);
+      void child.exited.then(forgetGrace);
     };
 
     if (opts.timeoutMs && opts.timeoutMs > 0) later(opts.timeoutMs, () => startKill('timeout'));

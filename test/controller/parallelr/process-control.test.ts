@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../controller/parallelr/cli.js';
-import { alive, fakeIo, LONG_TASK, makeSandbox, readJsonl, recordedPids, resultsPathFrom, startCli, waitFor, writeFiles } from './helpers.js';
+import { alive, fakeIo, LONG_TASK, makeSandbox, readJsonl, recordedPids, resultsPathFrom, startCli, waitFor, writeFiles, writeUserConfig } from './helpers.js';
 
 test('a timeout kills the whole process group: no survivor of `sleep 100 & sleep 100`', async (t) => {
   const sb = makeSandbox();
@@ -58,6 +58,28 @@ test('SIGTERM behaves the same and exits 143', async (t) => {
   t.deepEqual(running.filter(alive), []);
   const records = readJsonl(resultsPathFrom(child.output()));
   t.deepEqual(records.map((r) => [r.task_file, r.status]), [['tasks/a.sh', 'CANCELLED'], ['tasks/b.sh', 'CANCELLED']]);
+});
+
+test('a second Ctrl-C ends the kill grace: groups that ignore SIGTERM are SIGKILLed at once, the records are complete', async (t) => {
+  const sb = makeSandbox();
+  writeUserConfig(sb, 'execution:\n  kill_grace_seconds: 60\n');
+  // SIGTERM ignored by the shell and (inherited) by its children: only SIGKILL ends the group.
+  const deaf = 'trap "" TERM; echo $$ > "$0.pid"; sleep 100 & echo $! >> "$0.pid"; wait\n';
+  writeFiles(sb.tasks, { 'a.sh': deaf, 'b.sh': deaf, 'c.sh': 'exit 0\n' });
+  const child = startCli(sb, ['-T', 'tasks', '--file-extension', 'sh', '-C', 'sh @TASK@', '-r', '-m', '2']);
+  const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+  await waitFor(() => recordedPids(sb.tasks).length === 4, 20_000, 'both tasks running with their children');
+  const running = recordedPids(sb.tasks);
+  child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 1500));
+  t.deepEqual(running.filter((pid) => !alive(pid)), [], 'SIGTERM ignored: the run waits out the 60 s grace (the most the config allows)');
+  t.is(child.exitCode, null);
+  child.kill('SIGINT');
+  const code = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still waiting for the grace 30 s after the second Ctrl-C'), 30_000))]);
+  t.is(code, 130, child.output());
+  t.deepEqual(running.filter(alive), [], 'both groups are gone');
+  const records = readJsonl(resultsPathFrom(child.output()));
+  t.deepEqual(records.map((r) => [r.task_file, r.status]).sort(), [['tasks/a.sh', 'CANCELLED'], ['tasks/b.sh', 'CANCELLED'], ['tasks/c.sh', 'CANCELLED']]);
 });
 
 function readdirPids(sb: { state: string }): number {

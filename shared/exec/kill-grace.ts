@@ -1,0 +1,25 @@
+/**
+ * Kill graces under way in this process. A stopped or timed-out task's process group gets SIGTERM,
+ * then SIGKILL once its grace is over (`kill_grace_seconds`, 2 s by default) — unless the operator
+ * will not wait: a second Ctrl-C (or SIGTERM) ends every grace at once ({@link endKillGraces}, called
+ * by shared/cli-io.ts), and any kill begun after it has no grace. Process-wide, as the signal is.
+ */
+const pending = new Set<() => void>();
+let hurried = false;
+
+/** `kill` now when the operator hurried, else when `endKillGraces` is called; the returned function forgets it (the grace ended or the group exited). */
+export function duringKillGrace(kill: () => void): () => void {
+  if (hurried) {
+    kill();
+    return () => undefined;
+  }
+  pending.add(kill);
+  return () => pending.delete(kill);
+}
+
+/** The operator will not wait: SIGKILL every group in its grace now, and the ones stopped from now on at once. */
+export function endKillGraces(): void {
+  hurried = true;
+  for (const kill of [...pending]) kill();
+  pending.clear();
+}
