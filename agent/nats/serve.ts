@@ -29,7 +29,8 @@ export interface NatsServeFlags {
 
 /**
  * Start the NATS worker for `tasker-agent serve`. Throws SetupError (print its message, exit
- * non-zero) for bad settings, an unreachable server or JetStream being off.
+ * non-zero) for bad settings, an unreachable server, JetStream being off, or JetStream not answering
+ * for 60 s (shared/nats/setup-patience.ts).
  */
 export async function startNatsServe(flags: NatsServeFlags): Promise<NatsWorker> {
   const section = flags.configPath ? await readNatsSection(flags.configPath) : undefined;
