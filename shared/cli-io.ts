@@ -3,7 +3,7 @@ import { isatty } from 'node:tty';
 import { ExitCode } from './exit-codes.js';
 import { carryOnAfterHangup, exitCleanlyFromDeadTerminal } from './hangup.js';
 import { fanOutAbortController } from './when-aborted.js';
-import { endKillGraces } from './exec/kill-grace.js';
+import { endKillGraces } from './kill-grace.js';
 import type { HostTallies } from './hosts/index.js';
 
 /**
@@ -25,7 +25,7 @@ export interface CliIo {
    * Aborted by a second SIGINT/SIGTERM, once `signal` has: the operator will not wait for a graceful
    * end. Only waits with a bound of their own listen (a distributed run's wait for its agents'
    * reports); what was recorded stays. The process groups still in their kill grace get SIGKILL
-   * at the same moment (shared/exec/kill-grace.ts).
+   * at the same moment (shared/kill-grace.ts).
    */
   hurry?: AbortSignal;
   /** A tasker run's per-host counts (its JSON `hosts`), handed over at its end: parallelr sums them across files. */

@@ -11,7 +11,7 @@ import { releaseFromWatchdog, watchOverChild } from './spawn-watchdog.js';
 import type { ProcessResult, RunOptions } from './types.js';
 import { ExitCode, TaskExit, signalExitCode } from '../exit-codes.js';
 import { LauncherUnavailableError, StartError } from '../errors/index.js';
-import { duringKillGrace } from './kill-grace.js';
+import { duringKillGrace } from '../kill-grace.js';
 
 const DEFAULT_KILL_GRACE_MS = 2000;
 /** How long we wait for pipe EOF after the direct child exited before killing what is left. */
