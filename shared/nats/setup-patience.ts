@@ -5,8 +5,8 @@
  * (a rolling upgrade, a member lost) gets no answer, then "JetStream system temporarily unavailable",
  * for a few seconds (docs/nats.md, "Running a cluster"). A run already going waits such an outage
  * out; one starting waits too, for at most {@link SETUP_PATIENCE_MS}, saying so once, and a stop
- * (Ctrl-C) ends the wait at once. Anything else
- * (no JetStream at all, refused credentials or permissions, too many replicas) fails at once.
+ * (Ctrl-C) ends the wait at once. Anything else (no JetStream at all, refused credentials or
+ * permissions, too many replicas) fails at once.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -22,7 +22,7 @@ const RETRY_MS = 1000;
 export interface SetupPatience {
   /** Said once, when JetStream first fails to answer. */
   note?: (text: string) => void;
-  /** Stops the waiting: the last failure is thrown. */
+  /** Ends the waiting at once: SetupError `stopped while waiting for NATS JetStream at …`. */
   signal?: AbortSignal;
   patienceMs?: number;
 }
