@@ -49,6 +49,8 @@ export interface ResultReaderOptions {
   /** A second result from another execution of a job already recorded. */
   onSecondResult?: (r: SecondResult) => void;
   onProblem: (text: string) => void;
+  /** Ends the wait for a first consumer while JetStream does not answer (the run was stopped). */
+  signal?: AbortSignal;
   /** Any message read: JetStream answers (the controller's watch says it is back at once). */
   onRead?: () => void;
 }
@@ -95,11 +97,11 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
   /**
    * An ordered consumer from after the last message read (none is lost: the stream keeps them; none
    * is counted twice), tried again every second while JetStream does not answer (the run's watch
-   * says so) or refuses; undefined once the reader is stopped.
+   * says so) or refuses; undefined once the reader is stopped or `signal` aborts.
    */
   const connect = async (): Promise<ConsumerMessages | undefined> => {
     let said = false;
-    while (!stopped) {
+    while (!stopped && !o.signal?.aborted) {
       try {
         const made = await consumeFrom(o.js, o.runId, lastSeq);
         if (!stopped) return made;
@@ -109,15 +111,18 @@ export async function startResultReader(o: ResultReaderOptions): Promise<ResultR
           said = true;
           o.onProblem(`cannot read the run's results: ${(e as Error).message}; trying again every second`);
         }
-        await delay(1000);
+        await delay(1000, undefined, { signal: o.signal }).catch(() => undefined);
       }
     }
     return undefined;
   };
+  // The first consumer before the run goes on: what a resumed run decides (its cancel's rows) reads
+  // the stored attempts right away.
+  messages = await connect();
   const loop = (async () => {
     // The ordered consumer lives on one server of a cluster; when that server dies, nats.js may
     // wait for it forever: the watchdog ends it, and a new one is made.
-    while ((messages = await connect())) {
+    for (; messages; messages = await connect()) {
       const watchdog = watchStall(messages);
       for await (const m of messages) {
         watchdog.touch();

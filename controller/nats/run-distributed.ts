@@ -325,6 +325,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
     onSecondResult: reruns.secondResult,
     onProblem: (t) => progress.note(`parallelr: ${t}`),
     onRead: () => jetstream.answered(),
+    signal: io.signal,
   });
 
   const unlistenSignal = whenAborted(io.signal, () => requestStop('interrupted', { signal: String(io.signal?.reason ?? 'SIGINT') }));

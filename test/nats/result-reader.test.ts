@@ -1,7 +1,7 @@
 /**
  * The controller's result reader starting while JetStream does not answer (a cluster settling after
- * a member came back, a server restarting) waits for it instead of failing the run: it makes its
- * consumer once JetStream answers and reads every result stored meanwhile (found by a cluster test:
+ * a member came back, a server restarting) waits for it instead of failing the run (or until the
+ * run is stopped): it makes its consumer once JetStream answers and reads every result stored meanwhile (found by a cluster test:
  * `startResultReader` threw `TimeoutError` out of a run that had just been set up).
  */
 import test from 'ava';
@@ -30,13 +30,31 @@ test('started while the server is down: the reader waits, then reads the results
 
   const seen: number[] = [];
   const problems: string[] = [];
-  const reader = await startResultReader({ js, runId, total: 2, onResult: (r) => seen.push(r.seq), onProblem: (p) => problems.push(p) });
-  t.teardown(() => reader.stop());
+  const starting = startResultReader({ js, runId, total: 2, onResult: (r) => seen.push(r.seq), onProblem: (p) => problems.push(p) });
   await sleep(3000);
   await server.restart();
+  const reader = await starting;
+  t.teardown(() => reader.stop());
   // Once the client is back (a publish before that times out); the reader keeps the first of duplicates.
   await waitFor(() => js.publish(subjects.jobResult(runId, 2), encodeMessage(result(runId, 2)), { timeout: 1000 }).then(() => true, () => false), 'the second result stored');
   await waitFor(() => seen.length === 2, 'both results');
   t.deepEqual(seen, [1, 2]);
   t.deepEqual(problems, [], 'an outage is no problem to report: the run\'s watch says JetStream is unavailable');
+});
+
+test('started while the server is down and the run stopped meanwhile: the reader gives up waiting', async (t) => {
+  const server = await startNatsServer();
+  t.teardown(() => server.dispose());
+  const nc = await connectNats({ servers: server.url });
+  t.teardown(() => nc.close());
+  await ensureStreams(await jetStreamManagerOf(nc, server.url), { pool: 'reader', ackWaitMs: 2000 });
+  const { jetstream } = await import('@nats-io/jetstream');
+  await server.stop();
+  const stop = new AbortController();
+  const starting = startResultReader({ js: jetstream(nc), runId: 'reader-stop', total: 1, onResult: () => undefined, onProblem: () => undefined, signal: stop.signal });
+  await sleep(1500);
+  stop.abort('SIGINT');
+  const reader = await starting;
+  t.is(reader.received, 0);
+  await reader.stop();
 });
