@@ -4,7 +4,7 @@
  * run is stopped): it makes its consumer once JetStream answers and reads every result stored meanwhile (found by a cluster test:
  * `startResultReader` threw `TimeoutError` out of a run that had just been set up).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { startResultReader } from '../../controller/nats/result-reader.js';
 import { connectNats, encodeMessage, ensureStreams, jetStreamManagerOf, JOB_VERSION, subjects, type ResultMessage } from '../../shared/nats/index.js';
 import { startNatsServer } from '../helpers/nats-server.js';
@@ -16,14 +16,19 @@ const result = (runId: string, seq: number): ResultMessage => ({
   command_executed: `/bin/sh /tasks/t${seq}.sh`, error_message: '', stdout_tail: '', stderr_tail: '', delivery: 1,
 });
 
-test('started while the server is down: the reader waits, then reads the results stored before and after', async (t) => {
+/** A nats-server with the TASKER streams, and a JetStream client of the test's own. */
+async function serverWithStreams(t: ExecutionContext) {
   const server = await startNatsServer();
   t.teardown(() => server.dispose());
   const nc = await connectNats({ servers: server.url });
   t.teardown(() => nc.close());
   await ensureStreams(await jetStreamManagerOf(nc, server.url), { pool: 'reader', ackWaitMs: 2000 });
   const { jetstream } = await import('@nats-io/jetstream');
-  const js = jetstream(nc);
+  return { server, js: jetstream(nc) };
+}
+
+test('started while the server is down: the reader waits, then reads the results stored before and after', async (t) => {
+  const { server, js } = await serverWithStreams(t);
   const runId = 'reader-down';
   await js.publish(subjects.jobResult(runId, 1), encodeMessage(result(runId, 1)));
   await server.stop();
@@ -43,15 +48,10 @@ test('started while the server is down: the reader waits, then reads the results
 });
 
 test('started while the server is down and the run stopped meanwhile: the reader gives up waiting', async (t) => {
-  const server = await startNatsServer();
-  t.teardown(() => server.dispose());
-  const nc = await connectNats({ servers: server.url });
-  t.teardown(() => nc.close());
-  await ensureStreams(await jetStreamManagerOf(nc, server.url), { pool: 'reader', ackWaitMs: 2000 });
-  const { jetstream } = await import('@nats-io/jetstream');
+  const { server, js } = await serverWithStreams(t);
   await server.stop();
   const stop = new AbortController();
-  const starting = startResultReader({ js: jetstream(nc), runId: 'reader-stop', total: 1, onResult: () => undefined, onProblem: () => undefined, signal: stop.signal });
+  const starting = startResultReader({ js, runId: 'reader-stop', total: 1, onResult: () => undefined, onProblem: () => undefined, signal: stop.signal });
   await sleep(1500);
   stop.abort('SIGINT');
   const reader = await starting;
