@@ -1,7 +1,8 @@
 /** Connect a run's controller to NATS and make sure the run's streams exist. */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureRecordsStream, ensureStreams, setUpJetStream, type NatsSettings, type SetupPatience } from '../../shared/nats/index.js';
+import { connectNats, ensureRecordsStream, ensureStreams, setUpJetStream, type NatsSettings } from '../../shared/nats/index.js';
+import type { CliIo } from '../../shared/cli-io.js';
 import { SetupError } from '../../shared/errors/index.js';
 import type { RunState } from './run-state.js';
 import { askRunController, formatStatus } from './watch-run.js';
@@ -9,12 +10,12 @@ import { askRunController, formatStatus } from './watch-run.js';
 /**
  * Connect and make sure the run's streams exist; the message to print when that fails.
  * `onConnected` is called as soon as the connection is up (what can start before the streams are checked).
- * A JetStream that does not answer yet (a member restarting, a leader election) is waited for (`o.patience`, setup-patience.ts).
+ * A JetStream that does not answer yet (a member restarting, a leader election) is waited for, saying so on `io.stderr`, until `io.signal` aborts (setup-patience.ts).
  * A resume (`o.resume`) is refused while the run's controller still answers, wherever it runs: two
  * controllers of one run would write every row twice and take each other's records.
  */
 export async function connectRun(
-  state: RunState, o: { settings: NatsSettings; resume?: boolean; patience?: SetupPatience }, where: string, onConnected?: (nc: NatsConnection) => void,
+  state: RunState, o: { settings: NatsSettings; resume?: boolean }, where: string, io: Pick<CliIo, 'stderr' | 'signal'>, onConnected?: (nc: NatsConnection) => void,
 ): Promise<{ nc: NatsConnection; jsm: JetStreamManager; js: JetStreamClient } | { error: string }> {
   try {
     const nc = await connectNats({ servers: o.settings.servers, auth: o.settings.auth, tls: o.settings.tls, name: `parallelr ${state.runId}` });
@@ -35,7 +36,7 @@ export async function connectRun(
         });
         await ensureRecordsStream(m, { replicas: o.settings.replicas });
         return m;
-      }, o.patience);
+      }, { note: (text) => io.stderr.write(`parallelr: ${text}\n`), signal: io.signal });
     } catch (e) {
       await nc.close().catch(() => undefined);
       throw e;

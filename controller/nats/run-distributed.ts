@@ -150,10 +150,12 @@ interface AttachOptions {
   takers?: TakersWatchOptions;
 }
 
-function failed(runId: string, error: string, io: CliIo, exitCode: number = ParallelrExit.FAILED): DistributedResult {
+/** A run that could not start; stopped by a signal meanwhile (JetStream did not answer yet), the exit code of an interrupted run. */
+function failed(runId: string, error: string, io: CliIo): DistributedResult {
   io.stderr.write(`parallelr: ${error}\n`);
+  const signal = io.signal?.aborted ? (io.signal.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM') : undefined;
   return {
-    runId, exitCode, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
+    runId, exitCode: signal ? ParallelrExit[signal] : ParallelrExit.FAILED, records: [], counts: countRecords([]), duplicates: 0, ranMoreThanOnce: [], published: 0, elapsedSeconds: 0, error,
   };
 }
 
@@ -222,13 +224,8 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const where = o.settings.servers.join(',');
   // The pool's agents are asked for the batch size while the streams are checked (fleet-probe.ts).
   let fleet: ReturnType<typeof askFleet> = Promise.resolve(undefined);
-  const patience = { note: (text: string) => io.stderr.write(`parallelr: ${text}\n`), signal: io.signal };
-  const connected = await connectRun(state, { ...o, patience }, where, (c) => (fleet = askFleet(c, pool, total, state.batch)));
-  if ('error' in connected) {
-    // Stopped while JetStream did not answer yet: the exit code of an interrupted run (nothing was published).
-    const signal = io.signal?.aborted ? (io.signal.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM') : undefined;
-    return failed(runId, connected.error, io, signal && ParallelrExit[signal]);
-  }
+  const connected = await connectRun(state, o, where, io, (c) => (fleet = askFleet(c, pool, total, state.batch)));
+  if ('error' in connected) return failed(runId, connected.error, io);
   const { nc, jsm, js } = connected;
 
   // Records already in the results file (resume): skip writing them again. Keyed so a replay in
