@@ -32,25 +32,17 @@ export async function setUpJetStream<T>(nc: NatsConnection, where: string, setup
   const patienceMs = o.patienceMs ?? SETUP_PATIENCE_MS;
   const since = Date.now();
   let noted = false;
-  let outage: string | undefined;
-  for (;;) {
-    try {
-      return await untilStopped((async () => setup(await jetStreamManagerOf(nc, where)))(), o.signal, () =>
-        new SetupError(`stopped while waiting for NATS JetStream at ${where}${outage ? ` (${outage})` : ''}`));
-    } catch (e) {
-      outage = jetStreamOutage(e);
-      if (!outage || o.signal?.aborted) throw e;
-      const waited = Date.now() - since;
-      if (waited >= patienceMs) {
-        throw new SetupError(`JetStream at ${where} did not answer for ${Math.round(waited / 1000)} s (${outage}): no quorum (fewer than a majority of the cluster's members up) or no server reachable`, { cause: e });
-      }
-      if (!noted) {
-        noted = true;
-        o.note?.(`NATS JetStream at ${where} does not answer yet (${outage}): trying again for up to ${patienceMs / 1000} s (a cluster member restarting or electing a leader answers within seconds)`);
-      }
-      await delay(RETRY_MS, undefined, { signal: o.signal }).catch(() => undefined);
+  const stopped = (outage?: string) => new SetupError(`stopped while waiting for NATS JetStream at ${where}${outage ? ` (${outage})` : ''}`);
+  return throughOutage(async () => setup(await jetStreamManagerOf(nc, where)), o.signal, stopped, (outage, e) => {
+    const waited = Date.now() - since;
+    if (waited >= patienceMs) {
+      throw new SetupError(`JetStream at ${where} did not answer for ${Math.round(waited / 1000)} s (${outage}): no quorum (fewer than a majority of the cluster's members up) or no server reachable`, { cause: e });
     }
-  }
+    if (!noted) {
+      noted = true;
+      o.note?.(`NATS JetStream at ${where} does not answer yet (${outage}): trying again for up to ${patienceMs / 1000} s (a cluster member restarting or electing a leader answers within seconds)`);
+    }
+  });
 }
 
 /**
@@ -58,13 +50,30 @@ export async function setUpJetStream<T>(nc: NatsConnection, where: string, setup
  * waits an outage out (its watch says so); undefined when `signal` aborts first. Other errors are thrown.
  */
 export async function askThroughOutage<T>(ask: () => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  for (;;) {
+  return throughOutage(ask, signal, () => new Error('stopped'), () => undefined).catch((e: unknown) => {
     if (signal.aborted) return undefined;
+    throw e;
+  });
+}
+
+/**
+ * `ask()` until it answers, tried again every second while JetStream is out (`onOutage` is told
+ * each time, and throws to give up); `stopped(outage)` is thrown as soon as `signal` aborts, any
+ * other error at once.
+ */
+async function throughOutage<T>(
+  ask: () => Promise<T>, signal: AbortSignal | undefined, stopped: (outage?: string) => Error, onOutage: (outage: string, e: unknown) => void,
+): Promise<T> {
+  let outage: string | undefined;
+  for (;;) {
+    if (signal?.aborted) throw stopped(outage);
     try {
-      return await untilStopped(ask(), signal, () => new Error('stopped'));
+      return await untilStopped(ask(), signal, () => stopped(outage));
     } catch (e) {
-      if (signal.aborted) return undefined;
-      if (jetStreamOutage(e) === undefined) throw e;
+      const now = jetStreamOutage(e);
+      if (!now || signal?.aborted) throw e;
+      outage = now;
+      onOutage(outage, e);
       await delay(RETRY_MS, undefined, { signal }).catch(() => undefined);
     }
   }
