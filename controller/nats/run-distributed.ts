@@ -29,7 +29,7 @@ export type { DistributedResult, RanMoreThanOnce } from './run-outcome.js';
 import { formatRanMoreThanOnce, type DistributedResult, type RanMoreThanOnce, runExitCode, runsTasker, trackRanMoreThanOnce, withTaskerDetail } from './run-outcome.js';
 import { registerDistributedRun } from './run-registration.js';
 import { serveRunWatchers } from './run-watchers.js';
-import { markRunDone, newRunId, readRunState, stopSignal, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
+import { forgetRunState, markRunDone, newRunId, readRunState, stopSignal, writeRunState, type CancelCause, type RunFile, type RunLogging, type RunState } from './run-state.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 import { fanOutAbortController, whenAborted } from '../../shared/when-aborted.js';
 
@@ -159,6 +159,12 @@ function failed(runId: string, error: string, io: CliIo): DistributedResult {
   };
 }
 
+/** A run that failed before it published anything: a new one leaves no state file behind (forgetRunState); a resumed one keeps its own. */
+function notStarted(state: RunState, o: { resume: boolean; stateDir: string }, error: string, io: CliIo): DistributedResult {
+  if (!o.resume) forgetRunState(o.stateDir, state.runId);
+  return failed(state.runId, error, io);
+}
+
 interface FinishedRun {
   state: RunState;
   io: CliIo;
@@ -225,7 +231,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   // The pool's agents are asked for the batch size while the streams are checked (fleet-probe.ts).
   let fleet: ReturnType<typeof askFleet> = Promise.resolve(undefined);
   const connected = await connectRun(state, o, where, io, (c) => (fleet = askFleet(c, pool, total, state.batch)));
-  if ('error' in connected) return failed(runId, connected.error, io);
+  if ('error' in connected) return notStarted(state, o, connected.error, io);
   const { nc, jsm, js } = connected;
 
   // Records already in the results file (resume): skip writing them again. Keyed so a replay in
@@ -234,7 +240,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const opened = openRun(state, o, io, jsm, where);
   if ('error' in opened) {
     await nc.close().catch(() => undefined);
-    return failed(runId, opened.error, io);
+    return notStarted(state, o, opened.error, io);
   }
   const { writer, backup } = opened;
 

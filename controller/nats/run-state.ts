@@ -3,7 +3,7 @@
  * controller crash. It holds what to publish and where to write; the truth about what is done
  * lives in NATS (results stream) and what is still queued in the jobs stream.
  */
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 import { join } from 'node:path';
 import { isSubjectToken } from '../../shared/nats/index.js';
@@ -115,5 +115,18 @@ export function markRunDone(stateDir: string, state: RunState, stopReason: strin
     writeRunState(stateDir, state);
   } catch {
     // the run is finished; a stale state file only makes a later --resume re-read the results
+  }
+}
+
+/**
+ * Remove the state file of a new run that never reached NATS (it could not connect, JetStream did
+ * not answer, its files could not be opened): nothing of it was published, so there is nothing to
+ * resume, and a file left `running` would name a run that never was.
+ */
+export function forgetRunState(stateDir: string, runId: string): void {
+  try {
+    rmSync(runStatePath(stateDir, runId), { force: true });
+  } catch {
+    // the failure being reported matters more; a stale file only lets --resume publish the run later
   }
 }

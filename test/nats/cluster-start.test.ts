@@ -4,6 +4,7 @@
  * a member comes back; past the patience they fail naming the outage (shared/nats/setup-patience.ts).
  */
 import test from 'ava';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import { connectNats, setUpJetStream } from '../../shared/nats/index.js';
@@ -66,5 +67,5 @@ test.serial('JetStream without a quorum for longer than the patience: the set-up
   const r = await run;
   t.is(r.exitCode, 130, io.err());
   t.is(r.published, 0);
-  t.regex(io.err(), /\nparallelr: stopped while waiting for NATS JetStream at \S+ \((?:no answer|JetStream system temporarily unavailable)\)\n$/);
+  t.regex(io.err(), /\nparallelr: stopped while waiting for NATS JetStream at \S+ \((?:no answer|JetStream system temporarily unavailable)\)\n$/);  t.deepEqual(readdirSync(join(dir, 'runs')), [], 'nothing was published: no run state is left behind');
 });

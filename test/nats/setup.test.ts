@@ -2,11 +2,12 @@
 import test from 'ava';
 import { subjects } from '../../shared/nats/subjects.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNatsServer } from '../helpers/nats-server.js';
-import { runDistributed } from '../../controller/nats/run-distributed.js';
+import { resumeDistributed, runDistributed } from '../../controller/nats/run-distributed.js';
+import { writeRunState } from '../../controller/nats/run-state.js';
 import { connectNats, natsSettingsFrom, DEFAULT_NATS_URL } from '../../shared/nats/connection.js';
 import { makeTaskFiles, readResults, recordingIo, startWorker, WORKER_MAIN, ROOT } from './fleet.js';
 import { ConfigError, SetupError } from '../../shared/errors/index.js';
@@ -79,6 +80,25 @@ test('unreachable NATS: a one-line error naming the URL, no stack trace', async 
   const r = await runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 5, nats: { servers: [url], pool: 'p', ackWaitSec: 2 }, stateDir: join(dir, 'runs') }, io);
   t.is(r.exitCode, 1);
   t.is(io.err(), `parallelr: cannot reach NATS at ${url}: connection refused\n`);
+  // Nothing was published: no run state is left behind to name a run that never was.
+  t.deepEqual(readdirSync(join(dir, 'runs')), []);
+});
+
+test('a resumed run that cannot reach NATS keeps its run state, to be resumed later', async (t) => {
+  const url = `nats://127.0.0.1:${await freePort()}`;
+  const { dir, files } = makeTaskFiles(2, () => 'true\n');
+  const stateDir = join(dir, 'runs');
+  const runId = 'keep-state-1';
+  // As a run whose controller crashed after publishing leaves it.
+  writeRunState(stateDir, {
+    version: 1, runId, createdAt: new Date().toISOString(), servers: [url], pool: 'keep', command: '/bin/sh @TASK@',
+    timeoutSeconds: 5, maxOutputCapture: 1000, stopLimits: null, resultsFile: join(dir, 'results.jsonl'), files, status: 'running',
+  });
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const r = await resumeDistributed({ runId, stateDir }, io);
+  t.is(r.exitCode, 1);
+  t.is(io.err(), `parallelr: cannot reach NATS at ${url}: connection refused\n`);
+  t.deepEqual(readdirSync(stateDir), [`${runId}.json`]);
 });
 
 test('JetStream off: controller and agent both say so and name the URL', async (t) => {
