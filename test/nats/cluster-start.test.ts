@@ -67,5 +67,6 @@ test.serial('JetStream without a quorum for longer than the patience: the set-up
   const r = await run;
   t.is(r.exitCode, 130, io.err());
   t.is(r.published, 0);
-  t.regex(io.err(), /\nparallelr: stopped while waiting for NATS JetStream at \S+ \((?:no answer|JetStream system temporarily unavailable)\)\n$/);  t.deepEqual(readdirSync(join(dir, 'runs')), [], 'nothing was published: no run state is left behind');
+  t.regex(io.err(), /\nparallelr: stopped while waiting for NATS JetStream at \S+ \((?:no answer|JetStream system temporarily unavailable)\)\n$/);
+  t.deepEqual(readdirSync(join(dir, 'runs')), [], 'nothing was published: no run state is left behind');
 });
