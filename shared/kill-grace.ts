@@ -2,7 +2,8 @@
  * Kill graces under way in this process. A stopped or timed-out task's process group gets SIGTERM,
  * then SIGKILL once its grace is over (`kill_grace_seconds`, 2 s by default) — unless the operator
  * will not wait: a second Ctrl-C (or SIGTERM) ends every grace at once ({@link endKillGraces}, called
- * by shared/cli-io.ts), and any kill begun after it has no grace. Process-wide, as the signal is.
+ * by shared/cli-io.ts), and any kill begun after it has no grace. Local groups (run-process.ts) and
+ * remote ones over SSH (controller/executors/ssh-executor.ts) register here. Process-wide, as the signal is.
  */
 const pending = new Set<() => void>();
 let hurried = false;

@@ -9,16 +9,19 @@ import { cancelExitCode, formatSeconds } from '../../shared/exec/index.js';
 import { splitArgs } from '../../shared/exec/index.js';
 import type { ProcessResult } from '../../shared/exec/index.js';
 import { describeTarget } from '../../shared/ssh/index.js';
-import { killGroupCommand, PGID_MARKER, wrapRemoteCommand } from '../ssh/index.js';
+import { killGroupCommand, killGroupNowCommand, PGID_MARKER, wrapRemoteCommand } from '../ssh/index.js';
 import { SshPool } from '../ssh/index.js';
 import { sshTargetFor, type SshExecutorOptions } from '../ssh/index.js';
 
 export type { SshExecutorOptions };
 import { TaskExit, signalExitCode } from '../../shared/exit-codes.js';
 import { whenAborted } from '../../shared/when-aborted.js';
+import { duringKillGrace } from '../../shared/kill-grace.js';
 
 /** Exit code when the SSH connection cannot be made or is lost (as OpenSSH's `ssh` does). */
 export const SSH_FAILURE_EXIT_CODE = TaskExit.UNREACHABLE;
+/** After the SIGKILL of a second Ctrl-C, how long the command's channel may take to close before it is closed here. */
+const HURRIED_CLOSE_MS = 1000;
 
 /** Agentless execution over ssh2: `command arguments` on `hostname`, one pooled connection per host. */
 export function createSshExecutor(opts: SshExecutorOptions = {}): TaskExecutor {
@@ -87,13 +90,22 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
 
-    const killRemote = () => {
-      if (pgid === undefined) return; // done once the PGID line arrives
-      client.exec(killGroupCommand(pgid, graceMs), (e, ch) => {
+    let forgetGrace = () => {};
+    const execRemote = (command: string) =>
+      client.exec(command, (e, ch) => {
         if (!e) ch.resume().stderr.resume();
       });
+    const killRemote = () => {
+      if (pgid === undefined) return; // done once the PGID line arrives
+      const group = pgid;
+      execRemote(killGroupCommand(group, graceMs));
       // Whatever happens remotely, stop waiting a little after the SIGKILL.
       timers.push(setTimeout(() => channel.close(), graceMs + 3000));
+      // A second Ctrl-C ends the grace (shared/kill-grace.ts): SIGKILL the group now.
+      forgetGrace = duringKillGrace(() => {
+        execRemote(killGroupNowCommand(group));
+        timers.push(setTimeout(() => channel.close(), HURRIED_CLOSE_MS));
+      });
     };
     const startKill = (reason: 'timeout' | 'cancel') => {
       if (killReason || settled) return;
@@ -134,6 +146,7 @@ async function executeOverSsh(pool: SshPool, opts: SshExecutorOptions, req: Exec
       if (settled) return;
       settled = true;
       for (const t of timers) clearTimeout(t);
+      forgetGrace();
       unlisten();
       release();
       const r = base();

@@ -1,4 +1,4 @@
 export { sshTargetFor, matchesHostPatterns, type SshHostRule, type SshSettings, type SshExecutorOptions } from './ssh-target.js';
 export { parseSshConfig } from './ssh-config.js';
 export { SshPool } from './ssh-pool.js';
-export { shellQuote, wrapRemoteCommand, killGroupCommand, PGID_MARKER } from './remote-command.js';
+export { shellQuote, wrapRemoteCommand, killGroupCommand, killGroupNowCommand, PGID_MARKER } from './remote-command.js';

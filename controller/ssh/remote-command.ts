@@ -34,3 +34,8 @@ export function killGroupCommand(pgid: number, graceMs: number): string {
     `kill -0 -${pgid} 2>/dev/null || exit 0; sleep 0.1; i=$((i+1)); done; kill -KILL -${pgid} 2>/dev/null; exit 0`
   );
 }
+
+/** Remote command that SIGKILLs process group `pgid` at once (the operator ended the grace: a second Ctrl-C). */
+export function killGroupNowCommand(pgid: number): string {
+  return `kill -KILL -${pgid} 2>/dev/null; exit 0`;
+}
