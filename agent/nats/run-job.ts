@@ -1,13 +1,14 @@
 /** Run one NATS job: ship the file into its slot's workspace, run the command with runProcess, describe the outcome. */
 import { DEFAULT_CAPTURE_LIMIT, DEFAULT_PREVIEW_LIMIT } from '../../shared/exec/index.js';
-import { runProcess } from '../../shared/exec/index.js';
+import { runProcess, type ProcessResult } from '../../shared/exec/index.js';
 import { readTailText } from '../../shared/exec/index.js';
 import { splitArgs } from '../../shared/exec/index.js';
 import { TaskExit } from '../../shared/exit-codes.js';
+import { DETAIL_BYTES, readFailureDetail } from '../../shared/failure-detail.js';
 import type { SlotWorkspace } from './workspaces.js';
 import { runTaskerJob } from './run-tasker-job.js';
 import { takeMadeRecords, type RecordsPlan } from './ship-records.js';
-import { JOB_VERSION, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
+import { JOB_VERSION, failureDetailMessage, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
 
@@ -100,7 +101,10 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     // handing its records over in memory (ship-records.ts).
     const records = ctx.records;
     const onRecords = records && takeMadeRecords(records);
-    const inProcess = await runTaskerJob(argv, { workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, onRecords, inProcess: job.in_process });
+    const named = namedAsShipped(taskPath, job.task_file);
+    const inProcess = await runTaskerJob(argv, {
+      workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, onRecords, inProcess: job.in_process, named,
+    });
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
     if (records) records.made = undefined; // handed back: the started tasker writes its records to files
     const r = await runProcess({
@@ -117,19 +121,37 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     });
     // A stream past the capture limit spilled (into the workspace): its real end is in the file,
     // while r.stdout holds only its first bytes. Tails are at most the capture limit either way.
-    const tailOf = (text: string, file: string | undefined) => (file ? readTailText(file, job.output_tail, DEFAULT_CAPTURE_LIMIT) : tail(text, job.output_tail));
+    const tailOf = (text: string, file: string | undefined) => tail(named(file ? readTailText(file, job.output_tail, DEFAULT_CAPTURE_LIMIT) : text), job.output_tail);
     const out = { stdout_tail: tailOf(r.stdout, r.stdoutFile), stderr_tail: tailOf(r.stderr, r.stderrFile) };
     const fields = { ...out, command_executed: commandExecuted, duration_seconds: round2(r.durationMs / 1000) };
     if (r.spawnError) return base('ERROR', { ...fields, error_message: `Error: ${r.spawnError}` });
     if (r.canceled) return base('CANCELLED', { ...fields, error_message: 'Task cancelled' });
     if (r.timedOut) return base('TIMEOUT', { ...fields, exit_code: r.exitCode, error_message: `Timeout after ${job.timeout_sec}s` });
     if (r.exitCode === TaskExit.SUCCESS) return base('SUCCESS', { ...fields, exit_code: TaskExit.SUCCESS });
-    return base('FAILED', { ...fields, exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}` });
+    const detail = records && failureOf(r, named);
+    return base('FAILED', { ...fields, ...(detail ? { failure_detail: detail } : {}), exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}` });
   } catch (e) {
     return base('ERROR', { error_message: `Error: cannot prepare workspace: ${(e as Error).message}` });
   } finally {
     ctx.workspace.clean(written);
   }
+}
+
+/**
+ * The job's output as the operator reads it: the shipped copy's path (`taskPath`, in a workspace
+ * that is gone once the job ends) written as the task file the operator named, so a message such
+ * as `FILE:14:15: error[…]` points at the file on the controller's side, where the copy came from
+ * byte for byte, as a local run's does. Applied before the tail is cut, so the tail holds what a
+ * local run's would. `command_executed` keeps the command as it ran here.
+ */
+function namedAsShipped(taskPath: string, taskFile: string): (text: string) => string {
+  return (text) => (taskPath && text.includes(taskPath) ? text.split(taskPath).join(taskFile) : text);
+}
+
+/** Why a tasker command failed, read from its stderr's start and stdout's end as local parallelr reads them (shared/failure-detail.ts). */
+function failureOf(r: ProcessResult, named: (text: string) => string) {
+  const stdoutEnd = tail(named(r.stdoutFile ? readTailText(r.stdoutFile, DETAIL_BYTES, DEFAULT_CAPTURE_LIMIT) : r.stdout), DETAIL_BYTES);
+  return failureDetailMessage(readFailureDetail(r.exitCode, stdoutEnd, named(r.stderr).slice(0, DETAIL_BYTES)));
 }
 
 function round2(n: number): number {

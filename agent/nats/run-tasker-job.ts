@@ -19,9 +19,10 @@
 import { taskerArguments } from '../../shared/exec/index.js';
 import { runCliInProcess, type CliMain } from '../../shared/run-cli-in-process.js';
 import { TaskExit } from '../../shared/exit-codes.js';
-import { tail, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
+import { failureDetailMessage, tail, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 import { keepEverySecretName } from '../../shared/taskfile/secret-names.js';
 import type { MadeRecords } from '../../core/run/index.js';
+import { DETAIL_BYTES, HeadBuffer, readFailureDetail } from '../../shared/failure-detail.js';
 
 /** What an in-process job produced: its status and the result fields run-job.ts does not set itself. */
 export interface TaskerJobOutcome {
@@ -42,6 +43,8 @@ export interface TaskerJobSettings {
   onRecords?: (made: MadeRecords) => boolean;
   /** The job's `in_process`: false (`parallelr --no-in-process`) starts the tasker bin as a process. */
   inProcess?: boolean;
+  /** Rewrites what the run prints before it is kept in the tails (run-job.ts: the shipped copy named as the operator's file). */
+  named?: (text: string) => string;
 }
 
 /** As for a started job (runProcess's default): SIGKILL this long after SIGTERM. */
@@ -80,8 +83,12 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   const run = await loadCore();
   if (!run) return undefined;
   const io = { env: agentEnv(), cwd: s.workspace };
-  const out = keepTail(s.outputTail);
-  const err = keepTail(s.outputTail);
+  const out = keepTail(s.outputTail, s.named);
+  const err = keepTail(s.outputTail, s.named);
+  // Why a failed run failed, read as local parallelr reads it (shared/failure-detail.ts): its stderr's start, its stdout's end.
+  const named = s.named ?? ((text: string) => text);
+  const errStart = new HeadBuffer(DETAIL_BYTES);
+  const outEnd = keepTail(DETAIL_BYTES, named);
   // A file that needs agents or SSH ends the run before it writes or runs anything (preflight):
   // the caller then starts the tasker bin for it. One read of the file decides both.
   let handedBack = false;
@@ -98,25 +105,26 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       timeoutSeconds: s.timeoutSec,
       stop: s.signal,
       killGraceMs: KILL_GRACE_MS,
-      stdout: s.output ? (text) => (out.push(text), s.output!.onStdout(Buffer.from(text))) : out.push,
-      stderr: s.output ? (text) => (err.push(text), s.output!.onStderr(Buffer.from(text))) : err.push,
+      stdout: (text) => (out.push(text), outEnd.push(text), s.output?.onStdout(Buffer.from(text))),
+      stderr: (text) => (err.push(text), errStart.push(named(text)), s.output?.onStderr(Buffer.from(text))),
     });
     if (handedBack) return undefined;
     if (r.timedOut) return { status: 'TIMEOUT', fields: { ...fields(), exit_code: TaskExit.TIMED_OUT, error_message: `Timeout after ${s.timeoutSec}s` } };
     if (r.stopped) return { status: 'CANCELLED', fields: { ...fields(), error_message: 'Task cancelled' } };
     if (r.exitCode === TaskExit.SUCCESS) return { status: 'SUCCESS', fields: { ...fields(), exit_code: TaskExit.SUCCESS } };
-    return { status: 'FAILED', fields: { ...fields(), exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}` } };
+    const detail = failureDetailMessage(readFailureDetail(r.exitCode, outEnd.text(), errStart.result()));
+    return { status: 'FAILED', fields: { ...fields(), exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}`, ...(detail ? { failure_detail: detail } : {}) } };
   } catch (e) {
     return { status: 'ERROR', fields: { ...fields(), error_message: `Error: in-process tasker failed: ${(e as Error).message}` } };
   }
 }
 
-/** The last `limit` characters of a stream, whatever it prints. */
-function keepTail(limit: number): { push: (text: string) => void; text: () => string } {
+/** The last `limit` characters of a stream, whatever it prints (each write passed through `named` first). */
+function keepTail(limit: number, named: (text: string) => string = (text) => text): { push: (text: string) => void; text: () => string } {
   let kept = '';
   return {
     push: (text) => {
-      if (limit > 0) kept = tail(kept + text, limit);
+      if (limit > 0) kept = tail(kept + named(text), limit);
     },
     text: () => kept,
   };

@@ -119,7 +119,7 @@ function removeDir(dir: string): void {
  */
 function inlineBound(job: JobMessage, result: ResultMessage, maxPayload: number): number {
   if (job.records_inline !== true) return 0;
-  const texts = result.stdout_tail.length + result.stderr_tail.length + result.command_executed.length + result.error_message.length + result.task_file.length;
+  const texts = result.stdout_tail.length + result.stderr_tail.length + (result.failure_detail?.reason?.length ?? 0) + result.command_executed.length + result.error_message.length + result.task_file.length;
   const room = maxPayload - 6 * texts - 16 * 1024;
   return Math.max(0, Math.min(INLINE_RECORDS_BYTES, Math.floor((room * 3) / 4)));
 }

@@ -1,6 +1,6 @@
 /** How a distributed run ended, and what its records say beyond the agent's result: its exit code, reruns, a tasker file's own failure. */
 import { splitArgs } from '../../shared/exec/index.js';
-import type { ResultMessage } from '../../shared/nats/index.js';
+import { failureDetailOf, type ResultMessage } from '../../shared/nats/index.js';
 import type { SecondResult } from './result-reader.js';
 import { describeFailure, readFailureDetail, taskerArguments, type RunCounts, type TaskRecord } from '../parallelr/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
@@ -76,13 +76,14 @@ export function runsTasker(command: string): boolean {
 }
 
 /**
- * A failed tasker file's record with what tasker said about the failure, read from the result's
- * output tails (the same reading as a local run, failure-detail.ts in parallelr): the failing task's
+ * A failed tasker file's record with what tasker said about the failure, as the agent read it from
+ * the job's output (the same reading as a local run, shared/failure-detail.ts), or from the result's
+ * output tails (an older agent): the failing task's
  * own exit code (`task_exit_code`), or a refused file's first diagnostics in `error_message`.
  */
 export function withTaskerDetail(record: TaskRecord, r: ResultMessage): TaskRecord {
   if (r.status !== 'FAILED' || r.exit_code === null) return record;
-  const detail = readFailureDetail(r.exit_code, r.stdout_tail, firstWholeLines(r.stderr_tail));
+  const detail = r.failure_detail ? failureDetailOf(r.failure_detail) : readFailureDetail(r.exit_code, r.stdout_tail, firstWholeLines(r.stderr_tail));
   if (detail.taskExitCode === undefined && detail.reason === undefined) return record;
   return {
     ...record,

@@ -11,7 +11,7 @@ export { parseCommandTemplate, buildTaskCommand, shellQuote, type CommandTemplat
 export { discoverTaskFiles, readArgumentsFile, fileEntries, argumentEntries, type ArgumentRow, type Separator } from './discover.js';
 export { loadConfig, defaultConfig, formatConfigDiagnostic, type ParallelrConfig, type LoadedConfig } from './config.js';
 export { WorkerRegistry, entryWriter, processStartTime, type WorkerEntry } from './registry.js';
-export { readFailureDetail, describeFailure, type FailureDetail } from './failure-detail.js';
+export { readFailureDetail, describeFailure, type FailureDetail } from '../../shared/failure-detail.js';
 export { taskerArguments } from './in-process.js';
 export { resolveDirs, sessionFiles, isoLocal, type ParallelrDirs } from './paths.js';
 export { startInputBackup, type InputBackup } from './backup.js';

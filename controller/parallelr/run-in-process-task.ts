@@ -2,7 +2,7 @@ import { TaskExit } from '../../shared/exit-codes.js';
 import { runCliInProcess } from '../../shared/run-cli-in-process.js';
 import type { HostTallies } from '../../shared/hosts/index.js';
 import type { TaskerMain } from './in-process.js';
-import { DETAIL_BYTES, describeFailure, HeadBuffer, readFailureDetail } from './failure-detail.js';
+import { DETAIL_BYTES, describeFailure, HeadBuffer, readFailureDetail } from '../../shared/failure-detail.js';
 import { cancelMessage, type TaskOutcome, type TaskRunSettings } from './task-outcome.js';
 import { TailBuffer } from './task-output.js';
 

@@ -1,6 +1,6 @@
 import { unlinkSync } from 'node:fs';
 import { runProcess } from '../../shared/exec/index.js';
-import { DETAIL_BYTES, describeFailure, HeadBuffer, readFailureDetail } from './failure-detail.js';
+import { DETAIL_BYTES, describeFailure, HeadBuffer, readFailureDetail } from '../../shared/failure-detail.js';
 import { cancelMessage, type TaskOutcome, type TaskRunSettings } from './task-outcome.js';
 import { TailBuffer } from './task-output.js';
 import type { TaskStatus } from './types.js';

@@ -1,4 +1,4 @@
-import type { FailureDetail } from './failure-detail.js';
+import type { FailureDetail } from '../../shared/failure-detail.js';
 import type { OutputTail } from './task-output.js';
 import type { TaskStatus } from './types.js';
 

@@ -3,6 +3,7 @@
  * through `parseJob` / `parseResult`: a malformed message gives an error naming the field, never a
  * throw.
  */
+import type { FailureDetail } from '../failure-detail.js';
 import { isSubjectToken } from './subjects.js';
 import { parseShippedRecords, type ShippedRecords } from './records.js';
 
@@ -63,6 +64,13 @@ export interface ResultMessage {
   error_message: string;
   stdout_tail: string;
   stderr_tail: string;
+  /**
+   * Why a failed tasker job failed, read by the agent from the job's whole output as local parallelr
+   * reads a file's (shared/failure-detail.ts: its stderr's start, its stdout's end), not from the
+   * tails. Absent when the output names nothing, for other results, and from older agents (the
+   * controller then reads the tails).
+   */
+  failure_detail?: FailureDetailMessage;
   /** How many times NATS had delivered the job when this result was made (1 = first). */
   delivery: number;
   /**
@@ -273,6 +281,43 @@ export function parseJobValue(value: unknown): Parsed<JobMessage> {
   return { ok: true, value: job };
 }
 
+/** A failure's detail as a result carries it (shared/failure-detail.ts FailureDetail). */
+export interface FailureDetailMessage {
+  task_exit_code?: number;
+  failed_task?: string;
+  reason?: string;
+}
+
+/** The detail as the result carries it; undefined when it names nothing. */
+export function failureDetailMessage(d: FailureDetail): FailureDetailMessage | undefined {
+  const m: FailureDetailMessage = {
+    ...(d.taskExitCode !== undefined ? { task_exit_code: d.taskExitCode } : {}),
+    ...(d.failedTask !== undefined ? { failed_task: d.failedTask } : {}),
+    ...(d.reason !== undefined ? { reason: d.reason } : {}),
+  };
+  return Object.keys(m).length ? m : undefined;
+}
+
+/** The detail a result carries, as parallelr's records take it. */
+export function failureDetailOf(m: FailureDetailMessage): FailureDetail {
+  return {
+    ...(m.task_exit_code !== undefined ? { taskExitCode: m.task_exit_code } : {}),
+    ...(m.failed_task !== undefined ? { failedTask: m.failed_task } : {}),
+    ...(m.reason !== undefined ? { reason: m.reason } : {}),
+  };
+}
+
+/** A well-formed `failure_detail`, else undefined (a malformed one is ignored: the tails are read instead). */
+function parseFailureDetail(v: unknown): FailureDetailMessage | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const o = v as Obj;
+  const m: FailureDetailMessage = {};
+  if (Number.isInteger(o.task_exit_code)) m.task_exit_code = o.task_exit_code as number;
+  if (typeof o.failed_task === 'string') m.failed_task = o.failed_task;
+  if (typeof o.reason === 'string') m.reason = o.reason;
+  return Object.keys(m).length ? m : undefined;
+}
+
 /** Validate a result message. */
 export function parseResult(data: Uint8Array): Parsed<ResultMessage> {
   const j = decodeJson(data);
@@ -304,6 +349,8 @@ export function parseResult(data: Uint8Array): Parsed<ResultMessage> {
     stderr_tail: f.str('stderr_tail'),
     delivery: f.int('delivery', 0),
   };
+  const detail = parseFailureDetail(o.failure_detail);
+  if (detail) r.failure_detail = detail;
   const earlier = parseEarlierRuns(o.earlier_runs);
   if (earlier.length) r.earlier_runs = earlier;
   const shipped = parseShippedRecords(o.records);

@@ -184,6 +184,30 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
   for (const w of fleet.workers.splice(0)) await w.stop();
 });
 
+test.serial('a task file the agent refuses gives the reason a local run gives: its first diagnostic, naming the operator\'s file (not the agent\'s copy)', async (t) => {
+  // Twelve refused jumps: far more diagnostics than the result's output tail holds (1,000 characters).
+  const bad = Array.from({ length: 12 }, (_, i) => `task=${i}\nhostname=localhost\ncommand=echo\nexec=local\non_failure=${90 + i}\n`).join('\n');
+  const dir = taskDir({ 'bad.txt': bad });
+  const localHome = mkdtempSync(join(tmpdir(), 'tasker-records-badlocal-'));
+  const fleetHome = mkdtempSync(join(tmpdir(), 'tasker-records-badfleet-'));
+  const local = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--results', join(localHome, 'results.jsonl')], homeEnv(localHome));
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-bad', pool: 'records-bad', max: 1 }));
+  const dist = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-bad', '--results', join(fleetHome, 'results.jsonl')], homeEnv(fleetHome));
+  t.is(dist.code, 1, dist.err + dist.out);
+  const [l] = readResults(join(localHome, 'results.jsonl'));
+  const [d] = readResults(join(fleetHome, 'results.jsonl'));
+  const where = `${join(dir, 'bad.txt')}:5:12: error[UNDEFINED_TARGET] task 0: on_failure=90`;
+  t.true(l!.error_message.startsWith(`Exit code 20: ${where}`), l!.error_message);
+  t.is(d!.error_message, l!.error_message);
+  t.is(d!.exit_code, l!.exit_code);
+  // The same with the file started as a process on the agent.
+  const procHome = mkdtempSync(join(tmpdir(), 'tasker-records-badproc-'));
+  const proc = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--no-in-process', '--nats', fleet.server.url, '--pool', 'records-bad', '--results', join(procHome, 'results.jsonl')], homeEnv(procHome));
+  t.is(proc.code, 1, proc.err + proc.out);
+  t.is(readResults(join(procHome, 'results.jsonl'))[0]!.error_message, l!.error_message);
+  for (const w of fleet.workers.splice(0)) await w.stop();
+});
+
 test.serial('--no-backup-inputs: a distributed run makes no input backup, as a local run makes none', async (t) => {
   const dir = taskDir({ 'ok.txt': FILES['ok.txt']! });
   const home = mkdtempSync(join(tmpdir(), 'tasker-records-nobackup-'));

@@ -48,6 +48,23 @@ test('a result with an unknown status is rejected', (t) => {
   t.regex(r.ok ? '' : r.error, /`status` must be one of SUCCESS\|FAILED\|TIMEOUT\|CANCELLED\|ERROR/);
 });
 
+test('a result\'s failure_detail: kept when well formed, its malformed parts left out (the tails are read instead)', (t) => {
+  const result = {
+    v: 1, run_id: 'r', seq: 1, task_file: 'a.txt', status: 'FAILED', exit_code: 10, start_time: 's', end_time: 'e', duration_seconds: 1,
+    agent: 'a', worker: 1, command_executed: 'tasker -r a.txt', error_message: 'Exit code 10', stdout_tail: '', stderr_tail: '', delivery: 1,
+  };
+  const read = (detail: unknown) => {
+    const r = parseResult(enc({ ...result, failure_detail: detail }));
+    return r.ok ? r.value.failure_detail : r.error;
+  };
+  t.deepEqual(read({ task_exit_code: 3, failed_task: '1' }), { task_exit_code: 3, failed_task: '1' });
+  t.deepEqual(read({ reason: 'a.txt:1:1: error[X] no' }), { reason: 'a.txt:1:1: error[X] no' });
+  t.deepEqual(read({ task_exit_code: '3', failed_task: 1, reason: 'why' }), { reason: 'why' });
+  t.is(read({ task_exit_code: 2.5 }), undefined);
+  t.is(read('why'), undefined);
+  t.is(read(null), undefined);
+});
+
 test('@TASK@ becomes exactly one argv element, also with spaces and inside a word', (t) => {
   t.deepEqual(buildArgv(`tasker -r @TASK@ --file=@TASK@ 'x y'`, '/w/a b.sh'), {
     argv: ['tasker', '-r', '/w/a b.sh', '--file=/w/a b.sh', 'x y'],

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { run } from '../../../controller/parallelr/cli.js';
-import { readFailureDetail } from '../../../controller/parallelr/failure-detail.js';
+import { readFailureDetail } from '../../../shared/failure-detail.js';
 import { fakeIo, makeSandbox, readJsonl, REPO, resultsPathFrom, writeFiles } from './helpers.js';
 
 const GOOD = 'task=0\nhostname=localhost\ncommand=echo\narguments=fine\nexec=local\n';

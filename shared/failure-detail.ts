@@ -2,10 +2,11 @@
  * What a failed `tasker` run says about itself on its console, for parallelr's records and lines:
  * the failing task's own exit code (tasker exits 10 and names it), the first diagnostics of a
  * refused task file (exit 20/21/31), or the `tasker: error:` line of any other failure (exit 1, 2,
- * 25, 30 …). Read from the run's output, so it works the same for a file run
- * in-process, as a process, or on an agent (from the result's output tails).
+ * 25, 30 …). Read from the run's output, so it works the same for a file run in-process or as a
+ * process, by parallelr or by an agent (which sends what it read with the job's result,
+ * `failure_detail` in shared/nats/schema.ts).
  */
-import { ExitCode } from '../../shared/exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 
 /** How much of a tasker run's output is kept to find these: its stdout's end, its stderr's start. */
 export const DETAIL_BYTES = 4096;
