@@ -1,7 +1,8 @@
 /**
  * What a tasker job ships back (docs/nats.md "Records back"), in the bundle's order: the log, the
- * task copy beside it, the `-p` summary row, and the `--output-json` document (only for a job that
- * did not succeed: it is read for the failing task alone). Two origins, the same files:
+ * task copy beside it, the `-p` summary row, the `--output-json` document (only for a job that
+ * did not succeed: it is read for the failing task alone), and the `--auto-recovery` state an
+ * in-process run kept (recovery-travel.ts). Two origins, the same files:
  * - an in-process run hands them over from memory (RunOptions.onRecords): the log and the task copy
  *   are read from disk, the summary row and the JSON come as text;
  * - a job started as a process wrote its JSON into its records directory: the log is found from it,
@@ -11,6 +12,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, s
 import { basename, dirname, extname, join } from 'node:path';
 import { RECORD_CHUNK_BYTES, isShippedPath } from '../../shared/nats/index.js';
 import type { MadeRecords } from '../../core/run/index.js';
+import { recoveryLeft } from './recovery-travel.js';
 
 /** One file of the bundle: its path in the records directory, its size, and its bytes (capped). */
 export interface RecordSource {
@@ -32,6 +34,9 @@ export function madeSources(made: MadeRecords, taskFileName: string, succeeded: 
     }
   }
   if (!succeeded) out.push(textSource('result.json', Buffer.from(made.resultJson())));
+  // `--auto-recovery` state the run kept for a resume: it travels back to the controller (recovery-travel.ts).
+  const recovery = recoveryLeft(made);
+  if (recovery && recovery !== 'dropped') out.push(fileSource('recovery.json', recovery.kept));
   return out;
 }
 

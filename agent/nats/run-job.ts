@@ -8,6 +8,7 @@ import { DETAIL_BYTES, readFailureDetail } from '../../shared/failure-detail.js'
 import type { SlotWorkspace } from './workspaces.js';
 import { runTaskerJob } from './run-tasker-job.js';
 import { takeMadeRecords, type RecordsPlan } from './ship-records.js';
+import { placeRecovery } from './recovery-travel.js';
 import { JOB_VERSION, failureDetailMessage, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
@@ -104,6 +105,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const named = namedAsShipped(taskPath, job.task_file);
     const inProcess = await runTaskerJob(argv, {
       workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, onRecords, inProcess: job.in_process, named,
+      ...(records ? { onRecoveryFile: placeRecovery(job) } : {}),
     });
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
     if (records) records.made = undefined; // handed back: the started tasker writes its records to files

@@ -16,6 +16,7 @@
  * - Secret names: the runs of every controller share this process, so each config's
  *   `secrets.names` add to the others' (keepEverySecretName) instead of replacing them.
  */
+import { rmSync } from 'node:fs';
 import { taskerArguments } from '../../shared/exec/index.js';
 import { runCliInProcess, type CliMain } from '../../shared/run-cli-in-process.js';
 import { TaskExit } from '../../shared/exit-codes.js';
@@ -45,6 +46,8 @@ export interface TaskerJobSettings {
   inProcess?: boolean;
   /** Rewrites what the run prints before it is kept in the tails (run-job.ts: the shipped copy named as the operator's file). */
   named?: (text: string) => string;
+  /** Puts the `--auto-recovery` state the job brought where the run looks for it (recovery-travel.ts). */
+  onRecoveryFile?: (path: string) => void;
 }
 
 /** As for a started job (runProcess's default): SIGKILL this long after SIGTERM. */
@@ -92,7 +95,9 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   // A file that needs agents or SSH ends the run before it writes or runs anything (preflight):
   // the caller then starts the tasker bin for it. One read of the file decides both.
   let handedBack = false;
-  const main: CliMain = (a, runIo) => run.runTaskerWith(a, runIo, { onRemoteNeeds: () => (handedBack = true), onRecords: s.onRecords });
+  let recoveryFile: string | undefined;
+  const onRecoveryFile = s.onRecoveryFile && ((path: string) => s.onRecoveryFile!((recoveryFile = path)));
+  const main: CliMain = (a, runIo) => run.runTaskerWith(a, runIo, { onRemoteNeeds: () => (handedBack = true), onRecords: s.onRecords, onRecoveryFile });
   const started = performance.now();
   const fields = (): Partial<ResultMessage> => ({
     stdout_tail: out.text(),
@@ -108,7 +113,11 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       stdout: (text) => (out.push(text), outEnd.push(text), s.output?.onStdout(Buffer.from(text))),
       stderr: (text) => (err.push(text), errStart.push(named(text)), s.output?.onStderr(Buffer.from(text))),
     });
-    if (handedBack) return undefined;
+    if (handedBack) {
+      // Started as a process instead, the file keeps its state on this agent as a started tasker does (docs/nats.md).
+      if (recoveryFile) rmSync(recoveryFile, { force: true });
+      return undefined;
+    }
     if (r.timedOut) return { status: 'TIMEOUT', fields: { ...fields(), exit_code: TaskExit.TIMED_OUT, error_message: `Timeout after ${s.timeoutSec}s` } };
     if (r.stopped) return { status: 'CANCELLED', fields: { ...fields(), error_message: 'Task cancelled' } };
     if (r.exitCode === TaskExit.SUCCESS) return { status: 'SUCCESS', fields: { ...fields(), exit_code: TaskExit.SUCCESS } };

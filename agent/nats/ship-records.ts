@@ -23,6 +23,7 @@ import type { JobMessage, ResultMessage, ShippedRecords } from '../../shared/nat
 import type { MadeRecords } from '../../core/run/index.js';
 import { fileSources, madeSources } from './record-sources.js';
 import { workspacePrefix } from './workspaces.js';
+import { forgetRecovery, recoveryLeft } from './recovery-travel.js';
 
 /** A tasker job's records directory and the job with the record arguments appended. */
 export interface RecordsPlan {
@@ -76,8 +77,9 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   try {
     const sources = plan.made ? madeSources(plan.made, job.file_name, succeeded) : fileSources(plan.dir, job.file_name, succeeded);
     for (const source of sources) {
-      if (source.size > cap && source.path === 'result.json') {
-        notes.push(`result.json not shipped: ${source.size} bytes, above the ${cap}-byte cap`);
+      // Whole or not at all: half of a JSON document is no use.
+      if (source.size > cap && (source.path === 'result.json' || source.path === 'recovery.json')) {
+        notes.push(`${source.path} not shipped: ${source.size} bytes, above the ${cap}-byte cap${source.path === 'recovery.json' ? ' (the controller keeps its earlier recovery state, if any)' : ''}`);
         continue;
       }
       let bytes = 0;
@@ -87,9 +89,11 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
       }
       shipped.files.push({ path: source.path, size: source.size, shipped: bytes, capped: source.size > cap });
     }
+    if (recoveryLeft(plan.made) === 'dropped') shipped.recovery_dropped = true;
   } catch (e) {
     notes.push(`records not shipped in full: ${(e as Error).message}`);
   } finally {
+    forgetRecovery(plan.made);
     if (!plan.made) removeDir(plan.dir);
   }
   try {

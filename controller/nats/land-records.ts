@@ -3,7 +3,8 @@
  * run of the same command writes them: the tasker log in BASE/logs, the task-file copy in
  * BASE/tasks, the `-p` summary row (its log column pointing at the log written here) in
  * BASE/logs/project_NAME_summary.log; the `--output-json` document is read for the record (log
- * path, failing task and its own exit code) and not kept. The bundle comes inline in the result
+ * path, failing task and its own exit code) and not kept; the `--auto-recovery` state is kept or
+ * dropped where a local run keeps it (recovery-kept.ts). The bundle comes inline in the result
  * or in chunks; a chunked one's subjects are purged once landed.
  */
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { RECORDS_STREAM, recordSubjects, type ResultMessage } from '../../shared
 import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js';
 import { appendSummary, writeExclusive, type SummaryRow } from '../../core/engine/records.js';
 import { readTaskerOutcome, type TaskerOutcome } from '../parallelr/index.js';
+import { dropRecovery, keepRecovery } from './recovery-kept.js';
 
 /** What landing gave the record. */
 export interface Landed extends TaskerOutcome {
@@ -44,12 +46,20 @@ export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base:
       const project = SUMMARY_FILE.exec(file.path)?.[1];
       if (project) summaries.push({ project, text: data.toString('utf8') });
       else if (file.path === 'result.json') Object.assign(landed, readTaskerOutcome(data.toString('utf8')));
+      else if (file.path === 'recovery.json') keepRecovery(base, taskPath, data);
       else {
         const path = writeLanded(join(base, file.path.slice(0, file.path.indexOf('/'))), file.path.slice(file.path.indexOf('/') + 1), data);
         if (file.path.startsWith('logs/') && file.path.endsWith('.log')) landed.logFile = path;
       }
     } catch (e) {
       notes.push(`${file.path} not written: ${(e as Error).message}`);
+    }
+  }
+  if (shipped.recovery_dropped) {
+    try {
+      dropRecovery(base, taskPath);
+    } catch (e) {
+      notes.push(`recovery state not dropped: ${(e as Error).message}`);
     }
   }
   for (const s of summaries) {

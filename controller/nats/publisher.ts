@@ -36,6 +36,8 @@ export interface PublishOptions {
   signal?: AbortSignal;
   /** Awaited before a file is read for its job (the input backup: publish-run.ts). */
   before?: (path: string) => Promise<void>;
+  /** The `--auto-recovery` state kept for a task file, base64, sent with its job (recovery-kept.ts); absent for a command that is not tasker. */
+  recoveryOf?: (path: string) => string | undefined;
   onFailure: (f: PublishFailure) => void;
   /** Told when JetStream keeps refusing the jobs with an error of its own (its storage full), and when it takes them again. */
   note?: (text: string) => void;
@@ -102,9 +104,14 @@ function jobText(o: PublishOptions, seq: number): { text: string; bytes: number 
     records_inline: true,
     ...(o.state.inProcess === false ? { in_process: false } : {}),
   };
+  const recovery = o.recoveryOf?.(file.path);
+  if (recovery !== undefined) job.recovery = recovery;
   const text = JSON.stringify(job);
   const bytes = Buffer.byteLength(text);
-  if (bytes > o.maxPayload - HEADER_ROOM) return { seq, error: `Error: task file too large for NATS (${bytes} bytes as a job, server max_payload ${o.maxPayload} with its headers)` };
+  if (bytes > o.maxPayload - HEADER_ROOM) {
+    const with_ = recovery === undefined ? '' : ` with its --auto-recovery state of ${Math.floor((recovery.length * 3) / 4)} bytes`;
+    return { seq, error: `Error: task file too large for NATS (${bytes} bytes as a job${with_}, server max_payload ${o.maxPayload} with its headers)` };
+  }
   return { text, bytes };
 }
 

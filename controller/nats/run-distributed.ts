@@ -311,7 +311,7 @@ async function attach(state: RunState, o: AttachOptions, io: CliIo): Promise<Dis
   const progSub = subscribeStartedNotices(nc, runId, onStarted);
   // One publisher for the run's jobs: its files, the files agents hand off, the lost ones published again.
   const store = await openStreamPublisher(nc);
-  const publish = { store, state, maxPayload: nc.info?.max_payload ?? 1024 * 1024, signal: stop.signal };
+  const publish = { store, state, maxPayload: nc.info?.max_payload ?? 1024 * 1024, signal: stop.signal, recoveryOf: writer.recoveryOf };
   const handOffs = serveHandOffs(nc, publish);
 
   const reruns = trackRanMoreThanOnce(progress.note);

@@ -4,6 +4,7 @@
  * (`parallelr_<runId>_output.txt`), and each tasker file's own records landed from the agents
  * (land-records.ts) — in the order the results arrive.
  */
+import { keptRecovery } from './recovery-kept.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JetStreamManager } from '@nats-io/jetstream';
@@ -28,6 +29,8 @@ export interface RunRecords {
   land(r: ResultMessage, then: (rec: TaskRecord) => void): void;
   /** One finished (or never started) task: a results row, a main-log line and a task-output block. */
   write(rec: TaskRecord, seq: number): void;
+  /** The `--auto-recovery` state kept under the records' base for a task file, to send with its job (recovery-kept.ts); absent when the command is not tasker. */
+  recoveryOf?: (taskPath: string) => string | undefined;
   /** Wait for the results being landed. */
   settle(): Promise<void>;
   /** Close the files and drop the run's stored records. */
@@ -60,6 +63,7 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
     resultsPath: results.path,
     mainLog,
     warn: lost,
+    ...(base ? { recoveryOf: (taskPath: string) => keptRecovery(base, taskPath) } : {}),
     land(r, then) {
       chain = chain.then(async () => {
         const path = state.files[r.seq - 1]?.path ?? r.task_file;

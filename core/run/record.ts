@@ -21,7 +21,9 @@ export async function recordRun(run: ValidatedRun, executed: ExecutedRun, finalT
   log.flush();
   const row = args.project ? appendProjectRow(run, outcome, endTime, logFile, finalTaskOverride) : undefined;
   const json = jsonOf(run, executed, endTime);
-  const taken = run.onRecords?.({ ...(logFile ? { logFile } : {}), summaryRows: row ? [row] : [], resultJson: () => formatJson(json()) }) === true;
+  const recoveryFile = args.autoRecovery ? run.recoveryFile : undefined;
+  const made = { ...(logFile ? { logFile } : {}), summaryRows: row ? [row] : [], resultJson: () => formatJson(json()), ...(recoveryFile ? { recoveryFile } : {}) };
+  const taken = run.onRecords?.(made) === true;
   if (args.outputJson !== undefined) writeOutputJson(run, executed.startTime, json, taken);
   io.onHostTallies?.(tallyHosts(outcome));
   if (args.alertOnFailure && outcome.exitCode !== ExitCode.SUCCESS) await fireAlert(run, outcome, logFile, executed.stateFile);

@@ -10,10 +10,20 @@ export interface PreparedRecovery {
   saveFailed?: boolean;
 }
 
+/** The run's recovery file; its caller is told the path before the run first looks at it (RunOptions.onRecoveryFile). */
+export async function recoveryFileOf(run: ValidatedRun): Promise<string> {
+  if (run.recoveryFile) return run.recoveryFile;
+  const { recoveryPath } = await import('../recovery/index.js');
+  const path = recoveryPath(run.base, run.taskFile);
+  run.recoveryFile = path;
+  run.onRecoveryFile?.(path);
+  return path;
+}
+
 export async function prepareRecovery(run: ValidatedRun): Promise<PreparedRecovery | RunExit> {
   const { args, io, log, workflow } = run;
   const mod = await import('../recovery/index.js');
-  const path = mod.recoveryPath(run.base, run.taskFile);
+  const path = await recoveryFileOf(run);
   const loaded = mod.loadRecovery(path, { taskText: run.text, workflow, env: io.env });
   if ('error' in loaded) {
     log.error(loaded.error);
@@ -44,7 +54,7 @@ export async function prepareRecovery(run: ValidatedRun): Promise<PreparedRecove
 export async function showRecoveryInfo(run: ValidatedRun): Promise<number> {
   const { args, io, workflow } = run;
   const mod = await import('../recovery/index.js');
-  const path = mod.recoveryPath(run.base, run.taskFile);
+  const path = await recoveryFileOf(run);
   const loaded = mod.loadRecovery(path, { taskText: run.text, workflow, env: io.env });
   if ('error' in loaded) io.stdout.write(`${loaded.error}\n`);
   else if (!loaded.state) io.stdout.write(`No recovery state for ${args.taskFile} (looked for ${path})\n`);

@@ -74,6 +74,12 @@ export interface RunOptions {
    * called when the run ends before its record stage (bad arguments, an unreadable file, handed back).
    */
   onRecords?: (made: MadeRecords) => boolean | void;
+  /**
+   * With `--auto-recovery`: called with the run's recovery file before the run first looks at it,
+   * so a caller whose state travels with the task file puts it there (agent/nats/recovery-travel.ts);
+   * the record stage names the file again in MadeRecords.recoveryFile.
+   */
+  onRecoveryFile?: (path: string) => void;
 }
 
 /** What a run's record stage made (RunOptions.onRecords). */
@@ -84,4 +90,6 @@ export interface MadeRecords {
   summaryRows: { path: string; header: string; row: string }[];
   /** The `--output-json` document of the run, byte for byte as tasker writes it; built on the first call. */
   resultJson: () => string;
+  /** With `--auto-recovery`: the run's recovery file — there when the run kept its state for a resume, gone when it dropped it. */
+  recoveryFile?: string;
 }

@@ -61,6 +61,10 @@ export interface ValidatedRun extends LoadedRun {
   hostAddress?: (hostname: string) => string;
   /** RunOptions.onRecords: the record stage hands it what it made. */
   onRecords?: RunOptions['onRecords'];
+  /** RunOptions.onRecoveryFile. */
+  onRecoveryFile?: RunOptions['onRecoveryFile'];
+  /** The recovery file, once looked for (recoveryFileOf in recovery.ts). */
+  recoveryFile?: string;
 }
 
 /** Validation failed in this phase: the run is recorded as failed without running a task. */

@@ -20,6 +20,7 @@ import { USAGE } from './tasker-args.js';
 import { loadRunInventory } from './inventory.js';
 import { createExecTypes } from './exec-types.js';
 import { inputLimits } from './load.js';
+import { recoveryFileOf } from './recovery.js';
 import type { RunOptions } from './remote-placement.js';
 import type { LoadedRun, RunConfig, RunExit, ValidatedRun, ValidationFailure } from './types.js';
 
@@ -67,7 +68,7 @@ export async function validateRun(loaded: LoadedRun, options: RunOptions): Promi
   const secrets = inv.withSecrets(secretValues(workflow.globals));
   log.secrets = secrets;
   const run: ValidatedRun = {
-    ...loaded, workflow, registry, config, execTypes, secrets, inventory, hostTarget, hostAddress, onRecords: options.onRecords,
+    ...loaded, workflow, registry, config, execTypes, secrets, inventory, hostTarget, hostAddress, onRecords: options.onRecords, onRecoveryFile: options.onRecoveryFile,
     defaultTimeoutSec: defaultTimeout(loaded, registry.defaultTimeoutSec),
     base: resolve(io.cwd, baseRaw.replace(/^~(?=$|\/)/, home)),
   };
@@ -122,7 +123,7 @@ async function reportDiagnostics(run: ValidatedRun): Promise<ValidationFailure |
   // A run that resumes from saved state reports every unset environment variable of a global
   // itself (using the saved value, or not, as the operator confirms); the validator's error would
   // contradict that.
-  const resumes = args.run && args.autoRecovery && (await hasRecoveryState(run.base, run.taskFile));
+  const resumes = args.run && args.autoRecovery && (await hasRecoveryState(run));
   const sorted = sortDiagnostics(resumes ? run.diagnostics.filter((x) => x.code !== 'UNSET_ENV_VAR') : run.diagnostics);
   for (const text of formatDiagnosticList(sorted, args.taskFile!, run.ast.lines, { all: args.allDiagnostics, allOption: '--all-diagnostics' })) {
     io.stderr.write(`${text}\n`);
@@ -151,11 +152,11 @@ async function reportDiagnostics(run: ValidatedRun): Promise<ValidationFailure |
   return undefined;
 }
 
-async function hasRecoveryState(base: string, taskFile: string): Promise<boolean> {
-  const { recoveryPath } = await import('../recovery/index.js');
+async function hasRecoveryState(run: ValidatedRun): Promise<boolean> {
+  const path = await recoveryFileOf(run);
   try {
     // Usually there is none: no error (and its stack) is built for it.
-    return statSync(recoveryPath(base, taskFile), { throwIfNoEntry: false })?.isFile() ?? false;
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }

@@ -54,10 +54,12 @@ export interface ShippedRecords {
   note?: string;
   /** The whole bundle, base64, when it travels in the result (then `chunks` is 0). */
   inline?: string;
+  /** The run used `--auto-recovery` and dropped its state (it succeeded, or nothing is left to resume): the controller drops its copy. */
+  recovery_dropped?: true;
 }
 
 /** A path the controller may write under its log base: no directories of the agent's choosing. */
-const SHIPPED_PATH = /^(?:logs\/[A-Za-z0-9._-]{1,200}|tasks\/[A-Za-z0-9._-]{1,200}|result\.json)$/;
+const SHIPPED_PATH = /^(?:logs\/[A-Za-z0-9._-]{1,200}|tasks\/[A-Za-z0-9._-]{1,200}|result\.json|recovery\.json)$/;
 
 export function isShippedPath(path: string): boolean {
   return SHIPPED_PATH.test(path) && !path.includes('..');
@@ -82,6 +84,7 @@ export function parseShippedRecords(v: unknown): ShippedRecords | undefined {
     delivery: o.delivery, chunks: o.chunks, files,
     ...(typeof o.note === 'string' && o.note ? { note: o.note.slice(0, 2000) } : {}),
     ...(inline !== undefined ? { inline } : {}),
+    ...(o.recovery_dropped === true ? { recovery_dropped: true as const } : {}),
   };
 }
 

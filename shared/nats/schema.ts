@@ -41,6 +41,11 @@ export interface JobMessage {
    * command is tasker. Agents older than this field ignore it and run in-process.
    */
   in_process?: boolean;
+  /**
+   * The `--auto-recovery` state the controller keeps for this task file (base64), where a local run
+   * keeps it: the agent's in-process run resumes from it (agent/nats/recovery-travel.ts). Absent: none.
+   */
+  recovery?: string;
 }
 
 /** Outcome of one job, published on `tasker.results.<runId>` before the job is acknowledged. */
@@ -271,6 +276,10 @@ export function parseJobValue(value: unknown): Parsed<JobMessage> {
   if (o.records_cap !== undefined) job.records_cap = f.int('records_cap', 1024, 2 ** 40);
   if (o.records_inline === true) job.records_inline = true;
   if (o.in_process !== undefined) job.in_process = f.bool('in_process');
+  if (o.recovery !== undefined) {
+    if (typeof o.recovery === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(o.recovery)) job.recovery = o.recovery;
+    else f.errors.push('`recovery` must be base64');
+  }
   if (job.file_name.includes('/') || job.file_name === '.' || job.file_name === '..') {
     f.errors.push('`file_name` must be a plain file name');
   }

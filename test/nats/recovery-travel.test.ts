@@ -1,0 +1,59 @@
+/**
+ * `--auto-recovery` state travels with a distributed task file (docs/nats.md "Recovery state travels
+ * with the file"): kept on the controller where a local run keeps it, sent with the file's job,
+ * resumed from on whichever agent takes it, dropped when the file succeeds. Real nats-server, real
+ * agent processes, the built parallelr bin.
+ */
+import test from 'ava';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, readResults, runParallelrBin, startWorker, useNatsFleet } from './fleet.js';
+
+const fleet = useNatsFleet(test);
+const TASKER = join(ROOT, 'dist/controller/cli/tasker.cjs');
+
+function homeEnv(home: string): NodeJS.ProcessEnv {
+  return { HOME: home, PARALLELR_HOME: join(home, 'parallelr'), TASKER_NATS_STATE_DIR: join(home, 'runs'), TASK_EXECUTOR_LOG: '' };
+}
+
+const recoveryFiles = (home: string) => (existsSync(join(home, 'TASKER', 'recovery')) ? readdirSync(join(home, 'TASKER', 'recovery')) : []);
+
+test.serial('a second distributed run resumes a failed file at its failed task, on another agent; the state is the controller\'s, dropped on success', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tasker-recovery-travel-'));
+  const marks = join(dir, 'marks');
+  const flag = join(dir, 'flag');
+  mkdirSync(join(dir, 'tasks'));
+  writeFileSync(join(dir, 'tasks', 'deploy.txt'), [
+    'task=0', 'hostname=localhost', 'command=sh', `arguments=-c "echo zero >> ${marks}"`, 'exec=local', '',
+    'task=1', 'hostname=localhost', 'command=sh', `arguments=-c "echo one >> ${marks}; test -e ${flag}"`, 'exec=local', '',
+  ].join('\n'));
+  const home = join(dir, 'controller');
+  const args = (n: number) => ['-T', join(dir, 'tasks'), '-C', `node ${TASKER} -r --auto-recovery @TASK@`, '-r', '--nats', fleet.server.url, '--pool', 'recovery', '--results', join(dir, `results-${n}.jsonl`)];
+
+  const homeA = join(dir, 'agent-a');
+  const a = await startWorker(fleet.server.url, { name: 'rec-a', pool: 'recovery', max: 1, env: { HOME: homeA } });
+  fleet.workers.push(a);
+  const first = await runParallelrBin(args(1), homeEnv(home));
+  t.is(first.code, 1, first.err + first.out);
+  t.like(readResults(join(dir, 'results-1.jsonl'))[0], { status: 'FAILED', failed_task: '1', task_exit_code: 1 });
+  t.deepEqual(readFileSync(marks, 'utf8').split('\n'), ['zero', 'one', '']);
+  // Kept where a local run of the same command keeps it, naming the file on this side; none left on the agent.
+  const [kept] = recoveryFiles(home);
+  t.regex(kept ?? '', /^deploy_[0-9a-f]{8}\.recovery\.json$/);
+  t.is(JSON.parse(readFileSync(join(home, 'TASKER', 'recovery', kept!), 'utf8')).task_file_path, join(dir, 'tasks', 'deploy.txt'));
+  t.deepEqual(recoveryFiles(homeA), []);
+  await a.stop();
+  fleet.workers.splice(0);
+
+  // Another agent, another HOME: the state comes with the job.
+  const homeB = join(dir, 'agent-b');
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-b', pool: 'recovery', max: 1, env: { HOME: homeB } }));
+  writeFileSync(flag, '');
+  const second = await runParallelrBin(args(2), homeEnv(home));
+  t.is(second.code, 0, second.err + second.out);
+  t.deepEqual(readFileSync(marks, 'utf8').split('\n'), ['zero', 'one', 'one', ''], 'resumed at task 1: task 0 did not run again');
+  t.deepEqual(recoveryFiles(home), [], 'dropped once the file succeeded');
+  t.deepEqual(recoveryFiles(homeB), []);
+  for (const w of fleet.workers.splice(0)) await w.stop();
+});
