@@ -26,12 +26,11 @@ export interface RecordSource {
 export function madeSources(made: MadeRecords, taskFileName: string, succeeded: boolean): RecordSource[] {
   const out: RecordSource[] = [];
   const log = made.logFile;
-  if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) {
-    out.push(...logAndCopy(log, taskFileName));
-    for (const s of made.summaryRows) {
-      const name = basename(s.path);
-      if (isShippedPath(`logs/${name}`)) out.push(textSource(`logs/${name}`, Buffer.from(`${s.header}\n${s.row}\n`)));
-    }
+  if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) out.push(...logAndCopy(log, taskFileName));
+  // Also a run with no log (a file refused before it ran) has its row, as it has locally.
+  for (const s of made.summaryRows) {
+    const name = basename(s.path);
+    if (isShippedPath(`logs/${name}`)) out.push(textSource(`logs/${name}`, Buffer.from(`${s.header}\n${s.row}\n`)));
   }
   if (!succeeded) out.push(textSource('result.json', Buffer.from(made.resultJson())));
   // `--auto-recovery` state the run kept for a resume: it travels back to the controller (recovery-travel.ts).

@@ -98,12 +98,18 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   let recoveryFile: string | undefined;
   const onRecoveryFile = s.onRecoveryFile && ((path: string) => s.onRecoveryFile!((recoveryFile = path)));
   const main: CliMain = (a, runIo) => run.runTaskerWith(a, runIo, { onRemoteNeeds: () => (handedBack = true), onRecords: s.onRecords, onRecoveryFile });
-  const started = performance.now();
-  const fields = (): Partial<ResultMessage> => ({
-    stdout_tail: out.text(),
-    stderr_tail: err.text(),
-    duration_seconds: Math.round((performance.now() - started) / 10) / 100,
-  });
+  // The run's own times, as a local run records them (the engine's first load is not the file's).
+  const started = new Date();
+  const fields = (): Partial<ResultMessage> => {
+    const ended = new Date();
+    return {
+      stdout_tail: out.text(),
+      stderr_tail: err.text(),
+      start_time: started.toISOString(),
+      end_time: ended.toISOString(),
+      duration_seconds: Math.round((ended.getTime() - started.getTime()) / 10) / 100,
+    };
+  };
   try {
     const r = await runCliInProcess(main, args, {
       ...io,

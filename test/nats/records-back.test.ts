@@ -106,6 +106,9 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
     t.is(a.log_file, logOf(localHome, name.replace('.txt', '')), name);
     t.regex(b.start_time ?? '', /Z$/);
     t.regex(b.end_time ?? '', /Z$/);
+    // The file's own times, as a local record's (agents just started: the engine's first load is not the file's).
+    const span = (Date.parse(b.end_time!) - Date.parse(b.start_time!)) / 1000;
+    t.true(Math.abs(span - b.duration_seconds) <= 0.01, `${name}: ${b.start_time} to ${b.end_time} is ${span} s, recorded ${b.duration_seconds} s`);
     t.true(b.agent === 'rec-a' || b.agent === 'rec-b');
     t.false(b.command.includes('--output-json'), b.command);
     t.deepEqual(schemaErrors('parallelr-result', b), [], name);
@@ -200,6 +203,10 @@ test.serial('a task file the agent refuses gives the reason a local run gives: i
   t.true(l!.error_message.startsWith(`Exit code 20: ${where}`), l!.error_message);
   t.is(d!.error_message, l!.error_message);
   t.is(d!.exit_code, l!.exit_code);
+  // Refused before it ran, it has no log, and still its -p summary row (its time aside), as locally.
+  const row = (home: string) => summaryRows(home).get('bad.txt')?.slice(1);
+  t.deepEqual(row(fleetHome), row(localHome));
+  t.is(row(fleetHome)?.at(-1), '-');
   // The same with the file started as a process on the agent.
   const procHome = mkdtempSync(join(tmpdir(), 'tasker-records-badproc-'));
   const proc = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--no-in-process', '--nats', fleet.server.url, '--pool', 'records-bad', '--results', join(procHome, 'results.jsonl')], homeEnv(procHome));
