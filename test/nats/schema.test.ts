@@ -34,6 +34,7 @@ test('content not base64', rejected, { ...good, content: 'no spaces allowed!' },
 test('a NUL byte in the command', rejected, { ...good, command: '/bin/sh\u0000 -c evil @TASK@' }, /`command` must not contain a NUL byte/, { runId: 'r-1', seq: 3 });
 test('a NUL byte in the task file name', rejected, { ...good, task_file: 'a\u0000b', file_name: 'a\u0000b' }, /`task_file` must not contain a NUL byte.*`file_name` must not contain a NUL byte/);
 test('in_process not a boolean', rejected, { ...good, in_process: 'no' }, /`in_process` must be true or false/, { runId: 'r-1', seq: 3 });
+test('recovery state not base64', rejected, { ...good, recovery: 'not base64!' }, /`recovery` must be base64/, { runId: 'r-1', seq: 3 });
 test('negative timeout', rejected, { ...good, timeout_sec: -1 }, /`timeout_sec` must be a whole number from 0/);
 
 test('in_process: false is kept, absent stays absent (older controllers)', (t) => {
