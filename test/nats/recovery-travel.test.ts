@@ -5,6 +5,7 @@
  * agent processes, the built parallelr bin.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ function homeEnv(home: string): NodeJS.ProcessEnv {
 
 const recoveryFiles = (home: string) => (existsSync(join(home, 'TASKER', 'recovery')) ? readdirSync(join(home, 'TASKER', 'recovery')) : []);
 
-test.serial('a second distributed run resumes a failed file at its failed task, on another agent; the state is the controller\'s, dropped on success', async (t) => {
+test.serial('a failed file resumes at its failed task: on another agent, and in a local run on the controller (one state, the controller\'s), dropped on success', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tasker-recovery-travel-'));
   const marks = join(dir, 'marks');
   const flag = join(dir, 'flag');
@@ -46,13 +47,19 @@ test.serial('a second distributed run resumes a failed file at its failed task, 
   await a.stop();
   fleet.workers.splice(0);
 
+  // The same state is the one a local run of the file here resumes from (it fails again: the state is kept).
+  const local = spawnSync(process.execPath, [TASKER, '-r', '--auto-recovery', join(dir, 'tasks', 'deploy.txt')], { env: { ...process.env, ...homeEnv(home) }, encoding: 'utf8' });
+  t.is(local.status, 10, local.stdout + local.stderr);
+  t.regex(local.stdout, /Resuming \S+deploy\.txt at task 1 from \S+deploy_[0-9a-f]{8}\.recovery\.json/);
+  t.deepEqual(readFileSync(marks, 'utf8').split('\n'), ['zero', 'one', 'one', '']);
+
   // Another agent, another HOME: the state comes with the job.
   const homeB = join(dir, 'agent-b');
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-b', pool: 'recovery', max: 1, env: { HOME: homeB } }));
   writeFileSync(flag, '');
   const second = await runParallelrBin(args(2), homeEnv(home));
   t.is(second.code, 0, second.err + second.out);
-  t.deepEqual(readFileSync(marks, 'utf8').split('\n'), ['zero', 'one', 'one', ''], 'resumed at task 1: task 0 did not run again');
+  t.deepEqual(readFileSync(marks, 'utf8').split('\n'), ['zero', 'one', 'one', 'one', ''], 'resumed at task 1: task 0 did not run again');
   t.deepEqual(recoveryFiles(home), [], 'dropped once the file succeeded');
   t.deepEqual(recoveryFiles(homeB), []);
   for (const w of fleet.workers.splice(0)) await w.stop();
