@@ -86,10 +86,10 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   const run = await loadCore();
   if (!run) return undefined;
   const io = { env: agentEnv(), cwd: s.workspace };
-  const out = keepTail(s.outputTail, s.named);
-  const err = keepTail(s.outputTail, s.named);
-  // Why a failed run failed, read as local parallelr reads it (shared/failure-detail.ts): its stderr's start, its stdout's end.
   const named = s.named ?? ((text: string) => text);
+  const out = keepTail(s.outputTail, named);
+  const err = keepTail(s.outputTail, named);
+  // Why a failed run failed, read as local parallelr reads it (shared/failure-detail.ts): its stderr's start, its stdout's end.
   const errStart = new HeadBuffer(DETAIL_BYTES);
   const outEnd = keepTail(DETAIL_BYTES, named);
   // A file that needs agents or SSH ends the run before it writes or runs anything (preflight):
@@ -135,7 +135,7 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
 }
 
 /** The last `limit` characters of a stream, whatever it prints (each write passed through `named` first). */
-function keepTail(limit: number, named: (text: string) => string = (text) => text): { push: (text: string) => void; text: () => string } {
+function keepTail(limit: number, named: (text: string) => string): { push: (text: string) => void; text: () => string } {
   let kept = '';
   return {
     push: (text) => {
