@@ -322,8 +322,9 @@ function parseFailureDetail(v: unknown): FailureDetailMessage | undefined {
   const o = v as Obj;
   const m: FailureDetailMessage = {};
   if (Number.isInteger(o.task_exit_code)) m.task_exit_code = o.task_exit_code as number;
-  if (typeof o.failed_task === 'string') m.failed_task = o.failed_task;
-  if (typeof o.reason === 'string') m.reason = o.reason;
+  // Bounded as the agent reads them (shared/failure-detail.ts keeps 3 lines of 200 characters): an agent cannot flood a record.
+  if (typeof o.failed_task === 'string') m.failed_task = o.failed_task.slice(0, 64);
+  if (typeof o.reason === 'string') m.reason = o.reason.slice(0, 2000);
   return Object.keys(m).length ? m : undefined;
 }
 

@@ -62,6 +62,7 @@ test('a result\'s failure_detail: kept when well formed, its malformed parts lef
   t.deepEqual(read({ reason: 'a.txt:1:1: error[X] no' }), { reason: 'a.txt:1:1: error[X] no' });
   t.deepEqual(read({ task_exit_code: '3', failed_task: 1, reason: 'why' }), { reason: 'why' });
   t.is(read({ task_exit_code: 2.5 }), undefined);
+  t.is(read({ reason: 'x'.repeat(100_000) })?.reason?.length, 2000);
   t.is(read('why'), undefined);
   t.is(read(null), undefined);
 });
