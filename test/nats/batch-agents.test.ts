@@ -12,7 +12,7 @@ import { runDistributed } from '../../controller/nats/run-distributed.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { encodeMessage, parseResult, type ResultMessage } from '../../shared/nats/schema.js';
 import { JOBS_STREAM, RESULTS_STREAM, subjects } from '../../shared/nats/subjects.js';
-import { makeTaskFiles, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool, shellJob } from './fleet.js';
+import { makeTaskFiles, messagesOn, readResults, recordingIo, sleep, tally, useNatsFleet, waitFor, agentForTest, connectPool, shellJob } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 
@@ -90,7 +90,7 @@ test.serial('a malformed batch: terminated, an ERROR result for each of its file
   t.deepEqual(results.map((r) => r!.task_file), ['', '', ''], 'no result names another file of the batch as its own');
   t.is(ranTimes(dir, 1) + ranTimes(dir, 3), 0, 'no file of a refused batch runs');
   // Terminated after its results are stored: it leaves the queue and is never delivered again.
-  while ((await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(pool, runId) })).state.messages > 0) await sleep(50);
+  await waitFor(async () => (await messagesOn(jsm, JOBS_STREAM, subjects.runJobs(pool, runId))) === 0, 'the refused batch to leave the queue');
   t.is((w.log().match(/malformed job terminated/g) ?? []).length, 1, 'delivered once');
 
   // A batch with a job of another run: the ERROR results go to the batch's run, never to the other run.

@@ -149,7 +149,7 @@ test.serial('a batch redelivered to the agent that still runs its files: that de
   process.kill(w.pid, 'SIGCONT');
   await waitFor(() => /redelivered job is still held here/.test(w.log()));
   const results = async () => (await storedMessages(jsm, runId)).filter((m) => m.stored.kind === 'result').length;
-  while ((await results()) < 2) await sleep(100);
+  await waitFor(async () => (await results()) >= 2, 'both results to be stored');
   const claim = (await storedMessages(jsm, runId)).find((m) => m.stored.kind === 'batch-attempt')!.stored;
   const instance = claim.kind === 'batch-attempt' ? claim.value.instance : '';
   // Every delivery here is settled once the files are done: the agent no longer says it holds the batch.

@@ -81,8 +81,8 @@ test.serial('a redelivered job whose result is stored is acknowledged without ru
   await waitFor(() => w.log().includes('job already has a stored result'));
   const line = w.log().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'job already has a stored result; acknowledged without running');
   t.like(line, { runId, seq: 1, ranOn: 'earlier-agent', status: 'SUCCESS' });
-  // Acknowledged: the work queue is empty; and nothing ran.
-  while ((await jsm.streams.info(JOBS_STREAM, { subjects_filter: subjects.runJobs(pool, runId) })).state.messages > 0) await sleep(50);
+  // Acknowledged: the run's jobs are out of the work queue (another test's may still be in it); and nothing ran.
+  await waitFor(async () => (await messagesOn(jsm, JOBS_STREAM, subjects.runJobs(pool, runId))) === 0, 'the stored job to be acknowledged');
   t.false(existsSync(ranFile));
   await w.stop();
   workers.splice(workers.indexOf(w), 1);
