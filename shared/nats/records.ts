@@ -90,13 +90,18 @@ export function parseShippedRecords(v: unknown): ShippedRecords | undefined {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** Whether `v` is base64 text (the alphabet and its padding; the length is the caller's business). */
+export function isBase64(v: string): boolean {
+  return BASE64.test(v);
+}
+
 /**
  * `records.inline`: absent (undefined), or base64 of exactly the files' shipped bytes with no
  * chunks besides and at most INLINE_RECORDS_BYTES; anything else is null (the records are dropped).
  */
 function parseInline(v: unknown, chunks: number, files: ShippedFile[]): string | undefined | null {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || chunks !== 0 || v.length % 4 !== 0 || !BASE64.test(v)) return null;
+  if (typeof v !== 'string' || chunks !== 0 || v.length % 4 !== 0 || !isBase64(v)) return null;
   const bytes = (v.length / 4) * 3 - (v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0);
   const total = files.reduce((n, f) => n + f.shipped, 0);
   return bytes === total && bytes <= INLINE_RECORDS_BYTES ? v : null;

@@ -5,7 +5,7 @@
  */
 import type { FailureDetail } from '../failure-detail.js';
 import { isSubjectToken } from './subjects.js';
-import { parseShippedRecords, type ShippedRecords } from './records.js';
+import { isBase64, parseShippedRecords, type ShippedRecords } from './records.js';
 
 export const JOB_VERSION = 1;
 
@@ -277,13 +277,13 @@ export function parseJobValue(value: unknown): Parsed<JobMessage> {
   if (o.records_inline === true) job.records_inline = true;
   if (o.in_process !== undefined) job.in_process = f.bool('in_process');
   if (o.recovery !== undefined) {
-    if (typeof o.recovery === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(o.recovery)) job.recovery = o.recovery;
+    if (typeof o.recovery === 'string' && isBase64(o.recovery)) job.recovery = o.recovery;
     else f.errors.push('`recovery` must be base64');
   }
   if (job.file_name.includes('/') || job.file_name === '.' || job.file_name === '..') {
     f.errors.push('`file_name` must be a plain file name');
   }
-  if (typeof o.content === 'string' && !/^[A-Za-z0-9+/]*={0,2}$/.test(o.content)) {
+  if (typeof o.content === 'string' && !isBase64(o.content)) {
     f.errors.push('`content` must be base64');
   }
   if (f.errors.length) return fail(`invalid job: ${f.errors.join('; ')}`, o);
