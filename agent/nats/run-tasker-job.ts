@@ -87,11 +87,11 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   if (!run) return undefined;
   const io = { env: agentEnv(), cwd: s.workspace };
   const named = s.named ?? ((text: string) => text);
-  const out = keepTail(s.outputTail, named);
+  // One end of stdout for both the result's tail and why a failed run failed, read as local
+  // parallelr reads it (shared/failure-detail.ts): its stdout's end and its stderr's start.
+  const outEnd = keepTail(Math.max(s.outputTail, DETAIL_BYTES), named);
   const err = keepTail(s.outputTail, named);
-  // Why a failed run failed, read as local parallelr reads it (shared/failure-detail.ts): its stderr's start, its stdout's end.
   const errStart = new HeadBuffer(DETAIL_BYTES);
-  const outEnd = keepTail(DETAIL_BYTES, named);
   // A file that needs agents or SSH ends the run before it writes or runs anything (preflight):
   // the caller then starts the tasker bin for it. One read of the file decides both.
   let handedBack = false;
@@ -103,7 +103,7 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   const fields = (): Partial<ResultMessage> => {
     const ended = new Date();
     return {
-      stdout_tail: out.text(),
+      stdout_tail: tail(outEnd.text(), s.outputTail),
       stderr_tail: err.text(),
       start_time: started.toISOString(),
       end_time: ended.toISOString(),
@@ -116,7 +116,7 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       timeoutSeconds: s.timeoutSec,
       stop: s.signal,
       killGraceMs: KILL_GRACE_MS,
-      stdout: (text) => (out.push(text), outEnd.push(text), s.output?.onStdout(Buffer.from(text))),
+      stdout: (text) => (outEnd.push(text), s.output?.onStdout(Buffer.from(text))),
       stderr: (text) => (err.push(text), errStart.push(named(text)), s.output?.onStderr(Buffer.from(text))),
     });
     if (handedBack) {
@@ -127,7 +127,7 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
     if (r.timedOut) return { status: 'TIMEOUT', fields: { ...fields(), exit_code: TaskExit.TIMED_OUT, error_message: `Timeout after ${s.timeoutSec}s` } };
     if (r.stopped) return { status: 'CANCELLED', fields: { ...fields(), error_message: 'Task cancelled' } };
     if (r.exitCode === TaskExit.SUCCESS) return { status: 'SUCCESS', fields: { ...fields(), exit_code: TaskExit.SUCCESS } };
-    const detail = failureDetailMessage(readFailureDetail(r.exitCode, outEnd.text(), errStart.result()));
+    const detail = failureDetailMessage(readFailureDetail(r.exitCode, tail(outEnd.text(), DETAIL_BYTES), errStart.result()));
     return { status: 'FAILED', fields: { ...fields(), exit_code: r.exitCode, error_message: `Exit code ${r.exitCode}`, ...(detail ? { failure_detail: detail } : {}) } };
   } catch (e) {
     return { status: 'ERROR', fields: { ...fields(), error_message: `Error: in-process tasker failed: ${(e as Error).message}` } };
