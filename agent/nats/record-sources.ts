@@ -12,7 +12,6 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, s
 import { basename, dirname, extname, join } from 'node:path';
 import { RECORD_CHUNK_BYTES, isShippedPath } from '../../shared/nats/index.js';
 import type { MadeRecords } from '../../core/run/index.js';
-import { recoveryLeft } from './recovery-travel.js';
 
 /** One file of the bundle: its path in the records directory, its size, and its bytes (capped). */
 export interface RecordSource {
@@ -22,8 +21,11 @@ export interface RecordSource {
   read(cap: number): Iterable<Buffer>;
 }
 
-/** The files of an in-process run, from what its record stage handed over. */
-export function madeSources(made: MadeRecords, taskFileName: string, succeeded: boolean): RecordSource[] {
+/**
+ * The files of an in-process run, from what its record stage handed over; `recovery`: the
+ * `--auto-recovery` state file it kept for a resume, if any (recovery-travel.ts).
+ */
+export function madeSources(made: MadeRecords, taskFileName: string, succeeded: boolean, recovery?: string): RecordSource[] {
   const out: RecordSource[] = [];
   const log = made.logFile;
   if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) out.push(...logAndCopy(log, taskFileName));
@@ -33,9 +35,8 @@ export function madeSources(made: MadeRecords, taskFileName: string, succeeded: 
     if (isShippedPath(`logs/${name}`)) out.push(textSource(`logs/${name}`, Buffer.from(`${s.header}\n${s.row}\n`)));
   }
   if (!succeeded) out.push(textSource('result.json', Buffer.from(made.resultJson())));
-  // `--auto-recovery` state the run kept for a resume: it travels back to the controller (recovery-travel.ts).
-  const recovery = recoveryLeft(made);
-  if (recovery && recovery !== 'dropped') out.push(fileSource('recovery.json', recovery.kept));
+  // It travels back to the controller.
+  if (recovery) out.push(fileSource('recovery.json', recovery));
   return out;
 }
 

@@ -75,7 +75,10 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   const notes: string[] = [];
   const succeeded = result.status === 'SUCCESS';
   try {
-    const sources = plan.made ? madeSources(plan.made, job.file_name, succeeded) : fileSources(plan.dir, job.file_name, succeeded);
+    const recovery = recoveryLeft(plan.made);
+    if (recovery === 'dropped') shipped.recovery_dropped = true;
+    const kept = recovery === 'dropped' ? undefined : recovery?.kept;
+    const sources = plan.made ? madeSources(plan.made, job.file_name, succeeded, kept) : fileSources(plan.dir, job.file_name, succeeded);
     for (const source of sources) {
       // Whole or not at all: half of a JSON document is no use.
       if (source.size > cap && (source.path === 'result.json' || source.path === 'recovery.json')) {
@@ -89,7 +92,6 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
       }
       shipped.files.push({ path: source.path, size: source.size, shipped: bytes, capped: source.size > cap });
     }
-    if (recoveryLeft(plan.made) === 'dropped') shipped.recovery_dropped = true;
   } catch (e) {
     notes.push(`records not shipped in full: ${(e as Error).message}`);
   } finally {
