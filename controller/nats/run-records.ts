@@ -4,7 +4,6 @@
  * (`parallelr_<runId>_output.txt`), and each tasker file's own records landed from the agents
  * (land-records.ts) — in the order the results arrive.
  */
-import { keptRecovery } from './recovery-kept.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JetStreamManager } from '@nats-io/jetstream';
@@ -13,6 +12,7 @@ import { DEFAULT_RECORDS_CAP_BYTES, type ResultMessage } from '../../shared/nats
 import { openMainLog, openResultsWriter, openTaskOutputWriter, resolveDirs, runWarning } from '../parallelr/index.js';
 import type { LogLevel, MainLog, ResultsWriter, TaskOutputWriter, TaskRecord } from '../parallelr/index.js';
 import { landRecords, purgeRunRecords, type Landed } from './land-records.js';
+import { keptRecovery } from './recovery-kept.js';
 import { toRecord } from './records.js';
 import type { RunLogging, RunState } from './run-state.js';
 import { waitAtMost } from '../../shared/when-aborted.js';

@@ -21,7 +21,8 @@ export async function recordRun(run: ValidatedRun, executed: ExecutedRun, finalT
   log.flush();
   const row = args.project ? appendProjectRow(run, outcome, endTime, logFile, finalTaskOverride) : undefined;
   const json = jsonOf(run, executed, endTime);
-  const recoveryFile = args.autoRecovery ? run.recoveryFile : undefined;
+  // A recovery file is only looked for with --auto-recovery (recoveryFileOf).
+  const { recoveryFile } = run;
   const made = { ...(logFile ? { logFile } : {}), summaryRows: row ? [row] : [], resultJson: () => formatJson(json()), ...(recoveryFile ? { recoveryFile } : {}) };
   const taken = run.onRecords?.(made) === true;
   if (args.outputJson !== undefined) writeOutputJson(run, executed.startTime, json, taken);
