@@ -12,17 +12,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
-import { ROOT, readResults, runParallelrBin, startWorker, useNatsFleet } from './fleet.js';
+import { ROOT, readResults, runParallelrBin, startWorker, taskerHomeEnv, useNatsFleet } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const TEMPLATE = `node ${join(ROOT, 'dist/controller/cli/tasker.cjs')} -r --skip-host-validation -p corpus @TASK@`;
 
 function homeEnv(home: string): NodeJS.ProcessEnv {
-  return {
-    HOME: home, PARALLELR_HOME: join(home, 'parallelr'), TASKER_NATS_STATE_DIR: join(home, 'runs'), TASK_EXECUTOR_LOG: '',
-    // The exec types' programs (pbrun, p7s, wwrs_clir) as the fixtures stand them in.
-    PATH: `${join(ROOT, 'test/fixtures/bin')}:${process.env.PATH}`,
-  };
+  // The exec types' programs (pbrun, p7s, wwrs_clir) as the fixtures stand them in.
+  return { ...taskerHomeEnv(home), PATH: `${join(ROOT, 'test/fixtures/bin')}:${process.env.PATH}` };
 }
 
 /** The record of each file, without what differs by side: paths of the run's own, times, agent and slot. */

@@ -87,6 +87,11 @@ export async function startWorker(url: string, opts: { name: string; pool: strin
   return { name: opts.name, child, pid: child.pid!, log: () => err, kill9: () => end('SIGKILL'), stop: () => end('SIGTERM') };
 }
 
+/** The environment of a controller or agent whose every record (tasker logs, parallelr's files, run states) lands under `home`. */
+export function taskerHomeEnv(home: string): NodeJS.ProcessEnv {
+  return { HOME: home, PARALLELR_HOME: join(home, 'parallelr'), TASKER_NATS_STATE_DIR: join(home, 'runs'), TASK_EXECUTOR_LOG: '' };
+}
+
 /** How many messages `stream` holds on the subjects `filter` matches (`state.messages` would count the whole stream). */
 export async function messagesOn(jsm: JetStreamManager, stream: string, filter: string): Promise<number> {
   return Object.values((await jsm.streams.info(stream, { subjects_filter: filter })).state.subjects ?? {}).reduce((a, b) => a + b, 0);

@@ -14,15 +14,11 @@ import { connectNats, RECORDS_STREAM } from '../../shared/nats/index.js';
 import type { TaskRecord } from '../../controller/parallelr/types.js';
 import { schemaErrors } from '../helpers/json-schema.js';
 import { resumeDistributed } from '../../controller/nats/run-distributed.js';
-import { CONTROLLER_MAIN, ROOT, readResults, recordingIo, runParallelrBin, startWorker, useNatsFleet, waitFor } from './fleet.js';
+import { CONTROLLER_MAIN, ROOT, readResults, recordingIo, runParallelrBin, startWorker, useNatsFleet, waitFor, taskerHomeEnv } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const TASKER = join(ROOT, 'dist/controller/cli/tasker.cjs');
 const TEMPLATE = `node ${TASKER} -r @TASK@ -p proj`;
-
-function homeEnv(home: string): NodeJS.ProcessEnv {
-  return { HOME: home, PARALLELR_HOME: join(home, 'parallelr'), TASKER_NATS_STATE_DIR: join(home, 'runs'), TASK_EXECUTOR_LOG: '' };
-}
 
 const FILES: Record<string, string> = {
   'ok.txt': 'task=0\nhostname=localhost\ncommand=echo\narguments=hello ok\nexec=local\n',
@@ -82,14 +78,14 @@ test.serial('a distributed run of tasker files leaves the same records as a loca
   const dir = taskDir(FILES);
   const localHome = mkdtempSync(join(tmpdir(), 'tasker-records-local-'));
   const fleetHome = mkdtempSync(join(tmpdir(), 'tasker-records-fleet-'));
-  const local = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--log-task-output', '--results', join(localHome, 'results.jsonl')], homeEnv(localHome));
+  const local = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--log-task-output', '--results', join(localHome, 'results.jsonl')], taskerHomeEnv(localHome));
   t.is(local.code, 1, local.err + local.out);
 
   const workdir = mkdtempSync(join(tmpdir(), 'tasker-records-agent-'));
   for (const name of ['rec-a', 'rec-b']) fleet.workers.push(await startWorker(fleet.server.url, { name, pool: 'records', max: 2, workdir }));
   const dist = await runParallelrBin(
     ['-T', dir, '-C', TEMPLATE, '-r', '--log-task-output', '--nats', fleet.server.url, '--pool', 'records', '--results', join(fleetHome, 'results.jsonl')],
-    homeEnv(fleetHome),
+    taskerHomeEnv(fleetHome),
   );
   t.is(dist.code, 1, dist.err + dist.out);
 
@@ -193,9 +189,9 @@ test.serial('a task file the agent refuses gives the reason a local run gives: i
   const dir = taskDir({ 'bad.txt': bad });
   const localHome = mkdtempSync(join(tmpdir(), 'tasker-records-badlocal-'));
   const fleetHome = mkdtempSync(join(tmpdir(), 'tasker-records-badfleet-'));
-  const local = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--results', join(localHome, 'results.jsonl')], homeEnv(localHome));
+  const local = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--results', join(localHome, 'results.jsonl')], taskerHomeEnv(localHome));
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-bad', pool: 'records-bad', max: 1 }));
-  const dist = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-bad', '--results', join(fleetHome, 'results.jsonl')], homeEnv(fleetHome));
+  const dist = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-bad', '--results', join(fleetHome, 'results.jsonl')], taskerHomeEnv(fleetHome));
   t.is(dist.code, 1, dist.err + dist.out);
   const [l] = readResults(join(localHome, 'results.jsonl'));
   const [d] = readResults(join(fleetHome, 'results.jsonl'));
@@ -209,7 +205,7 @@ test.serial('a task file the agent refuses gives the reason a local run gives: i
   t.is(row(fleetHome)?.at(-1), '-');
   // The same with the file started as a process on the agent.
   const procHome = mkdtempSync(join(tmpdir(), 'tasker-records-badproc-'));
-  const proc = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--no-in-process', '--nats', fleet.server.url, '--pool', 'records-bad', '--results', join(procHome, 'results.jsonl')], homeEnv(procHome));
+  const proc = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--no-in-process', '--nats', fleet.server.url, '--pool', 'records-bad', '--results', join(procHome, 'results.jsonl')], taskerHomeEnv(procHome));
   t.is(proc.code, 1, proc.err + proc.out);
   t.is(readResults(join(procHome, 'results.jsonl'))[0]!.error_message, l!.error_message);
   for (const w of fleet.workers.splice(0)) await w.stop();
@@ -219,7 +215,7 @@ test.serial('--no-backup-inputs: a distributed run makes no input backup, as a l
   const dir = taskDir({ 'ok.txt': FILES['ok.txt']! });
   const home = mkdtempSync(join(tmpdir(), 'tasker-records-nobackup-'));
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-nb', pool: 'records-nb', max: 1 }));
-  const run = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--no-backup-inputs', '--nats', fleet.server.url, '--pool', 'records-nb'], homeEnv(home));
+  const run = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--no-backup-inputs', '--nats', fleet.server.url, '--pool', 'records-nb'], taskerHomeEnv(home));
   t.is(run.code, 0, run.err + run.out);
   t.false(existsSync(join(home, 'parallelr', 'backups')));
   t.false(run.out.includes('Input backup'), run.out);
@@ -232,7 +228,7 @@ test.serial('an input backup that cannot be made is a warning: the distributed r
   mkdirSync(join(home, 'parallelr'));
   writeFileSync(join(home, 'parallelr', 'backups'), 'a file where the backups directory goes\n');
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-bb', pool: 'records-bb', max: 1 }));
-  const run = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-bb', '--results', join(home, 'results.jsonl')], homeEnv(home));
+  const run = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-bb', '--results', join(home, 'results.jsonl')], taskerHomeEnv(home));
   t.is(run.code, 0, run.err + run.out);
   t.regex(run.err, /parallelr: warning: input backup failed \(the run continues\): /);
   t.false(run.out.includes('Input backup'), run.out);
@@ -248,7 +244,7 @@ test.serial('a log above the records cap comes back as its first and last halves
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-cap', pool: 'records-cap', max: 1, workdir: join(home, 'agent') }));
   const r = await runParallelrBin(
     ['-T', dir, '-C', TEMPLATE, '-r', '--nats', fleet.server.url, '--pool', 'records-cap', '--results', join(home, 'results.jsonl')],
-    { ...homeEnv(home), TASKER_NATS_RECORDS_MAX_MB: '0.05' },
+    { ...taskerHomeEnv(home), TASKER_NATS_RECORDS_MAX_MB: '0.05' },
   );
   t.is(r.code, 1, r.err + r.out);
   const [rec] = readResults(join(home, 'results.jsonl'));
@@ -274,7 +270,7 @@ test.serial('a task file stopped by the parallelr timeout on an agent still brin
   const home = mkdtempSync(join(tmpdir(), 'tasker-records-timeout-'));
   mkdirSync(join(home, 'agent'));
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-slow', pool: 'records-slow', max: 1, workdir: join(home, 'agent') }));
-  const r = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '-t', '2', '--nats', fleet.server.url, '--pool', 'records-slow', '--results', join(home, 'results.jsonl')], homeEnv(home));
+  const r = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '-t', '2', '--nats', fleet.server.url, '--pool', 'records-slow', '--results', join(home, 'results.jsonl')], taskerHomeEnv(home));
   t.is(r.code, 1, r.err + r.out);
   const [rec] = readResults(join(home, 'results.jsonl'));
   t.like(rec, { status: 'TIMEOUT', failed_task: '0' });
@@ -302,7 +298,7 @@ test.serial('a controller killed mid-run: --resume lands the records of the file
     files: files.map((f) => ({ taskFile: join(dir, f), path: join(dir, f) })), command: TEMPLATE, timeoutSeconds: 60, runId, resultsFile, stateDir,
     nats: { servers: [fleet.server.url], pool, ackWaitSec: 2 },
   }));
-  const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { env: { ...process.env, ...homeEnv(home) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const controller = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN, optionsFile], { env: { ...process.env, ...taskerHomeEnv(home) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   controller.stdout!.on('data', (d) => (out += d));
   const exited = new Promise((r) => controller.once('exit', r));
@@ -311,7 +307,7 @@ test.serial('a controller killed mid-run: --resume lands the records of the file
   await exited;
   t.true(readResults(resultsFile).length < 12, 'killed before the end');
 
-  const io = recordingIo(homeEnv(home));
+  const io = recordingIo(taskerHomeEnv(home));
   const r = await resumeDistributed({ runId, stateDir, nats: { ackWaitSec: 2 } }, io);
   t.is(r.exitCode, 0, io.err());
   const rows = readResults(resultsFile);

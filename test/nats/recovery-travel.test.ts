@@ -9,14 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, readResults, runParallelrBin, startWorker, useNatsFleet } from './fleet.js';
+import { ROOT, readResults, runParallelrBin, startWorker, useNatsFleet, taskerHomeEnv } from './fleet.js';
 
 const fleet = useNatsFleet(test);
 const TASKER = join(ROOT, 'dist/controller/cli/tasker.cjs');
-
-function homeEnv(home: string): NodeJS.ProcessEnv {
-  return { HOME: home, PARALLELR_HOME: join(home, 'parallelr'), TASKER_NATS_STATE_DIR: join(home, 'runs'), TASK_EXECUTOR_LOG: '' };
-}
 
 const recoveryFiles = (home: string) => (existsSync(join(home, 'TASKER', 'recovery')) ? readdirSync(join(home, 'TASKER', 'recovery')) : []);
 
@@ -35,7 +31,7 @@ test.serial('a failed file resumes at its failed task: on another agent, and in 
   const homeA = join(dir, 'agent-a');
   const a = await startWorker(fleet.server.url, { name: 'rec-a', pool: 'recovery', max: 1, env: { HOME: homeA } });
   fleet.workers.push(a);
-  const first = await runParallelrBin(args(1), homeEnv(home));
+  const first = await runParallelrBin(args(1), taskerHomeEnv(home));
   t.is(first.code, 1, first.err + first.out);
   t.like(readResults(join(dir, 'results-1.jsonl'))[0], { status: 'FAILED', failed_task: '1', task_exit_code: 1 });
   t.deepEqual(readFileSync(marks, 'utf8').split('\n'), ['zero', 'one', '']);
@@ -48,7 +44,7 @@ test.serial('a failed file resumes at its failed task: on another agent, and in 
   fleet.workers.splice(0);
 
   // The same state is the one a local run of the file here resumes from (it fails again: the state is kept).
-  const local = spawnSync(process.execPath, [TASKER, '-r', '--auto-recovery', join(dir, 'tasks', 'deploy.txt')], { env: { ...process.env, ...homeEnv(home) }, encoding: 'utf8' });
+  const local = spawnSync(process.execPath, [TASKER, '-r', '--auto-recovery', join(dir, 'tasks', 'deploy.txt')], { env: { ...process.env, ...taskerHomeEnv(home) }, encoding: 'utf8' });
   t.is(local.status, 10, local.stdout + local.stderr);
   t.regex(local.stdout, /Resuming \S+deploy\.txt at task 1 from \S+deploy_[0-9a-f]{8}\.recovery\.json/);
   t.deepEqual(readFileSync(marks, 'utf8').split('\n'), ['zero', 'one', 'one', '']);
@@ -57,7 +53,7 @@ test.serial('a failed file resumes at its failed task: on another agent, and in 
   const homeB = join(dir, 'agent-b');
   fleet.workers.push(await startWorker(fleet.server.url, { name: 'rec-b', pool: 'recovery', max: 1, env: { HOME: homeB } }));
   writeFileSync(flag, '');
-  const second = await runParallelrBin(args(2), homeEnv(home));
+  const second = await runParallelrBin(args(2), taskerHomeEnv(home));
   t.is(second.code, 0, second.err + second.out);
   t.deepEqual(readFileSync(marks, 'utf8').split('\n'), ['zero', 'one', 'one', 'one', ''], 'resumed at task 1: task 0 did not run again');
   t.deepEqual(recoveryFiles(home), [], 'dropped once the file succeeded');
