@@ -5,8 +5,8 @@
  * in-process run kept (recovery-travel.ts). Two origins, the same files:
  * - an in-process run hands them over from memory (RunOptions.onRecords): the log and the task copy
  *   are read from disk, the summary row and the JSON come as text;
- * - a job started as a process wrote its JSON into its records directory: the log is found from it,
- *   the summary row in the tail of each project summary of the logs directory.
+ * - a job started as a process wrote its JSON into its records directory: it names the log, the
+ *   project summary holding the run's row and the recovery state (processRunMeta).
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
@@ -40,17 +40,45 @@ export function madeSources(made: MadeRecords, taskFileName: string, succeeded: 
   return out;
 }
 
-/** The files of a job started as a process with `--output-json DIR/result.json`; none when it wrote no JSON. */
-export function fileSources(dir: string, taskFileName: string, succeeded: boolean): RecordSource[] {
-  const json = join(dir, 'result.json');
-  if (!existsSync(json)) return [];
-  const out: RecordSource[] = [];
-  const log = logFileOf(json);
-  if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) {
-    out.push(...logAndCopy(log, taskFileName));
-    out.push(...summaryRowsOf(log));
+/** What a tasker run started as a process says about its records in its JSON (`workflow_metadata`). */
+export interface ProcessRunMeta {
+  taskFile?: string;
+  logFile?: string;
+  /** null: no `-p`; undefined: a tasker that does not say (older than `summary_file`). */
+  summaryFile?: string | null;
+  /** The `--auto-recovery` state file, when the run used one. */
+  recoveryFile?: string;
+}
+
+/** The metadata of the JSON a job started as a process wrote (`--output-json DIR/result.json`); undefined when it wrote none. */
+export function processRunMeta(dir: string): ProcessRunMeta | undefined {
+  try {
+    const meta = (JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { workflow_metadata?: Record<string, unknown> }).workflow_metadata ?? {};
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return {
+      taskFile: text(meta['task_file']), logFile: text(meta['log_file']), recoveryFile: text(meta['recovery_file']),
+      ...('summary_file' in meta ? { summaryFile: text(meta['summary_file']) ?? null } : {}),
+    };
+  } catch {
+    return undefined;
   }
-  if (!succeeded) out.push(fileSource('result.json', json));
+}
+
+/**
+ * The files of a job started as a process, from what its JSON (`meta`) names: its log and task
+ * copy, its `-p` summary row (also a file refused before it ran has one), the JSON itself when it
+ * did not succeed, and the `--auto-recovery` state it left (`recovery`).
+ */
+export function fileSources(dir: string, meta: ProcessRunMeta | undefined, taskFileName: string, succeeded: boolean, recovery?: string): RecordSource[] {
+  const out: RecordSource[] = [];
+  if (meta) {
+    const log = meta.logFile;
+    if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) out.push(...logAndCopy(log, taskFileName));
+    if (meta.summaryFile !== undefined) out.push(...summaryRowIn(meta.summaryFile, meta.taskFile, log));
+    else if (log) out.push(...summaryRowsOf(log));
+    if (!succeeded) out.push(fileSource('result.json', join(dir, 'result.json')));
+  }
+  if (recovery) out.push(fileSource('recovery.json', recovery));
   return out;
 }
 
@@ -66,20 +94,39 @@ function logAndCopy(log: string, taskFileName: string): RecordSource[] {
 const SUMMARY_TAIL_BYTES = 256 * 1024;
 
 /**
- * The `-p` summary rows naming this run's log, each project's as `logs/project_NAME_summary.log`
- * (its header and the row): the agent's own summary keeps the row, the controller appends it to its own.
+ * This run's row of the project summary its JSON names, as `logs/project_NAME_summary.log` (the
+ * header and the row): the row naming its log, or, for a run that has none (refused before it
+ * ran), the last row naming its task file without a log. The agent's summary keeps the row; the
+ * controller appends it to its own.
+ */
+function summaryRowIn(summary: string | null, taskFile: string | undefined, log: string | undefined): RecordSource[] {
+  if (!summary || !existsSync(summary) || !isShippedPath(`logs/${basename(summary)}`)) return [];
+  const { header, rows } = summaryTail(summary);
+  const ours = log ? rows.filter((line) => line.endsWith(`\t${log}`)) : rows.filter((line) => line.endsWith('\t-') && line.split('\t')[1] === taskFile).slice(-1);
+  return ours.length ? [textSource(`logs/${basename(summary)}`, Buffer.from(`${header}${ours.join('\n')}\n`))] : [];
+}
+
+/**
+ * The `-p` summary rows naming this run's log, from a tasker whose JSON does not name its summary:
+ * each project summary of the log's directory is looked through.
  */
 function summaryRowsOf(log: string): RecordSource[] {
   const logsDir = dirname(log);
   const out: RecordSource[] = [];
   for (const name of readdirSync(logsDir).filter((n) => /^project_.+_summary\.log$/.test(n)).sort()) {
-    const text = readTail(join(logsDir, name), SUMMARY_TAIL_BYTES);
-    const rows = text.split('\n').filter((line) => line.endsWith(`\t${log}`));
-    if (rows.length === 0 || !isShippedPath(`logs/${name}`)) continue;
-    const header = text.startsWith('#') ? text.slice(0, text.indexOf('\n') + 1) : '';
-    out.push(textSource(`logs/${name}`, Buffer.from(`${header}${rows.join('\n')}\n`)));
+    const { header, rows } = summaryTail(join(logsDir, name));
+    const ours = rows.filter((line) => line.endsWith(`\t${log}`));
+    if (ours.length === 0 || !isShippedPath(`logs/${name}`)) continue;
+    out.push(textSource(`logs/${name}`, Buffer.from(`${header}${ours.join('\n')}\n`)));
   }
   return out;
+}
+
+/** A project summary's header line (when its start was read) and the rows of its tail. */
+function summaryTail(path: string): { header: string; rows: string[] } {
+  const text = readTail(path, SUMMARY_TAIL_BYTES);
+  const header = text.startsWith('#') ? text.slice(0, text.indexOf('\n') + 1) : '';
+  return { header, rows: text.split('\n').filter((line) => line && !line.startsWith('#')) };
 }
 
 /** The last `bytes` of a file (all of it when shorter), from a line start. */
@@ -94,16 +141,6 @@ function readTail(path: string, bytes: number): string {
     return from === 0 ? text : text.slice(text.indexOf('\n') + 1);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** `workflow_metadata.log_file` of a tasker JSON result; undefined when it has none or cannot be read. */
-function logFileOf(jsonPath: string): string | undefined {
-  try {
-    const meta = (JSON.parse(readFileSync(jsonPath, 'utf8')) as { workflow_metadata?: { log_file?: unknown } }).workflow_metadata;
-    return typeof meta?.log_file === 'string' ? meta.log_file : undefined;
-  } catch {
-    return undefined;
   }
 }
 

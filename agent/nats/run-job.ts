@@ -8,7 +8,7 @@ import { DETAIL_BYTES, readFailureDetail } from '../../shared/failure-detail.js'
 import type { SlotWorkspace } from './workspaces.js';
 import { runTaskerJob } from './run-tasker-job.js';
 import { takeMadeRecords, type RecordsPlan } from './ship-records.js';
-import { placeRecovery } from './recovery-travel.js';
+import { placeRecovery, withRecoveryFile } from './recovery-travel.js';
 import { JOB_VERSION, failureDetailMessage, tail, type JobMessage, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
 
 export const TASK_PLACEHOLDER = '@TASK@';
@@ -110,7 +110,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
     if (records) records.made = undefined; // handed back: the started tasker writes its records to files
     const r = await runProcess({
-      argv,
+      argv: records ? withRecoveryFile(argv, job, records.dir) : argv,
       cwd: workspace,
       env: jobEnv(),
       timeoutMs: job.timeout_sec > 0 ? job.timeout_sec * 1000 : undefined,

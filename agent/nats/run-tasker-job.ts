@@ -120,7 +120,7 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       stderr: (text) => (err.push(text), errStart.push(named(text)), s.output?.onStderr(Buffer.from(text))),
     });
     if (handedBack) {
-      // Started as a process instead, the file keeps its state on this agent as a started tasker does (docs/nats.md).
+      // Started as a process instead, which is given the state the job brought (recovery-travel.ts): none left here.
       if (recoveryFile) rmSync(recoveryFile, { force: true });
       return undefined;
     }

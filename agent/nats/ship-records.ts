@@ -10,7 +10,9 @@
  * reads that (`records_inline`), else in chunks on TASKER_RECORDS.
  * - In-process (run-tasker-job.ts), the record stage hands its records over in memory
  *   (RunOptions.onRecords) and takes the JSON: DIR is never created, nothing is read back.
- * - Started as a process, tasker creates DIR when it writes the JSON; DIR is removed after shipping.
+ * - Started as a process, tasker creates DIR when it writes the JSON (the agent does, first, to
+ *   place the `--auto-recovery` state the job brought: recovery-travel.ts); DIR is removed after
+ *   shipping.
  * Shipping never fails the job: what could not be shipped is named in `records.note`.
  * The file work is synchronous: a few small local files, cheaper than promise round trips.
  */
@@ -21,9 +23,9 @@ import { quoteArg, splitArgs, taskerArguments } from '../../shared/exec/index.js
 import { INLINE_RECORDS_BYTES, RECORD_CHUNK_BYTES, parseRecordsCap, recordSubjects } from '../../shared/nats/index.js';
 import type { JobMessage, ResultMessage, ShippedRecords } from '../../shared/nats/index.js';
 import type { MadeRecords } from '../../core/run/index.js';
-import { fileSources, madeSources } from './record-sources.js';
+import { fileSources, madeSources, processRunMeta } from './record-sources.js';
 import { workspacePrefix } from './workspaces.js';
-import { forgetRecovery, recoveryLeft } from './recovery-travel.js';
+import { forgetRecovery, processRecoveryFile, recoveryLeft } from './recovery-travel.js';
 
 /** A tasker job's records directory and the job with the record arguments appended. */
 export interface RecordsPlan {
@@ -74,11 +76,14 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   const shipped: ShippedRecords = { delivery: result.delivery, chunks: 0, files: [] };
   const notes: string[] = [];
   const succeeded = result.status === 'SUCCESS';
+  let recoveryFile: string | undefined;
   try {
-    const recovery = recoveryLeft(plan.made);
+    const meta = plan.made ? undefined : processRunMeta(plan.dir);
+    recoveryFile = plan.made ? plan.made.recoveryFile : meta?.recoveryFile ?? processRecoveryFile(plan.dir);
+    const recovery = recoveryLeft(recoveryFile, plan.made ? true : meta?.recoveryFile !== undefined);
     if (recovery === 'dropped') shipped.recovery_dropped = true;
     const kept = recovery === 'dropped' ? undefined : recovery?.kept;
-    const sources = plan.made ? madeSources(plan.made, job.file_name, succeeded, kept) : fileSources(plan.dir, job.file_name, succeeded);
+    const sources = plan.made ? madeSources(plan.made, job.file_name, succeeded, kept) : fileSources(plan.dir, meta, job.file_name, succeeded, kept);
     for (const source of sources) {
       // Whole or not at all: half of a JSON document is no use.
       if (source.size > cap && (source.path === 'result.json' || source.path === 'recovery.json')) {
@@ -95,7 +100,7 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   } catch (e) {
     notes.push(`records not shipped in full: ${(e as Error).message}`);
   } finally {
-    forgetRecovery(plan.made);
+    forgetRecovery(recoveryFile);
     if (!plan.made) removeDir(plan.dir);
   }
   try {

@@ -107,6 +107,10 @@ export interface JsonMeta {
   startTime: Date;
   endTime: Date;
   logFile?: string;
+  /** The `-p` project summary the run's row went to. */
+  summaryFile?: string;
+  /** Where `--auto-recovery` keeps the run's state (kept after it only when a rerun would resume). */
+  recoveryFile?: string;
   totalTasks: number;
   warnings: string[];
   secrets: string[];
@@ -138,6 +142,7 @@ export function buildJson(outcome: RunOutcome, meta: JsonMeta): RunResult {
       task_file: resolve(meta.taskFile), execution_id: executionId(meta.taskText), status: outcome.status, exit_code: outcome.exitCode,
       start_time: meta.startTime.toISOString(), end_time: meta.endTime.toISOString(),
       duration_seconds: round((meta.endTime.getTime() - meta.startTime.getTime()) / 1000), log_file: meta.logFile ?? null,
+      summary_file: meta.summaryFile ?? null, recovery_file: meta.recoveryFile ?? null,
     },
     execution_summary: {
       total_tasks: meta.totalTasks, executed: counted.length,

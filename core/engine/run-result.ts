@@ -46,6 +46,10 @@ export interface RunResult {
     end_time: string;
     duration_seconds: number;
     log_file: string | null;
+    /** The `-p` project summary holding the run's row; null without `-p` (or when it could not be written). */
+    summary_file: string | null;
+    /** The `--auto-recovery` state file (`--recovery-file`, else under BASE/recovery); null without `--auto-recovery`. */
+    recovery_file: string | null;
   };
   execution_summary: {
     total_tasks: number;

@@ -102,10 +102,12 @@ export function sha256(text: string | Buffer): string {
  * Write the state atomically: a private temp file (0600) in the same directory, fsync, rename over
  * the old file, fsync the directory. A crash at any point leaves either the old or the new file,
  * never a torn one; a leftover temp file is ignored by {@link loadRecovery} and removed later.
+ * `ownDir: false` (a `--recovery-file` the operator named): an existing folder keeps its mode.
  */
-export function saveRecovery(path: string, state: RecoveryState): void {
+export function saveRecovery(path: string, state: RecoveryState, opts: { ownDir?: boolean } = {}): void {
   const dir = dirname(path);
-  makePrivateDir(dir, { tighten: true });
+  // BASE/recovery is TASKER's: tightened to 0700. The folder of a `--recovery-file` is the operator's.
+  makePrivateDir(dir, { tighten: opts.ownDir ?? true });
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openPrivateFile(tmp, 'w');
   try {

@@ -104,7 +104,7 @@ function warnSkippedBeforeStart(run: ValidatedRun, startFrom: number): void {
  */
 function saveOrWarn(run: ValidatedRun, recovery: PreparedRecovery, state: ReturnType<PreparedRecovery['mod']['stateFromOutcome']>): void {
   try {
-    recovery.mod.saveRecovery(recovery.path, state);
+    recovery.mod.saveRecovery(recovery.path, state, { ownDir: run.args.recoveryFile === undefined });
   } catch (e) {
     if (recovery.saveFailed) return;
     recovery.saveFailed = true;

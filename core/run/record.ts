@@ -20,7 +20,7 @@ export async function recordRun(run: ValidatedRun, executed: ExecutedRun, finalT
   // Write what the run logged, so a log lost to a full disk is among the warnings the JSON records.
   log.flush();
   const row = args.project ? appendProjectRow(run, outcome, endTime, logFile, finalTaskOverride) : undefined;
-  const json = jsonOf(run, executed, endTime);
+  const json = jsonOf(run, executed, endTime, row?.path);
   // A recovery file is only looked for with --auto-recovery (recoveryFileOf).
   const { recoveryFile } = run;
   const made = { ...(logFile ? { logFile } : {}), summaryRows: row ? [row] : [], resultJson: () => formatJson(json()), ...(recoveryFile ? { recoveryFile } : {}) };
@@ -67,7 +67,7 @@ function appendProjectRow(
 }
 
 /** The run's JSON document, built on the first call (a caller of onRecords may never need it). */
-function jsonOf(run: ValidatedRun, executed: ExecutedRun, endTime: Date): () => RunResult {
+function jsonOf(run: ValidatedRun, executed: ExecutedRun, endTime: Date, summaryFile: string | undefined): () => RunResult {
   const { outcome, startTime } = executed;
   // What the document holds as of now: the alert stage may warn after it.
   const warnings = [...run.log.warnings];
@@ -79,7 +79,8 @@ function jsonOf(run: ValidatedRun, executed: ExecutedRun, endTime: Date): () => 
     const store = new VariableStore(run.workflow.globals);
     for (const [key, r] of outcome.results) if (/^\d+$/.test(key)) store.byId.set(Number(key), r);
     built = buildJson(outcome, {
-      taskFile: run.taskFile, taskText: run.text, startTime, endTime, logFile: executed.logFile, totalTasks: run.workflow.tasks.size,
+      taskFile: run.taskFile, taskText: run.text, startTime, endTime, logFile: executed.logFile, summaryFile, recoveryFile: run.recoveryFile,
+      totalTasks: run.workflow.tasks.size,
       warnings, secrets, variables: store.snapshot(),
     });
     return built;

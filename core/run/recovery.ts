@@ -1,4 +1,5 @@
 /** --auto-recovery for a run: load a saved state, decide whether to resume (refusals exit 12), keep it up to date. */
+import { resolve } from 'node:path';
 import { ExitCode } from '../../shared/exit-codes.js';
 import type { RunExit, ValidatedRun } from './types.js';
 
@@ -10,11 +11,12 @@ export interface PreparedRecovery {
   saveFailed?: boolean;
 }
 
-/** The run's recovery file; its caller is told the path before the run first looks at it (RunOptions.onRecoveryFile). */
+/** The run's recovery file (`--recovery-file`, else BASE/recovery/NAME_HASH.recovery.json); its caller is told the path before the run first looks at it (RunOptions.onRecoveryFile). */
 export async function recoveryFileOf(run: ValidatedRun): Promise<string> {
   if (run.recoveryFile) return run.recoveryFile;
   const { recoveryPath } = await import('../recovery/index.js');
-  const path = recoveryPath(run.base, run.taskFile);
+  const asked = run.args.recoveryFile;
+  const path = asked !== undefined ? resolve(run.io.cwd, asked) : recoveryPath(run.base, run.taskFile);
   run.recoveryFile = path;
   run.onRecoveryFile?.(path);
   return path;

@@ -37,6 +37,8 @@ export interface TaskerArgs {
   outputJson?: string;
   graph?: 'mermaid' | 'dot' | 'svg';
   autoRecovery: boolean;
+  /** `--recovery-file FILE`: where --auto-recovery keeps the state (default BASE/recovery/NAME_HASH.recovery.json). */
+  recoveryFile?: string;
   showRecoveryInfo: boolean;
   fireAndForget: boolean;
   noTaskBackup: boolean;
@@ -57,7 +59,7 @@ export interface TaskerArgs {
 export const USAGE =
   'usage: tasker [-h] [-V] [-r] [-l LOG_DIR] [-d] [--log-level LEVEL] [-t TYPE] [-o TIMEOUT] [-c] [-p PROJECT]\n' +
   '              [--config FILE] [--agent NAME] [-i INVENTORY] [--validate-only] [--show-plan] [-y] [--graph {mermaid,dot,svg}]\n' +
-  '              [--explain] [--start-from ID] [--output-json [FILE]] [--auto-recovery] [--show-recovery-info]\n' +
+  '              [--explain] [--start-from ID] [--output-json [FILE]] [--auto-recovery] [--recovery-file FILE] [--show-recovery-info]\n' +
   '              [--instance-check] [--force-instance] [--alert-on-failure SCRIPT] [--fire-and-forget]\n' +
   '              [--skip-task-validation] [--skip-host-validation] [--skip-unresolved-host-validation]\n' +
   '              [--skip-command-validation] [--skip-security-validation] [--skip-validation]\n' +
@@ -100,6 +102,7 @@ options:
   --start-from ID               start at task ID
   --output-json [FILE]          write the run result as JSON (default BASE/output/NAME_TIMESTAMP.json)
   --auto-recovery               save state after every task; a rerun resumes where it stopped
+  --recovery-file FILE          keep that state in FILE (default BASE/recovery/NAME_HASH.recovery.json)
   --show-recovery-info          show the saved recovery state and exit
   --instance-check              refuse to run while the same workflow runs elsewhere
   --force-instance              run even if the instance lock is held
@@ -143,6 +146,7 @@ const VALUED: Record<string, keyof TaskerArgs> = {
   '-l': 'logDir', '--log-dir': 'logDir', '-t': 'execType', '--type': 'execType', '-o': 'timeout', '--timeout': 'timeout',
   '-p': 'project', '--project': 'project', '--config': 'config', '--agent': 'agent', '-i': 'inventory', '--inventory': 'inventory', '--start-from': 'startFrom',
   '--log-level': 'logLevel', '--graph': 'graph', '--alert-on-failure': 'alertOnFailure', '--max-file-size': 'maxFileSize',
+  '--recovery-file': 'recoveryFile',
 };
 
 export function defaultArgs(): TaskerArgs {

@@ -208,6 +208,7 @@ test.serial('a task file the agent refuses gives the reason a local run gives: i
   const proc = await runParallelrBin(['-T', dir, '-C', TEMPLATE, '-r', '--no-in-process', '--nats', fleet.server.url, '--pool', 'records-bad', '--results', join(procHome, 'results.jsonl')], taskerHomeEnv(procHome));
   t.is(proc.code, 1, proc.err + proc.out);
   t.is(readResults(join(procHome, 'results.jsonl'))[0]!.error_message, l!.error_message);
+  t.deepEqual(row(procHome), row(localHome), 'its -p row too (found through the JSON, which names the summary)');
   for (const w of fleet.workers.splice(0)) await w.stop();
 });
 
