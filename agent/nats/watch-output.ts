@@ -32,6 +32,9 @@ interface JobLines {
 }
 
 /** Publishes the output lines of watched runs' jobs; one per worker process. */
+/** The shell's working-directory variables, whose names match `*PWD*`. */
+const WORKING_DIRECTORIES = new Set(['PWD', 'OLDPWD']);
+
 export class WatchOutput {
   /** Watched run ids, and until when (a watcher announces itself every few seconds). */
   private readonly watched = new Map<string, number>();
@@ -107,9 +110,13 @@ export class WatchOutput {
     }
   }
 
-  /** Values of secret-named variables: the agent's environment and the task file's globals, longest first. */
+  /**
+   * Values of secret-named variables: the agent's environment and the task file's globals, longest
+   * first. The shell's PWD and OLDPWD hold working directories, not passwords (`*PWD*` is there for
+   * the likes of DB_PWD): masking them would hide every path under them.
+   */
   private secretsOf(job: JobMessage): string[] {
-    const values = Object.entries(this.env).filter(([k, v]) => v && isSecretName(k)).map(([, v]) => v!);
+    const values = Object.entries(this.env).filter(([k, v]) => v && isSecretName(k) && !WORKING_DIRECTORIES.has(k)).map(([, v]) => v!);
     const { ast } = parseTaskFile(Buffer.from(job.content, 'base64').toString('utf8'), job.file_name);
     for (const g of ast.globals.values()) if (g.value && isSecretName(g.name)) values.push(g.value);
     return values.sort((a, b) => b.length - a.length);

@@ -28,13 +28,15 @@ function watcher(args: string[], env: NodeJS.ProcessEnv) {
 test.serial('--watch follows a running run: progress, output lines (masked), and ends with the run\'s exit code', async (t) => {
   const sb = makeSandbox();
   const env = { ...sb.env, TASKER_NATS_STATE_DIR: join(sb.dir, 'runs'), TASKER_NATS_ACK_WAIT: '2' };
-  fleet.workers.push(await startWorker(fleet.server.url, { name: 'w1', pool: 'watch', max: 2, env: { DEPLOY_PASSWORD: 'hunter2-secret' } }));
+  // PWD and OLDPWD name working directories (the shell's), not passwords: not masked, though *PWD* is a secret name.
+  const agentCwd = join(sb.dir, 'agent-cwd');
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'w1', pool: 'watch', max: 2, env: { DEPLOY_PASSWORD: 'hunter2-secret', PWD: agentCwd, OLDPWD: sb.dir } }));
   const dir = join(sb.dir, 'wtasks');
   mkdirSync(dir);
   const go = join(sb.dir, 'go');
   const body = (name: string, exit: number) =>
     `DB_TOKEN=tok-987654\nwhile [ ! -e ${go} ]; do sleep 0.05; done\nsleep 0.5\n` +
-    `for i in 1 2 3; do echo "${name} line $i"; sleep 0.1; done\necho "token $DB_TOKEN pass $DEPLOY_PASSWORD"\necho "${name} complains" >&2\nexit ${exit}\n`;
+    `for i in 1 2 3; do echo "${name} line $i"; sleep 0.1; done\necho "token $DB_TOKEN pass $DEPLOY_PASSWORD"\necho "dir ${agentCwd}"\necho "${name} complains" >&2\nexit ${exit}\n`;
   writeFileSync(join(dir, 'a.sh'), body('alpha', 0));
   writeFileSync(join(dir, 'b.sh'), body('beta', 3));
   const ctl = startCli(sb, ['-T', dir, '-C', '/bin/sh @TASK@', '-r', '--nats', fleet.server.url, '--pool', 'watch'], env);
@@ -57,6 +59,7 @@ test.serial('--watch follows a running run: progress, output lines (masked), and
   }
   t.regex(out, /token <masked len=10> pass <masked len=14>/, 'a global and an agent variable named as secrets are masked');
   t.false(out.includes('tok-987654') || out.includes('hunter2-secret'));
+  t.regex(out, new RegExp(`\\] dir ${agentCwd.replace(/[.]/g, '\\.')}$`, 'm'), 'a path holding the agent\'s PWD is shown as it is');
   t.regex(out, /^Progress: 2\/2 done \(1 ok, 1 failed\), 0 running$/m);
   t.regex(out, new RegExp(`^Run ${runId} ended: exit code 1; results: \\S+results\\.jsonl$`, 'm'));
   const ctlCode = await new Promise<number | null>((r) => (ctl.exitCode !== null ? r(ctl.exitCode) : ctl.on('close', r)));
