@@ -16,8 +16,12 @@ const TASKER = join(ROOT, 'dist/controller/cli/tasker.cjs');
 
 const recoveryFiles = (home: string) => (existsSync(join(home, 'TASKER', 'recovery')) ? readdirSync(join(home, 'TASKER', 'recovery')) : []);
 
-test.serial('a failed file resumes at its failed task: on another agent, and in a local run on the controller (one state, the controller\'s), dropped on success', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tasker-recovery-travel-'));
+/**
+ * A directory holding `tasks/deploy.txt`, whose task 0 marks `marks` and task 1 marks it and fails
+ * until `flag` exists; `home` for the controller, and the parallelr arguments of run `n` on `pool`.
+ */
+function deployDir(pool: string) {
+  const dir = mkdtempSync(join(tmpdir(), `tasker-${pool}-`));
   const marks = join(dir, 'marks');
   const flag = join(dir, 'flag');
   mkdirSync(join(dir, 'tasks'));
@@ -25,8 +29,14 @@ test.serial('a failed file resumes at its failed task: on another agent, and in 
     'task=0', 'hostname=localhost', 'command=sh', `arguments=-c "echo zero >> ${marks}"`, 'exec=local', '',
     'task=1', 'hostname=localhost', 'command=sh', `arguments=-c "echo one >> ${marks}; test -e ${flag}"`, 'exec=local', '',
   ].join('\n'));
-  const home = join(dir, 'controller');
-  const args = (n: number) => ['-T', join(dir, 'tasks'), '-C', `node ${TASKER} -r --auto-recovery @TASK@`, '-r', '--nats', fleet.server.url, '--pool', 'recovery', '--results', join(dir, `results-${n}.jsonl`)];
+  const args = (n: number, ...more: string[]) => [
+    '-T', join(dir, 'tasks'), '-C', `node ${TASKER} -r --auto-recovery @TASK@`, '-r', ...more, '--nats', fleet.server.url, '--pool', pool, '--results', join(dir, `results-${n}.jsonl`),
+  ];
+  return { dir, marks, flag, home: join(dir, 'controller'), args };
+}
+
+test.serial('a failed file resumes at its failed task: on another agent, and in a local run on the controller (one state, the controller\'s), dropped on success', async (t) => {
+  const { dir, marks, flag, home, args } = deployDir('recovery');
 
   const homeA = join(dir, 'agent-a');
   const a = await startWorker(fleet.server.url, { name: 'rec-a', pool: 'recovery', max: 1, env: { HOME: homeA } });
@@ -62,16 +72,7 @@ test.serial('a failed file resumes at its failed task: on another agent, and in 
 });
 
 test.serial('started as a process (--no-in-process): the state the job brings is the one the run resumes from, and it comes back; none left on the agents', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tasker-recovery-process-'));
-  const marks = join(dir, 'marks');
-  const flag = join(dir, 'flag');
-  mkdirSync(join(dir, 'tasks'));
-  writeFileSync(join(dir, 'tasks', 'deploy.txt'), [
-    'task=0', 'hostname=localhost', 'command=sh', `arguments=-c "echo zero >> ${marks}"`, 'exec=local', '',
-    'task=1', 'hostname=localhost', 'command=sh', `arguments=-c "echo one >> ${marks}; test -e ${flag}"`, 'exec=local', '',
-  ].join('\n'));
-  const home = join(dir, 'controller');
-  const args = (n: number, ...more: string[]) => ['-T', join(dir, 'tasks'), '-C', `node ${TASKER} -r --auto-recovery @TASK@`, '-r', ...more, '--nats', fleet.server.url, '--pool', 'recovery-proc', '--results', join(dir, `results-${n}.jsonl`)];
+  const { dir, marks, flag, home, args } = deployDir('recovery-proc');
 
   const homeA = join(dir, 'agent-a');
   const a = await startWorker(fleet.server.url, { name: 'recp-a', pool: 'recovery-proc', max: 1, env: { HOME: homeA } });
