@@ -1,8 +1,9 @@
 /**
  * What a tasker job ships back (docs/nats.md "Records back"), in the bundle's order: the log, the
- * task copy beside it, the `-p` summary row, the `--output-json` document (only for a job that
- * did not succeed: it is read for the failing task alone), and the `--auto-recovery` state an
- * in-process run kept (recovery-travel.ts). Two origins, the same files:
+ * task copy beside it, the `-p` summary row, the `--output-json` document (for a job that did not
+ * succeed, read for the failing task alone; or when the command names its own JSON, written on
+ * the controller where it says), and the `--auto-recovery` state the run kept
+ * (recovery-travel.ts). Two origins, the same files:
  * - an in-process run hands them over from memory (RunOptions.onRecords): the log and the task copy
  *   are read from disk, the summary row and the JSON come as text;
  * - a job started as a process wrote its JSON into its records directory: it names the log, the
@@ -25,7 +26,7 @@ export interface RecordSource {
  * The files of an in-process run, from what its record stage handed over; `recovery`: the
  * `--auto-recovery` state file it kept for a resume, if any (recovery-travel.ts).
  */
-export function madeSources(made: MadeRecords, taskFileName: string, succeeded: boolean, recovery?: string): RecordSource[] {
+export function madeSources(made: MadeRecords, taskFileName: string, withJson: boolean, recovery?: string): RecordSource[] {
   const out: RecordSource[] = [];
   const log = made.logFile;
   if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) out.push(...logAndCopy(log, taskFileName));
@@ -34,7 +35,7 @@ export function madeSources(made: MadeRecords, taskFileName: string, succeeded: 
     const name = basename(s.path);
     if (isShippedPath(`logs/${name}`)) out.push(textSource(`logs/${name}`, Buffer.from(`${s.header}\n${s.row}\n`)));
   }
-  if (!succeeded) out.push(textSource('result.json', Buffer.from(made.resultJson())));
+  if (withJson) out.push(textSource('result.json', Buffer.from(made.resultJson())));
   // It travels back to the controller.
   if (recovery) out.push(fileSource('recovery.json', recovery));
   return out;
@@ -66,17 +67,17 @@ export function processRunMeta(dir: string): ProcessRunMeta | undefined {
 
 /**
  * The files of a job started as a process, from what its JSON (`meta`) names: its log and task
- * copy, its `-p` summary row (also a file refused before it ran has one), the JSON itself when it
- * did not succeed, and the `--auto-recovery` state it left (`recovery`).
+ * copy, its `-p` summary row (also a file refused before it ran has one), the JSON itself
+ * (`withJson`), and the `--auto-recovery` state it left (`recovery`).
  */
-export function fileSources(dir: string, meta: ProcessRunMeta | undefined, taskFileName: string, succeeded: boolean, recovery?: string): RecordSource[] {
+export function fileSources(dir: string, meta: ProcessRunMeta | undefined, taskFileName: string, withJson: boolean, recovery?: string): RecordSource[] {
   const out: RecordSource[] = [];
   if (meta) {
     const log = meta.logFile;
     if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) out.push(...logAndCopy(log, taskFileName));
     if (meta.summaryFile !== undefined) out.push(...summaryRowIn(meta.summaryFile, meta.taskFile, log));
     else if (log) out.push(...summaryRowsOf(log));
-    if (!succeeded) out.push(fileSource('result.json', join(dir, 'result.json')));
+    if (withJson) out.push(fileSource('result.json', join(dir, 'result.json')));
   }
   if (recovery) out.push(fileSource('recovery.json', recovery));
   return out;

@@ -36,6 +36,8 @@ export interface RecordsPlan {
   appended: string;
   /** What an in-process run's record stage handed over (takeMadeRecords). */
   made?: MadeRecords;
+  /** The operator's command names its own `--output-json` (superseded here): the JSON is shipped whatever the outcome, to be written on the controller. */
+  ownJson: boolean;
 }
 
 /** Makes each records directory name of this process its own (the prefix names the run, seq and pid). */
@@ -44,10 +46,12 @@ let planned = 0;
 /** A plan when `job` runs tasker (the rule local parallelr uses for its in-process engine), else undefined; never throws. */
 export function planRecords(job: JobMessage, workdir: string): RecordsPlan | undefined {
   const split = splitArgs(job.command);
-  if (split.error || !taskerArguments(split.args)) return undefined;
+  const args = split.error ? undefined : taskerArguments(split.args);
+  if (!args) return undefined;
   const dir = `${workspacePrefix(workdir, job.run_id, job.seq)}r${++planned}`;
   const appended = ` --output-json ${quoteArg(join(dir, 'result.json'))}`;
-  return { dir, job: { ...job, command: job.command + appended }, appended };
+  const ownJson = args.some((a) => a === '--output-json' || a.startsWith('--output-json='));
+  return { dir, job: { ...job, command: job.command + appended }, appended, ownJson };
 }
 
 /** For RunOptions.onRecords of an in-process run: keep what it made, and take its JSON (no file). */
@@ -75,7 +79,8 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   const out = new BundleWriter(js, (n) => recordSubjects.chunk(job.run_id, job.seq, result.delivery, n), chunkBytes, inlineBound(job, result, maxPayload));
   const shipped: ShippedRecords = { delivery: result.delivery, chunks: 0, files: [] };
   const notes: string[] = [];
-  const succeeded = result.status === 'SUCCESS';
+  // The JSON is read for a failing task alone, unless the operator asked for it (ownJson).
+  const withJson = plan.ownJson || result.status !== 'SUCCESS';
   let recoveryFile: string | undefined;
   try {
     const meta = plan.made ? undefined : processRunMeta(plan.dir);
@@ -83,7 +88,7 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
     const recovery = recoveryLeft(recoveryFile, plan.made ? true : meta?.recoveryFile !== undefined);
     if (recovery === 'dropped') shipped.recovery_dropped = true;
     const kept = recovery === 'dropped' ? undefined : recovery?.kept;
-    const sources = plan.made ? madeSources(plan.made, job.file_name, succeeded, kept) : fileSources(plan.dir, meta, job.file_name, succeeded, kept);
+    const sources = plan.made ? madeSources(plan.made, job.file_name, withJson, kept) : fileSources(plan.dir, meta, job.file_name, withJson, kept);
     for (const source of sources) {
       // Whole or not at all: half of a JSON document is no use.
       if (source.size > cap && (source.path === 'result.json' || source.path === 'recovery.json')) {

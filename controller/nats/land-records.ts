@@ -3,8 +3,9 @@
  * run of the same command writes them: the tasker log in BASE/logs, the task-file copy in
  * BASE/tasks, the `-p` summary row (its log column pointing at the log written here) in
  * BASE/logs/project_NAME_summary.log; the `--output-json` document is read for the record (log
- * path, failing task and its own exit code) and not kept; the `--auto-recovery` state is kept or
- * dropped where a local run keeps it (recovery-kept.ts). The bundle comes inline in the result
+ * path, failing task and its own exit code), and written where the template's own `--output-json`
+ * says if it names one (local-paths.ts); the `--auto-recovery` state is kept or dropped where a
+ * local run keeps it (recovery-kept.ts). The bundle comes inline in the result
  * or in chunks; a chunked one's subjects are purged once landed.
  */
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { makePrivateDir, writePrivateFile } from '../../shared/private-files.js'
 import { appendSummary, writeExclusive, type SummaryRow } from '../../core/engine/records.js';
 import { readTaskerOutcome, type TaskerOutcome } from '../parallelr/index.js';
 import { dropRecovery, keepRecovery } from './recovery-kept.js';
+import { writeOwnJson, type LocalPaths } from './local-paths.js';
 
 /** What landing gave the record. */
 export interface Landed extends TaskerOutcome {
@@ -24,12 +26,14 @@ export interface Landed extends TaskerOutcome {
 const SUMMARY_FILE = /^logs\/project_(.+)_summary\.log$/;
 
 /** Fetch (or take from the result), write and purge the records `r` names; never throws (problems go to `note`). */
-export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base: string, taskPath: string): Promise<Landed> {
+export async function landRecords(jsm: JetStreamManager, r: ResultMessage, paths: LocalPaths, taskPath: string): Promise<Landed> {
+  const { base } = paths;
   const shipped = r.records;
   if (!shipped) return {};
   const notes: string[] = shipped.note ? [shipped.note] : [];
   const landed: Landed = {};
   const summaries: { project: string; text: string }[] = [];
+  let jsonText: string | undefined;
   const bundle: BundleReader = shipped.inline !== undefined
     ? new InlineReader(Buffer.from(shipped.inline, 'base64'))
     : new ChunkReader(jsm, (n) => recordSubjects.chunk(r.run_id, r.seq, shipped.delivery, n), shipped.chunks);
@@ -45,8 +49,10 @@ export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base:
     try {
       const project = SUMMARY_FILE.exec(file.path)?.[1];
       if (project) summaries.push({ project, text: data.toString('utf8') });
-      else if (file.path === 'result.json') Object.assign(landed, readTaskerOutcome(data.toString('utf8')));
-      else if (file.path === 'recovery.json') keepRecovery(base, taskPath, data);
+      else if (file.path === 'result.json') {
+        Object.assign(landed, readTaskerOutcome(data.toString('utf8')));
+        jsonText = data.toString('utf8');
+      } else if (file.path === 'recovery.json') keepRecovery(paths.recoveryFile(taskPath), taskPath, data);
       else {
         const path = writeLanded(join(base, file.path.slice(0, file.path.indexOf('/'))), file.path.slice(file.path.indexOf('/') + 1), data);
         if (file.path.startsWith('logs/') && file.path.endsWith('.log')) landed.logFile = path;
@@ -57,7 +63,7 @@ export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base:
   }
   if (shipped.recovery_dropped) {
     try {
-      dropRecovery(base, taskPath);
+      dropRecovery(paths.recoveryFile(taskPath).path);
     } catch (e) {
       notes.push(`recovery state not dropped: ${(e as Error).message}`);
     }
@@ -67,6 +73,14 @@ export async function landRecords(jsm: JetStreamManager, r: ResultMessage, base:
       appendRows(base, s.project, s.text, taskPath, landed.logFile);
     } catch (e) {
       notes.push(`project summary ${s.project} not written: ${(e as Error).message}`);
+    }
+  }
+  // Last: it names the log, summary and state landed above.
+  if (jsonText !== undefined) {
+    try {
+      writeOwnJson(jsonText, paths, taskPath, landed.logFile);
+    } catch (e) {
+      notes.push(`--output-json document not written: ${(e as Error).message}`);
     }
   }
   // Nothing stored for a bundle without chunks: no purge (an API round trip) to make.

@@ -13,6 +13,7 @@ import { openMainLog, openResultsWriter, openTaskOutputWriter, resolveDirs, runW
 import type { LogLevel, MainLog, ResultsWriter, TaskOutputWriter, TaskRecord } from '../parallelr/index.js';
 import { landRecords, purgeRunRecords, type Landed } from './land-records.js';
 import { keptRecovery } from './recovery-kept.js';
+import { localPaths } from './local-paths.js';
 import { toRecord } from './records.js';
 import type { RunLogging, RunState } from './run-state.js';
 import { waitAtMost } from '../../shared/when-aborted.js';
@@ -54,6 +55,7 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
   const parameters = [`-C (Command template): ${state.command}`, `NATS: ${state.servers.join(',')} pool ${state.pool} run ${state.runId}`];
   const output: TaskOutputWriter | null = logging.taskOutput ? openTaskOutputWriter(files.output!, parameters, state.maxOutputCapture, lost) : null;
   const base = taskerLogBase(state.command, env, dirs.workspace);
+  const paths = base ? localPaths(state.command, base, dirs.workspace) : undefined;
   const tails = new Map<number, Pick<ResultMessage, 'stdout_tail' | 'stderr_tail'>>();
   let chain = Promise.resolve();
   mainLog.info(`Distributed run ${state.runId}: ${state.files.length} task files via NATS ${state.servers.join(',')}, pool ${state.pool}: ${state.command}`);
@@ -63,12 +65,12 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
     resultsPath: results.path,
     mainLog,
     warn: lost,
-    ...(base ? { recoveryOf: (taskPath: string) => keptRecovery(base, taskPath) } : {}),
+    ...(paths ? { recoveryOf: (taskPath: string) => keptRecovery(paths.recoveryFile(taskPath).path) } : {}),
     land(r, then) {
       chain = chain.then(async () => {
         const path = state.files[r.seq - 1]?.path ?? r.task_file;
         // Landing never throws; should it all the same, the result is still recorded (the run waits for it).
-        const landed: Landed = r.records && base ? await landRecords(jsm, r, base, path).catch((e: unknown) => ({ note: `records not landed: ${(e as Error).message}` })) : {};
+        const landed: Landed = r.records && paths ? await landRecords(jsm, r, paths, path).catch((e: unknown) => ({ note: `records not landed: ${(e as Error).message}` })) : {};
         tails.set(r.seq, { stdout_tail: r.stdout_tail, stderr_tail: r.stderr_tail });
         try {
           then(toRecord(r, state.runId, landed));

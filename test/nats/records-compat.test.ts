@@ -14,6 +14,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, encodeMessage, ensureRecordsStream, parseResult, RECORDS_STREAM, JOB_VERSION, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { attachRecords, planRecords } from '../../agent/nats/ship-records.js';
+import { localPaths } from '../../controller/nats/local-paths.js';
 import { buildArgv } from '../../agent/nats/run-job.js';
 import { landRecords } from '../../controller/nats/land-records.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
@@ -70,7 +71,7 @@ function job(runId: string, extra: Partial<JobMessage>): JobMessage {
 
 async function landAndCheck(t: ExecutionContext, result: ResultMessage, agentLog: string, root: string): Promise<void> {
   const base = join(root, 'controller');
-  const landed = await landRecords(await jetstreamManager(nc), result, base, '/tasks/fail.txt');
+  const landed = await landRecords(await jetstreamManager(nc), result, localPaths(`node ${TASKER} -r @TASK@ -p proj`, base, join(root, 'workspace')), '/tasks/fail.txt');
   t.like(landed, { failedTask: '1', taskExitCode: 4 });
   t.is(landed.note, undefined);
   t.is(readFileSync(landed.logFile!, 'utf8'), agentLog);

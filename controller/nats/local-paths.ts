@@ -1,0 +1,76 @@
+/**
+ * Where a local run of the command template keeps a task file's records that an option of the
+ * template places (docs/nats.md "Records back"), so a distributed file's land in the same places:
+ * - the `--auto-recovery` state: the template's `--recovery-file FILE`, else BASE/recovery/…;
+ * - the template's own `--output-json`: superseded on the agent (the agent's, appended, wins), the
+ *   document comes back with the records whatever the outcome and is written here where the
+ *   local run would have written it, naming this side's paths (task file, log, summary, state).
+ * Relative paths are taken from `workspace`, the local tasks' working directory; `@TASK@` in the
+ * template is the file's path on this side.
+ */
+import { join, resolve } from 'node:path';
+import { splitArgs, taskerArguments } from '../../shared/exec/index.js';
+import { fileStem, fileTimestamp, summaryPath, writeJsonAtomic } from '../../core/engine/records.js';
+import { recoveryPath } from '../../core/recovery/index.js';
+import { parseTaskerArgs, type RunResult, type TaskerArgs } from '../../core/run/index.js';
+
+/** A state file, and whether its folder is TASKER's own (BASE/recovery, kept 0700) or one the operator named. */
+export interface KeptState {
+  path: string;
+  ownDir: boolean;
+}
+
+export interface LocalPaths {
+  /** The tasker base the records land under. */
+  base: string;
+  /** Where the `--auto-recovery` state of `taskPath` is kept (`ownDir`: under BASE/recovery, TASKER's own folder). */
+  recoveryFile(taskPath: string): KeptState;
+  /** Where the template's own `--output-json` puts the document of `taskPath`'s run started at `startTime`; undefined when it names none. */
+  ownJson(taskPath: string, startTime: Date): string | undefined;
+}
+
+export function localPaths(command: string, base: string, workspace: string): LocalPaths {
+  const split = splitArgs(command);
+  const template = split.error ? undefined : taskerArguments(split.args);
+  const namesJson = template?.some((a) => a === '--output-json' || a.startsWith('--output-json=')) ?? false;
+  const namesRecovery = template?.some((a) => a === '--recovery-file' || a.startsWith('--recovery-file=')) ?? false;
+  /** The template's arguments for one file, as tasker reads them; undefined when it refuses them (then it wrote nothing either). */
+  const argsFor = (taskPath: string): TaskerArgs | undefined => {
+    try {
+      return parseTaskerArgs(template!.map((a) => a.split('@TASK@').join(taskPath)));
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    base,
+    recoveryFile(taskPath) {
+      const asked = namesRecovery ? argsFor(taskPath)?.recoveryFile : undefined;
+      return asked !== undefined ? { path: resolve(workspace, asked), ownDir: false } : { path: recoveryPath(base, taskPath), ownDir: true };
+    },
+    ownJson(taskPath, startTime) {
+      const asked = namesJson ? argsFor(taskPath)?.outputJson : undefined;
+      if (asked === undefined) return undefined;
+      return asked !== '' ? resolve(workspace, asked) : join(base, 'output', `${fileStem(taskPath)}_${fileTimestamp(startTime)}.json`);
+    },
+  };
+}
+
+/**
+ * Write a shipped `--output-json` document where the template's own option puts it here, naming
+ * this side's paths; returns that path, undefined when the template names no JSON. Throws when the
+ * document cannot be read or written.
+ */
+export function writeOwnJson(text: string, paths: LocalPaths, taskPath: string, logFile: string | undefined): string | undefined {
+  const doc = JSON.parse(text) as RunResult;
+  const meta = doc.workflow_metadata;
+  const started = new Date(meta.start_time);
+  const path = paths.ownJson(taskPath, Number.isNaN(started.getTime()) ? new Date() : started);
+  if (!path) return undefined;
+  meta.task_file = resolve(taskPath);
+  meta.log_file = logFile ?? null;
+  if (typeof meta.summary_file === 'string') meta.summary_file = summaryPath(paths.base, /project_(.+)_summary\.log$/.exec(meta.summary_file)?.[1] ?? '');
+  if (typeof meta.recovery_file === 'string') meta.recovery_file = paths.recoveryFile(taskPath).path;
+  writeJsonAtomic(path, doc);
+  return path;
+}
