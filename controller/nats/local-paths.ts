@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import { splitArgs, taskerArguments } from '../../shared/exec/index.js';
 import { fileStem, fileTimestamp, summaryPath, writeJsonAtomic } from '../../core/engine/records.js';
 import { recoveryPath } from '../../core/recovery/index.js';
-import { parseTaskerArgs, type RunResult, type TaskerArgs } from '../../core/run/index.js';
+import { parseTaskerArgs, type TaskerArgs } from '../../core/args/index.js';
+import type { RunResult } from '../../core/run/index.js';
 
 /** A state file, and whether its folder is TASKER's own (BASE/recovery, kept 0700) or one the operator named. */
 export interface KeptState {

@@ -6,7 +6,7 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import type { ExecTypeRegistry } from '../../shared/exec/index.js';
 import type { Workflow } from '../../shared/taskfile/model.js';
-import type { TaskerArgs } from './tasker-args.js';
+import type { TaskerArgs } from '../args/index.js';
 import type { ExecTypes } from './exec-types.js';
 
 /** The config file of a run (empty data when there is none). */

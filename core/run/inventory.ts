@@ -12,7 +12,7 @@ import { exitCodeOfProblem } from '../../shared/input/index.js';
 import type { InputLimits } from '../../shared/input/index.js';
 import { formatDiagnostic, hasErrors } from '../../shared/taskfile/diagnostics.js';
 import { formatDiagnosticList } from '../../shared/taskfile/diagnostic-list.js';
-import type { TaskerArgs } from './tasker-args.js';
+import type { TaskerArgs } from '../args/index.js';
 import type { RunConfig } from './executor-setup.js';
 
 export interface RunInventory {

@@ -11,8 +11,8 @@ import type { FileArgument } from '../../shared/taskfile/ast.js';
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
 import { escapeControlChars } from '../../shared/text/index.js';
 import { RunLog } from '../engine/run-log.js';
-import { defaultArgs, parseTaskerArgs, USAGE } from './tasker-args.js';
-import type { TaskerArgs } from './tasker-args.js';
+import { defaultArgs, parseTaskerArgs, USAGE } from '../args/index.js';
+import type { TaskerArgs } from '../args/index.js';
 import type { LoadedRun, RunExit, RunRequest } from './types.js';
 
 const FILE_FORBIDDEN = new Set(['--help', '-h', '--version', '-V', '--force-instance']);

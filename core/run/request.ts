@@ -2,8 +2,8 @@
 import type { CliIo } from '../../shared/cli-io.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { VERSION } from '../../shared/version.js';
-import { defaultArgs, HELP, parseTaskerArgs, USAGE } from './tasker-args.js';
-import type { TaskerArgs } from './tasker-args.js';
+import { defaultArgs, HELP, parseTaskerArgs, USAGE } from '../args/index.js';
+import type { TaskerArgs } from '../args/index.js';
 import type { RunExit, RunRequest } from './types.js';
 import { UsageError } from '../../shared/errors/index.js';
 

@@ -12,7 +12,7 @@ import type { Inventory } from '../../shared/inventory/index.js';
 import type { RunLog } from '../engine/run-log.js';
 import type { RunOutcome } from '../engine/types.js';
 import type { RunExecutors, RunOptions } from './remote-placement.js';
-import type { TaskerArgs } from './tasker-args.js';
+import type { TaskerArgs } from '../args/index.js';
 import type { ExecTypes } from './exec-types.js';
 import type { RunConfig } from './executor-setup.js';
 

@@ -16,7 +16,7 @@ import { addSecretNames } from '../../shared/taskfile/secret-names.js';
 import { checkGlobalsSecurity, checkSecurity } from '../../shared/taskfile/security.js';
 import { buildWorkflow } from '../../shared/taskfile/validate.js';
 import { secretValues } from '../../shared/taskfile/variables.js';
-import { USAGE } from './tasker-args.js';
+import { USAGE } from '../args/index.js';
 import { loadRunInventory } from './inventory.js';
 import { createExecTypes } from './exec-types.js';
 import { inputLimits } from './load.js';

@@ -7,7 +7,7 @@ import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { USAGE } from '../../../core/run/tasker-args.js';
+import { USAGE } from '../../../core/args/index.js';
 import { file, runTaskerIn, runTaskerInProcess, tempWith } from '../../helpers/tasker.js';
 
 const STDERR_BOUND = 64 * 1024;

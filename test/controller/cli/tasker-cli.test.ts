@@ -2,7 +2,7 @@
 import test from 'ava';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { USAGE } from '../../../core/run/tasker-args.js';
+import { USAGE } from '../../../core/args/index.js';
 import { VERSION } from '../../../shared/version.js';
 import { file, ROOT, runTaskerIn, tempWith } from '../../helpers/tasker.js';
 
