@@ -9,6 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deleteRecovery, saveRecovery, type RecoveryState } from '../../core/recovery/index.js';
+import { recoveryFileProblem } from '../../core/args/index.js';
 import type { KeptState } from './local-paths.js';
 
 /** The state kept in `path`, base64, to send with its file's job; undefined when there is none (or it cannot be read). */
@@ -26,6 +27,8 @@ export function keepRecovery(where: KeptState, taskPath: string, data: Buffer): 
   const state = JSON.parse(data.toString('utf8')) as RecoveryState;
   if (typeof state !== 'object' || state === null || typeof state.task_file_hash !== 'string') throw new Error('not a recovery state');
   state.task_file_path = resolve(taskPath);
+  const problem = recoveryFileProblem(where.path);
+  if (problem) throw new Error(`--recovery-file ${problem}`);
   saveRecovery(where.path, state, { ownDir: where.ownDir });
 }
 

@@ -4,3 +4,4 @@
  * `--output-json` or `--recovery-file`) does not load the run pipeline.
  */
 export { defaultArgs, HELP, parseTaskerArgs, USAGE, type TaskerArgs } from './tasker-args.js';
+export { recoveryFileProblem } from './recovery-file.js';

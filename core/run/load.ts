@@ -11,7 +11,7 @@ import type { FileArgument } from '../../shared/taskfile/ast.js';
 import { parseTaskFile } from '../../shared/taskfile/parser.js';
 import { escapeControlChars } from '../../shared/text/index.js';
 import { RunLog } from '../engine/run-log.js';
-import { defaultArgs, parseTaskerArgs, USAGE } from '../args/index.js';
+import { defaultArgs, parseTaskerArgs, recoveryFileProblem, USAGE } from '../args/index.js';
 import type { TaskerArgs } from '../args/index.js';
 import type { LoadedRun, RunExit, RunRequest } from './types.js';
 
@@ -46,6 +46,11 @@ export function loadRun(request: RunRequest, rawIo: CliIo, made: { log?: RunLog 
   const merged = mergeFileArgs(parsed.ast.fileArgs, args, explicit, diagnostics, log);
   if (merged) {
     io.stderr.write(escapeControlChars(`${USAGE}\ntasker: error: ${merged}\n`));
+    return { exitCode: ExitCode.USAGE };
+  }
+  const badState = args.recoveryFile !== undefined ? recoveryFileProblem(resolve(rawIo.cwd, args.recoveryFile)) : undefined;
+  if (badState) {
+    io.stderr.write(escapeControlChars(`${USAGE}\ntasker: error: --recovery-file ${badState}\n`));
     return { exitCode: ExitCode.USAGE };
   }
   if (args.skipValidation) {

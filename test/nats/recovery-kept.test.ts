@@ -1,6 +1,6 @@
 /** The controller's copy of a distributed task file's `--auto-recovery` state (controller/nats/recovery-kept.ts, local-paths.ts). */
 import test from 'ava';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropRecovery, keepRecovery, keptRecovery } from '../../controller/nats/recovery-kept.js';
@@ -41,6 +41,11 @@ test('a template\'s --recovery-file (relative to the workspace, @TASK@ filled): 
   t.is(statSync(where.path).mode & 0o777, 0o600);
   t.is(statSync(join(workspace, 'state')).mode & 0o777, 0o755);
   t.is(localPaths(`${TEMPLATE} --recovery-file=@TASK@.state`, join(dir, 'TASKER'), workspace).recoveryFile(taskPath).path, `${taskPath}.state`);
+  // One that names a link here is refused (renaming over it would replace the link), the link kept.
+  symlinkSync(where.path, join(workspace, 'state', 'link.json'));
+  const link = { path: join(workspace, 'state', 'link.json'), ownDir: false };
+  t.throws(() => keepRecovery(link, taskPath, Buffer.from('{"task_file_hash":"y"}')), { message: /--recovery-file must name a regular file .* is a symbolic link/ });
+  t.true(lstatSync(link.path).isSymbolicLink());
   // A template tasker refuses (a bad option value): it keeps no state of its own, so the default place.
   t.is(localPaths(`${TEMPLATE} --recovery-file`, join(dir, 'TASKER'), workspace).recoveryFile(taskPath).path, recoveryPath(join(dir, 'TASKER'), taskPath));
 });

@@ -3,7 +3,8 @@
  * from it, --show-recovery-info reads it; the JSON names the state file and the -p summary.
  */
 import test from 'ava';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { file, runTaskerIn, tempWith } from '../../helpers/tasker.js';
 
@@ -67,4 +68,27 @@ test('the JSON names the -p summary and the default recovery file; null when not
   t.is(badMeta.summary_file, meta.summary_file);
   t.is(badMeta.log_file, null);
   t.regex(readFileSync(meta.summary_file!, 'utf8'), /\tbad\.txt\t-1\t.*\t20\tFAILURE\t-\n$/);
+});
+
+test('--recovery-file naming a directory, a link or a FIFO is a usage error before anything runs (the state renames over its file); also from the file\'s own option lines', async (t) => {
+  const dir = tempWith();
+  writeFileSync(join(dir, 'wf.txt'), flaky(dir));
+  mkdirSync(join(dir, 'a-dir'));
+  writeFileSync(join(dir, 'target'), 'kept\n');
+  symlinkSync(join(dir, 'target'), join(dir, 'a-link'));
+  execFileSync('mkfifo', [join(dir, 'a-fifo')]);
+  for (const [name, what] of [['a-dir', 'a directory'], ['a-link', 'a symbolic link'], ['a-fifo', 'a FIFO']] as const) {
+    const r = await runTaskerIn(dir, ['-r', 'wf.txt', '--auto-recovery', '--recovery-file', name]);
+    t.is(r.code, 2, r.stderr);
+    t.true(r.stderr.includes(`tasker: error: --recovery-file must name a regular file (or one to create): ${join(dir, name)} is ${what}`), r.stderr);
+  }
+  t.false(existsSync(join(dir, 'trace')), 'nothing ran');
+  t.true(lstatSync(join(dir, 'a-link')).isSymbolicLink());
+  t.true(lstatSync(join(dir, 'a-fifo')).isFIFO());
+  t.is(readFileSync(join(dir, 'target'), 'utf8'), 'kept\n');
+
+  writeFileSync(join(dir, 'opts.txt'), `--auto-recovery\n--recovery-file a-fifo\n${flaky(dir)}`);
+  const fromFile = await runTaskerIn(dir, ['-r', 'opts.txt']);
+  t.is(fromFile.code, 2, fromFile.stderr);
+  t.regex(fromFile.stderr, /--recovery-file must name a regular file .* is a FIFO/);
 });
