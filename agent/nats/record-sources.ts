@@ -49,16 +49,20 @@ export interface ProcessRunMeta {
   summaryFile?: string | null;
   /** The `--auto-recovery` state file, when the run used one. */
   recoveryFile?: string;
+  /** The JSON as it was read, shipped as it is. */
+  text: string;
 }
 
 /** The metadata of the JSON a job started as a process wrote (`--output-json DIR/result.json`); undefined when it wrote none. */
 export function processRunMeta(dir: string): ProcessRunMeta | undefined {
   try {
-    const meta = (JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { workflow_metadata?: Record<string, unknown> }).workflow_metadata ?? {};
-    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const text = readFileSync(join(dir, 'result.json'), 'utf8');
+    const meta = (JSON.parse(text) as { workflow_metadata?: Record<string, unknown> }).workflow_metadata ?? {};
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     return {
-      taskFile: text(meta['task_file']), logFile: text(meta['log_file']), recoveryFile: text(meta['recovery_file']),
-      ...('summary_file' in meta ? { summaryFile: text(meta['summary_file']) ?? null } : {}),
+      taskFile: str(meta['task_file']), logFile: str(meta['log_file']), recoveryFile: str(meta['recovery_file']),
+      ...('summary_file' in meta ? { summaryFile: str(meta['summary_file']) ?? null } : {}),
+      text,
     };
   } catch {
     return undefined;
@@ -70,14 +74,14 @@ export function processRunMeta(dir: string): ProcessRunMeta | undefined {
  * copy, its `-p` summary row (also a file refused before it ran has one), the JSON itself
  * (`withJson`), and the `--auto-recovery` state it left (`recovery`).
  */
-export function fileSources(dir: string, meta: ProcessRunMeta | undefined, taskFileName: string, withJson: boolean, recovery?: string): RecordSource[] {
+export function fileSources(meta: ProcessRunMeta | undefined, taskFileName: string, withJson: boolean, recovery?: string): RecordSource[] {
   const out: RecordSource[] = [];
   if (meta) {
     const log = meta.logFile;
     if (log && existsSync(log) && isShippedPath(`logs/${basename(log)}`)) out.push(...logAndCopy(log, taskFileName));
     if (meta.summaryFile !== undefined) out.push(...summaryRowIn(meta.summaryFile, meta.taskFile, log));
     else if (log) out.push(...summaryRowsOf(log));
-    if (withJson) out.push(fileSource('result.json', join(dir, 'result.json')));
+    if (withJson) out.push(textSource('result.json', Buffer.from(meta.text)));
   }
   if (recovery) out.push(fileSource('recovery.json', recovery));
   return out;

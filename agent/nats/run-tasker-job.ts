@@ -89,8 +89,8 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   const named = s.named ?? ((text: string) => text);
   // One end of stdout for both the result's tail and why a failed run failed, read as local
   // parallelr reads it (shared/failure-detail.ts): its stdout's end and its stderr's start.
-  const outEnd = keepTail(Math.max(s.outputTail, DETAIL_BYTES), named);
-  const err = keepTail(s.outputTail, named);
+  const outEnd = keepTail(Math.max(s.outputTail, DETAIL_BYTES));
+  const err = keepTail(s.outputTail);
   const errStart = new HeadBuffer(DETAIL_BYTES);
   // A file that needs agents or SSH ends the run before it writes or runs anything (preflight):
   // the caller then starts the tasker bin for it. One read of the file decides both.
@@ -116,8 +116,13 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       timeoutSeconds: s.timeoutSec,
       stop: s.signal,
       killGraceMs: KILL_GRACE_MS,
-      stdout: (text) => (outEnd.push(text), s.output?.onStdout(Buffer.from(text))),
-      stderr: (text) => (err.push(text), errStart.push(named(text)), s.output?.onStderr(Buffer.from(text))),
+      stdout: (text) => (outEnd.push(named(text)), s.output?.onStdout(Buffer.from(text))),
+      stderr: (text) => {
+        const shown = named(text);
+        err.push(shown);
+        errStart.push(shown);
+        s.output?.onStderr(Buffer.from(text));
+      },
     });
     if (handedBack) {
       // Started as a process instead, which is given the state the job brought (recovery-travel.ts): none left here.
@@ -134,12 +139,12 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
   }
 }
 
-/** The last `limit` characters of a stream, whatever it prints (each write passed through `named` first). */
-function keepTail(limit: number, named: (text: string) => string): { push: (text: string) => void; text: () => string } {
+/** The last `limit` characters of a stream, whatever it prints. */
+function keepTail(limit: number): { push: (text: string) => void; text: () => string } {
   let kept = '';
   return {
     push: (text) => {
-      if (limit > 0) kept = tail(kept + named(text), limit);
+      if (limit > 0) kept = tail(kept + text, limit);
     },
     text: () => kept,
   };

@@ -84,11 +84,14 @@ async function shipRecords(js: JetStreamClient, plan: RecordsPlan, result: Resul
   let recoveryFile: string | undefined;
   try {
     const meta = plan.made ? undefined : processRunMeta(plan.dir);
-    recoveryFile = plan.made ? plan.made.recoveryFile : meta?.recoveryFile ?? processRecoveryFile(plan.dir);
-    const recovery = recoveryLeft(recoveryFile, plan.made ? true : meta?.recoveryFile !== undefined);
+    // The run's state file: the one an in-process run asked for, the one a process's JSON names, or
+    // (a process that wrote no JSON) the one it was told; only the first two say the run used one.
+    const used = plan.made ? plan.made.recoveryFile : meta?.recoveryFile;
+    recoveryFile = used ?? (plan.made ? undefined : processRecoveryFile(plan.dir));
+    const recovery = recoveryLeft(recoveryFile, used !== undefined);
     if (recovery === 'dropped') shipped.recovery_dropped = true;
     const kept = recovery === 'dropped' ? undefined : recovery?.kept;
-    const sources = plan.made ? madeSources(plan.made, job.file_name, withJson, kept) : fileSources(plan.dir, meta, job.file_name, withJson, kept);
+    const sources = plan.made ? madeSources(plan.made, job.file_name, withJson, kept) : fileSources(meta, job.file_name, withJson, kept);
     for (const source of sources) {
       // Whole or not at all: half of a JSON document is no use.
       if (source.size > cap && (source.path === 'result.json' || source.path === 'recovery.json')) {

@@ -31,10 +31,10 @@ interface JobLines {
   dropped: number;
 }
 
-/** Publishes the output lines of watched runs' jobs; one per worker process. */
 /** The shell's working-directory variables, whose names match `*PWD*`. */
 const WORKING_DIRECTORIES = new Set(['PWD', 'OLDPWD']);
 
+/** Publishes the output lines of watched runs' jobs; one per worker process. */
 export class WatchOutput {
   /** Watched run ids, and until when (a watcher announces itself every few seconds). */
   private readonly watched = new Map<string, number>();
