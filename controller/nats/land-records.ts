@@ -50,8 +50,9 @@ export async function landRecords(jsm: JetStreamManager, r: ResultMessage, paths
       const project = SUMMARY_FILE.exec(file.path)?.[1];
       if (project) summaries.push({ project, text: data.toString('utf8') });
       else if (file.path === 'result.json') {
-        Object.assign(landed, readTaskerOutcome(data.toString('utf8')));
-        jsonText = data.toString('utf8');
+        const text = data.toString('utf8');
+        Object.assign(landed, readTaskerOutcome(text));
+        if (paths.namesJson) jsonText = text;
       } else if (file.path === 'recovery.json') keepRecovery(paths.recoveryFile(taskPath), taskPath, data);
       else {
         const path = writeLanded(join(base, file.path.slice(0, file.path.indexOf('/'))), file.path.slice(file.path.indexOf('/') + 1), data);

@@ -24,6 +24,8 @@ export interface KeptState {
 export interface LocalPaths {
   /** The tasker base the records land under. */
   base: string;
+  /** The template names its own `--output-json`: a shipped document is written here (writeOwnJson). */
+  namesJson: boolean;
   /** Where the `--auto-recovery` state of `taskPath` is kept (`ownDir`: under BASE/recovery, TASKER's own folder). */
   recoveryFile(taskPath: string): KeptState;
   /** Where the template's own `--output-json` puts the document of `taskPath`'s run started at `startTime`; undefined when it names none. */
@@ -45,6 +47,7 @@ export function localPaths(command: string, base: string, workspace: string): Lo
   };
   return {
     base,
+    namesJson,
     recoveryFile(taskPath) {
       const asked = namesRecovery ? argsFor(taskPath)?.recoveryFile : undefined;
       return asked !== undefined ? { path: resolve(workspace, asked), ownDir: false } : { path: recoveryPath(base, taskPath), ownDir: true };
