@@ -9,7 +9,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deleteRecovery, saveRecovery, type RecoveryState } from '../../core/recovery/index.js';
-import { recoveryFileProblem } from '../../core/args/index.js';
 import type { KeptState } from './local-paths.js';
 
 /** The state kept in `path`, base64, to send with its file's job; undefined when there is none (or it cannot be read). */
@@ -22,13 +21,11 @@ export function keptRecovery(path: string): string | undefined {
   }
 }
 
-/** Keep the state an agent's run left in `where` (atomically, 0600), naming this side's task file in it. Throws when it is not a state file. */
+/** Keep the state an agent's run left in `where` (atomically, 0600), naming this side's task file in it. Throws when it is not a state file, or `where` cannot hold one (saveRecovery). */
 export function keepRecovery(where: KeptState, taskPath: string, data: Buffer): void {
   const state = JSON.parse(data.toString('utf8')) as RecoveryState;
   if (typeof state !== 'object' || state === null || typeof state.task_file_hash !== 'string') throw new Error('not a recovery state');
   state.task_file_path = resolve(taskPath);
-  const problem = recoveryFileProblem(where.path);
-  if (problem) throw new Error(`--recovery-file ${problem}`);
   saveRecovery(where.path, state, { ownDir: where.ownDir });
 }
 

@@ -18,6 +18,7 @@ import { makePrivateDir, openPrivateFile } from '../../shared/private-files.js';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileStem } from '../engine/records.js';
+import { recoveryFileProblem } from '../args/index.js';
 
 export const RECOVERY_VERSION = '1.0';
 
@@ -102,9 +103,12 @@ export function sha256(text: string | Buffer): string {
  * Write the state atomically: a private temp file (0600) in the same directory, fsync, rename over
  * the old file, fsync the directory. A crash at any point leaves either the old or the new file,
  * never a torn one; a leftover temp file is ignored by {@link loadRecovery} and removed later.
- * `ownDir: false` (a `--recovery-file` the operator named): an existing folder keeps its mode.
+ * `ownDir: false` (a `--recovery-file` the operator named): an existing folder keeps its mode, and
+ * a path that is not a regular file is refused (the rename would replace a device, FIFO or link).
  */
 export function saveRecovery(path: string, state: RecoveryState, opts: { ownDir?: boolean } = {}): void {
+  const problem = opts.ownDir === false ? recoveryFileProblem(path) : undefined;
+  if (problem) throw new Error(`--recovery-file ${problem}`);
   const dir = dirname(path);
   // BASE/recovery is TASKER's: tightened to 0700. The folder of a `--recovery-file` is the operator's.
   makePrivateDir(dir, { tighten: opts.ownDir ?? true });
