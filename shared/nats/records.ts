@@ -11,6 +11,7 @@
  * chunk to publish, fetch or purge.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
+import { ensureStream } from './streams.js';
 
 export const RECORDS_STREAM = 'TASKER_RECORDS';
 /** Per shipped file, unless the controller says otherwise (`nats.records_max_mb`). */
@@ -112,33 +113,16 @@ export function parseRecordsCap(v: unknown): number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1024 ? v : DEFAULT_RECORDS_CAP_BYTES;
 }
 
-/** Create TASKER_RECORDS when missing (the controller does, before publishing jobs). */
+/** Create TASKER_RECORDS when missing, scaled like the job streams when the replica count is set (the controller does, before publishing jobs). */
 export async function ensureRecordsStream(jsm: JetStreamManager, opts: { replicas?: number; maxAgeMs?: number } = {}): Promise<void> {
-  const maxAgeMs = opts.maxAgeMs ?? 7 * 24 * 3600 * 1000;
-  try {
-    const existing = await jsm.streams.info(RECORDS_STREAM);
-    // Scaled like the job streams when the replica count is set (streams.ts).
-    if (opts.replicas !== undefined && existing.config.num_replicas !== opts.replicas) await jsm.streams.update(RECORDS_STREAM, { ...existing.config, num_replicas: opts.replicas });
-    return;
-  } catch (e) {
-    if (!/not found/i.test((e as Error).message ?? '')) throw e;
-  }
   const js = await import('@nats-io/jetstream');
-  try {
-    await jsm.streams.add({
-      name: RECORDS_STREAM,
-      subjects: [recordSubjects.all],
-      retention: js.RetentionPolicy.Limits,
-      storage: js.StorageType.File,
-      // A backstop only: the controller purges a job's records once written, and a run's at its end.
-      max_age: maxAgeMs * 1_000_000,
-      num_replicas: opts.replicas ?? 1,
-    });
-  } catch (e) {
-    try {
-      await jsm.streams.info(RECORDS_STREAM); // created by another controller meanwhile
-    } catch {
-      throw e;
-    }
-  }
+  await ensureStream(jsm, { replicas: opts.replicas, updateReplicas: true }, {
+    name: RECORDS_STREAM,
+    subjects: [recordSubjects.all],
+    retention: js.RetentionPolicy.Limits,
+    storage: js.StorageType.File,
+    // A backstop only: the controller purges a job's records once written, and a run's at its end.
+    max_age: (opts.maxAgeMs ?? 7 * 24 * 3600 * 1000) * 1_000_000,
+    num_replicas: opts.replicas ?? 1,
+  });
 }

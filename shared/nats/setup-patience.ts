@@ -5,8 +5,10 @@
  * (a rolling upgrade, a member lost) gets no answer, then "JetStream system temporarily unavailable",
  * for a few seconds (docs/nats.md, "Running a cluster"). A run already going waits such an outage
  * out; one starting waits too, for at most {@link SETUP_PATIENCE_MS}, saying so once, and a stop
- * (Ctrl-C) ends the wait at once. Anything else (no JetStream at all, refused credentials or
- * permissions, too many replicas) fails at once.
+ * (Ctrl-C) ends the wait at once. A stream that cannot be placed (a new or scaled stream with more
+ * replicas than members up: one stopped for an upgrade) is waited for the same way, said once too.
+ * Anything else (no JetStream at all, refused credentials or permissions, replicas on a single
+ * server) fails at once.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -14,6 +16,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { SetupError } from '../errors/index.js';
 import { whenAborted } from '../when-aborted.js';
 import { jetStreamManagerOf } from './connection.js';
+import { placementFailure } from './streams.js';
 
 /** How long a starting controller or agent waits for JetStream to answer. */
 export const SETUP_PATIENCE_MS = 60_000;
@@ -31,17 +34,26 @@ export interface SetupPatience {
 export async function setUpJetStream<T>(nc: NatsConnection, where: string, setup: (jsm: JetStreamManager) => Promise<T>, o: SetupPatience = {}): Promise<T> {
   const patienceMs = o.patienceMs ?? SETUP_PATIENCE_MS;
   const since = Date.now();
-  let noted = false;
+  const noted = new Set<'answer' | 'placement'>(); // each kind of outage is said once
   const stopped = (outage?: string) => new SetupError(`stopped while waiting for NATS JetStream at ${where}${outage ? ` (${outage})` : ''}`);
-  return throughOutage(async () => setup(await jetStreamManagerOf(nc, where)), o.signal, stopped, (outage, e) => {
-    const waited = Date.now() - since;
-    if (waited >= patienceMs) {
-      throw new SetupError(`JetStream at ${where} did not answer for ${Math.round(waited / 1000)} s (${outage}): no quorum (fewer than a majority of the cluster's members up) or no server reachable`, { cause: e });
+  const outageOf = (e: unknown) => jetStreamOutage(e) ?? placementFailure(e);
+  return throughOutage(async () => setup(await jetStreamManagerOf(nc, where)), outageOf, o.signal, stopped, (outage, e) => {
+    const elapsed = Date.now() - since;
+    const waited = Math.round(elapsed / 1000);
+    const placing = placementFailure(e) !== undefined;
+    if (elapsed >= patienceMs) {
+      // A stream's placement error names the stream, its replicas and the fix (streams.ts).
+      const placement = e instanceof SetupError ? e.message : `JetStream at ${where} cannot place replicas: ${outage}`;
+      throw placing
+        ? new SetupError(`${placement} (tried for ${waited} s)`, { cause: e })
+        : new SetupError(`JetStream at ${where} did not answer for ${waited} s (${outage}): no quorum (fewer than a majority of the cluster's members up) or no server reachable`, { cause: e });
     }
-    if (!noted) {
-      noted = true;
-      o.note?.(`NATS JetStream at ${where} does not answer yet (${outage}): trying again for up to ${patienceMs / 1000} s (a cluster member restarting or electing a leader answers within seconds)`);
-    }
+    const kind = placing ? 'placement' : 'answer';
+    if (noted.has(kind)) return;
+    noted.add(kind);
+    o.note?.(placing
+      ? `NATS JetStream at ${where} cannot place the streams' replicas yet (${outage}): trying again for up to ${patienceMs / 1000} s (a member stopped for a restart or an upgrade is back within seconds)`
+      : `NATS JetStream at ${where} does not answer yet (${outage}): trying again for up to ${patienceMs / 1000} s (a cluster member restarting or electing a leader answers within seconds)`);
   });
 }
 
@@ -50,19 +62,23 @@ export async function setUpJetStream<T>(nc: NatsConnection, where: string, setup
  * waits an outage out (its watch says so); undefined when `signal` aborts first. Other errors are thrown.
  */
 export async function askThroughOutage<T>(ask: () => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  return throughOutage(ask, signal, () => new Error('stopped'), () => undefined).catch((e: unknown) => {
+  return throughOutage(ask, jetStreamOutage, signal, () => new Error('stopped'), () => undefined).catch((e: unknown) => {
     if (signal.aborted) return undefined;
     throw e;
   });
 }
 
 /**
- * `ask()` until it answers, tried again every second while JetStream is out (`onOutage` is told
- * each time, and throws to give up); `stopped(outage)` is thrown as soon as `signal` aborts, any
- * other error at once.
+ * `ask()` until it answers, tried again every second while `outageOf` names its error an outage
+ * (`onOutage` is told each time, and throws to give up); `stopped(outage)` is thrown as soon as
+ * `signal` aborts, any other error at once.
  */
 async function throughOutage<T>(
-  ask: () => Promise<T>, signal: AbortSignal | undefined, stopped: (outage?: string) => Error, onOutage: (outage: string, e: unknown) => void,
+  ask: () => Promise<T>,
+  outageOf: (e: unknown) => string | undefined,
+  signal: AbortSignal | undefined,
+  stopped: (outage?: string) => Error,
+  onOutage: (outage: string, e: unknown) => void,
 ): Promise<T> {
   let outage: string | undefined;
   for (;;) {
@@ -70,7 +86,7 @@ async function throughOutage<T>(
     try {
       return await untilStopped(ask(), signal, () => stopped(outage));
     } catch (e) {
-      const now = jetStreamOutage(e);
+      const now = outageOf(e);
       if (!now || signal?.aborted) throw e;
       outage = now;
       onOutage(outage, e);

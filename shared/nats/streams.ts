@@ -66,9 +66,13 @@ export async function ensureStreams(jsm: JetStreamManager, opts: EnsureOptions):
   return info;
 }
 
-type StreamConfig = Parameters<JetStreamManager['streams']['add']>[0] & { name: string; num_replicas: number };
+export type StreamConfig = Parameters<JetStreamManager['streams']['add']>[0] & { name: string; num_replicas: number };
 
-async function ensureStream(jsm: JetStreamManager, opts: EnsureOptions, cfg: StreamConfig): Promise<void> {
+/**
+ * Create the stream `cfg` when missing (race-safe: created meanwhile by another is fine); with
+ * `opts.updateReplicas`, scale an existing one to `opts.replicas`.
+ */
+export async function ensureStream(jsm: JetStreamManager, opts: Pick<EnsureOptions, 'replicas' | 'updateReplicas'>, cfg: StreamConfig): Promise<void> {
   const existing = await streamInfo(jsm, cfg.name);
   if (existing) {
     if (opts.updateReplicas && opts.replicas !== undefined && existing.config.num_replicas !== opts.replicas) {
@@ -91,15 +95,28 @@ async function ensureStream(jsm: JetStreamManager, opts: EnsureOptions, cfg: Str
 function replicasError(e: unknown, cfg: StreamConfig, what: string): unknown {
   const msg = (e as Error)?.message ?? String(e);
   if (isPermissionDenied(e)) return e;
-  if (/replica|clustered|insufficient resources|peers/i.test(msg)) {
-    return new SetupError(
-      `cannot ${what} ${cfg.num_replicas} replica${cfg.num_replicas === 1 ? '' : 's'}: ${msg}; ` +
-        `set nats.replicas (or --nats-replicas) to at most the number of JetStream servers in the cluster (1 for a single server)`,
-      { cause: e },
-    );
+  const fix = 'set nats.replicas (or --nats-replicas) to at most the number of JetStream servers in the cluster (1 for a single server)';
+  const replicas = `${cfg.num_replicas} replica${cfg.num_replicas === 1 ? '' : 's'}`;
+  if (placementFailure(e)) {
+    return new SetupError(`cannot ${what} ${replicas}: ${msg}: fewer JetStream servers up than replicas; start the stopped member, or ${fix}`, { cause: e });
   }
+  if (/replica|clustered|insufficient resources|peers/i.test(msg)) return new SetupError(`cannot ${what} ${replicas}: ${msg}; ${fix}`, { cause: e });
   return e;
 }
+
+/**
+ * JetStream could not place a stream's (or consumer's) replicas: fewer servers up than replicas
+ * (err_code 10005, `no suitable peers for placement`). A member stopped for a restart or an upgrade
+ * makes it so until it is back; more replicas than the cluster has servers, for good.
+ */
+export function placementFailure(e: unknown): string | undefined {
+  for (let err = e as (Error & { code?: unknown; cause?: unknown }) | undefined; err; err = err.cause as typeof err) {
+    if (err.name === 'JetStreamApiError' && err.code === PLACEMENT_FAILED) return err.message;
+  }
+  return undefined;
+}
+
+const PLACEMENT_FAILED = 10005;
 
 /** The server refused a JetStream API call to this user (the deploy config's agent role may not create streams). */
 export function isPermissionDenied(e: unknown): boolean {

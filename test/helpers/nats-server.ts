@@ -139,7 +139,9 @@ export interface ClusterNode extends ClusterNodePlan {
   readonly running: boolean;
   /** SIGKILL (no lame duck, no flush), wait for the exit. */
   kill9(): Promise<void>;
-  /** Start again with the same config, ports and store. */
+  /** SIGTERM (an orderly shutdown, as a restart or an upgrade does: the others mark it offline at once), wait for the exit. */
+  stop(): Promise<void>;
+  /** Start again with the same config, ports and store (nothing when it runs: a test's teardown may restart what the test did). */
   start(): Promise<void>;
 }
 
@@ -206,7 +208,7 @@ export async function startNatsCluster(opts: NatsClusterOptions = {}): Promise<T
   }
 }
 
-async function planClusterNodes(dir: string, opts: NatsClusterOptions): Promise<(ClusterNode & { stop(): Promise<void> })[]> {
+async function planClusterNodes(dir: string, opts: NatsClusterOptions): Promise<ClusterNode[]> {
   const plans: ClusterNodePlan[] = [];
   for (let i = 1; i <= (opts.size ?? 3); i++) {
     plans.push({ name: `n${i}`, port: await freePort(), clusterPort: await freePort(), httpPort: await freePort(), storeDir: join(dir, `store-n${i}`) });
@@ -214,7 +216,7 @@ async function planClusterNodes(dir: string, opts: NatsClusterOptions): Promise<
   return plans.map((plan) => clusterNode(plan, dir, (opts.configFor ?? plainClusterConfig)(plan, plans)));
 }
 
-function clusterOf(nodes: (ClusterNode & { stop(): Promise<void> })[], dir: string): TestNatsCluster {
+function clusterOf(nodes: ClusterNode[], dir: string): TestNatsCluster {
   return {
     nodes,
     url: nodes.map((n) => n.url).join(','),
@@ -231,7 +233,7 @@ function assertNever(message: string): never {
   throw new Error(message);
 }
 
-function clusterNode(plan: ClusterNodePlan, dir: string, config: string): ClusterNode & { stop(): Promise<void> } {
+function clusterNode(plan: ClusterNodePlan, dir: string, config: string): ClusterNode {
   const confFile = join(dir, `${plan.name}.conf`);
   let child: ChildProcess | undefined;
   let log = '';
@@ -257,6 +259,7 @@ function clusterNode(plan: ClusterNodePlan, dir: string, config: string): Cluste
     kill9: () => end('SIGKILL'),
     stop: () => end('SIGTERM'),
     start: async () => {
+      if (child && child.exitCode === null && child.signalCode === null) return;
       await writeFile(confFile, config);
       log = '';
       const c = spawn(NATS_SERVER_BIN, ['-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });

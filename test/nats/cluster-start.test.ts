@@ -2,13 +2,15 @@
  * Starting while a 3-node cluster has no quorum (two members down: JetStream gives no answer, then
  * "temporarily unavailable"): a controller and an agent wait for it, say so once, and carry on when
  * a member comes back; past the patience they fail naming the outage (shared/nats/setup-patience.ts).
+ * A first run while a member is stopped (its R3 streams cannot be placed on two) waits for it the same way.
  */
 import test from 'ava';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
-import { connectNats, setUpJetStream } from '../../shared/nats/index.js';
-import { makeTaskFiles, readResults, recordingIo, sleep, startWorker, waitFor } from './fleet.js';
+import { connectNats, ensureRecordsStream, jetStreamManagerOf, JOBS_STREAM, placementFailure, RECORDS_STREAM, RESULTS_STREAM, setUpJetStream } from '../../shared/nats/index.js';
+import { launchWorker, makeTaskFiles, readResults, recordingIo, sleep, startWorker, waitFor } from './fleet.js';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { startClusterPool, useCluster } from './cluster-tools.js';
 
 const fixture = useCluster(test);
@@ -54,8 +56,9 @@ test.serial('JetStream without a quorum for longer than the patience: the set-up
   const { jetstreamManager } = await import('@nats-io/jetstream');
   await waitFor(async () => jetstreamManager(nc, { timeout: 1000 }).then((m) => m.getAccountInfo()).then(() => false, () => true), 'the quorum loss to show');
   const notes: string[] = [];
-  const error = await t.throwsAsync(setUpJetStream(nc, first!.url, (jsm) => jsm.getAccountInfo(), { patienceMs: 3000, note: (n) => notes.push(n) }));
-  t.regex(error!.message, /^JetStream at \S+ did not answer for [3-9] s \((?:no answer|JetStream system temporarily unavailable)\): no quorum \(fewer than a majority of the cluster's members up\) or no server reachable$/);
+  // Longer than one unanswered call (5 s), so the wait is said before it ends.
+  const error = await t.throwsAsync(setUpJetStream(nc, first!.url, (jsm) => jsm.getAccountInfo(), { patienceMs: 6000, note: (n) => notes.push(n) }));
+  t.regex(error!.message, /^JetStream at \S+ did not answer for (?:[6-9]|1[0-2]) s \((?:no answer|JetStream system temporarily unavailable)\): no quorum \(fewer than a majority of the cluster's members up\) or no server reachable$/);
   t.is(notes.length, 1);
 
   const { dir, files } = makeTaskFiles(2, (i) => `echo ${i}\n`);
@@ -70,3 +73,64 @@ test.serial('JetStream without a quorum for longer than the patience: the set-up
   t.regex(io.err(), /\nparallelr: stopped while waiting for NATS JetStream at \S+ \((?:no answer|JetStream system temporarily unavailable)\)\n$/);
   t.deepEqual(readdirSync(join(dir, 'runs')), [], 'nothing was published: no run state is left behind');
 });
+
+test.serial('a first run while a member is stopped for an upgrade: its R3 streams cannot be placed yet; the run and an agent wait, say so, and carry on when the member is back', async (t) => {
+  const cluster = fixture.cluster();
+  const [first, , third] = cluster.nodes;
+  await cluster.waitReady();
+  const nc = await connectNats({ servers: first!.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, first!.url);
+  for (const stream of [JOBS_STREAM, RESULTS_STREAM, RECORDS_STREAM]) await jsm.streams.delete(stream).catch(() => undefined);
+  await third!.stop();
+  t.teardown(() => third!.start());
+  await untilPlacementFails(jsm);
+
+  const pool = 'upgrade';
+  const { dir, files } = makeTaskFiles(4, (i) => `echo ${i}\n`);
+  const io = recordingIo({ PARALLELR_HOME: dir });
+  const run = runDistributed({ files, command: '/bin/sh @TASK@', timeoutSeconds: 30, nats: { servers: cluster.url.split(','), pool, ackWaitSec: 2, replicas: 3 }, stateDir: join(dir, 'runs') }, io);
+  const agent = launchWorker(cluster.url, { name: 'u1', pool, max: 2, env: { TASKER_NATS_REPLICAS: '3' } });
+  fixture.workers.push(agent.worker);
+  await waitFor(() => io.err().includes('cannot place'), 'the run to say it waits');
+  await waitFor(() => agent.worker.log().includes('cannot place'), 'the agent to say it waits');
+  t.regex(io.err(), /^parallelr: NATS JetStream at \S+ cannot place the streams' replicas yet \(no suitable peers for placement[^)]*\): trying again for up to 60 s \(a member stopped for a restart or an upgrade is back within seconds\)\n$/);
+
+  await third!.start();
+  const r = await run;
+  t.is(r.exitCode, 0, io.err());
+  t.is(readResults(r.resultsFile!).filter((rec) => rec.status === 'SUCCESS').length, 4);
+  t.is(io.err().match(/cannot place/g)?.length, 1, 'said once');
+  await agent.ready;
+  t.regex(agent.worker.log(), /"level":"warn","message":"NATS JetStream at \S+ cannot place the streams' replicas yet/, 'the agent waited too, and said so');
+  t.is((await jsm.streams.info(RECORDS_STREAM)).config.num_replicas, 3);
+});
+
+test.serial('a stream that cannot be placed for longer than the patience: one line naming the stream, its replicas, the fix and how long it was tried', async (t) => {
+  const cluster = fixture.cluster();
+  const [first, , third] = cluster.nodes;
+  await cluster.waitReady();
+  const nc = await connectNats({ servers: first!.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, first!.url);
+  await jsm.streams.delete(RECORDS_STREAM).catch(() => undefined);
+  await third!.stop();
+  t.teardown(() => third!.start());
+  await untilPlacementFails(jsm);
+
+  const notes: string[] = [];
+  const error = await t.throwsAsync(setUpJetStream(nc, first!.url, (m) => ensureRecordsStream(m, { replicas: 3 }), { patienceMs: 2000, note: (n) => notes.push(n) }));
+  t.regex(error!.message, /^cannot create stream TASKER_RECORDS with 3 replicas: no suitable peers for placement[^:]*: fewer JetStream servers up than replicas; start the stopped member, or set nats\.replicas \(or --nats-replicas\) to at most the number of JetStream servers in the cluster \(1 for a single server\) \(tried for [2-9] s\)$/);
+  t.is(notes.length, 1);
+});
+
+/** Until a new R3 stream cannot be placed (the cluster marked the stopped member offline); a probe that could be is deleted. */
+async function untilPlacementFails(jsm: JetStreamManager): Promise<void> {
+  let n = 0;
+  await waitFor(async () => {
+    const name = `PLACE_PROBE_${++n}`;
+    const failure = await jsm.streams.add({ name, subjects: [`place-probe.${n}`], num_replicas: 3 }).then(() => undefined, (e: unknown) => e);
+    if (failure === undefined) await jsm.streams.delete(name).catch(() => undefined);
+    return placementFailure(failure) !== undefined;
+  }, 'the stopped member to show offline', 60_000);
+}

@@ -9,6 +9,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { killWithTestProcess } from '../helpers/child-cleanup.js';
 import { startNatsCluster, type TestNatsCluster } from '../helpers/nats-server.js';
 import { connectNats, jetStreamManagerOf } from '../../shared/nats/connection.js';
+import { ensureRecordsStream } from '../../shared/nats/records.js';
 import { JOBS_STREAM, RESULTS_STREAM, poolConsumer } from '../../shared/nats/subjects.js';
 import { ROOT, makeTaskFiles, readResults, sleep, startWorker, tally, waitFor, type WorkerProcess } from './fleet.js';
 
@@ -30,7 +31,10 @@ const SLOTS_PER_AGENT = 3;
 /** The slots of the two workers of {@link startClusterPool}. */
 const CLUSTER_SLOTS = 2 * SLOTS_PER_AGENT;
 
-/** Two workers of `pool` (3 slots each, R3 streams) and a connection of the test's own to the cluster. */
+/**
+ * Two workers of `pool` (3 slots each, R3 streams; the records stream too, as a controller's earlier
+ * run made it) and a connection of the test's own to the cluster.
+ */
 export async function startClusterPool(
   t: ExecutionContext, fixture: ReturnType<typeof useCluster>, pool: string, names: [string, string],
 ): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
@@ -39,7 +43,9 @@ export async function startClusterPool(
   for (const name of names) fixture.workers.push(await startWorker(url, { name, pool, max: SLOTS_PER_AGENT, env }));
   const nc = await connectNats({ servers: url });
   t.teardown(() => nc.close());
-  return { nc, jsm: await jetStreamManagerOf(nc, url) };
+  const jsm = await jetStreamManagerOf(nc, url);
+  await ensureRecordsStream(jsm, { replicas: 3 });
+  return { nc, jsm };
 }
 
 const PARALLELR_CLI = join(ROOT, 'controller/cli/parallelr.ts');

@@ -59,8 +59,15 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+type WorkerOptions = { name: string; pool: string; max?: number; ackWaitSec?: number; env?: NodeJS.ProcessEnv; workdir?: string; config?: string };
+
 /** Start `node --import tsx agent/nats/worker-main.ts …` and wait for its `ready` line. */
-export async function startWorker(url: string, opts: { name: string; pool: string; max?: number; ackWaitSec?: number; env?: NodeJS.ProcessEnv; workdir?: string; config?: string }): Promise<WorkerProcess> {
+export async function startWorker(url: string, opts: WorkerOptions): Promise<WorkerProcess> {
+  return launchWorker(url, opts).ready;
+}
+
+/** Start a worker; its process (log readable at once) and the wait for its `ready` line. */
+export function launchWorker(url: string, opts: WorkerOptions): { worker: WorkerProcess; ready: Promise<WorkerProcess> } {
   const args = ['--import', 'tsx', WORKER_MAIN, '--nats', url, '--pool', opts.pool, '--max', String(opts.max ?? 2), '--name', opts.name, '--drain-timeout', '5'];
   if (opts.workdir) args.push('--workdir', opts.workdir);
   if (opts.config) args.push('--config', opts.config);
@@ -74,17 +81,21 @@ export async function startWorker(url: string, opts: { name: string; pool: strin
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const deadline = Date.now() + 30_000;
-  while (!out.includes(`ready ${opts.name}`)) {
-    if (child.exitCode !== null) throw new Error(`worker ${opts.name} exited: ${err}`);
-    if (Date.now() > deadline) throw new Error(`worker ${opts.name} not ready: ${err}`);
-    await sleep(25);
-  }
   const end = async (sig: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await exited;
   };
-  return { name: opts.name, child, pid: child.pid!, log: () => err, kill9: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+  const worker: WorkerProcess = { name: opts.name, child, pid: child.pid!, log: () => err, kill9: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+  const ready = (async () => {
+    const deadline = Date.now() + 30_000;
+    while (!out.includes(`ready ${opts.name}`)) {
+      if (child.exitCode !== null) throw new Error(`worker ${opts.name} exited: ${err}`);
+      if (Date.now() > deadline) throw new Error(`worker ${opts.name} not ready: ${err}`);
+      await sleep(25);
+    }
+    return worker;
+  })();
+  return { worker, ready };
 }
 
 /** The environment of a controller or agent whose every record (tasker logs, parallelr's files, run states) lands under `home`. */
