@@ -5,9 +5,11 @@
  * - the template's own `--output-json`: superseded on the agent (the agent's, appended, wins), the
  *   document comes back with the records whatever the outcome and is written here where the
  *   local run would have written it, naming this side's paths (task file, log, summary, state).
- * Relative paths are taken from `workspace`, the local tasks' working directory; `@TASK@` in the
- * template is the file's path on this side.
+ * Relative paths are taken from the file's workspace, the working directory its local task has:
+ * parallelr's workspace, or with `execution.workspace_isolation` the task's own
+ * `pid<PID>_task<N>` directory under it; `@TASK@` in the template is the file's path on this side.
  */
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { splitArgs, taskerArguments } from '../../shared/exec/index.js';
 import { fileStem, fileTimestamp, summaryPath, writeJsonAtomic } from '../../core/engine/records.js';
@@ -30,6 +32,31 @@ export interface LocalPaths {
   recoveryFile(taskPath: string): KeptState;
   /** Where the template's own `--output-json` puts the document of `taskPath`'s run started at `startTime`; undefined when it names none. */
   ownJson(taskPath: string, startTime: Date): string | undefined;
+}
+
+/** Where the records of each task file of a run land, by its seq; `describeBase` for the run's main log. */
+export interface FilePaths {
+  of(seq: number): LocalPaths;
+  describeBase(): string;
+}
+
+/**
+ * The local paths of each file of a run of `command` (undefined when it does not run tasker):
+ * with `workspace.isolated` each file's relative paths are its own task directory's, as a local
+ * run's (controller/parallelr/run-one-task.ts), named by this controller's pid.
+ */
+export function filePaths(command: string, env: NodeJS.ProcessEnv, workspace: { dir: string; isolated: boolean; pid: number }): FilePaths | undefined {
+  const taskDir = (seq: number | string) => join(workspace.dir, `pid${workspace.pid}_task${seq}`);
+  const shared = taskerLogBase(command, env, workspace.dir);
+  if (shared === undefined) return undefined;
+  if (!workspace.isolated) {
+    const paths = localPaths(command, shared, workspace.dir);
+    return { of: () => paths, describeBase: () => shared };
+  }
+  return {
+    of: (seq) => localPaths(command, taskerLogBase(command, env, taskDir(seq))!, taskDir(seq)),
+    describeBase: () => taskerLogBase(command, env, taskDir('<N>'))!,
+  };
 }
 
 export function localPaths(command: string, base: string, workspace: string): LocalPaths {
@@ -77,4 +104,24 @@ export function writeOwnJson(text: string, paths: LocalPaths, taskPath: string, 
   if (typeof meta.recovery_file === 'string') meta.recovery_file = paths.recoveryFile(taskPath).path;
   writeJsonAtomic(path, doc);
   return path;
+}
+
+/**
+ * Where tasker writes its logs for this command on this machine: the template's last `-l`/`--log-dir`
+ * (relative to parallelr's workspace, the cwd of local tasks), else $TASK_EXECUTOR_LOG, else ~/TASKER.
+ * Undefined when the command does not run tasker.
+ */
+export function taskerLogBase(command: string, env: NodeJS.ProcessEnv, workspace: string): string | undefined {
+  const split = splitArgs(command);
+  const args = split.error ? undefined : taskerArguments(split.args);
+  if (!args) return undefined;
+  let dir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if ((a === '-l' || a === '--log-dir') && args[i + 1] !== undefined) dir = args[++i];
+    else if (a.startsWith('--log-dir=')) dir = a.slice('--log-dir='.length);
+  }
+  dir ??= env.TASK_EXECUTOR_LOG || join(env.HOME || homedir(), 'TASKER');
+  const home = env.HOME || homedir();
+  return resolve(workspace, dir.replace(/^~(?=$|\/)/, home));
 }

@@ -37,7 +37,7 @@ export interface PublishOptions {
   /** Awaited before a file is read for its job (the input backup: publish-run.ts). */
   before?: (path: string) => Promise<void>;
   /** The `--auto-recovery` state kept for a task file, base64, sent with its job (recovery-kept.ts); absent for a command that is not tasker. */
-  recoveryOf?: (path: string) => string | undefined;
+  recoveryOf?: (path: string, seq: number) => string | undefined;
   onFailure: (f: PublishFailure) => void;
   /** Told when JetStream keeps refusing the jobs with an error of its own (its storage full), and when it takes them again. */
   note?: (text: string) => void;
@@ -104,7 +104,7 @@ function jobText(o: PublishOptions, seq: number): { text: string; bytes: number 
     records_inline: true,
     ...(o.state.inProcess === false ? { in_process: false } : {}),
   };
-  const recovery = o.recoveryOf?.(file.path);
+  const recovery = o.recoveryOf?.(file.path, seq);
   if (recovery !== undefined) job.recovery = recovery;
   const text = JSON.stringify(job);
   const bytes = Buffer.byteLength(text);

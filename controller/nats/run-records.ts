@@ -4,16 +4,14 @@
  * (`parallelr_<runId>_output.txt`), and each tasker file's own records landed from the agents
  * (land-records.ts) — in the order the results arrive.
  */
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { splitArgs, taskerArguments } from '../../shared/exec/index.js';
 import { DEFAULT_RECORDS_CAP_BYTES, type ResultMessage } from '../../shared/nats/index.js';
 import { openMainLog, openResultsWriter, openTaskOutputWriter, resolveDirs, runWarning } from '../parallelr/index.js';
 import type { LogLevel, MainLog, ResultsWriter, TaskOutputWriter, TaskRecord } from '../parallelr/index.js';
 import { landRecords, purgeRunRecords, type Landed } from './land-records.js';
 import { keptRecovery } from './recovery-kept.js';
-import { localPaths } from './local-paths.js';
+import { filePaths } from './local-paths.js';
 import { toRecord } from './records.js';
 import type { RunLogging, RunState } from './run-state.js';
 import { waitAtMost } from '../../shared/when-aborted.js';
@@ -30,8 +28,8 @@ export interface RunRecords {
   land(r: ResultMessage, then: (rec: TaskRecord) => void): void;
   /** One finished (or never started) task: a results row, a main-log line and a task-output block. */
   write(rec: TaskRecord, seq: number): void;
-  /** The `--auto-recovery` state kept under the records' base for a task file, to send with its job (recovery-kept.ts); absent when the command is not tasker. */
-  recoveryOf?: (taskPath: string) => string | undefined;
+  /** The `--auto-recovery` state kept for task file `seq` (recovery-kept.ts), to send with its job; absent when the command is not tasker. */
+  recoveryOf?: (taskPath: string, seq: number) => string | undefined;
   /** Wait for the results being landed. */
   settle(): Promise<void>;
   /** Close the files and drop the run's stored records. */
@@ -54,23 +52,23 @@ export function openRunRecords(state: RunState, jsm: JetStreamManager, env: Node
   const mainLog: MainLog = openMainLog(files.mainLog, { level: logging.level as LogLevel, pid: process.pid, maxBytes: logging.maxBytes, backups: logging.backups, onLost: lost });
   const parameters = [`-C (Command template): ${state.command}`, `NATS: ${state.servers.join(',')} pool ${state.pool} run ${state.runId}`];
   const output: TaskOutputWriter | null = logging.taskOutput ? openTaskOutputWriter(files.output!, parameters, state.maxOutputCapture, lost) : null;
-  const base = taskerLogBase(state.command, env, dirs.workspace);
-  const paths = base ? localPaths(state.command, base, dirs.workspace) : undefined;
+  const pathsOf = filePaths(state.command, env, { dir: dirs.workspace, isolated: logging.isolatedWorkspaces === true, pid: process.pid });
   const tails = new Map<number, Pick<ResultMessage, 'stdout_tail' | 'stderr_tail'>>();
   let chain = Promise.resolve();
   mainLog.info(`Distributed run ${state.runId}: ${state.files.length} task files via NATS ${state.servers.join(',')}, pool ${state.pool}: ${state.command}`);
+  const base = pathsOf?.describeBase();
   mainLog.info(`Results: ${results.path}${output ? `; task output: ${output.path}` : ''}${base ? `; tasker records land under ${base}` : ''}`);
   let written = 0;
   return {
     resultsPath: results.path,
     mainLog,
     warn: lost,
-    ...(paths ? { recoveryOf: (taskPath: string) => keptRecovery(paths.recoveryFile(taskPath).path) } : {}),
+    ...(pathsOf ? { recoveryOf: (taskPath: string, seq: number) => keptRecovery(pathsOf.of(seq).recoveryFile(taskPath).path) } : {}),
     land(r, then) {
       chain = chain.then(async () => {
         const path = state.files[r.seq - 1]?.path ?? r.task_file;
         // Landing never throws; should it all the same, the result is still recorded (the run waits for it).
-        const landed: Landed = r.records && paths ? await landRecords(jsm, r, paths, path).catch((e: unknown) => ({ note: `records not landed: ${(e as Error).message}` })) : {};
+        const landed: Landed = r.records && pathsOf ? await landRecords(jsm, r, pathsOf.of(r.seq), path).catch((e: unknown) => ({ note: `records not landed: ${(e as Error).message}` })) : {};
         tails.set(r.seq, { stdout_tail: r.stdout_tail, stderr_tail: r.stderr_tail });
         try {
           then(toRecord(r, state.runId, landed));
@@ -114,24 +112,4 @@ export function runLogFiles(state: RunState, env: NodeJS.ProcessEnv): { mainLog:
   const logs = resolveDirs(env).logs;
   const output = (state.logging ?? DEFAULT_RUN_LOGGING).taskOutput ? join(logs, `parallelr_${state.runId}_output.txt`) : null;
   return { mainLog: join(logs, `parallelr_${state.runId}.log`), output };
-}
-
-/**
- * Where tasker writes its logs for this command on this machine: the template's last `-l`/`--log-dir`
- * (relative to parallelr's workspace, the cwd of local tasks), else $TASK_EXECUTOR_LOG, else ~/TASKER.
- * Undefined when the command does not run tasker.
- */
-export function taskerLogBase(command: string, env: NodeJS.ProcessEnv, workspace: string): string | undefined {
-  const split = splitArgs(command);
-  const args = split.error ? undefined : taskerArguments(split.args);
-  if (!args) return undefined;
-  let dir: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if ((a === '-l' || a === '--log-dir') && args[i + 1] !== undefined) dir = args[++i];
-    else if (a.startsWith('--log-dir=')) dir = a.slice('--log-dir='.length);
-  }
-  dir ??= env.TASK_EXECUTOR_LOG || join(env.HOME || homedir(), 'TASKER');
-  const home = env.HOME || homedir();
-  return resolve(workspace, dir.replace(/^~(?=$|\/)/, home));
 }

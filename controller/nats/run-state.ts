@@ -61,6 +61,11 @@ export interface RunLogging {
   taskOutput: boolean;
   /** Bytes per shipped record file (`nats.records_max_mb`). */
   recordsCapBytes: number;
+  /**
+   * `execution.workspace_isolation`: the template's relative records paths (`-l`, `--output-json FILE`,
+   * `--recovery-file`) land in each file's own `pid<PID>_task<N>` directory, as a local task's; absent: false.
+   */
+  isolatedWorkspaces?: boolean;
 }
 
 /** `<stateDir>/<runId>.json` */

@@ -79,6 +79,7 @@ export async function runTasks(
       logging: {
         level: opts.debug ? 'DEBUG' : (config.logging.level as 'INFO'), maxBytes: config.logging.max_log_size_mb * 1024 * 1024,
         backups: config.logging.backup_count, taskOutput: opts.taskOutputLog ?? config.logging.task_output_log,
+        ...(config.execution.workspace_isolation ? { isolatedWorkspaces: true } : {}),
       },
     }, io);
   }

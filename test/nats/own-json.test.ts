@@ -7,7 +7,7 @@
  * nats-server, real agent processes, the built bins.
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../core/run/index.js';
@@ -88,5 +88,46 @@ test.serial('--output-json FILE relative and --recovery-file FILE: written under
   const localWorkspace = join(localHome, 'parallelr', 'workspace');
   t.true(existsSync(join(localWorkspace, 'docs', 'last.json')));
   t.true(existsSync(join(localWorkspace, 'state', 'fail.recovery.json')));
+  for (const w of fleet.workers.splice(0)) await w.stop();
+});
+
+/** Every file under `dir`, relative, with `pid<N>_` made `pid_` (the two runs' parallelr pids differ). */
+function filesUnder(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .map((f) => f.replace(/^pid\d+_/, 'pid_').replace(/_\d{8}_\d{6}(_\d{3})?\./, '_TS.'))
+    .sort();
+}
+
+test.serial('workspace_isolation: a template\'s relative -l, --output-json FILE and --recovery-file land in each file\'s own pid<PID>_task<N> directory, as locally', async (t) => {
+  const dir = taskDir();
+  const template = `node ${TASKER} -r -l logs --auto-recovery --recovery-file state.json @TASK@ -p proj --output-json doc.json`;
+  const isolated = (home: string) => {
+    mkdirSync(join(home, 'parallelr', 'cfg'), { recursive: true });
+    writeFileSync(join(home, 'parallelr', 'cfg', 'parallelr.yaml'), 'execution:\n  workspace_isolation: true\n');
+    return taskerHomeEnv(home);
+  };
+  const localHome = mkdtempSync(join(tmpdir(), 'tasker-own-json-iso-local-'));
+  const local = await runParallelrBin(['-T', dir, '-C', template, '-r'], isolated(localHome));
+  t.is(local.code, 1, local.err + local.out);
+  fleet.workers.push(await startWorker(fleet.server.url, { name: 'oj-c', pool: 'own-json-iso', max: 2 }));
+  const fleetHome = mkdtempSync(join(tmpdir(), 'tasker-own-json-iso-fleet-'));
+  const dist = await runParallelrBin(['-T', dir, '-C', template, '-r', '--nats', fleet.server.url, '--pool', 'own-json-iso'], isolated(fleetHome));
+  t.is(dist.code, 1, dist.err + dist.out);
+
+  const localFiles = filesUnder(join(localHome, 'parallelr', 'workspace'));
+  t.deepEqual(filesUnder(join(fleetHome, 'parallelr', 'workspace')), localFiles);
+  // Both files' logs, summaries and documents, each in its own directory; the failed file's state too.
+  for (const seq of [1, 2]) {
+    t.true(localFiles.includes(`pid_task${seq}/doc.json`), localFiles.join(' '));
+    t.true(localFiles.includes(`pid_task${seq}/logs/logs/project_proj_summary.log`), localFiles.join(' '));
+  }
+  t.is(localFiles.filter((f) => f.endsWith('/state.json')).length, 1);
+  const workspace = join(fleetHome, 'parallelr', 'workspace');
+  for (const taskDir of readdirSync(workspace)) {
+    const doc = JSON.parse(readFileSync(join(workspace, taskDir, 'doc.json'), 'utf8')) as RunResult;
+    t.true(doc.workflow_metadata.log_file!.startsWith(join(workspace, taskDir, 'logs') + '/'), 'the document names the log landed beside it');
+    t.true(existsSync(doc.workflow_metadata.log_file!));
+  }
   for (const w of fleet.workers.splice(0)) await w.stop();
 });

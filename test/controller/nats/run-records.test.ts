@@ -1,5 +1,5 @@
 import test from 'ava';
-import { taskerLogBase } from '../../../controller/nats/run-records.js';
+import { taskerLogBase } from '../../../controller/nats/local-paths.js';
 
 test('the tasker log base: last -l of a tasker template, else TASK_EXECUTOR_LOG, else ~/TASKER; none for other commands', (t) => {
   const env = { HOME: '/home/op' };
