@@ -28,6 +28,11 @@ export interface CliIo {
    * at the same moment (shared/kill-grace.ts).
    */
   hurry?: AbortSignal;
+  /**
+   * Between SIGTERM and SIGKILL of a stopped task's process group (default 2 s): a caller's own
+   * grace (parallelr's `kill_grace_seconds`, an agent's `--kill-grace`) for the runs it starts in-process.
+   */
+  killGraceMs?: number;
   /** A tasker run's per-host counts (its JSON `hosts`), handed over at its end: parallelr sums them across files. */
   onHostTallies?: (hosts: HostTallies) => void;
 }

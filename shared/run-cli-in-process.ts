@@ -24,6 +24,9 @@ export interface InProcessRunOptions {
   timeoutSeconds?: number;
   /** The caller's stop: the run is aborted with the same reason ('SIGINT' stays SIGINT, anything else SIGTERM). */
   stop?: AbortSignal;
+  /** The caller's operator will not wait: the run's kill graces end at once (`io.hurry`). */
+  hurry?: AbortSignal;
+  /** The run's tasks' kill grace (`io.killGraceMs`); the wait after an abort is this plus 5 s. */
   killGraceMs: number;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -55,6 +58,8 @@ export async function runCliInProcess(main: CliMain, argv: string[], o: InProces
     cwd: o.cwd,
     isTTY: false,
     signal: ctl.signal,
+    hurry: o.hurry,
+    killGraceMs: o.killGraceMs,
     onHostTallies: o.onHostTallies,
   };
   try {

@@ -21,7 +21,7 @@ export const SERVE_USAGE =
   '                          [--insecure-loopback]   (plaintext TCP on loopback; any local user can run tasks)\n' +
   '                          [--nats URL [--pool NAME] [--max N] [--workdir DIR]]   (--listen optional with --nats; docs/nats.md)\n' +
   '                          [--allow-client NAME…] [--allow-exec TYPE…] [--max-concurrent N] [--max-queue N]\n' +
-  '                          [--drain-timeout SECONDS] [--log-level LEVEL]';
+  '                          [--drain-timeout SECONDS] [--kill-grace SECONDS] [--log-level LEVEL]';
 
 const SERVE_FLAGS = {
   listen: 'string',
@@ -35,6 +35,7 @@ const SERVE_FLAGS = {
   'max-concurrent': 'string',
   'max-queue': 'string',
   'drain-timeout': 'string',
+  'kill-grace': 'string',
   'log-level': 'string',
   nats: 'string',
   pool: 'string',
@@ -53,12 +54,14 @@ interface AgentFileConfig {
   max_concurrent?: number;
   max_queue?: number;
   drain_timeout?: number;
+  /** As --kill-grace: seconds between SIGTERM and SIGKILL of a stopped task's or job's process group. */
+  kill_grace?: number;
   log_level?: string;
   /** As --workdir: where the NATS worker makes its job workspaces. */
   workdir?: string;
 }
 
-const AGENT_KEYS = ['listen', 'insecure_loopback', 'tls', 'allow_clients', 'allow_exec', 'max_concurrent', 'max_queue', 'drain_timeout', 'log_level', 'workdir'];
+const AGENT_KEYS = ['listen', 'insecure_loopback', 'tls', 'allow_clients', 'allow_exec', 'max_concurrent', 'max_queue', 'drain_timeout', 'kill_grace', 'log_level', 'workdir'];
 
 interface AgentConfigFile {
   agent: AgentFileConfig;
@@ -169,6 +172,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     const maxConcurrent = parseIntFlag('max-concurrent', pick(flags, 'max-concurrent', file.max_concurrent) ?? String(Math.max(4, cpus().length * 2)), 1, 10_000);
     const maxQueue = parseIntFlag('max-queue', pick(flags, 'max-queue', file.max_queue) ?? '64', 0, 1_000_000);
     drainTimeoutMs = parseIntFlag('drain-timeout', pick(flags, 'drain-timeout', file.drain_timeout) ?? '30', 0, 86_400) * 1000;
+    const killGraceMs = parseIntFlag('kill-grace', pick(flags, 'kill-grace', file.kill_grace) ?? '2', 0, 600) * 1000;
     const { registry, hostValidation } = loaded;
     const max = typeof flags.max === 'string' ? parseIntFlag('max', flags.max, 1, 10_000) : undefined;
     if (tls && address?.kind === 'unix') {
@@ -193,9 +197,10 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       checkHosts: (hosts, connectivity) => checkHostsOnAgent({ registry, hostValidation, env: io.env }, hosts, connectivity),
       logger,
       env: io.env,
+      killGraceMs,
     });
     if (wantNats) {
-      nats = await startNatsServe({ ...natsFlags, max, logger, drainMs: drainTimeoutMs, env: io.env, signal: io.signal }).catch(async (e: Error) => {
+      nats = await startNatsServe({ ...natsFlags, max, logger, drainMs: drainTimeoutMs, killGraceMs, env: io.env, signal: io.signal }).catch(async (e: Error) => {
         await server?.drain(0);
         throw e;
       });

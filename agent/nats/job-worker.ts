@@ -19,7 +19,7 @@
  * - long jobs call `working()` well within `ack_wait`, so they are not redelivered while running.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { JOBS_STREAM, poolConsumer, subjects } from '../../shared/nats/index.js';
+import { isKillNow, JOBS_STREAM, poolConsumer, subjects } from '../../shared/nats/index.js';
 import { parseJobs, type JobMessage, type ResultMessage } from '../../shared/nats/index.js';
 import { answerHolds, claimJob } from './claim-job.js';
 import { answerFleet, startHeartbeat } from './heartbeat.js';
@@ -38,7 +38,8 @@ import { fanOutAbortController } from '../../shared/when-aborted.js';
 
 export type { WorkerLogger, WorkerParts } from './worker-parts.js';
 
-interface Running { runId: string; controller: AbortController; began: number }
+/** A job running here: `controller` stops it (SIGTERM, then SIGKILL after the kill grace), `hurry` ends its grace. */
+interface Running { runId: string; controller: AbortController; hurry: AbortController; began: number }
 
 /** A job's key in `held`, `running` and `unrun`. */
 const jobKey = (j: { run_id: string; seq: number }) => `${j.run_id}:${j.seq}`;
@@ -101,7 +102,7 @@ export class JobWorker {
       callback: (err, m) => {
         if (err) return;
         const runId = m.subject.slice(m.subject.lastIndexOf('.') + 1);
-        this.cancelRun(runId);
+        this.cancelRun(runId, isKillNow(m));
       },
     });
     void (async () => {
@@ -132,15 +133,19 @@ export class JobWorker {
     this.heartbeat = startHeartbeat(this.p, () => ({ running: this.running.size, draining: this.stopping }));
   }
 
-  private cancelRun(runId: string): void {
+  /** Stop the run's jobs here; `killNow` (its operator will not wait) ends their kill grace too. */
+  private cancelRun(runId: string, killNow: boolean): void {
     const now = Date.now();
     // A stopping controller sends its cancel again while it waits (agents that were disconnected hear it then).
     const heard = this.cancelled.has(runId);
     this.cancelled.set(runId, now);
     for (const [id, t] of this.cancelled) if (now - t > CANCEL_MEMORY_MS) this.cancelled.delete(id);
     const killed = [...this.running.values()].filter((r) => r.runId === runId);
-    for (const r of killed) r.controller.abort('CANCELED');
-    if (!heard || killed.length > 0) this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed: killed.length });
+    for (const r of killed) {
+      r.controller.abort('CANCELED');
+      if (killNow) r.hurry.abort('CANCELED');
+    }
+    if (!heard || killed.length > 0) this.p.log.info('run cancelled by its controller', { agent: this.p.name, runId, killed: killed.length, ...(killNow ? { killNow } : {}) });
   }
 
   /** Ask for as many jobs as there are free slots not yet asked for. */
@@ -293,9 +298,10 @@ export class JobWorker {
     if (this.cancelled.has(job.run_id)) return void (await this.finishCancelled(msg, job, slot, delivery));
     if (claim.earlier.length) log.warn('job runs again: an earlier execution stored no result', { ...ids, earlier: claim.earlier });
     const controller = new AbortController();
+    const hurry = new AbortController();
     const onShutdown = () => controller.abort('AGENT_SHUTDOWN');
     this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    this.running.set(key, { runId: job.run_id, controller, began: Date.now() });
+    this.running.set(key, { runId: job.run_id, controller, hurry, began: Date.now() });
     // working() until the job is acked or handed back: also while its result is being stored.
     const working = setInterval(() => safely(() => msg.working()), this.workingEvery());
     const began = Date.now();
@@ -305,7 +311,7 @@ export class JobWorker {
       let result: ResultMessage;
       const records = planRecords(job, this.p.workdir);
       try {
-        result = await runJob(records?.job ?? job, { workspace: this.slots.workspace(slot), agent: name, worker: slot, delivery, signal: controller.signal, output: this.watch?.forJob(job), records });
+        result = await runJob(records?.job ?? job, { workspace: this.slots.workspace(slot), agent: name, worker: slot, delivery, signal: controller.signal, hurry: hurry.signal, killGraceMs: this.p.killGraceMs, output: this.watch?.forJob(job), records });
       } finally {
         this.running.delete(key);
         this.shutdown.signal.removeEventListener('abort', onShutdown);

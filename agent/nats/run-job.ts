@@ -21,6 +21,10 @@ export interface RunJobContext {
   delivery: number;
   /** Aborted when the run is cancelled or the worker shuts down. */
   signal?: AbortSignal;
+  /** Aborted when the run's controller will not wait (a cancel that kills now): the job's kill grace ends. */
+  hurry?: AbortSignal;
+  /** Between SIGTERM and SIGKILL of the job's processes; default 2 s. */
+  killGraceMs?: number;
   /** Called with the child's pid once it runs. */
   onSpawn?: (pid: number) => void;
   /** Sees the output as it comes (`parallelr --watch`, watch-output.ts). */
@@ -104,7 +108,7 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
     const onRecords = records && takeMadeRecords(records);
     const named = namedAsShipped(taskPath, job.task_file);
     const inProcess = await runTaskerJob(argv, {
-      workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, output: ctx.output, onRecords, inProcess: job.in_process, named,
+      workspace, timeoutSec: job.timeout_sec, outputTail: job.output_tail, signal: ctx.signal, hurry: ctx.hurry, killGraceMs: ctx.killGraceMs, output: ctx.output, onRecords, inProcess: job.in_process, named,
       ...(records ? { onRecoveryFile: placeRecovery(job) } : {}),
     });
     if (inProcess) return base(inProcess.status, { ...inProcess.fields, command_executed: commandExecuted });
@@ -115,6 +119,8 @@ export async function runJob(job: JobMessage, ctx: RunJobContext): Promise<Resul
       env: jobEnv(),
       timeoutMs: job.timeout_sec > 0 ? job.timeout_sec * 1000 : undefined,
       signal: ctx.signal,
+      hurry: ctx.hurry,
+      killGraceMs: ctx.killGraceMs,
       captureLimit: DEFAULT_CAPTURE_LIMIT,
       previewLimit: DEFAULT_PREVIEW_LIMIT,
       spillDir: workspace,

@@ -38,6 +38,10 @@ export interface TaskerJobSettings {
   /** Characters of stdout/stderr kept in the result. */
   outputTail: number;
   signal?: AbortSignal;
+  /** Ends the kill grace of the run's tasks at once (run-job.ts). */
+  hurry?: AbortSignal;
+  /** Between SIGTERM and SIGKILL of a stopped task's process group; default 2 s, as for a started job. */
+  killGraceMs?: number;
   /** Sees the output as it comes (`parallelr --watch`), as for a started job. */
   output?: { onStdout: (chunk: Buffer) => void; onStderr: (chunk: Buffer) => void };
   /** Gets the run's records from its record stage (RunOptions.onRecords; ship-records.ts). */
@@ -115,7 +119,8 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       ...io,
       timeoutSeconds: s.timeoutSec,
       stop: s.signal,
-      killGraceMs: KILL_GRACE_MS,
+      hurry: s.hurry,
+      killGraceMs: s.killGraceMs ?? KILL_GRACE_MS,
       stdout: (text) => (outEnd.push(named(text)), s.output?.onStdout(Buffer.from(text))),
       stderr: (text) => {
         const shown = named(text);

@@ -21,6 +21,8 @@ export interface NatsServeFlags {
   /** Parent of per-job workspaces. */
   workdir?: string;
   drainMs?: number;
+  /** `--kill-grace`: between SIGTERM and SIGKILL of a stopped job's processes. */
+  killGraceMs?: number;
   env?: NodeJS.ProcessEnv;
   logger?: WorkerLogger;
   /** Stops a start that waits for a controller to create the streams. */
@@ -48,6 +50,7 @@ export async function startNatsServe(flags: NatsServeFlags): Promise<NatsWorker>
     tls: settings.tls,
     workdir: flags.workdir,
     drainMs: flags.drainMs,
+    killGraceMs: flags.killGraceMs,
     logger: flags.logger,
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Standalone NATS worker: `node --import tsx agent/nats/worker-main.ts --nats URL [--pool NAME]
- * [--max N] [--name NAME] [--config FILE] [--workdir DIR] [--drain-timeout S] [--log-level L]`.
+ * [--max N] [--name NAME] [--config FILE] [--workdir DIR] [--drain-timeout S] [--kill-grace S] [--log-level L]`.
  * Runs until SIGTERM/SIGINT, then drains. Prints `ready <name>` on stdout once it pulls jobs.
  */
 import { processIo, type CliIo } from '../../shared/cli-io.js';
@@ -11,9 +11,9 @@ import { ConfigError, SetupError } from '../../shared/errors/index.js';
 import { ParallelrExit } from '../../shared/exit-codes.js';
 
 export const WORKER_USAGE =
-  'usage: worker-main --nats URL [--pool NAME] [--max N] [--name NAME] [--config FILE] [--workdir DIR] [--drain-timeout S] [--log-level L]';
+  'usage: worker-main --nats URL [--pool NAME] [--max N] [--name NAME] [--config FILE] [--workdir DIR] [--drain-timeout S] [--kill-grace S] [--log-level L]';
 
-const VALUE_FLAGS = ['nats', 'pool', 'max', 'name', 'config', 'workdir', 'drain-timeout', 'log-level'] as const;
+const VALUE_FLAGS = ['nats', 'pool', 'max', 'name', 'config', 'workdir', 'drain-timeout', 'kill-grace', 'log-level'] as const;
 
 /** Parse, start, wait for the abort signal, stop. Returns the exit code. */
 export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> {
@@ -38,6 +38,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
   let worker;
   try {
     const drain = num('drain-timeout', 0);
+    const grace = num('kill-grace', 0);
     worker = await startNatsServe({
       nats: flags.get('nats'),
       pool: flags.get('pool'),
@@ -46,6 +47,7 @@ export async function runWorkerMain(argv: string[], io: CliIo): Promise<number> 
       configPath: flags.get('config'),
       workdir: flags.get('workdir'),
       drainMs: drain === undefined ? undefined : drain * 1000,
+      killGraceMs: grace === undefined ? undefined : grace * 1000,
       env: io.env,
       logger,
       signal: io.signal,

@@ -33,4 +33,6 @@ export interface WorkerParts {
   /** Current ack_wait of the pool consumer (refreshed). */
   ackWaitMs: number;
   drainMs: number;
+  /** Between SIGTERM and SIGKILL of a stopped job's processes (`--kill-grace`). */
+  killGraceMs: number;
 }

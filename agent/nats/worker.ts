@@ -50,6 +50,11 @@ export interface NatsWorkerOptions {
    * before the job is handed back, to run again. Default 120 s (docs/nats.md "Exactly once").
    */
   resultPatienceMs?: number;
+  /**
+   * Between SIGTERM and SIGKILL of a cancelled or timed-out job's process group (`--kill-grace`,
+   * `agent.kill_grace`). Default 2 s, as local runs.
+   */
+  killGraceMs?: number;
   /** Replicas of the streams if this worker creates them (it never changes existing ones). */
   replicas?: number;
   /** Aborts the wait for a controller to create the streams (a user that may not create them). */
@@ -64,6 +69,7 @@ export interface NatsWorker {
 
 const DEFAULT_LOST_AFTER_MS = 5000;
 const DEFAULT_RESULT_PATIENCE_MS = 120_000;
+const DEFAULT_KILL_GRACE_MS = 2000;
 
 const silentLogger: WorkerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -109,6 +115,7 @@ export async function startNatsWorker(options: NatsWorkerOptions): Promise<NatsW
   const worker = new JobWorker({
     nc, js, jsm, store, consumer, name, instance, pool, max, workdir, log, ackWaitMs, drainMs: options.drainMs ?? 30_000,
     lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS, resultPatienceMs: options.resultPatienceMs ?? DEFAULT_RESULT_PATIENCE_MS,
+    killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
   });
   worker.start();
   log.info('nats worker started', { agent: name, pool, max, servers: where, ackWaitMs });

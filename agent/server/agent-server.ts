@@ -41,6 +41,8 @@ export interface AgentServerOptions {
    * process launcher encodes once instead of on every spawn.
    */
   env?: NodeJS.ProcessEnv;
+  /** Between SIGTERM and SIGKILL of a cancelled or timed-out call's process group (`--kill-grace`); default 2 s. */
+  killGraceMs?: number;
 }
 
 export interface AgentServer {
@@ -85,6 +87,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     limiter,
     logger: log,
     env: opts.env,
+    killGraceMs: opts.killGraceMs,
     buildArgv: opts.buildArgv,
     allowExec: opts.allowExec?.length ? new Set(opts.allowExec) : undefined,
     authorize: createAuthorizer(opts.allowClients?.length ? new Set(opts.allowClients) : undefined),

@@ -22,6 +22,8 @@ export interface ExecuteContext {
   logger: AgentLogger;
   /** Environment of the tasks; undefined = process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Between SIGTERM and SIGKILL of a stopped call's process group; undefined = 2 s. */
+  killGraceMs?: number;
   buildArgv: ArgvBuilder;
   /** Exec types the agent accepts (after --allow-exec). */
   allowExec?: ReadonlySet<string>;

@@ -80,6 +80,7 @@ export async function handleExecute(ctx: ExecuteContext, call: ExecuteCall): Pro
       env: ctx.env,
       timeoutMs: req.timeout_ms || undefined,
       signal: abort.signal,
+      killGraceMs: ctx.killGraceMs,
       // The controller captures (with its own caps and spill files); the agent only relays.
       discardOutput: true,
       onSpawn: (pid, child) => {

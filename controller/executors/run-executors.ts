@@ -8,6 +8,7 @@
  * `if_false_tasks=`, and the sub-tasks a `hostnames=` block generates), else `--agent`, else
  * TASK_EXECUTOR_AGENT, else config `default_agent`; `exec=ssh` never goes to an agent.
  */
+import type { CliIo } from '../../shared/cli-io.js';
 import { spillDirOf, type TaskExecutor } from '../../shared/exec/index.js';
 import type { Task, Workflow } from '../../shared/taskfile/model.js';
 import { substitute } from '../../shared/taskfile/variables.js';
@@ -28,7 +29,7 @@ export interface RunExecutors extends PlacedExecutors {
 /** What choosing the executors needs of a run's setup (the CLI's Setup has it). */
 export interface ExecutorSetup {
   args: { agent?: string };
-  io: { env: NodeJS.ProcessEnv; cwd: string };
+  io: Pick<CliIo, 'env' | 'cwd' | 'killGraceMs' | 'hurry'>;
   workflow: Workflow;
   registry: ExecTypeRegistry;
   config: { path?: string; data: Record<string, unknown> };
@@ -41,7 +42,7 @@ export interface ExecutorSetup {
 /** Decide the agent of every task and create the executors; problems (unknown agent names) are returned. */
 export async function createRunExecutors(setup: ExecutorSetup, tasks: Task[]): Promise<{ executors: RunExecutors; problems: string[] }> {
   const { args, io, workflow } = setup;
-  const local = createLocalExecutor({ registry: setup.registry, env: io.env, cwd: io.cwd });
+  const local = createLocalExecutor({ registry: setup.registry, env: io.env, cwd: io.cwd, killGraceMs: io.killGraceMs, hurry: io.hurry });
   const g = (t: string): string => substitute(t, (n) => workflow.globals.get(n));
   const agentOf = new Map<number, string>();
   const problems: string[] = [];

@@ -8,7 +8,9 @@
  *   (its agent was told), ERROR when it did not (nothing told the agent to stop: the job may have
  *   run to its end). Either way its agent and slot are named and its exit code stays unknown
  *   (null): an exit code made up for it would be misread.
- * - A second SIGINT/SIGTERM (`hurry`) ends every wait at once; nothing already recorded is lost.
+ * - A second SIGINT/SIGTERM (`hurry`) ends every wait at once, and the cancel is sent again as one
+ *   that kills now: the agents end the kill grace of the run's jobs (SIGKILL), as a second Ctrl-C
+ *   does to a local run's; nothing already recorded is lost.
  * - When the cancel did not reach NATS, or the run's queued jobs could not be purged, the operator
  *   is told what may still run and how to cancel it once NATS answers again (`parallelr --resume
  *   RUN_ID` of a cancelled run sends the cancel and purges again).
@@ -16,7 +18,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { JOBS_STREAM, subjects } from '../../shared/nats/index.js';
+import { JOBS_STREAM, publishCancel, subjects } from '../../shared/nats/index.js';
 import { waitAtMost, whenAborted } from '../../shared/when-aborted.js';
 import { cancelMessage, type TaskRecord } from '../parallelr/index.js';
 import { notRunRecord } from './records.js';
@@ -90,6 +92,7 @@ export async function stopRun(o: StopRunOptions): Promise<{ complete: boolean }>
     again = Date.now() + RETELL_MS;
   }
   unlisten();
+  if (o.hurry?.aborted && cancelled.delivered) await killNow(o);
 
   const notTold = cancelled.delivered ? [] : unreported();
   for (let seq = 1; seq <= o.state.files.length; seq++) {
@@ -140,6 +143,12 @@ function markCancelled(o: StopRunOptions): void {
   }
 }
 
+/** The operator will not wait: the run's jobs still in their kill grace on the agents are killed now (bounded: a stop must not hang). */
+async function killNow(o: StopRunOptions): Promise<void> {
+  await publishCancel(o.nc, o.state.runId, o.reason ?? 'cancelled', true);
+  await waitAtMost(o.nc.flush(), RETELL.flushMs);
+}
+
 /**
  * Tell every agent (core NATS, `tasker.cancel.<runId>`), and purge the run's queued jobs once the
  * cancel got through and they are not purged yet. Each step waits a bounded time; the flush is not
@@ -148,7 +157,7 @@ function markCancelled(o: StopRunOptions): void {
  */
 async function tell(o: StopRunOptions, was: Cancelled | undefined, bound: { flushMs: number; purgeMs: number }): Promise<Cancelled> {
   const { nc, jsm, state } = o;
-  nc.publish(subjects.cancel(state.runId), o.reason ?? 'cancelled');
+  void publishCancel(nc, state.runId, o.reason ?? 'cancelled');
   if (was?.delivered && was.purged) return was;
   if (!was?.delivered) {
     const flushed = await waitAtMost(nc.flush(), bound.flushMs);

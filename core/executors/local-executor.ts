@@ -21,6 +21,10 @@ export interface LocalExecutorOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   spillDir?: string;
+  /** Between a stopped task's SIGTERM and SIGKILL (CliIo.killGraceMs); default 2 s. */
+  killGraceMs?: number;
+  /** The run's operator will not wait: graces end at once (CliIo.hurry). */
+  hurry?: AbortSignal;
 }
 
 export function createLocalExecutor(opts: LocalExecutorOptions): StartAheadExecutor {
@@ -36,7 +40,7 @@ export function createLocalExecutor(opts: LocalExecutorOptions): StartAheadExecu
     // The launcher starts ahead after a started program only: one task, after this one.
     const next = ahead?.next[0] && !ahead.after ? argvFor(ahead.next[0]) : undefined;
     const r = await runProcessStartingAhead({
-      argv: built.argv, cwd: opts.cwd, env: opts.env, timeoutMs: req.timeoutMs, signal: req.signal,
+      argv: built.argv, cwd: opts.cwd, env: opts.env, timeoutMs: req.timeoutMs, signal: req.signal, killGraceMs: opts.killGraceMs, hurry: opts.hurry,
       captureLimit: req.captureLimit, spillDir: opts.spillDir ?? spillDirOf(opts.env), onStdout: req.onStdout, onStderr: req.onStderr,
     }, ahead && {
       next: next && !next.error ? { argv: next.argv, cwd: opts.cwd, env: opts.env } : undefined,

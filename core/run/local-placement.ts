@@ -11,7 +11,7 @@ import type { PlacedTasks } from './remote-placement.js';
 import { NO_REMOTE_PLACEMENT } from './remote-needs.js';
 
 export function placeLocally(setup: ExecutorSetup): PlacedTasks {
-  const local = createLocalExecutor({ registry: setup.registry, env: setup.io.env, cwd: setup.io.cwd });
+  const local = createLocalExecutor({ registry: setup.registry, env: setup.io.env, cwd: setup.io.cwd, killGraceMs: setup.io.killGraceMs, hurry: setup.io.hurry });
   const refused = refusedExecutor('ssh');
   return {
     problems: [],

@@ -228,7 +228,7 @@ function supervise(
         forgetGrace();
         child.kill('SIGKILL');
       };
-      const forgetGrace = duringKillGrace(killNow);
+      const forgetGrace = duringKillGrace(killNow, opts.hurry);
       later(opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, killNow);
       void child.exited.then(forgetGrace);
     };

@@ -12,6 +12,11 @@ export interface RunOptions {
   killGraceMs?: number;
   /** Aborting kills the process group the same way; the result has canceled=true. */
   signal?: AbortSignal;
+  /**
+   * Aborting ends the kill grace at once (SIGKILL now, and at once for a kill begun after it): the
+   * run's operator will not wait. Besides the process-wide second Ctrl-C (shared/kill-grace.ts).
+   */
+  hurry?: AbortSignal;
   /** Bytes of each stream kept in memory before spilling the whole stream to a file. Default 1 MiB. */
   captureLimit?: number;
   /** Bytes of a spilled stream kept in the result's stdout/stderr. Default 100 KiB. */

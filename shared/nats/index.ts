@@ -10,3 +10,4 @@ export * from './heartbeat.js';
 export * from './stream-publisher.js';
 export * from './job-batch.js';
 export * from './setup-patience.js';
+export * from './cancel.js';

@@ -12,7 +12,7 @@ import type { InfoResponse__Output } from '../../shared/proto/generated/tasker/a
 import type { SessionEvent__Output } from '../../shared/proto/generated/tasker/agent/v1/SessionEvent.js';
 import { tempDir } from '../helpers/run-cli.js';
 import { gate, loggedOutcome, newClient, SessionClient, shape } from '../helpers/session-client.js';
-import { createPki, eventually, freshSocket, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../helpers/agent-process.js';
+import { createPki, eventually, freshSocket, killIfAlive, processesMatching, startAgent, uniqueSleep, type AgentProcess } from '../helpers/agent-process.js';
 
 type Event = SessionEvent__Output;
 
@@ -178,6 +178,34 @@ test.serial('cancel kills the call\'s whole process group and sends no further e
     s.stream.cancel();
     client.close();
   }
+});
+
+test.serial('--kill-grace: a cancelled call whose program ignores SIGTERM keeps the agent\'s grace (600 s, past the 2 s default); the agent killed, its launcher ends it', async (t) => {
+  t.timeout(60_000);
+  const patient = await startAgent(['--listen', await freshSocket(), '--kill-grace', '600']);
+  extraAgents.push(patient);
+  const client = await newClient(patient.address);
+  const s = new SessionClient(client, 'session-grace');
+  try {
+    const sleep = uniqueSleep();
+    s.sh('stubborn', `trap "" TERM; echo ready; exec sleep ${sleep}`);
+    await s.printed('stubborn', 'ready\n');
+    s.send({ cancel: 'stubborn' });
+    await new Promise((r) => setTimeout(r, 3000));
+    t.is(processesMatching(`sleep ${sleep}`).length, 1, 'still in its grace after the default 2 s');
+    killIfAlive(patient.pid);
+    await patient.exited;
+    await eventually(() => processesMatching(`sleep ${sleep}`).length === 0);
+    t.deepEqual(processesMatching(`sleep ${sleep}`), []);
+  } finally {
+    s.stream.cancel();
+    client.close();
+  }
+});
+
+test('--kill-grace out of range is refused before the agent starts', async (t) => {
+  const e = await t.throwsAsync(startAgent(['--listen', await freshSocket(), '--kill-grace', '601']));
+  t.regex(e!.message, /kill-grace/);
 });
 
 test.serial('the client cancelling the stream kills the process group of the call running on it', async (t) => {

@@ -59,7 +59,7 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-type WorkerOptions = { name: string; pool: string; max?: number; ackWaitSec?: number; env?: NodeJS.ProcessEnv; workdir?: string; config?: string };
+type WorkerOptions = { name: string; pool: string; max?: number; ackWaitSec?: number; env?: NodeJS.ProcessEnv; workdir?: string; config?: string; killGraceSec?: number };
 
 /** Start `node --import tsx agent/nats/worker-main.ts …` and wait for its `ready` line. */
 export async function startWorker(url: string, opts: WorkerOptions): Promise<WorkerProcess> {
@@ -71,6 +71,7 @@ export function launchWorker(url: string, opts: WorkerOptions): { worker: Worker
   const args = ['--import', 'tsx', WORKER_MAIN, '--nats', url, '--pool', opts.pool, '--max', String(opts.max ?? 2), '--name', opts.name, '--drain-timeout', '5'];
   if (opts.workdir) args.push('--workdir', opts.workdir);
   if (opts.config) args.push('--config', opts.config);
+  if (opts.killGraceSec !== undefined) args.push('--kill-grace', String(opts.killGraceSec));
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...opts.env, TASKER_NATS_ACK_WAIT: String(opts.ackWaitSec ?? 2) },

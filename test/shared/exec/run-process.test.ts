@@ -148,6 +148,31 @@ test('timeout after the child exited on SIGTERM still kills TERM-ignoring grandc
   t.deepEqual(await survivors(w.members), [], 'a group member survived');
 });
 
+test('the run\'s own hurry ends the kill grace of a group ignoring SIGTERM at once (a grace the test could not outlast)', async (t) => {
+  const ac = new AbortController();
+  const hurry = new AbortController();
+  const w = watchGroup('ready');
+  const running = runProcess({
+    argv: ['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 1; done'],
+    signal: ac.signal,
+    hurry: hurry.signal,
+    killGraceMs: 600_000,
+    ...w,
+    onStdout: (c: Buffer) => {
+      w.onStdout(c);
+      if (w.members.length > 0) ac.abort('SIGINT');
+    },
+  });
+  while (!ac.signal.aborted) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  t.true((await survivors(w.members)).length > 0, 'SIGTERM is ignored: the group is in its grace');
+  hurry.abort();
+  const r = await running;
+  t.true(r.canceled);
+  t.is(r.signal, 'SIGKILL');
+  t.deepEqual(await survivors(w.members), [], 'a group member survived');
+});
+
 const abortCase = test.macro(async (t, reason: unknown, expected: number) => {
   const ac = new AbortController();
   const w = watchGroup('started');
