@@ -4,13 +4,15 @@
  * a member comes back; past the patience they fail naming the outage (shared/nats/setup-patience.ts).
  * A first run while a member is stopped (its R3 streams cannot be placed on two) waits for it the same way.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDistributed } from '../../controller/nats/run-distributed.js';
 import { connectNats, ensureRecordsStream, jetStreamManagerOf, JOBS_STREAM, placementFailure, RECORDS_STREAM, RESULTS_STREAM, setUpJetStream } from '../../shared/nats/index.js';
 import { launchWorker, makeTaskFiles, readResults, recordingIo, sleep, startWorker, waitFor } from './fleet.js';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ClusterNode } from '../helpers/nats-server.js';
 import { startClusterPool, useCluster } from './cluster-tools.js';
 
 const fixture = useCluster(test);
@@ -76,15 +78,7 @@ test.serial('JetStream without a quorum for longer than the patience: the set-up
 
 test.serial('a first run while a member is stopped for an upgrade: its R3 streams cannot be placed yet; the run and an agent wait, say so, and carry on when the member is back', async (t) => {
   const cluster = fixture.cluster();
-  const [first, , third] = cluster.nodes;
-  await cluster.waitReady();
-  const nc = await connectNats({ servers: first!.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, first!.url);
-  for (const stream of [JOBS_STREAM, RESULTS_STREAM, RECORDS_STREAM]) await jsm.streams.delete(stream).catch(() => undefined);
-  await third!.stop();
-  t.teardown(() => third!.start());
-  await untilPlacementFails(jsm);
+  const { jsm, third } = await memberStoppedWithout(t, [JOBS_STREAM, RESULTS_STREAM, RECORDS_STREAM]);
 
   const pool = 'upgrade';
   const { dir, files } = makeTaskFiles(4, (i) => `echo ${i}\n`);
@@ -96,7 +90,7 @@ test.serial('a first run while a member is stopped for an upgrade: its R3 stream
   await waitFor(() => agent.worker.log().includes('cannot place'), 'the agent to say it waits');
   t.regex(io.err(), /^parallelr: NATS JetStream at \S+ cannot place the streams' replicas yet \(no suitable peers for placement[^)]*\): trying again for up to 60 s \(a member stopped for a restart or an upgrade is back within seconds\)\n$/);
 
-  await third!.start();
+  await third.start();
   const r = await run;
   t.is(r.exitCode, 0, io.err());
   t.is(readResults(r.resultsFile!).filter((rec) => rec.status === 'SUCCESS').length, 4);
@@ -107,22 +101,31 @@ test.serial('a first run while a member is stopped for an upgrade: its R3 stream
 });
 
 test.serial('a stream that cannot be placed for longer than the patience: one line naming the stream, its replicas, the fix and how long it was tried', async (t) => {
-  const cluster = fixture.cluster();
-  const [first, , third] = cluster.nodes;
-  await cluster.waitReady();
-  const nc = await connectNats({ servers: first!.url });
-  t.teardown(() => nc.close());
-  const jsm = await jetStreamManagerOf(nc, first!.url);
-  await jsm.streams.delete(RECORDS_STREAM).catch(() => undefined);
-  await third!.stop();
-  t.teardown(() => third!.start());
-  await untilPlacementFails(jsm);
+  const { nc, first } = await memberStoppedWithout(t, [RECORDS_STREAM]);
 
   const notes: string[] = [];
-  const error = await t.throwsAsync(setUpJetStream(nc, first!.url, (m) => ensureRecordsStream(m, { replicas: 3 }), { patienceMs: 2000, note: (n) => notes.push(n) }));
+  const error = await t.throwsAsync(setUpJetStream(nc, first.url, (m) => ensureRecordsStream(m, { replicas: 3 }), { patienceMs: 2000, note: (n) => notes.push(n) }));
   t.regex(error!.message, /^cannot create stream TASKER_RECORDS with 3 replicas: no suitable peers for placement[^:]*: fewer JetStream servers up than replicas; start the stopped member, or set nats\.replicas \(or --nats-replicas\) to at most the number of JetStream servers in the cluster \(1 for a single server\) \(tried for [2-9] s\)$/);
   t.is(notes.length, 1);
 });
+
+/**
+ * The cluster ready, `streams` deleted, its third member stopped (SIGTERM, as an upgrade does; started
+ * again at the test's end), until a new R3 stream cannot be placed; a connection to the first member.
+ */
+async function memberStoppedWithout(t: ExecutionContext, streams: string[]): Promise<{ nc: NatsConnection; jsm: JetStreamManager; first: ClusterNode; third: ClusterNode }> {
+  const cluster = fixture.cluster();
+  const [first, , third] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
+  await cluster.waitReady();
+  const nc = await connectNats({ servers: first.url });
+  t.teardown(() => nc.close());
+  const jsm = await jetStreamManagerOf(nc, first.url);
+  for (const stream of streams) await jsm.streams.delete(stream).catch(() => undefined);
+  await third.stop();
+  t.teardown(() => third.start());
+  await untilPlacementFails(jsm);
+  return { nc, jsm, first, third };
+}
 
 /** Until a new R3 stream cannot be placed (the cluster marked the stopped member offline); a probe that could be is deleted. */
 async function untilPlacementFails(jsm: JetStreamManager): Promise<void> {
