@@ -1,13 +1,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { killWithTestProcess } from './child-cleanup.js';
+import { freePort } from './free-port.js';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+export { freePort };
 
 /** A real OpenSSH server for tests (on loopback unless told otherwise), with its own keys and config. */
 export interface TestSshd {
@@ -24,18 +26,6 @@ export interface TestSshd {
   dir: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (bind :0, read, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolve once sshd logs that it listens (LogLevel INFO); throw if it exits first or never does. */
