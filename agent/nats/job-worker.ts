@@ -35,6 +35,7 @@ import { WatchOutput } from './watch-output.js';
 import type { WorkerParts } from './worker-parts.js';
 import { safely } from './safely.js';
 import { fanOutAbortController } from '../../shared/when-aborted.js';
+import { RunCancels } from './run-cancels.js';
 
 export type { WorkerLogger, WorkerParts } from './worker-parts.js';
 
@@ -47,7 +48,6 @@ const jobKey = (j: { run_id: string; seq: number }) => `${j.run_id}:${j.seq}`;
 const PULL_EXPIRES_MS = 2000;
 const RETRY_DELAY_MS = 500;
 const NAK_DELAY_MS = 2000;
-const CANCEL_MEMORY_MS = 6 * 3600 * 1000;
 const ACK_WAIT_REFRESH_MS = 10_000;
 /** Jobs that end within this long are "quick": the worker then asks for one job ahead. */
 const QUICK_JOB_MS = 1000;
@@ -79,8 +79,7 @@ export class JobWorker {
   /** Batches claimed whole (batch-claim.ts), and the contact with JetStream their claims depend on. */
   private readonly contact = new JetStreamContact(() => Math.min(this.p.lostAfterMs / 2, this.p.ackWaitMs / 3));
   private batchClaims!: BatchClaims;
-  /** Run ids cancelled by their controller, with the time we heard it. */
-  private readonly cancelled = new Map<string, number>();
+  private readonly cancelled = new RunCancels();
   /** Aborted on shutdown after the drain period. */
   private readonly shutdown = fanOutAbortController();
   private ackWaitTimer?: NodeJS.Timeout;
@@ -135,11 +134,7 @@ export class JobWorker {
 
   /** Stop the run's jobs here; `killNow` (its operator will not wait) ends their kill grace too. */
   private cancelRun(runId: string, killNow: boolean): void {
-    const now = Date.now();
-    // A stopping controller sends its cancel again while it waits (agents that were disconnected hear it then).
-    const heard = this.cancelled.has(runId);
-    this.cancelled.set(runId, now);
-    for (const [id, t] of this.cancelled) if (now - t > CANCEL_MEMORY_MS) this.cancelled.delete(id);
+    const heard = this.cancelled.hear(runId);
     const killed = [...this.running.values()].filter((r) => r.runId === runId);
     for (const r of killed) {
       r.controller.abort('CANCELED');
