@@ -17,7 +17,7 @@
  *   `secrets.names` add to the others' (keepEverySecretName) instead of replacing them.
  */
 import { rmSync } from 'node:fs';
-import { taskerArguments } from '../../shared/exec/index.js';
+import { DEFAULT_KILL_GRACE_MS, taskerArguments } from '../../shared/exec/index.js';
 import { runCliInProcess, type CliMain } from '../../shared/run-cli-in-process.js';
 import { TaskExit } from '../../shared/exit-codes.js';
 import { failureDetailMessage, tail, type JobStatus, type ResultMessage } from '../../shared/nats/index.js';
@@ -53,9 +53,6 @@ export interface TaskerJobSettings {
   /** Puts the `--auto-recovery` state the job brought where the run looks for it (recovery-travel.ts). */
   onRecoveryFile?: (path: string) => void;
 }
-
-/** As for a started job (runProcess's default): SIGKILL this long after SIGTERM. */
-const KILL_GRACE_MS = 2000;
 
 type Core = typeof import('../../core/run/index.js');
 let core: Promise<Core | undefined> | undefined;
@@ -120,7 +117,7 @@ export async function runTaskerJob(argv: readonly string[], s: TaskerJobSettings
       timeoutSeconds: s.timeoutSec,
       stop: s.signal,
       hurry: s.hurry,
-      killGraceMs: s.killGraceMs ?? KILL_GRACE_MS,
+      killGraceMs: s.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
       stdout: (text) => (outEnd.push(named(text)), s.output?.onStdout(Buffer.from(text))),
       stderr: (text) => {
         const shown = named(text);

@@ -2,6 +2,7 @@
  * The NATS worker of tasker-agent: connects, makes sure the pool's consumer exists, and starts a
  * JobWorker (job-worker.ts, which states the delivery rules) pulling its jobs.
  */
+import { DEFAULT_KILL_GRACE_MS } from '../../shared/exec/index.js';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -69,7 +70,6 @@ export interface NatsWorker {
 
 const DEFAULT_LOST_AFTER_MS = 5000;
 const DEFAULT_RESULT_PATIENCE_MS = 120_000;
-const DEFAULT_KILL_GRACE_MS = 2000;
 
 const silentLogger: WorkerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

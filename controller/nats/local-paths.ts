@@ -46,22 +46,29 @@ export interface FilePaths {
  * run's (controller/parallelr/run-one-task.ts), named by this controller's pid.
  */
 export function filePaths(command: string, env: NodeJS.ProcessEnv, workspace: { dir: string; isolated: boolean; pid: number }): FilePaths | undefined {
-  const taskDir = (seq: number | string) => join(workspace.dir, `pid${workspace.pid}_task${seq}`);
-  const shared = taskerLogBase(command, env, workspace.dir);
-  if (shared === undefined) return undefined;
+  const template = taskerTemplate(command);
+  if (!template) return undefined;
+  const pathsIn = (dir: string) => templatePaths(template, logBaseOf(template, env, dir), dir);
   if (!workspace.isolated) {
-    const paths = localPaths(command, shared, workspace.dir);
-    return { of: () => paths, describeBase: () => shared };
+    const paths = pathsIn(workspace.dir);
+    return { of: () => paths, describeBase: () => paths.base };
   }
-  return {
-    of: (seq) => localPaths(command, taskerLogBase(command, env, taskDir(seq))!, taskDir(seq)),
-    describeBase: () => taskerLogBase(command, env, taskDir('<N>'))!,
-  };
+  const taskDir = (seq: number | string) => join(workspace.dir, `pid${workspace.pid}_task${seq}`);
+  return { of: (seq) => pathsIn(taskDir(seq)), describeBase: () => logBaseOf(template, env, taskDir('<N>')) };
 }
 
+/** The local paths of a run of `command` whose tasks run in `workspace` and whose tasker records land under `base`. */
 export function localPaths(command: string, base: string, workspace: string): LocalPaths {
+  return templatePaths(taskerTemplate(command), base, workspace);
+}
+
+/** The tasker arguments of a command template; undefined when it does not run tasker. */
+function taskerTemplate(command: string): string[] | undefined {
   const split = splitArgs(command);
-  const template = split.error ? undefined : taskerArguments(split.args);
+  return split.error ? undefined : taskerArguments(split.args);
+}
+
+function templatePaths(template: readonly string[] | undefined, base: string, workspace: string): LocalPaths {
   const namesJson = template?.some((a) => a === '--output-json' || a.startsWith('--output-json=')) ?? false;
   const namesRecovery = template?.some((a) => a === '--recovery-file' || a.startsWith('--recovery-file=')) ?? false;
   /** The template's arguments for one file, as tasker reads them; undefined when it refuses them (then it wrote nothing either). */
@@ -112,9 +119,11 @@ export function writeOwnJson(text: string, paths: LocalPaths, taskPath: string, 
  * Undefined when the command does not run tasker.
  */
 export function taskerLogBase(command: string, env: NodeJS.ProcessEnv, workspace: string): string | undefined {
-  const split = splitArgs(command);
-  const args = split.error ? undefined : taskerArguments(split.args);
-  if (!args) return undefined;
+  const template = taskerTemplate(command);
+  return template && logBaseOf(template, env, workspace);
+}
+
+function logBaseOf(args: readonly string[], env: NodeJS.ProcessEnv, workspace: string): string {
   let dir: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;

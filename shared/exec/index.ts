@@ -1,6 +1,6 @@
 export type { RunOptions, ProcessResult } from './types.js';
 export type { ExecRequest, TaskExecutor } from './executor.js';
-export { runProcess, runProcessStartingAhead, cancelExitCode, formatSeconds, CANCEL_EXIT_CODES, PIPE_DRAIN_MS } from './run-process.js';
+export { runProcess, runProcessStartingAhead, cancelExitCode, formatSeconds, CANCEL_EXIT_CODES, DEFAULT_KILL_GRACE_MS, PIPE_DRAIN_MS } from './run-process.js';
 export { killProcessGroup } from './kill-group.js';
 export { splitArgs, quoteArg, type SplitResult } from './split-args.js';
 export {

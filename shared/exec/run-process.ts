@@ -13,7 +13,8 @@ import { ExitCode, TaskExit, signalExitCode } from '../exit-codes.js';
 import { LauncherUnavailableError, StartError } from '../errors/index.js';
 import { duringKillGrace } from '../kill-grace.js';
 
-const DEFAULT_KILL_GRACE_MS = 2000;
+/** Between SIGTERM and SIGKILL of a stopped group, unless the caller says otherwise. */
+export const DEFAULT_KILL_GRACE_MS = 2000;
 /** How long we wait for pipe EOF after the direct child exited before killing what is left. */
 export const PIPE_DRAIN_MS = 150;
 /** Upper bound on reading pipes held by processes that escaped the group after it was killed. */
